@@ -1,0 +1,216 @@
+//! Criterion benchmarks of the hot paths of `layers`: matrix products, the fused elementwise
+//! map behind every activation, and one training step and one batch-1 prediction of the
+//! reference MLP (784→256→128→10), each next to plain `ndarray` where a comparison exists.
+//!
+//! Run with `cargo bench --bench core`. Throughputs are reported as "elements" per second:
+//! floating-point operations for `matmul` (2·m·n·k per product), array elements for `map`
+//! and training samples for `mlp_step`. All inputs come from fixed seeds, so every run
+//! measures the same data.
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{
+    BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group, criterion_main,
+};
+use layers::{Initializer, Tensor, Weight, no_grad};
+use ndarray::{Array1, Array2};
+use rand::rngs::StdRng;
+use rand::{RngExt, SeedableRng};
+
+/// The seed of every random input, so runs measure identical data.
+const SEED: u64 = 42;
+
+/// A `(rows, cols)` matrix of uniform draws in `[-1, 1)` from `seed`.
+fn random_matrix(rows: usize, cols: usize, seed: u64) -> Array2<f32> {
+    let mut rng = StdRng::seed_from_u64(seed);
+    Array2::from_shape_simple_fn((rows, cols), || rng.random_range(-1.0f32..1.0))
+}
+
+/// Leaky ReLU (slope 0.01) with its derivative, as an activation hands it to `map_dual`.
+fn leaky_relu(v: f32) -> (f32, f32) {
+    if v > 0.0 { (v, 1.0) } else { (0.01 * v, 0.01) }
+}
+
+/// ReLU with its derivative, the MLP's activation.
+fn relu(v: f32) -> (f32, f32) {
+    if v > 0.0 { (v, 1.0) } else { (0.0, 0.0) }
+}
+
+/// `Tensor::matmul` (the tuned GEMM on both cores) against `ndarray`'s `Array2::dot`
+/// (`matrixmultiply`, one thread) on the same operands: square 256, 512, 1024 and the MLP's
+/// first layer, `(128, 784)·(784, 256)`. Throughput is in FLOPs, so criterion's
+/// "Gelem/s" reads as GFLOP/s.
+fn matmul(c: &mut Criterion) {
+    let mut group = c.benchmark_group("matmul");
+    // The largest products take tens of milliseconds; flat sampling keeps the run short.
+    group
+        .sampling_mode(SamplingMode::Flat)
+        .sample_size(20)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3));
+    for (m, k, n) in [
+        (256, 256, 256),
+        (512, 512, 512),
+        (1024, 1024, 1024),
+        (128, 784, 256),
+    ] {
+        let a = random_matrix(m, k, SEED);
+        let b = random_matrix(k, n, SEED + 1);
+        let ta = Tensor::from_array(a.clone());
+        let tb = Tensor::from_array(b.clone());
+        // Both sides must compute the same product, or the comparison means nothing.
+        let ours = no_grad(|| ta.matmul(&tb)).to_array();
+        let reference = a.dot(&b).into_dyn();
+        let worst = (&ours - &reference)
+            .iter()
+            .fold(0.0f32, |acc, d| acc.max(d.abs()));
+        assert!(
+            worst < 1e-3 * k as f32,
+            "matmul {m}x{k}x{n} differs from ndarray by {worst}"
+        );
+
+        let flops = 2 * m * k * n;
+        group.throughput(Throughput::Elements(flops as u64));
+        let size = format!("{m}x{k}x{n}");
+        group.bench_with_input(
+            BenchmarkId::new("layers", &size),
+            &(&ta, &tb),
+            |bench, (x, y)| {
+                bench.iter(|| no_grad(|| x.matmul(y)));
+            },
+        );
+        group.bench_with_input(
+            BenchmarkId::new("ndarray_dot", &size),
+            &(&a, &b),
+            |bench, (x, y)| {
+                bench.iter(|| x.dot(*y));
+            },
+        );
+    }
+    group.finish();
+}
+
+/// The fused elementwise map on 1,000,000 values with a leaky ReLU: in inference (value
+/// only, nothing recorded), while recording (value and derivative in one pass, graph node
+/// kept), and `ndarray`'s single-threaded `mapv` of the same function for reference.
+fn map(c: &mut Criterion) {
+    const LEN: usize = 1_000_000;
+    let mut group = c.benchmark_group("map");
+    group
+        .sample_size(50)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(2))
+        .throughput(Throughput::Elements(LEN as u64));
+    let mut rng = StdRng::seed_from_u64(SEED);
+    let values = Array1::from_shape_simple_fn(LEN, || rng.random_range(-1.0f32..1.0));
+    // A variable, so that only `no_grad` keeps the inference case from recording.
+    let x = Tensor::from_array(values.clone()).into_variable();
+    assert!(!no_grad(|| x.map_dual(leaky_relu)).requires_grad());
+    assert!(x.map_dual(leaky_relu).requires_grad());
+
+    group.bench_function("map_dual_inference", |bench| {
+        bench.iter(|| no_grad(|| x.map_dual(leaky_relu)));
+    });
+    group.bench_function("map_dual_recording", |bench| {
+        bench.iter(|| x.map_dual(leaky_relu));
+    });
+    group.bench_function("ndarray_mapv", |bench| {
+        bench.iter(|| values.mapv(|v| leaky_relu(v).0));
+    });
+    group.finish();
+}
+
+/// The reference MLP, 784→256→128→10 with ReLU: Keras-initialised kernels, zero biases.
+struct Mlp {
+    layers: Vec<(Weight, Weight)>,
+}
+
+impl Mlp {
+    /// Glorot-uniform kernels (each from its own seed) and zero biases.
+    fn new() -> Mlp {
+        let widths = [784, 256, 128, 10];
+        let layers = widths
+            .windows(2)
+            .zip(0u64..)
+            .map(|(io, i)| {
+                let kernel = Weight::new(
+                    "kernel",
+                    &[io[0], io[1]],
+                    Initializer::glorot_uniform(),
+                    SEED + i,
+                )
+                .expect("glorot_uniform accepts any rank-2 shape");
+                let bias = Weight::new("bias", &[io[1]], Initializer::zeros(), 0)
+                    .expect("zeros accepts any shape");
+                (kernel, bias)
+            })
+            .collect();
+        Mlp { layers }
+    }
+
+    /// The logits, `(batch, 10)`, for `x` of shape `(batch, 784)`.
+    fn forward(&self, x: &Tensor) -> Tensor {
+        let last = self.layers.len() - 1;
+        let mut h = x.clone();
+        for (i, (kernel, bias)) in self.layers.iter().enumerate() {
+            h = h.matmul(kernel) + bias;
+            if i < last {
+                h = h.map_dual(relu);
+            }
+        }
+        h
+    }
+
+    /// Mean softmax cross-entropy of the logits of `x` against one-hot `targets`.
+    fn loss(&self, x: &Tensor, targets: &Tensor) -> Tensor {
+        let batch = x.shape()[0] as f32;
+        -(self.forward(x).log_softmax(-1) * targets).sum_all() / batch
+    }
+}
+
+/// `(batch, 784)` inputs in `[0, 1)` like scaled pixels, and one-hot `(batch, 10)` targets.
+fn mlp_batch(batch: usize) -> (Tensor, Tensor) {
+    let mut rng = StdRng::seed_from_u64(SEED);
+    let x = Array2::from_shape_simple_fn((batch, 784), || rng.random_range(0.0f32..1.0));
+    let mut targets = Array2::<f32>::zeros((batch, 10));
+    for mut row in targets.rows_mut() {
+        row[rng.random_range(0..10)] = 1.0;
+    }
+    (Tensor::from_array(x), Tensor::from_array(targets))
+}
+
+/// One training step of the reference MLP at batch 128, forward and backward (no optimiser
+/// update), in samples per second; and the latency of one batch-1 forward pass under
+/// `no_grad`, which is mostly per-op overhead.
+fn mlp_step(c: &mut Criterion) {
+    const BATCH: usize = 128;
+    let mut group = c.benchmark_group("mlp_step");
+    group
+        .sample_size(50)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3));
+    let mlp = Mlp::new();
+    let (x, targets) = mlp_batch(BATCH);
+    let grads = mlp.loss(&x, &targets).backward();
+    assert!(
+        mlp.layers
+            .iter()
+            .all(|(k, b)| k.grad(&grads).is_some() && b.grad(&grads).is_some())
+    );
+
+    group.throughput(Throughput::Elements(BATCH as u64));
+    group.bench_function("forward_backward_batch128", |bench| {
+        bench.iter(|| mlp.loss(&x, &targets).backward());
+    });
+
+    let (x1, _) = mlp_batch(1);
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("batch1_forward", |bench| {
+        bench.iter(|| no_grad(|| mlp.forward(black_box(&x1))));
+    });
+    group.finish();
+}
+
+criterion_group!(benches, matmul, map, mlp_step);
+criterion_main!(benches);

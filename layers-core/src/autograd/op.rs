@@ -1,0 +1,182 @@
+//! The ops the autograd knows, one enum variant each, holding what backward needs.
+
+use crate::Tensor;
+use crate::tensor::Data;
+
+/// A recorded op: its inputs and whatever its backward rule needs besides the output.
+pub(crate) enum Op {
+    Add(Tensor, Tensor),
+    Sub(Tensor, Tensor),
+    Mul(Tensor, Tensor),
+    Div(Tensor, Tensor),
+    Maximum(Tensor, Tensor),
+    Minimum(Tensor, Tensor),
+    Neg(Tensor),
+    /// `x * factor`.
+    Scale(Tensor, f32),
+    /// `x + c`: the gradient passes through unchanged.
+    Shift(Tensor),
+    Exp(Tensor),
+    Ln(Tensor),
+    Sqrt(Tensor),
+    Powf(Tensor, f32),
+    Abs(Tensor),
+    Clamp(Tensor, f32, f32),
+    /// An elementwise function whose derivative was computed in the forward pass.
+    Map {
+        input: Tensor,
+        derivative: Data,
+    },
+    MatMul(Tensor, Tensor),
+    Sum {
+        input: Tensor,
+        axes: Vec<usize>,
+        keepdims: bool,
+    },
+    Mean {
+        input: Tensor,
+        axes: Vec<usize>,
+        keepdims: bool,
+    },
+    Max {
+        input: Tensor,
+        axes: Vec<usize>,
+        keepdims: bool,
+    },
+    Reshape(Tensor),
+    Permute(Tensor, Vec<usize>),
+    BroadcastTo(Tensor),
+    Concat(Vec<Tensor>, usize),
+    Slice {
+        input: Tensor,
+        axis: usize,
+        start: usize,
+    },
+    IndexSelect {
+        input: Tensor,
+        axis: usize,
+        indices: Vec<usize>,
+    },
+    Select {
+        mask: Data,
+        on_true: Tensor,
+        on_false: Tensor,
+    },
+    Softmax(Tensor, usize),
+    LogSoftmax(Tensor, usize),
+}
+
+impl Op {
+    /// The op's name as users call it, for messages.
+    pub(crate) fn name(&self) -> &'static str {
+        match self {
+            Op::Add(..) => "add",
+            Op::Sub(..) => "sub",
+            Op::Mul(..) => "mul",
+            Op::Div(..) => "div",
+            Op::Maximum(..) => "maximum",
+            Op::Minimum(..) => "minimum",
+            Op::Neg(..) => "neg",
+            Op::Scale(..) => "scale",
+            Op::Shift(..) => "shift",
+            Op::Exp(..) => "exp",
+            Op::Ln(..) => "ln",
+            Op::Sqrt(..) => "sqrt",
+            Op::Powf(..) => "powf",
+            Op::Abs(..) => "abs",
+            Op::Clamp(..) => "clamp",
+            Op::Map { .. } => "map",
+            Op::MatMul(..) => "matmul",
+            Op::Sum { .. } => "sum",
+            Op::Mean { .. } => "mean",
+            Op::Max { .. } => "max",
+            Op::Reshape(..) => "reshape",
+            Op::Permute(..) => "permute",
+            Op::BroadcastTo(..) => "broadcast_to",
+            Op::Concat(..) => "concat",
+            Op::Slice { .. } => "slice",
+            Op::IndexSelect { .. } => "index_select",
+            Op::Select { .. } => "select",
+            Op::Softmax(..) => "softmax",
+            Op::LogSoftmax(..) => "log_softmax",
+        }
+    }
+
+    /// The input tensors, in order.
+    pub(crate) fn inputs(&self) -> Vec<&Tensor> {
+        match self {
+            Op::Add(a, b)
+            | Op::Sub(a, b)
+            | Op::Mul(a, b)
+            | Op::Div(a, b)
+            | Op::Maximum(a, b)
+            | Op::Minimum(a, b)
+            | Op::MatMul(a, b)
+            | Op::Select {
+                on_true: a,
+                on_false: b,
+                ..
+            } => vec![a, b],
+            Op::Concat(xs, _) => xs.iter().collect(),
+            Op::Neg(x)
+            | Op::Scale(x, _)
+            | Op::Shift(x)
+            | Op::Exp(x)
+            | Op::Ln(x)
+            | Op::Sqrt(x)
+            | Op::Powf(x, _)
+            | Op::Abs(x)
+            | Op::Clamp(x, ..)
+            | Op::Map { input: x, .. }
+            | Op::Sum { input: x, .. }
+            | Op::Mean { input: x, .. }
+            | Op::Max { input: x, .. }
+            | Op::Reshape(x)
+            | Op::Permute(x, _)
+            | Op::BroadcastTo(x)
+            | Op::Slice { input: x, .. }
+            | Op::IndexSelect { input: x, .. }
+            | Op::Softmax(x, _)
+            | Op::LogSoftmax(x, _) => vec![x],
+        }
+    }
+
+    /// Consumes the op, giving back its inputs (used to free graphs without recursion).
+    pub(crate) fn into_inputs(self) -> Vec<Tensor> {
+        match self {
+            Op::Add(a, b)
+            | Op::Sub(a, b)
+            | Op::Mul(a, b)
+            | Op::Div(a, b)
+            | Op::Maximum(a, b)
+            | Op::Minimum(a, b)
+            | Op::MatMul(a, b)
+            | Op::Select {
+                on_true: a,
+                on_false: b,
+                ..
+            } => vec![a, b],
+            Op::Concat(xs, _) => xs,
+            Op::Neg(x)
+            | Op::Scale(x, _)
+            | Op::Shift(x)
+            | Op::Exp(x)
+            | Op::Ln(x)
+            | Op::Sqrt(x)
+            | Op::Powf(x, _)
+            | Op::Abs(x)
+            | Op::Clamp(x, ..)
+            | Op::Map { input: x, .. }
+            | Op::Sum { input: x, .. }
+            | Op::Mean { input: x, .. }
+            | Op::Max { input: x, .. }
+            | Op::Reshape(x)
+            | Op::Permute(x, _)
+            | Op::BroadcastTo(x)
+            | Op::Slice { input: x, .. }
+            | Op::IndexSelect { input: x, .. }
+            | Op::Softmax(x, _)
+            | Op::LogSoftmax(x, _) => vec![x],
+        }
+    }
+}

@@ -1,0 +1,642 @@
+//! Weight initializers with Keras 3's names, defaults and formulas.
+//!
+//! An [`Initializer`] fills a weight of a given shape; fans are taken from the shape the way
+//! Keras takes them ([`compute_fans`]), so `glorot_uniform` on a `(3, 3, in, out)` convolution
+//! kernel means what it means in Keras.
+//!
+//! ```
+//! use layers_core::Initializer;
+//!
+//! // glorot_uniform on (4, 3): U[-l, l), l = sqrt(6 / (4 + 3)) ≈ 0.9258.
+//! let kernel = Initializer::from_name("glorot_uniform")?.sample_seeded(&[4, 3], 0)?;
+//! assert_eq!(kernel.shape(), &[4, 3]);
+//! assert!(kernel.iter().all(|w| w.abs() < 0.9259));
+//! # Ok::<(), layers_core::Error>(())
+//! ```
+
+use std::fmt;
+use std::str::FromStr;
+
+use ndarray::{ArrayD, IxDyn};
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use rand_distr::{Distribution as _, StandardNormal, Uniform};
+
+use crate::error::{Error, Result};
+
+mod orthogonal;
+#[cfg(test)]
+mod tests;
+
+/// Standard deviation of a standard normal truncated to [-2, 2]; Keras divides by it so that
+/// truncated draws keep the variance the formula asks for.
+const TRUNCATED_STDDEV_RATIO: f64 = 0.879_625_661_034_239_8;
+
+/// Every name [`Initializer::from_name`] accepts, in Keras's snake_case spelling.
+const NAMES: [&str; 14] = [
+    "zeros",
+    "ones",
+    "constant",
+    "random_normal",
+    "random_uniform",
+    "truncated_normal",
+    "variance_scaling",
+    "glorot_uniform",
+    "glorot_normal",
+    "he_normal",
+    "he_uniform",
+    "lecun_normal",
+    "lecun_uniform",
+    "orthogonal",
+];
+
+/// Which fan [`Initializer::VarianceScaling`] divides its scale by (Keras's `mode`).
+///
+/// Fans come from [`compute_fans`]; `FanAvg` uses `(fan_in + fan_out) / 2`.
+///
+/// # Examples
+///
+/// ```
+/// use layers_core::init::{Distribution, FanMode};
+/// use layers_core::Initializer;
+///
+/// let he = Initializer::VarianceScaling {
+///     scale: 2.0,
+///     mode: FanMode::FanIn,
+///     distribution: Distribution::TruncatedNormal,
+/// };
+/// assert_eq!(he, Initializer::he_normal());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FanMode {
+    /// The number of inputs of a unit (Keras `"fan_in"`).
+    FanIn,
+    /// The number of outputs of a unit (Keras `"fan_out"`).
+    FanOut,
+    /// The mean of the two fans (Keras `"fan_avg"`).
+    FanAvg,
+}
+
+/// The distribution [`Initializer::VarianceScaling`] draws from (Keras's `distribution`).
+///
+/// With `scale' = scale / max(1, fan)`: `TruncatedNormal` has stddev
+/// `sqrt(scale') / 0.87962566103423978` before truncation at 2 stddev (so the values have
+/// stddev `sqrt(scale')`), `UntruncatedNormal` has stddev `sqrt(scale')`, and `Uniform` draws
+/// from `[-l, l)` with `l = sqrt(3 * scale')`.
+///
+/// # Examples
+///
+/// ```
+/// use layers_core::init::{Distribution, FanMode};
+/// use layers_core::Initializer;
+///
+/// let init = Initializer::VarianceScaling {
+///     scale: 1.0,
+///     mode: FanMode::FanIn,
+///     distribution: Distribution::UntruncatedNormal,
+/// };
+/// // (100, 10): stddev sqrt(1 / 100) = 0.1; plain normal draws go beyond 2 stddev.
+/// let w = init.sample_seeded(&[100, 10], 0)?;
+/// assert!(w.iter().any(|x| x.abs() > 0.2));
+/// # Ok::<(), layers_core::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Distribution {
+    /// A normal truncated at 2 stddev, rescaled to keep the variance (Keras `"truncated_normal"`).
+    TruncatedNormal,
+    /// A plain normal (Keras `"untruncated_normal"`).
+    UntruncatedNormal,
+    /// A uniform distribution symmetric around 0 (Keras `"uniform"`).
+    Uniform,
+}
+
+/// How to fill a new weight: Keras 3's initializers, with its names and defaults.
+///
+/// Build one with a constructor named like the Keras initializer ([`Initializer::glorot_uniform`]),
+/// from its Keras name ([`Initializer::from_name`] or `str::parse`), or from a variant for
+/// non-default parameters; then draw values with [`Initializer::sample`] or
+/// [`Initializer::sample_seeded`]. Parameters are checked when sampling.
+///
+/// # Examples
+///
+/// ```
+/// use layers_core::Initializer;
+///
+/// let init = Initializer::RandomUniform { minval: 0.0, maxval: 1.0 };
+/// let w = init.sample_seeded(&[2, 2], 7)?;
+/// assert!(w.iter().all(|&x| (0.0..1.0).contains(&x)));
+/// assert_eq!(init.to_string(), "random_uniform");
+/// # Ok::<(), layers_core::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Initializer {
+    /// Every value 0 (Keras `zeros`).
+    Zeros,
+    /// Every value 1 (Keras `ones`).
+    Ones,
+    /// Every value the given constant (Keras `constant`, default 0).
+    Constant(f32),
+    /// Normal draws (Keras `random_normal`, defaults mean 0, stddev 0.05).
+    RandomNormal {
+        /// Mean of the distribution.
+        mean: f32,
+        /// Standard deviation; must be non-negative.
+        stddev: f32,
+    },
+    /// Uniform draws in `[minval, maxval)` (Keras `random_uniform`, defaults -0.05, 0.05).
+    RandomUniform {
+        /// Lower bound (inclusive).
+        minval: f32,
+        /// Upper bound (exclusive); must not be below `minval`.
+        maxval: f32,
+    },
+    /// Normal draws, redrawn while more than 2 `stddev` from the mean (Keras
+    /// `truncated_normal`, defaults mean 0, stddev 0.05).
+    TruncatedNormal {
+        /// Mean of the distribution.
+        mean: f32,
+        /// Standard deviation before truncation; must be non-negative.
+        stddev: f32,
+    },
+    /// Draws whose variance is `scale / max(1, fan)` (Keras `variance_scaling`); the
+    /// Glorot, He and LeCun initializers are instances.
+    VarianceScaling {
+        /// Scaling factor; must be positive.
+        scale: f32,
+        /// Which fan to divide by.
+        mode: FanMode,
+        /// Which distribution to draw from.
+        distribution: Distribution,
+    },
+    /// A random orthogonal matrix times `gain` (Keras `orthogonal`, default gain 1); needs
+    /// rank 2 or more, the leading dimensions being flattened into rows.
+    Orthogonal {
+        /// Multiplier applied to the orthogonal matrix.
+        gain: f32,
+    },
+}
+
+/// Writes a constructor with its docs: name, doc summary, details, value, doc example lines.
+macro_rules! constructors {
+    ($($name:ident, $summary:literal, $details:literal, $value:expr, $example:literal;)*) => {$(
+        #[doc = $summary]
+        ///
+        #[doc = $details]
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use layers_core::Initializer;
+        #[doc = concat!("let init = Initializer::", stringify!($name), "();")]
+        #[doc = concat!("assert_eq!(init.name(), \"", stringify!($name), "\");")]
+        #[doc = $example]
+        /// # Ok::<(), layers_core::Error>(())
+        /// ```
+        pub fn $name() -> Self {
+            $value
+        }
+    )*};
+}
+
+impl Initializer {
+    constructors! {
+        zeros, "Every value 0: Keras `zeros`.", "The default bias initializer of `Dense`.",
+        Initializer::Zeros,
+        "assert!(init.sample_seeded(&[3], 0)?.iter().all(|&x| x == 0.0));";
+        ones, "Every value 1: Keras `ones`.", "The default scale of normalization layers.",
+        Initializer::Ones,
+        "assert!(init.sample_seeded(&[3], 0)?.iter().all(|&x| x == 1.0));";
+        random_normal, "Normal draws with mean 0, stddev 0.05: Keras `random_normal`.",
+        "Use [`Initializer::RandomNormal`] for other parameters.",
+        Initializer::RandomNormal { mean: 0.0, stddev: 0.05 },
+        "assert_eq!(init, Initializer::RandomNormal { mean: 0.0, stddev: 0.05 });";
+        random_uniform, "Uniform draws in [-0.05, 0.05): Keras `random_uniform`.",
+        "Use [`Initializer::RandomUniform`] for other bounds.",
+        Initializer::RandomUniform { minval: -0.05, maxval: 0.05 },
+        "assert!(init.sample_seeded(&[100], 0)?.iter().all(|x| x.abs() <= 0.05));";
+        truncated_normal,
+        "Normal draws with mean 0, stddev 0.05, none beyond 0.1: Keras `truncated_normal`.",
+        "Draws more than 2 stddev from the mean are redrawn.",
+        Initializer::TruncatedNormal { mean: 0.0, stddev: 0.05 },
+        "assert!(init.sample_seeded(&[1000], 0)?.iter().all(|x| x.abs() <= 0.1));";
+        glorot_uniform, "Glorot (Xavier) uniform: Keras `glorot_uniform`.",
+        "`U[-l, l)`, `l = sqrt(6 / (fan_in + fan_out))`; the default kernel initializer of \
+         `Dense`. Variance scaling with scale 1, `FanAvg`, `Uniform`.",
+        Initializer::variance_scaling(1.0, FanMode::FanAvg, Distribution::Uniform),
+        "// (10, 20): l = sqrt(6 / 30) ≈ 0.4472\n\
+         assert!(init.sample_seeded(&[10, 20], 0)?.iter().all(|x| x.abs() < 0.4473));";
+        glorot_normal, "Glorot (Xavier) normal: Keras `glorot_normal`.",
+        "Truncated normal with stddev `sqrt(2 / (fan_in + fan_out)) / 0.8796…` before \
+         truncation. Variance scaling with scale 1, `FanAvg`, `TruncatedNormal`.",
+        Initializer::variance_scaling(1.0, FanMode::FanAvg, Distribution::TruncatedNormal),
+        "// (10, 20): 2 stddev = 2 * sqrt(2 / 30) / 0.8796 ≈ 0.5871\n\
+         assert!(init.sample_seeded(&[10, 20], 0)?.iter().all(|x| x.abs() < 0.5872));";
+        he_normal, "He (Kaiming) normal: Keras `he_normal`.",
+        "Truncated normal with stddev `sqrt(2 / fan_in) / 0.8796…` before truncation. \
+         Variance scaling with scale 2, `FanIn`, `TruncatedNormal`.",
+        Initializer::variance_scaling(2.0, FanMode::FanIn, Distribution::TruncatedNormal),
+        "// (8, 4): 2 stddev = 2 * sqrt(2 / 8) / 0.8796 ≈ 1.1369\n\
+         assert!(init.sample_seeded(&[8, 4], 0)?.iter().all(|x| x.abs() < 1.137));";
+        he_uniform, "He (Kaiming) uniform: Keras `he_uniform`.",
+        "`U[-l, l)`, `l = sqrt(6 / fan_in)`. Variance scaling with scale 2, `FanIn`, `Uniform`.",
+        Initializer::variance_scaling(2.0, FanMode::FanIn, Distribution::Uniform),
+        "// (6, 4): l = sqrt(6 / 6) = 1\n\
+         assert!(init.sample_seeded(&[6, 4], 0)?.iter().all(|x| x.abs() <= 1.0));";
+        lecun_normal, "LeCun normal: Keras `lecun_normal`.",
+        "Truncated normal with stddev `sqrt(1 / fan_in) / 0.8796…` before truncation. \
+         Variance scaling with scale 1, `FanIn`, `TruncatedNormal`.",
+        Initializer::variance_scaling(1.0, FanMode::FanIn, Distribution::TruncatedNormal),
+        "// (4, 8): 2 stddev = 2 * sqrt(1 / 4) / 0.8796 ≈ 1.1369\n\
+         assert!(init.sample_seeded(&[4, 8], 0)?.iter().all(|x| x.abs() < 1.137));";
+        lecun_uniform, "LeCun uniform: Keras `lecun_uniform`.",
+        "`U[-l, l)`, `l = sqrt(3 / fan_in)`. Variance scaling with scale 1, `FanIn`, `Uniform`.",
+        Initializer::variance_scaling(1.0, FanMode::FanIn, Distribution::Uniform),
+        "// (3, 5): l = sqrt(3 / 3) = 1\n\
+         assert!(init.sample_seeded(&[3, 5], 0)?.iter().all(|x| x.abs() <= 1.0));";
+        orthogonal, "A random orthogonal matrix: Keras `orthogonal` with gain 1.",
+        "Needs rank 2 or more; see [`Initializer::Orthogonal`].",
+        Initializer::Orthogonal { gain: 1.0 },
+        "let q = init.sample_seeded(&[3, 3], 0)?.into_dimensionality::<ndarray::Ix2>().unwrap();\n\
+         let qtq = q.t().dot(&q);\n\
+         assert!((qtq[[0, 0]] - 1.0).abs() < 1e-5 && qtq[[0, 1]].abs() < 1e-5);";
+    }
+
+    /// Every value `value`: Keras `constant`.
+    ///
+    /// Keras's default value is 0, which is what `from_name("constant")` gives.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::Initializer;
+    /// let w = Initializer::constant(0.5).sample_seeded(&[2], 0)?;
+    /// assert_eq!(w.as_slice(), Some(&[0.5, 0.5][..]));
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
+    pub fn constant(value: f32) -> Self {
+        Initializer::Constant(value)
+    }
+
+    fn variance_scaling(scale: f32, mode: FanMode, distribution: Distribution) -> Self {
+        Initializer::VarianceScaling {
+            scale,
+            mode,
+            distribution,
+        }
+    }
+
+    /// The initializer Keras calls `name`, with Keras's default parameters.
+    ///
+    /// Accepts the snake_case names (`"glorot_uniform"`), the class names
+    /// (`"GlorotUniform"`) and Keras's aliases `"zero"`, `"one"`, `"normal"`, `"uniform"` and
+    /// `"OrthogonalInitializer"`. `"variance_scaling"` gives Keras's defaults: scale 1,
+    /// `FanIn`, `TruncatedNormal` (the same as `lecun_normal`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::UnknownInitializer`] for any other name, listing the snake_case names.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::Initializer;
+    /// assert_eq!(Initializer::from_name("HeNormal")?, Initializer::he_normal());
+    /// let err = Initializer::from_name("xavier").unwrap_err();
+    /// let message = err.to_string();
+    /// assert!(message.starts_with("unknown initializer `xavier`; known initializers: zeros,"));
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
+    pub fn from_name(name: &str) -> Result<Self> {
+        let snake = match name {
+            "Zeros" | "zero" => "zeros",
+            "Ones" | "one" => "ones",
+            "Constant" => "constant",
+            "RandomNormal" | "normal" => "random_normal",
+            "RandomUniform" | "uniform" => "random_uniform",
+            "TruncatedNormal" => "truncated_normal",
+            "VarianceScaling" => "variance_scaling",
+            "GlorotUniform" => "glorot_uniform",
+            "GlorotNormal" => "glorot_normal",
+            "HeNormal" => "he_normal",
+            "HeUniform" => "he_uniform",
+            "LecunNormal" => "lecun_normal",
+            "LecunUniform" => "lecun_uniform",
+            "Orthogonal" | "OrthogonalInitializer" => "orthogonal",
+            other => other,
+        };
+        Ok(match snake {
+            "zeros" => Self::zeros(),
+            "ones" => Self::ones(),
+            "constant" => Self::constant(0.0),
+            "random_normal" => Self::random_normal(),
+            "random_uniform" => Self::random_uniform(),
+            "truncated_normal" => Self::truncated_normal(),
+            "variance_scaling" => {
+                Self::variance_scaling(1.0, FanMode::FanIn, Distribution::TruncatedNormal)
+            }
+            "glorot_uniform" => Self::glorot_uniform(),
+            "glorot_normal" => Self::glorot_normal(),
+            "he_normal" => Self::he_normal(),
+            "he_uniform" => Self::he_uniform(),
+            "lecun_normal" => Self::lecun_normal(),
+            "lecun_uniform" => Self::lecun_uniform(),
+            "orthogonal" => Self::orthogonal(),
+            _ => {
+                return Err(Error::UnknownInitializer {
+                    name: name.to_owned(),
+                    known: NAMES.to_vec(),
+                });
+            }
+        })
+    }
+
+    /// The Keras snake_case name of this initializer.
+    ///
+    /// A [`Initializer::VarianceScaling`] whose parameters are those of a Glorot, He or LeCun
+    /// initializer reports that name (so Keras's default `variance_scaling` reports
+    /// `"lecun_normal"`); any other parameters report `"variance_scaling"`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::init::{Distribution, FanMode};
+    /// use layers_core::Initializer;
+    ///
+    /// assert_eq!(Initializer::glorot_uniform().name(), "glorot_uniform");
+    /// let custom = Initializer::VarianceScaling {
+    ///     scale: 0.1,
+    ///     mode: FanMode::FanOut,
+    ///     distribution: Distribution::Uniform,
+    /// };
+    /// assert_eq!(custom.name(), "variance_scaling");
+    /// ```
+    pub fn name(&self) -> &'static str {
+        match *self {
+            Initializer::Zeros => "zeros",
+            Initializer::Ones => "ones",
+            Initializer::Constant(_) => "constant",
+            Initializer::RandomNormal { .. } => "random_normal",
+            Initializer::RandomUniform { .. } => "random_uniform",
+            Initializer::TruncatedNormal { .. } => "truncated_normal",
+            Initializer::Orthogonal { .. } => "orthogonal",
+            Initializer::VarianceScaling {
+                scale,
+                mode,
+                distribution,
+            } => {
+                use Distribution::{TruncatedNormal as Normal, Uniform};
+                use FanMode::{FanAvg, FanIn};
+                match (mode, distribution) {
+                    (FanAvg, Uniform) if scale == 1.0 => "glorot_uniform",
+                    (FanAvg, Normal) if scale == 1.0 => "glorot_normal",
+                    (FanIn, Uniform) if scale == 2.0 => "he_uniform",
+                    (FanIn, Normal) if scale == 2.0 => "he_normal",
+                    (FanIn, Uniform) if scale == 1.0 => "lecun_uniform",
+                    (FanIn, Normal) if scale == 1.0 => "lecun_normal",
+                    _ => "variance_scaling",
+                }
+            }
+        }
+    }
+
+    /// Draws a new weight of shape `shape` from `rng`.
+    ///
+    /// A shape with a zero dimension gives an empty array. Values are computed in `f64` and
+    /// rounded to `f32`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInitializer`] for invalid parameters (a negative or non-finite stddev,
+    /// `minval > maxval`, a scale that is not positive, a non-finite gain), for
+    /// `orthogonal` on a shape of rank below 2, and for a shape with more elements than
+    /// memory can index.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::Initializer;
+    /// use rand::{SeedableRng, rngs::StdRng};
+    ///
+    /// let mut rng = StdRng::seed_from_u64(42);
+    /// let w = Initializer::he_uniform().sample(&[3, 3, 8, 16], &mut rng)?;
+    /// // fan_in = 3 * 3 * 8 = 72, l = sqrt(6 / 72) ≈ 0.2887
+    /// assert!(w.iter().all(|x| x.abs() < 0.2887));
+    /// assert!(Initializer::orthogonal().sample(&[5], &mut rng).is_err());
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
+    pub fn sample(&self, shape: &[usize], rng: &mut StdRng) -> Result<ArrayD<f32>> {
+        if let Some(reason) = self.invalid_reason(shape) {
+            return Err(self.error(shape, reason));
+        }
+        let len = if shape.contains(&0) {
+            Some(0)
+        } else {
+            shape.iter().try_fold(1usize, |n, &d| n.checked_mul(d))
+        }
+        .ok_or_else(|| self.error(shape, "its number of elements overflows `usize`".into()))?;
+        let data = match *self {
+            Initializer::Zeros => vec![0.0; len],
+            Initializer::Ones => vec![1.0; len],
+            Initializer::Constant(value) => vec![value; len],
+            Initializer::RandomNormal { mean, stddev } => {
+                normal(len, mean.into(), stddev.into(), rng)
+            }
+            Initializer::TruncatedNormal { mean, stddev } => {
+                truncated_normal(len, mean.into(), stddev.into(), rng)
+            }
+            Initializer::RandomUniform { minval, maxval } => {
+                uniform(len, minval, maxval, rng).map_err(|reason| self.error(shape, reason))?
+            }
+            Initializer::VarianceScaling {
+                scale,
+                mode,
+                distribution,
+            } => {
+                let (fan_in, fan_out) = fans(shape);
+                let fan = match mode {
+                    FanMode::FanIn => fan_in,
+                    FanMode::FanOut => fan_out,
+                    FanMode::FanAvg => (fan_in + fan_out) / 2.0,
+                };
+                let scale = f64::from(scale) / fan.max(1.0);
+                match distribution {
+                    Distribution::TruncatedNormal => {
+                        truncated_normal(len, 0.0, scale.sqrt() / TRUNCATED_STDDEV_RATIO, rng)
+                    }
+                    Distribution::UntruncatedNormal => normal(len, 0.0, scale.sqrt(), rng),
+                    Distribution::Uniform => {
+                        let limit = (3.0 * scale).sqrt() as f32;
+                        uniform(len, -limit, limit, rng)
+                            .map_err(|reason| self.error(shape, reason))?
+                    }
+                }
+            }
+            Initializer::Orthogonal { gain } => orthogonal::sample(shape, gain, rng),
+        };
+        ArrayD::from_shape_vec(IxDyn(shape), data).map_err(|e| self.error(shape, e.to_string()))
+    }
+
+    /// Draws a new weight of shape `shape` from `StdRng::seed_from_u64(seed)`.
+    ///
+    /// The same seed gives bit-identical values with the same build (`StdRng`'s algorithm may
+    /// change between `rand` versions, so values are not promised across upgrades).
+    ///
+    /// # Errors
+    ///
+    /// As [`Initializer::sample`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::Initializer;
+    /// let init = Initializer::glorot_normal();
+    /// assert_eq!(init.sample_seeded(&[4, 4], 1)?, init.sample_seeded(&[4, 4], 1)?);
+    /// assert_ne!(init.sample_seeded(&[4, 4], 1)?, init.sample_seeded(&[4, 4], 2)?);
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
+    pub fn sample_seeded(&self, shape: &[usize], seed: u64) -> Result<ArrayD<f32>> {
+        self.sample(shape, &mut StdRng::seed_from_u64(seed))
+    }
+
+    /// Why this initializer cannot fill `shape`, if it cannot.
+    fn invalid_reason(&self, shape: &[usize]) -> Option<String> {
+        match *self {
+            Initializer::Zeros | Initializer::Ones | Initializer::Constant(_) => None,
+            Initializer::RandomNormal { mean, stddev }
+            | Initializer::TruncatedNormal { mean, stddev } => {
+                if !mean.is_finite() {
+                    Some(format!("`mean` must be finite, got {mean}"))
+                } else if !(stddev >= 0.0 && stddev.is_finite()) {
+                    Some(format!(
+                        "`stddev` must be non-negative and finite, got {stddev}"
+                    ))
+                } else {
+                    None
+                }
+            }
+            Initializer::RandomUniform { minval, maxval } => {
+                if !(minval.is_finite() && maxval.is_finite()) {
+                    Some(format!("bounds must be finite, got [{minval}, {maxval})"))
+                } else if minval > maxval {
+                    Some(format!("`minval` {minval} is above `maxval` {maxval}"))
+                } else {
+                    None
+                }
+            }
+            Initializer::VarianceScaling { scale, .. } => (!(scale > 0.0 && scale.is_finite()))
+                .then(|| format!("`scale` must be positive and finite, got {scale}")),
+            Initializer::Orthogonal { gain } => {
+                if shape.len() < 2 {
+                    Some(format!("it needs rank 2 or more, got rank {}", shape.len()))
+                } else if !gain.is_finite() {
+                    Some(format!("`gain` must be finite, got {gain}"))
+                } else {
+                    None
+                }
+            }
+        }
+    }
+
+    fn error(&self, shape: &[usize], reason: String) -> Error {
+        Error::InvalidInitializer {
+            initializer: self.name(),
+            shape: shape.into(),
+            reason,
+        }
+    }
+}
+
+impl FromStr for Initializer {
+    type Err = Error;
+
+    /// Parses a Keras initializer name, as [`Initializer::from_name`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::Initializer;
+    /// let init: Initializer = "lecun_uniform".parse()?;
+    /// assert_eq!(init, Initializer::lecun_uniform());
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
+    fn from_str(name: &str) -> Result<Self> {
+        Initializer::from_name(name)
+    }
+}
+
+impl fmt::Display for Initializer {
+    /// Writes the Keras name, as [`Initializer::name`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::Initializer;
+    /// assert_eq!(Initializer::constant(3.0).to_string(), "constant");
+    /// ```
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Keras's `(fan_in, fan_out)` of a weight of shape `shape`.
+///
+/// Rank 0: `(1, 1)`; rank 1 `(n)`: `(n, n)`; rank 2 `(in, out)`: `(in, out)`; higher ranks are
+/// channels-last convolution kernels `(k1, …, in, out)`: both fans are multiplied by the
+/// receptive field `k1 * …`.
+///
+/// # Examples
+///
+/// ```
+/// use layers_core::init::compute_fans;
+/// assert_eq!(compute_fans(&[784, 128]), (784.0, 128.0));
+/// assert_eq!(compute_fans(&[3, 3, 16, 32]), (144.0, 288.0));
+/// ```
+pub fn compute_fans(shape: &[usize]) -> (f32, f32) {
+    let (fan_in, fan_out) = fans(shape);
+    (fan_in as f32, fan_out as f32)
+}
+
+/// [`compute_fans`] in `f64`, which also cannot overflow for any shape.
+fn fans(shape: &[usize]) -> (f64, f64) {
+    match *shape {
+        [] => (1.0, 1.0),
+        [n] => (n as f64, n as f64),
+        [.., fan_in, fan_out] => {
+            let receptive: f64 = shape[..shape.len() - 2].iter().map(|&d| d as f64).product();
+            (fan_in as f64 * receptive, fan_out as f64 * receptive)
+        }
+    }
+}
+
+fn normal(len: usize, mean: f64, stddev: f64, rng: &mut StdRng) -> Vec<f32> {
+    (0..len)
+        .map(|_| {
+            let z: f64 = StandardNormal.sample(rng);
+            (mean + stddev * z) as f32
+        })
+        .collect()
+}
+
+fn truncated_normal(len: usize, mean: f64, stddev: f64, rng: &mut StdRng) -> Vec<f32> {
+    (0..len)
+        .map(|_| {
+            loop {
+                let z: f64 = StandardNormal.sample(rng);
+                if z.abs() <= 2.0 {
+                    break (mean + stddev * z) as f32;
+                }
+            }
+        })
+        .collect()
+}
+
+/// Uniform draws in `[minval, maxval)`, or `minval` everywhere if the bounds are equal.
+fn uniform(len: usize, minval: f32, maxval: f32, rng: &mut StdRng) -> Result<Vec<f32>, String> {
+    if minval == maxval {
+        return Ok(vec![minval; len]);
+    }
+    let dist = Uniform::new(minval, maxval)
+        .map_err(|e| format!("cannot draw from [{minval}, {maxval}): {e}"))?;
+    Ok((0..len).map(|_| dist.sample(rng)).collect())
+}

@@ -1,0 +1,215 @@
+//! Matrix products: 2-D, batched over broadcast leading axes, N-d times 2-D (what Dense does
+//! on rank-3 input), and vectors, with NumPy's `matmul` semantics.
+
+use ndarray::{ArrayD, ArrayView2, ArrayViewD, Axis, Dimension, Ix2, IxDyn};
+
+use super::gemm::gemm;
+use super::shape::{broadcast_shapes, sum_to_shape};
+use crate::autograd::Op;
+use crate::error::{Error, Result};
+use crate::Tensor;
+
+impl Tensor {
+    /// Matrix product with NumPy's `matmul` rules.
+    ///
+    /// - `(m, k) · (k, n) → (m, n)`;
+    /// - `(…, m, k) · (k, n) → (…, m, n)`: one large product over all leading axes;
+    /// - `(…a, m, k) · (…b, k, n) → (…, m, n)` with the leading axes broadcast;
+    /// - a 1-D left operand is a row vector, a 1-D right operand a column vector, and that
+    ///   axis is removed from the result.
+    ///
+    /// Large products use both cores.
+    ///
+    /// # Panics
+    ///
+    /// If the inner dimensions differ or the leading axes do not broadcast; see
+    /// [`Tensor::try_matmul`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::Tensor;
+    /// let a = Tensor::from_vec(vec![1.0, 2.0, 3.0, 4.0], &[2, 2]);
+    /// let b = Tensor::from_vec(vec![5.0, 6.0, 7.0, 8.0], &[2, 2]);
+    /// // [[1·5+2·7, 1·6+2·8], [3·5+4·7, 3·6+4·8]]
+    /// assert_eq!(a.matmul(&b).to_vec(), vec![19.0, 22.0, 43.0, 50.0]);
+    /// ```
+    pub fn matmul(&self, rhs: &Tensor) -> Tensor {
+        self.try_matmul(rhs).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Like [`Tensor::matmul`], returning an error on incompatible shapes.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::IncompatibleShapes`] if an operand is a scalar, the inner dimensions differ
+    /// or the leading (batch) axes do not broadcast.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::Tensor;
+    /// let x = Tensor::ones(&[8, 5, 3]);
+    /// let w = Tensor::ones(&[3, 4]);
+    /// assert_eq!(x.try_matmul(&w).unwrap().shape(), &[8, 5, 4]);
+    /// assert!(w.try_matmul(&x).is_err());
+    /// ```
+    pub fn try_matmul(&self, rhs: &Tensor) -> Result<Tensor> {
+        let (a, b) = (self.shape(), rhs.shape());
+        if a.is_empty() || b.is_empty() {
+            return Err(Error::incompatible("matmul", a, b, "both operands need at least one axis"));
+        }
+        if a.len() == 1 {
+            let row = self.try_reshape(&[1, a[0]])?;
+            let out = row.try_matmul(rhs)?;
+            let mut shape = out.shape().to_vec();
+            shape.remove(shape.len() - 2);
+            return out.try_reshape(&shape);
+        }
+        if b.len() == 1 {
+            let col = rhs.try_reshape(&[b[0], 1])?;
+            let out = self.try_matmul(&col)?;
+            let shape = &out.shape()[..out.rank() - 1];
+            return out.try_reshape(shape);
+        }
+        let (k, k2) = (a[a.len() - 1], b[b.len() - 2]);
+        if k != k2 {
+            return Err(Error::incompatible(
+                "matmul",
+                a,
+                b,
+                format!("inner dimensions {k} and {k2} differ"),
+            ));
+        }
+        let batch = broadcast_shapes("matmul", &a[..a.len() - 2], &b[..b.len() - 2])
+            .map_err(|_| Error::incompatible("matmul", a, b, "the leading (batch) axes do not broadcast"))?;
+        let out = product(self.view(), rhs.view(), &batch, false, false);
+        Ok(Tensor::from_op(out, || Op::MatMul(self.clone(), rhs.clone()), &[self, rhs]))
+    }
+
+    /// Swaps the last two axes (the matrix transpose for 2-D tensors).
+    ///
+    /// # Panics
+    ///
+    /// If the tensor has fewer than two axes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::Tensor;
+    /// let a = Tensor::from_vec(vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0], &[2, 3]);
+    /// let t = a.transpose();
+    /// assert_eq!(t.shape(), &[3, 2]);
+    /// assert_eq!(t.to_vec(), vec![1.0, 4.0, 2.0, 5.0, 3.0, 6.0]);
+    /// ```
+    pub fn transpose(&self) -> Tensor {
+        let r = self.rank();
+        assert!(r >= 2, "`transpose` needs at least 2 axes, found shape {:?}", self.shape());
+        let mut axes: Vec<usize> = (0..r).collect();
+        axes.swap(r - 2, r - 1);
+        self.permute(&axes)
+    }
+}
+
+/// Views the last two axes of `x` as a matrix, optionally transposed.
+fn matrix<'a>(x: ArrayViewD<'a, f32>, transpose: bool) -> ArrayView2<'a, f32> {
+    let m = x.into_dimensionality::<Ix2>().expect("a rank-2 view");
+    if transpose { m.reversed_axes() } else { m }
+}
+
+/// `op(a) · op(b)` over broadcast leading axes `batch`, where `op` optionally transposes the
+/// last two axes. Ranks are at least 2 and inner dimensions match.
+fn product(
+    a: ArrayViewD<'_, f32>,
+    b: ArrayViewD<'_, f32>,
+    batch: &[usize],
+    transpose_a: bool,
+    transpose_b: bool,
+) -> ArrayD<f32> {
+    let (ra, rb) = (a.ndim(), b.ndim());
+    let m = if transpose_a { a.shape()[ra - 1] } else { a.shape()[ra - 2] };
+    let n = if transpose_b { b.shape()[rb - 2] } else { b.shape()[rb - 1] };
+    let mut out_shape = batch.to_vec();
+    out_shape.extend([m, n]);
+    let mut out = ArrayD::<f32>::zeros(IxDyn(&out_shape));
+
+    // Fast path: a right matrix with no batch axes turns the whole left operand into one
+    // tall matrix, so a rank-3 Dense input costs one product.
+    if rb == 2 && !transpose_a {
+        let k = a.shape()[ra - 1];
+        let rows: usize = a.shape()[..ra - 1].iter().product();
+        let a_std = a.as_standard_layout();
+        let a2 = a_std
+            .view()
+            .into_shape_with_order((rows, k))
+            .expect("standard layout reshapes without copying");
+        let bm = matrix(b, transpose_b);
+        let out2 = out
+            .view_mut()
+            .into_shape_with_order((rows, n))
+            .expect("a fresh array is in standard layout");
+        gemm(out2, a2, bm, false);
+        return out;
+    }
+
+    let mut a_full = a.shape()[..0].to_vec();
+    a_full.extend(batch);
+    a_full.extend(&a.shape()[ra - 2..]);
+    let mut b_full = batch.to_vec();
+    b_full.extend(&b.shape()[rb - 2..]);
+    let a_b = a.broadcast(IxDyn(&a_full)).expect("batch axes broadcast");
+    let b_b = b.broadcast(IxDyn(&b_full)).expect("batch axes broadcast");
+    for index in ndarray::indices(IxDyn(batch)) {
+        let mut av = a_b.view();
+        let mut bv = b_b.view();
+        let mut ov = out.view_mut();
+        for &i in index.slice() {
+            av = av.index_axis_move(Axis(0), i);
+            bv = bv.index_axis_move(Axis(0), i);
+            ov = ov.index_axis_move(Axis(0), i);
+        }
+        let ov = ov.into_dimensionality::<Ix2>().expect("a rank-2 view");
+        gemm(ov, matrix(av, transpose_a), matrix(bv, transpose_b), false);
+    }
+    out
+}
+
+/// The gradients of `a · b` given the output gradient `g`: `g · bᵀ` and `aᵀ · g`, each
+/// summed over the batch axes its operand was broadcast along.
+pub(crate) fn backward(
+    a: &Tensor,
+    b: &Tensor,
+    g: &ArrayD<f32>,
+    need_a: bool,
+    need_b: bool,
+) -> (Option<ArrayD<f32>>, Option<ArrayD<f32>>) {
+    let batch = &g.shape()[..g.ndim() - 2];
+    let ga = need_a.then(|| {
+        let full = product(g.view(), b.view(), batch, false, true);
+        sum_to_shape(full, a.shape())
+    });
+    let gb = need_b.then(|| {
+        if b.rank() == 2 {
+            // Σ over every leading axis of aᵀ·g is one product of the flattened operands.
+            let k = a.shape()[a.rank() - 1];
+            let n = g.shape()[g.ndim() - 1];
+            let rows = a.len() / k.max(1);
+            let a_std = a.view().as_standard_layout().into_owned();
+            let a2 = a_std
+                .into_shape_with_order((rows, k))
+                .expect("standard layout reshapes");
+            let g_std = g.as_standard_layout();
+            let g2 = g_std
+                .view()
+                .into_shape_with_order((rows, n))
+                .expect("standard layout reshapes");
+            let mut out = ndarray::Array2::<f32>::zeros((k, n));
+            gemm(out.view_mut(), a2.t(), g2, false);
+            out.into_dyn()
+        } else {
+            let full = product(a.view(), g.view(), batch, true, false);
+            sum_to_shape(full, b.shape())
+        }
+    });
+    (ga, gb)
+}

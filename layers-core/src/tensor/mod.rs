@@ -1,0 +1,487 @@
+//! `Tensor`: an `f32` n-dimensional array on `ndarray`, behind a cheap shared handle, that
+//! records the ops applied to it when a gradient is wanted.
+//!
+//! ```
+//! use layers_core::Tensor;
+//!
+//! let x = Tensor::from_vec(vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0], &[2, 3]);
+//! let b = Tensor::from_vec(vec![10.0, 20.0, 30.0], &[3]);
+//! let y = &x + &b; // NumPy broadcasting: b is added to every row
+//! assert_eq!(y.to_vec(), vec![11.0, 22.0, 33.0, 14.0, 25.0, 36.0]);
+//! assert_eq!(y.shape(), &[2, 3]);
+//! ```
+//!
+//! Ops are split by kind: [`binary`] (arithmetic with broadcasting), [`unary`] (elementwise
+//! functions and the fused map), [`matmul`], [`reduce`], [`layout`] (reshape, permute,
+//! concat, slicing), [`compare`] (masks and `select`) and [`softmax`].
+
+pub mod binary;
+pub mod compare;
+mod gemm;
+pub mod layout;
+pub mod matmul;
+pub mod reduce;
+pub(crate) mod shape;
+pub mod softmax;
+pub mod unary;
+
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use ndarray::{ArcArray, ArrayD, IxDyn};
+
+use crate::autograd::{self, Op, VarId};
+use crate::error::{Error, Result};
+
+/// The storage of a tensor: a reference-counted, copy-on-write `ndarray` array.
+pub type Data = ArcArray<f32, IxDyn>;
+
+/// A process-unique identifier of one tensor value (one node of a graph).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TensorId(u64);
+
+impl TensorId {
+    fn fresh() -> Self {
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        TensorId(NEXT.fetch_add(1, Ordering::Relaxed))
+    }
+}
+
+/// How a tensor came to be, which decides what `backward` does with it.
+pub(crate) enum Node {
+    /// A constant: no gradient flows into it.
+    Leaf,
+    /// A trainable leaf: its gradient is reported in the [`GradStore`](crate::GradStore).
+    Variable(VarId),
+    /// The result of a recorded op.
+    Op(Op),
+}
+
+pub(crate) struct Inner {
+    pub(crate) id: TensorId,
+    pub(crate) data: Data,
+    pub(crate) node: Node,
+}
+
+impl Drop for Inner {
+    // Dropping a long chain of recorded ops recursively could overflow the stack, so the
+    // graph is taken apart with an explicit work list instead.
+    fn drop(&mut self) {
+        let Node::Op(op) = std::mem::replace(&mut self.node, Node::Leaf) else {
+            return;
+        };
+        autograd::node_dropped();
+        let mut stack = op.into_inputs();
+        while let Some(t) = stack.pop() {
+            if let Ok(mut inner) = Arc::try_unwrap(t.0)
+                && let Node::Op(op) = std::mem::replace(&mut inner.node, Node::Leaf)
+            {
+                autograd::node_dropped();
+                stack.extend(op.into_inputs());
+            }
+        }
+    }
+}
+
+/// An `f32` n-dimensional array with reverse-mode automatic differentiation.
+///
+/// Cloning a `Tensor` is cheap (it clones a reference-counted handle); the values are
+/// immutable. Ops on tensors that need a gradient (variables, and results computed from
+/// them) are recorded so that [`Tensor::backward`] can compute gradients; inside
+/// [`no_grad`](crate::no_grad), and for tensors that need none, nothing is recorded.
+/// `Tensor` is `Send + Sync`.
+///
+/// # Examples
+///
+/// ```
+/// use layers_core::Tensor;
+///
+/// let w = Tensor::from_vec(vec![3.0], &[1]).into_variable();
+/// let y = (&w * &w).sum_all(); // y = w², dy/dw = 2w = 6
+/// let grads = y.backward();
+/// assert_eq!(grads.get(&w).unwrap().to_vec(), vec![6.0]);
+/// ```
+#[derive(Clone)]
+pub struct Tensor(pub(crate) Arc<Inner>);
+
+impl Tensor {
+    pub(crate) fn from_parts(data: Data, node: Node) -> Tensor {
+        Tensor(Arc::new(Inner {
+            id: TensorId::fresh(),
+            data,
+            node,
+        }))
+    }
+
+    /// Wraps the result of an op: records `op` when gradients are enabled and any input
+    /// needs a gradient, otherwise returns a constant.
+    pub(crate) fn from_op(data: ArrayD<f32>, op: impl FnOnce() -> Op, inputs: &[&Tensor]) -> Tensor {
+        let node = if autograd::is_recording() && inputs.iter().any(|t| t.requires_grad()) {
+            autograd::node_created();
+            Node::Op(op())
+        } else {
+            Node::Leaf
+        };
+        Tensor::from_parts(data.into_shared(), node)
+    }
+
+    /// A constant tensor holding `array`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::Tensor;
+    /// let t = Tensor::from_array(ndarray::arr2(&[[1.0f32, 2.0], [3.0, 4.0]]));
+    /// assert_eq!(t.shape(), &[2, 2]);
+    /// ```
+    pub fn from_array<D: ndarray::Dimension>(array: ndarray::Array<f32, D>) -> Tensor {
+        Tensor::from_parts(array.into_dyn().into_shared(), Node::Leaf)
+    }
+
+    /// A constant tensor from row-major values and a shape.
+    ///
+    /// # Panics
+    ///
+    /// If `values.len()` is not the product of `shape`; see [`Tensor::try_from_vec`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::Tensor;
+    /// let t = Tensor::from_vec(vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0], &[2, 3]);
+    /// assert_eq!(t.to_array()[[1, 0]], 4.0);
+    /// ```
+    pub fn from_vec(values: Vec<f32>, shape: &[usize]) -> Tensor {
+        Tensor::try_from_vec(values, shape).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// A constant tensor from row-major values and a shape.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ShapeMismatch`] if `values.len()` is not the product of `shape`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::Tensor;
+    /// assert!(Tensor::try_from_vec(vec![1.0, 2.0, 3.0], &[2, 2]).is_err());
+    /// ```
+    pub fn try_from_vec(values: Vec<f32>, shape: &[usize]) -> Result<Tensor> {
+        let expected: usize = shape.iter().product();
+        if values.len() != expected {
+            return Err(Error::mismatch(
+                "from_vec",
+                format!("{expected} values for shape {shape:?}"),
+                &[values.len()],
+            ));
+        }
+        let array = ArrayD::from_shape_vec(IxDyn(shape), values)
+            .expect("length was checked against the shape");
+        Ok(Tensor::from_array(array))
+    }
+
+    /// A tensor of the given shape filled with `value`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::Tensor;
+    /// assert_eq!(Tensor::full(&[2], 7.5).to_vec(), vec![7.5, 7.5]);
+    /// ```
+    pub fn full(shape: &[usize], value: f32) -> Tensor {
+        Tensor::from_array(ArrayD::from_elem(IxDyn(shape), value))
+    }
+
+    /// A tensor of zeros.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::Tensor;
+    /// assert_eq!(Tensor::zeros(&[2, 2]).sum_all().item(), 0.0);
+    /// ```
+    pub fn zeros(shape: &[usize]) -> Tensor {
+        Tensor::full(shape, 0.0)
+    }
+
+    /// A tensor of ones.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::Tensor;
+    /// assert_eq!(Tensor::ones(&[2, 3]).sum_all().item(), 6.0);
+    /// ```
+    pub fn ones(shape: &[usize]) -> Tensor {
+        Tensor::full(shape, 1.0)
+    }
+
+    /// A rank-0 tensor holding one value.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::Tensor;
+    /// let s = Tensor::scalar(2.5);
+    /// assert_eq!(s.rank(), 0);
+    /// assert_eq!(s.item(), 2.5);
+    /// ```
+    pub fn scalar(value: f32) -> Tensor {
+        Tensor::full(&[], value)
+    }
+
+    /// A trainable leaf with the same values: its gradient appears in the
+    /// [`GradStore`](crate::GradStore) returned by [`Tensor::backward`].
+    ///
+    /// Layers hold their parameters as [`Weight`](crate::Weight)s, which do this for you;
+    /// this is for working with tensors directly.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::Tensor;
+    /// let w = Tensor::ones(&[2]).into_variable();
+    /// assert!(w.requires_grad());
+    /// ```
+    pub fn into_variable(self) -> Tensor {
+        Tensor::from_parts(self.0.data.clone(), Node::Variable(VarId::fresh()))
+    }
+
+    pub(crate) fn variable_with_id(data: Data, id: VarId) -> Tensor {
+        Tensor::from_parts(data, Node::Variable(id))
+    }
+
+    /// The same values, cut off from the graph: no gradient flows through the result.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::Tensor;
+    /// let w = Tensor::ones(&[2]).into_variable();
+    /// assert!(!(&w * 2.0).detach().requires_grad());
+    /// ```
+    pub fn detach(&self) -> Tensor {
+        Tensor::from_parts(self.0.data.clone(), Node::Leaf)
+    }
+
+    /// Whether a gradient can flow into this tensor: it is a variable, or it was computed
+    /// from one while recording.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::Tensor;
+    /// assert!(!Tensor::ones(&[1]).requires_grad());
+    /// ```
+    pub fn requires_grad(&self) -> bool {
+        !matches!(self.0.node, Node::Leaf)
+    }
+
+    /// The variable id of a trainable leaf, `None` for anything else.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::Tensor;
+    /// assert!(Tensor::ones(&[1]).into_variable().var_id().is_some());
+    /// assert!(Tensor::ones(&[1]).var_id().is_none());
+    /// ```
+    pub fn var_id(&self) -> Option<VarId> {
+        match self.0.node {
+            Node::Variable(id) => Some(id),
+            _ => None,
+        }
+    }
+
+    /// This tensor's unique id.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::Tensor;
+    /// let a = Tensor::ones(&[1]);
+    /// assert_eq!(a.id(), a.clone().id());
+    /// assert_ne!(a.id(), a.detach().id());
+    /// ```
+    pub fn id(&self) -> TensorId {
+        self.0.id
+    }
+
+    /// The shape, `(d0, d1, …)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::Tensor;
+    /// assert_eq!(Tensor::zeros(&[4, 3]).shape(), &[4, 3]);
+    /// ```
+    pub fn shape(&self) -> &[usize] {
+        self.0.data.shape()
+    }
+
+    /// The number of axes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::Tensor;
+    /// assert_eq!(Tensor::zeros(&[4, 3, 2]).rank(), 3);
+    /// ```
+    pub fn rank(&self) -> usize {
+        self.0.data.ndim()
+    }
+
+    /// The number of elements.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::Tensor;
+    /// assert_eq!(Tensor::zeros(&[4, 3]).len(), 12);
+    /// ```
+    pub fn len(&self) -> usize {
+        self.0.data.len()
+    }
+
+    /// Whether the tensor has no elements.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::Tensor;
+    /// assert!(Tensor::zeros(&[0, 3]).is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.0.data.is_empty()
+    }
+
+    /// A read-only view of the values.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::Tensor;
+    /// let t = Tensor::from_vec(vec![1.0, 2.0], &[2]);
+    /// assert_eq!(t.view()[1], 2.0);
+    /// ```
+    pub fn view(&self) -> ndarray::ArrayViewD<'_, f32> {
+        self.0.data.view()
+    }
+
+    /// The shared storage (cheap to clone, copy-on-write).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::Tensor;
+    /// let t = Tensor::ones(&[3]);
+    /// assert_eq!(t.data().len(), 3);
+    /// ```
+    pub fn data(&self) -> &Data {
+        &self.0.data
+    }
+
+    /// The values as an owned `ndarray` array.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::Tensor;
+    /// let a = Tensor::ones(&[2, 2]).to_array();
+    /// assert_eq!(a.shape(), &[2, 2]);
+    /// ```
+    pub fn to_array(&self) -> ArrayD<f32> {
+        self.0.data.to_owned()
+    }
+
+    /// The values in row-major order.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::Tensor;
+    /// let t = Tensor::from_vec(vec![1.0, 2.0, 3.0, 4.0], &[2, 2]).transpose();
+    /// assert_eq!(t.to_vec(), vec![1.0, 3.0, 2.0, 4.0]);
+    /// ```
+    pub fn to_vec(&self) -> Vec<f32> {
+        self.0.data.iter().copied().collect()
+    }
+
+    /// The single value of a one-element tensor.
+    ///
+    /// # Panics
+    ///
+    /// If the tensor does not have exactly one element.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::Tensor;
+    /// assert_eq!(Tensor::from_vec(vec![4.0], &[1, 1]).item(), 4.0);
+    /// ```
+    pub fn item(&self) -> f32 {
+        assert_eq!(
+            self.len(),
+            1,
+            "`item` needs a tensor with one element, found shape {:?}",
+            self.shape()
+        );
+        *self.0.data.iter().next().expect("length checked above")
+    }
+
+    /// Whether every value is finite (no NaN or infinity).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::Tensor;
+    /// assert!(Tensor::ones(&[2]).all_finite());
+    /// assert!(!Tensor::from_vec(vec![1.0, f32::NAN], &[2]).all_finite());
+    /// ```
+    pub fn all_finite(&self) -> bool {
+        self.0.data.iter().all(|v| v.is_finite())
+    }
+}
+
+impl<D: ndarray::Dimension> From<ndarray::Array<f32, D>> for Tensor {
+    fn from(array: ndarray::Array<f32, D>) -> Tensor {
+        Tensor::from_array(array)
+    }
+}
+
+impl From<f32> for Tensor {
+    fn from(value: f32) -> Tensor {
+        Tensor::scalar(value)
+    }
+}
+
+impl fmt::Debug for Tensor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let kind = match self.0.node {
+            Node::Leaf => "constant",
+            Node::Variable(_) => "variable",
+            Node::Op(ref op) => op.name(),
+        };
+        write!(f, "Tensor(shape={:?}, {kind}, {})", self.shape(), self.0.data)
+    }
+}
+
+impl fmt::Display for Tensor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0.data, f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn tensor_is_send_and_sync() {
+        assert_send_sync::<Tensor>();
+    }
+}

@@ -1,0 +1,217 @@
+//! Elementwise functions (`exp`, `ln`, `sqrt`, `powf`, `abs`, `clamp`) and the fused map
+//! that activations use: one pass computes the value and, when a gradient is wanted, the
+//! derivative, with the scalar function inlined into the loop.
+//!
+//! ```
+//! use layers_core::Tensor;
+//! let x = Tensor::from_vec(vec![-2.0, 3.0], &[2]).into_variable();
+//! // relu with its derivative, in one pass
+//! let y = x.map_dual(|v| if v > 0.0 { (v, 1.0) } else { (0.0, 0.0) });
+//! assert_eq!(y.to_vec(), vec![0.0, 3.0]);
+//! let g = y.sum_all().backward();
+//! assert_eq!(g.get(&x).unwrap().to_vec(), vec![0.0, 1.0]);
+//! ```
+
+use ndarray::{ArrayD, IxDyn, Zip};
+
+use crate::autograd::{self, Op};
+use crate::error::{Error, Result};
+use crate::tensor::Data;
+use crate::Tensor;
+
+/// Arrays with at least this many elements are processed on all cores.
+pub(crate) const PARALLEL_LEN: usize = 1 << 16;
+
+/// `f` applied to every value, in parallel for large arrays.
+pub(crate) fn map_values(x: &Data, f: impl Fn(f32) -> f32 + Sync + Send) -> ArrayD<f32> {
+    let zip = Zip::from(x);
+    if x.len() >= PARALLEL_LEN {
+        zip.par_map_collect(|&v| f(v))
+    } else {
+        zip.map_collect(|&v| f(v))
+    }
+}
+
+impl Tensor {
+    fn unary(&self, f: impl Fn(f32) -> f32 + Sync + Send, record: impl FnOnce() -> Op) -> Tensor {
+        Tensor::from_op(map_values(self.data(), f), record, &[self])
+    }
+
+    /// Elementwise `eˣ`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::Tensor;
+    /// let y = Tensor::from_vec(vec![0.0, 1.0], &[2]).exp();
+    /// assert_eq!(y.to_vec(), vec![1.0, std::f32::consts::E]);
+    /// ```
+    pub fn exp(&self) -> Tensor {
+        self.unary(f32::exp, || Op::Exp(self.clone()))
+    }
+
+    /// Elementwise natural logarithm (`-inf` at 0, NaN below).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::Tensor;
+    /// let y = Tensor::from_vec(vec![1.0, std::f32::consts::E], &[2]).ln();
+    /// assert_eq!(y.to_vec(), vec![0.0, 1.0]);
+    /// ```
+    pub fn ln(&self) -> Tensor {
+        self.unary(f32::ln, || Op::Ln(self.clone()))
+    }
+
+    /// Elementwise square root.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::Tensor;
+    /// assert_eq!(Tensor::from_vec(vec![4.0, 9.0], &[2]).sqrt().to_vec(), vec![2.0, 3.0]);
+    /// ```
+    pub fn sqrt(&self) -> Tensor {
+        self.unary(f32::sqrt, || Op::Sqrt(self.clone()))
+    }
+
+    /// Elementwise `xᵖ` for a constant exponent.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::Tensor;
+    /// assert_eq!(Tensor::from_vec(vec![2.0, 3.0], &[2]).powf(2.0).to_vec(), vec![4.0, 9.0]);
+    /// ```
+    pub fn powf(&self, exponent: f32) -> Tensor {
+        self.unary(|x| x.powf(exponent), || Op::Powf(self.clone(), exponent))
+    }
+
+    /// Elementwise `x²`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::Tensor;
+    /// assert_eq!(Tensor::from_vec(vec![-3.0], &[1]).square().to_vec(), vec![9.0]);
+    /// ```
+    pub fn square(&self) -> Tensor {
+        self.mul(self)
+    }
+
+    /// Elementwise absolute value (the gradient at 0 is 0).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::Tensor;
+    /// assert_eq!(Tensor::from_vec(vec![-1.5, 2.0], &[2]).abs().to_vec(), vec![1.5, 2.0]);
+    /// ```
+    pub fn abs(&self) -> Tensor {
+        self.unary(f32::abs, || Op::Abs(self.clone()))
+    }
+
+    /// Elementwise clamp into `[min, max]`; the gradient passes where `min ≤ x ≤ max`.
+    ///
+    /// # Panics
+    ///
+    /// If `min > max` or either is NaN; see [`Tensor::try_clamp`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::Tensor;
+    /// let y = Tensor::from_vec(vec![-2.0, 0.5, 3.0], &[3]).clamp(0.0, 1.0);
+    /// assert_eq!(y.to_vec(), vec![0.0, 0.5, 1.0]);
+    /// ```
+    pub fn clamp(&self, min: f32, max: f32) -> Tensor {
+        self.try_clamp(min, max).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Like [`Tensor::clamp`], returning an error for an empty or NaN range.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`] if `min > max` or either bound is NaN.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::Tensor;
+    /// assert!(Tensor::ones(&[1]).try_clamp(1.0, 0.0).is_err());
+    /// ```
+    pub fn try_clamp(&self, min: f32, max: f32) -> Result<Tensor> {
+        if min.is_nan() || max.is_nan() || min > max {
+            return Err(Error::invalid("clamp", format!("the range [{min}, {max}] is empty")));
+        }
+        Ok(self.unary(|x| x.clamp(min, max), || Op::Clamp(self.clone(), min, max)))
+    }
+
+    /// Applies a scalar function elementwise, given with its derivative.
+    ///
+    /// When no gradient is wanted only `f` runs; otherwise `f` and `df` run in the same pass
+    /// and the derivative is kept for backward. Both closures are inlined into the loop.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::Tensor;
+    /// let x = Tensor::from_vec(vec![1.0, 2.0], &[2]).into_variable();
+    /// let y = x.map(|v| v * v * v, |v| 3.0 * v * v);
+    /// assert_eq!(y.to_vec(), vec![1.0, 8.0]);
+    /// assert_eq!(y.sum_all().backward().get(&x).unwrap().to_vec(), vec![3.0, 12.0]);
+    /// ```
+    pub fn map<F, D>(&self, f: F, df: D) -> Tensor
+    where
+        F: Fn(f32) -> f32 + Sync + Send,
+        D: Fn(f32) -> f32 + Sync + Send,
+    {
+        self.map_dual(|x| (f(x), df(x)))
+    }
+
+    /// Applies a scalar function that returns `(value, derivative)` together, as dual
+    /// numbers do; in inference only the value is used and the optimiser drops the rest.
+    ///
+    /// This is the kernel behind every activation: one pass over the data, no allocation
+    /// per element, in parallel for large tensors.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::Tensor;
+    /// let x = Tensor::from_vec(vec![0.0], &[1]).into_variable();
+    /// let y = x.map_dual(|v| (v.tanh(), 1.0 - v.tanh() * v.tanh()));
+    /// assert_eq!(y.sum_all().backward().get(&x).unwrap().to_vec(), vec![1.0]);
+    /// ```
+    pub fn map_dual<F>(&self, f: F) -> Tensor
+    where
+        F: Fn(f32) -> (f32, f32) + Sync + Send,
+    {
+        if !(autograd::is_recording() && self.requires_grad()) {
+            return Tensor::from_array(map_values(self.data(), |x| f(x).0));
+        }
+        let shape = IxDyn(self.shape());
+        let mut value = ArrayD::<f32>::zeros(shape.clone());
+        let mut derivative = ArrayD::<f32>::zeros(shape);
+        let zip = Zip::from(&mut value).and(&mut derivative).and(self.data());
+        let kernel = |v: &mut f32, d: &mut f32, &x: &f32| {
+            let (fx, dx) = f(x);
+            *v = fx;
+            *d = dx;
+        };
+        if self.len() >= PARALLEL_LEN {
+            zip.par_for_each(kernel);
+        } else {
+            zip.for_each(kernel);
+        }
+        let derivative = derivative.into_shared();
+        Tensor::from_op(
+            value,
+            || Op::Map {
+                input: self.clone(),
+                derivative,
+            },
+            &[self],
+        )
+    }
+}
