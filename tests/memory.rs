@@ -50,11 +50,11 @@ fn a_no_grad_forward_records_nothing() {
     let w = Weight::new("w", &[8, 4], Initializer::glorot_uniform(), 3).unwrap();
     let x = Tensor::ones(&[2, 8]);
     let before = live_graph_nodes();
-    let y = no_grad(|| (x.matmul(&w).exp() + w.sum(&[0], false)).softmax(-1));
+    let y = no_grad(|| (x.matmul(&w).exp() + w.value().sum(&[0], false)).softmax(-1));
     assert!(!y.requires_grad());
     assert_eq!(live_graph_nodes(), before);
     // The same forward outside no_grad does record.
-    let y = (x.matmul(&w).exp() + w.sum(&[0], false)).softmax(-1);
+    let y = (x.matmul(&w).exp() + w.value().sum(&[0], false)).softmax(-1);
     assert!(y.requires_grad());
     assert!(live_graph_nodes() > before);
 }

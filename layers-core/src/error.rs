@@ -118,6 +118,12 @@ pub enum Error {
         /// The shape of the value given.
         found: Shape,
     },
+    /// A weight read before its layer was built.
+    #[error("weight `{weight}` is not built yet: build its layer with an input shape first")]
+    UnbuiltWeight {
+        /// The weight's name.
+        weight: String,
+    },
     /// An initializer name that is not known.
     #[error("unknown initializer `{name}`; known initializers: {}", known.join(", "))]
     UnknownInitializer {

@@ -1,5 +1,9 @@
 //! `Weight`: a named trainable (or frozen) variable with a shape and the initializer that
-//! filled it; the unit that optimizers update and that saving writes.
+//! fills it; the unit that optimizers update and that saving writes.
+//!
+//! A weight can be created *unbuilt* (its shape not yet known, as a layer declares it before
+//! it has seen an input) and built later, once, from a shape; this is what Keras's
+//! `add_weight` inside `build` does.
 //!
 //! ```
 //! use layers_core::{Initializer, Tensor, Weight};
@@ -13,19 +17,27 @@
 //! # Ok::<(), layers_core::Error>(())
 //! ```
 
-use std::ops::{Add, Deref, Div, Mul, Sub};
+use std::fmt;
+use std::ops::{Add, Div, Mul, Sub};
+use std::sync::{PoisonError, RwLock};
 
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+
+use crate::Tensor;
 use crate::autograd::{GradStore, VarId};
 use crate::error::{Error, Result};
 use crate::init::Initializer;
 use crate::tensor::binary::Operand;
-use crate::Tensor;
+use crate::tensor::{Data, Node};
 
 /// A named variable with a shape, an initializer and a trainable flag.
 ///
-/// A `Weight` dereferences to its current value, so it is used in ops like a tensor:
-/// `x.matmul(&self.kernel) + &self.bias`. Its [`VarId`] stays the same when its value is
-/// replaced, so gradients and optimizer state follow it across updates.
+/// Use a weight in ops like a tensor (`x.matmul(&self.kernel) + &self.bias`): each use reads
+/// its current value. Its [`VarId`] stays the same when its value changes, so gradients and
+/// optimizer state follow it across updates. The value sits behind a lock so that a layer can
+/// build its weights lazily on its first call, and so that layers such as batch
+/// normalization can update their state, through a shared reference.
 ///
 /// # Examples
 ///
@@ -33,18 +45,18 @@ use crate::Tensor;
 /// use layers_core::{Initializer, Weight};
 /// let b = Weight::new("bias", &[4], Initializer::zeros(), 0)?;
 /// assert_eq!(b.name(), "bias");
-/// assert_eq!(b.shape(), &[4]);
+/// assert_eq!(b.shape(), Some(vec![4]));
 /// assert!(b.is_trainable());
-/// assert_eq!(b.to_vec(), vec![0.0; 4]);
+/// assert_eq!(b.value().to_vec(), vec![0.0; 4]);
 /// # Ok::<(), layers_core::Error>(())
 /// ```
-#[derive(Clone, Debug)]
 pub struct Weight {
     id: VarId,
     name: String,
     initializer: Initializer,
     trainable: bool,
-    value: Tensor,
+    frozen: bool,
+    data: RwLock<Option<Data>>,
 }
 
 impl Weight {
@@ -62,40 +74,147 @@ impl Weight {
     /// use layers_core::{Initializer, Weight};
     /// let a = Weight::new("w", &[8, 8], Initializer::he_normal(), 7)?;
     /// let b = Weight::new("w", &[8, 8], Initializer::he_normal(), 7)?;
-    /// assert_eq!(a.to_vec(), b.to_vec());
+    /// assert_eq!(a.value().to_vec(), b.value().to_vec());
     /// # Ok::<(), layers_core::Error>(())
     /// ```
     pub fn new(name: impl Into<String>, shape: &[usize], initializer: Initializer, seed: u64) -> Result<Weight> {
-        let values = initializer.sample_seeded(shape, seed)?;
-        let id = VarId::fresh();
-        Ok(Weight {
-            id,
-            name: name.into(),
-            initializer,
-            trainable: true,
-            value: Tensor::variable_with_id(values.into_shared(), id),
-        })
+        let w = Weight::unbuilt(name, initializer, true);
+        w.build(shape, &mut StdRng::seed_from_u64(seed))?;
+        Ok(w)
     }
 
-    /// A trainable weight holding `value` (its initializer is recorded as `zeros`, which
-    /// only matters for a config that re-creates it).
+    /// A weight whose shape is not known yet; [`Weight::build`] creates its value.
+    ///
+    /// `trainable = false` declares state that optimizers never touch (batch
+    /// normalization's moving mean).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::{Initializer, Weight};
+    /// let w = Weight::unbuilt("kernel", Initializer::glorot_uniform(), true);
+    /// assert!(!w.is_built());
+    /// assert_eq!(w.shape(), None);
+    /// ```
+    pub fn unbuilt(name: impl Into<String>, initializer: Initializer, trainable: bool) -> Weight {
+        Weight {
+            id: VarId::fresh(),
+            name: name.into(),
+            initializer,
+            trainable,
+            frozen: false,
+            data: RwLock::new(None),
+        }
+    }
+
+    /// A trainable weight holding `value` (its initializer is recorded as `zeros`).
     ///
     /// # Examples
     ///
     /// ```
     /// use layers_core::{Tensor, Weight};
     /// let w = Weight::from_tensor("w", Tensor::ones(&[2]));
-    /// assert_eq!(w.to_vec(), vec![1.0, 1.0]);
+    /// assert_eq!(w.value().to_vec(), vec![1.0, 1.0]);
     /// ```
     pub fn from_tensor(name: impl Into<String>, value: Tensor) -> Weight {
-        let id = VarId::fresh();
-        Weight {
-            id,
-            name: name.into(),
-            initializer: Initializer::zeros(),
-            trainable: true,
-            value: Tensor::variable_with_id(value.data().clone(), id),
+        let w = Weight::unbuilt(name, Initializer::zeros(), true);
+        *w.write() = Some(value.data().clone());
+        w
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Option<Data>> {
+        // A panic while holding the lock cannot leave the `Option` half-written.
+        self.data.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Option<Data>> {
+        self.data.write().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Creates the value for `shape` with the weight's initializer, if it has none yet.
+    /// Building again with the same shape does nothing.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::WeightShape`] if the weight was already built with another shape, or what
+    /// the initializer reports for the shape.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::{Initializer, Weight};
+    /// use rand::SeedableRng;
+    /// let w = Weight::unbuilt("kernel", Initializer::ones(), true);
+    /// let mut rng = rand::rngs::StdRng::seed_from_u64(0);
+    /// w.build(&[2, 3], &mut rng)?;
+    /// w.build(&[2, 3], &mut rng)?; // idempotent
+    /// assert!(w.build(&[4, 3], &mut rng).is_err());
+    /// assert_eq!(w.value().to_vec(), vec![1.0; 6]);
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
+    pub fn build(&self, shape: &[usize], rng: &mut StdRng) -> Result<()> {
+        let mut guard = self.write();
+        match guard.as_ref() {
+            Some(data) if data.shape() == shape => Ok(()),
+            Some(data) => Err(Error::WeightShape {
+                weight: self.name.clone(),
+                expected: data.shape().into(),
+                found: shape.into(),
+            }),
+            None => {
+                let values = self.initializer.sample(shape, rng)?;
+                *guard = Some(values.into_shared());
+                Ok(())
+            }
         }
+    }
+
+    /// Whether the weight has a value.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::{Tensor, Weight};
+    /// assert!(Weight::from_tensor("w", Tensor::ones(&[1])).is_built());
+    /// ```
+    pub fn is_built(&self) -> bool {
+        self.read().is_some()
+    }
+
+    /// The shape, once built.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::{Tensor, Weight};
+    /// assert_eq!(Weight::from_tensor("w", Tensor::ones(&[2, 5])).shape(), Some(vec![2, 5]));
+    /// ```
+    pub fn shape(&self) -> Option<Vec<usize>> {
+        self.read().as_ref().map(|d| d.shape().to_vec())
+    }
+
+    /// The number of values (0 while unbuilt).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::{Tensor, Weight};
+    /// assert_eq!(Weight::from_tensor("w", Tensor::ones(&[2, 5])).len(), 10);
+    /// ```
+    pub fn len(&self) -> usize {
+        self.read().as_ref().map_or(0, |d| d.len())
+    }
+
+    /// Whether the weight holds no values (unbuilt, or built with a zero-size shape).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::{Initializer, Weight};
+    /// assert!(Weight::unbuilt("w", Initializer::zeros(), true).is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 
     /// The weight's name (`kernel`, `bias`, …).
@@ -110,27 +229,13 @@ impl Weight {
         &self.name
     }
 
-    /// Renames the weight.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use layers_core::{Tensor, Weight};
-    /// let mut w = Weight::from_tensor("w", Tensor::ones(&[1]));
-    /// w.set_name("kernel");
-    /// assert_eq!(w.name(), "kernel");
-    /// ```
-    pub fn set_name(&mut self, name: impl Into<String>) {
-        self.name = name.into();
-    }
-
     /// The id that keys this weight's gradient and optimizer state.
     ///
     /// # Examples
     ///
     /// ```
     /// use layers_core::{Tensor, Weight};
-    /// let mut w = Weight::from_tensor("w", Tensor::ones(&[1]));
+    /// let w = Weight::from_tensor("w", Tensor::ones(&[1]));
     /// let id = w.id();
     /// w.set_value(Tensor::zeros(&[1]))?;
     /// assert_eq!(w.id(), id);
@@ -140,7 +245,7 @@ impl Weight {
         self.id
     }
 
-    /// The initializer that filled the weight.
+    /// The initializer that fills the weight when it is built.
     ///
     /// # Examples
     ///
@@ -154,20 +259,20 @@ impl Weight {
         &self.initializer
     }
 
-    /// Whether optimizers update this weight (Keras's `trainable`).
+    /// Whether optimizers update this weight: it was declared trainable and its layer is not
+    /// frozen (Keras's `trainable`).
     ///
     /// # Examples
     ///
     /// ```
-    /// use layers_core::{Tensor, Weight};
-    /// assert!(Weight::from_tensor("w", Tensor::ones(&[1])).is_trainable());
+    /// use layers_core::{Initializer, Weight};
+    /// assert!(!Weight::unbuilt("moving_mean", Initializer::zeros(), false).is_trainable());
     /// ```
     pub fn is_trainable(&self) -> bool {
-        self.trainable
+        self.trainable && !self.frozen
     }
 
-    /// Freezes (`false`) or unfreezes the weight. A frozen weight takes part in the forward
-    /// pass as a constant: no gradient is computed for it.
+    /// Declares the weight trainable or not (state such as a moving mean is not).
     ///
     /// # Examples
     ///
@@ -175,23 +280,48 @@ impl Weight {
     /// use layers_core::{Tensor, Weight};
     /// let mut w = Weight::from_tensor("w", Tensor::ones(&[2]));
     /// w.set_trainable(false);
-    /// let grads = (&*w * 2.0).sum_all().backward();
+    /// let grads = (w.value() * 2.0).sum_all().backward();
     /// assert!(w.grad(&grads).is_none());
     /// ```
     pub fn set_trainable(&mut self, trainable: bool) {
         self.trainable = trainable;
-        self.value = self.handle(self.value.data().clone());
     }
 
-    fn handle(&self, data: crate::tensor::Data) -> Tensor {
-        if self.trainable {
-            Tensor::variable_with_id(data, self.id)
-        } else {
-            Tensor::from_parts(data, crate::tensor::Node::Leaf)
-        }
+    /// Whether the layer holding this weight froze it (see [`Weight::set_frozen`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::{Tensor, Weight};
+    /// assert!(!Weight::from_tensor("w", Tensor::ones(&[1])).is_frozen());
+    /// ```
+    pub fn is_frozen(&self) -> bool {
+        self.frozen
     }
 
-    /// The current value.
+    /// Freezes the weight on behalf of its layer (Keras's `layer.trainable = False`); the
+    /// declared trainability comes back when it is unfrozen.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::{Tensor, Weight};
+    /// let mut w = Weight::from_tensor("w", Tensor::ones(&[1]));
+    /// w.set_frozen(true);
+    /// assert!(!w.is_trainable());
+    /// w.set_frozen(false);
+    /// assert!(w.is_trainable());
+    /// ```
+    pub fn set_frozen(&mut self, frozen: bool) {
+        self.frozen = frozen;
+    }
+
+    /// The current value: a variable (gradients flow into it) when the weight is trainable,
+    /// a constant otherwise.
+    ///
+    /// # Panics
+    ///
+    /// If the weight is not built; see [`Weight::try_value`].
     ///
     /// # Examples
     ///
@@ -199,64 +329,97 @@ impl Weight {
     /// use layers_core::{Tensor, Weight};
     /// let w = Weight::from_tensor("w", Tensor::full(&[2], 3.0));
     /// assert_eq!(w.value().to_vec(), vec![3.0, 3.0]);
+    /// assert!(w.value().requires_grad());
     /// ```
-    pub fn value(&self) -> &Tensor {
-        &self.value
+    pub fn value(&self) -> Tensor {
+        self.try_value().unwrap_or_else(|e| panic!("{e}"))
     }
 
-    /// Replaces the value, keeping the weight's identity.
+    /// Like [`Weight::value`], returning an error for an unbuilt weight.
     ///
     /// # Errors
     ///
-    /// [`Error::WeightShape`] naming the weight if the new value's shape differs.
+    /// [`Error::UnbuiltWeight`] naming the weight.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::{Initializer, Weight};
+    /// let w = Weight::unbuilt("kernel", Initializer::zeros(), true);
+    /// assert_eq!(
+    ///     w.try_value().unwrap_err().to_string(),
+    ///     "weight `kernel` is not built yet: build its layer with an input shape first"
+    /// );
+    /// ```
+    pub fn try_value(&self) -> Result<Tensor> {
+        let guard = self.read();
+        let data = guard.as_ref().ok_or_else(|| Error::UnbuiltWeight {
+            weight: self.name.clone(),
+        })?;
+        let node = if self.is_trainable() {
+            Node::Variable(self.id)
+        } else {
+            Node::Leaf
+        };
+        Ok(Tensor::from_parts(data.clone(), node))
+    }
+
+    /// Replaces the value, keeping the weight's identity (builds an unbuilt weight).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::WeightShape`] naming the weight if the new value's shape differs from the
+    /// built shape.
     ///
     /// # Examples
     ///
     /// ```
     /// use layers_core::{Tensor, Weight};
-    /// let mut w = Weight::from_tensor("kernel", Tensor::ones(&[2, 2]));
+    /// let w = Weight::from_tensor("kernel", Tensor::ones(&[2, 2]));
     /// w.set_value(Tensor::zeros(&[2, 2]))?;
     /// let err = w.set_value(Tensor::zeros(&[3])).unwrap_err();
     /// assert_eq!(err.to_string(), "weight `kernel` has shape [2, 2] but the new value has shape [3]");
     /// # Ok::<(), layers_core::Error>(())
     /// ```
-    pub fn set_value(&mut self, value: impl Into<Tensor>) -> Result<()> {
+    pub fn set_value(&self, value: impl Into<Tensor>) -> Result<()> {
         let value = value.into();
-        if value.shape() != self.value.shape() {
+        let mut guard = self.write();
+        if let Some(data) = guard.as_ref()
+            && data.shape() != value.shape()
+        {
             return Err(Error::WeightShape {
                 weight: self.name.clone(),
-                expected: self.value.shape().into(),
+                expected: data.shape().into(),
                 found: value.shape().into(),
             });
         }
-        self.value = self.handle(value.data().clone());
+        *guard = Some(value.data().clone());
         Ok(())
     }
 
     /// Updates the value in place with `f`. The storage is reused when nothing else holds
-    /// it (the usual case after a backward pass), so an optimizer step allocates nothing.
+    /// it (the usual case once a step's graph is dropped), so an optimizer step allocates
+    /// nothing.
+    ///
+    /// # Panics
+    ///
+    /// If the weight is not built.
     ///
     /// # Examples
     ///
     /// ```
     /// use layers_core::{Tensor, Weight};
-    /// let mut w = Weight::from_tensor("w", Tensor::ones(&[2]));
-    /// w.update(|v| *v -= 0.5);
-    /// assert_eq!(w.to_vec(), vec![0.5, 0.5]);
+    /// let w = Weight::from_tensor("w", Tensor::ones(&[2]));
+    /// w.update(|v| v.mapv_inplace(|x| x - 0.5));
+    /// assert_eq!(w.value().to_vec(), vec![0.5, 0.5]);
     /// ```
-    pub fn update(&mut self, f: impl FnOnce(&mut ndarray::ArrayD<f32>)) {
-        let placeholder = Tensor::scalar(0.0);
-        let old = std::mem::replace(&mut self.value, placeholder);
-        let mut data = match std::sync::Arc::try_unwrap(old.0) {
-            Ok(mut inner) => std::mem::take(&mut inner.data),
-            Err(shared) => shared.data.clone(),
-        };
-        // Copy-on-write: clones only if another tensor still shares the storage.
-        let owned = data.view_mut();
-        drop(owned);
-        let mut array = data.into_owned();
-        f(&mut array);
-        self.value = self.handle(array.into_shared());
+    pub fn update(&self, f: impl FnOnce(&mut ndarray::ArrayViewMutD<'_, f32>)) {
+        let mut guard = self.write();
+        let data = guard
+            .as_mut()
+            .unwrap_or_else(|| panic!("weight `{}` is updated before it is built", self.name));
+        // Copy-on-write: clones only if a tensor still shares the storage.
+        f(&mut data.view_mut());
     }
 
     /// This weight's gradient in a store returned by [`Tensor::backward`].
@@ -266,7 +429,7 @@ impl Weight {
     /// ```
     /// use layers_core::{Tensor, Weight};
     /// let w = Weight::from_tensor("w", Tensor::ones(&[2]));
-    /// let grads = (&*w * 3.0).sum_all().backward();
+    /// let grads = (w.value() * 3.0).sum_all().backward();
     /// assert_eq!(w.grad(&grads).unwrap().to_vec(), vec![3.0, 3.0]);
     /// ```
     pub fn grad<'a>(&self, grads: &'a GradStore) -> Option<&'a Tensor> {
@@ -274,23 +437,34 @@ impl Weight {
     }
 }
 
-impl Deref for Weight {
-    type Target = Tensor;
-
-    fn deref(&self) -> &Tensor {
-        &self.value
+impl Clone for Weight {
+    /// A deep copy with a new identity: the copy's gradients and optimizer state are its own.
+    fn clone(&self) -> Weight {
+        Weight {
+            id: VarId::fresh(),
+            name: self.name.clone(),
+            initializer: self.initializer.clone(),
+            trainable: self.trainable,
+            frozen: self.frozen,
+            data: RwLock::new(self.read().clone()),
+        }
     }
 }
 
-impl AsRef<Tensor> for Weight {
-    fn as_ref(&self) -> &Tensor {
-        &self.value
+impl fmt::Debug for Weight {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Weight")
+            .field("name", &self.name)
+            .field("shape", &self.shape())
+            .field("initializer", &self.initializer.name())
+            .field("trainable", &self.is_trainable())
+            .finish()
     }
 }
 
 impl Operand for &Weight {
     fn into_tensor(self) -> Tensor {
-        self.value.clone()
+        self.value()
     }
 }
 
@@ -299,37 +473,37 @@ macro_rules! weight_operator {
         impl $trait<&Weight> for Tensor {
             type Output = Tensor;
             fn $method(self, rhs: &Weight) -> Tensor {
-                Tensor::$method(&self, &rhs.value)
+                Tensor::$method(&self, rhs.value())
             }
         }
         impl $trait<&Weight> for &Tensor {
             type Output = Tensor;
             fn $method(self, rhs: &Weight) -> Tensor {
-                Tensor::$method(self, &rhs.value)
+                Tensor::$method(self, rhs.value())
             }
         }
         impl $trait<&Tensor> for &Weight {
             type Output = Tensor;
             fn $method(self, rhs: &Tensor) -> Tensor {
-                Tensor::$method(&self.value, rhs)
+                Tensor::$method(&self.value(), rhs)
             }
         }
         impl $trait<Tensor> for &Weight {
             type Output = Tensor;
             fn $method(self, rhs: Tensor) -> Tensor {
-                Tensor::$method(&self.value, &rhs)
+                Tensor::$method(&self.value(), rhs)
             }
         }
         impl $trait<&Weight> for &Weight {
             type Output = Tensor;
             fn $method(self, rhs: &Weight) -> Tensor {
-                Tensor::$method(&self.value, &rhs.value)
+                Tensor::$method(&self.value(), rhs.value())
             }
         }
         impl $trait<f32> for &Weight {
             type Output = Tensor;
             fn $method(self, rhs: f32) -> Tensor {
-                $trait::$method(&self.value, rhs)
+                $trait::$method(self.value(), rhs)
             }
         }
     };
@@ -346,19 +520,25 @@ mod tests {
 
     #[test]
     fn update_reuses_storage_when_unshared() {
-        let mut w = Weight::from_tensor("w", Tensor::zeros(&[1024]));
+        let w = Weight::from_tensor("w", Tensor::zeros(&[1024]));
         let before = w.value().data().as_ptr();
-        w.update(|v| *v += 1.0);
+        w.update(|v| v.mapv_inplace(|x| x + 1.0));
         assert_eq!(w.value().data().as_ptr(), before);
-        assert_eq!(w.to_vec(), vec![1.0; 1024]);
+        assert_eq!(w.value().to_vec(), vec![1.0; 1024]);
     }
 
     #[test]
     fn update_copies_when_shared() {
-        let mut w = Weight::from_tensor("w", Tensor::zeros(&[4]));
-        let held = w.value().clone();
-        w.update(|v| *v += 1.0);
+        let w = Weight::from_tensor("w", Tensor::zeros(&[4]));
+        let held = w.value();
+        w.update(|v| v.mapv_inplace(|x| x + 1.0));
         assert_eq!(held.to_vec(), vec![0.0; 4]);
-        assert_eq!(w.to_vec(), vec![1.0; 4]);
+        assert_eq!(w.value().to_vec(), vec![1.0; 4]);
+    }
+
+    #[test]
+    fn weights_are_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<Weight>();
     }
 }

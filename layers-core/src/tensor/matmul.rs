@@ -3,6 +3,7 @@
 
 use ndarray::{ArrayD, ArrayView2, ArrayViewD, Axis, Dimension, Ix2, IxDyn};
 
+use super::binary::Operand;
 use super::gemm::gemm;
 use super::shape::{broadcast_shapes, sum_to_shape};
 use crate::autograd::Op;
@@ -34,7 +35,7 @@ impl Tensor {
     /// // [[1·5+2·7, 1·6+2·8], [3·5+4·7, 3·6+4·8]]
     /// assert_eq!(a.matmul(&b).to_vec(), vec![19.0, 22.0, 43.0, 50.0]);
     /// ```
-    pub fn matmul(&self, rhs: &Tensor) -> Tensor {
+    pub fn matmul(&self, rhs: impl Operand) -> Tensor {
         self.try_matmul(rhs).unwrap_or_else(|e| panic!("{e}"))
     }
 
@@ -54,7 +55,8 @@ impl Tensor {
     /// assert_eq!(x.try_matmul(&w).unwrap().shape(), &[8, 5, 4]);
     /// assert!(w.try_matmul(&x).is_err());
     /// ```
-    pub fn try_matmul(&self, rhs: &Tensor) -> Result<Tensor> {
+    pub fn try_matmul(&self, rhs: impl Operand) -> Result<Tensor> {
+        let rhs = &rhs.into_tensor();
         let (a, b) = (self.shape(), rhs.shape());
         if a.is_empty() || b.is_empty() {
             return Err(Error::incompatible("matmul", a, b, "both operands need at least one axis"));

@@ -249,10 +249,6 @@ impl Tensor {
         Tensor::from_parts(self.0.data.clone(), Node::Variable(VarId::fresh()))
     }
 
-    pub(crate) fn variable_with_id(data: Data, id: VarId) -> Tensor {
-        Tensor::from_parts(data, Node::Variable(id))
-    }
-
     /// The same values, cut off from the graph: no gradient flows through the result.
     ///
     /// # Examples
