@@ -77,7 +77,7 @@ fn matmul(c: &mut Criterion) {
             BenchmarkId::new("layers", &size),
             &(&ta, &tb),
             |bench, (x, y)| {
-                bench.iter(|| no_grad(|| x.matmul(y)));
+                bench.iter(|| no_grad(|| x.matmul(*y)));
             },
         );
         group.bench_with_input(

@@ -124,6 +124,77 @@ pub enum Error {
         /// The weight's name.
         weight: String,
     },
+    /// A layer failed; wraps the cause with the layer's name (or path) and type.
+    #[error("layer `{layer}` ({type_name}): {source}")]
+    Layer {
+        /// The layer's name or path, e.g. `dense_1` or `block.dense`.
+        layer: String,
+        /// The layer's type, e.g. `Dense`.
+        type_name: String,
+        /// What went wrong.
+        source: Box<Error>,
+    },
+    /// An op inside a layer's `call` panicked while the layer was being built (almost
+    /// always a shape mismatch, which the message names).
+    #[error("its call failed for input shape {input}: {message}")]
+    Call {
+        /// The input shape, Keras style: `(None, 32)`.
+        input: String,
+        /// The panic message of the op.
+        message: String,
+    },
+    /// A weight shape expression needs an input axis the input does not have.
+    #[error("weight `{weight}` needs input axis {axis}, but the input shape {input} has no such axis")]
+    InputRank {
+        /// The weight.
+        weight: String,
+        /// The axis index used in the shape expression (per sample, negative from the end).
+        axis: isize,
+        /// The input shape, Keras style.
+        input: String,
+    },
+    /// A layer or model used before it was built.
+    #[error("layer `{layer}` is not built yet: call `build` with an input shape, or call it on data first")]
+    Unbuilt {
+        /// The layer's name.
+        layer: String,
+    },
+    /// `set_weights` with the wrong number of values.
+    #[error("layer `{layer}` expects {expected} weights, got {found}")]
+    WeightCount {
+        /// The layer's name.
+        layer: String,
+        /// How many weights the layer has.
+        expected: usize,
+        /// How many values were given.
+        found: usize,
+    },
+    /// Data whose shape does not fit a model's input.
+    #[error("`{layer}` expects input of shape {expected} but got {found}")]
+    InputShape {
+        /// The model or layer.
+        layer: String,
+        /// The expected shape, Keras style.
+        expected: String,
+        /// The shape given, Keras style.
+        found: String,
+    },
+    /// A configuration that cannot be used (bad rate, duplicate name, …).
+    #[error("layer `{layer}`: {message}")]
+    Config {
+        /// The layer.
+        layer: String,
+        /// What is wrong, as a sentence.
+        message: String,
+    },
+    /// An activation name that is not registered.
+    #[error("unknown activation `{name}`; known activations: {}", known.join(", "))]
+    UnknownActivation {
+        /// The name given.
+        name: String,
+        /// Every registered name.
+        known: Vec<String>,
+    },
     /// An initializer name that is not known.
     #[error("unknown initializer `{name}`; known initializers: {}", known.join(", "))]
     UnknownInitializer {
@@ -144,7 +215,40 @@ pub enum Error {
     },
 }
 
+/// Writes a per-sample shape with the batch axis in front, Keras style: `(None, 32)`.
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(layers_core::error::batch_shape(&[32]), "(None, 32)");
+/// assert_eq!(layers_core::error::batch_shape(&[]), "(None,)");
+/// ```
+pub fn batch_shape(per_sample: &[usize]) -> String {
+    if per_sample.is_empty() {
+        return "(None,)".to_string();
+    }
+    let dims: Vec<String> = per_sample.iter().map(|d| d.to_string()).collect();
+    format!("(None, {})", dims.join(", "))
+}
+
 impl Error {
+    /// Wraps this error with the layer it happened in.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::Error;
+    /// let e = Error::Unbuilt { layer: "x".into() }.in_layer("dense", "Dense");
+    /// assert!(e.to_string().starts_with("layer `dense` (Dense): "));
+    /// ```
+    pub fn in_layer(self, layer: impl Into<String>, type_name: impl Into<String>) -> Error {
+        Error::Layer {
+            layer: layer.into(),
+            type_name: type_name.into(),
+            source: Box::new(self),
+        }
+    }
+
     pub(crate) fn incompatible(
         op: &'static str,
         lhs: &[usize],

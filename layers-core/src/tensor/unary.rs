@@ -166,7 +166,33 @@ impl Tensor {
         F: Fn(f32) -> f32 + Sync + Send,
         D: Fn(f32) -> f32 + Sync + Send,
     {
-        self.map_dual(|x| (f(x), df(x)))
+        self.map_fused(&f, |x| (f(x), df(x)))
+    }
+
+    /// Applies a scalar function elementwise: `f` alone when no gradient is wanted, `fdf`
+    /// (value and derivative together, e.g. by dual numbers) when one is.
+    ///
+    /// This is the kernel behind every activation. The closures are inlined into one loop
+    /// over the data, in parallel for large tensors, with no allocation per element.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::Tensor;
+    /// let x = Tensor::from_vec(vec![-1.0, 2.0], &[2]).into_variable();
+    /// let y = x.map_fused(|v| v.max(0.0), |v| if v > 0.0 { (v, 1.0) } else { (0.0, 0.0) });
+    /// assert_eq!(y.to_vec(), vec![0.0, 2.0]);
+    /// assert_eq!(y.sum_all().backward().get(&x).unwrap().to_vec(), vec![0.0, 1.0]);
+    /// ```
+    pub fn map_fused<F, G>(&self, f: F, fdf: G) -> Tensor
+    where
+        F: Fn(f32) -> f32 + Sync + Send,
+        G: Fn(f32) -> (f32, f32) + Sync + Send,
+    {
+        if !(autograd::is_recording() && self.requires_grad()) {
+            return Tensor::from_array(map_values(self.data(), f));
+        }
+        self.map_dual(fdf)
     }
 
     /// Applies a scalar function that returns `(value, derivative)` together, as dual

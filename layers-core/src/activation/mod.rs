@@ -1,0 +1,468 @@
+//! Activations: scalar functions with exact derivatives, usable as layers and as the
+//! `activation` of a `Dense`, found by name for configs.
+//!
+//! Write one with `#[activation]` on a plain `fn(f32) -> f32`; the built-ins are written
+//! the same way, so a custom activation costs what a built-in does.
+//!
+//! ```
+//! use layers_core::prelude::*;
+//! let relu = Activation::from_name("relu")?;
+//! let y = relu.apply(&Tensor::from_vec(vec![-1.0, 2.0], &[2]));
+//! assert_eq!(y.to_vec(), vec![0.0, 2.0]);
+//! assert!(Activation::from_name("rleu").is_err());
+//! # Ok::<(), layers_core::Error>(())
+//! ```
+
+mod builtin;
+pub mod report;
+
+use std::fmt;
+use std::sync::Arc;
+
+use crate::error::{Error, Result};
+use crate::layer::Layer;
+use crate::Tensor;
+
+pub use builtin::*;
+
+/// A scalar activation function with its derivative; what `#[activation]` implements.
+///
+/// # Examples
+///
+/// ```
+/// use layers_core::activation::ActivationFn;
+///
+/// struct Cube;
+/// impl ActivationFn for Cube {
+///     const NAME: &'static str = "cube";
+///     fn value(&self, x: f32) -> f32 { x * x * x }
+///     fn value_and_derivative(&self, x: f32) -> (f32, f32) { (x * x * x, 3.0 * x * x) }
+/// }
+/// assert_eq!(Cube.value_and_derivative(2.0), (8.0, 12.0));
+/// ```
+pub trait ActivationFn: Send + Sync + 'static {
+    /// The registered name (`"leaky"`), used in configs and by [`Activation::from_name`].
+    const NAME: &'static str;
+
+    /// The function's value at `x`.
+    fn value(&self, x: f32) -> f32;
+
+    /// The value and the derivative at `x`, computed together.
+    fn value_and_derivative(&self, x: f32) -> (f32, f32);
+
+    /// The hyperparameters and their values (`alpha` of `elu`), in declaration order.
+    fn params(&self) -> Vec<(&'static str, f32)> {
+        Vec::new()
+    }
+}
+
+/// Applies an activation to every element in one fused pass: the value only in inference,
+/// value and derivative together when a gradient is wanted.
+///
+/// # Examples
+///
+/// ```
+/// use layers_core::prelude::*;
+/// use layers_core::activation::{apply_activation, Relu};
+/// let y = apply_activation(&Relu, &Tensor::from_vec(vec![-3.0, 3.0], &[2]));
+/// assert_eq!(y.to_vec(), vec![0.0, 3.0]);
+/// ```
+#[inline]
+pub fn apply_activation<A: ActivationFn>(activation: &A, x: &Tensor) -> Tensor {
+    x.map_fused(|v| activation.value(v), |v| activation.value_and_derivative(v))
+}
+
+/// The object-safe face of an activation, so that [`Activation`] can hold any of them.
+trait DynActivation: Send + Sync {
+    fn name(&self) -> &'static str;
+    fn apply(&self, x: &Tensor) -> Tensor;
+    fn params(&self) -> Vec<(&'static str, f32)>;
+    fn scalar(&self) -> Option<(f32, f32)>;
+    fn value_and_derivative(&self, x: f32) -> Option<(f32, f32)>;
+}
+
+struct Elementwise<A>(A);
+
+impl<A: ActivationFn> DynActivation for Elementwise<A> {
+    fn name(&self) -> &'static str {
+        A::NAME
+    }
+    fn apply(&self, x: &Tensor) -> Tensor {
+        apply_activation(&self.0, x)
+    }
+    fn params(&self) -> Vec<(&'static str, f32)> {
+        self.0.params()
+    }
+    fn scalar(&self) -> Option<(f32, f32)> {
+        Some((0.0, 0.0))
+    }
+    fn value_and_derivative(&self, x: f32) -> Option<(f32, f32)> {
+        Some(self.0.value_and_derivative(x))
+    }
+}
+
+/// Softmax and log-softmax over the last axis: activations that are not elementwise.
+struct LastAxis {
+    log: bool,
+}
+
+impl DynActivation for LastAxis {
+    fn name(&self) -> &'static str {
+        if self.log { "log_softmax" } else { "softmax" }
+    }
+    fn apply(&self, x: &Tensor) -> Tensor {
+        if self.log { x.log_softmax(-1) } else { x.softmax(-1) }
+    }
+    fn params(&self) -> Vec<(&'static str, f32)> {
+        Vec::new()
+    }
+    fn scalar(&self) -> Option<(f32, f32)> {
+        None
+    }
+    fn value_and_derivative(&self, _x: f32) -> Option<(f32, f32)> {
+        None
+    }
+}
+
+/// Any activation, by value: an `#[activation]` type, or a name looked up in the registry.
+/// It is a layer (Keras's `Activation`) and the `activation` of a `Dense`.
+///
+/// # Examples
+///
+/// ```
+/// use layers_core::prelude::*;
+/// use layers_core::activation::Elu;
+/// let a: Activation = Elu { alpha: 0.5 }.into();
+/// assert_eq!(a.name(), "elu");
+/// assert_eq!(a.params(), vec![("alpha", 0.5)]);
+/// let y = a.apply(&Tensor::from_vec(vec![1.0], &[1]));
+/// assert_eq!(y.to_vec(), vec![1.0]);
+/// ```
+#[derive(Clone)]
+pub struct Activation {
+    inner: Arc<dyn DynActivation>,
+}
+
+impl Activation {
+    /// Wraps an activation function.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::prelude::*;
+    /// use layers_core::activation::Tanh;
+    /// assert_eq!(Activation::new(Tanh).name(), "tanh");
+    /// ```
+    pub fn new<A: ActivationFn>(activation: A) -> Activation {
+        Activation {
+            inner: Arc::new(Elementwise(activation)),
+        }
+    }
+
+    /// The identity (`"linear"`), Dense's default.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::prelude::*;
+    /// assert_eq!(Activation::linear().name(), "linear");
+    /// ```
+    pub fn linear() -> Activation {
+        Activation::new(Linear)
+    }
+
+    /// Softmax over the last axis.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::prelude::*;
+    /// let p = Activation::softmax().apply(&Tensor::zeros(&[1, 4]));
+    /// assert_eq!(p.to_vec(), vec![0.25; 4]);
+    /// ```
+    pub fn softmax() -> Activation {
+        Activation {
+            inner: Arc::new(LastAxis { log: false }),
+        }
+    }
+
+    /// Log-softmax over the last axis.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::prelude::*;
+    /// let p = Activation::log_softmax().apply(&Tensor::zeros(&[1, 2]));
+    /// assert_eq!(p.to_vec(), vec![-(2f32.ln()); 2]);
+    /// ```
+    pub fn log_softmax() -> Activation {
+        Activation {
+            inner: Arc::new(LastAxis { log: true }),
+        }
+    }
+
+    /// The activation registered under `name` with its default hyperparameters: every
+    /// built-in (`relu`, `gelu`, `softmax`, …) and every `#[activation]` in the program.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::UnknownActivation`] listing the registered names.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::prelude::*;
+    /// assert_eq!(Activation::from_name("silu")?.name(), "silu");
+    /// let err = Activation::from_name("nope").unwrap_err();
+    /// assert!(err.to_string().contains("relu"));
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
+    pub fn from_name(name: &str) -> Result<Activation> {
+        Activation::from_config(name, &serde_json::Map::new())
+    }
+
+    /// The activation registered under `name`, with hyperparameters from `params`
+    /// (missing ones take their defaults).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::UnknownActivation`] for an unknown name; [`Error::InvalidArgument`] for a
+    /// parameter that is not a number or not a parameter of this activation.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::prelude::*;
+    /// let mut params = serde_json::Map::new();
+    /// params.insert("alpha".into(), 0.5.into());
+    /// let elu = Activation::from_config("elu", &params)?;
+    /// assert_eq!(elu.params(), vec![("alpha", 0.5)]);
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
+    pub fn from_config(name: &str, params: &serde_json::Map<String, serde_json::Value>) -> Result<Activation> {
+        match name {
+            "softmax" if params.is_empty() => return Ok(Activation::softmax()),
+            "log_softmax" if params.is_empty() => return Ok(Activation::log_softmax()),
+            _ => {}
+        }
+        let entry = inventory::iter::<ActivationEntry>
+            .into_iter()
+            .find(|e| e.name == name)
+            .ok_or_else(|| Error::UnknownActivation {
+                name: name.to_string(),
+                known: registered_names(),
+            })?;
+        (entry.make)(params)
+    }
+
+    /// The registered name.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::prelude::*;
+    /// assert_eq!(Activation::softmax().name(), "softmax");
+    /// ```
+    pub fn name(&self) -> &'static str {
+        self.inner.name()
+    }
+
+    /// The hyperparameters with their values.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::prelude::*;
+    /// assert!(Activation::linear().params().is_empty());
+    /// ```
+    pub fn params(&self) -> Vec<(&'static str, f32)> {
+        self.inner.params()
+    }
+
+    /// Applies the activation to a tensor (elementwise, or over the last axis for softmax).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::prelude::*;
+    /// let y = Activation::from_name("sigmoid")?.apply(&Tensor::zeros(&[1]));
+    /// assert_eq!(y.to_vec(), vec![0.5]);
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
+    pub fn apply(&self, x: &Tensor) -> Tensor {
+        self.inner.apply(x)
+    }
+
+    /// The value and derivative at a scalar `x`, for elementwise activations (`None` for
+    /// softmax, which is not elementwise).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::prelude::*;
+    /// let relu = Activation::from_name("relu")?;
+    /// assert_eq!(relu.value_and_derivative(2.0), Some((2.0, 1.0)));
+    /// assert_eq!(Activation::softmax().value_and_derivative(2.0), None);
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
+    pub fn value_and_derivative(&self, x: f32) -> Option<(f32, f32)> {
+        self.inner.scalar()?;
+        self.inner.value_and_derivative(x)
+    }
+
+    /// The activation as config JSON: its name, and an object with its parameters when it
+    /// has any (`{"name": "elu", "alpha": 0.5}`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::prelude::*;
+    /// assert_eq!(Activation::linear().to_config(), serde_json::json!("linear"));
+    /// ```
+    pub fn to_config(&self) -> serde_json::Value {
+        let params = self.params();
+        if params.is_empty() {
+            return self.name().into();
+        }
+        let mut map = serde_json::Map::new();
+        map.insert("name".into(), self.name().into());
+        for (k, v) in params {
+            map.insert(k.into(), f64::from(v).into());
+        }
+        map.into()
+    }
+}
+
+impl<A: ActivationFn> From<A> for Activation {
+    fn from(activation: A) -> Activation {
+        Activation::new(activation)
+    }
+}
+
+impl fmt::Debug for Activation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Activation({}", self.name())?;
+        for (k, v) in self.params() {
+            write!(f, ", {k}={v}")?;
+        }
+        write!(f, ")")
+    }
+}
+
+impl PartialEq for Activation {
+    fn eq(&self, other: &Activation) -> bool {
+        self.name() == other.name() && self.params() == other.params()
+    }
+}
+
+impl Layer for Activation {
+    fn type_name(&self) -> &'static str {
+        "Activation"
+    }
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        Ok(self.apply(x))
+    }
+    fn config(&self) -> serde_json::Value {
+        serde_json::json!({ "activation": self.to_config() })
+    }
+}
+
+/// A registered activation: written by `#[activation]`, collected at link time so that
+/// names in configs resolve without running user code.
+///
+/// # Examples
+///
+/// ```
+/// use layers_core::activation::{registered_names};
+/// assert!(registered_names().contains(&"gelu".to_string()));
+/// ```
+pub struct ActivationEntry {
+    /// The registered name.
+    pub name: &'static str,
+    /// Makes the activation from config parameters (missing ones take their defaults).
+    pub make: fn(&serde_json::Map<String, serde_json::Value>) -> Result<Activation>,
+}
+
+inventory::collect!(ActivationEntry);
+
+/// Every registered activation name, sorted.
+///
+/// # Examples
+///
+/// ```
+/// let names = layers_core::activation::registered_names();
+/// assert!(names.iter().any(|n| n == "relu"));
+/// assert!(names.windows(2).all(|w| w[0] <= w[1]));
+/// ```
+pub fn registered_names() -> Vec<String> {
+    let mut names: Vec<String> = inventory::iter::<ActivationEntry>
+        .into_iter()
+        .map(|e| e.name.to_string())
+        .chain(["softmax".to_string(), "log_softmax".to_string()])
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// Reads hyperparameter `name` from config `params`, or `default` when absent; used by the
+/// code `#[activation]` generates.
+///
+/// # Errors
+///
+/// [`Error::InvalidArgument`] if the value is not a number.
+///
+/// # Examples
+///
+/// ```
+/// use layers_core::activation::param;
+/// let mut p = serde_json::Map::new();
+/// p.insert("alpha".into(), 0.3.into());
+/// assert_eq!(param(&p, "elu", "alpha", 1.0)?, 0.3);
+/// assert_eq!(param(&p, "elu", "beta", 2.0)?, 2.0);
+/// # Ok::<(), layers_core::Error>(())
+/// ```
+pub fn param(
+    params: &serde_json::Map<String, serde_json::Value>,
+    activation: &str,
+    name: &str,
+    default: f32,
+) -> Result<f32> {
+    match params.get(name) {
+        None => Ok(default),
+        Some(v) => v.as_f64().map(|v| v as f32).ok_or_else(|| {
+            Error::invalid(
+                "activation config",
+                format!("parameter `{name}` of `{activation}` must be a number, found {v}"),
+            )
+        }),
+    }
+}
+
+/// Checks that config `params` name only parameters in `known`; used by generated code.
+///
+/// # Errors
+///
+/// [`Error::InvalidArgument`] naming the first unknown parameter.
+///
+/// # Examples
+///
+/// ```
+/// use layers_core::activation::check_params;
+/// let mut p = serde_json::Map::new();
+/// p.insert("alpah".into(), 0.3.into());
+/// assert!(check_params(&p, "elu", &["alpha"]).is_err());
+/// ```
+pub fn check_params(
+    params: &serde_json::Map<String, serde_json::Value>,
+    activation: &str,
+    known: &[&str],
+) -> Result<()> {
+    match params.keys().find(|k| k.as_str() != "name" && !known.contains(&k.as_str())) {
+        None => Ok(()),
+        Some(k) => Err(Error::invalid(
+            "activation config",
+            format!("`{activation}` has no parameter `{k}`; its parameters: [{}]", known.join(", ")),
+        )),
+    }
+}

@@ -1,0 +1,190 @@
+//! Gradient checking for whole layers: the backward pass of any layer, built-in or custom,
+//! against central finite differences, weight by weight.
+//!
+//! ```
+//! use layers_core::prelude::*;
+//! use layers_core::layer::check::check_layer;
+//!
+//! let layer = Dense::new(3);
+//! let x = Tensor::from_vec((0..8).map(|i| i as f32 / 8.0 - 0.5).collect(), &[2, 4]);
+//! let report = check_layer(&layer, &x, 1e-2)?;
+//! assert!(report.worst() < 1e-2, "{report}");
+//! # Ok::<(), layers_core::Error>(())
+//! ```
+
+use std::fmt;
+
+use ndarray::{ArrayD, IxDyn, Zip};
+
+use super::{Layer, LayerExt};
+use crate::error::Result;
+use crate::{Tensor, no_grad};
+
+/// The worst disagreement for one weight (or the input).
+///
+/// # Examples
+///
+/// ```
+/// use layers_core::prelude::*;
+/// use layers_core::layer::check::check_layer;
+/// let r = check_layer(&Dense::new(2), &Tensor::ones(&[1, 3]), 1e-2)?;
+/// assert_eq!(r.entries[0].path, "kernel");
+/// # Ok::<(), layers_core::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct WeightCheck {
+    /// The weight's path, or `input`.
+    pub path: String,
+    /// Largest `|analytic − numeric|`.
+    pub max_abs_error: f32,
+    /// Largest `|analytic − numeric| / max(1, |analytic|, |numeric|)`.
+    pub max_rel_error: f32,
+}
+
+/// The result of [`check_layer`].
+///
+/// # Examples
+///
+/// ```
+/// use layers_core::prelude::*;
+/// use layers_core::layer::check::check_layer;
+/// let r = check_layer(&Dense::new(2), &Tensor::ones(&[1, 3]), 1e-2)?;
+/// assert_eq!(r.entries.len(), 3); // kernel, bias, input
+/// # Ok::<(), layers_core::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct LayerCheck {
+    /// One entry per trainable weight, then one for the input.
+    pub entries: Vec<WeightCheck>,
+}
+
+impl LayerCheck {
+    /// The largest relative error over all entries.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::prelude::*;
+    /// use layers_core::layer::check::check_layer;
+    /// assert!(check_layer(&Dense::new(2), &Tensor::ones(&[1, 3]), 1e-2)?.worst() < 1e-2);
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
+    pub fn worst(&self) -> f32 {
+        self.entries.iter().map(|e| e.max_rel_error).fold(0.0, f32::max)
+    }
+}
+
+impl fmt::Display for LayerCheck {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for e in &self.entries {
+            writeln!(
+                f,
+                "{:<24} max rel error {:.3e}, max abs error {:.3e}",
+                e.path, e.max_rel_error, e.max_abs_error
+            )?;
+        }
+        Ok(())
+    }
+}
+
+fn cotangent(shape: &[usize]) -> ArrayD<f32> {
+    let mut state = 0x2545_F491_4F6C_DD1Du64;
+    ArrayD::from_shape_simple_fn(IxDyn(shape), || {
+        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        0.5 + ((state >> 40) as f32 / (1u64 << 24) as f32)
+    })
+}
+
+fn weighted_sum(y: &Tensor, c: &ArrayD<f32>) -> f64 {
+    let mut acc = 0.0f64;
+    Zip::from(y.data()).and(c).for_each(|&y, &c| acc += f64::from(y) * f64::from(c));
+    acc
+}
+
+fn compare(path: String, analytic: &[f32], numeric: &[f32]) -> WeightCheck {
+    let mut check = WeightCheck {
+        path,
+        max_abs_error: 0.0,
+        max_rel_error: 0.0,
+    };
+    for (&a, &n) in analytic.iter().zip(numeric) {
+        let abs = (a - n).abs();
+        check.max_abs_error = check.max_abs_error.max(abs);
+        let rel = abs / 1f32.max(a.abs()).max(n.abs());
+        if rel > check.max_rel_error || rel.is_nan() {
+            check.max_rel_error = rel;
+        }
+    }
+    check
+}
+
+/// Checks a layer's backward pass at input `x` against central finite differences with
+/// step `epsilon`, for every trainable weight and for the input, in inference mode.
+///
+/// The layer is built from `x` if needed. The output is reduced to a scalar with a fixed
+/// pseudo-random weighting; each weight value is perturbed by ±`epsilon` in turn and
+/// restored afterwards. Costs two forward passes per value: use small layers and inputs.
+///
+/// # Errors
+///
+/// When the layer cannot be built for `x`.
+///
+/// # Examples
+///
+/// ```
+/// use layers_core::prelude::*;
+/// use layers_core::layer::check::check_layer;
+/// let ln = LayerNormalization::new();
+/// let x = Tensor::from_vec(vec![0.3, -1.0, 2.0, 0.7, 0.1, -0.4], &[2, 3]);
+/// assert!(check_layer(&ln, &x, 1e-2)?.worst() < 2e-2);
+/// # Ok::<(), layers_core::Error>(())
+/// ```
+pub fn check_layer(layer: &dyn Layer, x: &Tensor, epsilon: f32) -> Result<LayerCheck> {
+    no_grad(|| layer.forward(x))?;
+    let input = x.detach().into_variable();
+    let y = layer.forward(&input)?;
+    let c = cotangent(y.shape());
+    let grads = y.backward_with(&Tensor::from_array(c.clone()));
+    drop(y);
+    let eval = || -> Result<f64> { Ok(weighted_sum(&no_grad(|| layer.forward(x))?, &c)) };
+    let step = 2.0 * f64::from(epsilon);
+    let mut entries = Vec::new();
+    for (path, w) in layer.trainable_weights() {
+        let original = w.value().detach();
+        let base = original.to_vec();
+        let analytic = w
+            .grad(&grads)
+            .map(|g| g.to_vec())
+            .unwrap_or_else(|| vec![0.0; base.len()]);
+        let mut numeric = Vec::with_capacity(base.len());
+        for j in 0..base.len() {
+            let at = |delta: f32| -> Result<f64> {
+                let mut v = base.clone();
+                v[j] += delta;
+                w.set_value(Tensor::from_vec(v, original.shape()))?;
+                eval()
+            };
+            let n = (at(epsilon)? - at(-epsilon)?) / step;
+            numeric.push(n as f32);
+        }
+        w.set_value(original)?;
+        entries.push(compare(path, &analytic, &numeric));
+    }
+    let base = x.to_vec();
+    let analytic = grads
+        .get(&input)
+        .map(|g| g.to_vec())
+        .unwrap_or_else(|| vec![0.0; base.len()]);
+    let mut numeric = Vec::with_capacity(base.len());
+    for j in 0..base.len() {
+        let at = |delta: f32| -> Result<f64> {
+            let mut v = base.clone();
+            v[j] += delta;
+            let xp = Tensor::from_vec(v, x.shape());
+            Ok(weighted_sum(&no_grad(|| layer.forward(&xp))?, &c))
+        };
+        numeric.push(((at(epsilon)? - at(-epsilon)?) / step) as f32);
+    }
+    entries.push(compare("input".to_string(), &analytic, &numeric));
+    Ok(LayerCheck { entries })
+}

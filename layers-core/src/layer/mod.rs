@@ -1,0 +1,555 @@
+//! Layers: the object-safe [`Layer`] trait every layer implements (usually through
+//! `#[derive(Layer)]`), the [`LayerExt`] methods every layer gets (build, weights in Keras's
+//! order, parameter counts, freezing, summaries), and the call [`context`].
+//!
+//! ```
+//! use layers_core::prelude::*;
+//!
+//! // A layer written by hand; `#[derive(Layer)]` writes all of this for you.
+//! struct Double;
+//! impl Layer for Double {
+//!     fn type_name(&self) -> &'static str { "Double" }
+//!     fn forward(&self, x: &Tensor) -> layers_core::Result<Tensor> { Ok(x * 2.0) }
+//! }
+//!
+//! let mut layer = Double;
+//! assert_eq!(layer.build([3])?, vec![3]);
+//! assert_eq!(layer.apply(&Tensor::ones(&[1, 3])).to_vec(), vec![2.0; 3]);
+//! assert_eq!(layer.count_params()?, 0);
+//! # Ok::<(), layers_core::Error>(())
+//! ```
+
+mod call;
+pub mod check;
+pub mod config;
+pub mod context;
+mod named;
+pub mod summary;
+
+use crate::error::{Error, Result, batch_shape};
+use crate::{Tensor, Weight, no_grad};
+
+pub use call::{Call, CallWithContext, Context};
+pub use named::Named;
+pub use summary::{Summary, SummaryRow};
+
+/// A layer: a forward pass, the weights it owns, the layers it contains, and its config.
+///
+/// The trait is object safe (`Box<dyn Layer>`); the methods users call come from
+/// [`LayerExt`]. Weights are built lazily: `forward` creates a layer's weights from the
+/// first input it sees (Keras's `build`), so a layer can be used as soon as it is created.
+/// Layers are `Send + Sync`: a built model serves predictions from several threads.
+///
+/// # Examples
+///
+/// ```
+/// use layers_core::prelude::*;
+///
+/// struct Scale { factor: Weight }
+/// impl Layer for Scale {
+///     fn type_name(&self) -> &'static str { "Scale" }
+///     fn forward(&self, x: &Tensor) -> layers_core::Result<Tensor> {
+///         use layers_core::layer::context::with_rng;
+///         with_rng(|rng| self.factor.build(&[x.shape()[1]], rng))?;
+///         Ok(x * &self.factor)
+///     }
+///     fn weights(&self) -> Vec<&Weight> { vec![&self.factor] }
+///     fn weights_mut(&mut self) -> Vec<&mut Weight> { vec![&mut self.factor] }
+/// }
+///
+/// let mut s = Scale { factor: Weight::unbuilt("factor", Initializer::ones(), true) };
+/// s.build([4])?;
+/// assert_eq!(s.count_params()?, 4);
+/// # Ok::<(), layers_core::Error>(())
+/// ```
+pub trait Layer: Send + Sync {
+    /// The layer's type as the summary shows it, e.g. `"Dense"`.
+    fn type_name(&self) -> &'static str;
+
+    /// The name given to this layer, if one was; containers otherwise name it after its
+    /// type (`dense`, `dense_1`, …).
+    fn name(&self) -> Option<&str> {
+        None
+    }
+
+    /// The forward pass for a batch `x` of shape `(batch, …)`, building the layer's weights
+    /// from `x`'s shape first if needed. Reads training mode and randomness from the
+    /// [`context`].
+    ///
+    /// # Errors
+    ///
+    /// When the layer cannot be built for `x`'s shape. Ops inside the pass may panic on a
+    /// shape mismatch; [`LayerExt::build`] turns that into an error naming the layer.
+    fn forward(&self, x: &Tensor) -> Result<Tensor>;
+
+    /// The layer's own weights (not its sublayers'), in creation order.
+    fn weights(&self) -> Vec<&Weight> {
+        Vec::new()
+    }
+
+    /// The layer's own weights, mutably, in the same order as [`Layer::weights`].
+    fn weights_mut(&mut self) -> Vec<&mut Weight> {
+        Vec::new()
+    }
+
+    /// The layers this one contains, each with the path segment its weights nest under.
+    fn sublayers(&self) -> Vec<(String, &dyn Layer)> {
+        Vec::new()
+    }
+
+    /// The contained layers, mutably, in the same order as [`Layer::sublayers`].
+    fn sublayers_mut(&mut self) -> Vec<(String, &mut dyn Layer)> {
+        Vec::new()
+    }
+
+    /// The layer's hyperparameters as JSON (Keras's `get_config`).
+    fn config(&self) -> serde_json::Value {
+        serde_json::Value::Object(serde_json::Map::new())
+    }
+
+    /// The rows this layer shows in a summary: by default one per sublayer.
+    fn summary_rows(&self) -> Vec<SummaryRow> {
+        self.sublayers()
+            .into_iter()
+            .map(|(name, layer)| SummaryRow::of(&name, layer, None))
+            .collect()
+    }
+}
+
+/// Keras's automatic name for a layer type: snake_case of the type name
+/// (`CustomDense` → `custom_dense`, `ReLU` → `re_lu`, `LSTM` → `lstm`).
+///
+/// # Examples
+///
+/// ```
+/// use layers_core::layer::snake_case;
+/// assert_eq!(snake_case("CustomDense"), "custom_dense");
+/// assert_eq!(snake_case("BatchNormalization"), "batch_normalization");
+/// assert_eq!(snake_case("LSTM"), "lstm");
+/// ```
+pub fn snake_case(type_name: &str) -> String {
+    let chars: Vec<char> = type_name.chars().collect();
+    let mut out = String::with_capacity(type_name.len() + 4);
+    for (i, &c) in chars.iter().enumerate() {
+        if c.is_uppercase() {
+            let prev_lower = i > 0 && chars[i - 1].is_lowercase();
+            let next_lower = chars.get(i + 1).is_some_and(|n| n.is_lowercase());
+            let prev_upper = i > 0 && chars[i - 1].is_uppercase();
+            if prev_lower || (prev_upper && next_lower) {
+                out.push('_');
+            }
+            out.extend(c.to_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn collect_weights<'a>(layer: &'a dyn Layer, prefix: &str, out: &mut Vec<(String, &'a Weight)>) {
+    let own = layer.weights();
+    let path = |w: &Weight| {
+        if prefix.is_empty() {
+            w.name().to_string()
+        } else {
+            format!("{prefix}.{}", w.name())
+        }
+    };
+    for w in own.iter().filter(|w| w.is_trainable()) {
+        out.push((path(w), w));
+    }
+    for w in own.iter().filter(|w| !w.is_trainable()) {
+        out.push((path(w), w));
+    }
+    for (name, sub) in layer.sublayers() {
+        let sub_prefix = if prefix.is_empty() { name } else { format!("{prefix}.{name}") };
+        collect_weights(sub, &sub_prefix, out);
+    }
+}
+
+fn visit_weights_mut(layer: &mut dyn Layer, f: &mut dyn FnMut(&mut Weight)) {
+    for w in layer.weights_mut() {
+        f(w);
+    }
+    for (_, sub) in layer.sublayers_mut() {
+        visit_weights_mut(sub, f);
+    }
+}
+
+/// What every layer can do, given [`Layer`]: Keras's layer API.
+///
+/// Implemented for every `Layer`, including `dyn Layer`.
+///
+/// # Examples
+///
+/// ```
+/// use layers_core::prelude::*;
+///
+/// let mut model = Sequential::new().add(Dense::new(4)).add(Dense::new(2));
+/// model.build([3])?;
+/// let names: Vec<String> = model.all_weights().into_iter().map(|(path, _)| path).collect();
+/// assert_eq!(names, ["dense.kernel", "dense.bias", "dense_1.kernel", "dense_1.bias"]);
+/// assert_eq!(model.count_params()?, 3 * 4 + 4 + 4 * 2 + 2);
+/// # Ok::<(), layers_core::Error>(())
+/// ```
+pub trait LayerExt: Layer {
+    /// The layer's name: the one given, or the snake_case of its type.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::prelude::*;
+    /// assert_eq!(Dense::new(3).display_name(), "dense");
+    /// assert_eq!(Dense::new(3).named("out").display_name(), "out");
+    /// ```
+    fn display_name(&self) -> String {
+        self.name()
+            .map(str::to_string)
+            .unwrap_or_else(|| snake_case(self.type_name()))
+    }
+
+    /// Builds the layer (and its sublayers) for inputs of per-sample shape `input_shape`
+    /// (the batch axis is implied) and returns the per-sample output shape.
+    ///
+    /// This runs the forward pass once on a zero batch of one sample, without recording,
+    /// so every weight is created and every shape inside `call` is checked. Building again
+    /// with the same shape does nothing new; with another shape it is an error.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Layer`] naming the layer, wrapping the cause: a weight whose shape no longer
+    /// fits, an input of too low a rank, or an op inside `call` whose shapes do not fit.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::prelude::*;
+    /// let mut d = Dense::new(5);
+    /// assert_eq!(d.build([3])?, vec![5]);
+    /// let err = d.build([4]).unwrap_err();
+    /// assert!(err.to_string().starts_with("layer `dense` (Dense): "), "{err}");
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
+    fn build(&mut self, input_shape: impl AsRef<[usize]>) -> Result<Vec<usize>> {
+        let shape = input_shape.as_ref();
+        dry_run(self.as_dyn(), shape).map_err(|e| match e {
+            e @ Error::Layer { .. } => e,
+            e => e.in_layer(self.display_name(), self.type_name()),
+        })
+    }
+
+    /// Calls the layer on `x` (building it first if needed), for use inside another layer's
+    /// `call`.
+    ///
+    /// # Panics
+    ///
+    /// If the layer cannot be built for `x`; the message names the layer. (Models check
+    /// shapes when they are built, so this does not happen on their data.)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::prelude::*;
+    /// let relu = Activation::from_name("relu")?;
+    /// let y = relu.apply(&Tensor::from_vec(vec![-1.0, 2.0], &[1, 2]));
+    /// assert_eq!(y.to_vec(), vec![0.0, 2.0]);
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
+    fn apply(&self, x: &Tensor) -> Tensor {
+        self.forward(x).unwrap_or_else(|e| {
+            panic!("{}", e.in_layer(self.display_name(), self.type_name()))
+        })
+    }
+
+    /// Whether every weight of the layer and its sublayers exists.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::prelude::*;
+    /// let mut d = Dense::new(2);
+    /// assert!(!d.is_built());
+    /// d.build([3])?;
+    /// assert!(d.is_built());
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
+    fn is_built(&self) -> bool {
+        self.weights().iter().all(|w| w.is_built()) && self.sublayers().iter().all(|(_, l)| l.is_built())
+    }
+
+    /// Every weight with its path (`dense_1.kernel`), in Keras's order: the layer's own
+    /// trainable weights in creation order, then its own non-trainable ones, then each
+    /// sublayer's, recursively.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::prelude::*;
+    /// let mut bn = BatchNormalization::new();
+    /// bn.build([3])?;
+    /// let paths: Vec<String> = bn.all_weights().into_iter().map(|(p, _)| p).collect();
+    /// assert_eq!(paths, ["gamma", "beta", "moving_mean", "moving_variance"]);
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
+    fn all_weights(&self) -> Vec<(String, &Weight)> {
+        let mut out = Vec::new();
+        collect_weights(self.as_dyn(), "", &mut out);
+        out
+    }
+
+    /// The weights optimizers update, with their paths, in Keras's order.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::prelude::*;
+    /// let mut bn = BatchNormalization::new();
+    /// bn.build([3])?;
+    /// assert_eq!(bn.trainable_weights().len(), 2);
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
+    fn trainable_weights(&self) -> Vec<(String, &Weight)> {
+        self.all_weights()
+            .into_iter()
+            .filter(|(_, w)| w.is_trainable())
+            .collect()
+    }
+
+    /// The weights optimizers leave alone (state, or frozen layers), with their paths.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::prelude::*;
+    /// let mut bn = BatchNormalization::new();
+    /// bn.build([3])?;
+    /// assert_eq!(bn.non_trainable_weights().len(), 2);
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
+    fn non_trainable_weights(&self) -> Vec<(String, &Weight)> {
+        self.all_weights()
+            .into_iter()
+            .filter(|(_, w)| !w.is_trainable())
+            .collect()
+    }
+
+    /// The number of values in all weights.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unbuilt`] naming the layer if it is not built.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::prelude::*;
+    /// let mut d = Dense::new(64);
+    /// assert!(d.count_params().is_err());
+    /// d.build([32])?;
+    /// assert_eq!(d.count_params()?, 32 * 64 + 64);
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
+    fn count_params(&self) -> Result<usize> {
+        if !self.is_built() {
+            return Err(Error::Unbuilt {
+                layer: self.display_name(),
+            });
+        }
+        Ok(self.all_weights().iter().map(|(_, w)| w.len()).sum())
+    }
+
+    /// The values of all weights, in [`LayerExt::all_weights`] order.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unbuilt`] if the layer is not built.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::prelude::*;
+    /// let mut d = Dense::new(2);
+    /// d.build([3])?;
+    /// let w = d.get_weights()?;
+    /// assert_eq!(w[0].shape(), &[3, 2]);
+    /// assert_eq!(w[1].shape(), &[2]);
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
+    fn get_weights(&self) -> Result<Vec<Tensor>> {
+        if !self.is_built() {
+            return Err(Error::Unbuilt {
+                layer: self.display_name(),
+            });
+        }
+        Ok(self
+            .all_weights()
+            .into_iter()
+            .map(|(_, w)| w.value().detach())
+            .collect())
+    }
+
+    /// Sets all weights from values in [`LayerExt::all_weights`] order; the count is checked
+    /// first, then every shape, before anything is changed.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::WeightCount`] for the wrong number of values, [`Error::Layer`] wrapping
+    /// [`Error::WeightShape`] for a value of the wrong shape (naming the weight's path).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::prelude::*;
+    /// let mut d = Dense::new(2);
+    /// d.build([3])?;
+    /// let err = d.set_weights(&[Tensor::zeros(&[3, 2])]).unwrap_err();
+    /// assert_eq!(err.to_string(), "layer `dense` expects 2 weights, got 1");
+    /// d.set_weights(&[Tensor::zeros(&[3, 2]), Tensor::ones(&[2])])?;
+    /// assert_eq!(d.get_weights()?[1].to_vec(), vec![1.0, 1.0]);
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
+    fn set_weights(&self, values: &[Tensor]) -> Result<()> {
+        let weights = self.all_weights();
+        if weights.len() != values.len() {
+            return Err(Error::WeightCount {
+                layer: self.display_name(),
+                expected: weights.len(),
+                found: values.len(),
+            });
+        }
+        for ((path, w), v) in weights.iter().zip(values) {
+            match w.shape() {
+                Some(shape) if shape != v.shape() => {
+                    return Err(Error::WeightShape {
+                        weight: path.clone(),
+                        expected: shape.into(),
+                        found: v.shape().into(),
+                    }
+                    .in_layer(self.display_name(), self.type_name()));
+                }
+                _ => {}
+            }
+        }
+        for ((_, w), v) in weights.iter().zip(values) {
+            w.set_value(v.detach())?;
+        }
+        Ok(())
+    }
+
+    /// Freezes (`false`) or unfreezes the layer and all its sublayers (Keras's
+    /// `layer.trainable = …`). Weights declared non-trainable stay so when unfrozen.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::prelude::*;
+    /// let mut d = Dense::new(2);
+    /// d.build([3])?;
+    /// d.set_trainable(false);
+    /// assert!(d.trainable_weights().is_empty());
+    /// assert!(!d.is_trainable());
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
+    fn set_trainable(&mut self, trainable: bool) {
+        visit_weights_mut(self.as_dyn_mut(), &mut |w| w.set_frozen(!trainable));
+    }
+
+    /// Whether the layer is not frozen (layers without weights always are trainable).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::prelude::*;
+    /// assert!(Dense::new(1).is_trainable());
+    /// ```
+    fn is_trainable(&self) -> bool {
+        self.all_weights().iter().all(|(_, w)| !w.is_frozen())
+    }
+
+    /// Gives the layer a name (instead of the automatic `dense_1`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::prelude::*;
+    /// let model = Sequential::new().add(Dense::new(3).named("hidden"));
+    /// assert_eq!(model.layer_names(), ["hidden"]);
+    /// ```
+    fn named(self, name: impl Into<String>) -> Named<Self>
+    where
+        Self: Sized,
+    {
+        Named::new(name, self)
+    }
+
+    /// Keras's summary table of the layer: its sublayers with output shapes and parameter
+    /// counts, and the totals.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::prelude::*;
+    /// let mut model = Sequential::new().add(Dense::new(64)).add(Dense::new(10));
+    /// model.build([32])?;
+    /// let text = model.summary().to_string();
+    /// assert!(text.contains(" Total params: 2,762 (10.79 KB)"));
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
+    fn summary(&self) -> Summary {
+        Summary::of(self.as_dyn())
+    }
+
+    /// This layer as a trait object.
+    fn as_dyn(&self) -> &dyn Layer;
+
+    /// This layer as a mutable trait object.
+    fn as_dyn_mut(&mut self) -> &mut dyn Layer;
+}
+
+impl<L: Layer> LayerExt for L {
+    fn as_dyn(&self) -> &dyn Layer {
+        self
+    }
+
+    fn as_dyn_mut(&mut self) -> &mut dyn Layer {
+        self
+    }
+}
+
+impl<'a> LayerExt for dyn Layer + 'a {
+    fn as_dyn(&self) -> &dyn Layer {
+        self
+    }
+
+    fn as_dyn_mut(&mut self) -> &mut dyn Layer {
+        self
+    }
+}
+
+/// Runs the forward pass once on a zero batch of one sample, without recording and in
+/// inference mode, turning a panic inside `call` into an error.
+pub(crate) fn dry_run(layer: &dyn Layer, shape: &[usize]) -> Result<Vec<usize>> {
+    let mut batch = vec![1];
+    batch.extend_from_slice(shape);
+    let x = Tensor::zeros(&batch);
+    let out = context::catch_panic(|| no_grad(|| layer.forward(&x))).map_err(|message| Error::Call {
+        input: batch_shape(shape),
+        message,
+    })??;
+    Ok(out.shape().get(1..).unwrap_or(&[]).to_vec())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::snake_case;
+
+    #[test]
+    fn snake_case_matches_keras() {
+        assert_eq!(snake_case("Dense"), "dense");
+        assert_eq!(snake_case("CustomDense"), "custom_dense");
+        assert_eq!(snake_case("ReLU"), "re_lu");
+        assert_eq!(snake_case("Conv2D"), "conv2d");
+        assert_eq!(snake_case("GELU"), "gelu");
+        assert_eq!(snake_case("LeakyReLU"), "leaky_re_lu");
+    }
+}

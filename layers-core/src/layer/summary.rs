@@ -1,0 +1,266 @@
+//! Keras 3's model summary: the box-drawn table of layers, output shapes and parameter
+//! counts, and the totals with their sizes in bytes.
+//!
+//! ```
+//! use layers_core::prelude::*;
+//! let mut model = Sequential::new().add(Dense::new(64)).add(Dense::new(10));
+//! model.build([32])?;
+//! let text = model.summary().to_string();
+//! assert!(text.contains("│ dense (Dense)                   │ (None, 64)             │         2,112 │"));
+//! # Ok::<(), layers_core::Error>(())
+//! ```
+
+use std::fmt;
+
+use super::{Layer, LayerExt};
+use crate::error::batch_shape;
+
+/// One row of a [`Summary`]: a layer's name and type, output shape and parameter count.
+///
+/// # Examples
+///
+/// ```
+/// use layers_core::prelude::*;
+/// use layers_core::layer::SummaryRow;
+/// let row = SummaryRow::of("out", &Dense::new(3), None);
+/// assert_eq!(row.params, None); // not built
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct SummaryRow {
+    /// The layer's name (or path segment).
+    pub name: String,
+    /// The layer's type.
+    pub type_name: String,
+    /// The per-sample output shape, if known.
+    pub output_shape: Option<Vec<usize>>,
+    /// The number of parameters, `None` while unbuilt.
+    pub params: Option<usize>,
+}
+
+impl SummaryRow {
+    /// The row for `layer` under `name`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::prelude::*;
+    /// use layers_core::layer::SummaryRow;
+    /// let mut d = Dense::new(3);
+    /// d.build([2])?;
+    /// assert_eq!(SummaryRow::of("d", &d, Some(vec![3])).params, Some(9));
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
+    pub fn of(name: &str, layer: &dyn Layer, output_shape: Option<Vec<usize>>) -> SummaryRow {
+        SummaryRow {
+            name: name.to_string(),
+            type_name: layer.type_name().to_string(),
+            output_shape,
+            params: layer.count_params().ok(),
+        }
+    }
+}
+
+/// A model summary in Keras 3's format; `Display` draws it 76 columns wide (what Keras
+/// prints when not on a terminal), [`Summary::with_width`] sets another width.
+///
+/// # Examples
+///
+/// ```
+/// use layers_core::prelude::*;
+/// let model = Sequential::new().add(Dense::new(4));
+/// let text = model.summary().to_string();
+/// assert!(text.contains("│ dense (Dense)                   │ ?                      │   0 (unbuilt) │"));
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct Summary {
+    /// The model's name.
+    pub name: String,
+    /// One row per layer.
+    pub rows: Vec<SummaryRow>,
+    /// All parameters.
+    pub total: usize,
+    /// Parameters optimizers update.
+    pub trainable: usize,
+    /// Parameters they leave alone.
+    pub non_trainable: usize,
+    /// Extra lines after the totals, e.g. ` Optimizer params: …`.
+    pub extra: Vec<String>,
+    width: usize,
+}
+
+impl Summary {
+    /// The summary of `layer`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::prelude::*;
+    /// use layers_core::layer::Summary;
+    /// let mut model = Sequential::new().add(Dense::new(2));
+    /// model.build([3])?;
+    /// assert_eq!(Summary::of(&model).total, 8);
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
+    pub fn of(layer: &dyn Layer) -> Summary {
+        let weights = layer.all_weights();
+        let count = |trainable: bool| -> usize {
+            weights
+                .iter()
+                .filter(|(_, w)| w.is_trainable() == trainable)
+                .map(|(_, w)| w.len())
+                .sum()
+        };
+        let (trainable, non_trainable) = (count(true), count(false));
+        Summary {
+            name: layer.display_name(),
+            rows: layer.summary_rows(),
+            total: trainable + non_trainable,
+            trainable,
+            non_trainable,
+            extra: Vec::new(),
+            width: 76,
+        }
+    }
+
+    /// The same summary drawn `width` columns wide (Keras uses up to 88 on a terminal).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::prelude::*;
+    /// let text = Sequential::new().summary().with_width(88).to_string();
+    /// assert_eq!(text.lines().nth(1).unwrap().chars().count(), 88);
+    /// ```
+    pub fn with_width(mut self, width: usize) -> Summary {
+        self.width = width.max(40);
+        self
+    }
+}
+
+/// `1234567` → `1,234,567`.
+///
+/// # Examples
+///
+/// ```
+/// use layers_core::layer::summary::thousands;
+/// assert_eq!(thousands(2762), "2,762");
+/// assert_eq!(thousands(0), "0");
+/// ```
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Keras's readable byte size of `count` f32 values: `10.79 KB`, `0.00 B`.
+///
+/// # Examples
+///
+/// ```
+/// use layers_core::layer::summary::readable_size;
+/// assert_eq!(readable_size(2762), "10.79 KB");
+/// assert_eq!(readable_size(0), "0.00 B");
+/// ```
+pub fn readable_size(count: usize) -> String {
+    let mut size = count as f64 * 4.0;
+    for unit in ["B", "KB", "MB", "GB", "TB"] {
+        if size / 1024.0 < 1.0 {
+            return format!("{size:.2} {unit}");
+        }
+        size /= 1024.0;
+    }
+    format!("{size:.2} PB")
+}
+
+/// Splits `text` into pieces of at most `width` characters (long names wrap as in Keras).
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let chars: Vec<char> = text.chars().collect();
+    if chars.is_empty() {
+        return vec![String::new()];
+    }
+    chars.chunks(width.max(1)).map(|c| c.iter().collect()).collect()
+}
+
+impl fmt::Display for Summary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let l = self.width;
+        // Column borders at 0, 45 % and 80 % of the width, and the last column.
+        let b1 = l * 45 / 100;
+        let b2 = l * 80 / 100 - 1;
+        let widths = [b1 - 1, b2 - b1 - 1, l - 1 - b2 - 1];
+        let rule = |left: char, mid: char, right: char, fill: char| -> String {
+            let mut s = String::new();
+            s.push(left);
+            for (i, w) in widths.iter().enumerate() {
+                s.extend(std::iter::repeat_n(fill, *w));
+                s.push(if i + 1 < widths.len() { mid } else { right });
+            }
+            s
+        };
+        let row = |cells: [&str; 3], bar: char| -> Vec<String> {
+            let wrapped: Vec<Vec<String>> = cells
+                .iter()
+                .zip(widths)
+                .map(|(c, w)| wrap(c, w - 2))
+                .collect();
+            let height = wrapped.iter().map(Vec::len).max().unwrap_or(1);
+            (0..height)
+                .map(|line| {
+                    let mut s = String::new();
+                    s.push(bar);
+                    for (i, (cell, w)) in wrapped.iter().zip(widths).enumerate() {
+                        let text = cell.get(line).map(String::as_str).unwrap_or("");
+                        if i == 2 {
+                            s.push_str(&format!(" {text:>width$} ", width = w - 2));
+                        } else {
+                            s.push_str(&format!(" {text:<width$} ", width = w - 2));
+                        }
+                        s.push(bar);
+                    }
+                    s
+                })
+                .collect()
+        };
+        writeln!(f, "Model: \"{}\"", self.name)?;
+        writeln!(f, "{}", rule('┏', '┳', '┓', '━'))?;
+        for line in row(["Layer (type)", "Output Shape", "Param #"], '┃') {
+            writeln!(f, "{line}")?;
+        }
+        writeln!(f, "{}", rule('┡', '╇', '┩', '━'))?;
+        for (i, r) in self.rows.iter().enumerate() {
+            if i > 0 {
+                writeln!(f, "{}", rule('├', '┼', '┤', '─'))?;
+            }
+            let name = format!("{} ({})", r.name, r.type_name);
+            let shape = r.output_shape.as_deref().map_or("?".to_string(), batch_shape);
+            let params = r.params.map_or("0 (unbuilt)".to_string(), thousands);
+            for line in row([&name, &shape, &params], '│') {
+                writeln!(f, "{line}")?;
+            }
+        }
+        writeln!(f, "{}", rule('└', '┴', '┘', '─'))?;
+        writeln!(f, " Total params: {} ({})", thousands(self.total), readable_size(self.total))?;
+        writeln!(
+            f,
+            " Trainable params: {} ({})",
+            thousands(self.trainable),
+            readable_size(self.trainable)
+        )?;
+        write!(
+            f,
+            " Non-trainable params: {} ({})",
+            thousands(self.non_trainable),
+            readable_size(self.non_trainable)
+        )?;
+        for line in &self.extra {
+            write!(f, "\n{line}")?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,58 @@
+//! `Dense`: Keras's densely connected layer, `activation(x · kernel + bias)`.
+
+use crate::activation::Activation;
+use crate::init::Initializer;
+use crate::layer::Call;
+use crate::{Layer, Tensor, Weight};
+
+/// A densely connected layer: `activation(x · kernel + bias)` over the last axis of an input
+/// of rank 2 or more (`(batch, …, features)` → `(batch, …, units)`).
+///
+/// Defaults as in Keras: no activation (`linear`), a bias, kernel `glorot_uniform`, bias
+/// `zeros`.
+///
+/// # Examples
+///
+/// ```
+/// use layers_core::prelude::*;
+/// let mut d = Dense::new(64).activation(Relu);
+/// assert_eq!(d.build([32])?, vec![64]);
+/// assert_eq!(d.count_params()?, 32 * 64 + 64);
+/// assert_eq!(d.config()["activation"], "relu");
+///
+/// let mut no_bias = Dense::new(64).use_bias(false);
+/// no_bias.build([32])?;
+/// assert_eq!(no_bias.count_params()?, 32 * 64);
+/// # Ok::<(), layers_core::Error>(())
+/// ```
+#[derive(Layer, Debug)]
+pub struct Dense {
+    /// The number of output features.
+    pub units: usize,
+    /// Applied to the output; `linear` (none) by default.
+    #[config(default = Activation::linear())]
+    pub activation: Activation,
+    /// Whether to add a bias.
+    #[config(default = true)]
+    pub use_bias: bool,
+    /// Fills the kernel; `glorot_uniform` by default.
+    #[config(default = Initializer::glorot_uniform())]
+    pub kernel_initializer: Initializer,
+    /// Fills the bias; `zeros` by default.
+    #[config(default = Initializer::zeros())]
+    pub bias_initializer: Initializer,
+    /// The `(input features, units)` matrix.
+    #[weight(shape = [input[-1], units], init = kernel_initializer.clone())]
+    pub kernel: Weight,
+    /// The `(units,)` bias, present when `use_bias`.
+    #[weight(shape = [units], init = bias_initializer.clone(), enabled = *use_bias)]
+    pub bias: Weight,
+}
+
+impl Call for Dense {
+    fn call(&self, x: &Tensor) -> Tensor {
+        let y = x.matmul(&self.kernel);
+        let y = if self.use_bias { y + &self.bias } else { y };
+        self.activation.apply(&y)
+    }
+}

@@ -1,0 +1,61 @@
+//! `Embedding`: integer ids to learned vectors.
+
+use crate::init::Initializer;
+use crate::layer::Call;
+use crate::{Layer, Tensor, Weight};
+
+/// Maps integer ids in `[0, input_dim)` (given as `f32` values) to rows of a learned
+/// `(input_dim, output_dim)` table: `(batch, …)` → `(batch, …, output_dim)`.
+/// Keras's default initializer, `uniform`, is [`Initializer::random_uniform`].
+///
+/// # Examples
+///
+/// ```
+/// use layers_core::prelude::*;
+/// let mut e = Embedding::new(10, 4);
+/// assert_eq!(e.build([3])?, vec![3, 4]);
+/// let y = e.apply(&Tensor::from_vec(vec![0.0, 9.0, 9.0], &[1, 3]));
+/// let v = y.to_vec();
+/// assert_eq!(v[4..8], v[8..12]); // the same id gives the same row
+/// # Ok::<(), layers_core::Error>(())
+/// ```
+///
+/// # Panics
+///
+/// On an id that is negative, fractional or not below `input_dim`; the message names the
+/// id and the layer's `input_dim`.
+#[derive(Layer, Debug)]
+pub struct Embedding {
+    /// The number of distinct ids.
+    pub input_dim: usize,
+    /// The length of each vector.
+    pub output_dim: usize,
+    /// Fills the table; `random_uniform` (±0.05) by default.
+    #[config(default = Initializer::random_uniform())]
+    pub embeddings_initializer: Initializer,
+    /// The `(input_dim, output_dim)` table.
+    #[weight(shape = [input_dim, output_dim], init = embeddings_initializer.clone())]
+    pub embeddings: Weight,
+}
+
+impl Call for Embedding {
+    fn call(&self, x: &Tensor) -> Tensor {
+        let ids: Vec<usize> = x
+            .view()
+            .iter()
+            .map(|&v| {
+                let valid = v >= 0.0 && v.fract() == 0.0 && (v as usize) < self.input_dim;
+                assert!(
+                    valid,
+                    "`embedding`: id {v} is not an integer in [0, {}) (input_dim)",
+                    self.input_dim
+                );
+                v as usize
+            })
+            .collect();
+        let rows = self.embeddings.value().index_select(0, &ids);
+        let mut shape = x.shape().to_vec();
+        shape.push(self.output_dim);
+        rows.reshape(&shape)
+    }
+}

@@ -1,0 +1,31 @@
+//! The built-in layers, written with `#[derive(Layer)]` like any user's layer: [`Dense`],
+//! [`Dropout`], [`Flatten`], [`Reshape`], [`BatchNormalization`], [`LayerNormalization`],
+//! [`Embedding`], [`Softmax`] and [`LogSoftmax`]. (Keras's `Activation` layer is
+//! [`Activation`](crate::Activation).)
+//!
+//! ```
+//! use layers_core::prelude::*;
+//! let mut model = Sequential::new()
+//!     .add(Dense::new(8).activation(Relu))
+//!     .add(Dropout::new(0.5))
+//!     .add(Dense::new(3))
+//!     .add(Softmax::new());
+//! model.build([4])?;
+//! let p = model.predict(&Tensor::ones(&[2, 4]))?;
+//! assert!((p.sum(&[-1], false).to_vec()[0] - 1.0).abs() < 1e-6);
+//! # Ok::<(), layers_core::Error>(())
+//! ```
+
+mod dense;
+mod dropout;
+mod embedding;
+mod normalization;
+mod reshape;
+mod softmax;
+
+pub use dense::Dense;
+pub use dropout::Dropout;
+pub use embedding::Embedding;
+pub use normalization::{BatchNormalization, LayerNormalization};
+pub use reshape::{Flatten, Reshape};
+pub use softmax::{LogSoftmax, Softmax};

@@ -1,0 +1,108 @@
+//! `BatchNormalization` and `LayerNormalization` over the last axis.
+
+use crate::layer::{Call, CallWithContext, Context};
+use crate::{Layer, Tensor, Weight};
+
+/// Batch normalization over the last (feature) axis: in training, normalises with the
+/// batch's mean and variance and updates the moving statistics
+/// (`moving = moving·momentum + batch·(1 − momentum)`); in inference (and when the layer is
+/// frozen, as in Keras) normalises with the moving statistics. Then scales by `gamma` and
+/// shifts by `beta`.
+///
+/// Keras's defaults: momentum 0.99, epsilon 1e-3. `gamma` and `beta` are trainable,
+/// `moving_mean` and `moving_variance` are not. Only the last axis is normalised
+/// (channels-last).
+///
+/// # Examples
+///
+/// ```
+/// use layers_core::prelude::*;
+/// use layers_core::layer::context::with_context;
+/// let mut bn = BatchNormalization::new();
+/// bn.build([2])?;
+/// let x = Tensor::from_vec(vec![1.0, 10.0, 3.0, 30.0], &[2, 2]);
+/// with_context(true, 0, || bn.apply(&x)); // one training step
+/// // moving_mean = 0·0.99 + [2, 20]·0.01
+/// let mean = bn.moving_mean.value().to_vec();
+/// assert!((mean[0] - 0.02).abs() < 1e-6 && (mean[1] - 0.2).abs() < 1e-6);
+/// # Ok::<(), layers_core::Error>(())
+/// ```
+#[derive(Layer, Debug)]
+pub struct BatchNormalization {
+    /// Weight of the old moving statistics in each update.
+    #[config(default = 0.99)]
+    pub momentum: f32,
+    /// Added to the variance before the square root.
+    #[config(default = 1e-3)]
+    pub epsilon: f32,
+    /// The learned scale.
+    #[weight(shape = [input[-1]], init = "ones")]
+    pub gamma: Weight,
+    /// The learned shift.
+    #[weight(shape = [input[-1]], init = "zeros")]
+    pub beta: Weight,
+    /// The moving mean of the features (state, not trained).
+    #[weight(shape = [input[-1]], init = "zeros", trainable = false)]
+    pub moving_mean: Weight,
+    /// The moving variance of the features (state, not trained).
+    #[weight(shape = [input[-1]], init = "ones", trainable = false)]
+    pub moving_variance: Weight,
+}
+
+impl CallWithContext for BatchNormalization {
+    fn call_with(&self, x: &Tensor, ctx: &Context) -> Tensor {
+        let axes: Vec<isize> = (0..x.rank() as isize - 1).collect();
+        let training = ctx.training() && !self.gamma.is_frozen();
+        let (mean, variance) = if training {
+            let mean = x.mean(&axes, false);
+            let variance = (x - &mean).square().mean(&axes, false);
+            let m = self.momentum;
+            let update = |w: &Weight, batch: &Tensor| {
+                let moving = w.value().detach() * m + batch.detach() * (1.0 - m);
+                w.set_value(moving).expect("the moving statistic keeps its shape");
+            };
+            update(&self.moving_mean, &mean);
+            update(&self.moving_variance, &variance);
+            (mean, variance)
+        } else {
+            (self.moving_mean.value(), self.moving_variance.value())
+        };
+        (x - &mean) / (variance + self.epsilon).sqrt() * &self.gamma + &self.beta
+    }
+}
+
+/// Layer normalization: each sample is normalised over its last axis, then scaled by
+/// `gamma` and shifted by `beta` (Keras's default epsilon 1e-3).
+///
+/// # Examples
+///
+/// ```
+/// use layers_core::prelude::*;
+/// let ln = LayerNormalization::new();
+/// let y = ln.apply(&Tensor::from_vec(vec![1.0, 3.0], &[1, 2]));
+/// // mean 2, variance 1: (x − 2) / √(1 + 1e-3)
+/// let v = y.to_vec();
+/// assert!((v[0] + 1.0 / 1.0005f32).abs() < 1e-4 && (v[1] - 1.0 / 1.0005f32).abs() < 1e-4);
+/// # Ok::<(), layers_core::Error>(())
+/// ```
+#[derive(Layer, Debug)]
+pub struct LayerNormalization {
+    /// Added to the variance before the square root.
+    #[config(default = 1e-3)]
+    pub epsilon: f32,
+    /// The learned scale.
+    #[weight(shape = [input[-1]], init = "ones")]
+    pub gamma: Weight,
+    /// The learned shift.
+    #[weight(shape = [input[-1]], init = "zeros")]
+    pub beta: Weight,
+}
+
+impl Call for LayerNormalization {
+    fn call(&self, x: &Tensor) -> Tensor {
+        let mean = x.mean(&[-1], true);
+        let centered = x - &mean;
+        let variance = centered.square().mean(&[-1], true);
+        centered / (variance + self.epsilon).sqrt() * &self.gamma + &self.beta
+    }
+}

@@ -1,0 +1,465 @@
+//! `Sequential`: Keras's stack of layers, each fed the previous one's output.
+
+use std::sync::{PoisonError, RwLock};
+
+use crate::error::{Error, Result, batch_shape};
+use crate::layer::context::{DEFAULT_SEED, catch_panic, with_context};
+use crate::layer::{Layer, SummaryRow, snake_case};
+use crate::{Tensor, Weight, no_grad};
+
+struct Node {
+    name: String,
+    layer: Box<dyn Layer>,
+    output_shape: RwLock<Option<Vec<usize>>>,
+}
+
+impl Node {
+    fn output_shape(&self) -> Option<Vec<usize>> {
+        self.output_shape
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    fn record(&self, y: &Tensor) {
+        let shape = y.shape().get(1..).unwrap_or(&[]).to_vec();
+        *self.output_shape.write().unwrap_or_else(PoisonError::into_inner) = Some(shape);
+    }
+}
+
+/// A stack of layers, each called on the previous one's output (Keras's `Sequential`).
+///
+/// Layers are named as Keras names them, per model: the snake_case of the type, then `_1`,
+/// `_2`… for later layers of the same type (`dense`, `dense_1`), unless given a name with
+/// [`LayerExt::named`]. Weight paths are `layer_name.weight_name`. A `Sequential` is a
+/// [`Layer`] itself, so models nest.
+///
+/// # Examples
+///
+/// ```
+/// use layers_core::prelude::*;
+///
+/// let mut model = Sequential::new()
+///     .add(Dense::new(64))
+///     .add(Activation::from_name("relu")?)
+///     .add(Dense::new(10));
+/// model.build([32])?; // per-sample shape: the batch axis is implied
+/// assert_eq!(model.layer_names(), ["dense", "activation", "dense_1"]);
+/// assert_eq!(model.count_params()?, 2_762);
+/// let y = model.predict(&Tensor::zeros(&[5, 32]))?;
+/// assert_eq!(y.shape(), &[5, 10]);
+/// # Ok::<(), layers_core::Error>(())
+/// ```
+pub struct Sequential {
+    name: String,
+    nodes: Vec<Node>,
+    input_shape: Option<Vec<usize>>,
+    seed: u64,
+    error: Option<Error>,
+}
+
+impl Default for Sequential {
+    fn default() -> Self {
+        Sequential::new()
+    }
+}
+
+impl Sequential {
+    /// An empty model named `sequential`, seeded with the default seed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::prelude::*;
+    /// assert!(Sequential::new().layer_names().is_empty());
+    /// ```
+    pub fn new() -> Sequential {
+        Sequential {
+            name: "sequential".to_string(),
+            nodes: Vec::new(),
+            input_shape: None,
+            seed: DEFAULT_SEED,
+            error: None,
+        }
+    }
+
+    /// Sets the seed that weight initialization (at build) and dropout draw from; the same
+    /// seed gives bit-identical weights.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::prelude::*;
+    /// let build = |seed| -> layers_core::Result<Vec<f32>> {
+    ///     let mut m = Sequential::new().seed(seed).add(Dense::new(3));
+    ///     m.build([2])?;
+    ///     Ok(m.get_weights()?[0].to_vec())
+    /// };
+    /// assert_eq!(build(1)?, build(1)?);
+    /// assert_ne!(build(1)?, build(2)?);
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
+    pub fn seed(mut self, seed: u64) -> Sequential {
+        self.seed = seed;
+        self
+    }
+
+    /// The model's seed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::prelude::*;
+    /// assert_eq!(Sequential::new().seed(9).get_seed(), 9);
+    /// ```
+    pub fn get_seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// Renames the model (the summary's title).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::prelude::*;
+    /// let m = Sequential::new().with_name("mlp");
+    /// assert!(m.summary().to_string().starts_with("Model: \"mlp\""));
+    /// ```
+    pub fn with_name(mut self, name: impl Into<String>) -> Sequential {
+        self.name = name.into();
+        self
+    }
+
+    /// Appends a layer (builder style). A name clash with an earlier layer is reported by
+    /// [`Sequential::build`]; [`Sequential::push`] reports it at once.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::prelude::*;
+    /// let m = Sequential::new().add(Dense::new(2)).add(Dense::new(2));
+    /// assert_eq!(m.layer_names(), ["dense", "dense_1"]);
+    /// ```
+    pub fn add(mut self, layer: impl Layer + 'static) -> Sequential {
+        if let Err(e) = self.push(layer)
+            && self.error.is_none()
+        {
+            self.error = Some(e);
+        }
+        self
+    }
+
+    /// Appends a layer.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] if a layer of the same name is already in the model (Keras
+    /// requires unique names, since weight paths use them).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::prelude::*;
+    /// let mut m = Sequential::new();
+    /// m.push(Dense::new(2).named("out"))?;
+    /// assert!(m.push(Dense::new(2).named("out")).is_err());
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
+    pub fn push(&mut self, layer: impl Layer + 'static) -> Result<()> {
+        let name = match layer.name() {
+            Some(name) => {
+                if self.nodes.iter().any(|n| n.name == name) {
+                    return Err(Error::Config {
+                        layer: self.name.clone(),
+                        message: format!("a layer named `{name}` is already in the model; layer names must be unique"),
+                    });
+                }
+                name.to_string()
+            }
+            None => self.unique_name(&snake_case(layer.type_name())),
+        };
+        self.nodes.push(Node {
+            name,
+            layer: Box::new(layer),
+            output_shape: RwLock::new(None),
+        });
+        Ok(())
+    }
+
+    fn unique_name(&self, base: &str) -> String {
+        let taken = |n: &str| self.nodes.iter().any(|node| node.name == n);
+        if !taken(base) {
+            return base.to_string();
+        }
+        (1..)
+            .map(|i| format!("{base}_{i}"))
+            .find(|n| !taken(n))
+            .expect("some suffix is free")
+    }
+
+    /// The names of the layers, in order.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::prelude::*;
+    /// let m = Sequential::new().add(Dense::new(1));
+    /// assert_eq!(m.layer_names(), ["dense"]);
+    /// ```
+    pub fn layer_names(&self) -> Vec<&str> {
+        self.nodes.iter().map(|n| n.name.as_str()).collect()
+    }
+
+    /// The layer with this name.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::prelude::*;
+    /// let m = Sequential::new().add(Dense::new(1));
+    /// assert_eq!(m.layer("dense").unwrap().type_name(), "Dense");
+    /// assert!(m.layer("nope").is_none());
+    /// ```
+    pub fn layer(&self, name: &str) -> Option<&dyn Layer> {
+        self.nodes
+            .iter()
+            .find(|n| n.name == name)
+            .map(|n| n.layer.as_ref())
+    }
+
+    /// The layer with this name, mutably (to freeze it, say).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::prelude::*;
+    /// let mut m = Sequential::new().add(Dense::new(1)).add(Dense::new(1));
+    /// m.build([2])?;
+    /// m.layer_mut("dense").unwrap().set_trainable(false);
+    /// assert_eq!(m.trainable_weights().len(), 2);
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
+    pub fn layer_mut(&mut self, name: &str) -> Option<&mut dyn Layer> {
+        match self.nodes.iter_mut().find(|n| n.name == name) {
+            Some(n) => Some(n.layer.as_mut()),
+            None => None,
+        }
+    }
+
+    /// The per-sample input shape the model was built for.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::prelude::*;
+    /// let mut m = Sequential::new().add(Dense::new(1));
+    /// m.build([7])?;
+    /// assert_eq!(m.input_shape(), Some(&[7][..]));
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
+    pub fn input_shape(&self) -> Option<&[usize]> {
+        self.input_shape.as_deref()
+    }
+
+    /// Builds every layer for inputs of per-sample shape `input_shape` and returns the
+    /// model's per-sample output shape. Weights are drawn from the model's seed.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Layer`] naming the first layer that does not fit what it receives, with the
+    /// expected and the found shapes; [`Error::Config`] for duplicate layer names or for a
+    /// model already built for another input shape.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::prelude::*;
+    /// let mut m = Sequential::new().add(Dense::new(4)).add(Reshape::new(vec![3]));
+    /// let err = m.build([2]).unwrap_err();
+    /// assert!(err.to_string().starts_with("layer `reshape` (Reshape): "), "{err}");
+    /// ```
+    pub fn build(&mut self, input_shape: impl AsRef<[usize]>) -> Result<Vec<usize>> {
+        let shape = input_shape.as_ref();
+        if let Some(e) = &self.error {
+            return Err(e.clone());
+        }
+        if let Some(built) = &self.input_shape
+            && built != shape
+        {
+            return Err(Error::Config {
+                layer: self.name.clone(),
+                message: format!(
+                    "the model was built for input shape {} and cannot be rebuilt for {}",
+                    batch_shape(built),
+                    batch_shape(shape)
+                ),
+            });
+        }
+        let out = with_context(false, self.seed, || -> Result<Vec<usize>> {
+            let mut batch = vec![1];
+            batch.extend_from_slice(shape);
+            let mut x = Tensor::zeros(&batch);
+            for node in &self.nodes {
+                let input = x.shape()[1..].to_vec();
+                let y = catch_panic(|| no_grad(|| node.layer.forward(&x)))
+                    .map_err(|message| Error::Call {
+                        input: batch_shape(&input),
+                        message,
+                    })
+                    .and_then(|r| r)
+                    .map_err(|e| e.in_layer(node.name.clone(), node.layer.type_name()))?;
+                node.record(&y);
+                x = y;
+            }
+            Ok(x.shape()[1..].to_vec())
+        })?;
+        self.input_shape = Some(shape.to_vec());
+        Ok(out)
+    }
+
+    /// Runs the model on `x` of shape `(samples, …)` in inference mode, 32 samples at a
+    /// time, recording no graph.
+    ///
+    /// # Errors
+    ///
+    /// As [`Sequential::predict_batched`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::prelude::*;
+    /// let mut m = Sequential::new().add(Dense::new(2));
+    /// m.build([3])?;
+    /// assert_eq!(m.predict(&Tensor::ones(&[70, 3]))?.shape(), &[70, 2]);
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
+    pub fn predict(&self, x: &Tensor) -> Result<Tensor> {
+        self.predict_batched(x, 32)
+    }
+
+    /// Runs the model on `x` in inference mode, `batch_size` samples at a time.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unbuilt`] if the model was not built; [`Error::InputShape`] if `x`'s
+    /// per-sample shape differs from the model's input shape; [`Error::InvalidArgument`]
+    /// for a batch size of 0, empty data, or NaN or infinite inputs.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::prelude::*;
+    /// let mut m = Sequential::new().add(Dense::new(2));
+    /// m.build([3])?;
+    /// let err = m.predict(&Tensor::ones(&[4, 5])).unwrap_err();
+    /// assert_eq!(err.to_string(), "`sequential` expects input of shape (None, 3) but got (None, 5)");
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
+    pub fn predict_batched(&self, x: &Tensor, batch_size: usize) -> Result<Tensor> {
+        let input = self.check_input(x)?;
+        if batch_size == 0 {
+            return Err(Error::invalid("predict", "the batch size must be at least 1"));
+        }
+        let _ = input;
+        let samples = x.shape()[0];
+        with_context(false, self.seed, || {
+            no_grad(|| {
+                let mut outputs = Vec::with_capacity(samples.div_ceil(batch_size));
+                for start in (0..samples).step_by(batch_size) {
+                    let len = batch_size.min(samples - start);
+                    let batch = x.narrow(0, start, len);
+                    outputs.push(self.forward(&batch)?);
+                }
+                Tensor::try_concat(&outputs, 0)
+            })
+        })
+    }
+
+    /// Checks data against the built input shape: rank, per-sample shape, not empty, finite.
+    pub(crate) fn check_input<'a>(&self, x: &'a Tensor) -> Result<&'a [usize]> {
+        let expected = self.input_shape.as_deref().ok_or_else(|| Error::Unbuilt {
+            layer: self.name.clone(),
+        })?;
+        let found = x.shape().get(1..).unwrap_or(&[]);
+        if x.rank() == 0 || found != expected {
+            return Err(Error::InputShape {
+                layer: self.name.clone(),
+                expected: batch_shape(expected),
+                found: if x.rank() == 0 { "a scalar".to_string() } else { batch_shape(found) },
+            });
+        }
+        if x.shape()[0] == 0 {
+            return Err(Error::invalid("predict", format!("`{}` got no samples", self.name)));
+        }
+        if let Some(i) = x.view().iter().position(|v| !v.is_finite()) {
+            let per_sample: usize = expected.iter().product();
+            return Err(Error::invalid(
+                "predict",
+                format!("the input holds a NaN or infinite value (sample {})", i / per_sample.max(1)),
+            ));
+        }
+        Ok(found)
+    }
+}
+
+impl Layer for Sequential {
+    fn type_name(&self) -> &'static str {
+        "Sequential"
+    }
+
+    fn name(&self) -> Option<&str> {
+        Some(&self.name)
+    }
+
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        let mut x = x.clone();
+        for node in &self.nodes {
+            x = node
+                .layer
+                .forward(&x)
+                .map_err(|e| e.in_layer(node.name.clone(), node.layer.type_name()))?;
+            node.record(&x);
+        }
+        Ok(x)
+    }
+
+    fn weights(&self) -> Vec<&Weight> {
+        Vec::new()
+    }
+
+    fn sublayers(&self) -> Vec<(String, &dyn Layer)> {
+        self.nodes
+            .iter()
+            .map(|n| (n.name.clone(), n.layer.as_ref()))
+            .collect()
+    }
+
+    fn sublayers_mut(&mut self) -> Vec<(String, &mut dyn Layer)> {
+        self.nodes
+            .iter_mut()
+            .map(|n| (n.name.clone(), n.layer.as_mut() as &mut dyn Layer))
+            .collect()
+    }
+
+    fn config(&self) -> serde_json::Value {
+        let layers: Vec<serde_json::Value> = self
+            .nodes
+            .iter()
+            .map(|n| {
+                serde_json::json!({
+                    "class_name": n.layer.type_name(),
+                    "name": n.name,
+                    "config": n.layer.config(),
+                })
+            })
+            .collect();
+        serde_json::json!({ "name": self.name, "layers": layers })
+    }
+
+    fn summary_rows(&self) -> Vec<SummaryRow> {
+        self.nodes
+            .iter()
+            .map(|n| SummaryRow::of(&n.name, n.layer.as_ref(), n.output_shape()))
+            .collect()
+    }
+}
