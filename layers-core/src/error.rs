@@ -195,6 +195,34 @@ pub enum Error {
         /// Every registered name.
         known: Vec<String>,
     },
+    /// A file that cannot be read or written.
+    #[error("cannot {action} `{path}`: {message}")]
+    Io {
+        /// What was attempted: `read`, `write`, …
+        action: &'static str,
+        /// The file.
+        path: String,
+        /// The operating system's or the parser's message.
+        message: String,
+    },
+    /// Data that is malformed or unusable (bad values, wrong sizes, labels out of range).
+    #[error("{source_name}: {message}")]
+    Data {
+        /// Where the data came from: a file and line, or `x`, `y`.
+        source_name: String,
+        /// What is wrong, as a sentence.
+        message: String,
+    },
+    /// Training went wrong at a given step (a NaN or infinite loss or gradient).
+    #[error("training stopped at epoch {epoch}, batch {batch}: {message}")]
+    Training {
+        /// The epoch, counted from 1.
+        epoch: usize,
+        /// The batch within the epoch, counted from 1.
+        batch: usize,
+        /// What happened.
+        message: String,
+    },
     /// An initializer name that is not known.
     #[error("unknown initializer `{name}`; known initializers: {}", known.join(", "))]
     UnknownInitializer {

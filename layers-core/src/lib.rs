@@ -23,6 +23,7 @@ extern crate self as layers_core;
 
 pub mod activation;
 pub mod autograd;
+pub mod data;
 pub mod dual;
 pub mod error;
 pub mod init;
