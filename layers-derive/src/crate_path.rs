@@ -138,20 +138,38 @@ mod tests {
     #[test]
     fn finds_every_spelling_of_a_dependency() {
         assert!(depends_on("[dependencies]\nlayers = \"0.1\"\n", "layers"));
-        assert!(depends_on("[dependencies]\nlayers.workspace = true\n", "layers"));
-        assert!(depends_on("[dependencies]\n\"layers\" = { path = \"..\" }\n", "layers"));
-        assert!(depends_on("[dev-dependencies]\nlayers = { path = \"..\" }\n", "layers"));
-        assert!(depends_on("[dependencies.layers]\npath = \"/work\"\n", "layers"));
+        assert!(depends_on(
+            "[dependencies]\nlayers.workspace = true\n",
+            "layers"
+        ));
+        assert!(depends_on(
+            "[dependencies]\n\"layers\" = { path = \"..\" }\n",
+            "layers"
+        ));
+        assert!(depends_on(
+            "[dev-dependencies]\nlayers = { path = \"..\" }\n",
+            "layers"
+        ));
+        assert!(depends_on(
+            "[dependencies.layers]\npath = \"/work\"\n",
+            "layers"
+        ));
         assert!(depends_on(
             "[target.'cfg(unix)'.dependencies]\nlayers = \"1\" # the facade\n",
             "layers"
         ));
-        assert!(depends_on("[dependencies]\nlayers-core = \"0.1\"\n", "layers-core"));
+        assert!(depends_on(
+            "[dependencies]\nlayers-core = \"0.1\"\n",
+            "layers-core"
+        ));
     }
 
     #[test]
     fn ignores_other_keys_and_tables() {
-        assert!(!depends_on("[dependencies]\nlayers-core = \"0.1\"\n", "layers"));
+        assert!(!depends_on(
+            "[dependencies]\nlayers-core = \"0.1\"\n",
+            "layers"
+        ));
         assert!(!depends_on("[package]\nname = \"layers\"\n", "layers"));
         assert!(!depends_on("[features]\nlayers = []\n", "layers"));
         assert!(!depends_on(

@@ -20,9 +20,10 @@ impl Ctxt {
 
     /// Reports `message` on the tokens of `culprit` (their first to last token).
     pub fn error_spanned_by<T: ToTokens, M: std::fmt::Display>(&self, culprit: T, message: M) {
-        self.errors
-            .borrow_mut()
-            .push(syn::Error::new_spanned(culprit.into_token_stream(), message));
+        self.errors.borrow_mut().push(syn::Error::new_spanned(
+            culprit.into_token_stream(),
+            message,
+        ));
     }
 
     /// Reports an error built elsewhere (e.g. by `syn` while parsing).

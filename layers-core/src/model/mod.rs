@@ -1,4 +1,6 @@
-//! Models: [`Sequential`], a stack of layers that is itself a layer.
+//! Models and training: [`Sequential`] (a stack of layers), [`Model`] (any layer as a
+//! trainable model), Keras's [`Train`] API (`compile`, `fit`, `evaluate`), progress output,
+//! [`History`] with its plot, and [`callbacks`].
 //!
 //! ```
 //! use layers_core::prelude::*;
@@ -8,6 +10,15 @@
 //! # Ok::<(), layers_core::Error>(())
 //! ```
 
+pub mod callbacks;
+mod history;
+pub mod progress;
 mod sequential;
+pub mod train;
+mod wrapper;
 
+pub use history::{History, HistoryParams};
+pub use progress::Verbosity;
 pub use sequential::Sequential;
+pub use train::{FitOptions, Train, TrainingState};
+pub use wrapper::Model;

@@ -4,6 +4,8 @@ use std::sync::{PoisonError, RwLock};
 
 use crate::error::{Error, Result, batch_shape};
 use crate::layer::context::{DEFAULT_SEED, catch_panic, with_context};
+use super::train::{Train, TrainingState};
+use crate::layer::summary::{Summary, readable_size, thousands};
 use crate::layer::{Layer, SummaryRow, snake_case};
 use crate::{Tensor, Weight, no_grad};
 
@@ -53,8 +55,7 @@ impl Node {
 pub struct Sequential {
     name: String,
     nodes: Vec<Node>,
-    input_shape: Option<Vec<usize>>,
-    seed: u64,
+    state: TrainingState,
     error: Option<Error>,
 }
 
@@ -77,8 +78,7 @@ impl Sequential {
         Sequential {
             name: "sequential".to_string(),
             nodes: Vec::new(),
-            input_shape: None,
-            seed: DEFAULT_SEED,
+            state: TrainingState::new(DEFAULT_SEED),
             error: None,
         }
     }
@@ -100,7 +100,7 @@ impl Sequential {
     /// # Ok::<(), layers_core::Error>(())
     /// ```
     pub fn seed(mut self, seed: u64) -> Sequential {
-        self.seed = seed;
+        self.state.seed = seed;
         self
     }
 
@@ -113,7 +113,7 @@ impl Sequential {
     /// assert_eq!(Sequential::new().seed(9).get_seed(), 9);
     /// ```
     pub fn get_seed(&self) -> u64 {
-        self.seed
+        self.state.seed
     }
 
     /// Renames the model (the summary's title).
@@ -140,6 +140,8 @@ impl Sequential {
     /// let m = Sequential::new().add(Dense::new(2)).add(Dense::new(2));
     /// assert_eq!(m.layer_names(), ["dense", "dense_1"]);
     /// ```
+    // Keras's name for it; `Sequential` is not a number, so `std::ops::Add` is no confusion.
+    #[allow(clippy::should_implement_trait)]
     pub fn add(mut self, layer: impl Layer + 'static) -> Sequential {
         if let Err(e) = self.push(layer)
             && self.error.is_none()
@@ -258,7 +260,7 @@ impl Sequential {
     /// # Ok::<(), layers_core::Error>(())
     /// ```
     pub fn input_shape(&self) -> Option<&[usize]> {
-        self.input_shape.as_deref()
+        self.state.input_shape.as_deref()
     }
 
     /// Builds every layer for inputs of per-sample shape `input_shape` and returns the
@@ -283,7 +285,7 @@ impl Sequential {
         if let Some(e) = &self.error {
             return Err(e.clone());
         }
-        if let Some(built) = &self.input_shape
+        if let Some(built) = &self.state.input_shape
             && built != shape
         {
             return Err(Error::Config {
@@ -295,7 +297,7 @@ impl Sequential {
                 ),
             });
         }
-        let out = with_context(false, self.seed, || -> Result<Vec<usize>> {
+        let out = with_context(false, self.state.seed, || -> Result<Vec<usize>> {
             let mut batch = vec![1];
             batch.extend_from_slice(shape);
             let mut x = Tensor::zeros(&batch);
@@ -313,7 +315,7 @@ impl Sequential {
             }
             Ok(x.shape()[1..].to_vec())
         })?;
-        self.input_shape = Some(shape.to_vec());
+        self.state.input_shape = Some(shape.to_vec());
         Ok(out)
     }
 
@@ -362,7 +364,7 @@ impl Sequential {
         }
         let _ = input;
         let samples = x.shape()[0];
-        with_context(false, self.seed, || {
+        with_context(false, self.state.seed, || {
             no_grad(|| {
                 let mut outputs = Vec::with_capacity(samples.div_ceil(batch_size));
                 for start in (0..samples).step_by(batch_size) {
@@ -377,7 +379,7 @@ impl Sequential {
 
     /// Checks data against the built input shape: rank, per-sample shape, not empty, finite.
     pub(crate) fn check_input<'a>(&self, x: &'a Tensor) -> Result<&'a [usize]> {
-        let expected = self.input_shape.as_deref().ok_or_else(|| Error::Unbuilt {
+        let expected = self.state.input_shape.as_deref().ok_or_else(|| Error::Unbuilt {
             layer: self.name.clone(),
         })?;
         let found = x.shape().get(1..).unwrap_or(&[]);
@@ -399,6 +401,39 @@ impl Sequential {
             ));
         }
         Ok(found)
+    }
+
+    /// Keras's summary table, with the optimizer's state size once compiled and trained.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::prelude::*;
+    /// let mut model = Sequential::new().add(Dense::new(10));
+    /// model.build([4])?;
+    /// assert!(model.summary().to_string().contains(" Total params: 50 (200.00 B)"));
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
+    pub fn summary(&self) -> Summary {
+        let mut summary = Summary::of(self);
+        if let Some(n) = self.optimizer_params().filter(|&n| n > 0) {
+            summary.extra.push(format!(" Optimizer params: {} ({})", thousands(n), readable_size(n)));
+        }
+        summary
+    }
+}
+
+impl Train for Sequential {
+    fn state(&self) -> &TrainingState {
+        &self.state
+    }
+
+    fn state_mut(&mut self) -> &mut TrainingState {
+        &mut self.state
+    }
+
+    fn build_model(&mut self, input_shape: &[usize]) -> Result<Vec<usize>> {
+        self.build(input_shape)
     }
 }
 

@@ -26,6 +26,8 @@ pub struct Field<'a> {
     pub ty: &'a Type,
     /// What the field is.
     pub kind: FieldKind,
+    /// The field's doc comment lines, for the docs of `new` and of its setter.
+    pub docs: Vec<String>,
 }
 
 impl Field<'_> {
@@ -51,6 +53,7 @@ impl<'a> Container<'a> {
                             ident: f.ident.as_ref().expect("named fields have names"),
                             ty: &f.ty,
                             kind: attr::field(cx, f.ident.as_ref().expect("named"), &f.attrs),
+                            docs: doc_lines(&f.attrs),
                         })
                         .collect(),
                 ),
@@ -97,4 +100,22 @@ impl<'a> Container<'a> {
             fields,
         }
     }
+}
+
+/// The text of `#[doc = "..."]` attributes (`///` comments), one entry per line.
+pub fn doc_lines(attrs: &[syn::Attribute]) -> Vec<String> {
+    attrs
+        .iter()
+        .filter(|a| a.path().is_ident("doc"))
+        .filter_map(|a| match &a.meta {
+            syn::Meta::NameValue(nv) => match &nv.value {
+                syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(s),
+                    ..
+                }) => Some(s.value()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect()
 }

@@ -2,11 +2,12 @@
 //! with `parse_nested_meta`. Every mistake is reported to the context and parsing goes on, so
 //! that all of an item's mistakes come out in one compile.
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::Span;
 use syn::meta::ParseNestedMeta;
 use syn::{Attribute, Expr, ExprLit, Ident, Lit, LitStr, Meta, Path};
 
 use crate::ctxt::Ctxt;
+use crate::text::closest;
 
 /// The initializer names `Initializer::from_name` accepts: Keras's snake_case names first
 /// (the ones error messages list), then its class names and aliases.
@@ -85,8 +86,6 @@ pub enum ConfigDefault {
 
 /// A `#[weight(...)]` attribute.
 pub struct Weight {
-    /// The attribute itself, for errors about the whole of it.
-    pub attr: Attribute,
     /// `shape = [...]`, one expression per axis; `None` if missing (already reported).
     pub shape: Option<Vec<Expr>>,
     /// `init = ...`.
@@ -124,7 +123,10 @@ struct Seen<'a> {
 
 impl<'a> Seen<'a> {
     fn new(attr: &'a str) -> Self {
-        Seen { attr, keys: Vec::new() }
+        Seen {
+            attr,
+            keys: Vec::new(),
+        }
     }
 
     /// Records `key`; `false` (after reporting) if it was there already.
@@ -266,10 +268,7 @@ pub fn field(cx: &Ctxt, ident: &Ident, attrs: &[Attribute]) -> FieldKind {
             "config" => FieldKind::Config(config(cx, attr)),
             _ => {
                 if let Meta::List(list) = &attr.meta {
-                    cx.error_spanned_by(
-                        &list.tokens,
-                        "`skip` takes no arguments; write `#[skip]`",
-                    );
+                    cx.error_spanned_by(&list.tokens, "`skip` takes no arguments; write `#[skip]`");
                 } else if let Meta::NameValue(nv) = &attr.meta {
                     cx.error_spanned_by(&nv.value, "`skip` takes no value; write `#[skip]`");
                 }
@@ -301,7 +300,6 @@ fn list_only(cx: &Ctxt, attr: &Attribute, example: &str) -> bool {
 
 fn weight(cx: &Ctxt, attr: &Attribute) -> Weight {
     let mut out = Weight {
-        attr: attr.clone(),
         shape: None,
         init: Init::Default,
         trainable: None,
@@ -335,7 +333,10 @@ fn weight(cx: &Ctxt, attr: &Attribute) -> Weight {
                 // expression of type `Initializer`, config fields in scope)
                 let expr: Expr = meta.value()?.parse()?;
                 let init = match expr {
-                    Expr::Lit(ExprLit { lit: Lit::Str(name), .. }) => {
+                    Expr::Lit(ExprLit {
+                        lit: Lit::Str(name),
+                        ..
+                    }) => {
                         check_initializer_name(cx, &name);
                         Init::Name(name)
                     }
@@ -350,10 +351,7 @@ fn weight(cx: &Ctxt, attr: &Attribute) -> Weight {
                 if let Expr::Lit(ExprLit { lit, .. }) = &expr
                     && !matches!(lit, Lit::Bool(_))
                 {
-                    cx.error_spanned_by(
-                        lit,
-                        "`weight` key `trainable` takes `true` or `false`",
-                    );
+                    cx.error_spanned_by(lit, "`weight` key `trainable` takes `true` or `false`");
                 }
                 if seen.first(cx, &meta.path, "trainable") {
                     out.trainable = Some(expr);
@@ -377,10 +375,7 @@ fn weight(cx: &Ctxt, attr: &Attribute) -> Weight {
         }
     }
     if parsed_ok && out.shape.is_none() {
-        cx.error_spanned_by(
-            attr,
-            format!("`weight` needs a `shape`, e.g. `{example}`"),
-        );
+        cx.error_spanned_by(attr, format!("`weight` needs a `shape`, e.g. `{example}`"));
     }
     out
 }
@@ -406,35 +401,6 @@ fn check_initializer_name(cx: &Ctxt, name: &LitStr) {
              an expression of type `Initializer`"
         ),
     );
-}
-
-/// The candidate within edit distance 2 of `word`, if any.
-pub(crate) fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
-    candidates
-        .iter()
-        .map(|c| (edit_distance(word, c), *c))
-        .filter(|(d, _)| *d <= 2)
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, c)| c)
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut previous = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let current = row[j + 1];
-            row[j + 1] = if ca == *cb {
-                previous
-            } else {
-                1 + previous.min(row[j]).min(row[j + 1])
-            };
-            previous = current;
-        }
-    }
-    row[b.len()]
 }
 
 fn sublayer(cx: &Ctxt, attr: &Attribute) -> SublayerInit {
@@ -474,9 +440,7 @@ fn sublayer(cx: &Ctxt, attr: &Attribute) -> SublayerInit {
             Some((first, _)) => {
                 cx.error_spanned_by(
                     &meta.path,
-                    format!(
-                        "`layer` keys `{first}` and `{key}` exclude each other; keep one"
-                    ),
+                    format!("`layer` keys `{first}` and `{key}` exclude each other; keep one"),
                 );
             }
             None => {
@@ -527,100 +491,4 @@ fn config(cx: &Ctxt, attr: &Attribute) -> Option<ConfigDefault> {
         cx.syn_error(e);
     }
     out
-}
-
-/// Pretty-prints tokens for doc comments: `Activation::linear()`, not
-/// `Activation :: linear ()`.
-pub fn expr_text(tokens: &TokenStream) -> String {
-    let mut out = String::new();
-    write_tokens(tokens.clone(), &mut out);
-    out
-}
-
-#[derive(Clone, Copy, PartialEq)]
-enum Prev {
-    Start,
-    Word,
-    Group,
-    /// A punctuation character, whether it is joined to the next one, and whether it is a
-    /// prefix (unary) operator.
-    Punct(char, bool, bool),
-}
-
-fn write_tokens(tokens: TokenStream, out: &mut String) {
-    use proc_macro2::{Delimiter, Spacing, TokenTree};
-    let mut prev = Prev::Start;
-    let mut after_path_sep = false;
-    for tt in tokens {
-        let space = match (&tt, prev) {
-            (_, Prev::Start) => false,
-            (_, Prev::Punct(_, true, _)) => false,
-            (_, Prev::Punct(_, _, true)) => false,
-            (_, Prev::Punct('.', ..)) => false,
-            (_, Prev::Punct(':', ..)) if after_path_sep => false,
-            (TokenTree::Punct(p), _) if matches!(p.as_char(), '.' | ',' | ';' | '?' | ':') => false,
-            (TokenTree::Punct(p), Prev::Word) if p.as_char() == '!' && p.spacing() == Spacing::Alone => false,
-            (TokenTree::Group(g), Prev::Word | Prev::Group | Prev::Punct('!', false, false)) => {
-                g.delimiter() == Delimiter::Brace
-            }
-            _ => true,
-        };
-        if space {
-            out.push(' ');
-        }
-        match tt {
-            TokenTree::Group(g) => {
-                let (open, close) = match g.delimiter() {
-                    Delimiter::Parenthesis => ("(", ")"),
-                    Delimiter::Bracket => ("[", "]"),
-                    Delimiter::Brace => ("{ ", " }"),
-                    Delimiter::None => ("", ""),
-                };
-                out.push_str(open);
-                write_tokens(g.stream(), out);
-                out.push_str(close);
-                prev = Prev::Group;
-                after_path_sep = false;
-            }
-            TokenTree::Punct(p) => {
-                let c = p.as_char();
-                let joint = p.spacing() == Spacing::Joint;
-                after_path_sep = c == ':' && matches!(prev, Prev::Punct(':', true, _));
-                let unary = matches!(c, '-' | '!' | '&' | '*')
-                    && !joint
-                    && matches!(prev, Prev::Start | Prev::Punct(..));
-                prev = Prev::Punct(c, joint, unary);
-                out.push(c);
-            }
-            other => {
-                out.push_str(&other.to_string());
-                prev = Prev::Word;
-                after_path_sep = false;
-            }
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{closest, expr_text};
-
-    #[test]
-    fn suggests_close_initializer_names() {
-        let known = ["zeros", "glorot_uniform", "he_normal"];
-        assert_eq!(closest("glorot_unifrom", &known), Some("glorot_uniform"));
-        assert_eq!(closest("xavier", &known), None);
-    }
-
-    #[test]
-    fn prints_expressions_compactly() {
-        let e: syn::Expr = syn::parse_quote!(Activation::from_name("relu").unwrap());
-        assert_eq!(expr_text(&quote::quote!(#e)), "Activation::from_name(\"relu\").unwrap()");
-        let e: syn::Expr = syn::parse_quote!(vec![1, 2]);
-        assert_eq!(expr_text(&quote::quote!(#e)), "vec![1, 2]");
-        let e: syn::Expr = syn::parse_quote!(a - -1.5 * (b != c) as f32);
-        assert_eq!(expr_text(&quote::quote!(#e)), "a - -1.5 * (b != c) as f32");
-        let e: syn::Expr = syn::parse_quote!(String::from("x"));
-        assert_eq!(expr_text(&quote::quote!(#e)), "String::from(\"x\")");
-    }
 }

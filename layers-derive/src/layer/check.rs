@@ -5,8 +5,9 @@ use syn::visit_mut::{self, VisitMut};
 use syn::{Expr, ExprLit, Lit, Type, UnOp};
 
 use super::ast::{Container, Field};
-use super::attr::{FieldKind, closest};
+use super::attr::FieldKind;
 use crate::ctxt::Ctxt;
+use crate::text::closest;
 
 /// Methods of `Layer` and `LayerExt` (and `new`): a builder setter with one of these names
 /// would hide them.
@@ -71,8 +72,7 @@ pub fn check(cx: &Ctxt, container: &Container) {
                             field.name()
                         ),
                     );
-                } else if default.is_some() && TAKEN_METHOD_NAMES.contains(&field.name().as_str())
-                {
+                } else if default.is_some() && TAKEN_METHOD_NAMES.contains(&field.name().as_str()) {
                     cx.error_spanned_by(
                         field.ident,
                         format!(
@@ -92,9 +92,11 @@ pub fn check(cx: &Ctxt, container: &Container) {
 /// Whether the type's last path segment is `Weight` (`Weight`, `layers::Weight`, …).
 fn is_weight_type(ty: &Type) -> bool {
     match ty {
-        Type::Path(p) if p.qself.is_none() => {
-            p.path.segments.last().is_some_and(|s| s.ident == "Weight" && s.arguments.is_none())
-        }
+        Type::Path(p) if p.qself.is_none() => p
+            .path
+            .segments
+            .last()
+            .is_some_and(|s| s.ident == "Weight" && s.arguments.is_none()),
         Type::Group(g) => is_weight_type(&g.elem),
         Type::Paren(p) => is_weight_type(&p.elem),
         _ => false,
@@ -109,22 +111,31 @@ pub fn is_input(expr: &Expr) -> bool {
 /// The axis of `input[axis]`, if `index` is an integer literal, possibly negated.
 pub fn input_axis(index: &Expr) -> Option<syn::Result<isize>> {
     let (negative, lit) = match index {
-        Expr::Lit(ExprLit { lit: Lit::Int(lit), .. }) => (false, lit),
+        Expr::Lit(ExprLit {
+            lit: Lit::Int(lit), ..
+        }) => (false, lit),
         Expr::Unary(u) if matches!(u.op, UnOp::Neg(_)) => match &*u.expr {
-            Expr::Lit(ExprLit { lit: Lit::Int(lit), .. }) => (true, lit),
+            Expr::Lit(ExprLit {
+                lit: Lit::Int(lit), ..
+            }) => (true, lit),
             _ => return None,
         },
         Expr::Paren(p) => return input_axis(&p.expr),
         Expr::Group(g) => return input_axis(&g.expr),
         _ => return None,
     };
-    Some(lit.base10_parse::<isize>().map(|v| if negative { -v } else { v }))
+    Some(
+        lit.base10_parse::<isize>()
+            .map(|v| if negative { -v } else { v }),
+    )
 }
 
 /// `FOO_BAR`: a constant, allowed in shapes.
 fn is_constant_name(name: &str) -> bool {
     name.chars().any(|c| c.is_ascii_uppercase())
-        && name.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
 }
 
 /// Reports names in a shape expression that are neither config fields, `input[i]` nor
@@ -160,7 +171,11 @@ impl ShapeChecker<'_, '_> {
         if config.contains(&name) {
             return;
         }
-        let list = config.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ");
+        let list = config
+            .iter()
+            .map(|n| format!("`{n}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
         let expected = if config.is_empty() {
             "expected `input[i]` or a constant (this struct has no config fields)".to_string()
         } else {
@@ -173,7 +188,9 @@ impl ShapeChecker<'_, '_> {
                     FieldKind::Sublayer(_) => "a sublayer",
                     _ => "skipped",
                 };
-                format!("field `{name}` is {what}, not config, so `shape` cannot use it; {expected}")
+                format!(
+                    "field `{name}` is {what}, not config, so `shape` cannot use it; {expected}"
+                )
             }
             None => {
                 let names: Vec<&str> = config.iter().map(String::as_str).collect();

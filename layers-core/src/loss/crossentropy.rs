@@ -1,0 +1,237 @@
+//! Binary and categorical crossentropy, on probabilities (clipped away from 0 and 1) or on
+//! logits (in a form that cannot overflow).
+//!
+//! ```
+//! use layers_core::Tensor;
+//! use layers_core::loss::{CategoricalCrossentropy, Loss};
+//! let y = Tensor::from_vec(vec![0.0, 1.0], &[1, 2]);
+//! let p = Tensor::from_vec(vec![0.5, 0.5], &[1, 2]);
+//! let l = CategoricalCrossentropy::new().compute(&y, &p)?;
+//! assert!((l.item() - 2f32.ln()).abs() < 1e-6); // −ln 0.5
+//! # Ok::<(), layers_core::Error>(())
+//! ```
+
+use super::check::{align, check_prediction, position, validate_dense};
+use super::{EPSILON, Loss};
+use crate::Tensor;
+use crate::error::{Error, Result};
+
+/// The logistic sigmoid, evaluated without overflow for any sign.
+fn sigmoid(x: f32) -> f32 {
+    if x >= 0.0 {
+        1.0 / (1.0 + (-x).exp())
+    } else {
+        let e = x.exp();
+        e / (1.0 + e)
+    }
+}
+
+/// `ln(1 + eˣ) = max(x, 0) + ln(1 + e^−|x|)`, finite for any finite `x`.
+fn softplus(x: f32) -> f32 {
+    x.max(0.0) + (-x.abs()).exp().ln_1p()
+}
+
+/// Crossentropy between binary labels (or probabilities of the positive class) and
+/// predicted probabilities (Keras's `BinaryCrossentropy`).
+///
+/// Each element costs `−(y·ln p + (1 − y)·ln(1 − p))` with `p` clipped to
+/// `[1e-7, 1 − 1e-7]`; with [`from_logits`](BinaryCrossentropy::from_logits) the
+/// prediction `x` is a logit and the cost is `max(x, 0) − x·y + ln(1 + e^−|x|)`, exact and
+/// finite even for `|x| = 1000`. Values are averaged over the last axis, then the batch.
+///
+/// [`Loss::validate`] also checks that every target lies in `[0, 1]` (Keras accepts any
+/// value and silently computes a meaningless loss).
+///
+/// # Examples
+///
+/// ```
+/// use layers_core::Tensor;
+/// use layers_core::loss::{BinaryCrossentropy, Loss};
+/// let y = Tensor::from_vec(vec![1.0, 0.0], &[2]);
+/// let p = Tensor::from_vec(vec![0.5, 0.5], &[2, 1]);
+/// let l = BinaryCrossentropy::new().compute(&y, &p)?;
+/// assert!((l.item() - 2f32.ln()).abs() < 1e-6);
+/// let logits = Tensor::from_vec(vec![1000.0, -1000.0], &[2, 1]);
+/// assert_eq!(BinaryCrossentropy::new().from_logits(true).compute(&y, &logits)?.item(), 0.0);
+/// # Ok::<(), layers_core::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct BinaryCrossentropy {
+    from_logits: bool,
+}
+
+impl BinaryCrossentropy {
+    /// The loss on probabilities (Keras's default `from_logits=False`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::loss::{BinaryCrossentropy, Loss};
+    /// assert_eq!(BinaryCrossentropy::new().name(), "binary_crossentropy");
+    /// ```
+    pub fn new() -> BinaryCrossentropy {
+        BinaryCrossentropy { from_logits: false }
+    }
+
+    /// Whether predictions are logits (no sigmoid applied) rather than probabilities.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::Tensor;
+    /// use layers_core::loss::{BinaryCrossentropy, Loss};
+    /// let y = Tensor::zeros(&[1, 1]);
+    /// let x = Tensor::zeros(&[1, 1]); // sigmoid(0) = 0.5
+    /// let l = BinaryCrossentropy::new().from_logits(true).compute(&y, &x)?;
+    /// assert!((l.item() - 2f32.ln()).abs() < 1e-6);
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
+    pub fn from_logits(mut self, from_logits: bool) -> BinaryCrossentropy {
+        self.from_logits = from_logits;
+        self
+    }
+}
+
+impl Loss for BinaryCrossentropy {
+    fn name(&self) -> &'static str {
+        "binary_crossentropy"
+    }
+
+    fn compute(&self, y_true: &Tensor, y_pred: &Tensor) -> Result<Tensor> {
+        let y = align(self.name(), y_true, y_pred)?;
+        if self.from_logits {
+            // softplus(x) − x·y has the gradient sigmoid(x) − y, computed without overflow.
+            let per_element = y_pred.map(softplus, sigmoid) - y_pred * &y;
+            return Ok(per_element.mean_all());
+        }
+        let p = y_pred.clamp(EPSILON, 1.0 - EPSILON);
+        let per_element = &y * p.ln() + (1.0 - &y) * (1.0 - &p).ln();
+        Ok(per_element.mean_all().neg())
+    }
+
+    fn validate(&self, y_true: &Tensor, output_shape: &[usize]) -> Result<()> {
+        validate_dense(self.name(), y_true, output_shape)?;
+        let outside = y_true
+            .data()
+            .iter()
+            .enumerate()
+            .find(|(_, v)| !(0.0..=1.0).contains(*v));
+        match outside {
+            None => Ok(()),
+            Some((i, v)) => Err(Error::invalid(
+                self.name(),
+                format!(
+                    "target {v} at {} is outside [0, 1]; binary targets are 0, 1 or a probability",
+                    position(y_true.shape(), i)
+                ),
+            )),
+        }
+    }
+}
+
+/// Crossentropy between one-hot (or soft) labels and predicted class probabilities over
+/// the last axis (Keras's `CategoricalCrossentropy`).
+///
+/// Each sample costs `−Σ y·ln p`, where the prediction is first divided by its sum over the
+/// last axis and clipped to `[1e-7, 1 − 1e-7]`; with
+/// [`from_logits`](CategoricalCrossentropy::from_logits), `ln p` is the log-softmax of the
+/// logits, finite for any finite logits. The per-sample costs are averaged over the batch.
+///
+/// # Examples
+///
+/// ```
+/// use layers_core::Tensor;
+/// use layers_core::loss::{CategoricalCrossentropy, Loss};
+/// let y = Tensor::from_vec(vec![0.0, 0.0, 1.0], &[1, 3]);
+/// // unnormalised: 2 / (1 + 1 + 2) = 0.5
+/// let p = Tensor::from_vec(vec![1.0, 1.0, 2.0], &[1, 3]);
+/// let l = CategoricalCrossentropy::new().compute(&y, &p)?;
+/// assert!((l.item() - 2f32.ln()).abs() < 1e-6);
+/// # Ok::<(), layers_core::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct CategoricalCrossentropy {
+    from_logits: bool,
+}
+
+impl CategoricalCrossentropy {
+    /// The loss on probabilities (Keras's default `from_logits=False`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::loss::{CategoricalCrossentropy, Loss};
+    /// assert_eq!(CategoricalCrossentropy::new().name(), "categorical_crossentropy");
+    /// ```
+    pub fn new() -> CategoricalCrossentropy {
+        CategoricalCrossentropy { from_logits: false }
+    }
+
+    /// Whether predictions are logits (no softmax applied) rather than probabilities.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::Tensor;
+    /// use layers_core::loss::{CategoricalCrossentropy, Loss};
+    /// let y = Tensor::from_vec(vec![1.0, 0.0], &[1, 2]);
+    /// let x = Tensor::from_vec(vec![1000.0, -1000.0], &[1, 2]);
+    /// let l = CategoricalCrossentropy::new().from_logits(true).compute(&y, &x)?;
+    /// assert_eq!(l.item(), 0.0);
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
+    pub fn from_logits(mut self, from_logits: bool) -> CategoricalCrossentropy {
+        self.from_logits = from_logits;
+        self
+    }
+
+    /// The error for integer labels given to this loss, which wants one-hot labels.
+    fn integer_labels(&self, y_true: &[usize], pred_shape: &[usize]) -> Option<Error> {
+        let classes = *pred_shape.last()?;
+        let outer = &pred_shape[..pred_shape.len() - 1];
+        let looks_sparse =
+            y_true == outer || (y_true.last() == Some(&1) && &y_true[..y_true.len() - 1] == outer);
+        (classes > 1 && looks_sparse).then(|| {
+            Error::incompatible(
+                self.name(),
+                y_true,
+                pred_shape,
+                "y_true looks like integer labels, which need `sparse_categorical_crossentropy`; \
+                 `categorical_crossentropy` takes one-hot labels of y_pred's shape",
+            )
+        })
+    }
+}
+
+impl Loss for CategoricalCrossentropy {
+    fn name(&self) -> &'static str {
+        "categorical_crossentropy"
+    }
+
+    fn compute(&self, y_true: &Tensor, y_pred: &Tensor) -> Result<Tensor> {
+        check_prediction(self.name(), y_pred)?;
+        if let Some(e) = self.integer_labels(y_true.shape(), y_pred.shape()) {
+            return Err(e);
+        }
+        let y = align(self.name(), y_true, y_pred)?;
+        let log_p = if self.from_logits {
+            y_pred.log_softmax(-1)
+        } else {
+            (y_pred / y_pred.sum(&[-1], true))
+                .clamp(EPSILON, 1.0 - EPSILON)
+                .ln()
+        };
+        Ok((&y * log_p).sum(&[-1], false).mean_all().neg())
+    }
+
+    fn validate(&self, y_true: &Tensor, output_shape: &[usize]) -> Result<()> {
+        if let Some(&samples) = y_true.shape().first() {
+            let mut expected = vec![samples];
+            expected.extend_from_slice(output_shape);
+            if let Some(e) = self.integer_labels(y_true.shape(), &expected) {
+                return Err(e);
+            }
+        }
+        validate_dense(self.name(), y_true, output_shape)
+    }
+}

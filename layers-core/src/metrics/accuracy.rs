@@ -1,0 +1,476 @@
+//! Accuracy metrics: how often the predicted class (or thresholded probability) equals the
+//! target.
+//!
+//! ```
+//! use layers_core::Tensor;
+//! use layers_core::metrics::{BinaryAccuracy, Metric};
+//! let mut acc = BinaryAccuracy::new();
+//! acc.update(&Tensor::from_vec(vec![1.0, 0.0, 1.0, 1.0], &[4, 1]), &Tensor::from_vec(vec![0.9, 0.2, 0.4, 0.6], &[4, 1]))?;
+//! assert_eq!(acc.result(), 0.75);
+//! # Ok::<(), layers_core::Error>(())
+//! ```
+
+use ndarray::{ArrayView1, Axis};
+
+use super::{Metric, Running};
+use crate::Tensor;
+use crate::error::{Error, Result};
+use crate::loss::differ_by_trailing_one;
+
+/// The index of the largest value, the first one on ties (as NumPy's `argmax`).
+fn argmax(lane: ArrayView1<'_, f32>) -> usize {
+    let mut best = 0;
+    for (i, &v) in lane.iter().enumerate() {
+        if v > lane[best] {
+            best = i;
+        }
+    }
+    best
+}
+
+/// The argmax over the last axis of every lane, in row-major order.
+fn argmax_lanes(t: &Tensor) -> impl Iterator<Item = usize> + '_ {
+    let last = Axis(t.rank().saturating_sub(1));
+    t.data().lanes(last).into_iter().map(argmax)
+}
+
+/// Checks that predictions have a batch axis and a class axis.
+fn check_classes(op: &'static str, y_pred: &Tensor) -> Result<()> {
+    if y_pred.rank() < 2 {
+        return Err(Error::invalid(
+            op,
+            format!(
+                "y_pred of shape {:?} needs a batch axis and a class axis: shape (batch, classes)",
+                y_pred.shape()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn same_shape(
+    op: &'static str,
+    y_true: &Tensor,
+    y_pred: &Tensor,
+    allow_trailing_one: bool,
+) -> Result<()> {
+    if y_pred.rank() == 0 {
+        return Err(Error::invalid(
+            op,
+            "y_pred is a scalar, but it needs a batch axis: shape (batch, …)",
+        ));
+    }
+    let (t, p) = (y_true.shape(), y_pred.shape());
+    if t == p || (allow_trailing_one && differ_by_trailing_one(t, p)) {
+        Ok(())
+    } else {
+        Err(Error::incompatible(
+            op,
+            t,
+            p,
+            "y_true and y_pred must have the same shape",
+        ))
+    }
+}
+
+/// How often the integer label equals the index of the largest prediction (Keras's
+/// `SparseCategoricalAccuracy`).
+///
+/// Labels are class indices stored as `f32`, of shape `(batch,)` or `(batch, 1)` for
+/// predictions `(batch, classes)`; ties go to the first class.
+///
+/// # Examples
+///
+/// ```
+/// use layers_core::Tensor;
+/// use layers_core::metrics::{Metric, SparseCategoricalAccuracy};
+/// let mut acc = SparseCategoricalAccuracy::new();
+/// let labels = Tensor::from_vec(vec![2.0, 0.0, 1.0], &[3, 1]);
+/// let probs = Tensor::from_vec(vec![0.1, 0.2, 0.7, 0.3, 0.6, 0.1, 0.2, 0.5, 0.3], &[3, 3]);
+/// acc.update(&labels, &probs)?;
+/// assert!((acc.result() - 2.0 / 3.0).abs() < 1e-7);
+/// # Ok::<(), layers_core::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct SparseCategoricalAccuracy {
+    name: String,
+    running: Running,
+}
+
+impl Default for SparseCategoricalAccuracy {
+    fn default() -> Self {
+        SparseCategoricalAccuracy::new()
+    }
+}
+
+impl SparseCategoricalAccuracy {
+    /// An empty metric named `sparse_categorical_accuracy`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::metrics::{Metric, SparseCategoricalAccuracy};
+    /// assert_eq!(SparseCategoricalAccuracy::new().name(), "sparse_categorical_accuracy");
+    /// ```
+    pub fn new() -> SparseCategoricalAccuracy {
+        SparseCategoricalAccuracy {
+            name: "sparse_categorical_accuracy".to_string(),
+            running: Running::default(),
+        }
+    }
+
+    /// Renames the metric.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::metrics::{Metric, SparseCategoricalAccuracy};
+    /// assert_eq!(SparseCategoricalAccuracy::new().with_name("accuracy").name(), "accuracy");
+    /// ```
+    pub fn with_name(mut self, name: impl Into<String>) -> SparseCategoricalAccuracy {
+        self.name = name.into();
+        self
+    }
+}
+
+impl Metric for SparseCategoricalAccuracy {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn update(&mut self, y_true: &Tensor, y_pred: &Tensor) -> Result<()> {
+        const OP: &str = "sparse_categorical_accuracy";
+        check_classes(OP, y_pred)?;
+        let outer = &y_pred.shape()[..y_pred.rank() - 1];
+        let t = y_true.shape();
+        let fits = t == outer
+            || (t.len() == outer.len() + 1 && t.last() == Some(&1) && &t[..outer.len()] == outer);
+        if !fits {
+            return Err(Error::incompatible(
+                OP,
+                t,
+                y_pred.shape(),
+                format!(
+                    "integer labels must have shape {outer:?} or {:?}",
+                    [outer, &[1]].concat()
+                ),
+            ));
+        }
+        let matches = y_true
+            .data()
+            .iter()
+            .zip(argmax_lanes(y_pred))
+            .filter(|&(&label, class)| label == class as f32)
+            .count();
+        self.running
+            .add_samples(matches as f64, y_true.len(), y_pred.shape()[0]);
+        Ok(())
+    }
+
+    fn result(&self) -> f32 {
+        self.running.result()
+    }
+
+    fn reset(&mut self) {
+        self.running = Running::default();
+    }
+}
+
+/// How often the index of the largest target equals the index of the largest prediction
+/// (Keras's `CategoricalAccuracy`, for one-hot targets).
+///
+/// # Examples
+///
+/// ```
+/// use layers_core::Tensor;
+/// use layers_core::metrics::{CategoricalAccuracy, Metric};
+/// let mut acc = CategoricalAccuracy::new();
+/// let one_hot = Tensor::from_vec(vec![0.0, 1.0, 1.0, 0.0], &[2, 2]);
+/// let probs = Tensor::from_vec(vec![0.4, 0.6, 0.3, 0.7], &[2, 2]);
+/// acc.update(&one_hot, &probs)?;
+/// assert_eq!(acc.result(), 0.5);
+/// # Ok::<(), layers_core::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct CategoricalAccuracy {
+    name: String,
+    running: Running,
+}
+
+impl Default for CategoricalAccuracy {
+    fn default() -> Self {
+        CategoricalAccuracy::new()
+    }
+}
+
+impl CategoricalAccuracy {
+    /// An empty metric named `categorical_accuracy`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::metrics::{CategoricalAccuracy, Metric};
+    /// assert_eq!(CategoricalAccuracy::new().name(), "categorical_accuracy");
+    /// ```
+    pub fn new() -> CategoricalAccuracy {
+        CategoricalAccuracy {
+            name: "categorical_accuracy".to_string(),
+            running: Running::default(),
+        }
+    }
+
+    /// Renames the metric.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::metrics::{CategoricalAccuracy, Metric};
+    /// assert_eq!(CategoricalAccuracy::new().with_name("acc").name(), "acc");
+    /// ```
+    pub fn with_name(mut self, name: impl Into<String>) -> CategoricalAccuracy {
+        self.name = name.into();
+        self
+    }
+}
+
+impl Metric for CategoricalAccuracy {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn update(&mut self, y_true: &Tensor, y_pred: &Tensor) -> Result<()> {
+        const OP: &str = "categorical_accuracy";
+        same_shape(OP, y_true, y_pred, false)?;
+        check_classes(OP, y_pred)?;
+        let matches = argmax_lanes(y_true)
+            .zip(argmax_lanes(y_pred))
+            .filter(|(a, b)| a == b)
+            .count();
+        let positions = y_pred.len() / y_pred.shape()[y_pred.rank() - 1].max(1);
+        self.running
+            .add_samples(matches as f64, positions, y_pred.shape()[0]);
+        Ok(())
+    }
+
+    fn result(&self) -> f32 {
+        self.running.result()
+    }
+
+    fn reset(&mut self) {
+        self.running = Running::default();
+    }
+}
+
+/// How often the thresholded prediction (`ŷ > threshold` as 1, else 0) equals the target
+/// (Keras's `BinaryAccuracy`, threshold 0.5). Targets are compared as they are, so they
+/// should be 0 or 1.
+///
+/// # Examples
+///
+/// ```
+/// use layers_core::Tensor;
+/// use layers_core::metrics::{BinaryAccuracy, Metric};
+/// let mut acc = BinaryAccuracy::new();
+/// // (batch,) targets against (batch, 1) predictions
+/// acc.update(&Tensor::from_vec(vec![1.0, 0.0], &[2]), &Tensor::from_vec(vec![0.5, 0.3], &[2, 1]))?;
+/// assert_eq!(acc.result(), 0.5); // 0.5 is not above the threshold
+/// # Ok::<(), layers_core::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct BinaryAccuracy {
+    name: String,
+    threshold: f32,
+    running: Running,
+}
+
+impl Default for BinaryAccuracy {
+    fn default() -> Self {
+        BinaryAccuracy::new()
+    }
+}
+
+impl BinaryAccuracy {
+    /// An empty metric named `binary_accuracy` with threshold 0.5.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::metrics::{BinaryAccuracy, Metric};
+    /// assert_eq!(BinaryAccuracy::new().name(), "binary_accuracy");
+    /// ```
+    pub fn new() -> BinaryAccuracy {
+        BinaryAccuracy {
+            name: "binary_accuracy".to_string(),
+            threshold: 0.5,
+            running: Running::default(),
+        }
+    }
+
+    /// Sets the threshold above which a prediction counts as 1 (0 for logits).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::Tensor;
+    /// use layers_core::metrics::{BinaryAccuracy, Metric};
+    /// let mut acc = BinaryAccuracy::new().threshold(0.0);
+    /// acc.update(&Tensor::from_vec(vec![1.0, 0.0], &[2, 1]), &Tensor::from_vec(vec![2.5, -0.5], &[2, 1]))?;
+    /// assert_eq!(acc.result(), 1.0);
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
+    pub fn threshold(mut self, threshold: f32) -> BinaryAccuracy {
+        self.threshold = threshold;
+        self
+    }
+
+    /// Renames the metric.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::metrics::{BinaryAccuracy, Metric};
+    /// assert_eq!(BinaryAccuracy::new().with_name("accuracy").name(), "accuracy");
+    /// ```
+    pub fn with_name(mut self, name: impl Into<String>) -> BinaryAccuracy {
+        self.name = name.into();
+        self
+    }
+}
+
+impl Metric for BinaryAccuracy {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn update(&mut self, y_true: &Tensor, y_pred: &Tensor) -> Result<()> {
+        same_shape("binary_accuracy", y_true, y_pred, true)?;
+        let threshold = self.threshold;
+        let matches = y_true
+            .data()
+            .iter()
+            .zip(y_pred.data().iter())
+            .filter(|&(&t, &p)| t == if p > threshold { 1.0 } else { 0.0 })
+            .count();
+        self.running
+            .add_samples(matches as f64, y_pred.len(), y_pred.shape()[0]);
+        Ok(())
+    }
+
+    fn result(&self) -> f32 {
+        self.running.result()
+    }
+
+    fn reset(&mut self) {
+        self.running = Running::default();
+    }
+}
+
+/// `accuracy` for a loss that does not say which accuracy it means: chosen from the first
+/// batch's shapes by Keras 3's rule (`is_binary_or_sparse_categorical`).
+#[derive(Debug)]
+pub(crate) struct ByShapeAccuracy {
+    name: String,
+    inner: Option<Resolved>,
+}
+
+#[derive(Debug)]
+enum Resolved {
+    Binary(BinaryAccuracy),
+    Sparse(SparseCategoricalAccuracy),
+    Categorical(CategoricalAccuracy),
+}
+
+impl Resolved {
+    fn metric(&mut self) -> &mut dyn Metric {
+        match self {
+            Resolved::Binary(m) => m,
+            Resolved::Sparse(m) => m,
+            Resolved::Categorical(m) => m,
+        }
+    }
+
+    fn result(&self) -> f32 {
+        match self {
+            Resolved::Binary(m) => m.result(),
+            Resolved::Sparse(m) => m.result(),
+            Resolved::Categorical(m) => m.result(),
+        }
+    }
+}
+
+impl ByShapeAccuracy {
+    pub(crate) fn new(name: &str) -> ByShapeAccuracy {
+        ByShapeAccuracy {
+            name: name.to_string(),
+            inner: None,
+        }
+    }
+}
+
+impl Metric for ByShapeAccuracy {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn update(&mut self, y_true: &Tensor, y_pred: &Tensor) -> Result<()> {
+        let name = &self.name;
+        let inner = self.inner.get_or_insert_with(|| {
+            let (t_last, p_last) = (
+                y_true.shape().last().copied(),
+                y_pred.shape().last().copied(),
+            );
+            let is_binary = p_last == Some(1);
+            let is_sparse = y_true.rank() < y_pred.rank()
+                || (t_last == Some(1) && p_last.is_some_and(|p| p > 1));
+            if is_binary {
+                Resolved::Binary(BinaryAccuracy::new().with_name(name.clone()))
+            } else if is_sparse {
+                Resolved::Sparse(SparseCategoricalAccuracy::new().with_name(name.clone()))
+            } else {
+                Resolved::Categorical(CategoricalAccuracy::new().with_name(name.clone()))
+            }
+        });
+        inner.metric().update(y_true, y_pred)
+    }
+
+    fn result(&self) -> f32 {
+        self.inner.as_ref().map_or(0.0, Resolved::result)
+    }
+
+    fn reset(&mut self) {
+        if let Some(inner) = &mut self.inner {
+            inner.metric().reset();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn argmax_takes_the_first_of_ties() {
+        let t = Tensor::from_vec(vec![1.0, 3.0, 3.0, 0.0, 0.0, 0.0], &[2, 3]);
+        assert_eq!(argmax_lanes(&t).collect::<Vec<_>>(), vec![1, 0]);
+    }
+
+    #[test]
+    fn accuracy_by_shape_follows_keras_rule() {
+        let mut sparse = ByShapeAccuracy::new("accuracy");
+        let probs = Tensor::from_vec(vec![0.2, 0.8, 0.6, 0.4], &[2, 2]);
+        sparse
+            .update(&Tensor::from_vec(vec![1.0, 1.0], &[2]), &probs)
+            .unwrap();
+        assert!(matches!(sparse.inner, Some(Resolved::Sparse(_))));
+        assert_eq!(sparse.result(), 0.5);
+
+        let mut categorical = ByShapeAccuracy::new("accuracy");
+        categorical
+            .update(&Tensor::from_vec(vec![0.0, 1.0, 1.0, 0.0], &[2, 2]), &probs)
+            .unwrap();
+        assert!(matches!(categorical.inner, Some(Resolved::Categorical(_))));
+        assert_eq!(categorical.result(), 1.0);
+        categorical.reset();
+        assert_eq!(categorical.result(), 0.0);
+    }
+}

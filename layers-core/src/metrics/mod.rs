@@ -1,0 +1,216 @@
+//! Keras's metrics: running averages over the batches of an epoch (the loss as Keras
+//! reports it, accuracies, mean absolute and squared errors).
+//!
+//! ```
+//! use layers_core::Tensor;
+//! use layers_core::metrics::{Metric, SparseCategoricalAccuracy};
+//!
+//! let mut acc = SparseCategoricalAccuracy::new();
+//! let labels = Tensor::from_vec(vec![0.0, 1.0], &[2]);
+//! let probs = Tensor::from_vec(vec![0.9, 0.1, 0.8, 0.2], &[2, 2]);
+//! acc.update(&labels, &probs)?; // 1 of 2 right
+//! acc.update(&Tensor::from_vec(vec![1.0, 1.0], &[2]), &Tensor::from_vec(vec![0.0, 1.0, 0.3, 0.7], &[2, 2]))?;
+//! assert_eq!(acc.result(), 0.75); // 3 of 4 over both batches
+//! acc.reset();
+//! assert_eq!(acc.result(), 0.0);
+//! # Ok::<(), layers_core::Error>(())
+//! ```
+//!
+//! Like Keras's `MeanMetricWrapper`, every metric computes one value per sample (the mean
+//! over the sample's positions) and reports the mean over all samples seen since the last
+//! reset; totals are kept in `f64`.
+
+mod accuracy;
+mod mean;
+mod regression;
+
+pub use accuracy::{BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy};
+pub use mean::Mean;
+pub use regression::{MeanAbsoluteError, MeanSquaredError};
+
+use crate::Tensor;
+use crate::error::{Error, Result};
+use crate::loss::Loss;
+
+/// A quantity accumulated over batches: update it with each batch, read the running
+/// result, reset it at the start of an epoch.
+///
+/// # Examples
+///
+/// ```
+/// use layers_core::Tensor;
+/// use layers_core::metrics::{Metric, MeanAbsoluteError};
+/// let mut m: Box<dyn Metric> = Box::new(MeanAbsoluteError::new());
+/// m.update(&Tensor::zeros(&[2, 1]), &Tensor::from_vec(vec![1.0, -3.0], &[2, 1]))?;
+/// assert_eq!((m.name(), m.result()), ("mean_absolute_error", 2.0));
+/// # Ok::<(), layers_core::Error>(())
+/// ```
+pub trait Metric: Send + Sync {
+    /// The name the metric is reported under (`accuracy`, `loss`, `mae`, …).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::metrics::{BinaryAccuracy, Metric};
+    /// assert_eq!(BinaryAccuracy::new().name(), "binary_accuracy");
+    /// ```
+    fn name(&self) -> &str;
+
+    /// Adds a batch of targets and predictions.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::IncompatibleShapes`] naming both shapes when the targets do not fit the
+    /// predictions; [`Error::InvalidArgument`] for predictions without a batch axis.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::Tensor;
+    /// use layers_core::metrics::{CategoricalAccuracy, Metric};
+    /// let mut acc = CategoricalAccuracy::new();
+    /// let err = acc.update(&Tensor::zeros(&[2, 3]), &Tensor::zeros(&[2, 4])).unwrap_err();
+    /// assert_eq!(
+    ///     err.to_string(),
+    ///     "`categorical_accuracy` cannot combine shapes [2, 3] and [2, 4]: y_true and y_pred must have the same shape"
+    /// );
+    /// ```
+    fn update(&mut self, y_true: &Tensor, y_pred: &Tensor) -> Result<()>;
+
+    /// The mean over all samples since the last reset (0 before any).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::metrics::{Mean, Metric};
+    /// let mut m = Mean::new();
+    /// assert_eq!(m.result(), 0.0);
+    /// m.update_state(3.0, 1.0);
+    /// assert_eq!(m.result(), 3.0);
+    /// ```
+    fn result(&self) -> f32;
+
+    /// Forgets every batch seen (the start of an epoch).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::metrics::{Mean, Metric};
+    /// let mut m = Mean::new();
+    /// m.update_state(3.0, 1.0);
+    /// m.reset();
+    /// assert_eq!(m.result(), 0.0);
+    /// ```
+    fn reset(&mut self);
+}
+
+/// A weighted running mean: `total / count`, 0 while empty (Keras's `divide_no_nan`).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub(crate) struct Running {
+    total: f64,
+    count: f64,
+}
+
+impl Running {
+    pub(crate) fn add(&mut self, value: f64, weight: f64) {
+        self.total += value * weight;
+        self.count += weight;
+    }
+
+    /// Adds a batch given as the sum of `values` per-position values over `samples`
+    /// samples of equal size: each sample counts once, with the mean of its values.
+    pub(crate) fn add_samples(&mut self, sum: f64, values: usize, samples: usize) {
+        if values == 0 || samples == 0 {
+            return;
+        }
+        self.total += sum * samples as f64 / values as f64;
+        self.count += samples as f64;
+    }
+
+    pub(crate) fn result(&self) -> f32 {
+        if self.count == 0.0 {
+            0.0
+        } else {
+            (self.total / self.count) as f32
+        }
+    }
+}
+
+/// Every name [`metric_from_name`] accepts.
+///
+/// # Examples
+///
+/// ```
+/// assert!(layers_core::metrics::METRIC_NAMES.contains(&"accuracy"));
+/// ```
+pub const METRIC_NAMES: &[&str] = &[
+    "accuracy",
+    "acc",
+    "sparse_categorical_accuracy",
+    "categorical_accuracy",
+    "binary_accuracy",
+    "mean_absolute_error",
+    "mae",
+    "mean_squared_error",
+    "mse",
+];
+
+/// The metric Keras's `metrics=["…"]` names, reported under that name, as Keras 3 does.
+///
+/// `"accuracy"` (or `"acc"`) picks the accuracy that fits `loss`: sparse categorical
+/// accuracy for sparse categorical crossentropy, categorical accuracy for categorical
+/// crossentropy, binary accuracy for binary crossentropy. For any other loss it is chosen
+/// from the shapes of the first batch, by Keras 3's rule: binary when predictions have a
+/// last axis of size 1, sparse when the targets have a lower rank (or a last axis of 1
+/// against several classes), categorical otherwise.
+///
+/// # Errors
+///
+/// [`Error::InvalidArgument`] for an unknown name, listing the known ones.
+///
+/// # Examples
+///
+/// ```
+/// use layers_core::Tensor;
+/// use layers_core::loss::{loss_from_name, MeanSquaredError};
+/// use layers_core::metrics::metric_from_name;
+///
+/// let loss = loss_from_name("sparse_categorical_crossentropy")?;
+/// let mut acc = metric_from_name("accuracy", loss.as_ref())?;
+/// acc.update(&Tensor::from_vec(vec![2.0], &[1]), &Tensor::from_vec(vec![0.1, 0.2, 0.7], &[1, 3]))?;
+/// assert_eq!((acc.name(), acc.result()), ("accuracy", 1.0));
+///
+/// // with a regression loss, accuracy follows the shapes: here one output, so binary
+/// let mut acc = metric_from_name("acc", &MeanSquaredError::new())?;
+/// acc.update(&Tensor::from_vec(vec![1.0, 0.0], &[2, 1]), &Tensor::from_vec(vec![0.8, 0.6], &[2, 1]))?;
+/// assert_eq!((acc.name(), acc.result()), ("acc", 0.5));
+///
+/// assert!(metric_from_name("precision", loss.as_ref()).is_err());
+/// # Ok::<(), layers_core::Error>(())
+/// ```
+pub fn metric_from_name(name: &str, loss: &dyn Loss) -> Result<Box<dyn Metric>> {
+    Ok(match name {
+        "accuracy" | "acc" => match loss.name() {
+            "sparse_categorical_crossentropy" => {
+                Box::new(SparseCategoricalAccuracy::new().with_name(name))
+            }
+            "categorical_crossentropy" => Box::new(CategoricalAccuracy::new().with_name(name)),
+            "binary_crossentropy" => Box::new(BinaryAccuracy::new().with_name(name)),
+            _ => Box::new(accuracy::ByShapeAccuracy::new(name)),
+        },
+        "sparse_categorical_accuracy" => Box::new(SparseCategoricalAccuracy::new()),
+        "categorical_accuracy" => Box::new(CategoricalAccuracy::new()),
+        "binary_accuracy" => Box::new(BinaryAccuracy::new()),
+        "mean_absolute_error" | "mae" => Box::new(MeanAbsoluteError::new().with_name(name)),
+        "mean_squared_error" | "mse" => Box::new(MeanSquaredError::new().with_name(name)),
+        _ => {
+            return Err(Error::invalid(
+                "metric_from_name",
+                format!(
+                    "unknown metric `{name}`; known metrics: {}",
+                    METRIC_NAMES.join(", ")
+                ),
+            ));
+        }
+    })
+}

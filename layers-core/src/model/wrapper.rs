@@ -1,0 +1,240 @@
+//! `Model`: any layer (a `#[derive(Layer)]` network, say) as a trainable model with
+//! Keras's API.
+
+use std::ops::{Deref, DerefMut};
+
+use super::train::{Train, TrainingState};
+use crate::error::{Error, Result, batch_shape};
+use crate::layer::context::{DEFAULT_SEED, with_context};
+use crate::layer::summary::{Summary, readable_size, thousands};
+use crate::layer::{Layer, LayerExt, SummaryRow};
+use crate::{Tensor, Weight, no_grad};
+
+/// Wraps any layer as a model: `build`, `summary`, `predict` and the [`Train`] API
+/// (`compile`, `fit`, `evaluate`), with a seed for reproducible initialization and
+/// training. `Sequential` has all of this built in; `Model` is for networks written as
+/// `#[derive(Layer)]` structs.
+///
+/// # Examples
+///
+/// ```
+/// use layers_core::prelude::*;
+/// let mut model = Model::new(Dense::new(3)).seed(7);
+/// model.build([4])?;
+/// assert_eq!(model.predict(&Tensor::ones(&[2, 4]))?.shape(), &[2, 3]);
+/// assert_eq!(model.units, 3); // the wrapped layer's fields
+/// # Ok::<(), layers_core::Error>(())
+/// ```
+pub struct Model<L> {
+    net: L,
+    state: TrainingState,
+}
+
+impl<L: Layer> Model<L> {
+    /// Wraps `net` with the default seed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::prelude::*;
+    /// let _ = Model::new(Dense::new(2));
+    /// ```
+    pub fn new(net: L) -> Model<L> {
+        Model {
+            net,
+            state: TrainingState::new(DEFAULT_SEED),
+        }
+    }
+
+    /// Sets the seed of weight initialization and training.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::prelude::*;
+    /// let _ = Model::new(Dense::new(2)).seed(3);
+    /// ```
+    pub fn seed(mut self, seed: u64) -> Model<L> {
+        self.state.seed = seed;
+        self
+    }
+
+    /// The wrapped layer.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::prelude::*;
+    /// assert_eq!(Model::new(Dense::new(2)).into_inner().units, 2);
+    /// ```
+    pub fn into_inner(self) -> L {
+        self.net
+    }
+
+    /// Builds the model for a per-sample input shape, drawing weights from the seed.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Layer`] naming the layer when it does not fit the shape; [`Error::Config`]
+    /// when the model was built for another shape.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::prelude::*;
+    /// let mut m = Model::new(Dense::new(2));
+    /// assert_eq!(m.build([5])?, vec![2]);
+    /// assert!(m.build([6]).is_err());
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
+    pub fn build(&mut self, input_shape: impl AsRef<[usize]>) -> Result<Vec<usize>> {
+        let shape = input_shape.as_ref();
+        if let Some(built) = &self.state.input_shape
+            && built != shape
+        {
+            return Err(Error::Config {
+                layer: self.net.display_name(),
+                message: format!(
+                    "the model was built for input shape {} and cannot be rebuilt for {}",
+                    batch_shape(built),
+                    batch_shape(shape)
+                ),
+            });
+        }
+        let seed = self.state.seed;
+        let net = &mut self.net;
+        let out = with_context(false, seed, || net.build(shape))?;
+        self.state.input_shape = Some(shape.to_vec());
+        Ok(out)
+    }
+
+    /// Runs the model on `x` in inference mode, 32 samples at a time.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unbuilt`], [`Error::InputShape`] or [`Error::InvalidArgument`] as for
+    /// `Sequential::predict_batched`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::prelude::*;
+    /// let m = Model::new(Dense::new(2));
+    /// assert!(m.predict(&Tensor::ones(&[1, 3])).is_err()); // not built
+    /// ```
+    pub fn predict(&self, x: &Tensor) -> Result<Tensor> {
+        let expected = self.state.input_shape.as_deref().ok_or_else(|| Error::Unbuilt {
+            layer: self.net.display_name(),
+        })?;
+        let found = x.shape().get(1..).unwrap_or(&[]);
+        if x.rank() == 0 || found != expected {
+            return Err(Error::InputShape {
+                layer: self.net.display_name(),
+                expected: batch_shape(expected),
+                found: batch_shape(found),
+            });
+        }
+        if x.is_empty() || !x.all_finite() {
+            return Err(Error::invalid("predict", "the input is empty or holds NaN or infinite values"));
+        }
+        let samples = x.shape()[0];
+        with_context(false, self.state.seed, || {
+            no_grad(|| {
+                let outputs = (0..samples)
+                    .step_by(32)
+                    .map(|start| self.net.forward(&x.narrow(0, start, 32.min(samples - start))))
+                    .collect::<Result<Vec<_>>>()?;
+                Tensor::try_concat(&outputs, 0)
+            })
+        })
+    }
+
+    /// Keras's summary table of the wrapped layer, with the optimizer's state size once
+    /// compiled and trained.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::prelude::*;
+    /// let mut m = Model::new(Dense::new(2));
+    /// m.build([3])?;
+    /// assert!(m.summary().to_string().contains("Total params: 8"));
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
+    pub fn summary(&self) -> Summary {
+        let mut summary = Summary::of(self);
+        if let Some(n) = self.optimizer_params().filter(|&n| n > 0) {
+            summary.extra.push(format!(" Optimizer params: {} ({})", thousands(n), readable_size(n)));
+        }
+        summary
+    }
+}
+
+impl<L> Deref for Model<L> {
+    type Target = L;
+    fn deref(&self) -> &L {
+        &self.net
+    }
+}
+
+impl<L> DerefMut for Model<L> {
+    fn deref_mut(&mut self) -> &mut L {
+        &mut self.net
+    }
+}
+
+impl<L: Layer> Train for Model<L> {
+    fn state(&self) -> &TrainingState {
+        &self.state
+    }
+
+    fn state_mut(&mut self) -> &mut TrainingState {
+        &mut self.state
+    }
+
+    fn build_model(&mut self, input_shape: &[usize]) -> Result<Vec<usize>> {
+        self.build(input_shape)
+    }
+}
+
+impl<L: Layer> Layer for Model<L> {
+    fn type_name(&self) -> &'static str {
+        self.net.type_name()
+    }
+    fn name(&self) -> Option<&str> {
+        self.net.name()
+    }
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        self.net.forward(x)
+    }
+    fn weights(&self) -> Vec<&Weight> {
+        self.net.weights()
+    }
+    fn weights_mut(&mut self) -> Vec<&mut Weight> {
+        self.net.weights_mut()
+    }
+    fn sublayers(&self) -> Vec<(String, &dyn Layer)> {
+        self.net.sublayers()
+    }
+    fn sublayers_mut(&mut self) -> Vec<(String, &mut dyn Layer)> {
+        self.net.sublayers_mut()
+    }
+    fn config(&self) -> serde_json::Value {
+        self.net.config()
+    }
+    fn summary_rows(&self) -> Vec<SummaryRow> {
+        let rows = self.net.summary_rows();
+        if rows.is_empty() {
+            // A layer without sublayers is its own single row.
+            let shape = self.state.input_shape.as_ref().and_then(|s| {
+                let mut batch = vec![1];
+                batch.extend_from_slice(s);
+                with_context(false, self.state.seed, || no_grad(|| self.net.forward(&Tensor::zeros(&batch))))
+                    .ok()
+                    .map(|y| y.shape()[1..].to_vec())
+            });
+            return vec![SummaryRow::of(&self.net.display_name(), &self.net, shape)];
+        }
+        rows
+    }
+}

@@ -1,0 +1,351 @@
+//! Adam and AdamW (Adam with decoupled weight decay), as Keras 3 defines them.
+//!
+//! ```
+//! use layers_core::{GradStore, Tensor, Weight};
+//! use layers_core::optim::{Adam, Optimizer};
+//! let w = Weight::from_tensor("w", Tensor::zeros(&[2]));
+//! let mut grads = GradStore::default();
+//! grads.insert(w.id(), Tensor::from_vec(vec![3.0, -0.2], &[2]));
+//! let mut adam = Adam::new().with_learning_rate(0.1);
+//! adam.apply(&[&w], &grads)?;
+//! // the first step moves every weight by about the learning rate, against its gradient
+//! let v = w.value().to_vec();
+//! assert!((v[0] + 0.1).abs() < 1e-6 && (v[1] - 0.1).abs() < 1e-5);
+//! # Ok::<(), layers_core::Error>(())
+//! ```
+
+use std::collections::HashMap;
+
+use ndarray::{ArrayD, ArrayViewD, ArrayViewMutD, IxDyn, Zip};
+
+use super::Optimizer;
+use super::common::{Common, HasCommon, Slot, SlotState, Step, common_builders, state_size};
+use crate::Weight;
+use crate::autograd::{GradStore, VarId};
+use crate::error::Result;
+
+/// The first and second moments of one weight, and their running maximum for AMSGrad.
+#[derive(Debug)]
+struct Moments {
+    m: ArrayD<f32>,
+    v: ArrayD<f32>,
+    v_hat: Option<ArrayD<f32>>,
+}
+
+impl SlotState for Moments {
+    fn size(&self) -> usize {
+        self.m.len() + self.v.len() + self.v_hat.as_ref().map_or(0, |v| v.len())
+    }
+}
+
+/// The state and settings Adam and AdamW share.
+#[derive(Debug)]
+struct AdamCore {
+    common: Common,
+    beta_1: f32,
+    beta_2: f32,
+    epsilon: f32,
+    amsgrad: bool,
+    slots: HashMap<VarId, Slot<Moments>>,
+}
+
+impl AdamCore {
+    fn new(weight_decay: Option<f32>) -> AdamCore {
+        let mut common = Common::new(1e-3);
+        common.weight_decay = weight_decay;
+        AdamCore {
+            common,
+            beta_1: 0.9,
+            beta_2: 0.999,
+            epsilon: 1e-7,
+            amsgrad: false,
+            slots: HashMap::new(),
+        }
+    }
+
+    fn apply(&mut self, name: &'static str, weights: &[&Weight], grads: &GradStore) -> Result<()> {
+        let (b1, b2, eps, amsgrad) = (self.beta_1, self.beta_2, self.epsilon, self.amsgrad);
+        let init = |shape: &[usize]| Moments {
+            m: ArrayD::zeros(IxDyn(shape)),
+            v: ArrayD::zeros(IxDyn(shape)),
+            v_hat: amsgrad.then(|| ArrayD::zeros(IxDyn(shape))),
+        };
+        let update = |step: &Step,
+                      w: &mut ArrayViewMutD<'_, f32>,
+                      g: &ArrayViewD<'_, f32>,
+                      s: &mut Moments| {
+            let t = step.t as f32;
+            let alpha = step.lr * (1.0 - b2.powf(t)).sqrt() / (1.0 - b1.powf(t));
+            let moments = |g: f32, m: &mut f32, v: &mut f32| {
+                let g = step.grad(g);
+                *m += (g - *m) * (1.0 - b1);
+                *v += (g * g - *v) * (1.0 - b2);
+            };
+            if !amsgrad {
+                Zip::from(w)
+                    .and(g)
+                    .and(&mut s.m)
+                    .and(&mut s.v)
+                    .for_each(|w, &g, m, v| {
+                        moments(g, m, v);
+                        *w = step.decayed(*w) - (*m * alpha) / (v.sqrt() + eps);
+                    });
+                return;
+            }
+            let v_hat = s.v_hat.get_or_insert_with(|| ArrayD::zeros(w.raw_dim()));
+            Zip::from(w)
+                .and(g)
+                .and(&mut s.m)
+                .and(&mut s.v)
+                .and(v_hat)
+                .for_each(|w, &g, m, v, v_hat| {
+                    moments(g, m, v);
+                    *v_hat = v_hat.max(*v);
+                    *w = step.decayed(*w) - (*m * alpha) / (v_hat.sqrt() + eps);
+                });
+        };
+        self.common
+            .apply(name, weights, grads, &mut self.slots, init, update)
+    }
+}
+
+/// Builder methods for Adam's settings, shared by [`Adam`] and [`AdamW`].
+macro_rules! adam_builders {
+    ($ty:ident) => {
+        impl $ty {
+            /// Sets the decay rate of the first-moment (mean) estimate, 0.9 by default.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// use layers_core::{GradStore, Tensor, Weight};
+            #[doc = concat!("use layers_core::optim::{Optimizer, ", stringify!($ty), "};")]
+            /// let w = Weight::from_tensor("w", Tensor::zeros(&[1]));
+            /// let mut grads = GradStore::default();
+            /// grads.insert(w.id(), Tensor::ones(&[1]));
+            /// // with β1 = 0 and β2 = 0, a step is lr·g/(|g| + ε)
+            #[doc = concat!("let mut opt = ", stringify!($ty), "::new().weight_decay(0.0).beta_1(0.0).beta_2(0.0);")]
+            /// opt.apply(&[&w], &grads)?;
+            /// assert!((w.value().item() + 1e-3).abs() < 1e-9);
+            /// # Ok::<(), layers_core::Error>(())
+            /// ```
+            pub fn beta_1(mut self, beta_1: f32) -> Self {
+                self.core.beta_1 = beta_1;
+                self
+            }
+
+            /// Sets the decay rate of the second-moment (uncentred variance) estimate,
+            /// 0.999 by default.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// use layers_core::{GradStore, Tensor, Weight};
+            #[doc = concat!("use layers_core::optim::{Optimizer, ", stringify!($ty), "};")]
+            /// let w = Weight::from_tensor("w", Tensor::zeros(&[1]));
+            /// let mut grads = GradStore::default();
+            /// grads.insert(w.id(), Tensor::full(&[1], 2.0));
+            #[doc = concat!("let mut opt = ", stringify!($ty), "::new().weight_decay(0.0).beta_2(0.5);")]
+            /// opt.apply(&[&w], &grads)?; // bias correction makes the first step lr·g/|g| again
+            /// assert!((w.value().item() + 1e-3).abs() < 1e-9);
+            /// # Ok::<(), layers_core::Error>(())
+            /// ```
+            pub fn beta_2(mut self, beta_2: f32) -> Self {
+                self.core.beta_2 = beta_2;
+                self
+            }
+
+            /// Sets ε, added to `√v` in the denominator, 1e-7 by default.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// use layers_core::{GradStore, Tensor, Weight};
+            #[doc = concat!("use layers_core::optim::{Optimizer, ", stringify!($ty), "};")]
+            /// let w = Weight::from_tensor("w", Tensor::zeros(&[1]));
+            /// let mut grads = GradStore::default();
+            /// grads.insert(w.id(), Tensor::ones(&[1]));
+            #[doc = concat!("let mut opt = ", stringify!($ty), "::new().beta_1(0.0).beta_2(0.0).epsilon(1.0);")]
+            /// opt.apply(&[&w], &grads)?; // m = v = 1, so lr·1/(√1 + 1)
+            /// assert!((w.value().item() + 5e-4).abs() < 1e-9);
+            /// # Ok::<(), layers_core::Error>(())
+            /// ```
+            pub fn epsilon(mut self, epsilon: f32) -> Self {
+                self.core.epsilon = epsilon;
+                self
+            }
+
+            /// Uses AMSGrad: the denominator uses the running maximum of `v`, so the step
+            /// size never grows back when gradients shrink.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// use layers_core::{GradStore, Tensor, Weight};
+            #[doc = concat!("use layers_core::optim::{Optimizer, ", stringify!($ty), "};")]
+            /// let w = Weight::from_tensor("w", Tensor::zeros(&[4]));
+            /// let mut grads = GradStore::default();
+            /// grads.insert(w.id(), Tensor::ones(&[4]));
+            #[doc = concat!("let mut opt = ", stringify!($ty), "::new().amsgrad(true);")]
+            /// opt.apply(&[&w], &grads)?;
+            /// // iterations, learning rate, and m, v, v̂ of 4 values each
+            /// assert_eq!(opt.state_size(), 2 + 3 * 4);
+            /// # Ok::<(), layers_core::Error>(())
+            /// ```
+            pub fn amsgrad(mut self, amsgrad: bool) -> Self {
+                self.core.amsgrad = amsgrad;
+                self
+            }
+        }
+
+        impl HasCommon for $ty {
+            fn common_mut(&mut self) -> &mut Common {
+                &mut self.core.common
+            }
+        }
+
+        common_builders!($ty);
+
+        impl Default for $ty {
+            fn default() -> Self {
+                $ty::new()
+            }
+        }
+    };
+}
+
+/// Keras's `Adam`: learning rate 1e-3, β1 0.9, β2 0.999, ε 1e-7, no AMSGrad.
+///
+/// At step `t` (1 for the first update), with `α = lr·√(1 − β2ᵗ)/(1 − β1ᵗ)`:
+/// `m ← m + (g − m)(1 − β1)`, `v ← v + (g² − v)(1 − β2)`, `w ← w − α·m/(√v + ε)`.
+///
+/// # Examples
+///
+/// ```
+/// use layers_core::{GradStore, Tensor, Weight};
+/// use layers_core::optim::{Adam, Optimizer};
+/// let w = Weight::from_tensor("w", Tensor::zeros(&[1]));
+/// let mut grads = GradStore::default();
+/// grads.insert(w.id(), Tensor::full(&[1], 0.5));
+/// let mut adam = Adam::new();
+/// adam.apply(&[&w], &grads)?;
+/// adam.apply(&[&w], &grads)?;
+/// // a constant gradient moves the weight by (almost exactly) lr per step
+/// assert!((w.value().item() + 2e-3).abs() < 1e-7);
+/// # Ok::<(), layers_core::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct Adam {
+    core: AdamCore,
+}
+
+impl Adam {
+    /// Adam with Keras's defaults.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::optim::{Adam, Optimizer};
+    /// let adam = Adam::new();
+    /// assert_eq!((adam.name(), adam.learning_rate()), ("adam", 1e-3));
+    /// ```
+    pub fn new() -> Adam {
+        Adam {
+            core: AdamCore::new(None),
+        }
+    }
+}
+
+adam_builders!(Adam);
+
+impl Optimizer for Adam {
+    fn name(&self) -> &'static str {
+        "adam"
+    }
+
+    fn learning_rate(&self) -> f32 {
+        self.core.common.current_rate()
+    }
+
+    fn set_learning_rate(&mut self, learning_rate: f32) {
+        self.core.common.set_rate(learning_rate);
+    }
+
+    fn iterations(&self) -> u64 {
+        self.core.common.iterations
+    }
+
+    fn apply(&mut self, weights: &[&Weight], grads: &GradStore) -> Result<()> {
+        self.core.apply("adam", weights, grads)
+    }
+
+    fn state_size(&self) -> usize {
+        state_size(&self.core.common, &self.core.slots)
+    }
+}
+
+/// Keras's `AdamW`: [`Adam`] whose weights first decay by `w·weight_decay·lr` on every
+/// step (weight decay 0.004 by default, other settings as Adam).
+///
+/// # Examples
+///
+/// ```
+/// use layers_core::{GradStore, Tensor, Weight};
+/// use layers_core::optim::{AdamW, Optimizer};
+/// let w = Weight::from_tensor("w", Tensor::full(&[1], 10.0));
+/// let mut grads = GradStore::default();
+/// grads.insert(w.id(), Tensor::zeros(&[1]));
+/// let mut opt = AdamW::new().with_learning_rate(0.5);
+/// opt.apply(&[&w], &grads)?; // 10 − 10·0.004·0.5
+/// assert!((w.value().item() - 9.98).abs() < 1e-6);
+/// # Ok::<(), layers_core::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct AdamW {
+    core: AdamCore,
+}
+
+impl AdamW {
+    /// AdamW with Keras's defaults (weight decay 0.004).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::optim::{AdamW, Optimizer};
+    /// let opt = AdamW::new();
+    /// assert_eq!((opt.name(), opt.learning_rate()), ("adamw", 1e-3));
+    /// ```
+    pub fn new() -> AdamW {
+        AdamW {
+            core: AdamCore::new(Some(0.004)),
+        }
+    }
+}
+
+adam_builders!(AdamW);
+
+impl Optimizer for AdamW {
+    fn name(&self) -> &'static str {
+        "adamw"
+    }
+
+    fn learning_rate(&self) -> f32 {
+        self.core.common.current_rate()
+    }
+
+    fn set_learning_rate(&mut self, learning_rate: f32) {
+        self.core.common.set_rate(learning_rate);
+    }
+
+    fn iterations(&self) -> u64 {
+        self.core.common.iterations
+    }
+
+    fn apply(&mut self, weights: &[&Weight], grads: &GradStore) -> Result<()> {
+        self.core.apply("adamw", weights, grads)
+    }
+
+    fn state_size(&self) -> usize {
+        state_size(&self.core.common, &self.core.slots)
+    }
+}

@@ -1,0 +1,202 @@
+//! Keras's optimizers (SGD, Adam, AdamW, RMSprop) with gradient clipping and
+//! learning-rate schedules, updating weights in place.
+//!
+//! ```
+//! use layers_core::{Tensor, Weight};
+//! use layers_core::optim::{Optimizer, Sgd};
+//!
+//! let w = Weight::from_tensor("w", Tensor::from_vec(vec![1.0, -2.0], &[2]));
+//! let mut sgd = Sgd::new().with_learning_rate(0.25);
+//! let grads = (&w * &w).sum_all().backward(); // gradient 2w
+//! sgd.apply(&[&w], &grads)?;
+//! assert_eq!(w.value().to_vec(), vec![0.5, -1.0]); // w − 0.25·2w
+//! assert_eq!(sgd.iterations(), 1);
+//! # Ok::<(), layers_core::Error>(())
+//! ```
+//!
+//! Every optimizer follows Keras 3's update rules and order: gradients are clipped (one of
+//! `clipnorm`, `global_clipnorm`, `clipvalue`), weight decay is applied, the weights are
+//! updated with the learning rate of the current step (`schedule(iterations)`), then the
+//! step is counted. Optimizer state lives in slots keyed by [`Weight::id`], created on a
+//! weight's first update; later steps allocate nothing.
+
+mod adam;
+mod common;
+mod rmsprop;
+mod schedule;
+mod sgd;
+
+pub use adam::{Adam, AdamW};
+pub use rmsprop::RmsProp;
+pub use schedule::{ExponentialDecay, LearningRateSchedule};
+pub use sgd::Sgd;
+
+use crate::Weight;
+use crate::autograd::GradStore;
+use crate::error::{Error, Result};
+
+/// Updates weights from their gradients, keeping per-weight state across steps.
+///
+/// # Examples
+///
+/// ```
+/// use layers_core::{Tensor, Weight};
+/// use layers_core::optim::{optimizer_from_name, Optimizer};
+///
+/// let mut opt: Box<dyn Optimizer> = optimizer_from_name("sgd")?;
+/// let w = Weight::from_tensor("w", Tensor::ones(&[1]));
+/// let grads = (&w * 10.0).sum_all().backward();
+/// opt.apply(&[&w], &grads)?;
+/// assert_eq!(w.value().item(), 0.9); // 1 − 0.01·10
+/// # Ok::<(), layers_core::Error>(())
+/// ```
+pub trait Optimizer: Send + Sync {
+    /// The Keras name of the optimizer (`SGD`, `adam`, `adamw`, `rmsprop`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::optim::{Optimizer, Sgd};
+    /// assert_eq!(Sgd::new().name(), "SGD");
+    /// ```
+    fn name(&self) -> &'static str;
+
+    /// The learning rate the next update will use (the schedule's value at
+    /// [`Optimizer::iterations`] when there is a schedule).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::optim::{ExponentialDecay, Optimizer, RmsProp};
+    /// let opt = RmsProp::new().schedule(ExponentialDecay::new(0.1, 100, 0.5)?);
+    /// assert_eq!(opt.learning_rate(), 0.1);
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
+    fn learning_rate(&self) -> f32;
+
+    /// Sets a fixed learning rate from now on (callbacks such as reduce-on-plateau use
+    /// this). A schedule, if any, is dropped; Keras instead refuses to set the rate of an
+    /// optimizer driven by a schedule.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::optim::{Adam, Optimizer};
+    /// let mut opt = Adam::new().schedule(|_: u64| 0.5);
+    /// opt.set_learning_rate(0.125);
+    /// assert_eq!(opt.learning_rate(), 0.125);
+    /// ```
+    fn set_learning_rate(&mut self, learning_rate: f32);
+
+    /// The number of updates applied so far (Keras's `iterations`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::GradStore;
+    /// use layers_core::optim::{Adam, Optimizer};
+    /// let mut opt = Adam::new();
+    /// opt.apply(&[], &GradStore::default())?;
+    /// assert_eq!(opt.iterations(), 1);
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
+    fn iterations(&self) -> u64;
+
+    /// Applies one update to every trainable weight of `weights` that has a gradient in
+    /// `grads`, in place, and counts the step. Non-trainable weights and weights without a
+    /// gradient are never touched.
+    ///
+    /// # Errors
+    ///
+    /// Before touching any weight: [`Error::IncompatibleShapes`] if a gradient's shape
+    /// differs from its weight's, [`Error::InvalidArgument`] for a clipping limit that is
+    /// not positive or for both `clipnorm` and `global_clipnorm`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::{GradStore, Tensor, Weight};
+    /// use layers_core::optim::{Optimizer, Sgd};
+    /// let mut frozen = Weight::from_tensor("moving_mean", Tensor::ones(&[2]));
+    /// frozen.set_trainable(false);
+    /// let mut grads = GradStore::default();
+    /// grads.insert(frozen.id(), Tensor::ones(&[2]));
+    /// Sgd::new().apply(&[&frozen], &grads)?;
+    /// assert_eq!(frozen.value().to_vec(), vec![1.0, 1.0]);
+    ///
+    /// let w = Weight::from_tensor("kernel", Tensor::ones(&[2, 2]));
+    /// grads.insert(w.id(), Tensor::ones(&[4]));
+    /// let err = Sgd::new().apply(&[&w], &grads).unwrap_err();
+    /// assert_eq!(
+    ///     err.to_string(),
+    ///     "`SGD` cannot combine shapes [2, 2] and [4]: the gradient of weight `kernel` must have the weight's shape"
+    /// );
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
+    fn apply(&mut self, weights: &[&Weight], grads: &GradStore) -> Result<()>;
+
+    /// The number of optimizer variables, as Keras's summary counts them in "Optimizer
+    /// params": `iterations`, the learning rate (unless a schedule computes it) and every
+    /// slot created so far.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::{Tensor, Weight};
+    /// use layers_core::optim::{Adam, Optimizer};
+    /// let w = Weight::from_tensor("w", Tensor::ones(&[3, 2]));
+    /// let mut adam = Adam::new();
+    /// assert_eq!(adam.state_size(), 2);
+    /// adam.apply(&[&w], &w.value().sum_all().backward())?;
+    /// assert_eq!(adam.state_size(), 2 + 2 * 6); // m and v
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
+    fn state_size(&self) -> usize;
+}
+
+/// Every name [`optimizer_from_name`] accepts (in any letter case).
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(layers_core::optim::OPTIMIZER_NAMES, &["sgd", "adam", "adamw", "rmsprop"]);
+/// ```
+pub const OPTIMIZER_NAMES: &[&str] = &["sgd", "adam", "adamw", "rmsprop"];
+
+/// The optimizer Keras's `optimizer="…"` names, with Keras's defaults; names are matched
+/// regardless of case, as Keras does (`SGD`, `RMSprop`).
+///
+/// # Errors
+///
+/// [`Error::InvalidArgument`] for an unknown name, listing the known ones.
+///
+/// # Examples
+///
+/// ```
+/// use layers_core::optim::optimizer_from_name;
+/// assert_eq!(optimizer_from_name("RMSprop")?.name(), "rmsprop");
+/// assert_eq!(optimizer_from_name("adamw")?.learning_rate(), 1e-3);
+/// let err = optimizer_from_name("adagrad").err().unwrap();
+/// assert_eq!(
+///     err.to_string(),
+///     "`optimizer_from_name`: unknown optimizer `adagrad`; known optimizers: sgd, adam, adamw, rmsprop"
+/// );
+/// # Ok::<(), layers_core::Error>(())
+/// ```
+pub fn optimizer_from_name(name: &str) -> Result<Box<dyn Optimizer>> {
+    Ok(match name.to_ascii_lowercase().as_str() {
+        "sgd" => Box::new(Sgd::new()),
+        "adam" => Box::new(Adam::new()),
+        "adamw" => Box::new(AdamW::new()),
+        "rmsprop" => Box::new(RmsProp::new()),
+        _ => {
+            return Err(Error::invalid(
+                "optimizer_from_name",
+                format!(
+                    "unknown optimizer `{name}`; known optimizers: {}",
+                    OPTIMIZER_NAMES.join(", ")
+                ),
+            ));
+        }
+    })
+}

@@ -1,0 +1,265 @@
+//! RMSprop, plain or centred, with optional momentum, as Keras 3 defines it.
+//!
+//! ```
+//! use layers_core::{GradStore, Tensor, Weight};
+//! use layers_core::optim::{Optimizer, RmsProp};
+//! let w = Weight::from_tensor("w", Tensor::zeros(&[1]));
+//! let mut grads = GradStore::default();
+//! grads.insert(w.id(), Tensor::full(&[1], 2.0));
+//! let mut opt = RmsProp::new().with_learning_rate(0.1).rho(0.0);
+//! opt.apply(&[&w], &grads)?; // v = g², so the step is lr·g/√(g² + ε) ≈ lr
+//! assert!((w.value().item() + 0.1).abs() < 1e-6);
+//! # Ok::<(), layers_core::Error>(())
+//! ```
+
+use std::collections::HashMap;
+
+use ndarray::{ArrayD, ArrayViewD, ArrayViewMutD, IxDyn, Zip};
+
+use super::Optimizer;
+use super::common::{Common, HasCommon, Slot, SlotState, Step, common_builders, state_size};
+use crate::Weight;
+use crate::autograd::{GradStore, VarId};
+use crate::error::Result;
+
+/// The running mean of g², and when enabled the running mean of g (centred) and the
+/// momentum buffer.
+#[derive(Debug)]
+struct Averages {
+    velocity: ArrayD<f32>,
+    average_gradient: Option<ArrayD<f32>>,
+    momentum: Option<ArrayD<f32>>,
+}
+
+impl SlotState for Averages {
+    fn size(&self) -> usize {
+        let len = |a: &Option<ArrayD<f32>>| a.as_ref().map_or(0, |a| a.len());
+        self.velocity.len() + len(&self.average_gradient) + len(&self.momentum)
+    }
+}
+
+/// Keras's `RMSprop`: learning rate 1e-3, ρ 0.9, momentum 0, ε 1e-7, not centred.
+///
+/// `v ← ρ·v + (1 − ρ)·g²`; the increment is `lr·g/√(v + ε)` (ε inside the root), or when
+/// centred, with `ḡ ← ρ·ḡ + (1 − ρ)·g`, `lr·g/√(v − ḡ² + ε)`. With momentum the weight
+/// moves by `mom ← momentum·mom + increment`, otherwise by the increment.
+///
+/// # Examples
+///
+/// ```
+/// use layers_core::{GradStore, Tensor, Weight};
+/// use layers_core::optim::{Optimizer, RmsProp};
+/// let w = Weight::from_tensor("w", Tensor::zeros(&[1]));
+/// let mut grads = GradStore::default();
+/// grads.insert(w.id(), Tensor::ones(&[1]));
+/// let mut opt = RmsProp::new();
+/// opt.apply(&[&w], &grads)?; // v = 0.1: −1e-3·1/√0.1
+/// assert!((w.value().item() + 1e-3 / 0.1f32.sqrt()).abs() < 1e-8);
+/// # Ok::<(), layers_core::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct RmsProp {
+    common: Common,
+    rho: f32,
+    momentum: f32,
+    epsilon: f32,
+    centered: bool,
+    slots: HashMap<VarId, Slot<Averages>>,
+}
+
+impl Default for RmsProp {
+    fn default() -> Self {
+        RmsProp::new()
+    }
+}
+
+impl HasCommon for RmsProp {
+    fn common_mut(&mut self) -> &mut Common {
+        &mut self.common
+    }
+}
+
+common_builders!(RmsProp);
+
+impl RmsProp {
+    /// RMSprop with Keras's defaults (the default optimizer of Keras's `compile`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::optim::{Optimizer, RmsProp};
+    /// let opt = RmsProp::new();
+    /// assert_eq!((opt.name(), opt.learning_rate()), ("rmsprop", 1e-3));
+    /// ```
+    pub fn new() -> RmsProp {
+        RmsProp {
+            common: Common::new(1e-3),
+            rho: 0.9,
+            momentum: 0.0,
+            epsilon: 1e-7,
+            centered: false,
+            slots: HashMap::new(),
+        }
+    }
+
+    /// Sets ρ, the decay rate of the running averages (0.9 by default).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::{GradStore, Tensor, Weight};
+    /// use layers_core::optim::{Optimizer, RmsProp};
+    /// let w = Weight::from_tensor("w", Tensor::zeros(&[1]));
+    /// let mut grads = GradStore::default();
+    /// grads.insert(w.id(), Tensor::full(&[1], 4.0));
+    /// let mut opt = RmsProp::new().with_learning_rate(1.0).rho(0.75);
+    /// opt.apply(&[&w], &grads)?; // v = 0.25·16 = 4: −4/√4
+    /// assert!((w.value().item() + 2.0).abs() < 1e-6);
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
+    pub fn rho(mut self, rho: f32) -> RmsProp {
+        self.rho = rho;
+        self
+    }
+
+    /// Sets the momentum (0 by default, which keeps no momentum buffer).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::{GradStore, Tensor, Weight};
+    /// use layers_core::optim::{Optimizer, RmsProp};
+    /// let w = Weight::from_tensor("w", Tensor::zeros(&[1]));
+    /// let mut grads = GradStore::default();
+    /// grads.insert(w.id(), Tensor::full(&[1], 4.0));
+    /// let mut opt = RmsProp::new().with_learning_rate(1.0).rho(0.75).momentum(0.5);
+    /// opt.apply(&[&w], &grads)?; // increment 2, mom = 2
+    /// opt.apply(&[&w], &grads)?; // v = 0.75·4 + 4 = 7; mom = 1 + 4/√7
+    /// assert!((w.value().item() + 3.0 + 4.0 / 7f32.sqrt()).abs() < 1e-5);
+    /// assert_eq!(opt.state_size(), 2 + 2); // iterations, learning rate, v, mom
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
+    pub fn momentum(mut self, momentum: f32) -> RmsProp {
+        self.momentum = momentum;
+        self
+    }
+
+    /// Sets ε, added to the average under the square root (1e-7 by default).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::{GradStore, Tensor, Weight};
+    /// use layers_core::optim::{Optimizer, RmsProp};
+    /// let w = Weight::from_tensor("w", Tensor::zeros(&[1]));
+    /// let mut grads = GradStore::default();
+    /// grads.insert(w.id(), Tensor::full(&[1], 2.0));
+    /// let mut opt = RmsProp::new().with_learning_rate(1.0).rho(0.0).epsilon(5.0);
+    /// opt.apply(&[&w], &grads)?; // −2/√(4 + 5)
+    /// assert!((w.value().item() + 2.0 / 3.0).abs() < 1e-6);
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
+    pub fn epsilon(mut self, epsilon: f32) -> RmsProp {
+        self.epsilon = epsilon;
+        self
+    }
+
+    /// Centres the second moment: divides by an estimate of the gradient's variance,
+    /// `v − ḡ²`, instead of its uncentred second moment `v`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::{GradStore, Tensor, Weight};
+    /// use layers_core::optim::{Optimizer, RmsProp};
+    /// let w = Weight::from_tensor("w", Tensor::zeros(&[1]));
+    /// let mut grads = GradStore::default();
+    /// grads.insert(w.id(), Tensor::full(&[1], 2.0));
+    /// let mut opt = RmsProp::new().with_learning_rate(1.0).rho(0.5).centered(true);
+    /// opt.apply(&[&w], &grads)?; // v = 2, ḡ = 1: −2/√(2 − 1)
+    /// assert!((w.value().item() + 2.0).abs() < 1e-6);
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
+    pub fn centered(mut self, centered: bool) -> RmsProp {
+        self.centered = centered;
+        self
+    }
+}
+
+impl Optimizer for RmsProp {
+    fn name(&self) -> &'static str {
+        "rmsprop"
+    }
+
+    fn learning_rate(&self) -> f32 {
+        self.common.current_rate()
+    }
+
+    fn set_learning_rate(&mut self, learning_rate: f32) {
+        self.common.set_rate(learning_rate);
+    }
+
+    fn iterations(&self) -> u64 {
+        self.common.iterations
+    }
+
+    fn apply(&mut self, weights: &[&Weight], grads: &GradStore) -> Result<()> {
+        let (rho, momentum, eps, centered) = (self.rho, self.momentum, self.epsilon, self.centered);
+        let init = |shape: &[usize]| Averages {
+            velocity: ArrayD::zeros(IxDyn(shape)),
+            average_gradient: centered.then(|| ArrayD::zeros(IxDyn(shape))),
+            momentum: (momentum > 0.0).then(|| ArrayD::zeros(IxDyn(shape))),
+        };
+        let update = |step: &Step,
+                      w: &mut ArrayViewMutD<'_, f32>,
+                      g: &ArrayViewD<'_, f32>,
+                      s: &mut Averages| {
+            let lr = step.lr;
+            // Updates the averages of one element and returns its increment.
+            let increment = |g: f32, v: &mut f32, mg: Option<&mut f32>| {
+                let g = step.grad(g);
+                *v = rho * *v + (1.0 - rho) * g * g;
+                let denominator = match mg {
+                    Some(mg) => {
+                        *mg = rho * *mg + (1.0 - rho) * g;
+                        *v - *mg * *mg + eps
+                    }
+                    None => *v + eps,
+                };
+                lr * g / denominator.sqrt()
+            };
+            if centered && s.average_gradient.is_none() {
+                s.average_gradient = Some(ArrayD::zeros(w.raw_dim()));
+            }
+            if momentum > 0.0 && s.momentum.is_none() {
+                s.momentum = Some(ArrayD::zeros(w.raw_dim()));
+            }
+            let zip = Zip::from(w).and(g).and(&mut s.velocity);
+            match (
+                s.average_gradient.as_mut().filter(|_| centered),
+                s.momentum.as_mut().filter(|_| momentum > 0.0),
+            ) {
+                (Some(mg), Some(mom)) => zip.and(mg).and(mom).for_each(|w, &g, v, mg, mom| {
+                    *mom = momentum * *mom + increment(g, v, Some(mg));
+                    *w = step.decayed(*w) - *mom;
+                }),
+                (Some(mg), None) => zip.and(mg).for_each(|w, &g, v, mg| {
+                    *w = step.decayed(*w) - increment(g, v, Some(mg));
+                }),
+                (None, Some(mom)) => zip.and(mom).for_each(|w, &g, v, mom| {
+                    *mom = momentum * *mom + increment(g, v, None);
+                    *w = step.decayed(*w) - *mom;
+                }),
+                (None, None) => zip.for_each(|w, &g, v| {
+                    *w = step.decayed(*w) - increment(g, v, None);
+                }),
+            }
+        };
+        self.common
+            .apply("rmsprop", weights, grads, &mut self.slots, init, update)
+    }
+
+    fn state_size(&self) -> usize {
+        state_size(&self.common, &self.slots)
+    }
+}

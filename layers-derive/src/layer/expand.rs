@@ -1,0 +1,322 @@
+//! Code generation for `#[derive(Layer)]`: `new`, the builder setters, and the `Layer` impl
+//! (lazy weight building from the input's shape, weights, sublayers, config).
+
+use std::collections::BTreeSet;
+
+use proc_macro2::{Literal, TokenStream};
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::visit_mut::{self, VisitMut};
+use syn::{DeriveInput, Expr, Ident};
+
+use super::ast::{Container, Field};
+use super::attr::{self, FieldKind, SublayerInit};
+use super::builder;
+use super::check::{self, input_axis, is_input};
+use crate::crate_path;
+use crate::ctxt::Ctxt;
+
+/// The whole expansion: the errors, if any, and the impls (stubs with unreachable bodies when
+/// there are errors, so that uses of the type report nothing more).
+pub fn derive(input: &DeriveInput) -> TokenStream {
+    let cx = Ctxt::new();
+    let container = Container::from_ast(&cx, input);
+    check::check(&cx, &container);
+    let private = crate_path::private_path(container.attrs.krate.as_ref());
+    let impls = if cx.has_errors() {
+        stubs(&container)
+    } else {
+        impls(&container)
+    };
+    let errors = cx.into_compile_errors();
+    quote! {
+        #errors
+        const _: () = {
+            use #private as __layers;
+            #impls
+        };
+    }
+}
+
+fn type_name(container: &Container) -> String {
+    match &container.attrs.name {
+        Some(name) => name.value(),
+        None => attr::ident_text(container.ident),
+    }
+}
+
+/// Whether `new()` takes the field as an argument.
+pub fn is_argument(field: &Field) -> bool {
+    matches!(
+        field.kind,
+        FieldKind::Config(None) | FieldKind::Sublayer(SublayerInit::Arg)
+    )
+}
+
+fn impls(container: &Container) -> TokenStream {
+    let fields = container.fields.as_deref().unwrap_or(&[]);
+    let inherent = builder::inherent_impl(container, fields);
+    let layer = layer_impl(container, fields);
+    quote!(#inherent #layer)
+}
+
+/// Rewrites `input[i]` in a weight's shape to the input axis lookup, and records the config
+/// fields the shape uses.
+struct ShapeRewriter<'a> {
+    weight: String,
+    config: &'a [String],
+    used_config: &'a mut BTreeSet<String>,
+    uses_input: bool,
+}
+
+impl VisitMut for ShapeRewriter<'_> {
+    fn visit_expr_mut(&mut self, expr: &mut Expr) {
+        match expr {
+            Expr::Index(index) if is_input(&index.expr) => {
+                if let Some(Ok(axis)) = input_axis(&index.index) {
+                    let span = index.index.span();
+                    let literal = {
+                        let mut l = Literal::isize_suffixed(axis.abs());
+                        l.set_span(span);
+                        l
+                    };
+                    let minus = (axis < 0).then(|| quote_spanned!(span=> -));
+                    let weight = &self.weight;
+                    *expr = syn::parse_quote_spanned! {span=>
+                        (__layers_input.axis(#minus #literal, #weight)?)
+                    };
+                    self.uses_input = true;
+                }
+            }
+            Expr::Path(path) if path.qself.is_none() && path.path.segments.len() == 1 => {
+                let name = attr::ident_text(&path.path.segments[0].ident);
+                if self.config.contains(&name) {
+                    self.used_config.insert(name);
+                }
+            }
+            Expr::Call(call) if matches!(*call.func, Expr::Path(_)) => {
+                for arg in &mut call.args {
+                    self.visit_expr_mut(arg);
+                }
+            }
+            Expr::Closure(_) | Expr::Macro(_) => {}
+            _ => visit_mut::visit_expr_mut(self, expr),
+        }
+    }
+}
+
+fn layer_impl(container: &Container, fields: &[Field]) -> TokenStream {
+    let ident = container.ident;
+    let (impl_generics, ty_generics, where_clause) = container.generics.split_for_impl();
+    let type_name = type_name(container);
+    let config_names: Vec<String> = fields
+        .iter()
+        .filter(|f| matches!(f.kind, FieldKind::Config(_)))
+        .map(Field::name)
+        .collect();
+
+    // forward: build every weight from the input's shape, then call.
+    let mut used_config = BTreeSet::new();
+    let mut uses_input = false;
+    let mut builds = Vec::new();
+    for f in fields {
+        let FieldKind::Weight(w) = &f.kind else {
+            continue;
+        };
+        let mut rewriter = ShapeRewriter {
+            weight: f.name(),
+            config: &config_names,
+            used_config: &mut used_config,
+            uses_input: false,
+        };
+        let dims: Vec<TokenStream> = w
+            .shape
+            .iter()
+            .flatten()
+            .map(|dim| {
+                let mut dim = dim.clone();
+                rewriter.visit_expr_mut(&mut dim);
+                quote_spanned!(dim.span()=> __layers::Dim::to_dim(&(#dim)))
+            })
+            .collect();
+        uses_input |= rewriter.uses_input;
+        let rank = dims.len();
+        let name = f.ident;
+        builds.push(quote! {
+            {
+                let __layers_shape: [usize; #rank] = [#(#dims),*];
+                __layers::with_rng(|__layers_rng| self.#name.build(&__layers_shape, __layers_rng))?;
+            }
+        });
+    }
+    let input =
+        uses_input.then(|| quote!(let __layers_input = __layers::InputShape::of(__layers_x);));
+    let config_bindings = fields
+        .iter()
+        .filter(|f| used_config.contains(&f.name()))
+        .map(|f| {
+            let name = f.ident;
+            quote!(let #name = ::core::clone::Clone::clone(&self.#name);)
+        });
+    let call = quote_spanned!(ident.span()=> <Self as __layers::Call>::call(self, __layers_x));
+
+    let weights: Vec<&Ident> = fields
+        .iter()
+        .filter(|f| matches!(f.kind, FieldKind::Weight(_)))
+        .map(|f| f.ident)
+        .collect();
+    let weight_methods = (!weights.is_empty()).then(|| {
+        quote! {
+            fn weights(&self) -> __layers::Vec<&__layers::Weight> {
+                __layers::Vec::from([#(&self.#weights),*])
+            }
+            fn weights_mut(&mut self) -> __layers::Vec<&mut __layers::Weight> {
+                __layers::Vec::from([#(&mut self.#weights),*])
+            }
+        }
+    });
+
+    let sublayers: Vec<&Field> = fields
+        .iter()
+        .filter(|f| matches!(f.kind, FieldKind::Sublayer(_)))
+        .collect();
+    let sublayer_methods = (!sublayers.is_empty()).then(|| {
+        let names: Vec<String> = sublayers.iter().map(|f| f.name()).collect();
+        let refs = sublayers.iter().map(|f| {
+            let (name, ty) = (f.ident, f.ty);
+            quote_spanned!(ty.span()=> <#ty as __layers_Sublayer>::__layers_as_layer(&self.#name))
+        });
+        let muts = sublayers.iter().map(|f| {
+            let (name, ty) = (f.ident, f.ty);
+            quote_spanned!(ty.span()=> <#ty as __layers_Sublayer>::__layers_as_layer_mut(&mut self.#name))
+        });
+        quote! {
+            fn sublayers(&self) -> __layers::Vec<(__layers::String, &dyn __layers::Layer)> {
+                __layers::Vec::from([#((__layers::String::from(#names), #refs)),*])
+            }
+            fn sublayers_mut(&mut self) -> __layers::Vec<(__layers::String, &mut dyn __layers::Layer)> {
+                __layers::Vec::from([#((__layers::String::from(#names), #muts)),*])
+            }
+        }
+    });
+
+    let config_fields: Vec<&Field> = fields
+        .iter()
+        .filter(|f| matches!(f.kind, FieldKind::Config(_)))
+        .collect();
+    let config_method = (!config_fields.is_empty()).then(|| {
+        let inserts = config_fields.iter().map(|f| {
+            let (name, ty) = (f.ident, f.ty);
+            let key = f.name();
+            let value =
+                quote_spanned!(ty.span()=> <#ty as __layers::ConfigValue>::to_config(&self.#name));
+            quote!(__layers_config.insert(__layers::String::from(#key), #value);)
+        });
+        quote! {
+            fn config(&self) -> __layers::serde_json::Value {
+                let mut __layers_config = __layers::serde_json::Map::new();
+                #(#inserts)*
+                __layers::serde_json::Value::Object(__layers_config)
+            }
+        }
+    });
+
+    // Both sublayer methods go through one trait, so that a field that is not a layer gets
+    // one error (identical diagnostics are merged), with a message of ours.
+    let sublayer_trait = (!sublayers.is_empty()).then(|| {
+        quote! {
+            #[diagnostic::on_unimplemented(
+                message = "`#[layer]` field of type `{Self}` is not a layer",
+                label = "a `#[layer]` field must implement `Layer`",
+                note = "a `#[layer]` field holds a sublayer: a type with `#[derive(Layer)]` or an `impl Layer`; a hyperparameter is a plain field, and anything else can be `#[skip]`"
+            )]
+            #[allow(non_camel_case_types)]
+            trait __layers_Sublayer {
+                fn __layers_as_layer(&self) -> &dyn __layers::Layer;
+                fn __layers_as_layer_mut(&mut self) -> &mut dyn __layers::Layer;
+            }
+
+            #[diagnostic::do_not_recommend]
+            impl<T: __layers::Layer> __layers_Sublayer for T {
+                fn __layers_as_layer(&self) -> &dyn __layers::Layer {
+                    self
+                }
+                fn __layers_as_layer_mut(&mut self) -> &mut dyn __layers::Layer {
+                    self
+                }
+            }
+        }
+    });
+
+    quote! {
+        #sublayer_trait
+
+        impl #impl_generics __layers::Layer for #ident #ty_generics #where_clause {
+            fn type_name(&self) -> &'static str {
+                #type_name
+            }
+
+            fn forward(
+                &self,
+                __layers_x: &__layers::Tensor,
+            ) -> __layers::Result<__layers::Tensor> {
+                #input
+                #(#config_bindings)*
+                #(#builds)*
+                ::core::result::Result::Ok(#call)
+            }
+
+            #weight_methods
+            #sublayer_methods
+            #config_method
+        }
+    }
+}
+
+/// What is emitted when the input has errors: the same public surface (`Layer`, and `new` and
+/// the setters where the fields are known) with unreachable bodies, so that the errors above
+/// are the only ones.
+fn stubs(container: &Container) -> TokenStream {
+    let ident = container.ident;
+    let (impl_generics, ty_generics, where_clause) = container.generics.split_for_impl();
+    let type_name = type_name(container);
+    let inherent = container.fields.as_ref().map(|fields| {
+        let args = fields.iter().filter(|f| is_argument(f)).map(|f| {
+            let (name, ty) = (f.ident, f.ty);
+            quote!(#name: #ty)
+        });
+        let setters = fields.iter().filter_map(|f| {
+            let FieldKind::Config(Some(_)) = &f.kind else {
+                return None;
+            };
+            let (name, ty) = (f.ident, f.ty);
+            Some(quote! {
+                #[doc = " Not generated: `#[derive(Layer)]` reported errors."]
+                pub fn #name(self, value: #ty) -> Self {
+                    ::core::unreachable!()
+                }
+            })
+        });
+        quote! {
+            #[allow(dead_code, unused_variables, clippy::too_many_arguments)]
+            impl #impl_generics #ident #ty_generics #where_clause {
+                #[doc = " Not generated: `#[derive(Layer)]` reported errors."]
+                pub fn new(#(#args),*) -> Self {
+                    ::core::unreachable!()
+                }
+                #(#setters)*
+            }
+        }
+    });
+    quote! {
+        #inherent
+        impl #impl_generics __layers::Layer for #ident #ty_generics #where_clause {
+            fn type_name(&self) -> &'static str {
+                #type_name
+            }
+            fn forward(&self, _: &__layers::Tensor) -> __layers::Result<__layers::Tensor> {
+                ::core::unreachable!()
+            }
+        }
+    }
+}

@@ -1,0 +1,136 @@
+//! Text for messages and docs: "did you mean" suggestions, and expressions printed as
+//! people write them.
+
+use proc_macro2::TokenStream;
+
+/// The candidate within edit distance 2 of `word`, if any.
+pub fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    candidates
+        .iter()
+        .map(|c| (edit_distance(word, c), *c))
+        .filter(|(d, _)| *d <= 2)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut previous = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let current = row[j + 1];
+            row[j + 1] = if ca == *cb {
+                previous
+            } else {
+                1 + previous.min(row[j]).min(row[j + 1])
+            };
+            previous = current;
+        }
+    }
+    row[b.len()]
+}
+
+/// Pretty-prints tokens for doc comments: `Activation::linear()`, not
+/// `Activation :: linear ()`.
+pub fn expr_text(tokens: &TokenStream) -> String {
+    let mut out = String::new();
+    write_tokens(tokens.clone(), &mut out);
+    out
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Prev {
+    Start,
+    Word,
+    Group,
+    /// A punctuation character, whether it is joined to the next one, and whether it is a
+    /// prefix (unary) operator.
+    Punct(char, bool, bool),
+}
+
+fn write_tokens(tokens: TokenStream, out: &mut String) {
+    use proc_macro2::{Delimiter, Spacing, TokenTree};
+    let mut prev = Prev::Start;
+    let mut after_path_sep = false;
+    for tt in tokens {
+        let space = match (&tt, prev) {
+            (_, Prev::Start) => false,
+            (_, Prev::Punct(_, true, _)) => false,
+            (_, Prev::Punct(_, _, true)) => false,
+            (_, Prev::Punct('.', ..)) => false,
+            (_, Prev::Punct(':', ..)) if after_path_sep => false,
+            (TokenTree::Punct(p), _) if matches!(p.as_char(), '.' | ',' | ';' | '?' | ':') => false,
+            (TokenTree::Punct(p), Prev::Word)
+                if p.as_char() == '!' && p.spacing() == Spacing::Alone =>
+            {
+                false
+            }
+            (TokenTree::Group(g), Prev::Word | Prev::Group | Prev::Punct('!', false, false)) => {
+                g.delimiter() == Delimiter::Brace
+            }
+            _ => true,
+        };
+        if space {
+            out.push(' ');
+        }
+        match tt {
+            TokenTree::Group(g) => {
+                let (open, close) = match g.delimiter() {
+                    Delimiter::Parenthesis => ("(", ")"),
+                    Delimiter::Bracket => ("[", "]"),
+                    Delimiter::Brace => ("{ ", " }"),
+                    Delimiter::None => ("", ""),
+                };
+                out.push_str(open);
+                write_tokens(g.stream(), out);
+                out.push_str(close);
+                prev = Prev::Group;
+                after_path_sep = false;
+            }
+            TokenTree::Punct(p) => {
+                let c = p.as_char();
+                let joint = p.spacing() == Spacing::Joint;
+                after_path_sep = c == ':' && matches!(prev, Prev::Punct(':', true, _));
+                let unary = matches!(c, '-' | '!' | '&' | '*')
+                    && !joint
+                    && matches!(prev, Prev::Start | Prev::Punct(..));
+                prev = Prev::Punct(c, joint, unary);
+                out.push(c);
+            }
+            other => {
+                out.push_str(&other.to_string());
+                prev = Prev::Word;
+                after_path_sep = false;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{closest, expr_text};
+
+    #[test]
+    fn suggests_close_initializer_names() {
+        let known = ["zeros", "glorot_uniform", "he_normal"];
+        assert_eq!(closest("glorot_unifrom", &known), Some("glorot_uniform"));
+        assert_eq!(closest("xavier", &known), None);
+    }
+
+    #[test]
+    fn prints_expressions_compactly() {
+        let e: syn::Expr = syn::parse_quote!(Activation::from_name("relu").unwrap());
+        assert_eq!(
+            expr_text(&quote::quote!(#e)),
+            "Activation::from_name(\"relu\").unwrap()"
+        );
+        let e: syn::Expr = syn::parse_quote!(vec![1, 2]);
+        assert_eq!(expr_text(&quote::quote!(#e)), "vec![1, 2]");
+        let e: syn::Expr = syn::parse_quote!(a - -1.5 * (b != c) as f32);
+        assert_eq!(expr_text(&quote::quote!(#e)), "a - -1.5 * (b != c) as f32");
+        let e: syn::Expr = syn::parse_quote!(String::from("x"));
+        assert_eq!(expr_text(&quote::quote!(#e)), "String::from(\"x\")");
+    }
+}

@@ -1,0 +1,8 @@
+use layers::prelude::*;
+
+#[activation]
+struct Leaky {
+    slope: f32,
+}
+
+fn main() {}

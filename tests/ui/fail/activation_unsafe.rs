@@ -1,0 +1,8 @@
+use layers::prelude::*;
+
+#[activation]
+unsafe fn double(x: f32) -> f32 {
+    2.0 * x
+}
+
+fn main() {}

@@ -1,0 +1,9 @@
+use layers::prelude::*;
+
+#[derive(Layer)]
+enum Either {
+    Left,
+    Right,
+}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use layers::prelude::*;
+
+#[derive(Layer)]
+struct Gain(usize, Weight);
+
+fn main() {}

@@ -1,0 +1,15 @@
+use layers::prelude::*;
+
+#[derive(Layer)]
+struct Gain {
+    #[skip(always)]
+    note: String,
+}
+
+impl Call for Gain {
+    fn call(&self, x: &Tensor) -> Tensor {
+        x.clone()
+    }
+}
+
+fn main() {}

@@ -1,0 +1,24 @@
+use layers::prelude::*;
+
+#[derive(Layer)]
+struct Inner {}
+
+impl Call for Inner {
+    fn call(&self, x: &Tensor) -> Tensor {
+        x.clone()
+    }
+}
+
+#[derive(Layer)]
+struct Outer {
+    #[layer(init = Inner::new(), default)]
+    inner: Inner,
+}
+
+impl Call for Outer {
+    fn call(&self, x: &Tensor) -> Tensor {
+        self.inner.apply(x)
+    }
+}
+
+fn main() {}

@@ -1,0 +1,18 @@
+use layers::prelude::*;
+
+#[derive(Layer)]
+struct CustomDense {
+    units: usize,
+    #[weight(shape = [input[-1], unitz])]
+    w: Weight,
+}
+
+impl Call for CustomDense {
+    fn call(&self, x: &Tensor) -> Tensor {
+        x.matmul(&self.w)
+    }
+}
+
+fn main() {
+    let _ = CustomDense::new(4);
+}

@@ -1,0 +1,15 @@
+use layers::prelude::*;
+
+#[derive(Layer)]
+struct Gain {
+    units: usize,
+    g: Weight,
+}
+
+impl Call for Gain {
+    fn call(&self, x: &Tensor) -> Tensor {
+        x * &self.g
+    }
+}
+
+fn main() {}
