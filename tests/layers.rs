@@ -210,9 +210,10 @@ fn dropout_is_identity_in_inference_and_scales_in_training() {
     assert!((7_330..=7_670).contains(&kept), "{kept}");
     // seeded: the same seed gives the same mask
     assert_eq!(y, with_context(true, 3, || drop.apply(&x)).to_vec());
-    // a bad rate is an error at build
-    let err = Sequential::new().add(Dropout::new(1.0)).build([3]);
-    assert!(err.is_ok(), "inference build does not drop");
+    // a bad rate is an error at build, naming the layer
+    let err = Sequential::new().add(Dropout::new(1.0)).build([3]).unwrap_err().to_string();
+    assert!(err.starts_with("layer `dropout` (Dropout): "), "{err}");
+    assert!(err.contains("the dropout rate must be in [0, 1), got 1"), "{err}");
 }
 
 #[test]

@@ -29,7 +29,7 @@ pub mod error;
 pub mod init;
 pub mod layer;
 pub mod loss;
-// pub mod layers;
+pub mod layers;
 pub mod math;
 pub mod metrics;
 pub mod model;
@@ -45,10 +45,10 @@ pub use error::{Error, Result};
 pub use init::Initializer;
 pub use layer::{Call, CallWithContext, Context, Layer, LayerExt};
 pub use loss::{Loss, loss_from_name};
-/* pub use layers::{
+pub use layers::{
     BatchNormalization, Dense, Dropout, Embedding, Flatten, LayerNormalization, LogSoftmax, Reshape,
     Softmax,
-}; */
+};
 pub use model::{FitOptions, Model, Sequential, Train};
 pub use metrics::{Metric, metric_from_name};
 pub use optim::{LearningRateSchedule, Optimizer, optimizer_from_name};
@@ -59,9 +59,16 @@ pub use layers_derive::{Layer, activation};
 
 /// The names most programs need: `use layers_core::prelude::*;`.
 pub mod prelude {
+    pub use crate::activation::{
+        Elu, Exponential, Gelu, GeluApproximate, HardSigmoid, HardSilu, LeakyRelu, Linear, Mish,
+        Relu, Relu6, Selu, Sigmoid, Silu, Softplus, Softsign, Swish, Tanh,
+    };
+    pub use crate::math::erf;
     pub use crate::{
-        Activation, Call, CallWithContext, Context, Dual, Error, GradStore, Initializer, Layer,
-        FitOptions, LayerExt, Model, Operand, Result, Sequential, Tensor, Train, Weight, no_grad,
+        Activation, BatchNormalization, Call, CallWithContext, Context, Dense, Dropout, Dual,
+        Embedding, Error, FitOptions, Flatten, GradStore, Initializer, Layer, LayerExt,
+        LayerNormalization, LogSoftmax, Model, Operand, Reshape, Result, Sequential, Softmax,
+        Tensor, Train, Weight, no_grad,
     };
     pub use crate::{Loss, Metric, Optimizer};
     pub use layers_derive::activation;

@@ -5,11 +5,15 @@
 //! directly. The generated code names the runtime through its hidden `__private` module,
 //! found as `::layers`, `::layers_core`, or the path given with `crate = path`.
 //!
-//! The stages follow serde_derive and thiserror: the parsed input ([`layer::ast`]),
-//! attribute parsing ([`layer::attr`], [`activation::attr`]), checks of the whole item
-//! ([`layer::check`]), and code generation ([`layer::expand`], [`activation::expand`]), with
-//! every error collected in a [`ctxt::Ctxt`] and reported together.
+//! The stages follow serde_derive and thiserror, one module each: the parsed input
+//! (`layer/ast.rs`), attribute parsing (`layer/attr.rs`, `activation/attr.rs`), checks of the
+//! whole item (`layer/check.rs`, `activation/check.rs`), and code generation
+//! (`layer/expand.rs`, `layer/builder.rs`, `activation/expand.rs`, with the dual-number body
+//! rewrite in `activation/dual.rs`). Every error is collected in one context (`ctxt.rs`) and
+//! reported together, on the smallest culprit token; on errors the expansion still emits the
+//! item's public surface with unreachable bodies, so that each mistake is one error.
 #![forbid(unsafe_code)]
+#![doc(test(attr(deny(warnings))))]
 #![warn(missing_docs)]
 
 mod activation;
@@ -55,7 +59,7 @@ use proc_macro::TokenStream;
 ///
 /// # Examples
 ///
-/// ```text
+/// ```
 /// use layers::prelude::*;
 ///
 /// #[derive(Layer)]
@@ -74,11 +78,56 @@ use proc_macro::TokenStream;
 /// }
 ///
 /// let mut layer = CustomDense::new(64);
-/// layer.build([32])?;
+/// assert_eq!(layer.build([32])?, vec![64]); // per-sample shapes: (batch, 32) → (batch, 64)
 /// assert_eq!(layer.count_params()?, 32 * 64 + 64);
+/// assert_eq!(layer.config().to_string(), r#"{"units":64}"#);
+/// let paths: Vec<String> = layer.all_weights().into_iter().map(|(path, _)| path).collect();
+/// assert_eq!(paths, ["w", "b"]);
+/// # Ok::<(), layers::Error>(())
 /// ```
 ///
-/// (Runnable versions of this example are in the `layers` crate's docs and tests.)
+/// Optional config, expression initializers, sublayers and skipped fields:
+///
+/// ```
+/// use layers::prelude::*;
+///
+/// #[derive(Layer)]
+/// struct Scale {
+///     #[config(default = 1.0)]
+///     initial: f32,
+///     #[weight(shape = [input[-1]], init = Initializer::constant(initial))]
+///     gain: Weight,
+/// }
+///
+/// impl Call for Scale {
+///     fn call(&self, x: &Tensor) -> Tensor {
+///         x * &self.gain
+///     }
+/// }
+///
+/// #[derive(Layer)]
+/// struct Block {
+///     #[layer]
+///     first: Scale,
+///     #[layer(init = Scale::new().initial(3.0))]
+///     second: Scale,
+///     #[skip]
+///     note: String,
+/// }
+///
+/// impl Call for Block {
+///     fn call(&self, x: &Tensor) -> Tensor {
+///         self.second.apply(&self.first.apply(x))
+///     }
+/// }
+///
+/// let block = Block::new(Scale::new().initial(2.0));
+/// let y = block.apply(&Tensor::ones(&[1, 2])); // built on its first call
+/// assert_eq!(y.to_vec(), vec![6.0, 6.0]);
+/// let paths: Vec<String> = block.all_weights().into_iter().map(|(path, _)| path).collect();
+/// assert_eq!(paths, ["first.gain", "second.gain"]);
+/// assert!(block.note.is_empty()); // `#[skip]` fields start as `Default::default()`
+/// ```
 #[proc_macro_derive(Layer, attributes(layer, weight, config, skip))]
 pub fn derive_layer(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as syn::DeriveInput);
@@ -101,7 +150,8 @@ pub fn derive_layer(input: TokenStream) -> TokenStream {
 ///
 /// # Examples
 ///
-/// ```text
+/// ```
+/// use layers::activation::ActivationFn;
 /// use layers::prelude::*;
 ///
 /// /// A leaky ReLU with slope 0.1.
@@ -110,12 +160,29 @@ pub fn derive_layer(input: TokenStream) -> TokenStream {
 ///     x.max(0.1 * x)
 /// }
 ///
-/// assert_eq!(leaky(-2.0), -0.2);
+/// assert_eq!(leaky(-2.0), -0.2); // still a plain function
 /// assert_eq!(Leaky.value_and_derivative(-2.0), (-0.2, 0.1));
 /// assert_eq!(Activation::from_name("leaky")?.name(), "leaky");
+///
+/// /// Exponential linear unit.
+/// #[activation(alpha = 1.0)]
+/// fn elu2(x: f32, alpha: f32) -> f32 {
+///     if x > 0.0 { x } else { alpha * (x.exp() - 1.0) }
+/// }
+///
+/// assert_eq!(Elu2::default(), Elu2 { alpha: 1.0 });
+/// // d/dx α(eˣ − 1) at 0⁻ is α
+/// assert_eq!(Elu2::new(0.5).value_and_derivative(-0.0), (0.0, 0.5));
+/// let elu = Activation::from(Elu2::new(0.5));
+/// assert_eq!(elu.to_config().to_string(), r#"{"alpha":0.5,"name":"elu2"}"#);
+/// # Ok::<(), layers::Error>(())
 /// ```
 ///
-/// (Runnable versions of this example are in the `layers` crate's docs and tests.)
+/// The body may use `if`, `match`, `let` (with or without `: f32`), loops, the `f32`
+/// methods (`max`, `exp`, `tanh`, `powi`, `powf`, `sqrt`, `abs`, …), `f32::max(a, b)`,
+/// `f32::consts`, `layers::math::erf`, casts to and from integers, and float literals. It
+/// cannot pass the input to a function that takes `f32` (make that function generic, or give
+/// `derivative = path`), and cannot cast the input to `f64` (reported at compile time).
 #[proc_macro_attribute]
 pub fn activation(args: TokenStream, item: TokenStream) -> TokenStream {
     activation::expand::activation(args.into(), item.into()).into()

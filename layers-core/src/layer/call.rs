@@ -72,6 +72,9 @@ pub trait CallWithContext {
     fn call_with(&self, x: &Tensor, ctx: &Context) -> Tensor;
 }
 
+// Without this, a layer with neither impl gets an error about `CallWithContext` that lists
+// every type implementing it, instead of the message on `Call`.
+#[diagnostic::do_not_recommend]
 impl<T: CallWithContext> Call for T {
     fn call(&self, x: &Tensor) -> Tensor {
         self.call_with(x, &Context::current())

@@ -45,7 +45,7 @@ pub struct Dense {
     #[weight(shape = [input[-1], units], init = kernel_initializer.clone())]
     pub kernel: Weight,
     /// The `(units,)` bias, present when `use_bias`.
-    #[weight(shape = [units], init = bias_initializer.clone(), enabled = *use_bias)]
+    #[weight(shape = [units], init = bias_initializer.clone(), enabled = use_bias)]
     pub bias: Weight,
 }
 

@@ -54,8 +54,7 @@ impl Control {
 /// # Examples
 ///
 /// ```
-/// use layers_core::model::callbacks::{Callback, Control};
-/// use layers_core::Layer;
+/// use layers_core::model::callbacks::Callback;
 ///
 /// struct Count(usize);
 /// impl Callback for Count {
@@ -108,7 +107,7 @@ pub trait Callback: Send {
 /// model.build([1])?;
 /// let mut stop = EarlyStopping::new("loss").patience(1);
 /// let mut c = Control::new(0.1);
-/// for (epoch, loss) in [1.0, 0.5, 0.6].into_iter().enumerate() {
+/// for (epoch, loss) in [1.0, 0.5, 0.6, 0.55].into_iter().enumerate() {
 ///     stop.on_epoch_end(epoch, &[("loss".into(), loss)], &model, &mut c)?;
 /// }
 /// assert!(c.stop_training);
@@ -238,7 +237,8 @@ impl Callback for EarlyStopping {
             return Ok(());
         }
         self.wait += 1;
-        if self.wait > self.patience {
+        // As Keras: stop once `patience` epochs (at least one) went by without improvement.
+        if self.wait >= self.patience.max(1) {
             control.stop_training = true;
             self.stopped_epoch = Some(epoch);
             if let Some(best) = &self.best_weights {

@@ -23,7 +23,7 @@ use crate::{Tensor, Weight, no_grad};
 ///
 /// ```
 /// use layers_core::model::train::IntoOptimizer;
-/// assert_eq!("sgd".into_optimizer()?.name(), "sgd");
+/// assert_eq!("sgd".into_optimizer()?.name(), "SGD");
 /// # Ok::<(), layers_core::Error>(())
 /// ```
 pub trait IntoOptimizer {

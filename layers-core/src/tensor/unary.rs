@@ -56,8 +56,8 @@ impl Tensor {
     ///
     /// ```
     /// use layers_core::Tensor;
-    /// let y = Tensor::from_vec(vec![1.0, std::f32::consts::E], &[2]).ln();
-    /// assert_eq!(y.to_vec(), vec![0.0, 1.0]);
+    /// let y = Tensor::from_vec(vec![1.0, 0.25], &[2]).ln();
+    /// assert_eq!(y.to_vec(), vec![0.0, -2.0 * std::f32::consts::LN_2]);
     /// ```
     pub fn ln(&self) -> Tensor {
         self.unary(f32::ln, || Op::Ln(self.clone()))

@@ -92,6 +92,9 @@ pub struct Weight {
     pub init: Init,
     /// `trainable = ...` (default `true`).
     pub trainable: Option<Expr>,
+    /// `enabled = ...`: a `bool` expression over config fields; a disabled weight is not
+    /// created and not listed (Dense's bias with `use_bias = false`).
+    pub enabled: Option<Expr>,
 }
 
 /// A weight's initializer.
@@ -303,6 +306,7 @@ fn weight(cx: &Ctxt, attr: &Attribute) -> Weight {
         shape: None,
         init: Init::Default,
         trainable: None,
+        enabled: None,
     };
     let example = "#[weight(shape = [input[-1], units])]";
     let mut parsed_ok = list_only(cx, attr, example);
@@ -356,12 +360,23 @@ fn weight(cx: &Ctxt, attr: &Attribute) -> Weight {
                 if seen.first(cx, &meta.path, "trainable") {
                     out.trainable = Some(expr);
                 }
+            } else if meta.path.is_ident("enabled") {
+                // `enabled = use_bias`: a `bool` expression over config fields
+                let expr: Expr = meta.value()?.parse()?;
+                if let Expr::Lit(ExprLit { lit, .. }) = &expr
+                    && !matches!(lit, Lit::Bool(_))
+                {
+                    cx.error_spanned_by(lit, "`weight` key `enabled` takes a `bool` expression, e.g. `enabled = use_bias`");
+                }
+                if seen.first(cx, &meta.path, "enabled") {
+                    out.enabled = Some(expr);
+                }
             } else {
                 // anything else, e.g. `shap = [...]`
                 cx.error_spanned_by(
                     &meta.path,
                     format!(
-                        "unknown `weight` key `{}`; expected `shape`, `init` or `trainable`",
+                        "unknown `weight` key `{}`; expected `shape`, `init`, `trainable` or `enabled`",
                         key_name(&meta.path)
                     ),
                 );

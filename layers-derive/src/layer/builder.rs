@@ -151,7 +151,7 @@ impl<'f, 'a> Parts<'f, 'a> {
 
 /// Adds to `out` each of `names` that appears as an identifier in `tokens` (macros
 /// included).
-fn mentioned_names(tokens: TokenStream, names: &[String], out: &mut BTreeSet<String>) {
+pub fn mentioned_names(tokens: TokenStream, names: &[String], out: &mut BTreeSet<String>) {
     for tt in tokens {
         match tt {
             proc_macro2::TokenTree::Ident(i) => {
@@ -164,6 +164,15 @@ fn mentioned_names(tokens: TokenStream, names: &[String], out: &mut BTreeSet<Str
             _ => {}
         }
     }
+}
+
+/// Whether `ty` is a primitive number, `bool` or `char`.
+fn is_primitive(ty: &syn::Type) -> bool {
+    const PRIMITIVES: [&str; 16] = [
+        "usize", "u8", "u16", "u32", "u64", "u128", "isize", "i8", "i16", "i32", "i64", "i128",
+        "f32", "f64", "bool", "char",
+    ];
+    matches!(ty, syn::Type::Path(p) if p.qself.is_none() && p.path.get_ident().is_some_and(|i| PRIMITIVES.contains(&i.to_string().as_str())))
 }
 
 /// `new` and the setters.
@@ -238,16 +247,26 @@ pub fn inherent_impl(container: &Container, fields: &[Field]) -> TokenStream {
         let remake_doc = remake.as_ref().map(|_| {
             quote!(
                 #[doc = ""]
-                #[doc = " The weights and sublayers made from it are made again, unbuilt: set it before building."]
+                #[doc = " The weights and sublayers that `new` makes from the config are made again (unbuilt) with the new value: call it before building."]
             )
         });
+        // Primitive types take the value itself, so that literals infer (`.axis(-2)`);
+        // others take anything convertible (`.activation(Relu)` for an `Activation`).
+        let (param, convert) = if is_primitive(ty) {
+            (quote!(#ty), quote!(value))
+        } else {
+            (
+                quote!(impl ::core::convert::Into<#ty>),
+                quote!(::core::convert::Into::<#ty>::into(value)),
+            )
+        };
         Some(quote! {
             #[doc = #summary]
             #extra
             #remake_doc
             #[must_use]
-            pub fn #name(mut self, value: #ty) -> Self {
-                self.#name = value;
+            pub fn #name(mut self, value: #param) -> Self {
+                self.#name = #convert;
                 #remake
                 self
             }
@@ -302,8 +321,8 @@ fn new_doc(container: &Container, fields: &[Field]) -> Vec<String> {
         for f in args {
             let docs = &f.docs;
             let what = match f.kind {
-                FieldKind::Sublayer(_) => "the sublayer",
-                _ => "config",
+                FieldKind::Sublayer(_) => "a sublayer",
+                _ => "a config field",
             };
             let first = docs
                 .first()

@@ -11,7 +11,7 @@ use syn::{DeriveInput, Expr, Ident};
 
 use super::ast::{Container, Field};
 use super::attr::{self, FieldKind, SublayerInit};
-use super::builder;
+use super::builder::{self, mentioned_names};
 use super::check::{self, input_axis, is_input};
 use crate::crate_path;
 use crate::ctxt::Ctxt;
@@ -60,16 +60,13 @@ fn impls(container: &Container) -> TokenStream {
     quote!(#inherent #layer)
 }
 
-/// Rewrites `input[i]` in a weight's shape to the input axis lookup, and records the config
-/// fields the shape uses.
-struct ShapeRewriter<'a> {
+/// Rewrites `input[i]` in a weight's shape to the input axis lookup.
+struct ShapeRewriter {
     weight: String,
-    config: &'a [String],
-    used_config: &'a mut BTreeSet<String>,
     uses_input: bool,
 }
 
-impl VisitMut for ShapeRewriter<'_> {
+impl VisitMut for ShapeRewriter {
     fn visit_expr_mut(&mut self, expr: &mut Expr) {
         match expr {
             Expr::Index(index) if is_input(&index.expr) => {
@@ -88,17 +85,7 @@ impl VisitMut for ShapeRewriter<'_> {
                     self.uses_input = true;
                 }
             }
-            Expr::Path(path) if path.qself.is_none() && path.path.segments.len() == 1 => {
-                let name = attr::ident_text(&path.path.segments[0].ident);
-                if self.config.contains(&name) {
-                    self.used_config.insert(name);
-                }
-            }
-            Expr::Call(call) if matches!(*call.func, Expr::Path(_)) => {
-                for arg in &mut call.args {
-                    self.visit_expr_mut(arg);
-                }
-            }
+            // Closures and macros are left as written (`input[i]` is not rewritten in them).
             Expr::Closure(_) | Expr::Macro(_) => {}
             _ => visit_mut::visit_expr_mut(self, expr),
         }
@@ -125,8 +112,6 @@ fn layer_impl(container: &Container, fields: &[Field]) -> TokenStream {
         };
         let mut rewriter = ShapeRewriter {
             weight: f.name(),
-            config: &config_names,
-            used_config: &mut used_config,
             uses_input: false,
         };
         let dims: Vec<TokenStream> = w
@@ -134,6 +119,7 @@ fn layer_impl(container: &Container, fields: &[Field]) -> TokenStream {
             .iter()
             .flatten()
             .map(|dim| {
+                mentioned_names(quote!(#dim), &config_names, &mut used_config);
                 let mut dim = dim.clone();
                 rewriter.visit_expr_mut(&mut dim);
                 quote_spanned!(dim.span()=> __layers::Dim::to_dim(&(#dim)))
@@ -142,8 +128,15 @@ fn layer_impl(container: &Container, fields: &[Field]) -> TokenStream {
         uses_input |= rewriter.uses_input;
         let rank = dims.len();
         let name = f.ident;
+        let enabled = match &w.enabled {
+            Some(e) => {
+                mentioned_names(quote!(#e), &config_names, &mut used_config);
+                quote_spanned!(e.span()=> { let __layers_enabled: bool = #e; __layers_enabled })
+            }
+            None => quote!(true),
+        };
         builds.push(quote! {
-            {
+            if #enabled {
                 let __layers_shape: [usize; #rank] = [#(#dims),*];
                 __layers::with_rng(|__layers_rng| self.#name.build(&__layers_shape, __layers_rng))?;
             }
@@ -156,7 +149,12 @@ fn layer_impl(container: &Container, fields: &[Field]) -> TokenStream {
         .filter(|f| used_config.contains(&f.name()))
         .map(|f| {
             let name = f.ident;
-            quote!(let #name = ::core::clone::Clone::clone(&self.#name);)
+            // Found by name among the shape's tokens, which may overcount (a method named
+            // like a field): hence the `allow`.
+            quote! {
+                #[allow(unused_variables)]
+                let #name = ::core::clone::Clone::clone(&self.#name);
+            }
         });
     let call = quote_spanned!(ident.span()=> <Self as __layers::Call>::call(self, __layers_x));
 
@@ -165,13 +163,45 @@ fn layer_impl(container: &Container, fields: &[Field]) -> TokenStream {
         .filter(|f| matches!(f.kind, FieldKind::Weight(_)))
         .map(|f| f.ident)
         .collect();
+    // Whether each weight is enabled, evaluated with the config fields it names in scope.
+    let enabled: Vec<TokenStream> = fields
+        .iter()
+        .filter_map(|f| match &f.kind {
+            FieldKind::Weight(w) => Some(match &w.enabled {
+                Some(e) => {
+                    let mut names = BTreeSet::new();
+                    mentioned_names(quote!(#e), &config_names, &mut names);
+                    let bindings = fields.iter().filter(|c| names.contains(&c.name())).map(|c| {
+                        let name = c.ident;
+                        quote! {
+                            #[allow(unused_variables)]
+                            let #name = ::core::clone::Clone::clone(&self.#name);
+                        }
+                    });
+                    quote_spanned!(e.span()=> { #(#bindings)* let __layers_enabled: bool = #e; __layers_enabled })
+                }
+                None => quote!(true),
+            }),
+            _ => None,
+        })
+        .collect();
+    let flags: Vec<Ident> = weights
+        .iter()
+        .map(|w| quote::format_ident!("__layers_enabled_{}", attr::ident_text(w)))
+        .collect();
     let weight_methods = (!weights.is_empty()).then(|| {
         quote! {
             fn weights(&self) -> __layers::Vec<&__layers::Weight> {
-                __layers::Vec::from([#(&self.#weights),*])
+                #(let #flags: bool = #enabled;)*
+                let mut __layers_weights = __layers::Vec::new();
+                #(if #flags { __layers_weights.push(&self.#weights); })*
+                __layers_weights
             }
             fn weights_mut(&mut self) -> __layers::Vec<&mut __layers::Weight> {
-                __layers::Vec::from([#(&mut self.#weights),*])
+                #(let #flags: bool = #enabled;)*
+                let mut __layers_weights = __layers::Vec::new();
+                #(if #flags { __layers_weights.push(&mut self.#weights); })*
+                __layers_weights
             }
         }
     });
