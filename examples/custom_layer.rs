@@ -34,7 +34,12 @@ fn main() -> layers::Result<()> {
     model.build([32])?;
     println!("{}", model.summary());
 
-    let x = Tensor::from_vec((0..4 * 32).map(|i| ((i * 37) % 17) as f32 / 8.0 - 1.0).collect(), &[4, 32]);
+    let x = Tensor::from_vec(
+        (0..4 * 32)
+            .map(|i| ((i * 37) % 17) as f32 / 8.0 - 1.0)
+            .collect(),
+        &[4, 32],
+    );
     let y = model.predict(&x)?;
     println!("\npredict on {:?} gives {:?}", x.shape(), y.shape());
 

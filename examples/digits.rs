@@ -7,8 +7,8 @@
 //! error if the test accuracy is below 96 %.
 
 use layers::data::Dataset;
-use layers::optim::Adam;
 use layers::loss::SparseCategoricalCrossentropy;
+use layers::optim::Adam;
 use layers::prelude::*;
 
 /// The tutorial's custom dense layer: `x · w + b`, shaped from the input when built.
@@ -58,7 +58,7 @@ fn main() -> layers::Result<()> {
         .add(Dense::new(10));
     model.build([digits.num_features()])?;
     model.compile(
-        Adam::new(),
+        Adam::new().with_learning_rate(3e-3),
         SparseCategoricalCrossentropy::new().from_logits(true),
         &["accuracy"],
     )?;
@@ -67,7 +67,10 @@ fn main() -> layers::Result<()> {
     let history = model.fit(
         &train.x,
         &train.y,
-        FitOptions::new().epochs(40).batch_size(32).validation_split(0.1),
+        FitOptions::new()
+            .epochs(60)
+            .batch_size(32)
+            .validation_split(0.1),
     )?;
 
     let logs = model.evaluate(&test.x, &test.y, 128)?;
@@ -78,12 +81,18 @@ fn main() -> layers::Result<()> {
         .expect("compiled with accuracy");
     let plot = std::env::temp_dir().join("layers_digits_history.svg");
     history.plot(&plot)?;
-    println!("\ntest accuracy on {} held-out digits: {:.2} %", test.len(), accuracy * 100.0);
+    println!(
+        "\ntest accuracy on {} held-out digits: {:.2} %",
+        test.len(),
+        accuracy * 100.0
+    );
     println!("loss and accuracy curves: {}", plot.display());
     if accuracy < REQUIRED_ACCURACY {
         return Err(layers::Error::Data {
             source_name: "digits".into(),
-            message: format!("test accuracy {accuracy:.4} is below the required {REQUIRED_ACCURACY}"),
+            message: format!(
+                "test accuracy {accuracy:.4} is below the required {REQUIRED_ACCURACY}"
+            ),
         });
     }
     Ok(())

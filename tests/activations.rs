@@ -37,7 +37,10 @@ fn the_table_covers_every_builtin() {
     let names: std::collections::BTreeSet<&str> = table().iter().map(|c| c.name).collect();
     assert_eq!(names.len(), 18);
     for name in names {
-        assert!(Activation::from_name(name).is_ok(), "{name} is not registered");
+        assert!(
+            Activation::from_name(name).is_ok(),
+            "{name} is not registered"
+        );
     }
 }
 
@@ -46,8 +49,19 @@ fn values_and_derivatives_match_keras_formulas() {
     for case in table() {
         let a = Activation::from_name(case.name).unwrap();
         let (v, d) = a.value_and_derivative(case.x).unwrap();
-        assert!(v.is_finite() && d.is_finite(), "{} at {}: {v}, {d}", case.name, case.x);
-        assert!(close(v, case.value), "{}({}) = {v}, expected {}", case.name, case.x, case.value);
+        assert!(
+            v.is_finite() && d.is_finite(),
+            "{} at {}: {v}, {d}",
+            case.name,
+            case.x
+        );
+        assert!(
+            close(v, case.value),
+            "{}({}) = {v}, expected {}",
+            case.name,
+            case.x,
+            case.value
+        );
         assert!(
             close(d, case.derivative),
             "{}'({}) = {d}, expected {}",
@@ -64,10 +78,20 @@ fn tensor_forward_and_backward_agree_with_the_table() {
         let a = Activation::from_name(case.name).unwrap();
         let x = Tensor::from_vec(vec![case.x], &[1, 1]).into_variable();
         let y = a.apply(&x);
-        assert!(close(y.item(), case.value), "{} tensor value at {}", case.name, case.x);
+        assert!(
+            close(y.item(), case.value),
+            "{} tensor value at {}",
+            case.name,
+            case.x
+        );
         let g = y.sum_all().backward();
         let d = g.get(&x).map_or(0.0, |g| g.item());
-        assert!(close(d, case.derivative), "{} tensor derivative at {}: {d}", case.name, case.x);
+        assert!(
+            close(d, case.derivative),
+            "{} tensor derivative at {}: {d}",
+            case.name,
+            case.x
+        );
     }
 }
 
@@ -92,25 +116,36 @@ fn layer_types_are_the_same_functions() {
     let by_type = Gelu.apply(&x).to_vec();
     let by_name = Activation::from_name("gelu").unwrap().apply(&x).to_vec();
     assert_eq!(by_type, by_name);
-    assert_eq!(Elu { alpha: 0.5 }.apply(&x).to_vec()[0], 0.5 * (-2f32).exp_m1());
+    assert_eq!(
+        Elu { alpha: 0.5 }.apply(&x).to_vec()[0],
+        0.5 * (-2f32).exp_m1()
+    );
     assert_eq!(LeakyRelu::default().negative_slope, 0.2);
 }
 
 #[test]
 fn softmax_by_name_is_over_the_last_axis() {
-    let p = Activation::from_name("softmax").unwrap().apply(&Tensor::zeros(&[2, 5]));
+    let p = Activation::from_name("softmax")
+        .unwrap()
+        .apply(&Tensor::zeros(&[2, 5]));
     assert_eq!(p.to_vec(), vec![0.2; 10]);
 }
 
 #[test]
 fn unknown_names_and_parameters_are_errors() {
     let err = Activation::from_name("rleu").unwrap_err();
-    assert!(err.to_string().starts_with("unknown activation `rleu`; known activations: "));
+    assert!(
+        err.to_string()
+            .starts_with("unknown activation `rleu`; known activations: ")
+    );
     assert!(err.to_string().contains("relu"));
     let mut params = serde_json::Map::new();
     params.insert("alpah".into(), 1.0.into());
     let err = Activation::from_config("elu", &params).unwrap_err();
-    assert!(err.to_string().contains("`elu` has no parameter `alpah`"), "{err}");
+    assert!(
+        err.to_string().contains("`elu` has no parameter `alpah`"),
+        "{err}"
+    );
     params.clear();
     params.insert("alpha".into(), "big".into());
     assert!(Activation::from_config("elu", &params).is_err());
@@ -120,12 +155,23 @@ fn unknown_names_and_parameters_are_errors() {
 fn report_finds_where_gradients_vanish_or_explode() {
     // tanh′ = 1 − tanh² < 1e-3 where |x| > atanh(√0.999) ≈ 4.147: on [-10, 10] that is
     // (10 − 4.147) · 2 / 20 ≈ 58.5 % of the range.
-    let r = ActivationReport::over(&Activation::from_name("tanh").unwrap(), -10.0..=10.0, 20001).unwrap();
+    let r = ActivationReport::over(&Activation::from_name("tanh").unwrap(), -10.0..=10.0, 20001)
+        .unwrap();
     assert!((r.vanishing_share - 0.5853).abs() < 1e-3, "{r}");
     assert_eq!(r.max_derivative, 1.0);
     assert_eq!(r.exploding_share, 0.0);
     // eˣ > 10 where x > ln 10 ≈ 2.303: on [0, 5] that is 53.9 %.
-    let r = ActivationReport::over(&Activation::from_name("exponential").unwrap(), 0.0..=5.0, 5001).unwrap();
-    assert!((r.exploding_share - (5.0 - 10f32.ln()) / 5.0).abs() < 1e-3, "{r}");
-    assert!(ActivationReport::over(&Activation::from_name("relu").unwrap(), 1.0..=1.0, 10).is_err());
+    let r = ActivationReport::over(
+        &Activation::from_name("exponential").unwrap(),
+        0.0..=5.0,
+        5001,
+    )
+    .unwrap();
+    assert!(
+        (r.exploding_share - (5.0 - 10f32.ln()) / 5.0).abs() < 1e-3,
+        "{r}"
+    );
+    assert!(
+        ActivationReport::over(&Activation::from_name("relu").unwrap(), 1.0..=1.0, 10).is_err()
+    );
 }

@@ -25,8 +25,12 @@ fn tensor_with(shape: Vec<usize>, range: std::ops::Range<f32>) -> impl Strategy<
 /// Values kept away from 0 so that kinks (abs, relu-like maps) are not crossed by ±EPS.
 fn away_from_zero(shape: Vec<usize>) -> impl Strategy<Value = Tensor> {
     let n: usize = shape.iter().product();
-    prop::collection::vec((0.1f32..2.0, any::<bool>()), n)
-        .prop_map(move |v| Tensor::from_vec(v.into_iter().map(|(x, s)| if s { x } else { -x }).collect(), &shape))
+    prop::collection::vec((0.1f32..2.0, any::<bool>()), n).prop_map(move |v| {
+        Tensor::from_vec(
+            v.into_iter().map(|(x, s)| if s { x } else { -x }).collect(),
+            &shape,
+        )
+    })
 }
 
 fn any_tensor(max_rank: usize) -> impl Strategy<Value = Tensor> {
@@ -39,7 +43,11 @@ fn broadcast_pair() -> impl Strategy<Value = (Tensor, Tensor)> {
     shape_strategy(3)
         .prop_flat_map(|a| {
             let rank = a.len();
-            (Just(a), 0..=rank, prop::collection::vec(any::<bool>(), rank))
+            (
+                Just(a),
+                0..=rank,
+                prop::collection::vec(any::<bool>(), rank),
+            )
         })
         .prop_flat_map(|(a, drop, ones)| {
             let b: Vec<usize> = a
@@ -217,7 +225,11 @@ proptest! {
 
 /// Rounds to multiples of 0.1, then adds `offset`.
 fn snap(t: &Tensor, offset: f32) -> Tensor {
-    let v = t.to_vec().iter().map(|x| (x * 10.0).round() / 10.0 + offset).collect();
+    let v = t
+        .to_vec()
+        .iter()
+        .map(|x| (x * 10.0).round() / 10.0 + offset)
+        .collect();
     Tensor::from_vec(v, t.shape())
 }
 
@@ -227,7 +239,10 @@ fn distinct(shape: Vec<usize>) -> impl Strategy<Value = Tensor> {
     Just((0..n).collect::<Vec<_>>())
         .prop_shuffle()
         .prop_map(move |order| {
-            let v = order.iter().map(|&i| i as f32 * 0.1 - n as f32 * 0.05).collect();
+            let v = order
+                .iter()
+                .map(|&i| i as f32 * 0.1 - n as f32 * 0.05)
+                .collect();
             Tensor::from_vec(v, &shape)
         })
 }
@@ -236,7 +251,9 @@ fn distinct(shape: Vec<usize>) -> impl Strategy<Value = Tensor> {
 fn random(shape: &[usize], seed: u64) -> ndarray::ArrayD<f32> {
     let mut s = seed | 1;
     ndarray::ArrayD::from_shape_simple_fn(ndarray::IxDyn(shape), || {
-        s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        s = s
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         ((s >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
     })
 }

@@ -7,7 +7,12 @@ use layers::prelude::*;
 
 fn input(shape: &[usize]) -> Tensor {
     let n: usize = shape.iter().product();
-    Tensor::from_vec((0..n).map(|i| ((i * 7919) % 23) as f32 / 11.0 - 1.0).collect(), shape)
+    Tensor::from_vec(
+        (0..n)
+            .map(|i| ((i * 7919) % 23) as f32 / 11.0 - 1.0)
+            .collect(),
+        shape,
+    )
 }
 
 #[test]
@@ -39,7 +44,12 @@ Model: \"sequential\"
 fn unbuilt_summary_shows_question_marks() {
     let model = Sequential::new().add(Dense::new(3));
     let text = model.summary().to_string();
-    assert!(text.contains("│ dense (Dense)                   │ ?                      │   0 (unbuilt) │"), "{text}");
+    assert!(
+        text.contains(
+            "│ dense (Dense)                   │ ?                      │   0 (unbuilt) │"
+        ),
+        "{text}"
+    );
     assert!(text.contains(" Total params: 0 (0.00 B)"));
 }
 
@@ -65,7 +75,10 @@ fn keras_weight_order_dense_batchnorm_dense() {
         ]
     );
     let s = model.summary();
-    assert_eq!((s.total, s.trainable, s.non_trainable), (3 * 4 + 4 + 16 + 4 * 2 + 2, 3 * 4 + 4 + 8 + 10, 8));
+    assert_eq!(
+        (s.total, s.trainable, s.non_trainable),
+        (3 * 4 + 4 + 16 + 4 * 2 + 2, 3 * 4 + 4 + 8 + 10, 8)
+    );
 }
 
 #[test]
@@ -73,17 +86,24 @@ fn set_weights_checks_count_then_shapes() {
     let mut d = Dense::new(2);
     d.build([3]).unwrap();
     assert_eq!(
-        d.set_weights(&[Tensor::zeros(&[3, 2])]).unwrap_err().to_string(),
+        d.set_weights(&[Tensor::zeros(&[3, 2])])
+            .unwrap_err()
+            .to_string(),
         "layer `dense` expects 2 weights, got 1"
     );
-    let err = d.set_weights(&[Tensor::zeros(&[2, 3]), Tensor::zeros(&[2])]).unwrap_err();
+    let err = d
+        .set_weights(&[Tensor::zeros(&[2, 3]), Tensor::zeros(&[2])])
+        .unwrap_err();
     assert_eq!(
         err.to_string(),
         "layer `dense` (Dense): weight `kernel` has shape [3, 2] but the new value has shape [2, 3]"
     );
     // Nothing was changed by the failed call.
     let before = d.get_weights().unwrap();
-    assert!(d.set_weights(&[Tensor::ones(&[3, 2]), Tensor::ones(&[3])]).is_err());
+    assert!(
+        d.set_weights(&[Tensor::ones(&[3, 2]), Tensor::ones(&[3])])
+            .is_err()
+    );
     assert_eq!(d.get_weights().unwrap()[0].to_vec(), before[0].to_vec());
 }
 
@@ -104,14 +124,23 @@ fn build_errors_name_the_layer_and_both_shapes() {
         .add(Reshape::new(vec![3, 3]))
         .add(Dense::new(2));
     let err = model.build([4]).unwrap_err().to_string();
-    assert!(err.starts_with("layer `reshape` (Reshape): its call failed for input shape (None, 8): "), "{err}");
-    assert!(err.contains("cannot hold the input's 8 values per sample"), "{err}");
+    assert!(
+        err.starts_with("layer `reshape` (Reshape): its call failed for input shape (None, 8): "),
+        "{err}"
+    );
+    assert!(
+        err.contains("cannot hold the input's 8 values per sample"),
+        "{err}"
+    );
 
     // A dense layer already built for 4 features, then fed 5: the weight shapes differ.
     let mut d = Dense::new(2);
     d.build([4]).unwrap();
     let err = d.build([5]).unwrap_err().to_string();
-    assert_eq!(err, "layer `dense` (Dense): weight `kernel` has shape [4, 2] but the new value has shape [5, 2]");
+    assert_eq!(
+        err,
+        "layer `dense` (Dense): weight `kernel` has shape [4, 2] but the new value has shape [5, 2]"
+    );
 
     // Rank too low for `input[-1]`.
     let err = Dense::new(2).build([]).unwrap_err().to_string();
@@ -123,9 +152,14 @@ fn build_errors_name_the_layer_and_both_shapes() {
 
 #[test]
 fn duplicate_names_are_rejected() {
-    let mut model = Sequential::new().add(Dense::new(1).named("x")).add(Dense::new(1).named("x"));
+    let mut model = Sequential::new()
+        .add(Dense::new(1).named("x"))
+        .add(Dense::new(1).named("x"));
     let err = model.build([1]).unwrap_err().to_string();
-    assert!(err.contains("a layer named `x` is already in the model"), "{err}");
+    assert!(
+        err.contains("a layer named `x` is already in the model"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -179,8 +213,14 @@ fn batch_norm_moving_statistics_update_only_in_training() {
     let y = with_context(true, 0, || bn.apply(&x));
     let mean = bn.moving_mean.value().to_vec();
     let var = bn.moving_variance.value().to_vec();
-    assert!((mean[0] - 0.02).abs() < 1e-6 && (mean[1] - 0.2).abs() < 1e-6, "{mean:?}");
-    assert!((var[0] - 1.0).abs() < 1e-6 && (var[1] - 1.99).abs() < 1e-5, "{var:?}");
+    assert!(
+        (mean[0] - 0.02).abs() < 1e-6 && (mean[1] - 0.2).abs() < 1e-6,
+        "{mean:?}"
+    );
+    assert!(
+        (var[0] - 1.0).abs() < 1e-6 && (var[1] - 1.99).abs() < 1e-5,
+        "{var:?}"
+    );
     // and the training output is normalised with the batch statistics: (1 − 2)/√(1 + 0.001)
     assert!((y.to_vec()[0] + 1.0 / 1.0005).abs() < 1e-5);
 }
@@ -211,9 +251,16 @@ fn dropout_is_identity_in_inference_and_scales_in_training() {
     // seeded: the same seed gives the same mask
     assert_eq!(y, with_context(true, 3, || drop.apply(&x)).to_vec());
     // a bad rate is an error at build, naming the layer
-    let err = Sequential::new().add(Dropout::new(1.0)).build([3]).unwrap_err().to_string();
+    let err = Sequential::new()
+        .add(Dropout::new(1.0))
+        .build([3])
+        .unwrap_err()
+        .to_string();
     assert!(err.starts_with("layer `dropout` (Dropout): "), "{err}");
-    assert!(err.contains("the dropout rate must be in [0, 1), got 1"), "{err}");
+    assert!(
+        err.contains("the dropout rate must be in [0, 1), got 1"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -238,7 +285,11 @@ fn gradient_check_passes_on_every_builtin_layer() {
     let layers: Vec<Box<dyn Layer>> = vec![
         Box::new(Dense::new(3)),
         Box::new(Dense::new(3).activation(Tanh)),
-        Box::new(Dense::new(2).activation(Activation::softmax()).use_bias(false)),
+        Box::new(
+            Dense::new(2)
+                .activation(Activation::softmax())
+                .use_bias(false),
+        ),
         Box::new(BatchNormalization::new()),
         Box::new(LayerNormalization::new()),
         Box::new(Softmax::new()),
@@ -247,7 +298,12 @@ fn gradient_check_passes_on_every_builtin_layer() {
         Box::new(Reshape::new(vec![2, 2])),
         Box::new(Dropout::new(0.5)),
         Box::new(Activation::from_name("gelu").unwrap()),
-        Box::new(Sequential::new().add(Dense::new(5)).add(Sigmoid).add(Dense::new(2))),
+        Box::new(
+            Sequential::new()
+                .add(Dense::new(5))
+                .add(Sigmoid)
+                .add(Dense::new(2)),
+        ),
     ];
     for layer in &layers {
         let report = check_layer(layer.as_ref(), &x, 1e-2).unwrap();
@@ -270,19 +326,32 @@ fn batch_norm_gradient_in_training_mode() {
 #[test]
 fn predict_rejects_bad_data() {
     let mut model = Sequential::new().add(Dense::new(2));
-    assert!(matches!(model.predict(&Tensor::ones(&[1, 3])), Err(Error::Unbuilt { .. })));
+    assert!(matches!(
+        model.predict(&Tensor::ones(&[1, 3])),
+        Err(Error::Unbuilt { .. })
+    ));
     model.build([3]).unwrap();
     assert!(model.predict(&Tensor::ones(&[1, 4])).is_err());
     assert!(model.predict(&Tensor::zeros(&[0, 3])).is_err());
     assert!(model.predict_batched(&Tensor::ones(&[2, 3]), 0).is_err());
-    let err = model.predict(&Tensor::from_vec(vec![1.0, f32::NAN, 0.0], &[1, 3])).unwrap_err();
+    let err = model
+        .predict(&Tensor::from_vec(vec![1.0, f32::NAN, 0.0], &[1, 3]))
+        .unwrap_err();
     assert!(err.to_string().contains("NaN"), "{err}");
-    assert_eq!(model.predict_batched(&Tensor::ones(&[5, 3]), 2).unwrap().shape(), &[5, 2]);
+    assert_eq!(
+        model
+            .predict_batched(&Tensor::ones(&[5, 3]), 2)
+            .unwrap()
+            .shape(),
+        &[5, 2]
+    );
 }
 
 #[test]
 fn a_built_model_serves_from_many_threads() {
-    let mut model = Sequential::new().add(Dense::new(8).activation(Relu)).add(Dense::new(2));
+    let mut model = Sequential::new()
+        .add(Dense::new(8).activation(Relu))
+        .add(Dense::new(2));
     model.build([4]).unwrap();
     let x = input(&[6, 4]);
     let expected = model.predict(&x).unwrap().to_vec();
@@ -299,5 +368,13 @@ fn nested_models_nest_paths() {
     let mut outer = Sequential::new().add(inner).add(Dense::new(1));
     outer.build([2]).unwrap();
     let names: Vec<String> = outer.all_weights().into_iter().map(|(p, _)| p).collect();
-    assert_eq!(names, ["block.dense.kernel", "block.dense.bias", "dense.kernel", "dense.bias"]);
+    assert_eq!(
+        names,
+        [
+            "block.dense.kernel",
+            "block.dense.bias",
+            "dense.kernel",
+            "dense.bias"
+        ]
+    );
 }

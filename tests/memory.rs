@@ -2,8 +2,8 @@
 //! number of live graph nodes where it started. Counted, not timed. This file holds a single
 //! test so that nothing else records graph nodes in the same process at the same time.
 
-use layers::prelude::*;
 use layers::live_graph_nodes;
+use layers::prelude::*;
 
 /// The process-wide node count is shared, so the checks run one after another in one test.
 #[test]
@@ -18,7 +18,10 @@ fn ten_thousand_training_steps_do_not_grow_the_graph() {
     let mut b1 = Weight::new("b1", &[16], Initializer::zeros(), 0).unwrap();
     let mut w2 = Weight::new("w2", &[16, 3], Initializer::glorot_uniform(), 2).unwrap();
     let x = Tensor::from_vec((0..32).map(|i| (i as f32 * 0.37).sin()).collect(), &[4, 8]);
-    let target = Tensor::from_vec(vec![1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0, 1.0, 0.0, 0.0], &[4, 3]);
+    let target = Tensor::from_vec(
+        vec![1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0, 1.0, 0.0, 0.0],
+        &[4, 3],
+    );
 
     let baseline = live_graph_nodes();
     let mut peak = 0;
@@ -34,7 +37,11 @@ fn ten_thousand_training_steps_do_not_grow_the_graph() {
             first_loss.get_or_insert(last_loss);
             loss.backward()
         };
-        assert_eq!(live_graph_nodes(), baseline, "graph nodes outlived their step");
+        assert_eq!(
+            live_graph_nodes(),
+            baseline,
+            "graph nodes outlived their step"
+        );
         for w in [&mut w1, &mut b1, &mut w2] {
             let g = w.grad(&grads).expect("every weight takes part").to_array();
             w.update(|v| v.scaled_add(-0.05, &g));
@@ -42,7 +49,10 @@ fn ten_thousand_training_steps_do_not_grow_the_graph() {
     }
     // The loop did record a graph each step, and it really trained.
     assert!(peak >= 8, "expected a recorded graph, peak was {peak}");
-    assert!(last_loss < first_loss.unwrap() * 0.1, "loss {last_loss} vs {first_loss:?}");
+    assert!(
+        last_loss < first_loss.unwrap() * 0.1,
+        "loss {last_loss} vs {first_loss:?}"
+    );
     assert_eq!(live_graph_nodes(), baseline);
 }
 

@@ -24,7 +24,10 @@ fn constructors() {
     let x = Tensor::from_array(a.clone());
     assert_eq!(x.to_array(), a.into_dyn());
     let err = Tensor::try_from_vec(vec![1.0; 5], &[2, 3]).unwrap_err();
-    assert_eq!(err.to_string(), "`from_vec` expected 6 values for shape [2, 3] but found shape [5]");
+    assert_eq!(
+        err.to_string(),
+        "`from_vec` expected 6 values for shape [2, 3] but found shape [5]"
+    );
 }
 
 #[test]
@@ -32,13 +35,25 @@ fn broadcasting_arithmetic() {
     // rows [1,2,3],[4,5,6] with column [10],[20]: [[11,12,13],[24,25,26]]
     let x = t(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0], &[2, 3]);
     let col = t(&[10.0, 20.0], &[2, 1]);
-    assert_eq!((&x + &col).to_vec(), vec![11.0, 12.0, 13.0, 24.0, 25.0, 26.0]);
+    assert_eq!(
+        (&x + &col).to_vec(),
+        vec![11.0, 12.0, 13.0, 24.0, 25.0, 26.0]
+    );
     // minus row [1,1,1]: [[0,1,2],[3,4,5]]
-    assert_eq!((&x - &t(&[1.0; 3], &[3])).to_vec(), vec![0.0, 1.0, 2.0, 3.0, 4.0, 5.0]);
+    assert_eq!(
+        (&x - &t(&[1.0; 3], &[3])).to_vec(),
+        vec![0.0, 1.0, 2.0, 3.0, 4.0, 5.0]
+    );
     // times column: [[10,20,30],[80,100,120]]
-    assert_eq!((&x * &col).to_vec(), vec![10.0, 20.0, 30.0, 80.0, 100.0, 120.0]);
+    assert_eq!(
+        (&x * &col).to_vec(),
+        vec![10.0, 20.0, 30.0, 80.0, 100.0, 120.0]
+    );
     // divided by row [1,2,4]: [[1,1,0.75],[4,2.5,1.5]]
-    assert_eq!((&x / &t(&[1.0, 2.0, 4.0], &[3])).to_vec(), vec![1.0, 1.0, 0.75, 4.0, 2.5, 1.5]);
+    assert_eq!(
+        (&x / &t(&[1.0, 2.0, 4.0], &[3])).to_vec(),
+        vec![1.0, 1.0, 0.75, 4.0, 2.5, 1.5]
+    );
     // (1,3) with (2,1) broadcast both ways to (2,3)
     let r = &t(&[1.0, 2.0, 3.0], &[1, 3]) + &t(&[10.0, 20.0], &[2, 1]);
     assert_eq!(r.shape(), &[2, 3]);
@@ -52,32 +67,55 @@ fn broadcasting_arithmetic() {
 
 #[test]
 fn broadcasting_errors_name_the_op_and_shapes() {
-    let err = Tensor::ones(&[2, 3]).try_add(Tensor::ones(&[2])).unwrap_err();
+    let err = Tensor::ones(&[2, 3])
+        .try_add(Tensor::ones(&[2]))
+        .unwrap_err();
     assert_eq!(
         err.to_string(),
         "`add` cannot combine shapes [2, 3] and [2]: axis 1 of the broadcast shape has sizes 3 and 2, neither of them 1"
     );
     let r = std::panic::catch_unwind(|| Tensor::ones(&[2, 3]) * Tensor::ones(&[4]));
     let msg = *r.unwrap_err().downcast::<String>().unwrap();
-    assert!(msg.contains("`mul`") && msg.contains("[2, 3]") && msg.contains("[4]"), "{msg}");
+    assert!(
+        msg.contains("`mul`") && msg.contains("[2, 3]") && msg.contains("[4]"),
+        "{msg}"
+    );
 }
 
 #[test]
 fn maximum_minimum() {
     let a = t(&[1.0, 5.0, -3.0], &[3]);
     assert_eq!(a.maximum(0.0).to_vec(), vec![1.0, 5.0, 0.0]);
-    assert_eq!(a.minimum(t(&[2.0, 2.0, 2.0], &[3])).to_vec(), vec![1.0, 2.0, -3.0]);
+    assert_eq!(
+        a.minimum(t(&[2.0, 2.0, 2.0], &[3])).to_vec(),
+        vec![1.0, 2.0, -3.0]
+    );
 }
 
 #[test]
 fn elementwise_functions() {
-    close(&t(&[0.0, 1.0, -1.0], &[3]).exp().to_vec(), &[1.0, std::f32::consts::E, 1.0 / std::f32::consts::E]);
-    close(&t(&[1.0, 10.0], &[2]).ln().to_vec(), &[0.0, std::f32::consts::LN_10]);
+    close(
+        &t(&[0.0, 1.0, -1.0], &[3]).exp().to_vec(),
+        &[1.0, std::f32::consts::E, 1.0 / std::f32::consts::E],
+    );
+    close(
+        &t(&[1.0, 10.0], &[2]).ln().to_vec(),
+        &[0.0, std::f32::consts::LN_10],
+    );
     assert_eq!(t(&[16.0, 0.25], &[2]).sqrt().to_vec(), vec![4.0, 0.5]);
-    assert_eq!(t(&[2.0, 9.0], &[2]).powf(0.5).to_vec(), vec![2f32.sqrt(), 3.0]);
+    assert_eq!(
+        t(&[2.0, 9.0], &[2]).powf(0.5).to_vec(),
+        vec![2f32.sqrt(), 3.0]
+    );
     assert_eq!(t(&[2.0, -3.0], &[2]).powf(3.0).to_vec(), vec![8.0, -27.0]);
-    assert_eq!(t(&[-0.5, 0.0, 2.0], &[3]).abs().to_vec(), vec![0.5, 0.0, 2.0]);
-    assert_eq!(t(&[-5.0, 0.3, 5.0], &[3]).clamp(-1.0, 1.0).to_vec(), vec![-1.0, 0.3, 1.0]);
+    assert_eq!(
+        t(&[-0.5, 0.0, 2.0], &[3]).abs().to_vec(),
+        vec![0.5, 0.0, 2.0]
+    );
+    assert_eq!(
+        t(&[-5.0, 0.3, 5.0], &[3]).clamp(-1.0, 1.0).to_vec(),
+        vec![-1.0, 0.3, 1.0]
+    );
     assert!(Tensor::ones(&[1]).try_clamp(2.0, 1.0).is_err());
 }
 
@@ -93,31 +131,46 @@ fn matmul_shapes_and_values() {
     assert_eq!(r.shape(), &[2, 2, 2]);
     assert_eq!(r.to_vec(), vec![4.0, 5.0, 10.0, 11.0, 4.0, 5.0, 10.0, 11.0]);
     // batched with broadcast: (2,1,2,3)·(3,3,2) → (2,3,2,2)
-    let big = a3.reshape(&[2, 1, 2, 3]).matmul(&Tensor::concat(&vec![b.reshape(&[1, 3, 2]); 3], 0));
+    let big = a3
+        .reshape(&[2, 1, 2, 3])
+        .matmul(Tensor::concat(&vec![b.reshape(&[1, 3, 2]); 3], 0));
     assert_eq!(big.shape(), &[2, 3, 2, 2]);
     assert_eq!(big.sum_all().item(), 6.0 * 30.0);
     // vectors: [1,2,3]·b = [4,5]; a·[1,1,1] = [6,15]
-    assert_eq!(t(&[1.0, 2.0, 3.0], &[3]).matmul(&b).to_vec(), vec![4.0, 5.0]);
-    assert_eq!(a.matmul(&t(&[1.0; 3], &[3])).to_vec(), vec![6.0, 15.0]);
+    assert_eq!(
+        t(&[1.0, 2.0, 3.0], &[3]).matmul(&b).to_vec(),
+        vec![4.0, 5.0]
+    );
+    assert_eq!(a.matmul(t(&[1.0; 3], &[3])).to_vec(), vec![6.0, 15.0]);
     // transposed operand (non-standard strides): aᵀ·a = [[17,22,27],[22,29,36],[27,36,45]]
     assert_eq!(
         a.transpose().matmul(&a).to_vec(),
         vec![17.0, 22.0, 27.0, 22.0, 29.0, 36.0, 27.0, 36.0, 45.0]
     );
     // large enough to take the threaded path: ones(200,300)·ones(300,100) = 300 everywhere
-    let big = Tensor::ones(&[200, 300]).matmul(&Tensor::ones(&[300, 100]));
+    let big = Tensor::ones(&[200, 300]).matmul(Tensor::ones(&[300, 100]));
     assert!(big.to_vec().iter().all(|&v| v == 300.0));
     // empty inner dimension gives zeros
-    assert_eq!(Tensor::ones(&[2, 0]).matmul(&Tensor::ones(&[0, 3])).to_vec(), vec![0.0; 6]);
+    assert_eq!(
+        Tensor::ones(&[2, 0]).matmul(Tensor::ones(&[0, 3])).to_vec(),
+        vec![0.0; 6]
+    );
 }
 
 #[test]
 fn matmul_errors() {
-    let e = Tensor::ones(&[2, 3]).try_matmul(&Tensor::ones(&[4, 5])).unwrap_err();
-    assert!(e.to_string().contains("inner dimensions 3 and 4 differ"), "{e}");
-    let e = Tensor::ones(&[2, 2, 3]).try_matmul(&Tensor::ones(&[3, 3, 1])).unwrap_err();
+    let e = Tensor::ones(&[2, 3])
+        .try_matmul(Tensor::ones(&[4, 5]))
+        .unwrap_err();
+    assert!(
+        e.to_string().contains("inner dimensions 3 and 4 differ"),
+        "{e}"
+    );
+    let e = Tensor::ones(&[2, 2, 3])
+        .try_matmul(Tensor::ones(&[3, 3, 1]))
+        .unwrap_err();
     assert!(e.to_string().contains("batch"), "{e}");
-    assert!(Tensor::scalar(1.0).try_matmul(&Tensor::ones(&[1])).is_err());
+    assert!(Tensor::scalar(1.0).try_matmul(Tensor::ones(&[1])).is_err());
 }
 
 #[test]
@@ -152,10 +205,16 @@ fn layout_ops() {
         "`reshape` expected 4 elements (shape [4]) but found shape [2, 3]"
     );
     // permute (2,3,1)→ axes [2,0,1] gives (1,2,3) with the same order of values
-    assert_eq!(x.reshape(&[2, 3, 1]).permute(&[2, 0, 1]).shape(), &[1, 2, 3]);
+    assert_eq!(
+        x.reshape(&[2, 3, 1]).permute(&[2, 0, 1]).shape(),
+        &[1, 2, 3]
+    );
     assert_eq!(x.transpose().to_vec(), vec![0.0, 3.0, 1.0, 4.0, 2.0, 5.0]);
     assert!(x.try_permute(&[1]).is_err());
-    assert_eq!(t(&[1.0, 2.0], &[2, 1]).broadcast_to(&[2, 2]).to_vec(), vec![1.0, 1.0, 2.0, 2.0]);
+    assert_eq!(
+        t(&[1.0, 2.0], &[2, 1]).broadcast_to(&[2, 2]).to_vec(),
+        vec![1.0, 1.0, 2.0, 2.0]
+    );
     assert!(x.try_broadcast_to(&[3, 3]).is_err());
     let c = Tensor::concat(&[x.clone(), t(&[9.0, 9.0], &[2, 1])], 1);
     assert_eq!(c.to_vec(), vec![0.0, 1.0, 2.0, 9.0, 3.0, 4.0, 5.0, 9.0]);
@@ -163,7 +222,10 @@ fn layout_ops() {
     assert!(Tensor::try_concat(std::slice::from_ref(&x), 2).is_err());
     assert_eq!(x.narrow(-1, 1, 2).to_vec(), vec![1.0, 2.0, 4.0, 5.0]);
     assert!(x.try_narrow(1, 2, 2).is_err());
-    assert_eq!(x.index_select(1, &[2, 2, 0]).to_vec(), vec![2.0, 2.0, 0.0, 5.0, 5.0, 3.0]);
+    assert_eq!(
+        x.index_select(1, &[2, 2, 0]).to_vec(),
+        vec![2.0, 2.0, 0.0, 5.0, 5.0, 3.0]
+    );
     assert!(x.try_index_select(0, &[2]).is_err());
 }
 
@@ -190,7 +252,10 @@ fn softmax_values() {
     // softmax([0, ln 2, ln 3]) = [1, 2, 3] / 6
     let x = t(&[0.0, 2f32.ln(), 3f32.ln()], &[1, 3]);
     close(&x.softmax(-1).to_vec(), &[1.0 / 6.0, 2.0 / 6.0, 3.0 / 6.0]);
-    close(&x.log_softmax(1).to_vec(), &[-(6f32.ln()), (2.0f32 / 6.0).ln(), 0.5f32.ln()]);
+    close(
+        &x.log_softmax(1).to_vec(),
+        &[-(6f32.ln()), (2.0f32 / 6.0).ln(), 0.5f32.ln()],
+    );
     // huge logits neither overflow nor lose the exact answer
     let big = t(&[1000.0, 0.0, -1000.0], &[3]);
     assert_eq!(big.softmax(0).to_vec(), vec![1.0, 0.0, 0.0]);
@@ -214,7 +279,10 @@ fn ops_record_only_when_needed() {
 fn backward_needs_a_scalar_or_a_cotangent() {
     let x = Tensor::ones(&[2]).into_variable();
     let e = x.exp().try_backward().unwrap_err();
-    assert_eq!(e.to_string(), "`backward` expected a single value but found shape [2]");
+    assert_eq!(
+        e.to_string(),
+        "`backward` expected a single value but found shape [2]"
+    );
     assert!(x.exp().try_backward_with(&Tensor::ones(&[3])).is_err());
     // A constant's backward is empty, not an error.
     assert!(Tensor::scalar(1.0).backward().is_empty());

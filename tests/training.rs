@@ -15,7 +15,10 @@ fn blobs() -> (Tensor, Tensor) {
     let mut y = Vec::new();
     for i in 0..60 {
         let c = i % 3;
-        let jitter = ((i * 37 % 11) as f32 / 11.0 - 0.5, (i * 53 % 13) as f32 / 13.0 - 0.5);
+        let jitter = (
+            (i * 37 % 11) as f32 / 11.0 - 0.5,
+            (i * 53 % 13) as f32 / 13.0 - 0.5,
+        );
         x.extend([centers[c].0 + jitter.0, centers[c].1 + jitter.1]);
         y.push(c as f32);
     }
@@ -23,7 +26,10 @@ fn blobs() -> (Tensor, Tensor) {
 }
 
 fn classifier(seed: u64) -> Sequential {
-    let mut m = Sequential::new().seed(seed).add(Dense::new(8).activation(Relu)).add(Dense::new(3));
+    let mut m = Sequential::new()
+        .seed(seed)
+        .add(Dense::new(8).activation(Relu))
+        .add(Dense::new(3));
     m.compile(
         Adam::new().with_learning_rate(0.05),
         layers::loss::SparseCategoricalCrossentropy::new().from_logits(true),
@@ -70,8 +76,17 @@ fn the_same_seed_gives_the_identical_history() {
 fn dropout_training_is_reproducible_too() {
     let (x, y) = blobs();
     let run = || {
-        let mut m = Sequential::new().seed(3).add(Dense::new(16).activation(Relu)).add(Dropout::new(0.3)).add(Dense::new(3));
-        m.compile("adam", layers::loss::SparseCategoricalCrossentropy::new().from_logits(true), &[]).unwrap();
+        let mut m = Sequential::new()
+            .seed(3)
+            .add(Dense::new(16).activation(Relu))
+            .add(Dropout::new(0.3))
+            .add(Dense::new(3));
+        m.compile(
+            "adam",
+            layers::loss::SparseCategoricalCrossentropy::new().from_logits(true),
+            &[],
+        )
+        .unwrap();
         m.fit(&x, &y, quiet(3)).unwrap().history["loss"].clone()
     };
     assert_eq!(run(), run());
@@ -88,7 +103,11 @@ struct Spy {
 
 impl CallWithContext for Spy {
     fn call_with(&self, x: &Tensor, ctx: &Context) -> Tensor {
-        let counter = if ctx.training() { &self.training_calls } else { &self.inference_calls };
+        let counter = if ctx.training() {
+            &self.training_calls
+        } else {
+            &self.inference_calls
+        };
         counter.fetch_add(1, Ordering::Relaxed);
         x.clone()
     }
@@ -101,7 +120,9 @@ fn layers_see_training_in_fit_and_inference_in_evaluate_and_predict() {
     model.compile("sgd", "mse", &[]).unwrap();
     model.build([2]).unwrap();
     let before = model.inference_calls.load(Ordering::Relaxed);
-    model.fit(&x, &x, quiet(1).batch_size(20)).unwrap_or_else(|e| panic!("{e}"));
+    model
+        .fit(&x, &x, quiet(1).batch_size(20))
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(model.training_calls.load(Ordering::Relaxed), 3);
     let after_fit = model.inference_calls.load(Ordering::Relaxed);
     model.evaluate(&x, &x, 60).unwrap();
@@ -118,30 +139,64 @@ fn bad_inputs_are_errors_not_panics() {
     // fit before compile
     let err = model.fit(&x, &y, quiet(1)).unwrap_err().to_string();
     assert!(err.contains("call `compile` before `fit`"), "{err}");
-    model.compile("adam", layers::loss::SparseCategoricalCrossentropy::new().from_logits(true), &["accuracy"]).unwrap();
+    model
+        .compile(
+            "adam",
+            layers::loss::SparseCategoricalCrossentropy::new().from_logits(true),
+            &["accuracy"],
+        )
+        .unwrap();
     // different sample counts
-    let err = model.fit(&x, &y.narrow(0, 0, 59), quiet(1)).unwrap_err().to_string();
+    let err = model
+        .fit(&x, &y.narrow(0, 0, 59), quiet(1))
+        .unwrap_err()
+        .to_string();
     assert_eq!(err, "fit: fit: x has 60 samples but y has 59");
     // labels out of range for the loss
     let bad_labels = Tensor::from_vec((0..60).map(|i| (i % 4) as f32).collect(), &[60]);
-    let err = model.fit(&x, &bad_labels, quiet(1)).unwrap_err().to_string();
+    let err = model
+        .fit(&x, &bad_labels, quiet(1))
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("out of range") && err.contains('3'), "{err}");
     // NaN and infinite inputs
     let mut values = x.to_vec();
     values[7] = f32::NAN;
-    let err = model.fit(&Tensor::from_vec(values.clone(), &[60, 2]), &y, quiet(1)).unwrap_err().to_string();
+    let err = model
+        .fit(&Tensor::from_vec(values.clone(), &[60, 2]), &y, quiet(1))
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("NaN or infinite value in sample 3"), "{err}");
     values[7] = f32::INFINITY;
-    assert!(model.fit(&Tensor::from_vec(values, &[60, 2]), &y, quiet(1)).is_err());
+    assert!(
+        model
+            .fit(&Tensor::from_vec(values, &[60, 2]), &y, quiet(1))
+            .is_err()
+    );
     // empty data
-    let err = model.fit(&Tensor::zeros(&[0, 2]), &Tensor::zeros(&[0]), quiet(1)).unwrap_err().to_string();
+    let err = model
+        .fit(&Tensor::zeros(&[0, 2]), &Tensor::zeros(&[0]), quiet(1))
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("no samples"), "{err}");
     // wrong feature width (the model was built from the first good-shaped data)
     model.build([2]).unwrap();
-    let err = model.fit(&Tensor::zeros(&[4, 5]), &Tensor::zeros(&[4]), quiet(1)).unwrap_err().to_string();
-    assert_eq!(err, "`sequential` expects input of shape (None, 2) but got (None, 5)");
+    let err = model
+        .fit(&Tensor::zeros(&[4, 5]), &Tensor::zeros(&[4]), quiet(1))
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        err,
+        "`sequential` expects input of shape (None, 2) but got (None, 5)"
+    );
     // batch size 0, no epochs, bad split
-    assert!(model.fit(&x, &y, quiet(1).batch_size(0)).unwrap_err().to_string().contains("batch size"));
+    assert!(
+        model
+            .fit(&x, &y, quiet(1).batch_size(0))
+            .unwrap_err()
+            .to_string()
+            .contains("batch size")
+    );
     assert!(model.fit(&x, &y, quiet(0)).is_err());
     assert!(model.fit(&x, &y, quiet(1).validation_split(1.0)).is_err());
     assert!(model.evaluate(&x, &y, 0).is_err());
@@ -155,27 +210,46 @@ fn a_nan_loss_stops_training_naming_epoch_and_batch_without_updating() {
     let y = Tensor::from_vec(vec![1.0, 2.0, 3.0, 4.0], &[4, 1]);
     let mut model = Sequential::new().add(Dense::new(1));
     // A learning rate this large makes the loss overflow to infinity within a few steps.
-    model.compile(Sgd::new().with_learning_rate(1e18), "mse", &[]).unwrap();
-    let err = model.fit(&x, &y, quiet(50).batch_size(1).shuffle(false)).unwrap_err();
+    model
+        .compile(Sgd::new().with_learning_rate(1e18), "mse", &[])
+        .unwrap();
+    let err = model
+        .fit(&x, &y, quiet(50).batch_size(1).shuffle(false))
+        .unwrap_err();
     let msg = err.to_string();
     assert!(msg.starts_with("training stopped at epoch "), "{msg}");
-    assert!(msg.contains(", batch ") && msg.contains("the update was not applied"), "{msg}");
+    assert!(
+        msg.contains(", batch ") && msg.contains("the update was not applied"),
+        "{msg}"
+    );
     let weights = model.get_weights().unwrap();
-    assert!(weights.iter().all(|w| w.all_finite()), "weights are garbage: {weights:?}");
+    assert!(
+        weights.iter().all(|w| w.all_finite()),
+        "weights are garbage: {weights:?}"
+    );
 }
 
 #[test]
 fn early_stopping_restores_the_best_weights() {
     let (x, y) = blobs();
     let mut model = classifier(2);
-    let stop = EarlyStopping::new("loss").patience(0).restore_best_weights(true);
+    let stop = EarlyStopping::new("loss")
+        .patience(0)
+        .restore_best_weights(true);
     // A learning-rate schedule that makes training diverge after epoch 3.
     let schedule = LearningRateScheduler::new(|epoch, lr| if epoch == 3 { 50.0 } else { lr });
     let history = model
         .fit(&x, &y, quiet(20).callback(schedule).callback(stop))
         .unwrap();
-    assert!(history.epoch.len() < 20, "stopped early: {:?}", history.epoch);
-    let best = history.history["loss"].iter().copied().fold(f32::INFINITY, f32::min);
+    assert!(
+        history.epoch.len() < 20,
+        "stopped early: {:?}",
+        history.epoch
+    );
+    let best = history.history["loss"]
+        .iter()
+        .copied()
+        .fold(f32::INFINITY, f32::min);
     let logs = model.evaluate(&x, &y, 60).unwrap();
     // The restored weights are those of the best epoch, whose loss was measured while
     // training; evaluating them again gives a loss no worse than the diverged epochs'.
@@ -189,9 +263,13 @@ fn closure_callbacks_see_every_epoch() {
     let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let sink = seen.clone();
     model
-        .fit(&x, &y, quiet(3).callback(OnEpochEnd::new(move |epoch, logs: &[(String, f32)]| {
-            sink.lock().unwrap().push((epoch, logs.len()));
-        })))
+        .fit(
+            &x,
+            &y,
+            quiet(3).callback(OnEpochEnd::new(move |epoch, logs: &[(String, f32)]| {
+                sink.lock().unwrap().push((epoch, logs.len()));
+            })),
+        )
         .unwrap();
     assert_eq!(*seen.lock().unwrap(), vec![(0, 2), (1, 2), (2, 2)]);
 }
@@ -215,7 +293,10 @@ fn summary_shows_optimizer_params_after_training() {
     model.fit(&x, &y, quiet(1)).unwrap();
     let text = model.summary().to_string();
     // Adam: two slots per parameter (2 · 51) plus the iteration count and the learning rate.
-    assert!(text.ends_with(" Optimizer params: 104 (416.00 B)"), "{text}");
+    assert!(
+        text.ends_with(" Optimizer params: 104 (416.00 B)"),
+        "{text}"
+    );
 }
 
 #[test]

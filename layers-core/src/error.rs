@@ -144,7 +144,9 @@ pub enum Error {
         message: String,
     },
     /// A weight shape expression needs an input axis the input does not have.
-    #[error("weight `{weight}` needs input axis {axis}, but the input shape {input} has no such axis")]
+    #[error(
+        "weight `{weight}` needs input axis {axis}, but the input shape {input} has no such axis"
+    )]
     InputRank {
         /// The weight.
         weight: String,
@@ -154,7 +156,9 @@ pub enum Error {
         input: String,
     },
     /// A layer or model used before it was built.
-    #[error("layer `{layer}` is not built yet: call `build` with an input shape, or call it on data first")]
+    #[error(
+        "layer `{layer}` is not built yet: call `build` with an input shape, or call it on data first"
+    )]
     Unbuilt {
         /// The layer's name.
         layer: String,

@@ -28,8 +28,8 @@ pub mod dual;
 pub mod error;
 pub mod init;
 pub mod layer;
-pub mod loss;
 pub mod layers;
+pub mod loss;
 pub mod math;
 pub mod metrics;
 pub mod model;
@@ -44,18 +44,18 @@ pub use dual::Dual;
 pub use error::{Error, Result};
 pub use init::Initializer;
 pub use layer::{Call, CallWithContext, Context, Layer, LayerExt};
-pub use loss::{Loss, loss_from_name};
 pub use layers::{
-    BatchNormalization, Dense, Dropout, Embedding, Flatten, LayerNormalization, LogSoftmax, Reshape,
-    Softmax,
+    BatchNormalization, Dense, Dropout, Embedding, Flatten, LayerNormalization, LogSoftmax,
+    Reshape, Softmax,
 };
-pub use model::{FitOptions, Model, Sequential, Train};
+pub use layers_derive::{Layer, activation};
+pub use loss::{Loss, loss_from_name};
 pub use metrics::{Metric, metric_from_name};
+pub use model::{FitOptions, Model, Sequential, Train};
 pub use optim::{LearningRateSchedule, Optimizer, optimizer_from_name};
 pub use tensor::Tensor;
 pub use tensor::binary::Operand;
 pub use weight::Weight;
-pub use layers_derive::{Layer, activation};
 
 /// The names most programs need: `use layers_core::prelude::*;`.
 pub mod prelude {

@@ -77,7 +77,12 @@ impl Weight {
     /// assert_eq!(a.value().to_vec(), b.value().to_vec());
     /// # Ok::<(), layers_core::Error>(())
     /// ```
-    pub fn new(name: impl Into<String>, shape: &[usize], initializer: Initializer, seed: u64) -> Result<Weight> {
+    pub fn new(
+        name: impl Into<String>,
+        shape: &[usize],
+        initializer: Initializer,
+        seed: u64,
+    ) -> Result<Weight> {
         let w = Weight::unbuilt(name, initializer, true);
         w.build(shape, &mut StdRng::seed_from_u64(seed))?;
         Ok(w)

@@ -5,9 +5,9 @@
 use crate::math::erf;
 
 /// Scale of `selu` (Keras's constant).
-pub const SELU_SCALE: f32 = 1.050_700_987_355_480_5;
+pub const SELU_SCALE: f32 = 1.050_701; // 1.0507009873554804934… rounded to f32
 /// Alpha of `selu` (Keras's constant).
-pub const SELU_ALPHA: f32 = 1.673_263_242_354_377_3;
+pub const SELU_ALPHA: f32 = 1.673_263_2; // 1.6732632423543772848… rounded to f32
 
 /// The identity, `x` (Keras's `"linear"`, Dense's default).
 ///
@@ -46,13 +46,7 @@ pub fn leaky_relu(x: f32, negative_slope: f32) -> f32 {
 /// ```
 #[crate::activation]
 pub fn relu6(x: f32) -> f32 {
-    if x <= 0.0 {
-        0.0
-    } else if x >= 6.0 {
-        6.0
-    } else {
-        x
-    }
+    x.clamp(0.0, 6.0)
 }
 
 /// `x` for `x ≥ 0`, `alpha · (eˣ − 1)` otherwise (alpha 1).
@@ -131,14 +125,7 @@ pub fn sigmoid(x: f32) -> f32 {
 /// ```
 #[crate::activation]
 pub fn hard_sigmoid(x: f32) -> f32 {
-    let y = x / 6.0 + 0.5;
-    if y <= 0.0 {
-        0.0
-    } else if y >= 1.0 {
-        1.0
-    } else {
-        y
-    }
+    (x / 6.0 + 0.5).clamp(0.0, 1.0)
 }
 
 /// The hyperbolic tangent.
@@ -239,13 +226,5 @@ pub fn exponential(x: f32) -> f32 {
 /// ```
 #[crate::activation]
 pub fn hard_silu(x: f32) -> f32 {
-    let y = x / 6.0 + 0.5;
-    let h = if y <= 0.0 {
-        0.0
-    } else if y >= 1.0 {
-        1.0
-    } else {
-        y
-    };
-    x * h
+    x * (x / 6.0 + 0.5).clamp(0.0, 1.0)
 }

@@ -19,9 +19,9 @@ pub mod report;
 use std::fmt;
 use std::sync::Arc;
 
+use crate::Tensor;
 use crate::error::{Error, Result};
 use crate::layer::Layer;
-use crate::Tensor;
 
 pub use builtin::*;
 
@@ -69,7 +69,10 @@ pub trait ActivationFn: Send + Sync + 'static {
 /// ```
 #[inline]
 pub fn apply_activation<A: ActivationFn>(activation: &A, x: &Tensor) -> Tensor {
-    x.map_fused(|v| activation.value(v), |v| activation.value_and_derivative(v))
+    x.map_fused(
+        |v| activation.value(v),
+        |v| activation.value_and_derivative(v),
+    )
 }
 
 /// The object-safe face of an activation, so that [`Activation`] can hold any of them.
@@ -111,7 +114,11 @@ impl DynActivation for LastAxis {
         if self.log { "log_softmax" } else { "softmax" }
     }
     fn apply(&self, x: &Tensor) -> Tensor {
-        if self.log { x.log_softmax(-1) } else { x.softmax(-1) }
+        if self.log {
+            x.log_softmax(-1)
+        } else {
+            x.softmax(-1)
+        }
     }
     fn params(&self) -> Vec<(&'static str, f32)> {
         Vec::new()
@@ -239,7 +246,10 @@ impl Activation {
     /// assert_eq!(elu.params(), vec![("alpha", 0.5)]);
     /// # Ok::<(), layers_core::Error>(())
     /// ```
-    pub fn from_config(name: &str, params: &serde_json::Map<String, serde_json::Value>) -> Result<Activation> {
+    pub fn from_config(
+        name: &str,
+        params: &serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Activation> {
         match name {
             "softmax" if params.is_empty() => return Ok(Activation::softmax()),
             "log_softmax" if params.is_empty() => return Ok(Activation::log_softmax()),
@@ -458,11 +468,17 @@ pub fn check_params(
     activation: &str,
     known: &[&str],
 ) -> Result<()> {
-    match params.keys().find(|k| k.as_str() != "name" && !known.contains(&k.as_str())) {
+    match params
+        .keys()
+        .find(|k| k.as_str() != "name" && !known.contains(&k.as_str()))
+    {
         None => Ok(()),
         Some(k) => Err(Error::invalid(
             "activation config",
-            format!("`{activation}` has no parameter `{k}`; its parameters: [{}]", known.join(", ")),
+            format!(
+                "`{activation}` has no parameter `{k}`; its parameters: [{}]",
+                known.join(", ")
+            ),
         )),
     }
 }

@@ -78,12 +78,18 @@ impl ActivationReport {
     /// use layers_core::activation::report::ActivationReport;
     /// assert!(ActivationReport::over(&Activation::softmax(), -1.0..=1.0, 10).is_err());
     /// ```
-    pub fn over(activation: &Activation, range: RangeInclusive<f32>, samples: usize) -> Result<ActivationReport> {
+    pub fn over(
+        activation: &Activation,
+        range: RangeInclusive<f32>,
+        samples: usize,
+    ) -> Result<ActivationReport> {
         let (lo, hi) = (*range.start(), *range.end());
         if samples < 2 || !(lo.is_finite() && hi.is_finite()) || lo >= hi {
             return Err(Error::invalid(
                 "activation report",
-                format!("needs a finite range with start < end and at least 2 samples, got {lo}..={hi} with {samples}"),
+                format!(
+                    "needs a finite range with start < end and at least 2 samples, got {lo}..={hi} with {samples}"
+                ),
             ));
         }
         if activation.value_and_derivative(0.0).is_none() {

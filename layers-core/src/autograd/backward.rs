@@ -5,10 +5,10 @@ use std::collections::{HashMap, HashSet};
 use ndarray::{ArrayD, Axis, IxDyn, Zip};
 
 use super::{GradStore, Op};
+use crate::Tensor;
 use crate::error::{Error, Result};
 use crate::tensor::shape::{kept_shape, reshaped, sum_to_shape};
 use crate::tensor::{Data, Node, TensorId, matmul};
-use crate::Tensor;
 
 impl Tensor {
     /// Computes the gradient of this scalar (one-element) tensor with respect to every
@@ -164,7 +164,12 @@ fn run(root: &Tensor, seed: ArrayD<f32>) -> GradStore {
             },
             Node::Op(op) => propagate(op, &t.0.data, grad, &mut |input, g| {
                 if input.requires_grad() {
-                    debug_assert_eq!(g.shape(), input.shape(), "gradient shape of `{}`", op.name());
+                    debug_assert_eq!(
+                        g.shape(),
+                        input.shape(),
+                        "gradient shape of `{}`",
+                        op.name()
+                    );
                     accumulate(&mut grads, input.id(), g);
                 }
             }),
@@ -182,7 +187,8 @@ fn zip_map(grad: ArrayD<f32>, x: &Data, f: impl Fn(f32, f32) -> f32 + Sync + Sen
 
 /// Broadcasts `x` to `shape` as a view (callers guarantee it broadcasts).
 fn bview<'a>(x: &'a Data, shape: &[usize]) -> ndarray::ArrayViewD<'a, f32> {
-    x.broadcast(IxDyn(shape)).expect("operand broadcasts to the output shape")
+    x.broadcast(IxDyn(shape))
+        .expect("operand broadcasts to the output shape")
 }
 
 /// Sends each input its gradient, given the op, its output and the output's gradient.
@@ -230,7 +236,11 @@ fn propagate(op: &Op, out: &Data, grad: ArrayD<f32>, send: &mut dyn FnMut(&Tenso
         Op::Maximum(a, b) | Op::Minimum(a, b) => {
             // Ties send the gradient to the left operand.
             let take_a = |x: f32, y: f32| {
-                if matches!(op, Op::Maximum(..)) { x >= y } else { x <= y }
+                if matches!(op, Op::Maximum(..)) {
+                    x >= y
+                } else {
+                    x <= y
+                }
             };
             let shape = grad.shape().to_vec();
             let (av, bv) = (bview(a.data(), &shape), bview(b.data(), &shape));
@@ -274,7 +284,14 @@ fn propagate(op: &Op, out: &Data, grad: ArrayD<f32>, send: &mut dyn FnMut(&Tenso
         ),
         Op::Clamp(x, lo, hi) => {
             let (lo, hi) = (*lo, *hi);
-            send(x, zip_map(grad, x.data(), |g, x| if x >= lo && x <= hi { g } else { 0.0 }));
+            send(
+                x,
+                zip_map(
+                    grad,
+                    x.data(),
+                    |g, x| if x >= lo && x <= hi { g } else { 0.0 },
+                ),
+            );
         }
         Op::Map { input, derivative } => send(input, zip_map(grad, derivative, |g, d| g * d)),
         Op::MatMul(a, b) => {
@@ -286,9 +303,22 @@ fn propagate(op: &Op, out: &Data, grad: ArrayD<f32>, send: &mut dyn FnMut(&Tenso
                 send(b, gb);
             }
         }
-        Op::Sum { input, axes, keepdims } | Op::Mean { input, axes, keepdims } => {
+        Op::Sum {
+            input,
+            axes,
+            keepdims,
+        }
+        | Op::Mean {
+            input,
+            axes,
+            keepdims,
+        } => {
             let kept = kept_shape(input.shape(), axes);
-            let g = if *keepdims { grad } else { reshaped(grad, &kept) };
+            let g = if *keepdims {
+                grad
+            } else {
+                reshaped(grad, &kept)
+            };
             let mut full = g
                 .broadcast(IxDyn(input.shape()))
                 .expect("a kept-dims gradient broadcasts to the input")
@@ -299,10 +329,21 @@ fn propagate(op: &Op, out: &Data, grad: ArrayD<f32>, send: &mut dyn FnMut(&Tenso
             }
             send(input, full);
         }
-        Op::Max { input, axes, keepdims } => {
+        Op::Max {
+            input,
+            axes,
+            keepdims,
+        } => {
             let kept = kept_shape(input.shape(), axes);
-            let g = if *keepdims { grad } else { reshaped(grad, &kept) };
-            let out_kept = out.view().into_shape_with_order(IxDyn(&kept)).map(|v| v.to_owned());
+            let g = if *keepdims {
+                grad
+            } else {
+                reshaped(grad, &kept)
+            };
+            let out_kept = out
+                .view()
+                .into_shape_with_order(IxDyn(&kept))
+                .map(|v| v.to_owned());
             let out_kept = match out_kept {
                 Ok(v) => v,
                 Err(_) => reshaped(out.to_owned(), &kept),
@@ -312,7 +353,11 @@ fn propagate(op: &Op, out: &Data, grad: ArrayD<f32>, send: &mut dyn FnMut(&Tenso
             let mut mask = ArrayD::<f32>::zeros(IxDyn(shape));
             Zip::from(&mut mask)
                 .and(input.data())
-                .and(&out_kept.broadcast(IxDyn(shape)).expect("kept shape broadcasts"))
+                .and(
+                    &out_kept
+                        .broadcast(IxDyn(shape))
+                        .expect("kept shape broadcasts"),
+                )
                 .for_each(|m, &x, &o| *m = if x == o { 1.0 } else { 0.0 });
             let mut counts = mask.clone();
             for &a in axes.iter().rev() {
@@ -349,7 +394,11 @@ fn propagate(op: &Op, out: &Data, grad: ArrayD<f32>, send: &mut dyn FnMut(&Tenso
                 .assign(&grad);
             send(input, full);
         }
-        Op::IndexSelect { input, axis, indices } => {
+        Op::IndexSelect {
+            input,
+            axis,
+            indices,
+        } => {
             let mut full = ArrayD::zeros(IxDyn(input.shape()));
             for (i, &index) in indices.iter().enumerate() {
                 let mut row = full.index_axis_mut(Axis(*axis), index);
@@ -357,7 +406,11 @@ fn propagate(op: &Op, out: &Data, grad: ArrayD<f32>, send: &mut dyn FnMut(&Tenso
             }
             send(input, full);
         }
-        Op::Select { mask, on_true, on_false } => {
+        Op::Select {
+            mask,
+            on_true,
+            on_false,
+        } => {
             let shape = grad.shape().to_vec();
             let m = bview(mask, &shape);
             if on_false.requires_grad() {

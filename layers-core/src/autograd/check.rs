@@ -72,7 +72,10 @@ impl GradCheck {
     /// assert!(r.worst() < 1e-3);
     /// ```
     pub fn worst(&self) -> f32 {
-        self.inputs.iter().map(|c| c.max_rel_error).fold(0.0, f32::max)
+        self.inputs
+            .iter()
+            .map(|c| c.max_rel_error)
+            .fold(0.0, f32::max)
     }
 }
 
@@ -94,14 +97,18 @@ impl fmt::Display for GradCheck {
 fn cotangent(shape: &[usize]) -> ArrayD<f32> {
     let mut state = 0x9E37_79B9_7F4A_7C15u64;
     ArrayD::from_shape_simple_fn(IxDyn(shape), || {
-        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         0.5 + ((state >> 40) as f32 / (1u64 << 24) as f32)
     })
 }
 
 fn weighted_sum(y: &Tensor, c: &ArrayD<f32>) -> f64 {
     let mut acc = 0.0f64;
-    Zip::from(y.data()).and(c).for_each(|&y, &c| acc += f64::from(y) * f64::from(c));
+    Zip::from(y.data())
+        .and(c)
+        .for_each(|&y, &c| acc += f64::from(y) * f64::from(c));
     acc
 }
 
@@ -122,7 +129,11 @@ fn weighted_sum(y: &Tensor, c: &ArrayD<f32>) -> f64 {
 /// let r = check_gradients(&[a, b], |v| v[0].matmul(&v[1]), 1e-2);
 /// assert!(r.worst() < 1e-2, "{r}");
 /// ```
-pub fn check_gradients(inputs: &[Tensor], f: impl Fn(&[Tensor]) -> Tensor, epsilon: f32) -> GradCheck {
+pub fn check_gradients(
+    inputs: &[Tensor],
+    f: impl Fn(&[Tensor]) -> Tensor,
+    epsilon: f32,
+) -> GradCheck {
     let vars: Vec<Tensor> = inputs.iter().map(|t| t.detach().into_variable()).collect();
     let y = f(&vars);
     let c = cotangent(y.shape());

@@ -20,8 +20,8 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 
-use crate::error::{Error, Result};
 use crate::Tensor;
+use crate::error::{Error, Result};
 
 /// Features `x` of shape `(samples, features)` and labels `y` of shape `(samples,)`.
 ///
@@ -151,7 +151,10 @@ impl Dataset {
                 Some(w) if w != row.len() => {
                     return Err(data_error(
                         format!("{shown}:{line}"),
-                        format!("expected {w} columns like the first row, found {}", row.len()),
+                        format!(
+                            "expected {w} columns like the first row, found {}",
+                            row.len()
+                        ),
                     ));
                 }
                 Some(_) => {}
@@ -217,11 +220,7 @@ impl Dataset {
     /// # Ok::<(), layers_core::Error>(())
     /// ```
     pub fn num_classes(&self) -> usize {
-        self.y
-            .view()
-            .iter()
-            .fold(0.0f32, |m, &v| m.max(v))
-            .max(0.0) as usize
+        self.y.view().iter().fold(0.0f32, |m, &v| m.max(v)).max(0.0) as usize
             + usize::from(!self.is_empty())
     }
 
@@ -331,7 +330,10 @@ impl Dataset {
         if train.is_empty() || test.is_empty() {
             return Err(data_error(
                 "stratified_split",
-                format!("splitting {} samples with test fraction {test_fraction} leaves one side empty", self.len()),
+                format!(
+                    "splitting {} samples with test fraction {test_fraction} leaves one side empty",
+                    self.len()
+                ),
             ));
         }
         train.shuffle(&mut rng);

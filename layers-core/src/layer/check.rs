@@ -70,7 +70,10 @@ impl LayerCheck {
     /// # Ok::<(), layers_core::Error>(())
     /// ```
     pub fn worst(&self) -> f32 {
-        self.entries.iter().map(|e| e.max_rel_error).fold(0.0, f32::max)
+        self.entries
+            .iter()
+            .map(|e| e.max_rel_error)
+            .fold(0.0, f32::max)
     }
 }
 
@@ -90,14 +93,18 @@ impl fmt::Display for LayerCheck {
 fn cotangent(shape: &[usize]) -> ArrayD<f32> {
     let mut state = 0x2545_F491_4F6C_DD1Du64;
     ArrayD::from_shape_simple_fn(IxDyn(shape), || {
-        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         0.5 + ((state >> 40) as f32 / (1u64 << 24) as f32)
     })
 }
 
 fn weighted_sum(y: &Tensor, c: &ArrayD<f32>) -> f64 {
     let mut acc = 0.0f64;
-    Zip::from(y.data()).and(c).for_each(|&y, &c| acc += f64::from(y) * f64::from(c));
+    Zip::from(y.data())
+        .and(c)
+        .for_each(|&y, &c| acc += f64::from(y) * f64::from(c));
     acc
 }
 

@@ -45,7 +45,9 @@ macro_rules! number_config {
     )*};
 }
 
-number_config!(usize, u8, u16, u32, u64, isize, i8, i16, i32, i64, f32, f64, bool);
+number_config!(
+    usize, u8, u16, u32, u64, isize, i8, i16, i32, i64, f32, f64, bool
+);
 
 impl ConfigValue for String {
     fn to_config(&self) -> serde_json::Value {

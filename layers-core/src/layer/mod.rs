@@ -162,7 +162,11 @@ fn collect_weights<'a>(layer: &'a dyn Layer, prefix: &str, out: &mut Vec<(String
         out.push((path(w), w));
     }
     for (name, sub) in layer.sublayers() {
-        let sub_prefix = if prefix.is_empty() { name } else { format!("{prefix}.{name}") };
+        let sub_prefix = if prefix.is_empty() {
+            name
+        } else {
+            format!("{prefix}.{name}")
+        };
         collect_weights(sub, &sub_prefix, out);
     }
 }
@@ -256,9 +260,8 @@ pub trait LayerExt: Layer {
     /// # Ok::<(), layers_core::Error>(())
     /// ```
     fn apply(&self, x: &Tensor) -> Tensor {
-        self.forward(x).unwrap_or_else(|e| {
-            panic!("{}", e.in_layer(self.display_name(), self.type_name()))
-        })
+        self.forward(x)
+            .unwrap_or_else(|e| panic!("{}", e.in_layer(self.display_name(), self.type_name())))
     }
 
     /// Whether every weight of the layer and its sublayers exists.
@@ -274,7 +277,8 @@ pub trait LayerExt: Layer {
     /// # Ok::<(), layers_core::Error>(())
     /// ```
     fn is_built(&self) -> bool {
-        self.weights().iter().all(|w| w.is_built()) && self.sublayers().iter().all(|(_, l)| l.is_built())
+        self.weights().iter().all(|w| w.is_built())
+            && self.sublayers().iter().all(|(_, l)| l.is_built())
     }
 
     /// Every weight with its path (`dense_1.kernel`), in Keras's order: the layer's own
@@ -532,9 +536,11 @@ pub(crate) fn dry_run(layer: &dyn Layer, shape: &[usize]) -> Result<Vec<usize>> 
     let mut batch = vec![1];
     batch.extend_from_slice(shape);
     let x = Tensor::zeros(&batch);
-    let out = context::catch_panic(|| no_grad(|| layer.forward(&x))).map_err(|message| Error::Call {
-        input: batch_shape(shape),
-        message,
+    let out = context::catch_panic(|| no_grad(|| layer.forward(&x))).map_err(|message| {
+        Error::Call {
+            input: batch_shape(shape),
+            message,
+        }
     })??;
     Ok(out.shape().get(1..).unwrap_or(&[]).to_vec())
 }

@@ -184,7 +184,10 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
     if chars.is_empty() {
         return vec![String::new()];
     }
-    chars.chunks(width.max(1)).map(|c| c.iter().collect()).collect()
+    chars
+        .chunks(width.max(1))
+        .map(|c| c.iter().collect())
+        .collect()
 }
 
 impl fmt::Display for Summary {
@@ -238,14 +241,22 @@ impl fmt::Display for Summary {
                 writeln!(f, "{}", rule('├', '┼', '┤', '─'))?;
             }
             let name = format!("{} ({})", r.name, r.type_name);
-            let shape = r.output_shape.as_deref().map_or("?".to_string(), batch_shape);
+            let shape = r
+                .output_shape
+                .as_deref()
+                .map_or("?".to_string(), batch_shape);
             let params = r.params.map_or("0 (unbuilt)".to_string(), thousands);
             for line in row([&name, &shape, &params], '│') {
                 writeln!(f, "{line}")?;
             }
         }
         writeln!(f, "{}", rule('└', '┴', '┘', '─'))?;
-        writeln!(f, " Total params: {} ({})", thousands(self.total), readable_size(self.total))?;
+        writeln!(
+            f,
+            " Total params: {} ({})",
+            thousands(self.total),
+            readable_size(self.total)
+        )?;
         writeln!(
             f,
             " Trainable params: {} ({})",

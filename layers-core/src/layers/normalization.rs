@@ -59,7 +59,8 @@ impl CallWithContext for BatchNormalization {
             let m = self.momentum;
             let update = |w: &Weight, batch: &Tensor| {
                 let moving = w.value().detach() * m + batch.detach() * (1.0 - m);
-                w.set_value(moving).expect("the moving statistic keeps its shape");
+                w.set_value(moving)
+                    .expect("the moving statistic keeps its shape");
             };
             update(&self.moving_mean, &mean);
             update(&self.moving_variance, &variance);

@@ -59,8 +59,17 @@ impl Reshape {
                 self.target_shape
             ));
         }
-        let known: usize = self.target_shape.iter().filter(|&&d| d >= 0).map(|&d| d as usize).product();
-        let fill = if unknown == 1 && known > 0 && count % known == 0 { count / known } else { 0 };
+        let known: usize = self
+            .target_shape
+            .iter()
+            .filter(|&&d| d >= 0)
+            .map(|&d| d as usize)
+            .product();
+        let fill = if unknown == 1 && known > 0 && count.is_multiple_of(known) {
+            count / known
+        } else {
+            0
+        };
         let shape: Vec<usize> = self
             .target_shape
             .iter()
@@ -80,7 +89,9 @@ impl Call for Reshape {
     fn call(&self, x: &Tensor) -> Tensor {
         let batch = x.shape().first().copied().unwrap_or(1);
         let count: usize = x.shape().iter().skip(1).product();
-        let target = self.resolve(count).unwrap_or_else(|e| panic!("`reshape`: {e}"));
+        let target = self
+            .resolve(count)
+            .unwrap_or_else(|e| panic!("`reshape`: {e}"));
         let mut shape = vec![batch];
         shape.extend(target);
         x.reshape(&shape)

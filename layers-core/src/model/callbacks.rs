@@ -7,9 +7,9 @@
 //! assert_eq!(stop.monitor(), "val_loss");
 //! ```
 
+use crate::Tensor;
 use crate::error::{Error, Result};
 use crate::layer::{Layer, LayerExt};
-use crate::Tensor;
 
 /// What a callback may change in the running `fit`.
 ///
@@ -220,7 +220,11 @@ impl Callback for EarlyStopping {
                 let known: Vec<&str> = logs.iter().map(|(k, _)| k.as_str()).collect();
                 Error::invalid(
                     "EarlyStopping",
-                    format!("monitor `{}` is not among the logs: {}", self.monitor, known.join(", ")),
+                    format!(
+                        "monitor `{}` is not among the logs: {}",
+                        self.monitor,
+                        known.join(", ")
+                    ),
                 )
             })?;
         let improved = match self.best {

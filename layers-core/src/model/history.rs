@@ -120,9 +120,16 @@ impl History {
     pub fn plot(&self, path: impl AsRef<Path>) -> Result<()> {
         let path = path.as_ref();
         if self.epoch.is_empty() {
-            return Err(Error::invalid("History::plot", "the history has no epochs to plot"));
+            return Err(Error::invalid(
+                "History::plot",
+                "the history has no epochs to plot",
+            ));
         }
-        let names: Vec<&String> = self.history.keys().filter(|k| !k.starts_with("val_")).collect();
+        let names: Vec<&String> = self
+            .history
+            .keys()
+            .filter(|k| !k.starts_with("val_"))
+            .collect();
         let io = |e: String| Error::Io {
             action: "write",
             path: path.display().to_string(),
@@ -137,8 +144,14 @@ impl History {
             for (area, name) in areas.iter().zip(&names) {
                 let train = &self.history[*name];
                 let val = self.history.get(&format!("val_{name}"));
-                let all = train.iter().chain(val.into_iter().flatten()).copied().filter(|v| v.is_finite());
-                let (lo, hi) = all.fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
+                let all = train
+                    .iter()
+                    .chain(val.into_iter().flatten())
+                    .copied()
+                    .filter(|v| v.is_finite());
+                let (lo, hi) = all.fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), v| {
+                    (lo.min(v), hi.max(v))
+                });
                 let pad = ((hi - lo) * 0.05).max(1e-6);
                 let epochs = self.epoch.len() as f32;
                 let mut chart = ChartBuilder::on(area)
@@ -154,7 +167,11 @@ impl History {
                     .draw()
                     .map_err(|e| io(e.to_string()))?;
                 let series = |values: &Vec<f32>| -> Vec<(f32, f32)> {
-                    values.iter().enumerate().map(|(i, &v)| (i as f32 + 1.0, v)).collect()
+                    values
+                        .iter()
+                        .enumerate()
+                        .map(|(i, &v)| (i as f32 + 1.0, v))
+                        .collect()
                 };
                 chart
                     .draw_series(LineSeries::new(series(train), BLUE.stroke_width(2)))
@@ -163,7 +180,12 @@ impl History {
                     .legend(|(x, y)| PathElement::new([(x, y), (x + 16, y)], BLUE));
                 if let Some(val) = val {
                     chart
-                        .draw_series(DashedLineSeries::new(series(val), 6, 4, RED.stroke_width(2)))
+                        .draw_series(DashedLineSeries::new(
+                            series(val),
+                            6,
+                            4,
+                            RED.stroke_width(2),
+                        ))
                         .map_err(|e| io(e.to_string()))?
                         .label(format!("val_{name}"))
                         .legend(|(x, y)| PathElement::new([(x, y), (x + 16, y)], RED));

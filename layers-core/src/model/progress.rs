@@ -103,12 +103,18 @@ pub(crate) struct EpochProgress {
 }
 
 impl EpochProgress {
-    pub(crate) fn start(verbosity: Verbosity, epoch: usize, epochs: usize, steps: usize) -> EpochProgress {
+    pub(crate) fn start(
+        verbosity: Verbosity,
+        epoch: usize,
+        epochs: usize,
+        steps: usize,
+    ) -> EpochProgress {
         if verbosity != Verbosity::Silent && epochs > 1 {
             println!("Epoch {}/{}", epoch + 1, epochs);
         }
         let bar = (verbosity == Verbosity::Bar && std::io::stdout().is_terminal()).then(|| {
-            let bar = ProgressBar::with_draw_target(Some(steps as u64), ProgressDrawTarget::stdout());
+            let bar =
+                ProgressBar::with_draw_target(Some(steps as u64), ProgressDrawTarget::stdout());
             let style = ProgressStyle::with_template("{pos}/{len} {bar:20.green/dim} {msg}")
                 .expect("a valid template")
                 .progress_chars("━━");
@@ -129,7 +135,12 @@ impl EpochProgress {
             let per_step = elapsed / done.max(1) as u32;
             let eta = per_step * (self.steps - done) as u32;
             bar.set_position(done as u64);
-            bar.set_message(format!("{:.0}s {}{}", eta.as_secs_f64(), format_step_time(per_step), format_logs(logs)));
+            bar.set_message(format!(
+                "{:.0}s {}{}",
+                eta.as_secs_f64(),
+                format_step_time(per_step),
+                format_logs(logs)
+            ));
         }
     }
 
@@ -150,7 +161,12 @@ impl EpochProgress {
                 match self.bar {
                     Some(bar) => {
                         bar.finish_and_clear();
-                        println!("{}/{} \x1b[32m{BAR}\x1b[0m {}", self.steps, self.steps, &line[line.find(BAR).map_or(0, |i| i + BAR.len() + 1)..]);
+                        println!(
+                            "{}/{} \x1b[32m{BAR}\x1b[0m {}",
+                            self.steps,
+                            self.steps,
+                            &line[line.find(BAR).map_or(0, |i| i + BAR.len() + 1)..]
+                        );
                     }
                     None => println!("{line}"),
                 }

@@ -2,9 +2,9 @@
 
 use std::sync::{PoisonError, RwLock};
 
+use super::train::{Train, TrainingState};
 use crate::error::{Error, Result, batch_shape};
 use crate::layer::context::{DEFAULT_SEED, catch_panic, with_context};
-use super::train::{Train, TrainingState};
 use crate::layer::summary::{Summary, readable_size, thousands};
 use crate::layer::{Layer, SummaryRow, snake_case};
 use crate::{Tensor, Weight, no_grad};
@@ -25,7 +25,10 @@ impl Node {
 
     fn record(&self, y: &Tensor) {
         let shape = y.shape().get(1..).unwrap_or(&[]).to_vec();
-        *self.output_shape.write().unwrap_or_else(PoisonError::into_inner) = Some(shape);
+        *self
+            .output_shape
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = Some(shape);
     }
 }
 
@@ -173,7 +176,9 @@ impl Sequential {
                 if self.nodes.iter().any(|n| n.name == name) {
                     return Err(Error::Config {
                         layer: self.name.clone(),
-                        message: format!("a layer named `{name}` is already in the model; layer names must be unique"),
+                        message: format!(
+                            "a layer named `{name}` is already in the model; layer names must be unique"
+                        ),
                     });
                 }
                 name.to_string()
@@ -360,7 +365,10 @@ impl Sequential {
     pub fn predict_batched(&self, x: &Tensor, batch_size: usize) -> Result<Tensor> {
         let input = self.check_input(x)?;
         if batch_size == 0 {
-            return Err(Error::invalid("predict", "the batch size must be at least 1"));
+            return Err(Error::invalid(
+                "predict",
+                "the batch size must be at least 1",
+            ));
         }
         let _ = input;
         let samples = x.shape()[0];
@@ -379,25 +387,39 @@ impl Sequential {
 
     /// Checks data against the built input shape: rank, per-sample shape, not empty, finite.
     pub(crate) fn check_input<'a>(&self, x: &'a Tensor) -> Result<&'a [usize]> {
-        let expected = self.state.input_shape.as_deref().ok_or_else(|| Error::Unbuilt {
-            layer: self.name.clone(),
-        })?;
+        let expected = self
+            .state
+            .input_shape
+            .as_deref()
+            .ok_or_else(|| Error::Unbuilt {
+                layer: self.name.clone(),
+            })?;
         let found = x.shape().get(1..).unwrap_or(&[]);
         if x.rank() == 0 || found != expected {
             return Err(Error::InputShape {
                 layer: self.name.clone(),
                 expected: batch_shape(expected),
-                found: if x.rank() == 0 { "a scalar".to_string() } else { batch_shape(found) },
+                found: if x.rank() == 0 {
+                    "a scalar".to_string()
+                } else {
+                    batch_shape(found)
+                },
             });
         }
         if x.shape()[0] == 0 {
-            return Err(Error::invalid("predict", format!("`{}` got no samples", self.name)));
+            return Err(Error::invalid(
+                "predict",
+                format!("`{}` got no samples", self.name),
+            ));
         }
         if let Some(i) = x.view().iter().position(|v| !v.is_finite()) {
             let per_sample: usize = expected.iter().product();
             return Err(Error::invalid(
                 "predict",
-                format!("the input holds a NaN or infinite value (sample {})", i / per_sample.max(1)),
+                format!(
+                    "the input holds a NaN or infinite value (sample {})",
+                    i / per_sample.max(1)
+                ),
             ));
         }
         Ok(found)
@@ -417,7 +439,11 @@ impl Sequential {
     pub fn summary(&self) -> Summary {
         let mut summary = Summary::of(self);
         if let Some(n) = self.optimizer_params().filter(|&n| n > 0) {
-            summary.extra.push(format!(" Optimizer params: {} ({})", thousands(n), readable_size(n)));
+            summary.extra.push(format!(
+                " Optimizer params: {} ({})",
+                thousands(n),
+                readable_size(n)
+            ));
         }
         summary
     }

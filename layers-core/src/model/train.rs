@@ -323,7 +323,12 @@ fn evaluate_batches(
         })
     })?;
     let mut logs = vec![("loss".to_string(), (loss_sum / samples as f64) as f32)];
-    logs.extend(compiled.metrics.iter().map(|m| (m.name().to_string(), m.result())));
+    logs.extend(
+        compiled
+            .metrics
+            .iter()
+            .map(|m| (m.name().to_string(), m.result())),
+    );
     Ok(logs)
 }
 
@@ -374,7 +379,12 @@ pub trait Train: Layer + Sized {
     /// assert!(m.compile("adamm", "mse", &[]).is_err());
     /// # Ok::<(), layers_core::Error>(())
     /// ```
-    fn compile(&mut self, optimizer: impl IntoOptimizer, loss: impl IntoLoss, metrics: &[&str]) -> Result<()> {
+    fn compile(
+        &mut self,
+        optimizer: impl IntoOptimizer,
+        loss: impl IntoLoss,
+        metrics: &[&str],
+    ) -> Result<()> {
         let optimizer = optimizer.into_optimizer()?;
         let loss = loss.into_loss()?;
         let metrics = metrics
@@ -412,10 +422,14 @@ pub trait Train: Layer + Sized {
         let output = with_context(false, self.state().seed, || {
             no_grad(|| self.forward(&x.narrow(0, 0, 1)))
         })?;
-        let compiled = self.state().compiled.as_ref().ok_or_else(|| Error::Config {
-            layer: self.display_name(),
-            message: format!("call `compile` before `{what}`"),
-        })?;
+        let compiled = self
+            .state()
+            .compiled
+            .as_ref()
+            .ok_or_else(|| Error::Config {
+                layer: self.display_name(),
+                message: format!("call `compile` before `{what}`"),
+            })?;
         compiled.loss.validate(y, &output.shape()[1..])
     }
 
@@ -437,14 +451,23 @@ pub trait Train: Layer + Sized {
     /// ```
     fn train_on_batch(&mut self, x: &Tensor, y: &Tensor) -> Result<Vec<(String, f32)>> {
         self.prepare("train_on_batch", x, y)?;
-        let compiled = self.state_mut().compiled.as_mut().expect("checked by prepare");
+        let compiled = self
+            .state_mut()
+            .compiled
+            .as_mut()
+            .expect("checked by prepare");
         for m in &mut compiled.metrics {
             m.reset();
         }
         let loss = train_step(self, x, y, 0, 0)?;
         let compiled = self.state().compiled.as_ref().expect("checked by prepare");
         let mut logs = vec![("loss".to_string(), loss)];
-        logs.extend(compiled.metrics.iter().map(|m| (m.name().to_string(), m.result())));
+        logs.extend(
+            compiled
+                .metrics
+                .iter()
+                .map(|m| (m.name().to_string(), m.result())),
+        );
         Ok(logs)
     }
 
@@ -490,14 +513,26 @@ pub trait Train: Layer + Sized {
     /// assert_eq!(logs, vec![("loss".to_string(), 2.5)]);
     /// # Ok::<(), layers_core::Error>(())
     /// ```
-    fn evaluate(&mut self, x: &Tensor, y: &Tensor, batch_size: usize) -> Result<Vec<(String, f32)>> {
+    fn evaluate(
+        &mut self,
+        x: &Tensor,
+        y: &Tensor,
+        batch_size: usize,
+    ) -> Result<Vec<(String, f32)>> {
         if batch_size == 0 {
-            return Err(Error::invalid("evaluate", "the batch size must be at least 1"));
+            return Err(Error::invalid(
+                "evaluate",
+                "the batch size must be at least 1",
+            ));
         }
         self.prepare("evaluate", x, y)?;
         let seed = self.state().seed;
         // The compiled state lives inside the model: take it out while the model runs.
-        let mut compiled = self.state_mut().compiled.take().expect("checked by prepare");
+        let mut compiled = self
+            .state_mut()
+            .compiled
+            .take()
+            .expect("checked by prepare");
         let logs = evaluate_batches(&*self, &mut compiled, seed, x, y, batch_size);
         self.state_mut().compiled = Some(compiled);
         logs
@@ -532,17 +567,24 @@ pub trait Train: Layer + Sized {
             return Err(Error::invalid("fit", "the batch size must be at least 1"));
         }
         if options.epochs == 0 {
-            return Err(Error::invalid("fit", "the number of epochs must be at least 1"));
+            return Err(Error::invalid(
+                "fit",
+                "the number of epochs must be at least 1",
+            ));
         }
         if !(0.0..1.0).contains(&options.validation_split) {
             return Err(Error::invalid(
                 "fit",
-                format!("the validation split must be in [0, 1), got {}", options.validation_split),
+                format!(
+                    "the validation split must be in [0, 1), got {}",
+                    options.validation_split
+                ),
             ));
         }
         self.prepare("fit", x, y)?;
         let samples = x.shape()[0];
-        let (train_x, train_y, validation) = if let Some((vx, vy)) = options.validation_data.take() {
+        let (train_x, train_y, validation) = if let Some((vx, vy)) = options.validation_data.take()
+        {
             self.prepare("fit (validation data)", &vx, &vy)?;
             (x.clone(), y.clone(), Some((vx, vy)))
         } else if options.validation_split > 0.0 {
@@ -582,7 +624,13 @@ pub trait Train: Layer + Sized {
         let mut shuffle_rng = StdRng::seed_from_u64(seed ^ 0x5DEE_CE66_D1CE_4E5B);
         let mut order: Vec<usize> = (0..n).collect();
         for epoch in 0..options.epochs {
-            let lr = self.state().compiled.as_ref().expect("prepared").optimizer.learning_rate();
+            let lr = self
+                .state()
+                .compiled
+                .as_ref()
+                .expect("prepared")
+                .optimizer
+                .learning_rate();
             let mut control = Control::new(lr);
             for cb in &mut callbacks {
                 cb.on_epoch_begin(epoch, &mut control)?;
@@ -607,7 +655,12 @@ pub trait Train: Layer + Sized {
                 seen += indices.len();
                 let compiled = self.state().compiled.as_ref().expect("prepared");
                 logs = vec![("loss".to_string(), (loss_sum / seen as f64) as f32)];
-                logs.extend(compiled.metrics.iter().map(|m| (m.name().to_string(), m.result())));
+                logs.extend(
+                    compiled
+                        .metrics
+                        .iter()
+                        .map(|m| (m.name().to_string(), m.result())),
+                );
                 progress.step(batch + 1, &logs);
                 for cb in &mut callbacks {
                     cb.on_batch_end(batch, &logs);
@@ -621,7 +674,13 @@ pub trait Train: Layer + Sized {
             }
             progress.finish(&logs);
             history.record(epoch, &logs);
-            let lr = self.state().compiled.as_ref().expect("prepared").optimizer.learning_rate();
+            let lr = self
+                .state()
+                .compiled
+                .as_ref()
+                .expect("prepared")
+                .optimizer
+                .learning_rate();
             let mut control = Control::new(lr);
             for cb in &mut callbacks {
                 cb.on_epoch_end(epoch, &logs, self, &mut control)?;
@@ -656,14 +715,27 @@ pub trait Train: Layer + Sized {
     /// # Ok::<(), layers_core::Error>(())
     /// ```
     fn optimizer_params(&self) -> Option<usize> {
-        self.state().compiled.as_ref().map(|c| c.optimizer.state_size())
+        self.state()
+            .compiled
+            .as_ref()
+            .map(|c| c.optimizer.state_size())
     }
 }
 
 /// One training step: forward in training mode, loss, backward, NaN check, update.
-fn train_step<M: Train>(model: &mut M, x: &Tensor, y: &Tensor, epoch: usize, batch: usize) -> Result<f32> {
+fn train_step<M: Train>(
+    model: &mut M,
+    x: &Tensor,
+    y: &Tensor,
+    epoch: usize,
+    batch: usize,
+) -> Result<f32> {
     let seed = model.state().seed;
-    let mut compiled = model.state_mut().compiled.take().expect("checked by prepare");
+    let mut compiled = model
+        .state_mut()
+        .compiled
+        .take()
+        .expect("checked by prepare");
     let result = step_with(model, &mut compiled, seed, x, y, epoch, batch);
     model.state_mut().compiled = Some(compiled);
     result
@@ -705,10 +777,16 @@ fn step_with<M: Train>(
         return Err(Error::Training {
             epoch: epoch + 1,
             batch: batch + 1,
-            message: format!("the gradient of `{path}` holds NaN or infinite values; the update was not applied"),
+            message: format!(
+                "the gradient of `{path}` holds NaN or infinite values; the update was not applied"
+            ),
         });
     }
-    let weights: Vec<&Weight> = model.trainable_weights().into_iter().map(|(_, w)| w).collect();
+    let weights: Vec<&Weight> = model
+        .trainable_weights()
+        .into_iter()
+        .map(|(_, w)| w)
+        .collect();
     compiled.optimizer.apply(&weights, &grads)?;
     for m in &mut compiled.metrics {
         m.update(y, &pred)?;

@@ -123,9 +123,13 @@ impl<L: Layer> Model<L> {
     /// assert!(m.predict(&Tensor::ones(&[1, 3])).is_err()); // not built
     /// ```
     pub fn predict(&self, x: &Tensor) -> Result<Tensor> {
-        let expected = self.state.input_shape.as_deref().ok_or_else(|| Error::Unbuilt {
-            layer: self.net.display_name(),
-        })?;
+        let expected = self
+            .state
+            .input_shape
+            .as_deref()
+            .ok_or_else(|| Error::Unbuilt {
+                layer: self.net.display_name(),
+            })?;
         let found = x.shape().get(1..).unwrap_or(&[]);
         if x.rank() == 0 || found != expected {
             return Err(Error::InputShape {
@@ -135,14 +139,20 @@ impl<L: Layer> Model<L> {
             });
         }
         if x.is_empty() || !x.all_finite() {
-            return Err(Error::invalid("predict", "the input is empty or holds NaN or infinite values"));
+            return Err(Error::invalid(
+                "predict",
+                "the input is empty or holds NaN or infinite values",
+            ));
         }
         let samples = x.shape()[0];
         with_context(false, self.state.seed, || {
             no_grad(|| {
                 let outputs = (0..samples)
                     .step_by(32)
-                    .map(|start| self.net.forward(&x.narrow(0, start, 32.min(samples - start))))
+                    .map(|start| {
+                        self.net
+                            .forward(&x.narrow(0, start, 32.min(samples - start)))
+                    })
                     .collect::<Result<Vec<_>>>()?;
                 Tensor::try_concat(&outputs, 0)
             })
@@ -164,7 +174,11 @@ impl<L: Layer> Model<L> {
     pub fn summary(&self) -> Summary {
         let mut summary = Summary::of(self);
         if let Some(n) = self.optimizer_params().filter(|&n| n > 0) {
-            summary.extra.push(format!(" Optimizer params: {} ({})", thousands(n), readable_size(n)));
+            summary.extra.push(format!(
+                " Optimizer params: {} ({})",
+                thousands(n),
+                readable_size(n)
+            ));
         }
         summary
     }
@@ -229,9 +243,11 @@ impl<L: Layer> Layer for Model<L> {
             let shape = self.state.input_shape.as_ref().and_then(|s| {
                 let mut batch = vec![1];
                 batch.extend_from_slice(s);
-                with_context(false, self.state.seed, || no_grad(|| self.net.forward(&Tensor::zeros(&batch))))
-                    .ok()
-                    .map(|y| y.shape()[1..].to_vec())
+                with_context(false, self.state.seed, || {
+                    no_grad(|| self.net.forward(&Tensor::zeros(&batch)))
+                })
+                .ok()
+                .map(|y| y.shape()[1..].to_vec())
             });
             return vec![SummaryRow::of(&self.net.display_name(), &self.net, shape)];
         }

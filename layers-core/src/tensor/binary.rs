@@ -14,9 +14,9 @@ use std::ops::{Add, Div, Mul, Neg, Sub};
 use ndarray::{ArrayD, IxDyn, Zip};
 
 use super::shape::broadcast_shapes;
+use crate::Tensor;
 use crate::autograd::Op;
 use crate::error::Result;
-use crate::Tensor;
 
 /// Anything that can stand as the right operand of a tensor op: a tensor (owned or
 /// borrowed) or an `f32` (a rank-0 tensor).
@@ -72,13 +72,26 @@ fn broadcast_binary(
         }
         out
     } else {
-        let av = a.data().broadcast(IxDyn(&shape)).expect("shapes were checked to broadcast");
-        let bv = b.data().broadcast(IxDyn(&shape)).expect("shapes were checked to broadcast");
+        let av = a
+            .data()
+            .broadcast(IxDyn(&shape))
+            .expect("shapes were checked to broadcast");
+        let bv = b
+            .data()
+            .broadcast(IxDyn(&shape))
+            .expect("shapes were checked to broadcast");
         let mut out = ArrayD::<f32>::zeros(IxDyn(&shape));
-        Zip::from(&mut out).and(&av).and(&bv).for_each(|o, &x, &y| kernel(o, x, y));
+        Zip::from(&mut out)
+            .and(&av)
+            .and(&bv)
+            .for_each(|o, &x, &y| kernel(o, x, y));
         out
     };
-    Ok(Tensor::from_op(out, || record(a.clone(), b.clone()), &[a, b]))
+    Ok(Tensor::from_op(
+        out,
+        || record(a.clone(), b.clone()),
+        &[a, b],
+    ))
 }
 
 fn out_len(shape: &[usize]) -> usize {
@@ -299,7 +312,8 @@ macro_rules! scalar_operator {
 scalar_operator!(Add, add, |t, s| t.shift(s), |s, t| t.shift(s));
 scalar_operator!(Sub, sub, |t, s| t.shift(-s), |s, t| t.scale(-1.0).shift(s));
 scalar_operator!(Mul, mul, |t, s| t.scale(s), |s, t| t.scale(s));
-scalar_operator!(Div, div, |t, s| t.scale(1.0 / s), |s, t| Tensor::scalar(s).div(t));
+scalar_operator!(Div, div, |t, s| t.scale(1.0 / s), |s, t| Tensor::scalar(s)
+    .div(t));
 
 impl Neg for &Tensor {
     type Output = Tensor;

@@ -13,15 +13,23 @@ use ndarray::{ArrayD, IxDyn, Zip};
 
 use super::binary::Operand;
 use super::shape::broadcast_shapes;
+use crate::Tensor;
 use crate::autograd::Op;
 use crate::error::Result;
-use crate::Tensor;
 
 fn compare(op: &'static str, a: &Tensor, b: &Tensor, test: fn(f32, f32) -> bool) -> Result<Tensor> {
     let shape = broadcast_shapes(op, a.shape(), b.shape())?;
-    let av = a.data().broadcast(IxDyn(&shape)).expect("checked to broadcast");
-    let bv = b.data().broadcast(IxDyn(&shape)).expect("checked to broadcast");
-    let out = Zip::from(&av).and(&bv).map_collect(|&x, &y| if test(x, y) { 1.0 } else { 0.0 });
+    let av = a
+        .data()
+        .broadcast(IxDyn(&shape))
+        .expect("checked to broadcast");
+    let bv = b
+        .data()
+        .broadcast(IxDyn(&shape))
+        .expect("checked to broadcast");
+    let out = Zip::from(&av)
+        .and(&bv)
+        .map_collect(|&x, &y| if test(x, y) { 1.0 } else { 0.0 });
     Ok(Tensor::from_array(out))
 }
 
@@ -113,14 +121,26 @@ impl Tensor {
         let (t, f) = (on_true.into_tensor(), on_false.into_tensor());
         let tf = broadcast_shapes("select", t.shape(), f.shape())?;
         let shape = broadcast_shapes("select", self.shape(), &tf)?;
-        let m = self.data().broadcast(IxDyn(&shape)).expect("checked to broadcast");
-        let tv = t.data().broadcast(IxDyn(&shape)).expect("checked to broadcast");
-        let fv = f.data().broadcast(IxDyn(&shape)).expect("checked to broadcast");
+        let m = self
+            .data()
+            .broadcast(IxDyn(&shape))
+            .expect("checked to broadcast");
+        let tv = t
+            .data()
+            .broadcast(IxDyn(&shape))
+            .expect("checked to broadcast");
+        let fv = f
+            .data()
+            .broadcast(IxDyn(&shape))
+            .expect("checked to broadcast");
         let out: ArrayD<f32> = Zip::from(&m)
             .and(&tv)
             .and(&fv)
             .map_collect(|&m, &a, &b| if m != 0.0 { a } else { b });
-        let mask = self.data().map(|&m| if m != 0.0 { 1.0 } else { 0.0 }).into_shared();
+        let mask = self
+            .data()
+            .map(|&m| if m != 0.0 { 1.0 } else { 0.0 })
+            .into_shared();
         Ok(Tensor::from_op(
             out,
             || Op::Select {

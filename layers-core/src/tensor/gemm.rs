@@ -11,7 +11,12 @@ use ndarray::{ArrayView2, ArrayViewMut2};
 const PARALLEL_THRESHOLD: usize = 96 * 96 * 96;
 
 /// `c = a · b` (or `c += a · b` when `accumulate`), for any strides of the three views.
-pub(crate) fn gemm(mut c: ArrayViewMut2<'_, f32>, a: ArrayView2<'_, f32>, b: ArrayView2<'_, f32>, accumulate: bool) {
+pub(crate) fn gemm(
+    mut c: ArrayViewMut2<'_, f32>,
+    a: ArrayView2<'_, f32>,
+    b: ArrayView2<'_, f32>,
+    accumulate: bool,
+) {
     let (m, k) = a.dim();
     let (k2, n) = b.dim();
     assert_eq!(k, k2, "gemm: inner dimensions checked by the caller");

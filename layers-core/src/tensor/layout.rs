@@ -11,9 +11,9 @@
 use ndarray::{ArrayD, Axis, IxDyn};
 
 use super::shape::{normalize_axis, reshaped};
+use crate::Tensor;
 use crate::autograd::Op;
 use crate::error::{Error, Result};
-use crate::Tensor;
 
 impl Tensor {
     /// The same values in row-major order under a new shape with the same element count.
@@ -113,7 +113,11 @@ impl Tensor {
             .permuted_axes(IxDyn(axes))
             .as_standard_layout()
             .into_owned();
-        Ok(Tensor::from_op(out, || Op::Permute(self.clone(), axes.to_vec()), &[self]))
+        Ok(Tensor::from_op(
+            out,
+            || Op::Permute(self.clone(), axes.to_vec()),
+            &[self],
+        ))
     }
 
     /// Broadcasts to a larger shape with NumPy's rules (the values are copied).
@@ -130,7 +134,8 @@ impl Tensor {
     /// assert_eq!(x.broadcast_to(&[2, 2]).to_vec(), vec![1.0, 2.0, 1.0, 2.0]);
     /// ```
     pub fn broadcast_to(&self, shape: &[usize]) -> Tensor {
-        self.try_broadcast_to(shape).unwrap_or_else(|e| panic!("{e}"))
+        self.try_broadcast_to(shape)
+            .unwrap_or_else(|e| panic!("{e}"))
     }
 
     /// Like [`Tensor::broadcast_to`], returning an error when the shapes do not fit.
@@ -155,7 +160,11 @@ impl Tensor {
             )
         })?;
         let out = view.to_owned();
-        Ok(Tensor::from_op(out, || Op::BroadcastTo(self.clone()), &[self]))
+        Ok(Tensor::from_op(
+            out,
+            || Op::BroadcastTo(self.clone()),
+            &[self],
+        ))
     }
 
     /// Joins tensors along an existing axis; all other axes must match.
@@ -216,7 +225,11 @@ impl Tensor {
         let out = ndarray::concatenate(Axis(axis), &views)
             .expect("shapes were checked to fit along the axis");
         let refs: Vec<&Tensor> = tensors.iter().collect();
-        Ok(Tensor::from_op(out, || Op::Concat(tensors.to_vec(), axis), &refs))
+        Ok(Tensor::from_op(
+            out,
+            || Op::Concat(tensors.to_vec(), axis),
+            &refs,
+        ))
     }
 
     /// The entries `start..start + len` along `axis` (negative axes count from the end).
@@ -256,7 +269,10 @@ impl Tensor {
         if start.checked_add(len).is_none_or(|end| end > size) {
             return Err(Error::invalid(
                 "narrow",
-                format!("range {start}..{} runs past axis {a} of size {size}", start.saturating_add(len)),
+                format!(
+                    "range {start}..{} runs past axis {a} of size {size}",
+                    start.saturating_add(len)
+                ),
             ));
         }
         let out = self

@@ -6,9 +6,9 @@ use ndarray::{ArrayD, ArrayView2, ArrayViewD, Axis, Dimension, Ix2, IxDyn};
 use super::binary::Operand;
 use super::gemm::gemm;
 use super::shape::{broadcast_shapes, sum_to_shape};
+use crate::Tensor;
 use crate::autograd::Op;
 use crate::error::{Error, Result};
-use crate::Tensor;
 
 impl Tensor {
     /// Matrix product with NumPy's `matmul` rules.
@@ -59,7 +59,12 @@ impl Tensor {
         let rhs = &rhs.into_tensor();
         let (a, b) = (self.shape(), rhs.shape());
         if a.is_empty() || b.is_empty() {
-            return Err(Error::incompatible("matmul", a, b, "both operands need at least one axis"));
+            return Err(Error::incompatible(
+                "matmul",
+                a,
+                b,
+                "both operands need at least one axis",
+            ));
         }
         if a.len() == 1 {
             let row = self.try_reshape(&[1, a[0]])?;
@@ -83,10 +88,16 @@ impl Tensor {
                 format!("inner dimensions {k} and {k2} differ"),
             ));
         }
-        let batch = broadcast_shapes("matmul", &a[..a.len() - 2], &b[..b.len() - 2])
-            .map_err(|_| Error::incompatible("matmul", a, b, "the leading (batch) axes do not broadcast"))?;
+        let batch =
+            broadcast_shapes("matmul", &a[..a.len() - 2], &b[..b.len() - 2]).map_err(|_| {
+                Error::incompatible("matmul", a, b, "the leading (batch) axes do not broadcast")
+            })?;
         let out = product(self.view(), rhs.view(), &batch, false, false);
-        Ok(Tensor::from_op(out, || Op::MatMul(self.clone(), rhs.clone()), &[self, rhs]))
+        Ok(Tensor::from_op(
+            out,
+            || Op::MatMul(self.clone(), rhs.clone()),
+            &[self, rhs],
+        ))
     }
 
     /// Swaps the last two axes (the matrix transpose for 2-D tensors).
@@ -106,7 +117,11 @@ impl Tensor {
     /// ```
     pub fn transpose(&self) -> Tensor {
         let r = self.rank();
-        assert!(r >= 2, "`transpose` needs at least 2 axes, found shape {:?}", self.shape());
+        assert!(
+            r >= 2,
+            "`transpose` needs at least 2 axes, found shape {:?}",
+            self.shape()
+        );
         let mut axes: Vec<usize> = (0..r).collect();
         axes.swap(r - 2, r - 1);
         self.permute(&axes)
@@ -129,8 +144,16 @@ fn product(
     transpose_b: bool,
 ) -> ArrayD<f32> {
     let (ra, rb) = (a.ndim(), b.ndim());
-    let m = if transpose_a { a.shape()[ra - 1] } else { a.shape()[ra - 2] };
-    let n = if transpose_b { b.shape()[rb - 2] } else { b.shape()[rb - 1] };
+    let m = if transpose_a {
+        a.shape()[ra - 1]
+    } else {
+        a.shape()[ra - 2]
+    };
+    let n = if transpose_b {
+        b.shape()[rb - 2]
+    } else {
+        b.shape()[rb - 1]
+    };
     let mut out_shape = batch.to_vec();
     out_shape.extend([m, n]);
     let mut out = ArrayD::<f32>::zeros(IxDyn(&out_shape));

@@ -116,7 +116,11 @@ impl Tensor {
 
     /// Wraps the result of an op: records `op` when gradients are enabled and any input
     /// needs a gradient, otherwise returns a constant.
-    pub(crate) fn from_op(data: ArrayD<f32>, op: impl FnOnce() -> Op, inputs: &[&Tensor]) -> Tensor {
+    pub(crate) fn from_op(
+        data: ArrayD<f32>,
+        op: impl FnOnce() -> Op,
+        inputs: &[&Tensor],
+    ) -> Tensor {
         let node = if autograd::is_recording() && inputs.iter().any(|t| t.requires_grad()) {
             autograd::node_created();
             Node::Op(op())
@@ -460,7 +464,12 @@ impl fmt::Debug for Tensor {
             Node::Variable(_) => "variable",
             Node::Op(ref op) => op.name(),
         };
-        write!(f, "Tensor(shape={:?}, {kind}, {})", self.shape(), self.0.data)
+        write!(
+            f,
+            "Tensor(shape={:?}, {kind}, {})",
+            self.shape(),
+            self.0.data
+        )
     }
 }
 

@@ -11,9 +11,9 @@
 use ndarray::{ArrayD, Axis};
 
 use super::shape::normalize_axes;
+use crate::Tensor;
 use crate::autograd::Op;
 use crate::error::{Error, Result};
-use crate::Tensor;
 
 #[derive(Clone, Copy)]
 enum Kind {
@@ -23,12 +23,21 @@ enum Kind {
 }
 
 impl Tensor {
-    fn reduce(&self, kind: Kind, op: &'static str, axes: &[isize], keepdims: bool) -> Result<Tensor> {
+    fn reduce(
+        &self,
+        kind: Kind,
+        op: &'static str,
+        axes: &[isize],
+        keepdims: bool,
+    ) -> Result<Tensor> {
         let axes = normalize_axes(op, axes, self.rank())?;
         if let Kind::Max = kind
             && let Some(&a) = axes.iter().find(|&&a| self.shape()[a] == 0)
         {
-            return Err(Error::invalid(op, format!("axis {a} is empty, so it has no maximum")));
+            return Err(Error::invalid(
+                op,
+                format!("axis {a} is empty, so it has no maximum"),
+            ));
         }
         let mut out: ArrayD<f32> = self.data().to_owned();
         for &a in axes.iter().rev() {
@@ -84,7 +93,8 @@ impl Tensor {
     /// assert_eq!(x.sum(&[0, 1], true).shape(), &[1, 1]);
     /// ```
     pub fn sum(&self, axes: &[isize], keepdims: bool) -> Tensor {
-        self.try_sum(axes, keepdims).unwrap_or_else(|e| panic!("{e}"))
+        self.try_sum(axes, keepdims)
+            .unwrap_or_else(|e| panic!("{e}"))
     }
 
     /// Like [`Tensor::sum`], returning an error for a bad axis.
@@ -118,7 +128,8 @@ impl Tensor {
     /// assert_eq!(x.mean(&[-1], false).to_vec(), vec![1.5, 3.5]);
     /// ```
     pub fn mean(&self, axes: &[isize], keepdims: bool) -> Tensor {
-        self.try_mean(axes, keepdims).unwrap_or_else(|e| panic!("{e}"))
+        self.try_mean(axes, keepdims)
+            .unwrap_or_else(|e| panic!("{e}"))
     }
 
     /// Like [`Tensor::mean`], returning an error for a bad axis.
@@ -152,7 +163,8 @@ impl Tensor {
     /// assert_eq!(x.max(&[1], false).to_vec(), vec![5.0, 3.0]);
     /// ```
     pub fn max(&self, axes: &[isize], keepdims: bool) -> Tensor {
-        self.try_max(axes, keepdims).unwrap_or_else(|e| panic!("{e}"))
+        self.try_max(axes, keepdims)
+            .unwrap_or_else(|e| panic!("{e}"))
     }
 
     /// Like [`Tensor::max`], returning an error for a bad or empty axis.

@@ -10,8 +10,16 @@ pub(crate) fn broadcast_shapes(op: &'static str, a: &[usize], b: &[usize]) -> Re
     let rank = a.len().max(b.len());
     let mut out = vec![0; rank];
     for i in 0..rank {
-        let da = if i < rank - a.len() { 1 } else { a[i - (rank - a.len())] };
-        let db = if i < rank - b.len() { 1 } else { b[i - (rank - b.len())] };
+        let da = if i < rank - a.len() {
+            1
+        } else {
+            a[i - (rank - a.len())]
+        };
+        let db = if i < rank - b.len() {
+            1
+        } else {
+            b[i - (rank - b.len())]
+        };
         out[i] = match (da, db) {
             (x, y) if x == y => x,
             (1, y) => y,
@@ -21,7 +29,9 @@ pub(crate) fn broadcast_shapes(op: &'static str, a: &[usize], b: &[usize]) -> Re
                     op,
                     a,
                     b,
-                    format!("axis {i} of the broadcast shape has sizes {x} and {y}, neither of them 1"),
+                    format!(
+                        "axis {i} of the broadcast shape has sizes {x} and {y}, neither of them 1"
+                    ),
                 ));
             }
         };
@@ -98,7 +108,10 @@ mod tests {
     #[test]
     fn broadcasting_follows_numpy() {
         assert_eq!(broadcast_shapes("add", &[2, 3], &[3]).unwrap(), vec![2, 3]);
-        assert_eq!(broadcast_shapes("add", &[4, 1, 3], &[2, 1]).unwrap(), vec![4, 2, 3]);
+        assert_eq!(
+            broadcast_shapes("add", &[4, 1, 3], &[2, 1]).unwrap(),
+            vec![4, 2, 3]
+        );
         assert_eq!(broadcast_shapes("add", &[], &[5]).unwrap(), vec![5]);
         assert!(broadcast_shapes("add", &[2, 3], &[2]).is_err());
     }

@@ -10,14 +10,17 @@
 use ndarray::{ArrayD, Axis, Zip};
 
 use super::shape::normalize_axis;
+use crate::Tensor;
 use crate::autograd::Op;
 use crate::error::Result;
-use crate::Tensor;
 
 fn softmax_lanes(x: &Tensor, axis: usize, log: bool) -> ArrayD<f32> {
     let mut out = x.data().to_owned();
     let kernel = |mut lane: ndarray::ArrayViewMut1<'_, f32>| {
-        let max = lane.fold(f32::NEG_INFINITY, |m, &v| if v > m || v.is_nan() { v } else { m });
+        let max = lane.fold(
+            f32::NEG_INFINITY,
+            |m, &v| if v > m || v.is_nan() { v } else { m },
+        );
         // An all −∞ lane has no defined shift; 0 keeps it from turning into NaN early.
         let shift = if max.is_finite() { max } else { 0.0 };
         let mut sum = 0.0f32;
@@ -74,7 +77,11 @@ impl Tensor {
     pub fn try_softmax(&self, axis: isize) -> Result<Tensor> {
         let a = normalize_axis("softmax", axis, self.rank())?;
         let out = softmax_lanes(self, a, false);
-        Ok(Tensor::from_op(out, || Op::Softmax(self.clone(), a), &[self]))
+        Ok(Tensor::from_op(
+            out,
+            || Op::Softmax(self.clone(), a),
+            &[self],
+        ))
     }
 
     /// Log-softmax over `axis`: `x − max − ln Σ exp(x − max)`, exact for large logits.
@@ -109,6 +116,10 @@ impl Tensor {
     pub fn try_log_softmax(&self, axis: isize) -> Result<Tensor> {
         let a = normalize_axis("log_softmax", axis, self.rank())?;
         let out = softmax_lanes(self, a, true);
-        Ok(Tensor::from_op(out, || Op::LogSoftmax(self.clone(), a), &[self]))
+        Ok(Tensor::from_op(
+            out,
+            || Op::LogSoftmax(self.clone(), a),
+            &[self],
+        ))
     }
 }

@@ -14,10 +14,10 @@
 
 use ndarray::{ArrayD, IxDyn, Zip};
 
+use crate::Tensor;
 use crate::autograd::{self, Op};
 use crate::error::{Error, Result};
 use crate::tensor::Data;
-use crate::Tensor;
 
 /// Arrays with at least this many elements are processed on all cores.
 pub(crate) const PARALLEL_LEN: usize = 1 << 16;
@@ -142,7 +142,10 @@ impl Tensor {
     /// ```
     pub fn try_clamp(&self, min: f32, max: f32) -> Result<Tensor> {
         if min.is_nan() || max.is_nan() || min > max {
-            return Err(Error::invalid("clamp", format!("the range [{min}, {max}] is empty")));
+            return Err(Error::invalid(
+                "clamp",
+                format!("the range [{min}, {max}] is empty"),
+            ));
         }
         Ok(self.unary(|x| x.clamp(min, max), || Op::Clamp(self.clone(), min, max)))
     }

@@ -69,7 +69,7 @@ pub enum FieldKind {
     /// A hyperparameter (no attribute, or `#[config]`).
     Config(Option<ConfigDefault>),
     /// `#[weight(...)]`.
-    Weight(Weight),
+    Weight(Box<Weight>),
     /// `#[layer]`, `#[layer(default)]` or `#[layer(init = ...)]`.
     Sublayer(SublayerInit),
     /// `#[skip]`.
@@ -266,7 +266,7 @@ pub fn field(cx: &Ctxt, ident: &Ident, attrs: &[Attribute]) -> FieldKind {
             continue;
         }
         let parsed = match name {
-            "weight" => FieldKind::Weight(weight(cx, attr)),
+            "weight" => FieldKind::Weight(Box::new(weight(cx, attr))),
             "layer" => FieldKind::Sublayer(sublayer(cx, attr)),
             "config" => FieldKind::Config(config(cx, attr)),
             _ => {
