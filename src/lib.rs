@@ -24,3 +24,8 @@ pub mod prelude {
     pub use layers_core::prelude::*;
     pub use layers_derive::{Layer, activation};
 }
+
+/// The README's Rust examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -70,8 +70,8 @@ fn building_again_for_another_width_names_the_layer() {
     let err = layer.build([16]).unwrap_err().to_string();
     assert_eq!(
         err,
-        "layer `custom_dense` (CustomDense): weight `w` has shape [32, 4] but the new value has \
-         shape [16, 4]"
+        "layer `custom_dense` (CustomDense): weight `w` was built with shape [32, 4], but this \
+         input needs shape [16, 4]"
     );
 }
 

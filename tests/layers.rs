@@ -139,7 +139,7 @@ fn build_errors_name_the_layer_and_both_shapes() {
     let err = d.build([5]).unwrap_err().to_string();
     assert_eq!(
         err,
-        "layer `dense` (Dense): weight `kernel` has shape [4, 2] but the new value has shape [5, 2]"
+        "layer `dense` (Dense): weight `kernel` was built with shape [4, 2], but this input needs shape [5, 2]"
     );
 
     // Rank too low for `input[-1]`.

@@ -118,6 +118,16 @@ pub enum Error {
         /// The shape of the value given.
         found: Shape,
     },
+    /// A built layer given an input whose shape needs its weights to be another shape.
+    #[error("weight `{weight}` was built with shape {built}, but this input needs shape {needed}")]
+    WeightRebuild {
+        /// The weight's name.
+        weight: String,
+        /// The shape it has.
+        built: Shape,
+        /// The shape the new input needs.
+        needed: Shape,
+    },
     /// A weight read before its layer was built.
     #[error("weight `{weight}` is not built yet: build its layer with an input shape first")]
     UnbuiltWeight {

@@ -141,7 +141,7 @@ impl Weight {
     ///
     /// # Errors
     ///
-    /// [`Error::WeightShape`] if the weight was already built with another shape, or what
+    /// [`Error::WeightRebuild`] if the weight was already built with another shape, or what
     /// the initializer reports for the shape.
     ///
     /// # Examples
@@ -161,10 +161,10 @@ impl Weight {
         let mut guard = self.write();
         match guard.as_ref() {
             Some(data) if data.shape() == shape => Ok(()),
-            Some(data) => Err(Error::WeightShape {
+            Some(data) => Err(Error::WeightRebuild {
                 weight: self.name.clone(),
-                expected: data.shape().into(),
-                found: shape.into(),
+                built: data.shape().into(),
+                needed: shape.into(),
             }),
             None => {
                 let values = self.initializer.sample(shape, rng)?;

@@ -701,16 +701,18 @@ pub trait Train: Layer + Sized {
         Ok(history)
     }
 
-    /// The optimizer's number of state values (Keras's "Optimizer params"), once
-    /// compiled and trained.
+    /// The optimizer's number of state values (Keras's "Optimizer params"), once the
+    /// model is compiled and has taken a training step (before that the optimizer has
+    /// created no state, and Keras's summary shows no such line either).
     ///
     /// # Examples
     ///
     /// ```
     /// use layers_core::prelude::*;
     /// let mut m = Sequential::new().add(Dense::new(1));
-    /// assert_eq!(m.optimizer_params(), None);
     /// m.compile("sgd", "mse", &[])?;
+    /// assert_eq!(m.optimizer_params(), None);
+    /// m.train_on_batch(&Tensor::ones(&[2, 3]), &Tensor::ones(&[2, 1]))?;
     /// assert!(m.optimizer_params().is_some());
     /// # Ok::<(), layers_core::Error>(())
     /// ```
@@ -718,6 +720,7 @@ pub trait Train: Layer + Sized {
         self.state()
             .compiled
             .as_ref()
+            .filter(|c| c.optimizer.iterations() > 0)
             .map(|c| c.optimizer.state_size())
     }
 }
