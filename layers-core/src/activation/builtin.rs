@@ -1,6 +1,11 @@
 //! The built-in activations with Keras 3's formulas, written with `#[activation]` exactly as
 //! a user would write their own: each is a plain function, a layer type and a registered
 //! name, and its derivative comes from dual numbers over the same body.
+//!
+//! At the kinks of the piecewise functions (relu at 0, relu6 at 0 and 6, hard_sigmoid at
+//! ±3) the derivative is that of the flat side, 0, as in TensorFlow's kernels; hence explicit
+//! comparisons rather than `clamp`, whose derivative at a bound is the inner side's.
+#![allow(clippy::manual_clamp)]
 
 use crate::math::erf;
 
@@ -46,7 +51,13 @@ pub fn leaky_relu(x: f32, negative_slope: f32) -> f32 {
 /// ```
 #[crate::activation]
 pub fn relu6(x: f32) -> f32 {
-    x.clamp(0.0, 6.0)
+    if x <= 0.0 {
+        0.0
+    } else if x >= 6.0 {
+        6.0
+    } else {
+        x
+    }
 }
 
 /// `x` for `x ≥ 0`, `alpha · (eˣ − 1)` otherwise (alpha 1).
@@ -125,7 +136,13 @@ pub fn sigmoid(x: f32) -> f32 {
 /// ```
 #[crate::activation]
 pub fn hard_sigmoid(x: f32) -> f32 {
-    (x / 6.0 + 0.5).clamp(0.0, 1.0)
+    if x <= -3.0 {
+        0.0
+    } else if x >= 3.0 {
+        1.0
+    } else {
+        x / 6.0 + 0.5
+    }
 }
 
 /// The hyperbolic tangent.
@@ -226,5 +243,11 @@ pub fn exponential(x: f32) -> f32 {
 /// ```
 #[crate::activation]
 pub fn hard_silu(x: f32) -> f32 {
-    x * (x / 6.0 + 0.5).clamp(0.0, 1.0)
+    if x <= -3.0 {
+        0.0
+    } else if x >= 3.0 {
+        x
+    } else {
+        x * (x / 6.0 + 0.5)
+    }
 }
