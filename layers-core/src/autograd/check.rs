@@ -94,7 +94,7 @@ impl fmt::Display for GradCheck {
 
 /// A fixed pseudo-random cotangent, so that non-scalar outputs are checked along a generic
 /// direction rather than only through their sum.
-fn cotangent(shape: &[usize]) -> ArrayD<f32> {
+pub(crate) fn cotangent(shape: &[usize]) -> ArrayD<f32> {
     let mut state = 0x9E37_79B9_7F4A_7C15u64;
     ArrayD::from_shape_simple_fn(IxDyn(shape), || {
         state = state
@@ -104,7 +104,8 @@ fn cotangent(shape: &[usize]) -> ArrayD<f32> {
     })
 }
 
-fn weighted_sum(y: &Tensor, c: &ArrayD<f32>) -> f64 {
+/// `Σ y·c` in double precision, so finite differences lose no digits to the sum.
+pub(crate) fn weighted_sum(y: &Tensor, c: &ArrayD<f32>) -> f64 {
     let mut acc = 0.0f64;
     Zip::from(y.data())
         .and(c)

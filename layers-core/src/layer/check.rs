@@ -14,9 +14,8 @@
 
 use std::fmt;
 
-use ndarray::{ArrayD, IxDyn, Zip};
-
 use super::{Layer, LayerExt};
+use crate::autograd::check::{cotangent, weighted_sum};
 use crate::error::Result;
 use crate::{Tensor, no_grad};
 
@@ -88,24 +87,6 @@ impl fmt::Display for LayerCheck {
         }
         Ok(())
     }
-}
-
-fn cotangent(shape: &[usize]) -> ArrayD<f32> {
-    let mut state = 0x2545_F491_4F6C_DD1Du64;
-    ArrayD::from_shape_simple_fn(IxDyn(shape), || {
-        state = state
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        0.5 + ((state >> 40) as f32 / (1u64 << 24) as f32)
-    })
-}
-
-fn weighted_sum(y: &Tensor, c: &ArrayD<f32>) -> f64 {
-    let mut acc = 0.0f64;
-    Zip::from(y.data())
-        .and(c)
-        .for_each(|&y, &c| acc += f64::from(y) * f64::from(c));
-    acc
 }
 
 fn compare(path: String, analytic: &[f32], numeric: &[f32]) -> WeightCheck {

@@ -12,6 +12,7 @@
 
 pub mod callbacks;
 mod history;
+mod predict;
 pub mod progress;
 mod sequential;
 pub mod train;

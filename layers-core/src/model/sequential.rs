@@ -363,66 +363,7 @@ impl Sequential {
     /// # Ok::<(), layers_core::Error>(())
     /// ```
     pub fn predict_batched(&self, x: &Tensor, batch_size: usize) -> Result<Tensor> {
-        let input = self.check_input(x)?;
-        if batch_size == 0 {
-            return Err(Error::invalid(
-                "predict",
-                "the batch size must be at least 1",
-            ));
-        }
-        let _ = input;
-        let samples = x.shape()[0];
-        with_context(false, self.state.seed, || {
-            no_grad(|| {
-                let mut outputs = Vec::with_capacity(samples.div_ceil(batch_size));
-                for start in (0..samples).step_by(batch_size) {
-                    let len = batch_size.min(samples - start);
-                    let batch = x.narrow(0, start, len);
-                    outputs.push(self.forward(&batch)?);
-                }
-                Tensor::try_concat(&outputs, 0)
-            })
-        })
-    }
-
-    /// Checks data against the built input shape: rank, per-sample shape, not empty, finite.
-    pub(crate) fn check_input<'a>(&self, x: &'a Tensor) -> Result<&'a [usize]> {
-        let expected = self
-            .state
-            .input_shape
-            .as_deref()
-            .ok_or_else(|| Error::Unbuilt {
-                layer: self.name.clone(),
-            })?;
-        let found = x.shape().get(1..).unwrap_or(&[]);
-        if x.rank() == 0 || found != expected {
-            return Err(Error::InputShape {
-                layer: self.name.clone(),
-                expected: batch_shape(expected),
-                found: if x.rank() == 0 {
-                    "a scalar".to_string()
-                } else {
-                    batch_shape(found)
-                },
-            });
-        }
-        if x.shape()[0] == 0 {
-            return Err(Error::invalid(
-                "predict",
-                format!("`{}` got no samples", self.name),
-            ));
-        }
-        if let Some(i) = x.view().iter().position(|v| !v.is_finite()) {
-            let per_sample: usize = expected.iter().product();
-            return Err(Error::invalid(
-                "predict",
-                format!(
-                    "the input holds a NaN or infinite value (sample {})",
-                    i / per_sample.max(1)
-                ),
-            ));
-        }
-        Ok(found)
+        super::predict::predict_batched(self, x, batch_size)
     }
 
     /// Keras's summary table, with the optimizer's state size once compiled and trained.

@@ -123,40 +123,7 @@ impl<L: Layer> Model<L> {
     /// assert!(m.predict(&Tensor::ones(&[1, 3])).is_err()); // not built
     /// ```
     pub fn predict(&self, x: &Tensor) -> Result<Tensor> {
-        let expected = self
-            .state
-            .input_shape
-            .as_deref()
-            .ok_or_else(|| Error::Unbuilt {
-                layer: self.net.display_name(),
-            })?;
-        let found = x.shape().get(1..).unwrap_or(&[]);
-        if x.rank() == 0 || found != expected {
-            return Err(Error::InputShape {
-                layer: self.net.display_name(),
-                expected: batch_shape(expected),
-                found: batch_shape(found),
-            });
-        }
-        if x.is_empty() || !x.all_finite() {
-            return Err(Error::invalid(
-                "predict",
-                "the input is empty or holds NaN or infinite values",
-            ));
-        }
-        let samples = x.shape()[0];
-        with_context(false, self.state.seed, || {
-            no_grad(|| {
-                let outputs = (0..samples)
-                    .step_by(32)
-                    .map(|start| {
-                        self.net
-                            .forward(&x.narrow(0, start, 32.min(samples - start)))
-                    })
-                    .collect::<Result<Vec<_>>>()?;
-                Tensor::try_concat(&outputs, 0)
-            })
-        })
+        super::predict::predict_batched(self, x, 32)
     }
 
     /// Keras's summary table of the wrapped layer, with the optimizer's state size once

@@ -1,0 +1,74 @@
+//! Inference on data: the checks and the batched, graph-free forward pass that every model's
+//! `predict` shares.
+
+use super::train::Train;
+use crate::error::{Error, Result, batch_shape};
+use crate::layer::LayerExt;
+use crate::layer::context::with_context;
+use crate::{Tensor, no_grad};
+
+/// Checks `x` against the model's built input shape: a sample axis, the per-sample shape,
+/// at least one sample, and only finite values.
+pub(crate) fn check_input<M: Train>(model: &M, x: &Tensor) -> Result<()> {
+    let expected = model
+        .state()
+        .input_shape
+        .as_deref()
+        .ok_or_else(|| Error::Unbuilt {
+            layer: model.display_name(),
+        })?;
+    let found = x.shape().get(1..).unwrap_or(&[]);
+    if x.rank() == 0 || found != expected {
+        return Err(Error::InputShape {
+            layer: model.display_name(),
+            expected: batch_shape(expected),
+            found: if x.rank() == 0 {
+                "a scalar".to_string()
+            } else {
+                batch_shape(found)
+            },
+        });
+    }
+    if x.shape()[0] == 0 {
+        return Err(Error::invalid(
+            "predict",
+            format!("`{}` got no samples", model.display_name()),
+        ));
+    }
+    if let Some(i) = x.view().iter().position(|v| !v.is_finite()) {
+        let per_sample: usize = expected.iter().product();
+        return Err(Error::invalid(
+            "predict",
+            format!(
+                "the input holds a NaN or infinite value (sample {})",
+                i / per_sample.max(1)
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Runs `model` on `x` in inference mode, `batch_size` samples at a time, recording nothing.
+pub(crate) fn predict_batched<M: Train>(
+    model: &M,
+    x: &Tensor,
+    batch_size: usize,
+) -> Result<Tensor> {
+    check_input(model, x)?;
+    if batch_size == 0 {
+        return Err(Error::invalid(
+            "predict",
+            "the batch size must be at least 1",
+        ));
+    }
+    let samples = x.shape()[0];
+    with_context(false, model.state().seed, || {
+        no_grad(|| {
+            let outputs = (0..samples)
+                .step_by(batch_size)
+                .map(|start| model.forward(&x.narrow(0, start, batch_size.min(samples - start))))
+                .collect::<Result<Vec<_>>>()?;
+            Tensor::try_concat(&outputs, 0)
+        })
+    })
+}
