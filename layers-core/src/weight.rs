@@ -158,6 +158,11 @@ impl Weight {
     /// # Ok::<(), layers_core::Error>(())
     /// ```
     pub fn build(&self, shape: &[usize], rng: &mut StdRng) -> Result<()> {
+        // Every forward pass calls this; a built weight only needs the shared read lock, so
+        // threads serving predictions do not serialise here.
+        if self.read().as_ref().is_some_and(|data| data.shape() == shape) {
+            return Ok(());
+        }
         let mut guard = self.write();
         match guard.as_ref() {
             Some(data) if data.shape() == shape => Ok(()),
