@@ -160,7 +160,11 @@ impl Weight {
     pub fn build(&self, shape: &[usize], rng: &mut StdRng) -> Result<()> {
         // Every forward pass calls this; a built weight only needs the shared read lock, so
         // threads serving predictions do not serialise here.
-        if self.read().as_ref().is_some_and(|data| data.shape() == shape) {
+        if self
+            .read()
+            .as_ref()
+            .is_some_and(|data| data.shape() == shape)
+        {
             return Ok(());
         }
         let mut guard = self.write();
