@@ -212,6 +212,42 @@ fn mlp_step(c: &mut Criterion) {
     group.finish();
 }
 
+/// A full training step through the public API: `Sequential` of built-in `Dense` layers,
+/// sparse softmax cross-entropy on logits, Adam, `train_on_batch` (forward, backward,
+/// update, metrics), batch 128: the DESIGN's reference workload.
+fn train_step(c: &mut Criterion) {
+    use layers::activation::Relu;
+    use layers::loss::SparseCategoricalCrossentropy;
+    use layers::optim::Adam;
+    use layers::{Dense, LayerExt, Sequential, Train};
+    const BATCH: usize = 128;
+    let mut model = Sequential::new()
+        .add(Dense::new(256).activation(Relu))
+        .add(Dense::new(128).activation(Relu))
+        .add(Dense::new(10));
+    model.build([784]).expect("builds");
+    model
+        .compile(
+            Adam::new(),
+            SparseCategoricalCrossentropy::new().from_logits(true),
+            &[],
+        )
+        .expect("compiles");
+    assert_eq!(model.count_params().expect("built"), 235_146);
+    let (x, _) = mlp_batch(BATCH);
+    let labels = Tensor::from_vec((0..BATCH).map(|i| (i % 10) as f32).collect(), &[BATCH]);
+    let mut group = c.benchmark_group("train_step");
+    group
+        .sample_size(50)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3));
+    group.throughput(Throughput::Elements(BATCH as u64));
+    group.bench_function("sequential_adam_batch128", |bench| {
+        bench.iter(|| model.train_on_batch(&x, &labels).expect("trains"));
+    });
+    group.finish();
+}
+
 /// A user's activation, written exactly like the built-in `relu`.
 #[layers::activation]
 fn custom_relu(x: f32) -> f32 {
@@ -246,5 +282,5 @@ fn activation(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, matmul, map, mlp_step, activation);
+criterion_group!(benches, matmul, map, mlp_step, train_step, activation);
 criterion_main!(benches);
