@@ -400,6 +400,40 @@ pub trait Train: Layer + Sized {
         Ok(())
     }
 
+    /// Adds a metric given by value (after `compile`, which takes metrics by name), e.g. a
+    /// binary accuracy with another threshold.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] before `compile`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::prelude::*;
+    /// use layers_core::metrics::BinaryAccuracy;
+    /// let mut m = Sequential::new().add(Dense::new(1).activation(Sigmoid));
+    /// assert!(m.add_metric(BinaryAccuracy::new()).is_err());
+    /// m.compile("adam", "binary_crossentropy", &[])?;
+    /// m.add_metric(BinaryAccuracy::new().threshold(0.3))?;
+    /// let logs = m.evaluate(&Tensor::zeros(&[2, 3]), &Tensor::ones(&[2, 1]), 2)?;
+    /// assert_eq!(logs[1], ("binary_accuracy".to_string(), 1.0)); // σ(0) = 0.5 > 0.3
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
+    fn add_metric(&mut self, metric: impl Metric + 'static) -> Result<()> {
+        let name = self.display_name();
+        let compiled = self
+            .state_mut()
+            .compiled
+            .as_mut()
+            .ok_or_else(|| Error::Config {
+                layer: name,
+                message: "call `compile` before `add_metric`".to_string(),
+            })?;
+        compiled.metrics.push(Box::new(metric));
+        Ok(())
+    }
+
     /// Checks `x` against the model (building it from `x` if needed) and `y` against the
     /// loss, before any training happens.
     #[doc(hidden)]
