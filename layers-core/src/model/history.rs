@@ -164,6 +164,7 @@ impl History {
                 chart
                     .configure_mesh()
                     .x_desc("epoch")
+                    .x_label_formatter(&|v| format!("{v:.0}"))
                     .draw()
                     .map_err(|e| io(e.to_string()))?;
                 let series = |values: &Vec<f32>| -> Vec<(f32, f32)> {
