@@ -16,6 +16,16 @@
 use std::fmt;
 
 /// Result alias used throughout `layers-core`.
+///
+/// # Examples
+///
+/// ```
+/// fn width(x: &layers_core::Tensor) -> layers_core::Result<usize> {
+///     Ok(x.try_reshape(&[x.len()])?.len())
+/// }
+/// assert_eq!(width(&layers_core::Tensor::ones(&[2, 3]))?, 6);
+/// # Ok::<(), layers_core::Error>(())
+/// ```
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// A shape written the way users read it: `[2, 3]`.

@@ -35,9 +35,26 @@ use crate::autograd::{self, Op, VarId};
 use crate::error::{Error, Result};
 
 /// The storage of a tensor: a reference-counted, copy-on-write `ndarray` array.
+///
+/// # Examples
+///
+/// ```
+/// use layers_core::{Tensor, tensor::Data};
+/// let t = Tensor::ones(&[2]);
+/// let data: &Data = t.data();
+/// assert_eq!(data.len(), 2);
+/// ```
 pub type Data = ArcArray<f32, IxDyn>;
 
 /// A process-unique identifier of one tensor value (one node of a graph).
+///
+/// # Examples
+///
+/// ```
+/// use layers_core::Tensor;
+/// let a = Tensor::ones(&[1]);
+/// assert_ne!(a.id(), Tensor::ones(&[1]).id());
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct TensorId(u64);
 
