@@ -8,7 +8,7 @@ use ndarray::{ArrayView2, ArrayViewMut2};
 
 /// Products with fewer multiply-adds than this run on one thread: splitting them costs more
 /// than it saves.
-const PARALLEL_THRESHOLD: usize = 96 * 96 * 96;
+const PARALLEL_THRESHOLD: usize = 192 * 192 * 192;
 
 /// `c = a · b` (or `c += a · b` when `accumulate`), for any strides of the three views.
 pub(crate) fn gemm(
