@@ -14,7 +14,7 @@
 //! ```
 //!
 //! Dependencies flow one way: [`tensor`] → [`autograd`] → [`weight`] (with [`init`]) →
-//! [`layer`], [`activation`], [`layers`](crate::layers) → [`model`].
+//! [`layer`], [`activation`](mod@activation), [`layers`] → [`model`].
 #![deny(unsafe_code)]
 #![doc(test(attr(deny(warnings))))]
 #![warn(missing_docs)]

@@ -36,7 +36,7 @@ impl Node {
 ///
 /// Layers are named as Keras names them, per model: the snake_case of the type, then `_1`,
 /// `_2`… for later layers of the same type (`dense`, `dense_1`), unless given a name with
-/// [`LayerExt::named`]. Weight paths are `layer_name.weight_name`. A `Sequential` is a
+/// [`LayerExt::named`](crate::LayerExt::named). Weight paths are `layer_name.weight_name`. A `Sequential` is a
 /// [`Layer`] itself, so models nest.
 ///
 /// # Examples
