@@ -229,31 +229,61 @@ fn a_nan_loss_stops_training_naming_epoch_and_batch_without_updating() {
     );
 }
 
+/// Keeps a copy of the weights at the end of every epoch.
+struct Snapshots(std::sync::Arc<std::sync::Mutex<Vec<Vec<Tensor>>>>);
+
+impl layers::model::callbacks::Callback for Snapshots {
+    fn on_epoch_end(
+        &mut self,
+        _epoch: usize,
+        _logs: &[(String, f32)],
+        model: &dyn Layer,
+        _control: &mut layers::model::callbacks::Control,
+    ) -> layers::Result<()> {
+        self.0.lock().unwrap().push(model.get_weights()?);
+        Ok(())
+    }
+}
+
 #[test]
 fn early_stopping_restores_the_best_weights() {
     let (x, y) = blobs();
     let mut model = classifier(2);
+    // The learning rate jumps at epoch 2, so the loss gets worse there and training stops.
+    let schedule = LearningRateScheduler::new(|epoch, lr| if epoch == 2 { 5.0 } else { lr });
     let stop = EarlyStopping::new("loss")
-        .patience(0)
+        .patience(1)
         .restore_best_weights(true);
-    // A learning-rate schedule that makes training diverge after epoch 3.
-    let schedule = LearningRateScheduler::new(|epoch, lr| if epoch == 3 { 50.0 } else { lr });
+    let snapshots = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let history = model
-        .fit(&x, &y, quiet(20).callback(schedule).callback(stop))
+        .fit(
+            &x,
+            &y,
+            quiet(20)
+                .callback(schedule)
+                .callback(Snapshots(snapshots.clone()))
+                .callback(stop),
+        )
+        .unwrap();
+    let losses = &history.history["loss"];
+    assert!(history.epoch.len() < 20, "did not stop: {losses:?}");
+    let best = losses
+        .iter()
+        .enumerate()
+        .min_by(|a, b| a.1.total_cmp(b.1))
+        .map(|(i, _)| i)
         .unwrap();
     assert!(
-        history.epoch.len() < 20,
-        "stopped early: {:?}",
-        history.epoch
+        best + 1 < losses.len(),
+        "the last epoch must not be the best: {losses:?}"
     );
-    let best = history.history["loss"]
-        .iter()
-        .copied()
-        .fold(f32::INFINITY, f32::min);
-    let logs = model.evaluate(&x, &y, 60).unwrap();
-    // The restored weights are those of the best epoch, whose loss was measured while
-    // training; evaluating them again gives a loss no worse than the diverged epochs'.
-    assert!(logs[0].1 < history.last("loss").unwrap() || history.last("loss").unwrap() == best);
+    // The model now holds exactly the weights it had at the end of the best epoch.
+    let snapshots = snapshots.lock().unwrap();
+    let now = model.get_weights().unwrap();
+    for (a, b) in now.iter().zip(&snapshots[best]) {
+        assert_eq!(a.to_vec(), b.to_vec());
+    }
+    assert_ne!(now[0].to_vec(), snapshots.last().unwrap()[0].to_vec());
 }
 
 #[test]
