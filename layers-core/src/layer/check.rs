@@ -153,6 +153,23 @@ pub fn check_layer_weights(layer: &dyn Layer, x: &Tensor, epsilon: f32) -> Resul
     check(layer, x, epsilon, false)
 }
 
+/// `(f(v + ε·eⱼ) − f(v − ε·eⱼ)) / 2ε` for every element `j` of `v`.
+fn central_differences(
+    v: &Tensor,
+    epsilon: f32,
+    mut f: impl FnMut(Tensor) -> Result<f64>,
+) -> Result<Vec<f32>> {
+    let base = v.to_vec();
+    let mut at = |j: usize, delta: f32| {
+        let mut values = base.clone();
+        values[j] += delta;
+        f(Tensor::from_vec(values, v.shape()))
+    };
+    (0..base.len())
+        .map(|j| Ok(((at(j, epsilon)? - at(j, -epsilon)?) / (2.0 * f64::from(epsilon))) as f32))
+        .collect()
+}
+
 fn check(layer: &dyn Layer, x: &Tensor, epsilon: f32, with_input: bool) -> Result<LayerCheck> {
     no_grad(|| layer.forward(x))?;
     let input = x.detach().into_variable();
@@ -160,48 +177,31 @@ fn check(layer: &dyn Layer, x: &Tensor, epsilon: f32, with_input: bool) -> Resul
     let c = cotangent(y.shape());
     let grads = y.backward_with(&Tensor::from_array(c.clone()));
     drop(y);
-    let eval = || -> Result<f64> { Ok(weighted_sum(&no_grad(|| layer.forward(x))?, &c)) };
-    let step = 2.0 * f64::from(epsilon);
+    let eval = |input: &Tensor| -> Result<f64> {
+        Ok(weighted_sum(&no_grad(|| layer.forward(input))?, &c))
+    };
     let mut entries = Vec::new();
     for (path, w) in layer.trainable_weights() {
         let original = w.value().detach();
-        let base = original.to_vec();
         let analytic = w
             .grad(&grads)
             .map(|g| g.to_vec())
-            .unwrap_or_else(|| vec![0.0; base.len()]);
-        let mut numeric = Vec::with_capacity(base.len());
-        for j in 0..base.len() {
-            let at = |delta: f32| -> Result<f64> {
-                let mut v = base.clone();
-                v[j] += delta;
-                w.set_value(Tensor::from_vec(v, original.shape()))?;
-                eval()
-            };
-            let n = (at(epsilon)? - at(-epsilon)?) / step;
-            numeric.push(n as f32);
-        }
+            .unwrap_or_else(|| vec![0.0; original.len()]);
+        let numeric = central_differences(&original, epsilon, |perturbed| {
+            w.set_value(perturbed)?;
+            eval(x)
+        });
         w.set_value(original)?;
-        entries.push(compare(path, &analytic, &numeric));
+        entries.push(compare(path, &analytic, &numeric?));
     }
     if !with_input {
         return Ok(LayerCheck { entries });
     }
-    let base = x.to_vec();
     let analytic = grads
         .get(&input)
         .map(|g| g.to_vec())
-        .unwrap_or_else(|| vec![0.0; base.len()]);
-    let mut numeric = Vec::with_capacity(base.len());
-    for j in 0..base.len() {
-        let at = |delta: f32| -> Result<f64> {
-            let mut v = base.clone();
-            v[j] += delta;
-            let xp = Tensor::from_vec(v, x.shape());
-            Ok(weighted_sum(&no_grad(|| layer.forward(&xp))?, &c))
-        };
-        numeric.push(((at(epsilon)? - at(-epsilon)?) / step) as f32);
-    }
+        .unwrap_or_else(|| vec![0.0; x.len()]);
+    let numeric = central_differences(x, epsilon, |perturbed| eval(&perturbed))?;
     entries.push(compare("input".to_string(), &analytic, &numeric));
     Ok(LayerCheck { entries })
 }

@@ -171,6 +171,20 @@ fn collect_weights<'a>(layer: &'a dyn Layer, prefix: &str, out: &mut Vec<(String
     }
 }
 
+/// The trainable weights in Keras's order (own, then each sublayer's), without their paths:
+/// what the training loop hands the optimizer every step.
+pub(crate) fn trainable_weight_refs(layer: &dyn Layer) -> Vec<&Weight> {
+    fn walk<'a>(layer: &'a dyn Layer, out: &mut Vec<&'a Weight>) {
+        out.extend(layer.weights().into_iter().filter(|w| w.is_trainable()));
+        for (_, sub) in layer.sublayers() {
+            walk(sub, out);
+        }
+    }
+    let mut out = Vec::new();
+    walk(layer, &mut out);
+    out
+}
+
 fn visit_weights_mut(layer: &mut dyn Layer, f: &mut dyn FnMut(&mut Weight)) {
     for w in layer.weights_mut() {
         f(w);

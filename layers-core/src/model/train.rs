@@ -11,11 +11,11 @@ use super::history::{History, HistoryParams};
 use super::progress::{EpochProgress, Verbosity};
 use crate::error::{Error, Result, batch_shape};
 use crate::layer::context::with_context;
-use crate::layer::{Layer, LayerExt};
+use crate::layer::{Layer, LayerExt, trainable_weight_refs};
 use crate::loss::{Loss, loss_from_name};
 use crate::metrics::{Metric, metric_from_name};
 use crate::optim::{Optimizer, optimizer_from_name};
-use crate::{Tensor, Weight, no_grad};
+use crate::{Tensor, no_grad};
 
 /// An optimizer given by value or by Keras name (`"adam"`).
 ///
@@ -806,11 +806,17 @@ fn step_with<M: Train>(
             message: format!("the loss became {loss_value}; the update was not applied"),
         });
     };
-    if let Some((path, _)) = model
-        .trainable_weights()
-        .into_iter()
-        .find(|(_, w)| w.grad(&grads).is_some_and(|g| !g.all_finite()))
+    // Collected without building path strings: the paths are only needed for the message.
+    let weights = trainable_weight_refs(model);
+    if weights
+        .iter()
+        .any(|w| w.grad(&grads).is_some_and(|g| !g.all_finite()))
     {
+        let path = model
+            .trainable_weights()
+            .into_iter()
+            .find(|(_, w)| w.grad(&grads).is_some_and(|g| !g.all_finite()))
+            .map_or_else(String::new, |(path, _)| path);
         return Err(Error::Training {
             epoch: epoch + 1,
             batch: batch + 1,
@@ -819,11 +825,6 @@ fn step_with<M: Train>(
             ),
         });
     }
-    let weights: Vec<&Weight> = model
-        .trainable_weights()
-        .into_iter()
-        .map(|(_, w)| w)
-        .collect();
     compiled.optimizer.apply(&weights, &grads)?;
     for m in &mut compiled.metrics {
         m.update(y, &pred)?;
