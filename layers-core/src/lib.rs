@@ -34,6 +34,7 @@ pub mod math;
 pub mod metrics;
 pub mod model;
 pub mod optim;
+pub mod shape;
 pub mod tensor;
 pub mod weight;
 
@@ -64,6 +65,7 @@ pub mod prelude {
         Relu, Relu6, Selu, Sigmoid, Silu, Softplus, Softsign, Swish, Tanh,
     };
     pub use crate::math::erf;
+    pub use crate::shape::{Const, Dim, StaticLayer, TypedTensor};
     pub use crate::{
         Activation, BatchNormalization, Call, CallWithContext, Context, Dense, Dropout, Dual,
         Embedding, Error, FitOptions, Flatten, GradStore, Initializer, Layer, LayerExt,
@@ -84,9 +86,13 @@ pub mod __private {
     pub use crate::dual::Dual;
     pub use crate::error::{Error, Result};
     pub use crate::init::Initializer;
-    pub use crate::layer::config::{ConfigValue, Dim, InputShape};
+    pub use crate::layer::config::{ConfigValue, InputShape, ToDim};
     pub use crate::layer::context::with_rng;
-    pub use crate::layer::{Call, Layer, SummaryRow};
+    pub use crate::layer::{Call, Layer, LayerExt, SummaryRow};
+    pub use crate::shape::{
+        Const, Dim, DynShape, FieldName, NoCheck, Shape, SignatureDim, StaticLayer, check_input,
+        check_output, expect_output, step,
+    };
     pub use crate::tensor::Tensor;
     pub use crate::weight::Weight;
     pub use inventory;

@@ -197,12 +197,12 @@ impl<'a> InputShape<'a> {
 /// # Examples
 ///
 /// ```
-/// use layers_core::layer::config::Dim;
+/// use layers_core::layer::config::ToDim;
 /// assert_eq!(3usize.to_dim(), 3);
 /// assert_eq!((&4usize).to_dim(), 4);
 /// assert_eq!(5i32.to_dim(), 5);
 /// ```
-pub trait Dim {
+pub trait ToDim {
     /// The size as `usize`.
     ///
     /// # Panics
@@ -213,7 +213,7 @@ pub trait Dim {
 
 macro_rules! int_dim {
     ($($t:ty),*) => {$(
-        impl Dim for $t {
+        impl ToDim for $t {
             fn to_dim(&self) -> usize {
                 usize::try_from(*self).unwrap_or_else(|_| panic!("a weight dimension must not be negative, found {}", self))
             }
@@ -223,7 +223,7 @@ macro_rules! int_dim {
 
 int_dim!(usize, u8, u16, u32, u64, isize, i8, i16, i32, i64);
 
-impl<T: Dim + ?Sized> Dim for &T {
+impl<T: ToDim + ?Sized> ToDim for &T {
     fn to_dim(&self) -> usize {
         (**self).to_dim()
     }

@@ -3,6 +3,7 @@
 use crate::activation::Activation;
 use crate::init::Initializer;
 use crate::layer::Call;
+use crate::shape::{Const, Dim};
 use crate::{Layer, Tensor, Weight};
 
 /// A densely connected layer: `activation(x · kernel + bias)` over the last axis of an input
@@ -23,12 +24,20 @@ use crate::{Layer, Tensor, Weight};
 /// let mut no_bias = Dense::new(64).use_bias(false);
 /// no_bias.build([32])?;
 /// assert_eq!(no_bias.count_params()?, 32 * 64);
+///
+/// // The size known at compile time: a statically checked model can check what follows.
+/// let mut fixed = Dense::new(Const::<64>);
+/// assert_eq!(fixed.build([32])?, vec![64]);
+/// let default: Dense<Const<64>> = Dense::default();
+/// assert_eq!(default.units.size(), 64);
 /// # Ok::<(), layers_core::Error>(())
 /// ```
 #[derive(Layer, Debug)]
-pub struct Dense {
-    /// The number of output features.
-    pub units: usize,
+#[layer(input = [.., IN], output = [.., units])]
+pub struct Dense<U: Dim = usize> {
+    /// The number of output features: a `usize` (`Dense::new(64)`), or a [`Const`] when
+    /// the compiler should know it (`Dense::new(Const::<64>)`, a `Dense<Const<64>>`).
+    pub units: U,
     /// Applied to the output; `linear` (none) by default.
     #[config(default = Activation::linear())]
     pub activation: Activation,
@@ -42,17 +51,24 @@ pub struct Dense {
     #[config(default = Initializer::zeros())]
     pub bias_initializer: Initializer,
     /// The `(input features, units)` matrix.
-    #[weight(shape = [input[-1], units], init = kernel_initializer.clone())]
+    #[weight(shape = [input[-1], units.size()], init = kernel_initializer.clone())]
     pub kernel: Weight,
     /// The `(units,)` bias, present when `use_bias`.
-    #[weight(shape = [units], init = bias_initializer.clone(), enabled = use_bias)]
+    #[weight(shape = [units.size()], init = bias_initializer.clone(), enabled = use_bias)]
     pub bias: Weight,
 }
 
-impl Call for Dense {
+impl<U: Dim> Call for Dense<U> {
     fn call(&self, x: &Tensor) -> Tensor {
         let y = x.matmul(&self.kernel);
         let y = if self.use_bias { y + &self.bias } else { y };
         self.activation.apply(&y)
+    }
+}
+
+impl<const N: usize> Default for Dense<Const<N>> {
+    /// A `Dense` of `N` units with Keras's defaults.
+    fn default() -> Self {
+        Dense::new(Const)
     }
 }

@@ -27,6 +27,7 @@ use crate::{Layer, Tensor};
 /// In training, if `rate` is not in `[0, 1)`; building the model reports it as an error
 /// first.
 #[derive(Layer, Debug)]
+#[layer(input = [..], output = [..])]
 pub struct Dropout {
     /// The probability of dropping each input, in `[0, 1)`.
     pub rate: f32,

@@ -2,6 +2,7 @@
 
 use crate::init::Initializer;
 use crate::layer::Call;
+use crate::shape::Dim;
 use crate::{Layer, Tensor, Weight};
 
 /// Maps integer ids in `[0, input_dim)` (given as `f32` values) to rows of a learned
@@ -25,20 +26,21 @@ use crate::{Layer, Tensor, Weight};
 /// On an id that is negative, fractional or not below `input_dim`; the message names the
 /// id and the layer's `input_dim`.
 #[derive(Layer, Debug)]
-pub struct Embedding {
+#[layer(input = [..], output = [.., output_dim])]
+pub struct Embedding<D: Dim = usize> {
     /// The number of distinct ids.
     pub input_dim: usize,
     /// The length of each vector.
-    pub output_dim: usize,
+    pub output_dim: D,
     /// Fills the table; `random_uniform` (±0.05) by default.
     #[config(default = Initializer::random_uniform())]
     pub embeddings_initializer: Initializer,
     /// The `(input_dim, output_dim)` table.
-    #[weight(shape = [input_dim, output_dim], init = embeddings_initializer.clone())]
+    #[weight(shape = [input_dim, output_dim.size()], init = embeddings_initializer.clone())]
     pub embeddings: Weight,
 }
 
-impl Call for Embedding {
+impl<D: Dim> Call for Embedding<D> {
     fn call(&self, x: &Tensor) -> Tensor {
         let ids: Vec<usize> = x
             .view()
@@ -55,7 +57,7 @@ impl Call for Embedding {
             .collect();
         let rows = self.embeddings.value().index_select(0, &ids);
         let mut shape = x.shape().to_vec();
-        shape.push(self.output_dim);
+        shape.push(self.output_dim.size());
         rows.reshape(&shape)
     }
 }

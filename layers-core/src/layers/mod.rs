@@ -27,5 +27,5 @@ pub use dense::Dense;
 pub use dropout::Dropout;
 pub use embedding::Embedding;
 pub use normalization::{BatchNormalization, LayerNormalization};
-pub use reshape::{Flatten, Reshape};
+pub use reshape::{Flatten, Reshape, ReshapeCheck, ReshapeTarget};
 pub use softmax::{LogSoftmax, Softmax};

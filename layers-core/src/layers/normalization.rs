@@ -28,6 +28,7 @@ use crate::{Layer, Tensor, Weight};
 /// # Ok::<(), layers_core::Error>(())
 /// ```
 #[derive(Layer, Debug)]
+#[layer(input = [..], output = [..])]
 pub struct BatchNormalization {
     /// Weight of the old moving statistics in each update.
     #[config(default = 0.99)]
@@ -87,6 +88,7 @@ impl CallWithContext for BatchNormalization {
 /// # Ok::<(), layers_core::Error>(())
 /// ```
 #[derive(Layer, Debug)]
+#[layer(input = [..], output = [..])]
 pub struct LayerNormalization {
     /// Added to the variance before the square root.
     #[config(default = 1e-3)]

@@ -1,6 +1,10 @@
 //! `Flatten` and `Reshape`: change the per-sample shape, keeping the batch axis.
 
+use std::fmt::Debug;
+
 use crate::layer::Call;
+use crate::layer::config::ConfigValue;
+use crate::shape::{Const, Dim, DynShape, Mismatch, NoCheck, Shape, ShapeCheck, StaticLayer};
 use crate::{Layer, Tensor};
 
 /// Flattens each sample to one axis: `(batch, d1, d2, …)` → `(batch, d1·d2·…)`.
@@ -13,7 +17,11 @@ use crate::{Layer, Tensor};
 /// assert_eq!(f.build([28, 28])?, vec![784]);
 /// # Ok::<(), layers_core::Error>(())
 /// ```
+///
+/// In a statically checked model the flattened width is a runtime size: types cannot
+/// multiply, so the layers after it are checked when the model is built.
 #[derive(Layer, Debug, Default)]
+#[layer(custom_shape)]
 pub struct Flatten {}
 
 impl Call for Flatten {
@@ -36,6 +44,11 @@ impl Call for Flatten {
 /// let mut bad = Reshape::new(vec![5]);
 /// let err = bad.build([2, 6]).unwrap_err();
 /// assert!(err.to_string().contains("12 values per sample"), "{err}");
+///
+/// // A target known at compile time: in a statically checked model, the compiler checks
+/// // that the element count matches.
+/// let mut fixed = Reshape::new((Const::<3>, Const::<4>));
+/// assert_eq!(fixed.build([12])?, vec![3, 4]);
 /// # Ok::<(), layers_core::Error>(())
 /// ```
 ///
@@ -44,23 +57,24 @@ impl Call for Flatten {
 /// When called on samples whose element count the target shape cannot hold; building
 /// the model reports this as an error naming the layer first.
 #[derive(Layer, Debug)]
-pub struct Reshape {
+#[layer(custom_shape)]
+pub struct Reshape<T: ReshapeTarget = Vec<isize>> {
     /// The per-sample target shape; at most one `-1`.
-    pub target_shape: Vec<isize>,
+    pub target_shape: T,
 }
 
-impl Reshape {
+impl<T: ReshapeTarget> Reshape<T> {
     /// The per-sample shape for samples of `count` elements, or why there is none.
     fn resolve(&self, count: usize) -> Result<Vec<usize>, String> {
-        let unknown = self.target_shape.iter().filter(|&&d| d == -1).count();
-        if unknown > 1 || self.target_shape.iter().any(|&d| d < -1) {
+        let target = self.target_shape.dims();
+        let unknown = target.iter().filter(|&&d| d == -1).count();
+        if unknown > 1 || target.iter().any(|&d| d < -1) {
             return Err(format!(
                 "target shape {:?} may hold at most one -1 and no other negative size",
-                self.target_shape
+                target
             ));
         }
-        let known: usize = self
-            .target_shape
+        let known: usize = target
             .iter()
             .filter(|&&d| d >= 0)
             .map(|&d| d as usize)
@@ -70,22 +84,21 @@ impl Reshape {
         } else {
             0
         };
-        let shape: Vec<usize> = self
-            .target_shape
+        let shape: Vec<usize> = target
             .iter()
             .map(|&d| if d == -1 { fill } else { d as usize })
             .collect();
         if shape.iter().product::<usize>() != count || (unknown == 1 && known == 0) {
             return Err(format!(
                 "target shape {:?} cannot hold the input's {count} values per sample",
-                self.target_shape
+                target
             ));
         }
         Ok(shape)
     }
 }
 
-impl Call for Reshape {
+impl<T: ReshapeTarget> Call for Reshape<T> {
     fn call(&self, x: &Tensor) -> Tensor {
         let batch = x.shape().first().copied().unwrap_or(1);
         let count: usize = x.shape().iter().skip(1).product();
@@ -96,4 +109,128 @@ impl Call for Reshape {
         shape.extend(target);
         x.reshape(&shape)
     }
+}
+
+impl StaticLayer for Flatten {
+    type Input<In: Shape> = In;
+    type Output<In: Shape> = (In::D0, usize);
+    type Check<In: Shape> = NoCheck;
+}
+
+/// A [`Reshape`] target: a `Vec<isize>` known at run time (one entry may be `-1`), or a
+/// tuple of up to three [`Dim`]s such as `(Const<7>, Const<112>)` known at compile time.
+///
+/// # Examples
+///
+/// ```
+/// use layers_core::layers::ReshapeTarget;
+/// use layers_core::shape::Const;
+/// assert_eq!(vec![-1isize, 4].dims(), vec![-1, 4]);
+/// assert_eq!((Const::<7>, Const::<112>).dims(), vec![7, 112]);
+/// assert_eq!(<(Const<7>, Const<112>) as ReshapeTarget>::SIZE, Some(784));
+/// ```
+pub trait ReshapeTarget: ConfigValue + Debug + Clone + Send + Sync + 'static {
+    /// The number of values per sample when known at compile time.
+    const SIZE: Option<usize>;
+    /// The output shape, batch axis `B` first.
+    type Output<B: Dim>: Shape;
+    /// The target's sizes, `-1` for one to infer.
+    fn dims(&self) -> Vec<isize>;
+}
+
+impl ReshapeTarget for Vec<isize> {
+    const SIZE: Option<usize> = None;
+    type Output<B: Dim> = DynShape;
+    fn dims(&self) -> Vec<isize> {
+        self.clone()
+    }
+}
+
+const fn product(sizes: &[Option<usize>]) -> Option<usize> {
+    let mut total = 1usize;
+    let mut i = 0;
+    while i < sizes.len() {
+        match sizes[i] {
+            Some(n) => total = total.saturating_mul(n),
+            None => return None,
+        }
+        i += 1;
+    }
+    Some(total)
+}
+
+fn signed(n: usize) -> isize {
+    isize::try_from(n).unwrap_or(isize::MAX)
+}
+
+macro_rules! tuple_target {
+    ($(($($d:ident $i:tt),*)),*) => {$(
+        impl<$($d: Dim),*> ReshapeTarget for ($($d,)*) {
+            const SIZE: Option<usize> = product(&[$($d::SIZE),*]);
+            type Output<N0: Dim> = (N0, $($d,)*);
+            fn dims(&self) -> Vec<isize> {
+                vec![$(signed(self.$i.size())),*]
+            }
+        }
+
+        impl<$($d: Dim),*> ConfigValue for ($($d,)*) {
+            fn to_config(&self) -> serde_json::Value {
+                serde_json::json!([$(self.$i.size()),*])
+            }
+        }
+    )*};
+}
+
+tuple_target!((A 0), (A 0, B 1), (A 0, B 1, C 2));
+
+impl<const A: usize> Default for Reshape<(Const<A>,)> {
+    fn default() -> Self {
+        Reshape::new((Const,))
+    }
+}
+
+impl<const A: usize, const B: usize> Default for Reshape<(Const<A>, Const<B>)> {
+    fn default() -> Self {
+        Reshape::new((Const, Const))
+    }
+}
+
+impl<const A: usize, const B: usize, const C: usize> Default
+    for Reshape<(Const<A>, Const<B>, Const<C>)>
+{
+    fn default() -> Self {
+        Reshape::new((Const, Const, Const))
+    }
+}
+
+/// The compile-time check of a reshape: the input's values per sample against the
+/// target's, when the compiler knows both.
+///
+/// # Examples
+///
+/// ```
+/// use layers_core::layers::ReshapeCheck;
+/// use layers_core::shape::{Const, ShapeCheck};
+/// type Ok = ReshapeCheck<(usize, Const<784>), (Const<28>, Const<28>)>;
+/// assert!(Ok::MISMATCH.is_none());
+/// type Bad = ReshapeCheck<(usize, Const<784>), (Const<28>, Const<27>)>;
+/// assert_eq!(Bad::MISMATCH.map(|m| (m.found, m.expected)), Some((784, 756)));
+/// ```
+pub struct ReshapeCheck<In, T>(std::marker::PhantomData<(In, T)>);
+
+impl<In: Shape, T: ReshapeTarget> ShapeCheck for ReshapeCheck<In, T> {
+    const MISMATCH: Option<Mismatch> = match (In::SAMPLE_SIZE, T::SIZE) {
+        (Some(found), Some(expected)) if found != expected => Some(Mismatch {
+            layer: "Reshape",
+            found,
+            expected,
+        }),
+        _ => None,
+    };
+}
+
+impl<T: ReshapeTarget> StaticLayer for Reshape<T> {
+    type Input<In: Shape> = In;
+    type Output<In: Shape> = T::Output<In::D0>;
+    type Check<In: Shape> = ReshapeCheck<In, T>;
 }

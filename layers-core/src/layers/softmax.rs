@@ -13,6 +13,7 @@ use crate::{Layer, Tensor};
 /// assert_eq!(p.to_vec(), vec![0.25; 4]);
 /// ```
 #[derive(Layer, Debug)]
+#[layer(input = [..], output = [..])]
 pub struct Softmax {
     /// The axis normalised over; negative counts from the end.
     #[config(default = -1)]
@@ -35,6 +36,7 @@ impl Call for Softmax {
 /// assert_eq!(y.to_vec(), vec![-(2f32.ln()); 2]);
 /// ```
 #[derive(Layer, Debug)]
+#[layer(input = [..], output = [..])]
 pub struct LogSoftmax {
     /// The axis normalised over; negative counts from the end.
     #[config(default = -1)]

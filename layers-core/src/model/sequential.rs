@@ -1,5 +1,6 @@
 //! `Sequential`: Keras's stack of layers, each fed the previous one's output.
 
+use crate::shape::ModelInput;
 use std::sync::{PoisonError, RwLock};
 
 use super::train::{Train, TrainingState};
@@ -340,8 +341,8 @@ impl Sequential {
     /// assert_eq!(m.predict(&Tensor::ones(&[70, 3]))?.shape(), &[70, 2]);
     /// # Ok::<(), layers_core::Error>(())
     /// ```
-    pub fn predict(&self, x: &Tensor) -> Result<Tensor> {
-        self.predict_batched(x, 32)
+    pub fn predict<X: ModelInput<Self>>(&self, x: &X) -> Result<X::Output> {
+        X::output(self.predict_batched(x.tensor(), 32)?)
     }
 
     /// Runs the model on `x` in inference mode, `batch_size` samples at a time.
@@ -464,4 +465,13 @@ impl Layer for Sequential {
             .map(|n| SummaryRow::of(&n.name, n.layer.as_ref(), n.output_shape()))
             .collect()
     }
+}
+
+/// A `Sequential` is built at run time, so the compiler knows nothing of what it produces:
+/// it takes any shape and produces a [`DynShape`](crate::shape::DynShape), checked when the
+/// model is built.
+impl crate::shape::StaticLayer for Sequential {
+    type Input<In: crate::shape::Shape> = In;
+    type Output<In: crate::shape::Shape> = crate::shape::DynShape;
+    type Check<In: crate::shape::Shape> = crate::shape::NoCheck;
 }

@@ -2,6 +2,7 @@
 //! [`Train::fit`], [`Train::evaluate`], and `train_on_batch`/`test_on_batch` for custom
 //! loops. Layers see `training = true` in `fit` and `false` in `evaluate` and `predict`.
 
+use crate::shape::ModelInput;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
@@ -483,7 +484,12 @@ pub trait Train: Layer + Sized {
     /// assert_eq!(logs[0].0, "loss");
     /// # Ok::<(), layers_core::Error>(())
     /// ```
-    fn train_on_batch(&mut self, x: &Tensor, y: &Tensor) -> Result<Vec<(String, f32)>> {
+    fn train_on_batch<X: ModelInput<Self>>(
+        &mut self,
+        x: &X,
+        y: &Tensor,
+    ) -> Result<Vec<(String, f32)>> {
+        let x = x.tensor();
         self.prepare("train_on_batch", x, y)?;
         let compiled = self
             .state_mut()
@@ -521,7 +527,12 @@ pub trait Train: Layer + Sized {
     /// assert_eq!(logs.len(), 1);
     /// # Ok::<(), layers_core::Error>(())
     /// ```
-    fn test_on_batch(&mut self, x: &Tensor, y: &Tensor) -> Result<Vec<(String, f32)>> {
+    fn test_on_batch<X: ModelInput<Self>>(
+        &mut self,
+        x: &X,
+        y: &Tensor,
+    ) -> Result<Vec<(String, f32)>> {
+        let x = x.tensor();
         self.evaluate(x, y, x.shape().first().copied().unwrap_or(1).max(1))
     }
 
@@ -547,12 +558,13 @@ pub trait Train: Layer + Sized {
     /// assert_eq!(logs, vec![("loss".to_string(), 2.5)]);
     /// # Ok::<(), layers_core::Error>(())
     /// ```
-    fn evaluate(
+    fn evaluate<X: ModelInput<Self>>(
         &mut self,
-        x: &Tensor,
+        x: &X,
         y: &Tensor,
         batch_size: usize,
     ) -> Result<Vec<(String, f32)>> {
+        let x = x.tensor();
         if batch_size == 0 {
             return Err(Error::invalid(
                 "evaluate",
@@ -596,7 +608,13 @@ pub trait Train: Layer + Sized {
     /// let err = m.fit(&Tensor::ones(&[4, 2]), &Tensor::ones(&[4, 1]), FitOptions::new()).unwrap_err();
     /// assert!(err.to_string().contains("call `compile` before `fit`"), "{err}");
     /// ```
-    fn fit(&mut self, x: &Tensor, y: &Tensor, mut options: FitOptions) -> Result<History> {
+    fn fit<X: ModelInput<Self>>(
+        &mut self,
+        x: &X,
+        y: &Tensor,
+        mut options: FitOptions,
+    ) -> Result<History> {
+        let x = x.tensor();
         if options.batch_size == 0 {
             return Err(Error::invalid("fit", "the batch size must be at least 1"));
         }

@@ -1,6 +1,7 @@
 //! `Model`: any layer (a `#[derive(Layer)]` network, say) as a trainable model with
 //! Keras's API.
 
+use crate::shape::ModelInput;
 use std::ops::{Deref, DerefMut};
 
 use super::train::{Train, TrainingState};
@@ -122,8 +123,8 @@ impl<L: Layer> Model<L> {
     /// let m = Model::new(Dense::new(2));
     /// assert!(m.predict(&Tensor::ones(&[1, 3])).is_err()); // not built
     /// ```
-    pub fn predict(&self, x: &Tensor) -> Result<Tensor> {
-        super::predict::predict_batched(self, x, 32)
+    pub fn predict<X: ModelInput<Self>>(&self, x: &X) -> Result<X::Output> {
+        X::output(super::predict::predict_batched(self, x.tensor(), 32)?)
     }
 
     /// Keras's summary table of the wrapped layer, with the optimizer's state size once
@@ -220,4 +221,11 @@ impl<L: Layer> Layer for Model<L> {
         }
         rows
     }
+}
+
+/// The wrapped layer's signature.
+impl<L: crate::shape::StaticLayer> crate::shape::StaticLayer for Model<L> {
+    type Input<In: crate::shape::Shape> = L::Input<In>;
+    type Output<In: crate::shape::Shape> = L::Output<In>;
+    type Check<In: crate::shape::Shape> = L::Check<In>;
 }

@@ -288,6 +288,12 @@ fn generate(cx: &Ctxt, func: &ItemFn, args: &Args, signature: &Signature) -> Tok
                 #params_fn
             }
 
+            impl __layers::StaticLayer for #ty {
+                type Input<__In: __layers::Shape> = __In;
+                type Output<__In: __layers::Shape> = __In;
+                type Check<__In: __layers::Shape> = __layers::NoCheck;
+            }
+
             impl __layers::Layer for #ty {
                 fn type_name(&self) -> &'static str {
                     #type_name
@@ -370,6 +376,12 @@ fn stubs(func: &ItemFn, args: &Args, signature: &Signature) -> TokenStream {
                     ::core::unreachable!()
                 }
             }
+            impl __layers::StaticLayer for #ty {
+                type Input<__In: __layers::Shape> = __In;
+                type Output<__In: __layers::Shape> = __In;
+                type Check<__In: __layers::Shape> = __layers::NoCheck;
+            }
+
             impl __layers::Layer for #ty {
                 fn type_name(&self) -> &'static str {
                     #type_name

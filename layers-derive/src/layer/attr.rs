@@ -4,6 +4,7 @@
 
 use proc_macro2::Span;
 use syn::meta::ParseNestedMeta;
+use syn::spanned::Spanned;
 use syn::{Attribute, Expr, ExprLit, Ident, Lit, LitStr, Meta, Path};
 
 use crate::ctxt::Ctxt;
@@ -60,8 +61,35 @@ pub struct Container {
     pub krate: Option<Path>,
     /// `name = "..."`: the `type_name` shown in summaries (default: the struct's name).
     pub name: Option<LitStr>,
-    // Shape-signature keys (issue #4: `input = [...]`, `output = [...]`, `sequential`) will
-    // be fields here; see `parse_shape_key` below.
+    /// `sequential`: `call` runs the `#[layer]` fields in order, and the compiler checks
+    /// that each accepts what the previous one produces.
+    pub sequential: Option<Span>,
+    /// `custom_shape`: no `StaticLayer` impl is generated; the author writes one.
+    pub custom_shape: Option<Span>,
+    /// `input = [...]`: the shape signature of the input.
+    pub input: Option<Signature>,
+    /// `output = [...]`: the shape signature of the output.
+    pub output: Option<Signature>,
+}
+
+/// A shape signature as written: `[B, 784]`, `[.., IN]`.
+pub struct Signature {
+    /// The key (`input` or `output`), for messages.
+    pub key: &'static str,
+    /// The bracketed list, for spans.
+    pub span: Span,
+    /// Its entries.
+    pub dims: Vec<SignatureEntry>,
+}
+
+/// One entry of a shape signature, before names are resolved against the struct.
+pub enum SignatureEntry {
+    /// `..`
+    Rest(Span),
+    /// A name: a binding (`B`), a const generic or a config field.
+    Name(Ident),
+    /// A literal size.
+    Size(syn::LitInt, usize),
 }
 
 /// What a field is, from its attributes.
@@ -200,8 +228,45 @@ pub fn container(cx: &Ctxt, attrs: &[Attribute]) -> Container {
                 } else if seen.first(cx, &meta.path, "name") {
                     out.name = Some(name);
                 }
-            } else if parse_shape_key(cx, &meta)? {
-                // handled there (issue #4)
+            } else if meta.path.is_ident("sequential") || meta.path.is_ident("custom_shape") {
+                // `sequential`, `custom_shape`: flags
+                let key = if meta.path.is_ident("sequential") {
+                    "sequential"
+                } else {
+                    "custom_shape"
+                };
+                if meta.input.peek(syn::Token![=]) || meta.input.peek(syn::token::Paren) {
+                    let span = meta.input.span();
+                    skip_value(&meta)?;
+                    cx.syn_error(syn::Error::new(
+                        span,
+                        format!("`layer` key `{key}` takes no value; write `{key}`"),
+                    ));
+                } else if seen.first(cx, &meta.path, key) {
+                    let span = meta.path.segments[0].ident.span();
+                    if key == "sequential" {
+                        out.sequential = Some(span);
+                    } else {
+                        out.custom_shape = Some(span);
+                    }
+                }
+            } else if meta.path.is_ident("input") || meta.path.is_ident("output") {
+                // `input = [B, 784]`, `output = [.., units]`
+                let key = if meta.path.is_ident("input") {
+                    "input"
+                } else {
+                    "output"
+                };
+                let expr: Expr = meta.value()?.parse()?;
+                if let Some(sig) = signature(cx, key, expr)
+                    && seen.first(cx, &meta.path, key)
+                {
+                    if key == "input" {
+                        out.input = Some(sig);
+                    } else {
+                        out.output = Some(sig);
+                    }
+                }
             } else {
                 // anything else, e.g. `nmae = "…"` or `default` (a field key)
                 let key = key_name(&meta.path);
@@ -213,7 +278,10 @@ pub fn container(cx: &Ctxt, attrs: &[Attribute]) -> Container {
                 };
                 cx.error_spanned_by(
                     &meta.path,
-                    format!("unknown `layer` key `{key}`; expected `name` or `crate`{hint}"),
+                    format!(
+                        "unknown `layer` key `{key}`; expected `name`, `crate`, `input`, \
+                         `output`, `sequential` or `custom_shape`{hint}"
+                    ),
                 );
                 skip_value(&meta)?;
             }
@@ -226,14 +294,58 @@ pub fn container(cx: &Ctxt, attrs: &[Attribute]) -> Container {
     out
 }
 
-// ---------------------------------------------------------------------------------------
-// Shape-signature keys of the struct attribute (issue #4): `input = [B, 784]`,
-// `output = [B, 10]`, `sequential`. Not supported yet: this returns `false` so that they are
-// reported as unknown keys; their parsing goes here, with fields on `Container`.
-fn parse_shape_key(_cx: &Ctxt, _meta: &ParseNestedMeta) -> syn::Result<bool> {
-    Ok(false)
+/// Parses `[B, 784]` or `[.., IN]`: each entry a name, an integer literal or `..`.
+fn signature(cx: &Ctxt, key: &'static str, expr: Expr) -> Option<Signature> {
+    let example = "e.g. `input = [B, 784]` or `output = [.., units]`";
+    let Expr::Array(array) = expr else {
+        cx.error_spanned_by(
+            &expr,
+            format!("`{key}` takes a list of dimensions in brackets, {example}"),
+        );
+        return None;
+    };
+    let span = array.bracket_token.span.join();
+    let mut dims = Vec::new();
+    let mut ok = true;
+    for elem in array.elems {
+        match elem {
+            Expr::Range(r) if r.start.is_none() && r.end.is_none() => {
+                if matches!(r.limits, syn::RangeLimits::HalfOpen(_)) {
+                    dims.push(SignatureEntry::Rest(r.span()));
+                } else {
+                    cx.error_spanned_by(&r, "write `..` for any number of leading axes");
+                    ok = false;
+                }
+            }
+            Expr::Path(p) if p.qself.is_none() && p.path.get_ident().is_some() => {
+                dims.push(SignatureEntry::Name(
+                    p.path.get_ident().expect("checked").clone(),
+                ));
+            }
+            Expr::Lit(ExprLit {
+                lit: Lit::Int(lit), ..
+            }) => match lit.base10_parse::<usize>() {
+                Ok(n) => dims.push(SignatureEntry::Size(lit, n)),
+                Err(e) => {
+                    cx.syn_error(e);
+                    ok = false;
+                }
+            },
+            other => {
+                cx.error_spanned_by(
+                    &other,
+                    format!(
+                        "a dimension in `{key}` is a name that binds the size it receives \
+                         (`B`), a size (`784`), a const generic, a config field, or `..` \
+                         first for any leading axes; {example}"
+                    ),
+                );
+                ok = false;
+            }
+        }
+    }
+    ok.then_some(Signature { key, span, dims })
 }
-// ---------------------------------------------------------------------------------------
 
 /// Parses a field's attributes into its kind. `Err` when the field's kind could not be
 /// decided (the errors are reported already); the field is then treated as config.

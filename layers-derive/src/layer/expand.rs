@@ -13,6 +13,7 @@ use super::ast::{Container, Field};
 use super::attr::{self, FieldKind, SublayerInit};
 use super::builder::{self, mentioned_names};
 use super::check::{self, input_axis, is_input};
+use super::shape::{self, Shapes};
 use crate::crate_path;
 use crate::ctxt::Ctxt;
 
@@ -22,11 +23,13 @@ pub fn derive(input: &DeriveInput) -> TokenStream {
     let cx = Ctxt::new();
     let container = Container::from_ast(&cx, input);
     check::check(&cx, &container);
+    let fields = container.fields.as_deref().unwrap_or(&[]);
+    let shapes = shape::resolve(&cx, &container, fields);
     let private = crate_path::private_path(container.attrs.krate.as_ref());
     let impls = if cx.has_errors() {
         stubs(&container)
     } else {
-        impls(&container)
+        impls(&container, &shapes)
     };
     let errors = cx.into_compile_errors();
     quote! {
@@ -53,11 +56,13 @@ pub fn is_argument(field: &Field) -> bool {
     )
 }
 
-fn impls(container: &Container) -> TokenStream {
+fn impls(container: &Container, shapes: &Shapes) -> TokenStream {
     let fields = container.fields.as_deref().unwrap_or(&[]);
     let inherent = builder::inherent_impl(container, fields);
-    let layer = layer_impl(container, fields);
-    quote!(#inherent #layer)
+    let layer = layer_impl(container, fields, shapes);
+    let static_layer = shape::static_layer_impl(container, fields, shapes);
+    let check = shape::sequential_check(container, fields, shapes);
+    quote!(#inherent #layer #static_layer #check)
 }
 
 /// Rewrites `input[i]` in a weight's shape to the input axis lookup.
@@ -92,7 +97,7 @@ impl VisitMut for ShapeRewriter {
     }
 }
 
-fn layer_impl(container: &Container, fields: &[Field]) -> TokenStream {
+fn layer_impl(container: &Container, fields: &[Field], shapes: &Shapes) -> TokenStream {
     let ident = container.ident;
     let (impl_generics, ty_generics, where_clause) = container.generics.split_for_impl();
     let type_name = type_name(container);
@@ -122,7 +127,7 @@ fn layer_impl(container: &Container, fields: &[Field]) -> TokenStream {
                 mentioned_names(quote!(#dim), &config_names, &mut used_config);
                 let mut dim = dim.clone();
                 rewriter.visit_expr_mut(&mut dim);
-                quote_spanned!(dim.span()=> __layers::Dim::to_dim(&(#dim)))
+                quote_spanned!(dim.span()=> __layers::ToDim::to_dim(&(#dim)))
             })
             .collect();
         uses_input |= rewriter.uses_input;
@@ -156,7 +161,27 @@ fn layer_impl(container: &Container, fields: &[Field]) -> TokenStream {
                 let #name = ::core::clone::Clone::clone(&self.#name);
             }
         });
-    let call = quote_spanned!(ident.span()=> <Self as __layers::Call>::call(self, __layers_x));
+    let (check_input, check_output) = shape::runtime_checks(shapes);
+    let body = if container.attrs.sequential.is_some() {
+        let calls = shape::sequential_calls(fields);
+        quote! {
+            #check_input
+            #calls
+            #check_output
+            ::core::result::Result::Ok(__layers_y)
+        }
+    } else {
+        let call = quote_spanned!(ident.span()=> <Self as __layers::Call>::call(self, __layers_x));
+        quote! {
+            #input
+            #(#config_bindings)*
+            #check_input
+            #(#builds)*
+            let __layers_y = #call;
+            #check_output
+            ::core::result::Result::Ok(__layers_y)
+        }
+    };
 
     let weights: Vec<&Ident> = fields
         .iter()
@@ -290,10 +315,7 @@ fn layer_impl(container: &Container, fields: &[Field]) -> TokenStream {
                 &self,
                 __layers_x: &__layers::Tensor,
             ) -> __layers::Result<__layers::Tensor> {
-                #input
-                #(#config_bindings)*
-                #(#builds)*
-                ::core::result::Result::Ok(#call)
+                #body
             }
 
             #weight_methods
@@ -310,6 +332,15 @@ fn stubs(container: &Container) -> TokenStream {
     let ident = container.ident;
     let (impl_generics, ty_generics, where_clause) = container.generics.split_for_impl();
     let type_name = type_name(container);
+    let static_layer = container.attrs.custom_shape.is_none().then(|| {
+        quote! {
+            impl #impl_generics __layers::StaticLayer for #ident #ty_generics #where_clause {
+                type Input<__In: __layers::Shape> = __In;
+                type Output<__In: __layers::Shape> = __layers::DynShape;
+                type Check<__In: __layers::Shape> = __layers::NoCheck;
+            }
+        }
+    });
     let inherent = container.fields.as_ref().map(|fields| {
         let args = fields.iter().filter(|f| is_argument(f)).map(|f| {
             let (name, ty) = (f.ident, f.ty);
@@ -348,5 +379,6 @@ fn stubs(container: &Container) -> TokenStream {
                 ::core::unreachable!()
             }
         }
+        #static_layer
     }
 }

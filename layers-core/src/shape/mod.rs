@@ -1,0 +1,46 @@
+//! Compile-time shape checks.
+//!
+//! A dimension is a size known at compile time ([`Const<N>`]) or only at run time (`usize`),
+//! one trait ([`Dim`]) over both. A [`Shape`] is a tuple of dimensions, such as
+//! `(usize, Const<784>)`. Every layer has a [`StaticLayer`] signature saying which shape it
+//! takes and which it produces; a model written as
+//!
+//! ```
+//! use layers_core::prelude::*;
+//!
+//! #[derive(Layer)]
+//! #[layer(sequential, input = [B, 784])]
+//! struct Mlp {
+//!     #[layer(default)]
+//!     hidden: Dense<Const<128>>,
+//!     #[layer(default)]
+//!     act: Relu,
+//!     #[layer(default)]
+//!     out: Dense<Const<10>>,
+//! }
+//! # let _ = Mlp::new();
+//! ```
+//!
+//! is checked by the compiler where it is defined: each field must accept what the previous
+//! one produces. Two compile-time sizes must be equal; anything against a runtime size is
+//! checked when the model is built and reported as an error naming the layer.
+//!
+//! What the types cannot express:
+//! - a reshape's element count is checked by a compile-time assertion (evaluated by the
+//!   compiler for models without generic parameters; at build time otherwise);
+//! - the width after `Flatten` is a runtime size (its product is not computed in types), so
+//!   layers after it are checked at build time.
+
+mod dim;
+mod fits;
+mod layer;
+mod shapes;
+mod signature;
+mod typed;
+
+pub use dim::{Const, Dim};
+pub use fits::{DataDimFits, DataFits, DimFits, Fits};
+pub use layer::{FieldName, Mismatch, NoCheck, ShapeCheck, StaticLayer, expect_output, step};
+pub use shapes::{Batch1, Batch2, Batch3, DynShape, Rank1, Rank2, Rank3, Rank4, Shape};
+pub use signature::{SignatureDim, check_input, check_output, render_signature};
+pub use typed::{ModelInput, Tensor1, Tensor2, Tensor3, Tensor4, TypedTensor};

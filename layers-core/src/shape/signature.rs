@@ -1,0 +1,157 @@
+//! The run-time half of a shape signature: the checks a layer with
+//! `#[layer(input = [...], output = [...])]` makes on every call, for the sizes the compiler
+//! does not know.
+
+use crate::error::{Error, Result};
+
+/// One axis of a shape signature as written in `#[layer(input = [...])]`.
+///
+/// # Examples
+///
+/// ```
+/// use layers_core::shape::{SignatureDim, check_input};
+/// let sig = [SignatureDim::Bind("B"), SignatureDim::Fixed("64", 64)];
+/// assert!(check_input(|| "r".into(), &sig, &[8, 64]).is_ok());
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SignatureDim {
+    /// `..`: any number of leading axes (only first).
+    Rest,
+    /// A name such as `B` or `IN`: any size, the same wherever the name appears.
+    Bind(&'static str),
+    /// A size: a literal, a const generic or a config field (its text, its value).
+    Fixed(&'static str, usize),
+}
+
+/// Writes a signature with its sizes, e.g. `[B, 64]` or `[.., IN]`.
+///
+/// # Examples
+///
+/// ```
+/// use layers_core::shape::{SignatureDim, render_signature};
+/// let sig = [SignatureDim::Rest, SignatureDim::Fixed("units", 10)];
+/// assert_eq!(render_signature(&sig), "[.., 10]");
+/// ```
+pub fn render_signature(sig: &[SignatureDim]) -> String {
+    let parts: Vec<String> = sig
+        .iter()
+        .map(|d| match d {
+            SignatureDim::Rest => "..".to_string(),
+            SignatureDim::Bind(name) => (*name).to_string(),
+            SignatureDim::Fixed(_, size) => size.to_string(),
+        })
+        .collect();
+    format!("[{}]", parts.join(", "))
+}
+
+fn render_shape(shape: &[usize]) -> String {
+    let parts: Vec<String> = shape.iter().map(|d| d.to_string()).collect();
+    format!("[{}]", parts.join(", "))
+}
+
+/// Matches `shape` against `sig`, binding names in `bound`; `false` on a mismatch.
+fn matches(sig: &[SignatureDim], shape: &[usize], bound: &mut Vec<(&'static str, usize)>) -> bool {
+    let (rest, explicit) = match sig.first() {
+        Some(SignatureDim::Rest) => (true, &sig[1..]),
+        _ => (false, sig),
+    };
+    if shape.len() < explicit.len() || (!rest && shape.len() != explicit.len()) {
+        return false;
+    }
+    let offset = shape.len() - explicit.len();
+    for (dim, &size) in explicit.iter().zip(&shape[offset..]) {
+        match *dim {
+            SignatureDim::Rest => return false,
+            SignatureDim::Fixed(_, expected) if expected != size => return false,
+            SignatureDim::Fixed(..) => {}
+            SignatureDim::Bind(name) => match bound.iter().find(|(n, _)| *n == name) {
+                Some(&(_, earlier)) if earlier != size => return false,
+                Some(_) => {}
+                None => bound.push((name, size)),
+            },
+        }
+    }
+    true
+}
+
+/// Checks a layer's input (batch axis included) against its signature (`layer` gives the
+/// layer's name, called only on a mismatch) and returns the sizes
+/// bound to each name, in order of first appearance.
+///
+/// # Errors
+///
+/// [`Error::InputShape`] naming the layer, with the signature and the shape received.
+///
+/// # Examples
+///
+/// ```
+/// use layers_core::shape::{SignatureDim::*, check_input};
+/// let sig = [Bind("B"), Bind("N"), Bind("N")];
+/// assert_eq!(check_input(|| "square".into(), &sig, &[2, 3, 3])?, vec![("B", 2), ("N", 3)]);
+/// let err = check_input(|| "square".into(), &sig, &[2, 3, 4]).unwrap_err();
+/// assert_eq!(err.to_string(), "`square` expects input of shape [B, N, N] but got [2, 3, 4]");
+/// # Ok::<(), layers_core::Error>(())
+/// ```
+pub fn check_input(
+    layer: impl FnOnce() -> String,
+    sig: &[SignatureDim],
+    shape: &[usize],
+) -> Result<Vec<(&'static str, usize)>> {
+    let mut bound = Vec::new();
+    if matches(sig, shape, &mut bound) {
+        Ok(bound)
+    } else {
+        Err(Error::InputShape {
+            layer: layer(),
+            expected: render_signature(sig),
+            found: render_shape(shape),
+        })
+    }
+}
+
+/// Checks what a layer's `call` returned against its output signature, with the names bound
+/// by its input.
+///
+/// # Errors
+///
+/// [`Error::Config`] naming the layer when the `call` returned another shape: a bug in the
+/// layer, reported instead of passing a wrong shape on.
+///
+/// # Examples
+///
+/// ```
+/// use layers_core::shape::{SignatureDim::*, check_output};
+/// let sig = [Bind("B"), Fixed("64", 64)];
+/// assert!(check_output(|| "r".into(), &sig, &[2, 64], &[("B", 2)]).is_ok());
+/// assert!(check_output(|| "r".into(), &sig, &[3, 64], &[("B", 2)]).is_err());
+/// ```
+pub fn check_output(
+    layer: impl FnOnce() -> String,
+    sig: &[SignatureDim],
+    shape: &[usize],
+    bound: &[(&'static str, usize)],
+) -> Result<()> {
+    let mut bound = bound.to_vec();
+    if matches(sig, shape, &mut bound) {
+        return Ok(());
+    }
+    let with_sizes: Vec<SignatureDim> = sig
+        .iter()
+        .map(|d| match *d {
+            SignatureDim::Bind(name) => match bound.iter().find(|(n, _)| *n == name) {
+                Some(&(_, size)) => SignatureDim::Fixed(name, size),
+                None => *d,
+            },
+            other => other,
+        })
+        .collect();
+    Err(Error::Config {
+        layer: layer(),
+        message: format!(
+            "`call` returned shape {}, but the layer's signature says {} (`output = {}`)",
+            render_shape(shape),
+            render_signature(&with_sizes),
+            render_signature(sig)
+        ),
+    })
+}
