@@ -170,6 +170,40 @@ impl Dataset {
         Dataset::new(x, y)
     }
 
+    /// The features as typed data, for a statically checked model: `S` is the shape with
+    /// the sample axis first, e.g. `Batch1<64>` for 64 features per sample.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Data`] naming the shape when the features have another one.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::{Tensor, data::Dataset, shape::Batch1};
+    /// let d = Dataset::new(Tensor::zeros(&[4, 2]), Tensor::zeros(&[4]))?;
+    /// let x = d.typed_x::<Batch1<2>>()?;
+    /// assert_eq!(x.tensor().shape(), &[4, 2]);
+    /// let err = d.typed_x::<Batch1<3>>().unwrap_err();
+    /// assert_eq!(
+    ///     err.to_string(),
+    ///     "dataset: the features have shape [4, 2], not (usize, Const<3>)"
+    /// );
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
+    pub fn typed_x<S: crate::shape::Shape>(&self) -> Result<crate::shape::TypedTensor<S>> {
+        crate::shape::TypedTensor::new(self.x.clone()).map_err(|_| {
+            data_error(
+                "dataset",
+                format!(
+                    "the features have shape {:?}, not {}",
+                    self.x.shape(),
+                    S::describe()
+                ),
+            )
+        })
+    }
+
     /// The number of samples.
     ///
     /// # Examples

@@ -114,19 +114,22 @@ pub fn check_input(
 ///
 /// # Errors
 ///
-/// [`Error::Config`] naming the layer when the `call` returned another shape: a bug in the
-/// layer, reported instead of passing a wrong shape on.
+/// [`Error::ShapeMismatch`] (op `call`) when the `call` returned another shape: a bug in the
+/// layer, reported (and named by the model) instead of passing a wrong shape on.
 ///
 /// # Examples
 ///
 /// ```
 /// use layers_core::shape::{SignatureDim::*, check_output};
 /// let sig = [Bind("B"), Fixed("64", 64)];
-/// assert!(check_output(|| "r".into(), &sig, &[2, 64], &[("B", 2)]).is_ok());
-/// assert!(check_output(|| "r".into(), &sig, &[3, 64], &[("B", 2)]).is_err());
+/// assert!(check_output(&sig, &[2, 64], &[("B", 2)]).is_ok());
+/// let err = check_output(&sig, &[3, 64], &[("B", 2)]).unwrap_err();
+/// assert_eq!(
+///     err.to_string(),
+///     "`call` expected shape [2, 64] (the layer's signature says `output = [B, 64]`) but found shape [3, 64]"
+/// );
 /// ```
 pub fn check_output(
-    layer: impl FnOnce() -> String,
     sig: &[SignatureDim],
     shape: &[usize],
     bound: &[(&'static str, usize)],
@@ -145,13 +148,13 @@ pub fn check_output(
             other => other,
         })
         .collect();
-    Err(Error::Config {
-        layer: layer(),
-        message: format!(
-            "`call` returned shape {}, but the layer's signature says {} (`output = {}`)",
-            render_shape(shape),
+    Err(Error::ShapeMismatch {
+        op: "call",
+        expected: format!(
+            "shape {} (the layer's signature says `output = {}`)",
             render_signature(&with_sizes),
             render_signature(sig)
         ),
+        found: shape.into(),
     })
 }

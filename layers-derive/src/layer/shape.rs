@@ -436,7 +436,6 @@ pub fn runtime_checks(shapes: &Shapes) -> (TokenStream, TokenStream) {
         let sig = runtime_sig(output);
         quote! {
             __layers::check_output(
-                || __layers::LayerExt::display_name(self),
                 #sig,
                 __layers_y.shape(),
                 &__layers_bound,
