@@ -265,6 +265,14 @@ fn a_static_model_is_a_layer_of_another_and_shows_in_the_summary() {
         assert!((row.iter().sum::<f32>() - 1.0).abs() < 1e-5);
     }
     let summary = m.summary().to_string();
-    assert!(summary.contains("body (Mixed)"), "{summary}");
-    assert!(summary.contains("softmax (Softmax)"), "{summary}");
+    // Each field's row carries the output shape it produced.
+    let row = |name: &str| {
+        summary
+            .lines()
+            .find(|l| l.contains(name))
+            .unwrap_or_else(|| panic!("no row {name} in\n{summary}"))
+            .to_string()
+    };
+    assert!(row("body (Mixed)").contains("(None, 3)"), "{summary}");
+    assert!(row("softmax (Softmax)").contains("(None, 3)"), "{summary}");
 }

@@ -88,7 +88,7 @@ pub mod __private {
     pub use crate::init::Initializer;
     pub use crate::layer::config::{ConfigValue, InputShape, ToDim};
     pub use crate::layer::context::with_rng;
-    pub use crate::layer::{Call, Layer, LayerExt, SummaryRow};
+    pub use crate::layer::{Call, Layer, LayerExt, SummaryRow, sequential_summary_rows};
     pub use crate::shape::{
         Const, Dim, DynShape, FieldName, NoCheck, Shape, SignatureDim, StaticLayer, check_input,
         check_output, expect_output, step,

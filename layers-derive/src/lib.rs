@@ -54,6 +54,66 @@ use proc_macro::TokenStream;
 /// On the struct, `#[layer(name = "TypeName")]` sets the type name shown in summaries and
 /// `#[layer(crate = path)]` says where the runtime is when it is renamed.
 ///
+/// # Shape signatures
+///
+/// `#[layer(input = [...], output = [...])]` gives the layer a shape signature, batch axis
+/// first. Each entry is one of:
+/// - a name starting with an uppercase letter (`B`, `IN`): binds the size the layer
+///   receives there (the same name twice requires equal sizes); usable in weight shapes
+///   (`#[weight(shape = [IN, units])]`) and in `output`;
+/// - a literal (`64`) or a const generic parameter (`N`): a size known at compile time;
+/// - a config field (`units`, of type `usize` or `Const<N>`): its size;
+/// - `..` first: any number of leading axes, passed on by `..` in `output`.
+///
+/// The compiler checks the signature wherever the layer sits in a statically checked model;
+/// every call also checks the input at run time (an error naming the layer) and the output
+/// (a `call` that breaks its own signature is reported). Without a signature a layer takes
+/// any shape and produces one the compiler knows nothing about (`DynShape`), checked at run
+/// time only; `#[layer(custom_shape)]` leaves the `StaticLayer` impl to you.
+///
+/// `#[layer(sequential, input = [B, 784])]` on a struct of `#[layer]` fields makes a
+/// statically checked model: its forward pass runs the fields in order, and the compiler
+/// checks, where the struct is defined, that each field accepts what the previous one
+/// produces; a mismatch is an error on the field naming both shapes. An `output = [...]` is
+/// checked against what the last field produces. A reshape's element count is checked by a
+/// compile-time assertion when the model has no generic parameters.
+///
+/// ```
+/// use layers::prelude::*;
+///
+/// #[derive(Layer)]
+/// #[layer(input = [B, 64], output = [B, 64])]
+/// struct Residual {
+///     #[layer(default)]
+///     inner: Dense<Const<64>>,
+/// }
+///
+/// impl Call for Residual {
+///     fn call(&self, x: &Tensor) -> Tensor {
+///         x + self.inner.apply(x)
+///     }
+/// }
+///
+/// #[derive(Layer)]
+/// #[layer(sequential, input = [B, 784], output = [B, 10])]
+/// struct Mlp {
+///     #[layer(default)]
+///     hidden: Dense<Const<64>>,
+///     #[layer(default)]
+///     act: Relu,
+///     #[layer(init = Residual::new())]
+///     r: Residual, // with `Dense<Const<32>>` above: "shape mismatch: layer `r` (`Residual`) …"
+///     #[layer(default)]
+///     out: Dense<Const<10>>,
+/// }
+///
+/// let mut model = Model::new(Mlp::new());
+/// assert_eq!(model.build([784])?, vec![10]);
+/// // data of another width: an error naming the model
+/// assert!(Model::new(Mlp::new()).build([780]).is_err());
+/// # Ok::<(), layers::Error>(())
+/// ```
+///
 /// The author writes only the forward pass, as `impl Call` (or `impl CallWithContext` when
 /// it needs the training flag or randomness).
 ///

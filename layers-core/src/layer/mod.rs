@@ -114,6 +114,46 @@ pub trait Layer: Send + Sync {
             .map(|(name, layer)| SummaryRow::of(&name, layer, None))
             .collect()
     }
+
+    /// The summary rows of this layer built for the per-sample `input_shape`: by default
+    /// [`summary_rows`](Layer::summary_rows); a `#[layer(sequential)]` model also fills in
+    /// each row's output shape, by running a zero sample through its fields.
+    fn summary_rows_for(&self, input_shape: &[usize]) -> Vec<SummaryRow> {
+        let _ = input_shape;
+        self.summary_rows()
+    }
+}
+
+/// The summary rows of layers called in sequence on a zero sample of `input_shape`, each
+/// with the output shape it produced (`?` from the first that fails). What
+/// `#[layer(sequential)]` models show in summaries.
+///
+/// # Examples
+///
+/// ```
+/// use layers_core::prelude::*;
+/// use layers_core::layer::sequential_summary_rows;
+/// let (a, b) = (Dense::new(3), Relu);
+/// let rows = sequential_summary_rows(&[("a", &a), ("b", &b)], &[5]);
+/// assert_eq!(rows[1].output_shape, Some(vec![3]));
+/// ```
+pub fn sequential_summary_rows(
+    layers: &[(&str, &dyn Layer)],
+    input_shape: &[usize],
+) -> Vec<SummaryRow> {
+    let mut batch = vec![1];
+    batch.extend_from_slice(input_shape);
+    let mut x = Some(crate::Tensor::zeros(&batch));
+    layers
+        .iter()
+        .map(|(name, layer)| {
+            x = x
+                .take()
+                .and_then(|t| crate::no_grad(|| layer.forward(&t)).ok());
+            let shape = x.as_ref().map(|y| y.shape()[1..].to_vec());
+            SummaryRow::of(name, *layer, shape)
+        })
+        .collect()
 }
 
 /// Keras's automatic name for a layer type: snake_case of the type name

@@ -98,6 +98,9 @@ impl<L: Layer> Layer for Named<L> {
     fn summary_rows(&self) -> Vec<SummaryRow> {
         self.layer.summary_rows()
     }
+    fn summary_rows_for(&self, input_shape: &[usize]) -> Vec<SummaryRow> {
+        self.layer.summary_rows_for(input_shape)
+    }
 }
 
 /// The named layer's signature.

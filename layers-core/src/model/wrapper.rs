@@ -205,7 +205,12 @@ impl<L: Layer> Layer for Model<L> {
         self.net.config()
     }
     fn summary_rows(&self) -> Vec<SummaryRow> {
-        let rows = self.net.summary_rows();
+        let rows = match &self.state.input_shape {
+            Some(shape) => {
+                with_context(false, self.state.seed, || self.net.summary_rows_for(shape))
+            }
+            None => self.net.summary_rows(),
+        };
         if rows.is_empty() {
             // A layer without sublayers is its own single row.
             let shape = self.state.input_shape.as_ref().and_then(|s| {

@@ -276,6 +276,19 @@ fn layer_impl(container: &Container, fields: &[Field], shapes: &Shapes) -> Token
         }
     });
 
+    let summary_method = container.attrs.sequential.is_some().then(|| {
+        let names: Vec<String> = sublayers.iter().map(|f| f.name()).collect();
+        let refs = sublayers.iter().map(|f| {
+            let (name, ty) = (f.ident, f.ty);
+            quote_spanned!(ty.span()=> <#ty as __layers_Sublayer>::__layers_as_layer(&self.#name))
+        });
+        quote! {
+            fn summary_rows_for(&self, __layers_input: &[usize]) -> __layers::Vec<__layers::SummaryRow> {
+                __layers::sequential_summary_rows(&[#((#names, #refs)),*], __layers_input)
+            }
+        }
+    });
+
     // Both sublayer methods go through one trait, so that a field that is not a layer gets
     // one error (identical diagnostics are merged), with a message of ours.
     let sublayer_trait = (!sublayers.is_empty()).then(|| {
@@ -321,6 +334,7 @@ fn layer_impl(container: &Container, fields: &[Field], shapes: &Shapes) -> Token
             #weight_methods
             #sublayer_methods
             #config_method
+            #summary_method
         }
     }
 }
