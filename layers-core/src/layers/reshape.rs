@@ -129,6 +129,11 @@ impl StaticLayer for Flatten {
 /// assert_eq!((Const::<7>, Const::<112>).dims(), vec![7, 112]);
 /// assert_eq!(<(Const<7>, Const<112>) as ReshapeTarget>::SIZE, Some(784));
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a reshape target",
+    label = "expected a `Vec<isize>` or a tuple of up to three sizes",
+    note = "write `Reshape::new(vec![28, 28])` (checked at run time) or `Reshape::new((Const::<28>, Const::<28>))` (checked by the compiler)"
+)]
 pub trait ReshapeTarget: ConfigValue + Debug + Clone + Send + Sync + 'static {
     /// The number of values per sample when known at compile time.
     const SIZE: Option<usize>;

@@ -591,6 +591,10 @@ pub trait Train: Layer + Sized {
     /// mode, then validates in inference mode when asked. Callbacks may stop training early
     /// or change the learning rate.
     ///
+    /// `x` is a [`Tensor`] or a [`TypedTensor`](crate::shape::TypedTensor) whose shape the
+    /// compiler checks against the model's input signature (as for `evaluate`,
+    /// `train_on_batch` and `test_on_batch`).
+    ///
     /// # Errors
     ///
     /// [`Error::Config`] before `compile`; [`Error::Data`] for mismatched sample counts,

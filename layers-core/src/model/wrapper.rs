@@ -111,6 +111,10 @@ impl<L: Layer> Model<L> {
 
     /// Runs the model on `x` in inference mode, 32 samples at a time.
     ///
+    /// `x` is a [`Tensor`] (its shape checked at run time) or a
+    /// [`TypedTensor`](crate::shape::TypedTensor), whose shape the compiler checks against
+    /// the model's input signature; the output is then typed with the model's output shape.
+    ///
     /// # Errors
     ///
     /// [`Error::Unbuilt`], [`Error::InputShape`] or [`Error::InvalidArgument`] as for
@@ -120,8 +124,14 @@ impl<L: Layer> Model<L> {
     ///
     /// ```
     /// use layers_core::prelude::*;
-    /// let m = Model::new(Dense::new(2));
+    /// use layers_core::shape::{Batch1, TypedTensor};
+    /// let mut m = Model::new(Dense::new(Const::<2>));
     /// assert!(m.predict(&Tensor::ones(&[1, 3])).is_err()); // not built
+    /// m.build([3])?;
+    /// let x = TypedTensor::<Batch1<3>>::new(Tensor::ones(&[4, 3]))?;
+    /// let y: TypedTensor<(usize, Const<2>)> = m.predict(&x)?;
+    /// assert_eq!(y.tensor().shape(), &[4, 2]);
+    /// # Ok::<(), layers_core::Error>(())
     /// ```
     pub fn predict<X: ModelInput<Self>>(&self, x: &X) -> Result<X::Output> {
         X::output(super::predict::predict_batched(self, x.tensor(), 32)?)

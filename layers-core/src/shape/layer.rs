@@ -54,6 +54,11 @@ pub trait StaticLayer: Layer {
 /// use layers_core::shape::{NoCheck, ShapeCheck};
 /// assert!(NoCheck::MISMATCH.is_none());
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a shape check",
+    label = "expected a type implementing `ShapeCheck`",
+    note = "use `layers::shape::NoCheck` when the layer's shapes need no compile-time arithmetic"
+)]
 pub trait ShapeCheck {
     /// What does not fit, if anything.
     const MISMATCH: Option<Mismatch>;
@@ -108,6 +113,11 @@ impl ShapeCheck for NoCheck {
 /// }
 /// assert_eq!(hidden::NAME, "hidden");
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` does not name a field",
+    label = "expected a marker type made by `#[layer(sequential)]`",
+    note = "`FieldName` is implemented by the code `#[derive(Layer)]` generates; implement it by hand only for your own calls to `step`"
+)]
 pub trait FieldName {
     /// The field's name.
     const NAME: &'static str;

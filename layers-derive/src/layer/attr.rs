@@ -235,13 +235,13 @@ pub fn container(cx: &Ctxt, attrs: &[Attribute]) -> Container {
                 } else {
                     "custom_shape"
                 };
-                if meta.input.peek(syn::Token![=]) || meta.input.peek(syn::token::Paren) {
-                    let span = meta.input.span();
-                    skip_value(&meta)?;
-                    cx.syn_error(syn::Error::new(
-                        span,
-                        format!("`layer` key `{key}` takes no value; write `{key}`"),
-                    ));
+                let message = format!("`layer` key `{key}` takes no value; write `{key}`");
+                if meta.input.peek(syn::Token![=]) {
+                    let value: Expr = meta.value()?.parse()?;
+                    cx.error_spanned_by(&value, message);
+                } else if meta.input.peek(syn::token::Paren) {
+                    let group: proc_macro2::Group = meta.input.parse()?;
+                    cx.error_spanned_by(&group, message);
                 } else if seen.first(cx, &meta.path, key) {
                     let span = meta.path.segments[0].ident.span();
                     if key == "sequential" {
