@@ -151,19 +151,6 @@ impl ReshapeTarget for Vec<isize> {
     }
 }
 
-const fn product(sizes: &[Option<usize>]) -> Option<usize> {
-    let mut total = 1usize;
-    let mut i = 0;
-    while i < sizes.len() {
-        match sizes[i] {
-            Some(n) => total = total.saturating_mul(n),
-            None => return None,
-        }
-        i += 1;
-    }
-    Some(total)
-}
-
 fn signed(n: usize) -> isize {
     isize::try_from(n).unwrap_or(isize::MAX)
 }
@@ -171,7 +158,7 @@ fn signed(n: usize) -> isize {
 macro_rules! tuple_target {
     ($(($($d:ident $i:tt),*)),*) => {$(
         impl<$($d: Dim),*> ReshapeTarget for ($($d,)*) {
-            const SIZE: Option<usize> = product(&[$($d::SIZE),*]);
+            const SIZE: Option<usize> = crate::shape::product(&[$($d::SIZE),*]);
             type Output<N0: Dim> = (N0, $($d,)*);
             fn dims(&self) -> Vec<isize> {
                 vec![$(signed(self.$i.size())),*]

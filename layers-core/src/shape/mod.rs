@@ -41,6 +41,7 @@ mod typed;
 pub use dim::{Const, Dim};
 pub use fits::{DataDimFits, DataFits, DimFits, Fits};
 pub use layer::{FieldName, Mismatch, NoCheck, ShapeCheck, StaticLayer, expect_output, step};
+pub(crate) use shapes::product;
 pub use shapes::{Batch1, Batch2, Batch3, DynShape, Rank1, Rank2, Rank3, Rank4, Shape};
 pub use signature::{SignatureDim, check_input, check_output, render_signature};
 pub use typed::{ModelInput, Tensor1, Tensor2, Tensor3, Tensor4, TypedTensor};

@@ -139,7 +139,7 @@ impl Shape for DynShape {
 }
 
 /// The product of compile-time sizes, `None` if any is a runtime size.
-const fn product(sizes: &[Option<usize>]) -> Option<usize> {
+pub(crate) const fn product(sizes: &[Option<usize>]) -> Option<usize> {
     let mut total = 1usize;
     let mut i = 0;
     while i < sizes.len() {
