@@ -6,7 +6,7 @@
 //! `Digits` to `Dense<Const<32>>` and it no longer compiles:
 //!
 //! ```text
-//! error[E0277]: shape mismatch: layer `block` (`Residual`) takes `(usize, layers::prelude::Const<64>)` but receives `(usize, layers::prelude::Const<32>)`
+//! error[E0277]: shape mismatch: layer `block` (`Residual`) takes `(usize, layers::Const<64>)` but receives `(usize, layers::Const<32>)`
 //! ```
 
 use layers::data::Dataset;

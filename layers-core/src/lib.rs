@@ -54,6 +54,7 @@ pub use loss::{Loss, loss_from_name};
 pub use metrics::{Metric, metric_from_name};
 pub use model::{FitOptions, Model, Sequential, Train};
 pub use optim::{LearningRateSchedule, Optimizer, optimizer_from_name};
+pub use shape::{Const, TypedTensor};
 pub use tensor::Tensor;
 pub use tensor::binary::Operand;
 pub use weight::Weight;
