@@ -160,6 +160,32 @@ impl<S: Shape> TypedTensor<S> {
     }
 }
 
+impl<S: Shape> TryFrom<Tensor> for TypedTensor<S> {
+    type Error = Error;
+
+    /// [`TypedTensor::new`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::prelude::*;
+    /// use layers_core::shape::Batch1;
+    /// let x: TypedTensor<Batch1<3>> = Tensor::zeros(&[2, 3]).try_into()?;
+    /// assert_eq!(x.tensor().shape(), &[2, 3]);
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
+    fn try_from(tensor: Tensor) -> Result<Self> {
+        TypedTensor::new(tensor)
+    }
+}
+
+impl<S> From<TypedTensor<S>> for Tensor {
+    /// [`TypedTensor::into_inner`].
+    fn from(typed: TypedTensor<S>) -> Tensor {
+        typed.tensor
+    }
+}
+
 impl<S> AsRef<Tensor> for TypedTensor<S> {
     fn as_ref(&self) -> &Tensor {
         &self.tensor
