@@ -49,8 +49,103 @@ fn render_shape(shape: &[usize]) -> String {
     format!("[{}]", parts.join(", "))
 }
 
-/// Matches `shape` against `sig`, binding names in `bound`; `false` on a mismatch.
-fn matches(sig: &[SignatureDim], shape: &[usize], bound: &mut Vec<(&'static str, usize)>) -> bool {
+/// The sizes a signature's names are bound to, in order of first appearance: at most
+/// [`Bindings::CAPACITY`], kept inline so that checking a call allocates nothing.
+///
+/// # Examples
+///
+/// ```
+/// use layers_core::shape::{SignatureDim::*, check_input};
+/// let bound = check_input(|| "p".into(), &[Bind("B"), Bind("IN")], &[8, 3])?;
+/// assert_eq!(bound.len(), 2);
+/// assert_eq!(bound.size(1), 3);
+/// assert_eq!(bound.get("B"), Some(8));
+/// assert_eq!(bound.get("H"), None);
+/// # Ok::<(), layers_core::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Bindings {
+    names: [&'static str; Bindings::CAPACITY],
+    sizes: [usize; Bindings::CAPACITY],
+    len: usize,
+}
+
+impl Bindings {
+    /// The most names a signature may bind.
+    pub const CAPACITY: usize = 8;
+
+    /// The number of names bound.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::shape::Bindings;
+    /// assert_eq!(Bindings::default().len(), 0);
+    /// ```
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether no name is bound.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::shape::Bindings;
+    /// assert!(Bindings::default().is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The size bound to the `i`-th name.
+    ///
+    /// # Panics
+    ///
+    /// If fewer than `i + 1` names are bound.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::shape::{SignatureDim::*, check_input};
+    /// let bound = check_input(|| "p".into(), &[Bind("B")], &[8])?;
+    /// assert_eq!(bound.size(0), 8);
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
+    pub fn size(&self, i: usize) -> usize {
+        assert!(i < self.len, "binding {i} of {}", self.len);
+        self.sizes[i]
+    }
+
+    /// The size bound to `name`, if it is bound.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::shape::Bindings;
+    /// assert_eq!(Bindings::default().get("B"), None);
+    /// ```
+    pub fn get(&self, name: &str) -> Option<usize> {
+        (0..self.len)
+            .find(|&i| self.names[i] == name)
+            .map(|i| self.sizes[i])
+    }
+
+    /// Binds `name`; `false` when full.
+    fn push(&mut self, name: &'static str, size: usize) -> bool {
+        if self.len == Self::CAPACITY {
+            return false;
+        }
+        self.names[self.len] = name;
+        self.sizes[self.len] = size;
+        self.len += 1;
+        true
+    }
+}
+
+/// Matches `shape` against `sig`, binding names in `bound`; `false` on a mismatch (or more
+/// than [`Bindings::CAPACITY`] names).
+fn matches(sig: &[SignatureDim], shape: &[usize], bound: &mut Bindings) -> bool {
     let (rest, explicit) = match sig.first() {
         Some(SignatureDim::Rest) => (true, &sig[1..]),
         _ => (false, sig),
@@ -64,10 +159,14 @@ fn matches(sig: &[SignatureDim], shape: &[usize], bound: &mut Vec<(&'static str,
             SignatureDim::Rest => return false,
             SignatureDim::Fixed(_, expected) if expected != size => return false,
             SignatureDim::Fixed(..) => {}
-            SignatureDim::Bind(name) => match bound.iter().find(|(n, _)| *n == name) {
-                Some(&(_, earlier)) if earlier != size => return false,
+            SignatureDim::Bind(name) => match bound.get(name) {
+                Some(earlier) if earlier != size => return false,
                 Some(_) => {}
-                None => bound.push((name, size)),
+                None => {
+                    if !bound.push(name, size) {
+                        return false;
+                    }
+                }
             },
         }
     }
@@ -87,7 +186,8 @@ fn matches(sig: &[SignatureDim], shape: &[usize], bound: &mut Vec<(&'static str,
 /// ```
 /// use layers_core::shape::{SignatureDim::*, check_input};
 /// let sig = [Bind("B"), Bind("N"), Bind("N")];
-/// assert_eq!(check_input(|| "square".into(), &sig, &[2, 3, 3])?, vec![("B", 2), ("N", 3)]);
+/// let bound = check_input(|| "square".into(), &sig, &[2, 3, 3])?;
+/// assert_eq!((bound.get("B"), bound.get("N")), (Some(2), Some(3)));
 /// let err = check_input(|| "square".into(), &sig, &[2, 3, 4]).unwrap_err();
 /// assert_eq!(err.to_string(), "`square` expects input of shape [B, N, N] but got [2, 3, 4]");
 /// # Ok::<(), layers_core::Error>(())
@@ -96,8 +196,8 @@ pub fn check_input(
     layer: impl FnOnce() -> String,
     sig: &[SignatureDim],
     shape: &[usize],
-) -> Result<Vec<(&'static str, usize)>> {
-    let mut bound = Vec::new();
+) -> Result<Bindings> {
+    let mut bound = Bindings::default();
     if matches(sig, shape, &mut bound) {
         Ok(bound)
     } else {
@@ -121,28 +221,27 @@ pub fn check_input(
 ///
 /// ```
 /// use layers_core::shape::{SignatureDim::*, check_output};
+/// use layers_core::shape::check_input;
 /// let sig = [Bind("B"), Fixed("64", 64)];
-/// assert!(check_output(&sig, &[2, 64], &[("B", 2)]).is_ok());
-/// let err = check_output(&sig, &[3, 64], &[("B", 2)]).unwrap_err();
+/// let bound = check_input(|| "r".into(), &[Bind("B"), Bind("IN")], &[2, 8])?;
+/// assert!(check_output(&sig, &[2, 64], &bound).is_ok());
+/// let err = check_output(&sig, &[3, 64], &bound).unwrap_err();
 /// assert_eq!(
 ///     err.to_string(),
 ///     "`call` expected shape [2, 64] (the layer's signature says `output = [B, 64]`) but found shape [3, 64]"
 /// );
+/// # Ok::<(), layers_core::Error>(())
 /// ```
-pub fn check_output(
-    sig: &[SignatureDim],
-    shape: &[usize],
-    bound: &[(&'static str, usize)],
-) -> Result<()> {
-    let mut bound = bound.to_vec();
+pub fn check_output(sig: &[SignatureDim], shape: &[usize], bound: &Bindings) -> Result<()> {
+    let mut bound = *bound;
     if matches(sig, shape, &mut bound) {
         return Ok(());
     }
     let with_sizes: Vec<SignatureDim> = sig
         .iter()
         .map(|d| match *d {
-            SignatureDim::Bind(name) => match bound.iter().find(|(n, _)| *n == name) {
-                Some(&(_, size)) => SignatureDim::Fixed(name, size),
+            SignatureDim::Bind(name) => match bound.get(name) {
+                Some(size) => SignatureDim::Fixed(name, size),
                 None => *d,
             },
             other => other,

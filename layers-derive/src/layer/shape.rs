@@ -429,7 +429,7 @@ pub fn runtime_checks(shapes: &Shapes) -> (TokenStream, TokenStream) {
         )?;
         #(
             #[allow(non_snake_case, unused_variables)]
-            let #names: usize = __layers_bound[#index].1;
+            let #names: usize = __layers_bound.size(#index);
         )*
     };
     let after = shapes.output.as_ref().map(|output| {
