@@ -56,6 +56,28 @@ fn const_params(container: &Container) -> Vec<Ident> {
         .collect()
 }
 
+/// Whether a config field's type is a size, as far as the tokens tell: `usize`,
+/// `Const<N>` (any path ending so), or a type parameter of the struct (bounded by `Dim`, which
+/// the compiler checks).
+fn is_size_type(container: &Container, ty: &syn::Type) -> bool {
+    let syn::Type::Path(path) = ty else {
+        return false;
+    };
+    if path.qself.is_some() {
+        return false;
+    }
+    let Some(last) = path.path.segments.last() else {
+        return false;
+    };
+    let type_param = path.path.segments.len() == 1
+        && container
+            .generics
+            .params
+            .iter()
+            .any(|p| matches!(p, GenericParam::Type(t) if t.ident == last.ident));
+    last.ident == "usize" || last.ident == "Const" || type_param
+}
+
 fn starts_uppercase(name: &str) -> bool {
     name.chars().next().is_some_and(|c| c.is_ascii_uppercase())
 }
@@ -92,7 +114,22 @@ fn resolve_sig<'a>(
                     dims.push(Dim::Const(ident.clone()));
                 } else if let Some(field) = fields.iter().find(|f| f.name() == name) {
                     if matches!(field.kind, FieldKind::Config(_)) {
-                        dims.push(Dim::Field(field, ident.clone()));
+                        if is_size_type(container, field.ty) {
+                            dims.push(Dim::Field(field, ident.clone()));
+                        } else {
+                            let ty = field.ty;
+                            let ty = quote!(#ty).to_string().replace(' ', "");
+                            cx.error_spanned_by(
+                                ident,
+                                format!(
+                                    "config field `{name}` has type `{ty}`, which is not a size, \
+                                     so it cannot be a dimension in `{key}`; a size field has \
+                                     type `usize`, `Const<N>` or a type parameter bounded by \
+                                     `Dim`"
+                                ),
+                            );
+                            ok = false;
+                        }
                     } else {
                         cx.error_spanned_by(
                             ident,
