@@ -235,12 +235,16 @@ fn layer_impl(container: &Container, fields: &[Field], shapes: &Shapes) -> Token
         .iter()
         .filter(|f| matches!(f.kind, FieldKind::Sublayer(_)))
         .collect();
-    let sublayer_methods = (!sublayers.is_empty()).then(|| {
-        let names: Vec<String> = sublayers.iter().map(|f| f.name()).collect();
-        let refs = sublayers.iter().map(|f| {
+    let sublayer_names: Vec<String> = sublayers.iter().map(|f| f.name()).collect();
+    let sublayer_refs: Vec<TokenStream> = sublayers
+        .iter()
+        .map(|f| {
             let (name, ty) = (f.ident, f.ty);
             quote_spanned!(ty.span()=> <#ty as __layers_Sublayer>::__layers_as_layer(&self.#name))
-        });
+        })
+        .collect();
+    let sublayer_methods = (!sublayers.is_empty()).then(|| {
+        let (names, refs) = (&sublayer_names, &sublayer_refs);
         let muts = sublayers.iter().map(|f| {
             let (name, ty) = (f.ident, f.ty);
             quote_spanned!(ty.span()=> <#ty as __layers_Sublayer>::__layers_as_layer_mut(&mut self.#name))
@@ -277,11 +281,7 @@ fn layer_impl(container: &Container, fields: &[Field], shapes: &Shapes) -> Token
     });
 
     let summary_method = container.attrs.sequential.is_some().then(|| {
-        let names: Vec<String> = sublayers.iter().map(|f| f.name()).collect();
-        let refs = sublayers.iter().map(|f| {
-            let (name, ty) = (f.ident, f.ty);
-            quote_spanned!(ty.span()=> <#ty as __layers_Sublayer>::__layers_as_layer(&self.#name))
-        });
+        let (names, refs) = (&sublayer_names, &sublayer_refs);
         quote! {
             fn summary_rows_for(&self, __layers_input: &[usize]) -> __layers::Vec<__layers::SummaryRow> {
                 __layers::sequential_summary_rows(&[#((#names, #refs)),*], __layers_input)
