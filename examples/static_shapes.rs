@@ -35,7 +35,7 @@ impl Call for Residual {
 struct Digits {
     #[layer(init = Dense::new(Const::<64>).activation(Relu))]
     hidden: Dense<Const<64>>,
-    #[layer(init = Residual::new())]
+    #[layer(default)]
     block: Residual,
     #[layer(init = Dropout::new(0.1))]
     dropout: Dropout,

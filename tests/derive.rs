@@ -110,12 +110,6 @@ impl Call for Scale {
     }
 }
 
-impl Default for Scale {
-    fn default() -> Self {
-        Scale::new()
-    }
-}
-
 /// Three scales and a bias: sublayers given to `new`, made by `Default` and by an expression.
 #[derive(Layer)]
 #[layer(name = "ScaleBlock")]

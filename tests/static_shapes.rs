@@ -29,7 +29,7 @@ struct Mixed {
     hidden: Dense,
     #[layer(default)]
     act: Relu,
-    #[layer(init = Residual::new())]
+    #[layer(default)]
     r: Residual,
     #[layer(default)]
     out: Dense<Const<3>>,
@@ -252,7 +252,7 @@ fn compile_time_and_runtime_sizes_make_the_same_layer() {
 struct Outer {
     #[layer(init = Mixed::new(Dense::new(64)))]
     body: Mixed,
-    #[layer(init = Softmax::new())]
+    #[layer(default)]
     softmax: Softmax,
 }
 

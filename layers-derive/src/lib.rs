@@ -101,7 +101,7 @@ use proc_macro::TokenStream;
 ///     hidden: Dense<Const<64>>,
 ///     #[layer(default)]
 ///     act: Relu,
-///     #[layer(init = Residual::new())]
+///     #[layer(default)]
 ///     r: Residual, // with `Dense<Const<32>>` above: "shape mismatch: layer `r` (`Residual`) …"
 ///     #[layer(default)]
 ///     out: Dense<Const<10>>,
@@ -113,6 +113,9 @@ use proc_macro::TokenStream;
 /// assert!(Model::new(Mlp::new()).build([780]).is_err());
 /// # Ok::<(), layers::Error>(())
 /// ```
+///
+/// When `new` takes no arguments the derive also implements `Default` as `new()`, so that
+/// the layer can be a `#[layer(default)]` field (do not derive `Default` as well).
 ///
 /// The author writes only the forward pass, as `impl Call` (or `impl CallWithContext` when
 /// it needs the training flag or randomness).

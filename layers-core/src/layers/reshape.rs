@@ -20,7 +20,7 @@ use crate::{Layer, Tensor};
 ///
 /// In a statically checked model the flattened width is a runtime size: types cannot
 /// multiply, so the layers after it are checked when the model is built.
-#[derive(Layer, Debug, Default)]
+#[derive(Layer, Debug)]
 #[layer(custom_shape)]
 pub struct Flatten {}
 

@@ -179,10 +179,15 @@ fn is_primitive(ty: &syn::Type) -> bool {
 pub fn inherent_impl(container: &Container, fields: &[Field]) -> TokenStream {
     let ident = container.ident;
     let (impl_generics, ty_generics, where_clause) = container.generics.split_for_impl();
-    let args = fields.iter().filter(|f| is_argument(f)).map(|f| {
-        let (name, ty) = (f.ident, f.ty);
-        quote!(#name: #ty)
-    });
+    let args: Vec<TokenStream> = fields
+        .iter()
+        .filter(|f| is_argument(f))
+        .map(|f| {
+            let (name, ty) = (f.ident, f.ty);
+            quote!(#name: #ty)
+        })
+        .collect();
+    let default_impl = default_impl(container, args.is_empty(), quote!(Self::new()));
 
     // Config defaults first, in declaration order, so that later ones can use earlier ones.
     let defaults = fields.iter().filter_map(|f| {
@@ -286,6 +291,26 @@ pub fn inherent_impl(container: &Container, fields: &[Field]) -> TokenStream {
             #(#setters)*
 
             #parts_fn
+        }
+
+        #default_impl
+    }
+}
+
+/// `impl Default` as `new()`, when `new` takes no arguments, so that the layer can be a
+/// `#[layer(default)]` field.
+pub fn default_impl(container: &Container, no_args: bool, body: TokenStream) -> TokenStream {
+    if !no_args {
+        return TokenStream::new();
+    }
+    let ident = container.ident;
+    let (impl_generics, ty_generics, where_clause) = container.generics.split_for_impl();
+    quote! {
+        impl #impl_generics ::core::default::Default for #ident #ty_generics #where_clause {
+            #[doc = " The layer with its default config: `new()`."]
+            fn default() -> Self {
+                #body
+            }
         }
     }
 }

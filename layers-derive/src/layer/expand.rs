@@ -356,10 +356,16 @@ fn stubs(container: &Container) -> TokenStream {
         }
     });
     let inherent = container.fields.as_ref().map(|fields| {
-        let args = fields.iter().filter(|f| is_argument(f)).map(|f| {
-            let (name, ty) = (f.ident, f.ty);
-            quote!(#name: #ty)
-        });
+        let args: Vec<TokenStream> = fields
+            .iter()
+            .filter(|f| is_argument(f))
+            .map(|f| {
+                let (name, ty) = (f.ident, f.ty);
+                quote!(#name: #ty)
+            })
+            .collect();
+        let default_impl =
+            builder::default_impl(container, args.is_empty(), quote!(::core::unreachable!()));
         let setters = fields.iter().filter_map(|f| {
             let FieldKind::Config(Some(_)) = &f.kind else {
                 return None;
@@ -381,6 +387,7 @@ fn stubs(container: &Container) -> TokenStream {
                 }
                 #(#setters)*
             }
+            #default_impl
         }
     });
     quote! {

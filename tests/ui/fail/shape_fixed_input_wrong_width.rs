@@ -19,7 +19,7 @@ impl Call for Residual {
 struct Bad {
     #[layer(default)]
     a: Dense<Const<32>>,
-    #[layer(init = Residual::new())]
+    #[layer(default)]
     r: Residual,
 }
 

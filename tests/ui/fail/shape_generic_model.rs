@@ -20,7 +20,7 @@ impl Call for Residual {
 struct Net<const H: usize> {
     #[layer(default)]
     hidden: Dense<Const<H>>,
-    #[layer(init = Residual::new())]
+    #[layer(default)]
     r: Residual,
 }
 

@@ -18,7 +18,7 @@ impl Call for Head {
 #[derive(Layer)]
 #[layer(sequential, input = [B, 784])]
 struct Classifier {
-    #[layer(init = Head::new())]
+    #[layer(default)]
     head: Head,
 }
 

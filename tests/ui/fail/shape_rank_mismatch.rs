@@ -16,7 +16,7 @@ impl Call for ImageNoise {
 struct Net {
     #[layer(default)]
     hidden: Dense<Const<64>>,
-    #[layer(init = ImageNoise::new())]
+    #[layer(default)]
     noise: ImageNoise,
 }
 

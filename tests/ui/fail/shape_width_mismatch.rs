@@ -31,9 +31,9 @@ impl Call for Decoder {
 #[derive(Layer)]
 #[layer(sequential, input = [B, 784])]
 struct AutoEncoder {
-    #[layer(init = Encoder::new())]
+    #[layer(default)]
     encoder: Encoder,
-    #[layer(init = Decoder::new())]
+    #[layer(default)]
     decoder: Decoder,
 }
 

@@ -23,7 +23,7 @@ struct Mixed {
     hidden: Dense,
     #[layer(default)]
     act: Relu,
-    #[layer(init = Residual::new())]
+    #[layer(default)]
     r: Residual,
     #[layer(default)]
     out: Dense<Const<10>>,

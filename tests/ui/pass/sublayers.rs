@@ -13,13 +13,8 @@ impl Call for Bias {
     }
 }
 
-impl Default for Bias {
-    fn default() -> Self {
-        Bias::new()
-    }
-}
-
-/// Sublayers given to `new`, made by `Default`, and made from the config.
+/// Sublayers given to `new`, made by `Default` (which the derive writes for `Bias`, whose
+/// `new` takes no arguments), and made from the config.
 #[derive(Layer)]
 struct Stack {
     width: usize,
