@@ -619,3 +619,29 @@ fn config(cx: &Ctxt, attr: &Attribute) -> Option<ConfigDefault> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{INITIALIZERS, SNAKE_CASE_INITIALIZERS};
+
+    /// The derive checks `init = "name"` at compile time against its own list; the runtime
+    /// resolves the name. The two must agree, or a name would pass one and fail the other.
+    #[test]
+    fn initializer_names_agree_with_the_runtime() {
+        for name in INITIALIZERS {
+            assert!(
+                layers::Initializer::from_name(name).is_ok(),
+                "the derive accepts `{name}` but `Initializer::from_name` does not"
+            );
+        }
+        let message = layers::Initializer::from_name("no_such_initializer")
+            .unwrap_err()
+            .to_string();
+        let listed = message
+            .split("known initializers: ")
+            .nth(1)
+            .expect("the error lists the known names");
+        let runtime: Vec<&str> = listed.trim_end_matches('.').split(", ").collect();
+        assert_eq!(runtime, &INITIALIZERS[..SNAKE_CASE_INITIALIZERS]);
+    }
+}
