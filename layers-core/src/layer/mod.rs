@@ -118,6 +118,25 @@ pub trait Layer: Send + Sync {
     /// The summary rows of this layer built for the per-sample `input_shape`: by default
     /// [`summary_rows`](Layer::summary_rows); a `#[layer(sequential)]` model also fills in
     /// each row's output shape, by running a zero sample through its fields.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::prelude::*;
+    ///
+    /// #[derive(Layer)]
+    /// #[layer(sequential, input = [B, 4])]
+    /// struct Net {
+    ///     #[layer(default)]
+    ///     hidden: Dense<Const<3>>,
+    ///     #[layer(default)]
+    ///     act: Relu,
+    /// }
+    ///
+    /// let rows = Net::new().summary_rows_for(&[4]);
+    /// assert_eq!(rows[0].name, "hidden");
+    /// assert_eq!(rows[1].output_shape, Some(vec![3]));
+    /// ```
     fn summary_rows_for(&self, input_shape: &[usize]) -> Vec<SummaryRow> {
         let _ = input_shape;
         self.summary_rows()

@@ -213,6 +213,16 @@ pub trait ModelInput<M> {
     type Output;
 
     /// The data.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::prelude::*;
+    /// use layers_core::shape::{Batch1, ModelInput};
+    /// let x = TypedTensor::<Batch1<2>>::new(Tensor::ones(&[1, 2]))?;
+    /// assert_eq!(<_ as ModelInput<Relu>>::tensor(&x).shape(), &[1, 2]);
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
     fn tensor(&self) -> &Tensor;
 
     /// Wraps the model's output.
@@ -220,6 +230,19 @@ pub trait ModelInput<M> {
     /// # Errors
     ///
     /// When the output does not have the shape the model's signature promises.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::prelude::*;
+    /// use layers_core::shape::{Batch1, ModelInput};
+    /// type Out = <TypedTensor<Batch1<4>> as ModelInput<Dense<Const<2>>>>::Output;
+    /// let y: Out = <TypedTensor<Batch1<4>> as ModelInput<Dense<Const<2>>>>::output(
+    ///     Tensor::zeros(&[3, 2]),
+    /// )?;
+    /// assert_eq!(y.tensor().shape(), &[3, 2]);
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
     fn output(y: Tensor) -> Result<Self::Output>;
 }
 
