@@ -263,17 +263,7 @@ impl Optimizer for Adam {
         "adam"
     }
 
-    fn learning_rate(&self) -> f32 {
-        self.core.common.current_rate()
-    }
-
-    fn set_learning_rate(&mut self, learning_rate: f32) {
-        self.core.common.set_rate(learning_rate);
-    }
-
-    fn iterations(&self) -> u64 {
-        self.core.common.iterations
-    }
+    common_methods!(core.common);
 
     fn apply(&mut self, weights: &[&Weight], grads: &GradStore) -> Result<()> {
         self.core.apply("adam", weights, grads)
@@ -329,17 +319,7 @@ impl Optimizer for AdamW {
         "adamw"
     }
 
-    fn learning_rate(&self) -> f32 {
-        self.core.common.current_rate()
-    }
-
-    fn set_learning_rate(&mut self, learning_rate: f32) {
-        self.core.common.set_rate(learning_rate);
-    }
-
-    fn iterations(&self) -> u64 {
-        self.core.common.iterations
-    }
+    common_methods!(core.common);
 
     fn apply(&mut self, weights: &[&Weight], grads: &GradStore) -> Result<()> {
         self.core.apply("adamw", weights, grads)

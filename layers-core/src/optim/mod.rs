@@ -20,6 +20,24 @@
 //! step is counted. Optimizer state lives in slots keyed by [`Weight::id`], created on a
 //! weight's first update; later steps allocate nothing.
 
+/// The `Optimizer` methods every optimizer answers from its shared state (`Common`, at the
+/// field path given): the current learning rate, setting it, and the step count.
+macro_rules! common_methods {
+    ($($field:ident).+) => {
+        fn learning_rate(&self) -> f32 {
+            self.$($field).+.current_rate()
+        }
+
+        fn set_learning_rate(&mut self, learning_rate: f32) {
+            self.$($field).+.set_rate(learning_rate);
+        }
+
+        fn iterations(&self) -> u64 {
+            self.$($field).+.iterations
+        }
+    };
+}
+
 mod adam;
 mod common;
 mod rmsprop;

@@ -141,17 +141,7 @@ impl Optimizer for Sgd {
         "SGD"
     }
 
-    fn learning_rate(&self) -> f32 {
-        self.common.current_rate()
-    }
-
-    fn set_learning_rate(&mut self, learning_rate: f32) {
-        self.common.set_rate(learning_rate);
-    }
-
-    fn iterations(&self) -> u64 {
-        self.common.iterations
-    }
+    common_methods!(common);
 
     fn apply(&mut self, weights: &[&Weight], grads: &GradStore) -> Result<()> {
         let (momentum, nesterov) = (self.momentum, self.nesterov);
