@@ -1,0 +1,287 @@
+//! Sublayer containers and `Lambda`: `Vec<L>`, `[L; N]`, `Option<L>` and `Box<dyn Layer>` as
+//! `#[layer]` fields (weight paths, parameter counts, freezing, configs, summary rows, one
+//! training step worked out by hand), and closures as layers.
+
+use layers::optim::Sgd;
+use layers::prelude::*;
+use layers::shape::{Batch1, Shape, StaticLayer};
+
+/// `x · w` with one input, one output, a kernel of ones and no bias: a chain of these is a
+/// product of weights, so one SGD step can be worked out by hand.
+fn unit() -> Dense {
+    Dense::new(1)
+        .use_bias(false)
+        .kernel_initializer(Initializer::ones())
+}
+
+/// Compiles `model` with plain SGD at `lr` and the mean squared error, then takes one step on
+/// `x = [[x]]`, `y = [[0]]`.
+fn one_step<M: Train>(model: &mut M, lr: f32, x: f32) {
+    model
+        .compile(Sgd::new().with_learning_rate(lr), "mse", &[])
+        .unwrap();
+    model
+        .train_on_batch(&Tensor::full(&[1, 1], x), &Tensor::zeros(&[1, 1]))
+        .unwrap();
+}
+
+fn paths(layer: &dyn Layer) -> Vec<String> {
+    layer.all_weights().into_iter().map(|(p, _)| p).collect()
+}
+
+fn row_names(summary: &layers::layer::Summary) -> Vec<String> {
+    summary
+        .rows
+        .iter()
+        .map(|r| format!("{} ({})", r.name, r.type_name))
+        .collect()
+}
+
+/// A stack of configurable depth: the blocks run in turn.
+#[derive(Layer)]
+struct Stack {
+    #[layer]
+    blocks: Vec<Dense>,
+}
+
+impl Call for Stack {
+    fn call(&self, x: &Tensor) -> Tensor {
+        self.blocks.iter().fold(x.clone(), |y, block| block.apply(&y))
+    }
+}
+
+#[test]
+fn a_vec_field_holds_sublayers_named_by_index() {
+    let mut model = Model::new(Stack::new(vec![unit(), unit(), unit()]));
+    assert_eq!(model.build([1]).unwrap(), vec![1]);
+    assert_eq!(
+        paths(&*model),
+        ["blocks.0.kernel", "blocks.1.kernel", "blocks.2.kernel"]
+    );
+    assert_eq!(model.count_params().unwrap(), 3);
+    let summary = model.summary();
+    assert_eq!(
+        row_names(&summary),
+        ["blocks.0 (Dense)", "blocks.1 (Dense)", "blocks.2 (Dense)"]
+    );
+    assert!(summary.rows.iter().all(|r| r.params == Some(1)));
+    let config = model.blocks.config();
+    let layers = config["layers"].as_array().unwrap();
+    assert_eq!(layers.len(), 3);
+    assert_eq!(layers[1]["class_name"], "Dense");
+    assert_eq!(layers[1]["config"]["units"], 1);
+}
+
+#[test]
+fn an_empty_vec_field_is_built_and_has_no_rows() {
+    let mut stack = Stack::new(Vec::new());
+    assert_eq!(stack.build([4]).unwrap(), vec![4]);
+    assert!(stack.is_built());
+    assert_eq!(stack.count_params().unwrap(), 0);
+    assert!(stack.summary().rows.is_empty());
+}
+
+#[test]
+fn one_training_step_reaches_every_element_of_a_vec_and_skips_a_frozen_one() {
+    // Three kernels of 1 on x = 2: prediction 2·1·1·1 = 2, loss (2 − 0)² = 4,
+    // ∂loss/∂prediction = 2·2 = 4, ∂prediction/∂w_i = 2·(the other two) = 2, so each
+    // gradient is 8 and SGD at 0.1 leaves 1 − 0.8 = 0.2.
+    let mut model = Model::new(Stack::new(vec![unit(), unit(), unit()]));
+    model.build([1]).unwrap();
+    model.blocks[1].set_trainable(false);
+    let trainable: Vec<String> = model
+        .trainable_weights()
+        .into_iter()
+        .map(|(p, _)| p)
+        .collect();
+    assert_eq!(trainable, ["blocks.0.kernel", "blocks.2.kernel"]);
+    one_step(&mut model, 0.1, 2.0);
+    let kernels: Vec<f32> = model.blocks.iter().map(|b| b.kernel.value().item()).collect();
+    for (got, want) in kernels.iter().zip([0.2, 1.0, 0.2]) {
+        assert!((got - want).abs() < 1e-6, "{kernels:?}");
+    }
+}
+
+/// An optional projection on a shortcut.
+#[derive(Layer)]
+struct Shortcut {
+    #[layer]
+    main: Dense,
+    #[layer]
+    projection: Option<Dense>,
+}
+
+impl Call for Shortcut {
+    fn call(&self, x: &Tensor) -> Tensor {
+        let skip = match &self.projection {
+            Some(p) => p.apply(x),
+            None => x.clone(),
+        };
+        self.main.apply(x) + skip
+    }
+}
+
+#[test]
+fn an_option_field_is_its_layer_when_some_and_nothing_when_none() {
+    let mut some = Model::new(Shortcut::new(unit(), Some(unit())));
+    some.build([1]).unwrap();
+    assert_eq!(paths(&*some), ["main.kernel", "projection.kernel"]);
+    assert_eq!(some.count_params().unwrap(), 2);
+    assert_eq!(
+        row_names(&some.summary()),
+        ["main (Dense)", "projection (Dense)"]
+    );
+    assert_eq!(some.projection.config()["units"], 1);
+
+    let mut none = Model::new(Shortcut::new(unit(), None));
+    none.build([1]).unwrap();
+    assert_eq!(paths(&*none), ["main.kernel"]);
+    assert_eq!(none.count_params().unwrap(), 1);
+    assert_eq!(row_names(&none.summary()), ["main (Dense)"]);
+}
+
+#[test]
+fn one_training_step_reaches_the_layer_in_an_option() {
+    // x = 2, both kernels 1: prediction 2 + 2 = 4, loss 16, ∂loss/∂prediction = 8, each
+    // kernel's gradient 8·2 = 16, so SGD at 0.1 leaves 1 − 1.6 = −0.6.
+    let mut model = Model::new(Shortcut::new(unit(), Some(unit())));
+    model.build([1]).unwrap();
+    one_step(&mut model, 0.1, 2.0);
+    let projection = model.projection.as_ref().unwrap();
+    assert!((projection.kernel.value().item() + 0.6).abs() < 1e-6);
+    assert!((model.main.kernel.value().item() + 0.6).abs() < 1e-6);
+}
+
+/// A layer chosen at run time.
+#[derive(Layer)]
+struct Wrapper {
+    #[layer]
+    inner: Box<dyn Layer>,
+}
+
+impl Call for Wrapper {
+    fn call(&self, x: &Tensor) -> Tensor {
+        self.inner.apply(x)
+    }
+}
+
+#[test]
+fn a_boxed_layer_field_delegates_to_its_layer() {
+    let mut model = Model::new(Wrapper::new(Box::new(unit())));
+    model.build([1]).unwrap();
+    assert_eq!(paths(&*model), ["inner.kernel"]);
+    assert_eq!(model.count_params().unwrap(), 1);
+    assert_eq!(row_names(&model.summary()), ["inner (Dense)"]);
+    assert_eq!(model.inner.config()["units"], 1);
+    // x = 2, kernel 1: prediction 2, loss 4, gradient 2·2·2 = 8, SGD at 0.1: 1 − 0.8 = 0.2.
+    one_step(&mut model, 0.1, 2.0);
+    assert!((model.all_weights()[0].1.value().item() - 0.2).abs() < 1e-6);
+}
+
+/// Two same-shape blocks in an array, in a statically checked model.
+#[derive(Layer)]
+#[layer(sequential, input = [B, 2])]
+struct Pair {
+    #[layer(default)]
+    blocks: [Dense<Const<2>>; 2],
+    #[layer(default)]
+    out: Dense<Const<1>>,
+}
+
+#[test]
+fn an_array_field_in_a_sequential_model_runs_each_element_in_turn() {
+    let mut model = Model::new(Pair::new()).seed(5);
+    assert_eq!(model.build([2]).unwrap(), vec![1]);
+    assert_eq!(
+        paths(&*model),
+        [
+            "blocks.0.kernel",
+            "blocks.0.bias",
+            "blocks.1.kernel",
+            "blocks.1.bias",
+            "out.kernel",
+            "out.bias"
+        ]
+    );
+    // two 2 → 2 blocks with biases, then 2 → 1 with a bias
+    assert_eq!(model.count_params().unwrap(), 2 * (2 * 2 + 2) + (2 + 1));
+    let summary = model.summary();
+    assert_eq!(
+        row_names(&summary),
+        ["blocks.0 (Dense)", "blocks.1 (Dense)", "out (Dense)"]
+    );
+    let shapes: Vec<Option<Vec<usize>>> =
+        summary.rows.iter().map(|r| r.output_shape.clone()).collect();
+    assert_eq!(shapes, [Some(vec![2]), Some(vec![2]), Some(vec![1])]);
+    // The compiler knows the model's output: the array keeps its input's shape.
+    type Out = <Pair as StaticLayer>::Output<Batch1<2>>;
+    assert_eq!(Out::describe(), "(usize, Const<1>)");
+
+    let before = model.get_weights().unwrap();
+    one_step(&mut model, 0.1, 1.0);
+    let after = model.get_weights().unwrap();
+    // Every weight takes part in the prediction, so one step moves each of them (the
+    // biases start at 0, and their gradients are the upstream gradients, not 0).
+    for ((path, _), (b, a)) in model.all_weights().iter().zip(before.iter().zip(&after)) {
+        assert_ne!(b.to_vec(), a.to_vec(), "{path} did not change");
+    }
+}
+
+/// A layer that takes exactly three features, to fail inside a list.
+#[derive(Layer)]
+#[layer(input = [B, 3], output = [B, 3])]
+struct Three {}
+
+impl Call for Three {
+    fn call(&self, x: &Tensor) -> Tensor {
+        x.clone()
+    }
+}
+
+#[derive(Layer)]
+#[layer(sequential, input = [B, 3])]
+struct Chain {
+    #[layer]
+    blocks: Vec<Box<dyn Layer>>,
+}
+
+#[test]
+fn an_element_that_does_not_fit_is_named_by_its_index() {
+    let ok = Chain::new(vec![Box::new(Three::new()), Box::new(Dense::new(3))]);
+    assert_eq!(Model::new(ok).build([3]).unwrap(), vec![3]);
+    let bad = Chain::new(vec![Box::new(Dense::new(2)), Box::new(Three::new())]);
+    let err = Model::new(bad).build([3]).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "layer `blocks` (Vec): layer `1` (Three): `three` expects input of shape [B, 3] but \
+         got [1, 2]"
+    );
+}
+
+#[test]
+fn a_sequential_of_a_vec_of_same_shape_blocks_shows_each_block() {
+    #[derive(Layer)]
+    #[layer(sequential, input = [B, 4])]
+    struct Deep {
+        #[layer(default)]
+        first: Dense<Const<8>>,
+        #[layer]
+        blocks: Vec<Dense<Const<8>>>,
+        #[layer(default)]
+        out: Dense<Const<2>>,
+    }
+    let blocks = (0..3).map(|_| Dense::default()).collect();
+    let mut model = Model::new(Deep::new(blocks));
+    model.build([4]).unwrap();
+    // 4·8 + 8, three times 8·8 + 8, 8·2 + 2
+    assert_eq!(model.count_params().unwrap(), 40 + 3 * 72 + 18);
+    let text = model.summary().to_string();
+    for row in [
+        "│ first (Dense)                   │ (None, 8)              │            40 │",
+        "│ blocks.0 (Dense)                │ (None, 8)              │            72 │",
+        "│ blocks.2 (Dense)                │ (None, 8)              │            72 │",
+        "│ out (Dense)                     │ (None, 2)              │            18 │",
+    ] {
+        assert!(text.contains(row), "no row {row} in\n{text}");
+    }
+}
