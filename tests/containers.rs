@@ -15,13 +15,13 @@ fn unit() -> Dense {
 }
 
 /// Compiles `model` with plain SGD at `lr` and the mean squared error, then takes one step on
-/// `x = [[x]]`, `y = [[0]]`.
-fn one_step<M: Train>(model: &mut M, lr: f32, x: f32) {
+/// one sample `x` of `width` equal features, with target 0.
+fn one_step<M: Train>(model: &mut M, lr: f32, x: f32, width: usize) {
     model
         .compile(Sgd::new().with_learning_rate(lr), "mse", &[])
         .unwrap();
     model
-        .train_on_batch(&Tensor::full(&[1, 1], x), &Tensor::zeros(&[1, 1]))
+        .train_on_batch(&Tensor::full(&[1, width], x), &Tensor::zeros(&[1, 1]))
         .unwrap();
 }
 
@@ -95,7 +95,7 @@ fn one_training_step_reaches_every_element_of_a_vec_and_skips_a_frozen_one() {
         .map(|(p, _)| p)
         .collect();
     assert_eq!(trainable, ["blocks.0.kernel", "blocks.2.kernel"]);
-    one_step(&mut model, 0.1, 2.0);
+    one_step(&mut model, 0.1, 2.0, 1);
     let kernels: Vec<f32> = model.blocks.iter().map(|b| b.kernel.value().item()).collect();
     for (got, want) in kernels.iter().zip([0.2, 1.0, 0.2]) {
         assert!((got - want).abs() < 1e-6, "{kernels:?}");
@@ -146,7 +146,7 @@ fn one_training_step_reaches_the_layer_in_an_option() {
     // kernel's gradient 8·2 = 16, so SGD at 0.1 leaves 1 − 1.6 = −0.6.
     let mut model = Model::new(Shortcut::new(unit(), Some(unit())));
     model.build([1]).unwrap();
-    one_step(&mut model, 0.1, 2.0);
+    one_step(&mut model, 0.1, 2.0, 1);
     let projection = model.projection.as_ref().unwrap();
     assert!((projection.kernel.value().item() + 0.6).abs() < 1e-6);
     assert!((model.main.kernel.value().item() + 0.6).abs() < 1e-6);
@@ -174,7 +174,7 @@ fn a_boxed_layer_field_delegates_to_its_layer() {
     assert_eq!(row_names(&model.summary()), ["inner (Dense)"]);
     assert_eq!(model.inner.config()["units"], 1);
     // x = 2, kernel 1: prediction 2, loss 4, gradient 2·2·2 = 8, SGD at 0.1: 1 − 0.8 = 0.2.
-    one_step(&mut model, 0.1, 2.0);
+    one_step(&mut model, 0.1, 2.0, 1);
     assert!((model.all_weights()[0].1.value().item() - 0.2).abs() < 1e-6);
 }
 
@@ -218,7 +218,7 @@ fn an_array_field_in_a_sequential_model_runs_each_element_in_turn() {
     assert_eq!(Out::describe(), "(usize, Const<1>)");
 
     let before = model.get_weights().unwrap();
-    one_step(&mut model, 0.1, 1.0);
+    one_step(&mut model, 0.1, 1.0, 2);
     let after = model.get_weights().unwrap();
     // Every weight takes part in the prediction, so one step moves each of them (the
     // biases start at 0, and their gradients are the upstream gradients, not 0).

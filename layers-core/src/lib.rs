@@ -89,10 +89,12 @@ pub mod __private {
     pub use crate::init::Initializer;
     pub use crate::layer::config::{ConfigValue, InputShape, ToDim};
     pub use crate::layer::context::with_rng;
-    pub use crate::layer::{Call, Layer, LayerExt, SummaryRow, sequential_summary_rows};
+    pub use crate::layer::{
+        Call, Layer, LayerExt, SummaryRow, sequential_summary_rows, static_summary_rows,
+    };
     pub use crate::shape::{
         Const, Dim, DynShape, FieldName, NoCheck, Shape, SignatureDim, StaticLayer, check_input,
-        check_output, expect_output, step,
+        check_output, compile_time_checked, expect_output, step, strict_step,
     };
     pub use crate::tensor::Tensor;
     pub use crate::weight::Weight;

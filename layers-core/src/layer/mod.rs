@@ -22,6 +22,7 @@
 mod call;
 pub mod check;
 pub mod config;
+mod container;
 pub mod context;
 mod named;
 pub mod summary;
@@ -31,7 +32,7 @@ use crate::{Tensor, Weight, no_grad};
 
 pub use call::{Call, CallWithContext, Context};
 pub use named::Named;
-pub use summary::{Summary, SummaryRow};
+pub use summary::{Summary, SummaryRow, sequential_summary_rows, static_summary_rows};
 
 /// A layer: a forward pass, the weights it owns, the layers it contains, and its config.
 ///
@@ -107,12 +108,51 @@ pub trait Layer: Send + Sync {
         serde_json::Value::Object(serde_json::Map::new())
     }
 
-    /// The rows this layer shows in a summary: by default one per sublayer.
+    /// The layer's config, or why it cannot be written as data: what saving a model asks
+    /// of every layer in it ([`LayerExt::check_config`] asks them all). By default
+    /// [`config`](Layer::config); a [`Lambda`](crate::layers::Lambda) around an unnamed
+    /// closure refuses, since a file never carries code.
+    ///
+    /// # Errors
+    ///
+    /// When the layer holds something that is not data (an unnamed closure).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::prelude::*;
+    /// assert_eq!(Dense::new(3).try_config()?["units"], 3);
+    /// assert!(Lambda::new(|x| x * 2.0).try_config().is_err());
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
+    fn try_config(&self) -> Result<serde_json::Value> {
+        Ok(self.config())
+    }
+
+    /// Whether this layer only groups its sublayers, as `Vec<L>`, `[L; N]` and an empty
+    /// `Option<L>` do: summaries then show a row per sublayer (`blocks.0`, `blocks.1`)
+    /// instead of one row for the group. `false` for every other layer.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::prelude::*;
+    /// assert!(vec![Dense::new(2)].is_container());
+    /// assert!(!Dense::new(2).is_container());
+    /// assert!(!Some(Dense::new(2)).is_container()); // the layer itself
+    /// ```
+    fn is_container(&self) -> bool {
+        false
+    }
+
+    /// The rows this layer shows in a summary: by default one per sublayer, and one per
+    /// element of a sublayer that [is a container](Layer::is_container).
     fn summary_rows(&self) -> Vec<SummaryRow> {
-        self.sublayers()
-            .into_iter()
-            .map(|(name, layer)| SummaryRow::of(&name, layer, None))
-            .collect()
+        let mut rows = Vec::new();
+        for (name, layer) in self.sublayers() {
+            summary::push_rows(&mut rows, &name, layer, None);
+        }
+        rows
     }
 
     /// The summary rows of this layer built for the per-sample `input_shape`: by default
@@ -141,38 +181,6 @@ pub trait Layer: Send + Sync {
         let _ = input_shape;
         self.summary_rows()
     }
-}
-
-/// The summary rows of layers called in sequence on a zero sample of `input_shape`, each
-/// with the output shape it produced (`?` from the first that fails). What
-/// `#[layer(sequential)]` models show in summaries.
-///
-/// # Examples
-///
-/// ```
-/// use layers_core::prelude::*;
-/// use layers_core::layer::sequential_summary_rows;
-/// let (a, b) = (Dense::new(3), Relu);
-/// let rows = sequential_summary_rows(&[("a", &a), ("b", &b)], &[5]);
-/// assert_eq!(rows[1].output_shape, Some(vec![3]));
-/// ```
-pub fn sequential_summary_rows(
-    layers: &[(&str, &dyn Layer)],
-    input_shape: &[usize],
-) -> Vec<SummaryRow> {
-    let mut batch = vec![1];
-    batch.extend_from_slice(input_shape);
-    let mut x = Some(crate::Tensor::zeros(&batch));
-    layers
-        .iter()
-        .map(|(name, layer)| {
-            x = x
-                .take()
-                .and_then(|t| crate::no_grad(|| layer.forward(&t)).ok());
-            let shape = x.as_ref().map(|y| y.shape()[1..].to_vec());
-            SummaryRow::of(name, *layer, shape)
-        })
-        .collect()
 }
 
 /// Keras's automatic name for a layer type: snake_case of the type name
@@ -574,6 +582,45 @@ pub trait LayerExt: Layer {
     /// ```
     fn summary(&self) -> Summary {
         Summary::of(self.as_dyn())
+    }
+
+    /// Checks that this layer and every layer in it can write its config as data
+    /// ([`Layer::try_config`]): what saving a model asks first, so that a model holding an
+    /// unnamed closure is refused before anything is written.
+    ///
+    /// # Errors
+    ///
+    /// The first layer that cannot, as [`Error::Layer`] naming its path and type.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::prelude::*;
+    /// let model = Sequential::new().add(Dense::new(2)).add(Lambda::new(|x| x.square()));
+    /// let err = model.check_config().unwrap_err();
+    /// assert!(err.to_string().starts_with("layer `lambda` (Lambda): "), "{err}");
+    ///
+    /// let square = Lambda::new(|x| x.square()).registered_as("square");
+    /// Sequential::new().add(Dense::new(2)).add(square).check_config()?;
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
+    fn check_config(&self) -> Result<()> {
+        fn walk(layer: &dyn Layer, prefix: &str) -> Result<()> {
+            for (name, sub) in layer.sublayers() {
+                let path = if prefix.is_empty() {
+                    name
+                } else {
+                    format!("{prefix}.{name}")
+                };
+                sub.try_config()
+                    .map_err(|e| e.in_layer(path.clone(), sub.type_name()))?;
+                walk(sub, &path)?;
+            }
+            Ok(())
+        }
+        self.try_config()
+            .map_err(|e| e.in_layer(self.display_name(), self.type_name()))?;
+        walk(self.as_dyn(), "")
     }
 
     /// This layer as a trait object.

@@ -13,7 +13,9 @@
 use std::fmt;
 
 use super::{Layer, LayerExt};
+use crate::autograd::no_grad;
 use crate::error::batch_shape;
+use crate::tensor::Tensor;
 
 /// One row of a [`Summary`]: a layer's name and type, output shape and parameter count.
 ///
@@ -35,6 +37,11 @@ pub struct SummaryRow {
     pub output_shape: Option<Vec<usize>>,
     /// The number of parameters, `None` while unbuilt.
     pub params: Option<usize>,
+    /// Whether the compiler checked this layer's shapes: in a statically checked model
+    /// (`#[layer(sequential, input = [...])]`), `Some(true)` for a field whose input and
+    /// output shapes the compiler knows, `Some(false)` for one checked only at run time (a
+    /// layer without a shape signature, and every field after it); `None` elsewhere.
+    pub compile_time_checked: Option<bool>,
 }
 
 impl SummaryRow {
@@ -56,8 +63,98 @@ impl SummaryRow {
             type_name: layer.type_name().to_string(),
             output_shape,
             params: layer.count_params().ok(),
+            compile_time_checked: None,
         }
     }
+}
+
+/// Adds the rows `layer` shows as the sublayer `name` of another: its own row, or for a
+/// [container](Layer::is_container) one row per element (`blocks.0`, `blocks.1`). With `x`,
+/// also runs the layer on it (no recording; `None` from the first failure) and records the
+/// output shape.
+pub(crate) fn push_rows(
+    rows: &mut Vec<SummaryRow>,
+    name: &str,
+    layer: &dyn Layer,
+    mut x: Option<&mut Option<Tensor>>,
+) {
+    if layer.is_container() {
+        for (element, sub) in layer.sublayers() {
+            push_rows(rows, &format!("{name}.{element}"), sub, x.as_deref_mut());
+        }
+        return;
+    }
+    let shape = x.and_then(|x| {
+        *x = x.take().and_then(|t| no_grad(|| layer.forward(&t)).ok());
+        x.as_ref().map(|y| y.shape().get(1..).unwrap_or(&[]).to_vec())
+    });
+    rows.push(SummaryRow::of(name, layer, shape));
+}
+
+/// The summary rows of layers called in sequence on a zero sample of `input_shape`, each
+/// with the output shape it produced (`?` from the first that fails), and a row per element
+/// of a container (`blocks.0`). What `#[layer(sequential)]` models show in summaries.
+///
+/// # Examples
+///
+/// ```
+/// use layers_core::prelude::*;
+/// use layers_core::layer::sequential_summary_rows;
+/// let (a, b) = (Dense::new(3), Relu);
+/// let rows = sequential_summary_rows(&[("a", &a), ("b", &b)], &[5]);
+/// assert_eq!(rows[1].output_shape, Some(vec![3]));
+/// ```
+pub fn sequential_summary_rows(
+    layers: &[(&str, &dyn Layer)],
+    input_shape: &[usize],
+) -> Vec<SummaryRow> {
+    let mut batch = vec![1];
+    batch.extend_from_slice(input_shape);
+    let mut x = Some(Tensor::zeros(&batch));
+    let mut rows = Vec::new();
+    for (name, layer) in layers {
+        push_rows(&mut rows, name, *layer, Some(&mut x));
+    }
+    rows
+}
+
+/// The summary rows of a statically checked model's fields, each marked with whether the
+/// compiler checked its shapes (see [`SummaryRow::compile_time_checked`]); with the output
+/// shapes as [`sequential_summary_rows`] finds them when `input_shape` is given. What
+/// `#[layer(sequential, input = [...])]` models show in summaries.
+///
+/// # Examples
+///
+/// ```
+/// use layers_core::prelude::*;
+/// use layers_core::layer::static_summary_rows;
+/// let (a, b) = (Dense::new(3), Relu);
+/// let rows = static_summary_rows(&[("a", &a, true), ("b", &b, false)], Some(&[5]));
+/// assert_eq!(rows[1].output_shape, Some(vec![3]));
+/// assert_eq!(rows[1].compile_time_checked, Some(false));
+/// let mut summary = Sequential::new().summary();
+/// summary.rows = rows;
+/// assert!(summary.to_string().ends_with(" Shapes checked only at run time: b"));
+/// ```
+pub fn static_summary_rows(
+    layers: &[(&str, &dyn Layer, bool)],
+    input_shape: Option<&[usize]>,
+) -> Vec<SummaryRow> {
+    let mut x = input_shape.map(|shape| {
+        let mut batch = vec![1];
+        batch.extend_from_slice(shape);
+        Tensor::zeros(&batch)
+    });
+    let run = input_shape.is_some();
+    let mut rows = Vec::new();
+    for (name, layer, checked) in layers {
+        let first = rows.len();
+        push_rows(&mut rows, name, *layer, run.then_some(&mut x));
+        for row in &mut rows[first..] {
+            row.compile_time_checked = Some(*checked);
+        }
+    }
+    rows
 }
 
 /// A model summary in Keras 3's format; `Display` draws it 76 columns wide (what Keras
@@ -271,6 +368,24 @@ impl fmt::Display for Summary {
         )?;
         for line in &self.extra {
             write!(f, "\n{line}")?;
+        }
+        // Which shapes the compiler checked, in a statically checked model.
+        let marked: Vec<(&str, bool)> = self
+            .rows
+            .iter()
+            .filter_map(|r| r.compile_time_checked.map(|c| (r.name.as_str(), c)))
+            .collect();
+        if !marked.is_empty() {
+            let runtime: Vec<&str> = marked
+                .iter()
+                .filter(|(_, checked)| !checked)
+                .map(|(name, _)| *name)
+                .collect();
+            if runtime.is_empty() {
+                write!(f, "\n Shapes checked at compile time: all layers")?;
+            } else {
+                write!(f, "\n Shapes checked only at run time: {}", runtime.join(", "))?;
+            }
         }
         Ok(())
     }

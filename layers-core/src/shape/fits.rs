@@ -6,6 +6,8 @@
 //! that a failure reads as a shape error ("layer `r` (`Residual`) takes … but receives …")
 //! rather than as an unsatisfied bound.
 
+use std::marker::PhantomData;
+
 use super::dim::Const;
 use super::shapes::DynShape;
 
@@ -99,6 +101,21 @@ impl<const N: usize, W, E, M> DataDimFits<Const<N>, W, E, M> for usize {}
 #[diagnostic::do_not_recommend]
 impl<W, E, M> DataDimFits<usize, W, E, M> for usize {}
 
+/// An expected shape that is two at once: what a layer that may run its element any number
+/// of times (`Vec<L>`, `[L; N]`, `Option<L>`) takes, since what it receives goes into the
+/// element and what the element produces goes into it again, or out. A shape fits
+/// `Both<A, B>` when it fits `A` and `B`.
+///
+/// # Examples
+///
+/// ```
+/// use layers_core::shape::{Both, Const, Fits};
+/// fn fits<S: Fits<E, (), ()>, E>() {}
+/// fits::<(usize, Const<8>), Both<(usize, usize), (usize, Const<8>)>>();
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Both<A, B>(PhantomData<fn() -> (A, B)>);
+
 #[diagnostic::do_not_recommend]
 impl<E, L, F> Fits<E, L, F> for DynShape {}
 #[diagnostic::do_not_recommend]
@@ -125,6 +142,18 @@ macro_rules! tuple_fits {
 
         #[diagnostic::do_not_recommend]
         impl<$($a,)* M> DataFits<DynShape, M> for $found {}
+
+        impl<$($a,)* X, Y, L, F> Fits<Both<X, Y>, L, F> for $found
+        where
+            $found: Fits<X, L, F> + Fits<Y, L, F>,
+        {
+        }
+
+        impl<$($a,)* X, Y, M> DataFits<Both<X, Y>, M> for $found
+        where
+            $found: DataFits<X, M> + DataFits<Y, M>,
+        {
+        }
     )*};
 }
 

@@ -36,12 +36,14 @@ mod fits;
 mod layer;
 mod shapes;
 mod signature;
+mod strict;
 mod typed;
 
 pub use dim::{Const, Dim};
-pub use fits::{DataDimFits, DataFits, DimFits, Fits};
+pub use fits::{Both, DataDimFits, DataFits, DimFits, Fits};
 pub use layer::{FieldName, Mismatch, NoCheck, ShapeCheck, StaticLayer, expect_output, step};
 pub(crate) use shapes::product;
 pub use shapes::{Batch1, Batch2, Batch3, DynShape, Rank1, Rank2, Rank3, Rank4, Shape};
 pub use signature::{Bindings, SignatureDim, check_input, check_output, render_signature};
+pub use strict::{KnownShape, StrictFits, compile_time_checked, strict_step};
 pub use typed::{ModelInput, Tensor1, Tensor2, Tensor3, Tensor4, TypedTensor};

@@ -20,6 +20,8 @@ use super::dim::{Const, Dim};
 /// assert_eq!(Images::SAMPLE_SIZE, Some(784));
 /// assert_eq!(Images::describe(), "(usize, Const<28>, Const<28>)");
 /// assert_eq!(DynShape::RANK, None);
+/// assert_eq!(<Images as Shape>::IfKnown<(usize,)>::describe(), "(usize,)");
+/// assert_eq!(<DynShape as Shape>::IfKnown<(usize,)>::describe(), "DynShape");
 /// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a shape",
@@ -46,6 +48,9 @@ pub trait Shape: Send + Sync + 'static {
     type Pop: Shape;
     /// The shape with one more axis at the end ([`DynShape`] past rank 4).
     type Push<D: Dim>: Shape;
+    /// `S` when this shape is known to the compiler, [`DynShape`] when it is not: what a
+    /// list of layers produces from `S` when its element produces this shape.
+    type IfKnown<S: Shape>: Shape;
 
     /// Each axis's compile-time size (`None` for a runtime one); `None` for [`DynShape`].
     ///
@@ -133,6 +138,7 @@ impl Shape for DynShape {
     type Last = usize;
     type Pop = DynShape;
     type Push<D: Dim> = DynShape;
+    type IfKnown<S: Shape> = DynShape;
     fn sizes() -> Option<Vec<Option<usize>>> {
         None
     }
@@ -162,6 +168,7 @@ impl Shape for () {
     type Last = usize;
     type Pop = DynShape;
     type Push<D: Dim> = (D,);
+    type IfKnown<S: Shape> = S;
     fn sizes() -> Option<Vec<Option<usize>>> {
         Some(Vec::new())
     }
@@ -177,6 +184,7 @@ impl<A: Dim> Shape for (A,) {
     type Last = A;
     type Pop = ();
     type Push<D: Dim> = (A, D);
+    type IfKnown<S: Shape> = S;
     fn sizes() -> Option<Vec<Option<usize>>> {
         Some(vec![A::SIZE])
     }
@@ -192,6 +200,7 @@ impl<A: Dim, B: Dim> Shape for (A, B) {
     type Last = B;
     type Pop = (A,);
     type Push<D: Dim> = (A, B, D);
+    type IfKnown<S: Shape> = S;
     fn sizes() -> Option<Vec<Option<usize>>> {
         Some(vec![A::SIZE, B::SIZE])
     }
@@ -207,6 +216,7 @@ impl<A: Dim, B: Dim, C: Dim> Shape for (A, B, C) {
     type Last = C;
     type Pop = (A, B);
     type Push<D: Dim> = (A, B, C, D);
+    type IfKnown<S: Shape> = S;
     fn sizes() -> Option<Vec<Option<usize>>> {
         Some(vec![A::SIZE, B::SIZE, C::SIZE])
     }
@@ -222,6 +232,7 @@ impl<A: Dim, B: Dim, C: Dim, E: Dim> Shape for (A, B, C, E) {
     type Last = E;
     type Pop = (A, B, C);
     type Push<D: Dim> = DynShape;
+    type IfKnown<S: Shape> = S;
     fn sizes() -> Option<Vec<Option<usize>>> {
         Some(vec![A::SIZE, B::SIZE, C::SIZE, E::SIZE])
     }
