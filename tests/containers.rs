@@ -285,3 +285,117 @@ fn a_sequential_of_a_vec_of_same_shape_blocks_shows_each_block() {
         assert!(text.contains(row), "no row {row} in\n{text}");
     }
 }
+
+/// The tutorial's custom activation, a leaky ReLU `max(0.1·x, x)`, with tensor ops.
+fn leaky(x: &Tensor) -> Tensor {
+    x * 0.1 + x.clamp(0.0, f32::INFINITY) * 0.9
+}
+
+fn close(got: &[f32], want: &[f32]) -> bool {
+    got.len() == want.len() && got.iter().zip(want).all(|(g, w)| (g - w).abs() < 1e-5)
+}
+
+#[test]
+fn the_tutorials_lambda_shows_in_the_summary_with_no_parameters() {
+    let mut model = Sequential::new()
+        .add(Dense::new(64))
+        .add(Lambda::new(leaky))
+        .add(Dense::new(10));
+    model.build([32]).unwrap();
+    let text = model.summary().to_string();
+    let row = "│ lambda (Lambda)                 │ (None, 64)             │             0 │";
+    assert!(text.contains(row), "{text}");
+    // 32·64 + 64 and 64·10 + 10, as in the tutorial
+    assert!(text.contains(" Total params: 2,762 (10.79 KB)"), "{text}");
+    let y = Lambda::new(leaky).apply(&Tensor::from_vec(vec![-2.0, 0.0, 3.0], &[1, 3]));
+    assert!(close(&y.to_vec(), &[-0.2, 0.0, 3.0]), "{y:?}");
+}
+
+#[test]
+fn gradients_flow_through_the_closure() {
+    // Kernel 1, x = 3, the lambda squares: prediction (3·1)² = 9, loss 81,
+    // ∂loss/∂prediction = 2·9 = 18, ∂prediction/∂w = 2·x²·w = 18, so the gradient is 324
+    // and SGD at 0.001 leaves 1 − 0.324 = 0.676.
+    let mut model = Sequential::new()
+        .add(unit())
+        .add(Lambda::new(|x| x.square()));
+    model.build([1]).unwrap();
+    one_step(&mut model, 0.001, 3.0, 1);
+    let w = model.get_weights().unwrap()[0].item();
+    assert!((w - 0.676).abs() < 1e-5, "{w}");
+}
+
+/// A dense layer and a registered activation closure, as a derived layer's fields.
+#[derive(Layer)]
+struct Activated {
+    #[layer]
+    dense: Dense,
+    #[layer(init = Lambda::new(leaky).registered_as("leaky"))]
+    act: Lambda,
+}
+
+impl Call for Activated {
+    fn call(&self, x: &Tensor) -> Tensor {
+        self.act.apply(&self.dense.apply(x))
+    }
+}
+
+#[test]
+fn a_lambda_is_a_field_of_a_derived_layer() {
+    let mut model = Model::new(Activated::new(unit()));
+    model.build([1]).unwrap();
+    let y = model
+        .predict(&Tensor::from_vec(vec![-2.0, 5.0], &[2, 1]))
+        .unwrap();
+    assert!(close(&y.to_vec(), &[-0.2, 5.0]), "{y:?}");
+    let summary = model.summary();
+    assert_eq!(row_names(&summary), ["dense (Dense)", "act (Lambda)"]);
+    assert_eq!(summary.rows[1].params, Some(0));
+    assert_eq!(
+        model.act.config(),
+        serde_json::json!({ "function": "leaky" })
+    );
+    model.check_config().unwrap();
+}
+
+#[test]
+fn an_unnamed_lambda_cannot_be_saved_wherever_it_is() {
+    let message = "`config`: the function is an unnamed closure, and a saved model never \
+                   carries code; name it with `Lambda::new(f).registered_as(\"name\")`";
+    assert_eq!(
+        Lambda::new(leaky).config(),
+        serde_json::json!({ "function": null })
+    );
+    let err = Lambda::new(leaky).try_config().unwrap_err();
+    assert_eq!(err.to_string(), message);
+
+    let plain = Sequential::new().add(Dense::new(2)).add(Lambda::new(leaky));
+    let err = plain.check_config().unwrap_err();
+    assert_eq!(err.to_string(), format!("layer `lambda` (Lambda): {message}"));
+
+    // Under a name of its own, and in a list inside a derived layer.
+    let named = Sequential::new().add(Lambda::new(leaky).named("act"));
+    let err = named.check_config().unwrap_err();
+    assert_eq!(err.to_string(), format!("layer `act` (Lambda): {message}"));
+    let boxed: Vec<Box<dyn Layer>> = vec![Box::new(unit()), Box::new(Lambda::new(leaky))];
+    let err = Model::new(Chain::new(boxed)).check_config().unwrap_err();
+    assert!(err.to_string().starts_with("layer `blocks.1` (Lambda): "), "{err}");
+}
+
+#[test]
+fn a_declared_output_shape_is_checked_at_every_call() {
+    // (batch, n) → (batch, 1): the sum of the features.
+    let total = Lambda::new(|x| x.sum(&[-1], true)).output_shape(|_| vec![1]);
+    let mut model = Sequential::new().add(total);
+    assert_eq!(model.build([4]).unwrap(), vec![1]);
+    let y = model.predict(&Tensor::ones(&[3, 4])).unwrap();
+    assert_eq!(y.to_vec(), vec![4.0; 3]);
+
+    let claims_same = Lambda::new(|x| x.sum(&[-1], true)).output_shape(|input| input.to_vec());
+    let err = Sequential::new().add(claims_same).build([4]).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "layer `lambda` (Lambda): `Lambda` expected shape [1, 4] (its `output_shape` for \
+         input [1, 4]) but found shape [1, 1]"
+    );
+}

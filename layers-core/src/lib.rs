@@ -46,8 +46,8 @@ pub use error::{Error, Result};
 pub use init::Initializer;
 pub use layer::{Call, CallWithContext, Context, Layer, LayerExt};
 pub use layers::{
-    BatchNormalization, Dense, Dropout, Embedding, Flatten, LayerNormalization, LogSoftmax,
-    Reshape, Softmax,
+    BatchNormalization, Dense, Dropout, Embedding, Flatten, Lambda, LayerNormalization,
+    LogSoftmax, Reshape, Softmax,
 };
 pub use layers_derive::{Layer, activation};
 pub use loss::{Loss, loss_from_name};
@@ -69,7 +69,7 @@ pub mod prelude {
     pub use crate::shape::{Const, Dim, StaticLayer, TypedTensor};
     pub use crate::{
         Activation, BatchNormalization, Call, CallWithContext, Context, Dense, Dropout, Dual,
-        Embedding, Error, FitOptions, Flatten, GradStore, Initializer, Layer, LayerExt,
+        Embedding, Error, FitOptions, Flatten, GradStore, Initializer, Lambda, Layer, LayerExt,
         LayerNormalization, LogSoftmax, Model, Operand, Reshape, Result, Sequential, Softmax,
         Tensor, Train, Weight, no_grad,
     };

@@ -612,8 +612,12 @@ pub trait LayerExt: Layer {
                 } else {
                     format!("{prefix}.{name}")
                 };
-                sub.try_config()
-                    .map_err(|e| e.in_layer(path.clone(), sub.type_name()))?;
+                // A container's config is its elements': they are checked one by one, so
+                // that the error names the element (`blocks.1`).
+                if !sub.is_container() {
+                    sub.try_config()
+                        .map_err(|e| e.in_layer(path.clone(), sub.type_name()))?;
+                }
                 walk(sub, &path)?;
             }
             Ok(())

@@ -95,6 +95,16 @@ impl<L: Layer> Layer for Named<L> {
         }
         config
     }
+    fn try_config(&self) -> Result<serde_json::Value> {
+        let mut config = self.layer.try_config()?;
+        if let Some(map) = config.as_object_mut() {
+            map.insert("name".into(), self.name.clone().into());
+        }
+        Ok(config)
+    }
+    fn is_container(&self) -> bool {
+        self.layer.is_container()
+    }
     fn summary_rows(&self) -> Vec<SummaryRow> {
         self.layer.summary_rows()
     }

@@ -1,7 +1,7 @@
 //! The built-in layers, written with `#[derive(Layer)]` like any user's layer: [`Dense`],
 //! [`Dropout`], [`Flatten`], [`Reshape`], [`BatchNormalization`], [`LayerNormalization`],
-//! [`Embedding`], [`Softmax`] and [`LogSoftmax`]. (Keras's `Activation` layer is
-//! [`Activation`](crate::Activation).)
+//! [`Embedding`], [`Softmax`] and [`LogSoftmax`]; and [`Lambda`], any function of a tensor.
+//! (Keras's `Activation` layer is [`Activation`](crate::Activation).)
 //!
 //! ```
 //! use layers_core::prelude::*;
@@ -19,6 +19,7 @@
 mod dense;
 mod dropout;
 mod embedding;
+mod lambda;
 mod normalization;
 mod reshape;
 mod softmax;
@@ -26,6 +27,7 @@ mod softmax;
 pub use dense::Dense;
 pub use dropout::Dropout;
 pub use embedding::Embedding;
+pub use lambda::Lambda;
 pub use normalization::{BatchNormalization, LayerNormalization};
 pub use reshape::{Flatten, Reshape, ReshapeCheck, ReshapeTarget};
 pub use softmax::{LogSoftmax, Softmax};

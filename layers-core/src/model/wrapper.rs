@@ -214,6 +214,9 @@ impl<L: Layer> Layer for Model<L> {
     fn config(&self) -> serde_json::Value {
         self.net.config()
     }
+    fn try_config(&self) -> Result<serde_json::Value> {
+        self.net.try_config()
+    }
     fn summary_rows(&self) -> Vec<SummaryRow> {
         let rows = match &self.state.input_shape {
             Some(shape) => {

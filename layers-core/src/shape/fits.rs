@@ -143,6 +143,7 @@ macro_rules! tuple_fits {
         #[diagnostic::do_not_recommend]
         impl<$($a,)* M> DataFits<DynShape, M> for $found {}
 
+        // Not `do_not_recommend`: a mismatch is then reported against the half that fails.
         impl<$($a,)* X, Y, L, F> Fits<Both<X, Y>, L, F> for $found
         where
             $found: Fits<X, L, F> + Fits<Y, L, F>,

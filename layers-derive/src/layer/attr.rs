@@ -66,6 +66,9 @@ pub struct Container {
     pub sequential: Option<Span>,
     /// `custom_shape`: no `StaticLayer` impl is generated; the author writes one.
     pub custom_shape: Option<Span>,
+    /// `strict`: in a `sequential` model with an `input`, a field whose layer has no shape
+    /// signature is a compile error instead of being checked at run time only.
+    pub strict: Option<Span>,
     /// `input = [...]`: the shape signature of the input.
     pub input: Option<Signature>,
     /// `output = [...]`: the shape signature of the output.
@@ -228,10 +231,15 @@ pub fn container(cx: &Ctxt, attrs: &[Attribute]) -> Container {
                 } else if seen.first(cx, &meta.path, "name") {
                     out.name = Some(name);
                 }
-            } else if meta.path.is_ident("sequential") || meta.path.is_ident("custom_shape") {
-                // `sequential`, `custom_shape`: flags
+            } else if meta.path.is_ident("sequential")
+                || meta.path.is_ident("custom_shape")
+                || meta.path.is_ident("strict")
+            {
+                // `sequential`, `custom_shape`, `strict`: flags
                 let key = if meta.path.is_ident("sequential") {
                     "sequential"
+                } else if meta.path.is_ident("strict") {
+                    "strict"
                 } else {
                     "custom_shape"
                 };
@@ -244,10 +252,10 @@ pub fn container(cx: &Ctxt, attrs: &[Attribute]) -> Container {
                     cx.error_spanned_by(&group, message);
                 } else if seen.first(cx, &meta.path, key) {
                     let span = meta.path.segments[0].ident.span();
-                    if key == "sequential" {
-                        out.sequential = Some(span);
-                    } else {
-                        out.custom_shape = Some(span);
+                    match key {
+                        "sequential" => out.sequential = Some(span),
+                        "strict" => out.strict = Some(span),
+                        _ => out.custom_shape = Some(span),
                     }
                 }
             } else if meta.path.is_ident("input") || meta.path.is_ident("output") {
@@ -280,7 +288,7 @@ pub fn container(cx: &Ctxt, attrs: &[Attribute]) -> Container {
                     &meta.path,
                     format!(
                         "unknown `layer` key `{key}`; expected `name`, `crate`, `input`, \
-                         `output`, `sequential` or `custom_shape`{hint}"
+                         `output`, `sequential`, `strict` or `custom_shape`{hint}"
                     ),
                 );
                 skip_value(&meta)?;

@@ -21,7 +21,10 @@ const TAKEN_METHOD_NAMES: &[&str] = &[
     "sublayers",
     "sublayers_mut",
     "config",
+    "try_config",
+    "is_container",
     "summary_rows",
+    "summary_rows_for",
     "display_name",
     "build",
     "apply",
@@ -36,6 +39,7 @@ const TAKEN_METHOD_NAMES: &[&str] = &[
     "is_trainable",
     "named",
     "summary",
+    "check_config",
     "as_dyn",
     "as_dyn_mut",
 ];

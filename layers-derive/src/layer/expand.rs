@@ -282,10 +282,30 @@ fn layer_impl(container: &Container, fields: &[Field], shapes: &Shapes) -> Token
 
     let summary_method = container.attrs.sequential.is_some().then(|| {
         let (names, refs) = (&sublayer_names, &sublayer_refs);
-        quote! {
-            fn summary_rows_for(&self, __layers_input: &[usize]) -> __layers::Vec<__layers::SummaryRow> {
-                __layers::sequential_summary_rows(&[#((#names, #refs)),*], __layers_input)
+        match shape::compile_time_flags(container, fields, shapes) {
+            // A statically checked model: each row says whether the compiler checked it.
+            Some(flags) => {
+                let index = 0..names.len();
+                let rows = quote! {
+                    let __layers_checked = #flags;
+                    let __layers_fields = [#((#names, #refs, __layers_checked[#index])),*];
+                };
+                quote! {
+                    fn summary_rows(&self) -> __layers::Vec<__layers::SummaryRow> {
+                        #rows
+                        __layers::static_summary_rows(&__layers_fields, ::core::option::Option::None)
+                    }
+                    fn summary_rows_for(&self, __layers_input: &[usize]) -> __layers::Vec<__layers::SummaryRow> {
+                        #rows
+                        __layers::static_summary_rows(&__layers_fields, ::core::option::Option::Some(__layers_input))
+                    }
+                }
             }
+            None => quote! {
+                fn summary_rows_for(&self, __layers_input: &[usize]) -> __layers::Vec<__layers::SummaryRow> {
+                    __layers::sequential_summary_rows(&[#((#names, #refs)),*], __layers_input)
+                }
+            },
         }
     });
 

@@ -252,6 +252,21 @@ pub fn resolve<'a>(cx: &Ctxt, container: &'a Container, fields: &'a [Field<'a>])
             }
         }
     }
+    if let Some(span) = attrs.strict {
+        if attrs.sequential.is_none() {
+            cx.syn_error(syn::Error::new(
+                span,
+                "`strict` applies to a statically checked `sequential` model: write \
+                 `#[layer(sequential, strict, input = [B, 784])]`",
+            ));
+        } else if attrs.input.is_none() {
+            cx.syn_error(syn::Error::new(
+                span,
+                "`strict` needs an `input` signature to check the fields against, e.g. \
+                 `#[layer(sequential, strict, input = [B, 784])]`",
+            ));
+        }
+    }
     if let Some(span) = attrs.sequential {
         for f in fields {
             if matches!(f.kind, FieldKind::Weight(_)) {
@@ -498,6 +513,32 @@ pub fn sequential_calls(fields: &[Field]) -> TokenStream {
     }
 }
 
+/// For a `sequential` layer with an `input`: an expression of type `[bool; n]`, whether the
+/// compiler checks each `#[layer]` field (it knows the shape the field receives and the one
+/// it produces), for the summary.
+pub fn compile_time_flags(container: &Container, fields: &[Field], shapes: &Shapes) -> Option<TokenStream> {
+    let (Some(_), Some(input)) = (container.attrs.sequential, &shapes.input) else {
+        return None;
+    };
+    let start = model_input_ty(input);
+    let layer_fields = layer_fields(fields);
+    let flags: Vec<Ident> = (0..layer_fields.len())
+        .map(|i| format_ident!("__layers_checked_{}", i))
+        .collect();
+    let steps = layer_fields.iter().zip(&flags).map(|(f, flag)| {
+        let ty = f.ty;
+        quote! {
+            let (#flag, __layers_s) = __layers::compile_time_checked::<_, #ty>(__layers_s);
+        }
+    });
+    Some(quote! {{
+        let __layers_s = ::core::marker::PhantomData::<#start>;
+        #(#steps)*
+        let _ = __layers_s;
+        [#(#flags),*]
+    }})
+}
+
 /// The compile-time check of a `sequential` layer with an `input`: each field must take what
 /// the previous one produces. A constant for a struct without generics (so that the compiler
 /// also evaluates reshape element counts); a never-called function otherwise.
@@ -517,11 +558,17 @@ pub fn sequential_check(container: &Container, fields: &[Field], shapes: &Shapes
             }
         }
     });
+    // `strict`: each field must also produce a shape the compiler knows.
+    let step = if container.attrs.strict.is_some() {
+        quote!(strict_step)
+    } else {
+        quote!(step)
+    };
     let steps = layer_fields.iter().zip(&markers).map(|(f, m)| {
         let ty = f.ty;
         let span = f.ty.span();
         quote_spanned! {span=>
-            let __layers_s = __layers::step::<_, #ty, #m>(__layers_s);
+            let __layers_s = __layers::#step::<_, #ty, #m>(__layers_s);
         }
     });
     let start = model_input_ty(input);
