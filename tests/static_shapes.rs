@@ -289,3 +289,120 @@ fn signature_checks_bind_names_without_allocating_and_refuse_too_many() {
     assert_eq!(bound.get("H"), Some(8));
     assert!(check_input(|| "wide".into(), &sig, &shape).is_err());
 }
+
+/// A derived layer without a shape signature: the compiler knows nothing of its output.
+#[derive(Layer)]
+struct Unsigned {}
+
+impl Call for Unsigned {
+    fn call(&self, x: &Tensor) -> Tensor {
+        x.clone()
+    }
+}
+
+#[derive(Layer)]
+#[layer(sequential, input = [B, 4])]
+struct Loose {
+    #[layer(default)]
+    hidden: Dense<Const<8>>,
+    #[layer(default)]
+    odd: Unsigned,
+    #[layer(default)]
+    act: Relu,
+    #[layer(default)]
+    out: Dense<Const<2>>,
+}
+
+fn checked(summary: &layers::layer::Summary) -> Vec<(String, Option<bool>)> {
+    summary
+        .rows
+        .iter()
+        .map(|r| (r.name.clone(), r.compile_time_checked))
+        .collect()
+}
+
+#[test]
+fn the_summary_says_which_fields_were_checked_only_at_run_time() {
+    // `hidden` receives (B, 4) and produces (B, 8): both known. `odd` has no signature, so
+    // what it produces is unknown, and so is everything after it.
+    let expected = [
+        ("hidden", Some(true)),
+        ("odd", Some(false)),
+        ("act", Some(false)),
+        ("out", Some(false)),
+    ]
+    .map(|(n, c)| (n.to_string(), c));
+    let mut model = Model::new(Loose::new());
+    assert_eq!(checked(&model.summary()), expected); // unbuilt
+    model.build([4]).unwrap();
+    let summary = model.summary();
+    assert_eq!(checked(&summary), expected);
+    let text = summary.to_string();
+    assert!(
+        text.ends_with(" Shapes checked only at run time: odd, act, out"),
+        "{text}"
+    );
+    // Keras's table is unchanged: the rows still carry their shapes and counts.
+    assert!(text.contains("│ odd (Unsigned)                  │ (None, 8)              │             0 │"));
+}
+
+#[test]
+fn a_fully_checked_model_says_so_and_a_run_time_model_says_nothing() {
+    let mut model = Model::new(Outer::new());
+    model.build([16]).unwrap();
+    let text = model.summary().to_string();
+    assert!(
+        text.ends_with(" Shapes checked at compile time: all layers"),
+        "{text}"
+    );
+    let mut plain = Sequential::new().add(Dense::new(2));
+    plain.build([3]).unwrap();
+    let text = plain.summary().to_string();
+    assert!(text.ends_with(" Non-trainable params: 0 (0.00 B)"), "{text}");
+}
+
+/// The same model, `strict`: every field has a signature, so it compiles.
+#[derive(Layer)]
+#[layer(sequential, strict, input = [B, 4])]
+struct Strict {
+    #[layer(default)]
+    hidden: Dense<Const<8>>,
+    #[layer(default)]
+    act: Relu,
+    #[layer(default)]
+    out: Dense<Const<2>>,
+}
+
+#[test]
+fn a_strict_model_is_checked_entirely_at_compile_time() {
+    let mut model = Model::new(Strict::new());
+    assert_eq!(model.build([4]).unwrap(), vec![2]);
+    let summary = model.summary();
+    assert!(summary.rows.iter().all(|r| r.compile_time_checked == Some(true)));
+    type Out = <Strict as StaticLayer>::Output<Batch1<4>>;
+    assert_eq!(Out::describe(), "(usize, Const<2>)");
+}
+
+#[derive(Layer)]
+#[layer(sequential, input = [B, 4])]
+struct WithLambda {
+    #[layer(default)]
+    hidden: Dense<Const<8>>,
+    #[layer(init = Lambda::new(|x| x * 2.0))]
+    double: Lambda,
+    #[layer(default)]
+    out: Dense<Const<2>>,
+}
+
+#[test]
+fn fields_after_a_lambda_are_checked_at_run_time() {
+    let mut model = Model::new(WithLambda::new());
+    model.build([4]).unwrap();
+    let text = model.summary().to_string();
+    assert!(
+        text.ends_with(" Shapes checked only at run time: double, out"),
+        "{text}"
+    );
+    type Out = <WithLambda as StaticLayer>::Output<Batch1<4>>;
+    assert_eq!(Out::describe(), "DynShape");
+}

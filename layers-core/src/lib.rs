@@ -94,7 +94,7 @@ pub mod __private {
     };
     pub use crate::shape::{
         Const, Dim, DynShape, FieldName, NoCheck, Shape, SignatureDim, StaticLayer, check_input,
-        check_output, compile_time_checked, expect_output, step, strict_step,
+        check_output, expect_output, shape_known, step, strict_step,
     };
     pub use crate::tensor::Tensor;
     pub use crate::weight::Weight;

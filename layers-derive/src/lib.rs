@@ -35,7 +35,7 @@ use proc_macro::TokenStream;
 /// | `#[config(default = EXPR)]` | optional config: not a `new` argument; a builder method `.field(value)` |
 /// | `#[config(default)]` | optional config defaulting to `Default::default()` |
 /// | `#[weight(shape = [..], init = .., trainable = ..)]` | a `Weight`, created from the first input |
-/// | `#[layer]` | a sublayer: a `new` argument; its weights nest under the field name |
+/// | `#[layer]` | a sublayer: a `new` argument; its weights nest under the field name. Also `Vec<L>` and `[L; N]` (elements `blocks.0`, `blocks.1`, …), `Option<L>` and `Box<dyn Layer>` |
 /// | `#[layer(default)]`, `#[layer(init = EXPR)]` | a sublayer made by `new` |
 /// | `#[skip]` | left alone: `Default::default()` in `new` |
 ///
@@ -76,7 +76,14 @@ use proc_macro::TokenStream;
 /// checks, where the struct is defined, that each field accepts what the previous one
 /// produces; a mismatch is an error on the field naming both shapes. An `output = [...]` is
 /// checked against what the last field produces. A reshape's element count is checked by a
-/// compile-time assertion when the model has no generic parameters.
+/// compile-time assertion when the model has no generic parameters. A `Vec<L>`, `[L; N]` or
+/// `Option<L>` field runs its elements in turn, so they must keep the shape they receive.
+///
+/// A field whose layer has no signature (a `Lambda`, a `Box<dyn Layer>`, a layer without
+/// `input`/`output`) produces a shape the compiler does not know, so it and every field
+/// after it are checked when the model is built; the summary ends with the fields checked
+/// only at run time. `#[layer(sequential, strict, input = [B, 784])]` makes such a field a
+/// compile error instead.
 ///
 /// ```
 /// use layers::prelude::*;

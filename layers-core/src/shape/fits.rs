@@ -116,10 +116,16 @@ impl<W, E, M> DataDimFits<usize, W, E, M> for usize {}
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Both<A, B>(PhantomData<fn() -> (A, B)>);
 
+// `DynShape` fits every shape, listed kind by kind rather than as one blanket impl, so that
+// `Both` can have the blanket impl.
 #[diagnostic::do_not_recommend]
-impl<E, L, F> Fits<E, L, F> for DynShape {}
+impl<L, F> Fits<DynShape, L, F> for DynShape {}
 #[diagnostic::do_not_recommend]
 impl<E, M> DataFits<E, M> for DynShape {}
+
+// Not `do_not_recommend`, and a blanket impl: a mismatch is then reported against the half
+// that fails, as a plain shape mismatch.
+impl<S, X, Y, L, F> Fits<Both<X, Y>, L, F> for S where S: Fits<X, L, F> + Fits<Y, L, F> {}
 
 macro_rules! tuple_fits {
     ($($found:tt $expected:tt: $($a:ident $b:ident),*;)*) => {$(
@@ -143,13 +149,10 @@ macro_rules! tuple_fits {
         #[diagnostic::do_not_recommend]
         impl<$($a,)* M> DataFits<DynShape, M> for $found {}
 
-        // Not `do_not_recommend`: a mismatch is then reported against the half that fails.
-        impl<$($a,)* X, Y, L, F> Fits<Both<X, Y>, L, F> for $found
-        where
-            $found: Fits<X, L, F> + Fits<Y, L, F>,
-        {
-        }
+        #[diagnostic::do_not_recommend]
+        impl<$($b,)* L, F> Fits<$expected, L, F> for DynShape {}
 
+        #[diagnostic::do_not_recommend]
         impl<$($a,)* X, Y, M> DataFits<Both<X, Y>, M> for $found
         where
             $found: DataFits<X, M> + DataFits<Y, M>,

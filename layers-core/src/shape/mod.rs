@@ -45,5 +45,5 @@ pub use layer::{FieldName, Mismatch, NoCheck, ShapeCheck, StaticLayer, expect_ou
 pub(crate) use shapes::product;
 pub use shapes::{Batch1, Batch2, Batch3, DynShape, Rank1, Rank2, Rank3, Rank4, Shape};
 pub use signature::{Bindings, SignatureDim, check_input, check_output, render_signature};
-pub use strict::{KnownShape, StrictFits, compile_time_checked, strict_step};
+pub use strict::{KnownShape, StrictFits, shape_known, strict_step};
 pub use typed::{ModelInput, Tensor1, Tensor2, Tensor3, Tensor4, TypedTensor};

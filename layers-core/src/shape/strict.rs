@@ -89,27 +89,19 @@ where
     step::<In, L, F>(shape)
 }
 
-/// Whether a statically checked model checks layer `L` at compile time when it receives
-/// `In`: the compiler knows both `In` and what `L` produces from it. Also returns that
-/// output, for the next field. Called by the summary code `#[layer(sequential)]` generates.
+/// Whether the compiler knows shape `S` (a tuple of dimensions, not [`DynShape`]): a
+/// statically checked model checks a field at compile time when it knows the shape the
+/// field receives and the one it produces. Called by the code `#[layer(sequential)]`
+/// generates.
 ///
 /// # Examples
 ///
 /// ```
 /// use std::marker::PhantomData;
-/// use layers_core::prelude::*;
-/// use layers_core::shape::{Const, compile_time_checked};
-/// type In = (usize, Const<4>);
-/// let (checked, out) = compile_time_checked::<In, Dense<Const<3>>>(PhantomData);
-/// assert!(checked);
-/// let (checked, _) = compile_time_checked::<_, Relu>(out);
-/// assert!(checked);
-/// let (checked, _) = compile_time_checked::<In, Sequential>(PhantomData);
-/// assert!(!checked); // a `Sequential` is built at run time
+/// use layers_core::shape::{Const, DynShape, shape_known};
+/// assert!(shape_known(&PhantomData::<(usize, Const<3>)>));
+/// assert!(!shape_known(&PhantomData::<DynShape>));
 /// ```
-pub fn compile_time_checked<In: Shape, L: StaticLayer>(
-    _: PhantomData<In>,
-) -> (bool, PhantomData<L::Output<In>>) {
-    let known = In::RANK.is_some() && <L::Output<In> as Shape>::RANK.is_some();
-    (known, PhantomData)
+pub const fn shape_known<S: Shape>(_: &PhantomData<S>) -> bool {
+    S::RANK.is_some()
 }

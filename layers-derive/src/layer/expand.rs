@@ -282,12 +282,12 @@ fn layer_impl(container: &Container, fields: &[Field], shapes: &Shapes) -> Token
 
     let summary_method = container.attrs.sequential.is_some().then(|| {
         let (names, refs) = (&sublayer_names, &sublayer_refs);
-        match shape::compile_time_flags(container, fields, shapes) {
+        match &shapes.input {
             // A statically checked model: each row says whether the compiler checked it.
-            Some(flags) => {
+            Some(_) => {
                 let index = 0..names.len();
                 let rows = quote! {
-                    let __layers_checked = #flags;
+                    let __layers_checked = Self::__LAYERS_CHECKED;
                     let __layers_fields = [#((#names, #refs, __layers_checked[#index])),*];
                 };
                 quote! {

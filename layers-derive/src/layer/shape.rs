@@ -513,35 +513,13 @@ pub fn sequential_calls(fields: &[Field]) -> TokenStream {
     }
 }
 
-/// For a `sequential` layer with an `input`: an expression of type `[bool; n]`, whether the
-/// compiler checks each `#[layer]` field (it knows the shape the field receives and the one
-/// it produces), for the summary.
-pub fn compile_time_flags(container: &Container, fields: &[Field], shapes: &Shapes) -> Option<TokenStream> {
-    let (Some(_), Some(input)) = (container.attrs.sequential, &shapes.input) else {
-        return None;
-    };
-    let start = model_input_ty(input);
-    let layer_fields = layer_fields(fields);
-    let flags: Vec<Ident> = (0..layer_fields.len())
-        .map(|i| format_ident!("__layers_checked_{}", i))
-        .collect();
-    let steps = layer_fields.iter().zip(&flags).map(|(f, flag)| {
-        let ty = f.ty;
-        quote! {
-            let (#flag, __layers_s) = __layers::compile_time_checked::<_, #ty>(__layers_s);
-        }
-    });
-    Some(quote! {{
-        let __layers_s = ::core::marker::PhantomData::<#start>;
-        #(#steps)*
-        let _ = __layers_s;
-        [#(#flags),*]
-    }})
-}
-
 /// The compile-time check of a `sequential` layer with an `input`: each field must take what
-/// the previous one produces. A constant for a struct without generics (so that the compiler
-/// also evaluates reshape element counts); a never-called function otherwise.
+/// the previous one produces. It is an associated constant, `__LAYERS_CHECKED`, which also
+/// records whether the compiler knows the shapes each field receives and produces (for the
+/// summary), so that a field is checked by one chain of calls and a mistake is reported
+/// once. For a struct without generics it is evaluated where the struct is defined (so that
+/// the compiler also evaluates reshape element counts); for a generic one, when the summary
+/// of an instance is compiled.
 pub fn sequential_check(container: &Container, fields: &[Field], shapes: &Shapes) -> TokenStream {
     let (Some(_), Some(input)) = (container.attrs.sequential, &shapes.input) else {
         return TokenStream::new();
@@ -564,11 +542,19 @@ pub fn sequential_check(container: &Container, fields: &[Field], shapes: &Shapes
     } else {
         quote!(step)
     };
-    let steps = layer_fields.iter().zip(&markers).map(|(f, m)| {
+    let flags: Vec<Ident> = (0..layer_fields.len())
+        .map(|i| format_ident!("__layers_checked_{}", i))
+        .collect();
+    let steps = layer_fields.iter().zip(&markers).zip(&flags).map(|((f, m), flag)| {
         let ty = f.ty;
         let span = f.ty.span();
-        quote_spanned! {span=>
+        let step = quote_spanned! {span=>
             let __layers_s = __layers::#step::<_, #ty, #m>(__layers_s);
+        };
+        quote! {
+            let __layers_known = __layers::shape_known(&__layers_s);
+            #step
+            let #flag = __layers_known && __layers::shape_known(&__layers_s);
         }
     });
     let start = model_input_ty(input);
@@ -597,28 +583,24 @@ pub fn sequential_check(container: &Container, fields: &[Field], shapes: &Shapes
             __layers::expect_output::<_, #declared, #ident, output>(__layers_s);
         }
     });
-    let body = quote! {
-        #(#marker_items)*
-        let __layers_s = ::core::marker::PhantomData::<#start>;
-        #(#steps)*
-        #output
-    };
-    if container.generics.params.is_empty() {
-        quote! {
-            const _: () = {
-                #body
+    let count = flags.len();
+    let (impl_generics, ty_generics, where_clause) = container.generics.split_for_impl();
+    let checked = quote! {
+        impl #impl_generics #ident #ty_generics #where_clause {
+            #[doc(hidden)]
+            const __LAYERS_CHECKED: [bool; #count] = {
+                #(#marker_items)*
+                let __layers_s = ::core::marker::PhantomData::<#start>;
+                #(#steps)*
+                #output
+                [#(#flags),*]
             };
         }
-    } else {
-        let (impl_generics, ty_generics, where_clause) = container.generics.split_for_impl();
+    };
+    let eager = container.generics.params.is_empty().then(|| {
         quote! {
-            impl #impl_generics #ident #ty_generics #where_clause {
-                #[doc(hidden)]
-                #[allow(dead_code, unused_variables)]
-                fn __layers_check_shapes() {
-                    #body
-                }
-            }
+            const _: [bool; #count] = #ident::__LAYERS_CHECKED;
         }
-    }
+    });
+    quote!(#checked #eager)
 }
