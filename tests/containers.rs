@@ -46,7 +46,9 @@ struct Stack {
 
 impl Call for Stack {
     fn call(&self, x: &Tensor) -> Tensor {
-        self.blocks.iter().fold(x.clone(), |y, block| block.apply(&y))
+        self.blocks
+            .iter()
+            .fold(x.clone(), |y, block| block.apply(&y))
     }
 }
 
@@ -96,7 +98,11 @@ fn one_training_step_reaches_every_element_of_a_vec_and_skips_a_frozen_one() {
         .collect();
     assert_eq!(trainable, ["blocks.0.kernel", "blocks.2.kernel"]);
     one_step(&mut model, 0.1, 2.0, 1);
-    let kernels: Vec<f32> = model.blocks.iter().map(|b| b.kernel.value().item()).collect();
+    let kernels: Vec<f32> = model
+        .blocks
+        .iter()
+        .map(|b| b.kernel.value().item())
+        .collect();
     for (got, want) in kernels.iter().zip([0.2, 1.0, 0.2]) {
         assert!((got - want).abs() < 1e-6, "{kernels:?}");
     }
@@ -210,8 +216,11 @@ fn an_array_field_in_a_sequential_model_runs_each_element_in_turn() {
         row_names(&summary),
         ["blocks.0 (Dense)", "blocks.1 (Dense)", "out (Dense)"]
     );
-    let shapes: Vec<Option<Vec<usize>>> =
-        summary.rows.iter().map(|r| r.output_shape.clone()).collect();
+    let shapes: Vec<Option<Vec<usize>>> = summary
+        .rows
+        .iter()
+        .map(|r| r.output_shape.clone())
+        .collect();
     assert_eq!(shapes, [Some(vec![2]), Some(vec![2]), Some(vec![1])]);
     // The compiler knows the model's output: the array keeps its input's shape.
     type Out = <Pair as StaticLayer>::Output<Batch1<2>>;
@@ -371,7 +380,10 @@ fn an_unnamed_lambda_cannot_be_saved_wherever_it_is() {
 
     let plain = Sequential::new().add(Dense::new(2)).add(Lambda::new(leaky));
     let err = plain.check_config().unwrap_err();
-    assert_eq!(err.to_string(), format!("layer `lambda` (Lambda): {message}"));
+    assert_eq!(
+        err.to_string(),
+        format!("layer `lambda` (Lambda): {message}")
+    );
 
     // Under a name of its own, and in a list inside a derived layer.
     let named = Sequential::new().add(Lambda::new(leaky).named("act"));
@@ -379,7 +391,10 @@ fn an_unnamed_lambda_cannot_be_saved_wherever_it_is() {
     assert_eq!(err.to_string(), format!("layer `act` (Lambda): {message}"));
     let boxed: Vec<Box<dyn Layer>> = vec![Box::new(unit()), Box::new(Lambda::new(leaky))];
     let err = Model::new(Chain::new(boxed)).check_config().unwrap_err();
-    assert!(err.to_string().starts_with("layer `blocks.1` (Lambda): "), "{err}");
+    assert!(
+        err.to_string().starts_with("layer `blocks.1` (Lambda): "),
+        "{err}"
+    );
 }
 
 #[test]

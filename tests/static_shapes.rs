@@ -343,7 +343,11 @@ fn the_summary_says_which_fields_were_checked_only_at_run_time() {
         "{text}"
     );
     // Keras's table is unchanged: the rows still carry their shapes and counts.
-    assert!(text.contains("│ odd (Unsigned)                  │ (None, 8)              │             0 │"));
+    assert!(
+        text.contains(
+            "│ odd (Unsigned)                  │ (None, 8)              │             0 │"
+        )
+    );
 }
 
 #[test]
@@ -358,7 +362,10 @@ fn a_fully_checked_model_says_so_and_a_run_time_model_says_nothing() {
     let mut plain = Sequential::new().add(Dense::new(2));
     plain.build([3]).unwrap();
     let text = plain.summary().to_string();
-    assert!(text.ends_with(" Non-trainable params: 0 (0.00 B)"), "{text}");
+    assert!(
+        text.ends_with(" Non-trainable params: 0 (0.00 B)"),
+        "{text}"
+    );
 }
 
 /// The same model, `strict`: every field has a signature, so it compiles.
@@ -378,7 +385,12 @@ fn a_strict_model_is_checked_entirely_at_compile_time() {
     let mut model = Model::new(Strict::new());
     assert_eq!(model.build([4]).unwrap(), vec![2]);
     let summary = model.summary();
-    assert!(summary.rows.iter().all(|r| r.compile_time_checked == Some(true)));
+    assert!(
+        summary
+            .rows
+            .iter()
+            .all(|r| r.compile_time_checked == Some(true))
+    );
     type Out = <Strict as StaticLayer>::Output<Batch1<4>>;
     assert_eq!(Out::describe(), "(usize, Const<2>)");
 }

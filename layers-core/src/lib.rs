@@ -46,8 +46,8 @@ pub use error::{Error, Result};
 pub use init::Initializer;
 pub use layer::{Call, CallWithContext, Context, Layer, LayerExt};
 pub use layers::{
-    BatchNormalization, Dense, Dropout, Embedding, Flatten, Lambda, LayerNormalization,
-    LogSoftmax, Reshape, Softmax,
+    BatchNormalization, Dense, Dropout, Embedding, Flatten, Lambda, LayerNormalization, LogSoftmax,
+    Reshape, Softmax,
 };
 pub use layers_derive::{Layer, activation};
 pub use loss::{Loss, loss_from_name};

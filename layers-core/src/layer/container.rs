@@ -121,7 +121,8 @@ impl<L: Layer> Layer for Option<L> {
         )
     }
     fn try_config(&self) -> Result<serde_json::Value> {
-        self.as_ref().map_or_else(|| Ok(self.config()), Layer::try_config)
+        self.as_ref()
+            .map_or_else(|| Ok(self.config()), Layer::try_config)
     }
     fn is_container(&self) -> bool {
         // `None` is a container of nothing: it shows no row.

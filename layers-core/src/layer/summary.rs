@@ -86,7 +86,8 @@ pub(crate) fn push_rows(
     }
     let shape = x.and_then(|x| {
         *x = x.take().and_then(|t| no_grad(|| layer.forward(&t)).ok());
-        x.as_ref().map(|y| y.shape().get(1..).unwrap_or(&[]).to_vec())
+        x.as_ref()
+            .map(|y| y.shape().get(1..).unwrap_or(&[]).to_vec())
     });
     rows.push(SummaryRow::of(name, layer, shape));
 }
@@ -384,7 +385,11 @@ impl fmt::Display for Summary {
             if runtime.is_empty() {
                 write!(f, "\n Shapes checked at compile time: all layers")?;
             } else {
-                write!(f, "\n Shapes checked only at run time: {}", runtime.join(", "))?;
+                write!(
+                    f,
+                    "\n Shapes checked only at run time: {}",
+                    runtime.join(", ")
+                )?;
             }
         }
         Ok(())

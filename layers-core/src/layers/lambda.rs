@@ -135,7 +135,10 @@ impl Lambda {
 impl fmt::Debug for Lambda {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Lambda")
-            .field("function", &self.registered.as_deref().unwrap_or("<closure>"))
+            .field(
+                "function",
+                &self.registered.as_deref().unwrap_or("<closure>"),
+            )
             .field("output_shape", &self.output_shape.is_some())
             .finish()
     }

@@ -27,9 +27,18 @@
 //!
 //! What the types cannot express:
 //! - a reshape's element count is checked by a compile-time assertion (evaluated by the
-//!   compiler for models without generic parameters; at build time otherwise);
+//!   compiler where a model without generic parameters is defined; for a generic model,
+//!   where an instance of it is compiled, and at build time);
 //! - the width after `Flatten` is a runtime size (its product is not computed in types), so
-//!   layers after it are checked at build time.
+//!   layers after it are checked at build time;
+//! - a layer without a signature (a [`Lambda`](crate::layers::Lambda), a `Box<dyn Layer>`,
+//!   a `Sequential`) produces a [`DynShape`], so it and every field after it are checked at
+//!   build time only. The model's summary lists those fields; `#[layer(sequential, strict,
+//!   input = [...])]` makes such a field a compile error instead ([`StrictFits`]).
+//!
+//! A `Vec<L>`, `[L; N]` or `Option<L>` field runs its element any number of times, so it
+//! takes only shapes that fit both the element's input and its output ([`Both`]): a stack of
+//! blocks that keep the shape they receive.
 
 mod dim;
 mod fits;

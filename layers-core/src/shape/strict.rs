@@ -61,7 +61,7 @@ macro_rules! strict_fits {
     )*};
 }
 
-strict_fits!(() (A0) (A0, A1) (A0, A1, A2) (A0, A1, A2, A3));
+strict_fits!(()(A0)(A0, A1)(A0, A1, A2)(A0, A1, A2, A3));
 
 /// [`step`] in a strict model: also, the layer must produce a shape the compiler knows.
 ///

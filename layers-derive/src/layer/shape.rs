@@ -545,18 +545,22 @@ pub fn sequential_check(container: &Container, fields: &[Field], shapes: &Shapes
     let flags: Vec<Ident> = (0..layer_fields.len())
         .map(|i| format_ident!("__layers_checked_{}", i))
         .collect();
-    let steps = layer_fields.iter().zip(&markers).zip(&flags).map(|((f, m), flag)| {
-        let ty = f.ty;
-        let span = f.ty.span();
-        let step = quote_spanned! {span=>
-            let __layers_s = __layers::#step::<_, #ty, #m>(__layers_s);
-        };
-        quote! {
-            let __layers_known = __layers::shape_known(&__layers_s);
-            #step
-            let #flag = __layers_known && __layers::shape_known(&__layers_s);
-        }
-    });
+    let steps = layer_fields
+        .iter()
+        .zip(&markers)
+        .zip(&flags)
+        .map(|((f, m), flag)| {
+            let ty = f.ty;
+            let span = f.ty.span();
+            let step = quote_spanned! {span=>
+                let __layers_s = __layers::#step::<_, #ty, #m>(__layers_s);
+            };
+            quote! {
+                let __layers_known = __layers::shape_known(&__layers_s);
+                #step
+                let #flag = __layers_known && __layers::shape_known(&__layers_s);
+            }
+        });
     let start = model_input_ty(input);
     let ident = container.ident;
     let output = shapes.output.as_ref().map(|out| {
