@@ -295,9 +295,10 @@ fn a_sequential_of_a_vec_of_same_shape_blocks_shows_each_block() {
     }
 }
 
-/// The tutorial's custom activation, a leaky ReLU `max(0.1·x, x)`, with tensor ops.
+/// The tutorial's custom activation, a leaky ReLU `max(0.1·x, x)`, with tensor ops:
+/// `max(x, 0) + 0.1·min(x, 0)`.
 fn leaky(x: &Tensor) -> Tensor {
-    x * 0.1 + x.clamp(0.0, f32::INFINITY) * 0.9
+    x.clamp(0.0, f32::INFINITY) + x.clamp(f32::NEG_INFINITY, 0.0) * 0.1
 }
 
 fn close(got: &[f32], want: &[f32]) -> bool {

@@ -28,11 +28,12 @@ type ShapeFunction = dyn Fn(&[usize]) -> Vec<usize> + Send + Sync;
 ///
 /// # Examples
 ///
-/// The tutorial's custom activation, a leaky ReLU `max(0.1·x, x)`:
+/// The tutorial's custom activation, a leaky ReLU `max(0.1·x, x)`, that is
+/// `max(x, 0) + 0.1·min(x, 0)`:
 ///
 /// ```
 /// use layers_core::prelude::*;
-/// let leaky = |x: &Tensor| x * 0.1 + x.clamp(0.0, f32::INFINITY) * 0.9;
+/// let leaky = |x: &Tensor| x.clamp(0.0, f32::INFINITY) + x.clamp(f32::NEG_INFINITY, 0.0) * 0.1;
 /// let mut model = Sequential::new()
 ///     .add(Dense::new(64))
 ///     .add(Lambda::new(leaky))

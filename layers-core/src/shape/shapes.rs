@@ -20,8 +20,8 @@ use super::dim::{Const, Dim};
 /// assert_eq!(Images::SAMPLE_SIZE, Some(784));
 /// assert_eq!(Images::describe(), "(usize, Const<28>, Const<28>)");
 /// assert_eq!(DynShape::RANK, None);
-/// assert_eq!(<Images as Shape>::IfKnown<(usize,)>::describe(), "(usize,)");
-/// assert_eq!(<DynShape as Shape>::IfKnown<(usize,)>::describe(), "DynShape");
+/// assert_eq!(<Images as Shape>::IfKnown::<(usize,)>::describe(), "(usize,)");
+/// assert_eq!(<DynShape as Shape>::IfKnown::<(usize,)>::describe(), "DynShape");
 /// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a shape",
