@@ -13,6 +13,7 @@ use super::ast::{Container, Field};
 use super::attr::{self, FieldKind, SublayerInit};
 use super::builder::{self, mentioned_names};
 use super::check::{self, input_axis, is_input};
+use super::sequential;
 use super::shape::{self, Shapes};
 use crate::crate_path;
 use crate::ctxt::Ctxt;
@@ -61,7 +62,7 @@ fn impls(container: &Container, shapes: &Shapes) -> TokenStream {
     let inherent = builder::inherent_impl(container, fields);
     let layer = layer_impl(container, fields, shapes);
     let static_layer = shape::static_layer_impl(container, fields, shapes);
-    let check = shape::sequential_check(container, fields, shapes);
+    let check = sequential::sequential_check(container, fields, shapes);
     quote!(#inherent #layer #static_layer #check)
 }
 
@@ -163,7 +164,7 @@ fn layer_impl(container: &Container, fields: &[Field], shapes: &Shapes) -> Token
         });
     let (check_input, check_output) = shape::runtime_checks(shapes);
     let body = if container.attrs.sequential.is_some() {
-        let calls = shape::sequential_calls(fields);
+        let calls = sequential::sequential_calls(fields);
         quote! {
             #check_input
             #calls

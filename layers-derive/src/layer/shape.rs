@@ -2,7 +2,7 @@
 //! (names bind, literals and const generics are compile-time sizes, config fields are sizes
 //! of their own type), and the code they generate: the `StaticLayer` impl, the checks made
 //! on every call, and for `#[layer(sequential)]` the forward pass and the compile-time check
-//! of every field against the previous one.
+//! of every field against the previous one (in [`sequential`](super::sequential)).
 
 use std::collections::HashMap;
 
@@ -358,7 +358,7 @@ fn bindings(input: &Sig) -> HashMap<String, TokenStream> {
 }
 
 /// A signature as a type over `__In`.
-fn sig_ty(sig: &Sig, binds: &HashMap<String, TokenStream>, base_pops: usize) -> TokenStream {
+pub fn sig_ty(sig: &Sig, binds: &HashMap<String, TokenStream>, base_pops: usize) -> TokenStream {
     let tys: Vec<TokenStream> = sig
         .dims
         .iter()
@@ -379,7 +379,7 @@ fn sig_ty(sig: &Sig, binds: &HashMap<String, TokenStream>, base_pops: usize) -> 
 }
 
 /// The model's input as a concrete type: names are runtime sizes.
-fn model_input_ty(input: &Sig) -> TokenStream {
+pub fn model_input_ty(input: &Sig) -> TokenStream {
     let tys = input.dims.iter().map(|d| match d {
         Dim::Bind(ident) => quote_spanned!(ident.span()=> usize),
         other => fixed_ty(other),
@@ -495,116 +495,4 @@ pub fn runtime_checks(shapes: &Shapes) -> (TokenStream, TokenStream) {
         }
     });
     (before, after.unwrap_or_default())
-}
-
-/// The forward pass of a `sequential` layer: each `#[layer]` field in order.
-pub fn sequential_calls(fields: &[Field]) -> TokenStream {
-    let calls = layer_fields(fields).into_iter().map(|f| {
-        let name = f.ident;
-        let text = f.name();
-        quote! {
-            let __layers_y = __layers::Layer::forward(&self.#name, &__layers_y)
-                .map_err(|e| e.in_layer(#text, __layers::Layer::type_name(&self.#name)))?;
-        }
-    });
-    quote! {
-        let __layers_y = __layers_x.clone();
-        #(#calls)*
-    }
-}
-
-/// The compile-time check of a `sequential` layer with an `input`: each field must take what
-/// the previous one produces. It is an associated constant, `__LAYERS_CHECKED`, which also
-/// records whether the compiler knows the shapes each field receives and produces (for the
-/// summary), so that a field is checked by one chain of calls and a mistake is reported
-/// once. For a struct without generics it is evaluated where the struct is defined (so that
-/// the compiler also evaluates reshape element counts); for a generic one, when the summary
-/// of an instance is compiled.
-pub fn sequential_check(container: &Container, fields: &[Field], shapes: &Shapes) -> TokenStream {
-    let (Some(_), Some(input)) = (container.attrs.sequential, &shapes.input) else {
-        return TokenStream::new();
-    };
-    let layer_fields = layer_fields(fields);
-    let markers: Vec<Ident> = layer_fields.iter().map(|f| f.ident.clone()).collect();
-    let marker_items = layer_fields.iter().zip(&markers).map(|(f, m)| {
-        let name = f.name();
-        quote! {
-            #[allow(non_camel_case_types, dead_code)]
-            struct #m;
-            impl __layers::FieldName for #m {
-                const NAME: &'static str = #name;
-            }
-        }
-    });
-    // `strict`: each field must also produce a shape the compiler knows.
-    let step = if container.attrs.strict.is_some() {
-        quote!(strict_step)
-    } else {
-        quote!(step)
-    };
-    let flags: Vec<Ident> = (0..layer_fields.len())
-        .map(|i| format_ident!("__layers_checked_{}", i))
-        .collect();
-    let steps = layer_fields
-        .iter()
-        .zip(&markers)
-        .zip(&flags)
-        .map(|((f, m), flag)| {
-            let ty = f.ty;
-            let span = f.ty.span();
-            let step = quote_spanned! {span=>
-                let __layers_s = __layers::#step::<_, #ty, #m>(__layers_s);
-            };
-            quote! {
-                let __layers_known = __layers::shape_known(&__layers_s);
-                #step
-                let #flag = __layers_known && __layers::shape_known(&__layers_s);
-            }
-        });
-    let start = model_input_ty(input);
-    let ident = container.ident;
-    let output = shapes.output.as_ref().map(|out| {
-        let binds: HashMap<String, TokenStream> = input
-            .dims
-            .iter()
-            .filter_map(|d| match d {
-                Dim::Bind(i) => Some((attr::ident_text(i), quote!(usize))),
-                _ => None,
-            })
-            .collect();
-        let declared = sig_ty(out, &binds, 0);
-        let span = container
-            .attrs
-            .output
-            .as_ref()
-            .map_or(Span::call_site(), |s| s.span);
-        quote_spanned! {span=>
-            #[allow(non_camel_case_types, dead_code)]
-            struct output;
-            impl __layers::FieldName for output {
-                const NAME: &'static str = "output";
-            }
-            __layers::expect_output::<_, #declared, #ident, output>(__layers_s);
-        }
-    });
-    let count = flags.len();
-    let (impl_generics, ty_generics, where_clause) = container.generics.split_for_impl();
-    let checked = quote! {
-        impl #impl_generics #ident #ty_generics #where_clause {
-            #[doc(hidden)]
-            const __LAYERS_CHECKED: [bool; #count] = {
-                #(#marker_items)*
-                let __layers_s = ::core::marker::PhantomData::<#start>;
-                #(#steps)*
-                #output
-                [#(#flags),*]
-            };
-        }
-    };
-    let eager = container.generics.params.is_empty().then(|| {
-        quote! {
-            const _: [bool; #count] = #ident::__LAYERS_CHECKED;
-        }
-    });
-    quote!(#checked #eager)
 }
