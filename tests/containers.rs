@@ -97,6 +97,12 @@ fn one_training_step_reaches_every_element_of_a_vec_and_skips_a_frozen_one() {
         .map(|(p, _)| p)
         .collect();
     assert_eq!(trainable, ["blocks.0.kernel", "blocks.2.kernel"]);
+    // Freezing the model freezes every element; unfreezing restores all three.
+    model.set_trainable(false);
+    assert!(model.trainable_weights().is_empty());
+    model.set_trainable(true);
+    assert_eq!(model.trainable_weights().len(), 3);
+    model.blocks[1].set_trainable(false);
     one_step(&mut model, 0.1, 2.0, 1);
     let kernels: Vec<f32> = model
         .blocks
