@@ -151,7 +151,7 @@ fn bad_inputs_are_errors_not_panics() {
         .fit(&x, &y.narrow(0, 0, 59), quiet(1))
         .unwrap_err()
         .to_string();
-    assert_eq!(err, "fit: fit: x has 60 samples but y has 59");
+    assert_eq!(err, "fit: x has 60 samples but y has 59");
     // labels out of range for the loss
     let bad_labels = Tensor::from_vec((0..60).map(|i| (i % 4) as f32).collect(), &[60]);
     let err = model
@@ -342,4 +342,237 @@ fn history_plots_to_an_svg_file() {
     assert!(svg.starts_with("<svg") && svg.contains("val_loss") && svg.contains("accuracy"));
     let err = history.plot(dir.join("missing/dir/h.svg")).unwrap_err();
     assert!(err.to_string().starts_with("cannot write "), "{err}");
+}
+
+/// Keeps the weights after every epoch, in a shared list.
+fn weights_per_epoch() -> (
+    Snapshots,
+    std::sync::Arc<std::sync::Mutex<Vec<Vec<Tensor>>>>,
+) {
+    let list = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    (Snapshots(list.clone()), list)
+}
+
+/// One weight `w`, no bias, built with w = 1.
+fn one_weight(optimizer: impl layers::model::train::IntoOptimizer) -> Sequential {
+    let mut model = Sequential::new().add(Dense::new(1).use_bias(false));
+    model.compile(optimizer, "mse", &[]).unwrap();
+    model.build([1]).unwrap();
+    model.set_weights(&[Tensor::ones(&[1, 1])]).unwrap();
+    model
+}
+
+#[test]
+fn fit_keeps_the_optimizers_learning_rate_schedule() {
+    use layers::optim::ExponentialDecay;
+    // x = 1, y = 0 and mse make the loss w² and its gradient 2w, so plain SGD takes w to
+    // w·(1 − 2·lr_t) at step t. The schedule halves the rate every step: lr_t = 0.1·0.5^t.
+    let schedule = || ExponentialDecay::new(0.1, 1, 0.5).unwrap();
+    let mut model = one_weight(Sgd::new().schedule(schedule()));
+    let (snapshots, seen) = weights_per_epoch();
+    // Four samples in batches of 2: two steps per epoch, six in all.
+    model
+        .fit(
+            &Tensor::ones(&[4, 1]),
+            &Tensor::zeros(&[4, 1]),
+            quiet(3).batch_size(2).callback(snapshots),
+        )
+        .unwrap();
+    let under_fit: Vec<f32> = seen.lock().unwrap().iter().map(|w| w[0].item()).collect();
+    // The same optimizer used alone on the same weight and gradient.
+    let w = Weight::from_tensor("w", Tensor::ones(&[1]));
+    let mut alone = Sgd::new().schedule(schedule());
+    let mut expected = Vec::new();
+    for step in 0..6 {
+        let grads = (&w * &w).sum_all().backward();
+        alone.apply(&[&w], &grads).unwrap();
+        if step % 2 == 1 {
+            expected.push(w.value().item());
+        }
+    }
+    assert_eq!(under_fit, expected);
+    // And by hand: w after 2k steps is Π_{t<2k} (1 − 0.2·0.5^t).
+    let mut w = 1.0f64;
+    for (step, got) in (0..6).zip([None, Some(0), None, Some(1), None, Some(2)]) {
+        w *= 1.0 - 0.2 * 0.5f64.powi(step);
+        if let Some(epoch) = got {
+            assert!((f64::from(under_fit[epoch]) - w).abs() < 1e-6, "epoch {epoch}: {under_fit:?}");
+        }
+    }
+}
+
+#[test]
+fn a_callback_cannot_override_a_learning_rate_schedule() {
+    use layers::optim::ExponentialDecay;
+    let mut model = one_weight(Sgd::new().schedule(ExponentialDecay::new(0.1, 1, 0.5).unwrap()));
+    let err = model
+        .fit(
+            &Tensor::ones(&[4, 1]),
+            &Tensor::zeros(&[4, 1]),
+            quiet(2).callback(LearningRateScheduler::new(|_, lr| lr * 0.5)),
+        )
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("schedule") && err.contains("`SGD`") && err.contains("epoch 1"),
+        "{err}"
+    );
+    // Nothing was trained, and the model is still compiled.
+    assert_eq!(model.get_weights().unwrap()[0].to_vec(), vec![1.0]);
+    assert_eq!(model.optimizer_params(), None);
+    assert!(
+        model
+            .fit(&Tensor::ones(&[4, 1]), &Tensor::zeros(&[4, 1]), quiet(1))
+            .is_ok()
+    );
+}
+
+#[test]
+fn a_negative_learning_rate_is_refused_at_compile_naming_it() {
+    let mut model = Sequential::new().add(Dense::new(1));
+    for rate in [-0.1f32, f32::NAN, f32::INFINITY] {
+        let err = model
+            .compile(Sgd::new().with_learning_rate(rate), "mse", &[])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("learning_rate") && err.contains(&format!("{rate:?}")),
+            "{err}"
+        );
+    }
+    let err = model
+        .compile(Adam::new().epsilon(-1.0), "mse", &[])
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("epsilon") && err.contains("-1.0"), "{err}");
+}
+
+#[test]
+fn an_update_that_overflows_is_refused_and_changes_nothing() {
+    let mut model = one_weight(Sgd::new().with_learning_rate(1e30));
+    // pred = 1e5·w = 1e5, loss 1e10 (finite), gradient 2·1e5·1e5 = 2e10: lr·g = 2e40 > f32::MAX.
+    let x = Tensor::full(&[2, 1], 1e5);
+    let err = model
+        .fit(&x, &Tensor::zeros(&[2, 1]), quiet(2).batch_size(2))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with("training stopped at epoch 1, batch 1: ")
+            && err.contains("learning rate 1e30")
+            && err.contains("dense.kernel"),
+        "{err}"
+    );
+    assert_eq!(model.get_weights().unwrap()[0].to_vec(), vec![1.0]);
+    assert_eq!(model.optimizer_params(), None);
+}
+
+#[test]
+fn a_refused_step_leaves_batch_normalization_statistics_alone() {
+    let mut model = Sequential::new()
+        .add(BatchNormalization::new())
+        .add(Dense::new(1));
+    model.compile("sgd", "mse", &[]).unwrap();
+    model.build([2]).unwrap();
+    let before = model.get_weights().unwrap();
+    // Targets near f32::MAX make (prediction − target)² overflow: the loss is infinite.
+    let x = Tensor::from_vec(vec![1.0, 2.0, 3.0, 5.0], &[2, 2]);
+    let y = Tensor::full(&[2, 1], 3e38);
+    let err = model.train_on_batch(&x, &y).unwrap_err().to_string();
+    assert!(
+        err.contains("train_on_batch") && err.contains("inf") && !err.contains("epoch"),
+        "{err}"
+    );
+    let after = model.get_weights().unwrap();
+    for (a, b) in before.iter().zip(&after) {
+        assert_eq!(a.to_vec(), b.to_vec());
+    }
+    assert_eq!(model.optimizer_params(), None);
+    let err = model.fit(&x, &y, quiet(1)).unwrap_err().to_string();
+    assert!(err.starts_with("training stopped at epoch 1, batch 1: "), "{err}");
+    for (a, b) in before.iter().zip(&model.get_weights().unwrap()) {
+        assert_eq!(a.to_vec(), b.to_vec());
+    }
+}
+
+/// A layer that scales its input by a trainable weight and counts its training calls in a
+/// non-trainable weight, written during `call`; it fails (with an error, or by panicking)
+/// on a training call while `fail` is set.
+struct Counting {
+    scale: Weight,
+    calls: Weight,
+    fail: std::sync::atomic::AtomicU8,
+}
+
+const FAIL_NONE: u8 = 0;
+const FAIL_ERR: u8 = 1;
+const FAIL_PANIC: u8 = 2;
+
+impl Counting {
+    fn new() -> Counting {
+        let mut calls = Weight::from_tensor("calls", Tensor::zeros(&[1]));
+        calls.set_trainable(false);
+        Counting {
+            scale: Weight::from_tensor("scale", Tensor::ones(&[1])),
+            calls,
+            fail: std::sync::atomic::AtomicU8::new(FAIL_NONE),
+        }
+    }
+}
+
+impl Layer for Counting {
+    fn type_name(&self) -> &'static str {
+        "Counting"
+    }
+
+    fn forward(&self, x: &Tensor) -> layers::Result<Tensor> {
+        if layers::layer::context::is_training() {
+            self.calls.set_value(self.calls.value() + 1.0)?;
+            match self.fail.load(Ordering::Relaxed) {
+                FAIL_ERR => {
+                    return Err(Error::Config {
+                        layer: "counting".into(),
+                        message: "told to fail".into(),
+                    });
+                }
+                FAIL_PANIC => panic!("told to panic"),
+                _ => {}
+            }
+        }
+        Ok(x * &self.scale)
+    }
+
+    fn weights(&self) -> Vec<&Weight> {
+        vec![&self.scale, &self.calls]
+    }
+
+    fn weights_mut(&mut self) -> Vec<&mut Weight> {
+        vec![&mut self.scale, &mut self.calls]
+    }
+}
+
+#[test]
+fn a_failed_step_undoes_state_written_during_the_call() {
+    let mut model = Model::new(Counting::new());
+    model.compile("sgd", "mse", &[]).unwrap();
+    let (x, y) = (Tensor::ones(&[2, 1]), Tensor::zeros(&[2, 1]));
+    model.train_on_batch(&x, &y).unwrap();
+    let after_one = model.get_weights().unwrap();
+    assert_eq!(after_one[1].to_vec(), vec![1.0]);
+    for mode in [FAIL_ERR, FAIL_PANIC] {
+        model.fail.store(mode, Ordering::Relaxed);
+        let quiet_fit = std::panic::AssertUnwindSafe(|| model.fit(&x, &y, quiet(1)));
+        match std::panic::catch_unwind(quiet_fit) {
+            Ok(result) => assert!(result.is_err(), "mode {mode}"),
+            Err(_) => assert_eq!(mode, FAIL_PANIC),
+        }
+        model.fail.store(FAIL_NONE, Ordering::Relaxed);
+        let now = model.get_weights().unwrap();
+        for (a, b) in after_one.iter().zip(&now) {
+            assert_eq!(a.to_vec(), b.to_vec(), "mode {mode}");
+        }
+        // The compiled optimizer, loss and metrics are still in place.
+        assert!(model.evaluate(&x, &y, 2).is_ok(), "mode {mode}");
+    }
+    model.train_on_batch(&x, &y).unwrap();
+    assert_eq!(model.get_weights().unwrap()[1].to_vec(), vec![2.0]);
 }
