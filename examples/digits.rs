@@ -74,11 +74,7 @@ fn main() -> layers::Result<()> {
     )?;
 
     let logs = model.evaluate(&test.x, &test.y, 128)?;
-    let accuracy = logs
-        .iter()
-        .find(|(name, _)| name == "accuracy")
-        .map(|(_, v)| *v)
-        .expect("compiled with accuracy");
+    let accuracy = logs["accuracy"]; // compiled with `accuracy`
     let plot = std::env::temp_dir().join("layers_digits_history.svg");
     history.plot(&plot)?;
     println!(

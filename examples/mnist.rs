@@ -46,11 +46,7 @@ fn main() -> layers::Result<()> {
             .validation_split(0.1),
     )?;
     let logs = model.evaluate(&test.x, &test.y, 256)?;
-    let accuracy = logs
-        .iter()
-        .find(|(name, _)| name == "accuracy")
-        .map(|(_, v)| *v)
-        .expect("compiled with accuracy");
+    let accuracy = logs["accuracy"]; // compiled with `accuracy`
     println!(
         "\ntest accuracy on {} held-out images: {:.2} %",
         test.len(),

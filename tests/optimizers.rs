@@ -345,7 +345,7 @@ fn clipping_settings_are_checked() {
         zero.apply(&[], &GradStore::default())
             .unwrap_err()
             .to_string(),
-        "`adam`: `clipvalue` must be positive, but it is 0"
+        "`adam`: `clipvalue` must be a finite number > 0, but it is 0.0"
     );
     assert!(
         RmsProp::new()
@@ -428,6 +428,8 @@ fn exponential_decay_follows_the_keras_formula() {
     assert_eq!(rates, vec![0.1, 0.1, 0.05, 0.05, 0.025]);
     assert!(ExponentialDecay::new(0.1, 0, 0.5).is_err());
     assert!(ExponentialDecay::new(f32::NAN, 1, 0.5).is_err());
+    assert!(ExponentialDecay::new(0.1, 1, -0.5).is_err());
+    assert!(ExponentialDecay::new(-0.1, 1, 0.5).is_err());
 }
 
 #[test]
@@ -443,10 +445,34 @@ fn the_schedule_is_read_before_each_step() {
     }
     assert_eq!(seen, vec![0.5, 0.25, 0.125]);
     assert_eq!(w.value().item(), -0.875);
-    // setting a rate replaces the schedule
-    sgd.set_learning_rate(1.0);
+    // as in Keras, the rate of a scheduled optimizer cannot be set; the builder replaces it
+    let err = sgd.set_learning_rate(1.0).unwrap_err().to_string();
+    assert!(err.starts_with("`SGD`: the learning rate is computed by a schedule"), "{err}");
+    assert_eq!(sgd.learning_rate(), 0.5);
+    let mut sgd = sgd.with_learning_rate(1.0);
     sgd.apply(&[&w], &grads).unwrap();
     assert_eq!((sgd.learning_rate(), w.value().item()), (1.0, -1.875));
+    assert!(!sgd.has_schedule());
+}
+
+#[test]
+fn set_learning_rate_refuses_a_bad_rate_and_keeps_the_old_one() {
+    for mut opt in all_kinds() {
+        for rate in [-1e-3, f32::NAN, f32::INFINITY] {
+            let err = opt.set_learning_rate(rate).unwrap_err().to_string();
+            assert_eq!(
+                err,
+                format!(
+                    "`{}`: `learning_rate` must be a finite number ≥ 0, but it is {rate:?}",
+                    opt.name()
+                )
+            );
+        }
+        let before = opt.learning_rate();
+        assert!(before > 0.0);
+        opt.set_learning_rate(0.0).unwrap();
+        assert_eq!(opt.learning_rate(), 0.0);
+    }
 }
 
 #[test]

@@ -55,8 +55,8 @@ fn fit_learns_and_reports_keras_history() {
     assert!(history.last("accuracy").unwrap() > 0.95, "{history:?}");
     assert!(history.last("loss").unwrap() < history.history["loss"][0]);
     let logs = model.evaluate(&x, &y, 7).unwrap();
-    assert_eq!(logs[0].0, "loss");
-    assert!(logs[1].1 > 0.95);
+    assert_eq!(logs.names().collect::<Vec<_>>(), ["loss", "accuracy"]);
+    assert!(logs["accuracy"] > 0.95);
     let p = model.predict(&x).unwrap();
     assert_eq!(p.shape(), &[60, 3]);
 }
@@ -236,7 +236,7 @@ impl layers::model::callbacks::Callback for Snapshots {
     fn on_epoch_end(
         &mut self,
         _epoch: usize,
-        _logs: &[(String, f32)],
+        _logs: &Logs,
         model: &dyn Layer,
         _control: &mut layers::model::callbacks::Control,
     ) -> layers::Result<()> {
@@ -284,6 +284,47 @@ fn early_stopping_restores_the_best_weights() {
         assert_eq!(a.to_vec(), b.to_vec());
     }
     assert_ne!(now[0].to_vec(), snapshots.last().unwrap()[0].to_vec());
+    // What the callback decided is readable after `fit`, from the history.
+    let report = &history.early_stopping[0];
+    assert_eq!(report.monitor, "loss");
+    assert_eq!(report.best_epoch, Some(best));
+    assert_eq!(report.best, Some(losses[best]));
+    assert_eq!(report.stopped_epoch, Some(losses.len() - 1));
+    assert_eq!(history.stopped_epoch(), report.stopped_epoch);
+}
+
+#[test]
+fn logs_are_looked_up_by_name_in_keras_order() {
+    let (x, y) = blobs();
+    let mut model = classifier(8);
+    model.add_metric(layers::metrics::SparseCategoricalAccuracy::new()).unwrap_or_else(|e| panic!("{e}"));
+    let logs = model.evaluate(&x, &y, 16).unwrap();
+    assert_eq!(
+        logs.names().collect::<Vec<_>>(),
+        ["loss", "accuracy", "sparse_categorical_accuracy"]
+    );
+    // `accuracy` resolves to the sparse categorical accuracy for this loss: same value
+    assert_eq!(logs["accuracy"], logs["sparse_categorical_accuracy"]);
+    assert_eq!(logs.get("val_loss"), None);
+    let missing = std::panic::catch_unwind(|| logs["val_loss"]).unwrap_err();
+    assert_eq!(
+        missing.downcast_ref::<String>().map(String::as_str),
+        Some("no log named `val_loss`; the logs hold: loss, accuracy, sparse_categorical_accuracy")
+    );
+    // the same type from train_on_batch, test_on_batch, callbacks and History
+    let train = model.train_on_batch(&x, &y).unwrap();
+    let test = model.test_on_batch(&x, &y).unwrap();
+    assert_eq!(train.len(), 3);
+    assert_eq!(test.names().collect::<Vec<_>>(), logs.names().collect::<Vec<_>>());
+    // two metrics logged under one name would lose one of them
+    let err = model
+        .compile("adam", "mse", &["mae", "mae"])
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        err,
+        "`compile`: two values would be logged as `mae`; every metric needs a name of its own, other than `loss` (metrics have `with_name`)"
+    );
 }
 
 #[test]
@@ -296,7 +337,7 @@ fn closure_callbacks_see_every_epoch() {
         .fit(
             &x,
             &y,
-            quiet(3).callback(OnEpochEnd::new(move |epoch, logs: &[(String, f32)]| {
+            quiet(3).callback(OnEpochEnd::new(move |epoch, logs: &Logs| {
                 sink.lock().unwrap().push((epoch, logs.len()));
             })),
         )
@@ -308,11 +349,11 @@ fn closure_callbacks_see_every_epoch() {
 fn train_and_test_on_batch_for_custom_loops() {
     let (x, y) = blobs();
     let mut model = classifier(5);
-    let first = model.test_on_batch(&x, &y).unwrap()[0].1;
+    let first = model.test_on_batch(&x, &y).unwrap()["loss"];
     for _ in 0..30 {
         model.train_on_batch(&x, &y).unwrap();
     }
-    let last = model.test_on_batch(&x, &y).unwrap()[0].1;
+    let last = model.test_on_batch(&x, &y).unwrap()["loss"];
     assert!(last < first * 0.5, "{first} → {last}");
 }
 

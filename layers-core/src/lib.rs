@@ -52,7 +52,7 @@ pub use layers::{
 pub use layers_derive::{Layer, activation};
 pub use loss::{Loss, loss_from_name};
 pub use metrics::{Metric, metric_from_name};
-pub use model::{FitOptions, Model, Sequential, Train};
+pub use model::{FitOptions, Logs, Model, Sequential, Train};
 pub use optim::{LearningRateSchedule, Optimizer, optimizer_from_name};
 pub use shape::{Const, TypedTensor};
 pub use tensor::Tensor;
@@ -70,8 +70,8 @@ pub mod prelude {
     pub use crate::{
         Activation, BatchNormalization, Call, CallWithContext, Context, Dense, Dropout, Dual,
         Embedding, Error, FitOptions, Flatten, GradStore, Initializer, Layer, LayerExt,
-        LayerNormalization, LogSoftmax, Model, Operand, Reshape, Result, Sequential, Softmax,
-        Tensor, Train, Weight, no_grad,
+        LayerNormalization, LogSoftmax, Logs, Model, Operand, Reshape, Result, Sequential,
+        Softmax, Tensor, Train, Weight, no_grad,
     };
     pub use crate::{Loss, Metric, Optimizer};
     pub use layers_derive::activation;

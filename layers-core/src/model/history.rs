@@ -5,6 +5,8 @@ use std::path::Path;
 
 use plotters::prelude::*;
 
+use super::callbacks::EarlyStoppingReport;
+use super::logs::Logs;
 use crate::error::{Error, Result};
 
 /// The parameters `fit` ran with (Keras's `history.params`).
@@ -32,10 +34,10 @@ pub struct HistoryParams {
 /// # Examples
 ///
 /// ```
-/// use layers_core::model::{History, HistoryParams};
+/// use layers_core::model::{History, HistoryParams, Logs};
 /// let mut h = History::new(HistoryParams { verbose: 0, epochs: 2, steps: 1 });
-/// h.record(0, &[("loss".into(), 0.9)]);
-/// h.record(1, &[("loss".into(), 0.5)]);
+/// h.record(0, &Logs::from([("loss", 0.9)]));
+/// h.record(1, &Logs::from([("loss", 0.5)]));
 /// assert_eq!(h.history["loss"], vec![0.9, 0.5]);
 /// assert_eq!(h.epoch, vec![0, 1]);
 /// ```
@@ -47,6 +49,10 @@ pub struct History {
     pub epoch: Vec<usize>,
     /// How `fit` was called.
     pub params: HistoryParams,
+    /// What each [`EarlyStopping`](crate::model::callbacks::EarlyStopping) callback of the
+    /// run saw, in the order the callbacks were given: its best value and epoch, and the
+    /// epoch it stopped training at (Keras's `stopped_epoch` and `best`).
+    pub early_stopping: Vec<EarlyStoppingReport>,
 }
 
 impl History {
@@ -63,6 +69,7 @@ impl History {
             history: BTreeMap::new(),
             epoch: Vec::new(),
             params,
+            early_stopping: Vec::new(),
         }
     }
 
@@ -71,16 +78,40 @@ impl History {
     /// # Examples
     ///
     /// ```
-    /// use layers_core::model::{History, HistoryParams};
+    /// use layers_core::model::{History, HistoryParams, Logs};
     /// let mut h = History::new(HistoryParams { verbose: 0, epochs: 1, steps: 1 });
-    /// h.record(0, &[("accuracy".into(), 0.5)]);
+    /// h.record(0, &Logs::from([("accuracy", 0.5)]));
     /// assert_eq!(h.last("accuracy"), Some(0.5));
     /// ```
-    pub fn record(&mut self, epoch: usize, logs: &[(String, f32)]) {
+    pub fn record(&mut self, epoch: usize, logs: &Logs) {
         self.epoch.push(epoch);
         for (k, v) in logs {
-            self.history.entry(k.clone()).or_default().push(*v);
+            self.history.entry(k.to_string()).or_default().push(v);
         }
+    }
+
+    /// The epoch (counted from 0) after which an `EarlyStopping` callback stopped training,
+    /// if one did (the first, with several): Keras's `early_stopping.stopped_epoch`, read
+    /// after `fit`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::prelude::*;
+    /// use layers_core::model::callbacks::EarlyStopping;
+    /// let x = Tensor::ones(&[4, 1]);
+    /// let mut model = Sequential::new().add(Dense::new(1));
+    /// // a learning rate of 0 never improves the loss: training stops after epoch 1
+    /// model.compile(layers_core::optim::Sgd::new().with_learning_rate(0.0), "mse", &[])?;
+    /// let options = FitOptions::new().epochs(10).verbose(0).callback(EarlyStopping::new("loss"));
+    /// let history = model.fit(&x, &x, options)?;
+    /// assert_eq!(history.stopped_epoch(), Some(1));
+    /// assert_eq!(history.early_stopping[0].best_epoch, Some(0));
+    /// assert_eq!(history.early_stopping[0].best, history.history["loss"].first().copied());
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
+    pub fn stopped_epoch(&self) -> Option<usize> {
+        self.early_stopping.iter().find_map(|r| r.stopped_epoch)
     }
 
     /// The last value of a metric.
@@ -108,10 +139,10 @@ impl History {
     /// # Examples
     ///
     /// ```
-    /// use layers_core::model::{History, HistoryParams};
+    /// use layers_core::model::{History, HistoryParams, Logs};
     /// let mut h = History::new(HistoryParams { verbose: 0, epochs: 2, steps: 1 });
-    /// h.record(0, &[("loss".into(), 0.9), ("val_loss".into(), 1.0)]);
-    /// h.record(1, &[("loss".into(), 0.5), ("val_loss".into(), 0.7)]);
+    /// h.record(0, &Logs::from([("loss", 0.9), ("val_loss", 1.0)]));
+    /// h.record(1, &Logs::from([("loss", 0.5), ("val_loss", 0.7)]));
     /// let path = std::env::temp_dir().join("layers_history_doc.svg");
     /// h.plot(&path)?;
     /// assert!(std::fs::read_to_string(&path)?.starts_with("<svg"));

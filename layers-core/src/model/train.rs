@@ -2,21 +2,25 @@
 //! [`Train::fit`], [`Train::evaluate`], and `train_on_batch`/`test_on_batch` for custom
 //! loops. Layers see `training = true` in `fit` and `false` in `evaluate` and `predict`.
 
-use crate::shape::ModelInput;
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
+
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 
 use super::callbacks::{Callback, Control};
 use super::history::{History, HistoryParams};
+use super::logs::Logs;
 use super::progress::{EpochProgress, Verbosity};
+use crate::autograd::VarId;
 use crate::error::{Error, Result, batch_shape};
 use crate::layer::context::with_context;
 use crate::layer::{Layer, LayerExt, trainable_weight_refs};
 use crate::loss::{Loss, loss_from_name};
 use crate::metrics::{Metric, metric_from_name};
-use crate::optim::{Optimizer, optimizer_from_name};
-use crate::{Tensor, no_grad};
+use crate::optim::{Optimizer, optimizer_from_name, take_refused_weight};
+use crate::shape::ModelInput;
+use crate::{Tensor, Weight, no_grad};
 
 /// An optimizer given by value or by Keras name (`"adam"`).
 ///
@@ -255,9 +259,10 @@ impl FitOptions {
     }
 }
 
-fn data_error(message: String) -> Error {
+/// An error in the data given to `what` (`fit`, `evaluate`, …), which the message names once.
+fn data_error(what: &str, message: String) -> Error {
     Error::Data {
-        source_name: "fit".to_string(),
+        source_name: what.to_string(),
         message,
     }
 }
@@ -265,25 +270,34 @@ fn data_error(message: String) -> Error {
 /// Checks `x` and `y` before any step: sample counts, emptiness, finiteness.
 fn check_data(what: &str, x: &Tensor, y: &Tensor) -> Result<()> {
     if x.rank() == 0 || y.rank() == 0 {
-        return Err(data_error(format!("{what}: x and y need a sample axis")));
+        return Err(data_error(
+            what,
+            "x and y need a sample axis, but one of them is a scalar".to_string(),
+        ));
     }
     if x.shape()[0] != y.shape()[0] {
-        return Err(data_error(format!(
-            "{what}: x has {} samples but y has {}",
-            x.shape()[0],
-            y.shape()[0]
-        )));
+        return Err(data_error(
+            what,
+            format!(
+                "x has {} samples but y has {}",
+                x.shape()[0],
+                y.shape()[0]
+            ),
+        ));
     }
     if x.shape()[0] == 0 {
-        return Err(data_error(format!("{what}: there are no samples")));
+        return Err(data_error(what, "there are no samples".to_string()));
     }
     for (name, t) in [("x", x), ("y", y)] {
         if let Some(i) = t.view().iter().position(|v| !v.is_finite()) {
             let per_sample = t.len() / t.shape()[0];
-            return Err(data_error(format!(
-                "{what}: {name} holds a NaN or infinite value in sample {}",
-                i / per_sample.max(1)
-            )));
+            return Err(data_error(
+                what,
+                format!(
+                    "{name} holds a NaN or infinite value in sample {}",
+                    i / per_sample.max(1)
+                ),
+            ));
         }
     }
     Ok(())
@@ -293,7 +307,18 @@ fn batch_of(t: &Tensor, indices: &[usize]) -> Tensor {
     t.index_select(0, indices)
 }
 
-/// Runs one batch through `net` in inference mode and updates `loss_sum` and the metrics.
+/// The loss and the metrics, in that order, as they stand.
+fn current_logs(loss: f32, metrics: &[Box<dyn Metric>]) -> Logs {
+    let mut logs = Logs::new();
+    logs.insert("loss", loss);
+    for m in metrics {
+        logs.insert(m.name(), m.result());
+    }
+    logs
+}
+
+/// Runs `x`, `y` through `net` in inference mode, `batch_size` samples at a time: the mean
+/// loss and the metrics over all of them.
 fn evaluate_batches(
     net: &dyn Layer,
     compiled: &mut Compiled,
@@ -301,7 +326,7 @@ fn evaluate_batches(
     x: &Tensor,
     y: &Tensor,
     batch_size: usize,
-) -> Result<Vec<(String, f32)>> {
+) -> Result<Logs> {
     for m in &mut compiled.metrics {
         m.reset();
     }
@@ -323,14 +348,47 @@ fn evaluate_batches(
             Ok(())
         })
     })?;
-    let mut logs = vec![("loss".to_string(), (loss_sum / samples as f64) as f32)];
-    logs.extend(
-        compiled
-            .metrics
-            .iter()
-            .map(|m| (m.name().to_string(), m.result())),
-    );
-    Ok(logs)
+    Ok(current_logs(
+        (loss_sum / samples as f64) as f32,
+        &compiled.metrics,
+    ))
+}
+
+/// Runs `f` with the compiled state taken out of the model (so that the model can run while
+/// the optimizer and metrics change), putting it back afterwards, also when `f` panics.
+fn with_compiled<M: Train, R>(model: &mut M, f: impl FnOnce(&M, &mut Compiled) -> R) -> R {
+    let mut compiled = model
+        .state_mut()
+        .compiled
+        .take()
+        .expect("callers check that the model is compiled");
+    let result = catch_unwind(AssertUnwindSafe(|| f(&*model, &mut compiled)));
+    model.state_mut().compiled = Some(compiled);
+    match result {
+        Ok(r) => r,
+        Err(panic) => resume_unwind(panic),
+    }
+}
+
+/// Refuses metric names that repeat (or repeat `loss`): the logs hold one value per name.
+fn check_metric_names<'a>(
+    what: &'static str,
+    names: impl IntoIterator<Item = &'a str>,
+) -> Result<()> {
+    let mut seen = vec!["loss"];
+    for name in names {
+        if seen.contains(&name) {
+            return Err(Error::invalid(
+                what,
+                format!(
+                    "two values would be logged as `{name}`; every metric needs a name of its \
+                     own, other than `loss` (metrics have `with_name`)"
+                ),
+            ));
+        }
+        seen.push(name);
+    }
+    Ok(())
 }
 
 /// Keras's training API, for any model that keeps a [`TrainingState`].
@@ -365,19 +423,25 @@ pub trait Train: Layer + Sized {
     fn build_model(&mut self, input_shape: &[usize]) -> Result<Vec<usize>>;
 
     /// Sets the optimizer, the loss and the metrics (Keras names such as `"accuracy"`,
-    /// `"mae"`), replacing any earlier compile.
+    /// `"mae"`), replacing any earlier compile. The optimizer's settings are checked here
+    /// ([`Optimizer::validate`]), since its builders cannot fail.
     ///
     /// # Errors
     ///
-    /// For an unknown optimizer, loss or metric name.
+    /// For an unknown optimizer, loss or metric name; [`Error::InvalidArgument`] naming the
+    /// optimizer setting that is out of range (a negative or NaN learning rate, say) or a
+    /// metric name given twice. An earlier compile stays in place on error.
     ///
     /// # Examples
     ///
     /// ```
     /// use layers_core::prelude::*;
+    /// use layers_core::optim::Sgd;
     /// let mut m = Sequential::new().add(Dense::new(3));
     /// m.compile("adam", "sparse_categorical_crossentropy", &["accuracy"])?;
     /// assert!(m.compile("adamm", "mse", &[]).is_err());
+    /// let err = m.compile(Sgd::new().with_learning_rate(-0.01), "mse", &[]).unwrap_err();
+    /// assert_eq!(err.to_string(), "`SGD`: `learning_rate` must be a finite number ≥ 0, but it is -0.01");
     /// # Ok::<(), layers_core::Error>(())
     /// ```
     fn compile(
@@ -387,11 +451,13 @@ pub trait Train: Layer + Sized {
         metrics: &[&str],
     ) -> Result<()> {
         let optimizer = optimizer.into_optimizer()?;
+        optimizer.validate()?;
         let loss = loss.into_loss()?;
         let metrics = metrics
             .iter()
             .map(|name| metric_from_name(name, loss.as_ref()))
             .collect::<Result<Vec<_>>>()?;
+        check_metric_names("compile", metrics.iter().map(|m| m.name()))?;
         self.state_mut().compiled = Some(Compiled {
             optimizer,
             loss,
@@ -406,7 +472,8 @@ pub trait Train: Layer + Sized {
     ///
     /// # Errors
     ///
-    /// [`Error::Config`] before `compile`.
+    /// [`Error::Config`] before `compile`; [`Error::InvalidArgument`] if a compiled metric
+    /// (or the loss) already has the metric's name.
     ///
     /// # Examples
     ///
@@ -417,8 +484,9 @@ pub trait Train: Layer + Sized {
     /// assert!(m.add_metric(BinaryAccuracy::new()).is_err());
     /// m.compile("adam", "binary_crossentropy", &[])?;
     /// m.add_metric(BinaryAccuracy::new().threshold(0.3))?;
+    /// assert!(m.add_metric(BinaryAccuracy::new()).is_err()); // a second `binary_accuracy`
     /// let logs = m.evaluate(&Tensor::zeros(&[2, 3]), &Tensor::ones(&[2, 1]), 2)?;
-    /// assert_eq!(logs[1], ("binary_accuracy".to_string(), 1.0)); // σ(0) = 0.5 > 0.3
+    /// assert_eq!(logs["binary_accuracy"], 1.0); // σ(0) = 0.5 > 0.3
     /// # Ok::<(), layers_core::Error>(())
     /// ```
     fn add_metric(&mut self, metric: impl Metric + 'static) -> Result<()> {
@@ -431,6 +499,8 @@ pub trait Train: Layer + Sized {
                 layer: name,
                 message: "call `compile` before `add_metric`".to_string(),
             })?;
+        let names = compiled.metrics.iter().map(|m| m.name());
+        check_metric_names("add_metric", names.chain([metric.name()]))?;
         compiled.metrics.push(Box::new(metric));
         Ok(())
     }
@@ -470,9 +540,15 @@ pub trait Train: Layer + Sized {
 
     /// One gradient step on one batch; returns the batch's loss and metrics.
     ///
+    /// The step is all or nothing: when it fails, for whatever reason, no weight, layer
+    /// state (batch normalization's moving statistics, say), optimizer slot or step count
+    /// has changed.
+    ///
     /// # Errors
     ///
-    /// As [`Train::fit`]; a NaN or infinite loss is an error and no update is applied.
+    /// As [`Train::evaluate`]; [`Error::InvalidArgument`] from `train_on_batch` naming the
+    /// step (counted from 1 over the model's training) when the loss, a gradient, a layer's
+    /// state or the update becomes NaN or infinite.
     ///
     /// # Examples
     ///
@@ -481,14 +557,18 @@ pub trait Train: Layer + Sized {
     /// let mut m = Sequential::new().add(Dense::new(1));
     /// m.compile("sgd", "mse", &["mae"])?;
     /// let logs = m.train_on_batch(&Tensor::ones(&[4, 2]), &Tensor::zeros(&[4, 1]))?;
-    /// assert_eq!(logs[0].0, "loss");
+    /// assert_eq!(logs.names().collect::<Vec<_>>(), ["loss", "mean_absolute_error"]);
+    /// // predictions are the same for all four samples, so |p − 0| averages to |p| and mse to p²
+    /// let mae = logs["mean_absolute_error"];
+    /// assert!((logs["loss"] - mae * mae).abs() < 1e-6);
+    ///
+    /// // targets so large that the squared error overflows: the step is refused
+    /// let err = m.train_on_batch(&Tensor::ones(&[4, 2]), &Tensor::full(&[4, 1], 3e38)).unwrap_err();
+    /// assert!(err.to_string().starts_with("`train_on_batch`: the loss became inf"), "{err}");
+    /// assert!(err.to_string().ends_with("at step 2; the update was not applied"), "{err}");
     /// # Ok::<(), layers_core::Error>(())
     /// ```
-    fn train_on_batch<X: ModelInput<Self>>(
-        &mut self,
-        x: &X,
-        y: &Tensor,
-    ) -> Result<Vec<(String, f32)>> {
+    fn train_on_batch<X: ModelInput<Self>>(&mut self, x: &X, y: &Tensor) -> Result<Logs> {
         let x = x.tensor();
         self.prepare("train_on_batch", x, y)?;
         let compiled = self
@@ -499,16 +579,10 @@ pub trait Train: Layer + Sized {
         for m in &mut compiled.metrics {
             m.reset();
         }
-        let loss = train_step(self, x, y, 0, 0)?;
+        let step = compiled.optimizer.iterations() + 1;
+        let loss = train_step(self, x, y).map_err(|e| e.at_step(step))?;
         let compiled = self.state().compiled.as_ref().expect("checked by prepare");
-        let mut logs = vec![("loss".to_string(), loss)];
-        logs.extend(
-            compiled
-                .metrics
-                .iter()
-                .map(|m| (m.name().to_string(), m.result())),
-        );
-        Ok(logs)
+        Ok(current_logs(loss, &compiled.metrics))
     }
 
     /// The loss and metrics on one batch, in inference mode.
@@ -525,18 +599,17 @@ pub trait Train: Layer + Sized {
     /// m.compile("sgd", "mse", &[])?;
     /// let logs = m.test_on_batch(&Tensor::ones(&[4, 2]), &Tensor::zeros(&[4, 1]))?;
     /// assert_eq!(logs.len(), 1);
+    /// assert!(logs["loss"] >= 0.0);
     /// # Ok::<(), layers_core::Error>(())
     /// ```
-    fn test_on_batch<X: ModelInput<Self>>(
-        &mut self,
-        x: &X,
-        y: &Tensor,
-    ) -> Result<Vec<(String, f32)>> {
+    fn test_on_batch<X: ModelInput<Self>>(&mut self, x: &X, y: &Tensor) -> Result<Logs> {
         let x = x.tensor();
         self.evaluate(x, y, x.shape().first().copied().unwrap_or(1).max(1))
     }
 
-    /// The loss and metrics over `x`, `y` in inference mode, `batch_size` samples at a time.
+    /// The loss and metrics over `x`, `y` in inference mode, `batch_size` samples at a time:
+    /// `loss` first, then the metrics in the order they were compiled (Keras's
+    /// `return_dict=True`).
     ///
     /// # Errors
     ///
@@ -555,15 +628,11 @@ pub trait Train: Layer + Sized {
     /// m.set_weights(&[Tensor::ones(&[1, 1])])?;
     /// // predictions equal x, targets 0: mse = mean(x²) = (1 + 4) / 2
     /// let logs = m.evaluate(&Tensor::from_vec(vec![1.0, 2.0], &[2, 1]), &Tensor::zeros(&[2, 1]), 32)?;
-    /// assert_eq!(logs, vec![("loss".to_string(), 2.5)]);
+    /// assert_eq!(logs["loss"], 2.5);
+    /// assert_eq!(logs.len(), 1);
     /// # Ok::<(), layers_core::Error>(())
     /// ```
-    fn evaluate<X: ModelInput<Self>>(
-        &mut self,
-        x: &X,
-        y: &Tensor,
-        batch_size: usize,
-    ) -> Result<Vec<(String, f32)>> {
+    fn evaluate<X: ModelInput<Self>>(&mut self, x: &X, y: &Tensor, batch_size: usize) -> Result<Logs> {
         let x = x.tensor();
         if batch_size == 0 {
             return Err(Error::invalid(
@@ -573,15 +642,9 @@ pub trait Train: Layer + Sized {
         }
         self.prepare("evaluate", x, y)?;
         let seed = self.state().seed;
-        // The compiled state lives inside the model: take it out while the model runs.
-        let mut compiled = self
-            .state_mut()
-            .compiled
-            .take()
-            .expect("checked by prepare");
-        let logs = evaluate_batches(&*self, &mut compiled, seed, x, y, batch_size);
-        self.state_mut().compiled = Some(compiled);
-        logs
+        with_compiled(self, |model, compiled| {
+            evaluate_batches(model, compiled, seed, x, y, batch_size)
+        })
     }
 
     /// Trains the model on `x`, `y` (Keras's `fit`).
@@ -589,7 +652,12 @@ pub trait Train: Layer + Sized {
     /// Each epoch shuffles the training samples (with the model's seed, so the same seed
     /// gives the same history), runs one gradient step per batch with layers in training
     /// mode, then validates in inference mode when asked. Callbacks may stop training early
-    /// or change the learning rate.
+    /// or change the learning rate; the optimizer's own learning-rate schedule, if it has
+    /// one, keeps counting steps across epochs exactly as when the optimizer is used alone,
+    /// and `fit` never sets the rate unless a callback changed it.
+    ///
+    /// Every step is all or nothing (see [`Train::train_on_batch`]); when `fit` fails, the
+    /// model keeps the weights and state of its last accepted step and stays compiled.
     ///
     /// `x` is a [`Tensor`] or a [`TypedTensor`](crate::shape::TypedTensor) whose shape the
     /// compiler checks against the model's input signature (as for `evaluate`,
@@ -600,8 +668,10 @@ pub trait Train: Layer + Sized {
     /// [`Error::Config`] before `compile`; [`Error::Data`] for mismatched sample counts,
     /// empty data, or NaN/infinite values; [`Error::InputShape`] for the wrong feature width;
     /// the loss's error for labels out of range; [`Error::InvalidArgument`] for a batch size
-    /// of 0, 0 epochs or a validation split outside [0, 1); [`Error::Training`] naming the
-    /// epoch and batch where the loss became NaN or infinite (that update is not applied).
+    /// of 0, 0 epochs or a validation split outside [0, 1), and for a callback that sets an
+    /// invalid learning rate or sets one on an optimizer driven by a schedule (Keras refuses
+    /// that too); [`Error::Training`] naming the epoch and batch where the loss, a gradient,
+    /// a layer's state or the update became NaN or infinite (that step is not applied).
     ///
     /// # Examples
     ///
@@ -646,10 +716,13 @@ pub trait Train: Layer + Sized {
         } else if options.validation_split > 0.0 {
             let n_val = ((samples as f32) * options.validation_split) as usize;
             if n_val == 0 || n_val == samples {
-                return Err(data_error(format!(
-                    "a validation split of {} leaves no samples on one side of {samples}",
-                    options.validation_split
-                )));
+                return Err(data_error(
+                    "fit",
+                    format!(
+                        "a validation split of {} leaves no samples on one side of {samples}",
+                        options.validation_split
+                    ),
+                ));
             }
             let n_train = samples - n_val;
             (
@@ -680,20 +753,14 @@ pub trait Train: Layer + Sized {
         let mut shuffle_rng = StdRng::seed_from_u64(seed ^ 0x5DEE_CE66_D1CE_4E5B);
         let mut order: Vec<usize> = (0..n).collect();
         for epoch in 0..options.epochs {
-            let lr = self
-                .state()
-                .compiled
-                .as_ref()
-                .expect("prepared")
-                .optimizer
-                .learning_rate();
-            let mut control = Control::new(lr);
+            let rate = compiled(self).optimizer.learning_rate();
+            let mut control = Control::new(rate);
             for cb in &mut callbacks {
                 cb.on_epoch_begin(epoch, &mut control)?;
             }
-            let compiled = self.state_mut().compiled.as_mut().expect("prepared");
-            compiled.optimizer.set_learning_rate(control.learning_rate);
-            for m in &mut compiled.metrics {
+            let state = compiled_mut(self);
+            set_callback_rate(&mut *state.optimizer, rate, &control, "start", epoch)?;
+            for m in &mut state.metrics {
                 m.reset();
             }
             if options.shuffle {
@@ -702,57 +769,49 @@ pub trait Train: Layer + Sized {
             let progress = EpochProgress::start(options.verbosity, epoch, options.epochs, steps);
             let mut loss_sum = 0.0f64;
             let mut seen = 0usize;
-            let mut logs = Vec::new();
+            let mut logs = Logs::new();
             for (batch, indices) in order.chunks(options.batch_size).enumerate() {
                 let xb = batch_of(&train_x, indices);
                 let yb = batch_of(&train_y, indices);
-                let loss = train_step(self, &xb, &yb, epoch, batch)?;
+                let loss = train_step(self, &xb, &yb).map_err(|e| e.at_batch(epoch, batch))?;
                 loss_sum += f64::from(loss) * indices.len() as f64;
                 seen += indices.len();
-                let compiled = self.state().compiled.as_ref().expect("prepared");
-                logs = vec![("loss".to_string(), (loss_sum / seen as f64) as f32)];
-                logs.extend(
-                    compiled
-                        .metrics
-                        .iter()
-                        .map(|m| (m.name().to_string(), m.result())),
-                );
-                progress.step(batch + 1, &logs);
+                // The names stay the same from batch to batch: only the values are replaced.
+                logs.insert("loss", (loss_sum / seen as f64) as f32);
+                for m in &compiled(self).metrics {
+                    logs.insert(m.name(), m.result());
+                }
+                progress.step(batch + 1, logs.as_slice());
                 for cb in &mut callbacks {
                     cb.on_batch_end(batch, &logs);
                 }
             }
             if let Some((vx, vy)) = &validation {
-                let mut compiled = self.state_mut().compiled.take().expect("prepared");
-                let val = evaluate_batches(&*self, &mut compiled, seed, vx, vy, options.batch_size);
-                self.state_mut().compiled = Some(compiled);
-                logs.extend(val?.into_iter().map(|(k, v)| (format!("val_{k}"), v)));
+                let val = with_compiled(self, |model, compiled| {
+                    evaluate_batches(model, compiled, seed, vx, vy, options.batch_size)
+                })?;
+                for (name, value) in &val {
+                    logs.insert(format!("val_{name}"), value);
+                }
             }
-            progress.finish(&logs);
+            progress.finish(logs.as_slice());
             history.record(epoch, &logs);
-            let lr = self
-                .state()
-                .compiled
-                .as_ref()
-                .expect("prepared")
-                .optimizer
-                .learning_rate();
-            let mut control = Control::new(lr);
+            let rate = compiled(self).optimizer.learning_rate();
+            let mut control = Control::new(rate);
             for cb in &mut callbacks {
                 cb.on_epoch_end(epoch, &logs, self, &mut control)?;
             }
-            self.state_mut()
-                .compiled
-                .as_mut()
-                .expect("prepared")
-                .optimizer
-                .set_learning_rate(control.learning_rate);
+            let optimizer = &mut *compiled_mut(self).optimizer;
+            set_callback_rate(optimizer, rate, &control, "end", epoch)?;
             if control.stop_training {
                 break;
             }
         }
         for cb in &mut callbacks {
             cb.on_train_end(self)?;
+        }
+        for cb in &callbacks {
+            cb.record(&mut history);
         }
         Ok(history)
     }
@@ -781,23 +840,180 @@ pub trait Train: Layer + Sized {
     }
 }
 
-/// One training step: forward in training mode, loss, backward, NaN check, update.
-fn train_step<M: Train>(
-    model: &mut M,
-    x: &Tensor,
-    y: &Tensor,
-    epoch: usize,
-    batch: usize,
-) -> Result<f32> {
-    let seed = model.state().seed;
-    let mut compiled = model
+/// The compiled state of a model that `prepare` checked.
+fn compiled<M: Train>(model: &M) -> &Compiled {
+    model
+        .state()
+        .compiled
+        .as_ref()
+        .expect("fit checked that the model is compiled")
+}
+
+/// The compiled state of a model that `prepare` checked, mutably.
+fn compiled_mut<M: Train>(model: &mut M) -> &mut Compiled {
+    model
         .state_mut()
         .compiled
-        .take()
-        .expect("checked by prepare");
-    let result = step_with(model, &mut compiled, seed, x, y, epoch, batch);
-    model.state_mut().compiled = Some(compiled);
-    result
+        .as_mut()
+        .expect("fit checked that the model is compiled")
+}
+
+/// Sets the learning rate the callbacks left in `control` at the `edge` ("start" or "end")
+/// of `epoch`, if they changed it from `before`; the rate is never touched otherwise.
+fn set_callback_rate(
+    optimizer: &mut dyn Optimizer,
+    before: f32,
+    control: &Control,
+    edge: &str,
+    epoch: usize,
+) -> Result<()> {
+    let rate = control.learning_rate;
+    if rate.to_bits() == before.to_bits() {
+        return Ok(());
+    }
+    let when = format!("at the {edge} of epoch {}", epoch + 1);
+    if optimizer.has_schedule() {
+        return Err(Error::invalid(
+            "fit",
+            format!(
+                "a callback set the learning rate to {rate:?} {when}, but `{}` computes its \
+                 learning rate with a schedule, which cannot be overridden (Keras refuses this \
+                 too); use either the schedule or the callback",
+                optimizer.name()
+            ),
+        ));
+    }
+    if !(rate.is_finite() && rate >= 0.0) {
+        return Err(Error::invalid(
+            "fit",
+            format!(
+                "a callback set the learning rate to {rate:?} {when}; a learning rate must be a \
+                 finite number ≥ 0"
+            ),
+        ));
+    }
+    optimizer.set_learning_rate(rate)
+}
+
+/// Why a training step failed. Either way nothing changed; the callers add where it
+/// happened (`fit`: the epoch and batch; `train_on_batch`: the step).
+enum StepError {
+    /// An error from a layer, the loss, a metric or the optimizer, passed on as it is.
+    Failed(Error),
+    /// A value became NaN or infinite; the message says which (the loss, a gradient, a
+    /// layer's state, the update).
+    Refused(String),
+}
+
+impl From<Error> for StepError {
+    fn from(e: Error) -> StepError {
+        StepError::Failed(e)
+    }
+}
+
+impl StepError {
+    /// The error `fit` reports, with the epoch and batch counted from 1.
+    fn at_batch(self, epoch: usize, batch: usize) -> Error {
+        match self {
+            StepError::Failed(e) => e,
+            StepError::Refused(what) => Error::Training {
+                epoch: epoch + 1,
+                batch: batch + 1,
+                message: format!("{what}; the update was not applied"),
+            },
+        }
+    }
+
+    /// The error `train_on_batch` reports for its `step` (counted from 1).
+    fn at_step(self, step: u64) -> Error {
+        match self {
+            StepError::Failed(e) => e,
+            StepError::Refused(what) => Error::invalid(
+                "train_on_batch",
+                format!("{what} at step {step}; the update was not applied"),
+            ),
+        }
+    }
+}
+
+/// The layer state (every weight that is not trainable: batch normalization's moving
+/// statistics, a user layer's counters, frozen weights) as it was before a step, put back
+/// unless the step is accepted, also when the step panics.
+///
+/// Saving costs one reference-count increment per such weight (values are shared, never
+/// copied); a layer that writes its state replaces the weight's value (or copies it on
+/// write), so the saved value stays as it was.
+struct StateRollback<'a> {
+    saved: Vec<(&'a Weight, Tensor)>,
+    accepted: bool,
+}
+
+impl<'a> StateRollback<'a> {
+    fn save(model: &'a dyn Layer) -> StateRollback<'a> {
+        fn walk<'a>(layer: &'a dyn Layer, out: &mut Vec<(&'a Weight, Tensor)>) {
+            for w in layer.weights() {
+                if !w.is_trainable()
+                    && let Ok(value) = w.try_value()
+                {
+                    out.push((w, value));
+                }
+            }
+            for (_, sub) in layer.sublayers() {
+                walk(sub, out);
+            }
+        }
+        let mut saved = Vec::new();
+        walk(model, &mut saved);
+        StateRollback {
+            saved,
+            accepted: false,
+        }
+    }
+
+    /// The first state weight that the step gave a NaN or infinite value. Only weights whose
+    /// value was replaced are read, so unchanged (frozen) weights cost nothing.
+    fn non_finite(&self) -> Option<&'a Weight> {
+        self.saved.iter().find_map(|(w, before)| {
+            let now = w.try_value().ok()?;
+            let replaced = now.data().as_ptr() != before.data().as_ptr();
+            (replaced && !now.all_finite()).then_some(*w)
+        })
+    }
+
+    fn accept(mut self) {
+        self.accepted = true;
+    }
+}
+
+impl Drop for StateRollback<'_> {
+    fn drop(&mut self) {
+        if self.accepted {
+            return;
+        }
+        for (w, before) in self.saved.drain(..) {
+            // `before` is this weight's own earlier value, so its shape fits and setting it
+            // cannot fail.
+            let _ = w.set_value(before);
+        }
+    }
+}
+
+/// The path of the weight `id` in `model` (`dense_1.kernel`), for messages.
+fn weight_path(model: &dyn Layer, id: VarId) -> String {
+    model
+        .all_weights()
+        .into_iter()
+        .find(|(_, w)| w.id() == id)
+        .map_or_else(|| "?".to_string(), |(path, _)| path)
+}
+
+/// One training step on a batch, all or nothing: forward in training mode, loss, backward,
+/// checks, metrics, update. The compiled state is put back even if a layer panics.
+fn train_step<M: Train>(model: &mut M, x: &Tensor, y: &Tensor) -> Result<f32, StepError> {
+    let seed = model.state().seed;
+    with_compiled(model, |model, compiled| {
+        step_with(model, compiled, seed, x, y)
+    })
 }
 
 fn step_with<M: Train>(
@@ -806,11 +1022,11 @@ fn step_with<M: Train>(
     seed: u64,
     x: &Tensor,
     y: &Tensor,
-    epoch: usize,
-    batch: usize,
-) -> Result<f32> {
+) -> Result<f32, StepError> {
     let step_seed = seed ^ compiled.steps.wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    compiled.steps += 1;
+    // Whatever the forward pass writes into layer state is undone unless the step is
+    // accepted at the end.
+    let state = StateRollback::save(model);
     let (loss_value, grads, pred) = with_context(true, step_seed, || -> Result<_> {
         let pred = model.forward(x)?;
         let loss = compiled.loss.compute(y, &pred)?;
@@ -821,35 +1037,49 @@ fn step_with<M: Train>(
         let grads = loss.backward();
         Ok((value, Some(grads), pred.detach()))
     })?;
+    let optimizer = &mut compiled.optimizer;
+    let lr = optimizer.learning_rate();
     let Some(grads) = grads else {
-        return Err(Error::Training {
-            epoch: epoch + 1,
-            batch: batch + 1,
-            message: format!("the loss became {loss_value}; the update was not applied"),
-        });
+        return Err(StepError::Refused(format!(
+            "the loss became {loss_value:?} (learning rate {lr:?})"
+        )));
     };
-    // Collected without building path strings: the paths are only needed for the message.
-    let weights = trainable_weight_refs(model);
-    if weights
-        .iter()
-        .any(|w| w.grad(&grads).is_some_and(|g| !g.all_finite()))
-    {
-        let path = model
-            .trainable_weights()
-            .into_iter()
-            .find(|(_, w)| w.grad(&grads).is_some_and(|g| !g.all_finite()))
-            .map_or_else(String::new, |(path, _)| path);
-        return Err(Error::Training {
-            epoch: epoch + 1,
-            batch: batch + 1,
-            message: format!(
-                "the gradient of `{path}` holds NaN or infinite values; the update was not applied"
-            ),
-        });
+    if let Some(w) = state.non_finite() {
+        return Err(StepError::Refused(format!(
+            "the layer state `{}` became NaN or infinite in the forward pass",
+            weight_path(model, w.id())
+        )));
     }
-    compiled.optimizer.apply(&weights, &grads)?;
+    // Collected without building path strings: the paths are only needed for messages.
+    let weights = trainable_weight_refs(model);
+    if let Some(w) = weights
+        .iter()
+        .find(|w| w.grad(&grads).is_some_and(|g| !g.all_finite()))
+    {
+        return Err(StepError::Refused(format!(
+            "the gradient of `{}` holds NaN or infinite values",
+            weight_path(model, w.id())
+        )));
+    }
+    // Metrics before the update, so that a metric's error cannot follow a written update.
+    // (On a refused update they hold this batch; `fit` and `train_on_batch` reset them
+    // before they are read again.)
     for m in &mut compiled.metrics {
         m.update(y, &pred)?;
     }
+    take_refused_weight();
+    if let Err(e) = optimizer.apply(&weights, &grads) {
+        return Err(match take_refused_weight() {
+            Some(id) => StepError::Refused(format!(
+                "the update of `{}` by `{}` (learning rate {lr:?}) would make it or the \
+                 optimizer's state NaN or infinite",
+                weight_path(model, id),
+                optimizer.name()
+            )),
+            None => StepError::Failed(e),
+        });
+    }
+    state.accept();
+    compiled.steps += 1;
     Ok(loss_value)
 }
