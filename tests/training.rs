@@ -535,6 +535,31 @@ fn a_refused_step_leaves_batch_normalization_statistics_alone() {
     }
 }
 
+#[test]
+fn a_step_that_would_make_layer_state_non_finite_is_refused() {
+    let mut model = Sequential::new()
+        .add(BatchNormalization::new())
+        .add(Dense::new(1));
+    model.compile("sgd", "mse", &[]).unwrap();
+    model.build([1]).unwrap();
+    let before = model.get_weights().unwrap();
+    // The batch variance mean((±1e20)²) = 1e40 overflows f32: the moving variance would
+    // become 0.99 + 0.01·inf = inf, while the normalised output x/√inf = 0 and the loss
+    // stay finite.
+    let x = Tensor::from_vec(vec![1e20, -1e20], &[2, 1]);
+    let err = model
+        .train_on_batch(&x, &Tensor::zeros(&[2, 1]))
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        err,
+        "`train_on_batch`: the layer state `batch_normalization.moving_variance` became NaN or infinite in the forward pass at step 1; the update was not applied"
+    );
+    for (a, b) in before.iter().zip(&model.get_weights().unwrap()) {
+        assert_eq!(a.to_vec(), b.to_vec());
+    }
+}
+
 /// A layer that scales its input by a trainable weight and counts its training calls in a
 /// non-trainable weight, written during `call`; it fails (with an error, or by panicking)
 /// on a training call while `fail` is set.

@@ -149,8 +149,11 @@ pub struct EarlyStoppingReport {
 /// let mut c = Control::new(0.1);
 /// for (epoch, loss) in [1.0, 0.5, 0.6, 0.55].into_iter().enumerate() {
 ///     stop.on_epoch_end(epoch, &Logs::from([("loss", loss)]), &model, &mut c)?;
+///     if c.stop_training {
+///         break;
+///     }
 /// }
-/// assert!(c.stop_training);
+/// // 0.6 at epoch 2 is no improvement on 0.5: patience 1 is used up
 /// assert_eq!((stop.best(), stop.stopped_epoch()), (Some(0.5), Some(2)));
 /// # Ok::<(), layers_core::Error>(())
 /// ```

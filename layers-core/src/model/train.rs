@@ -286,7 +286,10 @@ fn check_data(what: &str, x: &Tensor, y: &Tensor) -> Result<()> {
         ));
     }
     if x.shape()[0] == 0 {
-        return Err(data_error(what, "there are no samples".to_string()));
+        return Err(data_error(
+            what,
+            "x and y hold no samples; at least one is needed".to_string(),
+        ));
     }
     for (name, t) in [("x", x), ("y", y)] {
         if let Some(i) = t.view().iter().position(|v| !v.is_finite()) {
@@ -557,9 +560,9 @@ pub trait Train: Layer + Sized {
     /// let mut m = Sequential::new().add(Dense::new(1));
     /// m.compile("sgd", "mse", &["mae"])?;
     /// let logs = m.train_on_batch(&Tensor::ones(&[4, 2]), &Tensor::zeros(&[4, 1]))?;
-    /// assert_eq!(logs.names().collect::<Vec<_>>(), ["loss", "mean_absolute_error"]);
+    /// assert_eq!(logs.names().collect::<Vec<_>>(), ["loss", "mae"]);
     /// // predictions are the same for all four samples, so |p − 0| averages to |p| and mse to p²
-    /// let mae = logs["mean_absolute_error"];
+    /// let mae = logs["mae"];
     /// assert!((logs["loss"] - mae * mae).abs() < 1e-6);
     ///
     /// // targets so large that the squared error overflows: the step is refused
@@ -637,7 +640,7 @@ pub trait Train: Layer + Sized {
         if batch_size == 0 {
             return Err(Error::invalid(
                 "evaluate",
-                "the batch size must be at least 1",
+                "the batch size must be at least 1, but it is 0",
             ));
         }
         self.prepare("evaluate", x, y)?;
@@ -690,12 +693,15 @@ pub trait Train: Layer + Sized {
     ) -> Result<History> {
         let x = x.tensor();
         if options.batch_size == 0 {
-            return Err(Error::invalid("fit", "the batch size must be at least 1"));
+            return Err(Error::invalid(
+                "fit",
+                "the batch size must be at least 1, but it is 0",
+            ));
         }
         if options.epochs == 0 {
             return Err(Error::invalid(
                 "fit",
-                "the number of epochs must be at least 1",
+                "the number of epochs must be at least 1, but it is 0",
             ));
         }
         if !(0.0..1.0).contains(&options.validation_split) {
