@@ -287,15 +287,27 @@ fn a_non_finite_update_changes_nothing() {
 #[test]
 fn hyperparameters_are_checked_before_any_update() {
     let cases: Vec<(Box<dyn Optimizer>, &str)> = vec![
-        (Box::new(Sgd::new().with_learning_rate(-0.5)), "`learning_rate`"),
-        (Box::new(Sgd::new().with_learning_rate(f32::NAN)), "`learning_rate`"),
-        (Box::new(Adam::new().with_learning_rate(f32::INFINITY)), "`learning_rate`"),
+        (
+            Box::new(Sgd::new().with_learning_rate(-0.5)),
+            "`learning_rate`",
+        ),
+        (
+            Box::new(Sgd::new().with_learning_rate(f32::NAN)),
+            "`learning_rate`",
+        ),
+        (
+            Box::new(Adam::new().with_learning_rate(f32::INFINITY)),
+            "`learning_rate`",
+        ),
         (Box::new(Sgd::new().momentum(1.5)), "`momentum`"),
         (Box::new(Sgd::new().momentum(-0.1)), "`momentum`"),
         (Box::new(Adam::new().beta_1(1.0)), "`beta_1`"),
         (Box::new(AdamW::new().beta_2(f32::NAN)), "`beta_2`"),
         (Box::new(Adam::new().epsilon(-1e-7)), "`epsilon`"),
-        (Box::new(AdamW::new().weight_decay(f32::NAN)), "`weight_decay`"),
+        (
+            Box::new(AdamW::new().weight_decay(f32::NAN)),
+            "`weight_decay`",
+        ),
         (Box::new(RmsProp::new().rho(2.0)), "`rho`"),
         (Box::new(RmsProp::new().momentum(f32::NAN)), "`momentum`"),
         (Box::new(RmsProp::new().epsilon(f32::INFINITY)), "`epsilon`"),
@@ -447,7 +459,10 @@ fn the_schedule_is_read_before_each_step() {
     assert_eq!(w.value().item(), -0.875);
     // as in Keras, the rate of a scheduled optimizer cannot be set; the builder replaces it
     let err = sgd.set_learning_rate(1.0).unwrap_err().to_string();
-    assert!(err.starts_with("`SGD`: the learning rate is computed by a schedule"), "{err}");
+    assert!(
+        err.starts_with("`SGD`: the learning rate is computed by a schedule"),
+        "{err}"
+    );
     assert_eq!(sgd.learning_rate(), 0.5);
     let mut sgd = sgd.with_learning_rate(1.0);
     sgd.apply(&[&w], &grads).unwrap();

@@ -297,7 +297,9 @@ fn early_stopping_restores_the_best_weights() {
 fn logs_are_looked_up_by_name_in_keras_order() {
     let (x, y) = blobs();
     let mut model = classifier(8);
-    model.add_metric(layers::metrics::SparseCategoricalAccuracy::new()).unwrap_or_else(|e| panic!("{e}"));
+    model
+        .add_metric(layers::metrics::SparseCategoricalAccuracy::new())
+        .unwrap_or_else(|e| panic!("{e}"));
     let logs = model.evaluate(&x, &y, 16).unwrap();
     assert_eq!(
         logs.names().collect::<Vec<_>>(),
@@ -315,7 +317,10 @@ fn logs_are_looked_up_by_name_in_keras_order() {
     let train = model.train_on_batch(&x, &y).unwrap();
     let test = model.test_on_batch(&x, &y).unwrap();
     assert_eq!(train.len(), 3);
-    assert_eq!(test.names().collect::<Vec<_>>(), logs.names().collect::<Vec<_>>());
+    assert_eq!(
+        test.names().collect::<Vec<_>>(),
+        logs.names().collect::<Vec<_>>()
+    );
     // two metrics logged under one name would lose one of them
     let err = model
         .compile("adam", "mse", &["mae", "mae"])
@@ -437,7 +442,10 @@ fn fit_keeps_the_optimizers_learning_rate_schedule() {
     for (step, got) in (0..6).zip([None, Some(0), None, Some(1), None, Some(2)]) {
         w *= 1.0 - 0.2 * 0.5f64.powi(step);
         if let Some(epoch) = got {
-            assert!((f64::from(under_fit[epoch]) - w).abs() < 1e-6, "epoch {epoch}: {under_fit:?}");
+            assert!(
+                (f64::from(under_fit[epoch]) - w).abs() < 1e-6,
+                "epoch {epoch}: {under_fit:?}"
+            );
         }
     }
 }
@@ -529,7 +537,10 @@ fn a_refused_step_leaves_batch_normalization_statistics_alone() {
     }
     assert_eq!(model.optimizer_params(), None);
     let err = model.fit(&x, &y, quiet(1)).unwrap_err().to_string();
-    assert!(err.starts_with("training stopped at epoch 1, batch 1: "), "{err}");
+    assert!(
+        err.starts_with("training stopped at epoch 1, batch 1: "),
+        "{err}"
+    );
     for (a, b) in before.iter().zip(&model.get_weights().unwrap()) {
         assert_eq!(a.to_vec(), b.to_vec());
     }

@@ -70,8 +70,8 @@ pub mod prelude {
     pub use crate::{
         Activation, BatchNormalization, Call, CallWithContext, Context, Dense, Dropout, Dual,
         Embedding, Error, FitOptions, Flatten, GradStore, Initializer, Layer, LayerExt,
-        LayerNormalization, LogSoftmax, Logs, Model, Operand, Reshape, Result, Sequential,
-        Softmax, Tensor, Train, Weight, no_grad,
+        LayerNormalization, LogSoftmax, Logs, Model, Operand, Reshape, Result, Sequential, Softmax,
+        Tensor, Train, Weight, no_grad,
     };
     pub use crate::{Loss, Metric, Optimizer};
     pub use layers_derive::activation;

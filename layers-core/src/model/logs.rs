@@ -77,7 +77,10 @@ impl Logs {
     /// assert_eq!(logs.get("accuracy"), None);
     /// ```
     pub fn get(&self, name: &str) -> Option<f32> {
-        self.entries.iter().find(|(k, _)| k == name).map(|(_, v)| *v)
+        self.entries
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| *v)
     }
 
     /// Whether there is a value named `name`.

@@ -278,11 +278,7 @@ fn check_data(what: &str, x: &Tensor, y: &Tensor) -> Result<()> {
     if x.shape()[0] != y.shape()[0] {
         return Err(data_error(
             what,
-            format!(
-                "x has {} samples but y has {}",
-                x.shape()[0],
-                y.shape()[0]
-            ),
+            format!("x has {} samples but y has {}", x.shape()[0], y.shape()[0]),
         ));
     }
     if x.shape()[0] == 0 {
@@ -635,7 +631,12 @@ pub trait Train: Layer + Sized {
     /// assert_eq!(logs.len(), 1);
     /// # Ok::<(), layers_core::Error>(())
     /// ```
-    fn evaluate<X: ModelInput<Self>>(&mut self, x: &X, y: &Tensor, batch_size: usize) -> Result<Logs> {
+    fn evaluate<X: ModelInput<Self>>(
+        &mut self,
+        x: &X,
+        y: &Tensor,
+        batch_size: usize,
+    ) -> Result<Logs> {
         let x = x.tensor();
         if batch_size == 0 {
             return Err(Error::invalid(

@@ -20,8 +20,8 @@ use ndarray::{ArrayD, ArrayViewD, ArrayViewMutD, IxDyn, Zip};
 
 use super::Optimizer;
 use super::common::{
-    Common, HasCommon, POSITIVE, Slot, SlotState, Step, all_finite, check_setting,
-    common_builders, state_size,
+    Common, HasCommon, POSITIVE, Slot, SlotState, Step, all_finite, check_setting, common_builders,
+    state_size,
 };
 use crate::Weight;
 use crate::autograd::{GradStore, VarId};

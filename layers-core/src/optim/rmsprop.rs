@@ -18,8 +18,8 @@ use ndarray::{ArrayD, ArrayViewD, ArrayViewMutD, IxDyn, Zip};
 
 use super::Optimizer;
 use super::common::{
-    Common, HasCommon, POSITIVE, Slot, SlotState, Step, all_finite, check_setting,
-    common_builders, state_size,
+    Common, HasCommon, POSITIVE, Slot, SlotState, Step, all_finite, check_setting, common_builders,
+    state_size,
 };
 use crate::Weight;
 use crate::autograd::{GradStore, VarId};
@@ -199,7 +199,13 @@ impl Optimizer for RmsProp {
     fn validate(&self) -> Result<()> {
         let name = self.name();
         self.common.validate(name)?;
-        check_setting(name, "rho", self.rho, (0.0..1.0).contains(&self.rho), "in [0, 1)")?;
+        check_setting(
+            name,
+            "rho",
+            self.rho,
+            (0.0..1.0).contains(&self.rho),
+            "in [0, 1)",
+        )?;
         let m = self.momentum;
         check_setting(name, "momentum", m, (0.0..=1.0).contains(&m), "in [0, 1]")?;
         check_setting(name, "epsilon", self.epsilon, self.epsilon > 0.0, POSITIVE)
@@ -256,7 +262,10 @@ impl Optimizer for RmsProp {
                 let zeros = zeros
                     .broadcast(w.raw_dim())
                     .expect("a scalar broadcasts to any shape");
-                let mg = s.average_gradient.as_ref().map_or(zeros.view(), |a| a.view());
+                let mg = s
+                    .average_gradient
+                    .as_ref()
+                    .map_or(zeros.view(), |a| a.view());
                 let mom = s.momentum.as_ref().map_or(zeros.view(), |a| a.view());
                 zip.and(&mg)
                     .and(&mom)

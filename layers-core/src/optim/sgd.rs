@@ -153,7 +153,13 @@ impl Optimizer for Sgd {
     fn validate(&self) -> Result<()> {
         self.common.validate(self.name())?;
         let m = self.momentum;
-        check_setting(self.name(), "momentum", m, (0.0..=1.0).contains(&m), "in [0, 1]")
+        check_setting(
+            self.name(),
+            "momentum",
+            m,
+            (0.0..=1.0).contains(&m),
+            "in [0, 1]",
+        )
     }
 
     fn apply(&mut self, weights: &[&Weight], grads: &GradStore) -> Result<()> {
@@ -175,21 +181,22 @@ impl Optimizer for Sgd {
         };
         let init =
             |shape: &[usize]| Momentum((momentum != 0.0).then(|| ArrayD::zeros(IxDyn(shape))));
-        let check = |step: &Step, w: &ArrayViewD<'_, f32>, g: &ArrayViewD<'_, f32>, s: &Momentum| {
-            match s.0.as_ref().filter(|_| momentum != 0.0) {
-                Some(v) => Zip::from(w).and(g).and(v).fold(true, |ok, &w, &g, &v| {
-                    let mut v = v;
-                    let w = element(step, w, g, &mut v);
-                    ok & all_finite([w, v])
-                }),
-                // No velocity yet (momentum was 0 when the slot was made): it starts at 0.
-                None => Zip::from(w).and(g).fold(true, |ok, &w, &g| {
-                    let mut v = 0.0;
-                    let w = element(step, w, g, &mut v);
-                    ok & all_finite([w, v])
-                }),
-            }
-        };
+        let check =
+            |step: &Step, w: &ArrayViewD<'_, f32>, g: &ArrayViewD<'_, f32>, s: &Momentum| {
+                match s.0.as_ref().filter(|_| momentum != 0.0) {
+                    Some(v) => Zip::from(w).and(g).and(v).fold(true, |ok, &w, &g, &v| {
+                        let mut v = v;
+                        let w = element(step, w, g, &mut v);
+                        ok & all_finite([w, v])
+                    }),
+                    // No velocity yet (momentum was 0 when the slot was made): it starts at 0.
+                    None => Zip::from(w).and(g).fold(true, |ok, &w, &g| {
+                        let mut v = 0.0;
+                        let w = element(step, w, g, &mut v);
+                        ok & all_finite([w, v])
+                    }),
+                }
+            };
         let update = |step: &Step,
                       w: &mut ArrayViewMutD<'_, f32>,
                       g: &ArrayViewD<'_, f32>,
