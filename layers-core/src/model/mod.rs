@@ -13,9 +13,11 @@
 pub mod callbacks;
 mod history;
 mod logs;
+mod options;
 mod predict;
 pub mod progress;
 mod sequential;
+mod step;
 pub mod train;
 mod wrapper;
 

@@ -2,25 +2,24 @@
 //! [`Train::fit`], [`Train::evaluate`], and `train_on_batch`/`test_on_batch` for custom
 //! loops. Layers see `training = true` in `fit` and `false` in `evaluate` and `predict`.
 
-use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
-
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 
-use super::callbacks::{Callback, Control};
+use super::callbacks::Control;
 use super::history::{History, HistoryParams};
 use super::logs::Logs;
+pub use super::options::FitOptions;
 use super::progress::{EpochProgress, Verbosity};
-use crate::autograd::VarId;
+use super::step::{train_step, with_compiled};
 use crate::error::{Error, Result, batch_shape};
 use crate::layer::context::with_context;
-use crate::layer::{Layer, LayerExt, trainable_weight_refs};
+use crate::layer::{Layer, LayerExt};
 use crate::loss::{Loss, loss_from_name};
 use crate::metrics::{Metric, metric_from_name};
-use crate::optim::{Optimizer, optimizer_from_name, take_refused_weight};
+use crate::optim::{Optimizer, optimizer_from_name};
 use crate::shape::ModelInput;
-use crate::{Tensor, Weight, no_grad};
+use crate::{Tensor, no_grad};
 
 /// An optimizer given by value or by Keras name (`"adam"`).
 ///
@@ -76,10 +75,11 @@ impl<L: Loss + 'static> IntoLoss for L {
 
 /// What `compile` sets up.
 pub(crate) struct Compiled {
-    optimizer: Box<dyn Optimizer>,
-    loss: Box<dyn Loss>,
-    metrics: Vec<Box<dyn Metric>>,
-    steps: u64,
+    pub(super) optimizer: Box<dyn Optimizer>,
+    pub(super) loss: Box<dyn Loss>,
+    pub(super) metrics: Vec<Box<dyn Metric>>,
+    /// Steps taken, for each step's random seed.
+    pub(super) steps: u64,
 }
 
 /// A model's training state: the input shape it was built for, its seed, and what
@@ -105,157 +105,6 @@ impl TrainingState {
             seed,
             compiled: None,
         }
-    }
-}
-
-/// How `fit` runs: Keras's keyword arguments as a builder.
-///
-/// # Examples
-///
-/// ```
-/// use layers_core::model::FitOptions;
-/// let fit = FitOptions::new().epochs(10).batch_size(64).validation_split(0.1).verbose(2);
-/// assert_eq!(fit.get_epochs(), 10);
-/// ```
-pub struct FitOptions {
-    epochs: usize,
-    batch_size: usize,
-    shuffle: bool,
-    validation_split: f32,
-    validation_data: Option<(Tensor, Tensor)>,
-    verbosity: Verbosity,
-    callbacks: Vec<Box<dyn Callback>>,
-}
-
-impl Default for FitOptions {
-    fn default() -> Self {
-        FitOptions::new()
-    }
-}
-
-impl FitOptions {
-    /// Keras's defaults: 1 epoch, batch size 32, shuffled, no validation, a progress bar.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use layers_core::model::FitOptions;
-    /// assert_eq!(FitOptions::new().get_epochs(), 1);
-    /// ```
-    pub fn new() -> FitOptions {
-        FitOptions {
-            epochs: 1,
-            batch_size: 32,
-            shuffle: true,
-            validation_split: 0.0,
-            validation_data: None,
-            verbosity: Verbosity::Bar,
-            callbacks: Vec::new(),
-        }
-    }
-
-    /// The number of passes over the data.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use layers_core::model::FitOptions;
-    /// assert_eq!(FitOptions::new().epochs(5).get_epochs(), 5);
-    /// ```
-    pub fn epochs(mut self, epochs: usize) -> Self {
-        self.epochs = epochs;
-        self
-    }
-
-    /// The number of epochs set.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use layers_core::model::FitOptions;
-    /// assert_eq!(FitOptions::new().get_epochs(), 1);
-    /// ```
-    pub fn get_epochs(&self) -> usize {
-        self.epochs
-    }
-
-    /// Samples per gradient step (the last batch may be smaller).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use layers_core::model::FitOptions;
-    /// let _ = FitOptions::new().batch_size(128);
-    /// ```
-    pub fn batch_size(mut self, batch_size: usize) -> Self {
-        self.batch_size = batch_size;
-        self
-    }
-
-    /// Whether to shuffle the training samples each epoch (with the model's seed).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use layers_core::model::FitOptions;
-    /// let _ = FitOptions::new().shuffle(false);
-    /// ```
-    pub fn shuffle(mut self, shuffle: bool) -> Self {
-        self.shuffle = shuffle;
-        self
-    }
-
-    /// Holds out the last `fraction` of the samples (before shuffling) for validation, as
-    /// Keras does.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use layers_core::model::FitOptions;
-    /// let _ = FitOptions::new().validation_split(0.2);
-    /// ```
-    pub fn validation_split(mut self, fraction: f32) -> Self {
-        self.validation_split = fraction;
-        self
-    }
-
-    /// Validates on these samples at the end of each epoch.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use layers_core::{Tensor, model::FitOptions};
-    /// let _ = FitOptions::new().validation_data(Tensor::zeros(&[2, 3]), Tensor::zeros(&[2]));
-    /// ```
-    pub fn validation_data(mut self, x: Tensor, y: Tensor) -> Self {
-        self.validation_data = Some((x, y));
-        self
-    }
-
-    /// 0: silent, 1: a progress bar per epoch, 2: one line per epoch.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use layers_core::model::FitOptions;
-    /// let _ = FitOptions::new().verbose(0);
-    /// ```
-    pub fn verbose(mut self, verbose: u8) -> Self {
-        self.verbosity = Verbosity::from(verbose);
-        self
-    }
-
-    /// Adds a callback.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use layers_core::model::{FitOptions, callbacks::EarlyStopping};
-    /// let _ = FitOptions::new().callback(EarlyStopping::new("val_loss").patience(2));
-    /// ```
-    pub fn callback(mut self, callback: impl Callback + 'static) -> Self {
-        self.callbacks.push(Box::new(callback));
-        self
     }
 }
 
@@ -351,22 +200,6 @@ fn evaluate_batches(
         (loss_sum / samples as f64) as f32,
         &compiled.metrics,
     ))
-}
-
-/// Runs `f` with the compiled state taken out of the model (so that the model can run while
-/// the optimizer and metrics change), putting it back afterwards, also when `f` panics.
-fn with_compiled<M: Train, R>(model: &mut M, f: impl FnOnce(&M, &mut Compiled) -> R) -> R {
-    let mut compiled = model
-        .state_mut()
-        .compiled
-        .take()
-        .expect("callers check that the model is compiled");
-    let result = catch_unwind(AssertUnwindSafe(|| f(&*model, &mut compiled)));
-    model.state_mut().compiled = Some(compiled);
-    match result {
-        Ok(r) => r,
-        Err(panic) => resume_unwind(panic),
-    }
 }
 
 /// Refuses metric names that repeat (or repeat `loss`): the logs hold one value per name.
@@ -900,193 +733,4 @@ fn set_callback_rate(
         ));
     }
     optimizer.set_learning_rate(rate)
-}
-
-/// Why a training step failed. Either way nothing changed; the callers add where it
-/// happened (`fit`: the epoch and batch; `train_on_batch`: the step).
-enum StepError {
-    /// An error from a layer, the loss, a metric or the optimizer, passed on as it is.
-    Failed(Error),
-    /// A value became NaN or infinite; the message says which (the loss, a gradient, a
-    /// layer's state, the update).
-    Refused(String),
-}
-
-impl From<Error> for StepError {
-    fn from(e: Error) -> StepError {
-        StepError::Failed(e)
-    }
-}
-
-impl StepError {
-    /// The error `fit` reports, with the epoch and batch counted from 1.
-    fn at_batch(self, epoch: usize, batch: usize) -> Error {
-        match self {
-            StepError::Failed(e) => e,
-            StepError::Refused(what) => Error::Training {
-                epoch: epoch + 1,
-                batch: batch + 1,
-                message: format!("{what}; the update was not applied"),
-            },
-        }
-    }
-
-    /// The error `train_on_batch` reports for its `step` (counted from 1).
-    fn at_step(self, step: u64) -> Error {
-        match self {
-            StepError::Failed(e) => e,
-            StepError::Refused(what) => Error::invalid(
-                "train_on_batch",
-                format!("{what} at step {step}; the update was not applied"),
-            ),
-        }
-    }
-}
-
-/// The layer state (every weight that is not trainable: batch normalization's moving
-/// statistics, a user layer's counters, frozen weights) as it was before a step, put back
-/// unless the step is accepted, also when the step panics.
-///
-/// Saving costs one reference-count increment per such weight (values are shared, never
-/// copied); a layer that writes its state replaces the weight's value (or copies it on
-/// write), so the saved value stays as it was.
-struct StateRollback<'a> {
-    saved: Vec<(&'a Weight, Tensor)>,
-    accepted: bool,
-}
-
-impl<'a> StateRollback<'a> {
-    fn save(model: &'a dyn Layer) -> StateRollback<'a> {
-        fn walk<'a>(layer: &'a dyn Layer, out: &mut Vec<(&'a Weight, Tensor)>) {
-            for w in layer.weights() {
-                if !w.is_trainable()
-                    && let Ok(value) = w.try_value()
-                {
-                    out.push((w, value));
-                }
-            }
-            for (_, sub) in layer.sublayers() {
-                walk(sub, out);
-            }
-        }
-        let mut saved = Vec::new();
-        walk(model, &mut saved);
-        StateRollback {
-            saved,
-            accepted: false,
-        }
-    }
-
-    /// The first state weight that the step gave a NaN or infinite value. Only weights whose
-    /// value was replaced are read, so unchanged (frozen) weights cost nothing.
-    fn non_finite(&self) -> Option<&'a Weight> {
-        self.saved.iter().find_map(|(w, before)| {
-            let now = w.try_value().ok()?;
-            let replaced = now.data().as_ptr() != before.data().as_ptr();
-            (replaced && !now.all_finite()).then_some(*w)
-        })
-    }
-
-    fn accept(mut self) {
-        self.accepted = true;
-    }
-}
-
-impl Drop for StateRollback<'_> {
-    fn drop(&mut self) {
-        if self.accepted {
-            return;
-        }
-        for (w, before) in self.saved.drain(..) {
-            // `before` is this weight's own earlier value, so its shape fits and setting it
-            // cannot fail.
-            let _ = w.set_value(before);
-        }
-    }
-}
-
-/// The path of the weight `id` in `model` (`dense_1.kernel`), for messages.
-fn weight_path(model: &dyn Layer, id: VarId) -> String {
-    model
-        .all_weights()
-        .into_iter()
-        .find(|(_, w)| w.id() == id)
-        .map_or_else(|| "?".to_string(), |(path, _)| path)
-}
-
-/// One training step on a batch, all or nothing: forward in training mode, loss, backward,
-/// checks, metrics, update. The compiled state is put back even if a layer panics.
-fn train_step<M: Train>(model: &mut M, x: &Tensor, y: &Tensor) -> Result<f32, StepError> {
-    let seed = model.state().seed;
-    with_compiled(model, |model, compiled| {
-        step_with(model, compiled, seed, x, y)
-    })
-}
-
-fn step_with<M: Train>(
-    model: &M,
-    compiled: &mut Compiled,
-    seed: u64,
-    x: &Tensor,
-    y: &Tensor,
-) -> Result<f32, StepError> {
-    let step_seed = seed ^ compiled.steps.wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    // Whatever the forward pass writes into layer state is undone unless the step is
-    // accepted at the end.
-    let state = StateRollback::save(model);
-    let (loss_value, grads, pred) = with_context(true, step_seed, || -> Result<_> {
-        let pred = model.forward(x)?;
-        let loss = compiled.loss.compute(y, &pred)?;
-        let value = loss.item();
-        if !value.is_finite() {
-            return Ok((value, None, pred.detach()));
-        }
-        let grads = loss.backward();
-        Ok((value, Some(grads), pred.detach()))
-    })?;
-    let optimizer = &mut compiled.optimizer;
-    let lr = optimizer.learning_rate();
-    let Some(grads) = grads else {
-        return Err(StepError::Refused(format!(
-            "the loss became {loss_value:?} (learning rate {lr:?})"
-        )));
-    };
-    if let Some(w) = state.non_finite() {
-        return Err(StepError::Refused(format!(
-            "the layer state `{}` became NaN or infinite in the forward pass",
-            weight_path(model, w.id())
-        )));
-    }
-    // Collected without building path strings: the paths are only needed for messages.
-    let weights = trainable_weight_refs(model);
-    if let Some(w) = weights
-        .iter()
-        .find(|w| w.grad(&grads).is_some_and(|g| !g.all_finite()))
-    {
-        return Err(StepError::Refused(format!(
-            "the gradient of `{}` holds NaN or infinite values",
-            weight_path(model, w.id())
-        )));
-    }
-    // Metrics before the update, so that a metric's error cannot follow a written update.
-    // (On a refused update they hold this batch; `fit` and `train_on_batch` reset them
-    // before they are read again.)
-    for m in &mut compiled.metrics {
-        m.update(y, &pred)?;
-    }
-    take_refused_weight();
-    if let Err(e) = optimizer.apply(&weights, &grads) {
-        return Err(match take_refused_weight() {
-            Some(id) => StepError::Refused(format!(
-                "the update of `{}` by `{}` (learning rate {lr:?}) would make it or the \
-                 optimizer's state NaN or infinite",
-                weight_path(model, id),
-                optimizer.name()
-            )),
-            None => StepError::Failed(e),
-        });
-    }
-    state.accept();
-    compiled.steps += 1;
-    Ok(loss_value)
 }
