@@ -24,7 +24,11 @@ fn temp_file(name: &str, contents: &[u8]) -> std::path::PathBuf {
 fn bundled_sets_load_with_their_documented_sizes() {
     let digits = Dataset::load_csv(data("digits.csv.gz")).unwrap();
     assert_eq!(
-        (digits.len(), digits.num_features(), digits.num_classes().unwrap()),
+        (
+            digits.len(),
+            digits.num_features(),
+            digits.num_classes().unwrap()
+        ),
         (1797, 64, 10)
     );
     // pixel values 0..16
@@ -32,7 +36,11 @@ fn bundled_sets_load_with_their_documented_sizes() {
     assert_eq!(max, 16.0);
     let mnist = Dataset::load_csv(data("mnist_5k.csv.gz")).unwrap();
     assert_eq!(
-        (mnist.len(), mnist.num_features(), mnist.num_classes().unwrap()),
+        (
+            mnist.len(),
+            mnist.num_features(),
+            mnist.num_classes().unwrap()
+        ),
         (5000, 784, 10)
     );
     // 500 images per class
@@ -52,7 +60,13 @@ fn stratified_split_keeps_class_shares_and_is_seeded() {
     let (train, test) = digits.stratified_split(0.2, 42).unwrap();
     assert_eq!(train.len() + test.len(), 1797);
     for class in 0..10 {
-        let count = |d: &Dataset| d.y().to_vec().iter().filter(|&&l| l == class as f32).count();
+        let count = |d: &Dataset| {
+            d.y()
+                .to_vec()
+                .iter()
+                .filter(|&&l| l == class as f32)
+                .count()
+        };
         let total = count(&digits);
         // round(total · 0.2) of each class is held out
         assert_eq!(
@@ -93,7 +107,9 @@ fn malformed_files_are_errors_naming_file_and_line() {
     let path = temp_file("one_column.csv", b"1\n2\n");
     let err = Dataset::load_csv(&path).unwrap_err().to_string();
     assert!(
-        err.ends_with("one_column.csv:1: a row needs at least one feature and a label, found 1 column"),
+        err.ends_with(
+            "one_column.csv:1: a row needs at least one feature and a label, found 1 column"
+        ),
         "{err}"
     );
 
@@ -102,7 +118,10 @@ fn malformed_files_are_errors_naming_file_and_line() {
     assert!(err.ends_with("empty.csv: the file holds no rows"), "{err}");
     let path = temp_file("only_header.csv", b"x,y\n\n \n");
     let err = Dataset::load_csv(&path).unwrap_err().to_string();
-    assert!(err.ends_with("only_header.csv: the file holds no rows"), "{err}");
+    assert!(
+        err.ends_with("only_header.csv: the file holds no rows"),
+        "{err}"
+    );
 
     let path = temp_file("corrupt.csv.gz", b"this is not gzip");
     let err = Dataset::load_csv(&path).unwrap_err().to_string();
@@ -131,7 +150,6 @@ fn bad_labels_are_rejected_by_the_split() {
     );
     assert!(Dataset::new(Tensor::zeros(&[3, 1]), Tensor::zeros(&[2])).is_err());
 }
-
 
 #[test]
 fn a_first_row_with_a_typo_is_an_error_not_a_header() {
@@ -224,8 +242,14 @@ fn usual_layouts_load_exactly() {
 fn empty_and_non_finite_cells_name_their_column() {
     let cases: [(&[u8], &str); 10] = [
         (b"1,0\n\"1,5\",0\n", ":2: column 1: `1,5` is not a number"),
-        (b"1,0\n2,\"0\n", ":2: column 2: the quoted cell is not closed"),
-        (b"1,0\n\"2\"x,0\n", ":2: column 1: text follows the closing quote"),
+        (
+            b"1,0\n2,\"0\n",
+            ":2: column 2: the quoted cell is not closed",
+        ),
+        (
+            b"1,0\n\"2\"x,0\n",
+            ":2: column 1: text follows the closing quote",
+        ),
         // All empty: not a header (no word in it), but a row of empty cells.
         (b",,\n1,2,0\n", ":1: column 1 is empty"),
         (b"1,2,0\n3,4,\n", ":2: column 3 is empty"),
@@ -279,7 +303,12 @@ fn labels_must_be_class_indices_and_never_wrap() {
         Tensor::from_vec(vec![0.0, f32::NAN], &[2]),
     )
     .unwrap();
-    assert!(nan.num_classes().unwrap_err().to_string().contains("label NaN of sample 1"));
+    assert!(
+        nan.num_classes()
+            .unwrap_err()
+            .to_string()
+            .contains("label NaN of sample 1")
+    );
 
     // One-hot labels (samples, k): k classes. No samples: no classes.
     let one_hot = Dataset::new(Tensor::zeros(&[2, 1]), Tensor::zeros(&[2, 3])).unwrap();
@@ -296,7 +325,11 @@ fn gzip_member(data: &[u8]) -> Vec<u8> {
         for &b in data {
             c ^= u32::from(b);
             for _ in 0..8 {
-                c = if c & 1 == 1 { (c >> 1) ^ 0xEDB8_8320 } else { c >> 1 };
+                c = if c & 1 == 1 {
+                    (c >> 1) ^ 0xEDB8_8320
+                } else {
+                    c >> 1
+                };
             }
         }
         !c
@@ -368,7 +401,10 @@ fn endless_and_oversized_inputs_stop_at_the_limits() {
     );
 
     // The limit counts decompressed text: a small gzip cannot expand past it.
-    let gz = temp_file("expands.csv.gz", &gzip_member("1,0\n".repeat(1000).as_bytes()));
+    let gz = temp_file(
+        "expands.csv.gz",
+        &gzip_member("1,0\n".repeat(1000).as_bytes()),
+    );
     let err = Dataset::load_csv_with(&gz, CsvOptions::new().max_bytes(1000))
         .unwrap_err()
         .to_string();
@@ -398,7 +434,10 @@ fn no_public_call_on_a_dataset_panics() {
     assert_eq!(err, "dataset: sample index 3 is out of range for 3 samples");
     assert_eq!(d.select(&[]).unwrap().len(), 0);
     let (x, y) = d.clone().into_parts();
-    assert_eq!((x.to_vec(), y.to_vec()), (vec![0.0, 1.0, 1.5], vec![0.0, 1.0, 1.0]));
+    assert_eq!(
+        (x.to_vec(), y.to_vec()),
+        (vec![0.0, 1.0, 1.5], vec![0.0, 1.0, 1.0])
+    );
     // Shuffling keeps each sample's features with its label.
     let s = d.shuffled(5);
     for (x, y) in s.x().to_vec().into_iter().zip(s.y().to_vec()) {
@@ -407,7 +446,10 @@ fn no_public_call_on_a_dataset_panics() {
 
     for fraction in [0.0, 1.0, f32::NAN, -0.5, f32::INFINITY] {
         let err = d.stratified_split(fraction, 0).unwrap_err().to_string();
-        assert!(err.contains("the test fraction must be between 0 and 1"), "{err}");
+        assert!(
+            err.contains("the test fraction must be between 0 and 1"),
+            "{err}"
+        );
     }
     // Class 0 has one sample: round(1 · 0.4) = 0 puts it in train; class 1: round(2 · 0.4)
     // = 1 of its two samples in test.

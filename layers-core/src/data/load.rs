@@ -257,11 +257,14 @@ pub(crate) fn is_class_index(value: f32) -> bool {
 fn open(path: &Path, io_error: impl Fn(io::Error) -> Error) -> Result<Box<dyn BufRead>> {
     let file = File::open(path).map_err(&io_error)?;
     let mut reader = BufReader::new(file);
-    let magic = reader.fill_buf().map_err(&io_error)?.starts_with(&[0x1f, 0x8b]);
+    let magic = reader
+        .fill_buf()
+        .map_err(&io_error)?
+        .starts_with(&[0x1f, 0x8b]);
     if magic || path.extension().is_some_and(|e| e == "gz") {
-        Ok(Box::new(BufReader::new(flate2::bufread::MultiGzDecoder::new(
-            reader,
-        ))))
+        Ok(Box::new(BufReader::new(
+            flate2::bufread::MultiGzDecoder::new(reader),
+        )))
     } else {
         Ok(Box::new(reader))
     }
@@ -448,7 +451,8 @@ impl Dataset {
             values.extend_from_slice(features);
             labels.push(label[0]);
         }
-        let (width, _) = first.ok_or_else(|| data_error(shown.clone(), "the file holds no rows"))?;
+        let (width, _) =
+            first.ok_or_else(|| data_error(shown.clone(), "the file holds no rows"))?;
         let samples = labels.len();
         let x = Tensor::from_vec(values, &[samples, width - 1]);
         let y = Tensor::from_vec(labels, &[samples]);

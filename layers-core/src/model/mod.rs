@@ -18,7 +18,7 @@ mod sequential;
 pub mod train;
 mod wrapper;
 
-pub use history::{History, HistoryParams};
+pub use history::{History, HistoryParams, PlotReport};
 pub use progress::Verbosity;
 pub use sequential::Sequential;
 pub use train::{FitOptions, Train, TrainingState};
