@@ -21,7 +21,7 @@ mod step;
 pub mod train;
 mod wrapper;
 
-pub use history::{History, HistoryParams};
+pub use history::{History, HistoryParams, PlotReport};
 pub use logs::{Iter as LogsIter, Logs};
 pub use progress::Verbosity;
 pub use sequential::Sequential;
