@@ -240,7 +240,7 @@ fn usual_layouts_load_exactly() {
 
 #[test]
 fn empty_and_non_finite_cells_name_their_column() {
-    let cases: [(&[u8], &str); 10] = [
+    let cases: [(&[u8], &str); 12] = [
         (b"1,0\n\"1,5\",0\n", ":2: column 1: `1,5` is not a number"),
         (
             b"1,0\n2,\"0\n",
@@ -250,6 +250,9 @@ fn empty_and_non_finite_cells_name_their_column() {
             b"1,0\n\"2\"x,0\n",
             ":2: column 1: text follows the closing quote",
         ),
+        // A control character is shown escaped; a quote inside a bare cell as it is.
+        (b"1,0\n2\x00,0\n", ":2: column 1: `2\\0` is not a number"),
+        (b"1,0\n2\",0\n", ":2: column 1: `2\"` is not a number"),
         // All empty: not a header (no word in it), but a row of empty cells.
         (b",,\n1,2,0\n", ":1: column 1 is empty"),
         (b"1,2,0\n3,4,\n", ":2: column 3 is empty"),

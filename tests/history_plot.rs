@@ -69,6 +69,14 @@ fn a_history_with_nothing_finite_is_an_error_and_writes_no_file() {
         err,
         "`History::plot`: nothing to draw: every value of loss, val_loss is NaN or infinite"
     );
+    // Epochs ran but nothing was logged.
+    let mut h = history(&[]);
+    h.record(0, &[]);
+    let err = plot_within(h, "no_metrics.svg").unwrap_err();
+    assert_eq!(
+        err,
+        "`History::plot`: the history holds no loss or metric to plot"
+    );
 }
 
 #[test]

@@ -222,7 +222,16 @@ fn shown_cell(cell: &[u8]) -> String {
     if text.chars().count() > 40 {
         shown.push('…');
     }
-    shown.escape_debug().to_string()
+    shown
+        .chars()
+        .map(|c| {
+            if c.is_control() || c == '\u{feff}' {
+                c.escape_debug().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 fn cell_message(error: &CellError, column: usize, cell: &[u8]) -> String {
@@ -327,7 +336,7 @@ impl Dataset {
             path: shown.clone(),
             message: e.to_string(),
         };
-        let mut reader = open(path, &io_error)?;
+        let mut reader = open(path, io_error)?;
         let mut buf: Vec<u8> = Vec::new();
         let mut cells: Vec<(usize, usize)> = Vec::new();
         let mut values: Vec<f32> = Vec::new();
