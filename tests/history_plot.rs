@@ -71,7 +71,7 @@ fn a_history_with_nothing_finite_is_an_error_and_writes_no_file() {
     );
     // Epochs ran but nothing was logged.
     let mut h = history(&[]);
-    h.record(0, &[]);
+    h.record(0, &Logs::new());
     let err = plot_within(h, "no_metrics.svg").unwrap_err();
     assert_eq!(
         err,
