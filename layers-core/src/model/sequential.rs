@@ -5,9 +5,9 @@ use std::sync::{PoisonError, RwLock};
 
 use super::train::{Train, TrainingState};
 use crate::error::{Error, Result, batch_shape};
-use crate::layer::context::{DEFAULT_SEED, catch_panic, with_context};
+use crate::layer::context::{DEFAULT_SEED, with_context};
 use crate::layer::summary::{Summary, readable_size, thousands};
-use crate::layer::{Layer, SummaryRow, snake_case};
+use crate::layer::{Layer, SummaryRow, catch_forward, snake_case};
 use crate::{Tensor, Weight, no_grad};
 
 struct Node {
@@ -22,6 +22,12 @@ impl Node {
             .read()
             .unwrap_or_else(PoisonError::into_inner)
             .clone()
+    }
+
+    /// The layer's forward pass, a panic inside it caught, its error naming the layer.
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        catch_forward(self.layer.as_ref(), x)
+            .map_err(|e| e.in_layer(self.name.clone(), self.layer.type_name()))
     }
 
     fn record(&self, y: &Tensor) {
@@ -308,14 +314,7 @@ impl Sequential {
             batch.extend_from_slice(shape);
             let mut x = Tensor::zeros(&batch);
             for node in &self.nodes {
-                let input = x.shape()[1..].to_vec();
-                let y = catch_panic(|| no_grad(|| node.layer.forward(&x)))
-                    .map_err(|message| Error::Call {
-                        input: batch_shape(&input),
-                        message,
-                    })
-                    .and_then(|r| r)
-                    .map_err(|e| e.in_layer(node.name.clone(), node.layer.type_name()))?;
+                let y = no_grad(|| node.forward(&x))?;
                 node.record(&y);
                 x = y;
             }
@@ -417,10 +416,7 @@ impl Layer for Sequential {
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
         let mut x = x.clone();
         for node in &self.nodes {
-            x = node
-                .layer
-                .forward(&x)
-                .map_err(|e| e.in_layer(node.name.clone(), node.layer.type_name()))?;
+            x = node.forward(&x)?;
             node.record(&x);
         }
         Ok(x)

@@ -8,7 +8,7 @@ use super::train::{Train, TrainingState};
 use crate::error::{Error, Result, batch_shape};
 use crate::layer::context::{DEFAULT_SEED, with_context};
 use crate::layer::summary::{Summary, readable_size, thousands};
-use crate::layer::{Layer, LayerExt, SummaryRow};
+use crate::layer::{Layer, LayerExt, SummaryRow, catch_forward};
 use crate::{Tensor, Weight, no_grad};
 
 /// Wraps any layer as a model: `build`, `summary`, `predict` and the [`Train`] API
@@ -196,8 +196,13 @@ impl<L: Layer> Layer for Model<L> {
     fn name(&self) -> Option<&str> {
         self.net.name()
     }
+    /// The wrapped layer's forward pass, with a panic inside it caught; when the wrapped
+    /// layer's own call failed (not a sublayer's), the error names it.
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        self.net.forward(x)
+        catch_forward(&self.net, x).map_err(|e| match e {
+            e @ Error::Call { .. } => e.in_layer(self.net.display_name(), self.net.type_name()),
+            e => e,
+        })
     }
     fn weights(&self) -> Vec<&Weight> {
         self.net.weights()
