@@ -183,3 +183,196 @@ fn predict_sees_the_old_or_the_new_weights_never_a_mixture() {
     });
     assert_eq!(mixtures.into_inner(), 0);
 }
+
+#[test]
+fn the_same_failure_through_try_apply_and_apply() {
+    let layer = Tripwire::new();
+    let bad = Tensor::full(&[1, 3], 500.0);
+    let expected = format!(
+        "layer `tripwire` (Tripwire): its call failed for input shape (None, 3) at {}:{TRIPWIRE_LINE}:20: \
+         `matmul` cannot combine shapes [1, 3] and [5, 1]: inner dimensions 3 and 5 differ",
+        file!()
+    );
+    assert_eq!(layer.try_apply(&bad).unwrap_err().to_string(), expected);
+    // Outside any layer, `apply` is an ordinary panic with the same message.
+    let payload = std::panic::catch_unwind(|| layer.apply(&bad)).unwrap_err();
+    assert_eq!(payload.downcast_ref::<String>(), Some(&expected));
+    assert_eq!(layer.try_apply(&Tensor::ones(&[1, 3])).unwrap().to_vec(), vec![1.0; 3]);
+}
+
+/// Calls its `Tripwire` with `apply`, as a `Call` must.
+#[derive(Layer)]
+struct Block {
+    #[layer(default)]
+    inner: Tripwire,
+}
+
+impl Call for Block {
+    fn call(&self, x: &Tensor) -> Tensor {
+        self.inner.apply(x) * 2.0
+    }
+}
+
+#[test]
+fn a_failure_in_a_sublayer_names_the_whole_path() {
+    let mut model = Sequential::new().add(Block::new());
+    model.build([3]).unwrap();
+    let err = model.predict(&Tensor::full(&[2, 3], 500.0)).unwrap_err();
+    // The innermost layer caught it; `apply` names the sublayer, the model the block.
+    let text = err.to_string();
+    assert!(
+        text.starts_with(&format!(
+            "layer `block.tripwire` (Tripwire): its call failed for input shape (None, 3) at {}:{TRIPWIRE_LINE}:",
+            file!()
+        )),
+        "{text}"
+    );
+    let Error::Layer { layer, source, .. } = err else {
+        panic!("expected a layer error: {err:?}")
+    };
+    assert_eq!(layer, "block.tripwire");
+    let Error::Call { source, .. } = *source else {
+        panic!("expected a call error")
+    };
+    assert!(matches!(*source, Error::IncompatibleShapes { op: "matmul", .. }));
+}
+
+#[test]
+fn a_model_whose_own_call_fails_is_named() {
+    let mut model = Model::new(Tripwire::new());
+    model.compile("sgd", "mse", &[]).unwrap();
+    model.build([3]).unwrap();
+    let bad = Tensor::full(&[2, 3], 500.0);
+    let err = model.predict(&bad).unwrap_err();
+    assert!(err.to_string().starts_with("layer `tripwire` (Tripwire): its call failed"), "{err}");
+    let y = Tensor::zeros(&[2, 3]);
+    let err = model.train_on_batch(&bad, &y).unwrap_err();
+    assert!(err.to_string().starts_with("layer `tripwire` (Tripwire): its call failed"), "{err}");
+    assert!(model.test_on_batch(&bad, &y).is_err());
+    // Nothing was lost: the model still trains and predicts.
+    model.train_on_batch(&Tensor::ones(&[2, 3]), &y).unwrap();
+    assert_eq!(model.predict(&Tensor::ones(&[2, 3])).unwrap().shape(), &[2, 3]);
+}
+
+/// A hand-written layer (no derive) whose own code panics when every input is above 100.
+struct Fragile;
+
+impl Layer for Fragile {
+    fn type_name(&self) -> &'static str {
+        "Fragile"
+    }
+
+    fn forward(&self, x: &Tensor) -> layers::Result<Tensor> {
+        let values = x.to_vec();
+        let _first_small = values
+            .iter()
+            .position(|&v| v <= 100.0)
+            .expect("no value at most 100");
+        Ok(x.clone())
+    }
+}
+
+#[test]
+fn a_plain_panic_in_a_hand_written_layer_is_an_error_named_by_its_container() {
+    let mut model = Sequential::new().add(Dense::new(2)).add(Fragile);
+    model.build([2]).unwrap();
+    model
+        .set_weights(&[
+            Tensor::from_vec(vec![1.0, 0.0, 0.0, 1.0], &[2, 2]),
+            Tensor::zeros(&[2]),
+        ])
+        .unwrap();
+    let err = model.predict(&Tensor::full(&[1, 2], 500.0)).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "layer `fragile` (Fragile): its call failed for input shape (None, 2): it panicked: no value at most 100"
+    );
+    let err = Fragile.try_apply(&Tensor::full(&[1, 2], 500.0)).unwrap_err();
+    assert!(matches!(err, Error::Layer { .. }), "{err:?}");
+}
+
+/// A fallible call: `?` on the `try_` ops, and an error of the layer's own.
+#[derive(Layer)]
+struct Picky {
+    #[weight(shape = [input[-1], 2], init = "ones")]
+    w: Weight,
+}
+
+impl TryCall for Picky {
+    fn try_call(&self, x: &Tensor) -> Result<Tensor> {
+        if x.to_vec().iter().any(|v| *v < 0.0) {
+            return Err(Error::InvalidArgument {
+                op: "picky",
+                message: "negative inputs are not allowed".to_string(),
+            });
+        }
+        x.try_matmul(&self.w)
+    }
+}
+
+#[test]
+fn a_fallible_call_returns_its_error_through_fit() {
+    let mut model = Sequential::new().add(Picky::new());
+    model.compile("sgd", "mse", &[]).unwrap();
+    let y = Tensor::zeros(&[2, 2]);
+    model
+        .fit(&Tensor::ones(&[2, 3]), &y, FitOptions::new().verbose(0))
+        .unwrap();
+    let before = model.get_weights().unwrap();
+    let err = model
+        .fit(&Tensor::full(&[2, 3], -1.0), &y, FitOptions::new().verbose(0))
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "layer `picky` (Picky): its call failed for input shape (None, 3): `picky`: negative inputs are not allowed"
+    );
+    assert_eq!(model.get_weights().unwrap()[0].to_vec(), before[0].to_vec());
+}
+
+mod allocations {
+    use std::alloc::{GlobalAlloc, Layout, System};
+    use std::cell::Cell;
+
+    thread_local! {
+        static COUNT: Cell<usize> = const { Cell::new(0) };
+    }
+
+    /// Counts this thread's allocations.
+    pub struct Counting;
+
+    // SAFETY: forwards to the system allocator unchanged; the count is a plain thread-local
+    // cell without a destructor.
+    unsafe impl GlobalAlloc for Counting {
+        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+            let _ = COUNT.try_with(|c| c.set(c.get() + 1));
+            // SAFETY: the caller's contract is passed on.
+            unsafe { System.alloc(layout) }
+        }
+
+        unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+            // SAFETY: the caller's contract is passed on.
+            unsafe { System.dealloc(ptr, layout) }
+        }
+    }
+
+    pub fn count() -> usize {
+        COUNT.with(Cell::get)
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: allocations::Counting = allocations::Counting;
+
+#[test]
+fn catching_allocates_nothing_when_nothing_fails() {
+    let x = Tensor::ones(&[4, 3]);
+    let layer = Tripwire::new();
+    layer.try_apply(&x).unwrap(); // builds the weight
+    let before = allocations::count();
+    for _ in 0..100 {
+        // A tensor clone shares its storage: only the catch could allocate here.
+        let y = layers::layer::catch_call(&x, || Ok(x.clone())).unwrap();
+        assert_eq!(y.shape(), &[4, 3]);
+    }
+    assert_eq!(allocations::count() - before, 0);
+}
