@@ -188,8 +188,10 @@ fn predict_sees_the_old_or_the_new_weights_never_a_mixture() {
 fn the_same_failure_through_try_apply_and_apply() {
     let layer = Tripwire::new();
     let bad = Tensor::full(&[1, 3], 500.0);
+    // Column 22: 12 spaces and `return y.` come before the method name, where a method
+    // call's location points.
     let expected = format!(
-        "layer `tripwire` (Tripwire): its call failed for input shape (None, 3) at {}:{TRIPWIRE_LINE}:20: \
+        "layer `tripwire` (Tripwire): its call failed for input shape (None, 3) at {}:{TRIPWIRE_LINE}:22: \
          `matmul` cannot combine shapes [1, 3] and [5, 1]: inner dimensions 3 and 5 differ",
         file!()
     );
