@@ -22,7 +22,7 @@ impl Call for Tripwire {
     fn call(&self, x: &Tensor) -> Tensor {
         let y = x * &self.scale;
         if x.to_vec().iter().any(|&v| v > 100.0) {
-            return y.matmul(&Tensor::ones(&[5, 1]));
+            return y.matmul(Tensor::ones(&[5, 1]));
         }
         y
     }
@@ -43,10 +43,7 @@ fn tripping_batch() -> Tensor {
 
 fn identity_first_layer(model: &Sequential) {
     let mut weights = model.get_weights().unwrap();
-    weights[0] = Tensor::from_vec(
-        vec![1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0],
-        &[3, 3],
-    );
+    weights[0] = Tensor::from_vec(vec![1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0], &[3, 3]);
     weights[1] = Tensor::zeros(&[3]);
     model.set_weights(&weights).unwrap();
 }
@@ -65,7 +62,9 @@ fn a_panicking_op_in_predict_is_an_error_naming_layer_op_shapes_and_line() {
     let text = err.to_string();
     assert!(text.starts_with(&expected), "{text}");
     assert!(
-        text.ends_with("`matmul` cannot combine shapes [2, 3] and [5, 1]: inner dimensions 3 and 5 differ"),
+        text.ends_with(
+            "`matmul` cannot combine shapes [2, 3] and [5, 1]: inner dimensions 3 and 5 differ"
+        ),
         "{text}"
     );
 }
@@ -79,9 +78,16 @@ fn a_panicking_op_in_fit_is_an_error_and_the_model_stays_compiled_and_unchanged(
     let before = model.get_weights().unwrap();
     let y = Tensor::zeros(&[2, 1]);
     let err = model
-        .fit(&tripping_batch(), &y, FitOptions::new().verbose(0).shuffle(false))
+        .fit(
+            &tripping_batch(),
+            &y,
+            FitOptions::new().verbose(0).shuffle(false),
+        )
         .unwrap_err();
-    assert!(err.to_string().starts_with("layer `tripwire` (Tripwire): "), "{err}");
+    assert!(
+        err.to_string().starts_with("layer `tripwire` (Tripwire): "),
+        "{err}"
+    );
     let after = model.get_weights().unwrap();
     for (b, a) in before.iter().zip(&after) {
         assert_eq!(b.to_vec(), a.to_vec());
@@ -111,7 +117,10 @@ fn an_embedding_id_out_of_range_is_an_error_in_fit() {
         .fit(&bad, &y, FitOptions::new().verbose(0).shuffle(false))
         .unwrap_err();
     let text = err.to_string();
-    assert!(text.starts_with("layer `embedding` (Embedding): "), "{text}");
+    assert!(
+        text.starts_with("layer `embedding` (Embedding): "),
+        "{text}"
+    );
     assert!(text.contains("id 10"), "{text}");
     assert!(text.contains("[0, 10)"), "{text}");
     for (b, a) in before.iter().zip(&model.get_weights().unwrap()) {
@@ -199,7 +208,10 @@ fn the_same_failure_through_try_apply_and_apply() {
     // Outside any layer, `apply` is an ordinary panic with the same message.
     let payload = std::panic::catch_unwind(|| layer.apply(&bad)).unwrap_err();
     assert_eq!(payload.downcast_ref::<String>(), Some(&expected));
-    assert_eq!(layer.try_apply(&Tensor::ones(&[1, 3])).unwrap().to_vec(), vec![1.0; 3]);
+    assert_eq!(
+        layer.try_apply(&Tensor::ones(&[1, 3])).unwrap().to_vec(),
+        vec![1.0; 3]
+    );
 }
 
 /// Calls its `Tripwire` with `apply`, as a `Call` must.
@@ -236,7 +248,10 @@ fn a_failure_in_a_sublayer_names_the_whole_path() {
     let Error::Call { source, .. } = *source else {
         panic!("expected a call error")
     };
-    assert!(matches!(*source, Error::IncompatibleShapes { op: "matmul", .. }));
+    assert!(matches!(
+        *source,
+        Error::IncompatibleShapes { op: "matmul", .. }
+    ));
 }
 
 #[test]
@@ -246,14 +261,25 @@ fn a_model_whose_own_call_fails_is_named() {
     model.build([3]).unwrap();
     let bad = Tensor::full(&[2, 3], 500.0);
     let err = model.predict(&bad).unwrap_err();
-    assert!(err.to_string().starts_with("layer `tripwire` (Tripwire): its call failed"), "{err}");
+    assert!(
+        err.to_string()
+            .starts_with("layer `tripwire` (Tripwire): its call failed"),
+        "{err}"
+    );
     let y = Tensor::zeros(&[2, 3]);
     let err = model.train_on_batch(&bad, &y).unwrap_err();
-    assert!(err.to_string().starts_with("layer `tripwire` (Tripwire): its call failed"), "{err}");
+    assert!(
+        err.to_string()
+            .starts_with("layer `tripwire` (Tripwire): its call failed"),
+        "{err}"
+    );
     assert!(model.test_on_batch(&bad, &y).is_err());
     // Nothing was lost: the model still trains and predicts.
     model.train_on_batch(&Tensor::ones(&[2, 3]), &y).unwrap();
-    assert_eq!(model.predict(&Tensor::ones(&[2, 3])).unwrap().shape(), &[2, 3]);
+    assert_eq!(
+        model.predict(&Tensor::ones(&[2, 3])).unwrap().shape(),
+        &[2, 3]
+    );
 }
 
 /// A hand-written layer (no derive) whose own code panics when every input is above 100.
@@ -289,7 +315,9 @@ fn a_plain_panic_in_a_hand_written_layer_is_an_error_named_by_its_container() {
         err.to_string(),
         "layer `fragile` (Fragile): its call failed for input shape (None, 2): it panicked: no value at most 100"
     );
-    let err = Fragile.try_apply(&Tensor::full(&[1, 2], 500.0)).unwrap_err();
+    let err = Fragile
+        .try_apply(&Tensor::full(&[1, 2], 500.0))
+        .unwrap_err();
     assert!(matches!(err, Error::Layer { .. }), "{err:?}");
 }
 
@@ -322,7 +350,11 @@ fn a_fallible_call_returns_its_error_through_fit() {
         .unwrap();
     let before = model.get_weights().unwrap();
     let err = model
-        .fit(&Tensor::full(&[2, 3], -1.0), &y, FitOptions::new().verbose(0))
+        .fit(
+            &Tensor::full(&[2, 3], -1.0),
+            &y,
+            FitOptions::new().verbose(0),
+        )
         .unwrap_err();
     assert_eq!(
         err.to_string(),

@@ -121,8 +121,7 @@ mod tests {
     #[test]
     fn outside_a_catch_a_raise_is_a_panic_with_the_message() {
         let payload = std::panic::catch_unwind(|| raise(Error::invalid("op", "bad")))
-            .err()
-            .expect("raise panics");
+            .expect_err("raise panics");
         assert_eq!(payload.downcast_ref::<String>().unwrap(), "`op`: bad");
     }
 }

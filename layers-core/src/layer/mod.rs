@@ -34,9 +34,9 @@ use crate::{Tensor, Weight, no_grad};
 pub use call::{Call, CallWithContext, Context, TryCall};
 pub use catch::catch_call;
 pub(crate) use catch::forward as catch_forward;
-pub(crate) use swap::read_consistent;
 pub use named::Named;
 pub use summary::{Summary, SummaryRow};
+pub(crate) use swap::read_consistent;
 
 /// A layer: a forward pass, the weights it owns, the layers it contains, and its config.
 ///
@@ -175,7 +175,7 @@ pub fn sequential_summary_rows(
         .map(|(name, layer)| {
             x = x
                 .take()
-                .and_then(|t| crate::no_grad(|| layer.forward(&t)).ok());
+                .and_then(|t| crate::no_grad(|| catch::forward(*layer, &t)).ok());
             let shape = x.as_ref().map(|y| y.shape()[1..].to_vec());
             SummaryRow::of(name, *layer, shape)
         })

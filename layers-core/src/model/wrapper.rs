@@ -232,7 +232,7 @@ impl<L: Layer> Layer for Model<L> {
                 let mut batch = vec![1];
                 batch.extend_from_slice(s);
                 with_context(false, self.state.seed, || {
-                    no_grad(|| self.net.forward(&Tensor::zeros(&batch)))
+                    no_grad(|| catch_forward(&self.net, &Tensor::zeros(&batch)))
                 })
                 .ok()
                 .map(|y| y.shape()[1..].to_vec())

@@ -104,8 +104,7 @@ impl Tensor {
     /// ```
     #[track_caller]
     pub fn select(&self, on_true: impl Operand, on_false: impl Operand) -> Tensor {
-        self.try_select(on_true, on_false)
-            .or_raise()
+        self.try_select(on_true, on_false).or_raise()
     }
 
     /// Like [`Tensor::select`], returning an error when the shapes do not broadcast.

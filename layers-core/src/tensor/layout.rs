@@ -138,8 +138,7 @@ impl Tensor {
     /// ```
     #[track_caller]
     pub fn broadcast_to(&self, shape: &[usize]) -> Tensor {
-        self.try_broadcast_to(shape)
-            .or_raise()
+        self.try_broadcast_to(shape).or_raise()
     }
 
     /// Like [`Tensor::broadcast_to`], returning an error when the shapes do not fit.
@@ -252,8 +251,7 @@ impl Tensor {
     /// ```
     #[track_caller]
     pub fn narrow(&self, axis: isize, start: usize, len: usize) -> Tensor {
-        self.try_narrow(axis, start, len)
-            .or_raise()
+        self.try_narrow(axis, start, len).or_raise()
     }
 
     /// Like [`Tensor::narrow`], returning an error for a bad axis or range.
@@ -313,8 +311,7 @@ impl Tensor {
     /// ```
     #[track_caller]
     pub fn index_select(&self, axis: isize, indices: &[usize]) -> Tensor {
-        self.try_index_select(axis, indices)
-            .or_raise()
+        self.try_index_select(axis, indices).or_raise()
     }
 
     /// Like [`Tensor::index_select`], returning an error for a bad axis or index.

@@ -121,7 +121,11 @@ impl Tensor {
     pub fn transpose(&self) -> Tensor {
         let r = self.rank();
         if r < 2 {
-            crate::unwind::raise(Error::mismatch("transpose", "at least 2 axes", self.shape()));
+            crate::unwind::raise(Error::mismatch(
+                "transpose",
+                "at least 2 axes",
+                self.shape(),
+            ));
         }
         let mut axes: Vec<usize> = (0..r).collect();
         axes.swap(r - 2, r - 1);

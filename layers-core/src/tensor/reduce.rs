@@ -95,8 +95,7 @@ impl Tensor {
     /// ```
     #[track_caller]
     pub fn sum(&self, axes: &[isize], keepdims: bool) -> Tensor {
-        self.try_sum(axes, keepdims)
-            .or_raise()
+        self.try_sum(axes, keepdims).or_raise()
     }
 
     /// Like [`Tensor::sum`], returning an error for a bad axis.
@@ -131,8 +130,7 @@ impl Tensor {
     /// ```
     #[track_caller]
     pub fn mean(&self, axes: &[isize], keepdims: bool) -> Tensor {
-        self.try_mean(axes, keepdims)
-            .or_raise()
+        self.try_mean(axes, keepdims).or_raise()
     }
 
     /// Like [`Tensor::mean`], returning an error for a bad axis.
@@ -167,8 +165,7 @@ impl Tensor {
     /// ```
     #[track_caller]
     pub fn max(&self, axes: &[isize], keepdims: bool) -> Tensor {
-        self.try_max(axes, keepdims)
-            .or_raise()
+        self.try_max(axes, keepdims).or_raise()
     }
 
     /// Like [`Tensor::max`], returning an error for a bad or empty axis.
