@@ -92,6 +92,21 @@ fn a_panicking_op_in_fit_is_an_error_and_the_model_stays_compiled_and_unchanged(
     for (b, a) in before.iter().zip(&after) {
         assert_eq!(b.to_vec(), a.to_vec());
     }
+    // The same when the first sample (which `fit` checks the model on) is fine and the
+    // failure comes in the gradient step on the whole batch.
+    let late = Tensor::from_vec(vec![0.5, 0.5, 0.5, 1.0, 2.0, 1000.0], &[2, 3]);
+    let err = model
+        .fit(&late, &y, FitOptions::new().verbose(0).shuffle(false))
+        .unwrap_err();
+    assert!(
+        err.to_string().starts_with(
+            "layer `tripwire` (Tripwire): its call failed for input shape (None, 3) at "
+        ),
+        "{err}"
+    );
+    for (b, a) in before.iter().zip(&model.get_weights().unwrap()) {
+        assert_eq!(b.to_vec(), a.to_vec());
+    }
     // Still compiled: training on good data works.
     let x = Tensor::from_vec(vec![1.0, 2.0, 3.0, 0.5, 0.5, 0.5], &[2, 3]);
     model.fit(&x, &y, FitOptions::new().verbose(0)).unwrap();

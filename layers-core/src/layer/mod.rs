@@ -525,6 +525,9 @@ pub trait LayerExt: Layer {
     /// ```
     /// use layers_core::prelude::*;
     /// let mut d = Dense::new(2);
+    /// // Before the build the kernel's shape is unknown: nothing to check the values against.
+    /// let err = d.set_weights(&[Tensor::zeros(&[3, 2]), Tensor::ones(&[2])]).unwrap_err();
+    /// assert!(matches!(err, Error::Unbuilt { .. }));
     /// d.build([3])?;
     /// let err = d.set_weights(&[Tensor::zeros(&[3, 2])]).unwrap_err();
     /// assert_eq!(err.to_string(), "layer `dense` expects 2 weights, got 1");

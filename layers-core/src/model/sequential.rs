@@ -350,7 +350,9 @@ impl Sequential {
     ///
     /// [`Error::Unbuilt`] if the model was not built; [`Error::InputShape`] if `x`'s
     /// per-sample shape differs from the model's input shape; [`Error::InvalidArgument`]
-    /// for a batch size of 0, empty data, or NaN or infinite inputs.
+    /// for a batch size of 0, empty data, or NaN or infinite inputs; [`Error::Layer`]
+    /// wrapping [`Error::Call`] when a layer's call fails on this data (an op's shapes, an
+    /// `Embedding` id out of range), naming the layer's path.
     ///
     /// # Examples
     ///

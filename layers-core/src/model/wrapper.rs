@@ -117,8 +117,8 @@ impl<L: Layer> Model<L> {
     ///
     /// # Errors
     ///
-    /// [`Error::Unbuilt`], [`Error::InputShape`] or [`Error::InvalidArgument`] as for
-    /// `Sequential::predict_batched`.
+    /// [`Error::Unbuilt`], [`Error::InputShape`], [`Error::InvalidArgument`] or
+    /// [`Error::Layer`] wrapping [`Error::Call`], as for `Sequential::predict_batched`.
     ///
     /// # Examples
     ///
