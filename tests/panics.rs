@@ -425,3 +425,35 @@ fn catching_allocates_nothing_when_nothing_fails() {
     }
     assert_eq!(allocations::count() - before, 0);
 }
+
+#[test]
+fn a_failed_build_leaves_the_model_unbuilt() {
+    // LayerNormalization's gamma takes the input's width; a (2, 2) reshape needs width 4.
+    let mut model = Sequential::new()
+        .add(LayerNormalization::new())
+        .add(Reshape::new(vec![2, 2]));
+    assert!(model.build([5]).is_err());
+    assert!(!model.is_built());
+    assert_eq!(model.build([4]).unwrap(), vec![2, 2]);
+    // The same through `LayerExt::build`, and through a first call that fails.
+    let mut square = Square::new();
+    let err = square.build([5]).unwrap_err();
+    assert!(err.to_string().contains("`reshape`"), "{err}");
+    assert!(!square.is_built());
+    assert!(square.try_apply(&Tensor::ones(&[1, 3])).is_err());
+    assert!(!square.is_built());
+    assert_eq!(square.build([4]).unwrap(), vec![2, 2]);
+}
+
+/// Builds a `(width, width)` weight, then needs a width of 4 to reshape to `(2, 2)`.
+#[derive(Layer)]
+struct Square {
+    #[weight(shape = [input[-1], input[-1]], init = "ones")]
+    w: Weight,
+}
+
+impl Call for Square {
+    fn call(&self, x: &Tensor) -> Tensor {
+        x.matmul(&self.w).reshape(&[x.shape()[0], 2, 2])
+    }
+}

@@ -178,9 +178,15 @@ impl Weight {
             None => {
                 let values = self.initializer.sample(shape, rng)?;
                 *guard = Some(values.into_shared());
+                crate::unwind::note_built(self.id);
                 Ok(())
             }
         }
+    }
+
+    /// Returns the weight to unbuilt: a call that built it and then failed is undone so.
+    pub(crate) fn unbuild(&self) {
+        *self.write() = None;
     }
 
     /// Whether the weight has a value.

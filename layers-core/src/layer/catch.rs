@@ -12,7 +12,7 @@
 //! assert!(err.to_string().starts_with("its call failed for input shape (None, 3) at "));
 //! ```
 
-use super::Layer;
+use super::{Layer, LayerExt};
 use crate::error::{Error, Result, batch_shape};
 use crate::tensor::Tensor;
 use crate::unwind::{self, Caught};
@@ -55,6 +55,19 @@ pub fn catch_call(x: &Tensor, f: impl FnOnce() -> Result<Tensor>) -> Result<Tens
 /// returns is passed on unchanged.
 pub(crate) fn forward(layer: &dyn Layer, x: &Tensor) -> Result<Tensor> {
     unwind::catch(|| layer.forward(x)).unwrap_or_else(|caught| Err(from_caught(x, caught)))
+}
+
+/// Runs `f`, a call or a build of `layer`; when it fails, every weight of `layer` that it
+/// built is unbuilt again, so that the layer is as it was (a later build or call with
+/// another shape is not refused because of the failed one).
+pub(crate) fn undoing_builds<R>(layer: &dyn Layer, f: impl FnOnce() -> Result<R>) -> Result<R> {
+    unwind::journal(f, |built| {
+        for (_, w) in layer.all_weights() {
+            if built.contains(&w.id()) {
+                w.unbuild();
+            }
+        }
+    })
 }
 
 fn from_caught(x: &Tensor, caught: Caught) -> Error {

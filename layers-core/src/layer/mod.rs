@@ -33,7 +33,7 @@ use crate::{Tensor, Weight, no_grad};
 
 pub use call::{Call, CallWithContext, Context, TryCall};
 pub use catch::catch_call;
-pub(crate) use catch::forward as catch_forward;
+pub(crate) use catch::{forward as catch_forward, undoing_builds};
 pub use named::Named;
 pub use summary::{Summary, SummaryRow};
 pub(crate) use swap::read_consistent;
@@ -316,7 +316,8 @@ pub trait LayerExt: Layer {
     /// ```
     fn build(&mut self, input_shape: impl AsRef<[usize]>) -> Result<Vec<usize>> {
         let shape = input_shape.as_ref();
-        dry_run(self.as_dyn(), shape).map_err(|e| match e {
+        let layer = self.as_dyn();
+        undoing_builds(layer, || dry_run(layer, shape)).map_err(|e| match e {
             e @ Error::Layer { .. } => e,
             e => e.in_layer(self.display_name(), self.type_name()),
         })
@@ -373,7 +374,8 @@ pub trait LayerExt: Layer {
     /// # Ok::<(), layers_core::Error>(())
     /// ```
     fn try_apply(&self, x: &Tensor) -> Result<Tensor> {
-        catch::forward(self.as_dyn(), x)
+        let layer = self.as_dyn();
+        undoing_builds(layer, || catch::forward(layer, x))
             .map_err(|e| e.in_layer(self.display_name(), self.type_name()))
     }
 

@@ -7,7 +7,7 @@ use super::train::{Train, TrainingState};
 use crate::error::{Error, Result, batch_shape};
 use crate::layer::context::{DEFAULT_SEED, with_context};
 use crate::layer::summary::{Summary, readable_size, thousands};
-use crate::layer::{Layer, SummaryRow, catch_forward, snake_case};
+use crate::layer::{Layer, SummaryRow, catch_forward, snake_case, undoing_builds};
 use crate::{Tensor, Weight, no_grad};
 
 struct Node {
@@ -309,19 +309,27 @@ impl Sequential {
                 ),
             });
         }
-        let out = with_context(false, self.state.seed, || -> Result<Vec<usize>> {
-            let mut batch = vec![1];
-            batch.extend_from_slice(shape);
-            let mut x = Tensor::zeros(&batch);
-            for node in &self.nodes {
-                let y = no_grad(|| node.forward(&x))?;
-                node.record(&y);
-                x = y;
-            }
-            Ok(x.shape()[1..].to_vec())
+        // A failed build leaves the model as it was: no weight built, no shape recorded.
+        let outputs = undoing_builds(self, || {
+            with_context(false, self.state.seed, || -> Result<Vec<Tensor>> {
+                let mut batch = vec![1];
+                batch.extend_from_slice(shape);
+                let mut x = Tensor::zeros(&batch);
+                let mut outputs = Vec::with_capacity(self.nodes.len());
+                for node in &self.nodes {
+                    x = no_grad(|| node.forward(&x))?;
+                    outputs.push(x.clone());
+                }
+                Ok(outputs)
+            })
         })?;
+        for (node, y) in self.nodes.iter().zip(&outputs) {
+            node.record(y);
+        }
         self.state.input_shape = Some(shape.to_vec());
-        Ok(out)
+        Ok(outputs
+            .last()
+            .map_or_else(|| shape.to_vec(), |y| y.shape()[1..].to_vec()))
     }
 
     /// Runs the model on `x` of shape `(samples, …)` in inference mode, 32 samples at a
