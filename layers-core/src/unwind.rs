@@ -168,7 +168,13 @@ mod tests {
             || {
                 note_built(a);
                 // A nested journal that succeeds keeps its entries for the outer one.
-                journal(|| Ok::<(), ()>(note_built(b)), |_| panic!("nothing failed"))?;
+                journal(
+                    || {
+                        note_built(b);
+                        Ok::<(), ()>(())
+                    },
+                    |_| panic!("nothing failed"),
+                )?;
                 Err(())
             },
             |built| undone.extend_from_slice(built),
