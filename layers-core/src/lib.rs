@@ -36,6 +36,7 @@ pub mod model;
 pub mod optim;
 pub mod shape;
 pub mod tensor;
+mod unwind;
 pub mod weight;
 
 pub use activation::Activation;
@@ -44,7 +45,7 @@ pub use autograd::{GradStore, NoGradGuard, VarId, is_recording, live_graph_nodes
 pub use dual::Dual;
 pub use error::{Error, Result};
 pub use init::Initializer;
-pub use layer::{Call, CallWithContext, Context, Layer, LayerExt};
+pub use layer::{Call, CallWithContext, Context, Layer, LayerExt, TryCall};
 pub use layers::{
     BatchNormalization, Dense, Dropout, Embedding, Flatten, LayerNormalization, LogSoftmax,
     Reshape, Softmax,
@@ -71,7 +72,7 @@ pub mod prelude {
         Activation, BatchNormalization, Call, CallWithContext, Context, Dense, Dropout, Dual,
         Embedding, Error, FitOptions, Flatten, GradStore, Initializer, Layer, LayerExt,
         LayerNormalization, LogSoftmax, Logs, Model, Operand, Reshape, Result, Sequential, Softmax,
-        Tensor, Train, Weight, no_grad,
+        Tensor, Train, TryCall, Weight, no_grad,
     };
     pub use crate::{Loss, Metric, Optimizer};
     pub use layers_derive::activation;
@@ -89,7 +90,9 @@ pub mod __private {
     pub use crate::init::Initializer;
     pub use crate::layer::config::{ConfigValue, InputShape, ToDim};
     pub use crate::layer::context::with_rng;
-    pub use crate::layer::{Call, Layer, LayerExt, SummaryRow, sequential_summary_rows};
+    pub use crate::layer::{
+        Call, Layer, LayerExt, SummaryRow, TryCall, catch_call, sequential_summary_rows,
+    };
     pub use crate::shape::{
         Const, Dim, DynShape, FieldName, NoCheck, Shape, SignatureDim, StaticLayer, check_input,
         check_output, expect_output, step,

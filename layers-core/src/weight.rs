@@ -178,9 +178,15 @@ impl Weight {
             None => {
                 let values = self.initializer.sample(shape, rng)?;
                 *guard = Some(values.into_shared());
+                crate::unwind::note_built(self.id);
                 Ok(())
             }
         }
+    }
+
+    /// Returns the weight to unbuilt: a call that built it and then failed is undone so.
+    pub(crate) fn unbuild(&self) {
+        *self.write() = None;
     }
 
     /// Whether the weight has a value.
@@ -345,8 +351,9 @@ impl Weight {
     /// assert_eq!(w.value().to_vec(), vec![3.0, 3.0]);
     /// assert!(w.value().requires_grad());
     /// ```
+    #[track_caller]
     pub fn value(&self) -> Tensor {
-        self.try_value().unwrap_or_else(|e| panic!("{e}"))
+        crate::unwind::OrRaise::or_raise(self.try_value())
     }
 
     /// Like [`Weight::value`], returning an error for an unbuilt weight.
@@ -486,36 +493,42 @@ macro_rules! weight_operator {
     ($trait:ident, $method:ident) => {
         impl $trait<&Weight> for Tensor {
             type Output = Tensor;
+            #[track_caller]
             fn $method(self, rhs: &Weight) -> Tensor {
                 Tensor::$method(&self, rhs.value())
             }
         }
         impl $trait<&Weight> for &Tensor {
             type Output = Tensor;
+            #[track_caller]
             fn $method(self, rhs: &Weight) -> Tensor {
                 Tensor::$method(self, rhs.value())
             }
         }
         impl $trait<&Tensor> for &Weight {
             type Output = Tensor;
+            #[track_caller]
             fn $method(self, rhs: &Tensor) -> Tensor {
                 Tensor::$method(&self.value(), rhs)
             }
         }
         impl $trait<Tensor> for &Weight {
             type Output = Tensor;
+            #[track_caller]
             fn $method(self, rhs: Tensor) -> Tensor {
                 Tensor::$method(&self.value(), rhs)
             }
         }
         impl $trait<&Weight> for &Weight {
             type Output = Tensor;
+            #[track_caller]
             fn $method(self, rhs: &Weight) -> Tensor {
                 Tensor::$method(&self.value(), rhs.value())
             }
         }
         impl $trait<f32> for &Weight {
             type Output = Tensor;
+            #[track_caller]
             fn $method(self, rhs: f32) -> Tensor {
                 $trait::$method(self.value(), rhs)
             }

@@ -118,7 +118,9 @@ use proc_macro::TokenStream;
 /// the layer can be a `#[layer(default)]` field (do not derive `Default` as well).
 ///
 /// The author writes only the forward pass, as `impl Call` (or `impl CallWithContext` when
-/// it needs the training flag or randomness).
+/// it needs the training flag or randomness, `impl TryCall` when it can fail with an error).
+/// An op in it that panics (a shape mismatch) is returned by `fit`, `predict` and
+/// `try_apply` as an error naming the layer, the op and its line.
 ///
 /// # Examples
 ///

@@ -5,9 +5,9 @@ use std::sync::{PoisonError, RwLock};
 
 use super::train::{Train, TrainingState};
 use crate::error::{Error, Result, batch_shape};
-use crate::layer::context::{DEFAULT_SEED, catch_panic, with_context};
+use crate::layer::context::{DEFAULT_SEED, with_context};
 use crate::layer::summary::{Summary, readable_size, thousands};
-use crate::layer::{Layer, SummaryRow, snake_case};
+use crate::layer::{Layer, SummaryRow, catch_forward, snake_case, undoing_builds};
 use crate::{Tensor, Weight, no_grad};
 
 struct Node {
@@ -22,6 +22,12 @@ impl Node {
             .read()
             .unwrap_or_else(PoisonError::into_inner)
             .clone()
+    }
+
+    /// The layer's forward pass, a panic inside it caught, its error naming the layer.
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        catch_forward(self.layer.as_ref(), x)
+            .map_err(|e| e.in_layer(self.name.clone(), self.layer.type_name()))
     }
 
     fn record(&self, y: &Tensor) {
@@ -303,26 +309,27 @@ impl Sequential {
                 ),
             });
         }
-        let out = with_context(false, self.state.seed, || -> Result<Vec<usize>> {
-            let mut batch = vec![1];
-            batch.extend_from_slice(shape);
-            let mut x = Tensor::zeros(&batch);
-            for node in &self.nodes {
-                let input = x.shape()[1..].to_vec();
-                let y = catch_panic(|| no_grad(|| node.layer.forward(&x)))
-                    .map_err(|message| Error::Call {
-                        input: batch_shape(&input),
-                        message,
-                    })
-                    .and_then(|r| r)
-                    .map_err(|e| e.in_layer(node.name.clone(), node.layer.type_name()))?;
-                node.record(&y);
-                x = y;
-            }
-            Ok(x.shape()[1..].to_vec())
+        // A failed build leaves the model as it was: no weight built, no shape recorded.
+        let outputs = undoing_builds(self, || {
+            with_context(false, self.state.seed, || -> Result<Vec<Tensor>> {
+                let mut batch = vec![1];
+                batch.extend_from_slice(shape);
+                let mut x = Tensor::zeros(&batch);
+                let mut outputs = Vec::with_capacity(self.nodes.len());
+                for node in &self.nodes {
+                    x = no_grad(|| node.forward(&x))?;
+                    outputs.push(x.clone());
+                }
+                Ok(outputs)
+            })
         })?;
+        for (node, y) in self.nodes.iter().zip(&outputs) {
+            node.record(y);
+        }
         self.state.input_shape = Some(shape.to_vec());
-        Ok(out)
+        Ok(outputs
+            .last()
+            .map_or_else(|| shape.to_vec(), |y| y.shape()[1..].to_vec()))
     }
 
     /// Runs the model on `x` of shape `(samples, …)` in inference mode, 32 samples at a
@@ -351,7 +358,9 @@ impl Sequential {
     ///
     /// [`Error::Unbuilt`] if the model was not built; [`Error::InputShape`] if `x`'s
     /// per-sample shape differs from the model's input shape; [`Error::InvalidArgument`]
-    /// for a batch size of 0, empty data, or NaN or infinite inputs.
+    /// for a batch size of 0, empty data, or NaN or infinite inputs; [`Error::Layer`]
+    /// wrapping [`Error::Call`] when a layer's call fails on this data (an op's shapes, an
+    /// `Embedding` id out of range), naming the layer's path.
     ///
     /// # Examples
     ///
@@ -417,10 +426,7 @@ impl Layer for Sequential {
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
         let mut x = x.clone();
         for node in &self.nodes {
-            x = node
-                .layer
-                .forward(&x)
-                .map_err(|e| e.in_layer(node.name.clone(), node.layer.type_name()))?;
+            x = node.forward(&x)?;
             node.record(&x);
         }
         Ok(x)

@@ -14,6 +14,7 @@ use super::shape::{normalize_axis, reshaped};
 use crate::Tensor;
 use crate::autograd::Op;
 use crate::error::{Error, Result};
+use crate::unwind::OrRaise;
 
 impl Tensor {
     /// The same values in row-major order under a new shape with the same element count.
@@ -30,8 +31,9 @@ impl Tensor {
     /// let y = x.reshape(&[3, 2]);
     /// assert_eq!(y.to_array()[[2, 0]], 5.0);
     /// ```
+    #[track_caller]
     pub fn reshape(&self, shape: &[usize]) -> Tensor {
-        self.try_reshape(shape).unwrap_or_else(|e| panic!("{e}"))
+        self.try_reshape(shape).or_raise()
     }
 
     /// Like [`Tensor::reshape`], returning an error when the element counts differ.
@@ -76,8 +78,9 @@ impl Tensor {
     /// let x = Tensor::zeros(&[2, 3, 4]);
     /// assert_eq!(x.permute(&[2, 0, 1]).shape(), &[4, 2, 3]);
     /// ```
+    #[track_caller]
     pub fn permute(&self, axes: &[usize]) -> Tensor {
-        self.try_permute(axes).unwrap_or_else(|e| panic!("{e}"))
+        self.try_permute(axes).or_raise()
     }
 
     /// Like [`Tensor::permute`], returning an error for an invalid permutation.
@@ -133,9 +136,9 @@ impl Tensor {
     /// let x = Tensor::from_vec(vec![1.0, 2.0], &[2]);
     /// assert_eq!(x.broadcast_to(&[2, 2]).to_vec(), vec![1.0, 2.0, 1.0, 2.0]);
     /// ```
+    #[track_caller]
     pub fn broadcast_to(&self, shape: &[usize]) -> Tensor {
-        self.try_broadcast_to(shape)
-            .unwrap_or_else(|e| panic!("{e}"))
+        self.try_broadcast_to(shape).or_raise()
     }
 
     /// Like [`Tensor::broadcast_to`], returning an error when the shapes do not fit.
@@ -182,8 +185,9 @@ impl Tensor {
     /// assert_eq!(Tensor::concat(&[a.clone(), b.clone()], 0).shape(), &[2, 2]);
     /// assert_eq!(Tensor::concat(&[a, b], -1).to_vec(), vec![1.0, 2.0, 3.0, 4.0]);
     /// ```
+    #[track_caller]
     pub fn concat(tensors: &[Tensor], axis: isize) -> Tensor {
-        Tensor::try_concat(tensors, axis).unwrap_or_else(|e| panic!("{e}"))
+        Tensor::try_concat(tensors, axis).or_raise()
     }
 
     /// Like [`Tensor::concat`], returning an error for an empty list or mismatched shapes.
@@ -245,9 +249,9 @@ impl Tensor {
     /// let x = Tensor::from_vec(vec![1.0, 2.0, 3.0, 4.0], &[4]);
     /// assert_eq!(x.narrow(0, 1, 2).to_vec(), vec![2.0, 3.0]);
     /// ```
+    #[track_caller]
     pub fn narrow(&self, axis: isize, start: usize, len: usize) -> Tensor {
-        self.try_narrow(axis, start, len)
-            .unwrap_or_else(|e| panic!("{e}"))
+        self.try_narrow(axis, start, len).or_raise()
     }
 
     /// Like [`Tensor::narrow`], returning an error for a bad axis or range.
@@ -305,9 +309,9 @@ impl Tensor {
     /// let rows = table.index_select(0, &[2, 0, 2]);
     /// assert_eq!(rows.to_vec(), vec![2.0, 2.1, 0.0, 0.1, 2.0, 2.1]);
     /// ```
+    #[track_caller]
     pub fn index_select(&self, axis: isize, indices: &[usize]) -> Tensor {
-        self.try_index_select(axis, indices)
-            .unwrap_or_else(|e| panic!("{e}"))
+        self.try_index_select(axis, indices).or_raise()
     }
 
     /// Like [`Tensor::index_select`], returning an error for a bad axis or index.

@@ -33,6 +33,7 @@ use ndarray::{ArcArray, ArrayD, IxDyn};
 
 use crate::autograd::{self, Op, VarId};
 use crate::error::{Error, Result};
+use crate::unwind::OrRaise;
 
 /// The storage of a tensor: a reference-counted, copy-on-write `ndarray` array.
 ///
@@ -173,8 +174,9 @@ impl Tensor {
     /// let t = Tensor::from_vec(vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0], &[2, 3]);
     /// assert_eq!(t.to_array()[[1, 0]], 4.0);
     /// ```
+    #[track_caller]
     pub fn from_vec(values: Vec<f32>, shape: &[usize]) -> Tensor {
-        Tensor::try_from_vec(values, shape).unwrap_or_else(|e| panic!("{e}"))
+        Tensor::try_from_vec(values, shape).or_raise()
     }
 
     /// A constant tensor from row-major values and a shape.
@@ -438,13 +440,11 @@ impl Tensor {
     /// use layers_core::Tensor;
     /// assert_eq!(Tensor::from_vec(vec![4.0], &[1, 1]).item(), 4.0);
     /// ```
+    #[track_caller]
     pub fn item(&self) -> f32 {
-        assert_eq!(
-            self.len(),
-            1,
-            "`item` needs a tensor with one element, found shape {:?}",
-            self.shape()
-        );
+        if self.len() != 1 {
+            crate::unwind::raise(Error::mismatch("item", "one element", self.shape()));
+        }
         *self.0.data.iter().next().expect("length checked above")
     }
 

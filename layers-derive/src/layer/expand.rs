@@ -171,7 +171,11 @@ fn layer_impl(container: &Container, fields: &[Field], shapes: &Shapes) -> Token
             ::core::result::Result::Ok(__layers_y)
         }
     } else {
-        let call = quote_spanned!(ident.span()=> <Self as __layers::Call>::call(self, __layers_x));
+        // The call runs inside a catch, so that an op's panic in it becomes an error at this
+        // layer (the innermost derived one), before anything above it unwinds.
+        let call =
+            quote_spanned!(ident.span()=> <Self as __layers::TryCall>::try_call(self, __layers_x));
+        let call = quote!(__layers::catch_call(__layers_x, || #call)?);
         quote! {
             #input
             #(#config_bindings)*
