@@ -162,7 +162,7 @@ pub fn sequential_summary_rows(
 ) -> Vec<SummaryRow> {
     let mut batch = vec![1];
     batch.extend_from_slice(input_shape);
-    let mut x = Some(crate::Tensor::zeros(&batch));
+    let mut x = crate::Tensor::try_zeros(&batch).ok();
     layers
         .iter()
         .map(|(name, layer)| {
@@ -608,7 +608,7 @@ impl<'a> LayerExt for dyn Layer + 'a {
 pub(crate) fn dry_run(layer: &dyn Layer, shape: &[usize]) -> Result<Vec<usize>> {
     let mut batch = vec![1];
     batch.extend_from_slice(shape);
-    let x = Tensor::zeros(&batch);
+    let x = Tensor::try_zeros(&batch)?;
     let out = context::catch_panic(|| no_grad(|| layer.forward(&x))).map_err(|message| {
         Error::Call {
             input: batch_shape(shape),

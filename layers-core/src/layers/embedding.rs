@@ -1,13 +1,16 @@
 //! `Embedding`: integer ids to learned vectors.
 
+use crate::error::Result;
 use crate::init::Initializer;
 use crate::layer::Call;
+use crate::layer::config::{check_initializer, check_size};
 use crate::shape::Dim;
 use crate::{Layer, Tensor, Weight};
 
 /// Maps integer ids in `[0, input_dim)` (given as `f32` values) to rows of a learned
 /// `(input_dim, output_dim)` table: `(batch, …)` → `(batch, …, output_dim)`.
-/// Keras's default initializer, `uniform`, is [`Initializer::random_uniform`].
+/// Keras's default initializer, `uniform`, is [`Initializer::random_uniform`]. Building
+/// checks that both sizes are at least 1 and the initializer is usable.
 ///
 /// # Examples
 ///
@@ -18,6 +21,9 @@ use crate::{Layer, Tensor, Weight};
 /// let y = e.apply(&Tensor::from_vec(vec![0.0, 9.0, 9.0], &[1, 3]));
 /// let v = y.to_vec();
 /// assert_eq!(v[4..8], v[8..12]); // the same id gives the same row
+///
+/// let err = Embedding::new(0, 4).build([3]).unwrap_err();
+/// assert!(err.to_string().ends_with("`input_dim` must be a positive integer, got 0"));
 /// # Ok::<(), layers_core::Error>(())
 /// ```
 ///
@@ -26,7 +32,7 @@ use crate::{Layer, Tensor, Weight};
 /// On an id that is negative, fractional or not below `input_dim`; the message names the
 /// id and the layer's `input_dim`.
 #[derive(Layer, Debug)]
-#[layer(input = [..], output = [.., output_dim])]
+#[layer(input = [..], output = [.., output_dim], validate = Self::validate_config)]
 pub struct Embedding<D: Dim = usize> {
     /// The number of distinct ids.
     pub input_dim: usize,
@@ -38,6 +44,14 @@ pub struct Embedding<D: Dim = usize> {
     /// The `(input_dim, output_dim)` table.
     #[weight(shape = [input_dim, output_dim.size()], init = embeddings_initializer.clone())]
     pub embeddings: Weight,
+}
+
+impl<D: Dim> Embedding<D> {
+    fn validate_config(&self) -> Result<()> {
+        check_size("input_dim", self.input_dim)?;
+        check_size("output_dim", self.output_dim.size())?;
+        check_initializer("embeddings_initializer", &self.embeddings_initializer)
+    }
 }
 
 impl<D: Dim> Call for Embedding<D> {

@@ -1,6 +1,7 @@
 //! `Sequential`: Keras's stack of layers, each fed the previous one's output.
 
 use crate::shape::ModelInput;
+use std::collections::{HashMap, HashSet};
 use std::sync::{PoisonError, RwLock};
 
 use super::train::{Train, TrainingState};
@@ -59,6 +60,11 @@ impl Node {
 pub struct Sequential {
     name: String,
     nodes: Vec<Node>,
+    /// The layer names in use, so that adding a layer costs the same at any depth.
+    taken: HashSet<String>,
+    /// Per automatic base name (`dense`), the first suffix not known to be taken (0 for the
+    /// bare name). Names are never removed, so every suffix below it stays taken.
+    next_suffix: HashMap<String, usize>,
     state: TrainingState,
     error: Option<Error>,
 }
@@ -82,6 +88,8 @@ impl Sequential {
         Sequential {
             name: "sequential".to_string(),
             nodes: Vec::new(),
+            taken: HashSet::new(),
+            next_suffix: HashMap::new(),
             state: TrainingState::new(DEFAULT_SEED),
             error: None,
         }
@@ -155,7 +163,8 @@ impl Sequential {
         self
     }
 
-    /// Appends a layer.
+    /// Appends a layer. Naming takes constant time on average, whatever the depth: the
+    /// automatic name continues from the last suffix given to the same base name.
     ///
     /// # Errors
     ///
@@ -174,7 +183,7 @@ impl Sequential {
     pub fn push(&mut self, layer: impl Layer + 'static) -> Result<()> {
         let name = match layer.name() {
             Some(name) => {
-                if self.nodes.iter().any(|n| n.name == name) {
+                if self.taken.contains(name) {
                     return Err(Error::Config {
                         layer: self.name.clone(),
                         message: format!(
@@ -184,8 +193,9 @@ impl Sequential {
                 }
                 name.to_string()
             }
-            None => self.unique_name(&snake_case(layer.type_name())),
+            None => self.unique_name(snake_case(layer.type_name())),
         };
+        self.taken.insert(name.clone());
         self.nodes.push(Node {
             name,
             layer: Box::new(layer),
@@ -194,15 +204,21 @@ impl Sequential {
         Ok(())
     }
 
-    fn unique_name(&self, base: &str) -> String {
-        let taken = |n: &str| self.nodes.iter().any(|node| node.name == n);
-        if !taken(base) {
-            return base.to_string();
+    /// Keras's automatic name: `base` if free, else `base_1`, `base_2`, … the first free
+    /// one. The scan starts where the last one for `base` ended, so each suffix is tried at
+    /// most once over the model's life: linear in the number of layers overall.
+    fn unique_name(&mut self, base: String) -> String {
+        let next = self.next_suffix.entry(base.clone()).or_insert(0);
+        loop {
+            let candidate = match *next {
+                0 => base.clone(),
+                i => format!("{base}_{i}"),
+            };
+            *next += 1;
+            if !self.taken.contains(&candidate) {
+                return candidate;
+            }
         }
-        (1..)
-            .map(|i| format!("{base}_{i}"))
-            .find(|n| !taken(n))
-            .expect("some suffix is free")
     }
 
     /// The names of the layers, in order.
@@ -306,7 +322,7 @@ impl Sequential {
         let out = with_context(false, self.state.seed, || -> Result<Vec<usize>> {
             let mut batch = vec![1];
             batch.extend_from_slice(shape);
-            let mut x = Tensor::zeros(&batch);
+            let mut x = Tensor::try_zeros(&batch)?;
             for node in &self.nodes {
                 let input = x.shape()[1..].to_vec();
                 let y = catch_panic(|| no_grad(|| node.layer.forward(&x)))
