@@ -256,7 +256,10 @@ fn an_input_shape_larger_than_the_machine_is_an_error_at_build() {
     // The dry run's zero sample is allocated from the shape the user gives.
     let mut model = Sequential::new().add(Dense::new(2));
     let err = model.build([1_000_000, 1_000_000]).unwrap_err().to_string();
-    assert!(err.contains("needs 4000000000000 bytes"), "{err}");
+    assert!(
+        err.starts_with("an input batch of shape [1, 1000000, 1000000] needs 4000000000000 bytes"),
+        "{err}"
+    );
     let mut d = Dense::new(2);
     let err = d.build([usize::MAX, 2]).unwrap_err().to_string();
     assert!(err.contains("memory can address"), "{err}");
@@ -324,6 +327,29 @@ fn explicit_names_after_default_ones_keep_keras_numbering() {
             "dense", "dense_1", "dense_2", "dropout", "dense_9", "dense_3"
         ]
     );
+}
+
+#[test]
+fn explicit_names_that_break_weight_paths_are_refused() {
+    let mut model = Sequential::new();
+    let err = model.push(Dense::new(1).named("")).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "layer `sequential`: a layer name must not be empty"
+    );
+    let err = model.push(Dense::new(1).named("block.out")).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "layer `sequential`: the layer name `block.out` holds a `.`, but `.` separates the \
+         parts of weight paths (`dense.kernel`)"
+    );
+    assert!(model.layer_names().is_empty());
+    // Through `add`, the first error is reported by `build`.
+    let err = Sequential::new()
+        .add(Dense::new(1).named("a.b"))
+        .build([2])
+        .unwrap_err();
+    assert!(err.to_string().contains("`a.b` holds a `.`"), "{err}");
 }
 
 #[test]

@@ -608,7 +608,7 @@ impl<'a> LayerExt for dyn Layer + 'a {
 pub(crate) fn dry_run(layer: &dyn Layer, shape: &[usize]) -> Result<Vec<usize>> {
     let mut batch = vec![1];
     batch.extend_from_slice(shape);
-    let x = Tensor::try_zeros(&batch)?;
+    let x = Tensor::try_zero_batch(&batch)?;
     let out = context::catch_panic(|| no_grad(|| layer.forward(&x))).map_err(|message| {
         Error::Call {
             input: batch_shape(shape),

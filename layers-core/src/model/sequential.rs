@@ -169,7 +169,8 @@ impl Sequential {
     /// # Errors
     ///
     /// [`Error::Config`] if a layer of the same name is already in the model (Keras
-    /// requires unique names, since weight paths use them).
+    /// requires unique names, since weight paths use them), or if a given name is empty or
+    /// holds a `.` (which separates the parts of a weight path: `dense.kernel`).
     ///
     /// # Examples
     ///
@@ -178,11 +179,29 @@ impl Sequential {
     /// let mut m = Sequential::new();
     /// m.push(Dense::new(2).named("out"))?;
     /// assert!(m.push(Dense::new(2).named("out")).is_err());
+    /// let err = m.push(Dense::new(2).named("head.out")).unwrap_err();
+    /// assert!(err.to_string().contains("`.` separates"), "{err}");
     /// # Ok::<(), layers_core::Error>(())
     /// ```
     pub fn push(&mut self, layer: impl Layer + 'static) -> Result<()> {
         let name = match layer.name() {
             Some(name) => {
+                let problem = if name.is_empty() {
+                    Some("a layer name must not be empty".to_string())
+                } else if name.contains('.') {
+                    Some(format!(
+                        "the layer name `{name}` holds a `.`, but `.` separates the parts of \
+                         weight paths (`dense.kernel`)"
+                    ))
+                } else {
+                    None
+                };
+                if let Some(message) = problem {
+                    return Err(Error::Config {
+                        layer: self.name.clone(),
+                        message,
+                    });
+                }
                 if self.taken.contains(name) {
                     return Err(Error::Config {
                         layer: self.name.clone(),
@@ -322,7 +341,7 @@ impl Sequential {
         let out = with_context(false, self.state.seed, || -> Result<Vec<usize>> {
             let mut batch = vec![1];
             batch.extend_from_slice(shape);
-            let mut x = Tensor::try_zeros(&batch)?;
+            let mut x = Tensor::try_zero_batch(&batch)?;
             for node in &self.nodes {
                 let input = x.shape()[1..].to_vec();
                 let y = catch_panic(|| no_grad(|| node.layer.forward(&x)))

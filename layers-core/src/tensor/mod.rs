@@ -312,10 +312,22 @@ impl Tensor {
         Tensor::filled("ones", shape, 1.0)
     }
 
-    /// The tensor behind `full`, `zeros` and `ones`: the size is checked against the
-    /// machine, then the buffer is allocated fallibly.
+    /// A batch of zeros for a dry run of a model or layer, refused like
+    /// [`Tensor::try_zeros`] (an input shape given to `build` is user data), with an error
+    /// that speaks of the input rather than of `zeros`.
+    pub(crate) fn try_zero_batch(shape: &[usize]) -> Result<Tensor> {
+        Tensor::filled_as(|| "an input batch".into(), shape, 0.0)
+    }
+
+    /// The tensor behind `full`, `zeros` and `ones`.
     fn filled(op: &'static str, shape: &[usize], value: f32) -> Result<Tensor> {
-        let what = || format!("`{op}`");
+        Tensor::filled_as(|| format!("`{op}`"), shape, value)
+    }
+
+    /// A tensor filled with `value`: the size is checked against the machine, then the
+    /// buffer is allocated fallibly; errors name `what`.
+    fn filled_as(what: impl Fn() -> String, shape: &[usize], value: f32) -> Result<Tensor> {
+        let what = &what;
         let len = shape::checked_size(what, shape, size_of::<f32>())?;
         let mut values = shape::try_buffer(what, shape, len)?;
         values.resize(len, value);
