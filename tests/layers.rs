@@ -256,7 +256,10 @@ fn dropout_is_identity_in_inference_and_scales_in_training() {
         .build([3])
         .unwrap_err()
         .to_string();
-    assert_eq!(err, "layer `dropout` (Dropout): `rate` must be in [0, 1), got 1");
+    assert_eq!(
+        err,
+        "layer `dropout` (Dropout): `rate` must be in [0, 1), got 1"
+    );
 }
 
 #[test]
