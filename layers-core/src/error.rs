@@ -276,6 +276,26 @@ pub enum Error {
         /// Why not.
         reason: String,
     },
+    /// A layer's config value that cannot be used (`Dense::new(0)`, a dropout rate of 1.5),
+    /// found when the layer is built; wrapped in [`Error::Layer`], which names the layer.
+    #[error("`{field}` {message}")]
+    InvalidConfig {
+        /// The config field, as the layer's `new` or setter names it: `units`, `rate`.
+        field: String,
+        /// What is wrong and what was expected, with the value found.
+        message: String,
+    },
+    /// A tensor or weight too large to allocate: its number of values or bytes overflows,
+    /// or it needs more memory than the machine has. Reported before allocating.
+    #[error("{what} of shape {shape} {reason}")]
+    Allocation {
+        /// What was to be allocated: `` `zeros` ``, `` weight `kernel` ``.
+        what: String,
+        /// The requested shape.
+        shape: Shape,
+        /// Why it cannot be, with the bytes requested and the memory available.
+        reason: String,
+    },
 }
 
 fn at(location: &Option<String>) -> String {

@@ -60,6 +60,18 @@ pub use tensor::Tensor;
 pub use tensor::binary::Operand;
 pub use weight::Weight;
 
+/// The `serde_json` that configs are written in: [`Layer::config`] returns its `Value`,
+/// [`Activation::from_config`] takes its `Map`. Re-exported so that the versions match.
+///
+/// ```
+/// let mut params = layers_core::serde_json::Map::new();
+/// params.insert("alpha".into(), layers_core::serde_json::json!(0.5));
+/// let elu = layers_core::Activation::from_config("elu", &params)?;
+/// assert_eq!(elu.params(), vec![("alpha", 0.5)]);
+/// # Ok::<(), layers_core::Error>(())
+/// ```
+pub use serde_json;
+
 /// The names most programs need: `use layers_core::prelude::*;`.
 pub mod prelude {
     pub use crate::activation::{

@@ -54,6 +54,45 @@ use proc_macro::TokenStream;
 /// On the struct, `#[layer(name = "TypeName")]` sets the type name shown in summaries and
 /// `#[layer(crate = path)]` says where the runtime is when it is renamed.
 ///
+/// `#[layer(validate = Self::validate_config)]` names a `fn(&Self) -> Result<()>` that
+/// checks the config. `new` and the setters cannot fail, so the forward pass calls it first,
+/// before any weight is built: building the layer (or a model holding it) with a nonsense
+/// value is an error naming the layer, and the value never reaches `call`. Report a field
+/// with `Error::InvalidConfig`, as Keras's constructors do:
+///
+/// ```
+/// use layers::prelude::*;
+///
+/// #[derive(Layer)]
+/// #[layer(validate = Self::validate_config)]
+/// struct Scale {
+///     factor: f32,
+/// }
+///
+/// impl Scale {
+///     fn validate_config(&self) -> layers::Result<()> {
+///         if !self.factor.is_finite() {
+///             return Err(Error::InvalidConfig {
+///                 field: "factor".into(),
+///                 message: format!("must be finite, got {}", self.factor),
+///             });
+///         }
+///         Ok(())
+///     }
+/// }
+///
+/// impl Call for Scale {
+///     fn call(&self, x: &Tensor) -> Tensor {
+///         x * self.factor
+///     }
+/// }
+///
+/// assert_eq!(Scale::new(2.0).build([3])?, vec![3]);
+/// let err = Scale::new(f32::NAN).build([3]).unwrap_err();
+/// assert_eq!(err.to_string(), "layer `scale` (Scale): `factor` must be finite, got NaN");
+/// # Ok::<(), layers::Error>(())
+/// ```
+///
 /// # Shape signatures
 ///
 /// `#[layer(input = [...], output = [...])]` gives the layer a shape signature, batch axis

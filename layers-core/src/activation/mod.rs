@@ -337,7 +337,7 @@ impl Activation {
         let mut map = serde_json::Map::new();
         map.insert("name".into(), self.name().into());
         for (k, v) in params {
-            map.insert(k.into(), f64::from(v).into());
+            map.insert(k.into(), crate::layer::config::f32_to_json(v));
         }
         map.into()
     }

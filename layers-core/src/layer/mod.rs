@@ -169,7 +169,7 @@ pub fn sequential_summary_rows(
 ) -> Vec<SummaryRow> {
     let mut batch = vec![1];
     batch.extend_from_slice(input_shape);
-    let mut x = Some(crate::Tensor::zeros(&batch));
+    let mut x = crate::Tensor::try_zeros(&batch).ok();
     layers
         .iter()
         .map(|(name, layer)| {
@@ -668,7 +668,7 @@ impl<'a> LayerExt for dyn Layer + 'a {
 pub(crate) fn dry_run(layer: &dyn Layer, shape: &[usize]) -> Result<Vec<usize>> {
     let mut batch = vec![1];
     batch.extend_from_slice(shape);
-    let x = Tensor::zeros(&batch);
+    let x = Tensor::try_zero_batch(&batch)?;
     let out = no_grad(|| catch::forward(layer, &x))?;
     Ok(out.shape().get(1..).unwrap_or(&[]).to_vec())
 }

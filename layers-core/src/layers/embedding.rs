@@ -3,12 +3,14 @@
 use crate::error::{Error, Result};
 use crate::init::Initializer;
 use crate::layer::TryCall;
+use crate::layer::config::{check_initializer, check_size};
 use crate::shape::Dim;
 use crate::{Layer, Tensor, Weight};
 
 /// Maps integer ids in `[0, input_dim)` (given as `f32` values) to rows of a learned
 /// `(input_dim, output_dim)` table: `(batch, …)` → `(batch, …, output_dim)`.
-/// Keras's default initializer, `uniform`, is [`Initializer::random_uniform`].
+/// Keras's default initializer, `uniform`, is [`Initializer::random_uniform`]. Building
+/// checks that both sizes are at least 1 and the initializer is usable.
 ///
 /// # Examples
 ///
@@ -27,6 +29,9 @@ use crate::{Layer, Tensor, Weight};
 ///      `embedding`: id 10 (sample 0, position 1) is not an integer in [0, 10): \
 ///      input_dim is 10"
 /// );
+///
+/// let err = Embedding::new(0, 4).build([3]).unwrap_err();
+/// assert!(err.to_string().ends_with("`input_dim` must be a positive integer, got 0"));
 /// # Ok::<(), layers_core::Error>(())
 /// ```
 ///
@@ -37,7 +42,7 @@ use crate::{Layer, Tensor, Weight};
 /// finite or not below `input_dim`; the message names the first such id, where it is, and
 /// `input_dim`.
 #[derive(Layer, Debug)]
-#[layer(input = [..], output = [.., output_dim])]
+#[layer(input = [..], output = [.., output_dim], validate = Self::validate_config)]
 pub struct Embedding<D: Dim = usize> {
     /// The number of distinct ids.
     pub input_dim: usize,
@@ -49,6 +54,14 @@ pub struct Embedding<D: Dim = usize> {
     /// The `(input_dim, output_dim)` table.
     #[weight(shape = [input_dim, output_dim.size()], init = embeddings_initializer.clone())]
     pub embeddings: Weight,
+}
+
+impl<D: Dim> Embedding<D> {
+    fn validate_config(&self) -> Result<()> {
+        check_size("input_dim", self.input_dim)?;
+        check_size("output_dim", self.output_dim.size())?;
+        check_initializer("embeddings_initializer", &self.embeddings_initializer)
+    }
 }
 
 impl<D: Dim> TryCall for Embedding<D> {

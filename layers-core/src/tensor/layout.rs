@@ -10,7 +10,7 @@
 
 use ndarray::{ArrayD, Axis, IxDyn};
 
-use super::shape::{normalize_axis, reshaped};
+use super::shape::{checked_size, element_count, normalize_axis, reshaped};
 use crate::Tensor;
 use crate::autograd::Op;
 use crate::error::{Error, Result};
@@ -40,7 +40,8 @@ impl Tensor {
     ///
     /// # Errors
     ///
-    /// [`Error::ShapeMismatch`] naming the requested shape.
+    /// [`Error::ShapeMismatch`] naming the requested shape; [`Error::Allocation`] for a
+    /// shape whose element count overflows.
     ///
     /// # Examples
     ///
@@ -50,7 +51,7 @@ impl Tensor {
     /// assert_eq!(err.to_string(), "`reshape` expected 8 elements (shape [4, 2]) but found shape [2, 3]");
     /// ```
     pub fn try_reshape(&self, shape: &[usize]) -> Result<Tensor> {
-        let count: usize = shape.iter().product();
+        let count = element_count(|| "`reshape`".into(), shape)?;
         if count != self.len() {
             return Err(Error::mismatch(
                 "reshape",
@@ -145,15 +146,18 @@ impl Tensor {
     ///
     /// # Errors
     ///
-    /// [`Error::IncompatibleShapes`].
+    /// [`Error::IncompatibleShapes`]; [`Error::Allocation`] for a shape larger than the
+    /// machine can hold.
     ///
     /// # Examples
     ///
     /// ```
     /// use layers_core::Tensor;
     /// assert!(Tensor::ones(&[3]).try_broadcast_to(&[2, 2]).is_err());
+    /// assert!(Tensor::ones(&[1]).try_broadcast_to(&[1 << 40, 1 << 20]).is_err());
     /// ```
     pub fn try_broadcast_to(&self, shape: &[usize]) -> Result<Tensor> {
+        checked_size(|| "`broadcast_to`".into(), shape, size_of::<f32>())?;
         let view = self.data().broadcast(IxDyn(shape)).ok_or_else(|| {
             Error::incompatible(
                 "broadcast_to",

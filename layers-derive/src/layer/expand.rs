@@ -162,9 +162,18 @@ fn layer_impl(container: &Container, fields: &[Field], shapes: &Shapes) -> Token
             }
         });
     let (check_input, check_output) = shape::runtime_checks(shapes);
+    // The config is checked before anything else, so that a nonsense value never builds a
+    // weight nor reaches `call`; the coercion makes a wrong signature one error on the path.
+    let validate = container.attrs.validate.as_ref().map(|check| {
+        quote_spanned! {check.span()=>
+            let __layers_validate: fn(&Self) -> __layers::Result<()> = #check;
+            __layers_validate(self)?;
+        }
+    });
     let body = if container.attrs.sequential.is_some() {
         let calls = shape::sequential_calls(fields);
         quote! {
+            #validate
             #check_input
             #calls
             #check_output
@@ -177,6 +186,7 @@ fn layer_impl(container: &Container, fields: &[Field], shapes: &Shapes) -> Token
             quote_spanned!(ident.span()=> <Self as __layers::TryCall>::try_call(self, __layers_x));
         let call = quote!(__layers::catch_call(__layers_x, || #call)?);
         quote! {
+            #validate
             #input
             #(#config_bindings)*
             #check_input
