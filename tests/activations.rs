@@ -1,6 +1,8 @@
 //! Every built-in activation's value and derivative against Keras 3's formulas, evaluated
 //! independently in double precision by `tests/reference/activations.py` (the table is
-//! `tests/reference/activations.txt`), from −80 to 80 so large |x| is covered.
+//! `tests/reference/activations.txt`), from −80 to 80 so large |x| is covered; their tails to
+//! 1e-6 relative against mpmath (`tests/reference/activation_tails.py`); NaN in, NaN out for
+//! every activation, built-in or written with `#[activation]`.
 
 use layers::activation::report::ActivationReport;
 use layers::prelude::*;
@@ -174,4 +176,165 @@ fn report_finds_where_gradients_vanish_or_explode() {
     assert!(
         ActivationReport::over(&Activation::from_name("relu").unwrap(), 1.0..=1.0, 10).is_err()
     );
+}
+
+/// `|found − expected| ≤ tol·|expected|`, and exactly 0 where the reference is 0.
+fn relatively_close(found: f32, expected: f64, tol: f64) -> bool {
+    if expected == 0.0 {
+        return found == 0.0;
+    }
+    (f64::from(found) - expected).abs() <= tol * expected.abs()
+}
+
+#[test]
+fn smooth_activations_keep_relative_precision_in_their_tails() {
+    // Values from mpmath at 50 digits (reference/activation_tails.py). The exact GELU at −6 is
+    // −5.92e-9: `0.5·x·(1 + erf(x/√2))` gives −0.0 there, as 1 + erf(−4.24) rounds to 0.
+    for line in include_str!("reference/activation_tails.txt").lines() {
+        let parts: Vec<&str> = line.split(' ').collect();
+        let (name, x): (&str, f32) = (parts[0], parts[1].parse().unwrap());
+        let value: f64 = parts[2].parse().unwrap();
+        let derivative: f64 = parts[3].parse().unwrap();
+        let a = Activation::from_name(name).unwrap();
+        let (v, d) = a.value_and_derivative(x).unwrap();
+        assert!(
+            relatively_close(v, value, 1e-6),
+            "{name}({x}) = {v:e}, expected {value:e}"
+        );
+        assert!(
+            relatively_close(d, derivative, 1e-6),
+            "{name}'({x}) = {d:e}, expected {derivative:e}"
+        );
+        // Inference computes the value alone, by the plain `f32` function.
+        let inferred = a.apply(&Tensor::from_vec(vec![x], &[1])).item();
+        assert!(
+            relatively_close(inferred, value, 1e-6),
+            "{name}({x}) in inference = {inferred:e}, expected {value:e}"
+        );
+    }
+}
+
+// User activations written the ways the docs show, with the piecewise forms that a NaN can
+// slip through: a comparison's `else`, `max`/`min`/`clamp`, and the `f32::max` path form.
+
+#[activation]
+fn relu_by_comparison(x: f32) -> f32 {
+    if x > 0.0 { x } else { 0.0 }
+}
+
+#[activation]
+fn relu_by_max(x: f32) -> f32 {
+    x.max(0.0)
+}
+
+#[activation]
+fn relu_by_path(x: f32) -> f32 {
+    f32::max(0.0, x)
+}
+
+#[activation]
+fn capped_at_six(x: f32) -> f32 {
+    x.min(6.0)
+}
+
+#[activation]
+fn clipped(x: f32) -> f32 {
+    x.clamp(-1.0, 1.0)
+}
+
+#[activation(slope = 0.1)]
+fn leaky_by_max(x: f32, slope: f32) -> f32 {
+    x.max(slope * x)
+}
+
+#[test]
+fn every_activation_maps_nan_to_nan_with_a_nan_derivative() {
+    // Every registered name: the 18 built-ins, softmax and log_softmax, and the six above.
+    let names = layers::activation::registered_names();
+    assert!(names.len() >= 26, "{names:?}");
+    for name in names {
+        let a = Activation::from_name(&name).unwrap();
+        // Inference: the value alone.
+        let y = a.apply(&Tensor::from_vec(vec![f32::NAN, 1.0], &[1, 2]));
+        assert!(y.to_vec()[0].is_nan(), "{name}(NaN) = {}", y.to_vec()[0]);
+        // The scalar value and derivative.
+        if let Some((v, d)) = a.value_and_derivative(f32::NAN) {
+            assert!(v.is_nan() && d.is_nan(), "{name} at NaN: ({v}, {d})");
+        }
+        // Training: the value with the derivative, and the gradient that flows back.
+        let x = Tensor::from_vec(vec![f32::NAN], &[1, 1]).into_variable();
+        let y = a.apply(&x);
+        assert!(y.item().is_nan(), "{name}(NaN) while training = {}", y.item());
+        let g = y.sum_all().backward();
+        let g = g.get(&x).map_or(0.0, |g| g.item());
+        assert!(g.is_nan(), "{name}'(NaN) while training = {g}");
+    }
+}
+
+#[test]
+fn kinks_keep_their_derivative_conventions() {
+    // The flat side at the kinks, as TensorFlow's kernels (worked out from the definitions:
+    // relu at 0, relu6 at 0 and 6, hard_sigmoid and hard_silu at ±3 take the constant piece).
+    let cases = [
+        ("relu", 0.0, 0.0, 0.0),
+        ("relu6", 0.0, 0.0, 0.0),
+        ("relu6", 6.0, 6.0, 0.0),
+        ("hard_sigmoid", -3.0, 0.0, 0.0),
+        ("hard_sigmoid", 3.0, 1.0, 0.0),
+        ("hard_silu", -3.0, 0.0, 0.0),
+        ("hard_silu", 3.0, 3.0, 1.0),
+        ("leaky_relu", 0.0, 0.0, 0.2),
+        ("elu", 0.0, 0.0, 1.0),
+    ];
+    for (name, x, value, derivative) in cases {
+        let a = Activation::from_name(name).unwrap();
+        assert_eq!(
+            a.value_and_derivative(x),
+            Some((value, derivative)),
+            "{name} at {x}"
+        );
+    }
+}
+
+#[test]
+fn the_plain_builtin_functions_propagate_nan() {
+    use layers::activation as act;
+    let unary: [(&str, fn(f32) -> f32); 16] = [
+        ("linear", act::linear),
+        ("relu", act::relu),
+        ("relu6", act::relu6),
+        ("selu", act::selu),
+        ("gelu", act::gelu),
+        ("gelu_approximate", act::gelu_approximate),
+        ("sigmoid", act::sigmoid),
+        ("hard_sigmoid", act::hard_sigmoid),
+        ("tanh", act::tanh),
+        ("softplus", act::softplus),
+        ("softsign", act::softsign),
+        ("silu", act::silu),
+        ("swish", act::swish),
+        ("mish", act::mish),
+        ("exponential", act::exponential),
+        ("hard_silu", act::hard_silu),
+    ];
+    for (name, f) in unary {
+        assert!(f(f32::NAN).is_nan(), "{name}(NaN) = {}", f(f32::NAN));
+    }
+    assert!(act::leaky_relu(f32::NAN, 0.2).is_nan());
+    assert!(act::elu(f32::NAN, 1.0).is_nan());
+}
+
+#[test]
+fn dense_with_nan_weights_predicts_nan() {
+    // All-NaN weights make x·W + b NaN everywhere; a relu must not turn that into zeros.
+    let mut dense = Dense::new(3).activation(Relu);
+    dense.build([2]).unwrap();
+    dense
+        .set_weights(&[
+            Tensor::full(&[2, 3], f32::NAN),
+            Tensor::full(&[3], f32::NAN),
+        ])
+        .unwrap();
+    let y = dense.apply(&Tensor::ones(&[4, 2]));
+    assert!(y.to_vec().iter().all(|v| v.is_nan()), "{:?}", y.to_vec());
 }
