@@ -24,14 +24,16 @@ pub fn linear(x: f32) -> f32 {
     x
 }
 
-/// `max(x, 0)`; the derivative at 0 is 0.
+/// `max(x, 0)`; the derivative at 0 is 0, and NaN stays NaN (as NumPy's `maximum`).
 ///
 /// ```
 /// assert_eq!(layers_core::activation::relu(-3.0), 0.0);
+/// assert!(layers_core::activation::relu(f32::NAN).is_nan());
 /// ```
 #[crate::activation]
 pub fn relu(x: f32) -> f32 {
-    if x > 0.0 { x } else { 0.0 }
+    // NaN fails every comparison: asked this way round, it takes the identity branch.
+    if x <= 0.0 { 0.0 } else { x }
 }
 
 /// `x` for `x > 0`, `negative_slope · x` otherwise (Keras's function default 0.2).
