@@ -13,7 +13,11 @@
 mod exp_log;
 mod ops;
 mod piecewise;
+mod scalar;
 mod trig;
+
+#[doc(hidden)]
+pub use scalar::ScalarArg;
 
 #[cfg(test)]
 mod tests;

@@ -84,7 +84,7 @@ impl Dual {
     pub fn max(self, other: impl Into<Dual>) -> Dual {
         let other = other.into();
         let from = if other.value > self.value { other } else { self };
-        self.pick(other, from)
+        self.pick(other, self.value.max(other.value), from)
     }
 
     /// The smaller of `self` and `other`, with that one's derivative; on a tie, `self`'s.
@@ -103,16 +103,17 @@ impl Dual {
     pub fn min(self, other: impl Into<Dual>) -> Dual {
         let other = other.into();
         let from = if other.value < self.value { other } else { self };
-        self.pick(other, from)
+        self.pick(other, self.value.min(other.value), from)
     }
 
-    /// `from` (one of `self` and `other`), or NaN with a NaN derivative if either is NaN.
-    fn pick(self, other: Dual, from: Dual) -> Dual {
+    /// `value` (`f32`'s, bit for bit) with the derivative of `from` (one of `self` and
+    /// `other`), or NaN with a NaN derivative if either is NaN.
+    fn pick(self, other: Dual, value: f32, from: Dual) -> Dual {
         if self.value.is_nan() || other.value.is_nan() {
             let varies = self.deriv != 0.0 || other.deriv != 0.0;
             Dual::result(f32::NAN, 0.0, varies)
         } else {
-            from
+            Dual::new(value, from.deriv)
         }
     }
 
