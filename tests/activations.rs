@@ -2,8 +2,10 @@
 //! independently in double precision by `tests/reference/activations.py` (the table is
 //! `tests/reference/activations.txt`), from −80 to 80 so large |x| is covered; their tails to
 //! 1e-6 relative against mpmath (`tests/reference/activation_tails.py`); NaN in, NaN out for
-//! every activation, built-in or written with `#[activation]`.
+//! every activation, built-in or written with `#[activation]`; helpers generic over `Scalar`;
+//! activations given to `Dense` by name.
 
+use layers::activation::ActivationFn;
 use layers::activation::report::ActivationReport;
 use layers::prelude::*;
 
@@ -103,6 +105,9 @@ fn no_nan_at_extreme_inputs() {
         let a = Activation::from_name(&name).unwrap();
         if name == "exponential" {
             continue; // eˣ overflows f32 above 88.7, as in Keras
+        }
+        if name == "naive_swish_beta" {
+            continue; // the counterexample below
         }
         for x in [-1e30f32, -1e4, -100.0, 100.0, 1e4, 1e30] {
             if let Some((v, d)) = a.value_and_derivative(x) {
@@ -347,4 +352,102 @@ fn dense_with_nan_weights_predicts_nan() {
         .unwrap();
     let y = dense.apply(&Tensor::ones(&[4, 2]));
     assert!(y.to_vec().iter().all(|v| v.is_nan()), "{:?}", y.to_vec());
+}
+
+/// Swish with a sharpness β, written once for `f32` and `Dual`.
+fn sharp_swish<S: Scalar>(x: S, beta: S) -> S {
+    x * (x * beta).sigmoid()
+}
+
+#[activation(beta = 10.0)]
+fn swish_beta(x: f32, beta: f32) -> f32 {
+    sharp_swish(x, beta)
+}
+
+/// The same with the textbook sigmoid, 1/(1 + e^(−βx)).
+#[activation(beta = 10.0)]
+fn naive_swish_beta(x: f32, beta: f32) -> f32 {
+    x / (1.0 + (-beta * x).exp())
+}
+
+/// σ(t) in f64, each branch free of overflow.
+fn sigma(t: f64) -> f64 {
+    if t >= 0.0 {
+        1.0 / (1.0 + (-t).exp())
+    } else {
+        t.exp() / (1.0 + t.exp())
+    }
+}
+
+#[test]
+fn a_generic_helper_gives_the_exact_derivative() {
+    // d/dx x·σ(βx) = σ(βx) + x·β·σ'(βx) = σ(βx)·(1 + βx·σ(−βx)), by the product and chain
+    // rules with σ' = σ(t)·σ(−t); evaluated in f64. At x = −100, σ(−1000) is 0 in f64 too.
+    let beta = 10.0_f64;
+    for x in [-100.0_f32, -5.0, -1.0, -0.25, 0.0, 0.5, 3.0, 100.0] {
+        let t = beta * f64::from(x);
+        let value = f64::from(x) * sigma(t);
+        let derivative = sigma(t) * (1.0 + t * sigma(-t));
+        let (v, d) = SwishBeta::default().value_and_derivative(x);
+        assert!(
+            relatively_close(v, value, 1e-6),
+            "swish_beta({x}) = {v:e}, expected {value:e}"
+        );
+        assert!(
+            relatively_close(d, derivative, 1e-6),
+            "swish_beta'({x}) = {d:e}, expected {derivative:e}"
+        );
+    }
+    // The copied textbook formula overflows there: e^(1000) = ∞, and its derivative is NaN.
+    let (_, d) = NaiveSwishBeta::default().value_and_derivative(-100.0);
+    assert!(d.is_nan());
+}
+
+#[test]
+fn scalar_methods_agree_on_f32_and_dual() {
+    // Each stable method's value on `Dual` is its value on `f32`, and its derivative is the
+    // closed form: σ' = σ(x)σ(−x), softplus' = σ(x), log_sigmoid' = σ(−x), Φ' = φ.
+    let phi = |x: f64| (-0.5 * x * x).exp() / (2.0 * std::f64::consts::PI).sqrt();
+    for x in [-90.0_f32, -30.0, -7.5, -1.0, 0.0, 0.3, 4.0, 30.0] {
+        let x64 = f64::from(x);
+        let cases: [(&str, f32, Dual, f64); 4] = [
+            (
+                "sigmoid",
+                x.sigmoid(),
+                Dual::variable(x).sigmoid(),
+                sigma(x64) * sigma(-x64),
+            ),
+            (
+                "softplus",
+                x.softplus(),
+                Dual::variable(x).softplus(),
+                sigma(x64),
+            ),
+            (
+                "log_sigmoid",
+                x.log_sigmoid(),
+                Dual::variable(x).log_sigmoid(),
+                sigma(-x64),
+            ),
+            (
+                "normal_cdf",
+                x.normal_cdf(),
+                Dual::variable(x).normal_cdf(),
+                phi(x64),
+            ),
+        ];
+        for (name, single, dual, derivative) in cases {
+            assert_eq!(single.to_bits(), dual.value.to_bits(), "{name}({x})");
+            // Below f32's normal range the derivative has no relative precision left.
+            if derivative.abs() > 1.2e-38 {
+                assert!(
+                    relatively_close(dual.deriv, derivative, 1e-6),
+                    "{name}'({x}) = {:e}, expected {derivative:e}",
+                    dual.deriv
+                );
+            } else {
+                assert!(dual.deriv.abs() < 1.2e-38, "{name}'({x}) = {:e}", dual.deriv);
+            }
+        }
+    }
 }

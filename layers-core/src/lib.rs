@@ -85,7 +85,7 @@ pub mod __private {
     pub use crate::activation::{
         Activation, ActivationEntry, ActivationFn, apply_activation, check_params, param,
     };
-    pub use crate::dual::{Dual, ScalarArg};
+    pub use crate::dual::{Dual, DualCall, DualCallF32, DualCallScalar};
     pub use crate::error::{Error, Result};
     pub use crate::init::Initializer;
     pub use crate::layer::config::{ConfigValue, InputShape, ToDim};

@@ -17,7 +17,7 @@ mod scalar;
 mod trig;
 
 #[doc(hidden)]
-pub use scalar::ScalarArg;
+pub use scalar::{DualCall, DualCallF32, DualCallScalar, TakesScalar};
 
 #[cfg(test)]
 mod tests;

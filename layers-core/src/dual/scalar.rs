@@ -105,28 +105,81 @@ impl Scalar for Dual {
     }
 }
 
-/// How `#[activation]` hands a dual number to a function its body calls: the identity into a
-/// `Dual` parameter (also a generic `S: Scalar` one, which it infers as `Dual`). A function
-/// that takes `f32` there would drop the derivative; the compiler then reports this trait's
-/// message, which shows how to write the helper. Not a public API.
+/// A call `helper(a, b, …)` in the dual-number copy of an `#[activation]` body, some of
+/// whose arguments are dual numbers: `#[activation]` writes it as
+/// `DualCall { f: &helper, args: (a, b, …) }.__layers_call()`. When `helper` accepts the
+/// arguments (its parameters are `Dual`, or a generic `S: Scalar`, which becomes `Dual`), the
+/// call is made ([`DualCallScalar`]); otherwise the method found is [`DualCallF32`]'s, whose
+/// bound [`TakesScalar`] fails with a message that shows how to write the helper, instead of
+/// a bare "expected `f32`, found `Dual`". Not a public API.
 #[doc(hidden)]
-#[diagnostic::on_unimplemented(
-    message = "an `#[activation]` body passes a dual number to a function that takes `{T}`",
-    label = "this carries the derivative (a `Dual` here), but the function takes `{T}`",
-    note = "the body also runs on `Dual` to compute the derivative, so the functions it calls \
-            must accept both: make the helper generic over `Scalar` (in the prelude), taking \
-            every number as `S`: `fn helper<S: Scalar>(x: S) -> S`",
-    note = "`Scalar` has `x.sigmoid()`, `x.softplus()`, `x.log_sigmoid()`, `x.exp()`, \
-            `x.max(0.0)`, … and mixes with `f32` constants: `x * 0.5 + 1.0`"
-)]
-pub trait ScalarArg<T> {
-    /// The argument as the parameter's type.
-    fn scalar_arg(self) -> T;
+pub struct DualCall<F, Args> {
+    /// The function called.
+    pub f: F,
+    /// The arguments, as a tuple.
+    pub args: Args,
 }
 
-impl ScalarArg<Dual> for Dual {
-    #[inline]
-    fn scalar_arg(self) -> Dual {
-        self
+/// The call, when the function accepts the arguments. Not a public API.
+#[doc(hidden)]
+pub trait DualCallScalar {
+    /// What the function returns.
+    type Output;
+    /// Makes the call.
+    fn __layers_call(self) -> Self::Output;
+}
+
+macro_rules! dual_call_arities {
+    ($(($($A:ident $i:tt),+))*) => {$(
+        impl<F: ?Sized + Fn($($A),+) -> R, $($A,)+ R> DualCallScalar for DualCall<&F, ($($A,)+)> {
+            type Output = R;
+            #[inline(always)]
+            fn __layers_call(self) -> R {
+                (self.f)($(self.args.$i),+)
+            }
+        }
+    )*};
+}
+
+dual_call_arities! {
+    (A 0)
+    (A 0, B 1)
+    (A 0, B 1, C 2)
+    (A 0, B 1, C 2, D 3)
+    (A 0, B 1, C 2, D 3, E 4)
+    (A 0, B 1, C 2, D 3, E 4, G 5)
+    (A 0, B 1, C 2, D 3, E 4, G 5, H 6)
+    (A 0, B 1, C 2, D 3, E 4, G 5, H 6, I 7)
+}
+
+/// What method lookup falls back to (one reference further) when the function does not
+/// accept the arguments: its bound reports the mistake. Not a public API.
+#[doc(hidden)]
+pub trait DualCallF32<F: ?Sized> {
+    /// Never callable: no type implements [`TakesScalar`].
+    fn __layers_call(self) -> Dual
+    where
+        F: TakesScalar;
+}
+
+impl<F: ?Sized, Args> DualCallF32<F> for &DualCall<&F, Args> {
+    fn __layers_call(self) -> Dual
+    where
+        F: TakesScalar,
+    {
+        unreachable!("no type implements `TakesScalar`")
     }
 }
+
+/// Implemented by no type: its message is the error for a function that an `#[activation]`
+/// body passes dual numbers to and that cannot take them. Not a public API.
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot take the dual numbers that `#[activation]` passes it",
+    label = "the body also runs on `Dual` (value and derivative), so this is called with `Dual`",
+    note = "make the helper generic over `Scalar` (in the prelude), which `f32` and `Dual` both \
+            implement, and take every number as `S`: `fn helper<S: Scalar>(x: S) -> S`",
+    note = "`Scalar` has stable `x.sigmoid()`, `x.softplus()`, `x.log_sigmoid()`, \
+            `x.normal_cdf()`, and `x.exp()`, `x.max(0.0)`, `x * 0.5 + 1.0`, …"
+)]
+pub trait TakesScalar {}

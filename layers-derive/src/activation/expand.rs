@@ -268,6 +268,9 @@ fn generate(cx: &Ctxt, func: &ItemFn, args: &Args, signature: &Signature) -> Tok
         #(#cfgs)*
         const _: () = {
             use #private as __layers;
+            // The methods through which the dual function calls helpers (`dual.rs`).
+            #[allow(unused_imports)]
+            use __layers::{DualCallF32 as _, DualCallScalar as _};
 
             #defaults_impl
             #dual_fn
