@@ -451,3 +451,42 @@ fn scalar_methods_agree_on_f32_and_dual() {
         }
     }
 }
+
+#[test]
+fn dense_takes_an_activation_by_name() {
+    // Keras's `Dense(4, activation="relu")`.
+    let mut dense = Dense::new(4).activation("relu");
+    assert_eq!(dense.build([3]).unwrap(), vec![4]);
+    assert_eq!(dense.config()["activation"], "relu");
+    assert_eq!(dense.activation, Activation::from_name("relu").unwrap());
+    let y = dense.apply(&Tensor::from_vec(vec![-5.0, 1.0, 5.0, 2.0, -3.0, 0.5], &[2, 3]));
+    assert!(y.to_vec().iter().all(|&v| v >= 0.0), "{:?}", y.to_vec());
+    // An owned name, one with hyperparameters (their defaults), and the existing forms.
+    let leaky = Dense::new(2).activation(String::from("leaky_relu"));
+    assert_eq!(leaky.activation.params(), vec![("negative_slope", 0.2)]);
+    assert_eq!(Dense::new(2).activation("softmax").activation.name(), "softmax");
+    assert_eq!(Dense::new(2).activation(Relu).activation.name(), "relu");
+    let elu = Dense::new(2).activation(Activation::from(Elu { alpha: 0.5 }));
+    assert_eq!(elu.activation.params(), vec![("alpha", 0.5)]);
+}
+
+#[test]
+fn an_unknown_activation_name_fails_the_build_naming_the_layer() {
+    let mut dense = Dense::new(4).activation("rleu");
+    let err = dense.build([3]).unwrap_err().to_string();
+    assert!(err.starts_with("layer `dense` (Dense): "), "{err}");
+    assert!(err.contains("unknown activation `rleu`; known activations: "), "{err}");
+    for known in ["elu", "gelu", "relu", "softmax", "tanh"] {
+        assert!(err.contains(known), "{err}");
+    }
+    // In a model, and as a layer of its own.
+    let mut model = Sequential::new().add(Dense::new(4).activation("Relu"));
+    let err = model.build([3]).unwrap_err().to_string();
+    assert!(err.contains("unknown activation `Relu`"), "{err}");
+    let mut model = Sequential::new().add(Dense::new(4)).add(Activation::from("sigmod"));
+    let err = model.build([3]).unwrap_err().to_string();
+    assert!(err.contains("unknown activation `sigmod`"), "{err}");
+    // The name stays what was given, for the config and the message.
+    assert_eq!(Activation::from("rleu").name(), "rleu");
+    assert_eq!(Activation::from("rleu").to_config(), "rleu");
+}
