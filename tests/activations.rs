@@ -222,7 +222,9 @@ fn smooth_activations_keep_relative_precision_in_their_tails() {
             ("inference value", inferred, value),
         ] {
             if !relatively_close(found, expected, tol) {
-                wrong.push(format!("{name} {what} at {x}: {found:e}, expected {expected:e}"));
+                wrong.push(format!(
+                    "{name} {what} at {x}: {found:e}, expected {expected:e}"
+                ));
             }
         }
     }
@@ -279,7 +281,11 @@ fn every_activation_maps_nan_to_nan_with_a_nan_derivative() {
         // Training: the value with the derivative, and the gradient that flows back.
         let x = Tensor::from_vec(vec![f32::NAN], &[1, 1]).into_variable();
         let y = a.apply(&x);
-        assert!(y.item().is_nan(), "{name}(NaN) while training = {}", y.item());
+        assert!(
+            y.item().is_nan(),
+            "{name}(NaN) while training = {}",
+            y.item()
+        );
         let g = y.sum_all().backward();
         let g = g.get(&x).map_or(0.0, |g| g.item());
         assert!(g.is_nan(), "{name}'(NaN) while training = {g}");
@@ -446,7 +452,11 @@ fn scalar_methods_agree_on_f32_and_dual() {
                     dual.deriv
                 );
             } else {
-                assert!(dual.deriv.abs() < 1.2e-38, "{name}'({x}) = {:e}", dual.deriv);
+                assert!(
+                    dual.deriv.abs() < 1.2e-38,
+                    "{name}'({x}) = {:e}",
+                    dual.deriv
+                );
             }
         }
     }
@@ -459,12 +469,18 @@ fn dense_takes_an_activation_by_name() {
     assert_eq!(dense.build([3]).unwrap(), vec![4]);
     assert_eq!(dense.config()["activation"], "relu");
     assert_eq!(dense.activation, Activation::from_name("relu").unwrap());
-    let y = dense.apply(&Tensor::from_vec(vec![-5.0, 1.0, 5.0, 2.0, -3.0, 0.5], &[2, 3]));
+    let y = dense.apply(&Tensor::from_vec(
+        vec![-5.0, 1.0, 5.0, 2.0, -3.0, 0.5],
+        &[2, 3],
+    ));
     assert!(y.to_vec().iter().all(|&v| v >= 0.0), "{:?}", y.to_vec());
     // An owned name, one with hyperparameters (their defaults), and the existing forms.
     let leaky = Dense::new(2).activation(String::from("leaky_relu"));
     assert_eq!(leaky.activation.params(), vec![("negative_slope", 0.2)]);
-    assert_eq!(Dense::new(2).activation("softmax").activation.name(), "softmax");
+    assert_eq!(
+        Dense::new(2).activation("softmax").activation.name(),
+        "softmax"
+    );
     assert_eq!(Dense::new(2).activation(Relu).activation.name(), "relu");
     let elu = Dense::new(2).activation(Activation::from(Elu { alpha: 0.5 }));
     assert_eq!(elu.activation.params(), vec![("alpha", 0.5)]);
@@ -475,7 +491,10 @@ fn an_unknown_activation_name_fails_the_build_naming_the_layer() {
     let mut dense = Dense::new(4).activation("rleu");
     let err = dense.build([3]).unwrap_err().to_string();
     assert!(err.starts_with("layer `dense` (Dense): "), "{err}");
-    assert!(err.contains("unknown activation `rleu`; known activations: "), "{err}");
+    assert!(
+        err.contains("unknown activation `rleu`; known activations: "),
+        "{err}"
+    );
     for known in ["elu", "gelu", "relu", "softmax", "tanh"] {
         assert!(err.contains(known), "{err}");
     }
@@ -483,7 +502,9 @@ fn an_unknown_activation_name_fails_the_build_naming_the_layer() {
     let mut model = Sequential::new().add(Dense::new(4).activation("Relu"));
     let err = model.build([3]).unwrap_err().to_string();
     assert!(err.contains("unknown activation `Relu`"), "{err}");
-    let mut model = Sequential::new().add(Dense::new(4)).add(Activation::from("sigmod"));
+    let mut model = Sequential::new()
+        .add(Dense::new(4))
+        .add(Activation::from("sigmod"));
     let err = model.build([3]).unwrap_err().to_string();
     assert!(err.contains("unknown activation `sigmod`"), "{err}");
     // The name stays what was given, for the config and the message.

@@ -120,7 +120,11 @@ impl Dual {
 
     /// The result `value` of a function of `self` whose derivative there is `partial`.
     fn chain(self, value: f32, partial: f64) -> Dual {
-        Dual::result(value, tangent(self.deriv, partial) as f32, self.deriv != 0.0)
+        Dual::result(
+            value,
+            tangent(self.deriv, partial) as f32,
+            self.deriv != 0.0,
+        )
     }
 
     /// The result `value` of a function of `self` and `other` with the given partials.

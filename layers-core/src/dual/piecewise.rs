@@ -83,7 +83,11 @@ impl Dual {
     /// ```
     pub fn max(self, other: impl Into<Dual>) -> Dual {
         let other = other.into();
-        let from = if other.value > self.value { other } else { self };
+        let from = if other.value > self.value {
+            other
+        } else {
+            self
+        };
         self.pick(other, self.value.max(other.value), from)
     }
 
@@ -102,7 +106,11 @@ impl Dual {
     /// ```
     pub fn min(self, other: impl Into<Dual>) -> Dual {
         let other = other.into();
-        let from = if other.value < self.value { other } else { self };
+        let from = if other.value < self.value {
+            other
+        } else {
+            self
+        };
         self.pick(other, self.value.min(other.value), from)
     }
 

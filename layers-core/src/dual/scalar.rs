@@ -97,11 +97,17 @@ impl Scalar for Dual {
     }
 
     fn log_sigmoid(self) -> Dual {
-        self.chain(self.value.log_sigmoid(), sigmoid_f64(-f64::from(self.value)))
+        self.chain(
+            self.value.log_sigmoid(),
+            sigmoid_f64(-f64::from(self.value)),
+        )
     }
 
     fn normal_cdf(self) -> Dual {
-        self.chain(self.value.normal_cdf(), normal_pdf_f64(f64::from(self.value)))
+        self.chain(
+            self.value.normal_cdf(),
+            normal_pdf_f64(f64::from(self.value)),
+        )
     }
 }
 

@@ -505,6 +505,19 @@ mod tests {
     }
 
     #[test]
+    fn calls_with_dual_arguments_go_through_dual_call() {
+        let out = rewrite(
+            syn::parse_quote!({ helpers::swish(x, 2.0) + Some(x).unwrap() + count(n) }),
+            &["x"],
+        );
+        let two = quote!(__layers::Dual::constant(2.0));
+        let call = quote!(__layers::DualCall { f: &helpers::swish, args: (x, #two,) });
+        let expected =
+            quote!({ __layers::Dual::from(#call.__layers_call() + Some(x).unwrap() + count(n)) });
+        assert_eq!(out, expected.to_string());
+    }
+
+    #[test]
     fn casting_a_dual_to_f64_is_reported() {
         let cx = Ctxt::new();
         rewrite_body(

@@ -145,7 +145,11 @@ fn nan_in_gives_nan_value_and_derivative() {
     // NaN to its else branch: `#[activation]` answers NaN for a NaN input whatever the body.
     assert_eq!([nan > 0.0, nan <= 0.0, 0.0 < nan, nan == nan], [false; 4]);
     // A constant NaN stays a constant.
-    for y in [c(f32::NAN).max(1.0), c(1.0).min(f32::NAN), c(f32::NAN).floor()] {
+    for y in [
+        c(f32::NAN).max(1.0),
+        c(1.0).min(f32::NAN),
+        c(f32::NAN).floor(),
+    ] {
         assert!(y.value.is_nan() && y.deriv == 0.0, "{y:?}");
     }
 }
