@@ -320,7 +320,8 @@ fn kinks_keep_their_derivative_conventions() {
 #[test]
 fn the_plain_builtin_functions_propagate_nan() {
     use layers::activation as act;
-    let unary: [(&str, fn(f32) -> f32); 16] = [
+    type Unary = (&'static str, fn(f32) -> f32);
+    let unary: [Unary; 16] = [
         ("linear", act::linear),
         ("relu", act::relu),
         ("relu6", act::relu6),

@@ -129,8 +129,8 @@ pub fn gelu_approximate(x: f32) -> f32 {
     } else if x < -10.0 {
         0.0
     } else {
-        // 2·√(2/π)
-        let two_u = 1.595_769_1 * (x + 0.044_715 * x * x * x);
+        // 2·√(2/π) = 1.5957691216…, to f32
+        let two_u = 1.595_769 * (x + 0.044_715 * x * x * x);
         x * two_u.sigmoid()
     }
 }
