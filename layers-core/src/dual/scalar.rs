@@ -88,8 +88,9 @@ impl Scalar for Dual {
     // `f64`, where σ(x)·σ(−x) neither overflows nor cancels.
 
     fn sigmoid(self) -> Dual {
-        let x = f64::from(self.value);
-        self.chain(self.value.sigmoid(), sigmoid_f64(x) * sigmoid_f64(-x))
+        // σ(x)·σ(−x) = e/(1 + e)² with e = e^(−|x|) ≤ 1: one exponential, no overflow.
+        let e = (-f64::from(self.value).abs()).exp();
+        self.chain(self.value.sigmoid(), e / ((1.0 + e) * (1.0 + e)))
     }
 
     fn softplus(self) -> Dual {
