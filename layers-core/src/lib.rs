@@ -52,6 +52,7 @@ pub use layers::{
 };
 pub use layers_derive::{Layer, activation};
 pub use loss::{Loss, loss_from_name};
+pub use math::Scalar;
 pub use metrics::{Metric, metric_from_name};
 pub use model::{FitOptions, Logs, Model, Sequential, Train};
 pub use optim::{LearningRateSchedule, Optimizer, optimizer_from_name};
@@ -78,7 +79,7 @@ pub mod prelude {
         Elu, Exponential, Gelu, GeluApproximate, HardSigmoid, HardSilu, LeakyRelu, Linear, Mish,
         Relu, Relu6, Selu, Sigmoid, Silu, Softplus, Softsign, Swish, Tanh,
     };
-    pub use crate::math::erf;
+    pub use crate::math::{Scalar, erf};
     pub use crate::shape::{Const, Dim, StaticLayer, TypedTensor};
     pub use crate::{
         Activation, BatchNormalization, Call, CallWithContext, Context, Dense, Dropout, Dual,
@@ -97,7 +98,7 @@ pub mod __private {
     pub use crate::activation::{
         Activation, ActivationEntry, ActivationFn, apply_activation, check_params, param,
     };
-    pub use crate::dual::Dual;
+    pub use crate::dual::{Dual, DualCall, DualCallF32, DualCallScalar};
     pub use crate::error::{Error, Result};
     pub use crate::init::Initializer;
     pub use crate::layer::config::{ConfigValue, InputShape, ToDim};

@@ -284,9 +284,12 @@ pub fn derive_layer(input: TokenStream) -> TokenStream {
 ///
 /// The body may use `if`, `match`, `let` (with or without `: f32`), loops, the `f32`
 /// methods (`max`, `exp`, `tanh`, `powi`, `powf`, `sqrt`, `abs`, …), `f32::max(a, b)`,
-/// `f32::consts`, `layers::math::erf`, casts to and from integers, and float literals. It
-/// cannot pass the input to a function that takes `f32` (make that function generic, or give
-/// `derivative = path`), and cannot cast the input to `f64` (reported at compile time).
+/// `f32::consts`, `layers::math::erf`, casts to and from integers, and float literals. It may
+/// call helpers written once against `layers::Scalar` (`fn helper<S: Scalar>(x: S) -> S`,
+/// with stable `x.sigmoid()`, `x.softplus()`, …), which run on `f32` for the value and on
+/// `Dual` for the derivative; a helper that takes `f32` is a compile error that says so. It
+/// cannot cast the input to `f64` (reported at compile time). A NaN input gives NaN, value
+/// and derivative, whatever the body makes of it.
 #[proc_macro_attribute]
 pub fn activation(args: TokenStream, item: TokenStream) -> TokenStream {
     activation::expand::activation(args.into(), item.into()).into()
