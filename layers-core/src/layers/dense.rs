@@ -67,6 +67,7 @@ pub struct Dense<U: Dim = usize> {
 impl<U: Dim> Dense<U> {
     fn validate_config(&self) -> Result<()> {
         check_size("units", self.units.size())?;
+        self.activation.check()?;
         check_initializer("kernel_initializer", &self.kernel_initializer)?;
         check_initializer("bias_initializer", &self.bias_initializer)
     }
