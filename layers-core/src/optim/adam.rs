@@ -168,6 +168,11 @@ macro_rules! adam_builders {
         impl $ty {
             /// Sets the decay rate of the first-moment (mean) estimate, 0.9 by default.
             ///
+            /// # Errors
+            ///
+            /// `compile` and [`Optimizer::apply`](crate::optim::Optimizer::apply) refuse a
+            /// value outside `[0, 1)`.
+            ///
             /// # Examples
             ///
             /// ```
@@ -190,6 +195,11 @@ macro_rules! adam_builders {
             /// Sets the decay rate of the second-moment (uncentred variance) estimate,
             /// 0.999 by default.
             ///
+            /// # Errors
+            ///
+            /// `compile` and [`Optimizer::apply`](crate::optim::Optimizer::apply) refuse a
+            /// value outside `[0, 1)`.
+            ///
             /// # Examples
             ///
             /// ```
@@ -209,6 +219,12 @@ macro_rules! adam_builders {
             }
 
             /// Sets ε, added to `√v` in the denominator, 1e-7 by default.
+            ///
+            /// # Errors
+            ///
+            /// `compile` and [`Optimizer::apply`](crate::optim::Optimizer::apply) refuse an
+            /// ε that is not a finite number > 0 (with 0, a weight whose gradients are all 0
+            /// would be updated by 0/0).
             ///
             /// # Examples
             ///

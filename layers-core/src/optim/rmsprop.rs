@@ -107,6 +107,10 @@ impl RmsProp {
 
     /// Sets ρ, the decay rate of the running averages (0.9 by default).
     ///
+    /// # Errors
+    ///
+    /// `compile` and [`Optimizer::apply`] refuse a ρ outside `[0, 1)`.
+    ///
     /// # Examples
     ///
     /// ```
@@ -126,6 +130,10 @@ impl RmsProp {
     }
 
     /// Sets the momentum (0 by default, which keeps no momentum buffer).
+    ///
+    /// # Errors
+    ///
+    /// `compile` and [`Optimizer::apply`] refuse a momentum outside `[0, 1]`.
     ///
     /// # Examples
     ///
@@ -148,6 +156,10 @@ impl RmsProp {
     }
 
     /// Sets ε, added to the average under the square root (1e-7 by default).
+    ///
+    /// # Errors
+    ///
+    /// `compile` and [`Optimizer::apply`] refuse an ε that is not a finite number > 0.
     ///
     /// # Examples
     ///
