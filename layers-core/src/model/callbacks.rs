@@ -100,6 +100,17 @@ pub trait Callback: Send {
     /// After training, adds what the callback found to the [`History`] that `fit` returns
     /// (the callback itself is gone with the `FitOptions`); [`EarlyStopping`] adds an
     /// [`EarlyStoppingReport`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::model::callbacks::{Callback, EarlyStopping};
+    /// use layers_core::model::{History, HistoryParams};
+    /// let mut history = History::new(HistoryParams { verbose: 0, epochs: 1, steps: 1 });
+    /// EarlyStopping::new("val_loss").record(&mut history);
+    /// assert_eq!(history.early_stopping[0].monitor, "val_loss");
+    /// assert_eq!(history.stopped_epoch(), None);
+    /// ```
     fn record(&self, _history: &mut History) {}
 }
 

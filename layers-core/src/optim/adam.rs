@@ -20,7 +20,7 @@ use ndarray::{ArrayD, ArrayViewD, ArrayViewMutD, IxDyn, Zip};
 
 use super::Optimizer;
 use super::common::{
-    Common, HasCommon, POSITIVE, Slot, SlotState, Step, all_finite, check_setting, common_builders,
+    Common, HasCommon, POSITIVE, Slot, SlotState, Step, check_setting, common_builders, non_finite,
     state_size,
 };
 use crate::Weight;
@@ -113,11 +113,12 @@ impl AdamCore {
             let alpha = alpha(step);
             let zip = Zip::from(w).and(g).and(&s.m).and(&s.v);
             if !amsgrad {
-                return zip.fold(true, |ok, &w, &g, &m, &v| {
+                let bad = zip.fold(0, |bad, &w, &g, &m, &v| {
                     let (mut m, mut v) = (m, v);
                     let w = element(step, alpha, w, g, &mut m, &mut v, None);
-                    ok & all_finite([w, m, v])
+                    bad | non_finite([w, m, v])
                 });
+                return bad == 0;
             }
             // A v̂ not made yet (AMSGrad turned on after earlier steps) starts at 0.
             let zero = 0.0f32;
@@ -128,11 +129,12 @@ impl AdamCore {
                     .broadcast(w.raw_dim())
                     .expect("a scalar broadcasts to any shape"),
             };
-            zip.and(&v_hat).fold(true, |ok, &w, &g, &m, &v, &v_hat| {
+            let bad = zip.and(&v_hat).fold(0, |bad, &w, &g, &m, &v, &v_hat| {
                 let (mut m, mut v, mut v_hat) = (m, v, v_hat);
                 let w = element(step, alpha, w, g, &mut m, &mut v, Some(&mut v_hat));
-                ok & all_finite([w, m, v, v_hat])
-            })
+                bad | non_finite([w, m, v, v_hat])
+            });
+            bad == 0
         };
         let update = |step: &Step,
                       w: &mut ArrayViewMutD<'_, f32>,
@@ -168,6 +170,11 @@ macro_rules! adam_builders {
         impl $ty {
             /// Sets the decay rate of the first-moment (mean) estimate, 0.9 by default.
             ///
+            /// # Errors
+            ///
+            /// `compile` and [`Optimizer::apply`](crate::optim::Optimizer::apply) refuse a
+            /// value outside `[0, 1)`.
+            ///
             /// # Examples
             ///
             /// ```
@@ -190,6 +197,11 @@ macro_rules! adam_builders {
             /// Sets the decay rate of the second-moment (uncentred variance) estimate,
             /// 0.999 by default.
             ///
+            /// # Errors
+            ///
+            /// `compile` and [`Optimizer::apply`](crate::optim::Optimizer::apply) refuse a
+            /// value outside `[0, 1)`.
+            ///
             /// # Examples
             ///
             /// ```
@@ -209,6 +221,12 @@ macro_rules! adam_builders {
             }
 
             /// Sets ε, added to `√v` in the denominator, 1e-7 by default.
+            ///
+            /// # Errors
+            ///
+            /// `compile` and [`Optimizer::apply`](crate::optim::Optimizer::apply) refuse an
+            /// ε that is not a finite number > 0 (with 0, a weight whose gradients are all 0
+            /// would be updated by 0/0).
             ///
             /// # Examples
             ///

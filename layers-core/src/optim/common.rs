@@ -376,11 +376,16 @@ pub(crate) fn check_setting(
     }
 }
 
-/// Whether `values` are all finite: the check's accumulator, written so that the compiler
-/// can keep it branch-free.
+/// 1 if any of `values` is NaN or infinite, else 0. The checks fold this into a `u32`
+/// accumulator passed by value (`Zip::fold`): integer bit tests keep the loop branch-free
+/// and vectorised (an accumulator captured by reference in `for_each` is stored to memory
+/// on every element and keeps the loop scalar, 3 to 4 times slower).
 #[inline]
-pub(crate) fn all_finite<const N: usize>(values: [f32; N]) -> bool {
-    values.iter().fold(true, |ok, v| ok & v.is_finite())
+pub(crate) fn non_finite<const N: usize>(values: [f32; N]) -> u32 {
+    // An f32 is NaN or infinite exactly when its exponent bits are all ones.
+    values.iter().fold(0, |bad, v| {
+        bad | u32::from((v.to_bits() & 0x7fff_ffff) >= 0x7f80_0000)
+    })
 }
 
 /// Access to the shared settings, for the builder methods every optimizer has.

@@ -19,6 +19,12 @@
 //! updated with the learning rate of the current step (`schedule(iterations)`), then the
 //! step is counted. Optimizer state lives in slots keyed by [`Weight::id`], created on a
 //! weight's first update; later steps allocate nothing.
+//!
+//! A step is all or nothing: settings are checked first (the builders cannot fail, so
+//! [`Optimizer::validate`] runs at `compile` and before every step), then every new weight
+//! and slot value is computed without being written and checked to be finite (one extra
+//! read-only pass), and only then written in place. A refused step changes no weight, slot
+//! or step count.
 
 /// The `Optimizer` methods every optimizer answers from its shared state (`Common`, at the
 /// field path given): the current learning rate, setting it, whether a schedule drives it,

@@ -18,7 +18,7 @@ use ndarray::{ArrayD, ArrayViewD, ArrayViewMutD, IxDyn, Zip};
 
 use super::Optimizer;
 use super::common::{
-    Common, HasCommon, POSITIVE, Slot, SlotState, Step, all_finite, check_setting, common_builders,
+    Common, HasCommon, POSITIVE, Slot, SlotState, Step, check_setting, common_builders, non_finite,
     state_size,
 };
 use crate::Weight;
@@ -107,6 +107,10 @@ impl RmsProp {
 
     /// Sets ρ, the decay rate of the running averages (0.9 by default).
     ///
+    /// # Errors
+    ///
+    /// `compile` and [`Optimizer::apply`] refuse a ρ outside `[0, 1)`.
+    ///
     /// # Examples
     ///
     /// ```
@@ -126,6 +130,10 @@ impl RmsProp {
     }
 
     /// Sets the momentum (0 by default, which keeps no momentum buffer).
+    ///
+    /// # Errors
+    ///
+    /// `compile` and [`Optimizer::apply`] refuse a momentum outside `[0, 1]`.
     ///
     /// # Examples
     ///
@@ -148,6 +156,10 @@ impl RmsProp {
     }
 
     /// Sets ε, added to the average under the square root (1e-7 by default).
+    ///
+    /// # Errors
+    ///
+    /// `compile` and [`Optimizer::apply`] refuse an ε that is not a finite number > 0.
     ///
     /// # Examples
     ///
@@ -250,11 +262,12 @@ impl Optimizer for RmsProp {
             |step: &Step, w: &ArrayViewD<'_, f32>, g: &ArrayViewD<'_, f32>, s: &Averages| {
                 let zip = Zip::from(w).and(g).and(&s.velocity);
                 if !centered && momentum == 0.0 {
-                    return zip.fold(true, |ok, &w, &g, &v| {
+                    let bad = zip.fold(0, |bad, &w, &g, &v| {
                         let mut v = v;
                         let w = element(step, w, g, &mut v, None, None);
-                        ok & all_finite([w, v])
+                        bad | non_finite([w, v])
                     });
+                    return bad == 0;
                 }
                 // Averages not made yet (turned on after earlier steps) start at 0.
                 let zero = 0.0f32;
@@ -267,9 +280,10 @@ impl Optimizer for RmsProp {
                     .as_ref()
                     .map_or(zeros.view(), |a| a.view());
                 let mom = s.momentum.as_ref().map_or(zeros.view(), |a| a.view());
-                zip.and(&mg)
+                let bad = zip
+                    .and(&mg)
                     .and(&mom)
-                    .fold(true, |ok, &w, &g, &v, &mg, &mom| {
+                    .fold(0, |bad, &w, &g, &v, &mg, &mom| {
                         let (mut v, mut mg, mut mom) = (v, mg, mom);
                         let w = element(
                             step,
@@ -279,8 +293,9 @@ impl Optimizer for RmsProp {
                             centered.then_some(&mut mg),
                             (momentum > 0.0).then_some(&mut mom),
                         );
-                        ok & all_finite([w, v, mg, mom])
-                    })
+                        bad | non_finite([w, v, mg, mom])
+                    });
+                bad == 0
             };
         let update = |step: &Step,
                       w: &mut ArrayViewMutD<'_, f32>,

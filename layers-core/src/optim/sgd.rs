@@ -18,7 +18,7 @@ use ndarray::{ArrayD, ArrayViewD, ArrayViewMutD, IxDyn, Zip};
 
 use super::Optimizer;
 use super::common::{
-    Common, HasCommon, Slot, SlotState, Step, all_finite, check_setting, common_builders,
+    Common, HasCommon, Slot, SlotState, Step, check_setting, common_builders, non_finite,
     state_size,
 };
 use crate::Weight;
@@ -183,19 +183,20 @@ impl Optimizer for Sgd {
             |shape: &[usize]| Momentum((momentum != 0.0).then(|| ArrayD::zeros(IxDyn(shape))));
         let check =
             |step: &Step, w: &ArrayViewD<'_, f32>, g: &ArrayViewD<'_, f32>, s: &Momentum| {
-                match s.0.as_ref().filter(|_| momentum != 0.0) {
-                    Some(v) => Zip::from(w).and(g).and(v).fold(true, |ok, &w, &g, &v| {
+                let bad = match s.0.as_ref().filter(|_| momentum != 0.0) {
+                    Some(v) => Zip::from(w).and(g).and(v).fold(0, |bad, &w, &g, &v| {
                         let mut v = v;
                         let w = element(step, w, g, &mut v);
-                        ok & all_finite([w, v])
+                        bad | non_finite([w, v])
                     }),
                     // No velocity yet (momentum was 0 when the slot was made): it starts at 0.
-                    None => Zip::from(w).and(g).fold(true, |ok, &w, &g| {
+                    None => Zip::from(w).and(g).fold(0, |bad, &w, &g| {
                         let mut v = 0.0;
                         let w = element(step, w, g, &mut v);
-                        ok & all_finite([w, v])
+                        bad | non_finite([w, v])
                     }),
-                }
+                };
+                bad == 0
             };
         let update = |step: &Step,
                       w: &mut ArrayViewMutD<'_, f32>,
