@@ -45,7 +45,7 @@ fn main() -> layers::Result<()> {
         "digits: {} images of {} pixels, {} classes; {} for training, {} held out for testing\n",
         digits.len(),
         digits.num_features(),
-        digits.num_classes(),
+        digits.num_classes()?,
         train.len(),
         test.len()
     );
@@ -65,20 +65,16 @@ fn main() -> layers::Result<()> {
     println!("{}\n", model.summary());
 
     let history = model.fit(
-        &train.x,
-        &train.y,
+        train.x(),
+        train.y(),
         FitOptions::new()
             .epochs(60)
             .batch_size(32)
             .validation_split(0.1),
     )?;
 
-    let logs = model.evaluate(&test.x, &test.y, 128)?;
-    let accuracy = logs
-        .iter()
-        .find(|(name, _)| name == "accuracy")
-        .map(|(_, v)| *v)
-        .expect("compiled with accuracy");
+    let logs = model.evaluate(test.x(), test.y(), 128)?;
+    let accuracy = logs["accuracy"]; // compiled with `accuracy`
     let plot = std::env::temp_dir().join("layers_digits_history.svg");
     history.plot(&plot)?;
     println!(

@@ -38,19 +38,15 @@ fn main() -> layers::Result<()> {
     println!("{}\n", model.summary());
 
     model.fit(
-        &train.x,
-        &train.y,
+        train.x(),
+        train.y(),
         FitOptions::new()
             .epochs(15)
             .batch_size(64)
             .validation_split(0.1),
     )?;
-    let logs = model.evaluate(&test.x, &test.y, 256)?;
-    let accuracy = logs
-        .iter()
-        .find(|(name, _)| name == "accuracy")
-        .map(|(_, v)| *v)
-        .expect("compiled with accuracy");
+    let logs = model.evaluate(test.x(), test.y(), 256)?;
+    let accuracy = logs["accuracy"]; // compiled with `accuracy`
     println!(
         "\ntest accuracy on {} held-out images: {:.2} %",
         test.len(),

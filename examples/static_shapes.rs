@@ -73,15 +73,11 @@ fn main() -> layers::Result<()> {
 
     model.fit(
         &train_x,
-        &train.y,
+        train.y(),
         FitOptions::new().epochs(25).batch_size(32).verbose(2),
     )?;
-    let logs = model.evaluate(&test_x, &test.y, 128)?;
-    let accuracy = logs
-        .iter()
-        .find(|(name, _)| name == "accuracy")
-        .map(|(_, v)| *v)
-        .expect("compiled with accuracy");
+    let logs = model.evaluate(&test_x, test.y(), 128)?;
+    let accuracy = logs["accuracy"]; // compiled with `accuracy`
 
     // `predict` on typed data returns typed data: `(usize, Const<10>)` here.
     let logits = model.predict(&test_x)?;

@@ -302,3 +302,51 @@ fn tensors_serve_from_many_threads() {
         }
     });
 }
+
+#[test]
+fn sizes_beyond_the_machine_are_errors_before_allocating() {
+    // 10^12 f32 values = 4·10^12 bytes: no machine this runs on has 4 TB of memory.
+    let err = Tensor::try_zeros(&[1_000_000, 1_000_000]).unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.starts_with("`zeros` of shape [1000000, 1000000] needs 4000000000000 bytes"),
+        "{text}"
+    );
+    assert!(matches!(err, Error::Allocation { .. }));
+    assert!(Tensor::try_ones(&[1_000_000, 1_000_000]).is_err());
+    assert!(Tensor::try_full(&[1 << 40], 2.0).is_err());
+    // A small shape still works, and a zero-size one holds nothing.
+    assert_eq!(Tensor::try_zeros(&[2, 3]).unwrap().to_vec(), vec![0.0; 6]);
+    assert!(Tensor::try_full(&[0, 5], 1.0).unwrap().is_empty());
+}
+
+#[test]
+fn shape_products_that_overflow_are_errors() {
+    // usize::MAX · 2 elements cannot be counted, let alone held.
+    let huge = [usize::MAX, 2];
+    for err in [
+        Tensor::try_zeros(&huge).unwrap_err(),
+        Tensor::try_from_vec(vec![], &huge).unwrap_err(),
+        Tensor::try_from_vec(vec![1.0; 2], &[usize::MAX, usize::MAX]).unwrap_err(),
+        Tensor::ones(&[2]).try_reshape(&huge).unwrap_err(),
+        // A zero axis after the overflow: ndarray cannot hold the shape either.
+        Tensor::try_from_vec(vec![], &[1 << 40, 1 << 40, 0]).unwrap_err(),
+    ] {
+        assert!(
+            err.to_string()
+                .contains("more values than memory can address"),
+            "{err}"
+        );
+    }
+    // A zero axis before the big ones: 0 elements, fine for reshape targets of 0 values.
+    assert_eq!(
+        Tensor::try_from_vec(vec![], &[0, 3]).unwrap().shape(),
+        &[0, 3]
+    );
+}
+
+#[test]
+#[should_panic(expected = "`zeros` of shape [1000000, 1000000] needs 4000000000000 bytes")]
+fn the_panicking_constructors_say_why() {
+    let _ = Tensor::zeros(&[1_000_000, 1_000_000]);
+}

@@ -250,7 +250,97 @@ fn a_bad_gradient_changes_nothing() {
         );
         assert_eq!(a.value().to_vec(), vec![1.0, 1.0]);
         assert_eq!(opt.iterations(), 0);
+        // no slot was created for `a` either: only `iterations` and the learning rate
+        assert_eq!(opt.state_size(), 2, "{}", opt.name());
     }
+}
+
+#[test]
+fn a_non_finite_update_changes_nothing() {
+    for mut opt in all_kinds() {
+        let name = opt.name();
+        // `fine` comes first, so an optimizer that writes as it goes would move it before
+        // reaching `huge`.
+        let fine = Weight::from_tensor("fine", Tensor::ones(&[2]));
+        let huge = Weight::from_tensor("huge", Tensor::from_vec(vec![1.0, f32::MAX], &[2]));
+        let mut grads = GradStore::default();
+        grads.insert(fine.id(), Tensor::ones(&[2]));
+        // Finite, but: SGD takes MAX + 0.01·MAX = inf; Adam's and RMSprop's g² = inf
+        // makes their second-moment slot infinite (and centred RMSprop's √(inf − inf) NaN).
+        grads.insert(huge.id(), Tensor::from_vec(vec![1.0, -f32::MAX], &[2]));
+        let err = opt.apply(&[&fine, &huge], &grads).unwrap_err().to_string();
+        assert!(
+            err.contains("`huge`") && err.contains("NaN or infinite"),
+            "{name}: {err}"
+        );
+        assert_eq!(fine.value().to_vec(), vec![1.0, 1.0], "{name}");
+        assert_eq!(huge.value().to_vec(), vec![1.0, f32::MAX], "{name}");
+        assert_eq!((opt.iterations(), opt.state_size()), (0, 2), "{name}");
+        // a good step afterwards works as if the bad one had never been tried
+        grads.insert(huge.id(), Tensor::ones(&[2]));
+        opt.apply(&[&fine, &huge], &grads).unwrap();
+        assert_eq!(opt.iterations(), 1, "{name}");
+        assert!(fine.value().to_vec()[0] < 1.0, "{name}");
+    }
+}
+
+#[test]
+fn hyperparameters_are_checked_before_any_update() {
+    let cases: Vec<(Box<dyn Optimizer>, &str)> = vec![
+        (
+            Box::new(Sgd::new().with_learning_rate(-0.5)),
+            "`learning_rate`",
+        ),
+        (
+            Box::new(Sgd::new().with_learning_rate(f32::NAN)),
+            "`learning_rate`",
+        ),
+        (
+            Box::new(Adam::new().with_learning_rate(f32::INFINITY)),
+            "`learning_rate`",
+        ),
+        (Box::new(Sgd::new().momentum(1.5)), "`momentum`"),
+        (Box::new(Sgd::new().momentum(-0.1)), "`momentum`"),
+        (Box::new(Adam::new().beta_1(1.0)), "`beta_1`"),
+        (Box::new(AdamW::new().beta_2(f32::NAN)), "`beta_2`"),
+        (Box::new(Adam::new().epsilon(-1e-7)), "`epsilon`"),
+        (
+            Box::new(AdamW::new().weight_decay(f32::NAN)),
+            "`weight_decay`",
+        ),
+        (Box::new(RmsProp::new().rho(2.0)), "`rho`"),
+        (Box::new(RmsProp::new().momentum(f32::NAN)), "`momentum`"),
+        (Box::new(RmsProp::new().epsilon(f32::INFINITY)), "`epsilon`"),
+        (Box::new(Sgd::new().clipnorm(f32::INFINITY)), "`clipnorm`"),
+    ];
+    for (mut opt, setting) in cases {
+        let w = Weight::from_tensor("w", Tensor::ones(&[2]));
+        let mut grads = GradStore::default();
+        grads.insert(w.id(), Tensor::ones(&[2]));
+        let err = opt.apply(&[&w], &grads).unwrap_err().to_string();
+        assert!(
+            err.starts_with(&format!("`{}`: {setting} must be", opt.name())),
+            "{err}"
+        );
+        assert_eq!(w.value().to_vec(), vec![1.0, 1.0], "{err}");
+        assert_eq!(opt.iterations(), 0, "{err}");
+    }
+}
+
+#[test]
+fn a_schedule_that_gives_a_bad_rate_is_refused_at_that_step() {
+    let w = Weight::from_tensor("w", Tensor::zeros(&[1]));
+    let mut grads = GradStore::default();
+    grads.insert(w.id(), Tensor::ones(&[1]));
+    let mut sgd = Sgd::new().schedule(|step: u64| if step < 2 { 0.5 } else { -0.5 });
+    sgd.apply(&[&w], &grads).unwrap();
+    sgd.apply(&[&w], &grads).unwrap();
+    let err = sgd.apply(&[&w], &grads).unwrap_err().to_string();
+    assert_eq!(
+        err,
+        "`SGD`: the learning-rate schedule gave -0.5 for step 2; a learning rate must be a finite number ≥ 0"
+    );
+    assert_eq!((w.value().item(), sgd.iterations()), (-1.0, 2));
 }
 
 #[test]
@@ -267,7 +357,7 @@ fn clipping_settings_are_checked() {
         zero.apply(&[], &GradStore::default())
             .unwrap_err()
             .to_string(),
-        "`adam`: `clipvalue` must be positive, but it is 0"
+        "`adam`: `clipvalue` must be a finite number > 0, but it is 0.0"
     );
     assert!(
         RmsProp::new()
@@ -350,6 +440,8 @@ fn exponential_decay_follows_the_keras_formula() {
     assert_eq!(rates, vec![0.1, 0.1, 0.05, 0.05, 0.025]);
     assert!(ExponentialDecay::new(0.1, 0, 0.5).is_err());
     assert!(ExponentialDecay::new(f32::NAN, 1, 0.5).is_err());
+    assert!(ExponentialDecay::new(0.1, 1, -0.5).is_err());
+    assert!(ExponentialDecay::new(-0.1, 1, 0.5).is_err());
 }
 
 #[test]
@@ -365,10 +457,37 @@ fn the_schedule_is_read_before_each_step() {
     }
     assert_eq!(seen, vec![0.5, 0.25, 0.125]);
     assert_eq!(w.value().item(), -0.875);
-    // setting a rate replaces the schedule
-    sgd.set_learning_rate(1.0);
+    // as in Keras, the rate of a scheduled optimizer cannot be set; the builder replaces it
+    let err = sgd.set_learning_rate(1.0).unwrap_err().to_string();
+    assert!(
+        err.starts_with("`SGD`: the learning rate is computed by a schedule"),
+        "{err}"
+    );
+    assert_eq!(sgd.learning_rate(), 0.5);
+    let mut sgd = sgd.with_learning_rate(1.0);
     sgd.apply(&[&w], &grads).unwrap();
     assert_eq!((sgd.learning_rate(), w.value().item()), (1.0, -1.875));
+    assert!(!sgd.has_schedule());
+}
+
+#[test]
+fn set_learning_rate_refuses_a_bad_rate_and_keeps_the_old_one() {
+    for mut opt in all_kinds() {
+        for rate in [-1e-3, f32::NAN, f32::INFINITY] {
+            let err = opt.set_learning_rate(rate).unwrap_err().to_string();
+            assert_eq!(
+                err,
+                format!(
+                    "`{}`: `learning_rate` must be a finite number ≥ 0, but it is {rate:?}",
+                    opt.name()
+                )
+            );
+        }
+        let before = opt.learning_rate();
+        assert!(before > 0.0);
+        opt.set_learning_rate(0.0).unwrap();
+        assert_eq!(opt.learning_rate(), 0.0);
+    }
 }
 
 #[test]

@@ -176,14 +176,14 @@ fn typed_data_trains_evaluates_and_predicts_with_a_typed_output() {
         )
         .unwrap();
     let options = FitOptions::new().epochs(40).batch_size(16).verbose(0);
-    let history = model.fit(&x, &data.y, options).unwrap();
+    let history = model.fit(&x, data.y(), options).unwrap();
     assert!(history.last("accuracy").unwrap() > 0.95, "{history:?}");
-    let logs = model.evaluate(&x, &data.y, 60).unwrap();
-    assert!(logs[1].1 > 0.95, "{logs:?}");
+    let logs = model.evaluate(&x, data.y(), 60).unwrap();
+    assert!(logs["accuracy"] > 0.95, "{logs}");
 
     // The output's type says `(usize, Const<3>)`, and the values are the plain predict's.
     let typed: TypedTensor<(usize, Const<3>)> = model.predict(&x).unwrap();
-    let plain = model.predict(&data.x).unwrap();
+    let plain = model.predict(data.x()).unwrap();
     assert_eq!(typed.tensor().shape(), &[60, 3]);
     assert_eq!(typed.tensor().to_vec(), plain.to_vec());
 }

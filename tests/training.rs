@@ -55,8 +55,8 @@ fn fit_learns_and_reports_keras_history() {
     assert!(history.last("accuracy").unwrap() > 0.95, "{history:?}");
     assert!(history.last("loss").unwrap() < history.history["loss"][0]);
     let logs = model.evaluate(&x, &y, 7).unwrap();
-    assert_eq!(logs[0].0, "loss");
-    assert!(logs[1].1 > 0.95);
+    assert_eq!(logs.names().collect::<Vec<_>>(), ["loss", "accuracy"]);
+    assert!(logs["accuracy"] > 0.95);
     let p = model.predict(&x).unwrap();
     assert_eq!(p.shape(), &[60, 3]);
 }
@@ -151,7 +151,7 @@ fn bad_inputs_are_errors_not_panics() {
         .fit(&x, &y.narrow(0, 0, 59), quiet(1))
         .unwrap_err()
         .to_string();
-    assert_eq!(err, "fit: fit: x has 60 samples but y has 59");
+    assert_eq!(err, "fit: x has 60 samples but y has 59");
     // labels out of range for the loss
     let bad_labels = Tensor::from_vec((0..60).map(|i| (i % 4) as f32).collect(), &[60]);
     let err = model
@@ -236,7 +236,7 @@ impl layers::model::callbacks::Callback for Snapshots {
     fn on_epoch_end(
         &mut self,
         _epoch: usize,
-        _logs: &[(String, f32)],
+        _logs: &Logs,
         model: &dyn Layer,
         _control: &mut layers::model::callbacks::Control,
     ) -> layers::Result<()> {
@@ -284,6 +284,52 @@ fn early_stopping_restores_the_best_weights() {
         assert_eq!(a.to_vec(), b.to_vec());
     }
     assert_ne!(now[0].to_vec(), snapshots.last().unwrap()[0].to_vec());
+    // What the callback decided is readable after `fit`, from the history.
+    let report = &history.early_stopping[0];
+    assert_eq!(report.monitor, "loss");
+    assert_eq!(report.best_epoch, Some(best));
+    assert_eq!(report.best, Some(losses[best]));
+    assert_eq!(report.stopped_epoch, Some(losses.len() - 1));
+    assert_eq!(history.stopped_epoch(), report.stopped_epoch);
+}
+
+#[test]
+fn logs_are_looked_up_by_name_in_keras_order() {
+    let (x, y) = blobs();
+    let mut model = classifier(8);
+    model
+        .add_metric(layers::metrics::SparseCategoricalAccuracy::new())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let logs = model.evaluate(&x, &y, 16).unwrap();
+    assert_eq!(
+        logs.names().collect::<Vec<_>>(),
+        ["loss", "accuracy", "sparse_categorical_accuracy"]
+    );
+    // `accuracy` resolves to the sparse categorical accuracy for this loss: same value
+    assert_eq!(logs["accuracy"], logs["sparse_categorical_accuracy"]);
+    assert_eq!(logs.get("val_loss"), None);
+    let missing = std::panic::catch_unwind(|| logs["val_loss"]).unwrap_err();
+    assert_eq!(
+        missing.downcast_ref::<String>().map(String::as_str),
+        Some("no log named `val_loss`; the logs hold: loss, accuracy, sparse_categorical_accuracy")
+    );
+    // the same type from train_on_batch, test_on_batch, callbacks and History
+    let train = model.train_on_batch(&x, &y).unwrap();
+    let test = model.test_on_batch(&x, &y).unwrap();
+    assert_eq!(train.len(), 3);
+    assert_eq!(
+        test.names().collect::<Vec<_>>(),
+        logs.names().collect::<Vec<_>>()
+    );
+    // two metrics logged under one name would lose one of them
+    let err = model
+        .compile("adam", "mse", &["mae", "mae"])
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        err,
+        "`compile`: two values would be logged as `mae`; every metric needs a name of its own, other than `loss` (metrics have `with_name`)"
+    );
 }
 
 #[test]
@@ -296,7 +342,7 @@ fn closure_callbacks_see_every_epoch() {
         .fit(
             &x,
             &y,
-            quiet(3).callback(OnEpochEnd::new(move |epoch, logs: &[(String, f32)]| {
+            quiet(3).callback(OnEpochEnd::new(move |epoch, logs: &Logs| {
                 sink.lock().unwrap().push((epoch, logs.len()));
             })),
         )
@@ -308,11 +354,11 @@ fn closure_callbacks_see_every_epoch() {
 fn train_and_test_on_batch_for_custom_loops() {
     let (x, y) = blobs();
     let mut model = classifier(5);
-    let first = model.test_on_batch(&x, &y).unwrap()[0].1;
+    let first = model.test_on_batch(&x, &y).unwrap()["loss"];
     for _ in 0..30 {
         model.train_on_batch(&x, &y).unwrap();
     }
-    let last = model.test_on_batch(&x, &y).unwrap()[0].1;
+    let last = model.test_on_batch(&x, &y).unwrap()["loss"];
     assert!(last < first * 0.5, "{first} → {last}");
 }
 
@@ -342,4 +388,268 @@ fn history_plots_to_an_svg_file() {
     assert!(svg.starts_with("<svg") && svg.contains("val_loss") && svg.contains("accuracy"));
     let err = history.plot(dir.join("missing/dir/h.svg")).unwrap_err();
     assert!(err.to_string().starts_with("cannot write "), "{err}");
+}
+
+/// Keeps the weights after every epoch, in a shared list.
+fn weights_per_epoch() -> (
+    Snapshots,
+    std::sync::Arc<std::sync::Mutex<Vec<Vec<Tensor>>>>,
+) {
+    let list = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    (Snapshots(list.clone()), list)
+}
+
+/// One weight `w`, no bias, built with w = 1.
+fn one_weight(optimizer: impl layers::model::train::IntoOptimizer) -> Sequential {
+    let mut model = Sequential::new().add(Dense::new(1).use_bias(false));
+    model.compile(optimizer, "mse", &[]).unwrap();
+    model.build([1]).unwrap();
+    model.set_weights(&[Tensor::ones(&[1, 1])]).unwrap();
+    model
+}
+
+#[test]
+fn fit_keeps_the_optimizers_learning_rate_schedule() {
+    use layers::optim::ExponentialDecay;
+    // x = 1, y = 0 and mse make the loss w² and its gradient 2w, so plain SGD takes w to
+    // w·(1 − 2·lr_t) at step t. The schedule halves the rate every step: lr_t = 0.1·0.5^t.
+    let schedule = || ExponentialDecay::new(0.1, 1, 0.5).unwrap();
+    let mut model = one_weight(Sgd::new().schedule(schedule()));
+    let (snapshots, seen) = weights_per_epoch();
+    // Four samples in batches of 2: two steps per epoch, six in all.
+    model
+        .fit(
+            &Tensor::ones(&[4, 1]),
+            &Tensor::zeros(&[4, 1]),
+            quiet(3).batch_size(2).callback(snapshots),
+        )
+        .unwrap();
+    let under_fit: Vec<f32> = seen.lock().unwrap().iter().map(|w| w[0].item()).collect();
+    // The same optimizer used alone on the same weight and gradient.
+    let w = Weight::from_tensor("w", Tensor::ones(&[1]));
+    let mut alone = Sgd::new().schedule(schedule());
+    let mut expected = Vec::new();
+    for step in 0..6 {
+        let grads = (&w * &w).sum_all().backward();
+        alone.apply(&[&w], &grads).unwrap();
+        if step % 2 == 1 {
+            expected.push(w.value().item());
+        }
+    }
+    assert_eq!(under_fit, expected);
+    // And by hand: w after 2k steps is Π_{t<2k} (1 − 0.2·0.5^t).
+    let mut w = 1.0f64;
+    for (step, got) in (0..6).zip([None, Some(0), None, Some(1), None, Some(2)]) {
+        w *= 1.0 - 0.2 * 0.5f64.powi(step);
+        if let Some(epoch) = got {
+            assert!(
+                (f64::from(under_fit[epoch]) - w).abs() < 1e-6,
+                "epoch {epoch}: {under_fit:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_callback_cannot_override_a_learning_rate_schedule() {
+    use layers::optim::ExponentialDecay;
+    let mut model = one_weight(Sgd::new().schedule(ExponentialDecay::new(0.1, 1, 0.5).unwrap()));
+    let err = model
+        .fit(
+            &Tensor::ones(&[4, 1]),
+            &Tensor::zeros(&[4, 1]),
+            quiet(2).callback(LearningRateScheduler::new(|_, lr| lr * 0.5)),
+        )
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("schedule") && err.contains("`SGD`") && err.contains("epoch 1"),
+        "{err}"
+    );
+    // Nothing was trained, and the model is still compiled.
+    assert_eq!(model.get_weights().unwrap()[0].to_vec(), vec![1.0]);
+    assert_eq!(model.optimizer_params(), None);
+    assert!(
+        model
+            .fit(&Tensor::ones(&[4, 1]), &Tensor::zeros(&[4, 1]), quiet(1))
+            .is_ok()
+    );
+}
+
+#[test]
+fn a_negative_learning_rate_is_refused_at_compile_naming_it() {
+    let mut model = Sequential::new().add(Dense::new(1));
+    for rate in [-0.1f32, f32::NAN, f32::INFINITY] {
+        let err = model
+            .compile(Sgd::new().with_learning_rate(rate), "mse", &[])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("learning_rate") && err.contains(&format!("{rate:?}")),
+            "{err}"
+        );
+    }
+    let err = model
+        .compile(Adam::new().epsilon(-1.0), "mse", &[])
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("epsilon") && err.contains("-1.0"), "{err}");
+}
+
+#[test]
+fn an_update_that_overflows_is_refused_and_changes_nothing() {
+    let mut model = one_weight(Sgd::new().with_learning_rate(1e30));
+    // pred = 1e5·w = 1e5, loss 1e10 (finite), gradient 2·1e5·1e5 = 2e10: lr·g = 2e40 > f32::MAX.
+    let x = Tensor::full(&[2, 1], 1e5);
+    let err = model
+        .fit(&x, &Tensor::zeros(&[2, 1]), quiet(2).batch_size(2))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with("training stopped at epoch 1, batch 1: ")
+            && err.contains("learning rate 1e30")
+            && err.contains("dense.kernel"),
+        "{err}"
+    );
+    assert_eq!(model.get_weights().unwrap()[0].to_vec(), vec![1.0]);
+    assert_eq!(model.optimizer_params(), None);
+}
+
+#[test]
+fn a_refused_step_leaves_batch_normalization_statistics_alone() {
+    let mut model = Sequential::new()
+        .add(BatchNormalization::new())
+        .add(Dense::new(1));
+    model.compile("sgd", "mse", &[]).unwrap();
+    model.build([2]).unwrap();
+    let before = model.get_weights().unwrap();
+    // Targets near f32::MAX make (prediction − target)² overflow: the loss is infinite.
+    let x = Tensor::from_vec(vec![1.0, 2.0, 3.0, 5.0], &[2, 2]);
+    let y = Tensor::full(&[2, 1], 3e38);
+    let err = model.train_on_batch(&x, &y).unwrap_err().to_string();
+    assert!(
+        err.contains("train_on_batch") && err.contains("inf") && !err.contains("epoch"),
+        "{err}"
+    );
+    let after = model.get_weights().unwrap();
+    for (a, b) in before.iter().zip(&after) {
+        assert_eq!(a.to_vec(), b.to_vec());
+    }
+    assert_eq!(model.optimizer_params(), None);
+    let err = model.fit(&x, &y, quiet(1)).unwrap_err().to_string();
+    assert!(
+        err.starts_with("training stopped at epoch 1, batch 1: "),
+        "{err}"
+    );
+    for (a, b) in before.iter().zip(&model.get_weights().unwrap()) {
+        assert_eq!(a.to_vec(), b.to_vec());
+    }
+}
+
+#[test]
+fn a_step_that_would_make_layer_state_non_finite_is_refused() {
+    let mut model = Sequential::new()
+        .add(BatchNormalization::new())
+        .add(Dense::new(1));
+    model.compile("sgd", "mse", &[]).unwrap();
+    model.build([1]).unwrap();
+    let before = model.get_weights().unwrap();
+    // The batch variance mean((±1e20)²) = 1e40 overflows f32: the moving variance would
+    // become 0.99 + 0.01·inf = inf, while the normalised output x/√inf = 0 and the loss
+    // stay finite.
+    let x = Tensor::from_vec(vec![1e20, -1e20], &[2, 1]);
+    let err = model
+        .train_on_batch(&x, &Tensor::zeros(&[2, 1]))
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        err,
+        "`train_on_batch`: the layer state `batch_normalization.moving_variance` became NaN or infinite in the forward pass at step 1; the update was not applied"
+    );
+    for (a, b) in before.iter().zip(&model.get_weights().unwrap()) {
+        assert_eq!(a.to_vec(), b.to_vec());
+    }
+}
+
+/// A layer that scales its input by a trainable weight and counts its training calls in a
+/// non-trainable weight, written during `call`; it fails (with an error, or by panicking)
+/// on a training call while `fail` is set.
+struct Counting {
+    scale: Weight,
+    calls: Weight,
+    fail: std::sync::atomic::AtomicU8,
+}
+
+const FAIL_NONE: u8 = 0;
+const FAIL_ERR: u8 = 1;
+const FAIL_PANIC: u8 = 2;
+
+impl Counting {
+    fn new() -> Counting {
+        let mut calls = Weight::from_tensor("calls", Tensor::zeros(&[1]));
+        calls.set_trainable(false);
+        Counting {
+            scale: Weight::from_tensor("scale", Tensor::ones(&[1])),
+            calls,
+            fail: std::sync::atomic::AtomicU8::new(FAIL_NONE),
+        }
+    }
+}
+
+impl Layer for Counting {
+    fn type_name(&self) -> &'static str {
+        "Counting"
+    }
+
+    fn forward(&self, x: &Tensor) -> layers::Result<Tensor> {
+        if layers::layer::context::is_training() {
+            self.calls.set_value(self.calls.value() + 1.0)?;
+            match self.fail.load(Ordering::Relaxed) {
+                FAIL_ERR => {
+                    return Err(Error::Config {
+                        layer: "counting".into(),
+                        message: "told to fail".into(),
+                    });
+                }
+                FAIL_PANIC => panic!("told to panic"),
+                _ => {}
+            }
+        }
+        Ok(x * &self.scale)
+    }
+
+    fn weights(&self) -> Vec<&Weight> {
+        vec![&self.scale, &self.calls]
+    }
+
+    fn weights_mut(&mut self) -> Vec<&mut Weight> {
+        vec![&mut self.scale, &mut self.calls]
+    }
+}
+
+#[test]
+fn a_failed_step_undoes_state_written_during_the_call() {
+    let mut model = Model::new(Counting::new());
+    model.compile("sgd", "mse", &[]).unwrap();
+    let (x, y) = (Tensor::ones(&[2, 1]), Tensor::zeros(&[2, 1]));
+    model.train_on_batch(&x, &y).unwrap();
+    let after_one = model.get_weights().unwrap();
+    assert_eq!(after_one[1].to_vec(), vec![1.0]);
+    for mode in [FAIL_ERR, FAIL_PANIC] {
+        model.fail.store(mode, Ordering::Relaxed);
+        let quiet_fit = std::panic::AssertUnwindSafe(|| model.fit(&x, &y, quiet(1)));
+        match std::panic::catch_unwind(quiet_fit) {
+            Ok(result) => assert!(result.is_err(), "mode {mode}"),
+            Err(_) => assert_eq!(mode, FAIL_PANIC),
+        }
+        model.fail.store(FAIL_NONE, Ordering::Relaxed);
+        let now = model.get_weights().unwrap();
+        for (a, b) in after_one.iter().zip(&now) {
+            assert_eq!(a.to_vec(), b.to_vec(), "mode {mode}");
+        }
+        // The compiled optimizer, loss and metrics are still in place.
+        assert!(model.evaluate(&x, &y, 2).is_ok(), "mode {mode}");
+    }
+    model.train_on_batch(&x, &y).unwrap();
+    assert_eq!(model.get_weights().unwrap()[1].to_vec(), vec![2.0]);
 }

@@ -154,13 +154,24 @@ pub enum Error {
         /// What went wrong.
         source: Box<Error>,
     },
-    /// An op inside a layer's `call` panicked while the layer was being built (almost
-    /// always a shape mismatch, which the message names).
-    #[error("its call failed for input shape {input}: {message}")]
+    /// A layer's `call` failed: an op inside it could not combine its operands (`source`
+    /// names the op and the shapes), the call returned an error, or it panicked
+    /// ([`Error::Panic`]). Wrapped in [`Error::Layer`] with the layer's path.
+    #[error("its call failed for input shape {input}{}: {source}", at(.location))]
     Call {
         /// The input shape, Keras style: `(None, 32)`.
         input: String,
-        /// The panic message of the op.
+        /// Where in the code the failing op was called (`src/model.rs:12:9`), when known:
+        /// ops and `apply` record it, a plain panic or a returned error does not.
+        location: Option<String>,
+        /// What failed.
+        source: Box<Error>,
+    },
+    /// A panic in a layer's own code (an `unwrap`, an index out of bounds), caught where the
+    /// layer was called.
+    #[error("it panicked: {message}")]
+    Panic {
+        /// The panic's message.
         message: String,
     },
     /// A weight shape expression needs an input axis the input does not have.
@@ -265,6 +276,32 @@ pub enum Error {
         /// Why not.
         reason: String,
     },
+    /// A layer's config value that cannot be used (`Dense::new(0)`, a dropout rate of 1.5),
+    /// found when the layer is built; wrapped in [`Error::Layer`], which names the layer.
+    #[error("`{field}` {message}")]
+    InvalidConfig {
+        /// The config field, as the layer's `new` or setter names it: `units`, `rate`.
+        field: String,
+        /// What is wrong and what was expected, with the value found.
+        message: String,
+    },
+    /// A tensor or weight too large to allocate: its number of values or bytes overflows,
+    /// or it needs more memory than the machine has. Reported before allocating.
+    #[error("{what} of shape {shape} {reason}")]
+    Allocation {
+        /// What was to be allocated: `` `zeros` ``, `` weight `kernel` ``.
+        what: String,
+        /// The requested shape.
+        shape: Shape,
+        /// Why it cannot be, with the bytes requested and the memory available.
+        reason: String,
+    },
+}
+
+fn at(location: &Option<String>) -> String {
+    location
+        .as_ref()
+        .map_or_else(String::new, |l| format!(" at {l}"))
 }
 
 /// Writes a per-sample shape with the batch axis in front, Keras style: `(None, 32)`.
@@ -284,7 +321,9 @@ pub fn batch_shape(per_sample: &[usize]) -> String {
 }
 
 impl Error {
-    /// Wraps this error with the layer it happened in.
+    /// Wraps this error with the layer it happened in. An error that already names a
+    /// sublayer gets the sublayer's path under this layer (`block.dense`), keeping the
+    /// sublayer's type.
     ///
     /// # Examples
     ///
@@ -292,12 +331,25 @@ impl Error {
     /// use layers_core::Error;
     /// let e = Error::Unbuilt { layer: "x".into() }.in_layer("dense", "Dense");
     /// assert!(e.to_string().starts_with("layer `dense` (Dense): "));
+    /// let e = e.in_layer("block", "Block");
+    /// assert!(e.to_string().starts_with("layer `block.dense` (Dense): "));
     /// ```
     pub fn in_layer(self, layer: impl Into<String>, type_name: impl Into<String>) -> Error {
-        Error::Layer {
-            layer: layer.into(),
-            type_name: type_name.into(),
-            source: Box::new(self),
+        match self {
+            Error::Layer {
+                layer: inner,
+                type_name,
+                source,
+            } => Error::Layer {
+                layer: format!("{}.{inner}", layer.into()),
+                type_name,
+                source,
+            },
+            e => Error::Layer {
+                layer: layer.into(),
+                type_name: type_name.into(),
+                source: Box::new(e),
+            },
         }
     }
 

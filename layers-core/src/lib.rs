@@ -36,6 +36,7 @@ pub mod model;
 pub mod optim;
 pub mod shape;
 pub mod tensor;
+mod unwind;
 pub mod weight;
 
 pub use activation::Activation;
@@ -44,20 +45,33 @@ pub use autograd::{GradStore, NoGradGuard, VarId, is_recording, live_graph_nodes
 pub use dual::Dual;
 pub use error::{Error, Result};
 pub use init::Initializer;
-pub use layer::{Call, CallWithContext, Context, Layer, LayerExt};
+pub use layer::{Call, CallWithContext, Context, Layer, LayerExt, TryCall};
 pub use layers::{
     BatchNormalization, Dense, Dropout, Embedding, Flatten, Lambda, LayerNormalization, LogSoftmax,
     Reshape, Softmax,
 };
 pub use layers_derive::{Layer, activation};
 pub use loss::{Loss, loss_from_name};
+pub use math::Scalar;
 pub use metrics::{Metric, metric_from_name};
-pub use model::{FitOptions, Model, Sequential, Train};
+pub use model::{FitOptions, Logs, Model, Sequential, Train};
 pub use optim::{LearningRateSchedule, Optimizer, optimizer_from_name};
 pub use shape::{Const, TypedTensor};
 pub use tensor::Tensor;
 pub use tensor::binary::Operand;
 pub use weight::Weight;
+
+/// The `serde_json` that configs are written in: [`Layer::config`] returns its `Value`,
+/// [`Activation::from_config`] takes its `Map`. Re-exported so that the versions match.
+///
+/// ```
+/// let mut params = layers_core::serde_json::Map::new();
+/// params.insert("alpha".into(), layers_core::serde_json::json!(0.5));
+/// let elu = layers_core::Activation::from_config("elu", &params)?;
+/// assert_eq!(elu.params(), vec![("alpha", 0.5)]);
+/// # Ok::<(), layers_core::Error>(())
+/// ```
+pub use serde_json;
 
 /// The names most programs need: `use layers_core::prelude::*;`.
 pub mod prelude {
@@ -65,13 +79,13 @@ pub mod prelude {
         Elu, Exponential, Gelu, GeluApproximate, HardSigmoid, HardSilu, LeakyRelu, Linear, Mish,
         Relu, Relu6, Selu, Sigmoid, Silu, Softplus, Softsign, Swish, Tanh,
     };
-    pub use crate::math::erf;
+    pub use crate::math::{Scalar, erf};
     pub use crate::shape::{Const, Dim, StaticLayer, TypedTensor};
     pub use crate::{
         Activation, BatchNormalization, Call, CallWithContext, Context, Dense, Dropout, Dual,
         Embedding, Error, FitOptions, Flatten, GradStore, Initializer, Lambda, Layer, LayerExt,
-        LayerNormalization, LogSoftmax, Model, Operand, Reshape, Result, Sequential, Softmax,
-        Tensor, Train, Weight, no_grad,
+        LayerNormalization, LogSoftmax, Logs, Model, Operand, Reshape, Result, Sequential, Softmax,
+        Tensor, Train, TryCall, Weight, no_grad,
     };
     pub use crate::{Loss, Metric, Optimizer};
     pub use layers_derive::activation;
@@ -84,13 +98,14 @@ pub mod __private {
     pub use crate::activation::{
         Activation, ActivationEntry, ActivationFn, apply_activation, check_params, param,
     };
-    pub use crate::dual::Dual;
+    pub use crate::dual::{Dual, DualCall, DualCallF32, DualCallScalar};
     pub use crate::error::{Error, Result};
     pub use crate::init::Initializer;
     pub use crate::layer::config::{ConfigValue, InputShape, ToDim};
     pub use crate::layer::context::with_rng;
     pub use crate::layer::{
-        Call, Layer, LayerExt, SummaryRow, sequential_summary_rows, static_summary_rows,
+        Call, Layer, LayerExt, SummaryRow, TryCall, catch_call, sequential_summary_rows,
+        static_summary_rows,
     };
     pub use crate::shape::{
         Const, Dim, DynShape, FieldName, NoCheck, Shape, SignatureDim, StaticLayer, check_input,

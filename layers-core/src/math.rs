@@ -1,4 +1,5 @@
-//! Scalar special functions that `std` lacks, for `f32` and, with exact derivatives, for [`Dual`].
+//! Scalar special functions that `std` lacks, for `f32` and, with exact derivatives, for
+//! [`Dual`]; and [`Scalar`], the trait both implement, for helpers that activations call.
 //!
 //! ```
 //! use layers_core::dual::Dual;
@@ -10,17 +11,24 @@
 //! assert_eq!(y.value, 0.0);
 //! assert_eq!(y.deriv, std::f32::consts::FRAC_2_SQRT_PI); // erf'(0) = 2/√π
 //! ```
+//!
+//! [`Dual`]: crate::dual::Dual
 
-use crate::dual::Dual;
+mod scalar;
+
+pub use scalar::Scalar;
+pub(crate) use scalar::{normal_pdf_f64, sigmoid_f64};
+
 use std::f64::consts::FRAC_2_SQRT_PI;
 
 /// The error function and its complement, for every scalar type an activation body may use.
 ///
-/// Implemented for `f32` and [`Dual`]. The free functions [`erf`] and [`erfc`] call it, so a
-/// body written as `erf(x)` compiles whichever of the two `x` is: prefer that form. `Dual`
-/// also has `x.erf()` and `x.erfc()` as inherent methods. On an `f32`, `x.erf()` resolves to
-/// this trait when it is in scope, but rustc warns (`unstable_name_collisions`) because `std`
-/// has an unstable `f32::erf` of its own, which such calls will switch to once it is stable.
+/// Implemented for `f32` and [`Dual`](crate::dual::Dual), and a supertrait of [`Scalar`].
+/// The free functions [`erf`] and [`erfc`] call it, so a body written as `erf(x)` compiles
+/// whichever of the two `x` is: prefer that form. `Dual` also has `x.erf()` and `x.erfc()` as
+/// inherent methods. On an `f32`, `x.erf()` resolves to this trait when it is in scope, but
+/// rustc warns (`unstable_name_collisions`) because `std` has an unstable `f32::erf` of its
+/// own, which such calls will switch to once it is stable.
 ///
 /// # Examples
 ///
@@ -73,17 +81,8 @@ impl Erf for f32 {
     }
 }
 
-impl Erf for Dual {
-    fn erf(self) -> Dual {
-        Dual::erf(self)
-    }
-
-    fn erfc(self) -> Dual {
-        Dual::erfc(self)
-    }
-}
-
-/// The error function `erf(x) = 2/√π ∫₀ˣ e^(−t²) dt`, for `f32` or [`Dual`].
+/// The error function `erf(x) = 2/√π ∫₀ˣ e^(−t²) dt`, for `f32` or
+/// [`Dual`](crate::dual::Dual).
 ///
 /// For `f32` the result is computed in `f64` and rounded once, so it is the exact value
 /// correctly rounded except in rare halfway cases: for all 2³² inputs it was checked to equal
@@ -104,7 +103,8 @@ pub fn erf<T: Erf>(x: T) -> T {
     x.erf()
 }
 
-/// The complementary error function `erfc(x) = 1 − erf(x)`, for `f32` or [`Dual`].
+/// The complementary error function `erfc(x) = 1 − erf(x)`, for `f32` or
+/// [`Dual`](crate::dual::Dual).
 ///
 /// For `f32` the result has a small relative error also in the tail, where `1 − erf(x)`
 /// would round to 0: it underflows to 0 only past x ≈ 10.05. Like [`erf`], it was checked on

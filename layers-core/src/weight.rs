@@ -29,6 +29,7 @@ use crate::autograd::{GradStore, VarId};
 use crate::error::{Error, Result};
 use crate::init::Initializer;
 use crate::tensor::binary::Operand;
+use crate::tensor::shape::checked_size;
 use crate::tensor::{Data, Node};
 
 /// A named variable with a shape, an initializer and a trainable flag.
@@ -141,8 +142,10 @@ impl Weight {
     ///
     /// # Errors
     ///
-    /// [`Error::WeightRebuild`] if the weight was already built with another shape, or what
-    /// the initializer reports for the shape.
+    /// [`Error::WeightRebuild`] if the weight was already built with another shape;
+    /// [`Error::Allocation`] naming the weight and the bytes requested, before allocating,
+    /// if the machine cannot hold the shape (a size from data or a config such as
+    /// `Dense(1_000_000)` on 1,000,000 inputs: 4 TB); or what the initializer reports.
     ///
     /// # Examples
     ///
@@ -155,6 +158,11 @@ impl Weight {
     /// w.build(&[2, 3], &mut rng)?; // idempotent
     /// assert!(w.build(&[4, 3], &mut rng).is_err());
     /// assert_eq!(w.value().to_vec(), vec![1.0; 6]);
+    ///
+    /// let huge = Weight::unbuilt("kernel", Initializer::ones(), true);
+    /// let err = huge.build(&[1 << 30, 1 << 30], &mut rng).unwrap_err();
+    /// assert!(err.to_string().starts_with("weight `kernel` of shape [1073741824, 1073741824] needs"));
+    /// assert!(!huge.is_built());
     /// # Ok::<(), layers_core::Error>(())
     /// ```
     pub fn build(&self, shape: &[usize], rng: &mut StdRng) -> Result<()> {
@@ -176,11 +184,23 @@ impl Weight {
                 needed: shape.into(),
             }),
             None => {
+                // Checked here as well as in `sample`, so that the error names the weight.
+                checked_size(
+                    || format!("weight `{}`", self.name),
+                    shape,
+                    self.initializer.bytes_per_value(),
+                )?;
                 let values = self.initializer.sample(shape, rng)?;
                 *guard = Some(values.into_shared());
+                crate::unwind::note_built(self.id);
                 Ok(())
             }
         }
+    }
+
+    /// Returns the weight to unbuilt: a call that built it and then failed is undone so.
+    pub(crate) fn unbuild(&self) {
+        *self.write() = None;
     }
 
     /// Whether the weight has a value.
@@ -345,8 +365,9 @@ impl Weight {
     /// assert_eq!(w.value().to_vec(), vec![3.0, 3.0]);
     /// assert!(w.value().requires_grad());
     /// ```
+    #[track_caller]
     pub fn value(&self) -> Tensor {
-        self.try_value().unwrap_or_else(|e| panic!("{e}"))
+        crate::unwind::OrRaise::or_raise(self.try_value())
     }
 
     /// Like [`Weight::value`], returning an error for an unbuilt weight.
@@ -486,36 +507,42 @@ macro_rules! weight_operator {
     ($trait:ident, $method:ident) => {
         impl $trait<&Weight> for Tensor {
             type Output = Tensor;
+            #[track_caller]
             fn $method(self, rhs: &Weight) -> Tensor {
                 Tensor::$method(&self, rhs.value())
             }
         }
         impl $trait<&Weight> for &Tensor {
             type Output = Tensor;
+            #[track_caller]
             fn $method(self, rhs: &Weight) -> Tensor {
                 Tensor::$method(self, rhs.value())
             }
         }
         impl $trait<&Tensor> for &Weight {
             type Output = Tensor;
+            #[track_caller]
             fn $method(self, rhs: &Tensor) -> Tensor {
                 Tensor::$method(&self.value(), rhs)
             }
         }
         impl $trait<Tensor> for &Weight {
             type Output = Tensor;
+            #[track_caller]
             fn $method(self, rhs: Tensor) -> Tensor {
                 Tensor::$method(&self.value(), rhs)
             }
         }
         impl $trait<&Weight> for &Weight {
             type Output = Tensor;
+            #[track_caller]
             fn $method(self, rhs: &Weight) -> Tensor {
                 Tensor::$method(&self.value(), rhs.value())
             }
         }
         impl $trait<f32> for &Weight {
             type Output = Tensor;
+            #[track_caller]
             fn $method(self, rhs: f32) -> Tensor {
                 $trait::$method(self.value(), rhs)
             }

@@ -54,6 +54,45 @@ use proc_macro::TokenStream;
 /// On the struct, `#[layer(name = "TypeName")]` sets the type name shown in summaries and
 /// `#[layer(crate = path)]` says where the runtime is when it is renamed.
 ///
+/// `#[layer(validate = Self::validate_config)]` names a `fn(&Self) -> Result<()>` that
+/// checks the config. `new` and the setters cannot fail, so the forward pass calls it first,
+/// before any weight is built: building the layer (or a model holding it) with a nonsense
+/// value is an error naming the layer, and the value never reaches `call`. Report a field
+/// with `Error::InvalidConfig`, as Keras's constructors do:
+///
+/// ```
+/// use layers::prelude::*;
+///
+/// #[derive(Layer)]
+/// #[layer(validate = Self::validate_config)]
+/// struct Scale {
+///     factor: f32,
+/// }
+///
+/// impl Scale {
+///     fn validate_config(&self) -> layers::Result<()> {
+///         if !self.factor.is_finite() {
+///             return Err(Error::InvalidConfig {
+///                 field: "factor".into(),
+///                 message: format!("must be finite, got {}", self.factor),
+///             });
+///         }
+///         Ok(())
+///     }
+/// }
+///
+/// impl Call for Scale {
+///     fn call(&self, x: &Tensor) -> Tensor {
+///         x * self.factor
+///     }
+/// }
+///
+/// assert_eq!(Scale::new(2.0).build([3])?, vec![3]);
+/// let err = Scale::new(f32::NAN).build([3]).unwrap_err();
+/// assert_eq!(err.to_string(), "layer `scale` (Scale): `factor` must be finite, got NaN");
+/// # Ok::<(), layers::Error>(())
+/// ```
+///
 /// # Shape signatures
 ///
 /// `#[layer(input = [...], output = [...])]` gives the layer a shape signature, batch axis
@@ -125,7 +164,9 @@ use proc_macro::TokenStream;
 /// the layer can be a `#[layer(default)]` field (do not derive `Default` as well).
 ///
 /// The author writes only the forward pass, as `impl Call` (or `impl CallWithContext` when
-/// it needs the training flag or randomness).
+/// it needs the training flag or randomness, `impl TryCall` when it can fail with an error).
+/// An op in it that panics (a shape mismatch) is returned by `fit`, `predict` and
+/// `try_apply` as an error naming the layer, the op and its line.
 ///
 /// # Examples
 ///
@@ -250,9 +291,12 @@ pub fn derive_layer(input: TokenStream) -> TokenStream {
 ///
 /// The body may use `if`, `match`, `let` (with or without `: f32`), loops, the `f32`
 /// methods (`max`, `exp`, `tanh`, `powi`, `powf`, `sqrt`, `abs`, …), `f32::max(a, b)`,
-/// `f32::consts`, `layers::math::erf`, casts to and from integers, and float literals. It
-/// cannot pass the input to a function that takes `f32` (make that function generic, or give
-/// `derivative = path`), and cannot cast the input to `f64` (reported at compile time).
+/// `f32::consts`, `layers::math::erf`, casts to and from integers, and float literals. It may
+/// call helpers written once against `layers::Scalar` (`fn helper<S: Scalar>(x: S) -> S`,
+/// with stable `x.sigmoid()`, `x.softplus()`, …), which run on `f32` for the value and on
+/// `Dual` for the derivative; a helper that takes `f32` is a compile error that says so. It
+/// cannot cast the input to `f64` (reported at compile time). A NaN input gives NaN, value
+/// and derivative, whatever the body makes of it.
 #[proc_macro_attribute]
 pub fn activation(args: TokenStream, item: TokenStream) -> TokenStream {
     activation::expand::activation(args.into(), item.into()).into()

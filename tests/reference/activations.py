@@ -36,9 +36,10 @@ FUNCS = {
         lambda x: SCALE * (x if x >= 0 else ALPHA * math.expm1(x)),
         lambda x: SCALE * (1.0 if x >= 0 else ALPHA * math.exp(x)),
     ),
+    # Φ(x) = ½·erfc(−x/√2): `1 + erf(x/√2)` would cancel in the negative tail, in double too.
     "gelu": (
-        lambda x: 0.5 * x * (1 + math.erf(x / math.sqrt(2))),
-        lambda x: 0.5 * (1 + math.erf(x / math.sqrt(2))) + x * phi(x),
+        lambda x: 0.5 * x * math.erfc(-x / math.sqrt(2)),
+        lambda x: 0.5 * math.erfc(-x / math.sqrt(2)) + x * phi(x),
     ),
     "gelu_approximate": (
         lambda x: 0.5 * x * (1 + math.tanh(C * (x + 0.044715 * x**3))),

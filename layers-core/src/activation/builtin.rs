@@ -4,10 +4,16 @@
 //!
 //! At the kinks of the piecewise functions (relu at 0, relu6 at 0 and 6, hard_sigmoid at
 //! ±3) the derivative is that of the flat side, 0, as in TensorFlow's kernels; hence explicit
-//! comparisons rather than `clamp`, whose derivative at a bound is the inner side's.
+//! comparisons rather than `clamp`, whose derivative at a bound is the inner side's. Each
+//! comparison is asked so that NaN (for which every comparison is false) falls into a branch
+//! that keeps it, and `#[activation]` answers NaN for a NaN input in any case.
+//!
+//! The smooth ones call the stable forms of [`Scalar`] (`sigmoid`, `softplus`, `normal_cdf`)
+//! rather than repeating them, as a user's helper would: their derivatives are closed forms
+//! evaluated in `f64`, exact far into the tails.
 #![allow(clippy::manual_clamp)]
 
-use crate::math::erf;
+use crate::math::Scalar;
 
 /// Scale of `selu` (Keras's constant).
 pub const SELU_SCALE: f32 = 1.050_701; // 1.0507009873554804934… rounded to f32
@@ -24,14 +30,16 @@ pub fn linear(x: f32) -> f32 {
     x
 }
 
-/// `max(x, 0)`; the derivative at 0 is 0.
+/// `max(x, 0)`; the derivative at 0 is 0, and NaN stays NaN (as NumPy's `maximum`).
 ///
 /// ```
 /// assert_eq!(layers_core::activation::relu(-3.0), 0.0);
+/// assert!(layers_core::activation::relu(f32::NAN).is_nan());
 /// ```
 #[crate::activation]
 pub fn relu(x: f32) -> f32 {
-    if x > 0.0 { x } else { 0.0 }
+    // NaN fails every comparison: asked this way round, it takes the identity branch.
+    if x <= 0.0 { 0.0 } else { x }
 }
 
 /// `x` for `x > 0`, `negative_slope · x` otherwise (Keras's function default 0.2).
@@ -84,33 +92,46 @@ pub fn selu(x: f32) -> f32 {
     }
 }
 
-/// The exact Gaussian error linear unit, `0.5 · x · (1 + erf(x / √2))` (Keras's default).
+/// The exact Gaussian error linear unit, `x · Φ(x) = 0.5 · x · (1 + erf(x / √2))` (Keras's
+/// default).
+///
+/// Φ is computed as `½·erfc(−x/√2)` in `f64` ([`Scalar::normal_cdf`]): `1 + erf(x/√2)`
+/// cancels to 0 in the negative tail, which made gelu(−6) −0.0 instead of −5.92e-9.
 ///
 /// ```
-/// assert!((layers_core::activation::gelu(1.0) - 0.841_344_74).abs() < 1e-6);
+/// use layers_core::activation::gelu;
+/// assert!((gelu(1.0) - 0.841_344_74).abs() < 1e-6);
+/// // −6·Φ(−6) = −5.9195258702e-9 (mpmath)
+/// assert!((gelu(-6.0) / -5.919_525_9e-9 - 1.0).abs() < 1e-6);
 /// ```
 #[crate::activation]
 pub fn gelu(x: f32) -> f32 {
-    0.5 * x * (1.0 + erf(x / std::f32::consts::SQRT_2))
+    x * x.normal_cdf()
 }
 
 /// The tanh approximation of GELU (Keras's `gelu(x, approximate=True)`):
-/// `0.5 · x · (1 + tanh(√(2/π) · (x + 0.044715 · x³)))`.
+/// `0.5 · x · (1 + tanh(u))` with `u = √(2/π) · (x + 0.044715 · x³)`.
+///
+/// Computed as `x · σ(2u)`, the same function (`1 + tanh(u) = 2σ(2u)`) without the
+/// cancellation of `1 + tanh(u)` in the negative tail, where it rounds to 0.
 ///
 /// ```
-/// assert!((layers_core::activation::gelu_approximate(1.0) - 0.841_191_97).abs() < 1e-6);
+/// use layers_core::activation::gelu_approximate;
+/// assert!((gelu_approximate(1.0) - 0.841_191_97).abs() < 1e-6);
+/// assert!(gelu_approximate(-6.0) < -8.4e-11); // −8.4396e-11, not −0.0
 /// ```
 #[crate::activation]
 pub fn gelu_approximate(x: f32) -> f32 {
-    // Beyond |x| = 10 the tanh has saturated in f32 (its argument exceeds 43), while x³
+    // Beyond |x| = 10, σ(2u) is 1 or below f32's normal range (2u passes ±87), while x³
     // would overflow for huge |x| and turn the derivative into 0 · ∞ = NaN: use the limits.
     if x > 10.0 {
         x
     } else if x < -10.0 {
         0.0
     } else {
-        let inner = 0.797_884_6 * (x + 0.044_715 * x * x * x);
-        0.5 * x * (1.0 + inner.tanh())
+        // 2·√(2/π) = 1.5957691216…, to f32
+        let two_u = 1.595_769 * (x + 0.044_715 * x * x * x);
+        x * two_u.sigmoid()
     }
 }
 
@@ -121,12 +142,7 @@ pub fn gelu_approximate(x: f32) -> f32 {
 /// ```
 #[crate::activation]
 pub fn sigmoid(x: f32) -> f32 {
-    if x >= 0.0 {
-        1.0 / (1.0 + (-x).exp())
-    } else {
-        let e = x.exp();
-        e / (1.0 + e)
-    }
+    x.sigmoid()
 }
 
 /// `clip(x / 6 + 0.5, 0, 1)` (Keras 3's definition).
@@ -162,11 +178,7 @@ pub fn tanh(x: f32) -> f32 {
 /// ```
 #[crate::activation]
 pub fn softplus(x: f32) -> f32 {
-    if x > 0.0 {
-        x + (-x).exp().ln_1p()
-    } else {
-        x.exp().ln_1p()
-    }
+    x.softplus()
 }
 
 /// `x / (1 + |x|)`.
@@ -186,13 +198,7 @@ pub fn softsign(x: f32) -> f32 {
 /// ```
 #[crate::activation]
 pub fn silu(x: f32) -> f32 {
-    let s = if x >= 0.0 {
-        1.0 / (1.0 + (-x).exp())
-    } else {
-        let e = x.exp();
-        e / (1.0 + e)
-    };
-    x * s
+    x * x.sigmoid()
 }
 
 /// The same function as [`silu`], under Keras's other name.
@@ -202,13 +208,7 @@ pub fn silu(x: f32) -> f32 {
 /// ```
 #[crate::activation]
 pub fn swish(x: f32) -> f32 {
-    let s = if x >= 0.0 {
-        1.0 / (1.0 + (-x).exp())
-    } else {
-        let e = x.exp();
-        e / (1.0 + e)
-    };
-    x * s
+    x * x.sigmoid()
 }
 
 /// `x · tanh(softplus(x))`.
@@ -218,12 +218,7 @@ pub fn swish(x: f32) -> f32 {
 /// ```
 #[crate::activation]
 pub fn mish(x: f32) -> f32 {
-    let softplus = if x > 0.0 {
-        x + (-x).exp().ln_1p()
-    } else {
-        x.exp().ln_1p()
-    };
-    x * softplus.tanh()
+    x * x.softplus().tanh()
 }
 
 /// `eˣ`.

@@ -2,7 +2,8 @@
 //! `activation` of a `Dense`, found by name for configs.
 //!
 //! Write one with `#[activation]` on a plain `fn(f32) -> f32`; the built-ins are written
-//! the same way, so a custom activation costs what a built-in does.
+//! the same way, so a custom activation costs what a built-in does. Helpers that activations
+//! share are written once against [`Scalar`](crate::math::Scalar).
 //!
 //! ```
 //! use layers_core::prelude::*;
@@ -10,6 +11,10 @@
 //! let y = relu.apply(&Tensor::from_vec(vec![-1.0, 2.0], &[2]));
 //! assert_eq!(y.to_vec(), vec![0.0, 2.0]);
 //! assert!(Activation::from_name("rleu").is_err());
+//! // By name where an activation is expected, as Keras's `activation="relu"`.
+//! let mut dense = Dense::new(4).activation("relu");
+//! dense.build([3])?;
+//! assert!(Dense::new(4).activation("rleu").build([3]).is_err());
 //! # Ok::<(), layers_core::Error>(())
 //! ```
 
@@ -77,17 +82,21 @@ pub fn apply_activation<A: ActivationFn>(activation: &A, x: &Tensor) -> Tensor {
 
 /// The object-safe face of an activation, so that [`Activation`] can hold any of them.
 trait DynActivation: Send + Sync {
-    fn name(&self) -> &'static str;
+    fn name(&self) -> &str;
     fn apply(&self, x: &Tensor) -> Tensor;
     fn params(&self) -> Vec<(&'static str, f32)>;
     fn scalar(&self) -> Option<(f32, f32)>;
     fn value_and_derivative(&self, x: f32) -> Option<(f32, f32)>;
+    /// The error of an activation that cannot run.
+    fn check(&self) -> Result<()> {
+        Ok(())
+    }
 }
 
 struct Elementwise<A>(A);
 
 impl<A: ActivationFn> DynActivation for Elementwise<A> {
-    fn name(&self) -> &'static str {
+    fn name(&self) -> &str {
         A::NAME
     }
     fn apply(&self, x: &Tensor) -> Tensor {
@@ -110,7 +119,7 @@ struct LastAxis {
 }
 
 impl DynActivation for LastAxis {
-    fn name(&self) -> &'static str {
+    fn name(&self) -> &str {
         if self.log { "log_softmax" } else { "softmax" }
     }
     fn apply(&self, x: &Tensor) -> Tensor {
@@ -131,8 +140,40 @@ impl DynActivation for LastAxis {
     }
 }
 
+/// A name given where an activation is expected (`Dense::new(4).activation("rleu")`) that is
+/// not registered. A conversion cannot fail, so the error waits for the layer's build, which
+/// reports it naming the layer; the activation never runs.
+struct Unresolved {
+    error: Error,
+    name: String,
+}
+
+impl DynActivation for Unresolved {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn apply(&self, _x: &Tensor) -> Tensor {
+        // Inside a layer's `call`, which has no error path: the layer's build runs the call
+        // once and turns this panic into its error.
+        panic!("{}", self.error)
+    }
+    fn params(&self) -> Vec<(&'static str, f32)> {
+        Vec::new()
+    }
+    fn scalar(&self) -> Option<(f32, f32)> {
+        None
+    }
+    fn value_and_derivative(&self, _x: f32) -> Option<(f32, f32)> {
+        None
+    }
+    fn check(&self) -> Result<()> {
+        Err(self.error.clone())
+    }
+}
+
 /// Any activation, by value: an `#[activation]` type, or a name looked up in the registry.
-/// It is a layer (Keras's `Activation`) and the `activation` of a `Dense`.
+/// It is a layer (Keras's `Activation`) and the `activation` of a `Dense`, which also takes a
+/// name (`Dense::new(64).activation("relu")`, through `From<&str>`).
 ///
 /// # Examples
 ///
@@ -265,7 +306,7 @@ impl Activation {
         (entry.make)(params)
     }
 
-    /// The registered name.
+    /// The registered name (for one given by an unknown name, that name).
     ///
     /// # Examples
     ///
@@ -273,8 +314,27 @@ impl Activation {
     /// use layers_core::prelude::*;
     /// assert_eq!(Activation::softmax().name(), "softmax");
     /// ```
-    pub fn name(&self) -> &'static str {
+    pub fn name(&self) -> &str {
         self.inner.name()
+    }
+
+    /// Whether the activation can run: `Ok` unless it was given by a name that is not
+    /// registered (`Activation::from("rleu")`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::UnknownActivation`] listing the registered names.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::prelude::*;
+    /// assert!(Activation::from("relu").check().is_ok());
+    /// let err = Activation::from("rleu").check().unwrap_err();
+    /// assert!(err.to_string().starts_with("unknown activation `rleu`; known activations: "));
+    /// ```
+    pub fn check(&self) -> Result<()> {
+        self.inner.check()
     }
 
     /// The hyperparameters with their values.
@@ -290,6 +350,12 @@ impl Activation {
     }
 
     /// Applies the activation to a tensor (elementwise, or over the last axis for softmax).
+    ///
+    /// # Panics
+    ///
+    /// If the activation was given by a name that is not registered (see
+    /// [`check`](Activation::check)); the panic message is that error. Building the layer
+    /// that holds it reports the error instead, so a built model never gets here.
     ///
     /// # Examples
     ///
@@ -337,7 +403,7 @@ impl Activation {
         let mut map = serde_json::Map::new();
         map.insert("name".into(), self.name().into());
         for (k, v) in params {
-            map.insert(k.into(), f64::from(v).into());
+            map.insert(k.into(), crate::layer::config::f32_to_json(v));
         }
         map.into()
     }
@@ -346,6 +412,53 @@ impl Activation {
 impl<A: ActivationFn> From<A> for Activation {
     fn from(activation: A) -> Activation {
         Activation::new(activation)
+    }
+}
+
+/// The activation registered under a name, with its default hyperparameters, as Keras takes
+/// `activation="relu"`: what lets `Dense::new(64).activation("relu")` compile.
+///
+/// A name that is not registered gives an activation that cannot run: building the layer
+/// that holds it fails with [`Error::UnknownActivation`] naming the layer and listing the
+/// registered names ([`Activation::check`] tells at once; [`Activation::from_name`] returns
+/// the error directly).
+///
+/// # Examples
+///
+/// ```
+/// use layers_core::prelude::*;
+/// let mut dense = Dense::new(2).activation("gelu");
+/// dense.build([3])?;
+/// assert_eq!(dense.activation.name(), "gelu");
+///
+/// let err = Dense::new(2).activation("gleu").build([3]).unwrap_err();
+/// assert!(err.to_string().starts_with("layer `dense` (Dense): "));
+/// assert!(err.to_string().contains("unknown activation `gleu`; known activations: "));
+/// # Ok::<(), layers_core::Error>(())
+/// ```
+impl From<&str> for Activation {
+    fn from(name: &str) -> Activation {
+        Activation::from_name(name).unwrap_or_else(|error| Activation {
+            inner: Arc::new(Unresolved {
+                error,
+                name: name.to_string(),
+            }),
+        })
+    }
+}
+
+/// As `From<&str>`: the activation registered under the name.
+///
+/// # Examples
+///
+/// ```
+/// use layers_core::prelude::*;
+/// let name = String::from("tanh");
+/// assert_eq!(Activation::from(name).name(), "tanh");
+/// ```
+impl From<String> for Activation {
+    fn from(name: String) -> Activation {
+        Activation::from(name.as_str())
     }
 }
 
@@ -370,6 +483,7 @@ impl Layer for Activation {
         "Activation"
     }
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        self.check()?;
         Ok(self.apply(x))
     }
     fn config(&self) -> serde_json::Value {

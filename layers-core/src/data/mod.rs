@@ -1,5 +1,5 @@
-//! Data sets: loading the bundled CSV (optionally gzipped) files, scaling, shuffling and a
-//! seeded stratified train/test split.
+//! Data sets: loading CSV (optionally gzipped) files, scaling, shuffling and a seeded
+//! stratified train/test split.
 //!
 //! ```
 //! use layers_core::data::Dataset;
@@ -11,19 +11,26 @@
 //! # Ok::<(), layers_core::Error>(())
 //! ```
 
+mod load;
+
 use std::collections::BTreeMap;
-use std::fs::File;
-use std::io::{BufReader, Read};
-use std::path::Path;
 
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 
-use crate::Tensor;
 use crate::error::{Error, Result};
+use crate::tensor::Tensor;
 
-/// Features `x` of shape `(samples, features)` and labels `y` of shape `(samples,)`.
+pub use load::CsvOptions;
+
+/// Class labels are whole numbers below this bound, 2^24: the last integer up to which every
+/// integer is exact in f32, so a label read as f32 is the class the file holds.
+pub(crate) const MAX_CLASSES: usize = 1 << 24;
+
+/// Features `x` of shape `(samples, features…)` and labels or targets `y` of shape
+/// `(samples, …)`, always with the same number of samples: the fields are private, read
+/// them with [`Dataset::x`], [`Dataset::y`] or [`Dataset::into_parts`].
 ///
 /// # Examples
 ///
@@ -31,15 +38,13 @@ use crate::error::{Error, Result};
 /// use layers_core::{Tensor, data::Dataset};
 /// let d = Dataset::new(Tensor::zeros(&[4, 2]), Tensor::from_vec(vec![0.0, 1.0, 0.0, 1.0], &[4]))?;
 /// assert_eq!(d.len(), 4);
-/// assert_eq!(d.num_classes(), 2);
+/// assert_eq!(d.num_classes()?, 2);
 /// # Ok::<(), layers_core::Error>(())
 /// ```
 #[derive(Clone, Debug)]
 pub struct Dataset {
-    /// The features, `(samples, features…)`.
-    pub x: Tensor,
-    /// The labels, `(samples,)` or `(samples, k)`.
-    pub y: Tensor,
+    x: Tensor,
+    y: Tensor,
 }
 
 fn data_error(source: impl Into<String>, message: impl Into<String>) -> Error {
@@ -50,7 +55,7 @@ fn data_error(source: impl Into<String>, message: impl Into<String>) -> Error {
 }
 
 impl Dataset {
-    /// Pairs features and labels.
+    /// Pairs features and labels (or regression targets).
     ///
     /// # Errors
     ///
@@ -76,98 +81,46 @@ impl Dataset {
         Ok(Dataset { x, y })
     }
 
-    /// Loads a CSV file of numbers (gzipped if the name ends in `.gz`): each row holds the
-    /// features, then the label in the last column. A first line that is not all numbers
-    /// is taken as a header and skipped.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Io`] naming the file when it cannot be opened or decompressed;
-    /// [`Error::Data`] naming the file and line for a value that is not a number, a row of
-    /// a different length, or a file with no rows.
+    /// The features, `(samples, features…)`.
     ///
     /// # Examples
     ///
     /// ```
-    /// use layers_core::data::Dataset;
-    /// let iris = Dataset::load_csv(concat!(env!("CARGO_MANIFEST_DIR"), "/../data/iris.csv"))?;
-    /// assert_eq!((iris.len(), iris.num_features(), iris.num_classes()), (150, 4, 3));
-    /// let err = Dataset::load_csv("no/such/file.csv").unwrap_err();
-    /// assert!(err.to_string().starts_with("cannot read `no/such/file.csv`"));
+    /// use layers_core::{Tensor, data::Dataset};
+    /// let d = Dataset::new(Tensor::ones(&[3, 2]), Tensor::zeros(&[3]))?;
+    /// assert_eq!(d.x().shape(), &[3, 2]);
     /// # Ok::<(), layers_core::Error>(())
     /// ```
-    pub fn load_csv(path: impl AsRef<Path>) -> Result<Dataset> {
-        let path = path.as_ref();
-        let shown = path.display().to_string();
-        let io = |e: std::io::Error| Error::Io {
-            action: "read",
-            path: shown.clone(),
-            message: e.to_string(),
-        };
-        let file = File::open(path).map_err(io)?;
-        let reader: Box<dyn Read> = if path.extension().is_some_and(|e| e == "gz") {
-            Box::new(flate2::read::GzDecoder::new(BufReader::new(file)))
-        } else {
-            Box::new(BufReader::new(file))
-        };
-        let mut csv = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .from_reader(reader);
-        let mut values: Vec<f32> = Vec::new();
-        let mut labels: Vec<f32> = Vec::new();
-        let mut width = None;
-        for (i, record) in csv.records().enumerate() {
-            let line = i + 1;
-            let record = record.map_err(|e| Error::Io {
-                action: "read",
-                path: shown.clone(),
-                message: e.to_string(),
-            })?;
-            let parsed: std::result::Result<Vec<f32>, _> =
-                record.iter().map(|f| f.trim().parse::<f32>()).collect();
-            let row = match parsed {
-                Ok(row) => row,
-                Err(_) if line == 1 => continue,
-                Err(_) => {
-                    let bad = record
-                        .iter()
-                        .find(|f| f.trim().parse::<f32>().is_err())
-                        .unwrap_or("");
-                    return Err(data_error(
-                        format!("{shown}:{line}"),
-                        format!("`{bad}` is not a number"),
-                    ));
-                }
-            };
-            if row.len() < 2 {
-                return Err(data_error(
-                    format!("{shown}:{line}"),
-                    "a row needs at least one feature and a label",
-                ));
-            }
-            match width {
-                None => width = Some(row.len()),
-                Some(w) if w != row.len() => {
-                    return Err(data_error(
-                        format!("{shown}:{line}"),
-                        format!(
-                            "expected {w} columns like the first row, found {}",
-                            row.len()
-                        ),
-                    ));
-                }
-                Some(_) => {}
-            }
-            let (features, label) = row.split_at(row.len() - 1);
-            values.extend_from_slice(features);
-            labels.push(label[0]);
-        }
-        let width = width.ok_or_else(|| data_error(shown.clone(), "the file holds no rows"))?;
-        let samples = labels.len();
-        let x = Tensor::from_vec(values, &[samples, width - 1]);
-        let y = Tensor::from_vec(labels, &[samples]);
-        Dataset::new(x, y)
+    pub fn x(&self) -> &Tensor {
+        &self.x
+    }
+
+    /// The labels or targets, `(samples, …)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::{Tensor, data::Dataset};
+    /// let d = Dataset::new(Tensor::ones(&[2, 2]), Tensor::from_vec(vec![1.0, 0.0], &[2]))?;
+    /// assert_eq!(d.y().to_vec(), vec![1.0, 0.0]);
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
+    pub fn y(&self) -> &Tensor {
+        &self.y
+    }
+
+    /// The features and the labels, `(x, y)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::{Tensor, data::Dataset};
+    /// let (x, y) = Dataset::new(Tensor::ones(&[2, 3]), Tensor::zeros(&[2]))?.into_parts();
+    /// assert_eq!((x.shape(), y.shape()), (&[2, 3][..], &[2][..]));
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
+    pub fn into_parts(self) -> (Tensor, Tensor) {
+        (self.x, self.y)
     }
 
     /// The features as typed data, for a statically checked model: `S` is the shape with
@@ -243,29 +196,77 @@ impl Dataset {
         self.x.shape()[1..].iter().product()
     }
 
-    /// One more than the largest label (for integer labels `0..k`).
+    /// The number of classes: one more than the largest label for labels `(samples,)` or
+    /// `(samples, 1)`, or `k` for one-hot labels `(samples, k)`; 0 for no samples.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Data`] naming the sample if a label is not a class index (a whole number
+    /// from 0 to 16,777,215), or if `y` has another shape.
     ///
     /// # Examples
     ///
     /// ```
     /// use layers_core::{Tensor, data::Dataset};
     /// let d = Dataset::new(Tensor::zeros(&[2, 1]), Tensor::from_vec(vec![4.0, 1.0], &[2]))?;
-    /// assert_eq!(d.num_classes(), 5);
+    /// assert_eq!(d.num_classes()?, 5);
+    /// let d = Dataset::new(Tensor::zeros(&[2, 1]), Tensor::from_vec(vec![1e30, 1.0], &[2]))?;
+    /// assert_eq!(
+    ///     d.num_classes().unwrap_err().to_string(),
+    ///     "y: label 1e30 of sample 0 is not a class index; expected a whole number from 0 to 16777215"
+    /// );
     /// # Ok::<(), layers_core::Error>(())
     /// ```
-    pub fn num_classes(&self) -> usize {
-        self.y.view().iter().fold(0.0f32, |m, &v| m.max(v)).max(0.0) as usize
-            + usize::from(!self.is_empty())
+    pub fn num_classes(&self) -> Result<usize> {
+        match self.y.shape() {
+            [_, k] if *k > 1 => Ok(*k),
+            _ => Ok(self.class_indices()?.into_iter().max().map_or(0, |m| m + 1)),
+        }
+    }
+
+    /// The class index of each sample, from labels `(samples,)` or `(samples, 1)`.
+    fn class_indices(&self) -> Result<Vec<usize>> {
+        if !matches!(self.y.shape(), [_] | [_, 1]) {
+            return Err(data_error(
+                "y",
+                format!(
+                    "labels of shape {:?} are not one class index per sample; expected \
+                     (samples,) or (samples, 1)",
+                    self.y.shape()
+                ),
+            ));
+        }
+        self.y
+            .to_vec()
+            .into_iter()
+            .enumerate()
+            .map(|(i, label)| {
+                if load::is_class_index(label) {
+                    Ok(label as usize)
+                } else {
+                    Err(data_error(
+                        "y",
+                        format!(
+                            "label {label:?} of sample {i} is not a class index; expected a \
+                             whole number from 0 to {}",
+                            MAX_CLASSES - 1
+                        ),
+                    ))
+                }
+            })
+            .collect()
     }
 
     /// The features multiplied by `factor` (e.g. `1/16` to bring digit pixels into [0, 1]).
+    /// A non-finite factor (or an overflow) gives non-finite features, which `fit`,
+    /// `evaluate` and `predict` reject with an error naming the sample.
     ///
     /// # Examples
     ///
     /// ```
     /// use layers_core::{Tensor, data::Dataset};
     /// let d = Dataset::new(Tensor::full(&[1, 2], 8.0), Tensor::zeros(&[1]))?.scaled(0.5);
-    /// assert_eq!(d.x.to_vec(), vec![4.0, 4.0]);
+    /// assert_eq!(d.x().to_vec(), vec![4.0, 4.0]);
     /// # Ok::<(), layers_core::Error>(())
     /// ```
     pub fn scaled(self, factor: f32) -> Dataset {
@@ -275,21 +276,34 @@ impl Dataset {
         }
     }
 
-    /// The samples at `indices`, in that order.
+    /// The samples at `indices`, in that order (an index may repeat).
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidArgument`] for an index out of range.
+    /// [`Error::Data`] for an index out of range, naming it and the number of samples.
     ///
     /// # Examples
     ///
     /// ```
     /// use layers_core::{Tensor, data::Dataset};
     /// let d = Dataset::new(Tensor::from_vec(vec![1.0, 2.0, 3.0], &[3, 1]), Tensor::zeros(&[3]))?;
-    /// assert_eq!(d.select(&[2, 0])?.x.to_vec(), vec![3.0, 1.0]);
+    /// assert_eq!(d.select(&[2, 0])?.x().to_vec(), vec![3.0, 1.0]);
+    /// assert_eq!(
+    ///     d.select(&[3]).unwrap_err().to_string(),
+    ///     "dataset: sample index 3 is out of range for 3 samples"
+    /// );
     /// # Ok::<(), layers_core::Error>(())
     /// ```
     pub fn select(&self, indices: &[usize]) -> Result<Dataset> {
+        if let Some(&bad) = indices.iter().find(|&&i| i >= self.len()) {
+            return Err(data_error(
+                "dataset",
+                format!(
+                    "sample index {bad} is out of range for {} samples",
+                    self.len()
+                ),
+            ));
+        }
         Ok(Dataset {
             x: self.x.try_index_select(0, indices)?,
             y: self.y.try_index_select(0, indices)?,
@@ -304,23 +318,27 @@ impl Dataset {
     /// use layers_core::{Tensor, data::Dataset};
     /// let d = Dataset::new(Tensor::from_vec((0..10).map(|v| v as f32).collect(), &[10, 1]), Tensor::zeros(&[10]))?;
     /// let s = d.shuffled(3);
-    /// assert_ne!(s.x.to_vec(), d.x.to_vec());
-    /// assert_eq!(s.x.to_vec(), d.shuffled(3).x.to_vec());
+    /// assert_ne!(s.x().to_vec(), d.x().to_vec());
+    /// assert_eq!(s.x().to_vec(), d.shuffled(3).x().to_vec());
     /// # Ok::<(), layers_core::Error>(())
     /// ```
     pub fn shuffled(&self, seed: u64) -> Dataset {
         let mut order: Vec<usize> = (0..self.len()).collect();
         order.shuffle(&mut StdRng::seed_from_u64(seed));
-        self.select(&order).expect("a permutation of valid indices")
+        self.select(&order)
+            .expect("a permutation of 0..len indexes x and y, which share len samples")
     }
 
-    /// Splits into `(train, test)` with `test_fraction` of each class (rounded) in `test`,
-    /// both shuffled by `seed`: Keras users' `train_test_split(..., stratify=y)`.
+    /// Splits into `(train, test)` with `test_fraction` of each class (rounded to the nearest
+    /// whole sample, so a class of one sample goes to `test` only when `test_fraction` is at
+    /// least 0.5) in `test`, both shuffled by `seed`: Keras users'
+    /// `train_test_split(..., stratify=y)`.
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidArgument`] unless `0 < test_fraction < 1`; [`Error::Data`] if a label
-    /// is not a non-negative integer, or either part would be empty.
+    /// [`Error::InvalidArgument`] unless `0 < test_fraction < 1` (NaN included);
+    /// [`Error::Data`] if `y` is not one class index per sample (a whole number from 0 to
+    /// 16,777,215, shape `(samples,)` or `(samples, 1)`), or either part would be empty.
     ///
     /// # Examples
     ///
@@ -330,7 +348,7 @@ impl Dataset {
     /// let d = Dataset::new(Tensor::zeros(&[10, 2]), y)?;
     /// let (train, test) = d.stratified_split(0.2, 0)?;
     /// assert_eq!((train.len(), test.len()), (8, 2));
-    /// assert_eq!(test.y.sum_all().item(), 1.0); // one sample of each class
+    /// assert_eq!(test.y().sum_all().item(), 1.0); // one sample of each class
     /// # Ok::<(), layers_core::Error>(())
     /// ```
     pub fn stratified_split(&self, test_fraction: f32, seed: u64) -> Result<(Dataset, Dataset)> {
@@ -340,18 +358,9 @@ impl Dataset {
                 format!("the test fraction must be between 0 and 1, got {test_fraction}"),
             ));
         }
-        let labels = self.y.to_vec();
-        let per_sample = labels.len() / self.len().max(1);
-        let mut classes: BTreeMap<u64, Vec<usize>> = BTreeMap::new();
-        for i in 0..self.len() {
-            let label = labels[i * per_sample];
-            if label < 0.0 || label.fract() != 0.0 || !label.is_finite() {
-                return Err(data_error(
-                    "stratified_split",
-                    format!("label {label} of sample {i} is not a non-negative integer"),
-                ));
-            }
-            classes.entry(label as u64).or_default().push(i);
+        let mut classes: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+        for (i, class) in self.class_indices()?.into_iter().enumerate() {
+            classes.entry(class).or_default().push(i);
         }
         let mut rng = StdRng::seed_from_u64(seed);
         let (mut train, mut test) = (Vec::new(), Vec::new());

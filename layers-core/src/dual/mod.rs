@@ -13,7 +13,11 @@
 mod exp_log;
 mod ops;
 mod piecewise;
+mod scalar;
 mod trig;
+
+#[doc(hidden)]
+pub use scalar::{DualCall, DualCallF32, DualCallScalar, TakesScalar};
 
 #[cfg(test)]
 mod tests;
@@ -40,6 +44,11 @@ use std::fmt;
 /// derivative 0 at 0); step functions (`floor`, `signum`, …) have derivative 0. A constant
 /// stays a constant: an operand whose `deriv` is 0 adds nothing to the result's derivative,
 /// even where its partial derivative is infinite (`Dual::constant(0.0).sqrt()` has `deriv` 0).
+///
+/// NaN propagates: a NaN value has a NaN derivative (unless every operand is a constant),
+/// and `max`, `min` and `clamp` return NaN when an operand is NaN, as NumPy's `maximum` and
+/// PyTorch do — the one place where the value differs from `f32`'s, whose `max` returns the
+/// other operand and so would hide the NaN.
 ///
 /// # Examples
 ///
@@ -111,18 +120,29 @@ impl Dual {
 
     /// The result `value` of a function of `self` whose derivative there is `partial`.
     fn chain(self, value: f32, partial: f64) -> Dual {
-        Dual {
+        Dual::result(
             value,
-            deriv: tangent(self.deriv, partial) as f32,
-        }
+            tangent(self.deriv, partial) as f32,
+            self.deriv != 0.0,
+        )
     }
 
     /// The result `value` of a function of `self` and `other` with the given partials.
     fn chain2(self, other: Dual, value: f32, partial_self: f64, partial_other: f64) -> Dual {
-        Dual {
-            value,
-            deriv: (tangent(self.deriv, partial_self) + tangent(other.deriv, partial_other)) as f32,
-        }
+        let deriv = tangent(self.deriv, partial_self) + tangent(other.deriv, partial_other);
+        Dual::result(value, deriv as f32, self.deriv != 0.0 || other.deriv != 0.0)
+    }
+
+    /// A result with derivative `deriv`, except that a NaN value has a NaN derivative when
+    /// an operand `varies` (a constant NaN stays a constant): a NaN has no slope, and a
+    /// finite one would let training step on from a NaN as if nothing had happened.
+    fn result(value: f32, deriv: f32, varies: bool) -> Dual {
+        let deriv = if varies && value.is_nan() {
+            f32::NAN
+        } else {
+            deriv
+        };
+        Dual { value, deriv }
     }
 }
 

@@ -50,7 +50,7 @@ impl Rem for Dual {
 impl Neg for Dual {
     type Output = Dual;
     fn neg(self) -> Dual {
-        Dual::new(-self.value, -self.deriv)
+        self.chain(-self.value, -1.0)
     }
 }
 

@@ -40,7 +40,7 @@ impl Dual {
     /// assert_eq!((y.value, y.deriv), (-1.0, 0.0));
     /// ```
     pub fn signum(self) -> Dual {
-        Dual::constant(self.value.signum())
+        self.step(self.value.signum())
     }
 
     /// `|x|` with the sign of `sign`; derivative ±1 (0 at x = 0), none through `sign`.
@@ -65,8 +65,9 @@ impl Dual {
         self.chain(v.copysign(s), partial)
     }
 
-    /// The larger of `self` and `other` (the non-NaN one if one is NaN), with that one's
-    /// derivative; on a tie, `self`'s.
+    /// The larger of `self` and `other`, with that one's derivative; on a tie, `self`'s.
+    ///
+    /// NaN if either is NaN, as NumPy's `maximum` (`f32::max` would return the other one).
     ///
     /// # Examples
     ///
@@ -78,19 +79,21 @@ impl Dual {
     /// let y = x.max(0.1 * x);
     /// assert_eq!((y.value, y.deriv), (-0.2, 0.1));
     /// assert_eq!(x.max(-2.0).deriv, 1.0); // tie: self
+    /// assert!(x.max(f32::NAN).is_nan());
     /// ```
     pub fn max(self, other: impl Into<Dual>) -> Dual {
         let other = other.into();
-        let from = if self.value.is_nan() || other.value > self.value {
+        let from = if other.value > self.value {
             other
         } else {
             self
         };
-        Dual::new(self.value.max(other.value), from.deriv)
+        self.pick(other, self.value.max(other.value), from)
     }
 
-    /// The smaller of `self` and `other` (the non-NaN one if one is NaN), with that one's
-    /// derivative; on a tie, `self`'s.
+    /// The smaller of `self` and `other`, with that one's derivative; on a tie, `self`'s.
+    ///
+    /// NaN if either is NaN, as NumPy's `minimum` (`f32::min` would return the other one).
     ///
     /// # Examples
     ///
@@ -99,19 +102,36 @@ impl Dual {
     ///
     /// let y = Dual::variable(7.0).min(6.0); // ReLU6's cap
     /// assert_eq!((y.value, y.deriv), (6.0, 0.0));
+    /// assert!(Dual::variable(f32::NAN).min(6.0).is_nan());
     /// ```
     pub fn min(self, other: impl Into<Dual>) -> Dual {
         let other = other.into();
-        let from = if self.value.is_nan() || other.value < self.value {
+        let from = if other.value < self.value {
             other
         } else {
             self
         };
-        Dual::new(self.value.min(other.value), from.deriv)
+        self.pick(other, self.value.min(other.value), from)
+    }
+
+    /// `value` (`f32`'s, bit for bit) with the derivative of `from` (one of `self` and
+    /// `other`), or NaN with a NaN derivative if either is NaN.
+    fn pick(self, other: Dual, value: f32, from: Dual) -> Dual {
+        if self.value.is_nan() || other.value.is_nan() {
+            let varies = self.deriv != 0.0 || other.deriv != 0.0;
+            Dual::result(f32::NAN, 0.0, varies)
+        } else {
+            Dual::new(value, from.deriv)
+        }
+    }
+
+    /// A step function's result `value`: derivative 0, or NaN at a varying NaN.
+    fn step(self, value: f32) -> Dual {
+        Dual::result(value, 0.0, self.deriv != 0.0)
     }
 
     /// `self` restricted to `[min, max]`, with the derivative of whichever of the three the
-    /// value is (`self`'s at the bounds themselves); NaN stays NaN.
+    /// value is (`self`'s at the bounds themselves); NaN stays NaN, with a NaN derivative.
     ///
     /// # Panics
     ///
@@ -137,7 +157,8 @@ impl Dual {
         } else {
             self
         };
-        Dual::new(value, from.deriv)
+        let varies = self.deriv != 0.0 || from.deriv != 0.0;
+        Dual::result(value, from.deriv, varies)
     }
 
     /// Largest integer ≤ x; derivative 0.
@@ -151,7 +172,7 @@ impl Dual {
     /// assert_eq!((y.value, y.deriv), (-2.0, 0.0));
     /// ```
     pub fn floor(self) -> Dual {
-        Dual::constant(self.value.floor())
+        self.step(self.value.floor())
     }
 
     /// Smallest integer ≥ x; derivative 0.
@@ -165,7 +186,7 @@ impl Dual {
     /// assert_eq!((y.value, y.deriv), (-1.0, 0.0));
     /// ```
     pub fn ceil(self) -> Dual {
-        Dual::constant(self.value.ceil())
+        self.step(self.value.ceil())
     }
 
     /// Nearest integer, halves away from zero; derivative 0.
@@ -179,7 +200,7 @@ impl Dual {
     /// assert_eq!((y.value, y.deriv), (3.0, 0.0));
     /// ```
     pub fn round(self) -> Dual {
-        Dual::constant(self.value.round())
+        self.step(self.value.round())
     }
 
     /// Nearest integer, halves to even; derivative 0.
@@ -193,7 +214,7 @@ impl Dual {
     /// assert_eq!((y.value, y.deriv), (2.0, 0.0));
     /// ```
     pub fn round_ties_even(self) -> Dual {
-        Dual::constant(self.value.round_ties_even())
+        self.step(self.value.round_ties_even())
     }
 
     /// Integer part, towards zero; derivative 0.
@@ -207,7 +228,7 @@ impl Dual {
     /// assert_eq!((y.value, y.deriv), (-1.0, 0.0));
     /// ```
     pub fn trunc(self) -> Dual {
-        Dual::constant(self.value.trunc())
+        self.step(self.value.trunc())
     }
 
     /// Fractional part `x − trunc(x)`; derivative 1.
@@ -221,7 +242,7 @@ impl Dual {
     /// assert_eq!((y.value, y.deriv), (-0.25, 1.0));
     /// ```
     pub fn fract(self) -> Dual {
-        Dual::new(self.value.fract(), self.deriv)
+        self.chain(self.value.fract(), 1.0)
     }
 
     /// Euclidean quotient `(x − x.rem_euclid(rhs)) / rhs`, an integer; derivative 0.
@@ -235,7 +256,9 @@ impl Dual {
     /// assert_eq!((y.value, y.deriv), (-4.0, 0.0));
     /// ```
     pub fn div_euclid(self, rhs: impl Into<Dual>) -> Dual {
-        Dual::constant(self.value.div_euclid(rhs.into().value))
+        let rhs = rhs.into();
+        let varies = self.deriv != 0.0 || rhs.deriv != 0.0;
+        Dual::result(self.value.div_euclid(rhs.value), 0.0, varies)
     }
 
     /// Least non-negative remainder `x − rhs·x.div_euclid(rhs)`; partials 1 and
@@ -288,7 +311,8 @@ impl Dual {
         let deriv = tangent(self.deriv, f64::from(a.value))
             + tangent(a.deriv, f64::from(self.value))
             + f64::from(b.deriv);
-        Dual::new(self.value.mul_add(a.value, b.value), deriv as f32)
+        let varies = self.deriv != 0.0 || a.deriv != 0.0 || b.deriv != 0.0;
+        Dual::result(self.value.mul_add(a.value, b.value), deriv as f32, varies)
     }
 
     /// Whether the value is NaN.

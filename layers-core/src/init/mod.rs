@@ -23,6 +23,7 @@ use rand::rngs::StdRng;
 use rand_distr::{Distribution as _, StandardNormal, Uniform};
 
 use crate::error::{Error, Result};
+use crate::tensor::shape::{checked_size, try_buffer};
 
 mod orthogonal;
 #[cfg(test)]
@@ -115,7 +116,8 @@ pub enum Distribution {
 /// Build one with a constructor named like the Keras initializer ([`Initializer::glorot_uniform`]),
 /// from its Keras name ([`Initializer::from_name`] or `str::parse`), or from a variant for
 /// non-default parameters; then draw values with [`Initializer::sample`] or
-/// [`Initializer::sample_seeded`]. Parameters are checked when sampling.
+/// [`Initializer::sample_seeded`]. Parameters are checked when sampling, and by
+/// [`Initializer::validate`] (which layers call when they are built, before any weight).
 ///
 /// # Examples
 ///
@@ -135,28 +137,29 @@ pub enum Initializer {
     Zeros,
     /// Every value 1 (Keras `ones`).
     Ones,
-    /// Every value the given constant (Keras `constant`, default 0).
+    /// Every value the given constant (Keras `constant`, default 0); must be finite.
     Constant(f32),
     /// Normal draws (Keras `random_normal`, defaults mean 0, stddev 0.05).
     RandomNormal {
-        /// Mean of the distribution.
+        /// Mean of the distribution; must be finite.
         mean: f32,
-        /// Standard deviation; must be non-negative.
+        /// Standard deviation; must be positive and finite.
         stddev: f32,
     },
-    /// Uniform draws in `[minval, maxval)` (Keras `random_uniform`, defaults -0.05, 0.05).
+    /// Uniform draws in `[minval, maxval)` (Keras `random_uniform`, defaults -0.05, 0.05);
+    /// equal bounds fill with that value.
     RandomUniform {
-        /// Lower bound (inclusive).
+        /// Lower bound (inclusive); must be finite.
         minval: f32,
-        /// Upper bound (exclusive); must not be below `minval`.
+        /// Upper bound (exclusive); must be finite and not below `minval`.
         maxval: f32,
     },
     /// Normal draws, redrawn while more than 2 `stddev` from the mean (Keras
     /// `truncated_normal`, defaults mean 0, stddev 0.05).
     TruncatedNormal {
-        /// Mean of the distribution.
+        /// Mean of the distribution; must be finite.
         mean: f32,
-        /// Standard deviation before truncation; must be non-negative.
+        /// Standard deviation before truncation; must be positive and finite.
         stddev: f32,
     },
     /// Draws whose variance is `scale / max(1, fan)` (Keras `variance_scaling`); the
@@ -172,7 +175,7 @@ pub enum Initializer {
     /// A random orthogonal matrix times `gain` (Keras `orthogonal`, default gain 1); needs
     /// rank 2 or more, the leading dimensions being flattened into rows.
     Orthogonal {
-        /// Multiplier applied to the orthogonal matrix.
+        /// Multiplier applied to the orthogonal matrix; must be finite.
         gain: f32,
     },
 }
@@ -407,10 +410,10 @@ impl Initializer {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidInitializer`] for invalid parameters (a negative or non-finite stddev,
-    /// `minval > maxval`, a scale that is not positive, a non-finite gain), for
-    /// `orthogonal` on a shape of rank below 2, and for a shape with more elements than
-    /// memory can index.
+    /// [`Error::InvalidInitializer`] for invalid parameters (see [`Initializer::validate`])
+    /// and for `orthogonal` on a shape of rank below 2; [`Error::Allocation`], before
+    /// allocating, for a shape with more values than memory can address or than the
+    /// machine's memory can hold.
     ///
     /// # Examples
     ///
@@ -423,30 +426,49 @@ impl Initializer {
     /// // fan_in = 3 * 3 * 8 = 72, l = sqrt(6 / 72) ≈ 0.2887
     /// assert!(w.iter().all(|x| x.abs() < 0.2887));
     /// assert!(Initializer::orthogonal().sample(&[5], &mut rng).is_err());
+    /// // 2^30 × 2^30 values: 4 EB, refused without trying.
+    /// assert!(Initializer::zeros().sample(&[1 << 30, 1 << 30], &mut rng).is_err());
     /// # Ok::<(), layers_core::Error>(())
     /// ```
     pub fn sample(&self, shape: &[usize], rng: &mut StdRng) -> Result<ArrayD<f32>> {
         if let Some(reason) = self.invalid_reason(shape) {
             return Err(self.error(shape, reason));
         }
-        let len = if shape.contains(&0) {
-            Some(0)
-        } else {
-            shape.iter().try_fold(1usize, |n, &d| n.checked_mul(d))
-        }
-        .ok_or_else(|| self.error(shape, "its number of elements overflows `usize`".into()))?;
+        let what = || format!("initializer `{}`", self.name());
+        let len = checked_size(what, shape, self.bytes_per_value())?;
         let data = match *self {
-            Initializer::Zeros => vec![0.0; len],
-            Initializer::Ones => vec![1.0; len],
-            Initializer::Constant(value) => vec![value; len],
+            Initializer::Orthogonal { gain } => orthogonal::sample(shape, gain, rng),
+            _ => {
+                let mut data = try_buffer(what, shape, len)?;
+                self.fill(&mut data, len, shape, rng)?;
+                data
+            }
+        };
+        ArrayD::from_shape_vec(IxDyn(shape), data).map_err(|e| self.error(shape, e.to_string()))
+    }
+
+    /// Appends the `len` values of a weight of `shape` to `data` (every initializer but
+    /// `orthogonal`, which needs the whole matrix at once).
+    fn fill(
+        &self,
+        data: &mut Vec<f32>,
+        len: usize,
+        shape: &[usize],
+        rng: &mut StdRng,
+    ) -> Result<()> {
+        match *self {
+            Initializer::Zeros => data.resize(len, 0.0),
+            Initializer::Ones => data.resize(len, 1.0),
+            Initializer::Constant(value) => data.resize(len, value),
             Initializer::RandomNormal { mean, stddev } => {
-                normal(len, mean.into(), stddev.into(), rng)
+                data.extend(normal(len, mean.into(), stddev.into(), rng));
             }
             Initializer::TruncatedNormal { mean, stddev } => {
-                truncated_normal(len, mean.into(), stddev.into(), rng)
+                data.extend(truncated_normal(len, mean.into(), stddev.into(), rng));
             }
             Initializer::RandomUniform { minval, maxval } => {
-                uniform(len, minval, maxval, rng).map_err(|reason| self.error(shape, reason))?
+                uniform(data, len, minval, maxval, rng)
+                    .map_err(|reason| self.error(shape, reason))?;
             }
             Initializer::VarianceScaling {
                 scale,
@@ -461,20 +483,37 @@ impl Initializer {
                 };
                 let scale = f64::from(scale) / fan.max(1.0);
                 match distribution {
-                    Distribution::TruncatedNormal => {
-                        truncated_normal(len, 0.0, scale.sqrt() / TRUNCATED_STDDEV_RATIO, rng)
+                    Distribution::TruncatedNormal => data.extend(truncated_normal(
+                        len,
+                        0.0,
+                        scale.sqrt() / TRUNCATED_STDDEV_RATIO,
+                        rng,
+                    )),
+                    Distribution::UntruncatedNormal => {
+                        data.extend(normal(len, 0.0, scale.sqrt(), rng));
                     }
-                    Distribution::UntruncatedNormal => normal(len, 0.0, scale.sqrt(), rng),
                     Distribution::Uniform => {
                         let limit = (3.0 * scale).sqrt() as f32;
-                        uniform(len, -limit, limit, rng)
-                            .map_err(|reason| self.error(shape, reason))?
+                        uniform(data, len, -limit, limit, rng)
+                            .map_err(|reason| self.error(shape, reason))?;
                     }
                 }
             }
-            Initializer::Orthogonal { gain } => orthogonal::sample(shape, gain, rng),
-        };
-        ArrayD::from_shape_vec(IxDyn(shape), data).map_err(|e| self.error(shape, e.to_string()))
+            Initializer::Orthogonal { .. } => {
+                unreachable!("`sample` draws orthogonal matrices itself")
+            }
+        }
+        Ok(())
+    }
+
+    /// The bytes sampling needs per value of the weight: the `f32` values, plus, for
+    /// `orthogonal`, its `f64` work space (the normal matrix, the Householder vectors and
+    /// Q: three `f64` copies at most).
+    pub(crate) fn bytes_per_value(&self) -> usize {
+        match self {
+            Initializer::Orthogonal { .. } => size_of::<f32>() + 3 * size_of::<f64>(),
+            _ => size_of::<f32>(),
+        }
     }
 
     /// Draws a new weight of shape `shape` from `StdRng::seed_from_u64(seed)`.
@@ -499,21 +538,49 @@ impl Initializer {
         self.sample(shape, &mut StdRng::seed_from_u64(seed))
     }
 
-    /// Why this initializer cannot fill `shape`, if it cannot.
-    fn invalid_reason(&self, shape: &[usize]) -> Option<String> {
+    /// Checks the parameters, whatever the shape to fill: a constant, mean and bounds must
+    /// be finite, a stddev and a scale positive and finite, `minval` not above `maxval`, a
+    /// gain finite. Layers call this when they are built, before creating any weight.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`] naming the initializer and the parameter, with its value.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::Initializer;
+    /// assert!(Initializer::glorot_uniform().validate().is_ok());
+    /// let err = Initializer::constant(f32::NAN).validate().unwrap_err();
+    /// assert_eq!(err.to_string(), "`constant`: `value` must be finite, got NaN");
+    /// let reversed = Initializer::RandomUniform { minval: 1.0, maxval: 0.0 };
+    /// assert!(reversed.validate().is_err());
+    /// ```
+    pub fn validate(&self) -> Result<()> {
+        match self.invalid_params() {
+            None => Ok(()),
+            Some(message) => Err(Error::InvalidArgument {
+                op: self.name(),
+                message,
+            }),
+        }
+    }
+
+    /// What is wrong with the parameters, if anything (see [`Initializer::validate`]).
+    pub(crate) fn invalid_params(&self) -> Option<String> {
+        let positive = |name: &str, v: f32| {
+            (!(v > 0.0 && v.is_finite()))
+                .then(|| format!("`{name}` must be positive and finite, got {v}"))
+        };
+        let finite = |name: &str, v: f32| {
+            (!v.is_finite()).then(|| format!("`{name}` must be finite, got {v}"))
+        };
         match *self {
-            Initializer::Zeros | Initializer::Ones | Initializer::Constant(_) => None,
+            Initializer::Zeros | Initializer::Ones => None,
+            Initializer::Constant(value) => finite("value", value),
             Initializer::RandomNormal { mean, stddev }
             | Initializer::TruncatedNormal { mean, stddev } => {
-                if !mean.is_finite() {
-                    Some(format!("`mean` must be finite, got {mean}"))
-                } else if !(stddev >= 0.0 && stddev.is_finite()) {
-                    Some(format!(
-                        "`stddev` must be non-negative and finite, got {stddev}"
-                    ))
-                } else {
-                    None
-                }
+                finite("mean", mean).or_else(|| positive("stddev", stddev))
             }
             Initializer::RandomUniform { minval, maxval } => {
                 if !(minval.is_finite() && maxval.is_finite()) {
@@ -524,18 +591,19 @@ impl Initializer {
                     None
                 }
             }
-            Initializer::VarianceScaling { scale, .. } => (!(scale > 0.0 && scale.is_finite()))
-                .then(|| format!("`scale` must be positive and finite, got {scale}")),
-            Initializer::Orthogonal { gain } => {
-                if shape.len() < 2 {
-                    Some(format!("it needs rank 2 or more, got rank {}", shape.len()))
-                } else if !gain.is_finite() {
-                    Some(format!("`gain` must be finite, got {gain}"))
-                } else {
-                    None
-                }
-            }
+            Initializer::VarianceScaling { scale, .. } => positive("scale", scale),
+            Initializer::Orthogonal { gain } => finite("gain", gain),
         }
+    }
+
+    /// Why this initializer cannot fill `shape`, if it cannot.
+    fn invalid_reason(&self, shape: &[usize]) -> Option<String> {
+        self.invalid_params().or_else(|| match self {
+            Initializer::Orthogonal { .. } if shape.len() < 2 => {
+                Some(format!("it needs rank 2 or more, got rank {}", shape.len()))
+            }
+            _ => None,
+        })
     }
 
     fn error(&self, shape: &[usize], reason: String) -> Error {
@@ -609,34 +677,46 @@ fn fans(shape: &[usize]) -> (f64, f64) {
     }
 }
 
-fn normal(len: usize, mean: f64, stddev: f64, rng: &mut StdRng) -> Vec<f32> {
-    (0..len)
-        .map(|_| {
+/// `len` normal draws.
+fn normal(len: usize, mean: f64, stddev: f64, rng: &mut StdRng) -> impl Iterator<Item = f32> {
+    (0..len).map(move |_| {
+        let z: f64 = StandardNormal.sample(rng);
+        (mean + stddev * z) as f32
+    })
+}
+
+/// `len` normal draws, each redrawn while more than 2 stddev from the mean.
+fn truncated_normal(
+    len: usize,
+    mean: f64,
+    stddev: f64,
+    rng: &mut StdRng,
+) -> impl Iterator<Item = f32> {
+    (0..len).map(move |_| {
+        loop {
             let z: f64 = StandardNormal.sample(rng);
-            (mean + stddev * z) as f32
-        })
-        .collect()
-}
-
-fn truncated_normal(len: usize, mean: f64, stddev: f64, rng: &mut StdRng) -> Vec<f32> {
-    (0..len)
-        .map(|_| {
-            loop {
-                let z: f64 = StandardNormal.sample(rng);
-                if z.abs() <= 2.0 {
-                    break (mean + stddev * z) as f32;
-                }
+            if z.abs() <= 2.0 {
+                break (mean + stddev * z) as f32;
             }
-        })
-        .collect()
+        }
+    })
 }
 
-/// Uniform draws in `[minval, maxval)`, or `minval` everywhere if the bounds are equal.
-fn uniform(len: usize, minval: f32, maxval: f32, rng: &mut StdRng) -> Result<Vec<f32>, String> {
+/// Appends `len` uniform draws in `[minval, maxval)` to `data`, or `minval` everywhere if
+/// the bounds are equal.
+fn uniform(
+    data: &mut Vec<f32>,
+    len: usize,
+    minval: f32,
+    maxval: f32,
+    rng: &mut StdRng,
+) -> Result<(), String> {
     if minval == maxval {
-        return Ok(vec![minval; len]);
+        data.resize(data.len() + len, minval);
+        return Ok(());
     }
     let dist = Uniform::new(minval, maxval)
         .map_err(|e| format!("cannot draw from [{minval}, {maxval}): {e}"))?;
-    Ok((0..len).map(|_| dist.sample(rng)).collect())
+    data.extend((0..len).map(|_| dist.sample(rng)));
+    Ok(())
 }

@@ -473,7 +473,7 @@ fn invalid_parameters_and_shapes_are_errors() {
             &[2, 3]
         ),
         "initializer `random_normal` cannot fill shape [2, 3]: \
-         `stddev` must be non-negative and finite, got -1"
+         `stddev` must be positive and finite, got -1"
     );
     assert_eq!(
         message(
@@ -516,13 +516,51 @@ fn invalid_parameters_and_shapes_are_errors() {
         .sample_seeded(&[1], 0)
         .is_err()
     );
-    assert!(message(Initializer::zeros(), &[usize::MAX, 2]).contains("overflows"));
-    // stddev 0 is allowed: every value is the mean.
-    let w = Initializer::RandomNormal {
+    assert_eq!(
+        message(Initializer::zeros(), &[usize::MAX, 2]),
+        format!(
+            "initializer `zeros` of shape [{}, 2] has more values than memory can address",
+            usize::MAX
+        )
+    );
+    // stddev 0 is refused: it is a constant, and almost always a slip (Keras's own
+    // variance scaling refuses a scale of 0 for the same reason).
+    let zero = Initializer::RandomNormal {
         mean: 0.5,
         stddev: 0.0,
+    };
+    assert_eq!(
+        message(zero.clone(), &[3]),
+        "initializer `random_normal` cannot fill shape [3]: \
+         `stddev` must be positive and finite, got 0"
+    );
+    assert_eq!(
+        zero.validate().unwrap_err().to_string(),
+        "`random_normal`: `stddev` must be positive and finite, got 0"
+    );
+    // A constant must be finite (it would fill the weight with NaN).
+    assert_eq!(
+        message(Initializer::constant(f32::NAN), &[2]),
+        "initializer `constant` cannot fill shape [2]: `value` must be finite, got NaN"
+    );
+}
+
+#[test]
+fn sizes_beyond_the_machine_are_refused_before_sampling() {
+    // 2^20 × 2^20 f32 values = 4 TiB; orthogonal's f64 work space is counted too.
+    for init in all_named() {
+        let err = init.sample_seeded(&[1 << 20, 1 << 20], 0).unwrap_err();
+        assert!(matches!(err, Error::Allocation { .. }), "{init:?}: {err}");
     }
-    .sample_seeded(&[3], 0)
-    .unwrap();
-    assert!(w.iter().all(|&x| x == 0.5));
+    let err = Initializer::orthogonal()
+        .sample_seeded(&[1 << 20, 1 << 20], 0)
+        .unwrap_err()
+        .to_string();
+    // (4 + 3 · 8) bytes per value · 2^40 values
+    assert!(
+        err.starts_with(
+            "initializer `orthogonal` of shape [1048576, 1048576] needs 30786325577728 bytes"
+        ),
+        "{err}"
+    );
 }

@@ -1,6 +1,6 @@
 //! The forward pass a layer's author writes: [`Call`] for most layers, [`CallWithContext`]
 //! for layers that behave differently in training (dropout, batch normalization) or draw
-//! random numbers.
+//! random numbers, [`TryCall`] for a call that can fail with an error (`?` inside).
 //!
 //! ```
 //! use layers_core::prelude::*;
@@ -19,10 +19,18 @@
 use rand::rngs::StdRng;
 
 use super::context;
-use crate::Tensor;
+use crate::error::Result;
+use crate::tensor::Tensor;
 
 /// The forward pass of a layer: what Keras's `call` does, and all a `#[derive(Layer)]`
 /// author writes.
+///
+/// An op that cannot work on its operands (a shape mismatch in `matmul` or `+`) panics
+/// with the op and both shapes; the layer's `forward` turns that into an [`Error::Call`]
+/// naming the line of the op in this `call`, so `fit`, `predict` and the others return it
+/// and leave the model as it was. Implement [`TryCall`] instead to return errors with `?`.
+///
+/// [`Error::Call`]: crate::Error::Call
 ///
 /// # Examples
 ///
@@ -39,11 +47,75 @@ use crate::Tensor;
 #[diagnostic::on_unimplemented(
     message = "`{Self}` has no forward pass",
     label = "this layer needs a `call`",
-    note = "write `impl Call for {Self} {{ fn call(&self, x: &Tensor) -> Tensor {{ … }} }}`, or implement `CallWithContext` if the layer needs the training flag or randomness"
+    note = "write `impl Call for {Self} {{ fn call(&self, x: &Tensor) -> Tensor {{ … }} }}`, implement `TryCall` (`fn try_call(&self, x: &Tensor) -> Result<Tensor>`) if the call can fail, or `CallWithContext` if it needs the training flag or randomness"
 )]
 pub trait Call {
     /// Computes the layer's output for a batch `x` of shape `(batch, …)`.
     fn call(&self, x: &Tensor) -> Tensor;
+}
+
+/// The forward pass of a layer that can fail with an error: `?` works inside it. What the
+/// generated `forward` of a `#[derive(Layer)]` layer calls; every [`Call`] (and so every
+/// [`CallWithContext`]) is a `TryCall` that never fails.
+///
+/// An error returned here reaches `fit`, `predict` or [`LayerExt::try_apply`] as an
+/// [`Error::Call`] naming the layer and its input shape. Read the training flag or draw
+/// random numbers with [`Context::current`].
+///
+/// [`LayerExt::try_apply`]: crate::LayerExt::try_apply
+/// [`Error::Call`]: crate::Error::Call
+///
+/// # Examples
+///
+/// ```
+/// use layers_core::prelude::*;
+///
+/// #[derive(Layer)]
+/// struct Project {
+///     units: usize,
+///     #[weight(shape = [4, units], init = "ones")]
+///     w: Weight,
+/// }
+///
+/// impl TryCall for Project {
+///     fn try_call(&self, x: &Tensor) -> Result<Tensor> {
+///         x.try_matmul(&self.w) // `(batch, 4)` only: another width is an error, not a panic
+///     }
+/// }
+///
+/// let p = Project::new(2);
+/// assert_eq!(p.try_apply(&Tensor::ones(&[1, 4]))?.to_vec(), vec![4.0, 4.0]);
+/// let err = p.try_apply(&Tensor::ones(&[1, 3])).unwrap_err();
+/// assert_eq!(
+///     err.to_string(),
+///     "layer `project` (Project): its call failed for input shape (None, 3): \
+///      `matmul` cannot combine shapes [1, 3] and [4, 2]: inner dimensions 3 and 4 differ"
+/// );
+/// # Ok::<(), layers_core::Error>(())
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no forward pass",
+    label = "this layer needs a `call`",
+    note = "write `impl Call for {Self} {{ fn call(&self, x: &Tensor) -> Tensor {{ … }} }}`, implement `TryCall` (`fn try_call(&self, x: &Tensor) -> Result<Tensor>`) if the call can fail, or `CallWithContext` if it needs the training flag or randomness"
+)]
+pub trait TryCall {
+    /// Computes the layer's output for a batch `x` of shape `(batch, …)`, or the error that
+    /// prevents it.
+    ///
+    /// # Errors
+    ///
+    /// Whatever the layer finds wrong with `x` (a width it cannot take, ids out of range).
+    fn try_call(&self, x: &Tensor) -> Result<Tensor>;
+}
+
+// As for `Call`: a layer with no forward pass gets the message on `TryCall`, not a list of
+// `Call` implementors.
+#[diagnostic::do_not_recommend]
+impl<T: Call> TryCall for T {
+    #[inline]
+    fn try_call(&self, x: &Tensor) -> Result<Tensor> {
+        Ok(self.call(x))
+    }
 }
 
 /// The forward pass of a layer that needs the [`Context`]: whether it runs in training and

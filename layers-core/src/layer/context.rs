@@ -10,7 +10,6 @@
 //! ```
 
 use std::cell::RefCell;
-use std::sync::Once;
 
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
@@ -23,7 +22,6 @@ struct Frame {
 thread_local! {
     static FRAMES: RefCell<Vec<Frame>> = const { RefCell::new(Vec::new()) };
     static DEFAULT_RNG: RefCell<StdRng> = RefCell::new(StdRng::seed_from_u64(DEFAULT_SEED));
-    static QUIET_PANICS: RefCell<usize> = const { RefCell::new(0) };
 }
 
 /// The seed of each thread's default random stream, used when no context is set.
@@ -117,28 +115,4 @@ pub fn random_seed() -> u64 {
 /// ```
 pub fn set_default_seed(seed: u64) {
     DEFAULT_RNG.with(|rng| *rng.borrow_mut() = StdRng::seed_from_u64(seed));
-}
-
-/// Runs `f`, turning a panic into `Err(message)` without printing it. Build-time dry runs
-/// use this to report a shape mismatch inside a layer's `call` as an error naming the layer.
-pub(crate) fn catch_panic<R>(f: impl FnOnce() -> R) -> Result<R, String> {
-    static HOOK: Once = Once::new();
-    HOOK.call_once(|| {
-        let previous = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            if QUIET_PANICS.with(|q| *q.borrow()) == 0 {
-                previous(info);
-            }
-        }));
-    });
-    QUIET_PANICS.with(|q| *q.borrow_mut() += 1);
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
-    QUIET_PANICS.with(|q| *q.borrow_mut() -= 1);
-    result.map_err(|payload| {
-        payload
-            .downcast_ref::<String>()
-            .cloned()
-            .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
-            .unwrap_or_else(|| "a panic without a message".to_string())
-    })
 }

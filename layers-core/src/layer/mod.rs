@@ -14,25 +14,30 @@
 //!
 //! let mut layer = Double;
 //! assert_eq!(layer.build([3])?, vec![3]);
-//! assert_eq!(layer.apply(&Tensor::ones(&[1, 3])).to_vec(), vec![2.0; 3]);
+//! assert_eq!(layer.try_apply(&Tensor::ones(&[1, 3]))?.to_vec(), vec![2.0; 3]);
 //! assert_eq!(layer.count_params()?, 0);
 //! # Ok::<(), layers_core::Error>(())
 //! ```
 
 mod call;
+mod catch;
 pub mod check;
 pub mod config;
 mod container;
 pub mod context;
 mod named;
 pub mod summary;
+mod swap;
 
-use crate::error::{Error, Result, batch_shape};
+use crate::error::{Error, Result};
 use crate::{Tensor, Weight, no_grad};
 
-pub use call::{Call, CallWithContext, Context};
+pub use call::{Call, CallWithContext, Context, TryCall};
+pub use catch::catch_call;
+pub(crate) use catch::{forward as catch_forward, undoing_builds};
 pub use named::Named;
 pub use summary::{Summary, SummaryRow, sequential_summary_rows, static_summary_rows};
+pub(crate) use swap::read_consistent;
 
 /// A layer: a forward pass, the weights it owns, the layers it contains, and its config.
 ///
@@ -79,8 +84,10 @@ pub trait Layer: Send + Sync {
     ///
     /// # Errors
     ///
-    /// When the layer cannot be built for `x`'s shape. Ops inside the pass may panic on a
-    /// shape mismatch; [`LayerExt::build`] turns that into an error naming the layer.
+    /// When the layer cannot be built for `x`'s shape, or its call fails: a
+    /// `#[derive(Layer)]` layer returns an op's panic inside its call as [`Error::Call`]
+    /// (see [`catch_call`]). Containers and boundaries (`build`, `fit`, `predict`,
+    /// [`LayerExt::try_apply`]) catch a hand-written `forward`'s panics as well.
     fn forward(&self, x: &Tensor) -> Result<Tensor>;
 
     /// The layer's own weights (not its sublayers'), in creation order.
@@ -317,19 +324,24 @@ pub trait LayerExt: Layer {
     /// ```
     fn build(&mut self, input_shape: impl AsRef<[usize]>) -> Result<Vec<usize>> {
         let shape = input_shape.as_ref();
-        dry_run(self.as_dyn(), shape).map_err(|e| match e {
+        let layer = self.as_dyn();
+        undoing_builds(layer, || dry_run(layer, shape)).map_err(|e| match e {
             e @ Error::Layer { .. } => e,
             e => e.in_layer(self.display_name(), self.type_name()),
         })
     }
 
     /// Calls the layer on `x` (building it first if needed), for use inside another layer's
-    /// `call`.
+    /// [`Call::call`]; the panicking twin of [`LayerExt::try_apply`].
+    ///
+    /// Inside a layer's call its failure travels, without printing, to the layer that
+    /// catches it (see [`catch_call`]), which returns it as an error naming this layer:
+    /// `fit` and `predict` return it like any other.
     ///
     /// # Panics
     ///
-    /// If the layer cannot be built for `x`; the message names the layer. (Models check
-    /// shapes when they are built, so this does not happen on their data.)
+    /// When [`LayerExt::try_apply`] returns an error, with its message, at the caller's
+    /// line.
     ///
     /// # Examples
     ///
@@ -340,9 +352,39 @@ pub trait LayerExt: Layer {
     /// assert_eq!(y.to_vec(), vec![0.0, 2.0]);
     /// # Ok::<(), layers_core::Error>(())
     /// ```
+    #[track_caller]
     fn apply(&self, x: &Tensor) -> Tensor {
-        self.forward(x)
-            .unwrap_or_else(|e| panic!("{}", e.in_layer(self.display_name(), self.type_name())))
+        match self.try_apply(x) {
+            Ok(y) => y,
+            Err(e) => crate::unwind::raise(e),
+        }
+    }
+
+    /// Calls the layer on `x` (building it first if needed), returning its failure as an
+    /// error: for a [`TryCall`] that uses sublayers (`self.dense.try_apply(x)?`), or to
+    /// call a layer outside a model.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Layer`] naming this layer (and the path to the sublayer that failed),
+    /// wrapping the cause: a weight that cannot be built for `x`, an input the layer does not
+    /// take, or [`Error::Call`] when its call failed, with the op, its shapes and its line.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::prelude::*;
+    /// let mut e = Embedding::new(3, 2);
+    /// e.build([1])?;
+    /// assert_eq!(e.try_apply(&Tensor::zeros(&[1, 1]))?.shape(), &[1, 1, 2]);
+    /// let err = e.try_apply(&Tensor::full(&[1, 1], 7.0)).unwrap_err();
+    /// assert!(err.to_string().starts_with("layer `embedding` (Embedding): its call failed"));
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
+    fn try_apply(&self, x: &Tensor) -> Result<Tensor> {
+        let layer = self.as_dyn();
+        undoing_builds(layer, || catch::forward(layer, x))
+            .map_err(|e| e.in_layer(self.display_name(), self.type_name()))
     }
 
     /// Whether every weight of the layer and its sublayers exists.
@@ -466,26 +508,36 @@ pub trait LayerExt: Layer {
                 layer: self.display_name(),
             });
         }
-        Ok(self
-            .all_weights()
-            .into_iter()
-            .map(|(_, w)| w.value().detach())
-            .collect())
+        let weights = self.all_weights();
+        // One set, even while another thread sets the weights.
+        Ok(read_consistent(|| {
+            weights.iter().map(|(_, w)| w.value().detach()).collect()
+        }))
     }
 
     /// Sets all weights from values in [`LayerExt::all_weights`] order; the count is checked
     /// first, then every shape, before anything is changed.
     ///
+    /// The weights change as a whole: a `predict` or [`LayerExt::get_weights`] running on
+    /// another thread at the same time uses either the old set or the new one, never a
+    /// mixture (a prediction that overlapped the change runs again).
+    ///
     /// # Errors
     ///
-    /// [`Error::WeightCount`] for the wrong number of values, [`Error::Layer`] wrapping
-    /// [`Error::WeightShape`] for a value of the wrong shape (naming the weight's path).
+    /// [`Error::Unbuilt`] if the layer is not built (its weights have no shapes to check
+    /// the values against yet: build it first); [`Error::WeightCount`] for the wrong number
+    /// of values, [`Error::Layer`] wrapping [`Error::WeightShape`] for a value of the wrong
+    /// shape (naming the weight's path); [`Error::InvalidArgument`] when called from a
+    /// layer's call during `predict`.
     ///
     /// # Examples
     ///
     /// ```
     /// use layers_core::prelude::*;
     /// let mut d = Dense::new(2);
+    /// // Before the build the kernel's shape is unknown: nothing to check the values against.
+    /// let err = d.set_weights(&[Tensor::zeros(&[3, 2]), Tensor::ones(&[2])]).unwrap_err();
+    /// assert!(matches!(err, Error::Unbuilt { .. }));
     /// d.build([3])?;
     /// let err = d.set_weights(&[Tensor::zeros(&[3, 2])]).unwrap_err();
     /// assert_eq!(err.to_string(), "layer `dense` expects 2 weights, got 1");
@@ -494,6 +546,11 @@ pub trait LayerExt: Layer {
     /// # Ok::<(), layers_core::Error>(())
     /// ```
     fn set_weights(&self, values: &[Tensor]) -> Result<()> {
+        if !self.is_built() {
+            return Err(Error::Unbuilt {
+                layer: self.display_name(),
+            });
+        }
         let weights = self.all_weights();
         if weights.len() != values.len() {
             return Err(Error::WeightCount {
@@ -515,10 +572,13 @@ pub trait LayerExt: Layer {
                 _ => {}
             }
         }
-        for ((_, w), v) in weights.iter().zip(values) {
-            w.set_value(v.detach())?;
-        }
-        Ok(())
+        let values: Vec<Tensor> = values.iter().map(Tensor::detach).collect();
+        swap::write_set(|| {
+            for ((_, w), v) in weights.iter().zip(values) {
+                w.set_value(v)?;
+            }
+            Ok(())
+        })
     }
 
     /// Freezes (`false`) or unfreezes the layer and all its sublayers (Keras's
@@ -659,13 +719,8 @@ impl<'a> LayerExt for dyn Layer + 'a {
 pub(crate) fn dry_run(layer: &dyn Layer, shape: &[usize]) -> Result<Vec<usize>> {
     let mut batch = vec![1];
     batch.extend_from_slice(shape);
-    let x = Tensor::zeros(&batch);
-    let out = context::catch_panic(|| no_grad(|| layer.forward(&x))).map_err(|message| {
-        Error::Call {
-            input: batch_shape(shape),
-            message,
-        }
-    })??;
+    let x = Tensor::try_zero_batch(&batch)?;
+    let out = no_grad(|| catch::forward(layer, &x))?;
     Ok(out.shape().get(1..).unwrap_or(&[]).to_vec())
 }
 

@@ -85,7 +85,9 @@ pub(crate) fn push_rows(
         return;
     }
     let shape = x.and_then(|x| {
-        *x = x.take().and_then(|t| no_grad(|| layer.forward(&t)).ok());
+        *x = x
+            .take()
+            .and_then(|t| no_grad(|| super::catch_forward(layer, &t)).ok());
         x.as_ref()
             .map(|y| y.shape().get(1..).unwrap_or(&[]).to_vec())
     });
@@ -111,7 +113,7 @@ pub fn sequential_summary_rows(
 ) -> Vec<SummaryRow> {
     let mut batch = vec![1];
     batch.extend_from_slice(input_shape);
-    let mut x = Some(Tensor::zeros(&batch));
+    let mut x = Tensor::try_zeros(&batch).ok();
     let mut rows = Vec::new();
     for (name, layer) in layers {
         push_rows(&mut rows, name, *layer, Some(&mut x));
@@ -141,10 +143,10 @@ pub fn static_summary_rows(
     layers: &[(&str, &dyn Layer, bool)],
     input_shape: Option<&[usize]>,
 ) -> Vec<SummaryRow> {
-    let mut x = input_shape.map(|shape| {
+    let mut x = input_shape.and_then(|shape| {
         let mut batch = vec![1];
         batch.extend_from_slice(shape);
-        Tensor::zeros(&batch)
+        Tensor::try_zeros(&batch).ok()
     });
     let run = input_shape.is_some();
     let mut rows = Vec::new();

@@ -1,8 +1,10 @@
 //! `Dense`: Keras's densely connected layer, `activation(x · kernel + bias)`.
 
 use crate::activation::Activation;
+use crate::error::Result;
 use crate::init::Initializer;
 use crate::layer::Call;
+use crate::layer::config::{check_initializer, check_size};
 use crate::shape::{Const, Dim};
 use crate::{Layer, Tensor, Weight};
 
@@ -10,7 +12,8 @@ use crate::{Layer, Tensor, Weight};
 /// of rank 2 or more (`(batch, …, features)` → `(batch, …, units)`).
 ///
 /// Defaults as in Keras: no activation (`linear`), a bias, kernel `glorot_uniform`, bias
-/// `zeros`.
+/// `zeros`. Building checks the config first: `units` of 0 or an initializer with unusable
+/// parameters is an error naming the layer and the argument, and builds no weight.
 ///
 /// # Examples
 ///
@@ -30,10 +33,13 @@ use crate::{Layer, Tensor, Weight};
 /// assert_eq!(fixed.build([32])?, vec![64]);
 /// let default: Dense<Const<64>> = Dense::default();
 /// assert_eq!(default.units.size(), 64);
+///
+/// let err = Dense::new(0).build([32]).unwrap_err();
+/// assert_eq!(err.to_string(), "layer `dense` (Dense): `units` must be a positive integer, got 0");
 /// # Ok::<(), layers_core::Error>(())
 /// ```
 #[derive(Layer, Debug)]
-#[layer(input = [.., IN], output = [.., units])]
+#[layer(input = [.., IN], output = [.., units], validate = Self::validate_config)]
 pub struct Dense<U: Dim = usize> {
     /// The number of output features: a `usize` (`Dense::new(64)`), or a [`Const`] when
     /// the compiler should know it (`Dense::new(Const::<64>)`, a `Dense<Const<64>>`).
@@ -56,6 +62,15 @@ pub struct Dense<U: Dim = usize> {
     /// The `(units,)` bias, present when `use_bias`.
     #[weight(shape = [units.size()], init = bias_initializer.clone(), enabled = use_bias)]
     pub bias: Weight,
+}
+
+impl<U: Dim> Dense<U> {
+    fn validate_config(&self) -> Result<()> {
+        check_size("units", self.units.size())?;
+        self.activation.check()?;
+        check_initializer("kernel_initializer", &self.kernel_initializer)?;
+        check_initializer("bias_initializer", &self.bias_initializer)
+    }
 }
 
 impl<U: Dim> Call for Dense<U> {

@@ -2,6 +2,8 @@
 
 use rand_distr::{Bernoulli, Distribution};
 
+use crate::error::Result;
+use crate::layer::config::check_fraction;
 use crate::layer::{CallWithContext, Context};
 use crate::{Layer, Tensor};
 
@@ -19,27 +21,36 @@ use crate::{Layer, Tensor};
 /// assert_eq!(drop.apply(&x).to_vec(), x.to_vec()); // inference: identity
 /// let y = with_context(true, 7, || drop.apply(&x)).to_vec();
 /// assert!(y.iter().all(|&v| v == 0.0 || v == 2.0));
+///
+/// // A rate outside [0, 1) is refused when the layer is built, or on any call.
+/// let err = Dropout::new(1.5).build([4]).unwrap_err();
+/// assert_eq!(err.to_string(), "layer `dropout` (Dropout): `rate` must be in [0, 1), got 1.5");
 /// # Ok::<(), layers_core::Error>(())
 /// ```
 ///
 /// # Panics
 ///
-/// In training, if `rate` is not in `[0, 1)`; building the model reports it as an error
-/// first.
+/// [`Call::call`](crate::Call::call) used directly (not through `forward`, `apply` or a
+/// model, which report it as an error first), if `rate` is not in `[0, 1)`.
 #[derive(Layer, Debug)]
-#[layer(input = [..], output = [..])]
+#[layer(input = [..], output = [..], validate = Self::validate_config)]
 pub struct Dropout {
     /// The probability of dropping each input, in `[0, 1)`.
     pub rate: f32,
 }
 
+impl Dropout {
+    fn validate_config(&self) -> Result<()> {
+        check_fraction("rate", self.rate, false)
+    }
+}
+
 impl CallWithContext for Dropout {
     fn call_with(&self, x: &Tensor, ctx: &Context) -> Tensor {
-        assert!(
-            (0.0..1.0).contains(&self.rate),
-            "the dropout rate must be in [0, 1), got {}",
-            self.rate
-        );
+        // Only reachable with a bad rate through `call` itself: `forward` validates first.
+        if let Err(e) = self.validate_config() {
+            panic!("`dropout`: {e}");
+        }
         if !ctx.training() || self.rate == 0.0 {
             return x.clone();
         }

@@ -1,13 +1,16 @@
 //! `Embedding`: integer ids to learned vectors.
 
+use crate::error::{Error, Result};
 use crate::init::Initializer;
-use crate::layer::Call;
+use crate::layer::TryCall;
+use crate::layer::config::{check_initializer, check_size};
 use crate::shape::Dim;
 use crate::{Layer, Tensor, Weight};
 
 /// Maps integer ids in `[0, input_dim)` (given as `f32` values) to rows of a learned
 /// `(input_dim, output_dim)` table: `(batch, …)` → `(batch, …, output_dim)`.
-/// Keras's default initializer, `uniform`, is [`Initializer::random_uniform`].
+/// Keras's default initializer, `uniform`, is [`Initializer::random_uniform`]. Building
+/// checks that both sizes are at least 1 and the initializer is usable.
 ///
 /// # Examples
 ///
@@ -15,18 +18,31 @@ use crate::{Layer, Tensor, Weight};
 /// use layers_core::prelude::*;
 /// let mut e = Embedding::new(10, 4);
 /// assert_eq!(e.build([3])?, vec![3, 4]);
-/// let y = e.apply(&Tensor::from_vec(vec![0.0, 9.0, 9.0], &[1, 3]));
+/// let y = e.try_apply(&Tensor::from_vec(vec![0.0, 9.0, 9.0], &[1, 3]))?;
 /// let v = y.to_vec();
 /// assert_eq!(v[4..8], v[8..12]); // the same id gives the same row
+/// // ids 0..=9 exist; 10 does not
+/// let err = e.try_apply(&Tensor::from_vec(vec![0.0, 10.0, 2.5], &[1, 3])).unwrap_err();
+/// assert_eq!(
+///     err.to_string(),
+///     "layer `embedding` (Embedding): its call failed for input shape (None, 3): \
+///      `embedding`: id 10 (sample 0, position 1) is not an integer in [0, 10): \
+///      input_dim is 10"
+/// );
+///
+/// let err = Embedding::new(0, 4).build([3]).unwrap_err();
+/// assert!(err.to_string().ends_with("`input_dim` must be a positive integer, got 0"));
 /// # Ok::<(), layers_core::Error>(())
 /// ```
 ///
-/// # Panics
+/// # Errors
 ///
-/// On an id that is negative, fractional or not below `input_dim`; the message names the
-/// id and the layer's `input_dim`.
+/// The call fails (`fit`, `predict` and [`LayerExt::try_apply`](crate::LayerExt::try_apply)
+/// return [`Error::Call`](crate::Error::Call)) on an id that is negative, fractional, not
+/// finite or not below `input_dim`; the message names the first such id, where it is, and
+/// `input_dim`.
 #[derive(Layer, Debug)]
-#[layer(input = [..], output = [.., output_dim])]
+#[layer(input = [..], output = [.., output_dim], validate = Self::validate_config)]
 pub struct Embedding<D: Dim = usize> {
     /// The number of distinct ids.
     pub input_dim: usize,
@@ -40,24 +56,47 @@ pub struct Embedding<D: Dim = usize> {
     pub embeddings: Weight,
 }
 
-impl<D: Dim> Call for Embedding<D> {
-    fn call(&self, x: &Tensor) -> Tensor {
-        let ids: Vec<usize> = x
+impl<D: Dim> Embedding<D> {
+    fn validate_config(&self) -> Result<()> {
+        check_size("input_dim", self.input_dim)?;
+        check_size("output_dim", self.output_dim.size())?;
+        check_initializer("embeddings_initializer", &self.embeddings_initializer)
+    }
+}
+
+impl<D: Dim> TryCall for Embedding<D> {
+    fn try_call(&self, x: &Tensor) -> Result<Tensor> {
+        let ids = x
             .view()
             .iter()
-            .map(|&v| {
-                let valid = v >= 0.0 && v.fract() == 0.0 && (v as usize) < self.input_dim;
-                assert!(
-                    valid,
-                    "`embedding`: id {v} is not an integer in [0, {}) (input_dim)",
-                    self.input_dim
-                );
-                v as usize
+            .enumerate()
+            .map(|(i, &v)| {
+                // NaN fails `>=`; ±∞ has a NaN fraction; a huge id saturates the cast.
+                if v >= 0.0 && v.fract() == 0.0 && (v as usize) < self.input_dim {
+                    Ok(v as usize)
+                } else {
+                    Err(self.bad_id(x, i, v))
+                }
             })
-            .collect();
-        let rows = self.embeddings.value().index_select(0, &ids);
+            .collect::<Result<Vec<usize>>>()?;
+        let rows = self.embeddings.try_value()?.index_select(0, &ids);
         let mut shape = x.shape().to_vec();
         shape.push(self.output_dim.size());
-        rows.reshape(&shape)
+        rows.try_reshape(&shape)
+    }
+}
+
+impl<D: Dim> Embedding<D> {
+    /// The error for the id `v` at flat index `i` of `x`.
+    fn bad_id(&self, x: &Tensor, i: usize, v: f32) -> Error {
+        let per_sample = x.shape().get(1..).unwrap_or(&[]).iter().product::<usize>();
+        let (sample, position) = (i / per_sample.max(1), i % per_sample.max(1));
+        Error::invalid(
+            "embedding",
+            format!(
+                "id {v} (sample {sample}, position {position}) is not an integer in [0, {n}): input_dim is {n}",
+                n = self.input_dim
+            ),
+        )
     }
 }

@@ -1,5 +1,7 @@
 //! `BatchNormalization` and `LayerNormalization` over the last axis.
 
+use crate::error::Result;
+use crate::layer::config::{check_fraction, check_positive};
 use crate::layer::{Call, CallWithContext, Context};
 use crate::{Layer, Tensor, Weight};
 
@@ -11,7 +13,8 @@ use crate::{Layer, Tensor, Weight};
 ///
 /// Keras's defaults: momentum 0.99, epsilon 1e-3. `gamma` and `beta` are trainable,
 /// `moving_mean` and `moving_variance` are not. Only the last axis is normalised
-/// (channels-last).
+/// (channels-last). Building checks that `momentum` is in `[0, 1]` and `epsilon` is
+/// positive and finite.
 ///
 /// # Examples
 ///
@@ -25,10 +28,13 @@ use crate::{Layer, Tensor, Weight};
 /// // moving_mean = 0·0.99 + [2, 20]·0.01
 /// let mean = bn.moving_mean.value().to_vec();
 /// assert!((mean[0] - 0.02).abs() < 1e-6 && (mean[1] - 0.2).abs() < 1e-6);
+///
+/// let err = BatchNormalization::new().momentum(f32::NAN).build([2]).unwrap_err();
+/// assert!(err.to_string().ends_with("`momentum` must be in [0, 1], got NaN"));
 /// # Ok::<(), layers_core::Error>(())
 /// ```
 #[derive(Layer, Debug)]
-#[layer(input = [..], output = [..])]
+#[layer(input = [..], output = [..], validate = Self::validate_config)]
 pub struct BatchNormalization {
     /// Weight of the old moving statistics in each update.
     #[config(default = 0.99)]
@@ -48,6 +54,13 @@ pub struct BatchNormalization {
     /// The moving variance of the features (state, not trained).
     #[weight(shape = [input[-1]], init = "ones", trainable = false)]
     pub moving_variance: Weight,
+}
+
+impl BatchNormalization {
+    fn validate_config(&self) -> Result<()> {
+        check_fraction("momentum", self.momentum, true)?;
+        check_positive("epsilon", self.epsilon)
+    }
 }
 
 impl CallWithContext for BatchNormalization {
@@ -74,7 +87,8 @@ impl CallWithContext for BatchNormalization {
 }
 
 /// Layer normalization: each sample is normalised over its last axis, then scaled by
-/// `gamma` and shifted by `beta` (Keras's default epsilon 1e-3).
+/// `gamma` and shifted by `beta` (Keras's default epsilon 1e-3; building checks that it is
+/// positive and finite).
 ///
 /// # Examples
 ///
@@ -85,10 +99,13 @@ impl CallWithContext for BatchNormalization {
 /// // mean 2, variance 1: (x − 2) / √(1 + 1e-3)
 /// let v = y.to_vec();
 /// assert!((v[0] + 1.0 / 1.0005f32).abs() < 1e-4 && (v[1] - 1.0 / 1.0005f32).abs() < 1e-4);
+///
+/// let err = LayerNormalization::new().epsilon(0.0).build([2]).unwrap_err();
+/// assert!(err.to_string().ends_with("`epsilon` must be positive and finite, got 0"));
 /// # Ok::<(), layers_core::Error>(())
 /// ```
 #[derive(Layer, Debug)]
-#[layer(input = [..], output = [..])]
+#[layer(input = [..], output = [..], validate = Self::validate_config)]
 pub struct LayerNormalization {
     /// Added to the variance before the square root.
     #[config(default = 1e-3)]
@@ -99,6 +116,12 @@ pub struct LayerNormalization {
     /// The learned shift.
     #[weight(shape = [input[-1]], init = "zeros")]
     pub beta: Weight,
+}
+
+impl LayerNormalization {
+    fn validate_config(&self) -> Result<()> {
+        check_positive("epsilon", self.epsilon)
+    }
 }
 
 impl Call for LayerNormalization {

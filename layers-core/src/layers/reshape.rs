@@ -2,6 +2,7 @@
 
 use std::fmt::Debug;
 
+use crate::error::{Error, Result};
 use crate::layer::Call;
 use crate::layer::config::ConfigValue;
 use crate::shape::{Const, Dim, DynShape, Mismatch, NoCheck, Shape, ShapeCheck, StaticLayer};
@@ -33,7 +34,8 @@ impl Call for Flatten {
 }
 
 /// Reshapes each sample to `target_shape` (the batch axis is kept); one entry may be `-1`,
-/// inferred from the element count, as in Keras.
+/// inferred from the element count, as in Keras. Building checks the target first: every
+/// other entry must be at least 1.
 ///
 /// # Examples
 ///
@@ -44,6 +46,12 @@ impl Call for Flatten {
 /// let mut bad = Reshape::new(vec![5]);
 /// let err = bad.build([2, 6]).unwrap_err();
 /// assert!(err.to_string().contains("12 values per sample"), "{err}");
+/// let err = Reshape::new(vec![-1, -1]).build([4]).unwrap_err();
+/// assert_eq!(
+///     err.to_string(),
+///     "layer `reshape` (Reshape): `target_shape` must hold sizes of at least 1 and at most \
+///      one -1, got [-1, -1]"
+/// );
 ///
 /// // A target known at compile time: in a statically checked model, the compiler checks
 /// // that the element count matches.
@@ -57,29 +65,52 @@ impl Call for Flatten {
 /// When called on samples whose element count the target shape cannot hold; building
 /// the model reports this as an error naming the layer first.
 #[derive(Layer, Debug)]
-#[layer(custom_shape)]
+#[layer(custom_shape, validate = Self::validate_config)]
 pub struct Reshape<T: ReshapeTarget = Vec<isize>> {
     /// The per-sample target shape; at most one `-1`.
     pub target_shape: T,
 }
 
 impl<T: ReshapeTarget> Reshape<T> {
+    /// The product of the target's known sizes, or why the target is not one.
+    fn known_size(target: &[isize]) -> Result<usize, String> {
+        let unknown = target.iter().filter(|&&d| d == -1).count();
+        let known = target
+            .iter()
+            .filter(|&&d| d != -1)
+            .try_fold(1usize, |n, &d| {
+                usize::try_from(d)
+                    .ok()
+                    .filter(|&d| d >= 1)
+                    .and_then(|d| n.checked_mul(d))
+            });
+        match known {
+            Some(known) if unknown <= 1 => Ok(known),
+            _ if unknown <= 1 && target.iter().all(|&d| d >= 1 || d == -1) => Err(format!(
+                "holds more values per sample than memory can address, got {target:?}"
+            )),
+            _ => Err(format!(
+                "must hold sizes of at least 1 and at most one -1, got {target:?}"
+            )),
+        }
+    }
+
+    fn validate_config(&self) -> Result<()> {
+        Self::known_size(&self.target_shape.dims())
+            .map(|_| ())
+            .map_err(|message| Error::InvalidConfig {
+                field: "target_shape".into(),
+                message,
+            })
+    }
+
     /// The per-sample shape for samples of `count` elements, or why there is none.
     fn resolve(&self, count: usize) -> Result<Vec<usize>, String> {
         let target = self.target_shape.dims();
         let unknown = target.iter().filter(|&&d| d == -1).count();
-        if unknown > 1 || target.iter().any(|&d| d < -1) {
-            return Err(format!(
-                "target shape {:?} may hold at most one -1 and no other negative size",
-                target
-            ));
-        }
-        let known: usize = target
-            .iter()
-            .filter(|&&d| d >= 0)
-            .map(|&d| d as usize)
-            .product();
-        let fill = if unknown == 1 && known > 0 && count.is_multiple_of(known) {
+        // At least 1, and without overflow: every size is checked.
+        let known = Self::known_size(&target).map_err(|e| format!("`target_shape` {e}"))?;
+        let fill = if unknown == 1 && count.is_multiple_of(known) {
             count / known
         } else {
             0
@@ -88,7 +119,8 @@ impl<T: ReshapeTarget> Reshape<T> {
             .iter()
             .map(|&d| if d == -1 { fill } else { d as usize })
             .collect();
-        if shape.iter().product::<usize>() != count || (unknown == 1 && known == 0) {
+        // `known · fill` is `count` or 0, so the product cannot overflow.
+        if shape.iter().product::<usize>() != count {
             return Err(format!(
                 "target shape {:?} cannot hold the input's {count} values per sample",
                 target

@@ -5,6 +5,7 @@
 //! input, NaNs included.
 
 use super::*;
+use crate::dual::Dual;
 use proptest::prelude::*;
 
 /// Distance in representable f32 values between `a` and `b` (0 if both are NaN).

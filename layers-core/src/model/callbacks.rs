@@ -7,11 +7,18 @@
 //! assert_eq!(stop.monitor(), "val_loss");
 //! ```
 
+use super::history::History;
+use super::logs::Logs;
 use crate::Tensor;
 use crate::error::{Error, Result};
 use crate::layer::{Layer, LayerExt};
 
 /// What a callback may change in the running `fit`.
+///
+/// `fit` fills in the optimizer's current learning rate; a callback that changes it makes
+/// `fit` set it on the optimizer, which is refused (an error naming the conflict, as Keras
+/// refuses it) when a learning-rate schedule computes the optimizer's rate. `fit` never
+/// touches the rate when no callback changed it.
 ///
 /// # Examples
 ///
@@ -48,20 +55,21 @@ impl Control {
 
 /// Hooks into `fit`. Every method has an empty default.
 ///
-/// `logs` are `(name, value)` pairs: at an epoch's end the epoch's `loss`, metrics and
-/// `val_` metrics; at a batch's end the running values.
+/// `logs` hold the named values: at an epoch's end the epoch's `loss`, metrics and `val_`
+/// metrics; at a batch's end the running values.
 ///
 /// # Examples
 ///
 /// ```
+/// use layers_core::model::Logs;
 /// use layers_core::model::callbacks::Callback;
 ///
 /// struct Count(usize);
 /// impl Callback for Count {
-///     fn on_batch_end(&mut self, _batch: usize, _logs: &[(String, f32)]) { self.0 += 1; }
+///     fn on_batch_end(&mut self, _batch: usize, _logs: &Logs) { self.0 += 1; }
 /// }
 /// let mut c = Count(0);
-/// c.on_batch_end(0, &[]);
+/// c.on_batch_end(0, &Logs::new());
 /// assert_eq!(c.0, 1);
 /// ```
 pub trait Callback: Send {
@@ -74,12 +82,12 @@ pub trait Callback: Send {
         Ok(())
     }
     /// After each training batch.
-    fn on_batch_end(&mut self, _batch: usize, _logs: &[(String, f32)]) {}
+    fn on_batch_end(&mut self, _batch: usize, _logs: &Logs) {}
     /// After each epoch, with its logs; may stop training or change the learning rate.
     fn on_epoch_end(
         &mut self,
         _epoch: usize,
-        _logs: &[(String, f32)],
+        _logs: &Logs,
         _model: &dyn Layer,
         _control: &mut Control,
     ) -> Result<()> {
@@ -89,6 +97,48 @@ pub trait Callback: Send {
     fn on_train_end(&mut self, _model: &dyn Layer) -> Result<()> {
         Ok(())
     }
+    /// After training, adds what the callback found to the [`History`] that `fit` returns
+    /// (the callback itself is gone with the `FitOptions`); [`EarlyStopping`] adds an
+    /// [`EarlyStoppingReport`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::model::callbacks::{Callback, EarlyStopping};
+    /// use layers_core::model::{History, HistoryParams};
+    /// let mut history = History::new(HistoryParams { verbose: 0, epochs: 1, steps: 1 });
+    /// EarlyStopping::new("val_loss").record(&mut history);
+    /// assert_eq!(history.early_stopping[0].monitor, "val_loss");
+    /// assert_eq!(history.stopped_epoch(), None);
+    /// ```
+    fn record(&self, _history: &mut History) {}
+}
+
+/// What an [`EarlyStopping`] callback saw during `fit`, kept in
+/// [`History::early_stopping`](crate::model::History::early_stopping).
+///
+/// # Examples
+///
+/// ```
+/// use layers_core::model::callbacks::EarlyStoppingReport;
+/// let report = EarlyStoppingReport {
+///     monitor: "val_loss".into(),
+///     best: Some(0.25),
+///     best_epoch: Some(3),
+///     stopped_epoch: Some(5),
+/// };
+/// assert_eq!(report.stopped_epoch, Some(5));
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct EarlyStoppingReport {
+    /// The monitored name.
+    pub monitor: String,
+    /// The best monitored value (None if no epoch ended).
+    pub best: Option<f32>,
+    /// The epoch (counted from 0, as Keras counts) that gave the best value.
+    pub best_epoch: Option<usize>,
+    /// The epoch (counted from 0) after which training stopped, if it stopped early.
+    pub stopped_epoch: Option<usize>,
 }
 
 /// Stops training when a monitored value stops improving (Keras's `EarlyStopping`).
@@ -101,6 +151,7 @@ pub trait Callback: Send {
 /// # Examples
 ///
 /// ```
+/// use layers_core::model::Logs;
 /// use layers_core::model::callbacks::{Callback, Control, EarlyStopping};
 /// use layers_core::prelude::*;
 /// let mut model = Sequential::new().add(Dense::new(1));
@@ -108,9 +159,13 @@ pub trait Callback: Send {
 /// let mut stop = EarlyStopping::new("loss").patience(1);
 /// let mut c = Control::new(0.1);
 /// for (epoch, loss) in [1.0, 0.5, 0.6, 0.55].into_iter().enumerate() {
-///     stop.on_epoch_end(epoch, &[("loss".into(), loss)], &model, &mut c)?;
+///     stop.on_epoch_end(epoch, &Logs::from([("loss", loss)]), &model, &mut c)?;
+///     if c.stop_training {
+///         break;
+///     }
 /// }
-/// assert!(c.stop_training);
+/// // 0.6 at epoch 2 is no improvement on 0.5: patience 1 is used up
+/// assert_eq!((stop.best(), stop.stopped_epoch()), (Some(0.5), Some(2)));
 /// # Ok::<(), layers_core::Error>(())
 /// ```
 pub struct EarlyStopping {
@@ -119,10 +174,10 @@ pub struct EarlyStopping {
     patience: usize,
     restore_best_weights: bool,
     best: Option<f32>,
+    best_epoch: Option<usize>,
     wait: usize,
     best_weights: Option<Vec<Tensor>>,
-    /// The epoch at which training was stopped, if it was.
-    pub stopped_epoch: Option<usize>,
+    stopped_epoch: Option<usize>,
 }
 
 impl EarlyStopping {
@@ -142,6 +197,7 @@ impl EarlyStopping {
             patience: 0,
             restore_best_weights: false,
             best: None,
+            best_epoch: None,
             wait: 0,
             best_weights: None,
             stopped_epoch: None,
@@ -199,34 +255,87 @@ impl EarlyStopping {
         self
     }
 
+    /// The best monitored value so far (Keras's `best`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::model::Logs;
+    /// use layers_core::model::callbacks::{Callback, Control, EarlyStopping};
+    /// use layers_core::prelude::*;
+    /// let mut stop = EarlyStopping::new("loss");
+    /// let model = Sequential::new();
+    /// for (epoch, loss) in [0.5, 0.25, 0.375].into_iter().enumerate() {
+    ///     stop.on_epoch_end(epoch, &Logs::from([("loss", loss)]), &model, &mut Control::new(0.1))?;
+    /// }
+    /// assert_eq!((stop.best(), stop.best_epoch(), stop.stopped_epoch()), (Some(0.25), Some(1), Some(2)));
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
+    pub fn best(&self) -> Option<f32> {
+        self.best
+    }
+
+    /// The epoch (counted from 0) that gave the best value.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::model::callbacks::EarlyStopping;
+    /// assert_eq!(EarlyStopping::new("loss").best_epoch(), None);
+    /// ```
+    pub fn best_epoch(&self) -> Option<usize> {
+        self.best_epoch
+    }
+
+    /// The epoch (counted from 0) after which it stopped training, if it did (Keras's
+    /// `stopped_epoch`). After `fit`, read it from
+    /// [`History::early_stopping`](crate::model::History::early_stopping).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::model::callbacks::EarlyStopping;
+    /// assert_eq!(EarlyStopping::new("loss").stopped_epoch(), None);
+    /// ```
+    pub fn stopped_epoch(&self) -> Option<usize> {
+        self.stopped_epoch
+    }
+
     fn higher_is_better(&self) -> bool {
         self.monitor.contains("acc")
     }
 }
 
 impl Callback for EarlyStopping {
+    /// Starts afresh, as Keras does: no best value, no waiting, not stopped.
+    fn on_train_begin(&mut self, _model: &dyn Layer) -> Result<()> {
+        self.best = None;
+        self.best_epoch = None;
+        self.wait = 0;
+        self.best_weights = None;
+        self.stopped_epoch = None;
+        Ok(())
+    }
+
     fn on_epoch_end(
         &mut self,
         epoch: usize,
-        logs: &[(String, f32)],
+        logs: &Logs,
         model: &dyn Layer,
         control: &mut Control,
     ) -> Result<()> {
-        let value = logs
-            .iter()
-            .find(|(k, _)| *k == self.monitor)
-            .map(|(_, v)| *v)
-            .ok_or_else(|| {
-                let known: Vec<&str> = logs.iter().map(|(k, _)| k.as_str()).collect();
-                Error::invalid(
-                    "EarlyStopping",
-                    format!(
-                        "monitor `{}` is not among the logs: {}",
-                        self.monitor,
-                        known.join(", ")
-                    ),
-                )
-            })?;
+        let value = logs.get(&self.monitor).ok_or_else(|| {
+            let known: Vec<&str> = logs.names().collect();
+            Error::invalid(
+                "EarlyStopping",
+                format!(
+                    "monitor `{}` is not among the logs of epoch {}; the logs hold: {}",
+                    self.monitor,
+                    epoch + 1,
+                    known.join(", ")
+                ),
+            )
+        })?;
         let improved = match self.best {
             None => true,
             Some(best) if self.higher_is_better() => value > best + self.min_delta,
@@ -234,6 +343,7 @@ impl Callback for EarlyStopping {
         };
         if improved {
             self.best = Some(value);
+            self.best_epoch = Some(epoch);
             self.wait = 0;
             if self.restore_best_weights {
                 self.best_weights = Some(model.get_weights()?);
@@ -250,6 +360,15 @@ impl Callback for EarlyStopping {
             }
         }
         Ok(())
+    }
+
+    fn record(&self, history: &mut History) {
+        history.early_stopping.push(EarlyStoppingReport {
+            monitor: self.monitor.clone(),
+            best: self.best,
+            best_epoch: self.best_epoch,
+            stopped_epoch: self.stopped_epoch,
+        });
     }
 }
 
@@ -290,7 +409,11 @@ impl<F: FnMut(usize, f32) -> f32 + Send> Callback for LearningRateScheduler<F> {
         if !(rate.is_finite() && rate >= 0.0) {
             return Err(Error::invalid(
                 "LearningRateScheduler",
-                format!("the schedule gave learning rate {rate} for epoch {epoch}"),
+                format!(
+                    "the schedule gave {rate:?} for epoch index {epoch} (epoch {}); a learning \
+                     rate must be a finite number ≥ 0",
+                    epoch + 1
+                ),
             ));
         }
         control.learning_rate = rate;
@@ -303,12 +426,13 @@ impl<F: FnMut(usize, f32) -> f32 + Send> Callback for LearningRateScheduler<F> {
 /// # Examples
 ///
 /// ```
+/// use layers_core::model::Logs;
 /// use layers_core::model::callbacks::{Callback, Control, OnEpochEnd};
 /// use layers_core::prelude::*;
 /// let mut seen = Vec::new();
 /// {
-///     let mut cb = OnEpochEnd::new(|epoch, _logs: &[(String, f32)]| seen.push(epoch));
-///     cb.on_epoch_end(3, &[], &Sequential::new(), &mut Control::new(0.1))?;
+///     let mut cb = OnEpochEnd::new(|epoch, _logs: &Logs| seen.push(epoch));
+///     cb.on_epoch_end(3, &Logs::new(), &Sequential::new(), &mut Control::new(0.1))?;
 /// }
 /// assert_eq!(seen, vec![3]);
 /// # Ok::<(), layers_core::Error>(())
@@ -317,25 +441,26 @@ pub struct OnEpochEnd<F> {
     f: F,
 }
 
-impl<F: FnMut(usize, &[(String, f32)]) + Send> OnEpochEnd<F> {
+impl<F: FnMut(usize, &Logs) + Send> OnEpochEnd<F> {
     /// Wraps the closure.
     ///
     /// # Examples
     ///
     /// ```
+    /// use layers_core::model::Logs;
     /// use layers_core::model::callbacks::OnEpochEnd;
-    /// let _ = OnEpochEnd::new(|epoch, logs: &[(String, f32)]| println!("{epoch}: {logs:?}"));
+    /// let _ = OnEpochEnd::new(|epoch, logs: &Logs| println!("{epoch}: {logs}"));
     /// ```
     pub fn new(f: F) -> Self {
         OnEpochEnd { f }
     }
 }
 
-impl<F: FnMut(usize, &[(String, f32)]) + Send> Callback for OnEpochEnd<F> {
+impl<F: FnMut(usize, &Logs) + Send> Callback for OnEpochEnd<F> {
     fn on_epoch_end(
         &mut self,
         epoch: usize,
-        logs: &[(String, f32)],
+        logs: &Logs,
         _model: &dyn Layer,
         _control: &mut Control,
     ) -> Result<()> {

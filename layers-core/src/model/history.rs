@@ -1,10 +1,13 @@
 //! `History`: what `fit` returns, per-epoch losses and metrics, and their plot.
 
 use std::collections::BTreeMap;
+use std::fmt;
 use std::path::Path;
 
 use plotters::prelude::*;
 
+use super::callbacks::EarlyStoppingReport;
+use super::logs::Logs;
 use crate::error::{Error, Result};
 
 /// The parameters `fit` ran with (Keras's `history.params`).
@@ -32,10 +35,10 @@ pub struct HistoryParams {
 /// # Examples
 ///
 /// ```
-/// use layers_core::model::{History, HistoryParams};
+/// use layers_core::model::{History, HistoryParams, Logs};
 /// let mut h = History::new(HistoryParams { verbose: 0, epochs: 2, steps: 1 });
-/// h.record(0, &[("loss".into(), 0.9)]);
-/// h.record(1, &[("loss".into(), 0.5)]);
+/// h.record(0, &Logs::from([("loss", 0.9)]));
+/// h.record(1, &Logs::from([("loss", 0.5)]));
 /// assert_eq!(h.history["loss"], vec![0.9, 0.5]);
 /// assert_eq!(h.epoch, vec![0, 1]);
 /// ```
@@ -47,6 +50,10 @@ pub struct History {
     pub epoch: Vec<usize>,
     /// How `fit` was called.
     pub params: HistoryParams,
+    /// What each [`EarlyStopping`](crate::model::callbacks::EarlyStopping) callback of the
+    /// run saw, in the order the callbacks were given: its best value and epoch, and the
+    /// epoch it stopped training at (Keras's `stopped_epoch` and `best`).
+    pub early_stopping: Vec<EarlyStoppingReport>,
 }
 
 impl History {
@@ -63,6 +70,7 @@ impl History {
             history: BTreeMap::new(),
             epoch: Vec::new(),
             params,
+            early_stopping: Vec::new(),
         }
     }
 
@@ -71,16 +79,40 @@ impl History {
     /// # Examples
     ///
     /// ```
-    /// use layers_core::model::{History, HistoryParams};
+    /// use layers_core::model::{History, HistoryParams, Logs};
     /// let mut h = History::new(HistoryParams { verbose: 0, epochs: 1, steps: 1 });
-    /// h.record(0, &[("accuracy".into(), 0.5)]);
+    /// h.record(0, &Logs::from([("accuracy", 0.5)]));
     /// assert_eq!(h.last("accuracy"), Some(0.5));
     /// ```
-    pub fn record(&mut self, epoch: usize, logs: &[(String, f32)]) {
+    pub fn record(&mut self, epoch: usize, logs: &Logs) {
         self.epoch.push(epoch);
         for (k, v) in logs {
-            self.history.entry(k.clone()).or_default().push(*v);
+            self.history.entry(k.to_string()).or_default().push(v);
         }
+    }
+
+    /// The epoch (counted from 0) after which an `EarlyStopping` callback stopped training,
+    /// if one did (the first, with several): Keras's `early_stopping.stopped_epoch`, read
+    /// after `fit`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::prelude::*;
+    /// use layers_core::model::callbacks::EarlyStopping;
+    /// let x = Tensor::ones(&[4, 1]);
+    /// let mut model = Sequential::new().add(Dense::new(1));
+    /// // a learning rate of 0 never improves the loss: training stops after epoch 1
+    /// model.compile(layers_core::optim::Sgd::new().with_learning_rate(0.0), "mse", &[])?;
+    /// let options = FitOptions::new().epochs(10).verbose(0).callback(EarlyStopping::new("loss"));
+    /// let history = model.fit(&x, &x, options)?;
+    /// assert_eq!(history.stopped_epoch(), Some(1));
+    /// assert_eq!(history.early_stopping[0].best_epoch, Some(0));
+    /// assert_eq!(history.early_stopping[0].best, history.history["loss"].first().copied());
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
+    pub fn stopped_epoch(&self) -> Option<usize> {
+        self.early_stopping.iter().find_map(|r| r.stopped_epoch)
     }
 
     /// The last value of a metric.
@@ -97,27 +129,36 @@ impl History {
     }
 
     /// Draws the training and validation curves to an SVG file: one panel for the loss and
-    /// one per metric, train solid, validation dashed. The file is written atomically (a
-    /// temporary file renamed into place).
+    /// one per metric, train solid blue, validation dashed red, the y axis fitted to the
+    /// values. The file is written atomically (a temporary file renamed into place).
+    ///
+    /// Only finite values are drawn: a NaN or infinite value leaves a gap in its line. What
+    /// was left out is said twice: in each panel's caption in the file ("loss — left out
+    /// (NaN or infinite): val_loss 1 of 3"), and in the returned [`PlotReport`], which lists
+    /// the epochs (counted from 1, as on the x axis) of each series whose values were not
+    /// drawn. Any finite values plot, however large (up to `±f32::MAX`).
     ///
     /// # Errors
     ///
     /// [`Error::Io`] naming the file if it cannot be written; [`Error::InvalidArgument`]
-    /// for a history with no epochs.
+    /// for a history with no epochs, or in which no value is finite (no file is written).
     ///
     /// # Examples
     ///
     /// ```
-    /// use layers_core::model::{History, HistoryParams};
-    /// let mut h = History::new(HistoryParams { verbose: 0, epochs: 2, steps: 1 });
-    /// h.record(0, &[("loss".into(), 0.9), ("val_loss".into(), 1.0)]);
-    /// h.record(1, &[("loss".into(), 0.5), ("val_loss".into(), 0.7)]);
+    /// use layers_core::model::{History, HistoryParams, Logs};
+    /// let mut h = History::new(HistoryParams { verbose: 0, epochs: 3, steps: 1 });
+    /// h.record(0, &Logs::from([("loss", 0.9), ("val_loss", 1.0)]));
+    /// h.record(1, &Logs::from([("loss", 0.5), ("val_loss", f32::NAN)]));
+    /// h.record(2, &Logs::from([("loss", 0.4), ("val_loss", 0.7)]));
     /// let path = std::env::temp_dir().join("layers_history_doc.svg");
-    /// h.plot(&path)?;
-    /// assert!(std::fs::read_to_string(&path)?.starts_with("<svg"));
+    /// let report = h.plot(&path)?;
+    /// assert_eq!(report.left_out["val_loss"], vec![2]);
+    /// let svg = std::fs::read_to_string(&path)?;
+    /// assert!(svg.starts_with("<svg") && svg.contains("left out (NaN or infinite): val_loss 1 of 3"));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn plot(&self, path: impl AsRef<Path>) -> Result<()> {
+    pub fn plot(&self, path: impl AsRef<Path>) -> Result<PlotReport> {
         let path = path.as_ref();
         if self.epoch.is_empty() {
             return Err(Error::invalid(
@@ -125,81 +166,295 @@ impl History {
                 "the history has no epochs to plot",
             ));
         }
-        let names: Vec<&String> = self
+        let panels = self.panels();
+        if panels.iter().all(|p| p.y_range.is_none()) {
+            let names: Vec<&str> = self.history.keys().map(String::as_str).collect();
+            return Err(Error::invalid(
+                "History::plot",
+                if names.is_empty() {
+                    "the history holds no loss or metric to plot".to_string()
+                } else {
+                    format!(
+                        "nothing to draw: every value of {} is NaN or infinite",
+                        names.join(", ")
+                    )
+                },
+            ));
+        }
+        let mut report = PlotReport::default();
+        for line in panels.iter().flat_map(|p| &p.lines) {
+            if !line.left_out.is_empty() {
+                report
+                    .left_out
+                    .insert(line.name.clone(), line.left_out.clone());
+            }
+        }
+        let tmp = path.with_extension("svg.tmp");
+        let drawn = draw_panels(&tmp, &panels);
+        let written = drawn.and_then(|()| std::fs::rename(&tmp, path).map_err(|e| e.to_string()));
+        written.map_err(|message| {
+            // Nothing useful is left behind when drawing or renaming fails.
+            let _ = std::fs::remove_file(&tmp);
+            Error::Io {
+                action: "write",
+                path: path.display().to_string(),
+                message,
+            }
+        })?;
+        Ok(report)
+    }
+
+    /// One panel per loss or metric name (`x` and `val_x` share the panel `x`), with the
+    /// finite points of each series and the y range that holds them.
+    fn panels(&self) -> Vec<Panel> {
+        let mut names: Vec<&str> = self
             .history
             .keys()
-            .filter(|k| !k.starts_with("val_"))
+            .map(|k| k.strip_prefix("val_").unwrap_or(k))
             .collect();
-        let io = |e: String| Error::Io {
-            action: "write",
-            path: path.display().to_string(),
-            message: e,
-        };
-        let tmp = path.with_extension("svg.tmp");
-        {
-            let panels = names.len().max(1) as u32;
-            let root = SVGBackend::new(&tmp, (480 * panels, 360)).into_drawing_area();
-            root.fill(&WHITE).map_err(|e| io(e.to_string()))?;
-            let areas = root.split_evenly((1, panels as usize));
-            for (area, name) in areas.iter().zip(&names) {
-                let train = &self.history[*name];
-                let val = self.history.get(&format!("val_{name}"));
-                let all = train
+        names.sort_unstable();
+        names.dedup();
+        names
+            .into_iter()
+            .map(|name| {
+                let val = format!("val_{name}");
+                let lines: Vec<Line> = [(name, false), (val.as_str(), true)]
+                    .into_iter()
+                    .filter_map(|(key, dashed)| {
+                        self.history.get(key).map(|v| Line::new(key, v, dashed))
+                    })
+                    .collect();
+                let epochs = self
+                    .history
+                    .get(name)
+                    .map_or(0, Vec::len)
+                    .max(self.history.get(&val).map_or(0, Vec::len));
+                let y_range = lines
                     .iter()
-                    .chain(val.into_iter().flatten())
-                    .copied()
-                    .filter(|v| v.is_finite());
-                let (lo, hi) = all.fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), v| {
-                    (lo.min(v), hi.max(v))
-                });
-                let pad = ((hi - lo) * 0.05).max(1e-6);
-                let epochs = self.epoch.len() as f32;
-                let mut chart = ChartBuilder::on(area)
-                    .caption(name.as_str(), ("sans-serif", 20))
-                    .margin(12)
-                    .x_label_area_size(32)
-                    .y_label_area_size(48)
-                    .build_cartesian_2d(1f32..epochs.max(2.0), (lo - pad)..(hi + pad))
-                    .map_err(|e| io(e.to_string()))?;
-                chart
-                    .configure_mesh()
-                    .x_desc("epoch")
-                    .x_label_formatter(&|v| format!("{v:.0}"))
-                    .draw()
-                    .map_err(|e| io(e.to_string()))?;
-                let series = |values: &Vec<f32>| -> Vec<(f32, f32)> {
-                    values
-                        .iter()
-                        .enumerate()
-                        .map(|(i, &v)| (i as f32 + 1.0, v))
-                        .collect()
-                };
-                chart
-                    .draw_series(LineSeries::new(series(train), BLUE.stroke_width(2)))
-                    .map_err(|e| io(e.to_string()))?
-                    .label(name.as_str())
-                    .legend(|(x, y)| PathElement::new([(x, y), (x + 16, y)], BLUE));
-                if let Some(val) = val {
-                    chart
-                        .draw_series(DashedLineSeries::new(
-                            series(val),
-                            6,
-                            4,
-                            RED.stroke_width(2),
-                        ))
-                        .map_err(|e| io(e.to_string()))?
-                        .label(format!("val_{name}"))
-                        .legend(|(x, y)| PathElement::new([(x, y), (x + 16, y)], RED));
+                    .flat_map(|l| l.runs.iter().flatten())
+                    .map(|&(_, v)| v)
+                    .fold(None, |range: Option<(f64, f64)>, v| {
+                        Some(range.map_or((v, v), |(lo, hi)| (lo.min(v), hi.max(v))))
+                    })
+                    .map(|(lo, hi)| padded(lo, hi));
+                Panel {
+                    name: name.to_string(),
+                    lines,
+                    epochs,
+                    y_range,
                 }
-                chart
-                    .configure_series_labels()
-                    .background_style(WHITE.mix(0.8))
-                    .border_style(BLACK)
-                    .draw()
-                    .map_err(|e| io(e.to_string()))?;
-            }
-            root.present().map_err(|e| io(e.to_string()))?;
-        }
-        std::fs::rename(&tmp, path).map_err(|e| io(e.to_string()))
+            })
+            .collect()
     }
+}
+
+/// What [`History::plot`] left out of the plot: for each series with values that are NaN
+/// or infinite, the epochs (counted from 1, as on the plot's x axis) of those values.
+///
+/// # Examples
+///
+/// ```
+/// use layers_core::model::{History, HistoryParams};
+/// let mut h = History::new(HistoryParams { verbose: 0, epochs: 2, steps: 1 });
+/// h.record(0, &[("loss".into(), 1.0), ("mse".into(), f32::INFINITY)]);
+/// h.record(1, &[("loss".into(), 0.5), ("mse".into(), f32::INFINITY)]);
+/// let report = h.plot(std::env::temp_dir().join("layers_plot_report_doc.svg"))?;
+/// assert!(!report.is_complete());
+/// assert_eq!(report.to_string(), "left out (NaN or infinite): mse at epochs 1, 2");
+/// # Ok::<(), layers_core::Error>(())
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PlotReport {
+    /// Per series name (`loss`, `val_accuracy`, …), the epochs whose values were not drawn.
+    pub left_out: BTreeMap<String, Vec<usize>>,
+}
+
+impl PlotReport {
+    /// Whether every value was drawn.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(layers_core::model::PlotReport::default().is_complete());
+    /// ```
+    pub fn is_complete(&self) -> bool {
+        self.left_out.is_empty()
+    }
+}
+
+impl fmt::Display for PlotReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.is_complete() {
+            return f.write_str("every value drawn");
+        }
+        f.write_str("left out (NaN or infinite): ")?;
+        for (i, (name, epochs)) in self.left_out.iter().enumerate() {
+            let list: Vec<String> = epochs.iter().map(usize::to_string).collect();
+            let s = if epochs.len() == 1 { "" } else { "s" };
+            let sep = if i == 0 { "" } else { "; " };
+            write!(f, "{sep}{name} at epoch{s} {}", list.join(", "))?;
+        }
+        Ok(())
+    }
+}
+
+/// One series of a panel: its finite points `(epoch, value)` in runs between the values
+/// left out, so a gap shows where a value was NaN or infinite.
+struct Line {
+    name: String,
+    dashed: bool,
+    len: usize,
+    runs: Vec<Vec<(usize, f64)>>,
+    left_out: Vec<usize>,
+}
+
+impl Line {
+    fn new(name: &str, values: &[f32], dashed: bool) -> Line {
+        let (mut runs, mut run, mut left_out) = (Vec::new(), Vec::new(), Vec::new());
+        for (i, &v) in values.iter().enumerate() {
+            if v.is_finite() {
+                run.push((i + 1, f64::from(v)));
+            } else {
+                left_out.push(i + 1);
+                if !run.is_empty() {
+                    runs.push(std::mem::take(&mut run));
+                }
+            }
+        }
+        if !run.is_empty() {
+            runs.push(run);
+        }
+        Line {
+            name: name.to_string(),
+            dashed,
+            len: values.len(),
+            runs,
+            left_out,
+        }
+    }
+}
+
+/// One panel: a loss or metric with its validation twin.
+struct Panel {
+    name: String,
+    lines: Vec<Line>,
+    epochs: usize,
+    /// `None` when no value is finite.
+    y_range: Option<(f64, f64)>,
+}
+
+impl Panel {
+    /// The caption: the name, and what was left out of it.
+    fn caption(&self) -> String {
+        if self.y_range.is_none() {
+            return format!("{} — nothing finite to draw", self.name);
+        }
+        let left: Vec<String> = self
+            .lines
+            .iter()
+            .filter(|l| !l.left_out.is_empty())
+            .map(|l| format!("{} {} of {}", l.name, l.left_out.len(), l.len))
+            .collect();
+        if left.is_empty() {
+            self.name.clone()
+        } else {
+            format!(
+                "{} — left out (NaN or infinite): {}",
+                self.name,
+                left.join(", ")
+            )
+        }
+    }
+}
+
+/// Widens `lo..=hi` by 5 % of its span on each side, or by 5 % of the magnitude for a
+/// (nearly) constant series, so the axis always has a positive, finite extent. Works in
+/// f64, where the span of any two f32 values is finite.
+fn padded(lo: f64, hi: f64) -> (f64, f64) {
+    let magnitude = lo.abs().max(hi.abs());
+    let pad = if hi - lo > magnitude * 1e-6 {
+        (hi - lo) * 0.05
+    } else if magnitude > 0.0 {
+        magnitude * 0.05
+    } else {
+        1.0
+    };
+    (lo - pad, hi + pad)
+}
+
+/// An axis label: plain for ordinary magnitudes, scientific for huge or tiny ones, at most
+/// four significant digits.
+fn axis_label(v: f64) -> String {
+    let magnitude = v.abs();
+    if magnitude != 0.0 && !(1e-3..1e5).contains(&magnitude) {
+        let text = format!("{v:.3e}");
+        let (mantissa, exponent) = text.split_once('e').unwrap_or((&text, "0"));
+        let mantissa = mantissa.trim_end_matches('0').trim_end_matches('.');
+        format!("{mantissa}e{exponent}")
+    } else {
+        let text = format!("{v:.4}");
+        let text = text.trim_end_matches('0').trim_end_matches('.');
+        if text == "-0" {
+            "0".into()
+        } else {
+            text.into()
+        }
+    }
+}
+
+/// Draws `panels` side by side into the SVG file `path`.
+fn draw_panels(path: &Path, panels: &[Panel]) -> std::result::Result<(), String> {
+    let e = |e: &dyn std::fmt::Display| e.to_string();
+    let width = u32::try_from(panels.len().max(1))
+        .unwrap_or(u32::MAX)
+        .saturating_mul(480);
+    let root = SVGBackend::new(path, (width, 360)).into_drawing_area();
+    root.fill(&WHITE).map_err(|x| e(&x))?;
+    let areas = root.split_evenly((1, panels.len().max(1)));
+    for (area, panel) in areas.iter().zip(panels) {
+        let (lo, hi) = panel.y_range.unwrap_or((0.0, 1.0));
+        let mut chart = ChartBuilder::on(area)
+            .caption(panel.caption(), ("sans-serif", 16))
+            .margin(12)
+            .x_label_area_size(32)
+            .y_label_area_size(64)
+            .build_cartesian_2d(1usize..panel.epochs.max(2), lo..hi)
+            .map_err(|x| e(&x))?;
+        chart
+            .configure_mesh()
+            .x_desc("epoch")
+            .y_label_formatter(&|v| axis_label(*v))
+            .draw()
+            .map_err(|x| e(&x))?;
+        for line in &panel.lines {
+            let color = if line.dashed { RED } else { BLUE };
+            let style = color.stroke_width(2);
+            for (i, run) in line.runs.iter().enumerate() {
+                let drawn = if run.len() == 1 {
+                    // A lone value (one epoch, or between two left out) shows as a dot.
+                    chart.draw_series(run.iter().map(|&p| Circle::new(p, 3, color.filled())))
+                } else if line.dashed {
+                    chart.draw_series(DashedLineSeries::new(run.iter().copied(), 6, 4, style))
+                } else {
+                    chart.draw_series(LineSeries::new(run.iter().copied(), style))
+                }
+                .map_err(|x| e(&x))?;
+                if i == 0 {
+                    drawn
+                        .label(line.name.as_str())
+                        .legend(move |(x, y)| PathElement::new([(x, y), (x + 16, y)], color));
+                }
+            }
+        }
+        if panel.y_range.is_some() {
+            chart
+                .configure_series_labels()
+                .background_style(WHITE.mix(0.8))
+                .border_style(BLACK)
+                .draw()
+                .map_err(|x| e(&x))?;
+        }
+    }
+    root.present().map_err(|x| e(&x))
 }

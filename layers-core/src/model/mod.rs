@@ -1,6 +1,6 @@
 //! Models and training: [`Sequential`] (a stack of layers), [`Model`] (any layer as a
-//! trainable model), Keras's [`Train`] API (`compile`, `fit`, `evaluate`), progress output,
-//! [`History`] with its plot, and [`callbacks`].
+//! trainable model), Keras's [`Train`] API (`compile`, `fit`, `evaluate`) with its named
+//! [`Logs`], progress output, [`History`] with its plot, and [`callbacks`].
 //!
 //! ```
 //! use layers_core::prelude::*;
@@ -12,13 +12,17 @@
 
 pub mod callbacks;
 mod history;
+mod logs;
+mod options;
 mod predict;
 pub mod progress;
 mod sequential;
+mod step;
 pub mod train;
 mod wrapper;
 
-pub use history::{History, HistoryParams};
+pub use history::{History, HistoryParams, PlotReport};
+pub use logs::{Iter as LogsIter, Logs};
 pub use progress::Verbosity;
 pub use sequential::Sequential;
 pub use train::{FitOptions, Train, TrainingState};

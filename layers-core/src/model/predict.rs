@@ -1,10 +1,11 @@
 //! Inference on data: the checks and the batched, graph-free forward pass that every model's
-//! `predict` shares.
+//! `predict` shares. A prediction uses one set of weights from start to end, even while
+//! another thread sets them (see [`LayerExt::set_weights`]).
 
 use super::train::Train;
 use crate::error::{Error, Result, batch_shape};
-use crate::layer::LayerExt;
 use crate::layer::context::with_context;
+use crate::layer::{LayerExt, read_consistent};
 use crate::{Tensor, no_grad};
 
 /// Checks `x` against the model's built input shape: a sample axis, the per-sample shape,
@@ -48,7 +49,8 @@ pub(crate) fn check_input<M: Train>(model: &M, x: &Tensor) -> Result<()> {
     Ok(())
 }
 
-/// Runs `model` on `x` in inference mode, `batch_size` samples at a time, recording nothing.
+/// Runs `model` on `x` in inference mode, `batch_size` samples at a time, recording nothing;
+/// again if another thread set the model's weights meanwhile.
 pub(crate) fn predict_batched<M: Train>(
     model: &M,
     x: &Tensor,
@@ -62,13 +64,17 @@ pub(crate) fn predict_batched<M: Train>(
         ));
     }
     let samples = x.shape()[0];
-    with_context(false, model.state().seed, || {
-        no_grad(|| {
-            let outputs = (0..samples)
-                .step_by(batch_size)
-                .map(|start| model.forward(&x.narrow(0, start, batch_size.min(samples - start))))
-                .collect::<Result<Vec<_>>>()?;
-            Tensor::try_concat(&outputs, 0)
+    read_consistent(|| {
+        with_context(false, model.state().seed, || {
+            no_grad(|| {
+                let outputs = (0..samples)
+                    .step_by(batch_size)
+                    .map(|start| {
+                        model.forward(&x.narrow(0, start, batch_size.min(samples - start)))
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                Tensor::try_concat(&outputs, 0)
+            })
         })
     })
 }

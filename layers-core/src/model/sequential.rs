@@ -1,13 +1,14 @@
 //! `Sequential`: Keras's stack of layers, each fed the previous one's output.
 
 use crate::shape::ModelInput;
+use std::collections::{HashMap, HashSet};
 use std::sync::{PoisonError, RwLock};
 
 use super::train::{Train, TrainingState};
 use crate::error::{Error, Result, batch_shape};
-use crate::layer::context::{DEFAULT_SEED, catch_panic, with_context};
+use crate::layer::context::{DEFAULT_SEED, with_context};
 use crate::layer::summary::{Summary, readable_size, thousands};
-use crate::layer::{Layer, SummaryRow, snake_case};
+use crate::layer::{Layer, SummaryRow, catch_forward, snake_case, undoing_builds};
 use crate::{Tensor, Weight, no_grad};
 
 struct Node {
@@ -22,6 +23,12 @@ impl Node {
             .read()
             .unwrap_or_else(PoisonError::into_inner)
             .clone()
+    }
+
+    /// The layer's forward pass, a panic inside it caught, its error naming the layer.
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        catch_forward(self.layer.as_ref(), x)
+            .map_err(|e| e.in_layer(self.name.clone(), self.layer.type_name()))
     }
 
     fn record(&self, y: &Tensor) {
@@ -59,6 +66,11 @@ impl Node {
 pub struct Sequential {
     name: String,
     nodes: Vec<Node>,
+    /// The layer names in use, so that adding a layer costs the same at any depth.
+    taken: HashSet<String>,
+    /// Per automatic base name (`dense`), the first suffix not known to be taken (0 for the
+    /// bare name). Names are never removed, so every suffix below it stays taken.
+    next_suffix: HashMap<String, usize>,
     state: TrainingState,
     error: Option<Error>,
 }
@@ -82,6 +94,8 @@ impl Sequential {
         Sequential {
             name: "sequential".to_string(),
             nodes: Vec::new(),
+            taken: HashSet::new(),
+            next_suffix: HashMap::new(),
             state: TrainingState::new(DEFAULT_SEED),
             error: None,
         }
@@ -155,12 +169,14 @@ impl Sequential {
         self
     }
 
-    /// Appends a layer.
+    /// Appends a layer. Naming takes constant time on average, whatever the depth: the
+    /// automatic name continues from the last suffix given to the same base name.
     ///
     /// # Errors
     ///
     /// [`Error::Config`] if a layer of the same name is already in the model (Keras
-    /// requires unique names, since weight paths use them).
+    /// requires unique names, since weight paths use them), or if a given name is empty or
+    /// holds a `.` (which separates the parts of a weight path: `dense.kernel`).
     ///
     /// # Examples
     ///
@@ -169,12 +185,30 @@ impl Sequential {
     /// let mut m = Sequential::new();
     /// m.push(Dense::new(2).named("out"))?;
     /// assert!(m.push(Dense::new(2).named("out")).is_err());
+    /// let err = m.push(Dense::new(2).named("head.out")).unwrap_err();
+    /// assert!(err.to_string().contains("`.` separates"), "{err}");
     /// # Ok::<(), layers_core::Error>(())
     /// ```
     pub fn push(&mut self, layer: impl Layer + 'static) -> Result<()> {
         let name = match layer.name() {
             Some(name) => {
-                if self.nodes.iter().any(|n| n.name == name) {
+                let problem = if name.is_empty() {
+                    Some("a layer name must not be empty".to_string())
+                } else if name.contains('.') {
+                    Some(format!(
+                        "the layer name `{name}` holds a `.`, but `.` separates the parts of \
+                         weight paths (`dense.kernel`)"
+                    ))
+                } else {
+                    None
+                };
+                if let Some(message) = problem {
+                    return Err(Error::Config {
+                        layer: self.name.clone(),
+                        message,
+                    });
+                }
+                if self.taken.contains(name) {
                     return Err(Error::Config {
                         layer: self.name.clone(),
                         message: format!(
@@ -184,8 +218,9 @@ impl Sequential {
                 }
                 name.to_string()
             }
-            None => self.unique_name(&snake_case(layer.type_name())),
+            None => self.unique_name(snake_case(layer.type_name())),
         };
+        self.taken.insert(name.clone());
         self.nodes.push(Node {
             name,
             layer: Box::new(layer),
@@ -194,15 +229,21 @@ impl Sequential {
         Ok(())
     }
 
-    fn unique_name(&self, base: &str) -> String {
-        let taken = |n: &str| self.nodes.iter().any(|node| node.name == n);
-        if !taken(base) {
-            return base.to_string();
+    /// Keras's automatic name: `base` if free, else `base_1`, `base_2`, … the first free
+    /// one. The scan starts where the last one for `base` ended, so each suffix is tried at
+    /// most once over the model's life: linear in the number of layers overall.
+    fn unique_name(&mut self, base: String) -> String {
+        let next = self.next_suffix.entry(base.clone()).or_insert(0);
+        loop {
+            let candidate = match *next {
+                0 => base.clone(),
+                i => format!("{base}_{i}"),
+            };
+            *next += 1;
+            if !self.taken.contains(&candidate) {
+                return candidate;
+            }
         }
-        (1..)
-            .map(|i| format!("{base}_{i}"))
-            .find(|n| !taken(n))
-            .expect("some suffix is free")
     }
 
     /// The names of the layers, in order.
@@ -303,26 +344,27 @@ impl Sequential {
                 ),
             });
         }
-        let out = with_context(false, self.state.seed, || -> Result<Vec<usize>> {
-            let mut batch = vec![1];
-            batch.extend_from_slice(shape);
-            let mut x = Tensor::zeros(&batch);
-            for node in &self.nodes {
-                let input = x.shape()[1..].to_vec();
-                let y = catch_panic(|| no_grad(|| node.layer.forward(&x)))
-                    .map_err(|message| Error::Call {
-                        input: batch_shape(&input),
-                        message,
-                    })
-                    .and_then(|r| r)
-                    .map_err(|e| e.in_layer(node.name.clone(), node.layer.type_name()))?;
-                node.record(&y);
-                x = y;
-            }
-            Ok(x.shape()[1..].to_vec())
+        // A failed build leaves the model as it was: no weight built, no shape recorded.
+        let outputs = undoing_builds(self, || {
+            with_context(false, self.state.seed, || -> Result<Vec<Tensor>> {
+                let mut batch = vec![1];
+                batch.extend_from_slice(shape);
+                let mut x = Tensor::try_zero_batch(&batch)?;
+                let mut outputs = Vec::with_capacity(self.nodes.len());
+                for node in &self.nodes {
+                    x = no_grad(|| node.forward(&x))?;
+                    outputs.push(x.clone());
+                }
+                Ok(outputs)
+            })
         })?;
+        for (node, y) in self.nodes.iter().zip(&outputs) {
+            node.record(y);
+        }
         self.state.input_shape = Some(shape.to_vec());
-        Ok(out)
+        Ok(outputs
+            .last()
+            .map_or_else(|| shape.to_vec(), |y| y.shape()[1..].to_vec()))
     }
 
     /// Runs the model on `x` of shape `(samples, …)` in inference mode, 32 samples at a
@@ -351,7 +393,9 @@ impl Sequential {
     ///
     /// [`Error::Unbuilt`] if the model was not built; [`Error::InputShape`] if `x`'s
     /// per-sample shape differs from the model's input shape; [`Error::InvalidArgument`]
-    /// for a batch size of 0, empty data, or NaN or infinite inputs.
+    /// for a batch size of 0, empty data, or NaN or infinite inputs; [`Error::Layer`]
+    /// wrapping [`Error::Call`] when a layer's call fails on this data (an op's shapes, an
+    /// `Embedding` id out of range), naming the layer's path.
     ///
     /// # Examples
     ///
@@ -417,10 +461,7 @@ impl Layer for Sequential {
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
         let mut x = x.clone();
         for node in &self.nodes {
-            x = node
-                .layer
-                .forward(&x)
-                .map_err(|e| e.in_layer(node.name.clone(), node.layer.type_name()))?;
+            x = node.forward(&x)?;
             node.record(&x);
         }
         Ok(x)

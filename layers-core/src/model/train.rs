@@ -2,20 +2,23 @@
 //! [`Train::fit`], [`Train::evaluate`], and `train_on_batch`/`test_on_batch` for custom
 //! loops. Layers see `training = true` in `fit` and `false` in `evaluate` and `predict`.
 
-use crate::shape::ModelInput;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 
-use super::callbacks::{Callback, Control};
+use super::callbacks::Control;
 use super::history::{History, HistoryParams};
+use super::logs::Logs;
+pub use super::options::FitOptions;
 use super::progress::{EpochProgress, Verbosity};
+use super::step::{train_step, with_compiled};
 use crate::error::{Error, Result, batch_shape};
 use crate::layer::context::with_context;
-use crate::layer::{Layer, LayerExt, trainable_weight_refs};
+use crate::layer::{Layer, LayerExt};
 use crate::loss::{Loss, loss_from_name};
 use crate::metrics::{Metric, metric_from_name};
 use crate::optim::{Optimizer, optimizer_from_name};
+use crate::shape::ModelInput;
 use crate::{Tensor, no_grad};
 
 /// An optimizer given by value or by Keras name (`"adam"`).
@@ -72,10 +75,11 @@ impl<L: Loss + 'static> IntoLoss for L {
 
 /// What `compile` sets up.
 pub(crate) struct Compiled {
-    optimizer: Box<dyn Optimizer>,
-    loss: Box<dyn Loss>,
-    metrics: Vec<Box<dyn Metric>>,
-    steps: u64,
+    pub(super) optimizer: Box<dyn Optimizer>,
+    pub(super) loss: Box<dyn Loss>,
+    pub(super) metrics: Vec<Box<dyn Metric>>,
+    /// Steps taken, for each step's random seed.
+    pub(super) steps: u64,
 }
 
 /// A model's training state: the input shape it was built for, its seed, and what
@@ -104,160 +108,10 @@ impl TrainingState {
     }
 }
 
-/// How `fit` runs: Keras's keyword arguments as a builder.
-///
-/// # Examples
-///
-/// ```
-/// use layers_core::model::FitOptions;
-/// let fit = FitOptions::new().epochs(10).batch_size(64).validation_split(0.1).verbose(2);
-/// assert_eq!(fit.get_epochs(), 10);
-/// ```
-pub struct FitOptions {
-    epochs: usize,
-    batch_size: usize,
-    shuffle: bool,
-    validation_split: f32,
-    validation_data: Option<(Tensor, Tensor)>,
-    verbosity: Verbosity,
-    callbacks: Vec<Box<dyn Callback>>,
-}
-
-impl Default for FitOptions {
-    fn default() -> Self {
-        FitOptions::new()
-    }
-}
-
-impl FitOptions {
-    /// Keras's defaults: 1 epoch, batch size 32, shuffled, no validation, a progress bar.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use layers_core::model::FitOptions;
-    /// assert_eq!(FitOptions::new().get_epochs(), 1);
-    /// ```
-    pub fn new() -> FitOptions {
-        FitOptions {
-            epochs: 1,
-            batch_size: 32,
-            shuffle: true,
-            validation_split: 0.0,
-            validation_data: None,
-            verbosity: Verbosity::Bar,
-            callbacks: Vec::new(),
-        }
-    }
-
-    /// The number of passes over the data.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use layers_core::model::FitOptions;
-    /// assert_eq!(FitOptions::new().epochs(5).get_epochs(), 5);
-    /// ```
-    pub fn epochs(mut self, epochs: usize) -> Self {
-        self.epochs = epochs;
-        self
-    }
-
-    /// The number of epochs set.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use layers_core::model::FitOptions;
-    /// assert_eq!(FitOptions::new().get_epochs(), 1);
-    /// ```
-    pub fn get_epochs(&self) -> usize {
-        self.epochs
-    }
-
-    /// Samples per gradient step (the last batch may be smaller).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use layers_core::model::FitOptions;
-    /// let _ = FitOptions::new().batch_size(128);
-    /// ```
-    pub fn batch_size(mut self, batch_size: usize) -> Self {
-        self.batch_size = batch_size;
-        self
-    }
-
-    /// Whether to shuffle the training samples each epoch (with the model's seed).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use layers_core::model::FitOptions;
-    /// let _ = FitOptions::new().shuffle(false);
-    /// ```
-    pub fn shuffle(mut self, shuffle: bool) -> Self {
-        self.shuffle = shuffle;
-        self
-    }
-
-    /// Holds out the last `fraction` of the samples (before shuffling) for validation, as
-    /// Keras does.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use layers_core::model::FitOptions;
-    /// let _ = FitOptions::new().validation_split(0.2);
-    /// ```
-    pub fn validation_split(mut self, fraction: f32) -> Self {
-        self.validation_split = fraction;
-        self
-    }
-
-    /// Validates on these samples at the end of each epoch.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use layers_core::{Tensor, model::FitOptions};
-    /// let _ = FitOptions::new().validation_data(Tensor::zeros(&[2, 3]), Tensor::zeros(&[2]));
-    /// ```
-    pub fn validation_data(mut self, x: Tensor, y: Tensor) -> Self {
-        self.validation_data = Some((x, y));
-        self
-    }
-
-    /// 0: silent, 1: a progress bar per epoch, 2: one line per epoch.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use layers_core::model::FitOptions;
-    /// let _ = FitOptions::new().verbose(0);
-    /// ```
-    pub fn verbose(mut self, verbose: u8) -> Self {
-        self.verbosity = Verbosity::from(verbose);
-        self
-    }
-
-    /// Adds a callback.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use layers_core::model::{FitOptions, callbacks::EarlyStopping};
-    /// let _ = FitOptions::new().callback(EarlyStopping::new("val_loss").patience(2));
-    /// ```
-    pub fn callback(mut self, callback: impl Callback + 'static) -> Self {
-        self.callbacks.push(Box::new(callback));
-        self
-    }
-}
-
-fn data_error(message: String) -> Error {
+/// An error in the data given to `what` (`fit`, `evaluate`, …), which the message names once.
+fn data_error(what: &str, message: String) -> Error {
     Error::Data {
-        source_name: "fit".to_string(),
+        source_name: what.to_string(),
         message,
     }
 }
@@ -265,25 +119,33 @@ fn data_error(message: String) -> Error {
 /// Checks `x` and `y` before any step: sample counts, emptiness, finiteness.
 fn check_data(what: &str, x: &Tensor, y: &Tensor) -> Result<()> {
     if x.rank() == 0 || y.rank() == 0 {
-        return Err(data_error(format!("{what}: x and y need a sample axis")));
+        return Err(data_error(
+            what,
+            "x and y need a sample axis, but one of them is a scalar".to_string(),
+        ));
     }
     if x.shape()[0] != y.shape()[0] {
-        return Err(data_error(format!(
-            "{what}: x has {} samples but y has {}",
-            x.shape()[0],
-            y.shape()[0]
-        )));
+        return Err(data_error(
+            what,
+            format!("x has {} samples but y has {}", x.shape()[0], y.shape()[0]),
+        ));
     }
     if x.shape()[0] == 0 {
-        return Err(data_error(format!("{what}: there are no samples")));
+        return Err(data_error(
+            what,
+            "x and y hold no samples; at least one is needed".to_string(),
+        ));
     }
     for (name, t) in [("x", x), ("y", y)] {
         if let Some(i) = t.view().iter().position(|v| !v.is_finite()) {
             let per_sample = t.len() / t.shape()[0];
-            return Err(data_error(format!(
-                "{what}: {name} holds a NaN or infinite value in sample {}",
-                i / per_sample.max(1)
-            )));
+            return Err(data_error(
+                what,
+                format!(
+                    "{name} holds a NaN or infinite value in sample {}",
+                    i / per_sample.max(1)
+                ),
+            ));
         }
     }
     Ok(())
@@ -293,7 +155,18 @@ fn batch_of(t: &Tensor, indices: &[usize]) -> Tensor {
     t.index_select(0, indices)
 }
 
-/// Runs one batch through `net` in inference mode and updates `loss_sum` and the metrics.
+/// The loss and the metrics, in that order, as they stand.
+fn current_logs(loss: f32, metrics: &[Box<dyn Metric>]) -> Logs {
+    let mut logs = Logs::new();
+    logs.insert("loss", loss);
+    for m in metrics {
+        logs.insert(m.name(), m.result());
+    }
+    logs
+}
+
+/// Runs `x`, `y` through `net` in inference mode, `batch_size` samples at a time: the mean
+/// loss and the metrics over all of them.
 fn evaluate_batches(
     net: &dyn Layer,
     compiled: &mut Compiled,
@@ -301,7 +174,7 @@ fn evaluate_batches(
     x: &Tensor,
     y: &Tensor,
     batch_size: usize,
-) -> Result<Vec<(String, f32)>> {
+) -> Result<Logs> {
     for m in &mut compiled.metrics {
         m.reset();
     }
@@ -323,14 +196,31 @@ fn evaluate_batches(
             Ok(())
         })
     })?;
-    let mut logs = vec![("loss".to_string(), (loss_sum / samples as f64) as f32)];
-    logs.extend(
-        compiled
-            .metrics
-            .iter()
-            .map(|m| (m.name().to_string(), m.result())),
-    );
-    Ok(logs)
+    Ok(current_logs(
+        (loss_sum / samples as f64) as f32,
+        &compiled.metrics,
+    ))
+}
+
+/// Refuses metric names that repeat (or repeat `loss`): the logs hold one value per name.
+fn check_metric_names<'a>(
+    what: &'static str,
+    names: impl IntoIterator<Item = &'a str>,
+) -> Result<()> {
+    let mut seen = vec!["loss"];
+    for name in names {
+        if seen.contains(&name) {
+            return Err(Error::invalid(
+                what,
+                format!(
+                    "two values would be logged as `{name}`; every metric needs a name of its \
+                     own, other than `loss` (metrics have `with_name`)"
+                ),
+            ));
+        }
+        seen.push(name);
+    }
+    Ok(())
 }
 
 /// Keras's training API, for any model that keeps a [`TrainingState`].
@@ -365,19 +255,25 @@ pub trait Train: Layer + Sized {
     fn build_model(&mut self, input_shape: &[usize]) -> Result<Vec<usize>>;
 
     /// Sets the optimizer, the loss and the metrics (Keras names such as `"accuracy"`,
-    /// `"mae"`), replacing any earlier compile.
+    /// `"mae"`), replacing any earlier compile. The optimizer's settings are checked here
+    /// ([`Optimizer::validate`]), since its builders cannot fail.
     ///
     /// # Errors
     ///
-    /// For an unknown optimizer, loss or metric name.
+    /// For an unknown optimizer, loss or metric name; [`Error::InvalidArgument`] naming the
+    /// optimizer setting that is out of range (a negative or NaN learning rate, say) or a
+    /// metric name given twice. An earlier compile stays in place on error.
     ///
     /// # Examples
     ///
     /// ```
     /// use layers_core::prelude::*;
+    /// use layers_core::optim::Sgd;
     /// let mut m = Sequential::new().add(Dense::new(3));
     /// m.compile("adam", "sparse_categorical_crossentropy", &["accuracy"])?;
     /// assert!(m.compile("adamm", "mse", &[]).is_err());
+    /// let err = m.compile(Sgd::new().with_learning_rate(-0.01), "mse", &[]).unwrap_err();
+    /// assert_eq!(err.to_string(), "`SGD`: `learning_rate` must be a finite number ≥ 0, but it is -0.01");
     /// # Ok::<(), layers_core::Error>(())
     /// ```
     fn compile(
@@ -387,11 +283,13 @@ pub trait Train: Layer + Sized {
         metrics: &[&str],
     ) -> Result<()> {
         let optimizer = optimizer.into_optimizer()?;
+        optimizer.validate()?;
         let loss = loss.into_loss()?;
         let metrics = metrics
             .iter()
             .map(|name| metric_from_name(name, loss.as_ref()))
             .collect::<Result<Vec<_>>>()?;
+        check_metric_names("compile", metrics.iter().map(|m| m.name()))?;
         self.state_mut().compiled = Some(Compiled {
             optimizer,
             loss,
@@ -406,7 +304,8 @@ pub trait Train: Layer + Sized {
     ///
     /// # Errors
     ///
-    /// [`Error::Config`] before `compile`.
+    /// [`Error::Config`] before `compile`; [`Error::InvalidArgument`] if a compiled metric
+    /// (or the loss) already has the metric's name.
     ///
     /// # Examples
     ///
@@ -417,8 +316,9 @@ pub trait Train: Layer + Sized {
     /// assert!(m.add_metric(BinaryAccuracy::new()).is_err());
     /// m.compile("adam", "binary_crossentropy", &[])?;
     /// m.add_metric(BinaryAccuracy::new().threshold(0.3))?;
+    /// assert!(m.add_metric(BinaryAccuracy::new()).is_err()); // a second `binary_accuracy`
     /// let logs = m.evaluate(&Tensor::zeros(&[2, 3]), &Tensor::ones(&[2, 1]), 2)?;
-    /// assert_eq!(logs[1], ("binary_accuracy".to_string(), 1.0)); // σ(0) = 0.5 > 0.3
+    /// assert_eq!(logs["binary_accuracy"], 1.0); // σ(0) = 0.5 > 0.3
     /// # Ok::<(), layers_core::Error>(())
     /// ```
     fn add_metric(&mut self, metric: impl Metric + 'static) -> Result<()> {
@@ -431,6 +331,8 @@ pub trait Train: Layer + Sized {
                 layer: name,
                 message: "call `compile` before `add_metric`".to_string(),
             })?;
+        let names = compiled.metrics.iter().map(|m| m.name());
+        check_metric_names("add_metric", names.chain([metric.name()]))?;
         compiled.metrics.push(Box::new(metric));
         Ok(())
     }
@@ -470,9 +372,15 @@ pub trait Train: Layer + Sized {
 
     /// One gradient step on one batch; returns the batch's loss and metrics.
     ///
+    /// The step is all or nothing: when it fails, for whatever reason, no weight, layer
+    /// state (batch normalization's moving statistics, say), optimizer slot or step count
+    /// has changed.
+    ///
     /// # Errors
     ///
-    /// As [`Train::fit`]; a NaN or infinite loss is an error and no update is applied.
+    /// As [`Train::evaluate`]; [`Error::InvalidArgument`] from `train_on_batch` naming the
+    /// step (counted from 1 over the model's training) when the loss, a gradient, a layer's
+    /// state or the update becomes NaN or infinite.
     ///
     /// # Examples
     ///
@@ -481,14 +389,18 @@ pub trait Train: Layer + Sized {
     /// let mut m = Sequential::new().add(Dense::new(1));
     /// m.compile("sgd", "mse", &["mae"])?;
     /// let logs = m.train_on_batch(&Tensor::ones(&[4, 2]), &Tensor::zeros(&[4, 1]))?;
-    /// assert_eq!(logs[0].0, "loss");
+    /// assert_eq!(logs.names().collect::<Vec<_>>(), ["loss", "mae"]);
+    /// // predictions are the same for all four samples, so |p − 0| averages to |p| and mse to p²
+    /// let mae = logs["mae"];
+    /// assert!((logs["loss"] - mae * mae).abs() < 1e-6);
+    ///
+    /// // targets so large that the squared error overflows: the step is refused
+    /// let err = m.train_on_batch(&Tensor::ones(&[4, 2]), &Tensor::full(&[4, 1], 3e38)).unwrap_err();
+    /// assert!(err.to_string().starts_with("`train_on_batch`: the loss became inf"), "{err}");
+    /// assert!(err.to_string().ends_with("at step 2; the update was not applied"), "{err}");
     /// # Ok::<(), layers_core::Error>(())
     /// ```
-    fn train_on_batch<X: ModelInput<Self>>(
-        &mut self,
-        x: &X,
-        y: &Tensor,
-    ) -> Result<Vec<(String, f32)>> {
+    fn train_on_batch<X: ModelInput<Self>>(&mut self, x: &X, y: &Tensor) -> Result<Logs> {
         let x = x.tensor();
         self.prepare("train_on_batch", x, y)?;
         let compiled = self
@@ -499,16 +411,10 @@ pub trait Train: Layer + Sized {
         for m in &mut compiled.metrics {
             m.reset();
         }
-        let loss = train_step(self, x, y, 0, 0)?;
+        let step = compiled.optimizer.iterations() + 1;
+        let loss = train_step(self, x, y).map_err(|e| e.at_step(step))?;
         let compiled = self.state().compiled.as_ref().expect("checked by prepare");
-        let mut logs = vec![("loss".to_string(), loss)];
-        logs.extend(
-            compiled
-                .metrics
-                .iter()
-                .map(|m| (m.name().to_string(), m.result())),
-        );
-        Ok(logs)
+        Ok(current_logs(loss, &compiled.metrics))
     }
 
     /// The loss and metrics on one batch, in inference mode.
@@ -525,18 +431,17 @@ pub trait Train: Layer + Sized {
     /// m.compile("sgd", "mse", &[])?;
     /// let logs = m.test_on_batch(&Tensor::ones(&[4, 2]), &Tensor::zeros(&[4, 1]))?;
     /// assert_eq!(logs.len(), 1);
+    /// assert!(logs["loss"] >= 0.0);
     /// # Ok::<(), layers_core::Error>(())
     /// ```
-    fn test_on_batch<X: ModelInput<Self>>(
-        &mut self,
-        x: &X,
-        y: &Tensor,
-    ) -> Result<Vec<(String, f32)>> {
+    fn test_on_batch<X: ModelInput<Self>>(&mut self, x: &X, y: &Tensor) -> Result<Logs> {
         let x = x.tensor();
         self.evaluate(x, y, x.shape().first().copied().unwrap_or(1).max(1))
     }
 
-    /// The loss and metrics over `x`, `y` in inference mode, `batch_size` samples at a time.
+    /// The loss and metrics over `x`, `y` in inference mode, `batch_size` samples at a time:
+    /// `loss` first, then the metrics in the order they were compiled (Keras's
+    /// `return_dict=True`).
     ///
     /// # Errors
     ///
@@ -555,7 +460,8 @@ pub trait Train: Layer + Sized {
     /// m.set_weights(&[Tensor::ones(&[1, 1])])?;
     /// // predictions equal x, targets 0: mse = mean(x²) = (1 + 4) / 2
     /// let logs = m.evaluate(&Tensor::from_vec(vec![1.0, 2.0], &[2, 1]), &Tensor::zeros(&[2, 1]), 32)?;
-    /// assert_eq!(logs, vec![("loss".to_string(), 2.5)]);
+    /// assert_eq!(logs["loss"], 2.5);
+    /// assert_eq!(logs.len(), 1);
     /// # Ok::<(), layers_core::Error>(())
     /// ```
     fn evaluate<X: ModelInput<Self>>(
@@ -563,25 +469,19 @@ pub trait Train: Layer + Sized {
         x: &X,
         y: &Tensor,
         batch_size: usize,
-    ) -> Result<Vec<(String, f32)>> {
+    ) -> Result<Logs> {
         let x = x.tensor();
         if batch_size == 0 {
             return Err(Error::invalid(
                 "evaluate",
-                "the batch size must be at least 1",
+                "the batch size must be at least 1, but it is 0",
             ));
         }
         self.prepare("evaluate", x, y)?;
         let seed = self.state().seed;
-        // The compiled state lives inside the model: take it out while the model runs.
-        let mut compiled = self
-            .state_mut()
-            .compiled
-            .take()
-            .expect("checked by prepare");
-        let logs = evaluate_batches(&*self, &mut compiled, seed, x, y, batch_size);
-        self.state_mut().compiled = Some(compiled);
-        logs
+        with_compiled(self, |model, compiled| {
+            evaluate_batches(model, compiled, seed, x, y, batch_size)
+        })
     }
 
     /// Trains the model on `x`, `y` (Keras's `fit`).
@@ -589,7 +489,12 @@ pub trait Train: Layer + Sized {
     /// Each epoch shuffles the training samples (with the model's seed, so the same seed
     /// gives the same history), runs one gradient step per batch with layers in training
     /// mode, then validates in inference mode when asked. Callbacks may stop training early
-    /// or change the learning rate.
+    /// or change the learning rate; the optimizer's own learning-rate schedule, if it has
+    /// one, keeps counting steps across epochs exactly as when the optimizer is used alone,
+    /// and `fit` never sets the rate unless a callback changed it.
+    ///
+    /// Every step is all or nothing (see [`Train::train_on_batch`]); when `fit` fails, the
+    /// model keeps the weights and state of its last accepted step and stays compiled.
     ///
     /// `x` is a [`Tensor`] or a [`TypedTensor`](crate::shape::TypedTensor) whose shape the
     /// compiler checks against the model's input signature (as for `evaluate`,
@@ -600,8 +505,10 @@ pub trait Train: Layer + Sized {
     /// [`Error::Config`] before `compile`; [`Error::Data`] for mismatched sample counts,
     /// empty data, or NaN/infinite values; [`Error::InputShape`] for the wrong feature width;
     /// the loss's error for labels out of range; [`Error::InvalidArgument`] for a batch size
-    /// of 0, 0 epochs or a validation split outside [0, 1); [`Error::Training`] naming the
-    /// epoch and batch where the loss became NaN or infinite (that update is not applied).
+    /// of 0, 0 epochs or a validation split outside [0, 1), and for a callback that sets an
+    /// invalid learning rate or sets one on an optimizer driven by a schedule (Keras refuses
+    /// that too); [`Error::Training`] naming the epoch and batch where the loss, a gradient,
+    /// a layer's state or the update became NaN or infinite (that step is not applied).
     ///
     /// # Examples
     ///
@@ -620,12 +527,15 @@ pub trait Train: Layer + Sized {
     ) -> Result<History> {
         let x = x.tensor();
         if options.batch_size == 0 {
-            return Err(Error::invalid("fit", "the batch size must be at least 1"));
+            return Err(Error::invalid(
+                "fit",
+                "the batch size must be at least 1, but it is 0",
+            ));
         }
         if options.epochs == 0 {
             return Err(Error::invalid(
                 "fit",
-                "the number of epochs must be at least 1",
+                "the number of epochs must be at least 1, but it is 0",
             ));
         }
         if !(0.0..1.0).contains(&options.validation_split) {
@@ -646,10 +556,13 @@ pub trait Train: Layer + Sized {
         } else if options.validation_split > 0.0 {
             let n_val = ((samples as f32) * options.validation_split) as usize;
             if n_val == 0 || n_val == samples {
-                return Err(data_error(format!(
-                    "a validation split of {} leaves no samples on one side of {samples}",
-                    options.validation_split
-                )));
+                return Err(data_error(
+                    "fit",
+                    format!(
+                        "a validation split of {} leaves no samples on one side of {samples}",
+                        options.validation_split
+                    ),
+                ));
             }
             let n_train = samples - n_val;
             (
@@ -680,20 +593,14 @@ pub trait Train: Layer + Sized {
         let mut shuffle_rng = StdRng::seed_from_u64(seed ^ 0x5DEE_CE66_D1CE_4E5B);
         let mut order: Vec<usize> = (0..n).collect();
         for epoch in 0..options.epochs {
-            let lr = self
-                .state()
-                .compiled
-                .as_ref()
-                .expect("prepared")
-                .optimizer
-                .learning_rate();
-            let mut control = Control::new(lr);
+            let rate = compiled(self).optimizer.learning_rate();
+            let mut control = Control::new(rate);
             for cb in &mut callbacks {
                 cb.on_epoch_begin(epoch, &mut control)?;
             }
-            let compiled = self.state_mut().compiled.as_mut().expect("prepared");
-            compiled.optimizer.set_learning_rate(control.learning_rate);
-            for m in &mut compiled.metrics {
+            let state = compiled_mut(self);
+            set_callback_rate(&mut *state.optimizer, rate, &control, "start", epoch)?;
+            for m in &mut state.metrics {
                 m.reset();
             }
             if options.shuffle {
@@ -702,57 +609,49 @@ pub trait Train: Layer + Sized {
             let progress = EpochProgress::start(options.verbosity, epoch, options.epochs, steps);
             let mut loss_sum = 0.0f64;
             let mut seen = 0usize;
-            let mut logs = Vec::new();
+            let mut logs = Logs::new();
             for (batch, indices) in order.chunks(options.batch_size).enumerate() {
                 let xb = batch_of(&train_x, indices);
                 let yb = batch_of(&train_y, indices);
-                let loss = train_step(self, &xb, &yb, epoch, batch)?;
+                let loss = train_step(self, &xb, &yb).map_err(|e| e.at_batch(epoch, batch))?;
                 loss_sum += f64::from(loss) * indices.len() as f64;
                 seen += indices.len();
-                let compiled = self.state().compiled.as_ref().expect("prepared");
-                logs = vec![("loss".to_string(), (loss_sum / seen as f64) as f32)];
-                logs.extend(
-                    compiled
-                        .metrics
-                        .iter()
-                        .map(|m| (m.name().to_string(), m.result())),
-                );
-                progress.step(batch + 1, &logs);
+                // The names stay the same from batch to batch: only the values are replaced.
+                logs.insert("loss", (loss_sum / seen as f64) as f32);
+                for m in &compiled(self).metrics {
+                    logs.insert(m.name(), m.result());
+                }
+                progress.step(batch + 1, logs.as_slice());
                 for cb in &mut callbacks {
                     cb.on_batch_end(batch, &logs);
                 }
             }
             if let Some((vx, vy)) = &validation {
-                let mut compiled = self.state_mut().compiled.take().expect("prepared");
-                let val = evaluate_batches(&*self, &mut compiled, seed, vx, vy, options.batch_size);
-                self.state_mut().compiled = Some(compiled);
-                logs.extend(val?.into_iter().map(|(k, v)| (format!("val_{k}"), v)));
+                let val = with_compiled(self, |model, compiled| {
+                    evaluate_batches(model, compiled, seed, vx, vy, options.batch_size)
+                })?;
+                for (name, value) in &val {
+                    logs.insert(format!("val_{name}"), value);
+                }
             }
-            progress.finish(&logs);
+            progress.finish(logs.as_slice());
             history.record(epoch, &logs);
-            let lr = self
-                .state()
-                .compiled
-                .as_ref()
-                .expect("prepared")
-                .optimizer
-                .learning_rate();
-            let mut control = Control::new(lr);
+            let rate = compiled(self).optimizer.learning_rate();
+            let mut control = Control::new(rate);
             for cb in &mut callbacks {
                 cb.on_epoch_end(epoch, &logs, self, &mut control)?;
             }
-            self.state_mut()
-                .compiled
-                .as_mut()
-                .expect("prepared")
-                .optimizer
-                .set_learning_rate(control.learning_rate);
+            let optimizer = &mut *compiled_mut(self).optimizer;
+            set_callback_rate(optimizer, rate, &control, "end", epoch)?;
             if control.stop_training {
                 break;
             }
         }
         for cb in &mut callbacks {
             cb.on_train_end(self)?;
+        }
+        for cb in &callbacks {
+            cb.record(&mut history);
         }
         Ok(history)
     }
@@ -781,75 +680,57 @@ pub trait Train: Layer + Sized {
     }
 }
 
-/// One training step: forward in training mode, loss, backward, NaN check, update.
-fn train_step<M: Train>(
-    model: &mut M,
-    x: &Tensor,
-    y: &Tensor,
-    epoch: usize,
-    batch: usize,
-) -> Result<f32> {
-    let seed = model.state().seed;
-    let mut compiled = model
-        .state_mut()
+/// The compiled state of a model that `prepare` checked.
+fn compiled<M: Train>(model: &M) -> &Compiled {
+    model
+        .state()
         .compiled
-        .take()
-        .expect("checked by prepare");
-    let result = step_with(model, &mut compiled, seed, x, y, epoch, batch);
-    model.state_mut().compiled = Some(compiled);
-    result
+        .as_ref()
+        .expect("fit checked that the model is compiled")
 }
 
-fn step_with<M: Train>(
-    model: &M,
-    compiled: &mut Compiled,
-    seed: u64,
-    x: &Tensor,
-    y: &Tensor,
+/// The compiled state of a model that `prepare` checked, mutably.
+fn compiled_mut<M: Train>(model: &mut M) -> &mut Compiled {
+    model
+        .state_mut()
+        .compiled
+        .as_mut()
+        .expect("fit checked that the model is compiled")
+}
+
+/// Sets the learning rate the callbacks left in `control` at the `edge` ("start" or "end")
+/// of `epoch`, if they changed it from `before`; the rate is never touched otherwise.
+fn set_callback_rate(
+    optimizer: &mut dyn Optimizer,
+    before: f32,
+    control: &Control,
+    edge: &str,
     epoch: usize,
-    batch: usize,
-) -> Result<f32> {
-    let step_seed = seed ^ compiled.steps.wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    compiled.steps += 1;
-    let (loss_value, grads, pred) = with_context(true, step_seed, || -> Result<_> {
-        let pred = model.forward(x)?;
-        let loss = compiled.loss.compute(y, &pred)?;
-        let value = loss.item();
-        if !value.is_finite() {
-            return Ok((value, None, pred.detach()));
-        }
-        let grads = loss.backward();
-        Ok((value, Some(grads), pred.detach()))
-    })?;
-    let Some(grads) = grads else {
-        return Err(Error::Training {
-            epoch: epoch + 1,
-            batch: batch + 1,
-            message: format!("the loss became {loss_value}; the update was not applied"),
-        });
-    };
-    // Collected without building path strings: the paths are only needed for the message.
-    let weights = trainable_weight_refs(model);
-    if weights
-        .iter()
-        .any(|w| w.grad(&grads).is_some_and(|g| !g.all_finite()))
-    {
-        let path = model
-            .trainable_weights()
-            .into_iter()
-            .find(|(_, w)| w.grad(&grads).is_some_and(|g| !g.all_finite()))
-            .map_or_else(String::new, |(path, _)| path);
-        return Err(Error::Training {
-            epoch: epoch + 1,
-            batch: batch + 1,
-            message: format!(
-                "the gradient of `{path}` holds NaN or infinite values; the update was not applied"
+) -> Result<()> {
+    let rate = control.learning_rate;
+    if rate.to_bits() == before.to_bits() {
+        return Ok(());
+    }
+    let when = format!("at the {edge} of epoch {}", epoch + 1);
+    if optimizer.has_schedule() {
+        return Err(Error::invalid(
+            "fit",
+            format!(
+                "a callback set the learning rate to {rate:?} {when}, but `{}` computes its \
+                 learning rate with a schedule, which cannot be overridden (Keras refuses this \
+                 too); use either the schedule or the callback",
+                optimizer.name()
             ),
-        });
+        ));
     }
-    compiled.optimizer.apply(&weights, &grads)?;
-    for m in &mut compiled.metrics {
-        m.update(y, &pred)?;
+    if !(rate.is_finite() && rate >= 0.0) {
+        return Err(Error::invalid(
+            "fit",
+            format!(
+                "a callback set the learning rate to {rate:?} {when}; a learning rate must be a \
+                 finite number ≥ 0"
+            ),
+        ));
     }
-    Ok(loss_value)
+    optimizer.set_learning_rate(rate)
 }

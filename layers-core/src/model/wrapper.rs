@@ -8,7 +8,7 @@ use super::train::{Train, TrainingState};
 use crate::error::{Error, Result, batch_shape};
 use crate::layer::context::{DEFAULT_SEED, with_context};
 use crate::layer::summary::{Summary, readable_size, thousands};
-use crate::layer::{Layer, LayerExt, SummaryRow};
+use crate::layer::{Layer, LayerExt, SummaryRow, catch_forward};
 use crate::{Tensor, Weight, no_grad};
 
 /// Wraps any layer as a model: `build`, `summary`, `predict` and the [`Train`] API
@@ -117,8 +117,8 @@ impl<L: Layer> Model<L> {
     ///
     /// # Errors
     ///
-    /// [`Error::Unbuilt`], [`Error::InputShape`] or [`Error::InvalidArgument`] as for
-    /// `Sequential::predict_batched`.
+    /// [`Error::Unbuilt`], [`Error::InputShape`], [`Error::InvalidArgument`] or
+    /// [`Error::Layer`] wrapping [`Error::Call`], as for `Sequential::predict_batched`.
     ///
     /// # Examples
     ///
@@ -196,8 +196,13 @@ impl<L: Layer> Layer for Model<L> {
     fn name(&self) -> Option<&str> {
         self.net.name()
     }
+    /// The wrapped layer's forward pass, with a panic inside it caught; when the wrapped
+    /// layer's own call failed (not a sublayer's), the error names it.
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        self.net.forward(x)
+        catch_forward(&self.net, x).map_err(|e| match e {
+            e @ Error::Call { .. } => e.in_layer(self.net.display_name(), self.net.type_name()),
+            e => e,
+        })
     }
     fn weights(&self) -> Vec<&Weight> {
         self.net.weights()
@@ -230,7 +235,7 @@ impl<L: Layer> Layer for Model<L> {
                 let mut batch = vec![1];
                 batch.extend_from_slice(s);
                 with_context(false, self.state.seed, || {
-                    no_grad(|| self.net.forward(&Tensor::zeros(&batch)))
+                    no_grad(|| catch_forward(&self.net, &Tensor::zeros(&batch)))
                 })
                 .ok()
                 .map(|y| y.shape()[1..].to_vec())

@@ -19,7 +19,10 @@ use std::collections::HashMap;
 use ndarray::{ArrayD, ArrayViewD, ArrayViewMutD, IxDyn, Zip};
 
 use super::Optimizer;
-use super::common::{Common, HasCommon, Slot, SlotState, Step, common_builders, state_size};
+use super::common::{
+    Common, HasCommon, POSITIVE, Slot, SlotState, Step, check_setting, common_builders, non_finite,
+    state_size,
+};
 use crate::Weight;
 use crate::autograd::{GradStore, VarId};
 use crate::error::Result;
@@ -63,33 +66,87 @@ impl AdamCore {
         }
     }
 
+    /// Checks the shared settings and Adam's own.
+    fn validate(&self, name: &'static str) -> Result<()> {
+        self.common.validate(name)?;
+        for (setting, beta) in [("beta_1", self.beta_1), ("beta_2", self.beta_2)] {
+            check_setting(name, setting, beta, (0.0..1.0).contains(&beta), "in [0, 1)")?;
+        }
+        check_setting(name, "epsilon", self.epsilon, self.epsilon > 0.0, POSITIVE)
+    }
+
     fn apply(&mut self, name: &'static str, weights: &[&Weight], grads: &GradStore) -> Result<()> {
+        self.validate(name)?;
         let (b1, b2, eps, amsgrad) = (self.beta_1, self.beta_2, self.epsilon, self.amsgrad);
         let init = |shape: &[usize]| Moments {
             m: ArrayD::zeros(IxDyn(shape)),
             v: ArrayD::zeros(IxDyn(shape)),
             v_hat: amsgrad.then(|| ArrayD::zeros(IxDyn(shape))),
         };
+        // The step size of step t with both bias corrections folded in.
+        let alpha = |step: &Step| {
+            let t = step.t as f32;
+            step.lr * (1.0 - b2.powf(t)).sqrt() / (1.0 - b1.powf(t))
+        };
+        // One element: the new weight, updating m, v (and v̂ for AMSGrad).
+        let element = move |step: &Step,
+                            alpha: f32,
+                            w: f32,
+                            g: f32,
+                            m: &mut f32,
+                            v: &mut f32,
+                            v_hat: Option<&mut f32>|
+              -> f32 {
+            let g = step.grad(g);
+            *m += (g - *m) * (1.0 - b1);
+            *v += (g * g - *v) * (1.0 - b2);
+            let denominator = match v_hat {
+                Some(v_hat) => {
+                    *v_hat = v_hat.max(*v);
+                    v_hat.sqrt() + eps
+                }
+                None => v.sqrt() + eps,
+            };
+            step.decayed(w) - (*m * alpha) / denominator
+        };
+        let check = |step: &Step, w: &ArrayViewD<'_, f32>, g: &ArrayViewD<'_, f32>, s: &Moments| {
+            let alpha = alpha(step);
+            let zip = Zip::from(w).and(g).and(&s.m).and(&s.v);
+            if !amsgrad {
+                let bad = zip.fold(0, |bad, &w, &g, &m, &v| {
+                    let (mut m, mut v) = (m, v);
+                    let w = element(step, alpha, w, g, &mut m, &mut v, None);
+                    bad | non_finite([w, m, v])
+                });
+                return bad == 0;
+            }
+            // A v̂ not made yet (AMSGrad turned on after earlier steps) starts at 0.
+            let zero = 0.0f32;
+            let zeros = ndarray::aview0(&zero).into_dyn();
+            let v_hat = match &s.v_hat {
+                Some(v_hat) => v_hat.view(),
+                None => zeros
+                    .broadcast(w.raw_dim())
+                    .expect("a scalar broadcasts to any shape"),
+            };
+            let bad = zip.and(&v_hat).fold(0, |bad, &w, &g, &m, &v, &v_hat| {
+                let (mut m, mut v, mut v_hat) = (m, v, v_hat);
+                let w = element(step, alpha, w, g, &mut m, &mut v, Some(&mut v_hat));
+                bad | non_finite([w, m, v, v_hat])
+            });
+            bad == 0
+        };
         let update = |step: &Step,
                       w: &mut ArrayViewMutD<'_, f32>,
                       g: &ArrayViewD<'_, f32>,
                       s: &mut Moments| {
-            let t = step.t as f32;
-            let alpha = step.lr * (1.0 - b2.powf(t)).sqrt() / (1.0 - b1.powf(t));
-            let moments = |g: f32, m: &mut f32, v: &mut f32| {
-                let g = step.grad(g);
-                *m += (g - *m) * (1.0 - b1);
-                *v += (g * g - *v) * (1.0 - b2);
-            };
+            let alpha = alpha(step);
             if !amsgrad {
                 Zip::from(w)
                     .and(g)
                     .and(&mut s.m)
                     .and(&mut s.v)
-                    .for_each(|w, &g, m, v| {
-                        moments(g, m, v);
-                        *w = step.decayed(*w) - (*m * alpha) / (v.sqrt() + eps);
-                    });
+                    .for_each(|w, &g, m, v| *w = element(step, alpha, *w, g, m, v, None));
                 return;
             }
             let v_hat = s.v_hat.get_or_insert_with(|| ArrayD::zeros(w.raw_dim()));
@@ -99,13 +156,11 @@ impl AdamCore {
                 .and(&mut s.v)
                 .and(v_hat)
                 .for_each(|w, &g, m, v, v_hat| {
-                    moments(g, m, v);
-                    *v_hat = v_hat.max(*v);
-                    *w = step.decayed(*w) - (*m * alpha) / (v_hat.sqrt() + eps);
+                    *w = element(step, alpha, *w, g, m, v, Some(v_hat));
                 });
         };
         self.common
-            .apply(name, weights, grads, &mut self.slots, init, update)
+            .apply(name, weights, grads, &mut self.slots, init, check, update)
     }
 }
 
@@ -114,6 +169,11 @@ macro_rules! adam_builders {
     ($ty:ident) => {
         impl $ty {
             /// Sets the decay rate of the first-moment (mean) estimate, 0.9 by default.
+            ///
+            /// # Errors
+            ///
+            /// `compile` and [`Optimizer::apply`](crate::optim::Optimizer::apply) refuse a
+            /// value outside `[0, 1)`.
             ///
             /// # Examples
             ///
@@ -137,6 +197,11 @@ macro_rules! adam_builders {
             /// Sets the decay rate of the second-moment (uncentred variance) estimate,
             /// 0.999 by default.
             ///
+            /// # Errors
+            ///
+            /// `compile` and [`Optimizer::apply`](crate::optim::Optimizer::apply) refuse a
+            /// value outside `[0, 1)`.
+            ///
             /// # Examples
             ///
             /// ```
@@ -156,6 +221,12 @@ macro_rules! adam_builders {
             }
 
             /// Sets ε, added to `√v` in the denominator, 1e-7 by default.
+            ///
+            /// # Errors
+            ///
+            /// `compile` and [`Optimizer::apply`](crate::optim::Optimizer::apply) refuse an
+            /// ε that is not a finite number > 0 (with 0, a weight whose gradients are all 0
+            /// would be updated by 0/0).
             ///
             /// # Examples
             ///
@@ -265,6 +336,10 @@ impl Optimizer for Adam {
 
     common_methods!(core.common);
 
+    fn validate(&self) -> Result<()> {
+        self.core.validate("adam")
+    }
+
     fn apply(&mut self, weights: &[&Weight], grads: &GradStore) -> Result<()> {
         self.core.apply("adam", weights, grads)
     }
@@ -320,6 +395,10 @@ impl Optimizer for AdamW {
     }
 
     common_methods!(core.common);
+
+    fn validate(&self) -> Result<()> {
+        self.core.validate("adamw")
+    }
 
     fn apply(&mut self, weights: &[&Weight], grads: &GradStore) -> Result<()> {
         self.core.apply("adamw", weights, grads)

@@ -14,6 +14,7 @@
 //! # Ok::<(), layers_core::Error>(())
 //! ```
 
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 use std::fmt;
@@ -125,10 +126,35 @@ impl Common {
         }
     }
 
-    /// A fixed rate from now on; a schedule, if any, is dropped.
+    /// A fixed rate from now on (the builders' `with_learning_rate`); a schedule, if any, is
+    /// dropped.
     pub(crate) fn set_rate(&mut self, learning_rate: f32) {
         self.learning_rate = learning_rate;
         self.schedule = None;
+    }
+
+    /// `Optimizer::set_learning_rate`: a valid fixed rate, refused (as Keras refuses it) when
+    /// a schedule computes the rate.
+    pub(crate) fn try_set_rate(&mut self, op: &'static str, learning_rate: f32) -> Result<()> {
+        if self.schedule.is_some() {
+            return Err(Error::invalid(
+                op,
+                format!(
+                    "the learning rate is computed by a schedule and cannot be set to \
+                     {learning_rate:?} (as in Keras); build the optimizer without the schedule \
+                     to set its rate"
+                ),
+            ));
+        }
+        check_setting(
+            op,
+            "learning_rate",
+            learning_rate,
+            learning_rate >= 0.0,
+            NON_NEGATIVE,
+        )?;
+        self.learning_rate = learning_rate;
+        Ok(())
     }
 
     /// Keras counts `iterations` and, unless a schedule computes it, `learning_rate` among
@@ -137,7 +163,31 @@ impl Common {
         if self.schedule.is_some() { 1 } else { 2 }
     }
 
-    fn check(&self, op: &'static str) -> Result<()> {
+    /// The learning rate of the next update, refused unless it is a finite number ≥ 0 (a
+    /// schedule is asked again at every step, so it is checked at every step).
+    pub(crate) fn step_rate(&self, op: &'static str) -> Result<f32> {
+        let lr = self.current_rate();
+        if lr.is_finite() && lr >= 0.0 {
+            return Ok(lr);
+        }
+        Err(match self.schedule {
+            Some(_) => Error::invalid(
+                op,
+                format!(
+                    "the learning-rate schedule gave {lr:?} for step {}; a learning rate must \
+                     be {NON_NEGATIVE}",
+                    self.iterations
+                ),
+            ),
+            None => setting_error(op, "learning_rate", lr, NON_NEGATIVE),
+        })
+    }
+
+    /// Checks the shared settings: the learning rate (or the schedule's next one), the
+    /// clipping limits and the weight decay. Every optimizer calls this from its
+    /// `validate`, which `compile` and every update call.
+    pub(crate) fn validate(&self, op: &'static str) -> Result<()> {
+        self.step_rate(op)?;
         if self.clipnorm.is_some() && self.global_clipnorm.is_some() {
             return Err(Error::invalid(
                 op,
@@ -150,23 +200,45 @@ impl Common {
             ("clipvalue", self.clipvalue),
         ];
         for (name, value) in limits {
-            if let Some(v) = value
-                && (v.is_nan() || v <= 0.0)
-            {
-                return Err(Error::invalid(
-                    op,
-                    format!("`{name}` must be positive, but it is {v}"),
-                ));
+            if let Some(v) = value {
+                check_setting(op, name, v, v > 0.0, POSITIVE)?;
             }
+        }
+        if let Some(wd) = self.weight_decay {
+            check_setting(op, "weight_decay", wd, wd >= 0.0, NON_NEGATIVE)?;
         }
         Ok(())
     }
 
-    /// One optimizer step: checks every gradient first (so that an error leaves every
-    /// weight untouched), then updates each trainable weight that has a gradient in place
-    /// with `update(step, weight, gradient, slots)`, then counts the step.
+    /// How the gradient of one weight is transformed at this step: exactly one of
+    /// clipnorm, global_clipnorm, clipvalue, in Keras's order of precedence.
+    fn step(&self, g: &Tensor, lr: f32, global_scale: Option<f32>) -> Step {
+        let (scale, clip) = match (self.clipnorm, global_scale, self.clipvalue) {
+            (Some(c), _, _) => (c / (squared_norm(g).sqrt() as f32).max(c), f32::INFINITY),
+            (None, Some(s), _) => (s, f32::INFINITY),
+            (None, None, Some(v)) => (1.0, v),
+            (None, None, None) => (1.0, f32::INFINITY),
+        };
+        Step {
+            lr,
+            t: self.iterations + 1,
+            scale,
+            clip,
+            decay: self.weight_decay.map_or(0.0, |wd| wd * lr),
+        }
+    }
+
+    /// One optimizer step, all or nothing. First every gradient's shape is checked and the
+    /// slots of weights seen for the first time are created; then `check(step, weight,
+    /// gradient, slots)` computes every new value without writing it and says whether all
+    /// are finite; only then does `update` write the weights and slots in place, and the
+    /// step is counted. Any error (a bad shape, a non-finite new weight or slot value)
+    /// leaves every weight, slot and the step count as they were; slots created for the
+    /// refused step are removed again.
     ///
-    /// Slots are created by `init` on a weight's first step; later steps allocate nothing.
+    /// The check costs one extra read-only pass over each updated weight, its gradient and
+    /// its slots (no allocation); later steps allocate nothing.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn apply<S: SlotState>(
         &mut self,
         op: &'static str,
@@ -174,17 +246,29 @@ impl Common {
         grads: &GradStore,
         slots: &mut HashMap<VarId, Slot<S>>,
         init: impl Fn(&[usize]) -> S,
+        check: impl Fn(&Step, &ArrayViewD<'_, f32>, &ArrayViewD<'_, f32>, &S) -> bool,
         mut update: impl FnMut(&Step, &mut ArrayViewMutD<'_, f32>, &ArrayViewD<'_, f32>, &mut S),
     ) -> Result<()> {
-        self.check(op)?;
+        let lr = self.step_rate(op)?;
+        // Weights updated for the first time: their slots go again if the step is refused.
+        let mut created: Vec<VarId> = Vec::new();
+        let forget = |slots: &mut HashMap<VarId, Slot<S>>, created: &[VarId]| {
+            for id in created {
+                slots.remove(id);
+            }
+        };
         let mut global_sq = 0.0f64;
         for (w, g) in pairs(weights, grads) {
             let slot = match slots.entry(w.id()) {
                 Entry::Occupied(e) => e.into_mut(),
                 Entry::Vacant(e) => {
-                    let shape = w.shape().ok_or_else(|| Error::UnbuiltWeight {
-                        weight: w.name().to_string(),
-                    })?;
+                    let Some(shape) = w.shape() else {
+                        forget(slots, &created);
+                        return Err(Error::UnbuiltWeight {
+                            weight: w.name().to_string(),
+                        });
+                    };
+                    created.push(w.id());
                     e.insert(Slot {
                         state: init(&shape),
                         shape,
@@ -192,7 +276,7 @@ impl Common {
                 }
             };
             if g.shape() != slot.shape.as_slice() {
-                return Err(Error::incompatible(
+                let err = Error::incompatible(
                     op,
                     &slot.shape,
                     g.shape(),
@@ -200,13 +284,16 @@ impl Common {
                         "the gradient of weight `{}` must have the weight's shape",
                         w.name()
                     ),
-                ));
+                );
+                forget(slots, &created);
+                return Err(err);
             }
             if self.global_clipnorm.is_some() {
                 global_sq += squared_norm(g);
             }
         }
-        // Keras's `clip_by_global_norm`: a no-op below the limit, NaN for a non-finite norm.
+        // Keras's `clip_by_global_norm`: a no-op below the limit, NaN for a non-finite norm
+        // (which the check below then refuses).
         let global_scale = self.global_clipnorm.map(|c| {
             let norm = global_sq.sqrt() as f32;
             if norm.is_finite() {
@@ -215,33 +302,90 @@ impl Common {
                 f32::NAN
             }
         });
-        let lr = self.current_rate();
-        let decay = self.weight_decay.map_or(0.0, |wd| wd * lr);
+        for (w, g) in pairs(weights, grads) {
+            let slot = slots.get(&w.id()).expect("every slot was created above");
+            let step = self.step(g, lr, global_scale);
+            // The value handle is dropped before the update below, which therefore still
+            // writes in place.
+            let finite = check(&step, &w.value().view(), &g.view(), &slot.state);
+            if !finite {
+                forget(slots, &created);
+                REFUSED.with(|r| r.set(Some(w.id())));
+                return Err(Error::invalid(
+                    op,
+                    format!(
+                        "the update of weight `{}` at step {} (learning rate {lr:?}) would make \
+                         it or its optimizer state NaN or infinite; no weight was changed",
+                        w.name(),
+                        self.iterations + 1
+                    ),
+                ));
+            }
+        }
         for (w, g) in pairs(weights, grads) {
             let Some(slot) = slots.get_mut(&w.id()) else {
                 continue;
             };
-            // Keras applies exactly one of clipnorm, global_clipnorm, clipvalue, in that
-            // order of precedence.
-            let (scale, clip) = match (self.clipnorm, global_scale, self.clipvalue) {
-                (Some(c), _, _) => (c / (squared_norm(g).sqrt() as f32).max(c), f32::INFINITY),
-                (None, Some(s), _) => (s, f32::INFINITY),
-                (None, None, Some(v)) => (1.0, v),
-                (None, None, None) => (1.0, f32::INFINITY),
-            };
-            let step = Step {
-                lr,
-                t: self.iterations + 1,
-                scale,
-                clip,
-                decay,
-            };
+            let step = self.step(g, lr, global_scale);
             let gradient = g.view();
             w.update(|view| update(&step, view, &gradient, &mut slot.state));
         }
         self.iterations += 1;
         Ok(())
     }
+}
+
+thread_local! {
+    /// The weight whose update the last refused step on this thread would have made
+    /// non-finite, so that the training loop can name it by its path in the model.
+    static REFUSED: Cell<Option<VarId>> = const { Cell::new(None) };
+}
+
+/// The weight whose update made this thread's last refused optimizer step non-finite, if
+/// the last refusal was of that kind; reading it clears it.
+pub(crate) fn take_refused_weight() -> Option<VarId> {
+    REFUSED.with(Cell::take)
+}
+
+/// What a learning rate, a decay or a weight decay must be.
+pub(crate) const NON_NEGATIVE: &str = "a finite number ≥ 0";
+/// What ε and the clipping limits must be.
+pub(crate) const POSITIVE: &str = "a finite number > 0";
+
+/// The error for a setting outside its range: "`adam`: `beta_1` must be in [0, 1), but it
+/// is 1.5".
+pub(crate) fn setting_error(op: &'static str, name: &str, value: f32, expected: &str) -> Error {
+    Error::invalid(
+        op,
+        format!("`{name}` must be {expected}, but it is {value:?}"),
+    )
+}
+
+/// Refuses a setting that is not finite or for which `in_range` is false.
+pub(crate) fn check_setting(
+    op: &'static str,
+    name: &str,
+    value: f32,
+    in_range: bool,
+    expected: &str,
+) -> Result<()> {
+    if value.is_finite() && in_range {
+        Ok(())
+    } else {
+        Err(setting_error(op, name, value, expected))
+    }
+}
+
+/// 1 if any of `values` is NaN or infinite, else 0. The checks fold this into a `u32`
+/// accumulator passed by value (`Zip::fold`): integer bit tests keep the loop branch-free
+/// and vectorised (an accumulator captured by reference in `for_each` is stored to memory
+/// on every element and keeps the loop scalar, 3 to 4 times slower).
+#[inline]
+pub(crate) fn non_finite<const N: usize>(values: [f32; N]) -> u32 {
+    // An f32 is NaN or infinite exactly when its exponent bits are all ones.
+    values.iter().fold(0, |bad, v| {
+        bad | u32::from((v.to_bits() & 0x7fff_ffff) >= 0x7f80_0000)
+    })
 }
 
 /// Access to the shared settings, for the builder methods every optimizer has.
@@ -261,6 +405,11 @@ macro_rules! common_builders {
         impl $ty {
             /// Sets a fixed learning rate, replacing any schedule.
             ///
+            /// # Errors
+            ///
+            /// `compile` and [`Optimizer::apply`](crate::optim::Optimizer::apply) refuse a
+            /// rate that is not a finite number ≥ 0, naming it.
+            ///
             /// # Examples
             ///
             /// ```
@@ -276,6 +425,13 @@ macro_rules! common_builders {
             /// Computes the learning rate from the step count with a schedule (an
             /// [`ExponentialDecay`](crate::optim::ExponentialDecay) or any
             /// `Fn(u64) -> f32` closure); the first update uses `schedule.rate(0)`.
+            /// The rate is then not settable: `set_learning_rate`, and callbacks such as
+            /// `LearningRateScheduler` in `fit`, are refused, as in Keras.
+            ///
+            /// # Errors
+            ///
+            /// [`Optimizer::apply`](crate::optim::Optimizer::apply) refuses a step for which
+            /// the schedule gives a rate that is not a finite number ≥ 0.
             ///
             /// # Examples
             ///
@@ -299,8 +455,8 @@ macro_rules! common_builders {
             ///
             /// # Errors
             ///
-            /// [`Optimizer::apply`](crate::optim::Optimizer::apply) reports a limit that is
-            /// not positive, or both `clipnorm` and `global_clipnorm`.
+            /// `compile` and [`Optimizer::apply`](crate::optim::Optimizer::apply) report a
+            /// limit that is not a finite number > 0, or both `clipnorm` and `global_clipnorm`.
             ///
             /// # Examples
             ///
@@ -330,8 +486,8 @@ macro_rules! common_builders {
             ///
             /// # Errors
             ///
-            /// [`Optimizer::apply`](crate::optim::Optimizer::apply) reports a limit that is
-            /// not positive.
+            /// `compile` and [`Optimizer::apply`](crate::optim::Optimizer::apply) report a
+            /// limit that is not a finite number > 0.
             ///
             /// # Examples
             ///
@@ -360,8 +516,8 @@ macro_rules! common_builders {
             ///
             /// # Errors
             ///
-            /// [`Optimizer::apply`](crate::optim::Optimizer::apply) reports a limit that is
-            /// not positive, or both `clipnorm` and `global_clipnorm`.
+            /// `compile` and [`Optimizer::apply`](crate::optim::Optimizer::apply) report a
+            /// limit that is not a finite number > 0, or both `clipnorm` and `global_clipnorm`.
             ///
             /// # Examples
             ///
@@ -392,6 +548,11 @@ macro_rules! common_builders {
 
             /// Decoupled weight decay (Keras's `weight_decay`): before each update, every
             /// updated weight loses `w·weight_decay·learning_rate`.
+            ///
+            /// # Errors
+            ///
+            /// `compile` and [`Optimizer::apply`](crate::optim::Optimizer::apply) refuse a
+            /// weight decay that is not a finite number ≥ 0.
             ///
             /// # Examples
             ///

@@ -19,17 +19,29 @@
 //! updated with the learning rate of the current step (`schedule(iterations)`), then the
 //! step is counted. Optimizer state lives in slots keyed by [`Weight::id`], created on a
 //! weight's first update; later steps allocate nothing.
+//!
+//! A step is all or nothing: settings are checked first (the builders cannot fail, so
+//! [`Optimizer::validate`] runs at `compile` and before every step), then every new weight
+//! and slot value is computed without being written and checked to be finite (one extra
+//! read-only pass), and only then written in place. A refused step changes no weight, slot
+//! or step count.
 
 /// The `Optimizer` methods every optimizer answers from its shared state (`Common`, at the
-/// field path given): the current learning rate, setting it, and the step count.
+/// field path given): the current learning rate, setting it, whether a schedule drives it,
+/// and the step count.
 macro_rules! common_methods {
     ($($field:ident).+) => {
         fn learning_rate(&self) -> f32 {
             self.$($field).+.current_rate()
         }
 
-        fn set_learning_rate(&mut self, learning_rate: f32) {
-            self.$($field).+.set_rate(learning_rate);
+        fn set_learning_rate(&mut self, learning_rate: f32) -> $crate::error::Result<()> {
+            let name = self.name();
+            self.$($field).+.try_set_rate(name, learning_rate)
+        }
+
+        fn has_schedule(&self) -> bool {
+            self.$($field).+.schedule.is_some()
         }
 
         fn iterations(&self) -> u64 {
@@ -48,6 +60,8 @@ pub use adam::{Adam, AdamW};
 pub use rmsprop::RmsProp;
 pub use schedule::{ExponentialDecay, LearningRateSchedule};
 pub use sgd::Sgd;
+
+pub(crate) use common::take_refused_weight;
 
 use crate::Weight;
 use crate::autograd::GradStore;
@@ -92,19 +106,79 @@ pub trait Optimizer: Send + Sync {
     /// ```
     fn learning_rate(&self) -> f32;
 
-    /// Sets a fixed learning rate from now on (callbacks such as reduce-on-plateau use
-    /// this). A schedule, if any, is dropped; Keras instead refuses to set the rate of an
-    /// optimizer driven by a schedule.
+    /// Sets a fixed learning rate from now on (what `fit` does for callbacks such as
+    /// [`LearningRateScheduler`](crate::model::callbacks::LearningRateScheduler)).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`] naming the optimizer and the value, leaving the rate as it
+    /// was: for a rate that is not a finite number ≥ 0, or when a
+    /// [`LearningRateSchedule`] computes the rate (Keras refuses to set it too; build the
+    /// optimizer with [`with_learning_rate`](Sgd::with_learning_rate) instead).
     ///
     /// # Examples
     ///
     /// ```
     /// use layers_core::optim::{Adam, Optimizer};
-    /// let mut opt = Adam::new().schedule(|_: u64| 0.5);
-    /// opt.set_learning_rate(0.125);
+    /// let mut opt = Adam::new();
+    /// opt.set_learning_rate(0.125)?;
     /// assert_eq!(opt.learning_rate(), 0.125);
+    /// let err = opt.set_learning_rate(-1.0).unwrap_err();
+    /// assert_eq!(err.to_string(), "`adam`: `learning_rate` must be a finite number ≥ 0, but it is -1.0");
+    /// assert_eq!(opt.learning_rate(), 0.125);
+    ///
+    /// let mut scheduled = Adam::new().schedule(|_: u64| 0.5);
+    /// assert!(scheduled.set_learning_rate(0.1).is_err());
+    /// assert_eq!(scheduled.learning_rate(), 0.5);
+    /// # Ok::<(), layers_core::Error>(())
     /// ```
-    fn set_learning_rate(&mut self, learning_rate: f32);
+    fn set_learning_rate(&mut self, learning_rate: f32) -> Result<()>;
+
+    /// Whether a [`LearningRateSchedule`] computes the learning rate (then
+    /// [`Optimizer::set_learning_rate`] refuses to set it). `false` unless an optimizer says
+    /// otherwise.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::optim::{ExponentialDecay, Optimizer, Sgd};
+    /// assert!(!Sgd::new().has_schedule());
+    /// assert!(Sgd::new().schedule(ExponentialDecay::new(0.1, 10, 0.5)?).has_schedule());
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
+    fn has_schedule(&self) -> bool {
+        false
+    }
+
+    /// Checks every setting (the builders cannot fail, so this is where a bad value is
+    /// caught): `compile` calls it, and so does every [`Optimizer::apply`] before it touches
+    /// anything. `Ok` unless an optimizer says otherwise.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`] naming the optimizer, the setting and its value: a
+    /// learning rate (or a schedule's next rate) or weight decay that is not a finite number
+    /// ≥ 0; an ε or clipping limit that is not a finite number > 0; both `clipnorm` and
+    /// `global_clipnorm`; a momentum outside `[0, 1]`; a β or ρ outside `[0, 1)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::optim::{Adam, Optimizer, RmsProp, Sgd};
+    /// assert!(Adam::new().validate().is_ok());
+    /// assert_eq!(
+    ///     Sgd::new().with_learning_rate(-0.1).validate().unwrap_err().to_string(),
+    ///     "`SGD`: `learning_rate` must be a finite number ≥ 0, but it is -0.1"
+    /// );
+    /// assert_eq!(
+    ///     Adam::new().beta_1(1.0).validate().unwrap_err().to_string(),
+    ///     "`adam`: `beta_1` must be in [0, 1), but it is 1.0"
+    /// );
+    /// assert!(RmsProp::new().epsilon(f32::NAN).validate().is_err());
+    /// ```
+    fn validate(&self) -> Result<()> {
+        Ok(())
+    }
 
     /// The number of updates applied so far (Keras's `iterations`).
     ///
@@ -124,11 +198,17 @@ pub trait Optimizer: Send + Sync {
     /// `grads`, in place, and counts the step. Non-trainable weights and weights without a
     /// gradient are never touched.
     ///
+    /// The step is all or nothing: the built-in optimizers compute every new weight and
+    /// slot value first and write them only if all are finite, so no NaN or infinity is
+    /// ever written into a weight or the optimizer's state.
+    ///
     /// # Errors
     ///
-    /// Before touching any weight: [`Error::IncompatibleShapes`] if a gradient's shape
-    /// differs from its weight's, [`Error::InvalidArgument`] for a clipping limit that is
-    /// not positive or for both `clipnorm` and `global_clipnorm`.
+    /// Before touching any weight, slot or the step count: what
+    /// [`Optimizer::validate`] reports; [`Error::IncompatibleShapes`] if a gradient's shape
+    /// differs from its weight's; [`Error::InvalidArgument`] naming the weight when its
+    /// update would make it or its slots NaN or infinite (a learning rate or gradient so
+    /// large that the result overflows, say).
     ///
     /// # Examples
     ///
@@ -149,6 +229,17 @@ pub trait Optimizer: Send + Sync {
     ///     err.to_string(),
     ///     "`SGD` cannot combine shapes [2, 2] and [4]: the gradient of weight `kernel` must have the weight's shape"
     /// );
+    ///
+    /// // 3e38 − 1·(−1e38) overflows: nothing is written
+    /// let big = Weight::from_tensor("big", Tensor::full(&[1], 3e38));
+    /// grads.insert(big.id(), Tensor::full(&[1], -1e38));
+    /// let mut sgd = Sgd::new().with_learning_rate(1.0);
+    /// let err = sgd.apply(&[&big], &grads).unwrap_err();
+    /// assert_eq!(
+    ///     err.to_string(),
+    ///     "`SGD`: the update of weight `big` at step 1 (learning rate 1.0) would make it or its optimizer state NaN or infinite; no weight was changed"
+    /// );
+    /// assert_eq!((big.value().item(), sgd.iterations()), (3e38, 0));
     /// # Ok::<(), layers_core::Error>(())
     /// ```
     fn apply(&mut self, weights: &[&Weight], grads: &GradStore) -> Result<()>;

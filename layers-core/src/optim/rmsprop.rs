@@ -17,7 +17,10 @@ use std::collections::HashMap;
 use ndarray::{ArrayD, ArrayViewD, ArrayViewMutD, IxDyn, Zip};
 
 use super::Optimizer;
-use super::common::{Common, HasCommon, Slot, SlotState, Step, common_builders, state_size};
+use super::common::{
+    Common, HasCommon, POSITIVE, Slot, SlotState, Step, check_setting, common_builders, non_finite,
+    state_size,
+};
 use crate::Weight;
 use crate::autograd::{GradStore, VarId};
 use crate::error::Result;
@@ -104,6 +107,10 @@ impl RmsProp {
 
     /// Sets ρ, the decay rate of the running averages (0.9 by default).
     ///
+    /// # Errors
+    ///
+    /// `compile` and [`Optimizer::apply`] refuse a ρ outside `[0, 1)`.
+    ///
     /// # Examples
     ///
     /// ```
@@ -123,6 +130,10 @@ impl RmsProp {
     }
 
     /// Sets the momentum (0 by default, which keeps no momentum buffer).
+    ///
+    /// # Errors
+    ///
+    /// `compile` and [`Optimizer::apply`] refuse a momentum outside `[0, 1]`.
     ///
     /// # Examples
     ///
@@ -145,6 +156,10 @@ impl RmsProp {
     }
 
     /// Sets ε, added to the average under the square root (1e-7 by default).
+    ///
+    /// # Errors
+    ///
+    /// `compile` and [`Optimizer::apply`] refuse an ε that is not a finite number > 0.
     ///
     /// # Examples
     ///
@@ -193,31 +208,99 @@ impl Optimizer for RmsProp {
 
     common_methods!(common);
 
+    fn validate(&self) -> Result<()> {
+        let name = self.name();
+        self.common.validate(name)?;
+        check_setting(
+            name,
+            "rho",
+            self.rho,
+            (0.0..1.0).contains(&self.rho),
+            "in [0, 1)",
+        )?;
+        let m = self.momentum;
+        check_setting(name, "momentum", m, (0.0..=1.0).contains(&m), "in [0, 1]")?;
+        check_setting(name, "epsilon", self.epsilon, self.epsilon > 0.0, POSITIVE)
+    }
+
     fn apply(&mut self, weights: &[&Weight], grads: &GradStore) -> Result<()> {
+        self.validate()?;
         let (rho, momentum, eps, centered) = (self.rho, self.momentum, self.epsilon, self.centered);
         let init = |shape: &[usize]| Averages {
             velocity: ArrayD::zeros(IxDyn(shape)),
             average_gradient: centered.then(|| ArrayD::zeros(IxDyn(shape))),
             momentum: (momentum > 0.0).then(|| ArrayD::zeros(IxDyn(shape))),
         };
+        // One element: the new weight, updating the averages `v`, `mg` (when centred) and
+        // the momentum buffer `mom` (when momentum is on).
+        let element = move |step: &Step,
+                            w: f32,
+                            g: f32,
+                            v: &mut f32,
+                            mg: Option<&mut f32>,
+                            mom: Option<&mut f32>|
+              -> f32 {
+            let g = step.grad(g);
+            *v = rho * *v + (1.0 - rho) * g * g;
+            let denominator = match mg {
+                Some(mg) => {
+                    *mg = rho * *mg + (1.0 - rho) * g;
+                    *v - *mg * *mg + eps
+                }
+                None => *v + eps,
+            };
+            let increment = step.lr * g / denominator.sqrt();
+            match mom {
+                Some(mom) => {
+                    *mom = momentum * *mom + increment;
+                    step.decayed(w) - *mom
+                }
+                None => step.decayed(w) - increment,
+            }
+        };
+        let check =
+            |step: &Step, w: &ArrayViewD<'_, f32>, g: &ArrayViewD<'_, f32>, s: &Averages| {
+                let zip = Zip::from(w).and(g).and(&s.velocity);
+                if !centered && momentum == 0.0 {
+                    let bad = zip.fold(0, |bad, &w, &g, &v| {
+                        let mut v = v;
+                        let w = element(step, w, g, &mut v, None, None);
+                        bad | non_finite([w, v])
+                    });
+                    return bad == 0;
+                }
+                // Averages not made yet (turned on after earlier steps) start at 0.
+                let zero = 0.0f32;
+                let zeros = ndarray::aview0(&zero).into_dyn();
+                let zeros = zeros
+                    .broadcast(w.raw_dim())
+                    .expect("a scalar broadcasts to any shape");
+                let mg = s
+                    .average_gradient
+                    .as_ref()
+                    .map_or(zeros.view(), |a| a.view());
+                let mom = s.momentum.as_ref().map_or(zeros.view(), |a| a.view());
+                let bad = zip
+                    .and(&mg)
+                    .and(&mom)
+                    .fold(0, |bad, &w, &g, &v, &mg, &mom| {
+                        let (mut v, mut mg, mut mom) = (v, mg, mom);
+                        let w = element(
+                            step,
+                            w,
+                            g,
+                            &mut v,
+                            centered.then_some(&mut mg),
+                            (momentum > 0.0).then_some(&mut mom),
+                        );
+                        bad | non_finite([w, v, mg, mom])
+                    });
+                bad == 0
+            };
         let update = |step: &Step,
                       w: &mut ArrayViewMutD<'_, f32>,
                       g: &ArrayViewD<'_, f32>,
                       s: &mut Averages| {
-            let lr = step.lr;
-            // Updates the averages of one element and returns its increment.
-            let increment = |g: f32, v: &mut f32, mg: Option<&mut f32>| {
-                let g = step.grad(g);
-                *v = rho * *v + (1.0 - rho) * g * g;
-                let denominator = match mg {
-                    Some(mg) => {
-                        *mg = rho * *mg + (1.0 - rho) * g;
-                        *v - *mg * *mg + eps
-                    }
-                    None => *v + eps,
-                };
-                lr * g / denominator.sqrt()
-            };
             if centered && s.average_gradient.is_none() {
                 s.average_gradient = Some(ArrayD::zeros(w.raw_dim()));
             }
@@ -230,23 +313,28 @@ impl Optimizer for RmsProp {
                 s.momentum.as_mut().filter(|_| momentum > 0.0),
             ) {
                 (Some(mg), Some(mom)) => zip.and(mg).and(mom).for_each(|w, &g, v, mg, mom| {
-                    *mom = momentum * *mom + increment(g, v, Some(mg));
-                    *w = step.decayed(*w) - *mom;
+                    *w = element(step, *w, g, v, Some(mg), Some(mom));
                 }),
                 (Some(mg), None) => zip.and(mg).for_each(|w, &g, v, mg| {
-                    *w = step.decayed(*w) - increment(g, v, Some(mg));
+                    *w = element(step, *w, g, v, Some(mg), None);
                 }),
                 (None, Some(mom)) => zip.and(mom).for_each(|w, &g, v, mom| {
-                    *mom = momentum * *mom + increment(g, v, None);
-                    *w = step.decayed(*w) - *mom;
+                    *w = element(step, *w, g, v, None, Some(mom));
                 }),
                 (None, None) => zip.for_each(|w, &g, v| {
-                    *w = step.decayed(*w) - increment(g, v, None);
+                    *w = element(step, *w, g, v, None, None);
                 }),
             }
         };
-        self.common
-            .apply("rmsprop", weights, grads, &mut self.slots, init, update)
+        self.common.apply(
+            "rmsprop",
+            weights,
+            grads,
+            &mut self.slots,
+            init,
+            check,
+            update,
+        )
     }
 
     fn state_size(&self) -> usize {

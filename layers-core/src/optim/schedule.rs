@@ -74,8 +74,8 @@ impl ExponentialDecay {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidArgument`] if `decay_steps` is 0 (Keras: "must be > 0") or a rate is
-    /// not finite.
+    /// [`Error::InvalidArgument`] if `decay_steps` is 0 (Keras: "must be > 0"), the initial
+    /// rate is not a finite number ≥ 0, or the decay rate is not a finite number > 0.
     ///
     /// # Examples
     ///
@@ -83,20 +83,27 @@ impl ExponentialDecay {
     /// use layers_core::optim::ExponentialDecay;
     /// let err = ExponentialDecay::new(0.1, 0, 0.9).unwrap_err();
     /// assert_eq!(err.to_string(), "`ExponentialDecay`: decay_steps must be > 0, but it is 0");
+    /// let err = ExponentialDecay::new(-0.1, 10, 0.9).unwrap_err();
+    /// assert_eq!(
+    ///     err.to_string(),
+    ///     "`ExponentialDecay`: initial_learning_rate must be a finite number ≥ 0, but it is -0.1"
+    /// );
     /// ```
     pub fn new(initial: f32, decay_steps: u64, decay_rate: f32) -> Result<ExponentialDecay> {
+        let op = "ExponentialDecay";
         if decay_steps == 0 {
+            return Err(Error::invalid(op, "decay_steps must be > 0, but it is 0"));
+        }
+        if !(initial.is_finite() && initial >= 0.0) {
             return Err(Error::invalid(
-                "ExponentialDecay",
-                "decay_steps must be > 0, but it is 0",
+                op,
+                format!("initial_learning_rate must be a finite number ≥ 0, but it is {initial:?}"),
             ));
         }
-        if !initial.is_finite() || !decay_rate.is_finite() {
+        if !(decay_rate.is_finite() && decay_rate > 0.0) {
             return Err(Error::invalid(
-                "ExponentialDecay",
-                format!(
-                    "the initial rate ({initial}) and decay rate ({decay_rate}) must be finite"
-                ),
+                op,
+                format!("decay_rate must be a finite number > 0, but it is {decay_rate:?}"),
             ));
         }
         Ok(ExponentialDecay {

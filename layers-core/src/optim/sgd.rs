@@ -14,10 +14,13 @@
 
 use std::collections::HashMap;
 
-use ndarray::{ArrayD, IxDyn, Zip};
+use ndarray::{ArrayD, ArrayViewD, ArrayViewMutD, IxDyn, Zip};
 
 use super::Optimizer;
-use super::common::{Common, HasCommon, Slot, SlotState, common_builders, state_size};
+use super::common::{
+    Common, HasCommon, Slot, SlotState, Step, check_setting, common_builders, non_finite,
+    state_size,
+};
 use crate::Weight;
 use crate::autograd::{GradStore, VarId};
 use crate::error::Result;
@@ -94,7 +97,11 @@ impl Sgd {
         }
     }
 
-    /// Sets the momentum, `0 ≤ momentum < 1` in practice (0 turns it off).
+    /// Sets the momentum, in `[0, 1]` (0, the default, turns it off).
+    ///
+    /// # Errors
+    ///
+    /// `compile` and [`Optimizer::apply`] refuse a momentum outside `[0, 1]`, as Keras does.
     ///
     /// # Examples
     ///
@@ -143,38 +150,72 @@ impl Optimizer for Sgd {
 
     common_methods!(common);
 
+    fn validate(&self) -> Result<()> {
+        self.common.validate(self.name())?;
+        let m = self.momentum;
+        check_setting(
+            self.name(),
+            "momentum",
+            m,
+            (0.0..=1.0).contains(&m),
+            "in [0, 1]",
+        )
+    }
+
     fn apply(&mut self, weights: &[&Weight], grads: &GradStore) -> Result<()> {
+        self.validate()?;
         let (momentum, nesterov) = (self.momentum, self.nesterov);
+        // One element: the new weight, updating the velocity `v` (unused without momentum).
+        let element = move |step: &Step, w: f32, g: f32, v: &mut f32| -> f32 {
+            let g = step.grad(g);
+            if momentum == 0.0 {
+                return step.decayed(w) - g * step.lr;
+            }
+            *v = -g * step.lr + *v * momentum;
+            let delta = if nesterov {
+                -g * step.lr + *v * momentum
+            } else {
+                *v
+            };
+            step.decayed(w) + delta
+        };
         let init =
             |shape: &[usize]| Momentum((momentum != 0.0).then(|| ArrayD::zeros(IxDyn(shape))));
-        self.common.apply(
-            self.name(),
-            weights,
-            grads,
-            &mut self.slots,
-            init,
-            |step, w, g, slot| {
-                let lr = step.lr;
-                if momentum == 0.0 {
-                    Zip::from(w).and(g).for_each(|w, &g| {
-                        let g = step.grad(g);
-                        *w = step.decayed(*w) - g * lr;
-                    });
-                    return;
-                }
-                let v = slot.0.get_or_insert_with(|| ArrayD::zeros(w.raw_dim()));
-                Zip::from(w).and(g).and(v).for_each(|w, &g, v| {
-                    let g = step.grad(g);
-                    *v = -g * lr + *v * momentum;
-                    let delta = if nesterov {
-                        -g * lr + *v * momentum
-                    } else {
-                        *v
-                    };
-                    *w = step.decayed(*w) + delta;
+        let check =
+            |step: &Step, w: &ArrayViewD<'_, f32>, g: &ArrayViewD<'_, f32>, s: &Momentum| {
+                let bad = match s.0.as_ref().filter(|_| momentum != 0.0) {
+                    Some(v) => Zip::from(w).and(g).and(v).fold(0, |bad, &w, &g, &v| {
+                        let mut v = v;
+                        let w = element(step, w, g, &mut v);
+                        bad | non_finite([w, v])
+                    }),
+                    // No velocity yet (momentum was 0 when the slot was made): it starts at 0.
+                    None => Zip::from(w).and(g).fold(0, |bad, &w, &g| {
+                        let mut v = 0.0;
+                        let w = element(step, w, g, &mut v);
+                        bad | non_finite([w, v])
+                    }),
+                };
+                bad == 0
+            };
+        let update = |step: &Step,
+                      w: &mut ArrayViewMutD<'_, f32>,
+                      g: &ArrayViewD<'_, f32>,
+                      slot: &mut Momentum| {
+            if momentum == 0.0 {
+                Zip::from(w).and(g).for_each(|w, &g| {
+                    *w = element(step, *w, g, &mut 0.0);
                 });
-            },
-        )
+                return;
+            }
+            let v = slot.0.get_or_insert_with(|| ArrayD::zeros(w.raw_dim()));
+            Zip::from(w)
+                .and(g)
+                .and(v)
+                .for_each(|w, &g, v| *w = element(step, *w, g, v));
+        };
+        self.common
+            .apply("SGD", weights, grads, &mut self.slots, init, check, update)
     }
 
     fn state_size(&self) -> usize {

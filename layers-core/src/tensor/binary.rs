@@ -17,6 +17,7 @@ use super::shape::broadcast_shapes;
 use crate::Tensor;
 use crate::autograd::Op;
 use crate::error::Result;
+use crate::unwind::OrRaise;
 
 /// Anything that can stand as the right operand of a tensor op: a tensor (owned or
 /// borrowed) or an `f32` (a rank-0 tensor).
@@ -108,8 +109,9 @@ macro_rules! binary_methods {
                 ///
                 /// If the shapes do not broadcast; the `try_` form returns the error instead.
                 #[allow(clippy::should_implement_trait)]
+                #[track_caller]
                 pub fn $name(&self, rhs: impl Operand) -> Tensor {
-                    self.$try_name(rhs).unwrap_or_else(|e| panic!("{e}"))
+                    self.$try_name(rhs).or_raise()
                 }
 
                 #[doc = concat!("Like [`Tensor::", stringify!($name), "`], returning an error when the shapes do not broadcast.")]
@@ -245,24 +247,28 @@ macro_rules! tensor_operator {
     ($trait:ident, $method:ident, $tensor_fn:ident) => {
         impl $trait<&Tensor> for &Tensor {
             type Output = Tensor;
+            #[track_caller]
             fn $method(self, rhs: &Tensor) -> Tensor {
                 Tensor::$tensor_fn(self, rhs)
             }
         }
         impl $trait<Tensor> for &Tensor {
             type Output = Tensor;
+            #[track_caller]
             fn $method(self, rhs: Tensor) -> Tensor {
                 Tensor::$tensor_fn(self, &rhs)
             }
         }
         impl $trait<&Tensor> for Tensor {
             type Output = Tensor;
+            #[track_caller]
             fn $method(self, rhs: &Tensor) -> Tensor {
                 Tensor::$tensor_fn(&self, rhs)
             }
         }
         impl $trait<Tensor> for Tensor {
             type Output = Tensor;
+            #[track_caller]
             fn $method(self, rhs: Tensor) -> Tensor {
                 Tensor::$tensor_fn(&self, &rhs)
             }

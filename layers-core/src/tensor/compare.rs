@@ -16,6 +16,7 @@ use super::shape::broadcast_shapes;
 use crate::Tensor;
 use crate::autograd::Op;
 use crate::error::Result;
+use crate::unwind::OrRaise;
 
 fn compare(op: &'static str, a: &Tensor, b: &Tensor, test: fn(f32, f32) -> bool) -> Result<Tensor> {
     let shape = broadcast_shapes(op, a.shape(), b.shape())?;
@@ -50,8 +51,9 @@ macro_rules! comparisons {
                 /// let x = Tensor::from_vec(vec![1.0, 2.0, 3.0], &[3]);
                 #[doc = concat!("assert_eq!(x.", stringify!($name), "(2.0).to_vec(), vec!", $example, ");")]
                 /// ```
+                #[track_caller]
                 pub fn $name(&self, rhs: impl Operand) -> Tensor {
-                    self.$try_name(rhs).unwrap_or_else(|e| panic!("{e}"))
+                    self.$try_name(rhs).or_raise()
                 }
 
                 #[doc = concat!("Like [`Tensor::", stringify!($name), "`], returning an error when the shapes do not broadcast.")]
@@ -100,9 +102,9 @@ impl Tensor {
     /// let a = Tensor::from_vec(vec![10.0, 20.0], &[2]);
     /// assert_eq!(mask.select(&a, -1.0).to_vec(), vec![10.0, -1.0]);
     /// ```
+    #[track_caller]
     pub fn select(&self, on_true: impl Operand, on_false: impl Operand) -> Tensor {
-        self.try_select(on_true, on_false)
-            .unwrap_or_else(|e| panic!("{e}"))
+        self.try_select(on_true, on_false).or_raise()
     }
 
     /// Like [`Tensor::select`], returning an error when the shapes do not broadcast.

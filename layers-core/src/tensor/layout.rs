@@ -10,10 +10,11 @@
 
 use ndarray::{ArrayD, Axis, IxDyn};
 
-use super::shape::{normalize_axis, reshaped};
+use super::shape::{checked_size, element_count, normalize_axis, reshaped};
 use crate::Tensor;
 use crate::autograd::Op;
 use crate::error::{Error, Result};
+use crate::unwind::OrRaise;
 
 impl Tensor {
     /// The same values in row-major order under a new shape with the same element count.
@@ -30,15 +31,17 @@ impl Tensor {
     /// let y = x.reshape(&[3, 2]);
     /// assert_eq!(y.to_array()[[2, 0]], 5.0);
     /// ```
+    #[track_caller]
     pub fn reshape(&self, shape: &[usize]) -> Tensor {
-        self.try_reshape(shape).unwrap_or_else(|e| panic!("{e}"))
+        self.try_reshape(shape).or_raise()
     }
 
     /// Like [`Tensor::reshape`], returning an error when the element counts differ.
     ///
     /// # Errors
     ///
-    /// [`Error::ShapeMismatch`] naming the requested shape.
+    /// [`Error::ShapeMismatch`] naming the requested shape; [`Error::Allocation`] for a
+    /// shape whose element count overflows.
     ///
     /// # Examples
     ///
@@ -48,7 +51,7 @@ impl Tensor {
     /// assert_eq!(err.to_string(), "`reshape` expected 8 elements (shape [4, 2]) but found shape [2, 3]");
     /// ```
     pub fn try_reshape(&self, shape: &[usize]) -> Result<Tensor> {
-        let count: usize = shape.iter().product();
+        let count = element_count(|| "`reshape`".into(), shape)?;
         if count != self.len() {
             return Err(Error::mismatch(
                 "reshape",
@@ -76,8 +79,9 @@ impl Tensor {
     /// let x = Tensor::zeros(&[2, 3, 4]);
     /// assert_eq!(x.permute(&[2, 0, 1]).shape(), &[4, 2, 3]);
     /// ```
+    #[track_caller]
     pub fn permute(&self, axes: &[usize]) -> Tensor {
-        self.try_permute(axes).unwrap_or_else(|e| panic!("{e}"))
+        self.try_permute(axes).or_raise()
     }
 
     /// Like [`Tensor::permute`], returning an error for an invalid permutation.
@@ -133,24 +137,27 @@ impl Tensor {
     /// let x = Tensor::from_vec(vec![1.0, 2.0], &[2]);
     /// assert_eq!(x.broadcast_to(&[2, 2]).to_vec(), vec![1.0, 2.0, 1.0, 2.0]);
     /// ```
+    #[track_caller]
     pub fn broadcast_to(&self, shape: &[usize]) -> Tensor {
-        self.try_broadcast_to(shape)
-            .unwrap_or_else(|e| panic!("{e}"))
+        self.try_broadcast_to(shape).or_raise()
     }
 
     /// Like [`Tensor::broadcast_to`], returning an error when the shapes do not fit.
     ///
     /// # Errors
     ///
-    /// [`Error::IncompatibleShapes`].
+    /// [`Error::IncompatibleShapes`]; [`Error::Allocation`] for a shape larger than the
+    /// machine can hold.
     ///
     /// # Examples
     ///
     /// ```
     /// use layers_core::Tensor;
     /// assert!(Tensor::ones(&[3]).try_broadcast_to(&[2, 2]).is_err());
+    /// assert!(Tensor::ones(&[1]).try_broadcast_to(&[1 << 40, 1 << 20]).is_err());
     /// ```
     pub fn try_broadcast_to(&self, shape: &[usize]) -> Result<Tensor> {
+        checked_size(|| "`broadcast_to`".into(), shape, size_of::<f32>())?;
         let view = self.data().broadcast(IxDyn(shape)).ok_or_else(|| {
             Error::incompatible(
                 "broadcast_to",
@@ -182,8 +189,9 @@ impl Tensor {
     /// assert_eq!(Tensor::concat(&[a.clone(), b.clone()], 0).shape(), &[2, 2]);
     /// assert_eq!(Tensor::concat(&[a, b], -1).to_vec(), vec![1.0, 2.0, 3.0, 4.0]);
     /// ```
+    #[track_caller]
     pub fn concat(tensors: &[Tensor], axis: isize) -> Tensor {
-        Tensor::try_concat(tensors, axis).unwrap_or_else(|e| panic!("{e}"))
+        Tensor::try_concat(tensors, axis).or_raise()
     }
 
     /// Like [`Tensor::concat`], returning an error for an empty list or mismatched shapes.
@@ -245,9 +253,9 @@ impl Tensor {
     /// let x = Tensor::from_vec(vec![1.0, 2.0, 3.0, 4.0], &[4]);
     /// assert_eq!(x.narrow(0, 1, 2).to_vec(), vec![2.0, 3.0]);
     /// ```
+    #[track_caller]
     pub fn narrow(&self, axis: isize, start: usize, len: usize) -> Tensor {
-        self.try_narrow(axis, start, len)
-            .unwrap_or_else(|e| panic!("{e}"))
+        self.try_narrow(axis, start, len).or_raise()
     }
 
     /// Like [`Tensor::narrow`], returning an error for a bad axis or range.
@@ -305,9 +313,9 @@ impl Tensor {
     /// let rows = table.index_select(0, &[2, 0, 2]);
     /// assert_eq!(rows.to_vec(), vec![2.0, 2.1, 0.0, 0.1, 2.0, 2.1]);
     /// ```
+    #[track_caller]
     pub fn index_select(&self, axis: isize, indices: &[usize]) -> Tensor {
-        self.try_index_select(axis, indices)
-            .unwrap_or_else(|e| panic!("{e}"))
+        self.try_index_select(axis, indices).or_raise()
     }
 
     /// Like [`Tensor::index_select`], returning an error for a bad axis or index.

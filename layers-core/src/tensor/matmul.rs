@@ -9,6 +9,7 @@ use super::shape::{broadcast_shapes, sum_to_shape};
 use crate::Tensor;
 use crate::autograd::Op;
 use crate::error::{Error, Result};
+use crate::unwind::OrRaise;
 
 impl Tensor {
     /// Matrix product with NumPy's `matmul` rules.
@@ -35,8 +36,9 @@ impl Tensor {
     /// // [[1·5+2·7, 1·6+2·8], [3·5+4·7, 3·6+4·8]]
     /// assert_eq!(a.matmul(&b).to_vec(), vec![19.0, 22.0, 43.0, 50.0]);
     /// ```
+    #[track_caller]
     pub fn matmul(&self, rhs: impl Operand) -> Tensor {
-        self.try_matmul(rhs).unwrap_or_else(|e| panic!("{e}"))
+        self.try_matmul(rhs).or_raise()
     }
 
     /// Like [`Tensor::matmul`], returning an error on incompatible shapes.
@@ -115,13 +117,16 @@ impl Tensor {
     /// assert_eq!(t.shape(), &[3, 2]);
     /// assert_eq!(t.to_vec(), vec![1.0, 4.0, 2.0, 5.0, 3.0, 6.0]);
     /// ```
+    #[track_caller]
     pub fn transpose(&self) -> Tensor {
         let r = self.rank();
-        assert!(
-            r >= 2,
-            "`transpose` needs at least 2 axes, found shape {:?}",
-            self.shape()
-        );
+        if r < 2 {
+            crate::unwind::raise(Error::mismatch(
+                "transpose",
+                "at least 2 axes",
+                self.shape(),
+            ));
+        }
         let mut axes: Vec<usize> = (0..r).collect();
         axes.swap(r - 2, r - 1);
         self.permute(&axes)

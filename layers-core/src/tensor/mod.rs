@@ -33,6 +33,7 @@ use ndarray::{ArcArray, ArrayD, IxDyn};
 
 use crate::autograd::{self, Op, VarId};
 use crate::error::{Error, Result};
+use crate::unwind::OrRaise;
 
 /// The storage of a tensor: a reference-counted, copy-on-write `ndarray` array.
 ///
@@ -164,7 +165,8 @@ impl Tensor {
     ///
     /// # Panics
     ///
-    /// If `values.len()` is not the product of `shape`; see [`Tensor::try_from_vec`].
+    /// If `values.len()` is not the product of `shape`, or the shape has more values than
+    /// memory can address; see [`Tensor::try_from_vec`].
     ///
     /// # Examples
     ///
@@ -173,24 +175,28 @@ impl Tensor {
     /// let t = Tensor::from_vec(vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0], &[2, 3]);
     /// assert_eq!(t.to_array()[[1, 0]], 4.0);
     /// ```
+    #[track_caller]
     pub fn from_vec(values: Vec<f32>, shape: &[usize]) -> Tensor {
-        Tensor::try_from_vec(values, shape).unwrap_or_else(|e| panic!("{e}"))
+        Tensor::try_from_vec(values, shape).or_raise()
     }
 
     /// A constant tensor from row-major values and a shape.
     ///
     /// # Errors
     ///
-    /// [`Error::ShapeMismatch`] if `values.len()` is not the product of `shape`.
+    /// [`Error::ShapeMismatch`] if `values.len()` is not the product of `shape`;
+    /// [`Error::Allocation`] if that product overflows (no array can have that shape).
     ///
     /// # Examples
     ///
     /// ```
-    /// use layers_core::Tensor;
+    /// use layers_core::{Error, Tensor};
     /// assert!(Tensor::try_from_vec(vec![1.0, 2.0, 3.0], &[2, 2]).is_err());
+    /// let err = Tensor::try_from_vec(vec![], &[usize::MAX, 2]).unwrap_err();
+    /// assert!(matches!(err, Error::Allocation { .. }));
     /// ```
     pub fn try_from_vec(values: Vec<f32>, shape: &[usize]) -> Result<Tensor> {
-        let expected: usize = shape.iter().product();
+        let expected = shape::element_count(|| "`from_vec`".into(), shape)?;
         if values.len() != expected {
             return Err(Error::mismatch(
                 "from_vec",
@@ -199,11 +205,15 @@ impl Tensor {
             ));
         }
         let array = ArrayD::from_shape_vec(IxDyn(shape), values)
-            .expect("length was checked against the shape");
+            .expect("the length and the shape's size were both checked");
         Ok(Tensor::from_array(array))
     }
 
     /// A tensor of the given shape filled with `value`.
+    ///
+    /// # Panics
+    ///
+    /// If the machine cannot hold the shape; see [`Tensor::try_full`].
     ///
     /// # Examples
     ///
@@ -212,10 +222,34 @@ impl Tensor {
     /// assert_eq!(Tensor::full(&[2], 7.5).to_vec(), vec![7.5, 7.5]);
     /// ```
     pub fn full(shape: &[usize], value: f32) -> Tensor {
-        Tensor::from_array(ArrayD::from_elem(IxDyn(shape), value))
+        Tensor::filled("full", shape, value).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// A tensor of the given shape filled with `value`, if the machine can hold it.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Allocation`], before allocating, if the number of values or bytes overflows
+    /// or exceeds the machine's memory (or the allocator refuses), with the bytes requested.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::Tensor;
+    /// assert_eq!(Tensor::try_full(&[2], 7.5)?.to_vec(), vec![7.5, 7.5]);
+    /// // 2^50 values of 4 bytes: 4 PB.
+    /// assert!(Tensor::try_full(&[1 << 50], 0.5).is_err());
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
+    pub fn try_full(shape: &[usize], value: f32) -> Result<Tensor> {
+        Tensor::filled("full", shape, value)
     }
 
     /// A tensor of zeros.
+    ///
+    /// # Panics
+    ///
+    /// If the machine cannot hold the shape; see [`Tensor::try_zeros`].
     ///
     /// # Examples
     ///
@@ -224,10 +258,33 @@ impl Tensor {
     /// assert_eq!(Tensor::zeros(&[2, 2]).sum_all().item(), 0.0);
     /// ```
     pub fn zeros(shape: &[usize]) -> Tensor {
-        Tensor::full(shape, 0.0)
+        Tensor::filled("zeros", shape, 0.0).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// A tensor of zeros, if the machine can hold it.
+    ///
+    /// # Errors
+    ///
+    /// As [`Tensor::try_full`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::Tensor;
+    /// assert_eq!(Tensor::try_zeros(&[2, 2])?.len(), 4);
+    /// let err = Tensor::try_zeros(&[1 << 30, 1 << 30]).unwrap_err();
+    /// assert!(err.to_string().starts_with("`zeros` of shape [1073741824, 1073741824] needs"));
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
+    pub fn try_zeros(shape: &[usize]) -> Result<Tensor> {
+        Tensor::filled("zeros", shape, 0.0)
     }
 
     /// A tensor of ones.
+    ///
+    /// # Panics
+    ///
+    /// If the machine cannot hold the shape; see [`Tensor::try_ones`].
     ///
     /// # Examples
     ///
@@ -236,7 +293,49 @@ impl Tensor {
     /// assert_eq!(Tensor::ones(&[2, 3]).sum_all().item(), 6.0);
     /// ```
     pub fn ones(shape: &[usize]) -> Tensor {
-        Tensor::full(shape, 1.0)
+        Tensor::filled("ones", shape, 1.0).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// A tensor of ones, if the machine can hold it.
+    ///
+    /// # Errors
+    ///
+    /// As [`Tensor::try_full`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::Tensor;
+    /// assert_eq!(Tensor::try_ones(&[3])?.to_vec(), vec![1.0; 3]);
+    /// assert!(Tensor::try_ones(&[usize::MAX, 2]).is_err());
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
+    pub fn try_ones(shape: &[usize]) -> Result<Tensor> {
+        Tensor::filled("ones", shape, 1.0)
+    }
+
+    /// A batch of zeros for a dry run of a model or layer, refused like
+    /// [`Tensor::try_zeros`] (an input shape given to `build` is user data), with an error
+    /// that speaks of the input rather than of `zeros`.
+    pub(crate) fn try_zero_batch(shape: &[usize]) -> Result<Tensor> {
+        Tensor::filled_as(|| "an input batch".into(), shape, 0.0)
+    }
+
+    /// The tensor behind `full`, `zeros` and `ones`.
+    fn filled(op: &'static str, shape: &[usize], value: f32) -> Result<Tensor> {
+        Tensor::filled_as(|| format!("`{op}`"), shape, value)
+    }
+
+    /// A tensor filled with `value`: the size is checked against the machine, then the
+    /// buffer is allocated fallibly; errors name `what`.
+    fn filled_as(what: impl Fn() -> String, shape: &[usize], value: f32) -> Result<Tensor> {
+        let what = &what;
+        let len = shape::checked_size(what, shape, size_of::<f32>())?;
+        let mut values = shape::try_buffer(what, shape, len)?;
+        values.resize(len, value);
+        let array = ArrayD::from_shape_vec(IxDyn(shape), values)
+            .expect("the buffer holds the shape's checked number of values");
+        Ok(Tensor::from_array(array))
     }
 
     /// A rank-0 tensor holding one value.
@@ -438,13 +537,11 @@ impl Tensor {
     /// use layers_core::Tensor;
     /// assert_eq!(Tensor::from_vec(vec![4.0], &[1, 1]).item(), 4.0);
     /// ```
+    #[track_caller]
     pub fn item(&self) -> f32 {
-        assert_eq!(
-            self.len(),
-            1,
-            "`item` needs a tensor with one element, found shape {:?}",
-            self.shape()
-        );
+        if self.len() != 1 {
+            crate::unwind::raise(Error::mismatch("item", "one element", self.shape()));
+        }
         *self.0.data.iter().next().expect("length checked above")
     }
 

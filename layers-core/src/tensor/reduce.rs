@@ -14,6 +14,7 @@ use super::shape::normalize_axes;
 use crate::Tensor;
 use crate::autograd::Op;
 use crate::error::{Error, Result};
+use crate::unwind::OrRaise;
 
 #[derive(Clone, Copy)]
 enum Kind {
@@ -92,9 +93,9 @@ impl Tensor {
     /// assert_eq!(x.sum(&[0], false).to_vec(), vec![4.0, 6.0]);
     /// assert_eq!(x.sum(&[0, 1], true).shape(), &[1, 1]);
     /// ```
+    #[track_caller]
     pub fn sum(&self, axes: &[isize], keepdims: bool) -> Tensor {
-        self.try_sum(axes, keepdims)
-            .unwrap_or_else(|e| panic!("{e}"))
+        self.try_sum(axes, keepdims).or_raise()
     }
 
     /// Like [`Tensor::sum`], returning an error for a bad axis.
@@ -127,9 +128,9 @@ impl Tensor {
     /// let x = Tensor::from_vec(vec![1.0, 2.0, 3.0, 4.0], &[2, 2]);
     /// assert_eq!(x.mean(&[-1], false).to_vec(), vec![1.5, 3.5]);
     /// ```
+    #[track_caller]
     pub fn mean(&self, axes: &[isize], keepdims: bool) -> Tensor {
-        self.try_mean(axes, keepdims)
-            .unwrap_or_else(|e| panic!("{e}"))
+        self.try_mean(axes, keepdims).or_raise()
     }
 
     /// Like [`Tensor::mean`], returning an error for a bad axis.
@@ -162,9 +163,9 @@ impl Tensor {
     /// let x = Tensor::from_vec(vec![1.0, 5.0, 3.0, 2.0], &[2, 2]);
     /// assert_eq!(x.max(&[1], false).to_vec(), vec![5.0, 3.0]);
     /// ```
+    #[track_caller]
     pub fn max(&self, axes: &[isize], keepdims: bool) -> Tensor {
-        self.try_max(axes, keepdims)
-            .unwrap_or_else(|e| panic!("{e}"))
+        self.try_max(axes, keepdims).or_raise()
     }
 
     /// Like [`Tensor::max`], returning an error for a bad or empty axis.

@@ -13,6 +13,7 @@ use super::shape::normalize_axis;
 use crate::Tensor;
 use crate::autograd::Op;
 use crate::error::Result;
+use crate::unwind::OrRaise;
 
 fn softmax_lanes(x: &Tensor, axis: usize, log: bool) -> ArrayD<f32> {
     let mut out = x.data().to_owned();
@@ -58,8 +59,9 @@ impl Tensor {
     /// // e⁰ / (e⁰ + 2) and 2 / 3
     /// assert!((p.to_vec()[0] - 1.0 / 3.0).abs() < 1e-7);
     /// ```
+    #[track_caller]
     pub fn softmax(&self, axis: isize) -> Tensor {
-        self.try_softmax(axis).unwrap_or_else(|e| panic!("{e}"))
+        self.try_softmax(axis).or_raise()
     }
 
     /// Like [`Tensor::softmax`], returning an error for a bad axis.
@@ -97,8 +99,9 @@ impl Tensor {
     /// let y = Tensor::from_vec(vec![0.0, 0.0], &[2]).log_softmax(-1);
     /// assert_eq!(y.to_vec(), vec![-(2f32.ln()), -(2f32.ln())]);
     /// ```
+    #[track_caller]
     pub fn log_softmax(&self, axis: isize) -> Tensor {
-        self.try_log_softmax(axis).unwrap_or_else(|e| panic!("{e}"))
+        self.try_log_softmax(axis).or_raise()
     }
 
     /// Like [`Tensor::log_softmax`], returning an error for a bad axis.

@@ -18,6 +18,7 @@ use crate::Tensor;
 use crate::autograd::{self, Op};
 use crate::error::{Error, Result};
 use crate::tensor::Data;
+use crate::unwind::OrRaise;
 
 /// Arrays with at least this many elements are processed on all cores.
 pub(crate) const PARALLEL_LEN: usize = 1 << 16;
@@ -124,8 +125,9 @@ impl Tensor {
     /// let y = Tensor::from_vec(vec![-2.0, 0.5, 3.0], &[3]).clamp(0.0, 1.0);
     /// assert_eq!(y.to_vec(), vec![0.0, 0.5, 1.0]);
     /// ```
+    #[track_caller]
     pub fn clamp(&self, min: f32, max: f32) -> Tensor {
-        self.try_clamp(min, max).unwrap_or_else(|e| panic!("{e}"))
+        self.try_clamp(min, max).or_raise()
     }
 
     /// Like [`Tensor::clamp`], returning an error for an empty or NaN range.

@@ -84,7 +84,8 @@ pub fn check_signature(cx: &Ctxt, func: &ItemFn, args: &Args) -> Signature {
         cx.error_spanned_by(
             &sig.generics,
             "`#[activation]` function cannot be generic: write it for `f32` (the derivative \
-             comes from running the same body on dual numbers)",
+             comes from running the same body on dual numbers); to share code between \
+             activations, call a helper generic over `Scalar`: `fn helper<S: Scalar>(x: S) -> S`",
         );
     } else if let Some(where_clause) = &sig.generics.where_clause {
         cx.error_spanned_by(

@@ -18,8 +18,10 @@
 //! What stays `f32`: `f32::consts::PI` and other associated constants, `const` items, results
 //! of casts from integers, and of functions that take and return `f32` only; `Dual` mixes
 //! with `f32` in arithmetic, comparisons and method arguments, so these work as operands.
-//! Not supported: passing a dual value to a function that takes `f32` (make it generic over
-//! `T: Into<…>`, or use `#[activation(derivative = path)]`), calling the activation itself
+//! A call with a dual argument (`helper(x)`) goes through `DualCall`, which calls a function
+//! whose parameters there are `Dual` or a generic `S: Scalar`; for a function that takes `f32`
+//! there (and would lose the derivative) its error says to write
+//! `fn helper<S: Scalar>(x: S) -> S`. Not supported: calling the activation itself
 //! recursively, and casting a dual value to `f64` (reported: the derivative would be lost).
 //! Macro bodies (`println!`, `assert!`) are left alone.
 
@@ -304,6 +306,30 @@ fn is_f32_literal(lit: &Lit) -> bool {
     }
 }
 
+/// Whether `expr` names a function (or a local closure) to call: a path without `<T as …>`
+/// whose last segment starts in lower case (`helper`, `utils::helper`), not a tuple struct or
+/// variant (`Some`, `Wrapper`), whose fields take any type.
+fn is_function_path(expr: &Expr) -> bool {
+    let Expr::Path(p) = expr else { return false };
+    p.qself.is_none()
+        && p.path.segments.last().is_some_and(|s| {
+            s.ident
+                .to_string()
+                .trim_start_matches("r#")
+                .starts_with(|c: char| c.is_lowercase() || c == '_')
+        })
+}
+
+/// `DualCall { f: &helper, args: (a, b, …) }.__layers_call()` for `helper(a, b, …)`, spanned
+/// on the function's name so that an error points at it. The traits of the method are
+/// imported where the dual-number function is generated.
+fn dual_call(call: &syn::ExprCall) -> Expr {
+    let (func, args) = (&call.func, call.args.iter());
+    syn::parse_quote_spanned!(func.span()=>
+        __layers::DualCall { f: &#func, args: (#(#args,)*) }.__layers_call()
+    )
+}
+
 /// `NAME` if `expr` is the path `f32::NAME` of a method `Dual` has.
 fn f32_method(expr: &Expr) -> Option<String> {
     let Expr::Path(p) = expr else { return None };
@@ -334,6 +360,16 @@ impl VisitMut for Rewriter<'_> {
                 }
                 if let Some(first) = call.args.first_mut() {
                     *first = from_dual(first);
+                }
+            }
+            // `helper(x)` with a dual argument: through `DualCall`, which calls a helper that
+            // takes `Dual` or a generic `S: Scalar`, and whose error for one that takes `f32`
+            // shows how to write it.
+            Expr::Call(call) if is_function_path(&call.func) => {
+                let dual = call.args.iter().any(|a| self.is_dual(a));
+                visit_mut::visit_expr_call_mut(self, call);
+                if dual {
+                    *expr = dual_call(call);
                 }
             }
             Expr::Path(_) if f32_method(expr).is_some() => {
@@ -465,6 +501,19 @@ mod tests {
             let k = (x * __layers::Dual::constant(3.0)).value as i32;
             __layers::Dual::from(y * x + __layers::Dual::constant(k as f32))
         });
+        assert_eq!(out, expected.to_string());
+    }
+
+    #[test]
+    fn calls_with_dual_arguments_go_through_dual_call() {
+        let out = rewrite(
+            syn::parse_quote!({ helpers::swish(x, 2.0) + Some(x).unwrap() + count(n) }),
+            &["x"],
+        );
+        let two = quote!(__layers::Dual::constant(2.0));
+        let call = quote!(__layers::DualCall { f: &helpers::swish, args: (x, #two,) });
+        let expected =
+            quote!({ __layers::Dual::from(#call.__layers_call() + Some(x).unwrap() + count(n)) });
         assert_eq!(out, expected.to_string());
     }
 

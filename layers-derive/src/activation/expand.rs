@@ -268,6 +268,9 @@ fn generate(cx: &Ctxt, func: &ItemFn, args: &Args, signature: &Signature) -> Tok
         #(#cfgs)*
         const _: () = {
             use #private as __layers;
+            // The methods through which the dual function calls helpers (`dual.rs`).
+            #[allow(unused_imports)]
+            use __layers::{DualCallF32 as _, DualCallScalar as _};
 
             #defaults_impl
             #dual_fn
@@ -275,13 +278,22 @@ fn generate(cx: &Ctxt, func: &ItemFn, args: &Args, signature: &Signature) -> Tok
             impl __layers::ActivationFn for #ty {
                 const NAME: &'static str = #registered;
 
+                // NaN in, NaN out (with a NaN derivative), whatever the body's comparisons
+                // and `max`s would make of it: `if x > 0.0 { x } else { 0.0 }` alone sends
+                // NaN to 0, and a model with NaN weights would predict numbers.
                 #[inline]
                 fn value(&self, #x: f32) -> f32 {
+                    if #x.is_nan() {
+                        return #x;
+                    }
                     #fn_ident(#x #(, self.#hyper_idents)*)
                 }
 
                 #[inline]
                 fn value_and_derivative(&self, #x: f32) -> (f32, f32) {
+                    if #x.is_nan() {
+                        return (#x, #x);
+                    }
                     #value_and_derivative
                 }
 

@@ -73,6 +73,9 @@ pub struct Container {
     pub input: Option<Signature>,
     /// `output = [...]`: the shape signature of the output.
     pub output: Option<Signature>,
+    /// `validate = EXPR`: a `fn(&Self) -> Result<()>` that checks the config, called at the
+    /// start of every forward pass, before any weight is built.
+    pub validate: Option<Expr>,
 }
 
 /// A shape signature as written: `[B, 784]`, `[.., IN]`.
@@ -275,6 +278,13 @@ pub fn container(cx: &Ctxt, attrs: &[Attribute]) -> Container {
                         out.output = Some(sig);
                     }
                 }
+            } else if meta.path.is_ident("validate") {
+                // `validate = Self::validate_config` (any expression of type
+                // `fn(&Self) -> Result<()>`)
+                let check: Expr = meta.value()?.parse()?;
+                if seen.first(cx, &meta.path, "validate") {
+                    out.validate = Some(check);
+                }
             } else {
                 // anything else, e.g. `nmae = "…"` or `default` (a field key)
                 let key = key_name(&meta.path);
@@ -288,7 +298,7 @@ pub fn container(cx: &Ctxt, attrs: &[Attribute]) -> Container {
                     &meta.path,
                     format!(
                         "unknown `layer` key `{key}`; expected `name`, `crate`, `input`, \
-                         `output`, `sequential`, `strict` or `custom_shape`{hint}"
+                         `output`, `validate`, `sequential`, `strict` or `custom_shape`{hint}"
                     ),
                 );
                 skip_value(&meta)?;

@@ -163,17 +163,31 @@ fn layer_impl(container: &Container, fields: &[Field], shapes: &Shapes) -> Token
             }
         });
     let (check_input, check_output) = shape::runtime_checks(shapes);
+    // The config is checked before anything else, so that a nonsense value never builds a
+    // weight nor reaches `call`; the coercion makes a wrong signature one error on the path.
+    let validate = container.attrs.validate.as_ref().map(|check| {
+        quote_spanned! {check.span()=>
+            let __layers_validate: fn(&Self) -> __layers::Result<()> = #check;
+            __layers_validate(self)?;
+        }
+    });
     let body = if container.attrs.sequential.is_some() {
         let calls = sequential::sequential_calls(fields);
         quote! {
+            #validate
             #check_input
             #calls
             #check_output
             ::core::result::Result::Ok(__layers_y)
         }
     } else {
-        let call = quote_spanned!(ident.span()=> <Self as __layers::Call>::call(self, __layers_x));
+        // The call runs inside a catch, so that an op's panic in it becomes an error at this
+        // layer (the innermost derived one), before anything above it unwinds.
+        let call =
+            quote_spanned!(ident.span()=> <Self as __layers::TryCall>::try_call(self, __layers_x));
+        let call = quote!(__layers::catch_call(__layers_x, || #call)?);
         quote! {
+            #validate
             #input
             #(#config_bindings)*
             #check_input

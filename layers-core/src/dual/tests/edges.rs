@@ -82,26 +82,76 @@ fn kinks_and_steps() {
     assert_eq!(d(2.5).floor().deriv, 0.0);
     assert_eq!(d(2.5).fract().deriv, 1.0);
     assert_eq!(d(-7.0).div_euclid(2.0).deriv, 0.0);
-    // Ties go to self, NaN to the other operand, as f32::max/min choose their value.
+    // Ties go to self (NaN is in `nan_in_gives_nan_value_and_derivative`).
     assert_eq!(d(1.0).max(c(1.0)).deriv, 1.0);
     assert_eq!(c(1.0).max(d(1.0)).deriv, 0.0);
     assert_eq!(d(1.0).min(c(1.0)).deriv, 1.0);
-    let y = d(f32::NAN).max(c(2.0));
-    assert_eq!((y.value, y.deriv), (2.0, 0.0));
-    let y = d(2.0).max(f32::NAN);
-    assert_eq!((y.value, y.deriv), (2.0, 1.0));
-    let y = d(f32::NAN).min(d(2.0) * 3.0);
-    assert_eq!((y.value, y.deriv), (6.0, 3.0));
-    // clamp: self on the bounds, the bound's derivative outside, NaN stays NaN.
+    // clamp: self on the bounds, the bound's derivative outside.
     assert_eq!(d(0.0).clamp(0.0, 1.0).deriv, 1.0);
     assert_eq!(d(1.0).clamp(0.0, 1.0).deriv, 1.0);
     assert_eq!(d(-1.0).clamp(d(0.0) * 2.0, 1.0).deriv, 2.0);
     assert_eq!(c(5.0).clamp(0.0, d(1.0)).deriv, 1.0);
-    assert!(d(f32::NAN).clamp(0.0, 1.0).is_nan());
     // The origin of atan2 and hypot has no derivative; 0 is reported.
     assert_eq!(d(0.0).atan2(d(0.0)).deriv, 0.0);
     assert_eq!(d(0.0).hypot(d(0.0)).deriv, 0.0);
     assert_eq!(d(1.0).atan2(f32::INFINITY).deriv, 0.0);
+}
+
+#[test]
+fn nan_in_gives_nan_value_and_derivative() {
+    // As NumPy's `maximum` and PyTorch: a NaN operand makes the result NaN (f32::max would
+    // pick the other operand and hide it), and a NaN value has no slope: NaN, whichever
+    // operand varies.
+    let (nan, x) = (d(f32::NAN), d(2.0));
+    let cases = [
+        ("max(NaN, 2)", nan.max(c(2.0))),
+        ("max(NaN, 2 varying)", nan.max(x)),
+        ("max(2, NaN)", x.max(nan)),
+        ("max(2, NaN constant)", x.max(f32::NAN)),
+        ("max(2 constant, NaN)", c(2.0).max(nan)),
+        ("min(NaN, 2)", nan.min(2.0)),
+        ("min(2, NaN)", x.min(nan)),
+        ("min(2, NaN constant)", x.min(f32::NAN)),
+        ("clamp(NaN, 0, 1)", nan.clamp(0.0, 1.0)),
+        ("clamp(NaN, varying bounds)", nan.clamp(x * -1.0, x)),
+        ("abs", nan.abs()),
+        ("signum", nan.signum()),
+        ("copysign", nan.copysign(-1.0)),
+        ("floor", nan.floor()),
+        ("ceil", nan.ceil()),
+        ("round", nan.round()),
+        ("round_ties_even", nan.round_ties_even()),
+        ("trunc", nan.trunc()),
+        ("fract", nan.fract()),
+        ("div_euclid", nan.div_euclid(2.0)),
+        ("rem_euclid", nan.rem_euclid(2.0)),
+        ("neg", -nan),
+        ("x + NaN", x + f32::NAN),
+        ("NaN − x", nan - x),
+        ("x · NaN", x * f32::NAN),
+        ("NaN / 2", nan / 2.0),
+        ("NaN % 2", nan % 2.0),
+        ("mul_add", x.mul_add(f32::NAN, 1.0)),
+        ("midpoint", x.midpoint(f32::NAN)),
+        ("exp", nan.exp()),
+        ("tanh", nan.tanh()),
+        ("powi", nan.powi(3)),
+        ("powf", nan.powf(0.5)),
+    ];
+    for (name, y) in cases {
+        assert!(y.value.is_nan() && y.deriv.is_nan(), "{name}: {y:?}");
+    }
+    // Comparisons with NaN are false either way round, so `if x > 0 { x } else { 0 }` sends
+    // NaN to its else branch: `#[activation]` answers NaN for a NaN input whatever the body.
+    assert_eq!([nan > 0.0, nan <= 0.0, 0.0 < nan, nan == nan], [false; 4]);
+    // A constant NaN stays a constant.
+    for y in [
+        c(f32::NAN).max(1.0),
+        c(1.0).min(f32::NAN),
+        c(f32::NAN).floor(),
+    ] {
+        assert!(y.value.is_nan() && y.deriv == 0.0, "{y:?}");
+    }
 }
 
 #[test]

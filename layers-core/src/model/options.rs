@@ -1,0 +1,162 @@
+//! [`FitOptions`]: how `fit` runs, Keras's keyword arguments (`epochs`, `batch_size`,
+//! `validation_split`, `callbacks`, …) as a builder.
+//!
+//! ```
+//! use layers_core::model::FitOptions;
+//! assert_eq!(FitOptions::new().epochs(3).get_epochs(), 3);
+//! ```
+
+use super::callbacks::Callback;
+use super::progress::Verbosity;
+use crate::Tensor;
+
+/// How `fit` runs: Keras's keyword arguments as a builder.
+///
+/// # Examples
+///
+/// ```
+/// use layers_core::model::FitOptions;
+/// let fit = FitOptions::new().epochs(10).batch_size(64).validation_split(0.1).verbose(2);
+/// assert_eq!(fit.get_epochs(), 10);
+/// ```
+pub struct FitOptions {
+    pub(super) epochs: usize,
+    pub(super) batch_size: usize,
+    pub(super) shuffle: bool,
+    pub(super) validation_split: f32,
+    pub(super) validation_data: Option<(Tensor, Tensor)>,
+    pub(super) verbosity: Verbosity,
+    pub(super) callbacks: Vec<Box<dyn Callback>>,
+}
+
+impl Default for FitOptions {
+    fn default() -> Self {
+        FitOptions::new()
+    }
+}
+
+impl FitOptions {
+    /// Keras's defaults: 1 epoch, batch size 32, shuffled, no validation, a progress bar.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::model::FitOptions;
+    /// assert_eq!(FitOptions::new().get_epochs(), 1);
+    /// ```
+    pub fn new() -> FitOptions {
+        FitOptions {
+            epochs: 1,
+            batch_size: 32,
+            shuffle: true,
+            validation_split: 0.0,
+            validation_data: None,
+            verbosity: Verbosity::Bar,
+            callbacks: Vec::new(),
+        }
+    }
+
+    /// The number of passes over the data.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::model::FitOptions;
+    /// assert_eq!(FitOptions::new().epochs(5).get_epochs(), 5);
+    /// ```
+    pub fn epochs(mut self, epochs: usize) -> Self {
+        self.epochs = epochs;
+        self
+    }
+
+    /// The number of epochs set.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::model::FitOptions;
+    /// assert_eq!(FitOptions::new().get_epochs(), 1);
+    /// ```
+    pub fn get_epochs(&self) -> usize {
+        self.epochs
+    }
+
+    /// Samples per gradient step (the last batch may be smaller).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::model::FitOptions;
+    /// let _ = FitOptions::new().batch_size(128);
+    /// ```
+    pub fn batch_size(mut self, batch_size: usize) -> Self {
+        self.batch_size = batch_size;
+        self
+    }
+
+    /// Whether to shuffle the training samples each epoch (with the model's seed).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::model::FitOptions;
+    /// let _ = FitOptions::new().shuffle(false);
+    /// ```
+    pub fn shuffle(mut self, shuffle: bool) -> Self {
+        self.shuffle = shuffle;
+        self
+    }
+
+    /// Holds out the last `fraction` of the samples (before shuffling) for validation, as
+    /// Keras does.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::model::FitOptions;
+    /// let _ = FitOptions::new().validation_split(0.2);
+    /// ```
+    pub fn validation_split(mut self, fraction: f32) -> Self {
+        self.validation_split = fraction;
+        self
+    }
+
+    /// Validates on these samples at the end of each epoch.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::{Tensor, model::FitOptions};
+    /// let _ = FitOptions::new().validation_data(Tensor::zeros(&[2, 3]), Tensor::zeros(&[2]));
+    /// ```
+    pub fn validation_data(mut self, x: Tensor, y: Tensor) -> Self {
+        self.validation_data = Some((x, y));
+        self
+    }
+
+    /// 0: silent, 1: a progress bar per epoch, 2: one line per epoch.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::model::FitOptions;
+    /// let _ = FitOptions::new().verbose(0);
+    /// ```
+    pub fn verbose(mut self, verbose: u8) -> Self {
+        self.verbosity = Verbosity::from(verbose);
+        self
+    }
+
+    /// Adds a callback.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::model::{FitOptions, callbacks::EarlyStopping};
+    /// let _ = FitOptions::new().callback(EarlyStopping::new("val_loss").patience(2));
+    /// ```
+    pub fn callback(mut self, callback: impl Callback + 'static) -> Self {
+        self.callbacks.push(Box::new(callback));
+        self
+    }
+}

@@ -1,0 +1,241 @@
+//! One training step, all or nothing: forward in training mode, loss, backward, checks,
+//! metrics, update. A step that fails (an error, a panic, or a loss, gradient, layer state
+//! or update that is NaN or infinite) changes no weight, layer state, optimizer slot or step
+//! count; the callers (`fit`, `train_on_batch`) say where it failed.
+//!
+//! ```
+//! use layers_core::prelude::*;
+//! let mut model = Sequential::new().add(BatchNormalization::new()).add(Dense::new(1));
+//! model.compile("sgd", "mse", &[])?;
+//! model.build([2])?;
+//! let before = model.get_weights()?;
+//! // targets so large that the squared error overflows: the step is refused
+//! let x = Tensor::from_vec(vec![1.0, 2.0, 3.0, 5.0], &[2, 2]);
+//! assert!(model.train_on_batch(&x, &Tensor::full(&[2, 1], 3e38)).is_err());
+//! // nothing moved: gamma, beta, the moving mean and variance, the kernel, the bias
+//! let after = model.get_weights()?;
+//! assert!(before.iter().zip(&after).all(|(a, b)| a.to_vec() == b.to_vec()));
+//! # Ok::<(), layers_core::Error>(())
+//! ```
+
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
+
+use super::train::{Compiled, Train};
+use crate::autograd::VarId;
+use crate::error::{Error, Result};
+use crate::layer::context::with_context;
+use crate::layer::{Layer, LayerExt, trainable_weight_refs};
+use crate::optim::take_refused_weight;
+use crate::{Tensor, Weight};
+
+/// Runs `f` with the compiled state taken out of the model (so that the model can run while
+/// the optimizer and metrics change), putting it back afterwards, also when `f` panics.
+pub(super) fn with_compiled<M: Train, R>(
+    model: &mut M,
+    f: impl FnOnce(&M, &mut Compiled) -> R,
+) -> R {
+    let mut compiled = model
+        .state_mut()
+        .compiled
+        .take()
+        .expect("callers check that the model is compiled");
+    let result = catch_unwind(AssertUnwindSafe(|| f(&*model, &mut compiled)));
+    model.state_mut().compiled = Some(compiled);
+    match result {
+        Ok(r) => r,
+        Err(panic) => resume_unwind(panic),
+    }
+}
+
+/// Why a training step failed. Either way nothing changed; the callers add where it
+/// happened (`fit`: the epoch and batch; `train_on_batch`: the step).
+pub(super) enum StepError {
+    /// An error from a layer, the loss, a metric or the optimizer, passed on as it is.
+    Failed(Error),
+    /// A value became NaN or infinite; the message says which (the loss, a gradient, a
+    /// layer's state, the update).
+    Refused(String),
+}
+
+impl From<Error> for StepError {
+    fn from(e: Error) -> StepError {
+        StepError::Failed(e)
+    }
+}
+
+impl StepError {
+    /// The error `fit` reports, with the epoch and batch counted from 1.
+    pub(super) fn at_batch(self, epoch: usize, batch: usize) -> Error {
+        match self {
+            StepError::Failed(e) => e,
+            StepError::Refused(what) => Error::Training {
+                epoch: epoch + 1,
+                batch: batch + 1,
+                message: format!("{what}; the update was not applied"),
+            },
+        }
+    }
+
+    /// The error `train_on_batch` reports for its `step` (counted from 1).
+    pub(super) fn at_step(self, step: u64) -> Error {
+        match self {
+            StepError::Failed(e) => e,
+            StepError::Refused(what) => Error::invalid(
+                "train_on_batch",
+                format!("{what} at step {step}; the update was not applied"),
+            ),
+        }
+    }
+}
+
+/// The layer state (every weight that is not trainable: batch normalization's moving
+/// statistics, a user layer's counters, frozen weights) as it was before a step, put back
+/// unless the step is accepted, also when the step panics.
+///
+/// Saving costs one reference-count increment per such weight (values are shared, never
+/// copied); a layer that writes its state replaces the weight's value (or copies it on
+/// write), so the saved value stays as it was.
+struct StateRollback<'a> {
+    saved: Vec<(&'a Weight, Tensor)>,
+    accepted: bool,
+}
+
+impl<'a> StateRollback<'a> {
+    fn save(model: &'a dyn Layer) -> StateRollback<'a> {
+        fn walk<'a>(layer: &'a dyn Layer, out: &mut Vec<(&'a Weight, Tensor)>) {
+            for w in layer.weights() {
+                if !w.is_trainable()
+                    && let Ok(value) = w.try_value()
+                {
+                    out.push((w, value));
+                }
+            }
+            for (_, sub) in layer.sublayers() {
+                walk(sub, out);
+            }
+        }
+        let mut saved = Vec::new();
+        walk(model, &mut saved);
+        StateRollback {
+            saved,
+            accepted: false,
+        }
+    }
+
+    /// The first state weight that the step gave a NaN or infinite value. Only weights whose
+    /// value was replaced are read, so unchanged (frozen) weights cost nothing.
+    fn non_finite(&self) -> Option<&'a Weight> {
+        self.saved.iter().find_map(|(w, before)| {
+            let now = w.try_value().ok()?;
+            let replaced = now.data().as_ptr() != before.data().as_ptr();
+            (replaced && !now.all_finite()).then_some(*w)
+        })
+    }
+
+    fn accept(mut self) {
+        self.accepted = true;
+    }
+}
+
+impl Drop for StateRollback<'_> {
+    fn drop(&mut self) {
+        if self.accepted {
+            return;
+        }
+        for (w, before) in self.saved.drain(..) {
+            // `before` is this weight's own earlier value, so its shape fits and setting it
+            // cannot fail.
+            let _ = w.set_value(before);
+        }
+    }
+}
+
+/// The path of the weight `id` in `model` (`dense_1.kernel`), for messages.
+fn weight_path(model: &dyn Layer, id: VarId) -> String {
+    model
+        .all_weights()
+        .into_iter()
+        .find(|(_, w)| w.id() == id)
+        .map_or_else(|| "?".to_string(), |(path, _)| path)
+}
+
+/// One training step on a batch, all or nothing: forward in training mode, loss, backward,
+/// checks, metrics, update. The compiled state is put back even if a layer panics.
+pub(super) fn train_step<M: Train>(
+    model: &mut M,
+    x: &Tensor,
+    y: &Tensor,
+) -> Result<f32, StepError> {
+    let seed = model.state().seed;
+    with_compiled(model, |model, compiled| {
+        step_with(model, compiled, seed, x, y)
+    })
+}
+
+fn step_with<M: Train>(
+    model: &M,
+    compiled: &mut Compiled,
+    seed: u64,
+    x: &Tensor,
+    y: &Tensor,
+) -> Result<f32, StepError> {
+    let step_seed = seed ^ compiled.steps.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    // Whatever the forward pass writes into layer state is undone unless the step is
+    // accepted at the end.
+    let state = StateRollback::save(model);
+    let (loss_value, grads, pred) = with_context(true, step_seed, || -> Result<_> {
+        let pred = model.forward(x)?;
+        let loss = compiled.loss.compute(y, &pred)?;
+        let value = loss.item();
+        if !value.is_finite() {
+            return Ok((value, None, pred.detach()));
+        }
+        let grads = loss.backward();
+        Ok((value, Some(grads), pred.detach()))
+    })?;
+    let optimizer = &mut compiled.optimizer;
+    let lr = optimizer.learning_rate();
+    let Some(grads) = grads else {
+        return Err(StepError::Refused(format!(
+            "the loss became {loss_value:?} (learning rate {lr:?})"
+        )));
+    };
+    if let Some(w) = state.non_finite() {
+        return Err(StepError::Refused(format!(
+            "the layer state `{}` became NaN or infinite in the forward pass",
+            weight_path(model, w.id())
+        )));
+    }
+    // Collected without building path strings: the paths are only needed for messages.
+    let weights = trainable_weight_refs(model);
+    if let Some(w) = weights
+        .iter()
+        .find(|w| w.grad(&grads).is_some_and(|g| !g.all_finite()))
+    {
+        return Err(StepError::Refused(format!(
+            "the gradient of `{}` holds NaN or infinite values",
+            weight_path(model, w.id())
+        )));
+    }
+    // Metrics before the update, so that a metric's error cannot follow a written update.
+    // (On a refused update they hold this batch; `fit` and `train_on_batch` reset them
+    // before they are read again.)
+    for m in &mut compiled.metrics {
+        m.update(y, &pred)?;
+    }
+    take_refused_weight();
+    if let Err(e) = optimizer.apply(&weights, &grads) {
+        return Err(match take_refused_weight() {
+            Some(id) => StepError::Refused(format!(
+                "the update of `{}` by `{}` (learning rate {lr:?}) would make it or the \
+                 optimizer's state NaN or infinite",
+                weight_path(model, id),
+                optimizer.name()
+            )),
+            None => StepError::Failed(e),
+        });
+    }
+    state.accept();
+    compiled.steps += 1;
+    Ok(loss_value)
+}
