@@ -268,8 +268,7 @@ fn an_element_that_does_not_fit_is_named_by_its_index() {
     let err = Model::new(bad).build([3]).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "layer `blocks` (Vec): layer `1` (Three): `three` expects input of shape [B, 3] but \
-         got [1, 2]"
+        "layer `blocks.1` (Three): `three` expects input of shape [B, 3] but got [1, 2]"
     );
 }
 

@@ -254,10 +254,10 @@ impl History {
 /// # Examples
 ///
 /// ```
-/// use layers_core::model::{History, HistoryParams};
+/// use layers_core::model::{History, HistoryParams, Logs};
 /// let mut h = History::new(HistoryParams { verbose: 0, epochs: 2, steps: 1 });
-/// h.record(0, &[("loss".into(), 1.0), ("mse".into(), f32::INFINITY)]);
-/// h.record(1, &[("loss".into(), 0.5), ("mse".into(), f32::INFINITY)]);
+/// h.record(0, &Logs::from([("loss", 1.0), ("mse", f32::INFINITY)]));
+/// h.record(1, &Logs::from([("loss", 0.5), ("mse", f32::INFINITY)]));
 /// let report = h.plot(std::env::temp_dir().join("layers_plot_report_doc.svg"))?;
 /// assert!(!report.is_complete());
 /// assert_eq!(report.to_string(), "left out (NaN or infinite): mse at epochs 1, 2");
