@@ -38,7 +38,7 @@ struct Buggy {
 
 impl Call for Buggy {
     fn call(&self, x: &Tensor) -> Tensor {
-        x.matmul(&Tensor::ones(&[5, self.units]))
+        x.matmul(Tensor::ones(&[5, self.units]))
     }
 }
 
@@ -51,13 +51,19 @@ struct Unwrapper {
 impl Call for Unwrapper {
     fn call(&self, x: &Tensor) -> Tensor {
         let first_negative = x.to_vec().into_iter().position(|v| v < 0.0);
-        let ok: Option<usize> = if first_negative.is_some() { None } else { Some(self.limit) };
+        let ok: Option<usize> = if first_negative.is_some() {
+            None
+        } else {
+            Some(self.limit)
+        };
         x * ok.expect("the user's unwrap") as f32
     }
 }
 
 fn mlp() -> Sequential {
-    Sequential::new().add(Dense::new(4).activation(Relu)).add(Dense::new(2))
+    Sequential::new()
+        .add(Dense::new(4).activation(Relu))
+        .add(Dense::new(2))
 }
 
 fn compiled(model: Sequential) -> layers::Result<Sequential> {
@@ -145,7 +151,9 @@ pub static CASES: &[Case] = &[
         says: &["batch size"],
         run: || {
             let (x, y) = xy(4);
-            compiled(mlp())?.fit(&x, &y, quiet().batch_size(0)).map(drop)
+            compiled(mlp())?
+                .fit(&x, &y, quiet().batch_size(0))
+                .map(drop)
         },
     },
     Case {
@@ -284,7 +292,10 @@ pub static CASES: &[Case] = &[
             let refused = m.train_on_batch(&x, &Tensor::full(&[2, 1], 3e38)).is_err();
             expect(refused, "the step with an infinite loss is refused")?;
             let after = m.get_weights()?;
-            let same = before.iter().zip(&after).all(|(a, b)| a.to_vec() == b.to_vec());
+            let same = before
+                .iter()
+                .zip(&after)
+                .all(|(a, b)| a.to_vec() == b.to_vec());
             expect(same, "no weight or statistic moved")
         },
     },
@@ -306,7 +317,10 @@ pub static CASES: &[Case] = &[
             // mse gradient 2w, rates 0.1, 0.05, 0.025: w = 0.8 · 0.9 · 0.95 = 0.684
             // (a schedule dropped by fit would give 0.8³ = 0.512)
             let w = m.get_weights()?[0].to_vec()[0];
-            expect((w - 0.684).abs() < 1e-6, "the weight after three decayed steps")
+            expect(
+                (w - 0.684).abs() < 1e-6,
+                "the weight after three decayed steps",
+            )
         },
     },
     Case {
@@ -319,7 +333,12 @@ pub static CASES: &[Case] = &[
         name: "batch_norm_momentum_nan",
         expect: Outcome::Err("InvalidConfig"),
         says: &["batch_normalization", "momentum"],
-        run: || BatchNormalization::new().momentum(f32::NAN).build([3]).map(drop),
+        run: || {
+            BatchNormalization::new()
+                .momentum(f32::NAN)
+                .build([3])
+                .map(drop)
+        },
     },
     Case {
         name: "dropout_rate_above_one",
@@ -431,7 +450,10 @@ pub static CASES: &[Case] = &[
         expect: Outcome::Err("InvalidArgument"),
         says: &["fraction"],
         run: || {
-            let d = Dataset::new(Tensor::zeros(&[4, 2]), Tensor::from_vec(vec![0.0, 1.0, 0.0, 1.0], &[4]))?;
+            let d = Dataset::new(
+                Tensor::zeros(&[4, 2]),
+                Tensor::from_vec(vec![0.0, 1.0, 0.0, 1.0], &[4]),
+            )?;
             d.stratified_split(f32::NAN, 0).map(drop)
         },
     },
