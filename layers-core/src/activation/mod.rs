@@ -84,9 +84,17 @@ pub fn apply_activation<A: ActivationFn>(activation: &A, x: &Tensor) -> Tensor {
 trait DynActivation: Send + Sync {
     fn name(&self) -> &str;
     fn apply(&self, x: &Tensor) -> Tensor;
-    fn params(&self) -> Vec<(&'static str, f32)>;
-    fn scalar(&self) -> Option<(f32, f32)>;
-    fn value_and_derivative(&self, x: f32) -> Option<(f32, f32)>;
+    /// Hyperparameters; none unless elementwise with parameters.
+    fn params(&self) -> Vec<(&'static str, f32)> {
+        Vec::new()
+    }
+    /// Only elementwise activations have a scalar form.
+    fn scalar(&self) -> Option<(f32, f32)> {
+        None
+    }
+    fn value_and_derivative(&self, _x: f32) -> Option<(f32, f32)> {
+        None
+    }
     /// The error of an activation that cannot run.
     fn check(&self) -> Result<()> {
         Ok(())
@@ -129,15 +137,6 @@ impl DynActivation for LastAxis {
             x.softmax(-1)
         }
     }
-    fn params(&self) -> Vec<(&'static str, f32)> {
-        Vec::new()
-    }
-    fn scalar(&self) -> Option<(f32, f32)> {
-        None
-    }
-    fn value_and_derivative(&self, _x: f32) -> Option<(f32, f32)> {
-        None
-    }
 }
 
 /// A name given where an activation is expected (`Dense::new(4).activation("rleu")`) that is
@@ -156,15 +155,6 @@ impl DynActivation for Unresolved {
         // Inside a layer's `call`, which has no error path: the layer's build runs the call
         // once and turns this panic into its error.
         panic!("{}", self.error)
-    }
-    fn params(&self) -> Vec<(&'static str, f32)> {
-        Vec::new()
-    }
-    fn scalar(&self) -> Option<(f32, f32)> {
-        None
-    }
-    fn value_and_derivative(&self, _x: f32) -> Option<(f32, f32)> {
-        None
     }
     fn check(&self) -> Result<()> {
         Err(self.error.clone())
