@@ -285,6 +285,29 @@ pub enum Error {
         /// What is wrong and what was expected, with the value found.
         message: String,
     },
+    /// An optimizer step refused because a gradient, or the new value of a weight or of its
+    /// optimizer state, would be NaN or infinite. Nothing changed: no weight, optimizer
+    /// slot or step count.
+    #[error(
+        "`{optimizer}`: {}; no weight was changed",
+        refused_update(.weight, *.step, *.learning_rate, *.gradient)
+    )]
+    NonFiniteUpdate {
+        /// The optimizer's Keras name.
+        optimizer: &'static str,
+        /// The weight's name.
+        weight: String,
+        /// The weight's position in the slice passed to
+        /// [`Optimizer::apply`](crate::optim::Optimizer::apply).
+        index: usize,
+        /// The step that was refused, counted from 1.
+        step: u64,
+        /// The learning rate of that step.
+        learning_rate: f32,
+        /// Whether the gradient itself holds NaN or infinite values (otherwise the update
+        /// overflowed or divided badly).
+        gradient: bool,
+    },
     /// A tensor or weight too large to allocate: its number of values or bytes overflows,
     /// or it needs more memory than the machine has. Reported before allocating.
     #[error("{what} of shape {shape} {reason}")]
@@ -296,6 +319,17 @@ pub enum Error {
         /// Why it cannot be, with the bytes requested and the memory available.
         reason: String,
     },
+}
+
+fn refused_update(weight: &str, step: u64, learning_rate: f32, gradient: bool) -> String {
+    if gradient {
+        format!("the gradient of weight `{weight}` at step {step} holds NaN or infinite values")
+    } else {
+        format!(
+            "the update of weight `{weight}` at step {step} (learning rate {learning_rate:?}) \
+             would make it or its optimizer state NaN or infinite"
+        )
+    }
 }
 
 fn at(location: &Option<String>) -> String {

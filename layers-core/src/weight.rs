@@ -457,6 +457,20 @@ impl Weight {
         f(&mut data.view_mut());
     }
 
+    /// Runs `f` on the current value without making a tensor of it (`None` while unbuilt).
+    pub(crate) fn with_data<R>(&self, f: impl FnOnce(&Data) -> R) -> Option<R> {
+        self.read().as_ref().map(f)
+    }
+
+    /// Replaces the value by `next` (of the same shape), leaving the old value in `next`:
+    /// the optimizers' commit, which swaps storage instead of copying it.
+    pub(crate) fn swap_data(&self, next: &mut Data) {
+        match self.write().as_mut() {
+            Some(data) => std::mem::swap(data, next),
+            None => panic!("weight `{}` is updated before it is built", self.name),
+        }
+    }
+
     /// This weight's gradient in a store returned by [`Tensor::backward`].
     ///
     /// # Examples

@@ -25,7 +25,6 @@ use crate::autograd::VarId;
 use crate::error::{Error, Result};
 use crate::layer::context::with_context;
 use crate::layer::{Layer, LayerExt, trainable_weight_refs};
-use crate::optim::take_refused_weight;
 use crate::{Tensor, Weight};
 
 /// Runs `f` with the compiled state taken out of the model (so that the model can run while
@@ -208,9 +207,11 @@ fn step_with<M: Train>(
     }
     // Collected without building path strings: the paths are only needed for messages.
     let weights = trainable_weight_refs(model);
-    if let Some(w) = weights
-        .iter()
-        .find(|w| w.grad(&grads).is_some_and(|g| !g.all_finite()))
+    // The built-in optimizers refuse a non-finite gradient in their own pass over it.
+    if !optimizer.refuses_non_finite()
+        && let Some(w) = weights
+            .iter()
+            .find(|w| w.grad(&grads).is_some_and(|g| !g.all_finite()))
     {
         return Err(StepError::Refused(format!(
             "the gradient of `{}` holds NaN or infinite values",
@@ -223,17 +224,27 @@ fn step_with<M: Train>(
     for m in &mut compiled.metrics {
         m.update(y, &pred)?;
     }
-    take_refused_weight();
-    if let Err(e) = optimizer.apply(&weights, &grads) {
-        return Err(match take_refused_weight() {
-            Some(id) => StepError::Refused(format!(
+    match optimizer.apply(&weights, &grads) {
+        Ok(()) => {}
+        Err(Error::NonFiniteUpdate {
+            index,
+            gradient: true,
+            ..
+        }) => {
+            return Err(StepError::Refused(format!(
+                "the gradient of `{}` holds NaN or infinite values",
+                weight_path(model, weights[index].id())
+            )));
+        }
+        Err(Error::NonFiniteUpdate { index, .. }) => {
+            return Err(StepError::Refused(format!(
                 "the update of `{}` by `{}` (learning rate {lr:?}) would make it or the \
                  optimizer's state NaN or infinite",
-                weight_path(model, id),
+                weight_path(model, weights[index].id()),
                 optimizer.name()
-            )),
-            None => StepError::Failed(e),
-        });
+            )));
+        }
+        Err(e) => return Err(StepError::Failed(e)),
     }
     state.accept();
     compiled.steps += 1;

@@ -16,12 +16,12 @@
 
 use std::collections::HashMap;
 
-use ndarray::{ArrayD, ArrayViewD, ArrayViewMutD, IxDyn, Zip};
+use ndarray::{ArrayD, IxDyn};
 
 use super::Optimizer;
 use super::common::{
-    Common, HasCommon, POSITIVE, Slot, SlotState, Step, check_setting, common_builders, non_finite,
-    state_size,
+    Common, HasCommon, Lanes, POSITIVE, Slot, SlotState, Step, buffer, carry, check_setting,
+    common_builders, non_finite, state_size, values, values_mut,
 };
 use crate::Weight;
 use crate::autograd::{GradStore, VarId};
@@ -88,79 +88,47 @@ impl AdamCore {
             let t = step.t as f32;
             step.lr * (1.0 - b2.powf(t)).sqrt() / (1.0 - b1.powf(t))
         };
-        // One element: the new weight, updating m, v (and v̂ for AMSGrad).
-        let element = move |step: &Step,
-                            alpha: f32,
-                            w: f32,
-                            g: f32,
-                            m: &mut f32,
-                            v: &mut f32,
-                            v_hat: Option<&mut f32>|
-              -> f32 {
-            let g = step.grad(g);
-            *m += (g - *m) * (1.0 - b1);
-            *v += (g * g - *v) * (1.0 - b2);
-            let denominator = match v_hat {
-                Some(v_hat) => {
-                    *v_hat = v_hat.max(*v);
-                    v_hat.sqrt() + eps
-                }
-                None => v.sqrt() + eps,
-            };
-            step.decayed(w) - (*m * alpha) / denominator
-        };
-        let check = |step: &Step, w: &ArrayViewD<'_, f32>, g: &ArrayViewD<'_, f32>, s: &Moments| {
+        // m ← m + (g − m)(1 − β1), v ← v + (g² − v)(1 − β2) (v̂ ← max(v̂, v) for AMSGrad),
+        // w ← w − α·m/(√v + ε) (√v̂ for AMSGrad), over plain slices so that it vectorises.
+        let kernel = |step: &Step, lanes: Lanes<'_>, s: &Moments, next: &mut Moments| {
             let alpha = alpha(step);
-            let zip = Zip::from(w).and(g).and(&s.m).and(&s.v);
+            let Lanes { shape, w, g, out } = lanes;
+            let n = w.len();
+            let (g, out) = (&g[..n], &mut out[..n]);
+            let (m, v) = (&values(&s.m)[..n], &values(&s.v)[..n]);
+            let (next_m, next_v) = (
+                &mut values_mut(&mut next.m)[..n],
+                &mut values_mut(&mut next.v)[..n],
+            );
+            let mut bad = 0;
             if !amsgrad {
-                let bad = zip.fold(0, |bad, &w, &g, &m, &v| {
-                    let (mut m, mut v) = (m, v);
-                    let w = element(step, alpha, w, g, &mut m, &mut v, None);
-                    bad | non_finite([w, m, v])
-                });
-                return bad == 0;
+                carry(&mut next.v_hat, &s.v_hat);
+                for i in 0..n {
+                    let gi = step.grad(g[i]);
+                    let mi = m[i] + (gi - m[i]) * (1.0 - b1);
+                    let vi = v[i] + (gi * gi - v[i]) * (1.0 - b2);
+                    let wi = step.decayed(w[i]) - (mi * alpha) / (vi.sqrt() + eps);
+                    (next_m[i], next_v[i], out[i]) = (mi, vi, wi);
+                    bad |= non_finite([g[i], wi, mi, vi]);
+                }
+                return bad;
             }
             // A v̂ not made yet (AMSGrad turned on after earlier steps) starts at 0.
-            let zero = 0.0f32;
-            let zeros = ndarray::aview0(&zero).into_dyn();
-            let v_hat = match &s.v_hat {
-                Some(v_hat) => v_hat.view(),
-                None => zeros
-                    .broadcast(w.raw_dim())
-                    .expect("a scalar broadcasts to any shape"),
-            };
-            let bad = zip.and(&v_hat).fold(0, |bad, &w, &g, &m, &v, &v_hat| {
-                let (mut m, mut v, mut v_hat) = (m, v, v_hat);
-                let w = element(step, alpha, w, g, &mut m, &mut v, Some(&mut v_hat));
-                bad | non_finite([w, m, v, v_hat])
-            });
-            bad == 0
-        };
-        let update = |step: &Step,
-                      w: &mut ArrayViewMutD<'_, f32>,
-                      g: &ArrayViewD<'_, f32>,
-                      s: &mut Moments| {
-            let alpha = alpha(step);
-            if !amsgrad {
-                Zip::from(w)
-                    .and(g)
-                    .and(&mut s.m)
-                    .and(&mut s.v)
-                    .for_each(|w, &g, m, v| *w = element(step, alpha, *w, g, m, v, None));
-                return;
+            let v_hat = s.v_hat.as_ref().map(|a| &values(a)[..n]);
+            let next_v_hat = &mut buffer(&mut next.v_hat, shape)[..n];
+            for i in 0..n {
+                let gi = step.grad(g[i]);
+                let mi = m[i] + (gi - m[i]) * (1.0 - b1);
+                let vi = v[i] + (gi * gi - v[i]) * (1.0 - b2);
+                let hi = v_hat.map_or(0.0, |h| h[i]).max(vi);
+                let wi = step.decayed(w[i]) - (mi * alpha) / (hi.sqrt() + eps);
+                (next_m[i], next_v[i], next_v_hat[i], out[i]) = (mi, vi, hi, wi);
+                bad |= non_finite([g[i], wi, mi, vi, hi]);
             }
-            let v_hat = s.v_hat.get_or_insert_with(|| ArrayD::zeros(w.raw_dim()));
-            Zip::from(w)
-                .and(g)
-                .and(&mut s.m)
-                .and(&mut s.v)
-                .and(v_hat)
-                .for_each(|w, &g, m, v, v_hat| {
-                    *w = element(step, alpha, *w, g, m, v, Some(v_hat));
-                });
+            bad
         };
         self.common
-            .apply(name, weights, grads, &mut self.slots, init, check, update)
+            .apply(name, weights, grads, &mut self.slots, init, kernel)
     }
 }
 

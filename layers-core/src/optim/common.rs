@@ -14,16 +14,16 @@
 //! # Ok::<(), layers_core::Error>(())
 //! ```
 
-use std::cell::Cell;
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 use std::fmt;
 
-use ndarray::{ArrayViewD, ArrayViewMutD};
+use ndarray::{ArrayD, IxDyn};
 
 use super::LearningRateSchedule;
 use crate::autograd::{GradStore, VarId};
 use crate::error::{Error, Result};
+use crate::tensor::Data;
 use crate::{Tensor, Weight};
 
 /// The settings and the step counter every optimizer has (Keras's `BaseOptimizer`).
@@ -52,16 +52,57 @@ impl fmt::Debug for Common {
 }
 
 /// The optimizer state of one weight: its shape (recorded once, so that later steps can
-/// check gradients without allocating) and the optimizer's arrays.
+/// check gradients without allocating), the optimizer's arrays, and the buffers the next
+/// step writes into (`next`, `next_weight`). A step computes every new value into the
+/// buffers and swaps them in only when all of them are finite, so a refused step writes
+/// nothing and an accepted one copies nothing.
 #[derive(Debug)]
 pub(crate) struct Slot<S> {
     shape: Vec<usize>,
     pub(crate) state: S,
+    next: S,
+    next_weight: Option<Data>,
 }
 
 /// Optimizer state that can say how many values it holds (Keras's optimizer variables).
 pub(crate) trait SlotState {
     fn size(&self) -> usize;
+}
+
+/// One weight's step as the optimizer's kernel sees it: the current values of the weight
+/// and its gradient, in standard (row-major) order, and the buffer for the new weight.
+pub(crate) struct Lanes<'a> {
+    pub(crate) shape: &'a [usize],
+    pub(crate) w: &'a [f32],
+    pub(crate) g: &'a [f32],
+    pub(crate) out: &'a mut [f32],
+}
+
+/// A slot array as a slice: the optimizers create every slot array themselves, in
+/// standard layout.
+pub(crate) fn values(a: &ArrayD<f32>) -> &[f32] {
+    a.as_slice()
+        .expect("optimizer slots are created in standard layout")
+}
+
+/// [`values`] for writing.
+pub(crate) fn values_mut(a: &mut ArrayD<f32>) -> &mut [f32] {
+    a.as_slice_mut()
+        .expect("optimizer slots are created in standard layout")
+}
+
+/// The next-step buffer `slot` of the weight's shape, made (zeros) the first time the
+/// optimizer needs it.
+pub(crate) fn buffer<'a>(slot: &'a mut Option<ArrayD<f32>>, shape: &[usize]) -> &'a mut [f32] {
+    values_mut(slot.get_or_insert_with(|| ArrayD::zeros(IxDyn(shape))))
+}
+
+/// An optional slot array the current settings do not use (AMSGrad's v̂ after AMSGrad was
+/// turned off): carried over unchanged into the next state.
+pub(crate) fn carry(next: &mut Option<ArrayD<f32>>, current: &Option<ArrayD<f32>>) {
+    if next.is_some() || current.is_some() {
+        next.clone_from(current);
+    }
 }
 
 /// What one update of one weight needs besides its slots: the learning rate, the step
@@ -80,7 +121,16 @@ impl Step {
     /// `clipvalue` (only one of them is ever active, as in Keras).
     #[inline]
     pub(crate) fn grad(&self, g: f32) -> f32 {
-        (g * self.scale).clamp(-self.clip, self.clip)
+        let g = g * self.scale;
+        // `f32::clamp` without its assertion (the limit is validated > 0), so that the
+        // loops vectorise; NaN stays NaN.
+        if g < -self.clip {
+            -self.clip
+        } else if g > self.clip {
+            self.clip
+        } else {
+            g
+        }
     }
 
     /// The weight after decoupled weight decay, `w − w·wd·lr` (unchanged without decay).
@@ -88,17 +138,6 @@ impl Step {
     pub(crate) fn decayed(&self, w: f32) -> f32 {
         w - w * self.decay
     }
-}
-
-/// The trainable weights that have a gradient, with it.
-fn pairs<'a>(
-    weights: &'a [&'a Weight],
-    grads: &'a GradStore,
-) -> impl Iterator<Item = (&'a Weight, &'a Tensor)> {
-    weights
-        .iter()
-        .filter(|w| w.is_trainable())
-        .filter_map(move |w| w.grad(grads).map(|g| (*w, g)))
 }
 
 fn squared_norm(g: &Tensor) -> f64 {
@@ -229,16 +268,19 @@ impl Common {
     }
 
     /// One optimizer step, all or nothing. First every gradient's shape is checked and the
-    /// slots of weights seen for the first time are created; then `check(step, weight,
-    /// gradient, slots)` computes every new value without writing it and says whether all
-    /// are finite; only then does `update` write the weights and slots in place, and the
-    /// step is counted. Any error (a bad shape, a non-finite new weight or slot value)
-    /// leaves every weight, slot and the step count as they were; slots created for the
-    /// refused step are removed again.
+    /// slots of weights seen for the first time are created; then `kernel(step, lanes,
+    /// state, next)` computes each weight's new values into the next-step buffers (the new
+    /// weight into `lanes.out`, the new slot arrays into `next`), returning non-zero if any
+    /// gradient or new value is NaN or infinite (see [`non_finite`]); only when every
+    /// weight's kernel returned 0 are the buffers swapped in and the step counted. Any error
+    /// (a bad shape, a non-finite gradient or new value) leaves every weight, slot and the
+    /// step count as they were; slots created for the refused step are removed again.
     ///
-    /// The check costs one extra read-only pass over each updated weight, its gradient and
-    /// its slots (no allocation); later steps allocate nothing.
-    #[allow(clippy::too_many_arguments)]
+    /// Each gradient is looked up once; the kernel reads every value once and writes every
+    /// new value once; accepting swaps buffers without copying. The buffers double the
+    /// memory of the weights and slots a step updates; they are made on the first step and
+    /// reused after, so later steps allocate nothing (unless a tensor still shares a
+    /// weight's old storage, which then stays with that tensor).
     pub(crate) fn apply<S: SlotState>(
         &mut self,
         op: &'static str,
@@ -246,10 +288,16 @@ impl Common {
         grads: &GradStore,
         slots: &mut HashMap<VarId, Slot<S>>,
         init: impl Fn(&[usize]) -> S,
-        check: impl Fn(&Step, &ArrayViewD<'_, f32>, &ArrayViewD<'_, f32>, &S) -> bool,
-        mut update: impl FnMut(&Step, &mut ArrayViewMutD<'_, f32>, &ArrayViewD<'_, f32>, &mut S),
+        kernel: impl Fn(&Step, Lanes<'_>, &S, &mut S) -> u32,
     ) -> Result<()> {
         let lr = self.step_rate(op)?;
+        // The trainable weights that have a gradient, with it and their place in `weights`.
+        let updates: Vec<(usize, &Weight, &Tensor)> = weights
+            .iter()
+            .enumerate()
+            .filter(|(_, w)| w.is_trainable())
+            .filter_map(|(i, w)| w.grad(grads).map(|g| (i, *w, g)))
+            .collect();
         // Weights updated for the first time: their slots go again if the step is refused.
         let mut created: Vec<VarId> = Vec::new();
         let forget = |slots: &mut HashMap<VarId, Slot<S>>, created: &[VarId]| {
@@ -258,7 +306,7 @@ impl Common {
             }
         };
         let mut global_sq = 0.0f64;
-        for (w, g) in pairs(weights, grads) {
+        for &(_, w, g) in &updates {
             let slot = match slots.entry(w.id()) {
                 Entry::Occupied(e) => e.into_mut(),
                 Entry::Vacant(e) => {
@@ -271,6 +319,8 @@ impl Common {
                     created.push(w.id());
                     e.insert(Slot {
                         state: init(&shape),
+                        next: init(&shape),
+                        next_weight: None,
                         shape,
                     })
                 }
@@ -293,7 +343,7 @@ impl Common {
             }
         }
         // Keras's `clip_by_global_norm`: a no-op below the limit, NaN for a non-finite norm
-        // (which the check below then refuses).
+        // (which the kernels then refuse).
         let global_scale = self.global_clipnorm.map(|c| {
             let norm = global_sq.sqrt() as f32;
             if norm.is_finite() {
@@ -302,49 +352,55 @@ impl Common {
                 f32::NAN
             }
         });
-        for (w, g) in pairs(weights, grads) {
-            let slot = slots.get(&w.id()).expect("every slot was created above");
+        for &(index, w, g) in &updates {
+            let slot = slots
+                .get_mut(&w.id())
+                .expect("every slot was created above");
             let step = self.step(g, lr, global_scale);
-            // The value handle is dropped before the update below, which therefore still
-            // writes in place.
-            let finite = check(&step, &w.value().view(), &g.view(), &slot.state);
-            if !finite {
+            // The new weight goes into a buffer of its own: the old one, kept from the last
+            // step, unless a tensor still shares it.
+            let mut out = match slot.next_weight.take() {
+                Some(buffer) if buffer.is_unique() && buffer.is_standard_layout() => buffer,
+                _ => Data::zeros(IxDyn(&slot.shape)),
+            };
+            let gradient = g.data().as_standard_layout();
+            let bad = w.with_data(|value| {
+                let value = value.as_standard_layout();
+                let lanes = Lanes {
+                    shape: &slot.shape,
+                    w: value.as_slice().expect("made standard above"),
+                    g: gradient.as_slice().expect("made standard above"),
+                    out: out.as_slice_mut().expect("made standard above"),
+                };
+                kernel(&step, lanes, &slot.state, &mut slot.next)
+            });
+            slot.next_weight = Some(out);
+            if bad.is_none_or(|bad| bad != 0) {
                 forget(slots, &created);
-                REFUSED.with(|r| r.set(Some(w.id())));
-                return Err(Error::invalid(
-                    op,
-                    format!(
-                        "the update of weight `{}` at step {} (learning rate {lr:?}) would make \
-                         it or its optimizer state NaN or infinite; no weight was changed",
-                        w.name(),
-                        self.iterations + 1
-                    ),
-                ));
+                return Err(Error::NonFiniteUpdate {
+                    optimizer: op,
+                    weight: w.name().to_string(),
+                    index,
+                    step: self.iterations + 1,
+                    learning_rate: lr,
+                    gradient: !g.all_finite(),
+                });
             }
         }
-        for (w, g) in pairs(weights, grads) {
-            let Some(slot) = slots.get_mut(&w.id()) else {
-                continue;
-            };
-            let step = self.step(g, lr, global_scale);
-            let gradient = g.view();
-            w.update(|view| update(&step, view, &gradient, &mut slot.state));
+        for &(_, w, _) in &updates {
+            let slot = slots
+                .get_mut(&w.id())
+                .expect("every slot was created above");
+            let next = slot
+                .next_weight
+                .as_mut()
+                .expect("every kernel above wrote its weight's buffer");
+            w.swap_data(next);
+            std::mem::swap(&mut slot.state, &mut slot.next);
         }
         self.iterations += 1;
         Ok(())
     }
-}
-
-thread_local! {
-    /// The weight whose update the last refused step on this thread would have made
-    /// non-finite, so that the training loop can name it by its path in the model.
-    static REFUSED: Cell<Option<VarId>> = const { Cell::new(None) };
-}
-
-/// The weight whose update made this thread's last refused optimizer step non-finite, if
-/// the last refusal was of that kind; reading it clears it.
-pub(crate) fn take_refused_weight() -> Option<VarId> {
-    REFUSED.with(Cell::take)
 }
 
 /// What a learning rate, a decay or a weight decay must be.
@@ -376,10 +432,9 @@ pub(crate) fn check_setting(
     }
 }
 
-/// 1 if any of `values` is NaN or infinite, else 0. The checks fold this into a `u32`
-/// accumulator passed by value (`Zip::fold`): integer bit tests keep the loop branch-free
-/// and vectorised (an accumulator captured by reference in `for_each` is stored to memory
-/// on every element and keeps the loop scalar, 3 to 4 times slower).
+/// 1 if any of `values` is NaN or infinite, else 0. The kernels OR this into a local `u32`
+/// over their loop: integer bit tests keep the loop branch-free and vectorised, where an
+/// early exit or a captured accumulator would keep it scalar.
 #[inline]
 pub(crate) fn non_finite<const N: usize>(values: [f32; N]) -> u32 {
     // An f32 is NaN or infinite exactly when its exponent bits are all ones.

@@ -22,9 +22,9 @@
 //!
 //! A step is all or nothing: settings are checked first (the builders cannot fail, so
 //! [`Optimizer::validate`] runs at `compile` and before every step), then every new weight
-//! and slot value is computed without being written and checked to be finite (one extra
-//! read-only pass), and only then written in place. A refused step changes no weight, slot
-//! or step count.
+//! and slot value is computed, in one pass over each weight, into buffers kept from the
+//! last step, and only when all are finite (and so were the gradients) are the buffers
+//! swapped in. A refused step changes no weight, slot or step count.
 
 /// The `Optimizer` methods every optimizer answers from its shared state (`Common`, at the
 /// field path given): the current learning rate, setting it, whether a schedule drives it,
@@ -38,6 +38,10 @@ macro_rules! common_methods {
         fn set_learning_rate(&mut self, learning_rate: f32) -> $crate::error::Result<()> {
             let name = self.name();
             self.$($field).+.try_set_rate(name, learning_rate)
+        }
+
+        fn refuses_non_finite(&self) -> bool {
+            true
         }
 
         fn has_schedule(&self) -> bool {
@@ -60,8 +64,6 @@ pub use adam::{Adam, AdamW};
 pub use rmsprop::RmsProp;
 pub use schedule::{ExponentialDecay, LearningRateSchedule};
 pub use sgd::Sgd;
-
-pub(crate) use common::take_refused_weight;
 
 use crate::Weight;
 use crate::autograd::GradStore;
@@ -180,6 +182,21 @@ pub trait Optimizer: Send + Sync {
         Ok(())
     }
 
+    /// Whether [`Optimizer::apply`] itself refuses, with [`Error::NonFiniteUpdate`] and
+    /// without changing anything, a gradient or update that is NaN or infinite (true for
+    /// every built-in optimizer). The training loop checks the gradients itself before
+    /// calling an optimizer that answers `false`, the default.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::optim::{Optimizer, Sgd};
+    /// assert!(Sgd::new().refuses_non_finite());
+    /// ```
+    fn refuses_non_finite(&self) -> bool {
+        false
+    }
+
     /// The number of updates applied so far (Keras's `iterations`).
     ///
     /// # Examples
@@ -199,16 +216,18 @@ pub trait Optimizer: Send + Sync {
     /// gradient are never touched.
     ///
     /// The step is all or nothing: the built-in optimizers compute every new weight and
-    /// slot value first and write them only if all are finite, so no NaN or infinity is
-    /// ever written into a weight or the optimizer's state.
+    /// slot value into buffers of their own and swap them in only if all are finite and
+    /// every gradient is finite, so no NaN or infinity is ever written into a weight or the
+    /// optimizer's state. (The buffers double the memory of the weights and slots a step
+    /// updates.)
     ///
     /// # Errors
     ///
     /// Before touching any weight, slot or the step count: what
     /// [`Optimizer::validate`] reports; [`Error::IncompatibleShapes`] if a gradient's shape
-    /// differs from its weight's; [`Error::InvalidArgument`] naming the weight when its
-    /// update would make it or its slots NaN or infinite (a learning rate or gradient so
-    /// large that the result overflows, say).
+    /// differs from its weight's; [`Error::NonFiniteUpdate`] naming the weight when its
+    /// gradient holds NaN or infinite values, or its update would make it or its slots NaN
+    /// or infinite (a learning rate or gradient so large that the result overflows, say).
     ///
     /// # Examples
     ///

@@ -14,12 +14,12 @@
 
 use std::collections::HashMap;
 
-use ndarray::{ArrayD, ArrayViewD, ArrayViewMutD, IxDyn, Zip};
+use ndarray::{ArrayD, IxDyn};
 
 use super::Optimizer;
 use super::common::{
-    Common, HasCommon, POSITIVE, Slot, SlotState, Step, check_setting, common_builders, non_finite,
-    state_size,
+    Common, HasCommon, Lanes, POSITIVE, Slot, SlotState, Step, buffer, carry, check_setting,
+    common_builders, non_finite, state_size, values, values_mut,
 };
 use crate::Weight;
 use crate::autograd::{GradStore, VarId};
@@ -38,6 +38,83 @@ impl SlotState for Averages {
     fn size(&self) -> usize {
         let len = |a: &Option<ArrayD<f32>>| a.as_ref().map_or(0, |a| a.len());
         self.velocity.len() + len(&self.average_gradient) + len(&self.momentum)
+    }
+}
+
+/// RMSprop's settings for one step's kernel.
+#[derive(Clone, Copy)]
+struct Settings {
+    rho: f32,
+    momentum: f32,
+    eps: f32,
+}
+
+impl Settings {
+    /// `v ← ρ·v + (1 − ρ)·g²`; when `CENTERED`, `ḡ ← ρ·ḡ + (1 − ρ)·g` and the increment is
+    /// `lr·g/√(v − ḡ² + ε)`, else `lr·g/√(v + ε)`; with `MOMENTUM`,
+    /// `mom ← momentum·mom + increment` and `w ← w − mom`, else `w ← w − increment`. One
+    /// loop per combination, over plain slices, so that each vectorises. Averages not made
+    /// yet (turned on after earlier steps) start at 0; unused ones are carried over.
+    #[inline]
+    fn run<const CENTERED: bool, const MOMENTUM: bool>(
+        self,
+        step: &Step,
+        lanes: Lanes<'_>,
+        s: &Averages,
+        next: &mut Averages,
+    ) -> u32 {
+        let Settings { rho, momentum, eps } = self;
+        let Lanes { shape, w, g, out } = lanes;
+        let n = w.len();
+        let (g, out) = (&g[..n], &mut out[..n]);
+        let v = &values(&s.velocity)[..n];
+        let next_v = &mut values_mut(&mut next.velocity)[..n];
+        fn old(a: &Option<ArrayD<f32>>, n: usize) -> Option<&[f32]> {
+            a.as_ref().map(|a| &values(a)[..n])
+        }
+        let (mg, mom) = (old(&s.average_gradient, n), old(&s.momentum, n));
+        let mut next_mg = if CENTERED {
+            Some(&mut buffer(&mut next.average_gradient, shape)[..n])
+        } else {
+            carry(&mut next.average_gradient, &s.average_gradient);
+            None
+        };
+        let mut next_mom = if MOMENTUM {
+            Some(&mut buffer(&mut next.momentum, shape)[..n])
+        } else {
+            carry(&mut next.momentum, &s.momentum);
+            None
+        };
+        let mut bad = 0;
+        for i in 0..n {
+            let gi = step.grad(g[i]);
+            let vi = rho * v[i] + (1.0 - rho) * gi * gi;
+            let mut mgi = 0.0;
+            let denominator = if CENTERED {
+                mgi = rho * mg.map_or(0.0, |a| a[i]) + (1.0 - rho) * gi;
+                vi - mgi * mgi + eps
+            } else {
+                vi + eps
+            };
+            let increment = step.lr * gi / denominator.sqrt();
+            let mut momi = 0.0;
+            let wi = if MOMENTUM {
+                momi = momentum * mom.map_or(0.0, |a| a[i]) + increment;
+                step.decayed(w[i]) - momi
+            } else {
+                step.decayed(w[i]) - increment
+            };
+            next_v[i] = vi;
+            out[i] = wi;
+            if let Some(next_mg) = next_mg.as_deref_mut() {
+                next_mg[i] = mgi;
+            }
+            if let Some(next_mom) = next_mom.as_deref_mut() {
+                next_mom[i] = momi;
+            }
+            bad |= non_finite([g[i], wi, vi, mgi, momi]);
+        }
+        bad
     }
 }
 
@@ -231,110 +308,17 @@ impl Optimizer for RmsProp {
             average_gradient: centered.then(|| ArrayD::zeros(IxDyn(shape))),
             momentum: (momentum > 0.0).then(|| ArrayD::zeros(IxDyn(shape))),
         };
-        // One element: the new weight, updating the averages `v`, `mg` (when centred) and
-        // the momentum buffer `mom` (when momentum is on).
-        let element = move |step: &Step,
-                            w: f32,
-                            g: f32,
-                            v: &mut f32,
-                            mg: Option<&mut f32>,
-                            mom: Option<&mut f32>|
-              -> f32 {
-            let g = step.grad(g);
-            *v = rho * *v + (1.0 - rho) * g * g;
-            let denominator = match mg {
-                Some(mg) => {
-                    *mg = rho * *mg + (1.0 - rho) * g;
-                    *v - *mg * *mg + eps
-                }
-                None => *v + eps,
-            };
-            let increment = step.lr * g / denominator.sqrt();
-            match mom {
-                Some(mom) => {
-                    *mom = momentum * *mom + increment;
-                    step.decayed(w) - *mom
-                }
-                None => step.decayed(w) - increment,
+        let kernel = |step: &Step, lanes: Lanes<'_>, s: &Averages, next: &mut Averages| {
+            let settings = Settings { rho, momentum, eps };
+            match (centered, momentum > 0.0) {
+                (false, false) => settings.run::<false, false>(step, lanes, s, next),
+                (false, true) => settings.run::<false, true>(step, lanes, s, next),
+                (true, false) => settings.run::<true, false>(step, lanes, s, next),
+                (true, true) => settings.run::<true, true>(step, lanes, s, next),
             }
         };
-        let check =
-            |step: &Step, w: &ArrayViewD<'_, f32>, g: &ArrayViewD<'_, f32>, s: &Averages| {
-                let zip = Zip::from(w).and(g).and(&s.velocity);
-                if !centered && momentum == 0.0 {
-                    let bad = zip.fold(0, |bad, &w, &g, &v| {
-                        let mut v = v;
-                        let w = element(step, w, g, &mut v, None, None);
-                        bad | non_finite([w, v])
-                    });
-                    return bad == 0;
-                }
-                // Averages not made yet (turned on after earlier steps) start at 0.
-                let zero = 0.0f32;
-                let zeros = ndarray::aview0(&zero).into_dyn();
-                let zeros = zeros
-                    .broadcast(w.raw_dim())
-                    .expect("a scalar broadcasts to any shape");
-                let mg = s
-                    .average_gradient
-                    .as_ref()
-                    .map_or(zeros.view(), |a| a.view());
-                let mom = s.momentum.as_ref().map_or(zeros.view(), |a| a.view());
-                let bad = zip
-                    .and(&mg)
-                    .and(&mom)
-                    .fold(0, |bad, &w, &g, &v, &mg, &mom| {
-                        let (mut v, mut mg, mut mom) = (v, mg, mom);
-                        let w = element(
-                            step,
-                            w,
-                            g,
-                            &mut v,
-                            centered.then_some(&mut mg),
-                            (momentum > 0.0).then_some(&mut mom),
-                        );
-                        bad | non_finite([w, v, mg, mom])
-                    });
-                bad == 0
-            };
-        let update = |step: &Step,
-                      w: &mut ArrayViewMutD<'_, f32>,
-                      g: &ArrayViewD<'_, f32>,
-                      s: &mut Averages| {
-            if centered && s.average_gradient.is_none() {
-                s.average_gradient = Some(ArrayD::zeros(w.raw_dim()));
-            }
-            if momentum > 0.0 && s.momentum.is_none() {
-                s.momentum = Some(ArrayD::zeros(w.raw_dim()));
-            }
-            let zip = Zip::from(w).and(g).and(&mut s.velocity);
-            match (
-                s.average_gradient.as_mut().filter(|_| centered),
-                s.momentum.as_mut().filter(|_| momentum > 0.0),
-            ) {
-                (Some(mg), Some(mom)) => zip.and(mg).and(mom).for_each(|w, &g, v, mg, mom| {
-                    *w = element(step, *w, g, v, Some(mg), Some(mom));
-                }),
-                (Some(mg), None) => zip.and(mg).for_each(|w, &g, v, mg| {
-                    *w = element(step, *w, g, v, Some(mg), None);
-                }),
-                (None, Some(mom)) => zip.and(mom).for_each(|w, &g, v, mom| {
-                    *w = element(step, *w, g, v, None, Some(mom));
-                }),
-                (None, None) => zip.for_each(|w, &g, v| {
-                    *w = element(step, *w, g, v, None, None);
-                }),
-            }
-        };
-        self.common.apply(
-            "rmsprop",
-            weights,
-            grads,
-            &mut self.slots,
-            init,
-            check,
-            update,
-        )
+        self.common
+            .apply("rmsprop", weights, grads, &mut self.slots, init, kernel)
     }
 
     fn state_size(&self) -> usize {

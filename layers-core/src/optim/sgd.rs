@@ -14,12 +14,12 @@
 
 use std::collections::HashMap;
 
-use ndarray::{ArrayD, ArrayViewD, ArrayViewMutD, IxDyn, Zip};
+use ndarray::{ArrayD, IxDyn};
 
 use super::Optimizer;
 use super::common::{
-    Common, HasCommon, Slot, SlotState, Step, check_setting, common_builders, non_finite,
-    state_size,
+    Common, HasCommon, Lanes, Slot, SlotState, Step, buffer, carry, check_setting, common_builders,
+    non_finite, state_size, values,
 };
 use crate::Weight;
 use crate::autograd::{GradStore, VarId};
@@ -165,57 +165,43 @@ impl Optimizer for Sgd {
     fn apply(&mut self, weights: &[&Weight], grads: &GradStore) -> Result<()> {
         self.validate()?;
         let (momentum, nesterov) = (self.momentum, self.nesterov);
-        // One element: the new weight, updating the velocity `v` (unused without momentum).
-        let element = move |step: &Step, w: f32, g: f32, v: &mut f32| -> f32 {
-            let g = step.grad(g);
-            if momentum == 0.0 {
-                return step.decayed(w) - g * step.lr;
-            }
-            *v = -g * step.lr + *v * momentum;
-            let delta = if nesterov {
-                -g * step.lr + *v * momentum
-            } else {
-                *v
-            };
-            step.decayed(w) + delta
-        };
         let init =
             |shape: &[usize]| Momentum((momentum != 0.0).then(|| ArrayD::zeros(IxDyn(shape))));
-        let check =
-            |step: &Step, w: &ArrayViewD<'_, f32>, g: &ArrayViewD<'_, f32>, s: &Momentum| {
-                let bad = match s.0.as_ref().filter(|_| momentum != 0.0) {
-                    Some(v) => Zip::from(w).and(g).and(v).fold(0, |bad, &w, &g, &v| {
-                        let mut v = v;
-                        let w = element(step, w, g, &mut v);
-                        bad | non_finite([w, v])
-                    }),
-                    // No velocity yet (momentum was 0 when the slot was made): it starts at 0.
-                    None => Zip::from(w).and(g).fold(0, |bad, &w, &g| {
-                        let mut v = 0.0;
-                        let w = element(step, w, g, &mut v);
-                        bad | non_finite([w, v])
-                    }),
-                };
-                bad == 0
-            };
-        let update = |step: &Step,
-                      w: &mut ArrayViewMutD<'_, f32>,
-                      g: &ArrayViewD<'_, f32>,
-                      slot: &mut Momentum| {
+        // Without momentum w ← w − lr·g; with it v ← m·v − lr·g and w ← w + v, or with
+        // Nesterov w ← w + m·v − lr·g (the new v), over plain slices so that it vectorises.
+        let kernel = |step: &Step, lanes: Lanes<'_>, s: &Momentum, next: &mut Momentum| {
+            let Lanes { shape, w, g, out } = lanes;
+            let n = w.len();
+            let (g, out) = (&g[..n], &mut out[..n]);
+            let mut bad = 0;
             if momentum == 0.0 {
-                Zip::from(w).and(g).for_each(|w, &g| {
-                    *w = element(step, *w, g, &mut 0.0);
-                });
-                return;
+                carry(&mut next.0, &s.0);
+                for i in 0..n {
+                    let wi = step.decayed(w[i]) - step.grad(g[i]) * step.lr;
+                    out[i] = wi;
+                    bad |= non_finite([g[i], wi]);
+                }
+                return bad;
             }
-            let v = slot.0.get_or_insert_with(|| ArrayD::zeros(w.raw_dim()));
-            Zip::from(w)
-                .and(g)
-                .and(v)
-                .for_each(|w, &g, v| *w = element(step, *w, g, v));
+            // No velocity yet (momentum was 0 when the slot was made): it starts at 0.
+            let velocity = s.0.as_ref().map(|a| &values(a)[..n]);
+            let next_velocity = &mut buffer(&mut next.0, shape)[..n];
+            for i in 0..n {
+                let gi = step.grad(g[i]);
+                let vi = -gi * step.lr + velocity.map_or(0.0, |v| v[i]) * momentum;
+                let delta = if nesterov {
+                    -gi * step.lr + vi * momentum
+                } else {
+                    vi
+                };
+                let wi = step.decayed(w[i]) + delta;
+                (next_velocity[i], out[i]) = (vi, wi);
+                bad |= non_finite([g[i], wi, vi]);
+            }
+            bad
         };
         self.common
-            .apply("SGD", weights, grads, &mut self.slots, init, check, update)
+            .apply("SGD", weights, grads, &mut self.slots, init, kernel)
     }
 
     fn state_size(&self) -> usize {
