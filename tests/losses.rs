@@ -416,11 +416,11 @@ fn names_resolve_as_in_keras() {
         assert!(loss_from_name(name).is_ok(), "{name}");
     }
     let err = loss_from_name("cross_entropy").err().unwrap();
-    assert!(matches!(err, Error::InvalidArgument { .. }));
+    assert!(matches!(err, Error::UnknownName { kind: "loss", .. }));
     assert_eq!(
         err.to_string(),
         format!(
-            "`loss_from_name`: unknown loss `cross_entropy`; known losses: {}",
+            "unknown loss `cross_entropy`; known losses: {}",
             LOSS_NAMES.join(", ")
         )
     );

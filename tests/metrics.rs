@@ -218,11 +218,11 @@ fn names_resolve_as_in_keras() {
         .unwrap();
     assert_eq!(mae.result(), 2.0);
     let err = metric_from_name("auc", &loss).err().unwrap();
-    assert!(matches!(err, Error::InvalidArgument { .. }));
+    assert!(matches!(err, Error::UnknownName { kind: "metric", .. }));
     assert_eq!(
         err.to_string(),
         format!(
-            "`metric_from_name`: unknown metric `auc`; known metrics: {}",
+            "unknown metric `auc`; known metrics: {}",
             METRIC_NAMES.join(", ")
         )
     );

@@ -517,10 +517,16 @@ fn names_resolve_as_in_keras() {
     }
     assert_eq!(OPTIMIZER_NAMES.len(), 4);
     let err = optimizer_from_name("nadam").err().unwrap();
-    assert!(matches!(err, Error::InvalidArgument { .. }));
+    assert!(matches!(
+        err,
+        Error::UnknownName {
+            kind: "optimizer",
+            ..
+        }
+    ));
     assert_eq!(
         err.to_string(),
-        "`optimizer_from_name`: unknown optimizer `nadam`; known optimizers: sgd, adam, adamw, rmsprop"
+        "unknown optimizer `nadam`; known optimizers: sgd, adam, adamw, rmsprop"
     );
 }
 

@@ -72,7 +72,7 @@ impl From<Vec<usize>> for Shape {
 /// use layers_core::{Error, Initializer};
 ///
 /// let err = Initializer::from_name("glorot").unwrap_err();
-/// assert!(matches!(err, Error::UnknownInitializer { .. }));
+/// assert!(matches!(err, Error::UnknownName { kind: "initializer", .. }));
 /// assert!(err.to_string().contains("glorot_uniform"));
 /// ```
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -222,12 +222,15 @@ pub enum Error {
         /// What is wrong, as a sentence.
         message: String,
     },
-    /// An activation name that is not registered.
-    #[error("unknown activation `{name}`; known activations: {}", known.join(", "))]
-    UnknownActivation {
+    /// A name that none of the registries knows: an activation, initializer, loss, metric
+    /// or optimizer name.
+    #[error("unknown {kind} `{name}`; known {}: {}", plural(kind), known.join(", "))]
+    UnknownName {
+        /// What was looked up: `activation`, `initializer`, `loss`, `metric`, `optimizer`.
+        kind: &'static str,
         /// The name given.
         name: String,
-        /// Every registered name.
+        /// Every name that is accepted.
         known: Vec<String>,
     },
     /// A file that cannot be read or written.
@@ -257,14 +260,6 @@ pub enum Error {
         batch: usize,
         /// What happened.
         message: String,
-    },
-    /// An initializer name that is not known.
-    #[error("unknown initializer `{name}`; known initializers: {}", known.join(", "))]
-    UnknownInitializer {
-        /// The name given.
-        name: String,
-        /// Every name that is accepted.
-        known: Vec<&'static str>,
     },
     /// An initializer that cannot produce a value of the requested shape.
     #[error("initializer `{initializer}` cannot fill shape {shape}: {reason}")]
@@ -319,6 +314,27 @@ pub enum Error {
         /// Why it cannot be, with the bytes requested and the memory available.
         reason: String,
     },
+}
+
+/// The names of a registry's table, in order: the one list of names is the table itself.
+pub(crate) const fn names_of<T, const N: usize>(
+    table: &[(&'static str, T); N],
+) -> [&'static str; N] {
+    let mut names = [""; N];
+    let mut i = 0;
+    while i < N {
+        names[i] = table[i].0;
+        i += 1;
+    }
+    names
+}
+
+fn plural(kind: &str) -> String {
+    if kind.ends_with('s') {
+        format!("{kind}es")
+    } else {
+        format!("{kind}s")
+    }
 }
 
 fn refused_update(weight: &str, step: u64, learning_rate: f32, gradient: bool) -> String {
@@ -406,6 +422,19 @@ impl Error {
             op,
             expected: expected.into(),
             found: found.into(),
+        }
+    }
+
+    /// The error for a name `kind`'s registry does not hold, listing `known`.
+    pub(crate) fn unknown_name(
+        kind: &'static str,
+        name: &str,
+        known: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        Error::UnknownName {
+            kind,
+            name: name.to_string(),
+            known: known.into_iter().map(Into::into).collect(),
         }
     }
 

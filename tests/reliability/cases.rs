@@ -364,7 +364,7 @@ pub static CASES: &[Case] = &[
     },
     Case {
         name: "unknown_activation_name",
-        expect: Outcome::Err("UnknownActivation"),
+        expect: Outcome::Err("UnknownName"),
         says: &["dense", "rleu", "relu"],
         run: || Dense::new(2).activation("rleu").build([3]).map(drop),
     },

@@ -244,7 +244,7 @@ impl Activation {
     ///
     /// # Errors
     ///
-    /// [`Error::UnknownActivation`] listing the registered names.
+    /// [`Error::UnknownName`] listing the registered names.
     ///
     /// # Examples
     ///
@@ -264,7 +264,7 @@ impl Activation {
     ///
     /// # Errors
     ///
-    /// [`Error::UnknownActivation`] for an unknown name; [`Error::InvalidArgument`] for a
+    /// [`Error::UnknownName`] for an unknown name; [`Error::InvalidArgument`] for a
     /// parameter that is not a number or not a parameter of this activation.
     ///
     /// # Examples
@@ -289,10 +289,7 @@ impl Activation {
         let entry = inventory::iter::<ActivationEntry>
             .into_iter()
             .find(|e| e.name == name)
-            .ok_or_else(|| Error::UnknownActivation {
-                name: name.to_string(),
-                known: registered_names(),
-            })?;
+            .ok_or_else(|| Error::unknown_name("activation", name, registered_names()))?;
         (entry.make)(params)
     }
 
@@ -313,7 +310,7 @@ impl Activation {
     ///
     /// # Errors
     ///
-    /// [`Error::UnknownActivation`] listing the registered names.
+    /// [`Error::UnknownName`] listing the registered names.
     ///
     /// # Examples
     ///
@@ -409,7 +406,7 @@ impl<A: ActivationFn> From<A> for Activation {
 /// `activation="relu"`: what lets `Dense::new(64).activation("relu")` compile.
 ///
 /// A name that is not registered gives an activation that cannot run: building the layer
-/// that holds it fails with [`Error::UnknownActivation`] naming the layer and listing the
+/// that holds it fails with [`Error::UnknownName`] naming the layer and listing the
 /// registered names ([`Activation::check`] tells at once; [`Activation::from_name`] returns
 /// the error directly).
 ///

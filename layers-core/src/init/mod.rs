@@ -298,7 +298,7 @@ impl Initializer {
     ///
     /// # Errors
     ///
-    /// [`Error::UnknownInitializer`] for any other name, listing the snake_case names.
+    /// [`Error::UnknownName`] for any other name, listing the snake_case names.
     ///
     /// # Examples
     ///
@@ -346,10 +346,11 @@ impl Initializer {
             "lecun_uniform" => Self::lecun_uniform(),
             "orthogonal" => Self::orthogonal(),
             _ => {
-                return Err(Error::UnknownInitializer {
-                    name: name.to_owned(),
-                    known: NAMES.to_vec(),
-                });
+                return Err(Error::unknown_name(
+                    "initializer",
+                    name,
+                    NAMES.iter().copied(),
+                ));
             }
         })
     }

@@ -441,7 +441,7 @@ fn unknown_names_list_the_known_ones() {
          glorot_normal, he_normal, he_uniform, lecun_normal, lecun_uniform, orthogonal"
     );
     assert!(
-        matches!(err, Error::UnknownInitializer { ref name, ref known }
+        matches!(err, Error::UnknownName { kind: "initializer", ref name, ref known }
             if name == "glorot" && known.len() == 14)
     );
     assert!("Glorot_Uniform".parse::<Initializer>().is_err());

@@ -32,7 +32,7 @@ pub use sparse::SparseCategoricalCrossentropy;
 pub(crate) use check::differ_by_trailing_one;
 
 use crate::Tensor;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, names_of};
 
 /// A training objective: a differentiable scalar from targets `y_true` and predictions
 /// `y_pred`.
@@ -129,22 +129,36 @@ pub trait Loss: Send + Sync {
 /// ```
 /// assert!(layers_core::loss::LOSS_NAMES.contains(&"mse"));
 /// ```
-pub const LOSS_NAMES: &[&str] = &[
-    "mean_squared_error",
-    "mse",
-    "mean_absolute_error",
-    "mae",
-    "huber",
-    "huber_loss",
-    "binary_crossentropy",
-    "categorical_crossentropy",
-    "sparse_categorical_crossentropy",
-    "MeanSquaredError",
-    "MeanAbsoluteError",
-    "Huber",
-    "BinaryCrossentropy",
-    "CategoricalCrossentropy",
-    "SparseCategoricalCrossentropy",
+pub const LOSS_NAMES: &[&str] = &names_of(&LOSSES);
+
+/// Every loss [`loss_from_name`] makes, by name.
+const LOSSES: [(&str, fn() -> Box<dyn Loss>); 15] = [
+    ("mean_squared_error", || Box::new(MeanSquaredError::new())),
+    ("mse", || Box::new(MeanSquaredError::new())),
+    ("mean_absolute_error", || Box::new(MeanAbsoluteError::new())),
+    ("mae", || Box::new(MeanAbsoluteError::new())),
+    ("huber", || Box::new(Huber::new())),
+    ("huber_loss", || Box::new(Huber::new())),
+    (
+        "binary_crossentropy",
+        || Box::new(BinaryCrossentropy::new()),
+    ),
+    ("categorical_crossentropy", || {
+        Box::new(CategoricalCrossentropy::new())
+    }),
+    ("sparse_categorical_crossentropy", || {
+        Box::new(SparseCategoricalCrossentropy::new())
+    }),
+    ("MeanSquaredError", || Box::new(MeanSquaredError::new())),
+    ("MeanAbsoluteError", || Box::new(MeanAbsoluteError::new())),
+    ("Huber", || Box::new(Huber::new())),
+    ("BinaryCrossentropy", || Box::new(BinaryCrossentropy::new())),
+    ("CategoricalCrossentropy", || {
+        Box::new(CategoricalCrossentropy::new())
+    }),
+    ("SparseCategoricalCrossentropy", || {
+        Box::new(SparseCategoricalCrossentropy::new())
+    }),
 ];
 
 /// The loss Keras's `loss="…"` names, with Keras's defaults (probabilities, not logits).
@@ -155,7 +169,7 @@ pub const LOSS_NAMES: &[&str] = &[
 ///
 /// # Errors
 ///
-/// [`Error::InvalidArgument`] for an unknown name, listing the known ones.
+/// [`Error::UnknownName`] for an unknown name, listing the known ones.
 ///
 /// # Examples
 ///
@@ -165,31 +179,15 @@ pub const LOSS_NAMES: &[&str] = &[
 /// assert_eq!(loss_from_name("mse")?.name(), "mean_squared_error");
 /// assert_eq!(loss_from_name("SparseCategoricalCrossentropy")?.name(), "sparse_categorical_crossentropy");
 /// let err = loss_from_name("msee").err().unwrap();
-/// assert!(err.to_string().starts_with("`loss_from_name`: unknown loss `msee`; known losses: mean_squared_error, mse,"));
+/// assert!(err.to_string().starts_with("unknown loss `msee`; known losses: mean_squared_error, mse,"));
 /// # Ok::<(), layers_core::Error>(())
 /// ```
 pub fn loss_from_name(name: &str) -> Result<Box<dyn Loss>> {
-    Ok(match name {
-        "mean_squared_error" | "mse" | "MeanSquaredError" => Box::new(MeanSquaredError::new()),
-        "mean_absolute_error" | "mae" | "MeanAbsoluteError" => Box::new(MeanAbsoluteError::new()),
-        "huber" | "huber_loss" | "Huber" => Box::new(Huber::new()),
-        "binary_crossentropy" | "BinaryCrossentropy" => Box::new(BinaryCrossentropy::new()),
-        "categorical_crossentropy" | "CategoricalCrossentropy" => {
-            Box::new(CategoricalCrossentropy::new())
-        }
-        "sparse_categorical_crossentropy" | "SparseCategoricalCrossentropy" => {
-            Box::new(SparseCategoricalCrossentropy::new())
-        }
-        _ => {
-            return Err(Error::invalid(
-                "loss_from_name",
-                format!(
-                    "unknown loss `{name}`; known losses: {}",
-                    LOSS_NAMES.join(", ")
-                ),
-            ));
-        }
-    })
+    LOSSES
+        .iter()
+        .find(|(known, _)| *known == name)
+        .map(|(_, make)| make())
+        .ok_or_else(|| Error::unknown_name("loss", name, LOSS_NAMES.iter().copied()))
 }
 
 /// The smallest probability the crossentropies take the logarithm of (Keras's

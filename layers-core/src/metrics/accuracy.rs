@@ -12,7 +12,7 @@
 
 use ndarray::{ArrayView1, Axis};
 
-use super::{Metric, Running};
+use super::{Batch, MeanMetric, Measure, Metric};
 use crate::Tensor;
 use crate::error::{Error, Result};
 use crate::loss::differ_by_trailing_one;
@@ -73,72 +73,26 @@ fn same_shape(
     }
 }
 
-/// How often the integer label equals the index of the largest prediction (Keras's
-/// `SparseCategoricalAccuracy`).
-///
-/// Labels are class indices stored as `f32`, of shape `(batch,)` or `(batch, 1)` for
-/// predictions `(batch, classes)`; ties go to the first class.
+/// The measure of [`SparseCategoricalAccuracy`]: 1 where the integer label equals the index
+/// of the largest prediction.
 ///
 /// # Examples
 ///
 /// ```
 /// use layers_core::Tensor;
-/// use layers_core::metrics::{Metric, SparseCategoricalAccuracy};
-/// let mut acc = SparseCategoricalAccuracy::new();
-/// let labels = Tensor::from_vec(vec![2.0, 0.0, 1.0], &[3, 1]);
-/// let probs = Tensor::from_vec(vec![0.1, 0.2, 0.7, 0.3, 0.6, 0.1, 0.2, 0.5, 0.3], &[3, 3]);
-/// acc.update(&labels, &probs)?;
-/// assert!((acc.result() - 2.0 / 3.0).abs() < 1e-7);
+/// use layers_core::metrics::{Measure, SparseCategoricalMatches};
+/// let probs = Tensor::from_vec(vec![0.1, 0.9, 0.8, 0.2], &[2, 2]);
+/// let batch = SparseCategoricalMatches.measure(&Tensor::from_vec(vec![1.0, 1.0], &[2]), &probs)?;
+/// assert_eq!(batch, layers_core::metrics::Batch::new(1.0, 2, 2));
 /// # Ok::<(), layers_core::Error>(())
 /// ```
-#[derive(Clone, Debug, PartialEq)]
-pub struct SparseCategoricalAccuracy {
-    name: String,
-    running: Running,
-}
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct SparseCategoricalMatches;
 
-impl Default for SparseCategoricalAccuracy {
-    fn default() -> Self {
-        SparseCategoricalAccuracy::new()
-    }
-}
+impl Measure for SparseCategoricalMatches {
+    const NAME: &'static str = "sparse_categorical_accuracy";
 
-impl SparseCategoricalAccuracy {
-    /// An empty metric named `sparse_categorical_accuracy`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use layers_core::metrics::{Metric, SparseCategoricalAccuracy};
-    /// assert_eq!(SparseCategoricalAccuracy::new().name(), "sparse_categorical_accuracy");
-    /// ```
-    pub fn new() -> SparseCategoricalAccuracy {
-        SparseCategoricalAccuracy {
-            name: "sparse_categorical_accuracy".to_string(),
-            running: Running::default(),
-        }
-    }
-
-    /// Renames the metric.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use layers_core::metrics::{Metric, SparseCategoricalAccuracy};
-    /// assert_eq!(SparseCategoricalAccuracy::new().with_name("accuracy").name(), "accuracy");
-    /// ```
-    pub fn with_name(mut self, name: impl Into<String>) -> SparseCategoricalAccuracy {
-        self.name = name.into();
-        self
-    }
-}
-
-impl Metric for SparseCategoricalAccuracy {
-    fn name(&self) -> &str {
-        &self.name
-    }
-
-    fn update(&mut self, y_true: &Tensor, y_pred: &Tensor) -> Result<()> {
+    fn measure(&self, y_true: &Tensor, y_pred: &Tensor) -> Result<Batch> {
         const OP: &str = "sparse_categorical_accuracy";
         check_classes(OP, y_pred)?;
         let outer = &y_pred.shape()[..y_pred.rank() - 1];
@@ -162,17 +116,59 @@ impl Metric for SparseCategoricalAccuracy {
             .zip(argmax_lanes(y_pred))
             .filter(|&(&label, class)| label == class as f32)
             .count();
-        self.running
-            .add_samples(matches as f64, y_true.len(), y_pred.shape()[0]);
-        Ok(())
+        Ok(Batch::new(matches as f64, y_true.len(), y_pred.shape()[0]))
     }
+}
 
-    fn result(&self) -> f32 {
-        self.running.result()
-    }
+/// How often the integer label equals the index of the largest prediction (Keras's
+/// `SparseCategoricalAccuracy`).
+///
+/// Labels are class indices stored as `f32`, of shape `(batch,)` or `(batch, 1)` for
+/// predictions `(batch, classes)`; ties go to the first class.
+///
+/// # Examples
+///
+/// ```
+/// use layers_core::Tensor;
+/// use layers_core::metrics::{Metric, SparseCategoricalAccuracy};
+/// let mut acc = SparseCategoricalAccuracy::new();
+/// let labels = Tensor::from_vec(vec![2.0, 0.0, 1.0], &[3, 1]);
+/// let probs = Tensor::from_vec(vec![0.1, 0.2, 0.7, 0.3, 0.6, 0.1, 0.2, 0.5, 0.3], &[3, 3]);
+/// acc.update(&labels, &probs)?;
+/// assert!((acc.result() - 2.0 / 3.0).abs() < 1e-7);
+/// # Ok::<(), layers_core::Error>(())
+/// ```
+pub type SparseCategoricalAccuracy = MeanMetric<SparseCategoricalMatches>;
 
-    fn reset(&mut self) {
-        self.running = Running::default();
+/// The measure of [`CategoricalAccuracy`]: 1 where the index of the largest target equals
+/// the index of the largest prediction.
+///
+/// # Examples
+///
+/// ```
+/// use layers_core::Tensor;
+/// use layers_core::metrics::{Batch, CategoricalMatches, Measure};
+/// let one_hot = Tensor::from_vec(vec![0.0, 1.0], &[1, 2]);
+/// let batch = CategoricalMatches.measure(&one_hot, &Tensor::from_vec(vec![0.3, 0.7], &[1, 2]))?;
+/// assert_eq!(batch, Batch::new(1.0, 1, 1));
+/// # Ok::<(), layers_core::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct CategoricalMatches;
+
+impl Measure for CategoricalMatches {
+    const NAME: &'static str = "categorical_accuracy";
+
+    fn measure(&self, y_true: &Tensor, y_pred: &Tensor) -> Result<Batch> {
+        const OP: &str = "categorical_accuracy";
+        same_shape(OP, y_true, y_pred, false)?;
+        check_classes(OP, y_pred)?;
+        let matches = argmax_lanes(y_true)
+            .zip(argmax_lanes(y_pred))
+            .filter(|(a, b)| a == b)
+            .count();
+        let positions = y_pred.len() / y_pred.shape()[y_pred.rank() - 1].max(1);
+        Ok(Batch::new(matches as f64, positions, y_pred.shape()[0]))
     }
 }
 
@@ -191,73 +187,46 @@ impl Metric for SparseCategoricalAccuracy {
 /// assert_eq!(acc.result(), 0.5);
 /// # Ok::<(), layers_core::Error>(())
 /// ```
-#[derive(Clone, Debug, PartialEq)]
-pub struct CategoricalAccuracy {
-    name: String,
-    running: Running,
+pub type CategoricalAccuracy = MeanMetric<CategoricalMatches>;
+
+/// The measure of [`BinaryAccuracy`]: 1 where the thresholded prediction (`ŷ > threshold`
+/// as 1, else 0) equals the target.
+///
+/// # Examples
+///
+/// ```
+/// use layers_core::Tensor;
+/// use layers_core::metrics::{Batch, BinaryMatches, Measure};
+/// let m = BinaryMatches { threshold: 0.5 };
+/// let batch = m.measure(&Tensor::from_vec(vec![1.0, 0.0], &[2, 1]), &Tensor::from_vec(vec![0.9, 0.6], &[2, 1]))?;
+/// assert_eq!(batch, Batch::new(1.0, 2, 2));
+/// # Ok::<(), layers_core::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct BinaryMatches {
+    /// Predictions above it count as 1 (0.5 by default).
+    pub threshold: f32,
 }
 
-impl Default for CategoricalAccuracy {
+impl Default for BinaryMatches {
     fn default() -> Self {
-        CategoricalAccuracy::new()
+        BinaryMatches { threshold: 0.5 }
     }
 }
 
-impl CategoricalAccuracy {
-    /// An empty metric named `categorical_accuracy`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use layers_core::metrics::{CategoricalAccuracy, Metric};
-    /// assert_eq!(CategoricalAccuracy::new().name(), "categorical_accuracy");
-    /// ```
-    pub fn new() -> CategoricalAccuracy {
-        CategoricalAccuracy {
-            name: "categorical_accuracy".to_string(),
-            running: Running::default(),
-        }
-    }
+impl Measure for BinaryMatches {
+    const NAME: &'static str = "binary_accuracy";
 
-    /// Renames the metric.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use layers_core::metrics::{CategoricalAccuracy, Metric};
-    /// assert_eq!(CategoricalAccuracy::new().with_name("acc").name(), "acc");
-    /// ```
-    pub fn with_name(mut self, name: impl Into<String>) -> CategoricalAccuracy {
-        self.name = name.into();
-        self
-    }
-}
-
-impl Metric for CategoricalAccuracy {
-    fn name(&self) -> &str {
-        &self.name
-    }
-
-    fn update(&mut self, y_true: &Tensor, y_pred: &Tensor) -> Result<()> {
-        const OP: &str = "categorical_accuracy";
-        same_shape(OP, y_true, y_pred, false)?;
-        check_classes(OP, y_pred)?;
-        let matches = argmax_lanes(y_true)
-            .zip(argmax_lanes(y_pred))
-            .filter(|(a, b)| a == b)
+    fn measure(&self, y_true: &Tensor, y_pred: &Tensor) -> Result<Batch> {
+        same_shape("binary_accuracy", y_true, y_pred, true)?;
+        let threshold = self.threshold;
+        let matches = y_true
+            .data()
+            .iter()
+            .zip(y_pred.data().iter())
+            .filter(|&(&t, &p)| t == if p > threshold { 1.0 } else { 0.0 })
             .count();
-        let positions = y_pred.len() / y_pred.shape()[y_pred.rank() - 1].max(1);
-        self.running
-            .add_samples(matches as f64, positions, y_pred.shape()[0]);
-        Ok(())
-    }
-
-    fn result(&self) -> f32 {
-        self.running.result()
-    }
-
-    fn reset(&mut self) {
-        self.running = Running::default();
+        Ok(Batch::new(matches as f64, y_pred.len(), y_pred.shape()[0]))
     }
 }
 
@@ -276,126 +245,32 @@ impl Metric for CategoricalAccuracy {
 /// assert_eq!(acc.result(), 0.5); // 0.5 is not above the threshold
 /// # Ok::<(), layers_core::Error>(())
 /// ```
-#[derive(Clone, Debug, PartialEq)]
-pub struct BinaryAccuracy {
-    name: String,
-    threshold: f32,
-    running: Running,
-}
+pub type BinaryAccuracy = MeanMetric<BinaryMatches>;
 
-impl Default for BinaryAccuracy {
-    fn default() -> Self {
-        BinaryAccuracy::new()
-    }
-}
-
-impl BinaryAccuracy {
-    /// An empty metric named `binary_accuracy` with threshold 0.5.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use layers_core::metrics::{BinaryAccuracy, Metric};
-    /// assert_eq!(BinaryAccuracy::new().name(), "binary_accuracy");
-    /// ```
-    pub fn new() -> BinaryAccuracy {
-        BinaryAccuracy {
-            name: "binary_accuracy".to_string(),
-            threshold: 0.5,
-            running: Running::default(),
-        }
-    }
-
-    /// Sets the threshold above which a prediction counts as 1 (0 for logits).
+impl MeanMetric<BinaryMatches> {
+    /// Sets the threshold above which a prediction counts as 1.
     ///
     /// # Examples
     ///
     /// ```
     /// use layers_core::Tensor;
     /// use layers_core::metrics::{BinaryAccuracy, Metric};
-    /// let mut acc = BinaryAccuracy::new().threshold(0.0);
-    /// acc.update(&Tensor::from_vec(vec![1.0, 0.0], &[2, 1]), &Tensor::from_vec(vec![2.5, -0.5], &[2, 1]))?;
-    /// assert_eq!(acc.result(), 1.0);
+    /// let mut acc = BinaryAccuracy::new().threshold(0.8);
+    /// acc.update(&Tensor::from_vec(vec![1.0], &[1, 1]), &Tensor::from_vec(vec![0.7], &[1, 1]))?;
+    /// assert_eq!(acc.result(), 0.0);
     /// # Ok::<(), layers_core::Error>(())
     /// ```
-    pub fn threshold(mut self, threshold: f32) -> BinaryAccuracy {
-        self.threshold = threshold;
-        self
-    }
-
-    /// Renames the metric.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use layers_core::metrics::{BinaryAccuracy, Metric};
-    /// assert_eq!(BinaryAccuracy::new().with_name("accuracy").name(), "accuracy");
-    /// ```
-    pub fn with_name(mut self, name: impl Into<String>) -> BinaryAccuracy {
-        self.name = name.into();
+    pub fn threshold(mut self, threshold: f32) -> Self {
+        self.measure_mut().threshold = threshold;
         self
     }
 }
 
-impl Metric for BinaryAccuracy {
-    fn name(&self) -> &str {
-        &self.name
-    }
-
-    fn update(&mut self, y_true: &Tensor, y_pred: &Tensor) -> Result<()> {
-        same_shape("binary_accuracy", y_true, y_pred, true)?;
-        let threshold = self.threshold;
-        let matches = y_true
-            .data()
-            .iter()
-            .zip(y_pred.data().iter())
-            .filter(|&(&t, &p)| t == if p > threshold { 1.0 } else { 0.0 })
-            .count();
-        self.running
-            .add_samples(matches as f64, y_pred.len(), y_pred.shape()[0]);
-        Ok(())
-    }
-
-    fn result(&self) -> f32 {
-        self.running.result()
-    }
-
-    fn reset(&mut self) {
-        self.running = Running::default();
-    }
-}
-
-/// `accuracy` for a loss that does not say which accuracy it means: chosen from the first
-/// batch's shapes by Keras 3's rule (`is_binary_or_sparse_categorical`).
-#[derive(Debug)]
+/// Keras's `accuracy`, resolved by the shapes of the first batch: binary for one output,
+/// sparse for integer labels, categorical for one-hot targets.
 pub(crate) struct ByShapeAccuracy {
     name: String,
-    inner: Option<Resolved>,
-}
-
-#[derive(Debug)]
-enum Resolved {
-    Binary(BinaryAccuracy),
-    Sparse(SparseCategoricalAccuracy),
-    Categorical(CategoricalAccuracy),
-}
-
-impl Resolved {
-    fn metric(&mut self) -> &mut dyn Metric {
-        match self {
-            Resolved::Binary(m) => m,
-            Resolved::Sparse(m) => m,
-            Resolved::Categorical(m) => m,
-        }
-    }
-
-    fn result(&self) -> f32 {
-        match self {
-            Resolved::Binary(m) => m.result(),
-            Resolved::Sparse(m) => m.result(),
-            Resolved::Categorical(m) => m.result(),
-        }
-    }
+    inner: Option<Box<dyn Metric>>,
 }
 
 impl ByShapeAccuracy {
@@ -423,23 +298,23 @@ impl Metric for ByShapeAccuracy {
             let is_sparse = y_true.rank() < y_pred.rank()
                 || (t_last == Some(1) && p_last.is_some_and(|p| p > 1));
             if is_binary {
-                Resolved::Binary(BinaryAccuracy::new().with_name(name.clone()))
+                Box::new(BinaryAccuracy::new().with_name(name.clone()))
             } else if is_sparse {
-                Resolved::Sparse(SparseCategoricalAccuracy::new().with_name(name.clone()))
+                Box::new(SparseCategoricalAccuracy::new().with_name(name.clone()))
             } else {
-                Resolved::Categorical(CategoricalAccuracy::new().with_name(name.clone()))
+                Box::new(CategoricalAccuracy::new().with_name(name.clone()))
             }
         });
-        inner.metric().update(y_true, y_pred)
+        inner.update(y_true, y_pred)
     }
 
     fn result(&self) -> f32 {
-        self.inner.as_ref().map_or(0.0, Resolved::result)
+        self.inner.as_ref().map_or(0.0, |m| m.result())
     }
 
     fn reset(&mut self) {
         if let Some(inner) = &mut self.inner {
-            inner.metric().reset();
+            inner.reset();
         }
     }
 }
@@ -461,14 +336,15 @@ mod tests {
         sparse
             .update(&Tensor::from_vec(vec![1.0, 1.0], &[2]), &probs)
             .unwrap();
-        assert!(matches!(sparse.inner, Some(Resolved::Sparse(_))));
+        // argmax 1 and 0 against the labels 1 and 1; read as one-hot rows, [1, 1] would not
+        // even fit the predictions' shape
         assert_eq!(sparse.result(), 0.5);
 
         let mut categorical = ByShapeAccuracy::new("accuracy");
         categorical
             .update(&Tensor::from_vec(vec![0.0, 1.0, 1.0, 0.0], &[2, 2]), &probs)
             .unwrap();
-        assert!(matches!(categorical.inner, Some(Resolved::Categorical(_))));
+        // one-hot rows [0, 1] and [1, 0] match the argmaxes 1 and 0
         assert_eq!(categorical.result(), 1.0);
         categorical.reset();
         assert_eq!(categorical.result(), 0.0);

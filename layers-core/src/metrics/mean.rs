@@ -1,5 +1,7 @@
-//! `Mean`: the weighted running mean of a value, which is how Keras reports the loss
-//! (each batch's loss weighted by its number of samples).
+//! The one running mean behind every built-in metric: [`MeanMetric`] averages a
+//! [`Measure`]'s per-sample values over the samples seen since the last reset (Keras's
+//! `MeanMetricWrapper`); [`Mean`] is the weighted mean of a value, which is how Keras
+//! reports the loss (each batch's loss weighted by its number of samples).
 //!
 //! ```
 //! use layers_core::metrics::{Mean, Metric};
@@ -9,93 +11,219 @@
 //! assert_eq!(loss.result(), 2.0); // (32 + 64) / 48
 //! ```
 
-use super::{Metric, Running};
+use std::fmt;
+
+use super::Metric;
 use crate::Tensor;
 use crate::error::Result;
 
-/// The weighted running mean of the values it is given (Keras's `keras.metrics.Mean`).
+/// What a metric measures on one batch: the per-sample values it averages. Implement it to
+/// make a metric of your own with [`MeanMetric`].
 ///
-/// The training loop feeds it each batch's loss with the batch size as weight, so the
-/// epoch's loss is the mean over samples, as Keras reports it. Through [`Metric::update`]
-/// it takes the values in `y_pred` (ignoring `y_true`): each sample's mean counts once.
+/// # Examples
+///
+/// ```
+/// use layers_core::{Result, Tensor};
+/// use layers_core::metrics::{Batch, Measure, MeanMetric, Metric};
+///
+/// /// How often the prediction is within 0.5 of the target.
+/// #[derive(Clone, Debug, Default)]
+/// struct Close;
+///
+/// impl Measure for Close {
+///     const NAME: &'static str = "close";
+///     fn measure(&self, y_true: &Tensor, y_pred: &Tensor) -> Result<Batch> {
+///         let hits = y_true.to_vec().iter().zip(y_pred.to_vec())
+///             .filter(|&(t, p)| (t - p).abs() < 0.5).count();
+///         Ok(Batch::new(hits as f64, y_pred.len(), y_pred.shape()[0]))
+///     }
+/// }
+///
+/// let mut close = MeanMetric::<Close>::new();
+/// close.update(&Tensor::from_vec(vec![1.0, 2.0], &[2, 1]), &Tensor::from_vec(vec![1.2, 3.0], &[2, 1]))?;
+/// assert_eq!((close.name(), close.result()), ("close", 0.5));
+/// # Ok::<(), layers_core::Error>(())
+/// ```
+pub trait Measure: fmt::Debug + Send + Sync {
+    /// The metric's name unless renamed with [`MeanMetric::with_name`].
+    const NAME: &'static str;
+
+    /// Checks the batch and measures it.
+    ///
+    /// # Errors
+    ///
+    /// Whatever the measure refuses (shapes that do not fit, say), naming the metric.
+    fn measure(&self, y_true: &Tensor, y_pred: &Tensor) -> Result<Batch>;
+}
+
+/// The values one batch adds to a running mean: their `sum` over `values` positions in
+/// `samples` samples. Each sample counts once, with the mean of its positions, as in Keras.
+///
+/// # Examples
+///
+/// ```
+/// use layers_core::metrics::Batch;
+/// // 4 matches over 2 samples of 3 positions each
+/// let batch = Batch::new(4.0, 6, 2);
+/// assert_eq!(batch, Batch::new(4.0, 6, 2));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Batch {
+    sum: f64,
+    values: usize,
+    samples: usize,
+}
+
+impl Batch {
+    /// A batch whose `values` per-position values sum to `sum`, over `samples` samples.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::metrics::Batch;
+    /// let empty = Batch::new(0.0, 0, 0); // adds nothing to a running mean
+    /// # let _ = empty;
+    /// ```
+    pub fn new(sum: f64, values: usize, samples: usize) -> Batch {
+        Batch {
+            sum,
+            values,
+            samples,
+        }
+    }
+}
+
+/// A running mean kept in `f64`.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+struct Running {
+    total: f64,
+    count: f64,
+}
+
+impl Running {
+    fn add(&mut self, value: f64, weight: f64) {
+        self.total += value * weight;
+        self.count += weight;
+    }
+
+    fn add_batch(&mut self, batch: Batch) {
+        if batch.values == 0 || batch.samples == 0 {
+            return;
+        }
+        let samples = batch.samples as f64;
+        self.total += batch.sum * samples / batch.values as f64;
+        self.count += samples;
+    }
+
+    fn result(&self) -> f32 {
+        if self.count == 0.0 {
+            0.0
+        } else {
+            (self.total / self.count) as f32
+        }
+    }
+}
+
+/// A [`Measure`] averaged over every sample since the last reset (Keras's
+/// `MeanMetricWrapper`). Every built-in metric is one:
+/// [`SparseCategoricalAccuracy`](super::SparseCategoricalAccuracy) is
+/// `MeanMetric<SparseCategoricalMatches>`, and so on.
 ///
 /// # Examples
 ///
 /// ```
 /// use layers_core::Tensor;
-/// use layers_core::metrics::{Mean, Metric};
-/// let mut m = Mean::new();
-/// m.update(&Tensor::zeros(&[0]), &Tensor::from_vec(vec![1.0, 2.0, 6.0], &[3]))?;
-/// assert_eq!((m.name(), m.result()), ("mean", 3.0));
+/// use layers_core::metrics::{MeanMetric, Metric, SquaredError};
+/// let mut mse = MeanMetric::<SquaredError>::new().with_name("mse");
+/// mse.update(&Tensor::zeros(&[2, 1]), &Tensor::from_vec(vec![2.0, 0.0], &[2, 1]))?;
+/// assert_eq!((mse.name(), mse.result()), ("mse", 2.0));
+/// mse.reset();
+/// assert_eq!(mse.result(), 0.0);
 /// # Ok::<(), layers_core::Error>(())
 /// ```
 #[derive(Clone, Debug, PartialEq)]
-pub struct Mean {
+pub struct MeanMetric<M> {
     name: String,
+    measure: M,
     running: Running,
 }
 
-impl Default for Mean {
-    fn default() -> Self {
-        Mean::new()
-    }
-}
-
-impl Mean {
-    /// An empty mean named `mean`.
+impl<M: Measure + Default> MeanMetric<M> {
+    /// An empty metric with the measure's defaults, named [`Measure::NAME`].
     ///
     /// # Examples
     ///
     /// ```
-    /// use layers_core::metrics::{Mean, Metric};
-    /// assert_eq!(Mean::new().result(), 0.0);
+    /// use layers_core::metrics::{CategoricalAccuracy, Metric};
+    /// assert_eq!(CategoricalAccuracy::new().name(), "categorical_accuracy");
     /// ```
-    pub fn new() -> Mean {
-        Mean {
-            name: "mean".to_string(),
+    pub fn new() -> Self {
+        MeanMetric::from_measure(M::default())
+    }
+}
+
+impl<M: Measure + Default> Default for MeanMetric<M> {
+    fn default() -> Self {
+        MeanMetric::new()
+    }
+}
+
+impl<M: Measure> MeanMetric<M> {
+    /// An empty metric averaging `measure`, named [`Measure::NAME`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::metrics::{BinaryMatches, MeanMetric, Metric};
+    /// let acc = MeanMetric::from_measure(BinaryMatches::default());
+    /// assert_eq!(acc.name(), "binary_accuracy");
+    /// ```
+    pub fn from_measure(measure: M) -> Self {
+        MeanMetric {
+            name: M::NAME.to_string(),
+            measure,
             running: Running::default(),
         }
     }
 
-    /// Renames the metric (`loss`, `val_loss`, …).
+    /// Renames the metric (the name `fit`'s logs and the history use).
     ///
     /// # Examples
     ///
     /// ```
-    /// use layers_core::metrics::{Mean, Metric};
-    /// assert_eq!(Mean::new().with_name("loss").name(), "loss");
+    /// use layers_core::metrics::{MeanAbsoluteError, Metric};
+    /// assert_eq!(MeanAbsoluteError::new().with_name("mae").name(), "mae");
     /// ```
-    pub fn with_name(mut self, name: impl Into<String>) -> Mean {
+    pub fn with_name(mut self, name: impl Into<String>) -> Self {
         self.name = name.into();
         self
     }
 
-    /// Adds `value` with weight `sample_weight` (Keras's `update_state(value,
-    /// sample_weight)`); the result is `Σ value·weight / Σ weight`.
+    /// The measure this metric averages.
     ///
     /// # Examples
     ///
     /// ```
-    /// use layers_core::metrics::{Mean, Metric};
-    /// let mut m = Mean::new();
-    /// m.update_state(0.5, 3.0);
-    /// m.update_state(1.5, 1.0);
-    /// assert_eq!(m.result(), 0.75);
+    /// use layers_core::metrics::BinaryAccuracy;
+    /// assert_eq!(BinaryAccuracy::new().threshold(0.7).measure().threshold, 0.7);
     /// ```
-    pub fn update_state(&mut self, value: f32, sample_weight: f32) {
-        self.running.add(f64::from(value), f64::from(sample_weight));
+    pub fn measure(&self) -> &M {
+        &self.measure
+    }
+
+    pub(crate) fn measure_mut(&mut self) -> &mut M {
+        &mut self.measure
     }
 }
 
-impl Metric for Mean {
+impl<M: Measure> Metric for MeanMetric<M> {
     fn name(&self) -> &str {
         &self.name
     }
 
-    fn update(&mut self, _y_true: &Tensor, y_pred: &Tensor) -> Result<()> {
-        let sum: f64 = y_pred.data().iter().map(|&v| f64::from(v)).sum();
-        let samples = y_pred.shape().first().copied().unwrap_or(1);
-        self.running.add_samples(sum, y_pred.len(), samples);
+    fn update(&mut self, y_true: &Tensor, y_pred: &Tensor) -> Result<()> {
+        let batch = self.measure.measure(y_true, y_pred)?;
+        self.running.add_batch(batch);
         Ok(())
     }
 
@@ -105,5 +233,60 @@ impl Metric for Mean {
 
     fn reset(&mut self) {
         self.running = Running::default();
+    }
+}
+
+/// The values of `y_pred` themselves: the measure of [`Mean`] when it is updated as a
+/// metric (each sample's mean counts once).
+///
+/// # Examples
+///
+/// ```
+/// use layers_core::Tensor;
+/// use layers_core::metrics::{Mean, Metric};
+/// let mut mean = Mean::new();
+/// mean.update(&Tensor::zeros(&[0]), &Tensor::from_vec(vec![1.0, 3.0, 5.0, 7.0], &[2, 2]))?;
+/// assert_eq!(mean.result(), 4.0); // samples (1, 3) and (5, 7): means 2 and 6
+/// # Ok::<(), layers_core::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Values;
+
+impl Measure for Values {
+    const NAME: &'static str = "mean";
+
+    fn measure(&self, _y_true: &Tensor, y_pred: &Tensor) -> Result<Batch> {
+        let sum: f64 = y_pred.data().iter().map(|&v| f64::from(v)).sum();
+        let samples = y_pred.shape().first().copied().unwrap_or(1);
+        Ok(Batch::new(sum, y_pred.len(), samples))
+    }
+}
+
+/// The weighted running mean of a value (Keras's `Mean`), named `mean` by default.
+///
+/// # Examples
+///
+/// ```
+/// use layers_core::metrics::{Mean, Metric};
+/// let mut m = Mean::new();
+/// m.update_state(3.0, 1.0);
+/// m.update_state(6.0, 2.0);
+/// assert_eq!((m.name(), m.result()), ("mean", 5.0)); // (3 + 12) / 3
+/// ```
+pub type Mean = MeanMetric<Values>;
+
+impl MeanMetric<Values> {
+    /// Adds `value` with weight `sample_weight` (the batch's number of samples, for a loss).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::metrics::{Mean, Metric};
+    /// let mut m = Mean::new();
+    /// m.update_state(2.0, 3.0);
+    /// assert_eq!(m.result(), 2.0);
+    /// ```
+    pub fn update_state(&mut self, value: f32, sample_weight: f32) {
+        self.running.add(f64::from(value), f64::from(sample_weight));
     }
 }

@@ -24,12 +24,15 @@ mod accuracy;
 mod mean;
 mod regression;
 
-pub use accuracy::{BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy};
-pub use mean::Mean;
-pub use regression::{MeanAbsoluteError, MeanSquaredError};
+pub use accuracy::{
+    BinaryAccuracy, BinaryMatches, CategoricalAccuracy, CategoricalMatches,
+    SparseCategoricalAccuracy, SparseCategoricalMatches,
+};
+pub use mean::{Batch, Mean, MeanMetric, Measure, Values};
+pub use regression::{AbsoluteError, MeanAbsoluteError, MeanSquaredError, SquaredError};
 
 use crate::Tensor;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, names_of};
 use crate::loss::Loss;
 
 /// A quantity accumulated over batches: update it with each batch, read the running
@@ -104,38 +107,6 @@ pub trait Metric: Send + Sync {
     fn reset(&mut self);
 }
 
-/// A weighted running mean: `total / count`, 0 while empty (Keras's `divide_no_nan`).
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub(crate) struct Running {
-    total: f64,
-    count: f64,
-}
-
-impl Running {
-    pub(crate) fn add(&mut self, value: f64, weight: f64) {
-        self.total += value * weight;
-        self.count += weight;
-    }
-
-    /// Adds a batch given as the sum of `values` per-position values over `samples`
-    /// samples of equal size: each sample counts once, with the mean of its values.
-    pub(crate) fn add_samples(&mut self, sum: f64, values: usize, samples: usize) {
-        if values == 0 || samples == 0 {
-            return;
-        }
-        self.total += sum * samples as f64 / values as f64;
-        self.count += samples as f64;
-    }
-
-    pub(crate) fn result(&self) -> f32 {
-        if self.count == 0.0 {
-            0.0
-        } else {
-            (self.total / self.count) as f32
-        }
-    }
-}
-
 /// Every name [`metric_from_name`] accepts.
 ///
 /// # Examples
@@ -143,17 +114,47 @@ impl Running {
 /// ```
 /// assert!(layers_core::metrics::METRIC_NAMES.contains(&"accuracy"));
 /// ```
-pub const METRIC_NAMES: &[&str] = &[
-    "accuracy",
-    "acc",
-    "sparse_categorical_accuracy",
-    "categorical_accuracy",
-    "binary_accuracy",
-    "mean_absolute_error",
-    "mae",
-    "mean_squared_error",
-    "mse",
+pub const METRIC_NAMES: &[&str] = &names_of(&METRICS);
+
+/// Every metric [`metric_from_name`] makes, by name, given the name and the model's loss.
+const METRICS: [(&str, MakeMetric); 9] = [
+    ("accuracy", accuracy_for),
+    ("acc", accuracy_for),
+    ("sparse_categorical_accuracy", |_, _| {
+        Box::new(SparseCategoricalAccuracy::new())
+    }),
+    ("categorical_accuracy", |_, _| {
+        Box::new(CategoricalAccuracy::new())
+    }),
+    ("binary_accuracy", |_, _| Box::new(BinaryAccuracy::new())),
+    ("mean_absolute_error", |name, _| {
+        Box::new(MeanAbsoluteError::new().with_name(name))
+    }),
+    ("mae", |name, _| {
+        Box::new(MeanAbsoluteError::new().with_name(name))
+    }),
+    ("mean_squared_error", |name, _| {
+        Box::new(MeanSquaredError::new().with_name(name))
+    }),
+    ("mse", |name, _| {
+        Box::new(MeanSquaredError::new().with_name(name))
+    }),
 ];
+
+type MakeMetric = fn(&str, &dyn Loss) -> Box<dyn Metric>;
+
+/// Keras's `accuracy`: the accuracy that fits the loss, or, for any other loss, the one
+/// the first batch's shapes call for.
+fn accuracy_for(name: &str, loss: &dyn Loss) -> Box<dyn Metric> {
+    match loss.name() {
+        "sparse_categorical_crossentropy" => {
+            Box::new(SparseCategoricalAccuracy::new().with_name(name))
+        }
+        "categorical_crossentropy" => Box::new(CategoricalAccuracy::new().with_name(name)),
+        "binary_crossentropy" => Box::new(BinaryAccuracy::new().with_name(name)),
+        _ => Box::new(accuracy::ByShapeAccuracy::new(name)),
+    }
+}
 
 /// The metric Keras's `metrics=["…"]` names, reported under that name, as Keras 3 does.
 ///
@@ -166,7 +167,7 @@ pub const METRIC_NAMES: &[&str] = &[
 ///
 /// # Errors
 ///
-/// [`Error::InvalidArgument`] for an unknown name, listing the known ones.
+/// [`Error::UnknownName`] for an unknown name, listing the known ones.
 ///
 /// # Examples
 ///
@@ -189,28 +190,9 @@ pub const METRIC_NAMES: &[&str] = &[
 /// # Ok::<(), layers_core::Error>(())
 /// ```
 pub fn metric_from_name(name: &str, loss: &dyn Loss) -> Result<Box<dyn Metric>> {
-    Ok(match name {
-        "accuracy" | "acc" => match loss.name() {
-            "sparse_categorical_crossentropy" => {
-                Box::new(SparseCategoricalAccuracy::new().with_name(name))
-            }
-            "categorical_crossentropy" => Box::new(CategoricalAccuracy::new().with_name(name)),
-            "binary_crossentropy" => Box::new(BinaryAccuracy::new().with_name(name)),
-            _ => Box::new(accuracy::ByShapeAccuracy::new(name)),
-        },
-        "sparse_categorical_accuracy" => Box::new(SparseCategoricalAccuracy::new()),
-        "categorical_accuracy" => Box::new(CategoricalAccuracy::new()),
-        "binary_accuracy" => Box::new(BinaryAccuracy::new()),
-        "mean_absolute_error" | "mae" => Box::new(MeanAbsoluteError::new().with_name(name)),
-        "mean_squared_error" | "mse" => Box::new(MeanSquaredError::new().with_name(name)),
-        _ => {
-            return Err(Error::invalid(
-                "metric_from_name",
-                format!(
-                    "unknown metric `{name}`; known metrics: {}",
-                    METRIC_NAMES.join(", ")
-                ),
-            ));
-        }
-    })
+    METRICS
+        .iter()
+        .find(|(known, _)| *known == name)
+        .map(|(_, make)| make(name, loss))
+        .ok_or_else(|| Error::unknown_name("metric", name, METRIC_NAMES.iter().copied()))
 }

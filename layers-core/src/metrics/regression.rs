@@ -9,19 +9,18 @@
 //! # Ok::<(), layers_core::Error>(())
 //! ```
 
-use super::{Metric, Running};
+use super::{Batch, MeanMetric, Measure};
 use crate::Tensor;
 use crate::error::{Error, Result};
 use crate::loss::differ_by_trailing_one;
 
-/// Adds a batch of `f(ŷ − y)` to `running`, after checking the shapes.
-fn add_errors(
+/// The batch of `f(ŷ − y)`, after checking the shapes.
+fn errors(
     op: &'static str,
-    running: &mut Running,
     y_true: &Tensor,
     y_pred: &Tensor,
     f: impl Fn(f64) -> f64,
-) -> Result<()> {
+) -> Result<Batch> {
     let (t, p) = (y_true.shape(), y_pred.shape());
     let Some(&samples) = p.first() else {
         return Err(Error::invalid(
@@ -43,8 +42,29 @@ fn add_errors(
         .zip(y_pred.data().iter())
         .map(|(&t, &p)| f(f64::from(p) - f64::from(t)))
         .sum();
-    running.add_samples(sum, y_pred.len(), samples);
-    Ok(())
+    Ok(Batch::new(sum, y_pred.len(), samples))
+}
+
+/// The measure of [`MeanAbsoluteError`]: `|ŷ − y|` at every position.
+///
+/// # Examples
+///
+/// ```
+/// use layers_core::Tensor;
+/// use layers_core::metrics::{AbsoluteError, Batch, Measure};
+/// let batch = AbsoluteError.measure(&Tensor::zeros(&[1, 2]), &Tensor::from_vec(vec![-1.0, 3.0], &[1, 2]))?;
+/// assert_eq!(batch, Batch::new(4.0, 2, 1));
+/// # Ok::<(), layers_core::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct AbsoluteError;
+
+impl Measure for AbsoluteError {
+    const NAME: &'static str = "mean_absolute_error";
+
+    fn measure(&self, y_true: &Tensor, y_pred: &Tensor) -> Result<Batch> {
+        errors(Self::NAME, y_true, y_pred, f64::abs)
+    }
 }
 
 /// The running mean of `|ŷ − y|` (Keras's `MeanAbsoluteError` metric, `mae`).
@@ -59,69 +79,27 @@ fn add_errors(
 /// assert_eq!(mae.result(), 0.75);
 /// # Ok::<(), layers_core::Error>(())
 /// ```
-#[derive(Clone, Debug, PartialEq)]
-pub struct MeanAbsoluteError {
-    name: String,
-    running: Running,
-}
+pub type MeanAbsoluteError = MeanMetric<AbsoluteError>;
 
-impl Default for MeanAbsoluteError {
-    fn default() -> Self {
-        MeanAbsoluteError::new()
-    }
-}
+/// The measure of [`MeanSquaredError`]: `(ŷ − y)²` at every position.
+///
+/// # Examples
+///
+/// ```
+/// use layers_core::Tensor;
+/// use layers_core::metrics::{Batch, Measure, SquaredError};
+/// let batch = SquaredError.measure(&Tensor::zeros(&[1, 2]), &Tensor::from_vec(vec![-1.0, 3.0], &[1, 2]))?;
+/// assert_eq!(batch, Batch::new(10.0, 2, 1));
+/// # Ok::<(), layers_core::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct SquaredError;
 
-impl MeanAbsoluteError {
-    /// An empty metric named `mean_absolute_error`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use layers_core::metrics::{MeanAbsoluteError, Metric};
-    /// assert_eq!(MeanAbsoluteError::new().name(), "mean_absolute_error");
-    /// ```
-    pub fn new() -> MeanAbsoluteError {
-        MeanAbsoluteError {
-            name: "mean_absolute_error".to_string(),
-            running: Running::default(),
-        }
-    }
+impl Measure for SquaredError {
+    const NAME: &'static str = "mean_squared_error";
 
-    /// Renames the metric.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use layers_core::metrics::{MeanAbsoluteError, Metric};
-    /// assert_eq!(MeanAbsoluteError::new().with_name("mae").name(), "mae");
-    /// ```
-    pub fn with_name(mut self, name: impl Into<String>) -> MeanAbsoluteError {
-        self.name = name.into();
-        self
-    }
-}
-
-impl Metric for MeanAbsoluteError {
-    fn name(&self) -> &str {
-        &self.name
-    }
-
-    fn update(&mut self, y_true: &Tensor, y_pred: &Tensor) -> Result<()> {
-        add_errors(
-            "mean_absolute_error",
-            &mut self.running,
-            y_true,
-            y_pred,
-            f64::abs,
-        )
-    }
-
-    fn result(&self) -> f32 {
-        self.running.result()
-    }
-
-    fn reset(&mut self) {
-        self.running = Running::default();
+    fn measure(&self, y_true: &Tensor, y_pred: &Tensor) -> Result<Batch> {
+        errors(Self::NAME, y_true, y_pred, |d| d * d)
     }
 }
 
@@ -138,68 +116,4 @@ impl Metric for MeanAbsoluteError {
 /// assert_eq!(mse.result(), 5.0 / 3.0); // (4 + 0 + 1) / 3 samples
 /// # Ok::<(), layers_core::Error>(())
 /// ```
-#[derive(Clone, Debug, PartialEq)]
-pub struct MeanSquaredError {
-    name: String,
-    running: Running,
-}
-
-impl Default for MeanSquaredError {
-    fn default() -> Self {
-        MeanSquaredError::new()
-    }
-}
-
-impl MeanSquaredError {
-    /// An empty metric named `mean_squared_error`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use layers_core::metrics::{MeanSquaredError, Metric};
-    /// assert_eq!(MeanSquaredError::new().name(), "mean_squared_error");
-    /// ```
-    pub fn new() -> MeanSquaredError {
-        MeanSquaredError {
-            name: "mean_squared_error".to_string(),
-            running: Running::default(),
-        }
-    }
-
-    /// Renames the metric.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use layers_core::metrics::{MeanSquaredError, Metric};
-    /// assert_eq!(MeanSquaredError::new().with_name("mse").name(), "mse");
-    /// ```
-    pub fn with_name(mut self, name: impl Into<String>) -> MeanSquaredError {
-        self.name = name.into();
-        self
-    }
-}
-
-impl Metric for MeanSquaredError {
-    fn name(&self) -> &str {
-        &self.name
-    }
-
-    fn update(&mut self, y_true: &Tensor, y_pred: &Tensor) -> Result<()> {
-        add_errors(
-            "mean_squared_error",
-            &mut self.running,
-            y_true,
-            y_pred,
-            |d| d * d,
-        )
-    }
-
-    fn result(&self) -> f32 {
-        self.running.result()
-    }
-
-    fn reset(&mut self) {
-        self.running = Running::default();
-    }
-}
+pub type MeanSquaredError = MeanMetric<SquaredError>;

@@ -67,7 +67,7 @@ pub use sgd::Sgd;
 
 use crate::Weight;
 use crate::autograd::GradStore;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, names_of};
 
 /// Updates weights from their gradients, keeping per-weight state across steps.
 ///
@@ -289,14 +289,22 @@ pub trait Optimizer: Send + Sync {
 /// ```
 /// assert_eq!(layers_core::optim::OPTIMIZER_NAMES, &["sgd", "adam", "adamw", "rmsprop"]);
 /// ```
-pub const OPTIMIZER_NAMES: &[&str] = &["sgd", "adam", "adamw", "rmsprop"];
+pub const OPTIMIZER_NAMES: &[&str] = &names_of(&OPTIMIZERS);
+
+/// Every optimizer [`optimizer_from_name`] makes, by its lowercase name.
+const OPTIMIZERS: [(&str, fn() -> Box<dyn Optimizer>); 4] = [
+    ("sgd", || Box::new(Sgd::new())),
+    ("adam", || Box::new(Adam::new())),
+    ("adamw", || Box::new(AdamW::new())),
+    ("rmsprop", || Box::new(RmsProp::new())),
+];
 
 /// The optimizer Keras's `optimizer="…"` names, with Keras's defaults; names are matched
 /// regardless of case, as Keras does (`SGD`, `RMSprop`).
 ///
 /// # Errors
 ///
-/// [`Error::InvalidArgument`] for an unknown name, listing the known ones.
+/// [`Error::UnknownName`] for an unknown name, listing the known ones.
 ///
 /// # Examples
 ///
@@ -307,24 +315,15 @@ pub const OPTIMIZER_NAMES: &[&str] = &["sgd", "adam", "adamw", "rmsprop"];
 /// let err = optimizer_from_name("adagrad").err().unwrap();
 /// assert_eq!(
 ///     err.to_string(),
-///     "`optimizer_from_name`: unknown optimizer `adagrad`; known optimizers: sgd, adam, adamw, rmsprop"
+///     "unknown optimizer `adagrad`; known optimizers: sgd, adam, adamw, rmsprop"
 /// );
 /// # Ok::<(), layers_core::Error>(())
 /// ```
 pub fn optimizer_from_name(name: &str) -> Result<Box<dyn Optimizer>> {
-    Ok(match name.to_ascii_lowercase().as_str() {
-        "sgd" => Box::new(Sgd::new()),
-        "adam" => Box::new(Adam::new()),
-        "adamw" => Box::new(AdamW::new()),
-        "rmsprop" => Box::new(RmsProp::new()),
-        _ => {
-            return Err(Error::invalid(
-                "optimizer_from_name",
-                format!(
-                    "unknown optimizer `{name}`; known optimizers: {}",
-                    OPTIMIZER_NAMES.join(", ")
-                ),
-            ));
-        }
-    })
+    let lowercase = name.to_ascii_lowercase();
+    OPTIMIZERS
+        .iter()
+        .find(|(known, _)| *known == lowercase)
+        .map(|(_, make)| make())
+        .ok_or_else(|| Error::unknown_name("optimizer", name, OPTIMIZER_NAMES.iter().copied()))
 }
