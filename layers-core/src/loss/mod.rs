@@ -131,8 +131,10 @@ pub trait Loss: Send + Sync {
 /// ```
 pub const LOSS_NAMES: &[&str] = &names_of(&LOSSES);
 
+type MakeLoss = fn() -> Box<dyn Loss>;
+
 /// Every loss [`loss_from_name`] makes, by name.
-const LOSSES: [(&str, fn() -> Box<dyn Loss>); 15] = [
+const LOSSES: [(&str, MakeLoss); 15] = [
     ("mean_squared_error", || Box::new(MeanSquaredError::new())),
     ("mse", || Box::new(MeanSquaredError::new())),
     ("mean_absolute_error", || Box::new(MeanAbsoluteError::new())),

@@ -291,8 +291,10 @@ pub trait Optimizer: Send + Sync {
 /// ```
 pub const OPTIMIZER_NAMES: &[&str] = &names_of(&OPTIMIZERS);
 
+type MakeOptimizer = fn() -> Box<dyn Optimizer>;
+
 /// Every optimizer [`optimizer_from_name`] makes, by its lowercase name.
-const OPTIMIZERS: [(&str, fn() -> Box<dyn Optimizer>); 4] = [
+const OPTIMIZERS: [(&str, MakeOptimizer); 4] = [
     ("sgd", || Box::new(Sgd::new())),
     ("adam", || Box::new(Adam::new())),
     ("adamw", || Box::new(AdamW::new())),
