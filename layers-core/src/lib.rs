@@ -76,7 +76,7 @@ pub use serde_json;
 /// The names most programs need: `use layers_core::prelude::*;`.
 pub mod prelude {
     pub use crate::activation::{
-        Elu, Exponential, Gelu, GeluApproximate, HardSigmoid, HardSilu, LeakyRelu, Linear, Mish,
+        Elu, Exponential, Gelu, GeluApproximate, HardSigmoid, HardSilu, Identity, LeakyRelu, Mish,
         Relu, Relu6, Selu, Sigmoid, Silu, Softplus, Softsign, Swish, Tanh,
     };
     pub use crate::math::{Scalar, erf};

@@ -20,13 +20,16 @@ pub const SELU_SCALE: f32 = 1.050_701; // 1.0507009873554804934… rounded to f3
 /// Alpha of `selu` (Keras's constant).
 pub const SELU_ALPHA: f32 = 1.673_263_2; // 1.6732632423543772848… rounded to f32
 
-/// The identity, `x` (Keras's `"linear"`, Dense's default).
+/// The identity, `x`: Keras's `"linear"`, Dense's default. (Its layer is [`Identity`]:
+/// in Rust ML, `Linear` names the dense layer.)
 ///
 /// ```
-/// assert_eq!(layers_core::activation::linear(-3.0), -3.0);
+/// use layers_core::prelude::*;
+/// assert_eq!(layers_core::activation::identity(-3.0), -3.0);
+/// assert_eq!(Identity.name(), "linear");
 /// ```
-#[crate::activation]
-pub fn linear(x: f32) -> f32 {
+#[crate::activation(name = "linear")]
+pub fn identity(x: f32) -> f32 {
     x
 }
 

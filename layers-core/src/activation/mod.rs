@@ -88,10 +88,6 @@ trait DynActivation: Send + Sync {
     fn params(&self) -> Vec<(&'static str, f32)> {
         Vec::new()
     }
-    /// Only elementwise activations have a scalar form.
-    fn scalar(&self) -> Option<(f32, f32)> {
-        None
-    }
     fn value_and_derivative(&self, _x: f32) -> Option<(f32, f32)> {
         None
     }
@@ -112,9 +108,6 @@ impl<A: ActivationFn> DynActivation for Elementwise<A> {
     }
     fn params(&self) -> Vec<(&'static str, f32)> {
         self.0.params()
-    }
-    fn scalar(&self) -> Option<(f32, f32)> {
-        Some((0.0, 0.0))
     }
     fn value_and_derivative(&self, x: f32) -> Option<(f32, f32)> {
         Some(self.0.value_and_derivative(x))
@@ -206,7 +199,7 @@ impl Activation {
     /// assert_eq!(Activation::linear().name(), "linear");
     /// ```
     pub fn linear() -> Activation {
-        Activation::new(Linear)
+        Activation::new(Identity)
     }
 
     /// Softmax over the last axis.
@@ -369,7 +362,6 @@ impl Activation {
     /// # Ok::<(), layers_core::Error>(())
     /// ```
     pub fn value_and_derivative(&self, x: f32) -> Option<(f32, f32)> {
-        self.inner.scalar()?;
         self.inner.value_and_derivative(x)
     }
 

@@ -19,9 +19,9 @@ use std::collections::HashMap;
 use ndarray::{ArrayD, IxDyn};
 
 use super::Optimizer;
-use super::common::{
-    Common, HasCommon, Lanes, POSITIVE, Slot, SlotState, Step, buffer, carry, check_setting,
-    common_builders, non_finite, state_size, values, values_mut,
+use super::base::{
+    Base, HasBase, Lanes, POSITIVE, Slot, SlotState, Step, base_builders, buffer, carry,
+    check_setting, non_finite, state_size, values, values_mut,
 };
 use crate::Weight;
 use crate::autograd::{GradStore, VarId};
@@ -44,7 +44,7 @@ impl SlotState for Moments {
 /// The state and settings Adam and AdamW share.
 #[derive(Debug)]
 struct AdamCore {
-    common: Common,
+    base: Base,
     beta_1: f32,
     beta_2: f32,
     epsilon: f32,
@@ -54,10 +54,10 @@ struct AdamCore {
 
 impl AdamCore {
     fn new(weight_decay: Option<f32>) -> AdamCore {
-        let mut common = Common::new(1e-3);
-        common.weight_decay = weight_decay;
+        let mut base = Base::new(1e-3);
+        base.weight_decay = weight_decay;
         AdamCore {
-            common,
+            base,
             beta_1: 0.9,
             beta_2: 0.999,
             epsilon: 1e-7,
@@ -68,7 +68,7 @@ impl AdamCore {
 
     /// Checks the shared settings and Adam's own.
     fn validate(&self, name: &'static str) -> Result<()> {
-        self.common.validate(name)?;
+        self.base.validate(name)?;
         for (setting, beta) in [("beta_1", self.beta_1), ("beta_2", self.beta_2)] {
             check_setting(name, setting, beta, (0.0..1.0).contains(&beta), "in [0, 1)")?;
         }
@@ -127,7 +127,7 @@ impl AdamCore {
             }
             bad
         };
-        self.common
+        self.base
             .apply(name, weights, grads, &mut self.slots, init, kernel)
     }
 }
@@ -237,13 +237,13 @@ macro_rules! adam_builders {
             }
         }
 
-        impl HasCommon for $ty {
-            fn common_mut(&mut self) -> &mut Common {
-                &mut self.core.common
+        impl HasBase for $ty {
+            fn base_mut(&mut self) -> &mut Base {
+                &mut self.core.base
             }
         }
 
-        common_builders!($ty);
+        base_builders!($ty);
 
         impl Default for $ty {
             fn default() -> Self {
@@ -302,7 +302,7 @@ impl Optimizer for Adam {
         "adam"
     }
 
-    common_methods!(core.common);
+    base_methods!(core.base);
 
     fn validate(&self) -> Result<()> {
         self.core.validate("adam")
@@ -313,7 +313,7 @@ impl Optimizer for Adam {
     }
 
     fn state_size(&self) -> usize {
-        state_size(&self.core.common, &self.core.slots)
+        state_size(&self.core.base, &self.core.slots)
     }
 }
 
@@ -362,7 +362,7 @@ impl Optimizer for AdamW {
         "adamw"
     }
 
-    common_methods!(core.common);
+    base_methods!(core.base);
 
     fn validate(&self) -> Result<()> {
         self.core.validate("adamw")
@@ -373,6 +373,6 @@ impl Optimizer for AdamW {
     }
 
     fn state_size(&self) -> usize {
-        state_size(&self.core.common, &self.core.slots)
+        state_size(&self.core.base, &self.core.slots)
     }
 }

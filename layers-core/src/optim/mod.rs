@@ -26,10 +26,10 @@
 //! last step, and only when all are finite (and so were the gradients) are the buffers
 //! swapped in. A refused step changes no weight, slot or step count.
 
-/// The `Optimizer` methods every optimizer answers from its shared state (`Common`, at the
+/// The `Optimizer` methods every optimizer answers from its shared state (`Base`, at the
 /// field path given): the current learning rate, setting it, whether a schedule drives it,
 /// and the step count.
-macro_rules! common_methods {
+macro_rules! base_methods {
     ($($field:ident).+) => {
         fn learning_rate(&self) -> f32 {
             self.$($field).+.current_rate()
@@ -55,7 +55,7 @@ macro_rules! common_methods {
 }
 
 mod adam;
-mod common;
+mod base;
 mod rmsprop;
 mod schedule;
 mod sgd;

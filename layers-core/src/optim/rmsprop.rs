@@ -17,9 +17,9 @@ use std::collections::HashMap;
 use ndarray::{ArrayD, IxDyn};
 
 use super::Optimizer;
-use super::common::{
-    Common, HasCommon, Lanes, POSITIVE, Slot, SlotState, Step, buffer, carry, check_setting,
-    common_builders, non_finite, state_size, values, values_mut,
+use super::base::{
+    Base, HasBase, Lanes, POSITIVE, Slot, SlotState, Step, base_builders, buffer, carry,
+    check_setting, non_finite, state_size, values, values_mut,
 };
 use crate::Weight;
 use crate::autograd::{GradStore, VarId};
@@ -139,7 +139,7 @@ impl Settings {
 /// ```
 #[derive(Debug)]
 pub struct RmsProp {
-    common: Common,
+    base: Base,
     rho: f32,
     momentum: f32,
     epsilon: f32,
@@ -153,13 +153,13 @@ impl Default for RmsProp {
     }
 }
 
-impl HasCommon for RmsProp {
-    fn common_mut(&mut self) -> &mut Common {
-        &mut self.common
+impl HasBase for RmsProp {
+    fn base_mut(&mut self) -> &mut Base {
+        &mut self.base
     }
 }
 
-common_builders!(RmsProp);
+base_builders!(RmsProp);
 
 impl RmsProp {
     /// RMSprop with Keras's defaults (the default optimizer of Keras's `compile`).
@@ -173,7 +173,7 @@ impl RmsProp {
     /// ```
     pub fn new() -> RmsProp {
         RmsProp {
-            common: Common::new(1e-3),
+            base: Base::new(1e-3),
             rho: 0.9,
             momentum: 0.0,
             epsilon: 1e-7,
@@ -283,11 +283,11 @@ impl Optimizer for RmsProp {
         "rmsprop"
     }
 
-    common_methods!(common);
+    base_methods!(base);
 
     fn validate(&self) -> Result<()> {
         let name = self.name();
-        self.common.validate(name)?;
+        self.base.validate(name)?;
         check_setting(
             name,
             "rho",
@@ -317,11 +317,11 @@ impl Optimizer for RmsProp {
                 (true, true) => settings.run::<true, true>(step, lanes, s, next),
             }
         };
-        self.common
+        self.base
             .apply("rmsprop", weights, grads, &mut self.slots, init, kernel)
     }
 
     fn state_size(&self) -> usize {
-        state_size(&self.common, &self.slots)
+        state_size(&self.base, &self.slots)
     }
 }

@@ -17,8 +17,8 @@ use std::collections::HashMap;
 use ndarray::{ArrayD, IxDyn};
 
 use super::Optimizer;
-use super::common::{
-    Common, HasCommon, Lanes, Slot, SlotState, Step, buffer, carry, check_setting, common_builders,
+use super::base::{
+    Base, HasBase, Lanes, Slot, SlotState, Step, base_builders, buffer, carry, check_setting,
     non_finite, state_size, values,
 };
 use crate::Weight;
@@ -58,7 +58,7 @@ impl SlotState for Momentum {
 /// ```
 #[derive(Debug)]
 pub struct Sgd {
-    common: Common,
+    base: Base,
     momentum: f32,
     nesterov: bool,
     slots: HashMap<VarId, Slot<Momentum>>,
@@ -70,13 +70,13 @@ impl Default for Sgd {
     }
 }
 
-impl HasCommon for Sgd {
-    fn common_mut(&mut self) -> &mut Common {
-        &mut self.common
+impl HasBase for Sgd {
+    fn base_mut(&mut self) -> &mut Base {
+        &mut self.base
     }
 }
 
-common_builders!(Sgd);
+base_builders!(Sgd);
 
 impl Sgd {
     /// Plain SGD with Keras's defaults (learning rate 0.01, no momentum).
@@ -90,7 +90,7 @@ impl Sgd {
     /// ```
     pub fn new() -> Sgd {
         Sgd {
-            common: Common::new(0.01),
+            base: Base::new(0.01),
             momentum: 0.0,
             nesterov: false,
             slots: HashMap::new(),
@@ -148,10 +148,10 @@ impl Optimizer for Sgd {
         "SGD"
     }
 
-    common_methods!(common);
+    base_methods!(base);
 
     fn validate(&self) -> Result<()> {
-        self.common.validate(self.name())?;
+        self.base.validate(self.name())?;
         let m = self.momentum;
         check_setting(
             self.name(),
@@ -200,11 +200,11 @@ impl Optimizer for Sgd {
             }
             bad
         };
-        self.common
+        self.base
             .apply("SGD", weights, grads, &mut self.slots, init, kernel)
     }
 
     fn state_size(&self) -> usize {
-        state_size(&self.common, &self.slots)
+        state_size(&self.base, &self.slots)
     }
 }

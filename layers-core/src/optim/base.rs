@@ -27,7 +27,7 @@ use crate::tensor::Data;
 use crate::{Tensor, Weight};
 
 /// The settings and the step counter every optimizer has (Keras's `BaseOptimizer`).
-pub(crate) struct Common {
+pub(crate) struct Base {
     pub(crate) learning_rate: f32,
     pub(crate) schedule: Option<Box<dyn LearningRateSchedule>>,
     pub(crate) clipnorm: Option<f32>,
@@ -37,9 +37,9 @@ pub(crate) struct Common {
     pub(crate) iterations: u64,
 }
 
-impl fmt::Debug for Common {
+impl fmt::Debug for Base {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Common")
+        f.debug_struct("Base")
             .field("learning_rate", &self.learning_rate)
             .field("schedule", &self.schedule.as_ref().map(|_| "<schedule>"))
             .field("clipnorm", &self.clipnorm)
@@ -144,9 +144,9 @@ fn squared_norm(g: &Tensor) -> f64 {
     g.data().iter().map(|&v| f64::from(v) * f64::from(v)).sum()
 }
 
-impl Common {
-    pub(crate) fn new(learning_rate: f32) -> Common {
-        Common {
+impl Base {
+    pub(crate) fn new(learning_rate: f32) -> Base {
+        Base {
             learning_rate,
             schedule: None,
             clipnorm: None,
@@ -444,18 +444,18 @@ pub(crate) fn non_finite<const N: usize>(values: [f32; N]) -> u32 {
 }
 
 /// Access to the shared settings, for the builder methods every optimizer has.
-pub(crate) trait HasCommon {
-    fn common_mut(&mut self) -> &mut Common;
+pub(crate) trait HasBase {
+    fn base_mut(&mut self) -> &mut Base;
 }
 
 /// The total size of the optimizer's slots plus Keras's `iterations` and `learning_rate`.
-pub(crate) fn state_size<S: SlotState>(common: &Common, slots: &HashMap<VarId, Slot<S>>) -> usize {
-    common.base_state_size() + slots.values().map(|s| s.state.size()).sum::<usize>()
+pub(crate) fn state_size<S: SlotState>(base: &Base, slots: &HashMap<VarId, Slot<S>>) -> usize {
+    base.base_state_size() + slots.values().map(|s| s.state.size()).sum::<usize>()
 }
 
 /// The builder methods for the settings every optimizer shares, with examples run against
 /// each optimizer type.
-macro_rules! common_builders {
+macro_rules! base_builders {
     ($ty:ident) => {
         impl $ty {
             /// Sets a fixed learning rate, replacing any schedule.
@@ -473,7 +473,7 @@ macro_rules! common_builders {
             /// assert_eq!(opt.learning_rate(), 0.5);
             /// ```
             pub fn with_learning_rate(mut self, learning_rate: f32) -> Self {
-                self.common_mut().set_rate(learning_rate);
+                self.base_mut().set_rate(learning_rate);
                 self
             }
 
@@ -500,7 +500,7 @@ macro_rules! common_builders {
             /// # Ok::<(), layers_core::Error>(())
             /// ```
             pub fn schedule(mut self, schedule: impl crate::optim::LearningRateSchedule + 'static) -> Self {
-                self.common_mut().schedule = Some(Box::new(schedule));
+                self.base_mut().schedule = Some(Box::new(schedule));
                 self
             }
 
@@ -531,7 +531,7 @@ macro_rules! common_builders {
             /// # Ok::<(), layers_core::Error>(())
             /// ```
             pub fn clipnorm(mut self, clipnorm: f32) -> Self {
-                self.common_mut().clipnorm = Some(clipnorm);
+                self.base_mut().clipnorm = Some(clipnorm);
                 self
             }
 
@@ -561,7 +561,7 @@ macro_rules! common_builders {
             /// # Ok::<(), layers_core::Error>(())
             /// ```
             pub fn clipvalue(mut self, clipvalue: f32) -> Self {
-                self.common_mut().clipvalue = Some(clipvalue);
+                self.base_mut().clipvalue = Some(clipvalue);
                 self
             }
 
@@ -597,7 +597,7 @@ macro_rules! common_builders {
             /// # Ok::<(), layers_core::Error>(())
             /// ```
             pub fn global_clipnorm(mut self, global_clipnorm: f32) -> Self {
-                self.common_mut().global_clipnorm = Some(global_clipnorm);
+                self.base_mut().global_clipnorm = Some(global_clipnorm);
                 self
             }
 
@@ -623,11 +623,11 @@ macro_rules! common_builders {
             /// # Ok::<(), layers_core::Error>(())
             /// ```
             pub fn weight_decay(mut self, weight_decay: f32) -> Self {
-                self.common_mut().weight_decay = Some(weight_decay);
+                self.base_mut().weight_decay = Some(weight_decay);
                 self
             }
         }
     };
 }
 
-pub(crate) use common_builders;
+pub(crate) use base_builders;
