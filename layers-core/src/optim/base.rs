@@ -1,6 +1,6 @@
 //! What every optimizer shares: the learning rate or its schedule, gradient clipping,
-//! decoupled weight decay, the step counter, and the loop that updates each weight in
-//! place from its gradient and its slots.
+//! decoupled weight decay, the step counter, and the all-or-nothing step that computes
+//! each weight's new value and slots into reused buffers and swaps them in.
 //!
 //! ```
 //! use layers_core::{GradStore, Tensor, Weight};
