@@ -220,42 +220,55 @@ pub fn snake_case(type_name: &str) -> String {
     out
 }
 
-fn collect_weights<'a>(layer: &'a dyn Layer, prefix: &str, out: &mut Vec<(String, &'a Weight)>) {
-    let own = layer.weights();
-    let path = |w: &Weight| {
-        if prefix.is_empty() {
-            w.name().to_string()
-        } else {
-            format!("{prefix}.{}", w.name())
+/// Visits `layer` and every layer below it, depth first in Keras's order (a layer before its
+/// sublayers), with its path: `""` for `layer` itself, then `block`, `block.dense`, …
+/// One path buffer is grown and cut back as the walk goes, so visiting allocates no path.
+pub(crate) fn visit_layers<'a>(layer: &'a dyn Layer, f: &mut dyn FnMut(&str, &'a dyn Layer)) {
+    fn walk<'a>(layer: &'a dyn Layer, path: &mut String, f: &mut dyn FnMut(&str, &'a dyn Layer)) {
+        f(path, layer);
+        for (name, sub) in layer.sublayers() {
+            let len = path.len();
+            if len > 0 {
+                path.push('.');
+            }
+            path.push_str(&name);
+            walk(sub, path, f);
+            path.truncate(len);
         }
-    };
-    for w in own.iter().filter(|w| w.is_trainable()) {
-        out.push((path(w), w));
     }
-    for w in own.iter().filter(|w| !w.is_trainable()) {
-        out.push((path(w), w));
+    walk(layer, &mut String::new(), f);
+}
+
+/// `path.name`, or `name` at the top.
+fn join(path: &str, name: &str) -> String {
+    if path.is_empty() {
+        name.to_string()
+    } else {
+        format!("{path}.{name}")
     }
-    for (name, sub) in layer.sublayers() {
-        let sub_prefix = if prefix.is_empty() {
-            name
-        } else {
-            format!("{prefix}.{name}")
-        };
-        collect_weights(sub, &sub_prefix, out);
-    }
+}
+
+/// Every weight with its path, each layer's trainable weights before its others.
+fn collect_weights(layer: &dyn Layer) -> Vec<(String, &Weight)> {
+    let mut out = Vec::new();
+    visit_layers(layer, &mut |path, layer| {
+        let own = layer.weights();
+        let (trainable, frozen): (Vec<&Weight>, Vec<&Weight>) =
+            own.into_iter().partition(|w| w.is_trainable());
+        for w in trainable.into_iter().chain(frozen) {
+            out.push((join(path, w.name()), w));
+        }
+    });
+    out
 }
 
 /// The trainable weights in Keras's order (own, then each sublayer's), without their paths:
 /// what the training loop hands the optimizer every step.
 pub(crate) fn trainable_weight_refs(layer: &dyn Layer) -> Vec<&Weight> {
-    fn walk<'a>(layer: &'a dyn Layer, out: &mut Vec<&'a Weight>) {
-        out.extend(layer.weights().into_iter().filter(|w| w.is_trainable()));
-        for (_, sub) in layer.sublayers() {
-            walk(sub, out);
-        }
-    }
     let mut out = Vec::new();
-    walk(layer, &mut out);
+    visit_layers(layer, &mut |_, layer| {
+        out.extend(layer.weights().into_iter().filter(|w| w.is_trainable()));
+    });
     out
 }
 
@@ -419,9 +432,7 @@ pub trait LayerExt: Layer {
     /// # Ok::<(), layers_core::Error>(())
     /// ```
     fn all_weights(&self) -> Vec<(String, &Weight)> {
-        let mut out = Vec::new();
-        collect_weights(self.as_dyn(), "", &mut out);
-        out
+        collect_weights(self.as_dyn())
     }
 
     /// The weights optimizers update, with their paths, in Keras's order.
@@ -665,26 +676,22 @@ pub trait LayerExt: Layer {
     /// # Ok::<(), layers_core::Error>(())
     /// ```
     fn check_config(&self) -> Result<()> {
-        fn walk(layer: &dyn Layer, prefix: &str) -> Result<()> {
-            for (name, sub) in layer.sublayers() {
-                let path = if prefix.is_empty() {
-                    name
-                } else {
-                    format!("{prefix}.{name}")
-                };
-                // A container's config is its elements': they are checked one by one, so
-                // that the error names the element (`blocks.1`).
-                if !sub.is_container() {
-                    sub.try_config()
-                        .map_err(|e| e.in_layer(path.clone(), sub.type_name()))?;
-                }
-                walk(sub, &path)?;
+        let mut result = Ok(());
+        visit_layers(self.as_dyn(), &mut |path, layer| {
+            // A container's config is its elements': they are checked one by one, so that
+            // the error names the element (`blocks.1`).
+            if result.is_ok() && (path.is_empty() || !layer.is_container()) {
+                result = layer.try_config().map(drop).map_err(|e| {
+                    let name = if path.is_empty() {
+                        self.display_name()
+                    } else {
+                        path.to_string()
+                    };
+                    e.in_layer(name, layer.type_name())
+                });
             }
-            Ok(())
-        }
-        self.try_config()
-            .map_err(|e| e.in_layer(self.display_name(), self.type_name()))?;
-        walk(self.as_dyn(), "")
+        });
+        result
     }
 
     /// This layer as a trait object.
