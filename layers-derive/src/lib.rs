@@ -17,10 +17,8 @@
 #![warn(missing_docs)]
 
 mod activation;
-mod crate_path;
-mod ctxt;
+mod internals;
 mod layer;
-mod text;
 
 use proc_macro::TokenStream;
 
@@ -242,7 +240,7 @@ use proc_macro::TokenStream;
 #[proc_macro_derive(Layer, attributes(layer, weight, config, skip))]
 pub fn derive_layer(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as syn::DeriveInput);
-    layer::expand::derive(&input).into()
+    layer::derive(&input).into()
 }
 
 /// Turns a plain `fn(f32) -> f32` into an activation: the function stays as written, and a
@@ -299,5 +297,5 @@ pub fn derive_layer(input: TokenStream) -> TokenStream {
 /// and derivative, whatever the body makes of it.
 #[proc_macro_attribute]
 pub fn activation(args: TokenStream, item: TokenStream) -> TokenStream {
-    activation::expand::activation(args.into(), item.into()).into()
+    activation::activation(args.into(), item.into()).into()
 }

@@ -7,8 +7,8 @@ use syn::{FnArg, Ident, Item, ItemFn, Pat, ReturnType, Type};
 
 use super::attr::Args;
 use super::dual::is_f32;
-use crate::ctxt::Ctxt;
-use crate::text::{closest, expr_text};
+use crate::internals::ctxt::Ctxt;
+use crate::internals::text::{closest, expr_text, ident_text};
 
 /// A hyperparameter: an argument after the input, with its default from the attribute.
 pub struct Hyper {
@@ -149,7 +149,7 @@ pub fn check_signature(cx: &Ctxt, func: &ItemFn, args: &Args) -> Signature {
                 continue;
             }
         };
-        let name = syn::ext::IdentExt::unraw(&ident).to_string();
+        let name = ident_text(&ident);
         if !is_f32(&arg.ty) {
             cx.error_spanned_by(
                 &arg.ty,
@@ -161,9 +161,9 @@ pub fn check_signature(cx: &Ctxt, func: &ItemFn, args: &Args) -> Signature {
         }
         let default = args.default_of(&name).cloned();
         // A misspelt or valueless key for this hyperparameter is reported on the key alone.
-        let key_reported = args.valueless.iter().any(|k| k == &name)
-            || args.defaults.iter().any(|(key, _)| {
-                let key = syn::ext::IdentExt::unraw(key).to_string();
+        let key_reported = args.is_valueless(&name)
+            || args.defaults().any(|(key, _)| {
+                let key = ident_text(key);
                 key != name && closest(&key, &[name.as_str()]).is_some()
             });
         if default.is_none() && !key_reported {
@@ -200,8 +200,8 @@ pub fn check_signature(cx: &Ctxt, func: &ItemFn, args: &Args) -> Signature {
 
     // Every hyperparameter key of the attribute names an argument.
     let names: Vec<&str> = hypers.iter().map(|h| h.name.as_str()).collect();
-    for (key, _) in &args.defaults {
-        let key_name = syn::ext::IdentExt::unraw(key).to_string();
+    for (key, _) in args.defaults() {
+        let key_name = ident_text(key);
         if names.contains(&key_name.as_str()) {
             continue;
         }

@@ -1,7 +1,13 @@
-//! Text for messages and docs: "did you mean" suggestions, and expressions printed as
-//! people write them.
+//! Text for messages and docs: names as users write them, "did you mean" suggestions, and
+//! expressions printed as people write them.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Ident, TokenStream};
+
+/// A name as users write it (`type` for `r#type`): for messages, weight names, sublayer
+/// path segments and config keys.
+pub fn ident_text(ident: &Ident) -> String {
+    syn::ext::IdentExt::unraw(ident).to_string()
+}
 
 /// The candidate within edit distance 2 of `word`, if any.
 pub fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
