@@ -128,15 +128,12 @@ fn parse_option(cx: &Ctxt, keys: &mut Keys, meta: &ParseNestedMeta) -> syn::Resu
         }
     } else {
         // a longer path such as `a::b = 1`
-        cx.error_spanned_by(
-            path,
-            format!(
-                "unknown `activation` option `{}`; expected a hyperparameter name, \
-                 `derivative`, `name` or `crate`",
-                attr::key_name(path)
-            ),
-        );
-        attr::skip_value(meta)?;
+        attr::unknown_key(
+            cx,
+            ACTIVATION,
+            meta,
+            "a hyperparameter name, `derivative`, `name` or `crate`",
+        )?;
     }
     Ok(())
 }

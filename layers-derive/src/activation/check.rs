@@ -6,7 +6,6 @@ use quote::{ToTokens, quote};
 use syn::{FnArg, Ident, Item, ItemFn, Pat, ReturnType, Type};
 
 use super::attr::Args;
-use super::dual::is_f32;
 use crate::internals::ctxt::Ctxt;
 use crate::internals::text::{closest, expr_text, ident_text};
 
@@ -43,6 +42,16 @@ pub fn report_not_a_function(cx: &Ctxt, item: &Item) {
         token,
         format!("`#[activation]` goes on a function `fn name(x: f32) -> f32`, not on {what}"),
     );
+}
+
+/// Whether the type is `f32`.
+pub fn is_f32(ty: &Type) -> bool {
+    match ty {
+        Type::Path(p) => p.qself.is_none() && p.path.is_ident("f32"),
+        Type::Group(g) => is_f32(&g.elem),
+        Type::Paren(p) => is_f32(&p.elem),
+        _ => false,
+    }
 }
 
 fn type_text(ty: &Type) -> String {

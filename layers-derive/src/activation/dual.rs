@@ -33,6 +33,7 @@ use syn::spanned::Spanned;
 use syn::visit_mut::{self, VisitMut};
 use syn::{BinOp, Block, Expr, ExprPath, FnArg, ItemFn, Lit, Pat, Stmt, Type, UnOp};
 
+use super::check::is_f32;
 use crate::internals::ctxt::Ctxt;
 
 /// The `f32` methods `Dual` has too (with the same arguments).
@@ -93,16 +94,6 @@ pub const DUAL_METHODS: &[&str] = &[
     "to_radians",
     "trunc",
 ];
-
-/// Whether the type is `f32`.
-pub fn is_f32(ty: &Type) -> bool {
-    match ty {
-        Type::Path(p) => p.qself.is_none() && p.path.is_ident("f32"),
-        Type::Group(g) => is_f32(&g.elem),
-        Type::Paren(p) => is_f32(&p.elem),
-        _ => false,
-    }
-}
 
 /// Where an activation's derivative comes from.
 pub enum Derivative<'a> {

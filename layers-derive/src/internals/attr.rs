@@ -4,7 +4,7 @@
 
 use proc_macro2::Span;
 use syn::meta::ParseNestedMeta;
-use syn::{Expr, LitStr, Path};
+use syn::{Attribute, Expr, LitStr, Path};
 
 use crate::internals::ctxt::Ctxt;
 
@@ -80,7 +80,10 @@ pub fn key_name(path: &Path) -> String {
 /// given (reported).
 pub fn flag(cx: &Ctxt, name: AttrName, meta: &ParseNestedMeta) -> syn::Result<Option<Span>> {
     let key = key_name(&meta.path);
-    let message = format!("`{}` {} `{key}` takes no value; write `{key}`", name.attr, name.entry);
+    let message = format!(
+        "`{}` {} `{key}` takes no value; write `{key}`",
+        name.attr, name.entry
+    );
     if meta.input.peek(syn::Token![=]) {
         let value: Expr = meta.value()?.parse()?;
         cx.error_spanned_by(&value, message);
@@ -115,6 +118,39 @@ pub fn name(cx: &Ctxt, name: AttrName, meta: &ParseNestedMeta) -> syn::Result<Op
         return Ok(None);
     }
     Ok(Some(value))
+}
+
+/// Parses the keys of `attr` with `parse_key`; a syntax error ends the parsing and is
+/// reported. Whether it parsed to the end.
+pub fn parse_keys(
+    cx: &Ctxt,
+    attr: &Attribute,
+    parse_key: impl FnMut(ParseNestedMeta) -> syn::Result<()>,
+) -> bool {
+    match attr.parse_nested_meta(parse_key) {
+        Ok(()) => true,
+        Err(e) => {
+            cx.syn_error(e);
+            false
+        }
+    }
+}
+
+/// Reports a key the attribute does not have, on the key: "unknown `weight` key `shap`;
+/// expected …", and skips its value so that parsing goes on.
+pub fn unknown_key(
+    cx: &Ctxt,
+    name: AttrName,
+    meta: &ParseNestedMeta,
+    expected: &str,
+) -> syn::Result<()> {
+    let AttrName { attr, entry } = name;
+    let key = key_name(&meta.path);
+    cx.error_spanned_by(
+        &meta.path,
+        format!("unknown `{attr}` {entry} `{key}`; expected {expected}"),
+    );
+    skip_value(meta)
 }
 
 /// Consumes whatever value follows a key that is being rejected (`= EXPR` or `(...)`), so

@@ -27,7 +27,10 @@ impl Ctxt {
 
     /// Reports `message` on the tokens of `culprit` (their first to last token).
     pub fn error_spanned_by<T: ToTokens, M: Display>(&self, culprit: T, message: M) {
-        self.syn_error(syn::Error::new_spanned(culprit.into_token_stream(), message));
+        self.syn_error(syn::Error::new_spanned(
+            culprit.into_token_stream(),
+            message,
+        ));
     }
 
     /// Reports an error built elsewhere (by `syn` while parsing, or on a bare span).

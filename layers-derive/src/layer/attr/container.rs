@@ -100,9 +100,7 @@ pub fn container(cx: &Ctxt, attrs: &[Attribute]) -> Container {
         if !path.is_ident("layer") || matches!(attr.meta, Meta::Path(_)) {
             continue;
         }
-        if let Err(e) = attr.parse_nested_meta(|meta| parse_key(cx, &mut keys, &meta)) {
-            cx.syn_error(e);
-        }
+        attr::parse_keys(cx, attr, |meta| parse_key(cx, &mut keys, &meta));
     }
     Container {
         krate: keys.krate.get(),
@@ -127,7 +125,9 @@ fn parse_key(cx: &Ctxt, keys: &mut Keys, meta: &syn::meta::ParseNestedMeta) -> s
         if let Some(name) = attr::name(cx, LAYER, meta)? {
             keys.name.set(path, name);
         }
-    } else if path.is_ident("sequential") || path.is_ident("custom_shape") || path.is_ident("strict")
+    } else if path.is_ident("sequential")
+        || path.is_ident("custom_shape")
+        || path.is_ident("strict")
     {
         // `sequential`, `custom_shape`, `strict`: flags
         let key = if path.is_ident("sequential") {
@@ -157,21 +157,17 @@ fn parse_key(cx: &Ctxt, keys: &mut Keys, meta: &syn::meta::ParseNestedMeta) -> s
         keys.validate.set(path, meta.value()?.parse()?);
     } else {
         // anything else, e.g. `nmae = "…"` or `default` (a field key)
-        let key = attr::key_name(path);
-        let hint = match key.as_str() {
+        let hint = match attr::key_name(path).as_str() {
             "default" | "init" => {
                 " (`default` and `init` go on a `#[layer]` field, not on the struct)"
             }
             _ => "",
         };
-        cx.error_spanned_by(
-            path,
-            format!(
-                "unknown `layer` key `{key}`; expected `name`, `crate`, `input`, `output`, \
-                 `validate`, `sequential`, `strict` or `custom_shape`{hint}"
-            ),
+        let expected = format!(
+            "`name`, `crate`, `input`, `output`, `validate`, `sequential`, `strict` or \
+             `custom_shape`{hint}"
         );
-        attr::skip_value(meta)?;
+        attr::unknown_key(cx, LAYER, meta, &expected)?;
     }
     Ok(())
 }

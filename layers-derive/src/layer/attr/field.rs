@@ -159,11 +159,7 @@ fn weight(cx: &Ctxt, attr: &Attribute) -> Weight {
     let example = "#[weight(shape = [input[-1], units])]";
     let mut parsed_ok = list_only(cx, attr, example);
     if parsed_ok && matches!(attr.meta, Meta::List(_)) {
-        let result = attr.parse_nested_meta(|meta| weight_key(cx, &mut keys, &meta));
-        if let Err(e) = result {
-            cx.syn_error(e);
-            parsed_ok = false;
-        }
+        parsed_ok = attr::parse_keys(cx, attr, |meta| weight_key(cx, &mut keys, &meta));
     }
     let shape = keys.shape.get();
     if parsed_ok && shape.is_none() {
@@ -217,14 +213,12 @@ fn weight_key(cx: &Ctxt, keys: &mut WeightKeys, meta: &ParseNestedMeta) -> syn::
         keys.enabled.set(path, bool_expr(cx, meta, "use_bias")?);
     } else {
         // anything else, e.g. `shap = [...]`
-        cx.error_spanned_by(
-            path,
-            format!(
-                "unknown `weight` key `{}`; expected `shape`, `init`, `trainable` or `enabled`",
-                attr::key_name(path)
-            ),
-        );
-        attr::skip_value(meta)?;
+        attr::unknown_key(
+            cx,
+            WEIGHT,
+            meta,
+            "`shape`, `init`, `trainable` or `enabled`",
+        )?;
     }
     Ok(())
 }
@@ -253,7 +247,7 @@ fn sublayer(cx: &Ctxt, attr: &Attribute) -> SublayerInit {
     }
     // `default` and `init` both say how `new` makes the sublayer: one value, two keys.
     let mut init = Attr::none(cx, LAYER);
-    let result = attr.parse_nested_meta(|meta| {
+    attr::parse_keys(cx, attr, |meta| {
         if meta.path.is_ident("default") {
             // `default`: `Default::default()`
             init.set(&meta.path, SublayerInit::Default);
@@ -262,20 +256,10 @@ fn sublayer(cx: &Ctxt, attr: &Attribute) -> SublayerInit {
             init.set(&meta.path, SublayerInit::Expr(meta.value()?.parse()?));
         } else {
             // anything else, e.g. `defualt`
-            cx.error_spanned_by(
-                &meta.path,
-                format!(
-                    "unknown `layer` key `{}`; expected `default` or `init` on a field",
-                    attr::key_name(&meta.path)
-                ),
-            );
-            attr::skip_value(&meta)?;
+            attr::unknown_key(cx, LAYER, &meta, "`default` or `init` on a field")?;
         }
         Ok(())
     });
-    if let Err(e) = result {
-        cx.syn_error(e);
-    }
     init.get().unwrap_or(SublayerInit::Arg)
 }
 
@@ -285,7 +269,7 @@ fn config(cx: &Ctxt, attr: &Attribute) -> Option<ConfigDefault> {
         return None;
     }
     let mut default = Attr::none(cx, CONFIG);
-    let result = attr.parse_nested_meta(|meta| {
+    attr::parse_keys(cx, attr, |meta| {
         if meta.path.is_ident("default") {
             // `default = EXPR`, or `default` alone for `Default::default()`
             let value = if meta.input.peek(syn::Token![=]) {
@@ -296,19 +280,9 @@ fn config(cx: &Ctxt, attr: &Attribute) -> Option<ConfigDefault> {
             default.set(&meta.path, value);
         } else {
             // anything else, e.g. `defualt = 1.0`
-            cx.error_spanned_by(
-                &meta.path,
-                format!(
-                    "unknown `config` key `{}`; expected `default`",
-                    attr::key_name(&meta.path)
-                ),
-            );
-            attr::skip_value(&meta)?;
+            attr::unknown_key(cx, CONFIG, &meta, "`default`")?;
         }
         Ok(())
     });
-    if let Err(e) = result {
-        cx.syn_error(e);
-    }
     default.get()
 }

@@ -113,4 +113,3 @@ fn is_weight_type(ty: &Type) -> bool {
         _ => false,
     }
 }
-

@@ -292,4 +292,3 @@ pub fn resolve<'a>(cx: &Ctxt, container: &'a Container<'a>) -> Signatures<'a> {
     }
     shapes
 }
-

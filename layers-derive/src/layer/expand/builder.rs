@@ -26,7 +26,10 @@ pub fn inherent_impl(container: &Container) -> TokenStream {
     let (impl_generics, ty_generics, where_clause) = container.generics.split_for_impl();
     let parts = Parts::of(container);
     let new = new_fn(container, &parts);
-    let setters = container.fields().iter().filter_map(|f| setter(container, &parts, f));
+    let setters = container
+        .fields()
+        .iter()
+        .filter_map(|f| setter(container, &parts, f));
     let parts_fn = parts.function(container);
     let default_impl = default_impl(container, quote!(Self::new()));
     quote! {

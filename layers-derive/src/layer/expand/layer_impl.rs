@@ -58,7 +58,11 @@ pub fn type_name_fn(container: &Container) -> TokenStream {
 
 /// `fn weights` and `fn weights_mut`: the enabled weights, in declaration order.
 fn weights_fns(container: &Container) -> Option<TokenStream> {
-    let weights: Vec<&Field> = container.fields().iter().filter(|f| f.is_weight()).collect();
+    let weights: Vec<&Field> = container
+        .fields()
+        .iter()
+        .filter(|f| f.is_weight())
+        .collect();
     if weights.is_empty() {
         return None;
     }

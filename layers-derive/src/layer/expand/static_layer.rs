@@ -67,7 +67,11 @@ fn bindings(input: &Resolved) -> HashMap<String, TokenStream> {
 }
 
 /// A signature as a type over `__In`.
-pub fn sig_ty(sig: &Resolved, binds: &HashMap<String, TokenStream>, base_pops: usize) -> TokenStream {
+pub fn sig_ty(
+    sig: &Resolved,
+    binds: &HashMap<String, TokenStream>,
+    base_pops: usize,
+) -> TokenStream {
     let tys: Vec<TokenStream> = sig
         .dims
         .iter()
@@ -140,4 +144,3 @@ fn impl_with(container: &Container, input_ty: TokenStream, output_ty: TokenStrea
         }
     }
 }
-
