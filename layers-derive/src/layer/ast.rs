@@ -4,7 +4,7 @@
 use syn::{Data, DeriveInput, Expr, ExprLit, Fields, Generics, Ident, Lit, Type, UnOp};
 
 use super::attr::container::{self, Container as ContainerAttrs};
-use super::attr::field::{self, FieldKind, SublayerInit};
+use super::attr::field::{self, FieldKind, SublayerInit, Weight};
 use crate::internals::ctxt::Ctxt;
 use crate::internals::text::ident_text;
 
@@ -139,6 +139,14 @@ impl<'a> Container<'a> {
     /// The config fields, in declaration order.
     pub fn config_fields(&self) -> impl Iterator<Item = &Field<'a>> {
         self.fields().iter().filter(|f| f.is_config())
+    }
+
+    /// The `#[weight]` fields with their attribute, in declaration order.
+    pub fn weight_fields(&self) -> impl Iterator<Item = (&Field<'a>, &Weight)> {
+        self.fields().iter().filter_map(|f| match &f.kind {
+            FieldKind::Weight(weight) => Some((f, &**weight)),
+            _ => None,
+        })
     }
 
     /// The `#[layer]` fields, in declaration order.

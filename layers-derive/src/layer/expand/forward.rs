@@ -12,7 +12,7 @@ use syn::{Expr, Ident};
 use super::scope::{add_used_config, bind_from_self};
 use crate::internals::text::ident_text;
 use crate::layer::ast::{Container, Field, input_axis, is_input};
-use crate::layer::attr::field::{FieldKind, Weight};
+use crate::layer::attr::field::Weight;
 use crate::layer::check::signature::{Dim, Resolved, Signatures};
 
 /// The body of `forward(&self, __layers_x)`.
@@ -84,10 +84,7 @@ fn build_weights(container: &Container) -> WeightBuilds {
     let mut used_config = BTreeSet::new();
     let mut uses_input = false;
     let mut builds = Vec::new();
-    for f in container.fields() {
-        let FieldKind::Weight(w) = &f.kind else {
-            continue;
-        };
+    for (f, w) in container.weight_fields() {
         let (build, weight_uses_input) = build_weight(container, f, w, &mut used_config);
         uses_input |= weight_uses_input;
         builds.push(build);

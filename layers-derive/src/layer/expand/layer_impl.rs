@@ -11,7 +11,7 @@ use syn::spanned::Spanned;
 use super::forward::{enabled_value, forward_body};
 use super::scope::{add_used_config, bind_from_self};
 use crate::layer::ast::{Container, Field};
-use crate::layer::attr::field::FieldKind;
+use crate::layer::attr::field::Weight;
 use crate::layer::check::signature::Signatures;
 
 /// `impl Layer`, with the sublayer trait it uses.
@@ -58,30 +58,27 @@ pub fn type_name_fn(container: &Container) -> TokenStream {
 
 /// `fn weights` and `fn weights_mut`: the enabled weights, in declaration order.
 fn weights_fns(container: &Container) -> Option<TokenStream> {
-    let weights: Vec<&Field> = container
-        .fields()
-        .iter()
-        .filter(|f| f.is_weight())
-        .collect();
+    let weights: Vec<(&Field, &Weight)> = container.weight_fields().collect();
     if weights.is_empty() {
         return None;
     }
     // Whether each weight is enabled, evaluated with the config fields it names in scope.
-    let enabled = weights.iter().map(|f| match &f.kind {
-        FieldKind::Weight(w) if w.enabled.is_some() => {
-            let e = w.enabled.as_ref().expect("checked by the guard");
-            let mut used = BTreeSet::new();
-            add_used_config(container, quote!(#e), &mut used);
-            enabled_value(e, bind_from_self(container, &used))
-        }
-        _ => quote!(true),
-    });
-    let enabled: Vec<TokenStream> = enabled.collect();
+    let enabled: Vec<TokenStream> = weights
+        .iter()
+        .map(|(_, w)| match &w.enabled {
+            Some(e) => {
+                let mut used = BTreeSet::new();
+                add_used_config(container, quote!(#e), &mut used);
+                enabled_value(e, bind_from_self(container, &used))
+            }
+            None => quote!(true),
+        })
+        .collect();
     let flags: Vec<_> = weights
         .iter()
-        .map(|f| format_ident!("__layers_enabled_{}", f.name()))
+        .map(|(f, _)| format_ident!("__layers_enabled_{}", f.name()))
         .collect();
-    let idents: Vec<_> = weights.iter().map(|f| f.ident).collect();
+    let idents: Vec<_> = weights.iter().map(|(f, _)| f.ident).collect();
     Some(quote! {
         fn weights(&self) -> __layers::Vec<&__layers::Weight> {
             #(let #flags: bool = #enabled;)*
