@@ -20,6 +20,7 @@
 #![warn(missing_docs)]
 
 mod activation;
+mod initializer_names;
 mod internals;
 mod layer;
 
@@ -301,4 +302,12 @@ pub fn derive_layer(input: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn activation(args: TokenStream, item: TokenStream) -> TokenStream {
     activation::activation(args.into(), item.into()).into()
+}
+
+/// The initializer names `Initializer::from_name` accepts, as an enum, for `layers-core`
+/// only: the names `#[weight(init = "name")]` is checked against come from the same table.
+#[doc(hidden)]
+#[proc_macro]
+pub fn __initializer_names(input: TokenStream) -> TokenStream {
+    initializer_names::expand(input.into()).into()
 }

@@ -7,7 +7,7 @@ use syn::{FnArg, Ident, Item, ItemFn, Pat, ReturnType, Type};
 
 use super::attr::Args;
 use crate::internals::ctxt::Ctxt;
-use crate::internals::text::{closest, expr_text, ident_text};
+use crate::internals::text::{closest, code_list, did_you_mean, expr_text, ident_text};
 
 /// A hyperparameter: an argument after the input, with its default from the attribute.
 pub struct Hyper {
@@ -222,14 +222,7 @@ pub fn check_signature(cx: &Ctxt, func: &ItemFn, args: &Args) -> Signature {
                 sig.ident
             )
         } else {
-            let list = names
-                .iter()
-                .map(|n| format!("`{n}`"))
-                .collect::<Vec<_>>()
-                .join(", ");
-            let hint = closest(&key_name, &names)
-                .map(|n| format!(" (did you mean `{n}`?)"))
-                .unwrap_or_default();
+            let (list, hint) = (code_list(&names), did_you_mean(&key_name, &names));
             format!(
                 "unknown `activation` option `{key_name}`{hint}; expected a hyperparameter \
                  ({list}), `derivative`, `name` or `crate`"

@@ -13,7 +13,7 @@ use super::attr::Args;
 use super::check::{Hyper, Signature};
 use super::dual::Derivative;
 use crate::internals::crate_path;
-use crate::internals::text::{expr_text, ident_text};
+use crate::internals::text::{camel_case, expr_text, ident_text};
 
 /// A checked activation, as code generation sees it.
 pub struct Activation<'a> {
@@ -63,18 +63,6 @@ impl<'a> Activation<'a> {
     fn hyper_names(&self) -> Vec<&'a String> {
         self.hypers.iter().map(|h| &h.name).collect()
     }
-}
-
-/// `leaky` → `Leaky`, `hard_silu` → `HardSilu`, `relu6` → `Relu6`.
-fn camel_case(name: &str) -> String {
-    name.split('_')
-        .filter(|part| !part.is_empty())
-        .map(|part| {
-            let mut chars = part.chars();
-            let first = chars.next().expect("parts are not empty");
-            first.to_uppercase().chain(chars).collect::<String>()
-        })
-        .collect()
 }
 
 /// The input's name in generated methods.
@@ -437,19 +425,5 @@ fn registration(a: &Activation) -> TokenStream {
                 make: __layers_make,
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::camel_case;
-
-    #[test]
-    fn camel_cases_function_names() {
-        assert_eq!(camel_case("leaky"), "Leaky");
-        assert_eq!(camel_case("hard_silu"), "HardSilu");
-        assert_eq!(camel_case("relu6"), "Relu6");
-        assert_eq!(camel_case("gelu_tanh_approx"), "GeluTanhApprox");
-        assert_eq!(camel_case("_private_fn"), "PrivateFn");
     }
 }

@@ -1,55 +1,95 @@
-//! `init = "name"`: the initializer names `Initializer::from_name` accepts, checked where
-//! the user wrote them.
+//! The initializer names, in one table: `#[weight(init = "name")]` is checked against it
+//! where the user wrote the name, and the core's `Initializer::from_name` matches on the
+//! enum that `initializer_names!` generates from it (the core depends on this crate, so the
+//! table lives here).
 
 use syn::LitStr;
 
 use crate::internals::ctxt::Ctxt;
-use crate::internals::text::closest;
+use crate::internals::text::{camel_case, code_list, did_you_mean};
 
-/// The initializer names `Initializer::from_name` accepts: Keras's snake_case names first
-/// (the ones error messages list), then its class names and aliases.
-///
-/// The runtime keeps the same names beside the match that gives them meaning
-/// (`layers-core/src/init/mod.rs`); the derive cannot read them from there (the core
-/// depends on the derive), so the test below holds the two lists equal.
-pub const NAMES: &[&str] = &[
-    "zeros",
-    "ones",
-    "constant",
-    "random_normal",
-    "random_uniform",
-    "truncated_normal",
-    "variance_scaling",
-    "glorot_uniform",
-    "glorot_normal",
-    "he_normal",
-    "he_uniform",
-    "lecun_normal",
-    "lecun_uniform",
-    "orthogonal",
-    "Zeros",
-    "zero",
-    "Ones",
-    "one",
-    "Constant",
-    "RandomNormal",
-    "normal",
-    "RandomUniform",
-    "uniform",
-    "TruncatedNormal",
-    "VarianceScaling",
-    "GlorotUniform",
-    "GlorotNormal",
-    "HeNormal",
-    "HeUniform",
-    "LecunNormal",
-    "LecunUniform",
-    "Orthogonal",
-    "OrthogonalInitializer",
+/// A Keras initializer: its snake_case name, and its names besides that one and its class
+/// name (the snake_case name in CamelCase, `GlorotUniform`).
+pub struct Known {
+    /// Keras's snake_case name (`glorot_uniform`), the one messages list.
+    pub name: &'static str,
+    /// Keras's other aliases (`zero` for `zeros`).
+    pub aliases: &'static [&'static str],
+}
+
+impl Known {
+    /// Keras's class name: `GlorotUniform` for `glorot_uniform`.
+    pub fn class_name(&self) -> String {
+        camel_case(self.name)
+    }
+
+    /// Every name that means this initializer: snake_case, class name, aliases.
+    pub fn names(&self) -> Vec<String> {
+        let mut names = vec![self.name.to_string(), self.class_name()];
+        names.extend(self.aliases.iter().map(|alias| alias.to_string()));
+        names
+    }
+}
+
+/// Keras 3's initializers, in the order messages list them.
+pub const INITIALIZERS: [Known; 14] = [
+    Known {
+        name: "zeros",
+        aliases: &["zero"],
+    },
+    Known {
+        name: "ones",
+        aliases: &["one"],
+    },
+    Known {
+        name: "constant",
+        aliases: &[],
+    },
+    Known {
+        name: "random_normal",
+        aliases: &["normal"],
+    },
+    Known {
+        name: "random_uniform",
+        aliases: &["uniform"],
+    },
+    Known {
+        name: "truncated_normal",
+        aliases: &[],
+    },
+    Known {
+        name: "variance_scaling",
+        aliases: &[],
+    },
+    Known {
+        name: "glorot_uniform",
+        aliases: &[],
+    },
+    Known {
+        name: "glorot_normal",
+        aliases: &[],
+    },
+    Known {
+        name: "he_normal",
+        aliases: &[],
+    },
+    Known {
+        name: "he_uniform",
+        aliases: &[],
+    },
+    Known {
+        name: "lecun_normal",
+        aliases: &[],
+    },
+    Known {
+        name: "lecun_uniform",
+        aliases: &[],
+    },
+    Known {
+        name: "orthogonal",
+        aliases: &["OrthogonalInitializer"],
+    },
 ];
-
-/// How many of [`NAMES`] are the snake_case names listed in messages.
-const SNAKE_CASE: usize = 14;
 
 /// The initializer of a weight without `init`: Keras's `add_weight` default.
 pub const DEFAULT: &str = "glorot_uniform";
@@ -58,18 +98,14 @@ pub const DEFAULT: &str = "glorot_uniform";
 /// with the closest known name.
 pub fn check_name(cx: &Ctxt, name: &LitStr) {
     let value = name.value();
-    if NAMES.contains(&value.as_str()) {
+    if INITIALIZERS
+        .iter()
+        .any(|known| known.names().contains(&value))
+    {
         return;
     }
-    let known = &NAMES[..SNAKE_CASE];
-    let list = known
-        .iter()
-        .map(|n| format!("`{n}`"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let suggestion = closest(&value, known)
-        .map(|n| format!(" (did you mean `{n}`?)"))
-        .unwrap_or_default();
+    let known: Vec<&str> = INITIALIZERS.iter().map(|known| known.name).collect();
+    let (list, suggestion) = (code_list(&known), did_you_mean(&value, &known));
     cx.error_spanned_by(
         name,
         format!(
@@ -81,17 +117,23 @@ pub fn check_name(cx: &Ctxt, name: &LitStr) {
 
 #[cfg(test)]
 mod tests {
-    use super::{NAMES, SNAKE_CASE};
+    use super::INITIALIZERS;
 
-    /// The derive checks `init = "name"` at compile time against its own list; the runtime
-    /// resolves the name. The two must agree, or a name would pass one and fail the other.
+    /// Every name the derive accepts resolves at run time, and the runtime lists the
+    /// table's names: the core's `from_name` is generated from this table, and this holds
+    /// the two ends together.
     #[test]
-    fn initializer_names_agree_with_the_runtime() {
-        for name in NAMES {
-            assert!(
-                layers::Initializer::from_name(name).is_ok(),
-                "the derive accepts `{name}` but `Initializer::from_name` does not"
-            );
+    fn the_runtime_resolves_every_name_of_the_table() {
+        for known in &INITIALIZERS {
+            let expected = layers::Initializer::from_name(known.name).expect("a known name");
+            for name in known.names() {
+                assert_eq!(
+                    layers::Initializer::from_name(&name).ok(),
+                    Some(expected.clone()),
+                    "`{name}` should mean `{}`",
+                    known.name
+                );
+            }
         }
         let message = layers::Initializer::from_name("no_such_initializer")
             .unwrap_err()
@@ -101,6 +143,7 @@ mod tests {
             .nth(1)
             .expect("the error lists the known names");
         let runtime: Vec<&str> = listed.trim_end_matches('.').split(", ").collect();
-        assert_eq!(runtime, &NAMES[..SNAKE_CASE]);
+        let table: Vec<&str> = INITIALIZERS.iter().map(|known| known.name).collect();
+        assert_eq!(runtime, table);
     }
 }

@@ -5,9 +5,9 @@ use syn::meta::ParseNestedMeta;
 use syn::{Attribute, Expr, ExprLit, Ident, Lit, LitStr, Meta};
 
 use super::container::LAYER;
-use super::initializer;
 use crate::internals::attr::{self, Attr, AttrName};
 use crate::internals::ctxt::Ctxt;
+use crate::internals::initializer;
 use crate::internals::text::ident_text;
 
 const WEIGHT: AttrName = AttrName {
@@ -57,7 +57,7 @@ pub struct Weight {
 pub enum Init {
     /// No `init`: [`initializer::DEFAULT`].
     Default,
-    /// `init = "name"`, a name checked against [`initializer::NAMES`].
+    /// `init = "name"`, a name checked against [`initializer::INITIALIZERS`].
     Name(LitStr),
     /// `init = EXPR`, an expression of type `Initializer`.
     Expr(Expr),

@@ -8,7 +8,7 @@ use quote::quote;
 use syn::{GenericParam, Ident, LitInt};
 
 use crate::internals::ctxt::Ctxt;
-use crate::internals::text::{closest, ident_text};
+use crate::internals::text::{did_you_mean, ident_text};
 use crate::layer::ast::{Container, Field};
 use crate::layer::attr::container::{Signature, SignatureEntry};
 
@@ -155,11 +155,7 @@ fn resolve_sig<'a>(
                         dims.push(Dim::Bind(ident.clone()));
                     }
                 } else {
-                    let configs = container.config_names();
-                    let names: Vec<&str> = configs.iter().map(String::as_str).collect();
-                    let hint = closest(&name, &names)
-                        .map(|n| format!(" (did you mean `{n}`?)"))
-                        .unwrap_or_default();
+                    let hint = did_you_mean(&name, &container.config_names());
                     cx.error_spanned_by(
                         ident,
                         format!(

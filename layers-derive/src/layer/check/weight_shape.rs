@@ -5,17 +5,14 @@ use syn::Expr;
 use syn::visit_mut::{self, VisitMut};
 
 use crate::internals::ctxt::Ctxt;
-use crate::internals::text::{closest, ident_text};
-use crate::layer::ast::{Container, Field, input_axis, is_input};
+use crate::internals::text::{code_list, did_you_mean, ident_text};
+use crate::layer::ast::{Container, input_axis, is_input};
 use crate::layer::attr::field::FieldKind;
 
 /// Reports the names in one dimension of a weight's `shape` that are neither config fields,
 /// `input[i]` nor constants.
 pub fn check_dim(cx: &Ctxt, container: &Container, dim: &Expr) {
-    let mut checker = ShapeChecker {
-        cx,
-        fields: container.fields(),
-    };
+    let mut checker = ShapeChecker { cx, container };
     checker.visit_expr_mut(&mut dim.clone());
 }
 
@@ -29,20 +26,12 @@ fn is_constant_name(name: &str) -> bool {
 
 /// Reports names in a shape expression that are neither config fields, `input[i]` nor
 /// constants. Walks a copy (the crate has only `visit-mut`).
-struct ShapeChecker<'c, 'f> {
+struct ShapeChecker<'c, 'a> {
     cx: &'c Ctxt,
-    fields: &'f [Field<'f>],
+    container: &'c Container<'a>,
 }
 
 impl ShapeChecker<'_, '_> {
-    fn config_names(&self) -> Vec<String> {
-        self.fields
-            .iter()
-            .filter(|f| f.is_config())
-            .map(Field::name)
-            .collect()
-    }
-
     fn check_name(&self, ident: &syn::Ident) {
         let name = ident_text(ident);
         if is_constant_name(&name) {
@@ -56,21 +45,19 @@ impl ShapeChecker<'_, '_> {
             );
             return;
         }
-        let config = self.config_names();
+        let config = self.container.config_names();
         if config.contains(&name) {
             return;
         }
-        let list = config
-            .iter()
-            .map(|n| format!("`{n}`"))
-            .collect::<Vec<_>>()
-            .join(", ");
         let expected = if config.is_empty() {
             "expected `input[i]` or a constant (this struct has no config fields)".to_string()
         } else {
-            format!("expected a config field ({list}) or `input[i]`")
+            format!(
+                "expected a config field ({}) or `input[i]`",
+                code_list(&config)
+            )
         };
-        let message = match self.fields.iter().find(|f| f.name() == name) {
+        let message = match self.container.fields().iter().find(|f| f.name() == name) {
             Some(field) => {
                 let what = match field.kind {
                     FieldKind::Weight(_) => "a weight",
@@ -82,10 +69,7 @@ impl ShapeChecker<'_, '_> {
                 )
             }
             None => {
-                let names: Vec<&str> = config.iter().map(String::as_str).collect();
-                let hint = closest(&name, &names)
-                    .map(|n| format!(" (did you mean `{n}`?)"))
-                    .unwrap_or_default();
+                let hint = did_you_mean(&name, &config);
                 format!("unknown field `{name}` in `shape`{hint}; {expected}")
             }
         };

@@ -11,9 +11,9 @@ use syn::spanned::Spanned;
 use syn::{Expr, Ident};
 
 use super::scope::add_used_config;
+use crate::internals::initializer;
 use crate::layer::ast::{Container, Field};
 use crate::layer::attr::field::{FieldKind, Init, SublayerInit};
-use crate::layer::attr::initializer;
 
 /// The fields with parts, and the config they use.
 pub struct Parts<'f, 'a> {
