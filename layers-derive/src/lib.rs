@@ -5,22 +5,24 @@
 //! directly. The generated code names the runtime through its hidden `__private` module,
 //! found as `::layers`, `::layers_core`, or the path given with `crate = path`.
 //!
-//! The stages follow serde_derive and thiserror, one module each: the parsed input
-//! (`layer/ast.rs`), attribute parsing (`layer/attr.rs`, `activation/attr.rs`), checks of the
-//! whole item (`layer/check.rs`, `activation/check.rs`), and code generation
-//! (`layer/expand.rs`, `layer/builder.rs`, `activation/expand.rs`, with the dual-number body
-//! rewrite in `activation/dual.rs`). Every error is collected in one context (`ctxt.rs`) and
-//! reported together, on the smallest culprit token; on errors the expansion still emits the
-//! item's public surface with unreachable bodies, so that each mistake is one error.
+//! Each macro runs in stages that use only the stages before them, as serde_derive's and
+//! thiserror's do: parse the attributes (`layer/attr/`, `activation/attr.rs`) into the input
+//! the later stages see (`layer/ast.rs`); check what needs the whole item (`layer/check/`,
+//! `activation/check.rs`, and `activation/dual.rs`, which rewrites the body to dual numbers
+//! and reports what it cannot differentiate); then generate code (`layer/expand/`,
+//! `activation/expand.rs`), which reports nothing. What both macros share is in
+//! `internals/`: the error context, which collects every error and must be checked before it
+//! is dropped, the typed attribute helper, where the runtime is, and message text. Errors
+//! are reported together, on the smallest culprit token; on errors the expansion still emits
+//! the item's public surface with unreachable bodies, so that each mistake is one error.
 #![forbid(unsafe_code)]
 #![doc(test(attr(deny(warnings))))]
 #![warn(missing_docs)]
 
 mod activation;
-mod crate_path;
-mod ctxt;
+mod initializer_names;
+mod internals;
 mod layer;
-mod text;
 
 use proc_macro::TokenStream;
 
@@ -242,7 +244,7 @@ use proc_macro::TokenStream;
 #[proc_macro_derive(Layer, attributes(layer, weight, config, skip))]
 pub fn derive_layer(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as syn::DeriveInput);
-    layer::expand::derive(&input).into()
+    layer::derive(&input).into()
 }
 
 /// Turns a plain `fn(f32) -> f32` into an activation: the function stays as written, and a
@@ -299,5 +301,13 @@ pub fn derive_layer(input: TokenStream) -> TokenStream {
 /// and derivative, whatever the body makes of it.
 #[proc_macro_attribute]
 pub fn activation(args: TokenStream, item: TokenStream) -> TokenStream {
-    activation::expand::activation(args.into(), item.into()).into()
+    activation::activation(args.into(), item.into()).into()
+}
+
+/// The initializer names `Initializer::from_name` accepts, as an enum, for `layers-core`
+/// only: the names `#[weight(init = "name")]` is checked against come from the same table.
+#[doc(hidden)]
+#[proc_macro]
+pub fn __initializer_names(input: TokenStream) -> TokenStream {
+    initializer_names::expand(input.into()).into()
 }

@@ -33,23 +33,9 @@ mod tests;
 /// truncated draws keep the variance the formula asks for.
 const TRUNCATED_STDDEV_RATIO: f64 = 0.879_625_661_034_239_8;
 
-/// Every name [`Initializer::from_name`] accepts, in Keras's snake_case spelling.
-const NAMES: [&str; 14] = [
-    "zeros",
-    "ones",
-    "constant",
-    "random_normal",
-    "random_uniform",
-    "truncated_normal",
-    "variance_scaling",
-    "glorot_uniform",
-    "glorot_normal",
-    "he_normal",
-    "he_uniform",
-    "lecun_normal",
-    "lecun_uniform",
-    "orthogonal",
-];
+// `enum InitializerName`, the names `from_name` accepts, from the table that
+// `#[weight(init = "name")]` is checked against at compile time.
+layers_derive::__initializer_names!();
 
 /// Which fan [`Initializer::VarianceScaling`] divides its scale by (Keras's `mode`).
 ///
@@ -311,47 +297,30 @@ impl Initializer {
     /// # Ok::<(), layers_core::Error>(())
     /// ```
     pub fn from_name(name: &str) -> Result<Self> {
-        let snake = match name {
-            "Zeros" | "zero" => "zeros",
-            "Ones" | "one" => "ones",
-            "Constant" => "constant",
-            "RandomNormal" | "normal" => "random_normal",
-            "RandomUniform" | "uniform" => "random_uniform",
-            "TruncatedNormal" => "truncated_normal",
-            "VarianceScaling" => "variance_scaling",
-            "GlorotUniform" => "glorot_uniform",
-            "GlorotNormal" => "glorot_normal",
-            "HeNormal" => "he_normal",
-            "HeUniform" => "he_uniform",
-            "LecunNormal" => "lecun_normal",
-            "LecunUniform" => "lecun_uniform",
-            "Orthogonal" | "OrthogonalInitializer" => "orthogonal",
-            other => other,
+        let Some(known) = InitializerName::parse(name) else {
+            return Err(Error::unknown_name(
+                "initializer",
+                name,
+                InitializerName::SNAKE_CASE.iter().copied(),
+            ));
         };
-        Ok(match snake {
-            "zeros" => Self::zeros(),
-            "ones" => Self::ones(),
-            "constant" => Self::constant(0.0),
-            "random_normal" => Self::random_normal(),
-            "random_uniform" => Self::random_uniform(),
-            "truncated_normal" => Self::truncated_normal(),
-            "variance_scaling" => {
+        Ok(match known {
+            InitializerName::Zeros => Self::zeros(),
+            InitializerName::Ones => Self::ones(),
+            InitializerName::Constant => Self::constant(0.0),
+            InitializerName::RandomNormal => Self::random_normal(),
+            InitializerName::RandomUniform => Self::random_uniform(),
+            InitializerName::TruncatedNormal => Self::truncated_normal(),
+            InitializerName::VarianceScaling => {
                 Self::variance_scaling(1.0, FanMode::FanIn, Distribution::TruncatedNormal)
             }
-            "glorot_uniform" => Self::glorot_uniform(),
-            "glorot_normal" => Self::glorot_normal(),
-            "he_normal" => Self::he_normal(),
-            "he_uniform" => Self::he_uniform(),
-            "lecun_normal" => Self::lecun_normal(),
-            "lecun_uniform" => Self::lecun_uniform(),
-            "orthogonal" => Self::orthogonal(),
-            _ => {
-                return Err(Error::unknown_name(
-                    "initializer",
-                    name,
-                    NAMES.iter().copied(),
-                ));
-            }
+            InitializerName::GlorotUniform => Self::glorot_uniform(),
+            InitializerName::GlorotNormal => Self::glorot_normal(),
+            InitializerName::HeNormal => Self::he_normal(),
+            InitializerName::HeUniform => Self::he_uniform(),
+            InitializerName::LecunNormal => Self::lecun_normal(),
+            InitializerName::LecunUniform => Self::lecun_uniform(),
+            InitializerName::Orthogonal => Self::orthogonal(),
         })
     }
 

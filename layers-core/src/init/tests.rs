@@ -26,7 +26,7 @@ fn stats(w: &ArrayD<f32>) -> (f64, f64, f64, f64) {
 }
 
 fn all_named() -> Vec<Initializer> {
-    NAMES
+    InitializerName::SNAKE_CASE
         .iter()
         .map(|n| Initializer::from_name(n).unwrap())
         .collect()
@@ -399,7 +399,7 @@ fn from_name_knows_every_keras_name() {
         ),
         ("orthogonal", Initializer::Orthogonal { gain: 1.0 }),
     ];
-    assert_eq!(cases.len(), NAMES.len());
+    assert_eq!(cases.len(), InitializerName::SNAKE_CASE.len());
     for (name, expected) in cases {
         assert_eq!(Initializer::from_name(name).unwrap(), expected, "{name}");
         assert_eq!(name.parse::<Initializer>().unwrap(), expected, "{name}");

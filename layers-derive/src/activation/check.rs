@@ -6,9 +6,8 @@ use quote::{ToTokens, quote};
 use syn::{FnArg, Ident, Item, ItemFn, Pat, ReturnType, Type};
 
 use super::attr::Args;
-use super::dual::is_f32;
-use crate::ctxt::Ctxt;
-use crate::text::{closest, expr_text};
+use crate::internals::ctxt::Ctxt;
+use crate::internals::text::{closest, code_list, did_you_mean, expr_text, ident_text};
 
 /// A hyperparameter: an argument after the input, with its default from the attribute.
 pub struct Hyper {
@@ -43,6 +42,16 @@ pub fn report_not_a_function(cx: &Ctxt, item: &Item) {
         token,
         format!("`#[activation]` goes on a function `fn name(x: f32) -> f32`, not on {what}"),
     );
+}
+
+/// Whether the type is `f32`.
+pub fn is_f32(ty: &Type) -> bool {
+    match ty {
+        Type::Path(p) => p.qself.is_none() && p.path.is_ident("f32"),
+        Type::Group(g) => is_f32(&g.elem),
+        Type::Paren(p) => is_f32(&p.elem),
+        _ => false,
+    }
 }
 
 fn type_text(ty: &Type) -> String {
@@ -149,7 +158,7 @@ pub fn check_signature(cx: &Ctxt, func: &ItemFn, args: &Args) -> Signature {
                 continue;
             }
         };
-        let name = syn::ext::IdentExt::unraw(&ident).to_string();
+        let name = ident_text(&ident);
         if !is_f32(&arg.ty) {
             cx.error_spanned_by(
                 &arg.ty,
@@ -161,9 +170,9 @@ pub fn check_signature(cx: &Ctxt, func: &ItemFn, args: &Args) -> Signature {
         }
         let default = args.default_of(&name).cloned();
         // A misspelt or valueless key for this hyperparameter is reported on the key alone.
-        let key_reported = args.valueless.iter().any(|k| k == &name)
-            || args.defaults.iter().any(|(key, _)| {
-                let key = syn::ext::IdentExt::unraw(key).to_string();
+        let key_reported = args.is_valueless(&name)
+            || args.defaults().any(|(key, _)| {
+                let key = ident_text(key);
                 key != name && closest(&key, &[name.as_str()]).is_some()
             });
         if default.is_none() && !key_reported {
@@ -200,8 +209,8 @@ pub fn check_signature(cx: &Ctxt, func: &ItemFn, args: &Args) -> Signature {
 
     // Every hyperparameter key of the attribute names an argument.
     let names: Vec<&str> = hypers.iter().map(|h| h.name.as_str()).collect();
-    for (key, _) in &args.defaults {
-        let key_name = syn::ext::IdentExt::unraw(key).to_string();
+    for (key, _) in args.defaults() {
+        let key_name = ident_text(key);
         if names.contains(&key_name.as_str()) {
             continue;
         }
@@ -213,14 +222,7 @@ pub fn check_signature(cx: &Ctxt, func: &ItemFn, args: &Args) -> Signature {
                 sig.ident
             )
         } else {
-            let list = names
-                .iter()
-                .map(|n| format!("`{n}`"))
-                .collect::<Vec<_>>()
-                .join(", ");
-            let hint = closest(&key_name, &names)
-                .map(|n| format!(" (did you mean `{n}`?)"))
-                .unwrap_or_default();
+            let (list, hint) = (code_list(&names), did_you_mean(&key_name, &names));
             format!(
                 "unknown `activation` option `{key_name}`{hint}; expected a hyperparameter \
                  ({list}), `derivative`, `name` or `crate`"

@@ -31,9 +31,10 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use syn::spanned::Spanned;
 use syn::visit_mut::{self, VisitMut};
-use syn::{BinOp, Block, Expr, Lit, Pat, Stmt, Type, UnOp};
+use syn::{BinOp, Block, Expr, ExprPath, FnArg, ItemFn, Lit, Pat, Stmt, Type, UnOp};
 
-use crate::ctxt::Ctxt;
+use super::check::is_f32;
+use crate::internals::ctxt::Ctxt;
 
 /// The `f32` methods `Dual` has too (with the same arguments).
 pub const DUAL_METHODS: &[&str] = &[
@@ -94,19 +95,33 @@ pub const DUAL_METHODS: &[&str] = &[
     "trunc",
 ];
 
-/// Whether the type is `f32`.
-pub fn is_f32(ty: &Type) -> bool {
-    match ty {
-        Type::Path(p) => p.qself.is_none() && p.path.is_ident("f32"),
-        Type::Group(g) => is_f32(&g.elem),
-        Type::Paren(p) => is_f32(&p.elem),
-        _ => false,
+/// Where an activation's derivative comes from.
+pub enum Derivative<'a> {
+    /// `#[activation(derivative = path)]`: the user's function.
+    Given(&'a ExprPath),
+    /// The function's body, rewritten to compute on dual numbers.
+    Dual(Block),
+}
+
+/// The derivative of `func`: the `given` function, or else its body rewritten to dual
+/// numbers, where what cannot carry the derivative (`as f64`) is reported. It runs before
+/// the errors are checked, so that code generation reports nothing.
+pub fn derivative<'a>(cx: &Ctxt, func: &ItemFn, given: Option<&'a ExprPath>) -> Derivative<'a> {
+    if let Some(path) = given {
+        return Derivative::Given(path);
     }
+    let mut args = Vec::new();
+    for arg in &func.sig.inputs {
+        if let FnArg::Typed(arg) = arg {
+            bound_names(&arg.pat, &mut args);
+        }
+    }
+    Derivative::Dual(rewrite_body(cx, &func.block, &args))
 }
 
 /// Rewrites a function body to compute on dual numbers. `args` are the names of the
 /// function's arguments (all of which become `Dual`).
-pub fn rewrite_body(cx: &Ctxt, body: &Block, args: &[String]) -> Block {
+fn rewrite_body(cx: &Ctxt, body: &Block, args: &[String]) -> Block {
     let mut block = body.clone();
     let mut rewriter = Rewriter {
         cx,
@@ -445,14 +460,14 @@ impl VisitMut for Rewriter<'_> {
 #[cfg(test)]
 mod tests {
     use super::rewrite_body;
-    use crate::ctxt::Ctxt;
+    use crate::internals::ctxt::Ctxt;
     use quote::quote;
 
     fn rewrite(body: syn::Block, args: &[&str]) -> String {
         let cx = Ctxt::new();
         let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
         let out = rewrite_body(&cx, &body, &args);
-        assert!(!cx.has_errors());
+        cx.check().expect("the body rewrites without errors");
         quote!(#out).to_string()
     }
 
@@ -525,6 +540,6 @@ mod tests {
             &syn::parse_quote!({ (x as f64).exp() as f32 }),
             &["x".into()],
         );
-        assert!(cx.has_errors());
+        assert!(cx.check().is_err());
     }
 }

@@ -1,7 +1,43 @@
-//! Text for messages and docs: "did you mean" suggestions, and expressions printed as
-//! people write them.
+//! Text for messages and docs: names as users write them, "did you mean" suggestions, and
+//! expressions printed as people write them.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Ident, TokenStream};
+
+/// A name as users write it (`type` for `r#type`): for messages, weight names, sublayer
+/// path segments and config keys.
+pub fn ident_text(ident: &Ident) -> String {
+    syn::ext::IdentExt::unraw(ident).to_string()
+}
+
+/// `leaky` → `Leaky`, `hard_silu` → `HardSilu`, `relu6` → `Relu6`.
+pub fn camel_case(name: &str) -> String {
+    name.split('_')
+        .filter(|part| !part.is_empty())
+        .map(|part| {
+            let mut chars = part.chars();
+            let first = chars.next().expect("parts are not empty");
+            first.to_uppercase().chain(chars).collect::<String>()
+        })
+        .collect()
+}
+
+/// `` (did you mean `name`?)`` with the candidate closest to `word`, or nothing when none
+/// is close.
+pub fn did_you_mean<S: AsRef<str>>(word: &str, candidates: &[S]) -> String {
+    let candidates: Vec<&str> = candidates.iter().map(AsRef::as_ref).collect();
+    closest(word, &candidates)
+        .map(|n| format!(" (did you mean `{n}`?)"))
+        .unwrap_or_default()
+}
+
+/// The names in backticks, separated by commas: `` `a`, `b`, `c` ``.
+pub fn code_list<S: AsRef<str>>(names: &[S]) -> String {
+    names
+        .iter()
+        .map(|n| format!("`{}`", n.as_ref()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
 
 /// The candidate within edit distance 2 of `word`, if any.
 pub fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
@@ -110,7 +146,16 @@ fn write_tokens(tokens: TokenStream, out: &mut String) {
 
 #[cfg(test)]
 mod tests {
-    use super::{closest, expr_text};
+    use super::{camel_case, closest, expr_text};
+
+    #[test]
+    fn camel_cases_function_names() {
+        assert_eq!(camel_case("leaky"), "Leaky");
+        assert_eq!(camel_case("hard_silu"), "HardSilu");
+        assert_eq!(camel_case("relu6"), "Relu6");
+        assert_eq!(camel_case("gelu_tanh_approx"), "GeluTanhApprox");
+        assert_eq!(camel_case("_private_fn"), "PrivateFn");
+    }
 
     #[test]
     fn suggests_close_initializer_names() {

@@ -1,7 +1,7 @@
-//! The code of a `#[layer(sequential)]` model: the forward pass running its `#[layer]`
-//! fields in turn, and the compile-time check that each field takes what the previous one
-//! produces (and, with `strict`, produces a shape the compiler knows), which also records
-//! which fields the compiler checked, for the summary.
+//! The compile-time check of a `#[layer(sequential)]` model: each field takes what the
+//! previous one produces (and, with `strict`, produces a shape the compiler knows); it also
+//! records which fields the compiler checked, for the summary. Its forward pass is in
+//! [`forward`](super::forward).
 
 use std::collections::HashMap;
 
@@ -10,25 +10,10 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::Ident;
 use syn::spanned::Spanned;
 
-use super::ast::{Container, Field};
-use super::attr;
-use super::shape::{Dim, Shapes, layer_fields, model_input_ty, sig_ty};
-
-/// The forward pass of a `sequential` layer: each `#[layer]` field in order.
-pub fn sequential_calls(fields: &[Field]) -> TokenStream {
-    let calls = layer_fields(fields).into_iter().map(|f| {
-        let name = f.ident;
-        let text = f.name();
-        quote! {
-            let __layers_y = __layers::Layer::forward(&self.#name, &__layers_y)
-                .map_err(|e| e.in_layer(#text, __layers::Layer::type_name(&self.#name)))?;
-        }
-    });
-    quote! {
-        let __layers_y = __layers_x.clone();
-        #(#calls)*
-    }
-}
+use super::static_layer::{model_input_ty, sig_ty};
+use crate::internals::text::ident_text;
+use crate::layer::ast::{Container, Field};
+use crate::layer::check::signature::{Dim, Signatures};
 
 /// The compile-time check of a `sequential` layer with an `input`: each field must take what
 /// the previous one produces. It is an associated constant, `__LAYERS_CHECKED`, which also
@@ -37,11 +22,11 @@ pub fn sequential_calls(fields: &[Field]) -> TokenStream {
 /// once. For a struct without generics it is evaluated where the struct is defined (so that
 /// the compiler also evaluates reshape element counts); for a generic one, when the summary
 /// of an instance is compiled.
-pub fn sequential_check(container: &Container, fields: &[Field], shapes: &Shapes) -> TokenStream {
-    let (Some(_), Some(input)) = (container.attrs.sequential, &shapes.input) else {
+pub fn sequential_check(container: &Container, signatures: &Signatures) -> TokenStream {
+    let (Some(_), Some(input)) = (container.attrs.sequential, &signatures.input) else {
         return TokenStream::new();
     };
-    let layer_fields = layer_fields(fields);
+    let layer_fields: Vec<&Field> = container.sublayer_fields().collect();
     let markers: Vec<Ident> = layer_fields.iter().map(|f| f.ident.clone()).collect();
     let marker_items = layer_fields.iter().zip(&markers).map(|(f, m)| {
         let name = f.name();
@@ -80,12 +65,12 @@ pub fn sequential_check(container: &Container, fields: &[Field], shapes: &Shapes
         });
     let start = model_input_ty(input);
     let ident = container.ident;
-    let output = shapes.output.as_ref().map(|out| {
+    let output = signatures.output.as_ref().map(|out| {
         let binds: HashMap<String, TokenStream> = input
             .dims
             .iter()
             .filter_map(|d| match d {
-                Dim::Bind(i) => Some((attr::ident_text(i), quote!(usize))),
+                Dim::Bind(i) => Some((ident_text(i), quote!(usize))),
                 _ => None,
             })
             .collect();
