@@ -104,7 +104,7 @@ impl History {
     /// let mut model = Sequential::new().add(Dense::new(1));
     /// // a learning rate of 0 never improves the loss: training stops after epoch 1
     /// model.compile(layers_core::optim::Sgd::new().with_learning_rate(0.0), "mse", &[])?;
-    /// let options = FitOptions::new().epochs(10).verbose(0).callback(EarlyStopping::new("loss"));
+    /// let options = FitOptions::new().with_epochs(10).verbose(0).callback(EarlyStopping::new("loss"));
     /// let history = model.fit(&x, &x, options)?;
     /// assert_eq!(history.stopped_epoch(), Some(1));
     /// assert_eq!(history.early_stopping[0].best_epoch, Some(0));
