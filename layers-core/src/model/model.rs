@@ -1,5 +1,16 @@
 //! `Model`: any layer (a `#[derive(Layer)]` network, say) as a trainable model with
 //! Keras's API.
+//!
+//! ```
+//! use layers_core::prelude::*;
+//! let mut model = Model::new(Dense::new(1));
+//! model.compile("sgd", "mse", &[])?;
+//! let logs = model.train_on_batch(&Tensor::ones(&[4, 2]), &Tensor::zeros(&[4, 1]))?;
+//! assert!(logs["loss"] >= 0.0);
+//! // built from the first batch: 2 inputs to 1 unit, plus its bias
+//! assert!(model.summary().to_string().contains("Total params: 3"));
+//! # Ok::<(), layers_core::Error>(())
+//! ```
 
 use std::ops::{Deref, DerefMut};
 

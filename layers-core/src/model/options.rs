@@ -173,12 +173,7 @@ impl FitOptions {
 impl FitOptions {
     /// Checks the settings `fit` cannot run with, before anything happens.
     pub(super) fn check(&self) -> Result<()> {
-        if self.batch_size == 0 {
-            return Err(Error::invalid(
-                "fit",
-                "the batch size must be at least 1, but it is 0",
-            ));
-        }
+        check_batch_size("fit", self.batch_size)?;
         if self.epochs == 0 {
             return Err(Error::invalid(
                 "fit",
@@ -196,6 +191,17 @@ impl FitOptions {
         }
         Ok(())
     }
+}
+
+/// Refuses a batch size of 0 given to `op` (`fit`, `evaluate`, `predict`).
+pub(super) fn check_batch_size(op: &'static str, batch_size: usize) -> Result<()> {
+    if batch_size == 0 {
+        return Err(Error::invalid(
+            op,
+            "the batch size must be at least 1, but it is 0",
+        ));
+    }
+    Ok(())
 }
 
 /// An optimizer given by value or by Keras name (`"adam"`).

@@ -2,6 +2,7 @@
 //! `predict` shares. A prediction uses one set of weights from start to end, even while
 //! another thread sets them (see [`LayerExt::set_weights`]).
 
+use super::options::check_batch_size;
 use super::train::Train;
 use crate::autograd::no_grad;
 use crate::data::check::non_finite_sample;
@@ -55,12 +56,7 @@ pub(crate) fn predict_batched<M: Train>(
     batch_size: usize,
 ) -> Result<Tensor> {
     check_input(model, x)?;
-    if batch_size == 0 {
-        return Err(Error::invalid(
-            "predict",
-            "the batch size must be at least 1",
-        ));
-    }
+    check_batch_size("predict", batch_size)?;
     let samples = x.shape()[0];
     read_consistent(|| {
         with_context(false, model.state().seed, || {

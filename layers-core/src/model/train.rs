@@ -22,6 +22,7 @@ use super::evaluate::evaluate_batches;
 use super::fit;
 use super::history::History;
 use super::logs::Logs;
+use super::options::check_batch_size;
 use super::state::Compiled;
 use super::step::train_step;
 use crate::data::check::{check_paired, data_error, non_finite_sample};
@@ -224,12 +225,7 @@ pub trait Train: Layer + Sized {
         batch_size: usize,
     ) -> Result<Logs> {
         let x = x.tensor();
-        if batch_size == 0 {
-            return Err(Error::invalid(
-                "evaluate",
-                "the batch size must be at least 1, but it is 0",
-            ));
-        }
+        check_batch_size("evaluate", batch_size)?;
         prepare(self, "evaluate", x, y)?;
         let seed = self.state().seed;
         with_compiled(self, |model, compiled| {
