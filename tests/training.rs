@@ -40,7 +40,10 @@ fn classifier(seed: u64) -> Sequential {
 }
 
 fn quiet(epochs: usize) -> FitOptions {
-    FitOptions::new().with_epochs(epochs).batch_size(16).verbose(0)
+    FitOptions::new()
+        .with_epochs(epochs)
+        .batch_size(16)
+        .verbose(0)
 }
 
 #[test]
@@ -728,7 +731,9 @@ fn training_follows_a_model_changed_after_it_was_built() {
     model.train_on_batch(&x, &Tensor::zeros(&[2, 3])).unwrap();
     model.push(Dense::new(1)).unwrap();
     model.train_on_batch(&x, &Tensor::zeros(&[2, 1])).unwrap();
-    let err = model.train_on_batch(&x, &Tensor::zeros(&[2, 3])).unwrap_err();
+    let err = model
+        .train_on_batch(&x, &Tensor::zeros(&[2, 3]))
+        .unwrap_err();
     assert!(err.to_string().contains("[2, 3]"), "{err}");
 
     // The same through `Model`'s mutable access to the layer it wraps.

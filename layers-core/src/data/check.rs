@@ -60,7 +60,10 @@ mod tests {
         assert_eq!(err.to_string(), "fit: x has 4 samples but y has 3");
         let scalar = Tensor::from_vec(vec![1.0], &[]);
         let err = check_paired("dataset", &scalar, &Tensor::zeros(&[1])).unwrap_err();
-        assert!(err.to_string().ends_with("one of them is a scalar"), "{err}");
+        assert!(
+            err.to_string().ends_with("one of them is a scalar"),
+            "{err}"
+        );
         assert!(check_paired("fit", &Tensor::zeros(&[0, 2]), &Tensor::zeros(&[0])).is_ok());
     }
 }

@@ -21,8 +21,8 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 
 use crate::error::{Error, Result};
-use check::data_error;
 use crate::tensor::Tensor;
+use check::data_error;
 
 pub use load::CsvOptions;
 

@@ -189,7 +189,9 @@ struct Callbacks(Vec<Box<dyn Callback>>);
 
 impl Callbacks {
     fn train_begin(&mut self, model: &dyn Layer) -> Result<()> {
-        self.0.iter_mut().try_for_each(|cb| cb.on_train_begin(model))
+        self.0
+            .iter_mut()
+            .try_for_each(|cb| cb.on_train_begin(model))
     }
 
     /// Lets the callbacks set the learning rate for `epoch`.

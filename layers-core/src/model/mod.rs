@@ -30,7 +30,7 @@ pub mod train;
 
 pub use history::{History, HistoryParams, PlotReport};
 pub use logs::{Iter as LogsIter, Logs};
+pub use model::Model;
 pub use progress::Verbosity;
 pub use sequential::Sequential;
 pub use train::{FitOptions, Train, TrainingState};
-pub use model::Model;

@@ -225,9 +225,10 @@ impl<L: Layer> Layer for Model<L> {
         };
         if rows.is_empty() {
             // A layer without sublayers is its own single row.
-            let shape = self.state.input_shape.as_ref().and_then(|s| {
-                with_context(false, self.state.seed, || dry_run(&self.net, s)).ok()
-            });
+            let shape =
+                self.state.input_shape.as_ref().and_then(|s| {
+                    with_context(false, self.state.seed, || dry_run(&self.net, s)).ok()
+                });
             return vec![SummaryRow::of(&self.net.display_name(), &self.net, shape)];
         }
         rows
