@@ -68,7 +68,7 @@ fn main() -> layers::Result<()> {
         train.x(),
         train.y(),
         FitOptions::new()
-            .epochs(60)
+            .with_epochs(60)
             .batch_size(32)
             .validation_split(0.1),
     )?;

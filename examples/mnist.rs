@@ -41,7 +41,7 @@ fn main() -> layers::Result<()> {
         train.x(),
         train.y(),
         FitOptions::new()
-            .epochs(15)
+            .with_epochs(15)
             .batch_size(64)
             .validation_split(0.1),
     )?;

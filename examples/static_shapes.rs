@@ -74,7 +74,7 @@ fn main() -> layers::Result<()> {
     model.fit(
         &train_x,
         train.y(),
-        FitOptions::new().epochs(25).batch_size(32).verbose(2),
+        FitOptions::new().with_epochs(25).batch_size(32).verbose(2),
     )?;
     let logs = model.evaluate(&test_x, test.y(), 128)?;
     let accuracy = logs["accuracy"]; // compiled with `accuracy`

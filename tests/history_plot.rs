@@ -153,7 +153,11 @@ fn a_successful_fit_whose_metric_overflows_still_plots() {
         .compile("sgd", layers::loss::MeanAbsoluteError::new(), &["mse"])
         .unwrap();
     let history = model
-        .fit(&x, &y, FitOptions::new().epochs(2).batch_size(8).verbose(0))
+        .fit(
+            &x,
+            &y,
+            FitOptions::new().with_epochs(2).batch_size(8).verbose(0),
+        )
         .unwrap();
     assert!(history.history["mse"].iter().all(|v| v.is_infinite()));
     let (report, svg) = plot_within(history, "fit_overflow.svg").unwrap();

@@ -175,7 +175,7 @@ fn typed_data_trains_evaluates_and_predicts_with_a_typed_output() {
             &["accuracy"],
         )
         .unwrap();
-    let options = FitOptions::new().epochs(40).batch_size(16).verbose(0);
+    let options = FitOptions::new().with_epochs(40).batch_size(16).verbose(0);
     let history = model.fit(&x, data.y(), options).unwrap();
     assert!(history.last("accuracy").unwrap() > 0.95, "{history:?}");
     let logs = model.evaluate(&x, data.y(), 60).unwrap();

@@ -40,7 +40,10 @@ fn classifier(seed: u64) -> Sequential {
 }
 
 fn quiet(epochs: usize) -> FitOptions {
-    FitOptions::new().epochs(epochs).batch_size(16).verbose(0)
+    FitOptions::new()
+        .with_epochs(epochs)
+        .batch_size(16)
+        .verbose(0)
 }
 
 #[test]
@@ -564,7 +567,7 @@ fn a_step_that_would_make_layer_state_non_finite_is_refused() {
         .to_string();
     assert_eq!(
         err,
-        "`train_on_batch`: the layer state `batch_normalization.moving_variance` became NaN or infinite in the forward pass at step 1; the update was not applied"
+        "training stopped at `train_on_batch` step 1: the layer state `batch_normalization.moving_variance` became NaN or infinite in the forward pass; the update was not applied"
     );
     for (a, b) in before.iter().zip(&model.get_weights().unwrap()) {
         assert_eq!(a.to_vec(), b.to_vec());
@@ -652,4 +655,91 @@ fn a_failed_step_undoes_state_written_during_the_call() {
     }
     model.train_on_batch(&x, &y).unwrap();
     assert_eq!(model.get_weights().unwrap()[1].to_vec(), vec![2.0]);
+}
+
+/// A layer that counts every forward pass it runs: training steps, evaluation batches and
+/// dry runs alike.
+struct Forwards {
+    scale: Weight,
+    calls: AtomicUsize,
+}
+
+impl Forwards {
+    fn new() -> Forwards {
+        Forwards {
+            scale: Weight::from_tensor("scale", Tensor::ones(&[1])),
+            calls: AtomicUsize::new(0),
+        }
+    }
+
+    fn calls(&self) -> usize {
+        self.calls.load(Ordering::Relaxed)
+    }
+}
+
+impl Layer for Forwards {
+    fn type_name(&self) -> &'static str {
+        "Forwards"
+    }
+
+    fn forward(&self, x: &Tensor) -> layers::Result<Tensor> {
+        self.calls.fetch_add(1, Ordering::Relaxed);
+        Ok(x * &self.scale)
+    }
+
+    fn weights(&self) -> Vec<&Weight> {
+        vec![&self.scale]
+    }
+
+    fn weights_mut(&mut self) -> Vec<&mut Weight> {
+        vec![&mut self.scale]
+    }
+}
+
+#[test]
+fn each_train_on_batch_runs_the_model_once() {
+    let mut model = Model::new(Forwards::new());
+    model.compile("sgd", "mse", &["mae"]).unwrap();
+    let (x, y) = (Tensor::ones(&[4, 1]), Tensor::zeros(&[4, 1]));
+    // The first call builds the model: one dry run on a zero sample, then the step.
+    model.train_on_batch(&x, &y).unwrap();
+    assert_eq!(model.calls(), 2);
+    for _ in 0..10 {
+        model.train_on_batch(&x, &y).unwrap();
+    }
+    assert_eq!(model.calls(), 12);
+    // Evaluating runs one forward pass per batch, and nothing else.
+    model.test_on_batch(&x, &y).unwrap();
+    assert_eq!(model.calls(), 13);
+    model.evaluate(&x, &y, 3).unwrap();
+    assert_eq!(model.calls(), 15);
+    // `fit`: one step per batch, one validation pass per batch of validation data.
+    let options = FitOptions::new()
+        .with_epochs(2)
+        .batch_size(2)
+        .validation_data(Tensor::ones(&[2, 1]), Tensor::zeros(&[2, 1]))
+        .verbose(0);
+    model.fit(&x, &y, options).unwrap();
+    assert_eq!(model.calls(), 15 + 2 * (2 + 1));
+}
+
+#[test]
+fn training_follows_a_model_changed_after_it_was_built() {
+    let x = Tensor::ones(&[2, 4]);
+    let mut model = Sequential::new().add(Dense::new(3));
+    model.compile("sgd", "mse", &[]).unwrap();
+    model.train_on_batch(&x, &Tensor::zeros(&[2, 3])).unwrap();
+    model.push(Dense::new(1)).unwrap();
+    model.train_on_batch(&x, &Tensor::zeros(&[2, 1])).unwrap();
+    let err = model
+        .train_on_batch(&x, &Tensor::zeros(&[2, 3]))
+        .unwrap_err();
+    assert!(err.to_string().contains("[2, 3]"), "{err}");
+
+    // The same through `Model`'s mutable access to the layer it wraps.
+    let mut model = Model::new(Sequential::new().add(Dense::new(3)));
+    model.compile("sgd", "mse", &[]).unwrap();
+    model.train_on_batch(&x, &Tensor::zeros(&[2, 3])).unwrap();
+    model.push(Dense::new(1)).unwrap();
+    model.train_on_batch(&x, &Tensor::zeros(&[2, 1])).unwrap();
 }

@@ -251,15 +251,24 @@ pub enum Error {
         /// What is wrong, as a sentence.
         message: String,
     },
-    /// Training went wrong at a given step (a NaN or infinite loss or gradient).
-    #[error("training stopped at epoch {epoch}, batch {batch}: {message}")]
+    /// A training step refused because the loss, a gradient, a layer's state or the update
+    /// became NaN or infinite; nothing of that step was applied. `fit` and `train_on_batch`
+    /// both report it, each saying where.
+    #[error("training stopped at {at}: {message}")]
     Training {
-        /// The epoch, counted from 1.
-        epoch: usize,
-        /// The batch within the epoch, counted from 1.
-        batch: usize,
+        /// Where: `fit`'s epoch and batch, or `train_on_batch`'s step.
+        at: TrainingStep,
         /// What happened.
         message: String,
+    },
+    /// A model trained, evaluated or given a metric before `compile` set its optimizer and
+    /// loss.
+    #[error("model `{model}` is not compiled: call `compile` before `{method}`")]
+    NotCompiled {
+        /// The model's name.
+        model: String,
+        /// What was called: `fit`, `evaluate`, `train_on_batch`, `add_metric`, …
+        method: &'static str,
     },
     /// An initializer that cannot produce a value of the requested shape.
     #[error("initializer `{initializer}` cannot fill shape {shape}: {reason}")]
@@ -345,6 +354,38 @@ fn refused_update(weight: &str, step: u64, learning_rate: f32, gradient: bool) -
             "the update of weight `{weight}` at step {step} (learning rate {learning_rate:?}) \
              would make it or its optimizer state NaN or infinite"
         )
+    }
+}
+
+/// Where a training step was refused ([`Error::Training`]).
+///
+/// # Examples
+///
+/// ```
+/// use layers_core::error::TrainingStep;
+/// assert_eq!(TrainingStep::Batch { epoch: 2, batch: 7 }.to_string(), "epoch 2, batch 7");
+/// assert_eq!(TrainingStep::Step(12).to_string(), "`train_on_batch` step 12");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TrainingStep {
+    /// In `fit`: the epoch and the batch within it, both counted from 1.
+    Batch {
+        /// The epoch, counted from 1.
+        epoch: usize,
+        /// The batch within the epoch, counted from 1.
+        batch: usize,
+    },
+    /// In `train_on_batch`: the model's step, counted from 1 over all of its training.
+    Step(u64),
+}
+
+impl fmt::Display for TrainingStep {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TrainingStep::Batch { epoch, batch } => write!(f, "epoch {epoch}, batch {batch}"),
+            TrainingStep::Step(step) => write!(f, "`train_on_batch` step {step}"),
+        }
     }
 }
 

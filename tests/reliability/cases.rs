@@ -107,7 +107,7 @@ pub static CASES: &[Case] = &[
     // ---- data handed to fit / evaluate / predict
     Case {
         name: "fit_before_compile",
-        expect: Outcome::Err("Config"),
+        expect: Outcome::Err("NotCompiled"),
         says: &["call `compile` before `fit`"],
         run: || {
             let (x, y) = xy(4);
@@ -318,7 +318,7 @@ pub static CASES: &[Case] = &[
             m.build([1])?;
             m.set_weights(&[Tensor::ones(&[1, 1])])?;
             let (x, y) = (Tensor::ones(&[1, 1]), Tensor::zeros(&[1, 1]));
-            m.fit(&x, &y, quiet().epochs(3).batch_size(1))?;
+            m.fit(&x, &y, quiet().with_epochs(3).batch_size(1))?;
             // mse gradient 2w, rates 0.1, 0.05, 0.025: w = 0.8 · 0.9 · 0.95 = 0.684
             // (a schedule dropped by fit would give 0.8³ = 0.512)
             let w = m.get_weights()?[0].to_vec()[0];

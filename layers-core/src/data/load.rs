@@ -13,7 +13,8 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::Path;
 
-use crate::data::{Dataset, MAX_CLASSES, data_error};
+use crate::data::check::data_error;
+use crate::data::{Dataset, MAX_CLASSES};
 use crate::error::{Error, Result};
 use crate::tensor::Tensor;
 

@@ -11,6 +11,7 @@
 //! # Ok::<(), layers_core::Error>(())
 //! ```
 
+pub(crate) mod check;
 mod load;
 
 use std::collections::BTreeMap;
@@ -21,6 +22,7 @@ use rand::seq::SliceRandom;
 
 use crate::error::{Error, Result};
 use crate::tensor::Tensor;
+use check::data_error;
 
 pub use load::CsvOptions;
 
@@ -47,13 +49,6 @@ pub struct Dataset {
     y: Tensor,
 }
 
-fn data_error(source: impl Into<String>, message: impl Into<String>) -> Error {
-    Error::Data {
-        source_name: source.into(),
-        message: message.into(),
-    }
-}
-
 impl Dataset {
     /// Pairs features and labels (or regression targets).
     ///
@@ -69,15 +64,7 @@ impl Dataset {
     /// assert_eq!(err.to_string(), "dataset: x has 4 samples but y has 3");
     /// ```
     pub fn new(x: Tensor, y: Tensor) -> Result<Dataset> {
-        if x.rank() == 0 || y.rank() == 0 {
-            return Err(data_error("dataset", "x and y need a sample axis"));
-        }
-        if x.shape()[0] != y.shape()[0] {
-            return Err(data_error(
-                "dataset",
-                format!("x has {} samples but y has {}", x.shape()[0], y.shape()[0]),
-            ));
-        }
+        check::check_paired("dataset", &x, &y)?;
         Ok(Dataset { x, y })
     }
 

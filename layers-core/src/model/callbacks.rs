@@ -7,6 +7,7 @@
 //! assert_eq!(stop.monitor(), "val_loss");
 //! ```
 
+pub use super::history::EarlyStoppingReport;
 use super::history::History;
 use super::logs::Logs;
 use crate::Tensor;
@@ -112,33 +113,6 @@ pub trait Callback: Send {
     /// assert_eq!(history.stopped_epoch(), None);
     /// ```
     fn record(&self, _history: &mut History) {}
-}
-
-/// What an [`EarlyStopping`] callback saw during `fit`, kept in
-/// [`History::early_stopping`](crate::model::History::early_stopping).
-///
-/// # Examples
-///
-/// ```
-/// use layers_core::model::callbacks::EarlyStoppingReport;
-/// let report = EarlyStoppingReport {
-///     monitor: "val_loss".into(),
-///     best: Some(0.25),
-///     best_epoch: Some(3),
-///     stopped_epoch: Some(5),
-/// };
-/// assert_eq!(report.stopped_epoch, Some(5));
-/// ```
-#[derive(Clone, Debug, PartialEq)]
-pub struct EarlyStoppingReport {
-    /// The monitored name.
-    pub monitor: String,
-    /// The best monitored value (None if no epoch ended).
-    pub best: Option<f32>,
-    /// The epoch (counted from 0, as Keras counts) that gave the best value.
-    pub best_epoch: Option<usize>,
-    /// The epoch (counted from 0) after which training stopped, if it stopped early.
-    pub stopped_epoch: Option<usize>,
 }
 
 /// Stops training when a monitored value stops improving (Keras's `EarlyStopping`).

@@ -6,7 +6,6 @@ use std::path::Path;
 
 use plotters::prelude::*;
 
-use super::callbacks::EarlyStoppingReport;
 use super::logs::Logs;
 use crate::error::{Error, Result};
 
@@ -27,6 +26,33 @@ pub struct HistoryParams {
     pub epochs: usize,
     /// Training steps per epoch.
     pub steps: usize,
+}
+
+/// What an [`EarlyStopping`](crate::model::callbacks::EarlyStopping) callback saw during `fit`,
+/// kept in [`History::early_stopping`].
+///
+/// # Examples
+///
+/// ```
+/// use layers_core::model::callbacks::EarlyStoppingReport;
+/// let report = EarlyStoppingReport {
+///     monitor: "val_loss".into(),
+///     best: Some(0.25),
+///     best_epoch: Some(3),
+///     stopped_epoch: Some(5),
+/// };
+/// assert_eq!(report.stopped_epoch, Some(5));
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct EarlyStoppingReport {
+    /// The monitored name.
+    pub monitor: String,
+    /// The best monitored value (None if no epoch ended).
+    pub best: Option<f32>,
+    /// The epoch (counted from 0, as Keras counts) that gave the best value.
+    pub best_epoch: Option<usize>,
+    /// The epoch (counted from 0) after which training stopped, if it stopped early.
+    pub stopped_epoch: Option<usize>,
 }
 
 /// Per-epoch values of the loss and metrics (`loss`, `accuracy`, `val_loss`, …), the epoch
@@ -104,7 +130,7 @@ impl History {
     /// let mut model = Sequential::new().add(Dense::new(1));
     /// // a learning rate of 0 never improves the loss: training stops after epoch 1
     /// model.compile(layers_core::optim::Sgd::new().with_learning_rate(0.0), "mse", &[])?;
-    /// let options = FitOptions::new().epochs(10).verbose(0).callback(EarlyStopping::new("loss"));
+    /// let options = FitOptions::new().with_epochs(10).verbose(0).callback(EarlyStopping::new("loss"));
     /// let history = model.fit(&x, &x, options)?;
     /// assert_eq!(history.stopped_epoch(), Some(1));
     /// assert_eq!(history.early_stopping[0].best_epoch, Some(0));

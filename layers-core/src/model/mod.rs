@@ -10,20 +10,27 @@
 //! # Ok::<(), layers_core::Error>(())
 //! ```
 
+mod build;
 pub mod callbacks;
+mod evaluate;
+mod fit;
 mod history;
 mod logs;
+// `Model` in `model/model.rs`, beside `Sequential` in `model/sequential.rs`, as Keras keeps
+// them; the file is private, so no `model::model` path reaches users.
+#[allow(clippy::module_inception)]
+mod model;
 mod options;
 mod predict;
 pub mod progress;
 mod sequential;
+mod state;
 mod step;
 pub mod train;
-mod wrapper;
 
 pub use history::{History, HistoryParams, PlotReport};
 pub use logs::{Iter as LogsIter, Logs};
+pub use model::Model;
 pub use progress::Verbosity;
 pub use sequential::Sequential;
 pub use train::{FitOptions, Train, TrainingState};
-pub use wrapper::Model;

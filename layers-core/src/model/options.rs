@@ -1,14 +1,22 @@
-//! [`FitOptions`]: how `fit` runs, Keras's keyword arguments (`epochs`, `batch_size`,
-//! `validation_split`, `callbacks`, …) as a builder.
+//! What `compile` and `fit` take: [`FitOptions`], Keras's keyword arguments of `fit`
+//! (`epochs`, `batch_size`, `validation_split`, `callbacks`, …) as a builder, and the
+//! optimizer and loss given by value or by name ([`IntoOptimizer`], [`IntoLoss`]).
+//!
+//! A builder method takes Keras's keyword (`batch_size(64)`); where the value can also be
+//! read back, the reader takes the bare noun and the builder `with_` (as
+//! `Optimizer::learning_rate` and `with_learning_rate`): `with_epochs(3)` and `epochs()`.
 //!
 //! ```
 //! use layers_core::model::FitOptions;
-//! assert_eq!(FitOptions::new().epochs(3).get_epochs(), 3);
+//! assert_eq!(FitOptions::new().with_epochs(3).epochs(), 3);
 //! ```
 
 use super::callbacks::Callback;
 use super::progress::Verbosity;
-use crate::Tensor;
+use crate::error::{Error, Result};
+use crate::loss::{Loss, loss_from_name};
+use crate::optim::{Optimizer, optimizer_from_name};
+use crate::tensor::Tensor;
 
 /// How `fit` runs: Keras's keyword arguments as a builder.
 ///
@@ -16,8 +24,8 @@ use crate::Tensor;
 ///
 /// ```
 /// use layers_core::model::FitOptions;
-/// let fit = FitOptions::new().epochs(10).batch_size(64).validation_split(0.1).verbose(2);
-/// assert_eq!(fit.get_epochs(), 10);
+/// let fit = FitOptions::new().with_epochs(10).batch_size(64).validation_split(0.1).verbose(2);
+/// assert_eq!(fit.epochs(), 10);
 /// ```
 pub struct FitOptions {
     pub(super) epochs: usize,
@@ -42,7 +50,7 @@ impl FitOptions {
     ///
     /// ```
     /// use layers_core::model::FitOptions;
-    /// assert_eq!(FitOptions::new().get_epochs(), 1);
+    /// assert_eq!(FitOptions::new().epochs(), 1);
     /// ```
     pub fn new() -> FitOptions {
         FitOptions {
@@ -56,28 +64,29 @@ impl FitOptions {
         }
     }
 
-    /// The number of passes over the data.
+    /// Sets the number of passes over the data (Keras's `epochs`; [`FitOptions::epochs`]
+    /// reads it).
     ///
     /// # Examples
     ///
     /// ```
     /// use layers_core::model::FitOptions;
-    /// assert_eq!(FitOptions::new().epochs(5).get_epochs(), 5);
+    /// assert_eq!(FitOptions::new().with_epochs(5).epochs(), 5);
     /// ```
-    pub fn epochs(mut self, epochs: usize) -> Self {
+    pub fn with_epochs(mut self, epochs: usize) -> Self {
         self.epochs = epochs;
         self
     }
 
-    /// The number of epochs set.
+    /// The number of passes over the data that `fit` makes (unless a callback stops it).
     ///
     /// # Examples
     ///
     /// ```
     /// use layers_core::model::FitOptions;
-    /// assert_eq!(FitOptions::new().get_epochs(), 1);
+    /// assert_eq!(FitOptions::new().epochs(), 1);
     /// ```
-    pub fn get_epochs(&self) -> usize {
+    pub fn epochs(&self) -> usize {
         self.epochs
     }
 
@@ -158,5 +167,91 @@ impl FitOptions {
     pub fn callback(mut self, callback: impl Callback + 'static) -> Self {
         self.callbacks.push(Box::new(callback));
         self
+    }
+}
+
+impl FitOptions {
+    /// Checks the settings `fit` cannot run with, before anything happens.
+    pub(super) fn check(&self) -> Result<()> {
+        check_batch_size("fit", self.batch_size)?;
+        if self.epochs == 0 {
+            return Err(Error::invalid(
+                "fit",
+                "the number of epochs must be at least 1, but it is 0",
+            ));
+        }
+        if !(0.0..1.0).contains(&self.validation_split) {
+            return Err(Error::invalid(
+                "fit",
+                format!(
+                    "the validation split must be in [0, 1), got {}",
+                    self.validation_split
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Refuses a batch size of 0 given to `op` (`fit`, `evaluate`, `predict`).
+pub(super) fn check_batch_size(op: &'static str, batch_size: usize) -> Result<()> {
+    if batch_size == 0 {
+        return Err(Error::invalid(
+            op,
+            "the batch size must be at least 1, but it is 0",
+        ));
+    }
+    Ok(())
+}
+
+/// An optimizer given by value or by Keras name (`"adam"`).
+///
+/// # Examples
+///
+/// ```
+/// use layers_core::model::train::IntoOptimizer;
+/// assert_eq!("sgd".into_optimizer()?.name(), "SGD");
+/// # Ok::<(), layers_core::Error>(())
+/// ```
+pub trait IntoOptimizer {
+    /// The optimizer, or an error for an unknown name.
+    fn into_optimizer(self) -> Result<Box<dyn Optimizer>>;
+}
+
+impl IntoOptimizer for &str {
+    fn into_optimizer(self) -> Result<Box<dyn Optimizer>> {
+        optimizer_from_name(self)
+    }
+}
+
+impl<O: Optimizer + 'static> IntoOptimizer for O {
+    fn into_optimizer(self) -> Result<Box<dyn Optimizer>> {
+        Ok(Box::new(self))
+    }
+}
+
+/// A loss given by value or by Keras name (`"sparse_categorical_crossentropy"`).
+///
+/// # Examples
+///
+/// ```
+/// use layers_core::model::train::IntoLoss;
+/// assert_eq!("mse".into_loss()?.name(), "mean_squared_error");
+/// # Ok::<(), layers_core::Error>(())
+/// ```
+pub trait IntoLoss {
+    /// The loss, or an error for an unknown name.
+    fn into_loss(self) -> Result<Box<dyn Loss>>;
+}
+
+impl IntoLoss for &str {
+    fn into_loss(self) -> Result<Box<dyn Loss>> {
+        loss_from_name(self)
+    }
+}
+
+impl<L: Loss + 'static> IntoLoss for L {
+    fn into_loss(self) -> Result<Box<dyn Loss>> {
+        Ok(Box::new(self))
     }
 }

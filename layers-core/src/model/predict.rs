@@ -2,11 +2,14 @@
 //! `predict` shares. A prediction uses one set of weights from start to end, even while
 //! another thread sets them (see [`LayerExt::set_weights`]).
 
+use super::options::check_batch_size;
 use super::train::Train;
+use crate::autograd::no_grad;
+use crate::data::check::non_finite_sample;
 use crate::error::{Error, Result, batch_shape};
 use crate::layer::context::with_context;
 use crate::layer::{LayerExt, read_consistent};
-use crate::{Tensor, no_grad};
+use crate::tensor::Tensor;
 
 /// Checks `x` against the model's built input shape: a sample axis, the per-sample shape,
 /// at least one sample, and only finite values.
@@ -36,14 +39,10 @@ pub(crate) fn check_input<M: Train>(model: &M, x: &Tensor) -> Result<()> {
             format!("`{}` got no samples", model.display_name()),
         ));
     }
-    if let Some(i) = x.view().iter().position(|v| !v.is_finite()) {
-        let per_sample: usize = expected.iter().product();
+    if let Some(sample) = non_finite_sample(x) {
         return Err(Error::invalid(
             "predict",
-            format!(
-                "the input holds a NaN or infinite value (sample {})",
-                i / per_sample.max(1)
-            ),
+            format!("the input holds a NaN or infinite value (sample {sample})"),
         ));
     }
     Ok(())
@@ -57,12 +56,7 @@ pub(crate) fn predict_batched<M: Train>(
     batch_size: usize,
 ) -> Result<Tensor> {
     check_input(model, x)?;
-    if batch_size == 0 {
-        return Err(Error::invalid(
-            "predict",
-            "the batch size must be at least 1",
-        ));
-    }
+    check_batch_size("predict", batch_size)?;
     let samples = x.shape()[0];
     read_consistent(|| {
         with_context(false, model.state().seed, || {

@@ -1,15 +1,19 @@
 //! `Sequential`: Keras's stack of layers, each fed the previous one's output.
 
-use crate::shape::ModelInput;
 use std::collections::{HashMap, HashSet};
 use std::sync::{PoisonError, RwLock};
 
-use super::train::{Train, TrainingState};
-use crate::error::{Error, Result, batch_shape};
-use crate::layer::context::{DEFAULT_SEED, with_context};
-use crate::layer::summary::{Summary, readable_size, thousands};
-use crate::layer::{Layer, SummaryRow, catch_forward, snake_case, undoing_builds};
-use crate::{Tensor, Weight, no_grad};
+use super::build;
+use super::predict::predict_batched;
+use super::state::TrainingState;
+use super::train::Train;
+use crate::error::{Error, Result};
+use crate::layer::context::DEFAULT_SEED;
+use crate::layer::summary::Summary;
+use crate::layer::{Layer, SummaryRow, catch_forward, dry_run, snake_case, undoing_builds};
+use crate::shape::ModelInput;
+use crate::tensor::Tensor;
+use crate::weight::Weight;
 
 struct Node {
     name: String,
@@ -31,12 +35,26 @@ impl Node {
             .map_err(|e| e.in_layer(self.name.clone(), self.layer.type_name()))
     }
 
+    /// Records the per-sample shape of the layer's output `y`; a shape already recorded is
+    /// only read, so that a forward pass allocates nothing here.
     fn record(&self, y: &Tensor) {
-        let shape = y.shape().get(1..).unwrap_or(&[]).to_vec();
+        let shape = y.shape().get(1..).unwrap_or(&[]);
+        let recorded = self
+            .output_shape
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_deref()
+            == Some(shape);
+        if !recorded {
+            self.set_output_shape(Some(shape.to_vec()));
+        }
+    }
+
+    fn set_output_shape(&self, shape: Option<Vec<usize>>) {
         *self
             .output_shape
             .write()
-            .unwrap_or_else(PoisonError::into_inner) = Some(shape);
+            .unwrap_or_else(PoisonError::into_inner) = shape;
     }
 }
 
@@ -221,6 +239,8 @@ impl Sequential {
             None => self.unique_name(snake_case(layer.type_name())),
         };
         self.taken.insert(name.clone());
+        // The model's output may change: training finds it again on next use.
+        self.state.output_shape = None;
         self.nodes.push(Node {
             name,
             layer: Box::new(layer),
@@ -328,43 +348,22 @@ impl Sequential {
     /// assert!(err.to_string().starts_with("layer `reshape` (Reshape): "), "{err}");
     /// ```
     pub fn build(&mut self, input_shape: impl AsRef<[usize]>) -> Result<Vec<usize>> {
-        let shape = input_shape.as_ref();
         if let Some(e) = &self.error {
             return Err(e.clone());
         }
-        if let Some(built) = &self.state.input_shape
-            && built != shape
-        {
-            return Err(Error::Config {
-                layer: self.name.clone(),
-                message: format!(
-                    "the model was built for input shape {} and cannot be rebuilt for {}",
-                    batch_shape(built),
-                    batch_shape(shape)
-                ),
-            });
-        }
-        // A failed build leaves the model as it was: no weight built, no shape recorded.
-        let outputs = undoing_builds(self, || {
-            with_context(false, self.state.seed, || -> Result<Vec<Tensor>> {
-                let mut batch = vec![1];
-                batch.extend_from_slice(shape);
-                let mut x = Tensor::try_zero_batch(&batch)?;
-                let mut outputs = Vec::with_capacity(self.nodes.len());
-                for node in &self.nodes {
-                    x = no_grad(|| node.forward(&x))?;
-                    outputs.push(x.clone());
+        let shape = input_shape.as_ref();
+        build::build(self, shape, |model| {
+            // A failed build leaves the model as it was: no weight built, and the output
+            // shapes the layers had before (the dry run records new ones as it goes).
+            let before: Vec<_> = model.nodes.iter().map(Node::output_shape).collect();
+            let built = undoing_builds(model, || dry_run(model, shape));
+            if built.is_err() {
+                for (node, shape) in model.nodes.iter().zip(before) {
+                    node.set_output_shape(shape);
                 }
-                Ok(outputs)
-            })
-        })?;
-        for (node, y) in self.nodes.iter().zip(&outputs) {
-            node.record(y);
-        }
-        self.state.input_shape = Some(shape.to_vec());
-        Ok(outputs
-            .last()
-            .map_or_else(|| shape.to_vec(), |y| y.shape()[1..].to_vec()))
+            }
+            built
+        })
     }
 
     /// Runs the model on `x` of shape `(samples, …)` in inference mode, 32 samples at a
@@ -408,7 +407,7 @@ impl Sequential {
     /// # Ok::<(), layers_core::Error>(())
     /// ```
     pub fn predict_batched(&self, x: &Tensor, batch_size: usize) -> Result<Tensor> {
-        super::predict::predict_batched(self, x, batch_size)
+        predict_batched(self, x, batch_size)
     }
 
     /// Keras's summary table, with the optimizer's state size once compiled and trained.
@@ -423,15 +422,7 @@ impl Sequential {
     /// # Ok::<(), layers_core::Error>(())
     /// ```
     pub fn summary(&self) -> Summary {
-        let mut summary = Summary::of(self);
-        if let Some(n) = self.optimizer_params().filter(|&n| n > 0) {
-            summary.extra.push(format!(
-                " Optimizer params: {} ({})",
-                thousands(n),
-                readable_size(n)
-            ));
-        }
-        summary
+        build::summary(self)
     }
 }
 

@@ -18,33 +18,13 @@
 //! # Ok::<(), layers_core::Error>(())
 //! ```
 
-use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
-
-use super::train::{Compiled, Train};
+use super::state::Compiled;
 use crate::autograd::VarId;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, TrainingStep};
 use crate::layer::context::with_context;
 use crate::layer::{Layer, LayerExt, trainable_weight_refs};
-use crate::{Tensor, Weight};
-
-/// Runs `f` with the compiled state taken out of the model (so that the model can run while
-/// the optimizer and metrics change), putting it back afterwards, also when `f` panics.
-pub(super) fn with_compiled<M: Train, R>(
-    model: &mut M,
-    f: impl FnOnce(&M, &mut Compiled) -> R,
-) -> R {
-    let mut compiled = model
-        .state_mut()
-        .compiled
-        .take()
-        .expect("callers check that the model is compiled");
-    let result = catch_unwind(AssertUnwindSafe(|| f(&*model, &mut compiled)));
-    model.state_mut().compiled = Some(compiled);
-    match result {
-        Ok(r) => r,
-        Err(panic) => resume_unwind(panic),
-    }
-}
+use crate::tensor::Tensor;
+use crate::weight::Weight;
 
 /// Why a training step failed. Either way nothing changed; the callers add where it
 /// happened (`fit`: the epoch and batch; `train_on_batch`: the step).
@@ -65,24 +45,24 @@ impl From<Error> for StepError {
 impl StepError {
     /// The error `fit` reports, with the epoch and batch counted from 1.
     pub(super) fn at_batch(self, epoch: usize, batch: usize) -> Error {
-        match self {
-            StepError::Failed(e) => e,
-            StepError::Refused(what) => Error::Training {
-                epoch: epoch + 1,
-                batch: batch + 1,
-                message: format!("{what}; the update was not applied"),
-            },
-        }
+        self.at(TrainingStep::Batch {
+            epoch: epoch + 1,
+            batch: batch + 1,
+        })
     }
 
     /// The error `train_on_batch` reports for its `step` (counted from 1).
     pub(super) fn at_step(self, step: u64) -> Error {
+        self.at(TrainingStep::Step(step))
+    }
+
+    fn at(self, at: TrainingStep) -> Error {
         match self {
             StepError::Failed(e) => e,
-            StepError::Refused(what) => Error::invalid(
-                "train_on_batch",
-                format!("{what} at step {step}; the update was not applied"),
-            ),
+            StepError::Refused(what) => Error::Training {
+                at,
+                message: format!("{what}; the update was not applied"),
+            },
         }
     }
 }
@@ -158,21 +138,10 @@ fn weight_path(model: &dyn Layer, id: VarId) -> String {
         .map_or_else(|| "?".to_string(), |(path, _)| path)
 }
 
-/// One training step on a batch, all or nothing: forward in training mode, loss, backward,
-/// checks, metrics, update. The compiled state is put back even if a layer panics.
-pub(super) fn train_step<M: Train>(
-    model: &mut M,
-    x: &Tensor,
-    y: &Tensor,
-) -> Result<f32, StepError> {
-    let seed = model.state().seed;
-    with_compiled(model, |model, compiled| {
-        step_with(model, compiled, seed, x, y)
-    })
-}
-
-fn step_with<M: Train>(
-    model: &M,
+/// One training step of `model` on a batch, all or nothing: forward in training mode, loss,
+/// backward, checks, metrics, update.
+pub(super) fn train_step(
+    model: &dyn Layer,
     compiled: &mut Compiled,
     seed: u64,
     x: &Tensor,

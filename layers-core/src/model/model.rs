@@ -1,15 +1,30 @@
 //! `Model`: any layer (a `#[derive(Layer)]` network, say) as a trainable model with
 //! Keras's API.
+//!
+//! ```
+//! use layers_core::prelude::*;
+//! let mut model = Model::new(Dense::new(1));
+//! model.compile("sgd", "mse", &[])?;
+//! let logs = model.train_on_batch(&Tensor::ones(&[4, 2]), &Tensor::zeros(&[4, 1]))?;
+//! assert!(logs["loss"] >= 0.0);
+//! // built from the first batch: 2 inputs to 1 unit, plus its bias
+//! assert!(model.summary().to_string().contains("Total params: 3"));
+//! # Ok::<(), layers_core::Error>(())
+//! ```
 
-use crate::shape::ModelInput;
 use std::ops::{Deref, DerefMut};
 
-use super::train::{Train, TrainingState};
-use crate::error::{Error, Result, batch_shape};
+use super::build;
+use super::predict::predict_batched;
+use super::state::TrainingState;
+use super::train::Train;
+use crate::error::{Error, Result};
 use crate::layer::context::{DEFAULT_SEED, with_context};
-use crate::layer::summary::{Summary, readable_size, thousands};
-use crate::layer::{Layer, LayerExt, SummaryRow, catch_forward};
-use crate::{Tensor, Weight, no_grad};
+use crate::layer::summary::Summary;
+use crate::layer::{Layer, LayerExt, SummaryRow, catch_forward, dry_run};
+use crate::shape::ModelInput;
+use crate::tensor::Tensor;
+use crate::weight::Weight;
 
 /// Wraps any layer as a model: `build`, `summary`, `predict` and the [`Train`] API
 /// (`compile`, `fit`, `evaluate`), with a seed for reproducible initialization and
@@ -90,23 +105,7 @@ impl<L: Layer> Model<L> {
     /// ```
     pub fn build(&mut self, input_shape: impl AsRef<[usize]>) -> Result<Vec<usize>> {
         let shape = input_shape.as_ref();
-        if let Some(built) = &self.state.input_shape
-            && built != shape
-        {
-            return Err(Error::Config {
-                layer: self.net.display_name(),
-                message: format!(
-                    "the model was built for input shape {} and cannot be rebuilt for {}",
-                    batch_shape(built),
-                    batch_shape(shape)
-                ),
-            });
-        }
-        let seed = self.state.seed;
-        let net = &mut self.net;
-        let out = with_context(false, seed, || net.build(shape))?;
-        self.state.input_shape = Some(shape.to_vec());
-        Ok(out)
+        build::build(self, shape, |model| model.net.build(shape))
     }
 
     /// Runs the model on `x` in inference mode, 32 samples at a time.
@@ -134,7 +133,7 @@ impl<L: Layer> Model<L> {
     /// # Ok::<(), layers_core::Error>(())
     /// ```
     pub fn predict<X: ModelInput<Self>>(&self, x: &X) -> Result<X::Output> {
-        X::output(super::predict::predict_batched(self, x.tensor(), 32)?)
+        X::output(predict_batched(self, x.tensor(), 32)?)
     }
 
     /// Keras's summary table of the wrapped layer, with the optimizer's state size once
@@ -150,15 +149,7 @@ impl<L: Layer> Model<L> {
     /// # Ok::<(), layers_core::Error>(())
     /// ```
     pub fn summary(&self) -> Summary {
-        let mut summary = Summary::of(self);
-        if let Some(n) = self.optimizer_params().filter(|&n| n > 0) {
-            summary.extra.push(format!(
-                " Optimizer params: {} ({})",
-                thousands(n),
-                readable_size(n)
-            ));
-        }
-        summary
+        build::summary(self)
     }
 }
 
@@ -169,8 +160,11 @@ impl<L> Deref for Model<L> {
     }
 }
 
+/// Mutable access to the wrapped layer, which may change what the model outputs: the
+/// output shape that training keeps is found again on next use.
 impl<L> DerefMut for Model<L> {
     fn deref_mut(&mut self) -> &mut L {
+        self.state.output_shape = None;
         &mut self.net
     }
 }
@@ -231,15 +225,10 @@ impl<L: Layer> Layer for Model<L> {
         };
         if rows.is_empty() {
             // A layer without sublayers is its own single row.
-            let shape = self.state.input_shape.as_ref().and_then(|s| {
-                let mut batch = vec![1];
-                batch.extend_from_slice(s);
-                with_context(false, self.state.seed, || {
-                    no_grad(|| catch_forward(&self.net, &Tensor::zeros(&batch)))
-                })
-                .ok()
-                .map(|y| y.shape()[1..].to_vec())
-            });
+            let shape =
+                self.state.input_shape.as_ref().and_then(|s| {
+                    with_context(false, self.state.seed, || dry_run(&self.net, s)).ok()
+                });
             return vec![SummaryRow::of(&self.net.display_name(), &self.net, shape)];
         }
         rows

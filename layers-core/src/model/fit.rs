@@ -1,0 +1,278 @@
+//! `fit` as named steps: split off the validation data, then per epoch let the callbacks
+//! begin it, run the epoch's gradient steps, validate, record, and let the callbacks end it
+//! (and perhaps stop training).
+//!
+//! ```
+//! use layers_core::prelude::*;
+//! use layers_core::model::FitOptions;
+//! let x = Tensor::from_vec((0..10).map(|i| i as f32).collect(), &[10, 1]);
+//! let mut m = Sequential::new().add(Dense::new(1));
+//! m.compile("sgd", "mse", &["mae"])?;
+//! let options = FitOptions::new().with_epochs(2).validation_split(0.2).verbose(0);
+//! let history = m.fit(&x, &Tensor::zeros(&[10, 1]), options)?;
+//! assert_eq!(history.params.steps, 1); // 8 training samples, one batch of up to 32
+//! let names: Vec<&str> = history.history.keys().map(String::as_str).collect();
+//! assert_eq!(names, ["loss", "mae", "val_loss", "val_mae"]);
+//! # Ok::<(), layers_core::Error>(())
+//! ```
+
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+
+use super::callbacks::{Callback, Control};
+use super::evaluate::evaluate_batches;
+use super::history::{History, HistoryParams};
+use super::logs::Logs;
+use super::options::FitOptions;
+use super::progress::{EpochProgress, Verbosity};
+use super::state::Compiled;
+use super::step::train_step;
+use crate::data::check::data_error;
+use crate::error::{Error, Result};
+use crate::layer::Layer;
+use crate::optim::Optimizer;
+use crate::tensor::Tensor;
+
+/// Trains `model` (whose data `fit` has checked) on `x`, `y` as `options` say.
+pub(super) fn run(
+    model: &dyn Layer,
+    compiled: &mut Compiled,
+    seed: u64,
+    x: &Tensor,
+    y: &Tensor,
+    mut options: FitOptions,
+) -> Result<History> {
+    let (train, validation) = split_validation(x, y, &mut options)?;
+    let steps = train.x.shape()[0].div_ceil(options.batch_size);
+    let mut history = History::new(HistoryParams {
+        verbose: verbose_level(options.verbosity),
+        epochs: options.epochs,
+        steps,
+    });
+    let mut callbacks = Callbacks(std::mem::take(&mut options.callbacks));
+    callbacks.train_begin(model)?;
+    let mut batches = Batches::new(train, seed, options.shuffle, options.batch_size);
+    for epoch in 0..options.epochs {
+        callbacks.epoch_begin(&mut *compiled.optimizer, epoch)?;
+        let progress = EpochProgress::start(options.verbosity, epoch, options.epochs, steps);
+        let mut logs = run_epoch(model, compiled, seed, &mut batches, epoch, |batch, logs| {
+            progress.step(batch + 1, logs.as_slice());
+            callbacks.batch_end(batch, logs);
+        })?;
+        if let Some(val) = &validation {
+            let loss = evaluate_batches(model, compiled, seed, &val.x, &val.y, options.batch_size)?;
+            compiled.write_logs(loss, "val_", &mut logs);
+        }
+        progress.finish(logs.as_slice());
+        history.record(epoch, &logs);
+        if callbacks.epoch_end(model, &mut *compiled.optimizer, epoch, &logs)? {
+            break;
+        }
+    }
+    callbacks.train_end(model)?;
+    callbacks.record(&mut history);
+    Ok(history)
+}
+
+/// Samples and their targets.
+struct Samples {
+    x: Tensor,
+    y: Tensor,
+}
+
+/// The training samples and the validation samples, if any: `options`' validation data, or
+/// the last `validation_split` of `x`, `y` (before shuffling, as Keras does).
+fn split_validation(
+    x: &Tensor,
+    y: &Tensor,
+    options: &mut FitOptions,
+) -> Result<(Samples, Option<Samples>)> {
+    let all = || Samples {
+        x: x.clone(),
+        y: y.clone(),
+    };
+    if let Some((x, y)) = options.validation_data.take() {
+        return Ok((all(), Some(Samples { x, y })));
+    }
+    if options.validation_split == 0.0 {
+        return Ok((all(), None));
+    }
+    let samples = x.shape()[0];
+    let n_val = ((samples as f32) * options.validation_split) as usize;
+    if n_val == 0 || n_val == samples {
+        return Err(data_error(
+            "fit",
+            format!(
+                "a validation split of {} leaves no samples on one side of {samples}",
+                options.validation_split
+            ),
+        ));
+    }
+    let n_train = samples - n_val;
+    let part = |start, len| Samples {
+        x: x.narrow(0, start, len),
+        y: y.narrow(0, start, len),
+    };
+    Ok((part(0, n_train), Some(part(n_train, n_val))))
+}
+
+/// The training samples in batches, in an order shuffled each epoch with the model's seed
+/// (so the same seed gives the same history).
+struct Batches {
+    samples: Samples,
+    order: Vec<usize>,
+    rng: StdRng,
+    shuffle: bool,
+    batch_size: usize,
+}
+
+impl Batches {
+    fn new(samples: Samples, seed: u64, shuffle: bool, batch_size: usize) -> Batches {
+        Batches {
+            order: (0..samples.x.shape()[0]).collect(),
+            samples,
+            rng: StdRng::seed_from_u64(seed ^ 0x5DEE_CE66_D1CE_4E5B),
+            shuffle,
+            batch_size,
+        }
+    }
+
+    /// The next epoch's order.
+    fn reorder(&mut self) {
+        if self.shuffle {
+            self.order.shuffle(&mut self.rng);
+        }
+    }
+}
+
+/// One epoch: a gradient step per batch, the metrics reset first; after each batch,
+/// `batch_end` sees the running logs (the mean loss so far and the metrics). Returns the
+/// epoch's logs.
+fn run_epoch(
+    model: &dyn Layer,
+    compiled: &mut Compiled,
+    seed: u64,
+    batches: &mut Batches,
+    epoch: usize,
+    mut batch_end: impl FnMut(usize, &Logs),
+) -> Result<Logs> {
+    compiled.reset_metrics();
+    batches.reorder();
+    let mut loss_sum = 0.0f64;
+    let mut seen = 0usize;
+    let mut logs = Logs::new();
+    for (batch, indices) in batches.order.chunks(batches.batch_size).enumerate() {
+        let xb = batches.samples.x.index_select(0, indices);
+        let yb = batches.samples.y.index_select(0, indices);
+        let loss =
+            train_step(model, compiled, seed, &xb, &yb).map_err(|e| e.at_batch(epoch, batch))?;
+        loss_sum += f64::from(loss) * indices.len() as f64;
+        seen += indices.len();
+        compiled.write_logs((loss_sum / seen as f64) as f32, "", &mut logs);
+        batch_end(batch, &logs);
+    }
+    Ok(logs)
+}
+
+/// Keras's `verbose` number for the history's parameters.
+fn verbose_level(verbosity: Verbosity) -> u8 {
+    match verbosity {
+        Verbosity::Silent => 0,
+        Verbosity::Bar => 1,
+        Verbosity::Line => 2,
+    }
+}
+
+/// `fit`'s callbacks, called in the order they were given.
+struct Callbacks(Vec<Box<dyn Callback>>);
+
+impl Callbacks {
+    fn train_begin(&mut self, model: &dyn Layer) -> Result<()> {
+        self.0
+            .iter_mut()
+            .try_for_each(|cb| cb.on_train_begin(model))
+    }
+
+    /// Lets the callbacks set the learning rate for `epoch`.
+    fn epoch_begin(&mut self, optimizer: &mut dyn Optimizer, epoch: usize) -> Result<()> {
+        let before = optimizer.learning_rate();
+        let mut control = Control::new(before);
+        for cb in &mut self.0 {
+            cb.on_epoch_begin(epoch, &mut control)?;
+        }
+        set_callback_rate(optimizer, before, &control, "start", epoch)
+    }
+
+    fn batch_end(&mut self, batch: usize, logs: &Logs) {
+        for cb in &mut self.0 {
+            cb.on_batch_end(batch, logs);
+        }
+    }
+
+    /// Shows the callbacks the epoch's logs; they may change the learning rate, or stop
+    /// training (`true`).
+    fn epoch_end(
+        &mut self,
+        model: &dyn Layer,
+        optimizer: &mut dyn Optimizer,
+        epoch: usize,
+        logs: &Logs,
+    ) -> Result<bool> {
+        let before = optimizer.learning_rate();
+        let mut control = Control::new(before);
+        for cb in &mut self.0 {
+            cb.on_epoch_end(epoch, logs, model, &mut control)?;
+        }
+        set_callback_rate(optimizer, before, &control, "end", epoch)?;
+        Ok(control.stop_training)
+    }
+
+    fn train_end(&mut self, model: &dyn Layer) -> Result<()> {
+        self.0.iter_mut().try_for_each(|cb| cb.on_train_end(model))
+    }
+
+    /// What the callbacks found, added to the history `fit` returns.
+    fn record(&self, history: &mut History) {
+        for cb in &self.0 {
+            cb.record(history);
+        }
+    }
+}
+
+/// Sets the learning rate the callbacks left in `control` at the `edge` ("start" or "end")
+/// of `epoch`, if they changed it from `before`; the rate is never touched otherwise.
+fn set_callback_rate(
+    optimizer: &mut dyn Optimizer,
+    before: f32,
+    control: &Control,
+    edge: &str,
+    epoch: usize,
+) -> Result<()> {
+    let rate = control.learning_rate;
+    if rate.to_bits() == before.to_bits() {
+        return Ok(());
+    }
+    let when = format!("at the {edge} of epoch {}", epoch + 1);
+    if optimizer.has_schedule() {
+        return Err(Error::invalid(
+            "fit",
+            format!(
+                "a callback set the learning rate to {rate:?} {when}, but `{}` computes its \
+                 learning rate with a schedule, which cannot be overridden (Keras refuses this \
+                 too); use either the schedule or the callback",
+                optimizer.name()
+            ),
+        ));
+    }
+    if !(rate.is_finite() && rate >= 0.0) {
+        return Err(Error::invalid(
+            "fit",
+            format!(
+                "a callback set the learning rate to {rate:?} {when}; a learning rate must be a \
+                 finite number ≥ 0"
+            ),
+        ));
+    }
+    optimizer.set_learning_rate(rate)
+}
