@@ -40,7 +40,7 @@ mod unwind;
 pub mod weight;
 
 pub use activation::Activation;
-pub use autograd::check::{GradCheck, check_gradients};
+pub use autograd::gradcheck::{GradCheck, check_gradients};
 pub use autograd::{GradStore, NoGradGuard, VarId, is_recording, live_graph_nodes, no_grad};
 pub use dual::Dual;
 pub use error::{Error, Result};

@@ -21,10 +21,10 @@
 
 mod call;
 mod catch;
-pub mod check;
 pub mod config;
 mod container;
 pub mod context;
+pub mod gradcheck;
 mod named;
 pub mod summary;
 mod swap;
