@@ -40,6 +40,7 @@
 //! takes only shapes that fit both the element's input and its output ([`Both`]): a stack of
 //! blocks that keep the shape they receive.
 
+mod containers;
 mod dim;
 mod fits;
 mod layer;
