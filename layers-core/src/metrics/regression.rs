@@ -12,7 +12,7 @@
 use super::{Metric, Running};
 use crate::Tensor;
 use crate::error::{Error, Result};
-use crate::loss::differ_by_trailing_one;
+use crate::tensor::shape::differ_by_trailing_one;
 
 /// Adds a batch of `f(ŷ − y)` to `running`, after checking the shapes.
 fn add_errors(
