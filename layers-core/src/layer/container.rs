@@ -178,8 +178,8 @@ impl<L: Layer + ?Sized> Layer for Box<L> {
 
 #[cfg(test)]
 mod tests {
+    use crate::builtin::Dense;
     use crate::layer::LayerExt;
-    use crate::layers::Dense;
     use crate::{Layer, Tensor};
 
     #[test]
