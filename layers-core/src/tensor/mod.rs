@@ -13,7 +13,10 @@
 //!
 //! Ops are split by kind: [`binary`] (arithmetic with broadcasting), [`unary`] (elementwise
 //! functions and the fused map), [`matmul`], [`reduce`], [`layout`] (reshape, permute,
-//! concat, slicing), [`compare`] (masks and `select`) and [`softmax`].
+//! concat, slicing), [`compare`] (masks and `select`) and [`softmax`]. What a tensor records
+//! is in `op` (one variant per op that has a backward rule) and `graph` (how a tensor came
+//! to be, variable ids, the no-grad switch); the backward pass that reads it is
+//! [`autograd`](crate::autograd)'s.
 
 pub mod binary;
 pub mod compare;
