@@ -6,7 +6,7 @@
 //!
 //! Run with `cargo run --example custom_layer`.
 
-use layers::layer::check::check_layer;
+use layers::layer::gradcheck::check_layer;
 use layers::prelude::*;
 
 /// `x · w + b`, with `w` shaped from the input's last axis when the layer is built.

@@ -1,8 +1,8 @@
 //! The built-in layers: shapes, Keras's defaults and behaviours, gradient checks, the
 //! summary format, and the errors a user can run into.
 
-use layers::layer::check::{check_layer, check_layer_weights};
 use layers::layer::context::with_context;
+use layers::layer::gradcheck::{check_layer, check_layer_weights};
 use layers::prelude::*;
 
 fn input(shape: &[usize]) -> Tensor {

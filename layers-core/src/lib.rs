@@ -13,8 +13,41 @@
 //! # Ok::<(), layers_core::Error>(())
 //! ```
 //!
-//! Dependencies flow one way: [`tensor`] → [`autograd`] → [`weight`] (with [`init`]) →
-//! [`layer`], [`activation`](mod@activation), [`layers`] → [`model`].
+//! # Modules, bottom to top
+//!
+//! Dependencies flow one way: each module uses only modules listed before it (the test
+//! `tests/architecture.rs` fails on a back-edge).
+//!
+//! 1. [`error`]: the [`Error`] type every fallible function returns.
+//! 2. [`math`]: scalar special functions (`erf`, stable `sigmoid`, `softplus`) and the
+//!    [`Scalar`] trait that activation bodies are written against.
+//! 3. [`dual`]: dual numbers, [`Dual`], which carry an exact derivative through `f32` code.
+//! 4. `unwind` (internal): how an op that cannot return an error fails to the boundary of
+//!    the layer that called it.
+//! 5. [`tensor`]: [`Tensor`] and its ops, and the graph a tensor records for the backward
+//!    pass: the recorded ops, variable ids, the no-grad switch.
+//! 6. [`autograd`]: the backward pass (one rule per recorded op), [`GradStore`] and
+//!    finite-difference gradient checks.
+//! 7. [`init`]: Keras's weight [`Initializer`]s.
+//! 8. [`weight`]: [`Weight`], a named, lazily built variable.
+//! 9. [`layer`]: the [`Layer`] trait and what a layer is made of: its forward pass
+//!    ([`Call`]), its call [`Context`], its config, its summary, a renamed layer and the
+//!    containers of layers, and gradient checks for whole layers.
+//! 10. [`shape`]: compile-time shapes ([`Const`], [`TypedTensor`]) and each layer's shape
+//!     signature ([`StaticLayer`](shape::StaticLayer)).
+//! 11. [`activation`](mod@activation): activations, usable as functions and as layers, and
+//!     their registry of names.
+//! 12. [`builtin`]: the built-in layers ([`Dense`], [`Dropout`], [`Embedding`], …), written
+//!     with `#[derive(Layer)]`.
+//! 13. [`loss`]: Keras's losses.
+//! 14. [`metrics`]: Keras's metrics (a loss can be one).
+//! 15. [`optim`]: Keras's optimizers and learning-rate schedules.
+//! 16. [`data`]: data sets: CSV loading, scaling, shuffling, splits.
+//! 17. [`model`]: [`Sequential`], [`Model`] and training ([`Train`]: `compile`, `fit`,
+//!     `evaluate`, `predict`), with logs, callbacks and history.
+//!
+//! The root re-exports the types most programs use, [`prelude`] holds them for a glob
+//! import, and `__private` (hidden) is what the derive macros' generated code names.
 #![deny(unsafe_code)]
 #![doc(test(attr(deny(warnings))))]
 #![warn(missing_docs)]
@@ -23,12 +56,12 @@ extern crate self as layers_core;
 
 pub mod activation;
 pub mod autograd;
+pub mod builtin;
 pub mod data;
 pub mod dual;
 pub mod error;
 pub mod init;
 pub mod layer;
-pub mod layers;
 pub mod loss;
 pub mod math;
 pub mod metrics;
@@ -40,16 +73,16 @@ mod unwind;
 pub mod weight;
 
 pub use activation::Activation;
-pub use autograd::check::{GradCheck, check_gradients};
+pub use autograd::gradcheck::{GradCheck, check_gradients};
 pub use autograd::{GradStore, NoGradGuard, VarId, is_recording, live_graph_nodes, no_grad};
+pub use builtin::{
+    BatchNormalization, Dense, Dropout, Embedding, Flatten, Lambda, LayerNormalization, LogSoftmax,
+    Reshape, Softmax,
+};
 pub use dual::Dual;
 pub use error::{Error, Result};
 pub use init::Initializer;
 pub use layer::{Call, CallWithContext, Context, Layer, LayerExt, TryCall};
-pub use layers::{
-    BatchNormalization, Dense, Dropout, Embedding, Flatten, Lambda, LayerNormalization, LogSoftmax,
-    Reshape, Softmax,
-};
 pub use layers_derive::{Layer, activation};
 pub use loss::{Loss, loss_from_name};
 pub use math::Scalar;

@@ -24,13 +24,15 @@ use std::sync::{PoisonError, RwLock};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
-use crate::Tensor;
-use crate::autograd::{GradStore, VarId};
+pub(crate) mod journal;
+
+use crate::autograd::GradStore;
 use crate::error::{Error, Result};
 use crate::init::Initializer;
 use crate::tensor::binary::Operand;
+use crate::tensor::graph::VarId;
 use crate::tensor::shape::checked_size;
-use crate::tensor::{Data, Node};
+use crate::tensor::{Data, Tensor};
 
 /// A named variable with a shape, an initializer and a trainable flag.
 ///
@@ -192,7 +194,7 @@ impl Weight {
                 )?;
                 let values = self.initializer.sample(shape, rng)?;
                 *guard = Some(values.into_shared());
-                crate::unwind::note_built(self.id);
+                journal::note_built(self.id);
                 Ok(())
             }
         }
@@ -391,12 +393,8 @@ impl Weight {
         let data = guard.as_ref().ok_or_else(|| Error::UnbuiltWeight {
             weight: self.name.clone(),
         })?;
-        let node = if self.is_trainable() {
-            Node::Variable(self.id)
-        } else {
-            Node::Leaf
-        };
-        Ok(Tensor::from_parts(data.clone(), node))
+        let variable = self.is_trainable().then_some(self.id);
+        Ok(Tensor::from_data(data.clone(), variable))
     }
 
     /// Replaces the value, keeping the weight's identity (builds an unbuilt weight).

@@ -27,6 +27,7 @@ use std::sync::Arc;
 use crate::Tensor;
 use crate::error::{Error, Result};
 use crate::layer::Layer;
+use crate::layer::config::{ConfigValue, f32_to_json};
 
 pub use builtin::*;
 
@@ -382,7 +383,7 @@ impl Activation {
         let mut map = serde_json::Map::new();
         map.insert("name".into(), self.name().into());
         for (k, v) in params {
-            map.insert(k.into(), crate::layer::config::f32_to_json(v));
+            map.insert(k.into(), f32_to_json(v));
         }
         map.into()
     }
@@ -454,6 +455,13 @@ impl fmt::Debug for Activation {
 impl PartialEq for Activation {
     fn eq(&self, other: &Activation) -> bool {
         self.name() == other.name() && self.params() == other.params()
+    }
+}
+
+/// In a layer's config an activation is its name, with its parameters when it has any.
+impl ConfigValue for Activation {
+    fn to_config(&self) -> serde_json::Value {
+        Activation::to_config(self)
     }
 }
 

@@ -16,9 +16,7 @@
 //! assert_eq!(Noise.call(&Tensor::zeros(&[1])).to_vec(), vec![0.0]);
 //! ```
 
-use rand::rngs::StdRng;
-
-use super::context;
+use super::context::Context;
 use crate::error::Result;
 use crate::tensor::Tensor;
 
@@ -150,61 +148,5 @@ pub trait CallWithContext {
 impl<T: CallWithContext> Call for T {
     fn call(&self, x: &Tensor) -> Tensor {
         self.call_with(x, &Context::current())
-    }
-}
-
-/// What a layer may ask about the call it is in.
-///
-/// # Examples
-///
-/// ```
-/// use layers_core::layer::Context;
-/// assert!(!Context::current().training());
-/// ```
-#[derive(Clone, Copy, Debug)]
-pub struct Context {
-    training: bool,
-}
-
-impl Context {
-    /// The context of the current call (inference when none is set).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use layers_core::layer::Context;
-    /// use layers_core::layer::context::with_context;
-    /// assert!(with_context(true, 0, || Context::current().training()));
-    /// ```
-    pub fn current() -> Context {
-        Context {
-            training: context::is_training(),
-        }
-    }
-
-    /// Whether the layer runs in training mode (inside `fit`).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use layers_core::layer::Context;
-    /// assert!(!Context::current().training());
-    /// ```
-    pub fn training(&self) -> bool {
-        self.training
-    }
-
-    /// Runs `f` with the call's random stream (seeded by `fit` or `build`).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use layers_core::layer::Context;
-    /// use rand::RngExt;
-    /// let u: f32 = Context::current().with_rng(|rng| rng.random());
-    /// assert!((0.0..1.0).contains(&u));
-    /// ```
-    pub fn with_rng<R>(&self, f: impl FnOnce(&mut StdRng) -> R) -> R {
-        context::with_rng(f)
     }
 }

@@ -16,6 +16,7 @@ use super::{Layer, LayerExt};
 use crate::error::{Error, Result, batch_shape};
 use crate::tensor::Tensor;
 use crate::unwind::{self, Caught};
+use crate::weight::journal::journal;
 
 /// Runs a layer's call `f` on the batch `x`: an error it returns, an op's failure and any
 /// other panic become [`Error::Call`] with `x`'s per-sample shape (and, for an op, the line
@@ -61,7 +62,7 @@ pub(crate) fn forward(layer: &dyn Layer, x: &Tensor) -> Result<Tensor> {
 /// built is unbuilt again, so that the layer is as it was (a later build or call with
 /// another shape is not refused because of the failed one).
 pub(crate) fn undoing_builds<R>(layer: &dyn Layer, f: impl FnOnce() -> Result<R>) -> Result<R> {
-    unwind::journal(f, |built| {
+    journal(f, |built| {
         for (_, w) in layer.all_weights() {
             if built.contains(&w.id()) {
                 w.unbuild();

@@ -13,7 +13,6 @@
 //! # Ok::<(), layers_core::Error>(())
 //! ```
 
-use crate::activation::Activation;
 use crate::error::{Error, Result, batch_shape};
 use crate::init::Initializer;
 
@@ -205,12 +204,6 @@ impl ConfigValue for String {
 impl ConfigValue for &'static str {
     fn to_config(&self) -> serde_json::Value {
         (*self).into()
-    }
-}
-
-impl ConfigValue for Activation {
-    fn to_config(&self) -> serde_json::Value {
-        Activation::to_config(self)
     }
 }
 

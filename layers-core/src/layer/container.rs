@@ -16,7 +16,6 @@
 
 use super::{Layer, SummaryRow};
 use crate::error::Result;
-use crate::shape::{Both, DynShape, Shape, StaticLayer};
 use crate::tensor::Tensor;
 use crate::weight::Weight;
 
@@ -177,49 +176,10 @@ impl<L: Layer + ?Sized> Layer for Box<L> {
     }
 }
 
-/// A list's elements may run any number of times (none included), so in a statically
-/// checked model it takes only shapes that fit both an element's input and its output (a
-/// stack of same-shape blocks), and produces the shape it receives ([`DynShape`] when the
-/// element has no signature).
-impl<L: StaticLayer> StaticLayer for Vec<L> {
-    type Input<In: Shape> = Both<L::Input<In>, L::Output<In>>;
-    type Output<In: Shape> = <L::Output<In> as Shape>::IfKnown<In>;
-    type Check<In: Shape> = L::Check<In>;
-}
-
-/// As for `Vec<L>`: the elements keep the shape they receive.
-impl<L: StaticLayer, const N: usize> StaticLayer for [L; N] {
-    type Input<In: Shape> = Both<L::Input<In>, L::Output<In>>;
-    type Output<In: Shape> = <L::Output<In> as Shape>::IfKnown<In>;
-    type Check<In: Shape> = L::Check<In>;
-}
-
-/// The layer runs or not, so, as for `Vec<L>`, it must keep the shape it receives.
-impl<L: StaticLayer> StaticLayer for Option<L> {
-    type Input<In: Shape> = Both<L::Input<In>, L::Output<In>>;
-    type Output<In: Shape> = <L::Output<In> as Shape>::IfKnown<In>;
-    type Check<In: Shape> = L::Check<In>;
-}
-
-/// The boxed layer's signature.
-impl<L: StaticLayer> StaticLayer for Box<L> {
-    type Input<In: Shape> = L::Input<In>;
-    type Output<In: Shape> = L::Output<In>;
-    type Check<In: Shape> = L::Check<In>;
-}
-
-/// A layer chosen at run time: the compiler knows nothing of its shapes, which are checked
-/// when the model is built.
-impl StaticLayer for Box<dyn Layer> {
-    type Input<In: Shape> = In;
-    type Output<In: Shape> = DynShape;
-    type Check<In: Shape> = crate::shape::NoCheck;
-}
-
 #[cfg(test)]
 mod tests {
+    use crate::builtin::Dense;
     use crate::layer::LayerExt;
-    use crate::layers::Dense;
     use crate::{Layer, Tensor};
 
     #[test]

@@ -1,12 +1,12 @@
-//! The call context: whether layers run in training or in inference, and the random stream
-//! that initializers and dropout draw from. Like Keras's call context, it is set by `fit`,
-//! `evaluate` and `predict` (or by [`with_context`]) and read by the layers that care, so
-//! that a layer's `call` takes only its input.
+//! The call context ([`Context`]): whether layers run in training or in inference, and the
+//! random stream that initializers and dropout draw from. Like Keras's call context, it is
+//! set by `fit`, `evaluate` and `predict` (or by [`with_context`]) and read by the layers
+//! that care, so that a layer's `call` takes only its input.
 //!
 //! ```
-//! use layers_core::layer::context::{is_training, with_context};
+//! use layers_core::layer::context::{Context, is_training, with_context};
 //! assert!(!is_training());
-//! with_context(true, 42, || assert!(is_training()));
+//! with_context(true, 42, || assert!(is_training() && Context::current().training()));
 //! ```
 
 use std::cell::RefCell;
@@ -22,6 +22,62 @@ struct Frame {
 thread_local! {
     static FRAMES: RefCell<Vec<Frame>> = const { RefCell::new(Vec::new()) };
     static DEFAULT_RNG: RefCell<StdRng> = RefCell::new(StdRng::seed_from_u64(DEFAULT_SEED));
+}
+
+/// What a layer may ask about the call it is in.
+///
+/// # Examples
+///
+/// ```
+/// use layers_core::layer::Context;
+/// assert!(!Context::current().training());
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct Context {
+    training: bool,
+}
+
+impl Context {
+    /// The context of the current call (inference when none is set).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::layer::Context;
+    /// use layers_core::layer::context::with_context;
+    /// assert!(with_context(true, 0, || Context::current().training()));
+    /// ```
+    pub fn current() -> Context {
+        Context {
+            training: is_training(),
+        }
+    }
+
+    /// Whether the layer runs in training mode (inside `fit`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::layer::Context;
+    /// assert!(!Context::current().training());
+    /// ```
+    pub fn training(&self) -> bool {
+        self.training
+    }
+
+    /// Runs `f` with the call's random stream (seeded by `fit` or `build`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::layer::Context;
+    /// use rand::RngExt;
+    /// let u: f32 = Context::current().with_rng(|rng| rng.random());
+    /// assert!((0.0..1.0).contains(&u));
+    /// ```
+    pub fn with_rng<R>(&self, f: impl FnOnce(&mut StdRng) -> R) -> R {
+        with_rng(f)
+    }
 }
 
 /// The seed of each thread's default random stream, used when no context is set.

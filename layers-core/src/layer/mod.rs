@@ -21,10 +21,10 @@
 
 mod call;
 mod catch;
-pub mod check;
 pub mod config;
 mod container;
 pub mod context;
+pub mod gradcheck;
 mod named;
 pub mod summary;
 mod swap;
@@ -32,9 +32,10 @@ mod swap;
 use crate::error::{Error, Result};
 use crate::{Tensor, Weight, no_grad};
 
-pub use call::{Call, CallWithContext, Context, TryCall};
+pub use call::{Call, CallWithContext, TryCall};
 pub use catch::catch_call;
 pub(crate) use catch::{forward as catch_forward, undoing_builds};
+pub use context::Context;
 pub use named::Named;
 pub use summary::{Summary, SummaryRow, sequential_summary_rows, static_summary_rows};
 pub(crate) use swap::read_consistent;
@@ -117,7 +118,7 @@ pub trait Layer: Send + Sync {
 
     /// The layer's config, or why it cannot be written as data: what saving a model asks
     /// of every layer in it ([`LayerExt::check_config`] asks them all). By default
-    /// [`config`](Layer::config); a [`Lambda`](crate::layers::Lambda) around an unnamed
+    /// [`config`](Layer::config); a [`Lambda`](crate::builtin::Lambda) around an unnamed
     /// closure refuses, since a file never carries code.
     ///
     /// # Errors

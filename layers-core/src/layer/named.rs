@@ -112,10 +112,3 @@ impl<L: Layer> Layer for Named<L> {
         self.layer.summary_rows_for(input_shape)
     }
 }
-
-/// The named layer's signature.
-impl<L: crate::shape::StaticLayer> crate::shape::StaticLayer for Named<L> {
-    type Input<In: crate::shape::Shape> = L::Input<In>;
-    type Output<In: crate::shape::Shape> = L::Output<In>;
-    type Check<In: crate::shape::Shape> = L::Check<In>;
-}

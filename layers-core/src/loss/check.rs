@@ -10,17 +10,9 @@
 //! # Ok::<(), layers_core::Error>(())
 //! ```
 
-use crate::Tensor;
 use crate::error::{Error, Result};
-
-/// Whether `a` and `b` are the same shape except for one trailing axis of size 1 that only
-/// one of them has (Keras's `squeeze_or_expand_to_same_rank`).
-pub(crate) fn differ_by_trailing_one(a: &[usize], b: &[usize]) -> bool {
-    let extra = |long: &[usize], short: &[usize]| {
-        long.len() == short.len() + 1 && long.last() == Some(&1) && &long[..short.len()] == short
-    };
-    extra(a, b) || extra(b, a)
-}
+use crate::tensor::Tensor;
+use crate::tensor::shape::differ_by_trailing_one;
 
 /// Checks that `y_pred` has a batch axis and at least one element.
 pub(crate) fn check_prediction(op: &'static str, y_pred: &Tensor) -> Result<()> {
@@ -167,15 +159,6 @@ pub(crate) fn sparse_labels(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn trailing_one_is_the_only_difference_allowed() {
-        assert!(differ_by_trailing_one(&[4], &[4, 1]));
-        assert!(differ_by_trailing_one(&[4, 3, 1], &[4, 3]));
-        assert!(!differ_by_trailing_one(&[4], &[4]));
-        assert!(!differ_by_trailing_one(&[4, 2], &[4]));
-        assert!(!differ_by_trailing_one(&[1], &[4, 1]));
-    }
 
     #[test]
     fn positions_name_the_sample_and_the_index() {

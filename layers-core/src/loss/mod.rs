@@ -29,8 +29,6 @@ pub use crossentropy::{BinaryCrossentropy, CategoricalCrossentropy};
 pub use regression::{Huber, MeanAbsoluteError, MeanSquaredError};
 pub use sparse::SparseCategoricalCrossentropy;
 
-pub(crate) use check::differ_by_trailing_one;
-
 use crate::Tensor;
 use crate::error::{Error, Result, names_of};
 

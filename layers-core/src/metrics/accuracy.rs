@@ -15,7 +15,7 @@ use ndarray::{ArrayView1, Axis};
 use super::{Batch, MeanMetric, Measure, Metric};
 use crate::Tensor;
 use crate::error::{Error, Result};
-use crate::loss::differ_by_trailing_one;
+use crate::tensor::shape::differ_by_trailing_one;
 
 /// The index of the largest value, the first one on ties (as NumPy's `argmax`).
 fn argmax(lane: ArrayView1<'_, f32>) -> usize {

@@ -12,7 +12,7 @@
 use super::{Batch, MeanMetric, Measure};
 use crate::Tensor;
 use crate::error::{Error, Result};
-use crate::loss::differ_by_trailing_one;
+use crate::tensor::shape::differ_by_trailing_one;
 
 /// The batch of `f(ŷ − y)`, after checking the shapes.
 fn errors(

@@ -4,7 +4,7 @@ use std::marker::PhantomData;
 
 use super::fits::Fits;
 use super::shapes::Shape;
-use crate::Layer;
+use crate::layer::Layer;
 
 /// A layer's shape signature at the type level: the input shape it takes and the output shape
 /// it produces, given the shape `In` it receives.

@@ -31,7 +31,7 @@
 //!   where an instance of it is compiled, and at build time);
 //! - the width after `Flatten` is a runtime size (its product is not computed in types), so
 //!   layers after it are checked at build time;
-//! - a layer without a signature (a [`Lambda`](crate::layers::Lambda), a `Box<dyn Layer>`,
+//! - a layer without a signature (a [`Lambda`](crate::builtin::Lambda), a `Box<dyn Layer>`,
 //!   a `Sequential`) produces a [`DynShape`], so it and every field after it are checked at
 //!   build time only. The model's summary lists those fields; `#[layer(sequential, strict,
 //!   input = [...])]` makes such a field a compile error instead ([`StrictFits`]).
@@ -40,6 +40,7 @@
 //! takes only shapes that fit both the element's input and its output ([`Both`]): a stack of
 //! blocks that keep the shape they receive.
 
+mod containers;
 mod dim;
 mod fits;
 mod layer;

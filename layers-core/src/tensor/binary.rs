@@ -13,9 +13,9 @@ use std::ops::{Add, Div, Mul, Neg, Sub};
 
 use ndarray::{ArrayD, IxDyn, Zip};
 
+use super::op::Op;
 use super::shape::broadcast_shapes;
 use crate::Tensor;
-use crate::autograd::Op;
 use crate::error::Result;
 use crate::unwind::OrRaise;
 

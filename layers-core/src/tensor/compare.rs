@@ -12,9 +12,9 @@
 use ndarray::{ArrayD, IxDyn, Zip};
 
 use super::binary::Operand;
+use super::op::Op;
 use super::shape::broadcast_shapes;
 use crate::Tensor;
-use crate::autograd::Op;
 use crate::error::Result;
 use crate::unwind::OrRaise;
 

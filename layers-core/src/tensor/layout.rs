@@ -10,9 +10,9 @@
 
 use ndarray::{ArrayD, Axis, IxDyn};
 
+use super::op::Op;
 use super::shape::{checked_size, element_count, normalize_axis, reshaped};
 use crate::Tensor;
-use crate::autograd::Op;
 use crate::error::{Error, Result};
 use crate::unwind::OrRaise;
 

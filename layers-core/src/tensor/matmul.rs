@@ -5,9 +5,9 @@ use ndarray::{ArrayD, ArrayView2, ArrayViewD, Axis, Dimension, Ix2, IxDyn};
 
 use super::binary::Operand;
 use super::gemm::gemm;
-use super::shape::{broadcast_shapes, sum_to_shape};
+use super::op::Op;
+use super::shape::broadcast_shapes;
 use crate::Tensor;
-use crate::autograd::Op;
 use crate::error::{Error, Result};
 use crate::unwind::OrRaise;
 
@@ -141,7 +141,7 @@ fn matrix<'a>(x: ArrayViewD<'a, f32>, transpose: bool) -> ArrayView2<'a, f32> {
 
 /// `op(a) · op(b)` over broadcast leading axes `batch`, where `op` optionally transposes the
 /// last two axes. Ranks are at least 2 and inner dimensions match.
-fn product(
+pub(crate) fn product(
     a: ArrayViewD<'_, f32>,
     b: ArrayViewD<'_, f32>,
     batch: &[usize],
@@ -202,44 +202,4 @@ fn product(
         gemm(ov, matrix(av, transpose_a), matrix(bv, transpose_b), false);
     }
     out
-}
-
-/// The gradients of `a · b` given the output gradient `g`: `g · bᵀ` and `aᵀ · g`, each
-/// summed over the batch axes its operand was broadcast along.
-pub(crate) fn backward(
-    a: &Tensor,
-    b: &Tensor,
-    g: &ArrayD<f32>,
-    need_a: bool,
-    need_b: bool,
-) -> (Option<ArrayD<f32>>, Option<ArrayD<f32>>) {
-    let batch = &g.shape()[..g.ndim() - 2];
-    let ga = need_a.then(|| {
-        let full = product(g.view(), b.view(), batch, false, true);
-        sum_to_shape(full, a.shape())
-    });
-    let gb = need_b.then(|| {
-        if b.rank() == 2 {
-            // Σ over every leading axis of aᵀ·g is one product of the flattened operands.
-            let k = a.shape()[a.rank() - 1];
-            let n = g.shape()[g.ndim() - 1];
-            let rows = a.len() / k.max(1);
-            let a_std = a.view().as_standard_layout().into_owned();
-            let a2 = a_std
-                .into_shape_with_order((rows, k))
-                .expect("standard layout reshapes");
-            let g_std = g.as_standard_layout();
-            let g2 = g_std
-                .view()
-                .into_shape_with_order((rows, n))
-                .expect("standard layout reshapes");
-            let mut out = ndarray::Array2::<f32>::zeros((k, n));
-            gemm(out.view_mut(), a2.t(), g2, false);
-            out.into_dyn()
-        } else {
-            let full = product(a.view(), g.view(), batch, true, false);
-            sum_to_shape(full, b.shape())
-        }
-    });
-    (ga, gb)
 }

@@ -13,13 +13,18 @@
 //!
 //! Ops are split by kind: [`binary`] (arithmetic with broadcasting), [`unary`] (elementwise
 //! functions and the fused map), [`matmul`], [`reduce`], [`layout`] (reshape, permute,
-//! concat, slicing), [`compare`] (masks and `select`) and [`softmax`].
+//! concat, slicing), [`compare`] (masks and `select`) and [`softmax`]. What a tensor records
+//! is in `op` (one variant per op that has a backward rule) and `graph` (how a tensor came
+//! to be, variable ids, the no-grad switch); the backward pass that reads it is
+//! [`autograd`](crate::autograd)'s.
 
 pub mod binary;
 pub mod compare;
-mod gemm;
+pub(crate) mod gemm;
+pub(crate) mod graph;
 pub mod layout;
 pub mod matmul;
+pub(crate) mod op;
 pub mod reduce;
 pub(crate) mod shape;
 pub mod softmax;
@@ -31,9 +36,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use ndarray::{ArcArray, ArrayD, IxDyn};
 
-use crate::autograd::{self, Op, VarId};
 use crate::error::{Error, Result};
 use crate::unwind::OrRaise;
+use graph::{Node, VarId};
+use op::Op;
 
 /// The storage of a tensor: a reference-counted, copy-on-write `ndarray` array.
 ///
@@ -66,16 +72,6 @@ impl TensorId {
     }
 }
 
-/// How a tensor came to be, which decides what `backward` does with it.
-pub(crate) enum Node {
-    /// A constant: no gradient flows into it.
-    Leaf,
-    /// A trainable leaf: its gradient is reported in the [`GradStore`](crate::GradStore).
-    Variable(VarId),
-    /// The result of a recorded op.
-    Op(Op),
-}
-
 pub(crate) struct Inner {
     pub(crate) id: TensorId,
     pub(crate) data: Data,
@@ -89,13 +85,13 @@ impl Drop for Inner {
         let Node::Op(op) = std::mem::replace(&mut self.node, Node::Leaf) else {
             return;
         };
-        autograd::node_dropped();
+        graph::node_dropped();
         let mut stack = op.into_inputs();
         while let Some(t) = stack.pop() {
             if let Ok(mut inner) = Arc::try_unwrap(t.0)
                 && let Node::Op(op) = std::mem::replace(&mut inner.node, Node::Leaf)
             {
-                autograd::node_dropped();
+                graph::node_dropped();
                 stack.extend(op.into_inputs());
             }
         }
@@ -132,6 +128,12 @@ impl Tensor {
         }))
     }
 
+    /// A tensor holding `data` without copying it: the trainable leaf `variable` when given,
+    /// a constant otherwise. How a weight hands out its current value.
+    pub(crate) fn from_data(data: Data, variable: Option<VarId>) -> Tensor {
+        Tensor::from_parts(data, variable.map_or(Node::Leaf, Node::Variable))
+    }
+
     /// Wraps the result of an op: records `op` when gradients are enabled and any input
     /// needs a gradient, otherwise returns a constant.
     pub(crate) fn from_op(
@@ -139,8 +141,8 @@ impl Tensor {
         op: impl FnOnce() -> Op,
         inputs: &[&Tensor],
     ) -> Tensor {
-        let node = if autograd::is_recording() && inputs.iter().any(|t| t.requires_grad()) {
-            autograd::node_created();
+        let node = if graph::is_recording() && inputs.iter().any(|t| t.requires_grad()) {
+            graph::node_created();
             Node::Op(op())
         } else {
             Node::Leaf

@@ -10,9 +10,9 @@
 
 use ndarray::{ArrayD, Axis};
 
+use super::op::Op;
 use super::shape::normalize_axes;
 use crate::Tensor;
-use crate::autograd::Op;
 use crate::error::{Error, Result};
 use crate::unwind::OrRaise;
 

@@ -209,9 +209,27 @@ pub(crate) fn reshaped(array: ArrayD<f32>, shape: &[usize]) -> ArrayD<f32> {
         .expect("callers pass a shape with the same number of elements")
 }
 
+/// Whether `a` and `b` are the same shape except for one trailing axis of size 1 that only
+/// one of them has (Keras's `squeeze_or_expand_to_same_rank`).
+pub(crate) fn differ_by_trailing_one(a: &[usize], b: &[usize]) -> bool {
+    let extra = |long: &[usize], short: &[usize]| {
+        long.len() == short.len() + 1 && long.last() == Some(&1) && &long[..short.len()] == short
+    };
+    extra(a, b) || extra(b, a)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn trailing_one_is_the_only_difference_allowed() {
+        assert!(differ_by_trailing_one(&[4], &[4, 1]));
+        assert!(differ_by_trailing_one(&[4, 3, 1], &[4, 3]));
+        assert!(!differ_by_trailing_one(&[4], &[4]));
+        assert!(!differ_by_trailing_one(&[4, 2], &[4]));
+        assert!(!differ_by_trailing_one(&[1], &[4, 1]));
+    }
 
     #[test]
     fn broadcasting_follows_numpy() {

@@ -9,9 +9,9 @@
 
 use ndarray::{ArrayD, Axis, Zip};
 
+use super::op::Op;
 use super::shape::normalize_axis;
 use crate::Tensor;
-use crate::autograd::Op;
 use crate::error::Result;
 use crate::unwind::OrRaise;
 

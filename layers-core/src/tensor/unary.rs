@@ -14,8 +14,9 @@
 
 use ndarray::{ArrayD, IxDyn, Zip};
 
+use super::graph;
+use super::op::Op;
 use crate::Tensor;
-use crate::autograd::{self, Op};
 use crate::error::{Error, Result};
 use crate::tensor::Data;
 use crate::unwind::OrRaise;
@@ -194,7 +195,7 @@ impl Tensor {
         F: Fn(f32) -> f32 + Sync + Send,
         G: Fn(f32) -> (f32, f32) + Sync + Send,
     {
-        if !(autograd::is_recording() && self.requires_grad()) {
+        if !(graph::is_recording() && self.requires_grad()) {
             return Tensor::from_array(map_values(self.data(), f));
         }
         self.map_dual(fdf)
@@ -218,7 +219,7 @@ impl Tensor {
     where
         F: Fn(f32) -> (f32, f32) + Sync + Send,
     {
-        if !(autograd::is_recording() && self.requires_grad()) {
+        if !(graph::is_recording() && self.requires_grad()) {
             return Tensor::from_array(map_values(self.data(), |x| f(x).0));
         }
         let shape = IxDyn(self.shape());

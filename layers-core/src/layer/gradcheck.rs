@@ -3,7 +3,7 @@
 //!
 //! ```
 //! use layers_core::prelude::*;
-//! use layers_core::layer::check::check_layer;
+//! use layers_core::layer::gradcheck::check_layer;
 //!
 //! let layer = Dense::new(3);
 //! let x = Tensor::from_vec((0..8).map(|i| i as f32 / 8.0 - 0.5).collect(), &[2, 4]);
@@ -15,7 +15,7 @@
 use std::fmt;
 
 use super::{Layer, LayerExt};
-use crate::autograd::check::{cotangent, weighted_sum};
+use crate::autograd::gradcheck::{cotangent, weighted_sum};
 use crate::error::Result;
 use crate::{Tensor, no_grad};
 
@@ -25,7 +25,7 @@ use crate::{Tensor, no_grad};
 ///
 /// ```
 /// use layers_core::prelude::*;
-/// use layers_core::layer::check::check_layer;
+/// use layers_core::layer::gradcheck::check_layer;
 /// let r = check_layer(&Dense::new(2), &Tensor::ones(&[1, 3]), 1e-2)?;
 /// assert_eq!(r.entries[0].path, "kernel");
 /// # Ok::<(), layers_core::Error>(())
@@ -46,7 +46,7 @@ pub struct WeightCheck {
 ///
 /// ```
 /// use layers_core::prelude::*;
-/// use layers_core::layer::check::check_layer;
+/// use layers_core::layer::gradcheck::check_layer;
 /// let r = check_layer(&Dense::new(2), &Tensor::ones(&[1, 3]), 1e-2)?;
 /// assert_eq!(r.entries.len(), 3); // kernel, bias, input
 /// # Ok::<(), layers_core::Error>(())
@@ -64,7 +64,7 @@ impl LayerCheck {
     ///
     /// ```
     /// use layers_core::prelude::*;
-    /// use layers_core::layer::check::check_layer;
+    /// use layers_core::layer::gradcheck::check_layer;
     /// assert!(check_layer(&Dense::new(2), &Tensor::ones(&[1, 3]), 1e-2)?.worst() < 1e-2);
     /// # Ok::<(), layers_core::Error>(())
     /// ```
@@ -121,7 +121,7 @@ fn compare(path: String, analytic: &[f32], numeric: &[f32]) -> WeightCheck {
 ///
 /// ```
 /// use layers_core::prelude::*;
-/// use layers_core::layer::check::check_layer;
+/// use layers_core::layer::gradcheck::check_layer;
 /// let ln = LayerNormalization::new();
 /// let x = Tensor::from_vec(vec![0.3, -1.0, 2.0, 0.7, 0.1, -0.4], &[2, 3]);
 /// assert!(check_layer(&ln, &x, 1e-2)?.worst() < 2e-2);
@@ -142,7 +142,7 @@ pub fn check_layer(layer: &dyn Layer, x: &Tensor, epsilon: f32) -> Result<LayerC
 ///
 /// ```
 /// use layers_core::prelude::*;
-/// use layers_core::layer::check::check_layer_weights;
+/// use layers_core::layer::gradcheck::check_layer_weights;
 /// let ids = Tensor::from_vec(vec![0.0, 2.0, 1.0], &[3, 1]);
 /// let r = check_layer_weights(&Embedding::new(3, 2), &ids, 1e-2)?;
 /// assert_eq!(r.entries.len(), 1);

@@ -1,7 +1,6 @@
 //! The ops the autograd knows, one enum variant each, holding what backward needs.
 
-use crate::Tensor;
-use crate::tensor::Data;
+use super::{Data, Tensor};
 
 /// A recorded op: its inputs and whatever its backward rule needs besides the output.
 pub(crate) enum Op {

@@ -155,7 +155,7 @@ impl StaticLayer for Flatten {
 /// # Examples
 ///
 /// ```
-/// use layers_core::layers::ReshapeTarget;
+/// use layers_core::builtin::ReshapeTarget;
 /// use layers_core::shape::Const;
 /// assert_eq!(vec![-1isize, 4].dims(), vec![-1, 4]);
 /// assert_eq!((Const::<7>, Const::<112>).dims(), vec![7, 112]);
@@ -233,7 +233,7 @@ impl<const A: usize, const B: usize, const C: usize> Default
 /// # Examples
 ///
 /// ```
-/// use layers_core::layers::ReshapeCheck;
+/// use layers_core::builtin::ReshapeCheck;
 /// use layers_core::shape::{Const, ShapeCheck};
 /// type Ok = ReshapeCheck<(usize, Const<784>), (Const<28>, Const<28>)>;
 /// assert!(Ok::MISMATCH.is_none());

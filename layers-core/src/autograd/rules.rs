@@ -1,0 +1,321 @@
+//! The backward rules: one match arm per recorded op, sending each input its gradient.
+
+use ndarray::{ArrayD, Axis, IxDyn, Zip};
+
+use crate::tensor::gemm::gemm;
+use crate::tensor::matmul::product;
+use crate::tensor::op::Op;
+use crate::tensor::shape::{kept_shape, reshaped, sum_to_shape};
+use crate::tensor::{Data, Tensor};
+
+/// Elementwise `grad * f(x)` for an input `x` of the gradient's shape.
+fn zip_map(grad: ArrayD<f32>, x: &Data, f: impl Fn(f32, f32) -> f32 + Sync + Send) -> ArrayD<f32> {
+    let mut grad = grad;
+    Zip::from(&mut grad).and(x).for_each(|g, &x| *g = f(*g, x));
+    grad
+}
+
+/// Broadcasts `x` to `shape` as a view (callers guarantee it broadcasts).
+fn bview<'a>(x: &'a Data, shape: &[usize]) -> ndarray::ArrayViewD<'a, f32> {
+    x.broadcast(IxDyn(shape))
+        .expect("operand broadcasts to the output shape")
+}
+
+/// Sends each input its gradient, given the op, its output and the output's gradient.
+pub(super) fn propagate(
+    op: &Op,
+    out: &Data,
+    grad: ArrayD<f32>,
+    send: &mut dyn FnMut(&Tensor, ArrayD<f32>),
+) {
+    match op {
+        Op::Add(a, b) => {
+            if b.requires_grad() {
+                send(b, sum_to_shape(grad.clone(), b.shape()));
+            }
+            send(a, sum_to_shape(grad, a.shape()));
+        }
+        Op::Sub(a, b) => {
+            if b.requires_grad() {
+                send(b, sum_to_shape(-grad.clone(), b.shape()));
+            }
+            send(a, sum_to_shape(grad, a.shape()));
+        }
+        Op::Mul(a, b) => {
+            let shape = grad.shape().to_vec();
+            if b.requires_grad() {
+                let gb = &grad * &bview(a.data(), &shape);
+                send(b, sum_to_shape(gb, b.shape()));
+            }
+            if a.requires_grad() {
+                let ga = grad * &bview(b.data(), &shape);
+                send(a, sum_to_shape(ga, a.shape()));
+            }
+        }
+        Op::Div(a, b) => {
+            let shape = grad.shape().to_vec();
+            if b.requires_grad() {
+                // d(a/b)/db = -a/b² = -out/b
+                let mut gb = grad.clone();
+                Zip::from(&mut gb)
+                    .and(out)
+                    .and(&bview(b.data(), &shape))
+                    .for_each(|g, &o, &b| *g = -*g * o / b);
+                send(b, sum_to_shape(gb, b.shape()));
+            }
+            if a.requires_grad() {
+                let ga = grad / &bview(b.data(), &shape);
+                send(a, sum_to_shape(ga, a.shape()));
+            }
+        }
+        Op::Maximum(a, b) | Op::Minimum(a, b) => {
+            // Ties send the gradient to the left operand.
+            let take_a = |x: f32, y: f32| {
+                if matches!(op, Op::Maximum(..)) {
+                    x >= y
+                } else {
+                    x <= y
+                }
+            };
+            let shape = grad.shape().to_vec();
+            let (av, bv) = (bview(a.data(), &shape), bview(b.data(), &shape));
+            let mut ga = grad.clone();
+            let mut gb = grad;
+            Zip::from(&mut ga)
+                .and(&mut gb)
+                .and(&av)
+                .and(&bv)
+                .for_each(|ga, gb, &x, &y| {
+                    if take_a(x, y) {
+                        *gb = 0.0;
+                    } else {
+                        *ga = 0.0;
+                    }
+                });
+            send(a, sum_to_shape(ga, a.shape()));
+            send(b, sum_to_shape(gb, b.shape()));
+        }
+        Op::Neg(x) => send(x, -grad),
+        Op::Scale(x, c) => send(x, grad * *c),
+        Op::Shift(x) => send(x, grad),
+        Op::Exp(x) => send(x, zip_map(grad, out, |g, y| g * y)),
+        Op::Ln(x) => send(x, zip_map(grad, x.data(), |g, x| g / x)),
+        Op::Sqrt(x) => send(x, zip_map(grad, out, |g, y| g * 0.5 / y)),
+        Op::Powf(x, p) => {
+            let p = *p;
+            send(x, zip_map(grad, x.data(), |g, x| g * p * x.powf(p - 1.0)));
+        }
+        Op::Abs(x) => send(
+            x,
+            zip_map(grad, x.data(), |g, x| {
+                if x > 0.0 {
+                    g
+                } else if x < 0.0 {
+                    -g
+                } else {
+                    0.0
+                }
+            }),
+        ),
+        Op::Clamp(x, lo, hi) => {
+            let (lo, hi) = (*lo, *hi);
+            send(
+                x,
+                zip_map(
+                    grad,
+                    x.data(),
+                    |g, x| if x >= lo && x <= hi { g } else { 0.0 },
+                ),
+            );
+        }
+        Op::Map { input, derivative } => send(input, zip_map(grad, derivative, |g, d| g * d)),
+        Op::MatMul(a, b) => {
+            let (ga, gb) = matmul(a, b, &grad, a.requires_grad(), b.requires_grad());
+            if let Some(ga) = ga {
+                send(a, ga);
+            }
+            if let Some(gb) = gb {
+                send(b, gb);
+            }
+        }
+        Op::Sum {
+            input,
+            axes,
+            keepdims,
+        }
+        | Op::Mean {
+            input,
+            axes,
+            keepdims,
+        } => {
+            let kept = kept_shape(input.shape(), axes);
+            let g = if *keepdims {
+                grad
+            } else {
+                reshaped(grad, &kept)
+            };
+            let mut full = g
+                .broadcast(IxDyn(input.shape()))
+                .expect("a kept-dims gradient broadcasts to the input")
+                .to_owned();
+            if matches!(op, Op::Mean { .. }) {
+                let count: usize = axes.iter().map(|&a| input.shape()[a]).product();
+                full /= count.max(1) as f32;
+            }
+            send(input, full);
+        }
+        Op::Max {
+            input,
+            axes,
+            keepdims,
+        } => {
+            let kept = kept_shape(input.shape(), axes);
+            let g = if *keepdims {
+                grad
+            } else {
+                reshaped(grad, &kept)
+            };
+            let out_kept = out
+                .view()
+                .into_shape_with_order(IxDyn(&kept))
+                .map(|v| v.to_owned());
+            let out_kept = match out_kept {
+                Ok(v) => v,
+                Err(_) => reshaped(out.to_owned(), &kept),
+            };
+            let shape = input.shape();
+            // Ties share the gradient equally.
+            let mut mask = ArrayD::<f32>::zeros(IxDyn(shape));
+            Zip::from(&mut mask)
+                .and(input.data())
+                .and(
+                    &out_kept
+                        .broadcast(IxDyn(shape))
+                        .expect("kept shape broadcasts"),
+                )
+                .for_each(|m, &x, &o| *m = if x == o { 1.0 } else { 0.0 });
+            let mut counts = mask.clone();
+            for &a in axes.iter().rev() {
+                counts = counts.sum_axis(Axis(a)).insert_axis(Axis(a));
+            }
+            let gk = g / &counts;
+            mask *= &gk.broadcast(IxDyn(shape)).expect("kept shape broadcasts");
+            send(input, mask);
+        }
+        Op::Reshape(x) => send(x, reshaped(grad, x.shape())),
+        Op::Permute(x, axes) => {
+            let mut inverse = vec![0; axes.len()];
+            for (i, &a) in axes.iter().enumerate() {
+                inverse[a] = i;
+            }
+            send(x, grad.permuted_axes(IxDyn(&inverse)));
+        }
+        Op::BroadcastTo(x) => send(x, sum_to_shape(grad, x.shape())),
+        Op::Concat(xs, axis) => {
+            let mut start = 0;
+            for x in xs {
+                let len = x.shape()[*axis];
+                if x.requires_grad() {
+                    let part = grad.slice_axis(Axis(*axis), (start..start + len).into());
+                    send(x, part.to_owned());
+                }
+                start += len;
+            }
+        }
+        Op::Slice { input, axis, start } => {
+            let mut full = ArrayD::zeros(IxDyn(input.shape()));
+            let len = grad.shape()[*axis];
+            full.slice_axis_mut(Axis(*axis), (*start..*start + len).into())
+                .assign(&grad);
+            send(input, full);
+        }
+        Op::IndexSelect {
+            input,
+            axis,
+            indices,
+        } => {
+            let mut full = ArrayD::zeros(IxDyn(input.shape()));
+            for (i, &index) in indices.iter().enumerate() {
+                let mut row = full.index_axis_mut(Axis(*axis), index);
+                row += &grad.index_axis(Axis(*axis), i);
+            }
+            send(input, full);
+        }
+        Op::Select {
+            mask,
+            on_true,
+            on_false,
+        } => {
+            let shape = grad.shape().to_vec();
+            let m = bview(mask, &shape);
+            if on_false.requires_grad() {
+                let mut gf = grad.clone();
+                Zip::from(&mut gf).and(&m).for_each(|g, &m| *g *= 1.0 - m);
+                send(on_false, sum_to_shape(gf, on_false.shape()));
+            }
+            if on_true.requires_grad() {
+                let mut gt = grad;
+                Zip::from(&mut gt).and(&m).for_each(|g, &m| *g *= m);
+                send(on_true, sum_to_shape(gt, on_true.shape()));
+            }
+        }
+        Op::Softmax(x, axis) => {
+            // dx = y ⊙ (g − Σ g⊙y)
+            let gy = &grad * out;
+            let s = gy.sum_axis(Axis(*axis)).insert_axis(Axis(*axis));
+            let mut dx = grad - &s;
+            dx *= out;
+            send(x, dx);
+        }
+        Op::LogSoftmax(x, axis) => {
+            // dx = g − softmax ⊙ Σ g
+            let s = grad.sum_axis(Axis(*axis)).insert_axis(Axis(*axis));
+            let mut dx = grad;
+            Zip::from(&mut dx)
+                .and(out)
+                .and(&s.broadcast(out.raw_dim()).expect("kept axis broadcasts"))
+                .for_each(|d, &o, &s| *d -= o.exp() * s);
+            send(x, dx);
+        }
+    }
+}
+
+/// The gradients of `a · b` given the output gradient `g`: `g · bᵀ` and `aᵀ · g`, each
+/// summed over the batch axes its operand was broadcast along.
+fn matmul(
+    a: &Tensor,
+    b: &Tensor,
+    g: &ArrayD<f32>,
+    need_a: bool,
+    need_b: bool,
+) -> (Option<ArrayD<f32>>, Option<ArrayD<f32>>) {
+    let batch = &g.shape()[..g.ndim() - 2];
+    let ga = need_a.then(|| {
+        let full = product(g.view(), b.view(), batch, false, true);
+        sum_to_shape(full, a.shape())
+    });
+    let gb = need_b.then(|| {
+        if b.rank() == 2 {
+            // Σ over every leading axis of aᵀ·g is one product of the flattened operands.
+            let k = a.shape()[a.rank() - 1];
+            let n = g.shape()[g.ndim() - 1];
+            let rows = a.len() / k.max(1);
+            let a_std = a.view().as_standard_layout().into_owned();
+            let a2 = a_std
+                .into_shape_with_order((rows, k))
+                .expect("standard layout reshapes");
+            let g_std = g.as_standard_layout();
+            let g2 = g_std
+                .view()
+                .into_shape_with_order((rows, n))
+                .expect("standard layout reshapes");
+            let mut out = ndarray::Array2::<f32>::zeros((k, n));
+            gemm(out.view_mut(), a2.t(), g2, false);
+            out.into_dyn()
+        } else {
+            let full = product(a.view(), g.view(), batch, true, false);
+            sum_to_shape(full, b.shape())
+        }
+    });
+    (ga, gb)
+}
