@@ -148,12 +148,7 @@ pub(super) fn propagate(
             axes,
             keepdims,
         } => {
-            let kept = kept_shape(input.shape(), axes);
-            let g = if *keepdims {
-                grad
-            } else {
-                reshaped(grad, &kept)
-            };
+            let (_, g) = with_kept_axes(grad, input.shape(), axes, *keepdims);
             let mut full = g
                 .broadcast(IxDyn(input.shape()))
                 .expect("a kept-dims gradient broadcasts to the input")
@@ -169,12 +164,7 @@ pub(super) fn propagate(
             axes,
             keepdims,
         } => {
-            let kept = kept_shape(input.shape(), axes);
-            let g = if *keepdims {
-                grad
-            } else {
-                reshaped(grad, &kept)
-            };
+            let (kept, g) = with_kept_axes(grad, input.shape(), axes, *keepdims);
             let out_kept = out
                 .view()
                 .into_shape_with_order(IxDyn(&kept))
@@ -318,4 +308,21 @@ fn matmul(
         }
     });
     (ga, gb)
+}
+
+/// The gradient of a reduction over `axes` of an input of shape `input`, with the reduced
+/// axes kept (as size 1) so that it broadcasts back to the input; and that kept shape.
+fn with_kept_axes(
+    grad: ArrayD<f32>,
+    input: &[usize],
+    axes: &[usize],
+    keepdims: bool,
+) -> (Vec<usize>, ArrayD<f32>) {
+    let kept = kept_shape(input, axes);
+    let grad = if keepdims {
+        grad
+    } else {
+        reshaped(grad, &kept)
+    };
+    (kept, grad)
 }

@@ -86,13 +86,16 @@ impl Drop for Inner {
             return;
         };
         graph::node_dropped();
-        let mut stack = op.into_inputs();
+        // Each op's inputs are held here before the op goes, so dropping the op never drops
+        // an input's node: that happens in this loop, one node at a time.
+        let take_inputs = |op: Op| -> Vec<Tensor> { op.inputs().into_iter().cloned().collect() };
+        let mut stack = take_inputs(op);
         while let Some(t) = stack.pop() {
             if let Ok(mut inner) = Arc::try_unwrap(t.0)
                 && let Node::Op(op) = std::mem::replace(&mut inner.node, Node::Leaf)
             {
                 graph::node_dropped();
-                stack.extend(op.into_inputs());
+                stack.extend(take_inputs(op));
             }
         }
     }

@@ -139,43 +139,4 @@ impl Op {
             | Op::LogSoftmax(x, _) => vec![x],
         }
     }
-
-    /// Consumes the op, giving back its inputs (used to free graphs without recursion).
-    pub(crate) fn into_inputs(self) -> Vec<Tensor> {
-        match self {
-            Op::Add(a, b)
-            | Op::Sub(a, b)
-            | Op::Mul(a, b)
-            | Op::Div(a, b)
-            | Op::Maximum(a, b)
-            | Op::Minimum(a, b)
-            | Op::MatMul(a, b)
-            | Op::Select {
-                on_true: a,
-                on_false: b,
-                ..
-            } => vec![a, b],
-            Op::Concat(xs, _) => xs,
-            Op::Neg(x)
-            | Op::Scale(x, _)
-            | Op::Shift(x)
-            | Op::Exp(x)
-            | Op::Ln(x)
-            | Op::Sqrt(x)
-            | Op::Powf(x, _)
-            | Op::Abs(x)
-            | Op::Clamp(x, ..)
-            | Op::Map { input: x, .. }
-            | Op::Sum { input: x, .. }
-            | Op::Mean { input: x, .. }
-            | Op::Max { input: x, .. }
-            | Op::Reshape(x)
-            | Op::Permute(x, _)
-            | Op::BroadcastTo(x)
-            | Op::Slice { input: x, .. }
-            | Op::IndexSelect { input: x, .. }
-            | Op::Softmax(x, _)
-            | Op::LogSoftmax(x, _) => vec![x],
-        }
-    }
 }
