@@ -15,9 +15,8 @@
 //!
 //! Dependencies flow one way: [`tensor`] → [`autograd`] → [`weight`] (with [`init`]) →
 //! [`layer`], [`activation`](mod@activation), [`layers`] → [`model`].
-#![deny(unsafe_code)]
 #![doc(test(attr(deny(warnings))))]
-#![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 extern crate self as layers_core;
 
