@@ -24,7 +24,7 @@
 //!
 //! | feature | adds | dependency |
 //! | --- | --- | --- |
-//! | `plot` | [`History::plot`](model::History::plot) and [`PlotReport`](model::PlotReport): training curves as SVG | `plotters` |
+//! | `plot` | `History::plot` and `PlotReport` (in [`model`]): training curves as SVG | `plotters` |
 //! | `progress` | `fit`'s live progress bar on a terminal | `indicatif` |
 //! | `gzip` | gzipped files in [`Dataset::load_csv`](data::Dataset::load_csv) (without it, such a file is an [`Error::Io`]) | `flate2` |
 #![doc(test(attr(deny(warnings))))]
