@@ -21,9 +21,9 @@ mod step;
 pub mod train;
 mod wrapper;
 
-pub use history::{History, HistoryParams};
 #[cfg(feature = "plot")]
 pub use history::PlotReport;
+pub use history::{History, HistoryParams};
 pub use logs::{Iter as LogsIter, Logs};
 pub use progress::Verbosity;
 pub use sequential::Sequential;
