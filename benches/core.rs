@@ -214,7 +214,7 @@ fn mlp_step(c: &mut Criterion) {
 
 /// A full training step through the public API: `Sequential` of built-in `Dense` layers,
 /// sparse softmax cross-entropy on logits, Adam, `train_on_batch` (forward, backward,
-/// update, metrics), batch 128: the DESIGN's reference workload.
+/// update, metrics), batch 128: the workload of the README's training-throughput figures.
 fn train_step(c: &mut Criterion) {
     use layers::activation::Relu;
     use layers::loss::SparseCategoricalCrossentropy;

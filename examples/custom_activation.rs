@@ -27,15 +27,22 @@ fn main() -> layers::Result<()> {
 
     // The exact derivative comes from dual numbers over the same body.
     let activation = Activation::from_name("leaky")?;
-    for x in [-2.0, 3.0] {
+    for (x, expected) in [(-2.0, (-0.2, 0.1)), (3.0, (3.0, 1.0))] {
         let (value, derivative) = activation.value_and_derivative(x).expect("elementwise");
         println!("leaky({x}) = {value}, leaky'({x}) = {derivative}");
+        assert_eq!((value, derivative), expected);
     }
 
     // The tutorial's caution about vanishing and exploding gradients, measured.
     for name in ["leaky", "relu", "sigmoid", "tanh"] {
         let report = ActivationReport::over(&Activation::from_name(name)?, -6.0..=6.0, 1201)?;
         println!("{report}");
+        // leaky's slope never drops below 0.1; relu's is 0 on the whole negative half.
+        match name {
+            "leaky" => assert_eq!(report.vanishing_share, 0.0),
+            "relu" => assert!(report.vanishing_share >= 0.5),
+            _ => {}
+        }
     }
     Ok(())
 }

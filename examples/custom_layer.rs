@@ -33,6 +33,7 @@ fn main() -> layers::Result<()> {
         .add(CustomDense::new(10));
     model.build([32])?;
     println!("{}", model.summary());
+    assert_eq!(model.count_params()?, 2_762); // (32·64 + 64) + (64·10 + 10)
 
     let x = Tensor::from_vec(
         (0..4 * 32)
@@ -42,6 +43,7 @@ fn main() -> layers::Result<()> {
     );
     let y = model.predict(&x)?;
     println!("\npredict on {:?} gives {:?}", x.shape(), y.shape());
+    assert_eq!(y.shape(), &[4, 10]);
 
     // The tutorial warns that custom layers are hard to debug: compare the backward pass of
     // the custom layer with finite differences, weight by weight.
@@ -57,5 +59,6 @@ fn main() -> layers::Result<()> {
     bad.build([32])?;
     let err = bad.predict(&Tensor::zeros(&[1, 16])).unwrap_err();
     println!("feeding 16 features to a model built for 32: {err}");
+    assert!(err.to_string().contains("(None, 16)"), "{err}");
     Ok(())
 }

@@ -20,6 +20,7 @@ fn temp_file(name: &str, contents: &[u8]) -> std::path::PathBuf {
     path
 }
 
+#[cfg(feature = "gzip")]
 #[test]
 fn bundled_sets_load_with_their_documented_sizes() {
     let digits = Dataset::load_csv(data("digits.csv.gz")).unwrap();
@@ -54,6 +55,7 @@ fn bundled_sets_load_with_their_documented_sizes() {
     );
 }
 
+#[cfg(feature = "gzip")]
 #[test]
 fn stratified_split_keeps_class_shares_and_is_seeded() {
     let digits = Dataset::load_csv(data("digits.csv.gz")).unwrap();
@@ -320,6 +322,7 @@ fn labels_must_be_class_indices_and_never_wrap() {
     assert_eq!(empty.num_classes().unwrap(), 0);
 }
 
+#[cfg(feature = "gzip")]
 /// A gzip member holding `data` in one stored (uncompressed) deflate block, written by
 /// hand from RFC 1952 and RFC 1951 so the test does not trust the decoder's own encoder.
 fn gzip_member(data: &[u8]) -> Vec<u8> {
@@ -349,6 +352,7 @@ fn gzip_member(data: &[u8]) -> Vec<u8> {
     out
 }
 
+#[cfg(feature = "gzip")]
 #[test]
 fn every_member_of_a_multi_member_gzip_is_read() {
     // What `gzip -c a.csv b.csv` or `cat a.gz b.gz` produce: two members, one file.
@@ -404,14 +408,35 @@ fn endless_and_oversized_inputs_stop_at_the_limits() {
     );
 
     // The limit counts decompressed text: a small gzip cannot expand past it.
-    let gz = temp_file(
-        "expands.csv.gz",
-        &gzip_member("1,0\n".repeat(1000).as_bytes()),
-    );
-    let err = Dataset::load_csv_with(&gz, CsvOptions::new().max_bytes(1000))
+    #[cfg(feature = "gzip")]
+    {
+        let gz = temp_file(
+            "expands.csv.gz",
+            &gzip_member("1,0\n".repeat(1000).as_bytes()),
+        );
+        let err = Dataset::load_csv_with(&gz, CsvOptions::new().max_bytes(1000))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("more than the limit of 1000 bytes"), "{err}");
+    }
+}
+
+#[cfg(not(feature = "gzip"))]
+#[test]
+fn a_gzipped_file_without_the_gzip_feature_is_an_error_that_says_so() {
+    let err = Dataset::load_csv(data("digits.csv.gz"))
         .unwrap_err()
         .to_string();
-    assert!(err.contains("more than the limit of 1000 bytes"), "{err}");
+    assert!(
+        err.starts_with("cannot read ")
+            && err.contains("digits.csv.gz")
+            && err.ends_with("built without its `gzip` feature"),
+        "{err}"
+    );
+    // Recognised by its magic bytes, whatever the name.
+    let path = temp_file("gzipped_no_suffix.csv", b"\x1f\x8b\x08\x00");
+    let err = Dataset::load_csv(&path).unwrap_err().to_string();
+    assert!(err.ends_with("built without its `gzip` feature"), "{err}");
 }
 
 #[cfg(target_os = "linux")]

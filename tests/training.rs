@@ -378,6 +378,7 @@ fn summary_shows_optimizer_params_after_training() {
     );
 }
 
+#[cfg(feature = "plot")]
 #[test]
 fn history_plots_to_an_svg_file() {
     let (x, y) = blobs();

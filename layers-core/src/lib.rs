@@ -48,9 +48,8 @@
 //!
 //! The root re-exports the types most programs use, [`prelude`] holds them for a glob
 //! import, and `__private` (hidden) is what the derive macros' generated code names.
-#![deny(unsafe_code)]
 #![doc(test(attr(deny(warnings))))]
-#![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 extern crate self as layers_core;
 

@@ -15,9 +15,7 @@
 //! is dropped, the typed attribute helper, where the runtime is, and message text. Errors
 //! are reported together, on the smallest culprit token; on errors the expansion still emits
 //! the item's public surface with unreachable bodies, so that each mistake is one error.
-#![forbid(unsafe_code)]
 #![doc(test(attr(deny(warnings))))]
-#![warn(missing_docs)]
 
 mod activation;
 mod initializer_names;

@@ -5,6 +5,7 @@
 use std::io::Write;
 
 use layers::data::{CsvOptions, Dataset};
+#[cfg(feature = "plot")]
 use layers::model::{History, HistoryParams, Logs};
 use layers::optim::{Adam, ExponentialDecay, Sgd};
 use layers::prelude::*;
@@ -434,6 +435,7 @@ pub static CASES: &[Case] = &[
         says: &["no-such-file.csv"],
         run: || Dataset::load_csv("/nonexistent/no-such-file.csv").map(drop),
     },
+    #[cfg(feature = "plot")]
     Case {
         name: "plot_of_nothing_finite",
         expect: Outcome::Err("InvalidArgument"),

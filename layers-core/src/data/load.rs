@@ -264,6 +264,7 @@ pub(crate) fn is_class_index(value: f32) -> bool {
 
 /// Opens `path`, decompressing it when its name ends in `.gz` or it starts with gzip's magic
 /// bytes. Every member of a multi-member gzip (`gzip -c a b`, concatenated archives) is read.
+/// Without the `gzip` feature such a file is refused with an error that says so.
 fn open(path: &Path, io_error: impl Fn(io::Error) -> Error) -> Result<Box<dyn BufRead>> {
     let file = File::open(path).map_err(&io_error)?;
     let mut reader = BufReader::new(file);
@@ -272,17 +273,23 @@ fn open(path: &Path, io_error: impl Fn(io::Error) -> Error) -> Result<Box<dyn Bu
         .map_err(&io_error)?
         .starts_with(&[0x1f, 0x8b]);
     if magic || path.extension().is_some_and(|e| e == "gz") {
-        Ok(Box::new(BufReader::new(
+        #[cfg(feature = "gzip")]
+        return Ok(Box::new(BufReader::new(
             flate2::bufread::MultiGzDecoder::new(reader),
-        )))
-    } else {
-        Ok(Box::new(reader))
+        )));
+        #[cfg(not(feature = "gzip"))]
+        return Err(io_error(io::Error::new(
+            io::ErrorKind::Unsupported,
+            "the file is gzipped, and `layers` was built without its `gzip` feature",
+        )));
     }
+    Ok(Box::new(reader))
 }
 
 impl Dataset {
     /// Loads a CSV file of numbers with the default [`CsvOptions`]: each row holds the
-    /// features, then the class label in the last column. The file may be gzipped; a UTF-8
+    /// features, then the class label in the last column. The file may be gzipped (read with
+    /// the default-on `gzip` feature; without it, an [`Error::Io`] that says so); a UTF-8
     /// byte-order mark, `\r\n` line ends, quoted cells, spaces around numbers and blank lines
     /// are accepted. The first non-blank line is taken as a header only when none of its
     /// cells is a number and one is a word; say so with [`Dataset::load_csv_with`] and
@@ -296,8 +303,10 @@ impl Dataset {
     ///
     /// ```
     /// use layers_core::data::Dataset;
+    /// # #[cfg(feature = "gzip")] {
     /// let digits = Dataset::load_csv(concat!(env!("CARGO_MANIFEST_DIR"), "/../data/digits.csv.gz"))?;
     /// assert_eq!((digits.len(), digits.num_features(), digits.num_classes()?), (1797, 64, 10));
+    /// # }
     /// let err = Dataset::load_csv("no/such/file.csv").unwrap_err();
     /// assert!(err.to_string().starts_with("cannot read `no/such/file.csv`"));
     /// # Ok::<(), layers_core::Error>(())

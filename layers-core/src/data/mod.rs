@@ -1,13 +1,15 @@
-//! Data sets: loading CSV (optionally gzipped) files, scaling, shuffling and a seeded
-//! stratified train/test split.
+//! Data sets: loading CSV files (gzipped ones with the default-on `gzip` feature), scaling,
+//! shuffling and a seeded stratified train/test split.
 //!
 //! ```
 //! use layers_core::data::Dataset;
+//! # #[cfg(feature = "gzip")] {
 //! let digits = Dataset::load_csv(concat!(env!("CARGO_MANIFEST_DIR"), "/../data/digits.csv.gz"))?;
 //! assert_eq!(digits.len(), 1797);
 //! assert_eq!(digits.num_features(), 64);
 //! let (train, test) = digits.stratified_split(0.2, 42)?;
 //! assert_eq!(train.len() + test.len(), 1797);
+//! # }
 //! # Ok::<(), layers_core::Error>(())
 //! ```
 

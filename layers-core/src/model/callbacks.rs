@@ -195,8 +195,17 @@ impl EarlyStopping {
     /// # Examples
     ///
     /// ```
-    /// use layers_core::model::callbacks::EarlyStopping;
-    /// let _ = EarlyStopping::new("loss").min_delta(1e-3);
+    /// use layers_core::model::Logs;
+    /// use layers_core::model::callbacks::{Callback, Control, EarlyStopping};
+    /// use layers_core::prelude::*;
+    /// let mut stop = EarlyStopping::new("loss").min_delta(0.1);
+    /// let (model, mut control) = (Sequential::new(), Control::new(0.1));
+    /// for (epoch, loss) in [1.0, 0.95].into_iter().enumerate() {
+    ///     stop.on_epoch_end(epoch, &Logs::from([("loss", loss)]), &model, &mut control)?;
+    /// }
+    /// // 0.95 is less than 0.1 below 1.0: no improvement, so training stops after epoch 1
+    /// assert_eq!((stop.best(), stop.stopped_epoch()), (Some(1.0), Some(1)));
+    /// # Ok::<(), layers_core::Error>(())
     /// ```
     pub fn min_delta(mut self, min_delta: f32) -> EarlyStopping {
         self.min_delta = min_delta.abs();
@@ -208,8 +217,16 @@ impl EarlyStopping {
     /// # Examples
     ///
     /// ```
-    /// use layers_core::model::callbacks::EarlyStopping;
-    /// let _ = EarlyStopping::new("loss").patience(5);
+    /// use layers_core::model::Logs;
+    /// use layers_core::model::callbacks::{Callback, Control, EarlyStopping};
+    /// use layers_core::prelude::*;
+    /// let mut stop = EarlyStopping::new("loss").patience(2);
+    /// let (model, mut control) = (Sequential::new(), Control::new(0.1));
+    /// for (epoch, loss) in [0.5, 0.6, 0.7].into_iter().enumerate() {
+    ///     stop.on_epoch_end(epoch, &Logs::from([("loss", loss)]), &model, &mut control)?;
+    ///     assert_eq!(control.stop_training, epoch == 2); // the second epoch without improvement
+    /// }
+    /// # Ok::<(), layers_core::Error>(())
     /// ```
     pub fn patience(mut self, patience: usize) -> EarlyStopping {
         self.patience = patience;
@@ -221,8 +238,20 @@ impl EarlyStopping {
     /// # Examples
     ///
     /// ```
-    /// use layers_core::model::callbacks::EarlyStopping;
-    /// let _ = EarlyStopping::new("loss").restore_best_weights(true);
+    /// use layers_core::model::Logs;
+    /// use layers_core::model::callbacks::{Callback, Control, EarlyStopping};
+    /// use layers_core::prelude::*;
+    /// let mut model = Sequential::new().add(Dense::new(1));
+    /// model.build([1])?;
+    /// let best = model.get_weights()?;
+    /// let mut stop = EarlyStopping::new("loss").restore_best_weights(true);
+    /// let mut control = Control::new(0.1);
+    /// stop.on_epoch_end(0, &Logs::from([("loss", 0.5)]), &model, &mut control)?;
+    /// model.set_weights(&[Tensor::full(&[1, 1], 7.0), Tensor::zeros(&[1])])?; // epoch 1 trains
+    /// stop.on_epoch_end(1, &Logs::from([("loss", 0.9)]), &model, &mut control)?; // and is worse
+    /// assert!(control.stop_training);
+    /// assert_eq!(model.get_weights()?[0].to_vec(), best[0].to_vec()); // epoch 0's weights
+    /// # Ok::<(), layers_core::Error>(())
     /// ```
     pub fn restore_best_weights(mut self, restore: bool) -> EarlyStopping {
         self.restore_best_weights = restore;
@@ -369,8 +398,13 @@ impl<F: FnMut(usize, f32) -> f32 + Send> LearningRateScheduler<F> {
     /// # Examples
     ///
     /// ```
-    /// use layers_core::model::callbacks::LearningRateScheduler;
-    /// let _ = LearningRateScheduler::new(|_, lr| lr * 0.9);
+    /// use layers_core::model::callbacks::{Callback, Control, LearningRateScheduler};
+    /// let mut decay = LearningRateScheduler::new(|_, lr| lr * 0.5);
+    /// let mut control = Control::new(0.1);
+    /// decay.on_epoch_begin(0, &mut control)?;
+    /// decay.on_epoch_begin(1, &mut control)?;
+    /// assert_eq!(control.learning_rate, 0.025);
+    /// # Ok::<(), layers_core::Error>(())
     /// ```
     pub fn new(schedule: F) -> Self {
         LearningRateScheduler { schedule }
@@ -423,7 +457,17 @@ impl<F: FnMut(usize, &Logs) + Send> OnEpochEnd<F> {
     /// ```
     /// use layers_core::model::Logs;
     /// use layers_core::model::callbacks::OnEpochEnd;
-    /// let _ = OnEpochEnd::new(|epoch, logs: &Logs| println!("{epoch}: {logs}"));
+    /// use layers_core::prelude::*;
+    /// use std::sync::{Arc, Mutex};
+    /// let losses = Arc::new(Mutex::new(Vec::new()));
+    /// let sink = Arc::clone(&losses);
+    /// let record = OnEpochEnd::new(move |_epoch, logs: &Logs| sink.lock().unwrap().push(logs["loss"]));
+    /// let x = Tensor::ones(&[4, 1]);
+    /// let mut model = Sequential::new().add(Dense::new(1));
+    /// model.compile("sgd", "mse", &[])?;
+    /// let history = model.fit(&x, &x, FitOptions::new().epochs(3).verbose(0).callback(record))?;
+    /// assert_eq!(*losses.lock().unwrap(), history.history["loss"]);
+    /// # Ok::<(), layers_core::Error>(())
     /// ```
     pub fn new(f: F) -> Self {
         OnEpochEnd { f }

@@ -1,12 +1,17 @@
-//! `History`: what `fit` returns, per-epoch losses and metrics, and their plot.
+//! `History`: what `fit` returns, per-epoch losses and metrics, and their plot (with the
+//! default-on `plot` feature).
 
 use std::collections::BTreeMap;
+#[cfg(feature = "plot")]
 use std::fmt;
+#[cfg(feature = "plot")]
 use std::path::Path;
 
+#[cfg(feature = "plot")]
 use plotters::prelude::*;
 
 use super::logs::Logs;
+#[cfg(feature = "plot")]
 use crate::error::{Error, Result};
 
 /// The parameters `fit` ran with (Keras's `history.params`).
@@ -184,6 +189,8 @@ impl History {
     /// assert!(svg.starts_with("<svg") && svg.contains("left out (NaN or infinite): val_loss 1 of 3"));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
+    #[cfg(feature = "plot")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "plot")))]
     pub fn plot(&self, path: impl AsRef<Path>) -> Result<PlotReport> {
         let path = path.as_ref();
         if self.epoch.is_empty() {
@@ -232,6 +239,7 @@ impl History {
 
     /// One panel per loss or metric name (`x` and `val_x` share the panel `x`), with the
     /// finite points of each series and the y range that holds them.
+    #[cfg(feature = "plot")]
     fn panels(&self) -> Vec<Panel> {
         let mut names: Vec<&str> = self
             .history
@@ -289,6 +297,8 @@ impl History {
 /// assert_eq!(report.to_string(), "left out (NaN or infinite): mse at epochs 1, 2");
 /// # Ok::<(), layers_core::Error>(())
 /// ```
+#[cfg(feature = "plot")]
+#[cfg_attr(docsrs, doc(cfg(feature = "plot")))]
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct PlotReport {
@@ -296,6 +306,7 @@ pub struct PlotReport {
     pub left_out: BTreeMap<String, Vec<usize>>,
 }
 
+#[cfg(feature = "plot")]
 impl PlotReport {
     /// Whether every value was drawn.
     ///
@@ -309,6 +320,7 @@ impl PlotReport {
     }
 }
 
+#[cfg(feature = "plot")]
 impl fmt::Display for PlotReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.is_complete() {
@@ -327,6 +339,7 @@ impl fmt::Display for PlotReport {
 
 /// One series of a panel: its finite points `(epoch, value)` in runs between the values
 /// left out, so a gap shows where a value was NaN or infinite.
+#[cfg(feature = "plot")]
 struct Line {
     name: String,
     dashed: bool,
@@ -335,6 +348,7 @@ struct Line {
     left_out: Vec<usize>,
 }
 
+#[cfg(feature = "plot")]
 impl Line {
     fn new(name: &str, values: &[f32], dashed: bool) -> Line {
         let (mut runs, mut run, mut left_out) = (Vec::new(), Vec::new(), Vec::new());
@@ -362,6 +376,7 @@ impl Line {
 }
 
 /// One panel: a loss or metric with its validation twin.
+#[cfg(feature = "plot")]
 struct Panel {
     name: String,
     lines: Vec<Line>,
@@ -370,6 +385,7 @@ struct Panel {
     y_range: Option<(f64, f64)>,
 }
 
+#[cfg(feature = "plot")]
 impl Panel {
     /// The caption: the name, and what was left out of it.
     fn caption(&self) -> String {
@@ -397,6 +413,7 @@ impl Panel {
 /// Widens `lo..=hi` by 5 % of its span on each side, or by 5 % of the magnitude for a
 /// (nearly) constant series, so the axis always has a positive, finite extent. Works in
 /// f64, where the span of any two f32 values is finite.
+#[cfg(feature = "plot")]
 fn padded(lo: f64, hi: f64) -> (f64, f64) {
     let magnitude = lo.abs().max(hi.abs());
     let pad = if hi - lo > magnitude * 1e-6 {
@@ -411,6 +428,7 @@ fn padded(lo: f64, hi: f64) -> (f64, f64) {
 
 /// An axis label: plain for ordinary magnitudes, scientific for huge or tiny ones, at most
 /// four significant digits.
+#[cfg(feature = "plot")]
 fn axis_label(v: f64) -> String {
     let magnitude = v.abs();
     if magnitude != 0.0 && !(1e-3..1e5).contains(&magnitude) {
@@ -430,6 +448,7 @@ fn axis_label(v: f64) -> String {
 }
 
 /// Draws `panels` side by side into the SVG file `path`.
+#[cfg(feature = "plot")]
 fn draw_panels(path: &Path, panels: &[Panel]) -> std::result::Result<(), String> {
     let e = |e: &dyn std::fmt::Display| e.to_string();
     let width = u32::try_from(panels.len().max(1))

@@ -28,7 +28,9 @@ mod state;
 mod step;
 pub mod train;
 
-pub use history::{History, HistoryParams, PlotReport};
+#[cfg(feature = "plot")]
+pub use history::PlotReport;
+pub use history::{History, HistoryParams};
 pub use logs::{Iter as LogsIter, Logs};
 pub use model::Model;
 pub use progress::Verbosity;

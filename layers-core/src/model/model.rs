@@ -53,7 +53,12 @@ impl<L: Layer> Model<L> {
     ///
     /// ```
     /// use layers_core::prelude::*;
-    /// let _ = Model::new(Dense::new(2));
+    /// // The same default seed: the same weights.
+    /// let (mut a, mut b) = (Model::new(Dense::new(2)), Model::new(Dense::new(2)));
+    /// a.build([3])?;
+    /// b.build([3])?;
+    /// assert_eq!(a.get_weights()?[0].to_vec(), b.get_weights()?[0].to_vec());
+    /// # Ok::<(), layers_core::Error>(())
     /// ```
     pub fn new(net: L) -> Model<L> {
         Model {
@@ -68,7 +73,14 @@ impl<L: Layer> Model<L> {
     ///
     /// ```
     /// use layers_core::prelude::*;
-    /// let _ = Model::new(Dense::new(2)).seed(3);
+    /// let kernel = |seed| -> layers_core::Result<Vec<f32>> {
+    ///     let mut model = Model::new(Dense::new(2)).seed(seed);
+    ///     model.build([3])?;
+    ///     Ok(model.get_weights()?[0].to_vec())
+    /// };
+    /// assert_eq!(kernel(3)?, kernel(3)?);
+    /// assert_ne!(kernel(3)?, kernel(4)?);
+    /// # Ok::<(), layers_core::Error>(())
     /// ```
     pub fn seed(mut self, seed: u64) -> Model<L> {
         self.state.seed = seed;

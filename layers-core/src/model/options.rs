@@ -95,8 +95,13 @@ impl FitOptions {
     /// # Examples
     ///
     /// ```
-    /// use layers_core::model::FitOptions;
-    /// let _ = FitOptions::new().batch_size(128);
+    /// use layers_core::prelude::*;
+    /// let x = Tensor::ones(&[300, 1]);
+    /// let mut model = Sequential::new().add(Dense::new(1));
+    /// model.compile("sgd", "mse", &[])?;
+    /// let history = model.fit(&x, &x, FitOptions::new().batch_size(128).verbose(0))?;
+    /// assert_eq!(history.params.steps, 3); // 128 + 128 + 44 samples
+    /// # Ok::<(), layers_core::Error>(())
     /// ```
     pub fn batch_size(mut self, batch_size: usize) -> Self {
         self.batch_size = batch_size;
@@ -108,8 +113,24 @@ impl FitOptions {
     /// # Examples
     ///
     /// ```
-    /// use layers_core::model::FitOptions;
-    /// let _ = FitOptions::new().shuffle(false);
+    /// use layers_core::prelude::*;
+    /// use std::sync::{Arc, Mutex};
+    /// // A layer that notes the batches of 2 it is called on (not the runs that build the
+    /// // model) shows the order `fit` feeds the samples in.
+    /// let seen = Arc::new(Mutex::new(Vec::new()));
+    /// let sink = Arc::clone(&seen);
+    /// let note = Lambda::new(move |x: &Tensor| {
+    ///     if x.shape()[0] == 2 {
+    ///         sink.lock().unwrap().extend(x.to_vec());
+    ///     }
+    ///     x.clone()
+    /// });
+    /// let mut model = Sequential::new().add(note).add(Dense::new(1));
+    /// model.compile("sgd", "mse", &[])?;
+    /// let x = Tensor::from_vec(vec![0.0, 1.0, 2.0, 3.0], &[4, 1]);
+    /// model.fit(&x, &x, FitOptions::new().shuffle(false).batch_size(2).verbose(0))?;
+    /// assert_eq!(*seen.lock().unwrap(), [0.0, 1.0, 2.0, 3.0]);
+    /// # Ok::<(), layers_core::Error>(())
     /// ```
     pub fn shuffle(mut self, shuffle: bool) -> Self {
         self.shuffle = shuffle;
@@ -122,8 +143,15 @@ impl FitOptions {
     /// # Examples
     ///
     /// ```
-    /// use layers_core::model::FitOptions;
-    /// let _ = FitOptions::new().validation_split(0.2);
+    /// use layers_core::prelude::*;
+    /// let x = Tensor::ones(&[10, 1]);
+    /// let mut model = Sequential::new().add(Dense::new(1));
+    /// model.compile("sgd", "mse", &[])?;
+    /// let options = FitOptions::new().validation_split(0.2).batch_size(4).verbose(0);
+    /// let history = model.fit(&x, &x, options)?;
+    /// assert_eq!(history.params.steps, 2); // 8 samples train, 2 validate
+    /// assert_eq!(history.history["val_loss"].len(), 1);
+    /// # Ok::<(), layers_core::Error>(())
     /// ```
     pub fn validation_split(mut self, fraction: f32) -> Self {
         self.validation_split = fraction;
@@ -135,8 +163,15 @@ impl FitOptions {
     /// # Examples
     ///
     /// ```
-    /// use layers_core::{Tensor, model::FitOptions};
-    /// let _ = FitOptions::new().validation_data(Tensor::zeros(&[2, 3]), Tensor::zeros(&[2]));
+    /// use layers_core::prelude::*;
+    /// let (x, x_val) = (Tensor::ones(&[8, 1]), Tensor::zeros(&[2, 1]));
+    /// let mut model = Sequential::new().add(Dense::new(1));
+    /// model.compile("sgd", "mse", &[])?;
+    /// let options = FitOptions::new().validation_data(x_val.clone(), x_val.clone()).verbose(0);
+    /// let history = model.fit(&x, &x, options)?;
+    /// // the loss on the validation data after the epoch
+    /// assert_eq!(history.history["val_loss"], vec![model.evaluate(&x_val, &x_val, 32)?["loss"]]);
+    /// # Ok::<(), layers_core::Error>(())
     /// ```
     pub fn validation_data(mut self, x: Tensor, y: Tensor) -> Self {
         self.validation_data = Some((x, y));
@@ -148,8 +183,13 @@ impl FitOptions {
     /// # Examples
     ///
     /// ```
-    /// use layers_core::model::FitOptions;
-    /// let _ = FitOptions::new().verbose(0);
+    /// use layers_core::prelude::*;
+    /// let x = Tensor::ones(&[4, 1]);
+    /// let mut model = Sequential::new().add(Dense::new(1));
+    /// model.compile("sgd", "mse", &[])?;
+    /// let history = model.fit(&x, &x, FitOptions::new().verbose(0))?; // prints nothing
+    /// assert_eq!(history.params.verbose, 0);
+    /// # Ok::<(), layers_core::Error>(())
     /// ```
     pub fn verbose(mut self, verbose: u8) -> Self {
         self.verbosity = Verbosity::from(verbose);
@@ -161,8 +201,15 @@ impl FitOptions {
     /// # Examples
     ///
     /// ```
-    /// use layers_core::model::{FitOptions, callbacks::EarlyStopping};
-    /// let _ = FitOptions::new().callback(EarlyStopping::new("val_loss").patience(2));
+    /// use layers_core::model::callbacks::EarlyStopping;
+    /// use layers_core::prelude::*;
+    /// let x = Tensor::ones(&[4, 1]);
+    /// let mut model = Sequential::new().add(Dense::new(1));
+    /// model.compile("sgd", "mse", &[])?;
+    /// let options = FitOptions::new().epochs(2).verbose(0).callback(EarlyStopping::new("loss"));
+    /// let history = model.fit(&x, &x, options)?;
+    /// assert_eq!(history.early_stopping[0].monitor, "loss");
+    /// # Ok::<(), layers_core::Error>(())
     /// ```
     pub fn callback(mut self, callback: impl Callback + 'static) -> Self {
         self.callbacks.push(Box::new(callback));

@@ -1,10 +1,12 @@
 //! Keras's `fit` progress output: a 20-character bar per epoch on a terminal (drawn with
-//! `indicatif`), the finished bar line per epoch otherwise, one short line per epoch at
-//! verbosity 2, nothing at verbosity 0.
+//! `indicatif`, with the default-on `progress` feature), the finished bar line per epoch
+//! otherwise, one short line per epoch at verbosity 2, nothing at verbosity 0.
 
+#[cfg(feature = "progress")]
 use std::io::IsTerminal;
 use std::time::Duration;
 
+#[cfg(feature = "progress")]
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// How much `fit` prints (Keras's `verbose`).
@@ -19,7 +21,8 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 pub enum Verbosity {
     /// Nothing (`verbose=0`).
     Silent,
-    /// A progress bar per epoch (`verbose=1`, the default).
+    /// A progress bar per epoch (`verbose=1`, the default): live on a terminal with the
+    /// `progress` feature, else the finished bar line once the epoch ends.
     #[default]
     Bar,
     /// One line per epoch (`verbose=2`).
@@ -98,6 +101,7 @@ const BAR: &str = "━━━━━━━━━━━━━━━━━━━━"
 pub(crate) struct EpochProgress {
     verbosity: Verbosity,
     steps: usize,
+    #[cfg(feature = "progress")]
     bar: Option<ProgressBar>,
     start: std::time::Instant,
 }
@@ -112,6 +116,7 @@ impl EpochProgress {
         if verbosity != Verbosity::Silent && epochs > 1 {
             println!("Epoch {}/{}", epoch + 1, epochs);
         }
+        #[cfg(feature = "progress")]
         let bar = (verbosity == Verbosity::Bar && std::io::stdout().is_terminal()).then(|| {
             let bar =
                 ProgressBar::with_draw_target(Some(steps as u64), ProgressDrawTarget::stdout());
@@ -124,12 +129,17 @@ impl EpochProgress {
         EpochProgress {
             verbosity,
             steps,
+            #[cfg(feature = "progress")]
             bar,
             start: std::time::Instant::now(),
         }
     }
 
+    /// Moves the live bar to `done` steps; without the `progress` feature there is no live
+    /// bar and nothing to do.
+    #[cfg_attr(not(feature = "progress"), expect(unused_variables))]
     pub(crate) fn step(&self, done: usize, logs: &[(String, f32)]) {
+        #[cfg(feature = "progress")]
         if let Some(bar) = &self.bar {
             let elapsed = self.start.elapsed();
             let per_step = elapsed / done.max(1) as u32;
@@ -158,18 +168,18 @@ impl EpochProgress {
                     format_step_time(per_step),
                     format_logs(logs)
                 );
-                match self.bar {
-                    Some(bar) => {
-                        bar.finish_and_clear();
-                        println!(
-                            "{}/{} \x1b[32m{BAR}\x1b[0m {}",
-                            self.steps,
-                            self.steps,
-                            &line[line.find(BAR).map_or(0, |i| i + BAR.len() + 1)..]
-                        );
-                    }
-                    None => println!("{line}"),
+                #[cfg(feature = "progress")]
+                if let Some(bar) = self.bar {
+                    bar.finish_and_clear();
+                    println!(
+                        "{}/{} \x1b[32m{BAR}\x1b[0m {}",
+                        self.steps,
+                        self.steps,
+                        &line[line.find(BAR).map_or(0, |i| i + BAR.len() + 1)..]
+                    );
+                    return;
                 }
+                println!("{line}");
             }
             Verbosity::Line => println!(
                 "{}/{} - {secs:.0}s - {}{}",

@@ -402,7 +402,9 @@ impl Sequential {
     /// use layers_core::prelude::*;
     /// let mut m = Sequential::new().add(Dense::new(2));
     /// m.build([3])?;
-    /// let err = m.predict(&Tensor::ones(&[4, 5])).unwrap_err();
+    /// let x = Tensor::ones(&[70, 3]);
+    /// assert_eq!(m.predict_batched(&x, 16)?.to_vec(), m.predict(&x)?.to_vec());
+    /// let err = m.predict_batched(&Tensor::ones(&[4, 5]), 16).unwrap_err();
     /// assert_eq!(err.to_string(), "`sequential` expects input of shape (None, 3) but got (None, 5)");
     /// # Ok::<(), layers_core::Error>(())
     /// ```

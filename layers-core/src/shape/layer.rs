@@ -138,10 +138,9 @@ pub trait FieldName {
 /// impl FieldName for out {
 ///     const NAME: &'static str = "out";
 /// }
-/// // `Dense<Const<10>>` turns 64 features into 10; the constant's type says so.
-/// const OUT: PhantomData<(usize, Const<10>)> =
+/// // `Dense<Const<10>>` turns 64 features into 10: this constant compiles only if so.
+/// const _: PhantomData<(usize, Const<10>)> =
 ///     step::<_, Dense<Const<10>>, out>(PhantomData::<(usize, Const<64>)>);
-/// let _ = OUT;
 /// ```
 pub const fn step<In, L: StaticLayer, F: FieldName>(
     _: PhantomData<In>,

@@ -18,7 +18,10 @@
 //!     #[layer(default)]
 //!     out: Dense<Const<10>>,
 //! }
-//! # let _ = Mlp::new();
+//! let mut model = Model::new(Mlp::new());
+//! model.build([784])?;
+//! assert_eq!(model.predict(&Tensor::zeros(&[2, 784]))?.shape(), &[2, 10]);
+//! # Ok::<(), layers_core::Error>(())
 //! ```
 //!
 //! is checked by the compiler where it is defined: each field must accept what the previous

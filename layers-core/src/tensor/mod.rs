@@ -185,7 +185,7 @@ impl Tensor {
         Tensor::try_from_vec(values, shape).or_raise()
     }
 
-    /// A constant tensor from row-major values and a shape.
+    /// A constant tensor from row-major values and a shape, or an error if they disagree.
     ///
     /// # Errors
     ///
