@@ -609,8 +609,8 @@ impl Layer for Counting {
             self.calls.set_value(self.calls.value() + 1.0)?;
             match self.fail.load(Ordering::Relaxed) {
                 FAIL_ERR => {
-                    return Err(Error::Config {
-                        layer: "counting".into(),
+                    return Err(Error::InvalidArgument {
+                        op: "Counting::forward",
                         message: "told to fail".into(),
                     });
                 }
