@@ -594,7 +594,8 @@ impl Error {
     /// model.build([3])?;
     /// let err = model.set_weights(&[Tensor::zeros(&[4, 2]), Tensor::zeros(&[2])]).unwrap_err();
     /// assert!(matches!(err, Error::Layer { .. }));
-    /// assert!(matches!(err.root_cause(), Error::WeightShape { weight, .. } if weight == "kernel"));
+    /// let cause = err.root_cause();
+    /// assert!(matches!(cause, Error::WeightShape { weight, .. } if weight == "dense.kernel"));
     /// # Ok::<(), layers_core::Error>(())
     /// ```
     pub fn root_cause(&self) -> &Error {
