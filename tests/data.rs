@@ -139,7 +139,8 @@ fn malformed_files_are_errors_naming_file_and_line() {
     };
     assert_eq!(cause.kind(), std::io::ErrorKind::NotFound);
     assert!(
-        err.to_string().starts_with("cannot read `no/such/file.csv`: "),
+        err.to_string()
+            .starts_with("cannot read `no/such/file.csv`: "),
         "{err}"
     );
 }
@@ -377,7 +378,10 @@ fn a_cut_gzip_is_bad_data_and_an_unreadable_file_an_io_error() {
     cut.truncate(cut.len() - 4);
     let err = Dataset::load_csv(temp_file("cut.csv.gz", &cut)).unwrap_err();
     assert!(matches!(err, Error::Data { .. }), "{err:?}");
-    assert!(err.to_string().contains("the gzip data is corrupt"), "{err}");
+    assert!(
+        err.to_string().contains("the gzip data is corrupt"),
+        "{err}"
+    );
     // A directory opens but cannot be read: the operating system's error, with its kind.
     #[cfg(target_os = "linux")]
     {

@@ -347,7 +347,9 @@ pub enum Error {
         found: Shape,
     },
     /// `build` on a model already built for another per-sample input shape.
-    #[error("model `{model}` was built for input shape {built} and cannot be rebuilt for {requested}")]
+    #[error(
+        "model `{model}` was built for input shape {built} and cannot be rebuilt for {requested}"
+    )]
     ModelRebuild {
         /// The model.
         model: String,

@@ -7,7 +7,12 @@ fn as_reported(err: &Error) -> String {
 }
 
 fn failed_call() -> Error {
-    let op = Error::incompatible("matmul", &[2, 3], &[5, 1], "inner dimensions 3 and 5 differ");
+    let op = Error::incompatible(
+        "matmul",
+        &[2, 3],
+        &[5, 1],
+        "inner dimensions 3 and 5 differ",
+    );
     let call = Error::Call {
         input: BatchShape(vec![3]),
         location: Some("src/model.rs:12:9".into()),
@@ -62,7 +67,12 @@ fn an_io_error_keeps_the_operating_systems_kind() {
         "out.svg",
         io::Error::new(io::ErrorKind::PermissionDenied, "denied"),
     );
-    let Error::Io { action, path, cause } = &err else {
+    let Error::Io {
+        action,
+        path,
+        cause,
+    } = &err
+    else {
         panic!("{err:?}")
     };
     assert_eq!((*action, path.as_path()), ("write", Path::new("out.svg")));
