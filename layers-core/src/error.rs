@@ -51,24 +51,6 @@ impl fmt::Display for Shape {
     }
 }
 
-impl fmt::Debug for Shape {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(self, f)
-    }
-}
-
-impl From<&[usize]> for Shape {
-    fn from(dims: &[usize]) -> Self {
-        Shape(dims.to_vec())
-    }
-}
-
-impl From<Vec<usize>> for Shape {
-    fn from(dims: Vec<usize>) -> Self {
-        Shape(dims)
-    }
-}
-
 /// A per-sample shape under a batch axis of any size, written Keras style: `(None, 32)`.
 /// The public field holds the per-sample sizes only (`[32]`); the batch axis is implied.
 /// A model's input and output shapes, and a layer's input in [`Error::Call`], are of this
@@ -99,23 +81,31 @@ impl fmt::Display for BatchShape {
     }
 }
 
-impl fmt::Debug for BatchShape {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(self, f)
-    }
+/// What [`Shape`] and [`BatchShape`] share besides their field: `Debug` as `Display`, and
+/// construction from sizes.
+macro_rules! shape_impls {
+    ($($shape:ident),*) => {$(
+        impl fmt::Debug for $shape {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt::Display::fmt(self, f)
+            }
+        }
+
+        impl From<&[usize]> for $shape {
+            fn from(dims: &[usize]) -> Self {
+                $shape(dims.to_vec())
+            }
+        }
+
+        impl From<Vec<usize>> for $shape {
+            fn from(dims: Vec<usize>) -> Self {
+                $shape(dims)
+            }
+        }
+    )*};
 }
 
-impl From<&[usize]> for BatchShape {
-    fn from(per_sample: &[usize]) -> Self {
-        BatchShape(per_sample.to_vec())
-    }
-}
-
-impl From<Vec<usize>> for BatchShape {
-    fn from(per_sample: Vec<usize>) -> Self {
-        BatchShape(per_sample)
-    }
-}
+shape_impls!(Shape, BatchShape);
 
 /// The operating system's error behind an [`Error::Io`], shared so that [`Error`] stays
 /// `Clone`. It dereferences to the [`std::io::Error`], so `cause.kind()` tells a missing
