@@ -335,12 +335,12 @@ fn explicit_names_that_break_weight_paths_are_refused() {
     let err = model.push(Dense::new(1).named("")).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "layer `sequential`: a layer name must not be empty"
+        "model `sequential`: a layer name must not be empty"
     );
     let err = model.push(Dense::new(1).named("block.out")).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "layer `sequential`: the layer name `block.out` holds a `.`, but `.` separates the \
+        "model `sequential`: the layer name `block.out` holds a `.`, but `.` separates the \
          parts of weight paths (`dense.kernel`)"
     );
     assert!(model.layer_names().is_empty());

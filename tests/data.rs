@@ -125,17 +125,26 @@ fn malformed_files_are_errors_naming_file_and_line() {
         "{err}"
     );
 
+    // A file that opens but does not decompress holds bad data; it is no file error.
     let path = temp_file("corrupt.csv.gz", b"this is not gzip");
-    let err = Dataset::load_csv(&path).unwrap_err().to_string();
+    let err = Dataset::load_csv(&path).unwrap_err();
+    assert!(matches!(err, Error::Data { .. }), "{err:?}");
+    let err = err.to_string();
     assert!(
-        err.starts_with("cannot read ") && err.contains("corrupt.csv.gz"),
+        err.starts_with(&format!("{}: the gzip data is corrupt: ", path.display())),
         "{err}"
     );
 
-    let err = Dataset::load_csv("no/such/file.csv")
-        .unwrap_err()
-        .to_string();
-    assert!(err.starts_with("cannot read `no/such/file.csv`: "), "{err}");
+    let err = Dataset::load_csv("no/such/file.csv").unwrap_err();
+    let Error::Io { cause, .. } = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(cause.kind(), std::io::ErrorKind::NotFound);
+    assert!(
+        err.to_string()
+            .starts_with("cannot read `no/such/file.csv`: "),
+        "{err}"
+    );
 }
 
 #[test]
@@ -364,6 +373,29 @@ fn every_member_of_a_multi_member_gzip_is_read() {
     // Gzip is recognised by its magic bytes too, whatever the name.
     let d = Dataset::load_csv(temp_file("gzipped_no_suffix.csv", &bytes)).unwrap();
     assert_eq!(d.len(), 3);
+}
+
+#[test]
+fn a_cut_gzip_is_bad_data_and_an_unreadable_file_an_io_error() {
+    // The decoder's complaint (the stream ends inside its trailer) is about the content.
+    let mut cut = gzip_member(b"1,2,0\n");
+    cut.truncate(cut.len() - 4);
+    let err = Dataset::load_csv(temp_file("cut.csv.gz", &cut)).unwrap_err();
+    assert!(matches!(err, Error::Data { .. }), "{err:?}");
+    assert!(
+        err.to_string().contains("the gzip data is corrupt"),
+        "{err}"
+    );
+    // A directory opens but cannot be read: the operating system's error, with its kind.
+    #[cfg(target_os = "linux")]
+    {
+        let err = Dataset::load_csv(std::env::temp_dir()).unwrap_err();
+        let Error::Io { action, cause, .. } = &err else {
+            panic!("{err:?}")
+        };
+        assert_eq!(*action, "read");
+        assert_eq!(cause.kind(), std::io::ErrorKind::IsADirectory, "{err}");
+    }
 }
 
 #[test]

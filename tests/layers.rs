@@ -342,6 +342,15 @@ fn predict_rejects_bad_data() {
     ));
     model.build([3]).unwrap();
     assert!(model.predict(&Tensor::ones(&[1, 4])).is_err());
+    // A scalar has no per-sample shape to report as `InputShape`.
+    let err = model
+        .predict(&Tensor::from_vec(vec![1.0], &[]))
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidArgument { op: "predict", .. }));
+    assert_eq!(
+        err.to_string(),
+        "`predict`: `sequential` expects input of shape (None, 3) but got a scalar"
+    );
     assert!(model.predict(&Tensor::zeros(&[0, 3])).is_err());
     assert!(model.predict_batched(&Tensor::ones(&[2, 3]), 0).is_err());
     let err = model

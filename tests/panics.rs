@@ -256,17 +256,46 @@ fn a_failure_in_a_sublayer_names_the_whole_path() {
         )),
         "{text}"
     );
-    let Error::Layer { layer, source, .. } = err else {
+    assert!(matches!(
+        err.root_cause(),
+        Error::IncompatibleShapes { op: "matmul", .. }
+    ));
+    let Error::Layer { layer, cause, .. } = err else {
         panic!("expected a layer error: {err:?}")
     };
     assert_eq!(layer, "block.tripwire");
-    let Error::Call { source, .. } = *source else {
+    let Error::Call { input, cause, .. } = *cause else {
         panic!("expected a call error")
     };
+    assert_eq!(input.0, [3]);
     assert!(matches!(
-        *source,
+        *cause,
         Error::IncompatibleShapes { op: "matmul", .. }
     ));
+}
+
+/// `err` as anyhow's `{:#}` prints it: each error of the `source()` chain, joined by ": ".
+fn as_reported(err: &Error) -> String {
+    let chain = std::iter::successors(Some(err as &dyn std::error::Error), |e| e.source());
+    chain.map(|e| e.to_string()).collect::<Vec<_>>().join(": ")
+}
+
+#[test]
+fn an_error_reporter_prints_each_sentence_once() {
+    let mut model = Sequential::new().add(Block::new());
+    model.build([3]).unwrap();
+    let err = model.predict(&Tensor::full(&[2, 3], 500.0)).unwrap_err();
+    let reported = as_reported(&err);
+    // The whole story is in the message: the layer, its call and the op that failed.
+    assert_eq!(reported, err.to_string());
+    let op = err.root_cause().to_string();
+    assert!(op.starts_with("`matmul` cannot combine shapes"), "{op}");
+    assert_eq!(reported.matches(&op).count(), 1, "{reported}");
+    let parts: Vec<&str> = reported.split(": ").collect();
+    assert_eq!(parts.len(), 4, "{reported}");
+    for (i, part) in parts.iter().enumerate() {
+        assert!(!parts[..i].contains(part), "`{part}` twice in {reported}");
+    }
 }
 
 #[test]

@@ -22,7 +22,7 @@ const CASE_VAR: &str = "LAYERS_RELIABILITY_CASE";
 /// The variant name of an error, looking through the wrappers that only add a layer's name.
 fn kind(e: &Error) -> String {
     match e {
-        Error::Layer { source, .. } => kind(source),
+        Error::Layer { cause, .. } => kind(cause),
         other => {
             let debug = format!("{other:?}");
             debug

@@ -51,6 +51,11 @@ fn a_runtime_size_that_does_not_fit_is_an_error_at_build_naming_the_layer() {
         err.to_string(),
         "layer `r` (Residual): `residual` expects input of shape [B, 64] but got [1, 32]"
     );
+    // The sizes are there for a program to read, inside the layer wrapper.
+    assert!(matches!(
+        err.root_cause(),
+        Error::InputSignature { signature, found, .. } if signature == "[B, 64]" && found.0 == [1, 32]
+    ));
     assert!(!bad.is_built());
 }
 

@@ -186,10 +186,13 @@ fn bad_inputs_are_errors_not_panics() {
     model.build([2]).unwrap();
     let err = model
         .fit(&Tensor::zeros(&[4, 5]), &Tensor::zeros(&[4]), quiet(1))
-        .unwrap_err()
-        .to_string();
+        .unwrap_err();
+    assert!(matches!(
+        &err,
+        Error::InputShape { expected, found, .. } if expected.0 == [2] && found.0 == [5]
+    ));
     assert_eq!(
-        err,
+        err.to_string(),
         "`sequential` expects input of shape (None, 2) but got (None, 5)"
     );
     // batch size 0, no epochs, bad split
@@ -610,8 +613,8 @@ impl Layer for Counting {
             self.calls.set_value(self.calls.value() + 1.0)?;
             match self.fail.load(Ordering::Relaxed) {
                 FAIL_ERR => {
-                    return Err(Error::Config {
-                        layer: "counting".into(),
+                    return Err(Error::InvalidArgument {
+                        op: "Counting::forward",
                         message: "told to fail".into(),
                     });
                 }

@@ -14,6 +14,9 @@
 //! ```
 
 use std::fmt;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Result alias used throughout `layers-core`.
 ///
@@ -28,13 +31,16 @@ use std::fmt;
 /// ```
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// A shape written the way users read it: `[2, 3]`.
+/// A tensor's shape, every axis known (the batch axis too, if it has one), written the way
+/// users read it: `[2, 3]`. The sizes are the public field.
 ///
 /// # Examples
 ///
 /// ```
 /// use layers_core::error::Shape;
-/// assert_eq!(Shape::from(&[2usize, 3][..]).to_string(), "[2, 3]");
+/// let shape = Shape::from(&[2usize, 3][..]);
+/// assert_eq!(shape.to_string(), "[2, 3]");
+/// assert_eq!(shape.0, [2, 3]);
 /// ```
 #[derive(Clone, PartialEq, Eq, Hash, Default)]
 pub struct Shape(pub Vec<usize>);
@@ -45,26 +51,116 @@ impl fmt::Display for Shape {
     }
 }
 
-impl fmt::Debug for Shape {
+/// A per-sample shape under a batch axis of any size, written Keras style: `(None, 32)`.
+/// The public field holds the per-sample sizes only (`[32]`); the batch axis is implied.
+/// A model's input and output shapes, and a layer's input in [`Error::Call`], are of this
+/// kind.
+///
+/// # Examples
+///
+/// ```
+/// use layers_core::error::BatchShape;
+/// let shape = BatchShape::from(&[28usize, 28][..]);
+/// assert_eq!(shape.to_string(), "(None, 28, 28)");
+/// assert_eq!(shape.0, [28, 28]);
+/// assert_eq!(BatchShape::default().to_string(), "(None,)");
+/// ```
+#[derive(Clone, PartialEq, Eq, Hash, Default)]
+pub struct BatchShape(pub Vec<usize>);
+
+impl fmt::Display for BatchShape {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(self, f)
+        if self.0.is_empty() {
+            return f.write_str("(None,)");
+        }
+        f.write_str("(None")?;
+        for d in &self.0 {
+            write!(f, ", {d}")?;
+        }
+        f.write_str(")")
     }
 }
 
-impl From<&[usize]> for Shape {
-    fn from(dims: &[usize]) -> Self {
-        Shape(dims.to_vec())
+/// What [`Shape`] and [`BatchShape`] share besides their field: `Debug` as `Display`, and
+/// construction from sizes.
+macro_rules! shape_impls {
+    ($($shape:ident),*) => {$(
+        impl fmt::Debug for $shape {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt::Display::fmt(self, f)
+            }
+        }
+
+        impl From<&[usize]> for $shape {
+            fn from(dims: &[usize]) -> Self {
+                $shape(dims.to_vec())
+            }
+        }
+
+        impl From<Vec<usize>> for $shape {
+            fn from(dims: Vec<usize>) -> Self {
+                $shape(dims)
+            }
+        }
+    )*};
+}
+
+shape_impls!(Shape, BatchShape);
+
+/// The operating system's error behind an [`Error::Io`], shared so that [`Error`] stays
+/// `Clone`. It dereferences to the [`std::io::Error`], so `cause.kind()` tells a missing
+/// file from a refused permission. Two are equal when they have the same kind and message.
+///
+/// # Examples
+///
+/// ```
+/// use layers_core::{Error, data::Dataset};
+/// use std::io::ErrorKind;
+///
+/// let err = Dataset::load_csv("no/such/file.csv").unwrap_err();
+/// let Error::Io { cause, .. } = &err else { panic!("{err:?}") };
+/// assert_eq!(cause.kind(), ErrorKind::NotFound);
+/// ```
+#[derive(Clone, Debug)]
+pub struct IoError(Arc<io::Error>);
+
+impl std::ops::Deref for IoError {
+    type Target = io::Error;
+
+    fn deref(&self) -> &io::Error {
+        &self.0
     }
 }
 
-impl From<Vec<usize>> for Shape {
-    fn from(dims: Vec<usize>) -> Self {
-        Shape(dims)
+impl fmt::Display for IoError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&*self.0, f)
+    }
+}
+
+impl PartialEq for IoError {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+            || (self.0.kind() == other.0.kind() && self.0.to_string() == other.0.to_string())
+    }
+}
+
+impl From<io::Error> for IoError {
+    fn from(error: io::Error) -> Self {
+        IoError(Arc::new(error))
     }
 }
 
 /// Everything that can go wrong in `layers-core`, each variant with the context a user needs
 /// to fix it (the op or weight, the expected and the found shapes, the unknown name).
+///
+/// Every message is whole: a wrapper ([`Error::Layer`], [`Error::Call`]) and [`Error::Io`]
+/// print their cause in their own message, so [`source`](std::error::Error::source) returns
+/// `None` and a reporter that walks the chain (anyhow's `{:#}`, eyre) prints each sentence
+/// once. Code reaches the inner error through the `cause` field or
+/// [`Error::root_cause`]. Shapes are [`Shape`] (every axis known: `[2, 3]`) or
+/// [`BatchShape`] (per-sample, under a batch axis of any size: `(None, 32)`), so a program
+/// can read the sizes.
 ///
 /// # Examples
 ///
@@ -74,11 +170,13 @@ impl From<Vec<usize>> for Shape {
 /// let err = Initializer::from_name("glorot").unwrap_err();
 /// assert!(matches!(err, Error::UnknownName { kind: "initializer", .. }));
 /// assert!(err.to_string().contains("glorot_uniform"));
+/// assert!(std::error::Error::source(&err).is_none());
 /// ```
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// Two operands of an op have shapes that cannot be combined.
+    /// Two operands of an op have shapes that cannot be combined: an elementwise op whose
+    /// shapes do not broadcast, a `matmul` whose inner dimensions differ.
     #[error("`{op}` cannot combine shapes {lhs} and {rhs}: {reason}")]
     IncompatibleShapes {
         /// The op, e.g. `add` or `matmul`.
@@ -90,17 +188,22 @@ pub enum Error {
         /// Why they do not fit, e.g. "inner dimensions 3 and 4 differ".
         reason: String,
     },
-    /// An op got an input of the wrong shape.
+    /// An op got an input of the wrong shape: `reshape` or `from_vec` to another number of
+    /// values, `backward` or `item` on more than one value, `transpose` of fewer than two
+    /// axes, a [`TypedTensor`](crate::shape::TypedTensor) of another shape, a layer whose
+    /// `call` returned another shape than its signature or `output_shape` says.
     #[error("`{op}` expected {expected} but found shape {found}")]
     ShapeMismatch {
         /// The op, e.g. `reshape`.
         op: &'static str,
-        /// What the op expected, written as a phrase ("12 elements", "rank 2").
+        /// A description of what the op expected, not always a shape: "12 elements (shape
+        /// [4, 3])", "a single value", "at least 2 axes".
         expected: String,
         /// The shape it found.
         found: Shape,
     },
-    /// An axis index outside the tensor's rank.
+    /// An axis index outside the tensor's rank, given to an op that takes an axis
+    /// (`softmax`, `concat`, `narrow`, `index_select`).
     #[error("`{op}`: axis {axis} is out of range for a tensor of rank {rank}")]
     InvalidAxis {
         /// The op.
@@ -110,15 +213,18 @@ pub enum Error {
         /// The rank of the tensor.
         rank: usize,
     },
-    /// An argument that is out of its valid range.
+    /// A function's argument out of its valid range, named by the function: a learning rate
+    /// that is NaN or negative, a batch size of 0, a permutation that is not one, data with
+    /// no samples or NaN values given to `predict`, a history with nothing to plot.
     #[error("`{op}`: {message}")]
     InvalidArgument {
-        /// The op or function.
+        /// The op or function, e.g. `predict`, `Sgd::with_learning_rate`.
         op: &'static str,
         /// What is wrong, as a sentence.
         message: String,
     },
-    /// A new value for a weight whose shape differs from the weight's.
+    /// A new value for a weight ([`Weight::set_value`](crate::weight::Weight::set_value),
+    /// `set_weights`) whose shape differs from the weight's.
     #[error("weight `{weight}` has shape {expected} but the new value has shape {found}")]
     WeightShape {
         /// The weight's name.
@@ -128,7 +234,8 @@ pub enum Error {
         /// The shape of the value given.
         found: Shape,
     },
-    /// A built layer given an input whose shape needs its weights to be another shape.
+    /// A built layer given an input whose shape needs its weights to be another shape (a
+    /// `Dense` built for 4 features, called on 5).
     #[error("weight `{weight}` was built with shape {built}, but this input needs shape {needed}")]
     WeightRebuild {
         /// The weight's name.
@@ -138,43 +245,46 @@ pub enum Error {
         /// The shape the new input needs.
         needed: Shape,
     },
-    /// A weight read before its layer was built.
+    /// A weight read (its value, or by an optimizer) before its layer was built.
     #[error("weight `{weight}` is not built yet: build its layer with an input shape first")]
     UnbuiltWeight {
         /// The weight's name.
         weight: String,
     },
-    /// A layer failed; wraps the cause with the layer's name (or path) and type.
-    #[error("layer `{layer}` ({type_name}): {source}")]
+    /// A layer failed while it was built, called or given weights; wraps the cause with the
+    /// layer's name (or its path, for a sublayer) and type. The message ends with the
+    /// cause's; [`Error::root_cause`] reaches it.
+    #[error("layer `{layer}` ({type_name}): {cause}")]
     Layer {
         /// The layer's name or path, e.g. `dense_1` or `block.dense`.
         layer: String,
         /// The layer's type, e.g. `Dense`.
         type_name: String,
-        /// What went wrong.
-        source: Box<Error>,
+        /// What went wrong, shown in this error's message.
+        cause: Box<Error>,
     },
-    /// A layer's `call` failed: an op inside it could not combine its operands (`source`
+    /// A layer's `call` failed: an op inside it could not combine its operands (`cause`
     /// names the op and the shapes), the call returned an error, or it panicked
     /// ([`Error::Panic`]). Wrapped in [`Error::Layer`] with the layer's path.
-    #[error("its call failed for input shape {input}{}: {source}", at(.location))]
+    #[error("its call failed for input shape {input}{}: {cause}", at(.location))]
     Call {
-        /// The input shape, Keras style: `(None, 32)`.
-        input: String,
+        /// The layer's per-sample input shape: `(None, 32)`.
+        input: BatchShape,
         /// Where in the code the failing op was called (`src/model.rs:12:9`), when known:
         /// ops and `apply` record it, a plain panic or a returned error does not.
         location: Option<String>,
-        /// What failed.
-        source: Box<Error>,
+        /// What failed, shown in this error's message.
+        cause: Box<Error>,
     },
     /// A panic in a layer's own code (an `unwrap`, an index out of bounds), caught where the
-    /// layer was called.
+    /// layer was called; inside an [`Error::Call`].
     #[error("it panicked: {message}")]
     Panic {
         /// The panic's message.
         message: String,
     },
-    /// A weight shape expression needs an input axis the input does not have.
+    /// A weight shape expression (`#[weight(shape = [input[-1], units])]`) needs an input
+    /// axis the input does not have; found when the layer is built.
     #[error(
         "weight `{weight}` needs input axis {axis}, but the input shape {input} has no such axis"
     )]
@@ -183,10 +293,10 @@ pub enum Error {
         weight: String,
         /// The axis index used in the shape expression (per sample, negative from the end).
         axis: isize,
-        /// The input shape, Keras style.
-        input: String,
+        /// The layer's per-sample input shape.
+        input: BatchShape,
     },
-    /// A layer or model used before it was built.
+    /// A layer or model used (weights read or set, `predict`) before it was built.
     #[error(
         "layer `{layer}` is not built yet: call `build` with an input shape, or call it on data first"
     )]
@@ -204,23 +314,51 @@ pub enum Error {
         /// How many values were given.
         found: usize,
     },
-    /// Data whose shape does not fit a model's input.
-    #[error("`{layer}` expects input of shape {expected} but got {found}")]
+    /// Data given to a built model (`fit`, `evaluate`, `predict`, `train_on_batch`) whose
+    /// per-sample shape is not the one the model was built for.
+    #[error("`{model}` expects input of shape {expected} but got {found}")]
     InputShape {
-        /// The model or layer.
-        layer: String,
-        /// The expected shape, Keras style.
-        expected: String,
-        /// The shape given, Keras style.
-        found: String,
+        /// The model.
+        model: String,
+        /// The per-sample shape the model was built for.
+        expected: BatchShape,
+        /// The per-sample shape of the data.
+        found: BatchShape,
     },
-    /// A configuration that cannot be used (bad rate, duplicate name, …).
-    #[error("layer `{layer}`: {message}")]
-    Config {
+    /// An input that does not match the signature a layer declares with
+    /// `#[layer(input = [B, N])]`; checked before the layer's `call` runs.
+    #[error("`{layer}` expects input of shape {signature} but got {found}")]
+    InputSignature {
         /// The layer.
         layer: String,
-        /// What is wrong, as a sentence.
-        message: String,
+        /// The declared signature, as written: `[B, N, N]`.
+        signature: String,
+        /// The input's shape, batch axis included.
+        found: Shape,
+    },
+    /// `build` on a model already built for another per-sample input shape.
+    #[error(
+        "model `{model}` was built for input shape {built} and cannot be rebuilt for {requested}"
+    )]
+    ModelRebuild {
+        /// The model.
+        model: String,
+        /// The per-sample input shape it was built for.
+        built: BatchShape,
+        /// The per-sample input shape asked for.
+        requested: BatchShape,
+    },
+    /// A layer added to a model under a name the model cannot use: empty, holding a `.`
+    /// (which separates the parts of a weight path), or already taken by another of its
+    /// layers. `push` reports it at once; `add` when the model is built.
+    #[error("model `{model}`: {reason}")]
+    LayerName {
+        /// The model.
+        model: String,
+        /// The name given to the layer.
+        name: String,
+        /// Why the model cannot use it, as a sentence.
+        reason: String,
     },
     /// A name that none of the registries knows: an activation, initializer, loss, metric
     /// or optimizer name.
@@ -233,17 +371,20 @@ pub enum Error {
         /// Every name that is accepted.
         known: Vec<String>,
     },
-    /// A file that cannot be read or written.
-    #[error("cannot {action} `{path}`: {message}")]
+    /// A file that the operating system cannot open, read or write (`load_csv`, `plot`).
+    /// A file that opens but holds bad content is [`Error::Data`].
+    #[error("cannot {action} `{}`: {cause}", .path.display())]
     Io {
         /// What was attempted: `read`, `write`, …
         action: &'static str,
         /// The file.
-        path: String,
-        /// The operating system's or the parser's message.
-        message: String,
+        path: PathBuf,
+        /// The operating system's error, shown in this error's message; `cause.kind()`
+        /// tells what happened.
+        cause: IoError,
     },
-    /// Data that is malformed or unusable (bad values, wrong sizes, labels out of range).
+    /// Data that is malformed or unusable (bad values, wrong sizes, labels out of range, a
+    /// CSV cell that is not a number, a gzip stream that does not decompress).
     #[error("{source_name}: {message}")]
     Data {
         /// Where the data came from: a file and line, or `x`, `y`.
@@ -270,7 +411,9 @@ pub enum Error {
         /// What was called: `fit`, `evaluate`, `train_on_batch`, `add_metric`, …
         method: &'static str,
     },
-    /// An initializer that cannot produce a value of the requested shape.
+    /// An initializer that cannot fill the requested shape: its parameters are unusable (a
+    /// `stddev` that is not positive) or the shape does not suit it (`orthogonal` of rank
+    /// 1).
     #[error("initializer `{initializer}` cannot fill shape {shape}: {reason}")]
     InvalidInitializer {
         /// The initializer's name.
@@ -282,6 +425,7 @@ pub enum Error {
     },
     /// A layer's config value that cannot be used (`Dense::new(0)`, a dropout rate of 1.5),
     /// found when the layer is built; wrapped in [`Error::Layer`], which names the layer.
+    /// (A function's argument is [`Error::InvalidArgument`].)
     #[error("`{field}` {message}")]
     InvalidConfig {
         /// The config field, as the layer's `new` or setter names it: `units`, `rate`.
@@ -395,22 +539,6 @@ fn at(location: &Option<String>) -> String {
         .map_or_else(String::new, |l| format!(" at {l}"))
 }
 
-/// Writes a per-sample shape with the batch axis in front, Keras style: `(None, 32)`.
-///
-/// # Examples
-///
-/// ```
-/// assert_eq!(layers_core::error::batch_shape(&[32]), "(None, 32)");
-/// assert_eq!(layers_core::error::batch_shape(&[]), "(None,)");
-/// ```
-pub fn batch_shape(per_sample: &[usize]) -> String {
-    if per_sample.is_empty() {
-        return "(None,)".to_string();
-    }
-    let dims: Vec<String> = per_sample.iter().map(|d| d.to_string()).collect();
-    format!("(None, {})", dims.join(", "))
-}
-
 impl Error {
     /// Wraps this error with the layer it happened in. An error that already names a
     /// sublayer gets the sublayer's path under this layer (`block.dense`), keeping the
@@ -430,17 +558,53 @@ impl Error {
             Error::Layer {
                 layer: inner,
                 type_name,
-                source,
+                cause,
             } => Error::Layer {
                 layer: format!("{}.{inner}", layer.into()),
                 type_name,
-                source,
+                cause,
             },
             e => Error::Layer {
                 layer: layer.into(),
                 type_name: type_name.into(),
-                source: Box::new(e),
+                cause: Box::new(e),
             },
+        }
+    }
+
+    /// The error inside the wrappers that only say where it happened ([`Error::Layer`],
+    /// [`Error::Call`]): what actually failed, to match on. Any other error is its own root
+    /// cause.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::prelude::*;
+    /// use layers_core::Error;
+    ///
+    /// let mut model = Sequential::new().add(Dense::new(2));
+    /// model.build([3])?;
+    /// let err = model.set_weights(&[Tensor::zeros(&[4, 2]), Tensor::zeros(&[2])]).unwrap_err();
+    /// assert!(matches!(err, Error::Layer { .. }));
+    /// let cause = err.root_cause();
+    /// assert!(matches!(cause, Error::WeightShape { weight, .. } if weight == "dense.kernel"));
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
+    pub fn root_cause(&self) -> &Error {
+        let mut error = self;
+        while let Error::Layer { cause, .. } | Error::Call { cause, .. } = error {
+            error = cause;
+        }
+        error
+    }
+
+    /// The error for the operating system's `error` while trying to `action` (`read`,
+    /// `write`) the file at `path`.
+    pub(crate) fn io(action: &'static str, path: impl AsRef<Path>, error: io::Error) -> Self {
+        Error::Io {
+            action,
+            path: path.as_ref().to_path_buf(),
+            cause: error.into(),
         }
     }
 
@@ -486,3 +650,6 @@ impl Error {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -262,23 +262,59 @@ pub(crate) fn is_class_index(value: f32) -> bool {
     value >= 0.0 && value.fract() == 0.0 && value < MAX_CLASSES as f32
 }
 
+/// An error of the operating system, tagged so that it can be told apart from the gzip
+/// decoder's once it has passed through the decoder ([`read_error`]).
+#[derive(Debug)]
+struct DiskError(io::Error);
+
+impl std::fmt::Display for DiskError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for DiskError {}
+
+fn on_disk(e: io::Error) -> io::Error {
+    io::Error::new(e.kind(), DiskError(e))
+}
+
+/// A file whose read errors are tagged as the operating system's.
+struct Disk(File);
+
+impl Read for Disk {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.0.read(buf).map_err(on_disk)
+    }
+}
+
+/// The error for a failed read of `path`: the operating system's is [`Error::Io`]; any other
+/// came from the gzip decoder and means the file's content is corrupt ([`Error::Data`]).
+fn read_error(path: &Path, e: io::Error) -> Error {
+    match e.downcast::<DiskError>() {
+        Ok(DiskError(e)) => Error::io("read", path, e),
+        Err(e) => data_error(
+            path.display().to_string(),
+            format!("the gzip data is corrupt: {e}"),
+        ),
+    }
+}
+
 /// Opens `path`, decompressing it when its name ends in `.gz` or it starts with gzip's magic
 /// bytes. Every member of a multi-member gzip (`gzip -c a b`, concatenated archives) is read.
-/// Without the `gzip` feature such a file is refused with an error that says so.
-fn open(path: &Path, io_error: impl Fn(io::Error) -> Error) -> Result<Box<dyn BufRead>> {
-    let file = File::open(path).map_err(&io_error)?;
-    let mut reader = BufReader::new(file);
-    let magic = reader
-        .fill_buf()
-        .map_err(&io_error)?
-        .starts_with(&[0x1f, 0x8b]);
+/// Errors are sorted by [`read_error`]. Without the `gzip` feature a gzipped file is
+/// refused with an [`Error::Io`] that says so.
+fn open(path: &Path) -> io::Result<Box<dyn BufRead>> {
+    let file = File::open(path).map_err(on_disk)?;
+    let mut reader = BufReader::new(Disk(file));
+    let magic = reader.fill_buf()?.starts_with(&[0x1f, 0x8b]);
     if magic || path.extension().is_some_and(|e| e == "gz") {
         #[cfg(feature = "gzip")]
         return Ok(Box::new(BufReader::new(
             flate2::bufread::MultiGzDecoder::new(reader),
         )));
         #[cfg(not(feature = "gzip"))]
-        return Err(io_error(io::Error::new(
+        return Err(on_disk(io::Error::new(
             io::ErrorKind::Unsupported,
             "the file is gzipped, and `layers` was built without its `gzip` feature",
         )));
@@ -320,8 +356,9 @@ impl Dataset {
     ///
     /// # Errors
     ///
-    /// - [`Error::Io`] naming the file when it cannot be opened or decompressed;
-    /// - [`Error::Data`] naming the file and line (and the column, for a cell) for an empty
+    /// - [`Error::Io`] naming the file when the operating system cannot open or read it;
+    /// - [`Error::Data`] naming the file for gzip data that does not decompress, and the
+    ///   file and line (and the column, for a cell) for an empty
     ///   cell, a cell that is not a finite number, a label that is not a class index, a row
     ///   of another length than the first, a row of one column, a file with no rows, or a
     ///   line or file longer than the limits.
@@ -341,12 +378,7 @@ impl Dataset {
     pub fn load_csv_with(path: impl AsRef<Path>, options: CsvOptions) -> Result<Dataset> {
         let path = path.as_ref();
         let shown = path.display().to_string();
-        let io_error = |e: io::Error| Error::Io {
-            action: "read",
-            path: shown.clone(),
-            message: e.to_string(),
-        };
-        let mut reader = open(path, io_error)?;
+        let mut reader = open(path).map_err(|e| read_error(path, e))?;
         let mut buf: Vec<u8> = Vec::new();
         let mut cells: Vec<(usize, usize)> = Vec::new();
         let mut values: Vec<f32> = Vec::new();
@@ -366,7 +398,7 @@ impl Dataset {
             let n = (&mut reader)
                 .take(room)
                 .read_until(b'\n', &mut buf)
-                .map_err(&io_error)?;
+                .map_err(|e| read_error(path, e))?;
             if n == 0 {
                 break;
             }

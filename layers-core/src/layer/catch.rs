@@ -13,7 +13,7 @@
 //! ```
 
 use super::{Layer, LayerExt};
-use crate::error::{Error, Result, batch_shape};
+use crate::error::{Error, Result};
 use crate::tensor::Tensor;
 use crate::unwind::{self, Caught};
 use crate::weight::journal::journal;
@@ -82,9 +82,9 @@ fn in_call(x: &Tensor, location: Option<String>, error: Error) -> Error {
     match error {
         e @ (Error::Layer { .. } | Error::Call { .. }) => e,
         e => Error::Call {
-            input: batch_shape(x.shape().get(1..).unwrap_or(&[])),
+            input: x.shape().get(1..).unwrap_or(&[]).into(),
             location,
-            source: Box::new(e),
+            cause: Box::new(e),
         },
     }
 }

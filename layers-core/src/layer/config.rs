@@ -13,7 +13,7 @@
 //! # Ok::<(), layers_core::Error>(())
 //! ```
 
-use crate::error::{Error, Result, batch_shape};
+use crate::error::{Error, Result};
 use crate::init::Initializer;
 
 /// A config field's value as JSON (Keras's `get_config` entries).
@@ -324,7 +324,7 @@ impl<'a> InputShape<'a> {
             return Err(Error::InputRank {
                 weight: weight.to_string(),
                 axis,
-                input: batch_shape(self.dims),
+                input: self.dims.into(),
             });
         }
         Ok(self.dims[index as usize])

@@ -14,7 +14,7 @@ use std::fmt;
 
 use super::{Layer, LayerExt};
 use crate::autograd::no_grad;
-use crate::error::batch_shape;
+use crate::error::BatchShape;
 use crate::tensor::Tensor;
 
 /// One row of a [`Summary`]: a layer's name and type, output shape and parameter count.
@@ -344,7 +344,7 @@ impl fmt::Display for Summary {
             let shape = r
                 .output_shape
                 .as_deref()
-                .map_or("?".to_string(), batch_shape);
+                .map_or("?".to_string(), |s| BatchShape::from(s).to_string());
             let params = r.params.map_or("0 (unbuilt)".to_string(), thousands);
             for line in row([&name, &shape, &params], '│') {
                 writeln!(f, "{line}")?;

@@ -10,13 +10,13 @@
 //! let err = m.build([4]).unwrap_err();
 //! assert_eq!(
 //!     err.to_string(),
-//!     "layer `sequential`: the model was built for input shape (None, 3) and cannot be rebuilt for (None, 4)"
+//!     "model `sequential` was built for input shape (None, 3) and cannot be rebuilt for (None, 4)"
 //! );
 //! # Ok::<(), layers_core::Error>(())
 //! ```
 
 use super::train::Train;
-use crate::error::{Error, Result, batch_shape};
+use crate::error::{Error, Result};
 use crate::layer::LayerExt;
 use crate::layer::context::with_context;
 use crate::layer::summary::{Summary, readable_size, thousands};
@@ -32,13 +32,10 @@ pub(super) fn build<M: Train>(
     if let Some(built) = &model.state().input_shape
         && built != input_shape
     {
-        return Err(Error::Config {
-            layer: model.display_name(),
-            message: format!(
-                "the model was built for input shape {} and cannot be rebuilt for {}",
-                batch_shape(built),
-                batch_shape(input_shape)
-            ),
+        return Err(Error::ModelRebuild {
+            model: model.display_name(),
+            built: built.as_slice().into(),
+            requested: input_shape.into(),
         });
     }
     let seed = model.state().seed;

@@ -172,7 +172,8 @@ impl History {
     /// # Errors
     ///
     /// [`Error::Io`] naming the file if it cannot be written; [`Error::InvalidArgument`]
-    /// for a history with no epochs, or in which no value is finite (no file is written).
+    /// for a history with no epochs, or in which no value is finite, or if the plotting
+    /// library fails to draw it (no file is written).
     ///
     /// # Examples
     ///
@@ -222,17 +223,17 @@ impl History {
                     .insert(line.name.clone(), line.left_out.clone());
             }
         }
+        // Drawn in memory first: a failure of the plotting library is no file error.
+        let mut svg = String::new();
+        draw_panels(&mut svg, &panels).map_err(|reason| {
+            Error::invalid("History::plot", format!("cannot draw the plot: {reason}"))
+        })?;
         let tmp = path.with_extension("svg.tmp");
-        let drawn = draw_panels(&tmp, &panels);
-        let written = drawn.and_then(|()| std::fs::rename(&tmp, path).map_err(|e| e.to_string()));
-        written.map_err(|message| {
-            // Nothing useful is left behind when drawing or renaming fails.
+        let written = std::fs::write(&tmp, svg).and_then(|()| std::fs::rename(&tmp, path));
+        written.map_err(|e| {
+            // Nothing useful is left behind when writing or renaming fails.
             let _ = std::fs::remove_file(&tmp);
-            Error::Io {
-                action: "write",
-                path: path.display().to_string(),
-                message,
-            }
+            Error::io("write", path, e)
         })?;
         Ok(report)
     }
@@ -447,14 +448,14 @@ fn axis_label(v: f64) -> String {
     }
 }
 
-/// Draws `panels` side by side into the SVG file `path`.
+/// Draws `panels` side by side as SVG text into `svg`.
 #[cfg(feature = "plot")]
-fn draw_panels(path: &Path, panels: &[Panel]) -> std::result::Result<(), String> {
+fn draw_panels(svg: &mut String, panels: &[Panel]) -> std::result::Result<(), String> {
     let e = |e: &dyn std::fmt::Display| e.to_string();
     let width = u32::try_from(panels.len().max(1))
         .unwrap_or(u32::MAX)
         .saturating_mul(480);
-    let root = SVGBackend::new(path, (width, 360)).into_drawing_area();
+    let root = SVGBackend::with_string(svg, (width, 360)).into_drawing_area();
     root.fill(&WHITE).map_err(|x| e(&x))?;
     let areas = root.split_evenly((1, panels.len().max(1)));
     for (area, panel) in areas.iter().zip(panels) {

@@ -103,8 +103,8 @@ impl<L: Layer> Model<L> {
     ///
     /// # Errors
     ///
-    /// [`Error::Layer`] naming the layer when it does not fit the shape; [`Error::Config`]
-    /// when the model was built for another shape.
+    /// [`Error::Layer`] naming the layer when it does not fit the shape;
+    /// [`Error::ModelRebuild`] when the model was built for another shape.
     ///
     /// # Examples
     ///

@@ -6,7 +6,7 @@ use super::options::check_batch_size;
 use super::train::Train;
 use crate::autograd::no_grad;
 use crate::data::check::non_finite_sample;
-use crate::error::{Error, Result, batch_shape};
+use crate::error::{BatchShape, Error, Result};
 use crate::layer::context::with_context;
 use crate::layer::{LayerExt, read_consistent};
 use crate::tensor::Tensor;
@@ -21,16 +21,22 @@ pub(crate) fn check_input<M: Train>(model: &M, x: &Tensor) -> Result<()> {
         .ok_or_else(|| Error::Unbuilt {
             layer: model.display_name(),
         })?;
-    let found = x.shape().get(1..).unwrap_or(&[]);
-    if x.rank() == 0 || found != expected {
+    let Some((_, found)) = x.shape().split_first() else {
+        // No sample axis, so no per-sample shape to report as `InputShape`'s `found`.
+        return Err(Error::invalid(
+            "predict",
+            format!(
+                "`{}` expects input of shape {} but got a scalar",
+                model.display_name(),
+                BatchShape::from(expected)
+            ),
+        ));
+    };
+    if found != expected {
         return Err(Error::InputShape {
-            layer: model.display_name(),
-            expected: batch_shape(expected),
-            found: if x.rank() == 0 {
-                "a scalar".to_string()
-            } else {
-                batch_shape(found)
-            },
+            model: model.display_name(),
+            expected: expected.into(),
+            found: found.into(),
         });
     }
     if x.shape()[0] == 0 {

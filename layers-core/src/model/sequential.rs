@@ -192,7 +192,7 @@ impl Sequential {
     ///
     /// # Errors
     ///
-    /// [`Error::Config`] if a layer of the same name is already in the model (Keras
+    /// [`Error::LayerName`] if a layer of the same name is already in the model (Keras
     /// requires unique names, since weight paths use them), or if a given name is empty or
     /// holds a `.` (which separates the parts of a weight path: `dense.kernel`).
     ///
@@ -217,21 +217,18 @@ impl Sequential {
                         "the layer name `{name}` holds a `.`, but `.` separates the parts of \
                          weight paths (`dense.kernel`)"
                     ))
+                } else if self.taken.contains(name) {
+                    Some(format!(
+                        "a layer named `{name}` is already in the model; layer names must be unique"
+                    ))
                 } else {
                     None
                 };
-                if let Some(message) = problem {
-                    return Err(Error::Config {
-                        layer: self.name.clone(),
-                        message,
-                    });
-                }
-                if self.taken.contains(name) {
-                    return Err(Error::Config {
-                        layer: self.name.clone(),
-                        message: format!(
-                            "a layer named `{name}` is already in the model; layer names must be unique"
-                        ),
+                if let Some(reason) = problem {
+                    return Err(Error::LayerName {
+                        model: self.name.clone(),
+                        name: name.to_string(),
+                        reason,
                     });
                 }
                 name.to_string()
@@ -336,8 +333,8 @@ impl Sequential {
     /// # Errors
     ///
     /// [`Error::Layer`] naming the first layer that does not fit what it receives, with the
-    /// expected and the found shapes; [`Error::Config`] for duplicate layer names or for a
-    /// model already built for another input shape.
+    /// expected and the found shapes; [`Error::LayerName`] for duplicate layer names;
+    /// [`Error::ModelRebuild`] for a model already built for another input shape.
     ///
     /// # Examples
     ///
@@ -392,7 +389,7 @@ impl Sequential {
     ///
     /// [`Error::Unbuilt`] if the model was not built; [`Error::InputShape`] if `x`'s
     /// per-sample shape differs from the model's input shape; [`Error::InvalidArgument`]
-    /// for a batch size of 0, empty data, or NaN or infinite inputs; [`Error::Layer`]
+    /// for a batch size of 0, a scalar `x`, empty data, or NaN or infinite inputs; [`Error::Layer`]
     /// wrapping [`Error::Call`] when a layer's call fails on this data (an op's shapes, an
     /// `Embedding` id out of range), naming the layer's path.
     ///

@@ -26,7 +26,7 @@ use super::options::check_batch_size;
 use super::state::Compiled;
 use super::step::train_step;
 use crate::data::check::{check_paired, data_error, non_finite_sample};
-use crate::error::{Error, Result, batch_shape};
+use crate::error::{Error, Result};
 use crate::layer::context::with_context;
 use crate::layer::{Layer, LayerExt, dry_run};
 use crate::metrics::Metric;
@@ -386,9 +386,9 @@ fn output_shape<M: Train>(model: &mut M, input_shape: &[usize]) -> Result<Vec<us
         }
         Some(built) if built != input_shape => {
             return Err(Error::InputShape {
-                layer: model.display_name(),
-                expected: batch_shape(built),
-                found: batch_shape(input_shape),
+                model: model.display_name(),
+                expected: built.as_slice().into(),
+                found: input_shape.into(),
             });
         }
         Some(_) => {}

@@ -44,11 +44,6 @@ pub fn render_signature(sig: &[SignatureDim]) -> String {
     format!("[{}]", parts.join(", "))
 }
 
-fn render_shape(shape: &[usize]) -> String {
-    let parts: Vec<String> = shape.iter().map(|d| d.to_string()).collect();
-    format!("[{}]", parts.join(", "))
-}
-
 /// The sizes a signature's names are bound to, in order of first appearance: at most
 /// [`Bindings::CAPACITY`], kept inline so that checking a call allocates nothing.
 ///
@@ -179,7 +174,7 @@ fn matches(sig: &[SignatureDim], shape: &[usize], bound: &mut Bindings) -> bool 
 ///
 /// # Errors
 ///
-/// [`Error::InputShape`] naming the layer, with the signature and the shape received.
+/// [`Error::InputSignature`] naming the layer, with the signature and the shape received.
 ///
 /// # Examples
 ///
@@ -201,10 +196,10 @@ pub fn check_input(
     if matches(sig, shape, &mut bound) {
         Ok(bound)
     } else {
-        Err(Error::InputShape {
+        Err(Error::InputSignature {
             layer: layer(),
-            expected: render_signature(sig),
-            found: render_shape(shape),
+            signature: render_signature(sig),
+            found: shape.into(),
         })
     }
 }
