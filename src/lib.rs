@@ -17,13 +17,6 @@
 #![warn(missing_docs)]
 
 pub use layers_core::*;
-pub use layers_derive::{Layer, activation};
-
-/// Everything a typical user needs, in one import: `use layers::prelude::*;`.
-pub mod prelude {
-    pub use layers_core::prelude::*;
-    pub use layers_derive::{Layer, activation};
-}
 
 /// The README's Rust examples, compiled and run as doc tests.
 #[cfg(doctest)]

@@ -5,7 +5,7 @@
 //! every activation, built-in or written with `#[activation]`; helpers generic over `Scalar`;
 //! activations given to `Dense` by name.
 
-use layers::activation::ActivationFn;
+use layers::activation::{ActivationFn, Elu, Gelu, LeakyRelu, Relu};
 use layers::activation::report::ActivationReport;
 use layers::prelude::*;
 
@@ -322,7 +322,7 @@ fn the_plain_builtin_functions_propagate_nan() {
     use layers::activation as act;
     type Unary = (&'static str, fn(f32) -> f32);
     let unary: [Unary; 16] = [
-        ("linear", act::linear),
+        ("linear", act::identity),
         ("relu", act::relu),
         ("relu6", act::relu6),
         ("selu", act::selu),

@@ -4,6 +4,7 @@
 
 use std::io::Write;
 
+use layers::activation::Relu;
 use layers::data::{CsvOptions, Dataset};
 use layers::model::{History, HistoryParams, Logs};
 use layers::optim::{Adam, ExponentialDecay, Sgd};

@@ -5,7 +5,7 @@ use crate::error::Result;
 use crate::init::Initializer;
 use crate::layer::Call;
 use crate::layer::config::{check_initializer, check_size};
-use crate::shape::{Const, Dim};
+use crate::typed::{Const, Dim};
 use crate::{Layer, Tensor, Weight};
 
 /// A densely connected layer: `activation(x · kernel + bias)` over the last axis of an input

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use crate::error::{Error, Result, Shape as ErrorShape};
 use crate::layer::Layer;
-use crate::shape::{DynShape, NoCheck, Shape, StaticLayer};
+use crate::typed::{DynShape, NoCheck, Shape, StaticLayer};
 use crate::tensor::Tensor;
 
 type Function = dyn Fn(&Tensor) -> Tensor + Send + Sync;

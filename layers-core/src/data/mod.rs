@@ -131,8 +131,8 @@ impl Dataset {
     /// );
     /// # Ok::<(), layers_core::Error>(())
     /// ```
-    pub fn typed_x<S: crate::shape::Shape>(&self) -> Result<crate::shape::TypedTensor<S>> {
-        crate::shape::TypedTensor::new(self.x.clone()).map_err(|_| {
+    pub fn typed_x<S: crate::typed::Shape>(&self) -> Result<crate::typed::TypedTensor<S>> {
+        crate::typed::TypedTensor::new(self.x.clone()).map_err(|_| {
             data_error(
                 "dataset",
                 format!(

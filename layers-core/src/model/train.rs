@@ -30,7 +30,7 @@ use crate::error::{Error, Result, batch_shape};
 use crate::layer::context::with_context;
 use crate::layer::{Layer, LayerExt, dry_run};
 use crate::metrics::Metric;
-use crate::shape::ModelInput;
+use crate::typed::ModelInput;
 use crate::tensor::Tensor;
 
 pub use super::options::{FitOptions, IntoLoss, IntoOptimizer};
@@ -246,7 +246,7 @@ pub trait Train: Layer + Sized {
     /// Every step is all or nothing (see [`Train::train_on_batch`]); when `fit` fails, the
     /// model keeps the weights and state of its last accepted step and stays compiled.
     ///
-    /// `x` is a [`Tensor`] or a [`TypedTensor`](crate::shape::TypedTensor) whose shape the
+    /// `x` is a [`Tensor`] or a [`TypedTensor`](crate::typed::TypedTensor) whose shape the
     /// compiler checks against the model's input signature (as for `evaluate`,
     /// `train_on_batch` and `test_on_batch`).
     ///
