@@ -18,6 +18,7 @@ use crate::{Layer, Tensor, Weight};
 /// # Examples
 ///
 /// ```
+/// use layers_core::activation::Relu;
 /// use layers_core::prelude::*;
 /// let mut d = Dense::new(64).activation(Relu);
 /// assert_eq!(d.build([32])?, vec![64]);

@@ -171,6 +171,7 @@ pub trait Layer: Send + Sync {
     /// # Examples
     ///
     /// ```
+    /// use layers_core::activation::Relu;
     /// use layers_core::prelude::*;
     ///
     /// #[derive(Layer)]

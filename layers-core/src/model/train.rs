@@ -111,6 +111,7 @@ pub trait Train: Layer + Sized {
     /// # Examples
     ///
     /// ```
+    /// use layers_core::activation::Sigmoid;
     /// use layers_core::prelude::*;
     /// use layers_core::metrics::BinaryAccuracy;
     /// let mut m = Sequential::new().add(Dense::new(1).activation(Sigmoid));

@@ -7,6 +7,7 @@
 //! takes and which it produces; a model written as
 //!
 //! ```
+//! use layers_core::activation::Relu;
 //! use layers_core::prelude::*;
 //!
 //! #[derive(Layer)]

@@ -217,6 +217,7 @@ pub trait ModelInput<M> {
     /// # Examples
     ///
     /// ```
+    /// use layers_core::activation::Relu;
     /// use layers_core::prelude::*;
     /// use layers_core::typed::{Batch1, ModelInput};
     /// let x = TypedTensor::<Batch1<2>>::new(Tensor::ones(&[1, 2]))?;
