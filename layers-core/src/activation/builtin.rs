@@ -27,7 +27,7 @@ pub const SELU_ALPHA: f32 = 1.673_263_2; // 1.6732632423543772848… rounded to 
 /// use layers_core::activation::Identity;
 /// use layers_core::prelude::*;
 /// assert_eq!(layers_core::activation::identity(-3.0), -3.0);
-/// assert_eq!(Identity.name(), "linear");
+/// assert_eq!(Activation::new(Identity).name(), "linear");
 /// ```
 #[crate::activation(name = "linear")]
 pub fn identity(x: f32) -> f32 {

@@ -120,7 +120,7 @@ impl Dataset {
     /// # Examples
     ///
     /// ```
-    /// use layers_core::{Tensor, data::Dataset, shape::Batch1};
+    /// use layers_core::{Tensor, data::Dataset, typed::Batch1};
     /// let d = Dataset::new(Tensor::zeros(&[4, 2]), Tensor::zeros(&[4]))?;
     /// let x = d.typed_x::<Batch1<2>>()?;
     /// assert_eq!(x.tensor().shape(), &[4, 2]);
