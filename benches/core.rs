@@ -27,14 +27,24 @@ fn random_matrix(rows: usize, cols: usize, seed: u64) -> Array2<f32> {
     Array2::from_shape_simple_fn((rows, cols), || rng.random_range(-1.0f32..1.0))
 }
 
-/// Leaky ReLU (slope 0.01) with its derivative, as an activation hands it to `map_dual`.
-fn leaky_relu(v: f32) -> (f32, f32) {
-    if v > 0.0 { (v, 1.0) } else { (0.01 * v, 0.01) }
+/// Leaky ReLU (slope 0.01).
+fn leaky_relu(v: f32) -> f32 {
+    if v > 0.0 { v } else { 0.01 * v }
 }
 
-/// ReLU with its derivative, the MLP's activation.
-fn relu(v: f32) -> (f32, f32) {
-    if v > 0.0 { (v, 1.0) } else { (0.0, 0.0) }
+/// The derivative of [`leaky_relu`].
+fn leaky_relu_derivative(v: f32) -> f32 {
+    if v > 0.0 { 1.0 } else { 0.01 }
+}
+
+/// ReLU, the MLP's activation.
+fn relu(v: f32) -> f32 {
+    if v > 0.0 { v } else { 0.0 }
+}
+
+/// The derivative of [`relu`].
+fn relu_derivative(v: f32) -> f32 {
+    if v > 0.0 { 1.0 } else { 0.0 }
 }
 
 /// `Tensor::matmul` (the tuned GEMM on both cores) against `ndarray`'s `Array2::dot`
@@ -106,17 +116,18 @@ fn map(c: &mut Criterion) {
     let values = Array1::from_shape_simple_fn(LEN, || rng.random_range(-1.0f32..1.0));
     // A variable, so that only `no_grad` keeps the inference case from recording.
     let x = Tensor::from_array(values.clone()).into_variable();
-    assert!(!no_grad(|| x.map_dual(leaky_relu)).requires_grad());
-    assert!(x.map_dual(leaky_relu).requires_grad());
+    let map = || x.map_with_derivative(leaky_relu, leaky_relu_derivative);
+    assert!(!no_grad(map).requires_grad());
+    assert!(map().requires_grad());
 
-    group.bench_function("map_dual_inference", |bench| {
-        bench.iter(|| no_grad(|| x.map_dual(leaky_relu)));
+    group.bench_function("map_with_derivative_inference", |bench| {
+        bench.iter(|| no_grad(map));
     });
-    group.bench_function("map_dual_recording", |bench| {
-        bench.iter(|| x.map_dual(leaky_relu));
+    group.bench_function("map_with_derivative_recording", |bench| {
+        bench.iter(map);
     });
     group.bench_function("ndarray_mapv", |bench| {
-        bench.iter(|| values.mapv(|v| leaky_relu(v).0));
+        bench.iter(|| values.mapv(leaky_relu));
     });
     group.finish();
 }
@@ -156,7 +167,7 @@ impl Mlp {
         for (i, (kernel, bias)) in self.layers.iter().enumerate() {
             h = h.matmul(kernel) + bias;
             if i < last {
-                h = h.map_dual(relu);
+                h = h.map_with_derivative(relu, relu_derivative);
             }
         }
         h

@@ -4,6 +4,7 @@
 //! Run with `cargo run --release --example mnist`. Deterministic for its seed; exits with an
 //! error if the test accuracy is below 92 %.
 
+use layers::activation::Relu;
 use layers::data::Dataset;
 use layers::loss::SparseCategoricalCrossentropy;
 use layers::optim::Adam;

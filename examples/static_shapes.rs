@@ -9,11 +9,12 @@
 //! error[E0277]: shape mismatch: layer `block` (`Residual`) takes `(usize, layers::Const<64>)` but receives `(usize, layers::Const<32>)`
 //! ```
 
+use layers::activation::Relu;
 use layers::data::Dataset;
 use layers::loss::SparseCategoricalCrossentropy;
 use layers::optim::Adam;
 use layers::prelude::*;
-use layers::shape::{Batch1, Shape, StaticLayer};
+use layers::typed::{Batch1, Shape, StaticLayer};
 
 /// `x + relu(x · w + b)`: a residual block that takes and returns 64 features.
 #[derive(Layer)]

@@ -33,11 +33,6 @@
 // The macros `Layer` and `activation` come with these: `layers-core` re-exports them.
 pub use layers_core::*;
 
-/// Everything a typical user needs, in one import: `use layers::prelude::*;`.
-pub mod prelude {
-    pub use layers_core::prelude::*;
-}
-
 /// The README's Rust examples, compiled and run as doc tests.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]

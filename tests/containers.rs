@@ -4,7 +4,7 @@
 
 use layers::optim::Sgd;
 use layers::prelude::*;
-use layers::shape::{Batch1, Shape, StaticLayer};
+use layers::typed::{Batch1, Shape, StaticLayer};
 
 /// `x · w` with one input, one output, a kernel of ones and no bias: a chain of these is a
 /// product of weights, so one SGD step can be worked out by hand.

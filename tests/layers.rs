@@ -1,6 +1,7 @@
 //! The built-in layers: shapes, Keras's defaults and behaviours, gradient checks, the
 //! summary format, and the errors a user can run into.
 
+use layers::activation::{Relu, Sigmoid, Tanh};
 use layers::layer::context::with_context;
 use layers::layer::gradcheck::{check_layer, check_layer_weights};
 use layers::prelude::*;

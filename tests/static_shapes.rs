@@ -4,10 +4,11 @@
 //! signatures of the built-in layers compute the shapes they really produce. The
 //! compile-time half is `tests/ui/{pass,fail}/shape_*.rs`.
 
+use layers::activation::Relu;
 use layers::data::Dataset;
 use layers::optim::Adam;
 use layers::prelude::*;
-use layers::shape::{Batch1, DynShape, Shape, StaticLayer, TypedTensor};
+use layers::typed::{Batch1, DynShape, Shape, StaticLayer, TypedTensor};
 
 #[derive(Layer)]
 #[layer(input = [B, 64], output = [B, 64])]
@@ -280,19 +281,6 @@ fn a_static_model_is_a_layer_of_another_and_shows_in_the_summary() {
     };
     assert!(row("body (Mixed)").contains("(None, 3)"), "{summary}");
     assert!(row("softmax (Softmax)").contains("(None, 3)"), "{summary}");
-}
-
-#[test]
-fn signature_checks_bind_names_without_allocating_and_refuse_too_many() {
-    use layers::shape::{Bindings, SignatureDim::Bind, check_input};
-    let names = ["A", "B", "C", "D", "E", "F", "G", "H", "I"];
-    let sig: Vec<_> = names.iter().map(|&n| Bind(n)).collect();
-    let shape: Vec<usize> = (1..=9).collect();
-    // Eight names fit inline; a ninth is refused as an error, not a panic.
-    let bound = check_input(|| "wide".into(), &sig[..8], &shape[..8]).unwrap();
-    assert_eq!(bound.len(), Bindings::CAPACITY);
-    assert_eq!(bound.get("H"), Some(8));
-    assert!(check_input(|| "wide".into(), &sig, &shape).is_err());
 }
 
 /// A derived layer without a shape signature: the compiler knows nothing of its output.

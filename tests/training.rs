@@ -3,6 +3,7 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use layers::activation::Relu;
 use layers::layer::{CallWithContext, Context};
 use layers::model::callbacks::{EarlyStopping, LearningRateScheduler, OnEpochEnd};
 use layers::optim::{Adam, Sgd};

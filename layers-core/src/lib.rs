@@ -33,8 +33,8 @@
 //! 9. [`layer`]: the [`Layer`] trait and what a layer is made of: its forward pass
 //!    ([`Call`]), its call [`Context`], its config, its summary, a renamed layer and the
 //!    containers of layers, and gradient checks for whole layers.
-//! 10. [`shape`]: compile-time shapes ([`Const`], [`TypedTensor`]) and each layer's shape
-//!     signature ([`StaticLayer`](shape::StaticLayer)).
+//! 10. [`typed`]: shapes in types, checked by the compiler ([`Const`], [`TypedTensor`]), and
+//!     each layer's shape signature ([`StaticLayer`](typed::StaticLayer)).
 //! 11. [`activation`](mod@activation): activations, usable as functions and as layers, and
 //!     their registry of names.
 //! 12. [`builtin`]: the built-in layers ([`Dense`], [`Dropout`], [`Embedding`], …), written
@@ -66,8 +66,8 @@ pub mod math;
 pub mod metrics;
 pub mod model;
 pub mod optim;
-pub mod shape;
 pub mod tensor;
+pub mod typed;
 mod unwind;
 pub mod weight;
 
@@ -88,9 +88,9 @@ pub use math::Scalar;
 pub use metrics::{Metric, metric_from_name};
 pub use model::{FitOptions, Logs, Model, Sequential, Train};
 pub use optim::{LearningRateSchedule, Optimizer, optimizer_from_name};
-pub use shape::{Const, TypedTensor};
 pub use tensor::Tensor;
 pub use tensor::binary::Operand;
+pub use typed::{Const, TypedTensor};
 pub use weight::Weight;
 
 /// The `serde_json` that configs are written in: [`Layer::config`] returns its `Value`,
@@ -105,14 +105,20 @@ pub use weight::Weight;
 /// ```
 pub use serde_json;
 
-/// The names most programs need: `use layers_core::prelude::*;`.
+/// The traits and core types most programs need, for one glob import:
+/// `use layers::prelude::*;` (`layers_core::prelude` without the facade). The activation
+/// types stay in [`activation`](mod@activation) (`use layers::activation::Relu;`); by name
+/// they are one [`Activation`] (`Activation::from_name("relu")`, `.activation("relu")`).
+///
+/// ```
+/// use layers_core::prelude::*;
+/// let mut model = Sequential::new().add(Dense::new(2).activation("relu"));
+/// assert_eq!(model.build([3])?, vec![2]);
+/// # Ok::<(), Error>(())
+/// ```
 pub mod prelude {
-    pub use crate::activation::{
-        Elu, Exponential, Gelu, GeluApproximate, HardSigmoid, HardSilu, Identity, LeakyRelu, Mish,
-        Relu, Relu6, Selu, Sigmoid, Silu, Softplus, Softsign, Swish, Tanh,
-    };
     pub use crate::math::{Scalar, erf};
-    pub use crate::shape::{Const, Dim, StaticLayer, TypedTensor};
+    pub use crate::typed::{Const, Dim, StaticLayer, TypedTensor};
     pub use crate::{
         Activation, BatchNormalization, Call, CallWithContext, Context, Dense, Dropout, Dual,
         Embedding, Error, FitOptions, Flatten, GradStore, Initializer, Lambda, Layer, LayerExt,
@@ -127,23 +133,23 @@ pub mod prelude {
 /// API: it may change in any release.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::activation::{
-        Activation, ActivationEntry, ActivationFn, apply_activation, check_params, param,
-    };
-    pub use crate::dual::{Dual, DualCall, DualCallF32, DualCallScalar};
+    pub use crate::activation::function::apply_activation;
+    pub use crate::activation::registry::{ActivationEntry, check_params, param};
+    pub use crate::activation::{Activation, ActivationFn};
+    pub use crate::dual::Dual;
+    pub use crate::dual::scalar::{DualCall, DualCallF32, DualCallScalar};
     pub use crate::error::{Error, Result};
     pub use crate::init::Initializer;
-    pub use crate::layer::config::{ConfigValue, InputShape, ToDim};
+    pub use crate::layer::config::ConfigValue;
     pub use crate::layer::context::with_rng;
-    pub use crate::layer::{
-        Call, Layer, LayerExt, SummaryRow, TryCall, catch_call, sequential_summary_rows,
-        static_summary_rows,
-    };
-    pub use crate::shape::{
-        Const, Dim, DynShape, FieldName, NoCheck, Shape, SignatureDim, StaticLayer, check_input,
-        check_output, expect_output, shape_known, step, strict_step,
-    };
+    pub use crate::layer::summary::{sequential_summary_rows, static_summary_rows};
+    pub use crate::layer::weight_shape::{SampleShape, ToDim};
+    pub use crate::layer::{Call, Layer, LayerExt, SummaryRow, TryCall, catch_call};
     pub use crate::tensor::Tensor;
+    pub use crate::typed::layer::{FieldName, expect_output, step};
+    pub use crate::typed::signature::{SignatureDim, check_input, check_output};
+    pub use crate::typed::strict::{shape_known, strict_step};
+    pub use crate::typed::{Const, Dim, DynShape, NoCheck, Shape, StaticLayer};
     pub use crate::weight::Weight;
     pub use inventory;
     pub use serde_json;

@@ -125,6 +125,7 @@ use proc_macro::TokenStream;
 /// compile error instead.
 ///
 /// ```
+/// use layers::activation::Relu;
 /// use layers::prelude::*;
 ///
 /// #[derive(Layer)]

@@ -10,7 +10,7 @@
 //!   `#[cfg(test)]` modules, inline or in their own file.
 //!
 //! An edge is any path that names another module: `use crate::tensor::Tensor;`, the grouped
-//! `use crate::{error::Error, tensor::Tensor};`, a path in code (`crate::shape::NoCheck`),
+//! `use crate::{error::Error, tensor::Tensor};`, a path in code (`crate::typed::NoCheck`),
 //! `super::` that leaves the module, and a name re-exported at the crate root
 //! (`crate::Tensor` counts as `tensor`). `python3 ../shared/tools/house.py` applies the same
 //! rules.

@@ -4,6 +4,7 @@
 
 use std::io::Write;
 
+use layers::activation::Relu;
 use layers::data::{CsvOptions, Dataset};
 #[cfg(feature = "plot")]
 use layers::model::{History, HistoryParams, Logs};

@@ -19,6 +19,8 @@
 //! ```
 
 mod builtin;
+pub(crate) mod function;
+pub(crate) mod registry;
 pub mod report;
 
 use std::fmt;
@@ -30,56 +32,11 @@ use crate::layer::Layer;
 use crate::layer::config::{ConfigValue, f32_to_json};
 
 pub use builtin::*;
+pub use function::ActivationFn;
+pub use registry::registered_names;
 
-/// A scalar activation function with its derivative; what `#[activation]` implements.
-///
-/// # Examples
-///
-/// ```
-/// use layers_core::activation::ActivationFn;
-///
-/// struct Cube;
-/// impl ActivationFn for Cube {
-///     const NAME: &'static str = "cube";
-///     fn value(&self, x: f32) -> f32 { x * x * x }
-///     fn value_and_derivative(&self, x: f32) -> (f32, f32) { (x * x * x, 3.0 * x * x) }
-/// }
-/// assert_eq!(Cube.value_and_derivative(2.0), (8.0, 12.0));
-/// ```
-pub trait ActivationFn: Send + Sync + 'static {
-    /// The registered name (`"leaky"`), used in configs and by [`Activation::from_name`].
-    const NAME: &'static str;
-
-    /// The function's value at `x`.
-    fn value(&self, x: f32) -> f32;
-
-    /// The value and the derivative at `x`, computed together.
-    fn value_and_derivative(&self, x: f32) -> (f32, f32);
-
-    /// The hyperparameters and their values (`alpha` of `elu`), in declaration order.
-    fn params(&self) -> Vec<(&'static str, f32)> {
-        Vec::new()
-    }
-}
-
-/// Applies an activation to every element in one fused pass: the value only in inference,
-/// value and derivative together when a gradient is wanted.
-///
-/// # Examples
-///
-/// ```
-/// use layers_core::prelude::*;
-/// use layers_core::activation::{apply_activation, Relu};
-/// let y = apply_activation(&Relu, &Tensor::from_vec(vec![-3.0, 3.0], &[2]));
-/// assert_eq!(y.to_vec(), vec![0.0, 3.0]);
-/// ```
-#[inline]
-pub fn apply_activation<A: ActivationFn>(activation: &A, x: &Tensor) -> Tensor {
-    x.map_fused(
-        |v| activation.value(v),
-        |v| activation.value_and_derivative(v),
-    )
-}
+use function::apply_activation;
+use registry::ActivationEntry;
 
 /// The object-safe face of an activation, so that [`Activation`] can hold any of them.
 trait DynActivation: Send + Sync {
@@ -478,114 +435,8 @@ impl Layer for Activation {
     }
 }
 
-/// A registered activation: written by `#[activation]`, collected at link time so that
-/// names in configs resolve without running user code.
-///
-/// # Examples
-///
-/// ```
-/// use layers_core::activation::{registered_names};
-/// assert!(registered_names().contains(&"gelu".to_string()));
-/// ```
-pub struct ActivationEntry {
-    /// The registered name.
-    pub name: &'static str,
-    /// Makes the activation from config parameters (missing ones take their defaults).
-    pub make: fn(&serde_json::Map<String, serde_json::Value>) -> Result<Activation>,
-}
-
-inventory::collect!(ActivationEntry);
-
-/// Every registered activation name, sorted.
-///
-/// # Examples
-///
-/// ```
-/// let names = layers_core::activation::registered_names();
-/// assert!(names.iter().any(|n| n == "relu"));
-/// assert!(names.windows(2).all(|w| w[0] <= w[1]));
-/// ```
-pub fn registered_names() -> Vec<String> {
-    let mut names: Vec<String> = inventory::iter::<ActivationEntry>
-        .into_iter()
-        .map(|e| e.name.to_string())
-        .chain(["softmax".to_string(), "log_softmax".to_string()])
-        .collect();
-    names.sort();
-    names.dedup();
-    names
-}
-
-/// Reads hyperparameter `name` from config `params`, or `default` when absent; used by the
-/// code `#[activation]` generates.
-///
-/// # Errors
-///
-/// [`Error::InvalidArgument`] if the value is not a number.
-///
-/// # Examples
-///
-/// ```
-/// use layers_core::activation::param;
-/// let mut p = serde_json::Map::new();
-/// p.insert("alpha".into(), 0.3.into());
-/// assert_eq!(param(&p, "elu", "alpha", 1.0)?, 0.3);
-/// assert_eq!(param(&p, "elu", "beta", 2.0)?, 2.0);
-/// # Ok::<(), layers_core::Error>(())
-/// ```
-pub fn param(
-    params: &serde_json::Map<String, serde_json::Value>,
-    activation: &str,
-    name: &str,
-    default: f32,
-) -> Result<f32> {
-    match params.get(name) {
-        None => Ok(default),
-        Some(v) => v.as_f64().map(|v| v as f32).ok_or_else(|| {
-            Error::invalid(
-                "activation config",
-                format!("parameter `{name}` of `{activation}` must be a number, found {v}"),
-            )
-        }),
-    }
-}
-
-/// Checks that config `params` name only parameters in `known`; used by generated code.
-///
-/// # Errors
-///
-/// [`Error::InvalidArgument`] naming the first unknown parameter.
-///
-/// # Examples
-///
-/// ```
-/// use layers_core::activation::check_params;
-/// let mut p = serde_json::Map::new();
-/// p.insert("alpah".into(), 0.3.into());
-/// assert!(check_params(&p, "elu", &["alpha"]).is_err());
-/// ```
-pub fn check_params(
-    params: &serde_json::Map<String, serde_json::Value>,
-    activation: &str,
-    known: &[&str],
-) -> Result<()> {
-    match params
-        .keys()
-        .find(|k| k.as_str() != "name" && !known.contains(&k.as_str()))
-    {
-        None => Ok(()),
-        Some(k) => Err(Error::invalid(
-            "activation config",
-            format!(
-                "`{activation}` has no parameter `{k}`; its parameters: [{}]",
-                known.join(", ")
-            ),
-        )),
-    }
-}
-
-impl crate::shape::StaticLayer for Activation {
-    type Input<In: crate::shape::Shape> = In;
-    type Output<In: crate::shape::Shape> = In;
-    type Check<In: crate::shape::Shape> = crate::shape::NoCheck;
+impl crate::typed::StaticLayer for Activation {
+    type Input<In: crate::typed::Shape> = In;
+    type Output<In: crate::typed::Shape> = In;
+    type Check<In: crate::typed::Shape> = crate::typed::NoCheck;
 }

@@ -5,7 +5,7 @@ use crate::error::Result;
 use crate::init::Initializer;
 use crate::layer::Call;
 use crate::layer::config::{check_initializer, check_size};
-use crate::shape::{Const, Dim};
+use crate::typed::{Const, Dim};
 use crate::{Layer, Tensor, Weight};
 
 /// A densely connected layer: `activation(x · kernel + bias)` over the last axis of an input
@@ -18,6 +18,7 @@ use crate::{Layer, Tensor, Weight};
 /// # Examples
 ///
 /// ```
+/// use layers_core::activation::Relu;
 /// use layers_core::prelude::*;
 /// let mut d = Dense::new(64).activation(Relu);
 /// assert_eq!(d.build([32])?, vec![64]);

@@ -4,7 +4,7 @@ use crate::error::{Error, Result};
 use crate::init::Initializer;
 use crate::layer::TryCall;
 use crate::layer::config::{check_initializer, check_size};
-use crate::shape::Dim;
+use crate::typed::Dim;
 use crate::{Layer, Tensor, Weight};
 
 /// Maps integer ids in `[0, input_dim)` (given as `f32` values) to rows of a learned

@@ -4,6 +4,7 @@
 //! (Keras's `Activation` layer is [`Activation`](crate::Activation).)
 //!
 //! ```
+//! use layers_core::activation::Relu;
 //! use layers_core::prelude::*;
 //! let mut model = Sequential::new()
 //!     .add(Dense::new(8).activation(Relu))

@@ -5,7 +5,7 @@ use std::fmt::Debug;
 use crate::error::{Error, Result};
 use crate::layer::Call;
 use crate::layer::config::ConfigValue;
-use crate::shape::{Const, Dim, DynShape, Mismatch, NoCheck, Shape, ShapeCheck, StaticLayer};
+use crate::typed::{Const, Dim, DynShape, Mismatch, NoCheck, Shape, ShapeCheck, StaticLayer};
 use crate::{Layer, Tensor};
 
 /// Flattens each sample to one axis: `(batch, d1, d2, …)` → `(batch, d1·d2·…)`.
@@ -156,7 +156,7 @@ impl StaticLayer for Flatten {
 ///
 /// ```
 /// use layers_core::builtin::ReshapeTarget;
-/// use layers_core::shape::Const;
+/// use layers_core::typed::Const;
 /// assert_eq!(vec![-1isize, 4].dims(), vec![-1, 4]);
 /// assert_eq!((Const::<7>, Const::<112>).dims(), vec![7, 112]);
 /// assert_eq!(<(Const<7>, Const<112>) as ReshapeTarget>::SIZE, Some(784));
@@ -190,7 +190,7 @@ fn signed(n: usize) -> isize {
 macro_rules! tuple_target {
     ($(($($d:ident $i:tt),*)),*) => {$(
         impl<$($d: Dim),*> ReshapeTarget for ($($d,)*) {
-            const SIZE: Option<usize> = crate::shape::product(&[$($d::SIZE),*]);
+            const SIZE: Option<usize> = crate::typed::product(&[$($d::SIZE),*]);
             type Output<N0: Dim> = (N0, $($d,)*);
             fn dims(&self) -> Vec<isize> {
                 vec![$(signed(self.$i.size())),*]
@@ -234,7 +234,7 @@ impl<const A: usize, const B: usize, const C: usize> Default
 ///
 /// ```
 /// use layers_core::builtin::ReshapeCheck;
-/// use layers_core::shape::{Const, ShapeCheck};
+/// use layers_core::typed::{Const, ShapeCheck};
 /// type Ok = ReshapeCheck<(usize, Const<784>), (Const<28>, Const<28>)>;
 /// assert!(Ok::MISMATCH.is_none());
 /// type Bad = ReshapeCheck<(usize, Const<784>), (Const<28>, Const<27>)>;

@@ -122,7 +122,7 @@ impl Dataset {
     /// # Examples
     ///
     /// ```
-    /// use layers_core::{Tensor, data::Dataset, shape::Batch1};
+    /// use layers_core::{Tensor, data::Dataset, typed::Batch1};
     /// let d = Dataset::new(Tensor::zeros(&[4, 2]), Tensor::zeros(&[4]))?;
     /// let x = d.typed_x::<Batch1<2>>()?;
     /// assert_eq!(x.tensor().shape(), &[4, 2]);
@@ -133,8 +133,8 @@ impl Dataset {
     /// );
     /// # Ok::<(), layers_core::Error>(())
     /// ```
-    pub fn typed_x<S: crate::shape::Shape>(&self) -> Result<crate::shape::TypedTensor<S>> {
-        crate::shape::TypedTensor::new(self.x.clone()).map_err(|_| {
+    pub fn typed_x<S: crate::typed::Shape>(&self) -> Result<crate::typed::TypedTensor<S>> {
+        crate::typed::TypedTensor::new(self.x.clone()).map_err(|_| {
             data_error(
                 "dataset",
                 format!(

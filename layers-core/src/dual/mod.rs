@@ -13,11 +13,8 @@
 mod exp_log;
 mod ops;
 mod piecewise;
-mod scalar;
+pub(crate) mod scalar;
 mod trig;
-
-#[doc(hidden)]
-pub use scalar::{DualCall, DualCallF32, DualCallScalar, TakesScalar};
 
 #[cfg(test)]
 mod tests;

@@ -119,7 +119,6 @@ impl Scalar for Dual {
 /// call is made ([`DualCallScalar`]); otherwise the method found is [`DualCallF32`]'s, whose
 /// bound [`TakesScalar`] fails with a message that shows how to write the helper, instead of
 /// a bare "expected `f32`, found `Dual`". Not a public API.
-#[doc(hidden)]
 pub struct DualCall<F, Args> {
     /// The function called.
     pub f: F,
@@ -128,7 +127,6 @@ pub struct DualCall<F, Args> {
 }
 
 /// The call, when the function accepts the arguments. Not a public API.
-#[doc(hidden)]
 pub trait DualCallScalar {
     /// What the function returns.
     type Output;
@@ -161,7 +159,6 @@ dual_call_arities! {
 
 /// What method lookup falls back to (one reference further) when the function does not
 /// accept the arguments: its bound reports the mistake. Not a public API.
-#[doc(hidden)]
 pub trait DualCallF32<F: ?Sized> {
     /// Never callable: no type implements [`TakesScalar`].
     fn __layers_call(self) -> Dual
@@ -180,7 +177,6 @@ impl<F: ?Sized, Args> DualCallF32<F> for &DualCall<&F, Args> {
 
 /// Implemented by no type: its message is the error for a function that an `#[activation]`
 /// body passes dual numbers to and that cannot take them. Not a public API.
-#[doc(hidden)]
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot take the dual numbers that `#[activation]` passes it",
     label = "the body also runs on `Dual` (value and derivative), so this is called with `Dual`",

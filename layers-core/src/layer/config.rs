@@ -1,16 +1,12 @@
-//! The pieces `#[derive(Layer)]` generates code against: config values as JSON, the checks
-//! that layers run on their config when they are built, and the per-sample input shape that
-//! weight shapes are written over (`input[-1]`).
+//! A layer's config: its fields as JSON ([`ConfigValue`], what `#[derive(Layer)]` writes a
+//! layer's `config()` with) and the checks that layers run on their config when they are
+//! built.
 //!
 //! ```
-//! use layers_core::layer::config::{ConfigValue, InputShape};
+//! use layers_core::layer::config::{ConfigValue, check_size};
 //! assert_eq!(64usize.to_config(), serde_json::json!(64));
 //! assert_eq!(0.95f32.to_config().to_string(), "0.95");
-//! let input = InputShape::new(&[8, 32]);
-//! assert_eq!(input.axis(-1, "kernel")?, 32);
-//! assert_eq!(input.axis(0, "kernel")?, 8);
-//! assert!(input.axis(2, "kernel").is_err());
-//! # Ok::<(), layers_core::Error>(())
+//! assert!(check_size("units", 0).is_err());
 //! ```
 
 use crate::error::{Error, Result};
@@ -229,142 +225,5 @@ impl<T: ConfigValue> ConfigValue for Option<T> {
 impl<T: ConfigValue, const N: usize> ConfigValue for [T; N] {
     fn to_config(&self) -> serde_json::Value {
         self.iter().map(ConfigValue::to_config).collect()
-    }
-}
-
-/// The per-sample shape of a layer's input (the batch axis left out), as weight shape
-/// expressions see it: `input[-1]` is the last axis, as in Keras's `input_shape[-1]`.
-///
-/// # Examples
-///
-/// ```
-/// use layers_core::layer::config::InputShape;
-/// let input = InputShape::new(&[28, 28, 3]);
-/// assert_eq!(input.rank(), 3);
-/// assert_eq!(input.axis(-3, "kernel")?, 28);
-/// # Ok::<(), layers_core::Error>(())
-/// ```
-#[derive(Clone, Copy, Debug)]
-pub struct InputShape<'a> {
-    dims: &'a [usize],
-}
-
-impl<'a> InputShape<'a> {
-    /// Wraps a per-sample shape.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use layers_core::layer::config::InputShape;
-    /// assert_eq!(InputShape::new(&[4]).dims(), &[4]);
-    /// ```
-    pub fn new(dims: &'a [usize]) -> InputShape<'a> {
-        InputShape { dims }
-    }
-
-    /// The per-sample shape of a batch `(batch, …)`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use layers_core::{Tensor, layer::config::InputShape};
-    /// let x = Tensor::zeros(&[16, 32]);
-    /// assert_eq!(InputShape::of(&x).dims(), &[32]);
-    /// ```
-    pub fn of(x: &'a crate::Tensor) -> InputShape<'a> {
-        InputShape {
-            dims: x.shape().get(1..).unwrap_or(&[]),
-        }
-    }
-
-    /// The dimensions.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use layers_core::layer::config::InputShape;
-    /// assert_eq!(InputShape::new(&[2, 3]).dims(), &[2, 3]);
-    /// ```
-    pub fn dims(&self) -> &'a [usize] {
-        self.dims
-    }
-
-    /// The number of per-sample axes.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use layers_core::layer::config::InputShape;
-    /// assert_eq!(InputShape::new(&[2, 3]).rank(), 2);
-    /// ```
-    pub fn rank(&self) -> usize {
-        self.dims.len()
-    }
-
-    /// The size of axis `axis` (negative counts from the end), for the shape of `weight`.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::InputRank`] naming the weight when the input has no such axis.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use layers_core::layer::config::InputShape;
-    /// let err = InputShape::new(&[]).axis(-1, "kernel").unwrap_err();
-    /// assert_eq!(
-    ///     err.to_string(),
-    ///     "weight `kernel` needs input axis -1, but the input shape (None,) has no such axis"
-    /// );
-    /// ```
-    pub fn axis(&self, axis: isize, weight: &str) -> Result<usize> {
-        let rank = self.dims.len() as isize;
-        let index = if axis < 0 { axis + rank } else { axis };
-        if index < 0 || index >= rank {
-            return Err(Error::InputRank {
-                weight: weight.to_string(),
-                axis,
-                input: self.dims.into(),
-            });
-        }
-        Ok(self.dims[index as usize])
-    }
-}
-
-/// A size in a weight shape expression: `usize` or a reference to one, or another integer
-/// (which must not be negative).
-///
-/// # Examples
-///
-/// ```
-/// use layers_core::layer::config::ToDim;
-/// assert_eq!(3usize.to_dim(), 3);
-/// assert_eq!((&4usize).to_dim(), 4);
-/// assert_eq!(5i32.to_dim(), 5);
-/// ```
-pub trait ToDim {
-    /// The size as `usize`.
-    ///
-    /// # Panics
-    ///
-    /// For a negative integer.
-    fn to_dim(&self) -> usize;
-}
-
-macro_rules! int_dim {
-    ($($t:ty),*) => {$(
-        impl ToDim for $t {
-            fn to_dim(&self) -> usize {
-                usize::try_from(*self).unwrap_or_else(|_| panic!("a weight dimension must not be negative, found {}", self))
-            }
-        }
-    )*};
-}
-
-int_dim!(usize, u8, u16, u32, u64, isize, i8, i16, i32, i64);
-
-impl<T: ToDim + ?Sized> ToDim for &T {
-    fn to_dim(&self) -> usize {
-        (**self).to_dim()
     }
 }

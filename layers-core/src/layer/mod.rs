@@ -26,8 +26,9 @@ mod container;
 pub mod context;
 pub mod gradcheck;
 mod named;
-pub mod summary;
+pub(crate) mod summary;
 mod swap;
+pub(crate) mod weight_shape;
 
 use crate::error::{Error, Result};
 use crate::{Tensor, Weight, no_grad};
@@ -37,7 +38,7 @@ pub use catch::catch_call;
 pub(crate) use catch::{forward as catch_forward, undoing_builds};
 pub use context::Context;
 pub use named::Named;
-pub use summary::{Summary, SummaryRow, sequential_summary_rows, static_summary_rows};
+pub use summary::{Summary, SummaryRow};
 pub(crate) use swap::read_consistent;
 
 /// A layer: a forward pass, the weights it owns, the layers it contains, and its config.
@@ -170,6 +171,7 @@ pub trait Layer: Send + Sync {
     /// # Examples
     ///
     /// ```
+    /// use layers_core::activation::Relu;
     /// use layers_core::prelude::*;
     ///
     /// #[derive(Layer)]

@@ -96,17 +96,8 @@ pub(crate) fn push_rows(
 
 /// The summary rows of layers called in sequence on a zero sample of `input_shape`, each
 /// with the output shape it produced (`?` from the first that fails), and a row per element
-/// of a container (`blocks.0`). What `#[layer(sequential)]` models show in summaries.
-///
-/// # Examples
-///
-/// ```
-/// use layers_core::prelude::*;
-/// use layers_core::layer::sequential_summary_rows;
-/// let (a, b) = (Dense::new(3), Relu);
-/// let rows = sequential_summary_rows(&[("a", &a), ("b", &b)], &[5]);
-/// assert_eq!(rows[1].output_shape, Some(vec![3]));
-/// ```
+/// of a container (`blocks.0`). What `#[layer(sequential)]` models show in summaries; not a
+/// public API (reached through `__private`).
 pub fn sequential_summary_rows(
     layers: &[(&str, &dyn Layer)],
     input_shape: &[usize],
@@ -124,21 +115,8 @@ pub fn sequential_summary_rows(
 /// The summary rows of a statically checked model's fields, each marked with whether the
 /// compiler checked its shapes (see [`SummaryRow::compile_time_checked`]); with the output
 /// shapes as [`sequential_summary_rows`] finds them when `input_shape` is given. What
-/// `#[layer(sequential, input = [...])]` models show in summaries.
-///
-/// # Examples
-///
-/// ```
-/// use layers_core::prelude::*;
-/// use layers_core::layer::static_summary_rows;
-/// let (a, b) = (Dense::new(3), Relu);
-/// let rows = static_summary_rows(&[("a", &a, true), ("b", &b, false)], Some(&[5]));
-/// assert_eq!(rows[1].output_shape, Some(vec![3]));
-/// assert_eq!(rows[1].compile_time_checked, Some(false));
-/// let mut summary = Sequential::new().summary();
-/// summary.rows = rows;
-/// assert!(summary.to_string().ends_with(" Shapes checked only at run time: b"));
-/// ```
+/// `#[layer(sequential, input = [...])]` models show in summaries; not a public API
+/// (reached through `__private`).
 pub fn static_summary_rows(
     layers: &[(&str, &dyn Layer, bool)],
     input_shape: Option<&[usize]>,
@@ -238,15 +216,7 @@ impl Summary {
 }
 
 /// `1234567` → `1,234,567`.
-///
-/// # Examples
-///
-/// ```
-/// use layers_core::layer::summary::thousands;
-/// assert_eq!(thousands(2762), "2,762");
-/// assert_eq!(thousands(0), "0");
-/// ```
-pub fn thousands(n: usize) -> String {
+pub(crate) fn thousands(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
@@ -259,15 +229,7 @@ pub fn thousands(n: usize) -> String {
 }
 
 /// Keras's readable byte size of `count` f32 values: `10.79 KB`, `0.00 B`.
-///
-/// # Examples
-///
-/// ```
-/// use layers_core::layer::summary::readable_size;
-/// assert_eq!(readable_size(2762), "10.79 KB");
-/// assert_eq!(readable_size(0), "0.00 B");
-/// ```
-pub fn readable_size(count: usize) -> String {
+pub(crate) fn readable_size(count: usize) -> String {
     let mut size = count as f64 * 4.0;
     for unit in ["B", "KB", "MB", "GB", "TB"] {
         if size / 1024.0 < 1.0 {
@@ -395,5 +357,48 @@ impl fmt::Display for Summary {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{readable_size, sequential_summary_rows, static_summary_rows, thousands};
+    use crate::activation::Relu;
+    use crate::builtin::Dense;
+    use crate::model::Sequential;
+
+    #[test]
+    fn counts_and_sizes_read_as_keras_prints_them() {
+        assert_eq!(thousands(2762), "2,762");
+        assert_eq!(thousands(1234567), "1,234,567");
+        assert_eq!(thousands(0), "0");
+        assert_eq!(readable_size(2762), "10.79 KB");
+        assert_eq!(readable_size(0), "0.00 B");
+    }
+
+    #[test]
+    fn rows_of_layers_in_sequence_carry_their_output_shapes() {
+        let (a, b) = (Dense::new(3), Relu);
+        let rows = sequential_summary_rows(&[("a", &a), ("b", &b)], &[5]);
+        assert_eq!(rows[0].output_shape, Some(vec![3]));
+        assert_eq!(rows[1].output_shape, Some(vec![3]));
+        assert_eq!(rows[1].compile_time_checked, None);
+    }
+
+    #[test]
+    fn rows_of_a_checked_model_say_which_fields_the_compiler_checked() {
+        let (a, b) = (Dense::new(3), Relu);
+        let rows = static_summary_rows(&[("a", &a, true), ("b", &b, false)], Some(&[5]));
+        assert_eq!(rows[1].output_shape, Some(vec![3]));
+        assert_eq!(rows[1].compile_time_checked, Some(false));
+        let mut summary = Sequential::new().summary();
+        summary.rows = rows;
+        assert!(
+            summary
+                .to_string()
+                .ends_with(" Shapes checked only at run time: b")
+        );
+        let unrun = static_summary_rows(&[("a", &a, true)], None);
+        assert_eq!(unrun[0].output_shape, None);
     }
 }

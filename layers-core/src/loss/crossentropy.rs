@@ -101,7 +101,7 @@ impl Loss for BinaryCrossentropy {
         let y = align(self.name(), y_true, y_pred)?;
         if self.from_logits {
             // softplus(x) − x·y has the gradient sigmoid(x) − y, computed without overflow.
-            let per_element = y_pred.map(softplus, sigmoid) - y_pred * &y;
+            let per_element = y_pred.map_with_derivative(softplus, sigmoid) - y_pred * &y;
             return Ok(per_element.mean_all());
         }
         let p = y_pred.clamp(EPSILON, 1.0 - EPSILON);

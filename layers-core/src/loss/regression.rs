@@ -193,7 +193,7 @@ impl Loss for Huber {
         let delta = self.delta;
         // One fused pass with the exact derivative: e inside the quadratic zone, ±delta
         // outside (the zone includes its border, as Keras's `abs_error <= delta`).
-        let per_element = (y_pred - &y_true).map(
+        let per_element = (y_pred - &y_true).map_with_derivative(
             move |e| {
                 if e.abs() <= delta {
                     0.5 * e * e

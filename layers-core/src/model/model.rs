@@ -22,8 +22,8 @@ use crate::error::{Error, Result};
 use crate::layer::context::{DEFAULT_SEED, with_context};
 use crate::layer::summary::Summary;
 use crate::layer::{Layer, LayerExt, SummaryRow, catch_forward, dry_run};
-use crate::shape::ModelInput;
 use crate::tensor::Tensor;
+use crate::typed::ModelInput;
 use crate::weight::Weight;
 
 /// Wraps any layer as a model: `build`, `summary`, `predict` and the [`Train`] API
@@ -123,7 +123,7 @@ impl<L: Layer> Model<L> {
     /// Runs the model on `x` in inference mode, 32 samples at a time.
     ///
     /// `x` is a [`Tensor`] (its shape checked at run time) or a
-    /// [`TypedTensor`](crate::shape::TypedTensor), whose shape the compiler checks against
+    /// [`TypedTensor`](crate::typed::TypedTensor), whose shape the compiler checks against
     /// the model's input signature; the output is then typed with the model's output shape.
     ///
     /// # Errors
@@ -135,7 +135,7 @@ impl<L: Layer> Model<L> {
     ///
     /// ```
     /// use layers_core::prelude::*;
-    /// use layers_core::shape::{Batch1, TypedTensor};
+    /// use layers_core::typed::{Batch1, TypedTensor};
     /// let mut m = Model::new(Dense::new(Const::<2>));
     /// assert!(m.predict(&Tensor::ones(&[1, 3])).is_err()); // not built
     /// m.build([3])?;
@@ -248,8 +248,8 @@ impl<L: Layer> Layer for Model<L> {
 }
 
 /// The wrapped layer's signature.
-impl<L: crate::shape::StaticLayer> crate::shape::StaticLayer for Model<L> {
-    type Input<In: crate::shape::Shape> = L::Input<In>;
-    type Output<In: crate::shape::Shape> = L::Output<In>;
-    type Check<In: crate::shape::Shape> = L::Check<In>;
+impl<L: crate::typed::StaticLayer> crate::typed::StaticLayer for Model<L> {
+    type Input<In: crate::typed::Shape> = L::Input<In>;
+    type Output<In: crate::typed::Shape> = L::Output<In>;
+    type Check<In: crate::typed::Shape> = L::Check<In>;
 }

@@ -11,8 +11,8 @@ use crate::error::{Error, Result};
 use crate::layer::context::DEFAULT_SEED;
 use crate::layer::summary::Summary;
 use crate::layer::{Layer, SummaryRow, catch_forward, dry_run, snake_case, undoing_builds};
-use crate::shape::ModelInput;
 use crate::tensor::Tensor;
+use crate::typed::ModelInput;
 use crate::weight::Weight;
 
 struct Node {
@@ -499,10 +499,10 @@ impl Layer for Sequential {
 }
 
 /// A `Sequential` is built at run time, so the compiler knows nothing of what it produces:
-/// it takes any shape and produces a [`DynShape`](crate::shape::DynShape), checked when the
+/// it takes any shape and produces a [`DynShape`](crate::typed::DynShape), checked when the
 /// model is built.
-impl crate::shape::StaticLayer for Sequential {
-    type Input<In: crate::shape::Shape> = In;
-    type Output<In: crate::shape::Shape> = crate::shape::DynShape;
-    type Check<In: crate::shape::Shape> = crate::shape::NoCheck;
+impl crate::typed::StaticLayer for Sequential {
+    type Input<In: crate::typed::Shape> = In;
+    type Output<In: crate::typed::Shape> = crate::typed::DynShape;
+    type Check<In: crate::typed::Shape> = crate::typed::NoCheck;
 }

@@ -30,8 +30,8 @@ use crate::error::{Error, Result};
 use crate::layer::context::with_context;
 use crate::layer::{Layer, LayerExt, dry_run};
 use crate::metrics::Metric;
-use crate::shape::ModelInput;
 use crate::tensor::Tensor;
+use crate::typed::ModelInput;
 
 pub use super::options::{FitOptions, IntoLoss, IntoOptimizer};
 pub use super::state::TrainingState;
@@ -111,6 +111,7 @@ pub trait Train: Layer + Sized {
     /// # Examples
     ///
     /// ```
+    /// use layers_core::activation::Sigmoid;
     /// use layers_core::prelude::*;
     /// use layers_core::metrics::BinaryAccuracy;
     /// let mut m = Sequential::new().add(Dense::new(1).activation(Sigmoid));
@@ -246,7 +247,7 @@ pub trait Train: Layer + Sized {
     /// Every step is all or nothing (see [`Train::train_on_batch`]); when `fit` fails, the
     /// model keeps the weights and state of its last accepted step and stays compiled.
     ///
-    /// `x` is a [`Tensor`] or a [`TypedTensor`](crate::shape::TypedTensor) whose shape the
+    /// `x` is a [`Tensor`] or a [`TypedTensor`](crate::typed::TypedTensor) whose shape the
     /// compiler checks against the model's input signature (as for `evaluate`,
     /// `train_on_batch` and `test_on_batch`).
     ///

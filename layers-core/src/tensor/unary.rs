@@ -6,7 +6,7 @@
 //! use layers_core::Tensor;
 //! let x = Tensor::from_vec(vec![-2.0, 3.0], &[2]).into_variable();
 //! // relu with its derivative, in one pass
-//! let y = x.map_dual(|v| if v > 0.0 { (v, 1.0) } else { (0.0, 0.0) });
+//! let y = x.map_with_derivative(|v| v.max(0.0), |v| if v > 0.0 { 1.0 } else { 0.0 });
 //! assert_eq!(y.to_vec(), vec![0.0, 3.0]);
 //! let g = y.sum_all().backward();
 //! assert_eq!(g.get(&x).unwrap().to_vec(), vec![0.0, 1.0]);
@@ -17,6 +17,7 @@ use ndarray::{ArrayD, IxDyn, Zip};
 use super::graph;
 use super::op::Op;
 use crate::Tensor;
+use crate::dual::Dual;
 use crate::error::{Error, Result};
 use crate::tensor::Data;
 use crate::unwind::OrRaise;
@@ -153,21 +154,25 @@ impl Tensor {
         Ok(self.unary(|x| x.clamp(min, max), || Op::Clamp(self.clone(), min, max)))
     }
 
-    /// Applies a scalar function elementwise, given with its derivative.
+    /// Applies `f` to every element; `df` is its derivative, for the backward pass.
     ///
-    /// When no gradient is wanted only `f` runs; otherwise `f` and `df` run in the same pass
-    /// and the derivative is kept for backward. Both closures are inlined into the loop.
+    /// When no gradient is wanted (in [`no_grad`](crate::no_grad), or for a
+    /// tensor that does not require one) only `f` runs; otherwise `f` and `df` run in the
+    /// same pass and the derivative is kept for backward. Both closures are inlined into one
+    /// loop over the data, in parallel for large tensors, with no allocation per element.
+    /// For a function whose derivative you would rather not write, see
+    /// [`map_dual`](Tensor::map_dual).
     ///
     /// # Examples
     ///
     /// ```
     /// use layers_core::Tensor;
     /// let x = Tensor::from_vec(vec![1.0, 2.0], &[2]).into_variable();
-    /// let y = x.map(|v| v * v * v, |v| 3.0 * v * v);
+    /// let y = x.map_with_derivative(|v| v * v * v, |v| 3.0 * v * v);
     /// assert_eq!(y.to_vec(), vec![1.0, 8.0]);
     /// assert_eq!(y.sum_all().backward().get(&x).unwrap().to_vec(), vec![3.0, 12.0]);
     /// ```
-    pub fn map<F, D>(&self, f: F, df: D) -> Tensor
+    pub fn map_with_derivative<F, D>(&self, f: F, df: D) -> Tensor
     where
         F: Fn(f32) -> f32 + Sync + Send,
         D: Fn(f32) -> f32 + Sync + Send,
@@ -175,22 +180,42 @@ impl Tensor {
         self.map_fused(&f, |x| (f(x), df(x)))
     }
 
-    /// Applies a scalar function elementwise: `f` alone when no gradient is wanted, `fdf`
-    /// (value and derivative together, e.g. by dual numbers) when one is.
+    /// Applies `f` to every element, differentiated by dual numbers: `f_dual` is the same
+    /// function written for [`Dual`], whose result carries the derivative (as the body of an
+    /// `#[activation]` is run twice, once on `f32` and once on `Dual`).
     ///
-    /// This is the kernel behind every activation. The closures are inlined into one loop
-    /// over the data, in parallel for large tensors, with no allocation per element.
+    /// When no gradient is wanted only `f` runs; otherwise `f_dual` runs once per element, on
+    /// [`Dual::variable`], and its derivative is kept for backward. Both closures are inlined
+    /// into one loop over the data, in parallel for large tensors.
     ///
     /// # Examples
     ///
     /// ```
-    /// use layers_core::Tensor;
-    /// let x = Tensor::from_vec(vec![-1.0, 2.0], &[2]).into_variable();
-    /// let y = x.map_fused(|v| v.max(0.0), |v| if v > 0.0 { (v, 1.0) } else { (0.0, 0.0) });
-    /// assert_eq!(y.to_vec(), vec![0.0, 2.0]);
-    /// assert_eq!(y.sum_all().backward().get(&x).unwrap().to_vec(), vec![0.0, 1.0]);
+    /// use layers_core::{Dual, Tensor, no_grad};
+    /// let x = Tensor::from_vec(vec![0.0, 1.0], &[2]).into_variable();
+    /// let y = x.map_dual(f32::tanh, Dual::tanh);
+    /// assert_eq!(y.to_vec(), vec![0.0, 1f32.tanh()]);
+    /// let slope = 1.0 - 1f32.tanh().powi(2);
+    /// let dx = y.sum_all().backward().get(&x).unwrap().to_vec();
+    /// assert_eq!(dx[0], 1.0);
+    /// assert!((dx[1] - slope).abs() < 1e-6);
+    /// // In inference only the `f32` function runs and nothing is recorded.
+    /// assert!(!no_grad(|| x.map_dual(|v| v * v, |v| v * v)).requires_grad());
     /// ```
-    pub fn map_fused<F, G>(&self, f: F, fdf: G) -> Tensor
+    pub fn map_dual<F, G>(&self, f: F, f_dual: G) -> Tensor
+    where
+        F: Fn(f32) -> f32 + Sync + Send,
+        G: Fn(Dual) -> Dual + Sync + Send,
+    {
+        self.map_fused(f, |x| {
+            let y = f_dual(Dual::variable(x));
+            (y.value, y.deriv)
+        })
+    }
+
+    /// The kernel behind both maps and every activation: `f` alone when no gradient is
+    /// wanted, `fdf` (value and derivative together) in one pass when one is.
+    pub(crate) fn map_fused<F, G>(&self, f: F, fdf: G) -> Tensor
     where
         F: Fn(f32) -> f32 + Sync + Send,
         G: Fn(f32) -> (f32, f32) + Sync + Send,
@@ -198,36 +223,12 @@ impl Tensor {
         if !(graph::is_recording() && self.requires_grad()) {
             return Tensor::from_array(map_values(self.data(), f));
         }
-        self.map_dual(fdf)
-    }
-
-    /// Applies a scalar function that returns `(value, derivative)` together, as dual
-    /// numbers do; in inference only the value is used and the optimiser drops the rest.
-    ///
-    /// This is the kernel behind every activation: one pass over the data, no allocation
-    /// per element, in parallel for large tensors.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use layers_core::Tensor;
-    /// let x = Tensor::from_vec(vec![0.0], &[1]).into_variable();
-    /// let y = x.map_dual(|v| (v.tanh(), 1.0 - v.tanh() * v.tanh()));
-    /// assert_eq!(y.sum_all().backward().get(&x).unwrap().to_vec(), vec![1.0]);
-    /// ```
-    pub fn map_dual<F>(&self, f: F) -> Tensor
-    where
-        F: Fn(f32) -> (f32, f32) + Sync + Send,
-    {
-        if !(graph::is_recording() && self.requires_grad()) {
-            return Tensor::from_array(map_values(self.data(), |x| f(x).0));
-        }
         let shape = IxDyn(self.shape());
         let mut value = ArrayD::<f32>::zeros(shape.clone());
         let mut derivative = ArrayD::<f32>::zeros(shape);
         let zip = Zip::from(&mut value).and(&mut derivative).and(self.data());
         let kernel = |v: &mut f32, d: &mut f32, &x: &f32| {
-            let (fx, dx) = f(x);
+            let (fx, dx) = fdf(x);
             *v = fx;
             *d = dx;
         };

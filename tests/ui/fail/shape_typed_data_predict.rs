@@ -1,6 +1,6 @@
 // Typed data of the wrong width passed to `predict`.
 use layers::prelude::*;
-use layers::shape::Batch1;
+use layers::typed::Batch1;
 
 #[derive(Layer)]
 #[layer(sequential, input = [B, 784])]

@@ -2,7 +2,7 @@
 // shapes), a literal, a const generic, a config field, `..` for leading axes, and a name
 // repeated to require equal sizes.
 use layers::prelude::*;
-use layers::shape::{Shape, StaticLayer};
+use layers::typed::{Shape, StaticLayer};
 
 #[derive(Layer)]
 #[layer(input = [.., IN], output = [.., N])]

@@ -90,7 +90,7 @@ fn build_weights(container: &Container) -> WeightBuilds {
         builds.push(build);
     }
     let input =
-        uses_input.then(|| quote!(let __layers_input = __layers::InputShape::of(__layers_x);));
+        uses_input.then(|| quote!(let __layers_input = __layers::SampleShape::of(__layers_x);));
     let config = bind_from_self(container, &used_config);
     WeightBuilds {
         scope: quote!(#input #config),

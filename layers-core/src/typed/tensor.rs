@@ -20,7 +20,7 @@ use crate::error::{Error, Result};
 ///
 /// ```
 /// use layers_core::prelude::*;
-/// use layers_core::shape::{Batch1, TypedTensor};
+/// use layers_core::typed::{Batch1, TypedTensor};
 /// let x: TypedTensor<Batch1<4>> = TypedTensor::new(Tensor::zeros(&[10, 4]))?;
 /// assert_eq!(x.tensor().shape(), &[10, 4]);
 /// assert!(TypedTensor::<Batch1<4>>::new(Tensor::zeros(&[10, 5])).is_err());
@@ -55,7 +55,7 @@ impl<S: Shape> std::fmt::Debug for TypedTensor<S> {
 ///
 /// ```
 /// use layers_core::prelude::*;
-/// use layers_core::shape::{Const, Tensor1};
+/// use layers_core::typed::{Const, Tensor1};
 /// let v: Tensor1<Const<3>> = Tensor1::new(Tensor::zeros(&[3]))?;
 /// assert_eq!(v.tensor().shape(), &[3]);
 /// # Ok::<(), layers_core::Error>(())
@@ -67,7 +67,7 @@ pub type Tensor1<A> = TypedTensor<(A,)>;
 ///
 /// ```
 /// use layers_core::prelude::*;
-/// use layers_core::shape::{Const, Tensor2};
+/// use layers_core::typed::{Const, Tensor2};
 /// let x: Tensor2<usize, Const<784>> = Tensor2::new(Tensor::zeros(&[2, 784]))?;
 /// assert_eq!(x.tensor().shape(), &[2, 784]);
 /// # Ok::<(), layers_core::Error>(())
@@ -79,7 +79,7 @@ pub type Tensor2<A, B> = TypedTensor<(A, B)>;
 ///
 /// ```
 /// use layers_core::prelude::*;
-/// use layers_core::shape::{Const, Tensor3};
+/// use layers_core::typed::{Const, Tensor3};
 /// let x: Tensor3<usize, Const<2>, Const<2>> = Tensor3::new(Tensor::zeros(&[5, 2, 2]))?;
 /// assert_eq!(x.tensor().shape(), &[5, 2, 2]);
 /// # Ok::<(), layers_core::Error>(())
@@ -91,7 +91,7 @@ pub type Tensor3<A, B, C> = TypedTensor<(A, B, C)>;
 ///
 /// ```
 /// use layers_core::prelude::*;
-/// use layers_core::shape::{Const, Tensor4};
+/// use layers_core::typed::{Const, Tensor4};
 /// let x: Tensor4<usize, Const<8>, Const<8>, Const<3>> =
 ///     Tensor4::new(Tensor::zeros(&[1, 8, 8, 3]))?;
 /// assert_eq!(x.tensor().shape(), &[1, 8, 8, 3]);
@@ -110,7 +110,7 @@ impl<S: Shape> TypedTensor<S> {
     ///
     /// ```
     /// use layers_core::prelude::*;
-    /// use layers_core::shape::{Batch1, TypedTensor};
+    /// use layers_core::typed::{Batch1, TypedTensor};
     /// let err = TypedTensor::<Batch1<4>>::new(Tensor::zeros(&[2, 3])).unwrap_err();
     /// assert!(err.to_string().contains("(usize, Const<4>)"));
     /// ```
@@ -134,7 +134,7 @@ impl<S: Shape> TypedTensor<S> {
     ///
     /// ```
     /// use layers_core::prelude::*;
-    /// use layers_core::shape::{Batch1, TypedTensor};
+    /// use layers_core::typed::{Batch1, TypedTensor};
     /// let x = TypedTensor::<Batch1<2>>::new(Tensor::ones(&[1, 2]))?;
     /// assert_eq!(x.tensor().to_vec(), vec![1.0, 1.0]);
     /// # Ok::<(), layers_core::Error>(())
@@ -149,7 +149,7 @@ impl<S: Shape> TypedTensor<S> {
     ///
     /// ```
     /// use layers_core::prelude::*;
-    /// use layers_core::shape::{Batch1, TypedTensor};
+    /// use layers_core::typed::{Batch1, TypedTensor};
     /// let x = TypedTensor::<Batch1<2>>::new(Tensor::ones(&[1, 2]))?;
     /// let t: Tensor = x.into_inner();
     /// assert_eq!(t.shape(), &[1, 2]);
@@ -169,7 +169,7 @@ impl<S: Shape> TryFrom<Tensor> for TypedTensor<S> {
     ///
     /// ```
     /// use layers_core::prelude::*;
-    /// use layers_core::shape::Batch1;
+    /// use layers_core::typed::Batch1;
     /// let x: TypedTensor<Batch1<3>> = Tensor::zeros(&[2, 3]).try_into()?;
     /// assert_eq!(x.tensor().shape(), &[2, 3]);
     /// # Ok::<(), layers_core::Error>(())
@@ -200,7 +200,7 @@ impl<S> AsRef<Tensor> for TypedTensor<S> {
 ///
 /// ```
 /// use layers_core::prelude::*;
-/// use layers_core::shape::ModelInput;
+/// use layers_core::typed::ModelInput;
 /// let x = Tensor::zeros(&[1, 2]);
 /// assert_eq!(<Tensor as ModelInput<Sequential>>::tensor(&x).shape(), &[1, 2]);
 /// ```
@@ -217,8 +217,9 @@ pub trait ModelInput<M> {
     /// # Examples
     ///
     /// ```
+    /// use layers_core::activation::Relu;
     /// use layers_core::prelude::*;
-    /// use layers_core::shape::{Batch1, ModelInput};
+    /// use layers_core::typed::{Batch1, ModelInput};
     /// let x = TypedTensor::<Batch1<2>>::new(Tensor::ones(&[1, 2]))?;
     /// assert_eq!(<_ as ModelInput<Relu>>::tensor(&x).shape(), &[1, 2]);
     /// # Ok::<(), layers_core::Error>(())
@@ -235,7 +236,7 @@ pub trait ModelInput<M> {
     ///
     /// ```
     /// use layers_core::prelude::*;
-    /// use layers_core::shape::{Batch1, ModelInput};
+    /// use layers_core::typed::{Batch1, ModelInput};
     /// type Out = <TypedTensor<Batch1<4>> as ModelInput<Dense<Const<2>>>>::Output;
     /// let y: Out = <TypedTensor<Batch1<4>> as ModelInput<Dense<Const<2>>>>::output(
     ///     Tensor::zeros(&[3, 2]),

@@ -13,7 +13,7 @@ use super::dim::{Const, Dim};
 /// # Examples
 ///
 /// ```
-/// use layers_core::shape::{Const, Shape, DynShape};
+/// use layers_core::typed::{Const, Shape, DynShape};
 /// type Images = (usize, Const<28>, Const<28>);
 /// assert_eq!(Images::RANK, Some(3));
 /// assert_eq!(Images::sizes(), Some(vec![None, Some(28), Some(28)]));
@@ -57,7 +57,7 @@ pub trait Shape: Send + Sync + 'static {
     /// # Examples
     ///
     /// ```
-    /// use layers_core::shape::{Const, Shape};
+    /// use layers_core::typed::{Const, Shape};
     /// assert_eq!(<(usize, Const<3>)>::sizes(), Some(vec![None, Some(3)]));
     /// ```
     fn sizes() -> Option<Vec<Option<usize>>>;
@@ -67,7 +67,7 @@ pub trait Shape: Send + Sync + 'static {
     /// # Examples
     ///
     /// ```
-    /// use layers_core::shape::{Const, Shape};
+    /// use layers_core::typed::{Const, Shape};
     /// assert_eq!(<(usize, Const<3>)>::describe(), "(usize, Const<3>)");
     /// ```
     fn describe() -> String {
@@ -95,7 +95,7 @@ pub trait Shape: Send + Sync + 'static {
     /// # Examples
     ///
     /// ```
-    /// use layers_core::shape::{Const, Shape};
+    /// use layers_core::typed::{Const, Shape};
     /// assert!(<(usize, Const<3>)>::accepts(&[10, 3]));
     /// assert!(!<(usize, Const<3>)>::accepts(&[10, 4]));
     /// assert!(!<(usize, Const<3>)>::accepts(&[10, 3, 1]));
@@ -121,7 +121,7 @@ pub trait Shape: Send + Sync + 'static {
 /// # Examples
 ///
 /// ```
-/// use layers_core::shape::{DynShape, Shape};
+/// use layers_core::typed::{DynShape, Shape};
 /// assert_eq!(DynShape::sizes(), None);
 /// assert!(DynShape::accepts(&[1, 2, 3]));
 /// ```
@@ -243,7 +243,7 @@ impl<A: Dim, B: Dim, C: Dim, E: Dim> Shape for (A, B, C, E) {
 /// # Examples
 ///
 /// ```
-/// use layers_core::shape::{Rank1, Shape};
+/// use layers_core::typed::{Rank1, Shape};
 /// assert_eq!(Rank1::<10>::sizes(), Some(vec![Some(10)]));
 /// ```
 pub type Rank1<const A: usize> = (Const<A>,);
@@ -252,7 +252,7 @@ pub type Rank1<const A: usize> = (Const<A>,);
 /// # Examples
 ///
 /// ```
-/// use layers_core::shape::{Rank2, Shape};
+/// use layers_core::typed::{Rank2, Shape};
 /// assert_eq!(Rank2::<2, 3>::sizes(), Some(vec![Some(2), Some(3)]));
 /// ```
 pub type Rank2<const A: usize, const B: usize> = (Const<A>, Const<B>);
@@ -261,7 +261,7 @@ pub type Rank2<const A: usize, const B: usize> = (Const<A>, Const<B>);
 /// # Examples
 ///
 /// ```
-/// use layers_core::shape::{Rank3, Shape};
+/// use layers_core::typed::{Rank3, Shape};
 /// assert_eq!(Rank3::<1, 2, 3>::RANK, Some(3));
 /// ```
 pub type Rank3<const A: usize, const B: usize, const C: usize> = (Const<A>, Const<B>, Const<C>);
@@ -270,7 +270,7 @@ pub type Rank3<const A: usize, const B: usize, const C: usize> = (Const<A>, Cons
 /// # Examples
 ///
 /// ```
-/// use layers_core::shape::{Rank4, Shape};
+/// use layers_core::typed::{Rank4, Shape};
 /// assert_eq!(Rank4::<1, 2, 3, 4>::SAMPLE_SIZE, Some(24));
 /// ```
 pub type Rank4<const A: usize, const B: usize, const C: usize, const D: usize> =
@@ -282,7 +282,7 @@ pub type Rank4<const A: usize, const B: usize, const C: usize, const D: usize> =
 /// # Examples
 ///
 /// ```
-/// use layers_core::shape::{Batch1, Shape};
+/// use layers_core::typed::{Batch1, Shape};
 /// assert_eq!(Batch1::<784>::describe(), "(usize, Const<784>)");
 /// ```
 pub type Batch1<const N: usize> = (usize, Const<N>);
@@ -291,7 +291,7 @@ pub type Batch1<const N: usize> = (usize, Const<N>);
 /// # Examples
 ///
 /// ```
-/// use layers_core::shape::{Batch2, Shape};
+/// use layers_core::typed::{Batch2, Shape};
 /// assert_eq!(Batch2::<28, 28>::SAMPLE_SIZE, Some(784));
 /// ```
 pub type Batch2<const H: usize, const W: usize> = (usize, Const<H>, Const<W>);
@@ -300,7 +300,7 @@ pub type Batch2<const H: usize, const W: usize> = (usize, Const<H>, Const<W>);
 /// # Examples
 ///
 /// ```
-/// use layers_core::shape::{Batch3, Shape};
+/// use layers_core::typed::{Batch3, Shape};
 /// assert_eq!(Batch3::<8, 8, 3>::RANK, Some(4));
 /// ```
 pub type Batch3<const H: usize, const W: usize, const C: usize> =

@@ -3,7 +3,8 @@
 
 use std::fmt::Debug;
 
-use crate::layer::config::{ConfigValue, ToDim};
+use crate::layer::config::ConfigValue;
+use crate::layer::weight_shape::ToDim;
 
 /// A dimension: a size known at compile time ([`Const<N>`]) or only at run time (`usize`).
 ///
@@ -16,7 +17,7 @@ use crate::layer::config::{ConfigValue, ToDim};
 /// # Examples
 ///
 /// ```
-/// use layers_core::shape::{Const, Dim};
+/// use layers_core::typed::{Const, Dim};
 /// assert_eq!(Const::<784>.size(), 784);
 /// assert_eq!(<Const<784> as Dim>::SIZE, Some(784));
 /// assert_eq!(128usize.size(), 128);
@@ -27,7 +28,7 @@ use crate::layer::config::{ConfigValue, ToDim};
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a dimension",
     label = "expected a size: `usize` (known at run time) or `Const<N>` (known at compile time)",
-    note = "a dimension is `usize` or `layers::shape::Const<N>`"
+    note = "a dimension is `usize` or `layers::typed::Const<N>`"
 )]
 pub trait Dim: Copy + Debug + ConfigValue + Send + Sync + 'static {
     /// The size when the compiler knows it, `None` for a runtime size.
@@ -35,7 +36,7 @@ pub trait Dim: Copy + Debug + ConfigValue + Send + Sync + 'static {
     /// # Examples
     ///
     /// ```
-    /// use layers_core::shape::{Const, Dim};
+    /// use layers_core::typed::{Const, Dim};
     /// assert_eq!(<Const<2> as Dim>::SIZE, Some(2));
     /// ```
     const SIZE: Option<usize>;
@@ -45,7 +46,7 @@ pub trait Dim: Copy + Debug + ConfigValue + Send + Sync + 'static {
     /// # Examples
     ///
     /// ```
-    /// use layers_core::shape::{Const, Dim};
+    /// use layers_core::typed::{Const, Dim};
     /// assert_eq!(Const::<2>.size(), 2);
     /// assert_eq!(7usize.size(), 7);
     /// ```
@@ -56,7 +57,7 @@ pub trait Dim: Copy + Debug + ConfigValue + Send + Sync + 'static {
     /// # Examples
     ///
     /// ```
-    /// use layers_core::shape::{Const, Dim};
+    /// use layers_core::typed::{Const, Dim};
     /// assert_eq!(usize::from_size(5), Some(5));
     /// assert_eq!(Const::<5>::from_size(6), None);
     /// ```

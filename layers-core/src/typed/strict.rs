@@ -15,7 +15,7 @@ use super::shapes::{DynShape, Shape};
 /// # Examples
 ///
 /// ```
-/// use layers_core::shape::{Const, KnownShape};
+/// use layers_core::typed::{Const, KnownShape};
 /// fn known<S: KnownShape>() {}
 /// known::<(usize, Const<3>)>();
 /// ```
@@ -39,7 +39,7 @@ impl<A: Dim, B: Dim, C: Dim, D: Dim> KnownShape for (A, B, C, D) {}
 /// # Examples
 ///
 /// ```
-/// use layers_core::shape::{Const, DynShape, StrictFits};
+/// use layers_core::typed::{Const, DynShape, StrictFits};
 /// fn strict<S: StrictFits<O, (), ()>, O>() {}
 /// strict::<(usize, Const<3>), (usize, Const<4>)>();
 /// strict::<DynShape, DynShape>();
@@ -63,23 +63,8 @@ macro_rules! strict_fits {
 
 strict_fits!(()(A0)(A0, A1)(A0, A1, A2)(A0, A1, A2, A3));
 
-/// [`step`] in a strict model: also, the layer must produce a shape the compiler knows.
-///
-/// # Examples
-///
-/// ```
-/// use std::marker::PhantomData;
-/// use layers_core::prelude::*;
-/// use layers_core::shape::{Const, FieldName, strict_step};
-/// #[allow(non_camel_case_types, dead_code)]
-/// struct out;
-/// impl FieldName for out {
-///     const NAME: &'static str = "out";
-/// }
-/// // compiles only because `Dense<Const<10>>` turns 64 features into 10, known to the compiler
-/// const _: PhantomData<(usize, Const<10>)> =
-///     strict_step::<_, Dense<Const<10>>, out>(PhantomData::<(usize, Const<64>)>);
-/// ```
+/// [`step`] in a strict model: also, the layer must produce a shape the compiler knows. Not a
+/// public API (reached through `__private`).
 pub const fn strict_step<In, L: StaticLayer, F: FieldName>(
     shape: PhantomData<In>,
 ) -> PhantomData<L::Output<In>>
@@ -92,16 +77,7 @@ where
 /// Whether the compiler knows shape `S` (a tuple of dimensions, not [`DynShape`]): a
 /// statically checked model checks a field at compile time when it knows the shape the
 /// field receives and the one it produces. Called by the code `#[layer(sequential)]`
-/// generates.
-///
-/// # Examples
-///
-/// ```
-/// use std::marker::PhantomData;
-/// use layers_core::shape::{Const, DynShape, shape_known};
-/// assert!(shape_known(&PhantomData::<(usize, Const<3>)>));
-/// assert!(!shape_known(&PhantomData::<DynShape>));
-/// ```
+/// generates; not a public API (reached through `__private`).
 pub const fn shape_known<S: Shape>(_: &PhantomData<S>) -> bool {
     S::RANK.is_some()
 }

@@ -23,7 +23,7 @@ use crate::layer::Layer;
 ///
 /// ```
 /// use layers_core::prelude::*;
-/// use layers_core::shape::{Const, Shape, StaticLayer};
+/// use layers_core::typed::{Const, Shape, StaticLayer};
 /// type Out = <Dense<Const<10>> as StaticLayer>::Output<(usize, Const<64>)>;
 /// assert_eq!(Out::describe(), "(usize, Const<10>)");
 /// type Same = <Dropout as StaticLayer>::Output<(usize, Const<64>)>;
@@ -32,7 +32,7 @@ use crate::layer::Layer;
 #[diagnostic::on_unimplemented(
     message = "`{Self}` has no shape signature",
     label = "this layer cannot be checked in a statically checked model",
-    note = "`#[derive(Layer)]` gives every layer one (add `#[layer(input = [...], output = [...])]` for a checked signature); for a hand-written `impl Layer`, implement `layers::shape::StaticLayer` too"
+    note = "`#[derive(Layer)]` gives every layer one (add `#[layer(input = [...], output = [...])]` for a checked signature); for a hand-written `impl Layer`, implement `layers::typed::StaticLayer` too"
 )]
 pub trait StaticLayer: Layer {
     /// The shape the layer takes when it receives `In`: `In`'s own sizes where the
@@ -51,13 +51,13 @@ pub trait StaticLayer: Layer {
 /// # Examples
 ///
 /// ```
-/// use layers_core::shape::{NoCheck, ShapeCheck};
+/// use layers_core::typed::{NoCheck, ShapeCheck};
 /// assert!(NoCheck::MISMATCH.is_none());
 /// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a shape check",
     label = "expected a type implementing `ShapeCheck`",
-    note = "use `layers::shape::NoCheck` when the layer's shapes need no compile-time arithmetic"
+    note = "use `layers::typed::NoCheck` when the layer's shapes need no compile-time arithmetic"
 )]
 pub trait ShapeCheck {
     /// What does not fit, if anything.
@@ -70,7 +70,7 @@ pub trait ShapeCheck {
 /// # Examples
 ///
 /// ```
-/// use layers_core::shape::Mismatch;
+/// use layers_core::typed::Mismatch;
 /// let m = Mismatch { layer: "Reshape", found: 784, expected: 770 };
 /// assert_eq!(m.expected, 770);
 /// ```
@@ -89,7 +89,7 @@ pub struct Mismatch {
 /// # Examples
 ///
 /// ```
-/// use layers_core::shape::{NoCheck, ShapeCheck};
+/// use layers_core::typed::{NoCheck, ShapeCheck};
 /// assert_eq!(NoCheck::MISMATCH, None);
 /// ```
 #[derive(Clone, Copy, Debug, Default)]
@@ -100,23 +100,12 @@ impl ShapeCheck for NoCheck {
 }
 
 /// The name of a model's field, for compile-time messages. Implemented by the marker types
-/// that `#[layer(sequential)]` generates, one per field.
-///
-/// # Examples
-///
-/// ```
-/// use layers_core::shape::FieldName;
-/// #[allow(non_camel_case_types)]
-/// struct hidden;
-/// impl FieldName for hidden {
-///     const NAME: &'static str = "hidden";
-/// }
-/// assert_eq!(hidden::NAME, "hidden");
-/// ```
+/// that `#[layer(sequential)]` generates, one per field. Not a public API (reached through
+/// `__private`).
 #[diagnostic::on_unimplemented(
     message = "`{Self}` does not name a field",
     label = "expected a marker type made by `#[layer(sequential)]`",
-    note = "`FieldName` is implemented by the code `#[derive(Layer)]` generates; implement it by hand only for your own calls to `step`"
+    note = "`FieldName` is implemented by the code `#[derive(Layer)]` generates"
 )]
 pub trait FieldName {
     /// The field's name.
@@ -126,22 +115,7 @@ pub trait FieldName {
 /// One step of a statically checked model: the shape `In` must fit layer `L` (field `F`),
 /// and the result is the shape `L` produces. Called by the code `#[layer(sequential)]`
 /// generates, in a constant, so that the compiler evaluates the layer's [`ShapeCheck`] too.
-///
-/// # Examples
-///
-/// ```
-/// use std::marker::PhantomData;
-/// use layers_core::prelude::*;
-/// use layers_core::shape::{Const, FieldName, step};
-/// #[allow(non_camel_case_types, dead_code)]
-/// struct out;
-/// impl FieldName for out {
-///     const NAME: &'static str = "out";
-/// }
-/// // `Dense<Const<10>>` turns 64 features into 10: this constant compiles only if so.
-/// const _: PhantomData<(usize, Const<10>)> =
-///     step::<_, Dense<Const<10>>, out>(PhantomData::<(usize, Const<64>)>);
-/// ```
+/// Not a public API (reached through `__private`).
 pub const fn step<In, L: StaticLayer, F: FieldName>(
     _: PhantomData<In>,
 ) -> PhantomData<L::Output<In>>
@@ -164,21 +138,7 @@ where
 }
 
 /// The last step of a statically checked model with a declared `output`: what the layers
-/// produce must fit it.
-///
-/// # Examples
-///
-/// ```
-/// use std::marker::PhantomData;
-/// use layers_core::shape::{Const, FieldName, expect_output};
-/// #[allow(non_camel_case_types)]
-/// struct output;
-/// impl FieldName for output {
-///     const NAME: &'static str = "output";
-/// }
-/// struct Model;
-/// expect_output::<(usize, Const<3>), (usize, Const<3>), Model, output>(PhantomData);
-/// ```
+/// produce must fit it. Not a public API (reached through `__private`).
 pub const fn expect_output<Out, Declared, M, F: FieldName>(_: PhantomData<Out>)
 where
     Out: Shape + Fits<Declared, M, F>,

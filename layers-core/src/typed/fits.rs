@@ -20,7 +20,7 @@ use super::shapes::DynShape;
 /// # Examples
 ///
 /// ```
-/// use layers_core::shape::{Const, Fits};
+/// use layers_core::typed::{Const, Fits};
 /// fn fits<S: Fits<E, (), ()>, E>() {}
 /// fits::<(usize, Const<3>), (usize, Const<3>)>();
 /// fits::<(usize, usize), (usize, Const<3>)>(); // runtime size: checked at build time
@@ -39,7 +39,7 @@ pub trait Fits<Expected, L, F> {}
 /// # Examples
 ///
 /// ```
-/// use layers_core::shape::{Const, DimFits};
+/// use layers_core::typed::{Const, DimFits};
 /// fn fits<D: DimFits<T, (), (), (), ()>, T>() {}
 /// fits::<Const<3>, Const<3>>();
 /// fits::<usize, Const<3>>();
@@ -56,7 +56,7 @@ pub trait DimFits<Target, Whole, Expected, L, F> {}
 /// # Examples
 ///
 /// ```
-/// use layers_core::shape::{Const, DataFits};
+/// use layers_core::typed::{Const, DataFits};
 /// fn fits<S: DataFits<E, ()>, E>() {}
 /// fits::<(usize, Const<3>), (usize, Const<3>)>();
 /// ```
@@ -72,7 +72,7 @@ pub trait DataFits<Expected, M> {}
 /// # Examples
 ///
 /// ```
-/// use layers_core::shape::{Const, DataDimFits};
+/// use layers_core::typed::{Const, DataDimFits};
 /// fn fits<D: DataDimFits<T, (), (), ()>, T>() {}
 /// fits::<Const<3>, usize>();
 /// ```
@@ -109,7 +109,7 @@ impl<W, E, M> DataDimFits<usize, W, E, M> for usize {}
 /// # Examples
 ///
 /// ```
-/// use layers_core::shape::{Both, Const, Fits};
+/// use layers_core::typed::{Both, Const, Fits};
 /// fn fits<S: Fits<E, (), ()>, E>() {}
 /// fits::<(usize, Const<8>), Both<(usize, usize), (usize, Const<8>)>>();
 /// ```

@@ -4,7 +4,7 @@
 //!
 //! ```
 //! use layers_core::prelude::*;
-//! use layers_core::shape::{Shape, StaticLayer};
+//! use layers_core::typed::{Shape, StaticLayer};
 //! type Stack = Vec<Dense<Const<8>>>;
 //! // A stack of `Dense<8>` blocks keeps the shape it receives: it takes only width 8.
 //! type Out = <Stack as StaticLayer>::Output<(usize, Const<8>)>;

@@ -1,4 +1,5 @@
-//! Compile-time shape checks.
+//! Shapes as types, checked by the compiler (a tensor's shape at run time is the `&[usize]`
+//! of [`Tensor::shape`](crate::tensor::Tensor::shape)).
 //!
 //! A dimension is a size known at compile time ([`Const<N>`]) or only at run time (`usize`),
 //! one trait ([`Dim`]) over both. A [`Shape`] is a tuple of dimensions, such as
@@ -6,6 +7,7 @@
 //! takes and which it produces; a model written as
 //!
 //! ```
+//! use layers_core::activation::Relu;
 //! use layers_core::prelude::*;
 //!
 //! #[derive(Layer)]
@@ -46,17 +48,18 @@
 mod containers;
 mod dim;
 mod fits;
-mod layer;
+pub(crate) mod layer;
 mod shapes;
-mod signature;
-mod strict;
-mod typed;
+pub(crate) mod signature;
+pub(crate) mod strict;
+mod tensor;
+#[cfg(test)]
+mod tests;
 
 pub use dim::{Const, Dim};
 pub use fits::{Both, DataDimFits, DataFits, DimFits, Fits};
-pub use layer::{FieldName, Mismatch, NoCheck, ShapeCheck, StaticLayer, expect_output, step};
+pub use layer::{Mismatch, NoCheck, ShapeCheck, StaticLayer};
 pub(crate) use shapes::product;
 pub use shapes::{Batch1, Batch2, Batch3, DynShape, Rank1, Rank2, Rank3, Rank4, Shape};
-pub use signature::{Bindings, SignatureDim, check_input, check_output, render_signature};
-pub use strict::{KnownShape, StrictFits, shape_known, strict_step};
-pub use typed::{ModelInput, Tensor1, Tensor2, Tensor3, Tensor4, TypedTensor};
+pub use strict::{KnownShape, StrictFits};
+pub use tensor::{ModelInput, Tensor1, Tensor2, Tensor3, Tensor4, TypedTensor};

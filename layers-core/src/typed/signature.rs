@@ -1,18 +1,10 @@
 //! The run-time half of a shape signature: the checks a layer with
 //! `#[layer(input = [...], output = [...])]` makes on every call, for the sizes the compiler
-//! does not know.
+//! does not know. Everything here is called by generated code only (through `__private`).
 
 use crate::error::{Error, Result};
 
 /// One axis of a shape signature as written in `#[layer(input = [...])]`.
-///
-/// # Examples
-///
-/// ```
-/// use layers_core::shape::{SignatureDim, check_input};
-/// let sig = [SignatureDim::Bind("B"), SignatureDim::Fixed("64", 64)];
-/// assert!(check_input(|| "r".into(), &sig, &[8, 64]).is_ok());
-/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SignatureDim {
     /// `..`: any number of leading axes (only first).
@@ -24,15 +16,7 @@ pub enum SignatureDim {
 }
 
 /// Writes a signature with its sizes, e.g. `[B, 64]` or `[.., IN]`.
-///
-/// # Examples
-///
-/// ```
-/// use layers_core::shape::{SignatureDim, render_signature};
-/// let sig = [SignatureDim::Rest, SignatureDim::Fixed("units", 10)];
-/// assert_eq!(render_signature(&sig), "[.., 10]");
-/// ```
-pub fn render_signature(sig: &[SignatureDim]) -> String {
+fn render_signature(sig: &[SignatureDim]) -> String {
     let parts: Vec<String> = sig
         .iter()
         .map(|d| match d {
@@ -46,18 +30,6 @@ pub fn render_signature(sig: &[SignatureDim]) -> String {
 
 /// The sizes a signature's names are bound to, in order of first appearance: at most
 /// [`Bindings::CAPACITY`], kept inline so that checking a call allocates nothing.
-///
-/// # Examples
-///
-/// ```
-/// use layers_core::shape::{SignatureDim::*, check_input};
-/// let bound = check_input(|| "p".into(), &[Bind("B"), Bind("IN")], &[8, 3])?;
-/// assert_eq!(bound.len(), 2);
-/// assert_eq!(bound.size(1), 3);
-/// assert_eq!(bound.get("B"), Some(8));
-/// assert_eq!(bound.get("H"), None);
-/// # Ok::<(), layers_core::Error>(())
-/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Bindings {
     names: [&'static str; Bindings::CAPACITY],
@@ -67,60 +39,20 @@ pub struct Bindings {
 
 impl Bindings {
     /// The most names a signature may bind.
-    pub const CAPACITY: usize = 8;
-
-    /// The number of names bound.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use layers_core::shape::Bindings;
-    /// assert_eq!(Bindings::default().len(), 0);
-    /// ```
-    pub fn len(&self) -> usize {
-        self.len
-    }
-
-    /// Whether no name is bound.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use layers_core::shape::Bindings;
-    /// assert!(Bindings::default().is_empty());
-    /// ```
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
-    }
+    const CAPACITY: usize = 8;
 
     /// The size bound to the `i`-th name.
     ///
     /// # Panics
     ///
     /// If fewer than `i + 1` names are bound.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use layers_core::shape::{SignatureDim::*, check_input};
-    /// let bound = check_input(|| "p".into(), &[Bind("B")], &[8])?;
-    /// assert_eq!(bound.size(0), 8);
-    /// # Ok::<(), layers_core::Error>(())
-    /// ```
     pub fn size(&self, i: usize) -> usize {
         assert!(i < self.len, "binding {i} of {}", self.len);
         self.sizes[i]
     }
 
     /// The size bound to `name`, if it is bound.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use layers_core::shape::Bindings;
-    /// assert_eq!(Bindings::default().get("B"), None);
-    /// ```
-    pub fn get(&self, name: &str) -> Option<usize> {
+    fn get(&self, name: &str) -> Option<usize> {
         (0..self.len)
             .find(|&i| self.names[i] == name)
             .map(|i| self.sizes[i])
@@ -175,18 +107,6 @@ fn matches(sig: &[SignatureDim], shape: &[usize], bound: &mut Bindings) -> bool 
 /// # Errors
 ///
 /// [`Error::InputSignature`] naming the layer, with the signature and the shape received.
-///
-/// # Examples
-///
-/// ```
-/// use layers_core::shape::{SignatureDim::*, check_input};
-/// let sig = [Bind("B"), Bind("N"), Bind("N")];
-/// let bound = check_input(|| "square".into(), &sig, &[2, 3, 3])?;
-/// assert_eq!((bound.get("B"), bound.get("N")), (Some(2), Some(3)));
-/// let err = check_input(|| "square".into(), &sig, &[2, 3, 4]).unwrap_err();
-/// assert_eq!(err.to_string(), "`square` expects input of shape [B, N, N] but got [2, 3, 4]");
-/// # Ok::<(), layers_core::Error>(())
-/// ```
 pub fn check_input(
     layer: impl FnOnce() -> String,
     sig: &[SignatureDim],
@@ -211,22 +131,6 @@ pub fn check_input(
 ///
 /// [`Error::ShapeMismatch`] (op `call`) when the `call` returned another shape: a bug in the
 /// layer, reported (and named by the model) instead of passing a wrong shape on.
-///
-/// # Examples
-///
-/// ```
-/// use layers_core::shape::{SignatureDim::*, check_output};
-/// use layers_core::shape::check_input;
-/// let sig = [Bind("B"), Fixed("64", 64)];
-/// let bound = check_input(|| "r".into(), &[Bind("B"), Bind("IN")], &[2, 8])?;
-/// assert!(check_output(&sig, &[2, 64], &bound).is_ok());
-/// let err = check_output(&sig, &[3, 64], &bound).unwrap_err();
-/// assert_eq!(
-///     err.to_string(),
-///     "`call` expected shape [2, 64] (the layer's signature says `output = [B, 64]`) but found shape [3, 64]"
-/// );
-/// # Ok::<(), layers_core::Error>(())
-/// ```
 pub fn check_output(sig: &[SignatureDim], shape: &[usize], bound: &Bindings) -> Result<()> {
     let mut bound = *bound;
     if matches(sig, shape, &mut bound) {
@@ -251,4 +155,55 @@ pub fn check_output(sig: &[SignatureDim], shape: &[usize], bound: &Bindings) -> 
         ),
         found: shape.into(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Bindings, SignatureDim::*, check_input, check_output, render_signature};
+
+    #[test]
+    fn an_input_check_binds_each_name_once() {
+        let sig = [Bind("B"), Bind("N"), Bind("N")];
+        let bound = check_input(|| "square".into(), &sig, &[2, 3, 3]).unwrap();
+        assert_eq!((bound.get("B"), bound.get("N")), (Some(2), Some(3)));
+        assert_eq!((bound.size(0), bound.size(1)), (2, 3));
+        assert_eq!(bound.get("H"), None);
+        let err = check_input(|| "square".into(), &sig, &[2, 3, 4]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "`square` expects input of shape [B, N, N] but got [2, 3, 4]"
+        );
+        let rest = [Rest, Fixed("64", 64)];
+        assert!(check_input(|| "r".into(), &rest, &[8, 5, 64]).is_ok());
+        assert!(check_input(|| "r".into(), &rest, &[8, 63]).is_err());
+    }
+
+    #[test]
+    fn signature_checks_bind_names_without_allocating_and_refuse_too_many() {
+        let names = ["A", "B", "C", "D", "E", "F", "G", "H", "I"];
+        let sig: Vec<_> = names.iter().map(|&n| Bind(n)).collect();
+        let shape: Vec<usize> = (1..=9).collect();
+        // Eight names fit inline; a ninth is refused as an error, not a panic.
+        let bound = check_input(|| "wide".into(), &sig[..8], &shape[..8]).unwrap();
+        assert_eq!(bound.len, Bindings::CAPACITY);
+        assert_eq!(bound.get("H"), Some(8));
+        let err = check_input(|| "wide".into(), &sig, &shape).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("`wide` expects input of shape [A, B")
+        );
+    }
+
+    #[test]
+    fn an_output_check_writes_the_bound_sizes_into_its_message() {
+        let sig = [Bind("B"), Fixed("64", 64)];
+        let bound = check_input(|| "r".into(), &[Bind("B"), Bind("IN")], &[2, 8]).unwrap();
+        assert!(check_output(&sig, &[2, 64], &bound).is_ok());
+        let err = check_output(&sig, &[3, 64], &bound).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "`call` expected shape [2, 64] (the layer's signature says `output = [B, 64]`) but found shape [3, 64]"
+        );
+        assert_eq!(render_signature(&[Rest, Fixed("units", 10)]), "[.., 10]");
+    }
 }
