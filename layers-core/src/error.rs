@@ -190,7 +190,7 @@ pub enum Error {
     },
     /// An op got an input of the wrong shape: `reshape` or `from_vec` to another number of
     /// values, `backward` or `item` on more than one value, `transpose` of fewer than two
-    /// axes, a [`TypedTensor`](crate::shape::TypedTensor) of another shape, a layer whose
+    /// axes, a [`TypedTensor`](crate::typed::TypedTensor) of another shape, a layer whose
     /// `call` returned another shape than its signature or `output_shape` says.
     #[error("`{op}` expected {expected} but found shape {found}")]
     ShapeMismatch {
