@@ -34,6 +34,7 @@ pub mod math;
 pub mod metrics;
 pub mod model;
 pub mod optim;
+pub mod save;
 pub mod shape;
 pub mod tensor;
 mod unwind;
