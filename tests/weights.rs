@@ -10,7 +10,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use layers::data::Dataset;
-use layers::error::MismatchedWeight;
+use layers::error::{MismatchedWeight, WeightsMisfit};
 use layers::loss::SparseCategoricalCrossentropy;
 use layers::optim::Adam;
 use layers::prelude::*;
@@ -180,13 +180,15 @@ fn every_missing_unexpected_and_mismatched_weight_is_reported_in_one_error() {
         Error::WeightsMismatch {
             path: path.display().to_string(),
             layer: "sequential".into(),
-            missing: vec!["dense_2.kernel".into(), "dense_2.bias".into()],
-            unexpected: vec!["head.bias".into(), "head.kernel".into()],
-            mismatched: vec![
-                mismatch("dense.kernel", &[3, 5], &[3, 4]),
-                mismatch("dense.bias", &[5], &[4]),
-                mismatch("dense_1.kernel", &[5, 2], &[4, 2]),
-            ],
+            misfit: Box::new(WeightsMisfit {
+                missing: vec!["dense_2.kernel".into(), "dense_2.bias".into()],
+                unexpected: vec!["head.bias".into(), "head.kernel".into()],
+                mismatched: vec![
+                    mismatch("dense.kernel", &[3, 5], &[3, 4]),
+                    mismatch("dense.bias", &[5], &[4]),
+                    mismatch("dense_1.kernel", &[5, 2], &[4, 2]),
+                ],
+            }),
         }
     );
     assert_eq!(
@@ -213,10 +215,10 @@ fn a_long_list_of_misfits_is_cut_short_in_the_message_but_whole_in_the_error() {
     wide.build([2]).unwrap();
     wide.save_weights(&path).unwrap();
     let err = dense_model(1).load_weights(&path).unwrap_err();
-    let Error::WeightsMismatch { unexpected, .. } = &err else {
+    let Error::WeightsMismatch { misfit, .. } = &err else {
         panic!("{err:?}");
     };
-    assert_eq!(unexpected.len(), 22);
+    assert_eq!(misfit.unexpected.len(), 22);
     assert!(err.to_string().contains(" and 12 more)"), "{err}");
 }
 

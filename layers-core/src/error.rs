@@ -329,21 +329,14 @@ pub enum Error {
     /// A valid weights file whose tensors do not match the weights of the layer it is
     /// loaded into: every weight missing from the file, every tensor the layer has no weight
     /// for, and every tensor of another shape, all in one error. No weight was changed.
-    #[error(
-        "weights file `{path}` does not fit `{layer}`: {}",
-        misfit(.missing, .unexpected, .mismatched)
-    )]
+    #[error("weights file `{path}` does not fit `{layer}`: {misfit}")]
     WeightsMismatch {
         /// The file, as given.
         path: String,
         /// The layer or model loaded into.
         layer: String,
-        /// The paths of the layer's weights that the file lacks, in the layer's order.
-        missing: Vec<String>,
-        /// The names of the file's tensors that the layer has no weight for, in file order.
-        unexpected: Vec<String>,
-        /// The tensors whose shape differs from their weight's, in the layer's order.
-        mismatched: Vec<MismatchedWeight>,
+        /// What does not fit (boxed: the lists would make every `Result` larger).
+        misfit: Box<WeightsMisfit>,
     },
 }
 
@@ -430,14 +423,70 @@ pub enum WeightsProblem {
     },
     /// A `format_version` in the metadata that this version of `layers` does not read.
     #[error(
-        "it is in weights format version `{found}`; this version of layers reads version {supported}"
+        "it is in weights format version `{found}`, which this version of layers does not read"
     )]
     Version {
         /// The version the file gives.
         found: String,
-        /// The version this library reads and writes.
-        supported: &'static str,
     },
+}
+
+/// What of a weights file does not fit the layer it is loaded into, in
+/// [`Error::WeightsMismatch`]; each list is whole, the message shows the first ten of each.
+///
+/// # Examples
+///
+/// ```
+/// use layers_core::error::{MismatchedWeight, WeightsMisfit};
+/// let misfit = WeightsMisfit {
+///     missing: vec!["dense.bias".into()],
+///     unexpected: vec![],
+///     mismatched: vec![MismatchedWeight { path: "dense.kernel".into(), expected: vec![3, 2].into(), found: vec![4, 2].into() }],
+/// };
+/// assert_eq!(
+///     misfit.to_string(),
+///     "1 weight missing (dense.bias); 1 tensor of another shape (dense.kernel is [4, 2] in the file, [3, 2] in the layer)"
+/// );
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct WeightsMisfit {
+    /// The paths of the layer's weights that the file lacks, in the layer's order.
+    pub missing: Vec<String>,
+    /// The names of the file's tensors that the layer has no weight for, in file order.
+    pub unexpected: Vec<String>,
+    /// The tensors whose shape differs from their weight's, in the layer's order.
+    pub mismatched: Vec<MismatchedWeight>,
+}
+
+impl WeightsMisfit {
+    /// Whether everything fits: no list holds anything.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(layers_core::error::WeightsMisfit::default().is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.missing.is_empty() && self.unexpected.is_empty() && self.mismatched.is_empty()
+    }
+}
+
+impl fmt::Display for WeightsMisfit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let parts: Vec<String> = [
+            listed(&self.missing, "weight missing", "weights missing"),
+            listed(&self.unexpected, "unexpected tensor", "unexpected tensors"),
+            listed(
+                &self.mismatched,
+                "tensor of another shape",
+                "tensors of another shape",
+            ),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        f.write_str(&parts.join("; "))
+    }
 }
 
 /// A tensor of a weights file whose shape differs from its weight's, in
@@ -494,22 +543,6 @@ fn listed<T: fmt::Display>(items: &[T], one: &str, many: &str) -> Option<String>
         items.len(),
         shown.join(", ")
     ))
-}
-
-fn misfit(missing: &[String], unexpected: &[String], mismatched: &[MismatchedWeight]) -> String {
-    let parts: Vec<String> = [
-        listed(missing, "weight missing", "weights missing"),
-        listed(unexpected, "unexpected tensor", "unexpected tensors"),
-        listed(
-            mismatched,
-            "tensor of another shape",
-            "tensors of another shape",
-        ),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
-    parts.join("; ")
 }
 
 /// The names of a registry's table, in order: the one list of names is the table itself.

@@ -167,7 +167,7 @@ fn a_header_that_is_not_valid_json_or_not_the_safetensors_layout() {
         raw_file(r#"{"dense.kernel":{"dtype":"F32","shape":[3,2]}}"#, &[]),
         raw_file(r#"{"__metadata__":{"format":1}}"#, &[]),
         raw_file(r#"{} trailing"#, &[]),
-        raw_file(&nested, &[]),
+        raw_file(nested, &[]),
         raw_file(b"{\"dense.kernel\xff\":{}}", &[]),
         // a header length of zero
         b"\0\0\0\0\0\0\0\0{}".to_vec(),
@@ -202,7 +202,7 @@ fn a_tensor_of_another_dtype() {
     for dtype in ["F16", "F64", "I32", "BF16", "Q4_K"] {
         let kernel = format!(r#"{{"dtype":"{dtype}","shape":[3,2],"data_offsets":[0,24]}}"#);
         let bias = r#"{"dtype":"F32","shape":[2],"data_offsets":[24,32]}"#;
-        let err = refused(&raw_file(&header(&kernel, bias), &valid_data()));
+        let err = refused(&raw_file(header(&kernel, bias), &valid_data()));
         assert!(
             err.to_string()
                 .contains(", tensor `dense.kernel`: its dtype is"),
@@ -222,7 +222,7 @@ fn a_tensor_of_another_dtype() {
 
 /// The offsets problem and its tensor for a file with these kernel and bias entries.
 fn offsets(kernel: &str, bias: &str, data: usize) -> (String, Option<String>) {
-    let bytes = raw_file(&header(kernel, bias), &valid_data()[..data]);
+    let bytes = raw_file(header(kernel, bias), &valid_data()[..data]);
     match problem(refused(&bytes)) {
         (WeightsProblem::Offsets { message }, tensor) => (message, tensor),
         other => panic!("expected an offsets problem, got {other:?}"),
@@ -354,13 +354,7 @@ fn nan_or_infinite_weights_unless_allowed() {
 fn a_newer_format_version() {
     let newer = r#"{"__metadata__":{"format":"layers.weights","format_version":"2"},"dense.kernel":{"dtype":"F32","shape":[3,2],"data_offsets":[0,24]},"dense.bias":{"dtype":"F32","shape":[2],"data_offsets":[24,32]}}"#;
     let (problem, _) = problem(refused(&raw_file(newer, &valid_data())));
-    assert_eq!(
-        problem,
-        WeightsProblem::Version {
-            found: "2".into(),
-            supported: "1"
-        }
-    );
+    assert_eq!(problem, WeightsProblem::Version { found: "2".into() });
 }
 
 #[test]

@@ -239,7 +239,6 @@ fn parse(json: &[u8], data_len: u64, path: &str) -> Result<Parsed> {
             None,
             WeightsProblem::Version {
                 found: found.clone(),
-                supported: FORMAT_VERSION,
             },
         ));
     }

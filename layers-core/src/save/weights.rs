@@ -11,7 +11,7 @@ use safetensors::{Dtype, SafeTensors, View};
 
 use super::header::{Entry, Header, read_data, read_header};
 use super::{FORMAT, FORMAT_VERSION, LoadOptions, METADATA_KEY, atomic, problem};
-use crate::error::{Error, MismatchedWeight, Result, WeightsProblem};
+use crate::error::{Error, MismatchedWeight, Result, WeightsMisfit, WeightsProblem};
 use crate::tensor::Tensor;
 
 /// Named `f32` tensors with their metadata, as a safetensors file holds them: what
@@ -288,44 +288,38 @@ pub(crate) fn read_into(
 ) -> Result<Vec<Tensor>> {
     let (mut file, len, shown) = open(path)?;
     let mut header = read_header(&mut file, len, &shown)?;
-    let order = fit(&header.entries, expected).map_err(|(missing, unexpected, mismatched)| {
-        Error::WeightsMismatch {
-            path: shown.clone(),
-            layer: layer.to_string(),
-            missing,
-            unexpected,
-            mismatched,
-        }
+    let order = fit(&header.entries, expected).map_err(|misfit| Error::WeightsMismatch {
+        path: shown.clone(),
+        layer: layer.to_string(),
+        misfit: Box::new(misfit),
     })?;
     read_data(&mut file, &mut header, &shown)?;
     let entries: Vec<&Entry> = order.iter().map(|&i| &header.entries[i]).collect();
     decode(&header, &entries, &shown, options)
 }
 
-type Misfit = (Vec<String>, Vec<String>, Vec<MismatchedWeight>);
-
-/// The index of each expected weight's entry, or every missing, unexpected and mismatched
-/// name.
+/// The index of each expected weight's entry, or what does not fit.
 fn fit(
     entries: &[Entry],
     expected: &[(String, Vec<usize>)],
-) -> std::result::Result<Vec<usize>, Misfit> {
+) -> std::result::Result<Vec<usize>, WeightsMisfit> {
     let index: HashMap<&str, usize> = entries
         .iter()
         .enumerate()
         .map(|(i, e)| (e.name.as_str(), i))
         .collect();
     let mut used = vec![false; entries.len()];
-    let (mut order, mut missing, mut mismatched) = (Vec::new(), Vec::new(), Vec::new());
+    let mut order = Vec::with_capacity(expected.len());
+    let mut misfit = WeightsMisfit::default();
     for (path, shape) in expected {
         match index.get(path.as_str()) {
-            None => missing.push(path.clone()),
+            None => misfit.missing.push(path.clone()),
             Some(&i) => {
                 used[i] = true;
                 if entries[i].shape == *shape {
                     order.push(i);
                 } else {
-                    mismatched.push(MismatchedWeight {
+                    misfit.mismatched.push(MismatchedWeight {
                         path: path.clone(),
                         expected: shape.clone().into(),
                         found: entries[i].shape.clone().into(),
@@ -334,16 +328,16 @@ fn fit(
             }
         }
     }
-    let unexpected: Vec<String> = entries
+    misfit.unexpected = entries
         .iter()
         .zip(&used)
         .filter(|(_, used)| !**used)
         .map(|(e, _)| e.name.clone())
         .collect();
-    if missing.is_empty() && unexpected.is_empty() && mismatched.is_empty() {
+    if misfit.is_empty() {
         Ok(order)
     } else {
-        Err((missing, unexpected, mismatched))
+        Err(misfit)
     }
 }
 
