@@ -22,6 +22,20 @@ mod hostile;
 #[path = "weights/mutation.rs"]
 mod mutation;
 
+/// A path named `name` in a new temporary directory, removed when the guard is dropped.
+pub(crate) fn scratch(name: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(name);
+    (dir, path)
+}
+
+/// A file named `name` holding `bytes`, in a new temporary directory.
+pub(crate) fn written(name: &str, bytes: &[u8]) -> (tempfile::TempDir, std::path::PathBuf) {
+    let (dir, path) = scratch(name);
+    std::fs::write(&path, bytes).unwrap();
+    (dir, path)
+}
+
 /// `Dense(2)` on 3 features: weights `dense.kernel` (3, 2) and `dense.bias` (2,).
 pub(crate) fn dense_model(seed: u64) -> Sequential {
     let mut model = Sequential::new().seed(seed).add(Dense::new(2));
@@ -68,18 +82,20 @@ fn tensor_bits(t: &Tensor) -> Vec<u32> {
     t.to_vec().iter().map(|x| x.to_bits()).collect()
 }
 
+/// `Dense(hidden, tanh) → Dense(out)` on `inputs` features.
+fn tanh_net(seed: u64, inputs: usize, hidden: usize, out: usize) -> Sequential {
+    let mut model = Sequential::new()
+        .seed(seed)
+        .add(Dense::new(hidden).activation(Tanh))
+        .add(Dense::new(out));
+    model.build([inputs]).unwrap();
+    model
+}
+
 #[test]
 fn a_model_loaded_into_a_fresh_copy_predicts_bit_for_bit_the_same() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("model.safetensors");
-    let net = |seed| {
-        let mut m = Sequential::new()
-            .seed(seed)
-            .add(Dense::new(8).activation(Tanh))
-            .add(Dense::new(3));
-        m.build([5]).unwrap();
-        m
-    };
+    let (_dir, path) = scratch("model.safetensors");
+    let net = |seed| tanh_net(seed, 5, 8, 3);
     let model = net(1);
     model.save_weights(&path).unwrap();
     let copy = net(2);
@@ -95,8 +111,7 @@ fn a_model_loaded_into_a_fresh_copy_predicts_bit_for_bit_the_same() {
 
 #[test]
 fn the_file_holds_one_f32_tensor_per_weight_named_by_its_path_with_metadata() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("model.safetensors");
+    let (_dir, path) = scratch("model.safetensors");
     let mut model = Sequential::new()
         .add(Dense::new(4))
         .add(BatchNormalization::new())
@@ -154,8 +169,7 @@ fn the_file_holds_one_f32_tensor_per_weight_named_by_its_path_with_metadata() {
 
 #[test]
 fn every_missing_unexpected_and_mismatched_weight_is_reported_in_one_error() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("model.safetensors");
+    let (_dir, path) = scratch("model.safetensors");
     let mut saved = Sequential::new()
         .add(Dense::new(4))
         .add(Dense::new(2))
@@ -206,8 +220,7 @@ fn every_missing_unexpected_and_mismatched_weight_is_reported_in_one_error() {
 
 #[test]
 fn a_long_list_of_misfits_is_cut_short_in_the_message_but_whole_in_the_error() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("wide.safetensors");
+    let (_dir, path) = scratch("wide.safetensors");
     let mut wide = Sequential::new();
     for _ in 0..12 {
         wide.push(Dense::new(2)).unwrap();
@@ -224,8 +237,7 @@ fn a_long_list_of_misfits_is_cut_short_in_the_message_but_whole_in_the_error() {
 
 #[test]
 fn an_unbuilt_model_is_told_to_build_first() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("model.safetensors");
+    let (_dir, path) = scratch("model.safetensors");
     dense_model(1).save_weights(&path).unwrap();
     let unbuilt = Sequential::new().add(Dense::new(2));
     let err = unbuilt.load_weights(&path).unwrap_err();
@@ -301,8 +313,7 @@ fn a_custom_layer_with_batch_norm_state_and_a_frozen_layer_round_trips_exactly()
         frozen_before
     );
 
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("normed.safetensors");
+    let (_dir, path) = scratch("normed.safetensors");
     model.save_weights(&path).unwrap();
     let copy = normed_model(2);
     copy.load_weights(&path).unwrap();
@@ -323,22 +334,24 @@ fn a_custom_layer_with_batch_norm_state_and_a_frozen_layer_round_trips_exactly()
 #[derive(Layer)]
 #[layer(sequential, input = [B, 6])]
 struct StaticNet {
-    #[layer(default)]
+    /// 6 → 8 features, with its activation.
+    #[layer(init = Dense::new(Const::<8>).activation(Relu))]
     hidden: Dense<Const<8>>,
-    #[layer(default)]
-    act: Relu,
+    /// Given to `new`; its moving statistics are weights too.
+    #[layer]
+    norm: BatchNormalization,
+    /// 8 → 3: the output width is in the type.
     #[layer(default)]
     out: Dense<Const<3>>,
 }
 
 #[test]
 fn a_statically_checked_model_saves_and_loads_its_weights() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("static.safetensors");
-    let mut model = Model::new(StaticNet::new()).seed(1);
+    let (_dir, path) = scratch("static.safetensors");
+    let mut model = Model::new(StaticNet::new(BatchNormalization::new())).seed(1);
     model.build([6]).unwrap();
     model.save_weights(&path).unwrap();
-    let mut copy = Model::new(StaticNet::new()).seed(2);
+    let mut copy = Model::new(StaticNet::new(BatchNormalization::new())).seed(2);
     copy.build([6]).unwrap();
     copy.load_weights(&path).unwrap();
     assert_eq!(bits_of(&copy), bits_of(&model));
@@ -352,10 +365,15 @@ fn a_statically_checked_model_saves_and_loads_its_weights() {
     let b: TypedTensor<(usize, Const<3>)> = copy.predict(&x).unwrap();
     assert_eq!(tensor_bits(a.tensor()), tensor_bits(b.tensor()));
     let paths: Vec<String> = copy.all_weights().into_iter().map(|(p, _)| p).collect();
-    assert_eq!(
-        paths,
-        ["hidden.kernel", "hidden.bias", "out.kernel", "out.bias"]
-    );
+    let norm = [
+        "norm.gamma",
+        "norm.beta",
+        "norm.moving_mean",
+        "norm.moving_variance",
+    ];
+    assert_eq!(paths[..2], ["hidden.kernel", "hidden.bias"]);
+    assert_eq!(paths[2..6], norm);
+    assert_eq!(paths[6..], ["out.kernel", "out.bias"]);
 }
 
 fn digits_model(seed: u64) -> Sequential {
@@ -390,8 +408,7 @@ fn a_trained_digits_model_loaded_into_a_new_model_predicts_identically() {
     let accuracy = model.evaluate(test.x(), test.y(), 128).unwrap()["accuracy"];
     assert!(accuracy > 0.85, "trained: {accuracy}");
 
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("digits.safetensors");
+    let (_dir, file) = scratch("digits.safetensors");
     model.save_weights(&file).unwrap();
     let mut loaded = digits_model(7);
     loaded.load_weights(&file).unwrap();
@@ -406,14 +423,7 @@ fn a_trained_digits_model_loaded_into_a_new_model_predicts_identically() {
 #[test]
 fn a_predict_running_while_weights_load_sees_the_old_or_the_new_weights_never_a_mix() {
     let dir = tempfile::tempdir().unwrap();
-    let net = |seed| {
-        let mut m = Sequential::new()
-            .seed(seed)
-            .add(Dense::new(64).activation(Tanh))
-            .add(Dense::new(4));
-        m.build([16]).unwrap();
-        m
-    };
+    let net = |seed| tanh_net(seed, 16, 64, 4);
     let paths = [
         dir.path().join("a.safetensors"),
         dir.path().join("b.safetensors"),
@@ -460,8 +470,7 @@ fn a_layer_whose_weights_share_a_path_is_refused_before_writing() {
         a: Weight::from_tensor("w", Tensor::ones(&[2])),
         b: Weight::from_tensor("w", Tensor::zeros(&[2])),
     };
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("twins.safetensors");
+    let (_dir, path) = scratch("twins.safetensors");
     let err = twins.save_weights(&path).unwrap_err();
     assert!(
         err.to_string()
@@ -496,8 +505,7 @@ fn saver_child() {
 
 #[test]
 fn a_save_killed_midway_leaves_the_previous_file_whole() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("model.safetensors");
+    let (dir, path) = scratch("model.safetensors");
     let (a, b) = (big_model(1), big_model(2));
     let whole = [bits_of(&a), bits_of(&b)];
     a.save_weights(&path).unwrap();

@@ -5,7 +5,7 @@ use layers::error::WeightsProblem;
 use layers::prelude::*;
 use layers::save::{LoadOptions, SavedWeights};
 
-use super::{dense_model, floats, raw_file, weights_of};
+use super::{dense_model, floats, raw_file, weights_of, written};
 
 /// The header of a valid file for [`dense_model`]: `dense.kernel` (3, 2), then `dense.bias`.
 const VALID: &str = r#"{"dense.kernel":{"dtype":"F32","shape":[3,2],"data_offsets":[0,24]},"dense.bias":{"dtype":"F32","shape":[2],"data_offsets":[24,32]}}"#;
@@ -13,9 +13,7 @@ const VALID: &str = r#"{"dense.kernel":{"dtype":"F32","shape":[3,2],"data_offset
 /// Loads `bytes` from a file into a built model and returns the error, after checking that
 /// the message names the file and that no weight changed.
 fn refused(bytes: &[u8]) -> Error {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("hostile.safetensors");
-    std::fs::write(&path, bytes).unwrap();
+    let (_dir, path) = written("hostile.safetensors", bytes);
     refused_at(&path)
 }
 
@@ -49,9 +47,7 @@ fn valid_data() -> Vec<u8> {
 
 #[test]
 fn the_valid_file_these_cases_break_loads() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("valid.safetensors");
-    std::fs::write(&path, raw_file(VALID, &valid_data())).unwrap();
+    let (_dir, path) = written("valid.safetensors", &raw_file(VALID, &valid_data()));
     let model = dense_model(1);
     model.load_weights(&path).unwrap();
     assert_eq!(
@@ -220,72 +216,84 @@ fn a_tensor_of_another_dtype() {
     }
 }
 
-/// The offsets problem and its tensor for a file with these kernel and bias entries.
-fn offsets(kernel: &str, bias: &str, data: usize) -> (String, Option<String>) {
+/// Checks that a file with these kernel and bias entries and `data` bytes of data is
+/// refused for its offsets, naming `tensor`, with a message starting with `message`.
+fn offsets_refused(kernel: &str, bias: &str, data: usize, tensor: &str, message: &str) {
     let bytes = raw_file(header(kernel, bias), &valid_data()[..data]);
     match problem(refused(&bytes)) {
-        (WeightsProblem::Offsets { message }, tensor) => (message, tensor),
-        other => panic!("expected an offsets problem, got {other:?}"),
+        (WeightsProblem::Offsets { message: found }, Some(t)) => {
+            assert_eq!(t, tensor);
+            assert!(found.starts_with(message), "{found}");
+        }
+        other => panic!("expected an offsets problem of `{tensor}`, got {other:?}"),
     }
 }
 
-const KERNEL: &str = r#"{"dtype":"F32","shape":[3,2],"data_offsets":[0,24]}"#;
+/// An `F32` entry of `shape` at `offsets`.
+fn entry(shape: &str, offsets: &str) -> String {
+    format!(r#"{{"dtype":"F32","shape":{shape},"data_offsets":{offsets}}}"#)
+}
 
 #[test]
 fn overlapping_offsets() {
-    let bias = r#"{"dtype":"F32","shape":[2],"data_offsets":[16,24]}"#;
-    let (message, tensor) = offsets(KERNEL, bias, 24);
-    assert_eq!(tensor.as_deref(), Some("dense.bias"));
-    assert_eq!(
-        message,
-        "its data_offsets [16, 24] overlap those of tensor `dense.kernel`, which end at 24"
+    offsets_refused(
+        &entry("[3,2]", "[0,24]"),
+        &entry("[2]", "[16,24]"),
+        24,
+        "dense.bias",
+        "its data_offsets [16, 24] overlap those of tensor `dense.kernel`, which end at 24",
     );
 }
 
 #[test]
 fn offsets_out_of_range() {
-    let bias = r#"{"dtype":"F32","shape":[2],"data_offsets":[32,40]}"#;
-    let (message, tensor) = offsets(KERNEL, bias, 32);
-    assert_eq!(tensor.as_deref(), Some("dense.bias"));
-    assert_eq!(
-        message,
-        "its data_offsets [32, 40] point past the end of the file's 32 bytes of data"
+    let kernel = entry("[3,2]", "[0,24]");
+    let past_the_end =
+        "its data_offsets [32, 40] point past the end of the file's 32 bytes of data";
+    offsets_refused(
+        &kernel,
+        &entry("[2]", "[32,40]"),
+        32,
+        "dense.bias",
+        past_the_end,
     );
-    let huge =
-        r#"{"dtype":"F32","shape":[2],"data_offsets":[18446744073709551600,18446744073709551608]}"#;
-    let (_, tensor) = offsets(KERNEL, huge, 32);
-    assert_eq!(tensor.as_deref(), Some("dense.bias"));
+    let huge = entry("[2]", "[18446744073709551600,18446744073709551608]");
+    let huge_offsets = "its data_offsets [18446744073709551600, 18446744073709551608] point past";
+    offsets_refused(&kernel, &huge, 32, "dense.bias", huge_offsets);
 }
 
 #[test]
 fn offsets_that_do_not_hold_the_shape_or_leave_a_gap() {
-    let short = r#"{"dtype":"F32","shape":[3,2],"data_offsets":[0,20]}"#;
-    let bias = r#"{"dtype":"F32","shape":[2],"data_offsets":[24,32]}"#;
-    let (message, tensor) = offsets(short, bias, 32);
-    assert_eq!(tensor.as_deref(), Some("dense.kernel"));
-    assert_eq!(
-        message,
-        "its data_offsets [0, 20] hold 20 bytes, but shape [3, 2] of F32 needs 24"
-    );
-
-    let backwards = r#"{"dtype":"F32","shape":[2],"data_offsets":[32,24]}"#;
-    let (message, _) = offsets(KERNEL, backwards, 32);
-    assert_eq!(message, "its data_offsets [32, 24] end before they begin");
-
-    let huge = r#"{"dtype":"F32","shape":[4611686018427387904,4],"data_offsets":[24,32]}"#;
-    let (message, tensor) = offsets(KERNEL, huge, 32);
-    assert_eq!(tensor.as_deref(), Some("dense.bias"));
-    assert!(
-        message.contains("more values than any file can hold"),
-        "{message}"
-    );
-
-    let gap = r#"{"dtype":"F32","shape":[1],"data_offsets":[28,32]}"#;
-    let (message, _) = offsets(KERNEL, gap, 32);
-    assert_eq!(
-        message,
-        "its data_offsets [28, 32] leave bytes 24..28 of the data unused"
-    );
+    let kernel = entry("[3,2]", "[0,24]");
+    let cases = [
+        (
+            entry("[3,2]", "[0,20]"),
+            entry("[2]", "[24,32]"),
+            "dense.kernel",
+            "its data_offsets [0, 20] hold 20 bytes, but shape [3, 2] of F32 needs 24",
+        ),
+        (
+            kernel.clone(),
+            entry("[2]", "[32,24]"),
+            "dense.bias",
+            "its data_offsets [32, 24] end before they begin",
+        ),
+        (
+            kernel.clone(),
+            entry("[4611686018427387904,4]", "[24,32]"),
+            "dense.bias",
+            "its shape [4611686018427387904, 4] has more values than any file can hold",
+        ),
+        (
+            kernel.clone(),
+            entry("[1]", "[28,32]"),
+            "dense.bias",
+            "its data_offsets [28, 32] leave bytes 24..28 of the data unused",
+        ),
+    ];
+    for (k, b, tensor, message) in &cases {
+        offsets_refused(k, b, 32, tensor, message);
+    }
 }
 
 #[test]
@@ -338,9 +346,7 @@ fn nan_or_infinite_weights_unless_allowed() {
             )
         );
 
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("diverged.safetensors");
-        std::fs::write(&path, &bytes).unwrap();
+        let (_dir, path) = written("diverged.safetensors", &bytes);
         let model = dense_model(1);
         model
             .load_weights_with(&path, LoadOptions::new().allow_non_finite(true))

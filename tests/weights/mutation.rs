@@ -10,7 +10,7 @@ use layers::save::{LoadOptions, SavedWeights};
 use proptest::prelude::*;
 use proptest::sample::Index;
 
-use super::{dense_model, weights_of};
+use super::{dense_model, weights_of, written};
 
 /// The bytes of a file that `dense_model` saved, and of another model's file to splice from.
 fn files() -> &'static (Vec<u8>, Vec<u8>) {
@@ -117,9 +117,7 @@ proptest! {
         for m in &mutations {
             apply(&mut bytes, m, other);
         }
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("mutated.safetensors");
-        std::fs::write(&path, &bytes).unwrap();
+        let (_dir, path) = written("mutated.safetensors", &bytes);
         let model = dense_model(2);
         let before = weights_of(&model);
         match model.load_weights(&path) {
