@@ -1,7 +1,8 @@
 //! The main job: a model built from a custom `#[derive(Layer)]` layer and a custom
 //! `#[activation]` learns to read the bundled 8×8 handwritten digits (1,797 images, UCI via
 //! scikit-learn), with Keras's summary, progress bars, a validation split, the test accuracy
-//! on a held-out stratified 20 %, and the loss and accuracy curves written to an SVG file.
+//! on a held-out stratified 20 %, the loss and accuracy curves written to an SVG file, and the
+//! trained weights saved and loaded into a new model that scores the same.
 //!
 //! Run with `cargo run --release --example digits`. Deterministic for its seed; exits with an
 //! error if the test accuracy is below 96 %.
@@ -50,18 +51,7 @@ fn main() -> layers::Result<()> {
         test.len()
     );
 
-    let mut model = Sequential::new()
-        .seed(SEED)
-        .add(CustomDense::new(64))
-        .add(Leaky)
-        .add(Dropout::new(0.1))
-        .add(Dense::new(10));
-    model.build([digits.num_features()])?;
-    model.compile(
-        Adam::new().with_learning_rate(3e-3),
-        SparseCategoricalCrossentropy::new().from_logits(true),
-        &["accuracy"],
-    )?;
+    let mut model = new_model(SEED, digits.num_features())?;
     println!("{}\n", model.summary());
 
     let history = model.fit(
@@ -83,6 +73,25 @@ fn main() -> layers::Result<()> {
         accuracy * 100.0
     );
     println!("loss and accuracy curves: {}", plot.display());
+
+    // The trained weights, saved and loaded into a new model (initialized from another seed),
+    // score exactly the same.
+    let weights = std::env::temp_dir().join("layers_digits.safetensors");
+    model.save_weights(&weights)?;
+    let mut loaded = new_model(SEED + 1, digits.num_features())?;
+    loaded.load_weights(&weights)?;
+    let loaded_accuracy = loaded.evaluate(test.x(), test.y(), 128)?["accuracy"];
+    println!(
+        "test accuracy of a new model loaded from {}: {:.2} %",
+        weights.display(),
+        loaded_accuracy * 100.0
+    );
+    if loaded_accuracy != accuracy {
+        return Err(layers::Error::Data {
+            source_name: weights.display().to_string(),
+            message: format!("the loaded model scores {loaded_accuracy}, the saved one {accuracy}"),
+        });
+    }
     if accuracy < REQUIRED_ACCURACY {
         return Err(layers::Error::Data {
             source_name: "digits".into(),
@@ -92,4 +101,22 @@ fn main() -> layers::Result<()> {
         });
     }
     Ok(())
+}
+
+/// The model: the custom dense layer and activation, dropout, and a dense output of logits,
+/// built for `features` inputs and compiled.
+fn new_model(seed: u64, features: usize) -> layers::Result<Sequential> {
+    let mut model = Sequential::new()
+        .seed(seed)
+        .add(CustomDense::new(64))
+        .add(Leaky)
+        .add(Dropout::new(0.1))
+        .add(Dense::new(10));
+    model.build([features])?;
+    model.compile(
+        Adam::new().with_learning_rate(3e-3),
+        SparseCategoricalCrossentropy::new().from_logits(true),
+        &["accuracy"],
+    )?;
+    Ok(model)
 }

@@ -467,6 +467,235 @@ pub enum Error {
         /// Why it cannot be, with the bytes requested and the memory available.
         reason: String,
     },
+    /// A weights file that cannot be read as a safetensors file of `f32` weights, with what
+    /// is wrong ([`WeightsProblem`]) and, where it concerns one tensor, which. Found before
+    /// any weight was changed.
+    #[error("weights file `{path}`{}: {problem}", in_tensor(.tensor))]
+    WeightsFile {
+        /// The file, as given.
+        path: String,
+        /// The tensor the problem concerns, if it concerns one.
+        tensor: Option<String>,
+        /// What is wrong.
+        problem: WeightsProblem,
+    },
+    /// A valid weights file whose tensors do not match the weights of the layer it is
+    /// loaded into: every weight missing from the file, every tensor the layer has no weight
+    /// for, and every tensor of another shape, all in one error. No weight was changed.
+    #[error("weights file `{path}` does not fit `{layer}`: {misfit}")]
+    WeightsMismatch {
+        /// The file, as given.
+        path: String,
+        /// The layer or model loaded into.
+        layer: String,
+        /// What does not fit (boxed: the lists would make every `Result` larger).
+        misfit: Box<WeightsMisfit>,
+    },
+}
+
+/// What is wrong with a weights file, in [`Error::WeightsFile`].
+///
+/// # Examples
+///
+/// ```
+/// use layers_core::error::{Error, WeightsProblem};
+/// use layers_core::save::{LoadOptions, SavedWeights};
+///
+/// let err = SavedWeights::from_bytes(b"", LoadOptions::new()).unwrap_err();
+/// assert!(matches!(err, Error::WeightsFile { problem: WeightsProblem::Empty, .. }));
+/// assert_eq!(err.to_string(), "weights file `<bytes>`: the file is empty");
+/// ```
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum WeightsProblem {
+    /// The file has no bytes at all.
+    #[error("the file is empty")]
+    Empty,
+    /// The file is not in the safetensors format: its JSON header, which starts at byte 8,
+    /// does not open with `{`.
+    #[error("it is not a safetensors file: its header, at byte 8, does not start with `{{`")]
+    NotSafetensors,
+    /// The file ends before the bytes its header describes.
+    #[error("the file is truncated: it has {found} bytes, but its header describes {expected}")]
+    Truncated {
+        /// The file's length the header implies, in bytes.
+        expected: u64,
+        /// The file's length, in bytes.
+        found: u64,
+    },
+    /// The header length in the first 8 bytes runs past the end of the file.
+    #[error(
+        "its header length (the first 8 bytes) says {length} bytes, more than the {file}-byte file holds after them"
+    )]
+    HeaderLength {
+        /// The header length the file states.
+        length: u64,
+        /// The file's length, in bytes.
+        file: u64,
+    },
+    /// The header length in the first 8 bytes is over the limit: refused before reading it.
+    #[error("its header length (the first 8 bytes) says {length} bytes, over the limit of {limit}")]
+    HeaderTooLarge {
+        /// The header length the file states.
+        length: u64,
+        /// The largest header read, in bytes (100 MB, as the safetensors crate).
+        limit: u64,
+    },
+    /// The header is not the JSON that safetensors writes (an object of tensors, each with
+    /// `dtype`, `shape` and `data_offsets`, and string `__metadata__`).
+    #[error("its header is not valid safetensors JSON: {message}")]
+    InvalidHeader {
+        /// The parser's message.
+        message: String,
+    },
+    /// A tensor of another dtype than `F32`.
+    #[error("its dtype is {found}; expected F32")]
+    Dtype {
+        /// The dtype the header gives.
+        found: String,
+    },
+    /// A tensor's `data_offsets` that do not match its shape, overlap another tensor's,
+    /// leave a gap, or point outside the data.
+    #[error("{message}")]
+    Offsets {
+        /// What is wrong, with the offsets.
+        message: String,
+    },
+    /// A tensor name that appears more than once in the header.
+    #[error("the name appears more than once in the header")]
+    DuplicateName,
+    /// A tensor holding NaN or infinite values, refused unless
+    /// [`LoadOptions::allow_non_finite`](crate::save::LoadOptions::allow_non_finite) allows
+    /// them.
+    #[error(
+        "{count} of its values are NaN or infinite (load with `LoadOptions::allow_non_finite(true)` to accept them)"
+    )]
+    NonFinite {
+        /// How many values are NaN or infinite.
+        count: usize,
+    },
+    /// A `format_version` in the metadata that this version of `layers` does not read.
+    #[error(
+        "it is in weights format version `{found}`, which this version of layers does not read"
+    )]
+    Version {
+        /// The version the file gives.
+        found: String,
+    },
+}
+
+/// What of a weights file does not fit the layer it is loaded into, in
+/// [`Error::WeightsMismatch`]; each list is whole, the message shows the first ten of each.
+///
+/// # Examples
+///
+/// ```
+/// use layers_core::error::{MismatchedWeight, WeightsMisfit};
+/// let misfit = WeightsMisfit {
+///     missing: vec!["dense.bias".into()],
+///     unexpected: vec![],
+///     mismatched: vec![MismatchedWeight { path: "dense.kernel".into(), expected: vec![3, 2].into(), found: vec![4, 2].into() }],
+/// };
+/// assert_eq!(
+///     misfit.to_string(),
+///     "1 weight missing (dense.bias); 1 tensor of another shape (dense.kernel is [4, 2] in the file, [3, 2] in the layer)"
+/// );
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct WeightsMisfit {
+    /// The paths of the layer's weights that the file lacks, in the layer's order.
+    pub missing: Vec<String>,
+    /// The names of the file's tensors that the layer has no weight for, in file order.
+    pub unexpected: Vec<String>,
+    /// The tensors whose shape differs from their weight's, in the layer's order.
+    pub mismatched: Vec<MismatchedWeight>,
+}
+
+impl WeightsMisfit {
+    /// Whether everything fits: no list holds anything.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(layers_core::error::WeightsMisfit::default().is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.missing.is_empty() && self.unexpected.is_empty() && self.mismatched.is_empty()
+    }
+}
+
+impl fmt::Display for WeightsMisfit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let parts: Vec<String> = [
+            listed(&self.missing, "weight missing", "weights missing"),
+            listed(&self.unexpected, "unexpected tensor", "unexpected tensors"),
+            listed(
+                &self.mismatched,
+                "tensor of another shape",
+                "tensors of another shape",
+            ),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        f.write_str(&parts.join("; "))
+    }
+}
+
+/// A tensor of a weights file whose shape differs from its weight's, in
+/// [`Error::WeightsMismatch`].
+///
+/// # Examples
+///
+/// ```
+/// use layers_core::error::MismatchedWeight;
+/// let m = MismatchedWeight { path: "dense.kernel".into(), expected: vec![3, 2].into(), found: vec![4, 2].into() };
+/// assert_eq!(m.to_string(), "dense.kernel is [4, 2] in the file, [3, 2] in the layer");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MismatchedWeight {
+    /// The weight's path (`dense.kernel`).
+    pub path: String,
+    /// The weight's shape.
+    pub expected: Shape,
+    /// The tensor's shape in the file.
+    pub found: Shape,
+}
+
+impl fmt::Display for MismatchedWeight {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} is {} in the file, {} in the layer",
+            self.path, self.found, self.expected
+        )
+    }
+}
+
+fn in_tensor(tensor: &Option<String>) -> String {
+    tensor
+        .as_ref()
+        .map_or_else(String::new, |t| format!(", tensor `{t}`"))
+}
+
+/// How many names of a list the message shows; the error's fields hold them all.
+const LISTED: usize = 10;
+
+fn listed<T: fmt::Display>(items: &[T], one: &str, many: &str) -> Option<String> {
+    if items.is_empty() {
+        return None;
+    }
+    let shown: Vec<String> = items.iter().take(LISTED).map(ToString::to_string).collect();
+    let more = match items.len().saturating_sub(LISTED) {
+        0 => String::new(),
+        n => format!(" and {n} more"),
+    };
+    let what = if items.len() == 1 { one } else { many };
+    Some(format!(
+        "{} {what} ({}{more})",
+        items.len(),
+        shown.join(", ")
+    ))
 }
 
 /// The names of a registry's table, in order: the one list of names is the table itself.

@@ -66,6 +66,7 @@ pub mod math;
 pub mod metrics;
 pub mod model;
 pub mod optim;
+pub mod save;
 pub mod tensor;
 pub mod typed;
 mod unwind;

@@ -26,11 +26,15 @@ mod container;
 pub mod context;
 pub mod gradcheck;
 mod named;
+mod saving;
 pub(crate) mod summary;
 mod swap;
 pub(crate) mod weight_shape;
 
+use std::path::Path;
+
 use crate::error::{Error, Result};
+use crate::save::LoadOptions;
 use crate::{Tensor, Weight, no_grad};
 
 pub use call::{Call, CallWithContext, TryCall};
@@ -593,6 +597,112 @@ pub trait LayerExt: Layer {
             }
             Ok(())
         })
+    }
+
+    /// Saves every weight to `path` as a safetensors file: one little-endian `F32` tensor per
+    /// weight, named by its path in [`LayerExt::all_weights`] (`dense_1.kernel`), with the
+    /// format's name and version and the library's version as metadata. The file is written
+    /// atomically (see [`SavedWeights::write`](crate::save::SavedWeights::write)): `path`
+    /// holds its previous content or the whole new file, never part of one.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unbuilt`] if the layer is not built; [`Error::Io`] naming `path` when it
+    /// cannot be written (the previous file is then intact); [`Error::Layer`] wrapping
+    /// [`Error::InvalidArgument`] when two weights share a path.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::prelude::*;
+    /// use layers_core::save::{LoadOptions, SavedWeights};
+    /// let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("dense.safetensors");
+    /// let mut d = Dense::new(2);
+    /// d.build([3])?;
+    /// d.save_weights(&path)?;
+    /// let file = SavedWeights::read(&path, LoadOptions::new())?;
+    /// assert_eq!(file.get("kernel").unwrap().to_vec(), d.kernel.value().to_vec());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    fn save_weights(&self, path: impl AsRef<Path>) -> Result<()> {
+        saving::save(self.as_dyn(), path.as_ref())
+    }
+
+    /// Loads every weight from a file [`LayerExt::save_weights`] wrote (or any safetensors
+    /// file of `F32` tensors named by the weights' paths), refusing NaN and infinite values:
+    /// [`LayerExt::load_weights_with`] with the default [`LoadOptions`].
+    ///
+    /// # Errors
+    ///
+    /// As [`LayerExt::load_weights_with`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::prelude::*;
+    /// let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("dense.safetensors");
+    /// let mut a = Dense::new(2);
+    /// a.build([3])?;
+    /// a.save_weights(&path)?;
+    /// let mut b = Dense::new(2);
+    /// b.build([3])?;
+    /// b.load_weights(&path)?;
+    /// assert_eq!(b.get_weights()?[0].to_vec(), a.get_weights()?[0].to_vec());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    fn load_weights(&self, path: impl AsRef<Path>) -> Result<()> {
+        self.load_weights_with(path, LoadOptions::new())
+    }
+
+    /// Loads every weight from the safetensors file at `path`, as `options` says.
+    ///
+    /// The layer must be built (a file's shapes cannot tell how to build every layer: build
+    /// it with [`LayerExt::build`] or the model's `build` first). The file's header is
+    /// checked, then every tensor's name and shape against the layer's weights, then the
+    /// data; only when everything fits are the weights set, all at once, as
+    /// [`LayerExt::set_weights`] does (a `predict` on another thread sees the old weights or
+    /// the new ones, never a mix). On any error no weight has changed. The file's
+    /// `format_version` must be [`FORMAT_VERSION`](crate::save::FORMAT_VERSION) if it gives
+    /// one; files without one (written by other tools) are read by their tensor names.
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::Unbuilt`] if the layer is not built;
+    /// - [`Error::Io`] naming the file when it cannot be read: missing, a directory, not a
+    ///   regular file;
+    /// - [`Error::WeightsFile`] naming the file (and the tensor, where it concerns one) when
+    ///   it is not a valid safetensors file of `F32` tensors, or holds NaN or infinite values
+    ///   `options` does not allow: see [`WeightsProblem`](crate::error::WeightsProblem);
+    /// - [`Error::WeightsMismatch`] listing every weight the file lacks, every tensor the
+    ///   layer has no weight for, and every tensor of another shape.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::prelude::*;
+    /// use layers_core::save::LoadOptions;
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("model.safetensors");
+    /// let mut model = Sequential::new().add(Dense::new(4)).add(Dense::new(2));
+    /// model.build([3])?;
+    /// model.save_weights(&path)?;
+    ///
+    /// let mut other = Sequential::new().add(Dense::new(5)).add(Dense::new(2));
+    /// other.build([3])?;
+    /// let err = other.load_weights_with(&path, LoadOptions::new()).unwrap_err();
+    /// assert!(matches!(err, Error::WeightsMismatch { .. }));
+    /// assert!(err.to_string().ends_with(
+    ///     "3 tensors of another shape (dense.kernel is [3, 4] in the file, [3, 5] in the layer, \
+    ///      dense.bias is [4] in the file, [5] in the layer, \
+    ///      dense_1.kernel is [4, 2] in the file, [5, 2] in the layer)"
+    /// ), "{err}");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    fn load_weights_with(&self, path: impl AsRef<Path>, options: LoadOptions) -> Result<()> {
+        saving::load(self.as_dyn(), path.as_ref(), options)
     }
 
     /// Freezes (`false`) or unfreezes the layer and all its sublayers (Keras's

@@ -465,7 +465,7 @@ impl<F: FnMut(usize, &Logs) + Send> OnEpochEnd<F> {
     /// let x = Tensor::ones(&[4, 1]);
     /// let mut model = Sequential::new().add(Dense::new(1));
     /// model.compile("sgd", "mse", &[])?;
-    /// let history = model.fit(&x, &x, FitOptions::new().epochs(3).verbose(0).callback(record))?;
+    /// let history = model.fit(&x, &x, FitOptions::new().with_epochs(3).verbose(0).callback(record))?;
     /// assert_eq!(*losses.lock().unwrap(), history.history["loss"]);
     /// # Ok::<(), layers_core::Error>(())
     /// ```

@@ -50,7 +50,7 @@ impl FitOptions {
     ///
     /// ```
     /// use layers_core::model::FitOptions;
-    /// assert_eq!(FitOptions::new().epochs(), 1);
+    /// assert_eq!(FitOptions::new().with_epochs(), 1);
     /// ```
     pub fn new() -> FitOptions {
         FitOptions {
@@ -84,7 +84,7 @@ impl FitOptions {
     ///
     /// ```
     /// use layers_core::model::FitOptions;
-    /// assert_eq!(FitOptions::new().epochs(), 1);
+    /// assert_eq!(FitOptions::new().with_epochs(), 1);
     /// ```
     pub fn epochs(&self) -> usize {
         self.epochs
@@ -206,7 +206,7 @@ impl FitOptions {
     /// let x = Tensor::ones(&[4, 1]);
     /// let mut model = Sequential::new().add(Dense::new(1));
     /// model.compile("sgd", "mse", &[])?;
-    /// let options = FitOptions::new().epochs(2).verbose(0).callback(EarlyStopping::new("loss"));
+    /// let options = FitOptions::new().with_epochs(2).verbose(0).callback(EarlyStopping::new("loss"));
     /// let history = model.fit(&x, &x, options)?;
     /// assert_eq!(history.early_stopping[0].monitor, "loss");
     /// # Ok::<(), layers_core::Error>(())
