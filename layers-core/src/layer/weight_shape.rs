@@ -99,7 +99,7 @@ mod tests {
     #[test]
     fn integers_and_references_are_sizes() {
         assert_eq!(3usize.to_dim(), 3);
-        assert_eq!((&4usize).to_dim(), 4);
+        assert_eq!(<&usize as ToDim>::to_dim(&&4usize), 4);
         assert_eq!(5i32.to_dim(), 5);
     }
 
