@@ -375,6 +375,7 @@ fn every_member_of_a_multi_member_gzip_is_read() {
     assert_eq!(d.len(), 3);
 }
 
+#[cfg(feature = "gzip")]
 #[test]
 fn a_cut_gzip_is_bad_data_and_an_unreadable_file_an_io_error() {
     // The decoder's complaint (the stream ends inside its trailer) is about the content.

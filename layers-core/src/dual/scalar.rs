@@ -117,7 +117,7 @@ impl Scalar for Dual {
 /// `DualCall { f: &helper, args: (a, b, …) }.__layers_call()`. When `helper` accepts the
 /// arguments (its parameters are `Dual`, or a generic `S: Scalar`, which becomes `Dual`), the
 /// call is made ([`DualCallScalar`]); otherwise the method found is [`DualCallF32`]'s, whose
-/// bound [`TakesScalar`] fails with a message that shows how to write the helper, instead of
+/// bound `TakesScalar` fails with a message that shows how to write the helper, instead of
 /// a bare "expected `f32`, found `Dual`". Not a public API.
 pub struct DualCall<F, Args> {
     /// The function called.
@@ -160,7 +160,7 @@ dual_call_arities! {
 /// What method lookup falls back to (one reference further) when the function does not
 /// accept the arguments: its bound reports the mistake. Not a public API.
 pub trait DualCallF32<F: ?Sized> {
-    /// Never callable: no type implements [`TakesScalar`].
+    /// Never callable: no type implements `TakesScalar`.
     fn __layers_call(self) -> Dual
     where
         F: TakesScalar;

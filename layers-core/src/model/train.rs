@@ -3,7 +3,7 @@
 //! loops. Layers see `training = true` in `fit` and `false` in `evaluate` and `predict`.
 //!
 //! This file holds the trait and what needs it: taking the compiled state out of a model
-//! while it runs ([`with_compiled`]) and the checks before any of it runs (`prepare`). The
+//! while it runs (`with_compiled`) and the checks before any of it runs (`prepare`). The
 //! loops live in `fit.rs`, `evaluate.rs` and `step.rs`, the compiled state in `state.rs`.
 //!
 //! ```
@@ -69,7 +69,7 @@ pub trait Train: Layer + Sized {
 
     /// Sets the optimizer, the loss and the metrics (Keras names such as `"accuracy"`,
     /// `"mae"`), replacing any earlier compile. The optimizer's settings are checked here
-    /// ([`Optimizer::validate`]), since its builders cannot fail.
+    /// ([`Optimizer::validate`](crate::optim::Optimizer::validate)), since its builders cannot fail.
     ///
     /// # Errors
     ///
