@@ -5,8 +5,8 @@
 //! every activation, built-in or written with `#[activation]`; helpers generic over `Scalar`;
 //! activations given to `Dense` by name.
 
-use layers::activation::{ActivationFn, Elu, Gelu, LeakyRelu, Relu};
 use layers::activation::report::ActivationReport;
+use layers::activation::{ActivationFn, Elu, Gelu, LeakyRelu, Relu};
 use layers::prelude::*;
 
 struct Case {

@@ -286,6 +286,10 @@ fn detach_stops_the_gradient() {
 fn the_checker_itself_catches_a_wrong_derivative() {
     let x = Tensor::from_vec(vec![0.5, 1.5], &[2]);
     // Claims d/dx x³ = 2x: must be reported.
-    let report = check_gradients(&[x], |v| v[0].map_with_derivative(|t| t * t * t, |t| 2.0 * t), EPS);
+    let report = check_gradients(
+        &[x],
+        |v| v[0].map_with_derivative(|t| t * t * t, |t| 2.0 * t),
+        EPS,
+    );
     assert!(report.worst() > 0.1, "{report}");
 }

@@ -29,7 +29,8 @@ fn ten_thousand_training_steps_do_not_grow_the_graph() {
     let mut last_loss = 0.0;
     for _ in 0..10_000 {
         let grads = {
-            let h = (x.matmul(&w1) + &b1).map_with_derivative(|v| v.max(0.0), |v| if v > 0.0 { 1.0 } else { 0.0 });
+            let h = (x.matmul(&w1) + &b1)
+                .map_with_derivative(|v| v.max(0.0), |v| if v > 0.0 { 1.0 } else { 0.0 });
             let logits = h.matmul(&w2);
             let loss = -(logits.log_softmax(-1) * &target).sum_all() / 4.0;
             peak = peak.max(live_graph_nodes() - baseline);

@@ -137,8 +137,10 @@ pub mod __private {
     pub use crate::activation::function::apply_activation;
     pub use crate::activation::registry::{ActivationEntry, check_params, param};
     pub use crate::activation::{Activation, ActivationFn};
-    pub use crate::dual::scalar::{DualCall, DualCallF32, DualCallScalar};
+    // `TakesScalar` is not named by generated code, but by the error for a helper that cannot
+    // take dual numbers, which prints the path it is reachable at.
     pub use crate::dual::Dual;
+    pub use crate::dual::scalar::{DualCall, DualCallF32, DualCallScalar, TakesScalar};
     pub use crate::error::{Error, Result};
     pub use crate::init::Initializer;
     pub use crate::layer::config::ConfigValue;
@@ -146,11 +148,11 @@ pub mod __private {
     pub use crate::layer::summary::{sequential_summary_rows, static_summary_rows};
     pub use crate::layer::weight_shape::{SampleShape, ToDim};
     pub use crate::layer::{Call, Layer, LayerExt, SummaryRow, TryCall, catch_call};
+    pub use crate::tensor::Tensor;
     pub use crate::typed::layer::{FieldName, expect_output, step};
     pub use crate::typed::signature::{SignatureDim, check_input, check_output};
     pub use crate::typed::strict::{shape_known, strict_step};
     pub use crate::typed::{Const, Dim, DynShape, NoCheck, Shape, StaticLayer};
-    pub use crate::tensor::Tensor;
     pub use crate::weight::Weight;
     pub use inventory;
     pub use serde_json;

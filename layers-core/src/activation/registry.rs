@@ -97,7 +97,10 @@ mod tests {
         assert_eq!(param(&p, "elu", "beta", 2.0).unwrap(), 2.0);
         p.insert("alpha".into(), "big".into());
         let err = param(&p, "elu", "alpha", 1.0).unwrap_err();
-        assert!(err.to_string().contains("parameter `alpha` of `elu` must be a number"));
+        assert!(
+            err.to_string()
+                .contains("parameter `alpha` of `elu` must be a number")
+        );
     }
 
     #[test]
@@ -107,6 +110,9 @@ mod tests {
         assert!(check_params(&p, "elu", &["alpha"]).is_ok());
         p.insert("alpah".into(), 0.3.into());
         let err = check_params(&p, "elu", &["alpha"]).unwrap_err();
-        assert!(err.to_string().contains("`elu` has no parameter `alpah`; its parameters: [alpha]"));
+        assert!(
+            err.to_string()
+                .contains("`elu` has no parameter `alpah`; its parameters: [alpha]")
+        );
     }
 }

@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use crate::error::{Error, Result, Shape as ErrorShape};
 use crate::layer::Layer;
-use crate::typed::{DynShape, NoCheck, Shape, StaticLayer};
 use crate::tensor::Tensor;
+use crate::typed::{DynShape, NoCheck, Shape, StaticLayer};
 
 type Function = dyn Fn(&Tensor) -> Tensor + Send + Sync;
 type ShapeFunction = dyn Fn(&[usize]) -> Vec<usize> + Send + Sync;

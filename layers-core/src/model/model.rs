@@ -22,8 +22,8 @@ use crate::error::{Error, Result};
 use crate::layer::context::{DEFAULT_SEED, with_context};
 use crate::layer::summary::Summary;
 use crate::layer::{Layer, LayerExt, SummaryRow, catch_forward, dry_run};
-use crate::typed::ModelInput;
 use crate::tensor::Tensor;
+use crate::typed::ModelInput;
 use crate::weight::Weight;
 
 /// Wraps any layer as a model: `build`, `summary`, `predict` and the [`Train`] API

@@ -11,8 +11,8 @@ use crate::error::{Error, Result};
 use crate::layer::context::DEFAULT_SEED;
 use crate::layer::summary::Summary;
 use crate::layer::{Layer, SummaryRow, catch_forward, dry_run, snake_case, undoing_builds};
-use crate::typed::ModelInput;
 use crate::tensor::Tensor;
+use crate::typed::ModelInput;
 use crate::weight::Weight;
 
 struct Node {

@@ -30,8 +30,8 @@ use crate::error::{Error, Result, batch_shape};
 use crate::layer::context::with_context;
 use crate::layer::{Layer, LayerExt, dry_run};
 use crate::metrics::Metric;
-use crate::typed::ModelInput;
 use crate::tensor::Tensor;
+use crate::typed::ModelInput;
 
 pub use super::options::{FitOptions, IntoLoss, IntoOptimizer};
 pub use super::state::TrainingState;

@@ -193,7 +193,10 @@ mod tests {
         assert_eq!(bound.len, Bindings::CAPACITY);
         assert_eq!(bound.get("H"), Some(8));
         let err = check_input(|| "wide".into(), &sig, &shape).unwrap_err();
-        assert!(err.to_string().starts_with("`wide` expects input of shape [A, B"));
+        assert!(
+            err.to_string()
+                .starts_with("`wide` expects input of shape [A, B")
+        );
     }
 
     #[test]
@@ -206,9 +209,6 @@ mod tests {
             err.to_string(),
             "`call` expected shape [2, 64] (the layer's signature says `output = [B, 64]`) but found shape [3, 64]"
         );
-        assert_eq!(
-            render_signature(&[Rest, Fixed("units", 10)]),
-            "[.., 10]"
-        );
+        assert_eq!(render_signature(&[Rest, Fixed("units", 10)]), "[.., 10]");
     }
 }
