@@ -137,8 +137,10 @@ pub mod __private {
     pub use crate::activation::function::apply_activation;
     pub use crate::activation::registry::{ActivationEntry, check_params, param};
     pub use crate::activation::{Activation, ActivationFn};
+    // `TakesScalar` is not named by generated code, but by the error for a helper that cannot
+    // take dual numbers, which prints the path it is reachable at.
     pub use crate::dual::Dual;
-    pub use crate::dual::scalar::{DualCall, DualCallF32, DualCallScalar};
+    pub use crate::dual::scalar::{DualCall, DualCallF32, DualCallScalar, TakesScalar};
     pub use crate::error::{Error, Result};
     pub use crate::init::Initializer;
     pub use crate::layer::config::ConfigValue;

@@ -42,6 +42,11 @@ impl<'a> SampleShape<'a> {
 
 /// A size in a weight shape expression: `usize` or a reference to one, or another integer
 /// (which must not be negative).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a size, so it cannot be a dimension of a weight's shape",
+    label = "a dimension of `#[weight(shape = [...])]` must be an integer",
+    note = "a dimension is an integer config field (`units`), a literal, a name from the layer's signature or `input[i]`, or arithmetic on them"
+)]
 pub trait ToDim {
     /// The size as `usize`.
     ///

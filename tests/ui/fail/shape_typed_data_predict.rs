@@ -1,5 +1,5 @@
 // Typed data of the wrong width passed to `predict`.
-use layers::prelude::*;
+use layers::{activation::Relu, prelude::*};
 use layers::typed::Batch1;
 
 #[derive(Layer)]

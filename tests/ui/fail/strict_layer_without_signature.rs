@@ -1,6 +1,6 @@
 // In a `strict` model, a field whose layer has no shape signature is an error: otherwise the
 // compiler would check it, and every field after it, at run time only.
-use layers::prelude::*;
+use layers::{activation::Relu, prelude::*};
 
 #[derive(Layer)]
 struct Unsigned {}

@@ -1,6 +1,6 @@
 // Compile-time and runtime sizes in one model: the compiler checks what it knows, and the
 // rest is checked when the model is built, as an error naming the layer.
-use layers::prelude::*;
+use layers::{activation::Relu, prelude::*};
 
 #[derive(Layer)]
 #[layer(input = [B, 64], output = [B, 64])]

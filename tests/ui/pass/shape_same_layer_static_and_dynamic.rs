@@ -1,6 +1,6 @@
 // One custom layer with a signature, used in a statically checked model and in a
 // `Sequential` built at run time.
-use layers::prelude::*;
+use layers::{activation::Tanh, prelude::*};
 
 #[derive(Layer)]
 #[layer(input = [B, IN], output = [B, units])]

@@ -1,6 +1,6 @@
 // A statically checked model of 30 layers compiles like one of 3: each field is one step
 // of a flat check, not a level of a nested type.
-use layers::prelude::*;
+use layers::{activation::Relu, prelude::*};
 
 #[derive(Layer)]
 #[layer(sequential, input = [B, 784])]

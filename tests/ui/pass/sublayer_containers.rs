@@ -1,6 +1,6 @@
 // `Vec<L>`, `[L; N]`, `Option<L>` and `Box<dyn Layer>` are `#[layer]` fields; a list of
 // same-shape blocks fits a statically checked (even `strict`) model.
-use layers::prelude::*;
+use layers::{activation::Relu, prelude::*};
 
 #[derive(Layer)]
 struct Flexible {
