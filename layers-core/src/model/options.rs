@@ -50,7 +50,7 @@ impl FitOptions {
     ///
     /// ```
     /// use layers_core::model::FitOptions;
-    /// assert_eq!(FitOptions::new().with_epochs(), 1);
+    /// assert_eq!(FitOptions::new().epochs(), 1);
     /// ```
     pub fn new() -> FitOptions {
         FitOptions {
@@ -84,7 +84,7 @@ impl FitOptions {
     ///
     /// ```
     /// use layers_core::model::FitOptions;
-    /// assert_eq!(FitOptions::new().with_epochs(), 1);
+    /// assert_eq!(FitOptions::new().epochs(), 1);
     /// ```
     pub fn epochs(&self) -> usize {
         self.epochs
