@@ -82,6 +82,8 @@ pub use builtin::{
 pub use dual::Dual;
 pub use error::{Error, Result};
 pub use init::Initializer;
+pub use layer::registry::{layer_from_config, registered_layers};
+pub use layer::spec::{FromConfig, LayerConfig};
 pub use layer::{Call, CallWithContext, Context, Layer, LayerExt, TryCall};
 pub use layers_derive::{Layer, activation};
 pub use loss::{Loss, loss_from_name};
@@ -122,9 +124,10 @@ pub mod prelude {
     pub use crate::typed::{Const, Dim, StaticLayer, TypedTensor};
     pub use crate::{
         Activation, BatchNormalization, Call, CallWithContext, Context, Dense, Dropout, Dual,
-        Embedding, Error, FitOptions, Flatten, GradStore, Initializer, Lambda, Layer, LayerExt,
-        LayerNormalization, LogSoftmax, Logs, Model, Operand, Reshape, Result, Sequential, Softmax,
-        Tensor, Train, TryCall, Weight, no_grad,
+        Embedding, Error, FitOptions, Flatten, FromConfig, GradStore, Initializer, Lambda, Layer,
+        LayerConfig, LayerExt, LayerNormalization, LogSoftmax, Logs, Model, Operand, Reshape,
+        Result, Sequential, Softmax, Tensor, Train, TryCall, Weight, layer_from_config, no_grad,
+        registered_layers,
     };
     pub use crate::{Loss, Metric, Optimizer};
     pub use layers_derive::activation;
@@ -145,6 +148,10 @@ pub mod __private {
     pub use crate::init::Initializer;
     pub use crate::layer::config::ConfigValue;
     pub use crate::layer::context::with_rng;
+    pub use crate::layer::registry::LayerEntry;
+    pub use crate::layer::spec::{
+        ConfigReader, FromConfig, LayerConfig, MakeFallback, MakeFromConfig, Maker,
+    };
     pub use crate::layer::summary::{sequential_summary_rows, static_summary_rows};
     pub use crate::layer::weight_shape::{SampleShape, ToDim};
     pub use crate::layer::{Call, Layer, LayerExt, SummaryRow, TryCall, catch_call};

@@ -420,6 +420,29 @@ impl ConfigValue for Activation {
     fn to_config(&self) -> serde_json::Value {
         Activation::to_config(self)
     }
+    /// A registered name (`"relu"`), or an object with the name and hyperparameters
+    /// (`{"name": "elu", "alpha": 0.5}`); nothing else, and never an unknown name.
+    fn from_config(value: &serde_json::Value) -> std::result::Result<Self, String> {
+        let result = match value {
+            serde_json::Value::String(name) => Activation::from_name(name),
+            serde_json::Value::Object(params) => match params.get("name") {
+                Some(serde_json::Value::String(name)) => Activation::from_config(name, params),
+                _ => {
+                    return Err(crate::layer::config::expected(
+                        "an activation object with a string `name`",
+                        value,
+                    ));
+                }
+            },
+            _ => {
+                return Err(crate::layer::config::expected(
+                    "an activation name or object",
+                    value,
+                ));
+            }
+        };
+        result.map_err(|e| e.to_string())
+    }
 }
 
 impl Layer for Activation {
@@ -434,6 +457,18 @@ impl Layer for Activation {
         serde_json::json!({ "activation": self.to_config() })
     }
 }
+
+/// The `Activation` layer's config: `{"activation": "relu"}` (or the name with
+/// hyperparameters).
+impl crate::layer::spec::FromConfig for Activation {
+    fn from_config(config: &crate::layer::spec::LayerConfig) -> Result<Activation> {
+        let reader =
+            crate::layer::spec::ConfigReader::new(config, "Activation", &["activation"], &[])?;
+        reader.required::<Activation>("activation")
+    }
+}
+
+crate::register_layer!(Activation);
 
 impl crate::typed::StaticLayer for Activation {
     type Input<In: crate::typed::Shape> = In;

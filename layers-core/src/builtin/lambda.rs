@@ -215,3 +215,24 @@ mod tests {
         assert!(err.contains("unnamed closure"), "{err}");
     }
 }
+
+/// A `Lambda` is never made from a config: its function is code, which a file never
+/// carries and which is not looked up by name. The error says what to do instead.
+impl crate::layer::spec::FromConfig for Lambda {
+    fn from_config(config: &crate::layer::spec::LayerConfig) -> Result<Lambda> {
+        let function = config
+            .config
+            .get("function")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or("an unnamed function");
+        Err(config.error(Error::InvalidConfig {
+            field: "function".into(),
+            message: format!(
+                "is `{function}`, but a `Lambda`'s function is code, which is never read from a \
+                 file: build the model in code and load its weights with `load_weights`"
+            ),
+        }))
+    }
+}
+
+crate::register_layer!(Lambda);

@@ -201,6 +201,18 @@ macro_rules! tuple_target {
             fn to_config(&self) -> serde_json::Value {
                 serde_json::json!([$(self.$i.size()),*])
             }
+            fn from_config(value: &serde_json::Value) -> std::result::Result<Self, String> {
+                let sizes = <Vec<usize>>::from_config(value)?;
+                let n = [$($i),*].len();
+                if sizes.len() != n {
+                    return Err(crate::layer::config::expected(&format!("a list of {n} sizes"), value));
+                }
+                Ok(($(
+                    $d::from_size(sizes[$i]).ok_or_else(|| {
+                        crate::layer::config::expected(&format!("sizes this type allows"), value)
+                    })?,
+                )*))
+            }
         }
     )*};
 }

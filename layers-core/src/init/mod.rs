@@ -25,6 +25,7 @@ use rand_distr::{Distribution as _, StandardNormal, Uniform};
 use crate::error::{Error, Result};
 use crate::tensor::shape::{checked_size, try_buffer};
 
+mod config;
 mod orthogonal;
 #[cfg(test)]
 mod tests;

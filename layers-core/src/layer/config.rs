@@ -30,26 +30,104 @@ use crate::init::Initializer;
 pub trait ConfigValue {
     /// The value as JSON.
     fn to_config(&self) -> serde_json::Value;
+
+    /// The value read back from what [`to_config`](ConfigValue::to_config) wrote, for
+    /// loading a layer from its config: the inverse of `to_config`. The error says what was
+    /// expected and what was found; the loader adds the layer and the field.
+    ///
+    /// The default refuses, naming the type: a type of your own that is a config field of a
+    /// layer you want to load implements it.
+    ///
+    /// # Errors
+    ///
+    /// When `value` is not what `to_config` writes for this type.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::layer::config::ConfigValue;
+    /// assert_eq!(usize::from_config(&serde_json::json!(64)), Ok(64));
+    /// assert_eq!(
+    ///     usize::from_config(&serde_json::json!(-1)).unwrap_err(),
+    ///     "expected an integer from 0 to 18446744073709551615, found -1"
+    /// );
+    /// assert_eq!(Vec::<f32>::from_config(&serde_json::json!([0.5, 2])), Ok(vec![0.5, 2.0]));
+    /// ```
+    fn from_config(value: &serde_json::Value) -> std::result::Result<Self, String>
+    where
+        Self: Sized,
+    {
+        let _ = value;
+        Err(format!(
+            "a `{}` cannot be read from a config: implement `ConfigValue::from_config` for it",
+            std::any::type_name::<Self>()
+        ))
+    }
 }
 
-macro_rules! number_config {
+/// "expected …, found `value`", the message of every [`ConfigValue::from_config`] refusal.
+pub(crate) fn expected(what: &str, value: &serde_json::Value) -> String {
+    let mut found = value.to_string();
+    if found.len() > 60 {
+        let cut = (0..=60)
+            .rev()
+            .find(|&i| found.is_char_boundary(i))
+            .unwrap_or(0);
+        found.truncate(cut);
+        found.push('…');
+    }
+    format!("expected {what}, found {found}")
+}
+
+macro_rules! integer_config {
     ($($t:ty),*) => {$(
         impl ConfigValue for $t {
             fn to_config(&self) -> serde_json::Value {
                 serde_json::json!(*self)
             }
+            fn from_config(value: &serde_json::Value) -> std::result::Result<Self, String> {
+                let int = value.as_u64().map(i128::from).or_else(|| value.as_i64().map(i128::from));
+                int.and_then(|i| <$t>::try_from(i).ok()).ok_or_else(|| {
+                    expected(&format!("an integer from {} to {}", <$t>::MIN, <$t>::MAX), value)
+                })
+            }
         }
     )*};
 }
 
-number_config!(
-    usize, u8, u16, u32, u64, isize, i8, i16, i32, i64, f64, bool
-);
+integer_config!(usize, u8, u16, u32, u64, isize, i8, i16, i32, i64);
+
+impl ConfigValue for bool {
+    fn to_config(&self) -> serde_json::Value {
+        serde_json::json!(*self)
+    }
+    fn from_config(value: &serde_json::Value) -> std::result::Result<Self, String> {
+        value
+            .as_bool()
+            .ok_or_else(|| expected("true or false", value))
+    }
+}
+
+impl ConfigValue for f64 {
+    fn to_config(&self) -> serde_json::Value {
+        serde_json::json!(*self)
+    }
+    fn from_config(value: &serde_json::Value) -> std::result::Result<Self, String> {
+        value.as_f64().ok_or_else(|| expected("a number", value))
+    }
+}
 
 impl ConfigValue for f32 {
     /// The shortest decimal that reads back as the same `f32`: see [`f32_to_json`].
     fn to_config(&self) -> serde_json::Value {
         f32_to_json(*self)
+    }
+    /// A number within `f32`'s range (a larger one would silently become infinite).
+    fn from_config(value: &serde_json::Value) -> std::result::Result<Self, String> {
+        match value.as_f64() {
+            Some(v) if v.abs() <= f64::from(f32::MAX) => Ok(v as f32),
+            _ => Err(expected("a number within f32's range", value)),
+        }
     }
 }
 
@@ -195,6 +273,12 @@ impl ConfigValue for String {
     fn to_config(&self) -> serde_json::Value {
         self.clone().into()
     }
+    fn from_config(value: &serde_json::Value) -> std::result::Result<Self, String> {
+        value
+            .as_str()
+            .map(str::to_string)
+            .ok_or_else(|| expected("a string", value))
+    }
 }
 
 impl ConfigValue for &'static str {
@@ -203,15 +287,42 @@ impl ConfigValue for &'static str {
     }
 }
 
+/// An initializer is its Keras name when it has its default parameters (`"he_normal"`),
+/// and `{"class_name": …, "config": {…}}` with its parameters otherwise.
 impl ConfigValue for Initializer {
     fn to_config(&self) -> serde_json::Value {
-        self.name().into()
+        Initializer::to_config(self)
     }
+    fn from_config(value: &serde_json::Value) -> std::result::Result<Self, String> {
+        Initializer::from_config(value).map_err(|e| e.to_string())
+    }
+}
+
+/// The elements of a JSON array, or the error for a value that is not one.
+fn elements(value: &serde_json::Value) -> std::result::Result<&[serde_json::Value], String> {
+    value
+        .as_array()
+        .map(Vec::as_slice)
+        .ok_or_else(|| expected("a list", value))
+}
+
+/// Reads every element, the error naming the first bad one's index.
+fn read_elements<T: ConfigValue>(
+    values: &[serde_json::Value],
+) -> std::result::Result<Vec<T>, String> {
+    values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| T::from_config(v).map_err(|e| format!("element {i}: {e}")))
+        .collect()
 }
 
 impl<T: ConfigValue> ConfigValue for Vec<T> {
     fn to_config(&self) -> serde_json::Value {
         self.iter().map(ConfigValue::to_config).collect()
+    }
+    fn from_config(value: &serde_json::Value) -> std::result::Result<Self, String> {
+        read_elements(elements(value)?)
     }
 }
 
@@ -220,10 +331,25 @@ impl<T: ConfigValue> ConfigValue for Option<T> {
         self.as_ref()
             .map_or(serde_json::Value::Null, ConfigValue::to_config)
     }
+    fn from_config(value: &serde_json::Value) -> std::result::Result<Self, String> {
+        match value {
+            serde_json::Value::Null => Ok(None),
+            v => T::from_config(v).map(Some),
+        }
+    }
 }
 
 impl<T: ConfigValue, const N: usize> ConfigValue for [T; N] {
     fn to_config(&self) -> serde_json::Value {
         self.iter().map(ConfigValue::to_config).collect()
+    }
+    fn from_config(value: &serde_json::Value) -> std::result::Result<Self, String> {
+        let values = elements(value)?;
+        if values.len() != N {
+            return Err(expected(&format!("a list of {N}"), value));
+        }
+        let read: Vec<T> = read_elements(values)?;
+        read.try_into()
+            .map_err(|_| unreachable!("the length was checked"))
     }
 }

@@ -26,7 +26,9 @@ mod container;
 pub mod context;
 pub mod gradcheck;
 mod named;
+pub mod registry;
 mod saving;
+pub mod spec;
 pub(crate) mod summary;
 mod swap;
 pub(crate) mod weight_shape;
@@ -318,6 +320,25 @@ pub trait LayerExt: Layer {
         self.name()
             .map(str::to_string)
             .unwrap_or_else(|| snake_case(self.type_name()))
+    }
+
+    /// The layer as data: its class, name, config and sublayers ([`spec::LayerConfig`]),
+    /// which [`spec::FromConfig`] and [`registry::layer_from_config`] make a layer from.
+    ///
+    /// # Errors
+    ///
+    /// When a layer in it cannot be written as data (a `Lambda` around an unnamed closure).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::prelude::*;
+    /// let config = Dense::new(3).named("out").layer_config()?;
+    /// assert_eq!((config.class_name.as_str(), config.name.as_deref()), ("Dense", Some("out")));
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
+    fn layer_config(&self) -> Result<spec::LayerConfig> {
+        spec::LayerConfig::of(self.as_dyn())
     }
 
     /// Builds the layer (and its sublayers) for inputs of per-sample shape `input_shape`

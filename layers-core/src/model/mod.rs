@@ -23,6 +23,7 @@ mod model;
 mod options;
 mod predict;
 pub mod progress;
+mod rebuild;
 mod sequential;
 mod state;
 mod step;

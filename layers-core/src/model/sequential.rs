@@ -210,6 +210,38 @@ impl Sequential {
     pub fn push(&mut self, layer: impl Layer + 'static) -> Result<()> {
         let name = match layer.name() {
             Some(name) => {
+                self.check_name(name)?;
+                name.to_string()
+            }
+            None => self.unique_name(snake_case(layer.type_name())),
+        };
+        self.push_as(name, Box::new(layer));
+        Ok(())
+    }
+
+    /// Appends `layer` as `name`, checked as [`push`](Self::push) checks given names: how a
+    /// model read from a config gets its layers back under their saved names.
+    pub(super) fn push_named(&mut self, name: &str, layer: Box<dyn Layer>) -> Result<()> {
+        self.check_name(name)?;
+        self.push_as(name.to_string(), layer);
+        Ok(())
+    }
+
+    fn push_as(&mut self, name: String, layer: Box<dyn Layer>) {
+        self.taken.insert(name.clone());
+        // The model's output may change: training finds it again on next use.
+        self.state.output_shape = None;
+        self.nodes.push(Node {
+            name,
+            layer,
+            output_shape: RwLock::new(None),
+        });
+    }
+
+    /// [`Error::LayerName`] unless `name` can name a new layer of this model.
+    fn check_name(&self, name: &str) -> Result<()> {
+        {
+            {
                 let problem = if name.is_empty() {
                     Some("a layer name must not be empty".to_string())
                 } else if name.contains('.') {
@@ -231,18 +263,8 @@ impl Sequential {
                         reason,
                     });
                 }
-                name.to_string()
             }
-            None => self.unique_name(snake_case(layer.type_name())),
-        };
-        self.taken.insert(name.clone());
-        // The model's output may change: training finds it again on next use.
-        self.state.output_shape = None;
-        self.nodes.push(Node {
-            name,
-            layer: Box::new(layer),
-            output_shape: RwLock::new(None),
-        });
+        }
         Ok(())
     }
 

@@ -101,6 +101,16 @@ impl<const N: usize> ConfigValue for Const<N> {
     fn to_config(&self) -> serde_json::Value {
         serde_json::json!(N)
     }
+    /// Only `N` itself: the size is the type's.
+    fn from_config(value: &serde_json::Value) -> std::result::Result<Self, String> {
+        match value.as_u64() {
+            Some(n) if n == N as u64 => Ok(Const),
+            _ => Err(crate::layer::config::expected(
+                &format!("{N}, the size this type fixes"),
+                value,
+            )),
+        }
+    }
 }
 
 impl<const N: usize> ToDim for Const<N> {

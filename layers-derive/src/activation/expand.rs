@@ -411,12 +411,19 @@ fn registration(a: &Activation) -> TokenStream {
             }
         }}
     };
+    let type_name = ty.to_string();
     quote! {
+        fn __layers_value(
+            __layers_params: &__layers::serde_json::Map<__layers::String, __layers::serde_json::Value>,
+        ) -> __layers::Result<#ty> {
+            __layers::check_params(__layers_params, #registered, &[#(#names),*])?;
+            ::core::result::Result::Ok(#value)
+        }
+
         fn __layers_make(
             __layers_params: &__layers::serde_json::Map<__layers::String, __layers::serde_json::Value>,
         ) -> __layers::Result<__layers::Activation> {
-            __layers::check_params(__layers_params, #registered, &[#(#names),*])?;
-            ::core::result::Result::Ok(__layers::Activation::new(#value))
+            __layers_value(__layers_params).map(__layers::Activation::new)
         }
 
         __layers::inventory::submit! {
@@ -424,6 +431,17 @@ fn registration(a: &Activation) -> TokenStream {
                 name: #registered,
                 make: __layers_make,
             }
+        }
+
+        impl __layers::FromConfig for #ty {
+            fn from_config(__layers_config: &__layers::LayerConfig) -> __layers::Result<Self> {
+                __layers::ConfigReader::new(__layers_config, #type_name, &[#(#names),*], &[])?;
+                __layers_value(&__layers_config.config)
+            }
+        }
+
+        __layers::inventory::submit! {
+            __layers::LayerEntry::of::<#ty>(#type_name)
         }
     }
 }

@@ -2,10 +2,11 @@
 //! inherent impl with `new` and the setters ([`builder`], with the config-made parts in
 //! [`parts`]), the `Layer` impl ([`layer_impl`], its `forward` in [`forward`]), the
 //! `StaticLayer` impl ([`static_layer`]), a `sequential` model's compile-time check
-//! ([`sequential`]), and the stubs emitted instead when the input has errors ([`stubs`]).
+//! ([`sequential`]), `FromConfig` and the class's registration ([`from_config`]), and the stubs emitted instead when the input has errors ([`stubs`]).
 
 pub mod builder;
 pub mod forward;
+pub mod from_config;
 pub mod layer_impl;
 pub mod parts;
 pub mod scope;
@@ -25,5 +26,6 @@ pub fn impls(container: &Container, signatures: &Signatures) -> TokenStream {
     let layer = layer_impl::layer_impl(container, signatures);
     let static_layer = static_layer::static_layer_impl(container, signatures);
     let check = sequential::sequential_check(container, signatures);
-    quote!(#inherent #layer #static_layer #check)
+    let from_config = from_config::from_config_impl(container);
+    quote!(#inherent #layer #static_layer #check #from_config)
 }
