@@ -479,6 +479,17 @@ pub enum Error {
         /// What is wrong.
         problem: WeightsProblem,
     },
+    /// A model file (written by `save`) whose architecture or training state cannot be
+    /// used: a config that names an unregistered layer or holds a bad value, a training
+    /// record that is not what `save` writes, a weights file given where a model file is
+    /// expected. Found before the model is returned; nothing else was changed.
+    #[error("model file `{path}`: {cause}")]
+    ModelFile {
+        /// The file, as given.
+        path: String,
+        /// What is wrong, shown in this error's message.
+        cause: Box<Error>,
+    },
     /// A valid weights file whose tensors do not match the weights of the layer it is
     /// loaded into: every weight missing from the file, every tensor the layer has no weight
     /// for, and every tensor of another shape, all in one error. No weight was changed.
@@ -821,7 +832,10 @@ impl Error {
     /// ```
     pub fn root_cause(&self) -> &Error {
         let mut error = self;
-        while let Error::Layer { cause, .. } | Error::Call { cause, .. } = error {
+        while let Error::Layer { cause, .. }
+        | Error::Call { cause, .. }
+        | Error::ModelFile { cause, .. } = error
+        {
             error = cause;
         }
         error

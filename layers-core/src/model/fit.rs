@@ -52,7 +52,7 @@ pub(super) fn run(
     });
     let mut callbacks = Callbacks(std::mem::take(&mut options.callbacks));
     callbacks.train_begin(model)?;
-    let mut batches = Batches::new(train, seed, options.shuffle, options.batch_size);
+    let mut batches = Batches::new(train, seed, options.shuffle, options.batch_size, compiled.epochs);
     for epoch in 0..options.epochs {
         callbacks.epoch_begin(&mut *compiled.optimizer, epoch)?;
         let progress = EpochProgress::start(options.verbosity, epoch, options.epochs, steps);
@@ -65,6 +65,7 @@ pub(super) fn run(
             compiled.write_logs(loss, "val_", &mut logs);
         }
         progress.finish(logs.as_slice());
+        compiled.epochs += 1;
         history.record(epoch, &logs);
         if callbacks.epoch_end(model, &mut *compiled.optimizer, epoch, &logs)? {
             break;
@@ -118,7 +119,9 @@ fn split_validation(
 }
 
 /// The training samples in batches, in an order shuffled each epoch with the model's seed
-/// (so the same seed gives the same history).
+/// (so the same seed gives the same history). The orders continue over `fit` calls: a
+/// model that has trained `done` epochs starts from the order its next epoch would have
+/// had in one long run.
 struct Batches {
     samples: Samples,
     order: Vec<usize>,
@@ -128,14 +131,19 @@ struct Batches {
 }
 
 impl Batches {
-    fn new(samples: Samples, seed: u64, shuffle: bool, batch_size: usize) -> Batches {
-        Batches {
+    fn new(samples: Samples, seed: u64, shuffle: bool, batch_size: usize, done: u64) -> Batches {
+        let mut batches = Batches {
             order: (0..samples.x.shape()[0]).collect(),
             samples,
             rng: StdRng::seed_from_u64(seed ^ 0x5DEE_CE66_D1CE_4E5B),
             shuffle,
             batch_size,
+        };
+        // Replaying the earlier epochs' shuffles costs far less than one epoch's training.
+        for _ in 0..done {
+            batches.reorder();
         }
+        batches
     }
 
     /// The next epoch's order.

@@ -5,9 +5,9 @@
 use super::model::Model;
 use super::sequential::Sequential;
 use crate::error::{Error, Result};
-use crate::layer::{Layer, Named};
 use crate::layer::registry::layer_from_config;
 use crate::layer::spec::{FromConfig, LayerConfig};
+use crate::layer::{Layer, Named};
 
 /// The model with its name and layers, each made by its registered class; its seed is the
 /// default one (a saved model's file keeps the seed).

@@ -61,6 +61,10 @@ pub(crate) struct Compiled {
     pub(super) metrics: Vec<Box<dyn Metric>>,
     /// Steps taken, for each step's random seed.
     pub(super) steps: u64,
+    /// Epochs completed by `fit`, over every call: the next epoch shuffles as the
+    /// `epochs`-th of one long run would, so a run split over calls (or saved and loaded)
+    /// trains as one run.
+    pub(super) epochs: u64,
 }
 
 impl Compiled {
@@ -82,6 +86,7 @@ impl Compiled {
             loss,
             metrics,
             steps: 0,
+            epochs: 0,
         })
     }
 

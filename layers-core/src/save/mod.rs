@@ -47,6 +47,27 @@ use crate::error::{Error, WeightsProblem};
 /// ```
 pub const FORMAT: &str = "layers.weights";
 
+/// The format name in the metadata of a whole model's file (`save`): its weights under
+/// their paths, as in a weights file, the optimizer's state under [`OPTIMIZER_PREFIX`], and
+/// the architecture and training state as JSON under the `config` and `training` keys.
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(layers_core::save::MODEL_FORMAT, "layers.model");
+/// ```
+pub const MODEL_FORMAT: &str = "layers.model";
+
+/// The prefix of the optimizer's state in a model file: `optimizer/dense.kernel/m` is
+/// Adam's first moment of weight `dense.kernel`.
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(layers_core::save::OPTIMIZER_PREFIX, "optimizer/");
+/// ```
+pub const OPTIMIZER_PREFIX: &str = "optimizer/";
+
 /// The version of the weights format written under `format_version`; a file giving another
 /// one is refused ([`WeightsProblem::Version`]), a file giving none (written by another
 /// library) is read.

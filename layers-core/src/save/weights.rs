@@ -11,7 +11,10 @@ use std::path::Path;
 use safetensors::{Dtype, SafeTensors, View};
 
 use super::header::{Entry, Header, read_data, read_header};
-use super::{FORMAT, FORMAT_VERSION, LoadOptions, METADATA_KEY, atomic, problem};
+use super::{
+    FORMAT, FORMAT_VERSION, LoadOptions, METADATA_KEY, MODEL_FORMAT, OPTIMIZER_PREFIX, atomic,
+    problem,
+};
 use crate::error::{Error, MismatchedWeight, Result, WeightsMisfit, WeightsProblem};
 use crate::tensor::Tensor;
 
@@ -177,6 +180,37 @@ impl SavedWeights {
             .map_err(|e| Error::invalid("save_weights", e.to_string()))
     }
 
+    /// Sets metadata string `key` to `value` (a library's own keys: `format`, say).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::save::{LoadOptions, SavedWeights};
+    /// let file = SavedWeights::new(Vec::new())?.with_metadata("author", "me");
+    /// let read = SavedWeights::from_bytes(&file.to_bytes()?, LoadOptions::new())?;
+    /// assert_eq!(read.metadata()["author"], "me");
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
+    pub fn with_metadata(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.metadata.insert(key.into(), value.into());
+        self
+    }
+
+    /// The tensors, by value, in file order.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::Tensor;
+    /// use layers_core::save::SavedWeights;
+    /// let file = SavedWeights::new(vec![("w".to_string(), Tensor::ones(&[2]))])?;
+    /// assert_eq!(file.into_tensors()[0].0, "w");
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
+    pub fn into_tensors(self) -> Vec<(String, Tensor)> {
+        self.tensors
+    }
+
     /// Writes the file atomically: to a temporary file in the same directory, synced to disk,
     /// then renamed over `path` (and the directory synced), so that `path` holds either its
     /// previous content or the whole new file, whatever happens meanwhile.
@@ -289,11 +323,15 @@ pub(crate) fn read_into(
 ) -> Result<Vec<Tensor>> {
     let (mut file, len, shown) = open(path)?;
     let mut header = read_header(&mut file, len, &shown)?;
-    let order = fit(&header.entries, expected).map_err(|misfit| Error::WeightsMismatch {
-        path: shown.clone(),
-        layer: layer.to_string(),
-        misfit: Box::new(misfit),
-    })?;
+    // A whole model's file holds its weights and its optimizer's state: the weights are
+    // read from it as from a weights file.
+    let is_model = header.metadata.get("format").map(String::as_str) == Some(MODEL_FORMAT);
+    let order =
+        fit(&header.entries, expected, is_model).map_err(|misfit| Error::WeightsMismatch {
+            path: shown.clone(),
+            layer: layer.to_string(),
+            misfit: Box::new(misfit),
+        })?;
     read_data(&mut file, &mut header, &shown)?;
     let entries: Vec<&Entry> = order.iter().map(|&i| &header.entries[i]).collect();
     decode(&header, &entries, &shown, options)
@@ -303,6 +341,7 @@ pub(crate) fn read_into(
 fn fit(
     entries: &[Entry],
     expected: &[(String, Vec<usize>)],
+    is_model: bool,
 ) -> std::result::Result<Vec<usize>, WeightsMisfit> {
     let index: HashMap<&str, usize> = entries
         .iter()
@@ -332,7 +371,7 @@ fn fit(
     misfit.unexpected = entries
         .iter()
         .zip(&used)
-        .filter(|(_, used)| !**used)
+        .filter(|(e, used)| !**used && !(is_model && e.name.starts_with(OPTIMIZER_PREFIX)))
         .map(|(e, _)| e.name.clone())
         .collect();
     if misfit.is_empty() {
