@@ -21,6 +21,7 @@
 //! sample, then over the batch.
 
 mod check;
+pub(crate) mod config;
 mod crossentropy;
 mod regression;
 mod sparse;

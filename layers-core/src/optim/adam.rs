@@ -17,15 +17,18 @@
 use std::collections::HashMap;
 
 use ndarray::{ArrayD, IxDyn};
+use serde_json::Value;
 
 use super::Optimizer;
 use super::base::{
-    Base, HasBase, Lanes, POSITIVE, Slot, SlotState, Step, base_builders, buffer, carry,
+    Base, HasBase, Lanes, POSITIVE, Slot, SlotName, SlotState, Step, base_builders, buffer, carry,
     check_setting, non_finite, state_size, values, values_mut,
 };
+use super::config::{optimizer_config, optimizer_reader, read_base};
 use crate::Weight;
 use crate::autograd::{GradStore, VarId};
 use crate::error::Result;
+use crate::layer::config::f32_to_json;
 
 /// The first and second moments of one weight, and their running maximum for AMSGrad.
 #[derive(Debug)]
@@ -36,8 +39,41 @@ struct Moments {
 }
 
 impl SlotState for Moments {
+    const NAMES: &'static [SlotName] = &[
+        SlotName {
+            name: "momentum",
+            required: true,
+            non_negative: false,
+        },
+        SlotName {
+            name: "velocity",
+            required: true,
+            non_negative: true,
+        },
+        SlotName {
+            name: "velocity_hat",
+            required: false,
+            non_negative: true,
+        },
+    ];
+
     fn size(&self) -> usize {
         self.m.len() + self.v.len() + self.v_hat.as_ref().map_or(0, |v| v.len())
+    }
+
+    fn arrays(&self) -> Vec<Option<&ArrayD<f32>>> {
+        vec![Some(&self.m), Some(&self.v), self.v_hat.as_ref()]
+    }
+
+    fn from_arrays(arrays: Vec<Option<ArrayD<f32>>>) -> Self {
+        let mut arrays = arrays.into_iter();
+        let mut next = || arrays.next().flatten();
+        let (m, v, v_hat) = (next(), next(), next());
+        Moments {
+            m: m.expect("`momentum` is required, checked before"),
+            v: v.expect("`velocity` is required, checked before"),
+            v_hat,
+        }
     }
 }
 
@@ -73,6 +109,40 @@ impl AdamCore {
             check_setting(name, setting, beta, (0.0..1.0).contains(&beta), "in [0, 1)")?;
         }
         check_setting(name, "epsilon", self.epsilon, self.epsilon > 0.0, POSITIVE)
+    }
+
+    /// Keras's `get_config`: the shared settings, then Adam's own.
+    fn config(&self, name: &'static str) -> Result<Value> {
+        self.validate(name)?;
+        optimizer_config(
+            name,
+            &self.base,
+            [
+                ("beta_1", f32_to_json(self.beta_1)),
+                ("beta_2", f32_to_json(self.beta_2)),
+                ("epsilon", f32_to_json(self.epsilon)),
+                ("amsgrad", Value::Bool(self.amsgrad)),
+            ],
+        )
+    }
+
+    /// Applies `config` (already known to be named `name`) over the defaults in `self`.
+    fn read_config(mut self, name: &'static str, config: &Value) -> Result<AdamCore> {
+        let r = optimizer_reader(config, name, &["beta_1", "beta_2", "epsilon", "amsgrad"])?;
+        read_base(&r, &mut self.base)?;
+        for (key, setting) in [
+            ("beta_1", &mut self.beta_1),
+            ("beta_2", &mut self.beta_2),
+            ("epsilon", &mut self.epsilon),
+        ] {
+            if let Some(value) = r.f32(key)? {
+                *setting = value;
+            }
+        }
+        if let Some(amsgrad) = r.bool("amsgrad")? {
+            self.amsgrad = amsgrad;
+        }
+        Ok(self)
     }
 
     fn apply(&mut self, name: &'static str, weights: &[&Weight], grads: &GradStore) -> Result<()> {
@@ -293,6 +363,12 @@ impl Adam {
             core: AdamCore::new(None),
         }
     }
+
+    /// The Adam `config` describes (its `name` already checked), not yet validated.
+    pub(crate) fn from_config(config: &Value) -> Result<Adam> {
+        let core = Adam::new().core.read_config("adam", config)?;
+        Ok(Adam { core })
+    }
 }
 
 adam_builders!(Adam);
@@ -302,10 +378,14 @@ impl Optimizer for Adam {
         "adam"
     }
 
-    base_methods!(core.base);
+    base_methods!(core.base, core.slots);
 
     fn validate(&self) -> Result<()> {
         self.core.validate("adam")
+    }
+
+    fn config(&self) -> Result<Value> {
+        self.core.config("adam")
     }
 
     fn apply(&mut self, weights: &[&Weight], grads: &GradStore) -> Result<()> {
@@ -353,6 +433,12 @@ impl AdamW {
             core: AdamCore::new(Some(0.004)),
         }
     }
+
+    /// The AdamW `config` describes (its `name` already checked), not yet validated.
+    pub(crate) fn from_config(config: &Value) -> Result<AdamW> {
+        let core = AdamW::new().core.read_config("adamw", config)?;
+        Ok(AdamW { core })
+    }
 }
 
 adam_builders!(AdamW);
@@ -362,10 +448,14 @@ impl Optimizer for AdamW {
         "adamw"
     }
 
-    base_methods!(core.base);
+    base_methods!(core.base, core.slots);
 
     fn validate(&self) -> Result<()> {
         self.core.validate("adamw")
+    }
+
+    fn config(&self) -> Result<Value> {
+        self.core.config("adamw")
     }
 
     fn apply(&mut self, weights: &[&Weight], grads: &GradStore) -> Result<()> {

@@ -64,9 +64,44 @@ pub(crate) struct Slot<S> {
     next_weight: Option<Data>,
 }
 
-/// Optimizer state that can say how many values it holds (Keras's optimizer variables).
-pub(crate) trait SlotState {
+impl<S> Slot<S> {
+    /// The slot of a weight of `shape` restored from saved arrays: `state` holds them and
+    /// `next`, a copy, is the buffer the next step writes into.
+    pub(crate) fn restored(shape: Vec<usize>, state: S, next: S) -> Slot<S> {
+        Slot {
+            shape,
+            state,
+            next,
+            next_weight: None,
+        }
+    }
+}
+
+/// Optimizer state that can say how many values it holds (Keras's optimizer variables)
+/// and be read and restored array by array, by Keras's slot names.
+pub(crate) trait SlotState: Sized {
+    /// The slot arrays this optimizer knows, in the order `slots` gives them.
+    const NAMES: &'static [SlotName];
+
     fn size(&self) -> usize;
+
+    /// The arrays held, in the order of [`SlotState::NAMES`] (`None` for an optional array
+    /// not made).
+    fn arrays(&self) -> Vec<Option<&ArrayD<f32>>>;
+
+    /// The state made of `arrays`, in the order of [`SlotState::NAMES`]; every required
+    /// array is `Some` and has the weight's shape, in standard layout.
+    fn from_arrays(arrays: Vec<Option<ArrayD<f32>>>) -> Self;
+}
+
+/// One slot array of an optimizer: its Keras name, whether every state has it (rather than
+/// only some settings), and whether its values can never be negative (a running mean of
+/// squares).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct SlotName {
+    pub(crate) name: &'static str,
+    pub(crate) required: bool,
+    pub(crate) non_negative: bool,
 }
 
 /// One weight's step as the optimizer's kernel sees it: the current values of the weight

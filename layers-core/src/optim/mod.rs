@@ -27,10 +27,10 @@
 //! swapped in. A refused step changes no weight, slot or step count.
 
 /// The `Optimizer` methods every optimizer answers from its shared state (`Base`, at the
-/// field path given): the current learning rate, setting it, whether a schedule drives it,
-/// and the step count.
+/// first field path given) and its slots (at the second): the current learning rate,
+/// setting it, whether a schedule drives it, the step count, and the slots as data.
 macro_rules! base_methods {
-    ($($field:ident).+) => {
+    ($($field:ident).+, $($slots:ident).+) => {
         fn learning_rate(&self) -> f32 {
             self.$($field).+.current_rate()
         }
@@ -51,23 +51,47 @@ macro_rules! base_methods {
         fn iterations(&self) -> u64 {
             self.$($field).+.iterations
         }
+
+        fn set_iterations(&mut self, iterations: u64) -> $crate::error::Result<()> {
+            self.$($field).+.iterations = iterations;
+            Ok(())
+        }
+
+        fn slots(&self, weight: &$crate::weight::Weight) -> Vec<(&'static str, $crate::tensor::Tensor)> {
+            $crate::optim::state::slots_of(&self.$($slots).+, weight)
+        }
+
+        fn set_slots(
+            &mut self,
+            weight: &$crate::weight::Weight,
+            slots: &[(String, $crate::tensor::Tensor)],
+        ) -> $crate::error::Result<()> {
+            let name = self.name();
+            $crate::optim::state::set_slots_of(name, &mut self.$($slots).+, weight, slots)
+        }
     };
 }
 
 mod adam;
 mod base;
+mod config;
 mod rmsprop;
 mod schedule;
 mod sgd;
+mod state;
 
 pub use adam::{Adam, AdamW};
+pub use config::optimizer_from_config;
 pub use rmsprop::RmsProp;
-pub use schedule::{ExponentialDecay, LearningRateSchedule};
+pub use schedule::{ExponentialDecay, LearningRateSchedule, schedule_from_config};
 pub use sgd::Sgd;
+
+use serde_json::Value;
 
 use crate::Weight;
 use crate::autograd::GradStore;
 use crate::error::{Error, Result, names_of};
+use crate::tensor::Tensor;
 
 /// Updates weights from their gradients, keeping per-weight state across steps.
 ///
@@ -280,6 +304,159 @@ pub trait Optimizer: Send + Sync {
     /// # Ok::<(), layers_core::Error>(())
     /// ```
     fn state_size(&self) -> usize;
+
+    /// The optimizer's settings as data, Keras's `get_config`:
+    /// `{"name": "adam", "learning_rate": 0.001, "beta_1": 0.9, …}`, every key
+    /// [`optimizer_from_config`] reads. A learning rate computed by a schedule is the
+    /// schedule's config: `{"learning_rate": {"class_name": "ExponentialDecay", "config":
+    /// {…}}, …}`. The state (the step count and the slots) is not part of it: see
+    /// [`Optimizer::iterations`] and [`Optimizer::slots`].
+    ///
+    /// The keys: `name`, `learning_rate`, `weight_decay`, `clipnorm`, `global_clipnorm`,
+    /// `clipvalue` (`null` when not set), then `momentum`, `nesterov` for SGD; `beta_1`,
+    /// `beta_2`, `epsilon`, `amsgrad` for Adam and AdamW; `rho`, `momentum`, `epsilon`,
+    /// `centered` for RMSprop.
+    ///
+    /// # Errors
+    ///
+    /// By default (an optimizer of your own), [`Error::InvalidArgument`] naming the
+    /// optimizer: it cannot be saved. The built-in optimizers refuse what
+    /// [`Optimizer::validate`] refuses (such a config could not be read back), and a learning
+    /// rate computed by a schedule given as a closure, which is code, not data.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::optim::{Adam, ExponentialDecay, Optimizer, Sgd};
+    /// use serde_json::json;
+    ///
+    /// let sgd = Sgd::new().momentum(0.9).clipnorm(1.0);
+    /// assert_eq!(
+    ///     sgd.config()?,
+    ///     json!({"name": "SGD", "learning_rate": 0.01, "momentum": 0.9, "nesterov": false,
+    ///            "weight_decay": null, "clipnorm": 1.0, "global_clipnorm": null, "clipvalue": null})
+    /// );
+    /// let decay = Adam::new().schedule(ExponentialDecay::new(0.1, 100, 0.5)?);
+    /// assert_eq!(decay.config()?["learning_rate"]["class_name"], "ExponentialDecay");
+    ///
+    /// let closure = Adam::new().schedule(|step: u64| 1.0 / (step + 1) as f32);
+    /// let err = closure.config().unwrap_err();
+    /// assert!(err.to_string().contains("closure"), "{err}");
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
+    fn config(&self) -> Result<Value> {
+        Err(Error::invalid(
+            self.name(),
+            "cannot be saved: this optimizer does not implement `Optimizer::config`",
+        ))
+    }
+
+    /// The optimizer's state arrays for `weight`, by Keras 3's slot names, in a fixed order;
+    /// empty when it has none for the weight (no update yet, or plain SGD, which keeps
+    /// none). Each tensor is a copy with the weight's shape.
+    ///
+    /// The slots: `momentum` for SGD with momentum (the velocity); `momentum`, `velocity`
+    /// and, with AMSGrad, `velocity_hat` for Adam and AdamW (the first and second moments
+    /// and the running maximum of the second); `velocity`, then `momentum` when momentum is
+    /// used and `average_gradient` when centred, for RMSprop. Empty by default.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::{Tensor, Weight};
+    /// use layers_core::optim::{Adam, Optimizer};
+    /// let w = Weight::from_tensor("w", Tensor::ones(&[2]));
+    /// let mut adam = Adam::new();
+    /// assert!(adam.slots(&w).is_empty());
+    /// adam.apply(&[&w], &(&w * 2.0).sum_all().backward())?; // gradient 2
+    /// let slots = adam.slots(&w);
+    /// let names: Vec<&str> = slots.iter().map(|(name, _)| *name).collect();
+    /// assert_eq!(names, ["momentum", "velocity"]);
+    /// assert_eq!(slots[0].1.to_vec(), vec![0.2, 0.2]); // (1 − β1)·g
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
+    fn slots(&self, weight: &Weight) -> Vec<(&'static str, Tensor)> {
+        let _ = weight;
+        Vec::new()
+    }
+
+    /// Restores the slots of `weight` as [`Optimizer::slots`] gave them, replacing any it
+    /// has (an empty list leaves it with none, as before its first update). Everything is
+    /// checked before anything changes.
+    ///
+    /// # Errors
+    ///
+    /// Nothing is changed on error. By default (an optimizer of your own) any slot is
+    /// refused with [`Error::InvalidArgument`]. The built-in optimizers refuse, with
+    /// [`Error::InvalidArgument`] naming the optimizer, the weight and the slot: a name the
+    /// optimizer does not know, a name given twice, a missing slot the optimizer always
+    /// keeps (Adam's `momentum` and `velocity`, RMSprop's `velocity`), a NaN or infinite
+    /// value, a negative running mean of squares (`velocity`, `velocity_hat`); with
+    /// [`Error::IncompatibleShapes`] a slot whose shape is not the weight's; with
+    /// [`Error::UnbuiltWeight`] a weight not built yet.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::{Tensor, Weight};
+    /// use layers_core::optim::{Optimizer, Sgd};
+    /// let w = Weight::from_tensor("w", Tensor::ones(&[2]));
+    /// let mut sgd = Sgd::new().momentum(0.9);
+    /// sgd.set_slots(&w, &[("momentum".into(), Tensor::from_vec(vec![0.5, -0.5], &[2]))])?;
+    /// assert_eq!(sgd.slots(&w)[0].1.to_vec(), vec![0.5, -0.5]);
+    ///
+    /// let err = sgd.set_slots(&w, &[("velocity".into(), Tensor::zeros(&[2]))]).unwrap_err();
+    /// assert_eq!(
+    ///     err.to_string(),
+    ///     "`SGD`: weight `w` has no slot `velocity`; the slots of `SGD` are `momentum`"
+    /// );
+    /// let err = sgd.set_slots(&w, &[("momentum".into(), Tensor::zeros(&[3]))]).unwrap_err();
+    /// assert!(err.to_string().contains("must have the weight's shape"));
+    /// assert_eq!(sgd.slots(&w)[0].1.to_vec(), vec![0.5, -0.5]); // unchanged
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
+    fn set_slots(&mut self, weight: &Weight, slots: &[(String, Tensor)]) -> Result<()> {
+        if slots.is_empty() {
+            return Ok(());
+        }
+        Err(Error::invalid(
+            self.name(),
+            format!(
+                "cannot restore the slots of weight `{}`: this optimizer does not implement \
+                 `Optimizer::set_slots`",
+                weight.name()
+            ),
+        ))
+    }
+
+    /// Sets the step count (Keras's `iterations`), as when a saved optimizer is restored:
+    /// the next update is step `iterations + 1` (Adam's bias correction and a schedule's
+    /// rate follow it).
+    ///
+    /// # Errors
+    ///
+    /// By default (an optimizer of your own), [`Error::InvalidArgument`] naming the
+    /// optimizer, so that a restored optimizer never silently starts again from step 0.
+    /// The built-in optimizers accept any count.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::optim::{ExponentialDecay, Optimizer, Sgd};
+    /// let mut sgd = Sgd::new().schedule(ExponentialDecay::new(0.1, 10, 0.5)?);
+    /// sgd.set_iterations(10)?;
+    /// assert_eq!((sgd.iterations(), sgd.learning_rate()), (10, 0.05));
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
+    fn set_iterations(&mut self, iterations: u64) -> Result<()> {
+        Err(Error::invalid(
+            self.name(),
+            format!(
+                "cannot restore the step count {iterations}: this optimizer does not implement \
+                 `Optimizer::set_iterations`"
+            ),
+        ))
+    }
 }
 
 /// Every name [`optimizer_from_name`] accepts (in any letter case).

@@ -15,15 +15,18 @@
 use std::collections::HashMap;
 
 use ndarray::{ArrayD, IxDyn};
+use serde_json::Value;
 
 use super::Optimizer;
 use super::base::{
-    Base, HasBase, Lanes, POSITIVE, Slot, SlotState, Step, base_builders, buffer, carry,
+    Base, HasBase, Lanes, POSITIVE, Slot, SlotName, SlotState, Step, base_builders, buffer, carry,
     check_setting, non_finite, state_size, values, values_mut,
 };
+use super::config::{optimizer_config, optimizer_reader, read_base};
 use crate::Weight;
 use crate::autograd::{GradStore, VarId};
 use crate::error::Result;
+use crate::layer::config::f32_to_json;
 
 /// The running mean of g², and when enabled the running mean of g (centred) and the
 /// momentum buffer.
@@ -35,6 +38,43 @@ struct Averages {
 }
 
 impl SlotState for Averages {
+    const NAMES: &'static [SlotName] = &[
+        SlotName {
+            name: "velocity",
+            required: true,
+            non_negative: true,
+        },
+        SlotName {
+            name: "momentum",
+            required: false,
+            non_negative: false,
+        },
+        SlotName {
+            name: "average_gradient",
+            required: false,
+            non_negative: false,
+        },
+    ];
+
+    fn arrays(&self) -> Vec<Option<&ArrayD<f32>>> {
+        vec![
+            Some(&self.velocity),
+            self.momentum.as_ref(),
+            self.average_gradient.as_ref(),
+        ]
+    }
+
+    fn from_arrays(arrays: Vec<Option<ArrayD<f32>>>) -> Self {
+        let mut arrays = arrays.into_iter();
+        let mut next = || arrays.next().flatten();
+        let (velocity, momentum, average_gradient) = (next(), next(), next());
+        Averages {
+            velocity: velocity.expect("`velocity` is required, checked before"),
+            average_gradient,
+            momentum,
+        }
+    }
+
     fn size(&self) -> usize {
         let len = |a: &Option<ArrayD<f32>>| a.as_ref().map_or(0, |a| a.len());
         self.velocity.len() + len(&self.average_gradient) + len(&self.momentum)
@@ -276,6 +316,27 @@ impl RmsProp {
         self.centered = centered;
         self
     }
+
+    /// The RMSprop `config` describes (its `name` already checked), not yet validated.
+    pub(crate) fn from_config(config: &Value) -> Result<RmsProp> {
+        let own = ["rho", "momentum", "epsilon", "centered"];
+        let r = optimizer_reader(config, "rmsprop", &own)?;
+        let mut opt = RmsProp::new();
+        read_base(&r, &mut opt.base)?;
+        for (key, setting) in [
+            ("rho", &mut opt.rho),
+            ("momentum", &mut opt.momentum),
+            ("epsilon", &mut opt.epsilon),
+        ] {
+            if let Some(value) = r.f32(key)? {
+                *setting = value;
+            }
+        }
+        if let Some(centered) = r.bool("centered")? {
+            opt.centered = centered;
+        }
+        Ok(opt)
+    }
 }
 
 impl Optimizer for RmsProp {
@@ -283,7 +344,7 @@ impl Optimizer for RmsProp {
         "rmsprop"
     }
 
-    base_methods!(base);
+    base_methods!(base, slots);
 
     fn validate(&self) -> Result<()> {
         let name = self.name();
@@ -298,6 +359,20 @@ impl Optimizer for RmsProp {
         let m = self.momentum;
         check_setting(name, "momentum", m, (0.0..=1.0).contains(&m), "in [0, 1]")?;
         check_setting(name, "epsilon", self.epsilon, self.epsilon > 0.0, POSITIVE)
+    }
+
+    fn config(&self) -> Result<Value> {
+        self.validate()?;
+        optimizer_config(
+            self.name(),
+            &self.base,
+            [
+                ("rho", f32_to_json(self.rho)),
+                ("momentum", f32_to_json(self.momentum)),
+                ("epsilon", f32_to_json(self.epsilon)),
+                ("centered", Value::Bool(self.centered)),
+            ],
+        )
     }
 
     fn apply(&mut self, weights: &[&Weight], grads: &GradStore) -> Result<()> {

@@ -11,7 +11,11 @@
 //! # Ok::<(), layers_core::Error>(())
 //! ```
 
+use serde_json::{Value, json};
+
 use crate::error::{Error, Result};
+use crate::layer::config::f32_to_json;
+use crate::loss::config::ConfigReader;
 
 /// A learning rate that depends on the step: the optimizer asks for `rate(iterations)`
 /// before each update, so the first update uses `rate(0)` (as Keras does).
@@ -38,6 +42,40 @@ pub trait LearningRateSchedule: Send + Sync {
     /// # Ok::<(), layers_core::Error>(())
     /// ```
     fn rate(&self, step: u64) -> f32;
+
+    /// The schedule as data, as Keras serializes it inside an optimizer's config:
+    /// `{"class_name": "ExponentialDecay", "config": {…}}`; [`schedule_from_config`] reads
+    /// it back.
+    ///
+    /// # Errors
+    ///
+    /// By default, and so for every closure, [`Error::InvalidArgument`]: a closure is code,
+    /// not data, and cannot be saved.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::optim::{ExponentialDecay, LearningRateSchedule};
+    /// use serde_json::json;
+    /// let decay = ExponentialDecay::new(0.1, 1000, 0.96)?.staircase(true);
+    /// assert_eq!(
+    ///     decay.config()?,
+    ///     json!({"class_name": "ExponentialDecay", "config": {
+    ///         "initial_learning_rate": 0.1, "decay_steps": 1000, "decay_rate": 0.96, "staircase": true
+    ///     }})
+    /// );
+    /// let closure = |step: u64| 1.0 / (step + 1) as f32;
+    /// assert!(closure.config().unwrap_err().to_string().contains("closure"));
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
+    fn config(&self) -> Result<Value> {
+        Err(Error::invalid(
+            "LearningRateSchedule",
+            "the learning rate is computed by a schedule given as a closure (or by a schedule \
+             type without `LearningRateSchedule::config`), which is code, not data, and cannot \
+             be saved; use a built-in schedule such as `ExponentialDecay`",
+        ))
+    }
 }
 
 impl<F: Fn(u64) -> f32 + Send + Sync> LearningRateSchedule for F {
@@ -137,5 +175,108 @@ impl LearningRateSchedule for ExponentialDecay {
             p = p.floor();
         }
         (f64::from(self.initial) * f64::from(self.decay_rate).powf(p)) as f32
+    }
+    fn config(&self) -> Result<Value> {
+        Ok(json!({
+            "class_name": "ExponentialDecay",
+            "config": {
+                "initial_learning_rate": f32_to_json(self.initial),
+                "decay_steps": self.decay_steps,
+                "decay_rate": f32_to_json(self.decay_rate),
+                "staircase": self.staircase,
+            }
+        }))
+    }
+}
+
+impl ExponentialDecay {
+    /// The schedule `config` (the object under `"config"`, found at `path`) describes.
+    fn from_config(config: &Value, path: &str) -> Result<ExponentialDecay> {
+        let known = [
+            "initial_learning_rate",
+            "decay_steps",
+            "decay_rate",
+            "staircase",
+        ];
+        let r = ConfigReader::new(config, "schedule `ExponentialDecay`", path, &known)?;
+        let missing = |key: &str| Error::InvalidConfig {
+            field: r.field(key),
+            message: "is missing from the config of schedule `ExponentialDecay`".to_string(),
+        };
+        let initial = r.f32("initial_learning_rate")?;
+        let decay_steps = r.u64("decay_steps")?;
+        let decay_rate = r.f32("decay_rate")?;
+        let decay = ExponentialDecay::new(
+            initial.ok_or_else(|| missing("initial_learning_rate"))?,
+            decay_steps.ok_or_else(|| missing("decay_steps"))?,
+            decay_rate.ok_or_else(|| missing("decay_rate"))?,
+        )?;
+        Ok(decay.staircase(r.bool("staircase")?.unwrap_or(false)))
+    }
+}
+
+/// Every schedule [`schedule_from_config`] makes, by its Keras class name.
+const SCHEDULES: [&str; 1] = ["ExponentialDecay"];
+
+/// The built-in schedule a config describes, the inverse of
+/// [`LearningRateSchedule::config`]: `{"class_name": "ExponentialDecay", "config":
+/// {"initial_learning_rate": …, "decay_steps": …, "decay_rate": …, "staircase": …}}`
+/// (`staircase` may be left out; it is false by default).
+///
+/// # Errors
+///
+/// [`Error::UnknownName`] for an unknown `class_name`; [`Error::InvalidConfig`] naming the
+/// key for a missing or unknown key or a value of the wrong type; what
+/// [`ExponentialDecay::new`] refuses (`decay_steps` of 0, a negative rate).
+///
+/// # Examples
+///
+/// ```
+/// use layers_core::optim::{schedule_from_config, ExponentialDecay, LearningRateSchedule};
+/// use serde_json::json;
+/// let decay = ExponentialDecay::new(0.5, 10, 0.5)?;
+/// let copy = schedule_from_config(&decay.config()?)?;
+/// assert_eq!(copy.rate(20), 0.125);
+///
+/// let config = json!({"class_name": "ExponentialDecay",
+///                     "config": {"initial_learning_rate": 0.1, "decay_steps": 0, "decay_rate": 0.5}});
+/// assert!(schedule_from_config(&config).is_err());
+/// let config = json!({"class_name": "ExponentialDecay", "config": {"initial_learning_rate": 0.1}});
+/// assert_eq!(
+///     schedule_from_config(&config).err().unwrap().to_string(),
+///     "`config.decay_steps` is missing from the config of schedule `ExponentialDecay`"
+/// );
+/// # Ok::<(), layers_core::Error>(())
+/// ```
+pub fn schedule_from_config(config: &Value) -> Result<Box<dyn LearningRateSchedule>> {
+    read_schedule(config, "")
+}
+
+/// [`schedule_from_config`] for a config found at `path` in a larger one
+/// (`learning_rate`), which error messages name.
+pub(crate) fn read_schedule(config: &Value, path: &str) -> Result<Box<dyn LearningRateSchedule>> {
+    let r = ConfigReader::new(
+        config,
+        "a learning-rate schedule",
+        path,
+        &["class_name", "config"],
+    )?;
+    let Some(class) = r.string("class_name")? else {
+        return Err(Error::InvalidConfig {
+            field: r.field("class_name"),
+            message: "is missing from the schedule's config".to_string(),
+        });
+    };
+    let inner = r.get("config").unwrap_or(&Value::Null);
+    match class {
+        "ExponentialDecay" => Ok(Box::new(ExponentialDecay::from_config(
+            inner,
+            &r.field("config"),
+        )?)),
+        _ => Err(Error::unknown_name(
+            "learning-rate schedule",
+            class,
+            SCHEDULES,
+        )),
     }
 }

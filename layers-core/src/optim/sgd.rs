@@ -15,23 +15,40 @@
 use std::collections::HashMap;
 
 use ndarray::{ArrayD, IxDyn};
+use serde_json::Value;
 
 use super::Optimizer;
 use super::base::{
-    Base, HasBase, Lanes, Slot, SlotState, Step, base_builders, buffer, carry, check_setting,
-    non_finite, state_size, values,
+    Base, HasBase, Lanes, Slot, SlotName, SlotState, Step, base_builders, buffer, carry,
+    check_setting, non_finite, state_size, values,
 };
+use super::config::{optimizer_config, optimizer_reader, read_base};
 use crate::Weight;
 use crate::autograd::{GradStore, VarId};
 use crate::error::Result;
+use crate::layer::config::f32_to_json;
 
 /// The momentum buffer of one weight; none when momentum is 0 (as Keras creates none).
 #[derive(Debug)]
 struct Momentum(Option<ArrayD<f32>>);
 
 impl SlotState for Momentum {
+    const NAMES: &'static [SlotName] = &[SlotName {
+        name: "momentum",
+        required: false,
+        non_negative: false,
+    }];
+
     fn size(&self) -> usize {
         self.0.as_ref().map_or(0, |m| m.len())
+    }
+
+    fn arrays(&self) -> Vec<Option<&ArrayD<f32>>> {
+        vec![self.0.as_ref()]
+    }
+
+    fn from_arrays(arrays: Vec<Option<ArrayD<f32>>>) -> Self {
+        Momentum(arrays.into_iter().next().flatten())
     }
 }
 
@@ -141,6 +158,20 @@ impl Sgd {
         self.nesterov = nesterov;
         self
     }
+
+    /// The SGD `config` describes (its `name` already checked), not yet validated.
+    pub(crate) fn from_config(config: &Value) -> Result<Sgd> {
+        let r = optimizer_reader(config, "SGD", &["momentum", "nesterov"])?;
+        let mut sgd = Sgd::new();
+        read_base(&r, &mut sgd.base)?;
+        if let Some(momentum) = r.f32("momentum")? {
+            sgd.momentum = momentum;
+        }
+        if let Some(nesterov) = r.bool("nesterov")? {
+            sgd.nesterov = nesterov;
+        }
+        Ok(sgd)
+    }
 }
 
 impl Optimizer for Sgd {
@@ -148,7 +179,7 @@ impl Optimizer for Sgd {
         "SGD"
     }
 
-    base_methods!(base);
+    base_methods!(base, slots);
 
     fn validate(&self) -> Result<()> {
         self.base.validate(self.name())?;
@@ -159,6 +190,18 @@ impl Optimizer for Sgd {
             m,
             (0.0..=1.0).contains(&m),
             "in [0, 1]",
+        )
+    }
+
+    fn config(&self) -> Result<Value> {
+        self.validate()?;
+        optimizer_config(
+            self.name(),
+            &self.base,
+            [
+                ("momentum", f32_to_json(self.momentum)),
+                ("nesterov", Value::Bool(self.nesterov)),
+            ],
         )
     }
 
