@@ -1,5 +1,5 @@
 //! Callbacks: hooks into `fit` at epoch and batch boundaries, with Keras's
-//! [`EarlyStopping`], a [`LearningRateScheduler`] and closure callbacks.
+//! [`EarlyStopping`], [`ModelCheckpoint`], a [`LearningRateScheduler`] and closure callbacks.
 //!
 //! ```
 //! use layers_core::model::callbacks::EarlyStopping;
@@ -7,6 +7,7 @@
 //! assert_eq!(stop.monitor(), "val_loss");
 //! ```
 
+pub use super::checkpoint::ModelCheckpoint;
 pub use super::history::EarlyStoppingReport;
 use super::history::History;
 use super::logs::Logs;
@@ -97,6 +98,21 @@ pub trait Callback: Send {
     /// After the last epoch.
     fn on_train_end(&mut self, _model: &dyn Layer) -> Result<()> {
         Ok(())
+    }
+
+    /// Asked after each [`on_epoch_end`](Callback::on_epoch_end): a path to save the whole
+    /// model to (architecture, weights and optimizer state, as `Train::save` writes it),
+    /// which only `fit` can do, since it holds the optimizer. `None` by default;
+    /// [`ModelCheckpoint`] asks this way.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::model::callbacks::{Callback, EarlyStopping};
+    /// assert_eq!(EarlyStopping::new("loss").take_model_save(), None);
+    /// ```
+    fn take_model_save(&mut self) -> Option<std::path::PathBuf> {
+        None
     }
     /// After training, adds what the callback found to the [`History`] that `fit` returns
     /// (the callback itself is gone with the `FitOptions`); [`EarlyStopping`] adds an

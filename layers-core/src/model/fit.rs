@@ -26,6 +26,7 @@ use super::history::{History, HistoryParams};
 use super::logs::Logs;
 use super::options::FitOptions;
 use super::progress::{EpochProgress, Verbosity};
+use super::saving::{ModelState, save_parts};
 use super::state::Compiled;
 use super::step::train_step;
 use crate::data::check::data_error;
@@ -39,6 +40,7 @@ pub(super) fn run(
     model: &dyn Layer,
     compiled: &mut Compiled,
     seed: u64,
+    input_shape: Option<&[usize]>,
     x: &Tensor,
     y: &Tensor,
     mut options: FitOptions,
@@ -52,7 +54,13 @@ pub(super) fn run(
     });
     let mut callbacks = Callbacks(std::mem::take(&mut options.callbacks));
     callbacks.train_begin(model)?;
-    let mut batches = Batches::new(train, seed, options.shuffle, options.batch_size, compiled.epochs);
+    let mut batches = Batches::new(
+        train,
+        seed,
+        options.shuffle,
+        options.batch_size,
+        compiled.epochs,
+    );
     for epoch in 0..options.epochs {
         callbacks.epoch_begin(&mut *compiled.optimizer, epoch)?;
         let progress = EpochProgress::start(options.verbosity, epoch, options.epochs, steps);
@@ -67,7 +75,12 @@ pub(super) fn run(
         progress.finish(logs.as_slice());
         compiled.epochs += 1;
         history.record(epoch, &logs);
-        if callbacks.epoch_end(model, &mut *compiled.optimizer, epoch, &logs)? {
+        let state = ModelState {
+            seed,
+            input_shape,
+            compiled: None,
+        };
+        if callbacks.epoch_end(model, compiled, &state, epoch, &logs)? {
             break;
         }
     }
@@ -220,19 +233,29 @@ impl Callbacks {
 
     /// Shows the callbacks the epoch's logs; they may change the learning rate, or stop
     /// training (`true`).
+    /// A callback may also ask for the whole model to be saved (`model`, with `compiled`
+    /// and the rest of `state`).
     fn epoch_end(
         &mut self,
         model: &dyn Layer,
-        optimizer: &mut dyn Optimizer,
+        compiled: &mut Compiled,
+        state: &ModelState,
         epoch: usize,
         logs: &Logs,
     ) -> Result<bool> {
-        let before = optimizer.learning_rate();
+        let before = compiled.optimizer.learning_rate();
         let mut control = Control::new(before);
         for cb in &mut self.0 {
             cb.on_epoch_end(epoch, logs, model, &mut control)?;
+            if let Some(path) = cb.take_model_save() {
+                let state = ModelState {
+                    compiled: Some(compiled),
+                    ..*state
+                };
+                save_parts(model, &state, &path)?;
+            }
         }
-        set_callback_rate(optimizer, before, &control, "end", epoch)?;
+        set_callback_rate(&mut *compiled.optimizer, before, &control, "end", epoch)?;
         Ok(control.stop_training)
     }
 

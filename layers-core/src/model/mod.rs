@@ -12,6 +12,7 @@
 
 mod build;
 pub mod callbacks;
+mod checkpoint;
 mod evaluate;
 mod fit;
 mod history;
@@ -24,6 +25,7 @@ mod options;
 mod predict;
 pub mod progress;
 mod rebuild;
+mod saving;
 mod sequential;
 mod state;
 mod step;

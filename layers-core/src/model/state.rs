@@ -90,6 +90,26 @@ impl Compiled {
         })
     }
 
+    /// The compiled state a model file gives: checked as `compile` checks it, with the
+    /// steps and epochs done.
+    pub(super) fn restored(
+        optimizer: Box<dyn Optimizer>,
+        loss: Box<dyn Loss>,
+        metrics: Vec<Box<dyn Metric>>,
+        steps: u64,
+        epochs: u64,
+    ) -> Result<Compiled> {
+        optimizer.validate()?;
+        check_metric_names("load", metrics.iter().map(|m| m.name()))?;
+        Ok(Compiled {
+            optimizer,
+            loss,
+            metrics,
+            steps,
+            epochs,
+        })
+    }
+
     /// Adds a metric, unless one (or the loss) already logs under its name.
     pub(super) fn add_metric(&mut self, metric: Box<dyn Metric>) -> Result<()> {
         let names = self.metrics.iter().map(|m| m.name());

@@ -283,8 +283,9 @@ pub trait Train: Layer + Sized {
             prepare(self, "fit (validation data)", vx, vy)?;
         }
         let seed = self.state().seed;
+        let input_shape = self.state().input_shape.clone();
         with_compiled(self, |model, compiled| {
-            fit::run(model, compiled, seed, x, y, options)
+            fit::run(model, compiled, seed, input_shape.as_deref(), x, y, options)
         })
     }
 
@@ -309,6 +310,89 @@ pub trait Train: Layer + Sized {
             .as_ref()
             .filter(|c| c.optimizer.iterations() > 0)
             .map(|c| c.optimizer.state_size())
+    }
+
+    /// Saves the whole model to one file, atomically: its architecture (every layer's
+    /// class and config), its weights, which are trainable, and what `compile` set up with
+    /// the optimizer's state and the steps and epochs done, so that [`Train::load`] then
+    /// `fit` goes on exactly as if training had not stopped. The file is safetensors: the
+    /// weights under their paths, as [`LayerExt::save_weights`] writes them, the optimizer
+    /// state under `optimizer/`, the rest as JSON metadata; nothing in it is code.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ModelFile`] naming the file, when a layer cannot be written as data (a
+    /// `Lambda` around an unnamed closure) or the optimizer cannot (a schedule given as a
+    /// closure); [`Error::Io`] when the file cannot be written, the old file left intact.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::prelude::*;
+    /// let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("model.safetensors");
+    /// let mut model = Sequential::new().add(Dense::new(4).activation("relu")).add(Dense::new(1));
+    /// model.compile("adam", "mse", &["mae"])?;
+    /// let (x, y) = (Tensor::ones(&[8, 3]), Tensor::zeros(&[8, 1]));
+    /// model.fit(&x, &y, FitOptions::new().verbose(0))?;
+    /// model.save(&path)?;
+    ///
+    /// let mut loaded = Sequential::load(&path)?;
+    /// assert_eq!(loaded.predict(&x)?.to_vec(), model.predict(&x)?.to_vec());
+    /// // training goes on from the same optimizer state
+    /// let a = model.train_on_batch(&x, &y)?["loss"];
+    /// assert_eq!(loaded.train_on_batch(&x, &y)?["loss"], a);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    fn save(&self, path: impl AsRef<std::path::Path>) -> Result<()> {
+        super::saving::save(self, path.as_ref())
+    }
+
+    /// Loads a model that [`Train::save`] wrote: each layer made by the class registered
+    /// under its name (every `#[derive(Layer)]` and `#[activation]` type registers itself),
+    /// built, given its weights, and compiled as it was. NaN and infinite values are
+    /// refused ([`Train::load_with`] can allow them).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] when the file cannot be read; [`Error::WeightsFile`] when it is not a
+    /// valid safetensors file; [`Error::ModelFile`] naming the file for anything else: a
+    /// weights file (read those with `load_weights`), an unknown layer class (the error
+    /// lists the registered ones), a config with an unknown key or a bad value, a missing
+    /// or unexpected tensor. Nothing in the file is run.
+    ///
+    /// # Examples
+    ///
+    /// See [`Train::save`].
+    fn load(path: impl AsRef<std::path::Path>) -> Result<Self>
+    where
+        Self: crate::layer::spec::FromConfig,
+    {
+        Self::load_with(path, crate::save::LoadOptions::new())
+    }
+
+    /// [`Train::load`], with options (to accept NaN or infinite values).
+    ///
+    /// # Errors
+    ///
+    /// As [`Train::load`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::prelude::*;
+    /// use layers_core::save::LoadOptions;
+    /// let err = Sequential::load_with("missing.safetensors", LoadOptions::new()).err().unwrap();
+    /// assert!(matches!(err, Error::Io { .. }));
+    /// ```
+    fn load_with(
+        path: impl AsRef<std::path::Path>,
+        options: crate::save::LoadOptions,
+    ) -> Result<Self>
+    where
+        Self: crate::layer::spec::FromConfig,
+    {
+        super::saving::load(path.as_ref(), options)
     }
 }
 

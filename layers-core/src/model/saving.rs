@@ -1,0 +1,301 @@
+//! Whole models to one file and back ([`Train::save`](super::Train::save),
+//! [`Train::load`](super::Train::load)): a safetensors file with the weights under their
+//! paths (as `save_weights` writes them), the optimizer's state under `optimizer/`, and two
+//! JSON metadata strings: `config`, the model's [`LayerConfig`], and `training`, what is
+//! needed to go on training (seed, input shape, frozen weights, the compiled optimizer,
+//! loss and metrics, and the steps and epochs done). Loading makes every layer from its
+//! registered class, builds the model, and restores all of it, so `fit` continues exactly
+//! where it stopped.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::state::Compiled;
+use super::train::Train;
+use crate::error::{Error, Result};
+use crate::layer::spec::{FromConfig, LayerConfig};
+use crate::layer::{Layer, LayerExt};
+use crate::loss::loss_from_config;
+use crate::metrics::metric_from_config;
+use crate::optim::optimizer_from_config;
+use crate::save::{LoadOptions, MODEL_FORMAT, OPTIMIZER_PREFIX, SavedWeights};
+use crate::tensor::Tensor;
+use crate::weight::Weight;
+
+/// The version of the `training` record written; another one is refused.
+const TRAINING_VERSION: u32 = 1;
+
+/// What a model file keeps besides its architecture and values, as JSON.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TrainingRecord {
+    version: u32,
+    seed: u64,
+    input_shape: Option<Vec<usize>>,
+    /// The paths of the weights that training leaves alone (frozen layers, moving
+    /// statistics); every other weight is trainable.
+    non_trainable: Vec<String>,
+    compiled: Option<CompiledRecord>,
+}
+
+/// What `compile` set up, and how far training went.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CompiledRecord {
+    optimizer: Value,
+    loss: Value,
+    metrics: Vec<Value>,
+    /// The optimizer's step count (Keras's `iterations`).
+    iterations: u64,
+    steps: u64,
+    epochs: u64,
+}
+
+/// Writes `model` to `path` atomically (see the module docs).
+pub(super) fn save<M: Train>(model: &M, path: &Path) -> Result<()> {
+    let state = model.state();
+    let model_state = ModelState {
+        seed: state.seed,
+        input_shape: state.input_shape.as_deref(),
+        compiled: state.compiled.as_ref(),
+    };
+    save_parts(model, &model_state, path)
+}
+
+/// What a model file keeps of a model besides its layers.
+pub(super) struct ModelState<'a> {
+    pub(super) seed: u64,
+    pub(super) input_shape: Option<&'a [usize]>,
+    pub(super) compiled: Option<&'a Compiled>,
+}
+
+/// Writes the model made of `model` (its layers) and `state` to `path` atomically: what
+/// [`save`] does, and `fit` for a [`ModelCheckpoint`](super::callbacks::ModelCheckpoint).
+pub(super) fn save_parts(model: &dyn Layer, state: &ModelState, path: &Path) -> Result<()> {
+    let config = LayerConfig::of(model).map_err(|e| in_file(path, e))?;
+    let built = state.input_shape.is_some() && model.is_built();
+    let weights = if built {
+        model.all_weights()
+    } else {
+        Vec::new()
+    };
+    let mut tensors: Vec<(String, Tensor)> = weights
+        .iter()
+        .map(|(p, w)| Ok((p.clone(), w.value())))
+        .collect::<Result<_>>()?;
+    let non_trainable = weights
+        .iter()
+        .filter(|(_, w)| !w.is_trainable())
+        .map(|(p, _)| p.clone())
+        .collect();
+    let compiled = match state.compiled {
+        None => None,
+        Some(c) => {
+            for (p, w) in &weights {
+                for (slot, value) in c.optimizer.slots(w) {
+                    tensors.push((format!("{OPTIMIZER_PREFIX}{p}/{slot}"), value));
+                }
+            }
+            Some(CompiledRecord {
+                optimizer: c.optimizer.config().map_err(|e| in_file(path, e))?,
+                loss: c.loss.config(),
+                metrics: c.metrics.iter().map(|m| m.config()).collect(),
+                iterations: c.optimizer.iterations(),
+                steps: c.steps,
+                epochs: c.epochs,
+            })
+        }
+    };
+    let record = TrainingRecord {
+        version: TRAINING_VERSION,
+        seed: state.seed,
+        input_shape: state.input_shape.filter(|_| built).map(<[usize]>::to_vec),
+        non_trainable,
+        compiled,
+    };
+    let training = serde_json::to_string(&record).expect("a training record is plain JSON data");
+    SavedWeights::new(tensors)?
+        .with_metadata("format", MODEL_FORMAT)
+        .with_metadata("config", config.to_json())
+        .with_metadata("training", training)
+        .write(path)
+}
+
+/// Reads the model file at `path` (see the module docs).
+pub(super) fn load<M: Train + FromConfig>(path: &Path, options: LoadOptions) -> Result<M> {
+    let file = SavedWeights::read(path, options)?;
+    let metadata = file.metadata();
+    let format = metadata.get("format").map(String::as_str);
+    if format != Some(MODEL_FORMAT) {
+        let found = format.map_or("a safetensors file without a format".to_string(), |f| {
+            format!("a `{f}` file")
+        });
+        return Err(in_file(
+            path,
+            Error::invalid(
+                "load",
+                format!(
+                    "it is {found}, not a model file written by `save`; a weights file is read \
+                     into a model made in code with `load_weights`"
+                ),
+            ),
+        ));
+    }
+    let text = |key: &str| {
+        metadata.get(key).ok_or_else(|| {
+            in_file(
+                path,
+                Error::invalid("load", format!("its metadata has no `{key}`")),
+            )
+        })
+    };
+    let config = LayerConfig::from_json(text("config")?).map_err(|e| in_file(path, e))?;
+    let record: TrainingRecord = serde_json::from_str(text("training")?).map_err(|e| {
+        in_file(
+            path,
+            Error::invalid("load", format!("its `training` record is not valid: {e}")),
+        )
+    })?;
+    if record.version != TRAINING_VERSION {
+        return Err(in_file(
+            path,
+            Error::invalid(
+                "load",
+                format!(
+                    "its training record is version {}, which this version of layers does not read",
+                    record.version
+                ),
+            ),
+        ));
+    }
+    let mut model = M::from_config(&config).map_err(|e| in_file(path, e))?;
+    model.state_mut().seed = record.seed;
+    restore(&mut model, record, file.into_tensors()).map_err(|e| in_file(path, e))?;
+    Ok(model)
+}
+
+/// Builds `model` for the saved input shape and restores its weights, their trainable
+/// flags and the compiled state from the file's `tensors`.
+fn restore<M: Train>(
+    model: &mut M,
+    record: TrainingRecord,
+    tensors: Vec<(String, Tensor)>,
+) -> Result<()> {
+    let mut tensors: HashMap<String, Tensor> = tensors.into_iter().collect();
+    if let Some(shape) = &record.input_shape {
+        model.build_model(shape)?;
+    }
+    set_trainable(model, &record.non_trainable)?;
+    // The weights, by path: every one must be in the file with its shape.
+    let weights: Vec<(String, &Weight)> = if record.input_shape.is_some() {
+        model.all_weights()
+    } else {
+        Vec::new()
+    };
+    let mut values = Vec::with_capacity(weights.len());
+    for (p, w) in &weights {
+        let value = tensors.remove(p).ok_or_else(|| {
+            Error::invalid("load", format!("weight `{p}` is missing from the file"))
+        })?;
+        let shape = w.shape().expect("a built model's weights have shapes");
+        if value.shape() != shape.as_slice() {
+            return Err(Error::invalid(
+                "load",
+                format!(
+                    "weight `{p}` has shape {:?} in the file, but the model's is {shape:?}",
+                    value.shape()
+                ),
+            ));
+        }
+        values.push(value);
+    }
+    let compiled = match record.compiled {
+        None => None,
+        Some(c) => {
+            let mut optimizer = optimizer_from_config(&c.optimizer)?;
+            optimizer.set_iterations(c.iterations)?;
+            for (p, w) in &weights {
+                let prefix = format!("{OPTIMIZER_PREFIX}{p}/");
+                let mut slots: Vec<(String, Tensor)> = Vec::new();
+                let keys: Vec<String> = tensors
+                    .keys()
+                    .filter(|k| k.starts_with(&prefix))
+                    .cloned()
+                    .collect();
+                for key in keys {
+                    let value = tensors.remove(&key).expect("the key was just listed");
+                    slots.push((key[prefix.len()..].to_string(), value));
+                }
+                slots.sort_by(|a, b| a.0.cmp(&b.0));
+                if !slots.is_empty() {
+                    optimizer.set_slots(w, &slots)?;
+                }
+            }
+            let loss = loss_from_config(&c.loss)?;
+            let metrics = c
+                .metrics
+                .iter()
+                .map(|m| metric_from_config(m, loss.as_ref()))
+                .collect::<Result<Vec<_>>>()?;
+            Some(Compiled::restored(
+                optimizer, loss, metrics, c.steps, c.epochs,
+            )?)
+        }
+    };
+    if let Some(extra) = tensors.keys().min() {
+        return Err(Error::invalid(
+            "load",
+            format!(
+                "the file holds tensor `{extra}`, which is no weight or optimizer state of the model"
+            ),
+        ));
+    }
+    if !values.is_empty() {
+        model.set_weights(&values)?;
+    }
+    model.state_mut().compiled = compiled;
+    Ok(())
+}
+
+/// Sets each weight trainable unless its path is in `non_trainable`.
+fn set_trainable(model: &mut dyn Layer, non_trainable: &[String]) -> Result<()> {
+    fn walk(layer: &mut dyn Layer, path: &str, frozen: &[String], seen: &mut usize) {
+        for w in layer.weights_mut() {
+            let full = if path.is_empty() {
+                w.name().to_string()
+            } else {
+                format!("{path}.{}", w.name())
+            };
+            let trainable = !frozen.contains(&full);
+            *seen += usize::from(!trainable);
+            w.set_trainable(trainable);
+        }
+        for (name, sub) in layer.sublayers_mut() {
+            let full = if path.is_empty() {
+                name
+            } else {
+                format!("{path}.{name}")
+            };
+            walk(sub, &full, frozen, seen);
+        }
+    }
+    let mut seen = 0;
+    walk(model, "", non_trainable, &mut seen);
+    if seen != non_trainable.len() {
+        return Err(Error::invalid(
+            "load",
+            "its list of non-trainable weights names weights the model does not have".to_string(),
+        ));
+    }
+    Ok(())
+}
+
+fn in_file(path: &Path, error: Error) -> Error {
+    Error::ModelFile {
+        path: path.display().to_string(),
+        cause: Box::new(error),
+    }
+}
