@@ -1,13 +1,89 @@
-//! Reading a config written as JSON data (Keras's `get_config` of a loss, a metric, an
-//! optimizer or a schedule): an object whose keys must all be known and whose values must
-//! have the right type; every problem is an [`Error::InvalidConfig`] naming the key.
+//! Losses as data: [`loss_from_config`], the inverse of [`Loss::config`], and the reader
+//! of configs written as JSON data that losses, metrics, optimizers and schedules share:
+//! an object whose keys must all be known and whose values must have the right type, every
+//! problem an [`Error::InvalidConfig`] naming the key.
 //!
-//! It lives with the losses, the lowest of the three areas that read configs (metrics and
-//! optimizers sit above them), so that all three share one reader.
+//! ```
+//! use layers_core::loss::{loss_from_config, CategoricalCrossentropy, Loss};
+//! let loss = CategoricalCrossentropy::new().from_logits(true);
+//! assert_eq!(loss_from_config(&loss.config())?.config(), loss.config());
+//! # Ok::<(), layers_core::Error>(())
+//! ```
+//!
+//! The reader lives with the losses, the lowest of the areas that read configs (metrics
+//! and optimizers sit above them), so that all of them share it.
 
 use serde_json::{Map, Value};
 
+use super::{
+    BinaryCrossentropy, CategoricalCrossentropy, Huber, Loss, SparseCategoricalCrossentropy,
+    loss_from_name,
+};
 use crate::error::{Error, Result};
+
+/// The built-in loss a config describes, the inverse of [`Loss::config`]: `name` is any
+/// name [`loss_from_name`] accepts; `from_logits` (crossentropies) and `delta` (Huber) may
+/// follow, and default as in Keras when left out.
+///
+/// # Errors
+///
+/// [`Error::UnknownName`] for an unknown `name`, listing the known ones;
+/// [`Error::InvalidConfig`] naming the key for a config that is not an object, a missing
+/// or non-string `name`, a key the loss does not know (listing the known ones) or a value
+/// of the wrong type; [`Error::InvalidArgument`] for a Huber `delta` below 0.
+///
+/// # Examples
+///
+/// ```
+/// use layers_core::loss::{loss_from_config, Loss};
+/// use serde_json::json;
+/// let loss = loss_from_config(&json!({"name": "sparse_categorical_crossentropy", "from_logits": true}))?;
+/// assert_eq!(loss.config()["from_logits"], true);
+/// assert_eq!(loss_from_config(&json!({"name": "mse"}))?.name(), "mean_squared_error");
+///
+/// let err = loss_from_config(&json!({"name": "mse", "from_logits": true})).err().unwrap();
+/// assert_eq!(
+///     err.to_string(),
+///     "`from_logits` is not a config key of loss `mean_squared_error`; known keys: name"
+/// );
+/// let err = loss_from_config(&json!({"name": "huber", "delta": "big"})).err().unwrap();
+/// assert_eq!(err.to_string(), "`delta` of loss `huber_loss` must be a number, but it is \"big\"");
+/// assert!(loss_from_config(&json!({"name": "hinge"})).is_err());
+/// # Ok::<(), layers_core::Error>(())
+/// ```
+pub fn loss_from_config(config: &Value) -> Result<Box<dyn Loss>> {
+    let loss = loss_from_name(config_name(config, "loss")?)?;
+    let name = loss.name();
+    let what = format!("loss `{name}`");
+    let from_logits = |config| -> Result<bool> {
+        let r = ConfigReader::new(config, what.clone(), "", &["name", "from_logits"])?;
+        Ok(r.bool("from_logits")?.unwrap_or(false))
+    };
+    Ok(match name {
+        "binary_crossentropy" => {
+            Box::new(BinaryCrossentropy::new().from_logits(from_logits(config)?))
+        }
+        "categorical_crossentropy" => {
+            Box::new(CategoricalCrossentropy::new().from_logits(from_logits(config)?))
+        }
+        "sparse_categorical_crossentropy" => {
+            Box::new(SparseCategoricalCrossentropy::new().from_logits(from_logits(config)?))
+        }
+        "huber_loss" => {
+            let r = ConfigReader::new(config, what, "", &["name", "delta"])?;
+            let mut huber = Huber::new();
+            if let Some(delta) = r.f32("delta")? {
+                huber = huber.delta(delta);
+            }
+            huber.check()?;
+            Box::new(huber)
+        }
+        _ => {
+            ConfigReader::new(config, what, "", &["name"])?;
+            loss
+        }
+    })
+}
 
 /// One config object, checked for unknown keys when it is made; the typed getters give
 /// `None` for a key that is absent (the caller keeps its default) and an error naming the

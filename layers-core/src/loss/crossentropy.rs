@@ -97,6 +97,10 @@ impl Loss for BinaryCrossentropy {
         "binary_crossentropy"
     }
 
+    fn config(&self) -> serde_json::Value {
+        serde_json::json!({ "name": self.name(), "from_logits": self.from_logits })
+    }
+
     fn compute(&self, y_true: &Tensor, y_pred: &Tensor) -> Result<Tensor> {
         let y = align(self.name(), y_true, y_pred)?;
         if self.from_logits {
@@ -206,6 +210,10 @@ impl CategoricalCrossentropy {
 impl Loss for CategoricalCrossentropy {
     fn name(&self) -> &'static str {
         "categorical_crossentropy"
+    }
+
+    fn config(&self) -> serde_json::Value {
+        serde_json::json!({ "name": self.name(), "from_logits": self.from_logits })
     }
 
     fn compute(&self, y_true: &Tensor, y_pred: &Tensor) -> Result<Tensor> {

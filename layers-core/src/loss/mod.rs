@@ -26,6 +26,7 @@ mod crossentropy;
 mod regression;
 mod sparse;
 
+pub use config::loss_from_config;
 pub use crossentropy::{BinaryCrossentropy, CategoricalCrossentropy};
 pub use regression::{Huber, MeanAbsoluteError, MeanSquaredError};
 pub use sparse::SparseCategoricalCrossentropy;
@@ -119,6 +120,28 @@ pub trait Loss: Send + Sync {
     /// assert!(loss.validate(&labels.clamp(0.0, 9.0), &[10]).is_ok());
     /// ```
     fn validate(&self, y_true: &Tensor, output_shape: &[usize]) -> Result<()>;
+
+    /// The loss as data (Keras's `get_config`): `{"name": …}` plus the built-in losses'
+    /// settings, `from_logits` for the crossentropies and `delta` for Huber;
+    /// [`loss_from_config`] reads it back. By default `{"name": self.name()}`, which
+    /// [`loss_from_config`] can read back only when the name is a built-in loss's (it then
+    /// makes that built-in).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::loss::{BinaryCrossentropy, Huber, Loss, MeanSquaredError};
+    /// use serde_json::json;
+    /// assert_eq!(MeanSquaredError::new().config(), json!({"name": "mean_squared_error"}));
+    /// assert_eq!(
+    ///     BinaryCrossentropy::new().from_logits(true).config(),
+    ///     json!({"name": "binary_crossentropy", "from_logits": true})
+    /// );
+    /// assert_eq!(Huber::new().delta(0.5).config(), json!({"name": "huber_loss", "delta": 0.5}));
+    /// ```
+    fn config(&self) -> serde_json::Value {
+        serde_json::json!({ "name": self.name() })
+    }
 }
 
 /// Every name [`loss_from_name`] accepts, Keras's function names and aliases first.

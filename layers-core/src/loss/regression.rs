@@ -14,6 +14,7 @@ use super::Loss;
 use super::check::{align, validate_dense};
 use crate::Tensor;
 use crate::error::{Error, Result};
+use crate::layer::config::f32_to_json;
 
 /// Mean of the squared differences, `mean((ŷ − y)²)` (Keras's `MeanSquaredError`, `mse`).
 ///
@@ -167,7 +168,8 @@ impl Huber {
         self
     }
 
-    fn check(&self) -> Result<()> {
+    /// Refuses a `delta` that is not a finite number ≥ 0.
+    pub(crate) fn check(&self) -> Result<()> {
         if self.delta.is_finite() && self.delta >= 0.0 {
             Ok(())
         } else {
@@ -185,6 +187,10 @@ impl Huber {
 impl Loss for Huber {
     fn name(&self) -> &'static str {
         "huber_loss"
+    }
+
+    fn config(&self) -> serde_json::Value {
+        serde_json::json!({ "name": self.name(), "delta": f32_to_json(self.delta) })
     }
 
     fn compute(&self, y_true: &Tensor, y_pred: &Tensor) -> Result<Tensor> {

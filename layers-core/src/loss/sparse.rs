@@ -84,6 +84,10 @@ impl Loss for SparseCategoricalCrossentropy {
         "sparse_categorical_crossentropy"
     }
 
+    fn config(&self) -> serde_json::Value {
+        serde_json::json!({ "name": self.name(), "from_logits": self.from_logits })
+    }
+
     fn compute(&self, y_true: &Tensor, y_pred: &Tensor) -> Result<Tensor> {
         check_prediction(self.name(), y_pred)?;
         let mut picks = sparse_labels(self.name(), y_true, y_pred.shape())?;

@@ -15,6 +15,7 @@ use ndarray::{ArrayView1, Axis};
 use super::{Batch, MeanMetric, Measure, Metric};
 use crate::Tensor;
 use crate::error::{Error, Result};
+use crate::layer::config::f32_to_json;
 use crate::tensor::shape::differ_by_trailing_one;
 
 /// The index of the largest value, the first one on ties (as NumPy's `argmax`).
@@ -216,6 +217,12 @@ impl Default for BinaryMatches {
 
 impl Measure for BinaryMatches {
     const NAME: &'static str = "binary_accuracy";
+
+    fn config(&self) -> serde_json::Map<String, serde_json::Value> {
+        let mut map = serde_json::Map::new();
+        map.insert("threshold".into(), f32_to_json(self.threshold));
+        map
+    }
 
     fn measure(&self, y_true: &Tensor, y_pred: &Tensor) -> Result<Batch> {
         same_shape("binary_accuracy", y_true, y_pred, true)?;

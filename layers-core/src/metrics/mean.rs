@@ -13,6 +13,8 @@
 
 use std::fmt;
 
+use serde_json::Value;
+
 use super::Metric;
 use crate::Tensor;
 use crate::error::Result;
@@ -54,6 +56,20 @@ pub trait Measure: fmt::Debug + Send + Sync {
     ///
     /// Whatever the measure refuses (shapes that do not fit, say), naming the metric.
     fn measure(&self, y_true: &Tensor, y_pred: &Tensor) -> Result<Batch>;
+
+    /// The measure's settings as config entries (`threshold` for [`BinaryMatches`]), which
+    /// [`MeanMetric`]'s [`Metric::config`] adds to its own; none by default.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::metrics::{BinaryMatches, Measure, SquaredError};
+    /// assert!(SquaredError.config().is_empty());
+    /// assert_eq!(BinaryMatches { threshold: 0.25 }.config()["threshold"], 0.25);
+    /// ```
+    fn config(&self) -> serde_json::Map<String, serde_json::Value> {
+        serde_json::Map::new()
+    }
 }
 
 /// The values one batch adds to a running mean: their `sum` over `values` positions in
@@ -233,6 +249,14 @@ impl<M: Measure> Metric for MeanMetric<M> {
 
     fn reset(&mut self) {
         self.running = Running::default();
+    }
+
+    fn config(&self) -> Value {
+        let mut map = serde_json::Map::new();
+        map.insert("name".into(), Value::from(self.name.as_str()));
+        map.insert("metric".into(), Value::from(M::NAME));
+        map.extend(self.measure.config());
+        Value::Object(map)
     }
 }
 

@@ -21,6 +21,7 @@
 //! reset; totals are kept in `f64`.
 
 mod accuracy;
+mod config;
 mod mean;
 mod regression;
 
@@ -28,6 +29,7 @@ pub use accuracy::{
     BinaryAccuracy, BinaryMatches, CategoricalAccuracy, CategoricalMatches,
     SparseCategoricalAccuracy, SparseCategoricalMatches,
 };
+pub use config::metric_from_config;
 pub use mean::{Batch, Mean, MeanMetric, Measure, Values};
 pub use regression::{AbsoluteError, MeanAbsoluteError, MeanSquaredError, SquaredError};
 
@@ -105,6 +107,33 @@ pub trait Metric: Send + Sync {
     /// assert_eq!(m.result(), 0.0);
     /// ```
     fn reset(&mut self);
+
+    /// The metric as data (Keras's `get_config`): `{"name": …}` plus the settings of the
+    /// built-in metrics; [`metric_from_config`] reads it back. By default
+    /// `{"name": self.name()}`, which [`metric_from_config`] can read back only when the name
+    /// is one [`metric_from_name`] knows (it then makes that built-in metric).
+    ///
+    /// A built-in metric (a [`MeanMetric`]) also writes which one it is under `metric`, so
+    /// that a renamed one comes back as itself: `{"name": "acc", "metric":
+    /// "binary_accuracy", "threshold": 0.5}`. The running totals are not part of it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::metrics::{BinaryAccuracy, Metric, MeanAbsoluteError};
+    /// use serde_json::json;
+    /// assert_eq!(
+    ///     BinaryAccuracy::new().threshold(0.7).config(),
+    ///     json!({"name": "binary_accuracy", "metric": "binary_accuracy", "threshold": 0.7})
+    /// );
+    /// assert_eq!(
+    ///     MeanAbsoluteError::new().with_name("mae").config(),
+    ///     json!({"name": "mae", "metric": "mean_absolute_error"})
+    /// );
+    /// ```
+    fn config(&self) -> serde_json::Value {
+        serde_json::json!({ "name": self.name() })
+    }
 }
 
 /// Every name [`metric_from_name`] accepts.
