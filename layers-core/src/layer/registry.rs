@@ -15,7 +15,7 @@
 
 use super::Layer;
 use super::named::Named;
-use super::spec::{FromConfig, LayerConfig};
+use super::spec::{FromConfig, LayerConfig, in_sublayer};
 use crate::error::{Error, Result};
 
 /// A registered layer class: its name and the function that makes a layer of it from a
@@ -228,7 +228,8 @@ fn list<L: FromConfig>(config: &LayerConfig, class: &str) -> Result<Vec<L>> {
             if sub.key != i.to_string() {
                 return Err(wrong(&sub.key, format!("is not element {i} of the list")));
             }
-            L::from_config(&sub.layer).map_err(|e| config.error(e))
+            L::from_config(&sub.layer)
+                .map_err(|e| config.error(in_sublayer(e, &sub.key, &sub.layer.class_name)))
         })
         .collect()
 }

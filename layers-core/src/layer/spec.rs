@@ -205,6 +205,27 @@ impl LayerConfig {
     }
 }
 
+/// `error`, from making the sublayer under `key` (of class `class`), named by that key:
+/// a layer's own errors name it by its display name, which the key replaces, since the key
+/// is its path segment.
+pub(crate) fn in_sublayer(error: Error, key: &str, class: &str) -> Error {
+    match error {
+        Error::Layer {
+            layer,
+            type_name,
+            cause,
+        } => {
+            let rest = layer.find('.').map_or("", |i| &layer[i..]);
+            Error::Layer {
+                layer: format!("{key}{rest}"),
+                type_name,
+                cause,
+            }
+        }
+        e => e.in_layer(key, class),
+    }
+}
+
 /// The deepest nesting of arrays and objects in JSON text (strings skipped).
 fn json_depth(text: &str) -> usize {
     let (mut depth, mut deepest, mut in_string, mut escaped) = (0usize, 0usize, false, false);
@@ -375,13 +396,20 @@ impl<'a> ConfigReader<'a> {
         })
     }
 
-    /// `result` with its error, if any, named after sublayer `key` of this layer.
+    /// `result`, the sublayer `key` made from its config, with its error, if any, named
+    /// by its path in this layer.
     ///
     /// # Errors
     ///
     /// `result`'s error, inside this layer.
-    pub fn in_sublayer<T>(&self, result: Result<T>) -> Result<T> {
-        result.map_err(|e| self.config.error(e))
+    pub fn in_sublayer<T>(&self, key: &str, result: Result<T>) -> Result<T> {
+        result.map_err(|e| {
+            let class = self
+                .config
+                .sublayer(key)
+                .map_or("", |c| c.class_name.as_str());
+            self.config.error(in_sublayer(e, key, class))
+        })
     }
 }
 

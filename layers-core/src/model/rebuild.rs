@@ -6,7 +6,7 @@ use super::model::Model;
 use super::sequential::Sequential;
 use crate::error::{Error, Result};
 use crate::layer::registry::layer_from_config;
-use crate::layer::spec::{FromConfig, LayerConfig};
+use crate::layer::spec::{FromConfig, LayerConfig, in_sublayer};
 use crate::layer::{Layer, Named};
 
 /// The model with its name and layers, each made by its registered class; its seed is the
@@ -55,9 +55,8 @@ impl FromConfig for Sequential {
             model = model.with_name(name.clone());
         }
         for sub in &config.layers {
-            let layer = layer_from_config(&sub.layer).map_err(|e| {
-                config.error(e.in_layer(sub.key.clone(), sub.layer.class_name.clone()))
-            })?;
+            let layer = layer_from_config(&sub.layer)
+                .map_err(|e| config.error(in_sublayer(e, &sub.key, &sub.layer.class_name)))?;
             // A layer given its name (`named`) keeps it, and its config says so.
             let layer: Box<dyn Layer> = match &sub.layer.name {
                 Some(name) => Box::new(Named::new(name.clone(), layer)),

@@ -35,9 +35,9 @@ struct TrainingRecord {
     version: u32,
     seed: u64,
     input_shape: Option<Vec<usize>>,
-    /// The paths of the weights that training leaves alone (frozen layers, moving
-    /// statistics); every other weight is trainable.
-    non_trainable: Vec<String>,
+    /// The paths of the weights of frozen layers (`set_trainable(false)`); a weight's own
+    /// trainability (moving statistics are not trained) is part of the architecture.
+    frozen: Vec<String>,
     compiled: Option<CompiledRecord>,
 }
 
@@ -86,9 +86,9 @@ pub(super) fn save_parts(model: &dyn Layer, state: &ModelState, path: &Path) -> 
         .iter()
         .map(|(p, w)| Ok((p.clone(), w.value())))
         .collect::<Result<_>>()?;
-    let non_trainable = weights
+    let frozen = weights
         .iter()
-        .filter(|(_, w)| !w.is_trainable())
+        .filter(|(_, w)| w.is_frozen())
         .map(|(p, _)| p.clone())
         .collect();
     let compiled = match state.compiled {
@@ -113,7 +113,7 @@ pub(super) fn save_parts(model: &dyn Layer, state: &ModelState, path: &Path) -> 
         version: TRAINING_VERSION,
         seed: state.seed,
         input_shape: state.input_shape.filter(|_| built).map(<[usize]>::to_vec),
-        non_trainable,
+        frozen,
         compiled,
     };
     let training = serde_json::to_string(&record).expect("a training record is plain JSON data");
@@ -188,7 +188,7 @@ fn restore<M: Train>(
     if let Some(shape) = &record.input_shape {
         model.build_model(shape)?;
     }
-    set_trainable(model, &record.non_trainable)?;
+    set_frozen(model, &record.frozen)?;
     // The weights, by path: every one must be in the file with its shape.
     let weights: Vec<(String, &Weight)> = if record.input_shape.is_some() {
         model.all_weights()
@@ -260,8 +260,8 @@ fn restore<M: Train>(
     Ok(())
 }
 
-/// Sets each weight trainable unless its path is in `non_trainable`.
-fn set_trainable(model: &mut dyn Layer, non_trainable: &[String]) -> Result<()> {
+/// Freezes the weights whose paths are in `frozen`, and only those.
+fn set_frozen(model: &mut dyn Layer, frozen: &[String]) -> Result<()> {
     fn walk(layer: &mut dyn Layer, path: &str, frozen: &[String], seen: &mut usize) {
         for w in layer.weights_mut() {
             let full = if path.is_empty() {
@@ -269,9 +269,9 @@ fn set_trainable(model: &mut dyn Layer, non_trainable: &[String]) -> Result<()> 
             } else {
                 format!("{path}.{}", w.name())
             };
-            let trainable = !frozen.contains(&full);
-            *seen += usize::from(!trainable);
-            w.set_trainable(trainable);
+            let freeze = frozen.contains(&full);
+            *seen += usize::from(freeze);
+            w.set_frozen(freeze);
         }
         for (name, sub) in layer.sublayers_mut() {
             let full = if path.is_empty() {
@@ -283,11 +283,11 @@ fn set_trainable(model: &mut dyn Layer, non_trainable: &[String]) -> Result<()> 
         }
     }
     let mut seen = 0;
-    walk(model, "", non_trainable, &mut seen);
-    if seen != non_trainable.len() {
+    walk(model, "", frozen, &mut seen);
+    if seen != frozen.len() {
         return Err(Error::invalid(
             "load",
-            "its list of non-trainable weights names weights the model does not have".to_string(),
+            "its list of frozen weights names weights the model does not have".to_string(),
         ));
     }
     Ok(())

@@ -74,7 +74,8 @@ pub fn from_config_impl(container: &Container) -> TokenStream {
             }
             FieldKind::Sublayer(_) => quote_spanned! {ty.span()=>
                 #name: __layers_reader.in_sublayer(
-                    (&__layers::Maker::<#ty>::new()).make(__layers_reader.sublayer(#key)?)
+                    #key,
+                    (&__layers::Maker::<#ty>::new()).make(__layers_reader.sublayer(#key)?),
                 )?
             },
             FieldKind::Skip => {
