@@ -60,6 +60,7 @@ pub mod data;
 pub mod dual;
 pub mod error;
 pub mod init;
+mod json;
 pub mod layer;
 pub mod loss;
 pub mod math;

@@ -1,7 +1,8 @@
 //! Valid weights files mutated at random (bits flipped, digits of the header changed, bytes
 //! cut, inserted or spliced in from another file): loading never panics, and either succeeds
 //! with exactly the file's values, all finite, or fails with a weights error and leaves the
-//! model unchanged.
+//! model unchanged. Whole models' files are mutated the same way: they load a working model
+//! or are refused with a file error.
 
 use std::sync::OnceLock;
 
@@ -137,6 +138,58 @@ proptest! {
                 );
                 prop_assert_eq!(weights_of(&model), before);
             }
+        }
+    }
+}
+
+/// The bytes of a whole model's file (`save`): a compiled, trained model with a custom
+/// config, so that its header holds the architecture and training record as JSON.
+fn model_file() -> &'static Vec<u8> {
+    static FILE: OnceLock<Vec<u8>> = OnceLock::new();
+    FILE.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("model.safetensors");
+        let mut model = Sequential::new()
+            .add(Dense::new(3).activation("elu"))
+            .add(BatchNormalization::new())
+            .add(Dense::new(2).named("head"));
+        model.compile("adam", "mse", &["mae"]).unwrap();
+        model
+            .train_on_batch(&Tensor::ones(&[2, 4]), &Tensor::zeros(&[2, 2]))
+            .unwrap();
+        model.save(&path).unwrap();
+        std::fs::read(path).unwrap()
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 384, ..ProptestConfig::default() })]
+
+    #[test]
+    fn a_mutated_model_file_loads_a_working_model_or_is_refused_cleanly(
+        mutations in prop::collection::vec(mutation(), 1..5)
+    ) {
+        let (weights, _) = files();
+        let mut bytes = model_file().clone();
+        for m in &mutations {
+            apply(&mut bytes, m, weights);
+        }
+        let (dir, path) = written("mutated.safetensors", &bytes);
+        match Sequential::load(&path) {
+            Ok(model) => {
+                // What loads is a model like any other: it saves, and loads again the same.
+                let again = dir.path().join("again.safetensors");
+                model.save(&again).unwrap();
+                let reloaded = Sequential::load(&again).unwrap();
+                prop_assert_eq!(reloaded.layer_config().unwrap(), model.layer_config().unwrap());
+                if model.is_built() {
+                    prop_assert_eq!(weights_of(&reloaded), weights_of(&model));
+                }
+            }
+            Err(err) => prop_assert!(
+                matches!(err, Error::WeightsFile { .. } | Error::ModelFile { .. }),
+                "{:?}", err
+            ),
         }
     }
 }

@@ -6,7 +6,7 @@ use serde_json::{Map, Value, json};
 
 use super::{Distribution, FanMode, Initializer};
 use crate::error::{Error, Result};
-use crate::layer::config::{ConfigValue, expected, f32_to_json};
+use crate::json::{expected, f32_from_json, f32_to_json};
 
 impl Initializer {
     /// The initializer as config JSON: `"he_normal"` when its parameters are the defaults of
@@ -146,7 +146,7 @@ impl Initializer {
 
     /// Sets parameter `key` (one of [`param_names`](Self::param_names)) from config JSON.
     fn set_param(&mut self, key: &str, v: &Value) -> std::result::Result<(), String> {
-        let number = || f32::from_config(v);
+        let number = || f32_from_json(v);
         match (self, key) {
             (Initializer::Constant(value), _) => *value = number()?,
             (

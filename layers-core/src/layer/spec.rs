@@ -379,7 +379,34 @@ impl<'a> ConfigReader<'a> {
     }
 
     fn read<T: ConfigValue>(&self, field: &str, value: &Value) -> Result<T> {
-        T::from_config(value).map_err(|message| self.config.error(invalid(field, message)))
+        self.field(field, T::from_config(value))
+    }
+
+    /// The JSON of config field `field`, which must be there.
+    ///
+    /// # Errors
+    ///
+    /// When it is missing, naming the layer and the field.
+    pub fn value(&self, field: &str) -> Result<&'a Value> {
+        self.config.config.get(field).ok_or_else(|| {
+            self.config
+                .error(invalid(field, "is missing from the config".to_string()))
+        })
+    }
+
+    /// The JSON of config field `field`, if it is there.
+    pub fn maybe_value(&self, field: &str) -> Option<&'a Value> {
+        self.config.config.get(field)
+    }
+
+    /// `result`, field `field` read with [`ConfigValue::from_config`], with its error
+    /// naming the layer and the field.
+    ///
+    /// # Errors
+    ///
+    /// `result`'s.
+    pub fn field<T>(&self, field: &str, result: std::result::Result<T, String>) -> Result<T> {
+        result.map_err(|message| self.config.error(invalid(field, message)))
     }
 
     /// The config of sublayer `key`, which must be there.

@@ -43,8 +43,13 @@ pub fn from_config_impl(container: &Container) -> TokenStream {
             return None;
         };
         let (name, ty, key) = (f.ident, f.ty, f.name());
-        Some(quote_spanned! {ty.span()=>
-            let #name: #ty = __layers_reader.required::<#ty>(#key)?;
+        // Read through the same `<T as ConfigValue>` path as `config()` writes, so that a
+        // type without it gets that one error, not a second.
+        let read = quote_spanned! {ty.span()=>
+            <#ty as __layers::ConfigValue>::from_config(__layers_reader.value(#key)?)
+        };
+        Some(quote! {
+            let #name: #ty = __layers_reader.field(#key, #read)?;
         })
     });
     let optional = container.config_fields().filter_map(|f| {
@@ -56,9 +61,12 @@ pub fn from_config_impl(container: &Container) -> TokenStream {
             ConfigDefault::Trait => quote_spanned!(ty.span()=> ::core::default::Default::default()),
             ConfigDefault::Expr(e) => quote!(#e),
         };
+        let read = quote_spanned! {ty.span()=>
+            <#ty as __layers::ConfigValue>::from_config(__layers_value)
+        };
         Some(quote! {
-            let #name: #ty = match __layers_reader.optional::<#ty>(#key)? {
-                ::core::option::Option::Some(__layers_value) => __layers_value,
+            let #name: #ty = match __layers_reader.maybe_value(#key) {
+                ::core::option::Option::Some(__layers_value) => __layers_reader.field(#key, #read)?,
                 ::core::option::Option::None => #default,
             };
         })
