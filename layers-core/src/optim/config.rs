@@ -132,7 +132,7 @@ pub(crate) fn read_base(r: &ConfigReader<'_>, base: &mut Base) -> Result<()> {
 /// # Examples
 ///
 /// ```
-/// use layers_core::optim::{optimizer_from_config, Optimizer};
+/// use layers_core::optim::optimizer_from_config;
 /// use serde_json::json;
 ///
 /// let opt = optimizer_from_config(&json!({"name": "Adam", "learning_rate": 0.01, "amsgrad": true}))?;
