@@ -468,15 +468,59 @@ pub trait Optimizer: Send + Sync {
 /// ```
 pub const OPTIMIZER_NAMES: &[&str] = &names_of(&OPTIMIZERS);
 
-type MakeOptimizer = fn() -> Box<dyn Optimizer>;
+/// How one optimizer is made: with Keras's defaults, and from a config whose `name` was
+/// checked (not yet validated).
+struct MakeOptimizer {
+    defaults: fn() -> Box<dyn Optimizer>,
+    from_config: fn(&Value) -> Result<Box<dyn Optimizer>>,
+}
 
-/// Every optimizer [`optimizer_from_name`] makes, by its lowercase name.
+/// Every optimizer [`optimizer_from_name`] and [`optimizer_from_config`] make, by its
+/// lowercase name.
 const OPTIMIZERS: [(&str, MakeOptimizer); 4] = [
-    ("sgd", || Box::new(Sgd::new())),
-    ("adam", || Box::new(Adam::new())),
-    ("adamw", || Box::new(AdamW::new())),
-    ("rmsprop", || Box::new(RmsProp::new())),
+    (
+        "sgd",
+        MakeOptimizer {
+            defaults: || Box::new(Sgd::new()),
+            from_config: |c| Ok(Box::new(Sgd::from_config(c)?)),
+        },
+    ),
+    (
+        "adam",
+        MakeOptimizer {
+            defaults: || Box::new(Adam::new()),
+            from_config: |c| Ok(Box::new(Adam::from_config(c)?)),
+        },
+    ),
+    (
+        "adamw",
+        MakeOptimizer {
+            defaults: || Box::new(AdamW::new()),
+            from_config: |c| Ok(Box::new(AdamW::from_config(c)?)),
+        },
+    ),
+    (
+        "rmsprop",
+        MakeOptimizer {
+            defaults: || Box::new(RmsProp::new()),
+            from_config: |c| Ok(Box::new(RmsProp::from_config(c)?)),
+        },
+    ),
 ];
+
+/// The entry of [`OPTIMIZERS`] for `name`, in any letter case.
+///
+/// # Errors
+///
+/// [`Error::UnknownName`] for an unknown name, listing the known ones.
+fn find_optimizer(name: &str) -> Result<&'static MakeOptimizer> {
+    let lowercase = name.to_ascii_lowercase();
+    OPTIMIZERS
+        .iter()
+        .find(|(known, _)| *known == lowercase)
+        .map(|(_, make)| make)
+        .ok_or_else(|| Error::unknown_name("optimizer", name, OPTIMIZER_NAMES.iter().copied()))
+}
 
 /// The optimizer Keras's `optimizer="…"` names, with Keras's defaults; names are matched
 /// regardless of case, as Keras does (`SGD`, `RMSprop`).
@@ -499,10 +543,5 @@ const OPTIMIZERS: [(&str, MakeOptimizer); 4] = [
 /// # Ok::<(), layers_core::Error>(())
 /// ```
 pub fn optimizer_from_name(name: &str) -> Result<Box<dyn Optimizer>> {
-    let lowercase = name.to_ascii_lowercase();
-    OPTIMIZERS
-        .iter()
-        .find(|(known, _)| *known == lowercase)
-        .map(|(_, make)| make())
-        .ok_or_else(|| Error::unknown_name("optimizer", name, OPTIMIZER_NAMES.iter().copied()))
+    find_optimizer(name).map(|make| (make.defaults)())
 }
