@@ -575,3 +575,22 @@ fn optimizers_of_ones_own_refuse_to_be_saved_or_restored_by_default() {
     );
     assert_eq!(opt.iterations(), 0);
 }
+
+#[test]
+fn settings_survive_json_text_bit_for_bit() {
+    // A spread of f32 values over many magnitudes, and Keras's usual settings.
+    let mut values: Vec<f32> = (0..4000u32)
+        .map(|i| f32::from_bits(0x3000_0000 + i.wrapping_mul(0x0004_1a7b) % 0x0f80_0000))
+        .collect();
+    values.extend([0.1, 1e-3, 3e-4, 1e-7, 0.9, 0.999, 0.95, 0.004]);
+    for v in values {
+        let opt = RmsProp::new()
+            .with_learning_rate(v)
+            .rho(v.min(0.99))
+            .epsilon(v);
+        let text = opt.config().unwrap().to_string();
+        let copy = optimizer_from_config(&serde_json::from_str(&text).unwrap()).unwrap();
+        assert_eq!(copy.learning_rate().to_bits(), v.to_bits(), "{text}");
+        assert_eq!(copy.config().unwrap().to_string(), text);
+    }
+}
