@@ -25,6 +25,12 @@
 //! and slot value is computed, in one pass over each weight, into buffers kept from the
 //! last step, and only when all are finite (and so were the gradients) are the buffers
 //! swapped in. A refused step changes no weight, slot or step count.
+//!
+//! An optimizer is saved as data in three parts: its settings, [`Optimizer::config`]
+//! (Keras's `get_config`); its step count, [`Optimizer::iterations`]; and each weight's
+//! state arrays, [`Optimizer::slots`]. [`optimizer_from_config`],
+//! [`Optimizer::set_iterations`] and [`Optimizer::set_slots`] restore them, after which
+//! training continues bit for bit as if it had not stopped.
 
 /// The `Optimizer` methods every optimizer answers from its shared state (`Base`, at the
 /// first field path given) and its slots (at the second): the current learning rate,
