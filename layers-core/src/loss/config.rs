@@ -35,7 +35,7 @@ use crate::error::{Error, Result};
 /// # Examples
 ///
 /// ```
-/// use layers_core::loss::{loss_from_config, Loss};
+/// use layers_core::loss::loss_from_config;
 /// use serde_json::json;
 /// let loss = loss_from_config(&json!({"name": "sparse_categorical_crossentropy", "from_logits": true}))?;
 /// assert_eq!(loss.config()["from_logits"], true);

@@ -88,7 +88,7 @@ const MEASURE_NAMES: [&str; 6] = names_of(&MEASURES);
 /// ```
 /// use layers_core::Tensor;
 /// use layers_core::loss::{BinaryCrossentropy, MeanSquaredError};
-/// use layers_core::metrics::{metric_from_config, Metric};
+/// use layers_core::metrics::metric_from_config;
 /// use serde_json::json;
 ///
 /// let mut acc = metric_from_config(&json!({"name": "accuracy"}), &BinaryCrossentropy::new())?;

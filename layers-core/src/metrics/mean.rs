@@ -57,7 +57,7 @@ pub trait Measure: fmt::Debug + Send + Sync {
     /// Whatever the measure refuses (shapes that do not fit, say), naming the metric.
     fn measure(&self, y_true: &Tensor, y_pred: &Tensor) -> Result<Batch>;
 
-    /// The measure's settings as config entries (`threshold` for [`BinaryMatches`]), which
+    /// The measure's settings as config entries (`threshold` for [`BinaryMatches`](super::BinaryMatches)), which
     /// [`MeanMetric`]'s [`Metric::config`] adds to its own; none by default.
     ///
     /// # Examples

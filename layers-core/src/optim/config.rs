@@ -13,7 +13,7 @@ use serde_json::{Map, Value};
 
 use super::base::Base;
 use super::schedule::read_schedule;
-use super::{Adam, AdamW, OPTIMIZER_NAMES, Optimizer, RmsProp, Sgd};
+use super::{Optimizer, find_optimizer};
 use crate::error::{Error, Result};
 use crate::layer::config::f32_to_json;
 use crate::loss::config::{ConfigReader, config_name};
@@ -132,7 +132,7 @@ pub(crate) fn read_base(r: &ConfigReader<'_>, base: &mut Base) -> Result<()> {
 /// # Examples
 ///
 /// ```
-/// use layers_core::optim::{optimizer_from_config, Optimizer};
+/// use layers_core::optim::optimizer_from_config;
 /// use serde_json::json;
 ///
 /// let opt = optimizer_from_config(&json!({"name": "Adam", "learning_rate": 0.01, "amsgrad": true}))?;
@@ -156,20 +156,8 @@ pub(crate) fn read_base(r: &ConfigReader<'_>, base: &mut Base) -> Result<()> {
 /// # Ok::<(), layers_core::Error>(())
 /// ```
 pub fn optimizer_from_config(config: &Value) -> Result<Box<dyn Optimizer>> {
-    let name = config_name(config, "optimizer")?;
-    let optimizer: Box<dyn Optimizer> = match name.to_ascii_lowercase().as_str() {
-        "sgd" => Box::new(Sgd::from_config(config)?),
-        "adam" => Box::new(Adam::from_config(config)?),
-        "adamw" => Box::new(AdamW::from_config(config)?),
-        "rmsprop" => Box::new(RmsProp::from_config(config)?),
-        _ => {
-            return Err(Error::unknown_name(
-                "optimizer",
-                name,
-                OPTIMIZER_NAMES.iter().copied(),
-            ));
-        }
-    };
+    let make = find_optimizer(config_name(config, "optimizer")?)?;
+    let optimizer = (make.from_config)(config)?;
     optimizer.validate()?;
     Ok(optimizer)
 }
