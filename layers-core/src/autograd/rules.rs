@@ -305,7 +305,8 @@ pub(super) fn propagate(
 }
 
 /// The gradients of `a ^ b`: `b·aᵇ⁻¹` for the base (0 where `b` is 0, even at `a` = 0) and
-/// `aᵇ·ln a` for the exponent (0 where `aᵇ` is 0, the limit for `a` → 0⁺ and `b` > 0).
+/// `aᵇ·ln a` for the exponent (0 where `a` is 0 and `b ≥ 0`, as PyTorch takes it: the limit
+/// for `a` → 0⁺ and `b` > 0).
 fn pow(
     a: &Tensor,
     b: &Tensor,
@@ -320,7 +321,14 @@ fn pow(
         Zip::from(&mut gb)
             .and(out)
             .and(&av)
-            .for_each(|g, &o, &x| *g = if o == 0.0 { 0.0 } else { *g * o * x.ln() });
+            .and(&bv)
+            .for_each(|g, &o, &x, &e| {
+                *g = if x == 0.0 && e >= 0.0 {
+                    0.0
+                } else {
+                    *g * o * x.ln()
+                }
+            });
         send(b, sum_to_shape(gb, b.shape()));
     }
     if a.requires_grad() {

@@ -98,8 +98,8 @@ impl Tensor {
     /// `f32` (for a constant exponent [`powf`](Tensor::powf) records less).
     ///
     /// Both operands get a gradient: `e·xᵉ⁻¹` for the base (0 where the exponent is 0) and
-    /// `xᵉ·ln x` for the exponent (0 where `xᵉ` is 0, NaN for a negative base, as in
-    /// PyTorch). A negative base with a fractional exponent gives NaN, as `f32::powf` does.
+    /// `xᵉ·ln x` for the exponent (0 where `x` is 0 and `e ≥ 0`, NaN for a negative base,
+    /// as in PyTorch). A negative base with a fractional exponent gives NaN, as `f32::powf` does.
     ///
     /// # Panics
     ///
