@@ -331,8 +331,8 @@ fn layout_errors() {
 fn elementwise_and_random_errors() {
     let x = Tensor::ones(&[2, 3]);
     fails!(
-        x.try_pow(&Tensor::ones(&[2])),
-        x.pow(&Tensor::ones(&[2])),
+        x.try_pow(Tensor::ones(&[2])),
+        x.pow(Tensor::ones(&[2])),
         Error::IncompatibleShapes { .. },
         "`pow` cannot combine shapes [2, 3] and [2]: axis 1 of the broadcast shape has sizes 3 and 2, neither of them 1"
     );

@@ -113,8 +113,9 @@ fn compare(what: &str, found: &Tensor, expected: &Array) -> Vec<String> {
         .zip(&expected.values)
         .enumerate()
         .filter(|&(_, (&f, &e))| {
-            let err = (f64::from(f) - e).abs();
-            !(err <= 1e-4 * e.abs().max(1.0))
+            // NaN fails too: it is not within any tolerance.
+            let within = (f64::from(f) - e).abs() <= 1e-4 * e.abs().max(1.0);
+            !within
         })
         .map(|(i, (f, e))| format!("{what}[{i}]: {f}, NumPy has {e}"))
         .collect()
@@ -129,7 +130,9 @@ fn run_case(name: &str, op: fn(&[Tensor]) -> Tensor, fields: &Fields) -> Vec<Str
     let mut problems = compare(&format!("{name} y"), &y, &fields["y"]);
     let Some(c) = fields.get("c") else {
         if y.requires_grad() {
-            problems.push(format!("{name}: a constant in NumPy, but it records a gradient"));
+            problems.push(format!(
+                "{name}: a constant in NumPy, but it records a gradient"
+            ));
         }
         return problems;
     };
