@@ -56,9 +56,7 @@ fn read_indices(
         out.push(v as usize);
     }
     Ok(ArrayD::from_shape_vec(IxDyn(indices.shape()), out)
-        .expect("one position per value of the index tensor")
-        .as_standard_layout()
-        .into_owned())
+        .expect("one position per value of the index tensor"))
 }
 
 /// Refuses an axis too long for every position on it to be an exact `f32` index.
