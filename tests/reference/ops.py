@@ -1,8 +1,8 @@
 """Reference values and gradients of the tensor ops of issue 12, computed in float64 with
 NumPy (no other dependency), independently of the Rust code: each op is NumPy's own
-function (`np.pad`, `np.take_along_axis`, `np.add.at`, `np.cumsum`, …) and each gradient is
-a central finite difference in float64 of `sum(op(inputs) * c)` for a fixed cotangent `c`.
-Run `python3 tests/reference/ops.py > tests/reference/ops.txt` to regenerate the table that
+function or a few lines of them (`np.pad`, `np.take_along_axis`, `np.add.at`, `np.argsort`,
+`np.cumsum`, `np.tril`, …) and each gradient is a central finite difference in float64 of
+`sum(op(inputs) * c)` for a fixed cotangent `c`. Run `python3 tests/reference/ops.py > tests/reference/ops.txt` to regenerate the table that
 `tests/ops_reference.rs` reads.
 
 Each line is `case field shape values…`: the fields are the inputs `x0`, `x1`, … (rounded
@@ -29,10 +29,9 @@ def ints(shape, n):
 
 def scatter_add(x, idx, src, axis):
     out = x.copy()
-    for pos in np.ndindex(*idx.shape):
-        target = list(pos)
-        target[axis] = int(idx[pos])
-        out[tuple(target)] += src[pos]
+    index = list(np.indices(idx.shape))
+    index[axis] = idx.astype(np.int64)
+    np.add.at(out, tuple(index), src)
     return out
 
 
