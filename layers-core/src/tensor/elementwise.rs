@@ -9,9 +9,9 @@
 //! assert_eq!(x.pow(&Tensor::from_vec(vec![3.0, 3.0], &[2])).to_vec(), vec![0.0, 8.0]);
 //! ```
 
+use super::Tensor;
 use super::binary::{Operand, broadcast_binary};
 use super::op::Op;
-use crate::Tensor;
 use crate::error::Result;
 use crate::math::Scalar;
 use crate::unwind::OrRaise;

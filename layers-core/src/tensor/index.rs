@@ -21,9 +21,9 @@ use std::cmp::Ordering;
 
 use ndarray::{ArrayD, ArrayViewD, Axis, Dimension as _, IxDyn, Zip};
 
+use super::Tensor;
 use super::op::Op;
 use super::shape::{checked_size, normalize_axis};
-use crate::Tensor;
 use crate::error::{Error, Result};
 use crate::unwind::OrRaise;
 

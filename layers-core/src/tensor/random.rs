@@ -20,8 +20,8 @@ use ndarray::{ArrayD, IxDyn};
 use rand::rngs::StdRng;
 use rand_distr::{Distribution as _, StandardNormal, Uniform};
 
+use super::Tensor;
 use super::shape::{checked_size, try_buffer};
-use crate::Tensor;
 use crate::error::{Error, Result};
 use crate::unwind::OrRaise;
 

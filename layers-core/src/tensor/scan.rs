@@ -11,9 +11,9 @@
 
 use ndarray::{ArrayD, Axis, IxDyn};
 
+use super::Tensor;
 use super::op::Op;
 use super::shape::{checked_size, normalize_axis};
-use crate::Tensor;
 use crate::error::{Error, Result};
 use crate::unwind::OrRaise;
 

@@ -11,9 +11,9 @@
 
 use ndarray::{ArrayD, Axis, Zip};
 
+use super::Tensor;
 use super::op::Op;
 use super::shape::{normalize_axes, reshaped};
-use crate::Tensor;
 use crate::error::Result;
 use crate::unwind::OrRaise;
 
