@@ -163,16 +163,14 @@ pub(super) fn propagate(
             input,
             axes,
             keepdims,
+        }
+        | Op::Min {
+            input,
+            axes,
+            keepdims,
         } => {
             let (kept, g) = with_kept_axes(grad, input.shape(), axes, *keepdims);
-            let out_kept = out
-                .view()
-                .into_shape_with_order(IxDyn(&kept))
-                .map(|v| v.to_owned());
-            let out_kept = match out_kept {
-                Ok(v) => v,
-                Err(_) => reshaped(out.to_owned(), &kept),
-            };
+            let out_kept = kept_out(out, &kept);
             let shape = input.shape();
             // Ties share the gradient equally.
             let mut mask = ArrayD::<f32>::zeros(IxDyn(shape));
@@ -267,6 +265,90 @@ pub(super) fn propagate(
                 .for_each(|d, &o, &s| *d -= o.exp() * s);
             send(x, dx);
         }
+        Op::Pow(a, b) => pow(a, b, out, grad, send),
+        Op::LogSumExp {
+            input,
+            axes,
+            keepdims,
+        }
+        | Op::Norm {
+            input,
+            axes,
+            keepdims,
+        } => {
+            let (kept, g) = with_kept_axes(grad, input.shape(), axes, *keepdims);
+            let o = kept_out(out, &kept);
+            let shape = IxDyn(input.shape());
+            let is_norm = matches!(op, Op::Norm { .. });
+            let mut dx = ArrayD::zeros(shape.clone());
+            Zip::from(&mut dx)
+                .and(input.data())
+                .and(&o.broadcast(shape.clone()).expect("kept shape broadcasts"))
+                .and(&g.broadcast(shape).expect("kept shape broadcasts"))
+                .for_each(|d, &x, &o, &g| {
+                    // d‖x‖/dx = x/‖x‖, taken as 0 at ‖x‖ = 0; d lse/dx = exp(x − lse), 0
+                    // for a lane of −∞ (whose lse is −∞).
+                    *d = if is_norm {
+                        if o == 0.0 { 0.0 } else { g * x / o }
+                    } else if o == f32::NEG_INFINITY {
+                        0.0
+                    } else {
+                        g * (x - o).exp()
+                    };
+                });
+            send(input, dx);
+        }
+        op @ (Op::Gather { .. } | Op::ScatterAdd { .. } | Op::Pad(..) | Op::Cumsum(..)) => {
+            super::rules_index::propagate(op, grad, send);
+        }
+    }
+}
+
+/// The gradients of `a ^ b`: `b·aᵇ⁻¹` for the base (0 where `b` is 0, even at `a` = 0) and
+/// `aᵇ·ln a` for the exponent (0 where `a` is 0 and `b ≥ 0`, as PyTorch takes it: the limit
+/// for `a` → 0⁺ and `b` > 0).
+fn pow(
+    a: &Tensor,
+    b: &Tensor,
+    out: &Data,
+    grad: ArrayD<f32>,
+    send: &mut dyn FnMut(&Tensor, ArrayD<f32>),
+) {
+    let shape = grad.shape().to_vec();
+    let (av, bv) = (bview(a.data(), &shape), bview(b.data(), &shape));
+    if b.requires_grad() {
+        let mut gb = grad.clone();
+        Zip::from(&mut gb)
+            .and(out)
+            .and(&av)
+            .and(&bv)
+            .for_each(|g, &o, &x, &e| {
+                *g = if x == 0.0 && e >= 0.0 {
+                    0.0
+                } else {
+                    *g * o * x.ln()
+                }
+            });
+        send(b, sum_to_shape(gb, b.shape()));
+    }
+    if a.requires_grad() {
+        let mut ga = grad;
+        Zip::from(&mut ga).and(&av).and(&bv).for_each(|g, &x, &e| {
+            *g = if e == 0.0 {
+                0.0
+            } else {
+                *g * e * x.powf(e - 1.0)
+            }
+        });
+        send(a, sum_to_shape(ga, a.shape()));
+    }
+}
+
+/// A reduction's output reshaped to its kept-dims shape, to broadcast against the input.
+fn kept_out(out: &Data, kept: &[usize]) -> ArrayD<f32> {
+    match out.view().into_shape_with_order(IxDyn(kept)) {
+        Ok(v) => v.to_owned(),
+        Err(_) => reshaped(out.to_owned(), kept),
     }
 }
 

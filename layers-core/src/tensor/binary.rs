@@ -53,9 +53,9 @@ impl Operand for f32 {
     }
 }
 
-type Kernel = fn(&mut f32, f32, f32);
+pub(super) type Kernel = fn(&mut f32, f32, f32);
 
-fn broadcast_binary(
+pub(super) fn broadcast_binary(
     op: &'static str,
     a: &Tensor,
     b: &Tensor,

@@ -12,22 +12,31 @@
 //! ```
 //!
 //! Ops are split by kind: [`binary`] (arithmetic with broadcasting), [`unary`] (elementwise
-//! functions and the fused map), [`matmul`], [`reduce`], [`layout`] (reshape, permute,
-//! concat, slicing), [`compare`] (masks and `select`) and [`softmax`]. What a tensor records
+//! functions and the fused map), [`elementwise`] (more of them: `sigmoid`, `tanh`, `pow`…),
+//! [`matmul`], [`reduce`], [`stats`] (`var`, `std`, `logsumexp`, `norm`), [`layout`]
+//! (reshape, permute, concat, slicing), [`stack`] (`pad`, `stack`, `split`, `squeeze`…),
+//! [`index`] (`gather`, `scatter_add`, `one_hot`, `argmax`, `topk`), [`scan`] (`cumsum`,
+//! triangles), [`compare`] (masks and `select`), [`softmax`] and [`random`]. What a tensor records
 //! is in `op` (one variant per op that has a backward rule) and `graph` (how a tensor came
 //! to be, variable ids, the no-grad switch); the backward pass that reads it is
 //! [`autograd`](crate::autograd)'s.
 
 pub mod binary;
 pub mod compare;
+pub mod elementwise;
 pub(crate) mod gemm;
 pub(crate) mod graph;
+pub mod index;
 pub mod layout;
 pub mod matmul;
 pub(crate) mod op;
+pub mod random;
 pub mod reduce;
+pub mod scan;
 pub(crate) mod shape;
 pub mod softmax;
+pub mod stack;
+pub mod stats;
 pub mod unary;
 
 use std::fmt;

@@ -1,5 +1,7 @@
 //! The ops the autograd knows, one enum variant each, holding what backward needs.
 
+use ndarray::ArrayD;
+
 use super::{Data, Tensor};
 
 /// A recorded op: its inputs and whatever its backward rule needs besides the output.
@@ -63,6 +65,40 @@ pub(crate) enum Op {
     },
     Softmax(Tensor, usize),
     LogSoftmax(Tensor, usize),
+    /// `base ^ exponent`, both tensors, broadcast.
+    Pow(Tensor, Tensor),
+    Min {
+        input: Tensor,
+        axes: Vec<usize>,
+        keepdims: bool,
+    },
+    LogSumExp {
+        input: Tensor,
+        axes: Vec<usize>,
+        keepdims: bool,
+    },
+    /// The L2 norm over `axes`.
+    Norm {
+        input: Tensor,
+        axes: Vec<usize>,
+        keepdims: bool,
+    },
+    Cumsum(Tensor, usize),
+    /// Constant padding: `(before, after)` per axis.
+    Pad(Tensor, Vec<(usize, usize)>),
+    /// `take_along_axis`; `indices` are already checked and broadcast to the output shape.
+    Gather {
+        input: Tensor,
+        axis: usize,
+        indices: ArrayD<usize>,
+    },
+    /// `input` with `src` added at `indices` along `axis` (indices of `src`'s shape).
+    ScatterAdd {
+        input: Tensor,
+        src: Tensor,
+        axis: usize,
+        indices: ArrayD<usize>,
+    },
 }
 
 impl Op {
@@ -98,6 +134,14 @@ impl Op {
             Op::Select { .. } => "select",
             Op::Softmax(..) => "softmax",
             Op::LogSoftmax(..) => "log_softmax",
+            Op::Pow(..) => "pow",
+            Op::Min { .. } => "min",
+            Op::LogSumExp { .. } => "logsumexp",
+            Op::Norm { .. } => "norm",
+            Op::Cumsum(..) => "cumsum",
+            Op::Pad(..) => "pad",
+            Op::Gather { .. } => "gather",
+            Op::ScatterAdd { .. } => "scatter_add",
         }
     }
 
@@ -111,6 +155,10 @@ impl Op {
             | Op::Maximum(a, b)
             | Op::Minimum(a, b)
             | Op::MatMul(a, b)
+            | Op::Pow(a, b)
+            | Op::ScatterAdd {
+                input: a, src: b, ..
+            }
             | Op::Select {
                 on_true: a,
                 on_false: b,
@@ -136,7 +184,13 @@ impl Op {
             | Op::Slice { input: x, .. }
             | Op::IndexSelect { input: x, .. }
             | Op::Softmax(x, _)
-            | Op::LogSoftmax(x, _) => vec![x],
+            | Op::LogSoftmax(x, _)
+            | Op::Min { input: x, .. }
+            | Op::LogSumExp { input: x, .. }
+            | Op::Norm { input: x, .. }
+            | Op::Cumsum(x, _)
+            | Op::Pad(x, _)
+            | Op::Gather { input: x, .. } => vec![x],
         }
     }
 }

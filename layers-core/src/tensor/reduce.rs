@@ -1,4 +1,4 @@
-//! Reductions over chosen axes: `sum`, `mean`, `max`, with or without the reduced axes kept
+//! Reductions over chosen axes: `sum`, `mean`, `max`, `min`, with or without the reduced axes kept
 //! (Keras's `keepdims`); negative axes count from the end.
 //!
 //! ```
@@ -21,6 +21,7 @@ enum Kind {
     Sum,
     Mean,
     Max,
+    Min,
 }
 
 impl Tensor {
@@ -32,12 +33,17 @@ impl Tensor {
         keepdims: bool,
     ) -> Result<Tensor> {
         let axes = normalize_axes(op, axes, self.rank())?;
-        if let Kind::Max = kind
+        if let Kind::Max | Kind::Min = kind
             && let Some(&a) = axes.iter().find(|&&a| self.shape()[a] == 0)
         {
+            let extremum = if let Kind::Max = kind {
+                "maximum"
+            } else {
+                "minimum"
+            };
             return Err(Error::invalid(
                 op,
-                format!("axis {a} is empty, so it has no maximum"),
+                format!("axis {a} is empty, so it has no {extremum}"),
             ));
         }
         let mut out: ArrayD<f32> = self.data().to_owned();
@@ -46,6 +52,9 @@ impl Tensor {
                 Kind::Sum | Kind::Mean => out.sum_axis(Axis(a)),
                 Kind::Max => out.fold_axis(Axis(a), f32::NEG_INFINITY, |&m, &v| {
                     if v > m || v.is_nan() { v } else { m }
+                }),
+                Kind::Min => out.fold_axis(Axis(a), f32::INFINITY, |&m, &v| {
+                    if v < m || v.is_nan() { v } else { m }
                 }),
             };
             if keepdims {
@@ -70,6 +79,11 @@ impl Tensor {
                     keepdims,
                 },
                 Kind::Max => Op::Max {
+                    input: self.clone(),
+                    axes,
+                    keepdims,
+                },
+                Kind::Min => Op::Min {
                     input: self.clone(),
                     axes,
                     keepdims,
@@ -182,6 +196,43 @@ impl Tensor {
     /// ```
     pub fn try_max(&self, axes: &[isize], keepdims: bool) -> Result<Tensor> {
         self.reduce(Kind::Max, "max", axes, keepdims)
+    }
+
+    /// Minimum over `axes`; like [`Tensor::max`], the gradient goes to the minimal entries,
+    /// shared equally on ties. NaN propagates.
+    ///
+    /// # Panics
+    ///
+    /// If an axis is out of range, repeated or empty; see [`Tensor::try_min`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::Tensor;
+    /// let x = Tensor::from_vec(vec![1.0, 5.0, 3.0, 2.0], &[2, 2]);
+    /// assert_eq!(x.min(&[-1], false).to_vec(), vec![1.0, 2.0]);
+    /// assert_eq!(x.min(&[0], true).to_vec(), vec![1.0, 2.0]);
+    /// ```
+    #[track_caller]
+    pub fn min(&self, axes: &[isize], keepdims: bool) -> Tensor {
+        self.try_min(axes, keepdims).or_raise()
+    }
+
+    /// Like [`Tensor::min`], returning an error for a bad or empty axis.
+    ///
+    /// # Errors
+    ///
+    /// As [`Tensor::try_max`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::Tensor;
+    /// let err = Tensor::zeros(&[0, 2]).try_min(&[0], false).unwrap_err();
+    /// assert_eq!(err.to_string(), "`min`: axis 0 is empty, so it has no minimum");
+    /// ```
+    pub fn try_min(&self, axes: &[isize], keepdims: bool) -> Result<Tensor> {
+        self.reduce(Kind::Min, "min", axes, keepdims)
     }
 
     /// Sum of all elements, as a rank-0 tensor.

@@ -145,9 +145,14 @@ impl Tensor {
     /// assert!(Tensor::ones(&[1]).try_clamp(1.0, 0.0).is_err());
     /// ```
     pub fn try_clamp(&self, min: f32, max: f32) -> Result<Tensor> {
+        self.clamp_as("clamp", min, max)
+    }
+
+    /// `clamp` under the name `op` (`clip` is the same op), for the error message.
+    pub(crate) fn clamp_as(&self, op: &'static str, min: f32, max: f32) -> Result<Tensor> {
         if min.is_nan() || max.is_nan() || min > max {
             return Err(Error::invalid(
-                "clamp",
+                op,
                 format!("the range [{min}, {max}] is empty"),
             ));
         }
