@@ -416,13 +416,24 @@ fn a_save_that_fails_leaves_the_previous_file_whole() {
     model.save(&path).unwrap();
     // A model that cannot be written as data: refused before the file is touched.
     let unsaveable = Sequential::new().add(Lambda::new(|x| x * 2.0));
-    assert!(matches!(unsaveable.save(&path), Err(Error::ModelFile { .. })));
+    assert!(matches!(
+        unsaveable.save(&path),
+        Err(Error::ModelFile { .. })
+    ));
     // A directory that does not exist: refused with the path named.
-    let err = model.save(dir.path().join("missing/model.safetensors")).unwrap_err();
-    assert!(err.to_string().contains("missing/model.safetensors"), "{err}");
+    let err = model
+        .save(dir.path().join("missing/model.safetensors"))
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("missing/model.safetensors"),
+        "{err}"
+    );
     // The first file is still there, whole, and no temporary file was left behind.
     let loaded = Sequential::load(&path).unwrap();
-    assert_eq!(bits(&loaded.predict(&x).unwrap()), bits(&model.predict(&x).unwrap()));
+    assert_eq!(
+        bits(&loaded.predict(&x).unwrap()),
+        bits(&model.predict(&x).unwrap())
+    );
     let files: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
     assert_eq!(files.len(), 1);
 }

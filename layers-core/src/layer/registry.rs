@@ -19,7 +19,7 @@ use super::spec::{FromConfig, LayerConfig, in_sublayer};
 use crate::error::{Error, Result};
 
 /// A registered layer class: its name and the function that makes a layer of it from a
-/// config. Written by `#[derive(Layer)]`, `#[activation]` and [`register_layer!`]; not
+/// config. Written by `#[derive(Layer)]`, `#[activation]` and [`register_layer!`](crate::register_layer); not
 /// otherwise a public API.
 pub struct LayerEntry {
     /// The class name: the type's [`Layer::type_name`].

@@ -371,7 +371,10 @@ fn fit(
     misfit.unexpected = entries
         .iter()
         .zip(&used)
-        .filter(|(e, used)| !**used && !(is_model && e.name.starts_with(OPTIMIZER_PREFIX)))
+        .filter(|(e, used)| {
+            let optimizer_state = is_model && e.name.starts_with(OPTIMIZER_PREFIX);
+            !**used && !optimizer_state
+        })
         .map(|(e, _)| e.name.clone())
         .collect();
     if misfit.is_empty() {
