@@ -343,18 +343,7 @@ impl Callback for EarlyStopping {
         model: &dyn Layer,
         control: &mut Control,
     ) -> Result<()> {
-        let value = logs.get(&self.monitor).ok_or_else(|| {
-            let known: Vec<&str> = logs.names().collect();
-            Error::invalid(
-                "EarlyStopping",
-                format!(
-                    "monitor `{}` is not among the logs of epoch {}; the logs hold: {}",
-                    self.monitor,
-                    epoch + 1,
-                    known.join(", ")
-                ),
-            )
-        })?;
+        let value = monitored(logs, &self.monitor, epoch, "EarlyStopping")?;
         let improved = match self.best {
             None => true,
             Some(best) if self.higher_is_better() => value > best + self.min_delta,
@@ -501,4 +490,29 @@ impl<F: FnMut(usize, &Logs) + Send> Callback for OnEpochEnd<F> {
         (self.f)(epoch, logs);
         Ok(())
     }
+}
+
+/// The value of `monitor` in the logs of `epoch` (from 0), for callback `who`.
+///
+/// # Errors
+///
+/// [`Error::InvalidArgument`] naming the monitor, the epoch (from 1) and every logged name,
+/// when the logs do not hold it.
+pub(super) fn monitored(
+    logs: &Logs,
+    monitor: &str,
+    epoch: usize,
+    who: &'static str,
+) -> Result<f32> {
+    logs.get(monitor).ok_or_else(|| {
+        let known: Vec<&str> = logs.names().collect();
+        Error::invalid(
+            who,
+            format!(
+                "monitor `{monitor}` is not among the logs of epoch {}; the logs hold: {}",
+                epoch + 1,
+                known.join(", ")
+            ),
+        )
+    })
 }

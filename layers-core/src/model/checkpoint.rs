@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::callbacks::{Callback, Control};
+use super::callbacks::{Callback, Control, monitored};
 use super::logs::Logs;
 use crate::error::{Error, Result};
 use crate::layer::{Layer, LayerExt};
@@ -173,18 +173,7 @@ impl Callback for ModelCheckpoint {
         _control: &mut Control,
     ) -> Result<()> {
         if self.save_best_only {
-            let value = logs.get(&self.monitor).ok_or_else(|| {
-                let known: Vec<&str> = logs.names().collect();
-                Error::invalid(
-                    "ModelCheckpoint",
-                    format!(
-                        "monitor `{}` is not among the logs of epoch {}; the logs hold: {}",
-                        self.monitor,
-                        epoch + 1,
-                        known.join(", ")
-                    ),
-                )
-            })?;
+            let value = monitored(logs, &self.monitor, epoch, "ModelCheckpoint")?;
             if !self.improves(value) {
                 return Ok(());
             }
