@@ -79,6 +79,7 @@ pub mod weight;
 pub use activation::Activation;
 pub use autograd::gradcheck::{GradCheck, check_gradients};
 pub use autograd::{GradStore, NoGradGuard, VarId, is_recording, live_graph_nodes, no_grad};
+pub use builtin::MultiHeadAttention;
 pub use builtin::{
     BatchNormalization, Dense, Dropout, Embedding, Flatten, Lambda, LayerNormalization, LogSoftmax,
     Reshape, Softmax,
@@ -124,6 +125,7 @@ pub use serde_json;
 /// # Ok::<(), Error>(())
 /// ```
 pub mod prelude {
+    pub use crate::MultiHeadAttention;
     pub use crate::math::{Scalar, erf};
     pub use crate::typed::{Const, Dim, StaticLayer, TypedTensor};
     pub use crate::{

@@ -15,8 +15,8 @@ use std::cell::RefCell;
 
 use rand::rngs::StdRng;
 
-pub use crate::random::{DEFAULT_SEED, random_seed, set_default_seed, with_rng};
 use crate::random::with_seed;
+pub use crate::random::{DEFAULT_SEED, random_seed, set_default_seed, with_rng};
 
 thread_local! {
     static TRAINING: RefCell<Vec<bool>> = const { RefCell::new(Vec::new()) };
