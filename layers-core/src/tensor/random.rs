@@ -120,7 +120,7 @@ impl Tensor {
 
     /// A constant tensor of normal draws with mean `mean` and standard deviation `std`
     /// (Keras's `random.normal`), drawn from `rng`: pass the call context's stream with
-    /// [`with_rng`](crate::random::with_rng).
+    /// [`with_rng`].
     ///
     /// # Panics
     ///
@@ -188,7 +188,7 @@ impl Tensor {
 
     /// A constant tensor of uniform draws in `[lo, hi)` (Keras's `random.uniform`), drawn
     /// from `rng`: pass the call context's stream with
-    /// [`with_rng`](crate::random::with_rng). With `lo == hi` every value is `lo`.
+    /// [`with_rng`]. With `lo == hi` every value is `lo`.
     ///
     /// # Panics
     ///
