@@ -293,5 +293,36 @@ fn activation(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, matmul, map, mlp_step, train_step, activation);
+/// `MultiHeadAttention` (self-attention) forward and backward at a transformer-block size:
+/// batch 32 of 64 steps of 128 features, 8 heads of 16, causal mask. Throughput in
+/// floating-point operations: the forward pass's four projections (2·b·t·d·h·k each) and its
+/// two batched products (2·b·h·t²·k each), times 3 for forward plus backward (each product's
+/// backward is two products of the same size).
+fn attention(c: &mut Criterion) {
+    use layers::LayerExt;
+    let (b, t, d, h, k) = (32, 64, 128, 8, 16);
+    let mut group = c.benchmark_group("attention");
+    group
+        .sample_size(20)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3));
+    let mha = layers::MultiHeadAttention::new(h, k).use_causal_mask(true);
+    let x = Tensor::from_array(
+        random_matrix(b * t, d, SEED)
+            .into_shape_with_order((b, t, d))
+            .unwrap(),
+    );
+    let flops = 3 * (4 * 2 * b * t * d * h * k + 2 * 2 * b * h * t * t * k);
+    group.throughput(Throughput::Elements(flops as u64));
+    let input = x.detach().into_variable();
+    mha.try_apply(&input).unwrap();
+    group.bench_function("forward_backward_b32_t64_d128_h8", |bench| {
+        bench.iter(|| mha.try_apply(&input).unwrap().sum_all().backward());
+    });
+    group.finish();
+}
+
+criterion_group!(
+    benches, matmul, map, mlp_step, train_step, activation, attention
+);
 criterion_main!(benches);

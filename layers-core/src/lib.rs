@@ -24,26 +24,28 @@
 //! 3. [`dual`]: dual numbers, [`Dual`], which carry an exact derivative through `f32` code.
 //! 4. `unwind` (internal): how an op that cannot return an error fails to the boundary of
 //!    the layer that called it.
-//! 5. [`tensor`]: [`Tensor`] and its ops, and the graph a tensor records for the backward
+//! 5. [`random`]: the seeded random stream (per-call frames over a default stream) that
+//!    initializers, dropout and random tensors draw from.
+//! 6. [`tensor`]: [`Tensor`] and its ops, and the graph a tensor records for the backward
 //!    pass: the recorded ops, variable ids, the no-grad switch.
-//! 6. [`autograd`]: the backward pass (one rule per recorded op), [`GradStore`] and
+//! 7. [`autograd`]: the backward pass (one rule per recorded op), [`GradStore`] and
 //!    finite-difference gradient checks.
-//! 7. [`init`]: Keras's weight [`Initializer`]s.
-//! 8. [`weight`]: [`Weight`], a named, lazily built variable.
-//! 9. [`layer`]: the [`Layer`] trait and what a layer is made of: its forward pass
-//!    ([`Call`]), its call [`Context`], its config, its summary, a renamed layer and the
-//!    containers of layers, and gradient checks for whole layers.
-//! 10. [`typed`]: shapes in types, checked by the compiler ([`Const`], [`TypedTensor`]), and
+//! 8. [`init`]: Keras's weight [`Initializer`]s.
+//! 9. [`weight`]: [`Weight`], a named, lazily built variable.
+//! 10. [`layer`]: the [`Layer`] trait and what a layer is made of: its forward pass
+//!     ([`Call`]), its call [`Context`], its config, its summary, a renamed layer and the
+//!     containers of layers, and gradient checks for whole layers.
+//! 11. [`typed`]: shapes in types, checked by the compiler ([`Const`], [`TypedTensor`]), and
 //!     each layer's shape signature ([`StaticLayer`](typed::StaticLayer)).
-//! 11. [`activation`](mod@activation): activations, usable as functions and as layers, and
+//! 12. [`activation`](mod@activation): activations, usable as functions and as layers, and
 //!     their registry of names.
-//! 12. [`builtin`]: the built-in layers ([`Dense`], [`Dropout`], [`Embedding`], …), written
+//! 13. [`builtin`]: the built-in layers ([`Dense`], [`Dropout`], [`Embedding`], …), written
 //!     with `#[derive(Layer)]`.
-//! 13. [`loss`]: Keras's losses.
-//! 14. [`metrics`]: Keras's metrics (a loss can be one).
-//! 15. [`optim`]: Keras's optimizers and learning-rate schedules.
-//! 16. [`data`]: data sets: CSV loading, scaling, shuffling, splits.
-//! 17. [`model`]: [`Sequential`], [`Model`] and training ([`Train`]: `compile`, `fit`,
+//! 14. [`loss`]: Keras's losses.
+//! 15. [`metrics`]: Keras's metrics (a loss can be one).
+//! 16. [`optim`]: Keras's optimizers and learning-rate schedules.
+//! 17. [`data`]: data sets: CSV loading, scaling, shuffling, splits.
+//! 18. [`model`]: [`Sequential`], [`Model`] and training ([`Train`]: `compile`, `fit`,
 //!     `evaluate`, `predict`), with logs, callbacks and history.
 //!
 //! The root re-exports the types most programs use, [`prelude`] holds them for a glob
@@ -67,6 +69,7 @@ pub mod math;
 pub mod metrics;
 pub mod model;
 pub mod optim;
+pub mod random;
 pub mod save;
 pub mod tensor;
 pub mod typed;
@@ -76,6 +79,7 @@ pub mod weight;
 pub use activation::Activation;
 pub use autograd::gradcheck::{GradCheck, check_gradients};
 pub use autograd::{GradStore, NoGradGuard, VarId, is_recording, live_graph_nodes, no_grad};
+pub use builtin::MultiHeadAttention;
 pub use builtin::{
     BatchNormalization, Dense, Dropout, Embedding, Flatten, Lambda, LayerNormalization, LogSoftmax,
     Reshape, Softmax,
@@ -121,6 +125,7 @@ pub use serde_json;
 /// # Ok::<(), Error>(())
 /// ```
 pub mod prelude {
+    pub use crate::MultiHeadAttention;
     pub use crate::math::{Scalar, erf};
     pub use crate::typed::{Const, Dim, StaticLayer, TypedTensor};
     pub use crate::{

@@ -17,6 +17,9 @@
 //! # Ok::<(), layers_core::Error>(())
 //! ```
 
+mod attention;
+mod attention_mask;
+mod attention_projection;
 mod dense;
 mod dropout;
 mod embedding;
@@ -25,6 +28,9 @@ mod normalization;
 mod reshape;
 mod softmax;
 
+pub use attention::MultiHeadAttention;
+pub use attention_mask::PaddingMask;
+pub use attention_projection::{MergeHeadsDense, OutputUnits, SplitHeadsDense};
 pub use dense::Dense;
 pub use dropout::Dropout;
 pub use embedding::Embedding;

@@ -1,19 +1,16 @@
-//! Random tensors: normal and uniform draws from a random stream that the caller passes,
-//! normally the call context's seeded one
-//! ([`layer::context::with_rng`](crate::layer::context::with_rng)), so that a seed given to
-//! `fit`, `build` or `with_context` makes them reproducible.
-//!
-//! The stream is an argument rather than read here because the call context lives in
-//! `layer`, above `tensor`: reading it from `tensor` would make the two modules depend on
-//! each other.
+//! Random tensors: normal and uniform draws from the current seeded random stream
+//! ([`random`](crate::random): the frame that `fit`, `build` or `with_context` pushed, or the
+//! thread's default stream), so that a seed makes them reproducible; the `_with` forms take
+//! a stream of the caller's.
 //!
 //! ```
 //! use layers_core::Tensor;
-//! use layers_core::layer::context::{with_context, with_rng};
-//! let draw = || with_rng(|rng| Tensor::random_normal_with(&[3], 0.0, 1.0, rng));
-//! let a = with_context(true, 7, draw);
-//! let b = with_context(true, 7, draw);
+//! use layers_core::random::with_seed;
+//! let draw = || Tensor::random_normal(&[3], 0.0, 1.0);
+//! let a = with_seed(7, draw);
+//! let b = with_seed(7, draw);
 //! assert_eq!(a.to_vec(), b.to_vec());
+//! assert_ne!(a.to_vec(), with_seed(8, draw).to_vec());
 //! ```
 
 use ndarray::{ArrayD, IxDyn};
@@ -23,6 +20,7 @@ use rand_distr::{Distribution as _, StandardNormal, Uniform};
 use super::Tensor;
 use super::shape::{checked_size, try_buffer};
 use crate::error::{Error, Result};
+use crate::random::with_rng;
 use crate::unwind::OrRaise;
 
 /// `len` values from `draw`, in a buffer allocated fallibly.
@@ -37,8 +35,92 @@ fn drawn(what: &'static str, shape: &[usize], mut draw: impl FnMut() -> f32) -> 
 
 impl Tensor {
     /// A constant tensor of normal draws with mean `mean` and standard deviation `std`
+    /// (Keras's `keras.random.normal`), drawn from the current seeded stream
+    /// ([`random::with_rng`](crate::random::with_rng)): inside `fit` (or
+    /// [`with_context`](crate::layer::context::with_context)) the same seed gives the same
+    /// draws.
+    ///
+    /// # Panics
+    ///
+    /// If `std` is negative or a parameter is not finite, or the machine cannot hold the
+    /// shape; see [`Tensor::try_random_normal`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::Tensor;
+    /// use layers_core::layer::context::with_context;
+    /// let x = with_context(true, 1, || Tensor::random_normal(&[10_000], 5.0, 2.0));
+    /// assert!((x.mean_all().item() - 5.0).abs() < 0.1);
+    /// assert!((x.std(&[0], false).item() - 2.0).abs() < 0.1);
+    /// let again = with_context(true, 1, || Tensor::random_normal(&[10_000], 5.0, 2.0));
+    /// assert_eq!(x.to_vec(), again.to_vec());
+    /// ```
+    #[track_caller]
+    pub fn random_normal(shape: &[usize], mean: f32, std: f32) -> Tensor {
+        Tensor::try_random_normal(shape, mean, std).or_raise()
+    }
+
+    /// Like [`Tensor::random_normal`], returning an error for bad parameters.
+    ///
+    /// # Errors
+    ///
+    /// As [`Tensor::try_random_normal_with`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::Tensor;
+    /// let err = Tensor::try_random_normal(&[2], f32::NAN, 1.0).unwrap_err();
+    /// assert_eq!(err.to_string(), "`random_normal`: the mean must be finite, not NaN");
+    /// ```
+    pub fn try_random_normal(shape: &[usize], mean: f32, std: f32) -> Result<Tensor> {
+        with_rng(|rng| Tensor::try_random_normal_with(shape, mean, std, rng))
+    }
+
+    /// A constant tensor of uniform draws in `[lo, hi)` (Keras's `keras.random.uniform`),
+    /// drawn from the current seeded stream, as [`Tensor::random_normal`].
+    ///
+    /// # Panics
+    ///
+    /// If `lo > hi` or a bound is not finite, or the machine cannot hold the shape; see
+    /// [`Tensor::try_random_uniform`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::Tensor;
+    /// use layers_core::random::with_seed;
+    /// let x = with_seed(3, || Tensor::random_uniform(&[2, 500], -1.0, 3.0));
+    /// assert_eq!(x.shape(), &[2, 500]);
+    /// assert!(x.to_vec().iter().all(|v| (-1.0..3.0).contains(v)));
+    /// assert_eq!(x.to_vec(), with_seed(3, || Tensor::random_uniform(&[2, 500], -1.0, 3.0)).to_vec());
+    /// ```
+    #[track_caller]
+    pub fn random_uniform(shape: &[usize], lo: f32, hi: f32) -> Tensor {
+        Tensor::try_random_uniform(shape, lo, hi).or_raise()
+    }
+
+    /// Like [`Tensor::random_uniform`], returning an error for bad bounds.
+    ///
+    /// # Errors
+    ///
+    /// As [`Tensor::try_random_uniform_with`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::Tensor;
+    /// let err = Tensor::try_random_uniform(&[2], 1.0, 0.0).unwrap_err();
+    /// assert_eq!(err.to_string(), "`random_uniform`: the range [1, 0) is empty");
+    /// ```
+    pub fn try_random_uniform(shape: &[usize], lo: f32, hi: f32) -> Result<Tensor> {
+        with_rng(|rng| Tensor::try_random_uniform_with(shape, lo, hi, rng))
+    }
+
+    /// A constant tensor of normal draws with mean `mean` and standard deviation `std`
     /// (Keras's `random.normal`), drawn from `rng`: pass the call context's stream with
-    /// [`with_rng`](crate::layer::context::with_rng).
+    /// [`with_rng`].
     ///
     /// # Panics
     ///
@@ -106,7 +188,7 @@ impl Tensor {
 
     /// A constant tensor of uniform draws in `[lo, hi)` (Keras's `random.uniform`), drawn
     /// from `rng`: pass the call context's stream with
-    /// [`with_rng`](crate::layer::context::with_rng). With `lo == hi` every value is `lo`.
+    /// [`with_rng`]. With `lo == hi` every value is `lo`.
     ///
     /// # Panics
     ///

@@ -1,0 +1,292 @@
+//! `MultiHeadAttention`: Keras's multi-head scaled dot-product attention, here as
+//! self-attention on one `(batch, seq, features)` input, with causal and padding masks.
+//!
+//! The layer is written with `#[derive(Layer)]` over four derived projection sublayers
+//! ([`SplitHeadsDense`] for `query`, `key` and `value`, [`MergeHeadsDense`] for
+//! `attention_output`), and its arithmetic is one method,
+//! [`attend(query, key, value, mask)`](MultiHeadAttention::attend), which already takes
+//! three inputs and a mask: cross-attention and a mask given at call time are a new call
+//! site, not a rewrite.
+//!
+//! ```
+//! use layers_core::prelude::*;
+//! let mut mha = MultiHeadAttention::new(2, 4).use_causal_mask(true);
+//! assert_eq!(mha.build([5, 8])?, vec![5, 8]);
+//! assert_eq!(mha.count_params()?, 3 * (8 * 2 * 4 + 2 * 4) + (2 * 4 * 8 + 8));
+//! # Ok::<(), layers_core::Error>(())
+//! ```
+
+use super::attention_mask::{PaddingMask, self_attention_mask};
+use super::attention_projection::{MergeHeadsDense, SplitHeadsDense};
+use crate::error::{Error, Result};
+use crate::init::Initializer;
+use crate::layer::config::{check_fraction, check_initializer, check_size};
+use crate::layer::{Context, TryCall};
+use crate::{Layer, Tensor};
+
+/// What masked scores become before the softmax, as Keras's `Softmax` layer.
+const MASKED: f32 = -1e9;
+
+/// Multi-head attention (Keras's `MultiHeadAttention`), as self-attention: a
+/// `(batch, seq, features)` input is the query, key and value, and the output is
+/// `(batch, seq, output_shape)` (`output_shape` defaults to `features`).
+///
+/// Per head `h`: `softmax(q_h · k_hᵀ / √key_dim + mask) · v_h` over the keys, with
+/// `q = query(x)`, `k = key(x)`, `v = value(x)` projected to `num_heads` heads; the heads are
+/// then projected back by `attention_output`. Weights as Keras 3's, in its order: `query`,
+/// `key`, `value` kernels `(features, num_heads, key_dim)` (`value_dim` for `value`) with
+/// biases `(num_heads, key_dim)`, then the output kernel
+/// `(num_heads, value_dim, output_shape)` and bias `(output_shape,)`.
+///
+/// Options (Keras's names and defaults): `value_dim` (`key_dim`), `dropout` on the attention
+/// probabilities in training (0; drawn from the call's seeded stream), `use_bias` (true),
+/// `output_shape` (the input's features), `use_causal_mask` (false: with true, position `t`
+/// attends to positions `≤ t` only), `kernel_initializer` (`glorot_uniform`),
+/// `bias_initializer` (`zeros`), and `padding_mask` ([`PaddingMask`], none by default).
+///
+/// # Examples
+///
+/// ```
+/// use layers_core::prelude::*;
+/// use layers_core::builtin::PaddingMask;
+/// let mha = MultiHeadAttention::new(2, 3)
+///     .value_dim(4)
+///     .output_shape(6)
+///     .padding_mask(PaddingMask::Value(0.0));
+/// let x = Tensor::from_vec((0..40).map(|i| (i % 7) as f32 / 7.0).collect(), &[2, 4, 5]);
+/// let y = mha.try_apply(&x)?;
+/// assert_eq!(y.shape(), &[2, 4, 6]);
+/// let paths: Vec<String> = mha.all_weights().into_iter().map(|(p, w)| format!("{p} {:?}", w.value().shape())).collect();
+/// assert_eq!(paths, [
+///     "query.kernel [5, 2, 3]", "query.bias [2, 3]",
+///     "key.kernel [5, 2, 3]", "key.bias [2, 3]",
+///     "value.kernel [5, 2, 4]", "value.bias [2, 4]",
+///     "attention_output.kernel [2, 4, 6]", "attention_output.bias [6]",
+/// ]);
+///
+/// // A rank-2 input, or a fixed padding mask of the wrong length, is an error naming the layer.
+/// let err = MultiHeadAttention::new(2, 3).build([5]).unwrap_err();
+/// assert!(err.to_string().starts_with("layer `multi_head_attention` (MultiHeadAttention)"), "{err}");
+/// let masked = MultiHeadAttention::new(2, 3).padding_mask(Tensor::ones(&[3]));
+/// let err = masked.try_apply(&x).unwrap_err();
+/// assert!(err.to_string().contains("the padding mask has shape (3,)"), "{err}");
+/// # Ok::<(), layers_core::Error>(())
+/// ```
+#[derive(Layer, Debug)]
+#[layer(input = [B, T, D], validate = Self::validate_config)]
+pub struct MultiHeadAttention {
+    /// The number of attention heads.
+    pub num_heads: usize,
+    /// The size of each head of the queries and keys.
+    pub key_dim: usize,
+    /// The size of each head of the values; `key_dim` when `None`.
+    #[config(default = None)]
+    pub value_dim: Option<usize>,
+    /// The dropout rate on the attention probabilities, in `[0, 1)`.
+    #[config(default = 0.0)]
+    pub dropout: f32,
+    /// Whether the projections have biases.
+    #[config(default = true)]
+    pub use_bias: bool,
+    /// The size of the output's last axis; the input's when `None`.
+    #[config(default = None)]
+    pub output_shape: Option<usize>,
+    /// Whether each position attends only to itself and the positions before it.
+    #[config(default = false)]
+    pub use_causal_mask: bool,
+    /// Which positions are padding (never attended to).
+    #[config(default = PaddingMask::None)]
+    pub padding_mask: PaddingMask,
+    /// Fills the projection kernels; `glorot_uniform` by default.
+    #[config(default = Initializer::glorot_uniform())]
+    pub kernel_initializer: Initializer,
+    /// Fills the projection biases; `zeros` by default.
+    #[config(default = Initializer::zeros())]
+    pub bias_initializer: Initializer,
+    /// Projects the query input to `(…, num_heads, key_dim)`.
+    #[layer(init = SplitHeadsDense::new(num_heads, key_dim)
+        .use_bias(use_bias)
+        .kernel_initializer(kernel_initializer.clone())
+        .bias_initializer(bias_initializer.clone()))]
+    pub query: SplitHeadsDense,
+    /// Projects the key input to `(…, num_heads, key_dim)`.
+    #[layer(init = SplitHeadsDense::new(num_heads, key_dim)
+        .use_bias(use_bias)
+        .kernel_initializer(kernel_initializer.clone())
+        .bias_initializer(bias_initializer.clone()))]
+    pub key: SplitHeadsDense,
+    /// Projects the value input to `(…, num_heads, value_dim)`.
+    #[layer(init = SplitHeadsDense::new(num_heads, value_dim.unwrap_or(key_dim))
+        .use_bias(use_bias)
+        .kernel_initializer(kernel_initializer.clone())
+        .bias_initializer(bias_initializer.clone()))]
+    pub value: SplitHeadsDense,
+    /// Projects the attended heads to `(…, output_shape)`.
+    #[layer(init = MergeHeadsDense::new(output_shape.into())
+        .use_bias(use_bias)
+        .kernel_initializer(kernel_initializer.clone())
+        .bias_initializer(bias_initializer.clone()))]
+    pub attention_output: MergeHeadsDense,
+}
+
+impl MultiHeadAttention {
+    fn validate_config(&self) -> Result<()> {
+        check_size("num_heads", self.num_heads)?;
+        check_size("key_dim", self.key_dim)?;
+        if let Some(v) = self.value_dim {
+            check_size("value_dim", v)?;
+        }
+        if let Some(o) = self.output_shape {
+            check_size("output_shape", o)?;
+        }
+        check_fraction("dropout", self.dropout, false)?;
+        self.padding_mask.validate()?;
+        check_initializer("kernel_initializer", &self.kernel_initializer)?;
+        check_initializer("bias_initializer", &self.bias_initializer)
+    }
+
+    /// Attention of `query` `(batch, queries, features)` over `key` and `value`
+    /// `(batch, keys, features)`: projects all three, scores every query against every key
+    /// per head (scaled by `1/√key_dim`), sets the scores of pairs where `mask`
+    /// `(batch or 1, queries, keys)` is 0 to −10⁹, takes the softmax over the keys, applies
+    /// dropout in training, weights the values, and projects the heads to the output
+    /// `(batch, queries, output_shape)`. The self-attention call is
+    /// `attend(x, x, x, mask)`, the mask from the layer's options.
+    ///
+    /// # Errors
+    ///
+    /// When an input is not 3-D, the batch sizes or key and value lengths differ, the mask
+    /// has another shape, or a projection cannot be built (an input's features changed since
+    /// it was built); each message names the layer.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::prelude::*;
+    /// let mha = MultiHeadAttention::new(1, 2);
+    /// let (q, kv) = (Tensor::ones(&[1, 3, 4]), Tensor::ones(&[1, 5, 4]));
+    /// // Only the first key may be attended to.
+    /// let mask = Tensor::from_vec(vec![1.0, 0.0, 0.0, 0.0, 0.0].repeat(3), &[1, 3, 5]);
+    /// assert_eq!(mha.attend(&q, &kv, &kv, Some(&mask))?.shape(), &[1, 3, 4]);
+    /// assert!(mha.attend(&q, &kv, &kv, Some(&Tensor::ones(&[1, 5, 3]))).is_err());
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
+    pub fn attend(
+        &self,
+        query: &Tensor,
+        key: &Tensor,
+        value: &Tensor,
+        mask: Option<&Tensor>,
+    ) -> Result<Tensor> {
+        check_inputs(query, key, value, mask)?;
+        let project = |layer: &dyn Layer, x: &Tensor, name: &str| {
+            layer
+                .forward(x)
+                .map_err(|e| e.in_layer(name, layer.type_name()))
+        };
+        let scale = 1.0 / (self.key_dim as f32).sqrt();
+        // (batch, heads, queries, key_dim) · (batch, heads, key_dim, keys)
+        let q = project(&self.query, query, "query")?
+            .scale(scale)
+            .permute(&[0, 2, 1, 3]);
+        let k = project(&self.key, key, "key")?.permute(&[0, 2, 3, 1]);
+        let v = project(&self.value, value, "value")?.permute(&[0, 2, 1, 3]);
+        let scores = q.matmul(&k);
+        let scores = match mask {
+            // `select`, not an added −10⁹: a masked score gets no gradient at all.
+            Some(m) => m.unsqueeze(1).select(&scores, MASKED),
+            None => scores,
+        };
+        let probs = self.dropout_on(scores.softmax(-1));
+        let heads = probs.matmul(&v).permute(&[0, 2, 1, 3]);
+        self.attention_output.units.set_from_owner(query.shape()[2]);
+        project(&self.attention_output, &heads, "attention_output")
+    }
+
+    /// Dropout on the attention probabilities, in training only, with draws from the call's
+    /// seeded stream.
+    fn dropout_on(&self, probs: Tensor) -> Tensor {
+        if self.dropout == 0.0 || !Context::current().training() {
+            return probs;
+        }
+        let keep = Tensor::random_uniform(probs.shape(), 0.0, 1.0).greater_equal(self.dropout);
+        probs * keep.scale(1.0 / (1.0 - self.dropout))
+    }
+
+    /// The `(batch or 1, seq, seq)` mask of self-attention on `x` from the layer's options,
+    /// or `None` when nothing is masked.
+    ///
+    /// # Errors
+    ///
+    /// When a fixed padding mask fits neither `(seq,)` nor `(batch, seq)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::prelude::*;
+    /// let mha = MultiHeadAttention::new(1, 2).use_causal_mask(true);
+    /// let m = mha.self_attention_mask(&Tensor::ones(&[1, 2, 3]))?.unwrap();
+    /// assert_eq!(m.to_vec(), vec![1.0, 0.0, 1.0, 1.0]);
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
+    pub fn self_attention_mask(&self, x: &Tensor) -> Result<Option<Tensor>> {
+        check_rank("the input", x)?;
+        let keep = self.padding_mask.keep(x)?;
+        Ok(self_attention_mask(
+            keep.as_ref(),
+            x.shape()[1],
+            self.use_causal_mask,
+        ))
+    }
+}
+
+fn check_rank(what: &str, x: &Tensor) -> Result<()> {
+    if x.rank() != 3 {
+        return Err(Error::invalid(
+            "multi_head_attention",
+            format!(
+                "{what} must have shape (batch, seq, features), got {:?}",
+                x.shape()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn check_inputs(query: &Tensor, key: &Tensor, value: &Tensor, mask: Option<&Tensor>) -> Result<()> {
+    check_rank("the query", query)?;
+    check_rank("the key", key)?;
+    check_rank("the value", value)?;
+    let (batch, queries, keys) = (query.shape()[0], query.shape()[1], key.shape()[1]);
+    if key.shape()[0] != batch || value.shape()[0] != batch || value.shape()[1] != keys {
+        return Err(Error::invalid(
+            "multi_head_attention",
+            format!(
+                "query {:?}, key {:?} and value {:?} need one batch size, and key and value one length",
+                query.shape(),
+                key.shape(),
+                value.shape()
+            ),
+        ));
+    }
+    if let Some(m) = mask {
+        let fits = matches!(m.shape(), [b, t, s] if (*b == batch || *b == 1) && *t == queries && *s == keys);
+        if !fits {
+            return Err(Error::invalid(
+                "multi_head_attention",
+                format!(
+                    "the attention mask has shape {:?}, not (batch, queries, keys) = ({batch}, {queries}, {keys})",
+                    m.shape()
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+impl TryCall for MultiHeadAttention {
+    fn try_call(&self, x: &Tensor) -> Result<Tensor> {
+        let mask = self.self_attention_mask(x)?;
+        self.attend(x, x, x, mask.as_ref())
+    }
+}
