@@ -80,6 +80,7 @@ pub use builtin::{
     BatchNormalization, Dense, Dropout, Embedding, Flatten, Lambda, LayerNormalization, LogSoftmax,
     Reshape, Softmax,
 };
+pub use builtin::{Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D};
 pub use dual::Dual;
 pub use error::{Error, Result};
 pub use init::Initializer;
@@ -131,6 +132,8 @@ pub mod prelude {
         registered_layers,
     };
     pub use crate::{Loss, Metric, Optimizer};
+    pub use crate::tensor::conv::Padding;
+    pub use crate::{Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D};
     pub use layers_derive::activation;
 }
 
