@@ -91,7 +91,12 @@ proptest! {
 #[test]
 fn the_transposed_convolution_is_the_adjoint_of_the_convolution() {
     // <conv(x, k), y> = <x, conv_transpose(y, k)> for every geometry where the sizes match.
-    for (h, k, s, same, d) in [(7, 3, 2, true, 1), (7, 3, 2, false, 1), (8, 4, 2, true, 1), (9, 3, 1, false, 2)] {
+    for (h, k, s, same, d) in [
+        (7, 3, 2, true, 1),
+        (7, 3, 2, false, 1),
+        (8, 4, 2, true, 1),
+        (9, 3, 1, false, 2),
+    ] {
         let p = padding(same);
         let x = values(&[2, h, h, 3], 9);
         let kernel = values(&[k, k, 3, 4], 10);
@@ -103,33 +108,62 @@ fn the_transposed_convolution_is_the_adjoint_of_the_convolution() {
         }
         let lhs = (&y * &dy).sum_all().item();
         let rhs = (&x * &back).sum_all().item();
-        assert!((lhs - rhs).abs() < 1e-3 * lhs.abs().max(1.0), "{lhs} vs {rhs}");
+        assert!(
+            (lhs - rhs).abs() < 1e-3 * lhs.abs().max(1.0),
+            "{lhs} vs {rhs}"
+        );
     }
 }
 
 #[test]
 fn every_layer_passes_the_layer_gradient_check() {
     let layers: Vec<(Box<dyn Layer>, Vec<usize>)> = vec![
-        (Box::new(Conv1D::new(3, 3).strides(2).padding(Padding::Same)), vec![2, 7, 2]),
+        (
+            Box::new(Conv1D::new(3, 3).strides(2).padding(Padding::Same)),
+            vec![2, 7, 2],
+        ),
         (Box::new(Conv1D::new(2, 2).dilation_rate(2)), vec![2, 6, 3]),
         (
-            Box::new(Conv2D::new(3, (3, 3)).strides((2, 1)).padding(Padding::Same).activation("tanh")),
+            Box::new(
+                Conv2D::new(3, (3, 3))
+                    .strides((2, 1))
+                    .padding(Padding::Same)
+                    .activation("tanh"),
+            ),
             vec![2, 5, 4, 2],
         ),
-        (Box::new(Conv2D::new(2, (2, 2)).dilation_rate((2, 2))), vec![1, 5, 5, 2]),
         (
-            Box::new(DepthwiseConv2D::new((3, 3)).depth_multiplier(2).padding(Padding::Same)),
-            vec![2, 4, 5, 2],
-        ),
-        (
-            Box::new(SeparableConv2D::new(3, (3, 3)).strides((2, 2)).padding(Padding::Same)),
+            Box::new(Conv2D::new(2, (2, 2)).dilation_rate((2, 2))),
             vec![1, 5, 5, 2],
         ),
         (
-            Box::new(Conv2DTranspose::new(2, (3, 3)).strides((2, 2)).padding(Padding::Same)),
+            Box::new(
+                DepthwiseConv2D::new((3, 3))
+                    .depth_multiplier(2)
+                    .padding(Padding::Same),
+            ),
+            vec![2, 4, 5, 2],
+        ),
+        (
+            Box::new(
+                SeparableConv2D::new(3, (3, 3))
+                    .strides((2, 2))
+                    .padding(Padding::Same),
+            ),
+            vec![1, 5, 5, 2],
+        ),
+        (
+            Box::new(
+                Conv2DTranspose::new(2, (3, 3))
+                    .strides((2, 2))
+                    .padding(Padding::Same),
+            ),
             vec![2, 3, 3, 2],
         ),
-        (Box::new(Conv2DTranspose::new(2, (3, 3)).dilation_rate((2, 1))), vec![1, 3, 3, 2]),
+        (
+            Box::new(Conv2DTranspose::new(2, (3, 3)).dilation_rate((2, 1))),
+            vec![1, 3, 3, 2],
+        ),
     ];
     for (i, (layer, shape)) in layers.iter().enumerate() {
         // A bias that is not zero, so that the activation's slope varies.
@@ -142,7 +176,9 @@ fn every_layer_passes_the_layer_gradient_check() {
 
 #[test]
 fn a_rank_3_input_to_conv2d_is_an_error_naming_the_layer() {
-    let err = Conv2D::new(4, (3, 3)).try_apply(&Tensor::ones(&[2, 8, 8])).unwrap_err();
+    let err = Conv2D::new(4, (3, 3))
+        .try_apply(&Tensor::ones(&[2, 8, 8]))
+        .unwrap_err();
     assert_eq!(
         err.to_string(),
         "layer `conv2d` (Conv2D): `conv2d` expects input of shape [B, H, W, C] but got [2, 8, 8]"
@@ -150,8 +186,14 @@ fn a_rank_3_input_to_conv2d_is_an_error_naming_the_layer() {
     let mut model = Sequential::new().add(Conv2D::new(4, (3, 3)));
     let err = model.build([8, 8]).unwrap_err().to_string();
     assert!(err.contains("conv2d"), "{err}");
-    let err = Conv1D::new(4, 3).try_apply(&Tensor::ones(&[2, 8, 8, 1])).unwrap_err();
-    assert!(err.to_string().contains("`conv1d` expects input of shape [B, T, C]"), "{err}");
+    let err = Conv1D::new(4, 3)
+        .try_apply(&Tensor::ones(&[2, 8, 8, 1]))
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("`conv1d` expects input of shape [B, T, C]"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -164,10 +206,19 @@ fn a_kernel_larger_than_the_padded_input_is_an_error_naming_the_layer() {
          the 3 positions of the input with `valid` padding"
     );
     // Dilation widens the kernel: 3 taps 3 apart span 7.
-    let err = DepthwiseConv2D::new((3, 3)).dilation_rate((1, 3)).build([8, 6, 2]).unwrap_err();
+    let err = DepthwiseConv2D::new((3, 3))
+        .dilation_rate((1, 3))
+        .build([8, 6, 2])
+        .unwrap_err();
     assert!(err.to_string().contains("`depthwise_conv2d`: the kernel spans 7 positions (size 3, dilation 3) along spatial axis 1"), "{err}");
     // `same` pads enough for any kernel.
-    assert_eq!(Conv2D::new(4, (5, 5)).padding(Padding::Same).build([3, 3, 1]).unwrap(), vec![3, 3, 4]);
+    assert_eq!(
+        Conv2D::new(4, (5, 5))
+            .padding(Padding::Same)
+            .build([3, 3, 1])
+            .unwrap(),
+        vec![3, 3, 4]
+    );
     // Nothing was built by the failed call.
     let conv = Conv2D::new(4, (5, 3));
     assert!(conv.try_apply(&Tensor::ones(&[1, 3, 8, 1])).is_err());
@@ -186,27 +237,59 @@ fn a_channel_count_that_changed_since_build_is_an_error_naming_the_layer() {
     );
     let mut sep = SeparableConv2D::new(4, (3, 3));
     sep.build([8, 8, 3]).unwrap();
-    let err = sep.try_apply(&Tensor::ones(&[1, 8, 8, 1])).unwrap_err().to_string();
-    assert!(err.starts_with("layer `separable_conv2d` (SeparableConv2D): weight `depthwise_kernel`"), "{err}");
+    let err = sep
+        .try_apply(&Tensor::ones(&[1, 8, 8, 1]))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with("layer `separable_conv2d` (SeparableConv2D): weight `depthwise_kernel`"),
+        "{err}"
+    );
     // Another image size is fine: only the channels are in the weights.
-    assert_eq!(conv.try_apply(&Tensor::ones(&[1, 5, 6, 3])).unwrap().shape(), &[1, 3, 4, 4]);
+    assert_eq!(
+        conv.try_apply(&Tensor::ones(&[1, 5, 6, 3]))
+            .unwrap()
+            .shape(),
+        &[1, 3, 4, 4]
+    );
 }
 
 #[test]
 fn bad_config_values_are_errors_naming_the_field() {
     let cases: Vec<(Box<dyn Layer>, &str)> = vec![
-        (Box::new(Conv2D::new(4, (0, 3))), "`kernel_size` must hold positive integers, got [0, 3]"),
-        (Box::new(Conv2D::new(4, (3, 3)).strides((1, 0))), "`strides` must hold positive integers, got [1, 0]"),
-        (Box::new(Conv1D::new(4, 3).dilation_rate(0)), "`dilation_rate` must hold positive integers, got 0"),
-        (Box::new(Conv2DTranspose::new(0, (3, 3))), "`filters` must be a positive integer, got 0"),
-        (Box::new(SeparableConv2D::new(2, (3, 3)).depth_multiplier(0)), "`depth_multiplier` must be a positive integer, got 0"),
         (
-            Box::new(DepthwiseConv2D::new((3, 3)).depthwise_initializer(Initializer::constant(f32::NAN))),
+            Box::new(Conv2D::new(4, (0, 3))),
+            "`kernel_size` must hold positive integers, got [0, 3]",
+        ),
+        (
+            Box::new(Conv2D::new(4, (3, 3)).strides((1, 0))),
+            "`strides` must hold positive integers, got [1, 0]",
+        ),
+        (
+            Box::new(Conv1D::new(4, 3).dilation_rate(0)),
+            "`dilation_rate` must hold positive integers, got 0",
+        ),
+        (
+            Box::new(Conv2DTranspose::new(0, (3, 3))),
+            "`filters` must be a positive integer, got 0",
+        ),
+        (
+            Box::new(SeparableConv2D::new(2, (3, 3)).depth_multiplier(0)),
+            "`depth_multiplier` must be a positive integer, got 0",
+        ),
+        (
+            Box::new(
+                DepthwiseConv2D::new((3, 3)).depthwise_initializer(Initializer::constant(f32::NAN)),
+            ),
             "`depthwise_initializer` is an unusable `constant` initializer",
         ),
     ];
     for (mut layer, message) in cases {
-        let shape = if layer.type_name() == "Conv1D" { vec![8, 2] } else { vec![8, 8, 2] };
+        let shape = if layer.type_name() == "Conv1D" {
+            vec![8, 2]
+        } else {
+            vec![8, 8, 2]
+        };
         let err = layer.build(&shape).unwrap_err().to_string();
         assert!(err.contains(message), "{err}");
         assert!(layer.all_weights().iter().all(|(_, w)| w.shape().is_none()));
@@ -235,7 +318,10 @@ fn configs_are_keras_s_and_read_back() {
     let mut bad = LayerConfig::of(&conv).unwrap();
     bad.config["padding"] = "causal".into();
     let err = Conv2D::from_config(&bad).unwrap_err().to_string();
-    assert!(err.contains("padding") && err.contains("\"valid\" or \"same\""), "{err}");
+    assert!(
+        err.contains("padding") && err.contains("\"valid\" or \"same\""),
+        "{err}"
+    );
 }
 
 fn round_trip(layer: impl Layer + 'static, input: &[usize]) {
@@ -249,32 +335,54 @@ fn round_trip(layer: impl Layer + 'static, input: &[usize]) {
     let (a, b) = (model.predict(&x).unwrap(), loaded.predict(&x).unwrap());
     assert_eq!(a.shape(), b.shape());
     assert_eq!(a.to_vec(), b.to_vec());
-    assert_eq!(loaded.layer_config().unwrap(), model.layer_config().unwrap());
+    assert_eq!(
+        loaded.layer_config().unwrap(),
+        model.layer_config().unwrap()
+    );
 }
 
 #[test]
 fn conv1d_saves_and_loads() {
-    round_trip(Conv1D::new(4, 3).padding(Padding::Same).strides(2), &[2, 9, 3]);
+    round_trip(
+        Conv1D::new(4, 3).padding(Padding::Same).strides(2),
+        &[2, 9, 3],
+    );
 }
 
 #[test]
 fn conv2d_saves_and_loads() {
-    round_trip(Conv2D::new(4, (3, 2)).dilation_rate((2, 1)).activation("relu"), &[2, 7, 6, 3]);
+    round_trip(
+        Conv2D::new(4, (3, 2))
+            .dilation_rate((2, 1))
+            .activation("relu"),
+        &[2, 7, 6, 3],
+    );
 }
 
 #[test]
 fn depthwise_conv2d_saves_and_loads() {
-    round_trip(DepthwiseConv2D::new((3, 3)).depth_multiplier(2).use_bias(false), &[2, 6, 6, 3]);
+    round_trip(
+        DepthwiseConv2D::new((3, 3))
+            .depth_multiplier(2)
+            .use_bias(false),
+        &[2, 6, 6, 3],
+    );
 }
 
 #[test]
 fn separable_conv2d_saves_and_loads() {
-    round_trip(SeparableConv2D::new(5, (3, 3)).padding(Padding::Same), &[2, 6, 6, 3]);
+    round_trip(
+        SeparableConv2D::new(5, (3, 3)).padding(Padding::Same),
+        &[2, 6, 6, 3],
+    );
 }
 
 #[test]
 fn conv2d_transpose_saves_and_loads() {
-    round_trip(Conv2DTranspose::new(3, (3, 3)).strides((2, 2)), &[2, 4, 4, 3]);
+    round_trip(
+        Conv2DTranspose::new(3, (3, 3)).strides((2, 2)),
+        &[2, 4, 4, 3],
+    );
 }
 
 #[test]

@@ -32,7 +32,10 @@ pub(super) fn propagate(op: &Op, grad: ArrayD<f32>, send: &mut dyn FnMut(&Tensor
             let k = kernel.data().as_standard_layout();
             let (x, k) = (slices(&x), slices(&k));
             if kernel.requires_grad() {
-                send(kernel, array(kernel.shape(), conv_kernel_grad(geometry, x, g)));
+                send(
+                    kernel,
+                    array(kernel.shape(), conv_kernel_grad(geometry, x, g)),
+                );
             }
             if input.requires_grad() {
                 send(input, array(input.shape(), conv_input_grad(geometry, g, k)));
@@ -51,7 +54,10 @@ pub(super) fn propagate(op: &Op, grad: ArrayD<f32>, send: &mut dyn FnMut(&Tensor
                 send(kernel, array(kernel.shape(), dk));
             }
             if input.requires_grad() {
-                send(input, array(input.shape(), depthwise_input_grad(geometry, g, k)));
+                send(
+                    input,
+                    array(input.shape(), depthwise_input_grad(geometry, g, k)),
+                );
             }
         }
         Op::Conv2dTranspose {
@@ -65,7 +71,10 @@ pub(super) fn propagate(op: &Op, grad: ArrayD<f32>, send: &mut dyn FnMut(&Tensor
             let k = kernel.data().as_standard_layout();
             let (x, k) = (slices(&x), slices(&k));
             if kernel.requires_grad() {
-                send(kernel, array(kernel.shape(), conv_kernel_grad(geometry, g, x)));
+                send(
+                    kernel,
+                    array(kernel.shape(), conv_kernel_grad(geometry, g, x)),
+                );
             }
             if input.requires_grad() {
                 send(input, array(input.shape(), conv_forward(geometry, g, k)));

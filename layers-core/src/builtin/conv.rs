@@ -1,6 +1,7 @@
 //! `Conv1D` and `Conv2D`: Keras's convolution layers, channels-last,
 //! `activation(conv(x, kernel) + bias)`; and [`Padding`] as a config value.
 
+use crate::Layer;
 use crate::activation::Activation;
 use crate::error::{Error, Result};
 use crate::init::Initializer;
@@ -9,7 +10,6 @@ use crate::layer::config::{ConfigValue, check_initializer, check_size, expected}
 use crate::tensor::Tensor;
 use crate::tensor::conv::Padding;
 use crate::weight::Weight;
-use crate::Layer;
 
 /// Written as Keras writes it: `"valid"` or `"same"`.
 impl ConfigValue for Padding {
@@ -133,7 +133,11 @@ impl TryCall for Conv1D {
             self.padding,
             self.dilation_rate,
         )?;
-        Ok(finish(y, self.use_bias.then_some(&self.bias), &self.activation))
+        Ok(finish(
+            y,
+            self.use_bias.then_some(&self.bias),
+            &self.activation,
+        ))
     }
 }
 
@@ -218,7 +222,10 @@ impl Conv2D {
         check_size("filters", self.filters)?;
         check_sizes("kernel_size", &[self.kernel_size.0, self.kernel_size.1])?;
         check_sizes("strides", &[self.strides.0, self.strides.1])?;
-        check_sizes("dilation_rate", &[self.dilation_rate.0, self.dilation_rate.1])?;
+        check_sizes(
+            "dilation_rate",
+            &[self.dilation_rate.0, self.dilation_rate.1],
+        )?;
         self.activation.check()?;
         check_initializer("kernel_initializer", &self.kernel_initializer)?;
         check_initializer("bias_initializer", &self.bias_initializer)
@@ -233,6 +240,10 @@ impl TryCall for Conv2D {
             self.padding,
             self.dilation_rate,
         )?;
-        Ok(finish(y, self.use_bias.then_some(&self.bias), &self.activation))
+        Ok(finish(
+            y,
+            self.use_bias.then_some(&self.bias),
+            &self.activation,
+        ))
     }
 }

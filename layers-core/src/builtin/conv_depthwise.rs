@@ -2,6 +2,7 @@
 //! followed by a pointwise (1×1) convolution that mixes the channels.
 
 use super::conv::{check_sizes, finish};
+use crate::Layer;
 use crate::activation::Activation;
 use crate::error::Result;
 use crate::init::Initializer;
@@ -10,7 +11,6 @@ use crate::layer::config::{check_initializer, check_size};
 use crate::tensor::Tensor;
 use crate::tensor::conv::Padding;
 use crate::weight::Weight;
-use crate::Layer;
 
 /// A depthwise 2-D convolution layer: each input channel is convolved with its own
 /// `depth_multiplier` filters, `(batch, h, w, channels)` → `(batch, oh, ow, channels ·
@@ -101,7 +101,11 @@ impl TryCall for DepthwiseConv2D {
             self.padding,
             self.dilation_rate,
         )?;
-        Ok(finish(y, self.use_bias.then_some(&self.bias), &self.activation))
+        Ok(finish(
+            y,
+            self.use_bias.then_some(&self.bias),
+            &self.activation,
+        ))
     }
 }
 
@@ -203,6 +207,10 @@ impl TryCall for SeparableConv2D {
             Padding::Valid,
             (1, 1),
         )?;
-        Ok(finish(y, self.use_bias.then_some(&self.bias), &self.activation))
+        Ok(finish(
+            y,
+            self.use_bias.then_some(&self.bias),
+            &self.activation,
+        ))
     }
 }

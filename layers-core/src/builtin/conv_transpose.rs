@@ -1,6 +1,7 @@
 //! `Conv2DTranspose`: the transposed 2-D convolution layer (upsampling by a learned kernel).
 
 use super::conv::{check_sizes, finish};
+use crate::Layer;
 use crate::activation::Activation;
 use crate::error::Result;
 use crate::init::Initializer;
@@ -9,7 +10,6 @@ use crate::layer::config::{check_initializer, check_size};
 use crate::tensor::Tensor;
 use crate::tensor::conv::Padding;
 use crate::weight::Weight;
-use crate::Layer;
 
 /// A transposed 2-D convolution layer (sometimes called deconvolution):
 /// `activation(conv2d_transpose(x, kernel) + bias)`, mapping `(batch, h, w, channels)` to
@@ -76,7 +76,10 @@ impl Conv2DTranspose {
         check_size("filters", self.filters)?;
         check_sizes("kernel_size", &[self.kernel_size.0, self.kernel_size.1])?;
         check_sizes("strides", &[self.strides.0, self.strides.1])?;
-        check_sizes("dilation_rate", &[self.dilation_rate.0, self.dilation_rate.1])?;
+        check_sizes(
+            "dilation_rate",
+            &[self.dilation_rate.0, self.dilation_rate.1],
+        )?;
         self.activation.check()?;
         check_initializer("kernel_initializer", &self.kernel_initializer)?;
         check_initializer("bias_initializer", &self.bias_initializer)
@@ -91,6 +94,10 @@ impl TryCall for Conv2DTranspose {
             self.padding,
             self.dilation_rate,
         )?;
-        Ok(finish(y, self.use_bias.then_some(&self.bias), &self.activation))
+        Ok(finish(
+            y,
+            self.use_bias.then_some(&self.bias),
+            &self.activation,
+        ))
     }
 }

@@ -113,7 +113,10 @@ impl Padding {
         stride: usize,
         dilation: usize,
     ) -> Option<(usize, usize)> {
-        let span = kernel.checked_sub(1)?.checked_mul(dilation)?.checked_add(1)?;
+        let span = kernel
+            .checked_sub(1)?
+            .checked_mul(dilation)?
+            .checked_add(1)?;
         let stride = stride.max(1);
         match self {
             Padding::Valid => {
@@ -160,7 +163,12 @@ impl Settings {
 
     /// The geometry of a convolution of `x` `(batch, h, w, in)` with a kernel of spatial
     /// size `kernel` into `out_channels`, or the error naming what does not fit.
-    fn geometry(&self, x: &[usize], kernel: [usize; 2], out_channels: usize) -> Result<ConvGeometry> {
+    fn geometry(
+        &self,
+        x: &[usize],
+        kernel: [usize; 2],
+        out_channels: usize,
+    ) -> Result<ConvGeometry> {
         self.check()?;
         let mut output = [0; 2];
         let mut pad = [0; 2];
@@ -206,7 +214,13 @@ impl Settings {
     }
 }
 
-fn check_rank(op: &'static str, what: &str, shape: &[usize], rank: usize, layout: &str) -> Result<()> {
+fn check_rank(
+    op: &'static str,
+    what: &str,
+    shape: &[usize],
+    rank: usize,
+    layout: &str,
+) -> Result<()> {
     if shape.len() != rank {
         return Err(Error::mismatch(
             op,
@@ -251,8 +265,15 @@ impl Tensor {
     /// assert_eq!(x.conv1d(&k, 2, Padding::Valid, 1).to_vec(), vec![-1.0, -1.0]);
     /// ```
     #[track_caller]
-    pub fn conv1d(&self, kernel: &Tensor, stride: usize, padding: Padding, dilation: usize) -> Tensor {
-        self.try_conv1d(kernel, stride, padding, dilation).or_raise()
+    pub fn conv1d(
+        &self,
+        kernel: &Tensor,
+        stride: usize,
+        padding: Padding,
+        dilation: usize,
+    ) -> Tensor {
+        self.try_conv1d(kernel, stride, padding, dilation)
+            .or_raise()
     }
 
     /// Like [`Tensor::conv1d`], returning an error for shapes that do not fit.
@@ -330,7 +351,8 @@ impl Tensor {
         padding: Padding,
         dilation: (usize, usize),
     ) -> Tensor {
-        self.try_conv2d(kernel, strides, padding, dilation).or_raise()
+        self.try_conv2d(kernel, strides, padding, dilation)
+            .or_raise()
     }
 
     /// Like [`Tensor::conv2d`], returning an error for shapes that do not fit.
@@ -375,15 +397,30 @@ impl Tensor {
 
     fn conv2d_with(&self, kernel: &Tensor, settings: &Settings) -> Result<Tensor> {
         let op = settings.op;
-        check_rank(op, "an input", self.shape(), 4, "(batch, height, width, channels)")?;
-        check_rank(op, "a kernel", kernel.shape(), 4, "(height, width, in, filters)")?;
+        check_rank(
+            op,
+            "an input",
+            self.shape(),
+            4,
+            "(batch, height, width, channels)",
+        )?;
+        check_rank(
+            op,
+            "a kernel",
+            kernel.shape(),
+            4,
+            "(height, width, in, filters)",
+        )?;
         let (x, k) = (self.shape(), kernel.shape());
         if k[2] != x[3] {
             return Err(Error::incompatible(
                 op,
                 x,
                 k,
-                format!("the input has {} channels but the kernel takes {}", x[3], k[2]),
+                format!(
+                    "the input has {} channels but the kernel takes {}",
+                    x[3], k[2]
+                ),
             ));
         }
         let g = settings.geometry(x, [k[0], k[1]], k[3])?;
@@ -458,15 +495,30 @@ impl Tensor {
         dilation: (usize, usize),
     ) -> Result<Tensor> {
         let op = "depthwise_conv2d";
-        check_rank(op, "an input", self.shape(), 4, "(batch, height, width, channels)")?;
-        check_rank(op, "a kernel", kernel.shape(), 4, "(height, width, channels, multiplier)")?;
+        check_rank(
+            op,
+            "an input",
+            self.shape(),
+            4,
+            "(batch, height, width, channels)",
+        )?;
+        check_rank(
+            op,
+            "a kernel",
+            kernel.shape(),
+            4,
+            "(height, width, channels, multiplier)",
+        )?;
         let (x, k) = (self.shape(), kernel.shape());
         if k[2] != x[3] {
             return Err(Error::incompatible(
                 op,
                 x,
                 k,
-                format!("the input has {} channels but the kernel takes {}", x[3], k[2]),
+                format!(
+                    "the input has {} channels but the kernel takes {}",
+                    x[3], k[2]
+                ),
             ));
         }
         let settings = Settings {
@@ -556,15 +608,30 @@ impl Tensor {
         dilation: (usize, usize),
     ) -> Result<Tensor> {
         let op = "conv2d_transpose";
-        check_rank(op, "an input", self.shape(), 4, "(batch, height, width, channels)")?;
-        check_rank(op, "a kernel", kernel.shape(), 4, "(height, width, filters, in)")?;
+        check_rank(
+            op,
+            "an input",
+            self.shape(),
+            4,
+            "(batch, height, width, channels)",
+        )?;
+        check_rank(
+            op,
+            "a kernel",
+            kernel.shape(),
+            4,
+            "(height, width, filters, in)",
+        )?;
         let (x, k) = (self.shape(), kernel.shape());
         if k[3] != x[3] {
             return Err(Error::incompatible(
                 op,
                 x,
                 k,
-                format!("the input has {} channels but the kernel takes {}", x[3], k[3]),
+                format!(
+                    "the input has {} channels but the kernel takes {}",
+                    x[3], k[3]
+                ),
             ));
         }
         let settings = Settings {
@@ -596,11 +663,18 @@ impl Tensor {
                 Padding::Valid => o.checked_add(span.saturating_sub(s)),
             });
             out[1 + axis] = grown.ok_or_else(|| {
-                Error::invalid(op, format!("the output of axis {axis} is too large to address"))
+                Error::invalid(
+                    op,
+                    format!("the output of axis {axis} is too large to address"),
+                )
             })?;
         }
         let g = settings.geometry(&out, [k[0], k[1]], k[3])?;
-        debug_assert_eq!(g.output, [x[1], x[2]], "deconv_output_length inverts the conv's");
+        debug_assert_eq!(
+            g.output,
+            [x[1], x[2]],
+            "deconv_output_length inverts the conv's"
+        );
         let (xv, kv) = (values(self), values(kernel));
         let y = conv_input_grad(&g, slice(&xv), slice(&kv));
         Ok(Tensor::from_op(

@@ -320,7 +320,14 @@ pub(crate) fn depthwise_kernel_grad(g: &ConvGeometry, x: &[f32], dy: &[f32]) -> 
 mod tests {
     use super::*;
 
-    fn geometry(h: usize, w: usize, k: usize, stride: usize, pad: usize, out: usize) -> ConvGeometry {
+    fn geometry(
+        h: usize,
+        w: usize,
+        k: usize,
+        stride: usize,
+        pad: usize,
+        out: usize,
+    ) -> ConvGeometry {
         ConvGeometry {
             batch: 1,
             input: [h, w],
