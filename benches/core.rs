@@ -322,7 +322,48 @@ fn attention(c: &mut Criterion) {
     group.finish();
 }
 
+/// A 2-D convolution at a realistic size, forward and backward (input and kernel
+/// gradients): batch 64 of 28×28×32 images, 3×3 kernel to 64 filters, `valid` padding
+/// (26×26 outputs). Throughput is in FLOPs, so "Gelem/s" reads as GFLOP/s: 2·M·K·N per
+/// product with M = 64·26·26 output pixels, K = 3·3·32, N = 64, three products for forward
+/// and backward. Beside it, the GEMM alone on the forward product's shape, and the forward
+/// pass alone: the gap is what im2col and col2im cost.
+fn conv2d(c: &mut Criterion) {
+    use layers::tensor::conv::Padding;
+    let (batch, side, cin, k, filters) = (64usize, 28usize, 32usize, 3usize, 64usize);
+    let out = side - k + 1;
+    let (m, kk, n) = (batch * out * out, k * k * cin, filters);
+    let product = 2 * m * kk * n;
+    let x = Tensor::from_array(random_matrix(batch * side * side, cin, SEED))
+        .reshape(&[batch, side, side, cin]);
+    let kernel = Tensor::from_array(random_matrix(kk, n, SEED + 1)).reshape(&[k, k, cin, n]);
+    let (xv, kv) = (x.clone().into_variable(), kernel.clone().into_variable());
+    let mut group = c.benchmark_group("conv2d");
+    group
+        .sampling_mode(SamplingMode::Flat)
+        .sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(4));
+    group.throughput(Throughput::Elements(3 * product as u64));
+    group.bench_function("forward_backward_64x28x28x32_3x3x64", |bench| {
+        bench.iter(|| {
+            let y = xv.conv2d(&kv, (1, 1), Padding::Valid, (1, 1));
+            black_box(y.sum_all().backward())
+        })
+    });
+    group.throughput(Throughput::Elements(product as u64));
+    group.bench_function("forward_64x28x28x32_3x3x64", |bench| {
+        bench.iter(|| no_grad(|| black_box(x.conv2d(&kernel, (1, 1), Padding::Valid, (1, 1)))))
+    });
+    let a = Tensor::from_array(random_matrix(m, kk, SEED + 2));
+    let b = Tensor::from_array(random_matrix(kk, n, SEED + 3));
+    group.bench_function("gemm_43264x288x64", |bench| {
+        bench.iter(|| no_grad(|| black_box(a.matmul(&b))))
+    });
+    group.finish();
+}
+
 criterion_group!(
-    benches, matmul, map, mlp_step, train_step, activation, attention
+    benches, matmul, map, mlp_step, train_step, activation, attention, conv2d
 );
 criterion_main!(benches);

@@ -84,6 +84,7 @@ pub use builtin::{
     BatchNormalization, Dense, Dropout, Embedding, Flatten, Lambda, LayerNormalization, LogSoftmax,
     Reshape, Softmax,
 };
+pub use builtin::{Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D};
 pub use dual::Dual;
 pub use error::{Error, Result};
 pub use init::Initializer;
@@ -127,6 +128,7 @@ pub use serde_json;
 pub mod prelude {
     pub use crate::MultiHeadAttention;
     pub use crate::math::{Scalar, erf};
+    pub use crate::tensor::conv::Padding;
     pub use crate::typed::{Const, Dim, StaticLayer, TypedTensor};
     pub use crate::{
         Activation, BatchNormalization, Call, CallWithContext, Context, Dense, Dropout, Dual,
@@ -135,6 +137,7 @@ pub mod prelude {
         Result, Sequential, Softmax, Tensor, Train, TryCall, Weight, layer_from_config, no_grad,
         registered_layers,
     };
+    pub use crate::{Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D};
     pub use crate::{Loss, Metric, Optimizer};
     pub use layers_derive::activation;
 }

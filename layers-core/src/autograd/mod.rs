@@ -19,6 +19,7 @@
 mod backward;
 pub mod gradcheck;
 mod rules;
+mod rules_conv;
 mod rules_index;
 
 use std::collections::HashMap;

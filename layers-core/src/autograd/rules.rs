@@ -301,6 +301,9 @@ pub(super) fn propagate(
         op @ (Op::Gather { .. } | Op::ScatterAdd { .. } | Op::Pad(..) | Op::Cumsum(..)) => {
             super::rules_index::propagate(op, grad, send);
         }
+        op @ (Op::Conv2d { .. } | Op::DepthwiseConv2d { .. } | Op::Conv2dTranspose { .. }) => {
+            super::rules_conv::propagate(op, grad, send);
+        }
     }
 }
 

@@ -1,6 +1,8 @@
 //! The built-in layers, written with `#[derive(Layer)]` like any user's layer: [`Dense`],
 //! [`Dropout`], [`Flatten`], [`Reshape`], [`BatchNormalization`], [`LayerNormalization`],
-//! [`Embedding`], [`Softmax`] and [`LogSoftmax`]; and [`Lambda`], any function of a tensor.
+//! [`Embedding`], [`Softmax`] and [`LogSoftmax`]; the convolutions [`Conv1D`], [`Conv2D`],
+//! [`DepthwiseConv2D`], [`SeparableConv2D`] and [`Conv2DTranspose`]; and [`Lambda`], any
+//! function of a tensor.
 //! (Keras's `Activation` layer is [`Activation`](crate::Activation).)
 //!
 //! ```
@@ -20,6 +22,9 @@
 mod attention;
 mod attention_mask;
 mod attention_projection;
+mod conv;
+mod conv_depthwise;
+mod conv_transpose;
 mod dense;
 mod dropout;
 mod embedding;
@@ -31,6 +36,9 @@ mod softmax;
 pub use attention::MultiHeadAttention;
 pub use attention_mask::PaddingMask;
 pub use attention_projection::{MergeHeadsDense, OutputUnits, SplitHeadsDense};
+pub use conv::{Conv1D, Conv2D};
+pub use conv_depthwise::{DepthwiseConv2D, SeparableConv2D};
+pub use conv_transpose::Conv2DTranspose;
 pub use dense::Dense;
 pub use dropout::Dropout;
 pub use embedding::Embedding;

@@ -23,6 +23,8 @@
 
 pub mod binary;
 pub mod compare;
+pub mod conv;
+pub(crate) mod conv_kernels;
 pub mod elementwise;
 pub(crate) mod gemm;
 pub(crate) mod graph;

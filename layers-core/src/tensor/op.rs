@@ -2,6 +2,7 @@
 
 use ndarray::ArrayD;
 
+use super::conv_kernels::ConvGeometry;
 use super::{Data, Tensor};
 
 /// A recorded op: its inputs and whatever its backward rule needs besides the output.
@@ -99,6 +100,25 @@ pub(crate) enum Op {
         axis: usize,
         indices: ArrayD<usize>,
     },
+    /// A full 2-D convolution, channels-last (1-D ones are recorded as 2-D of height 1).
+    Conv2d {
+        input: Tensor,
+        kernel: Tensor,
+        geometry: ConvGeometry,
+    },
+    /// A depthwise 2-D convolution.
+    DepthwiseConv2d {
+        input: Tensor,
+        kernel: Tensor,
+        geometry: ConvGeometry,
+    },
+    /// A transposed 2-D convolution: the input gradient of the convolution `geometry`
+    /// describes (whose output has the shape of `input`).
+    Conv2dTranspose {
+        input: Tensor,
+        kernel: Tensor,
+        geometry: ConvGeometry,
+    },
 }
 
 impl Op {
@@ -142,6 +162,9 @@ impl Op {
             Op::Pad(..) => "pad",
             Op::Gather { .. } => "gather",
             Op::ScatterAdd { .. } => "scatter_add",
+            Op::Conv2d { .. } => "conv2d",
+            Op::DepthwiseConv2d { .. } => "depthwise_conv2d",
+            Op::Conv2dTranspose { .. } => "conv2d_transpose",
         }
     }
 
@@ -158,6 +181,21 @@ impl Op {
             | Op::Pow(a, b)
             | Op::ScatterAdd {
                 input: a, src: b, ..
+            }
+            | Op::Conv2d {
+                input: a,
+                kernel: b,
+                ..
+            }
+            | Op::DepthwiseConv2d {
+                input: a,
+                kernel: b,
+                ..
+            }
+            | Op::Conv2dTranspose {
+                input: a,
+                kernel: b,
+                ..
             }
             | Op::Select {
                 on_true: a,

@@ -1,0 +1,249 @@
+//! `Conv1D` and `Conv2D`: Keras's convolution layers, channels-last,
+//! `activation(conv(x, kernel) + bias)`; and [`Padding`] as a config value.
+
+use crate::Layer;
+use crate::activation::Activation;
+use crate::error::{Error, Result};
+use crate::init::Initializer;
+use crate::layer::TryCall;
+use crate::layer::config::{ConfigValue, check_initializer, check_size, expected};
+use crate::tensor::Tensor;
+use crate::tensor::conv::Padding;
+use crate::weight::Weight;
+
+/// Written as Keras writes it: `"valid"` or `"same"`.
+impl ConfigValue for Padding {
+    fn to_config(&self) -> serde_json::Value {
+        self.name().into()
+    }
+    fn from_config(value: &serde_json::Value) -> std::result::Result<Self, String> {
+        value
+            .as_str()
+            .and_then(Padding::from_name)
+            .ok_or_else(|| expected("\"valid\" or \"same\"", value))
+    }
+}
+
+/// An [`Error::InvalidConfig`] unless every size in config field `field` (`kernel_size`,
+/// `strides`, `dilation_rate`) is at least 1.
+pub(crate) fn check_sizes(field: &str, sizes: &[usize]) -> Result<()> {
+    if sizes.contains(&0) {
+        let shown = if sizes.len() == 1 {
+            sizes[0].to_string()
+        } else {
+            format!("{sizes:?}")
+        };
+        return Err(Error::InvalidConfig {
+            field: field.into(),
+            message: format!("must hold positive integers, got {shown}"),
+        });
+    }
+    Ok(())
+}
+
+/// `y + bias` when there is one, then the activation.
+pub(crate) fn finish(y: Tensor, bias: Option<&Weight>, activation: &Activation) -> Tensor {
+    let y = match bias {
+        Some(b) => y + b,
+        None => y,
+    };
+    activation.apply(&y)
+}
+
+/// A 1-D convolution layer (temporal convolution): `activation(conv1d(x, kernel) + bias)`
+/// over `(batch, steps, channels)` → `(batch, new_steps, filters)`.
+///
+/// Keras's arguments and defaults: `strides` 1, `padding` `valid`, `dilation_rate` 1, no
+/// activation, a bias, kernel `glorot_uniform`, bias `zeros`. The kernel is
+/// `(kernel_size, channels, filters)` and the bias `(filters,)`, in that order, as Keras
+/// stores them. `new_steps` follows [`Padding::output_length`].
+///
+/// Building checks the config (sizes of at least 1, usable initializers); a call checks the
+/// input's rank (3), that its channel count is the one the kernel was built for, and that the
+/// kernel fits in the padded input, each an error naming the layer.
+///
+/// # Examples
+///
+/// ```
+/// use layers_core::prelude::*;
+/// use layers_core::tensor::conv::Padding;
+/// let mut conv = Conv1D::new(8, 3).strides(2).padding(Padding::Same);
+/// assert_eq!(conv.build([7, 4])?, vec![4, 8]); // ⌈7 / 2⌉ steps
+/// assert_eq!(conv.count_params()?, 3 * 4 * 8 + 8);
+/// assert_eq!(conv.config()["padding"], "same");
+///
+/// let err = Conv1D::new(8, 5).build([3, 4]).unwrap_err();
+/// assert!(err.to_string().starts_with("layer `conv1d` (Conv1D): "), "{err}");
+/// assert!(err.to_string().contains("the kernel spans 5 positions"), "{err}");
+/// # Ok::<(), layers_core::Error>(())
+/// ```
+#[derive(Layer, Debug)]
+#[layer(input = [B, T, C], validate = Self::validate_config)]
+pub struct Conv1D {
+    /// The number of output channels.
+    pub filters: usize,
+    /// The length of the convolution window.
+    pub kernel_size: usize,
+    /// The step between windows; 1 by default.
+    #[config(default = 1)]
+    pub strides: usize,
+    /// `valid` (default) or `same`.
+    #[config(default = Padding::Valid)]
+    pub padding: Padding,
+    /// The spacing between kernel taps; 1 by default.
+    #[config(default = 1)]
+    pub dilation_rate: usize,
+    /// Applied to the output; `linear` (none) by default.
+    #[config(default = Activation::linear())]
+    pub activation: Activation,
+    /// Whether to add a bias.
+    #[config(default = true)]
+    pub use_bias: bool,
+    /// Fills the kernel; `glorot_uniform` by default.
+    #[config(default = Initializer::glorot_uniform())]
+    pub kernel_initializer: Initializer,
+    /// Fills the bias; `zeros` by default.
+    #[config(default = Initializer::zeros())]
+    pub bias_initializer: Initializer,
+    /// The `(kernel_size, channels, filters)` kernel.
+    #[weight(shape = [kernel_size, C, filters], init = kernel_initializer.clone())]
+    pub kernel: Weight,
+    /// The `(filters,)` bias, present when `use_bias`.
+    #[weight(shape = [filters], init = bias_initializer.clone(), enabled = use_bias)]
+    pub bias: Weight,
+}
+
+impl Conv1D {
+    fn validate_config(&self) -> Result<()> {
+        check_size("filters", self.filters)?;
+        check_sizes("kernel_size", &[self.kernel_size])?;
+        check_sizes("strides", &[self.strides])?;
+        check_sizes("dilation_rate", &[self.dilation_rate])?;
+        self.activation.check()?;
+        check_initializer("kernel_initializer", &self.kernel_initializer)?;
+        check_initializer("bias_initializer", &self.bias_initializer)
+    }
+}
+
+impl TryCall for Conv1D {
+    fn try_call(&self, x: &Tensor) -> Result<Tensor> {
+        let y = x.try_conv1d(
+            &self.kernel.value(),
+            self.strides,
+            self.padding,
+            self.dilation_rate,
+        )?;
+        Ok(finish(
+            y,
+            self.use_bias.then_some(&self.bias),
+            &self.activation,
+        ))
+    }
+}
+
+/// A 2-D convolution layer (spatial convolution over images):
+/// `activation(conv2d(x, kernel) + bias)` over `(batch, height, width, channels)` →
+/// `(batch, new_height, new_width, filters)`.
+///
+/// Keras's arguments and defaults: `kernel_size` as `(rows, columns)`, `strides` `(1, 1)`,
+/// `padding` `valid`, `dilation_rate` `(1, 1)`, no activation, a bias, kernel
+/// `glorot_uniform`, bias `zeros`. The kernel is `(kh, kw, channels, filters)` and the bias
+/// `(filters,)`, in that order, as Keras stores them, so Keras weights load unchanged. The
+/// output size per axis follows [`Padding::output_length`].
+///
+/// Building checks the config; a call checks the input's rank (4, so an image without its
+/// batch or channel axis is refused), its channel count against the built kernel, and that
+/// the kernel fits in the padded input, each an error naming the layer.
+///
+/// Only the input's rank is known at compile time (`input = [B, H, W, C]`): the output's
+/// height and width need division by the stride, which shape types cannot express, so a
+/// statically checked model checks the layers after a `Conv2D` when it is built.
+///
+/// # Examples
+///
+/// ```
+/// use layers_core::activation::Relu;
+/// use layers_core::prelude::*;
+/// use layers_core::tensor::conv::Padding;
+/// let mut conv = Conv2D::new(32, (3, 3)).activation(Relu);
+/// assert_eq!(conv.build([28, 28, 1])?, vec![26, 26, 32]);
+/// assert_eq!(conv.kernel.shape(), Some(vec![3, 3, 1, 32]));
+/// assert_eq!(conv.count_params()?, 3 * 3 * 32 + 32);
+///
+/// let mut same = Conv2D::new(8, (3, 3)).strides((2, 2)).padding(Padding::Same);
+/// assert_eq!(same.build([28, 28, 3])?, vec![14, 14, 8]);
+///
+/// // An image without its channel axis:
+/// let err = Conv2D::new(8, (3, 3)).build([28, 28]).unwrap_err().to_string();
+/// assert!(err.starts_with("layer `conv2d` (Conv2D): "), "{err}");
+/// assert!(err.contains("expects input of shape [B, H, W, C]"), "{err}");
+/// let err = Conv2D::new(0, (3, 3)).build([28, 28, 1]).unwrap_err();
+/// assert_eq!(err.to_string(), "layer `conv2d` (Conv2D): `filters` must be a positive integer, got 0");
+/// # Ok::<(), layers_core::Error>(())
+/// ```
+#[derive(Layer, Debug)]
+#[layer(input = [B, H, W, C], validate = Self::validate_config)]
+pub struct Conv2D {
+    /// The number of output channels.
+    pub filters: usize,
+    /// The `(height, width)` of the convolution window.
+    pub kernel_size: (usize, usize),
+    /// The `(rows, columns)` step between windows; `(1, 1)` by default.
+    #[config(default = (1, 1))]
+    pub strides: (usize, usize),
+    /// `valid` (default) or `same`.
+    #[config(default = Padding::Valid)]
+    pub padding: Padding,
+    /// The `(rows, columns)` spacing between kernel taps; `(1, 1)` by default.
+    #[config(default = (1, 1))]
+    pub dilation_rate: (usize, usize),
+    /// Applied to the output; `linear` (none) by default.
+    #[config(default = Activation::linear())]
+    pub activation: Activation,
+    /// Whether to add a bias.
+    #[config(default = true)]
+    pub use_bias: bool,
+    /// Fills the kernel; `glorot_uniform` by default.
+    #[config(default = Initializer::glorot_uniform())]
+    pub kernel_initializer: Initializer,
+    /// Fills the bias; `zeros` by default.
+    #[config(default = Initializer::zeros())]
+    pub bias_initializer: Initializer,
+    /// The `(kh, kw, channels, filters)` kernel.
+    #[weight(shape = [kernel_size.0, kernel_size.1, C, filters], init = kernel_initializer.clone())]
+    pub kernel: Weight,
+    /// The `(filters,)` bias, present when `use_bias`.
+    #[weight(shape = [filters], init = bias_initializer.clone(), enabled = use_bias)]
+    pub bias: Weight,
+}
+
+impl Conv2D {
+    fn validate_config(&self) -> Result<()> {
+        check_size("filters", self.filters)?;
+        check_sizes("kernel_size", &[self.kernel_size.0, self.kernel_size.1])?;
+        check_sizes("strides", &[self.strides.0, self.strides.1])?;
+        check_sizes(
+            "dilation_rate",
+            &[self.dilation_rate.0, self.dilation_rate.1],
+        )?;
+        self.activation.check()?;
+        check_initializer("kernel_initializer", &self.kernel_initializer)?;
+        check_initializer("bias_initializer", &self.bias_initializer)
+    }
+}
+
+impl TryCall for Conv2D {
+    fn try_call(&self, x: &Tensor) -> Result<Tensor> {
+        let y = x.try_conv2d(
+            &self.kernel.value(),
+            self.strides,
+            self.padding,
+            self.dilation_rate,
+        )?;
+        Ok(finish(
+            y,
+            self.use_bias.then_some(&self.bias),
+            &self.activation,
+        ))
+    }
+}

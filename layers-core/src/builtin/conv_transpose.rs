@@ -1,0 +1,103 @@
+//! `Conv2DTranspose`: the transposed 2-D convolution layer (upsampling by a learned kernel).
+
+use super::conv::{check_sizes, finish};
+use crate::Layer;
+use crate::activation::Activation;
+use crate::error::Result;
+use crate::init::Initializer;
+use crate::layer::TryCall;
+use crate::layer::config::{check_initializer, check_size};
+use crate::tensor::Tensor;
+use crate::tensor::conv::Padding;
+use crate::weight::Weight;
+
+/// A transposed 2-D convolution layer (sometimes called deconvolution):
+/// `activation(conv2d_transpose(x, kernel) + bias)`, mapping `(batch, h, w, channels)` to
+/// `(batch, oh, ow, filters)` with, per axis, `o = n · stride` for `same` padding and
+/// `o = n · stride + max(k' − stride, 0)` for `valid` (`k'` the dilated kernel span), as
+/// Keras computes it without `output_padding`.
+///
+/// Keras's arguments and defaults: `strides` `(1, 1)`, `padding` `valid`,
+/// `dilation_rate` `(1, 1)`, no activation, a bias, kernel `glorot_uniform`, bias
+/// `zeros`. The kernel is `(kh, kw, filters, channels)` — output channels before input
+/// channels, as Keras stores it — then the bias `(filters,)`. Keras's `output_padding` is
+/// not supported (its default, `None`, is what this layer does).
+///
+/// # Examples
+///
+/// ```
+/// use layers_core::prelude::*;
+/// use layers_core::tensor::conv::Padding;
+/// let mut up = Conv2DTranspose::new(16, (3, 3)).strides((2, 2)).padding(Padding::Same);
+/// assert_eq!(up.build([7, 7, 32])?, vec![14, 14, 16]);
+/// assert_eq!(up.kernel.shape(), Some(vec![3, 3, 16, 32]));
+/// let mut valid = Conv2DTranspose::new(4, (3, 3)).strides((2, 2));
+/// assert_eq!(valid.build([7, 7, 32])?, vec![15, 15, 4]); // 7·2 + (3 − 2)
+/// # Ok::<(), layers_core::Error>(())
+/// ```
+#[derive(Layer, Debug)]
+#[layer(input = [B, H, W, C], validate = Self::validate_config)]
+pub struct Conv2DTranspose {
+    /// The number of output channels.
+    pub filters: usize,
+    /// The `(height, width)` of the convolution window.
+    pub kernel_size: (usize, usize),
+    /// The `(rows, columns)` upsampling step; `(1, 1)` by default.
+    #[config(default = (1, 1))]
+    pub strides: (usize, usize),
+    /// `valid` (default) or `same`.
+    #[config(default = Padding::Valid)]
+    pub padding: Padding,
+    /// The `(rows, columns)` spacing between kernel taps; `(1, 1)` by default.
+    #[config(default = (1, 1))]
+    pub dilation_rate: (usize, usize),
+    /// Applied to the output; `linear` (none) by default.
+    #[config(default = Activation::linear())]
+    pub activation: Activation,
+    /// Whether to add a bias.
+    #[config(default = true)]
+    pub use_bias: bool,
+    /// Fills the kernel; `glorot_uniform` by default.
+    #[config(default = Initializer::glorot_uniform())]
+    pub kernel_initializer: Initializer,
+    /// Fills the bias; `zeros` by default.
+    #[config(default = Initializer::zeros())]
+    pub bias_initializer: Initializer,
+    /// The `(kh, kw, filters, channels)` kernel.
+    #[weight(shape = [kernel_size.0, kernel_size.1, filters, C], init = kernel_initializer.clone())]
+    pub kernel: Weight,
+    /// The `(filters,)` bias, present when `use_bias`.
+    #[weight(shape = [filters], init = bias_initializer.clone(), enabled = use_bias)]
+    pub bias: Weight,
+}
+
+impl Conv2DTranspose {
+    fn validate_config(&self) -> Result<()> {
+        check_size("filters", self.filters)?;
+        check_sizes("kernel_size", &[self.kernel_size.0, self.kernel_size.1])?;
+        check_sizes("strides", &[self.strides.0, self.strides.1])?;
+        check_sizes(
+            "dilation_rate",
+            &[self.dilation_rate.0, self.dilation_rate.1],
+        )?;
+        self.activation.check()?;
+        check_initializer("kernel_initializer", &self.kernel_initializer)?;
+        check_initializer("bias_initializer", &self.bias_initializer)
+    }
+}
+
+impl TryCall for Conv2DTranspose {
+    fn try_call(&self, x: &Tensor) -> Result<Tensor> {
+        let y = x.try_conv2d_transpose(
+            &self.kernel.value(),
+            self.strides,
+            self.padding,
+            self.dilation_rate,
+        )?;
+        Ok(finish(
+            y,
+            self.use_bias.then_some(&self.bias),
+            &self.activation,
+        ))
+    }
+}

@@ -1,0 +1,378 @@
+//! The loops behind the convolution ops, on plain channels-last slices: the geometry of one
+//! 2-D convolution (1-D is a 2-D one of height 1), im2col and its adjoint col2im around the
+//! GEMM for full convolutions, and direct loops for depthwise ones.
+//!
+//! Why im2col: a full convolution is then one large matrix product per pass (forward, input
+//! gradient, kernel gradient), which runs on the tuned, multi-threaded GEMM of `gemm.rs`;
+//! the copies cost `O(N·OH·OW·KH·KW·C)` against the product's `O(… · F)` multiply-adds, so
+//! for any realistic filter count the GEMM dominates. Channels-last makes every copy a
+//! contiguous run of `C` values. A depthwise convolution has no inner product over channels
+//! to hand to a GEMM, so it runs as direct loops, each sample on its own thread.
+
+use ndarray::{ArrayView2, ArrayViewMut2};
+use rayon::prelude::*;
+
+use super::gemm::gemm;
+
+/// The geometry of one 2-D convolution over `(batch, h, w, in_channels)` input, with the
+/// `(before)` padding already worked out.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct ConvGeometry {
+    pub(crate) batch: usize,
+    /// Input `(h, w)`.
+    pub(crate) input: [usize; 2],
+    pub(crate) in_channels: usize,
+    /// Kernel `(kh, kw)`.
+    pub(crate) kernel: [usize; 2],
+    /// Output channels: the filters of a full convolution, `in_channels · multiplier` of a
+    /// depthwise one.
+    pub(crate) out_channels: usize,
+    pub(crate) stride: [usize; 2],
+    pub(crate) dilation: [usize; 2],
+    /// Zeros added before each spatial axis (the rest, after, only matters through `output`).
+    pub(crate) pad: [usize; 2],
+    /// Output `(h, w)`.
+    pub(crate) output: [usize; 2],
+}
+
+impl ConvGeometry {
+    fn kernel_area(&self) -> usize {
+        self.kernel[0] * self.kernel[1]
+    }
+
+    /// Values in one im2col row: `kh · kw · in_channels`.
+    fn row_len(&self) -> usize {
+        self.kernel_area() * self.in_channels
+    }
+
+    fn out_pixels(&self) -> usize {
+        self.output[0] * self.output[1]
+    }
+
+    fn in_pixels(&self) -> usize {
+        self.input[0] * self.input[1]
+    }
+
+    /// The number of values in the input, the output and a full convolution's kernel.
+    pub(crate) fn input_len(&self) -> usize {
+        self.batch * self.in_pixels() * self.in_channels
+    }
+
+    pub(crate) fn output_len(&self) -> usize {
+        self.batch * self.out_pixels() * self.out_channels
+    }
+
+    /// A 1×1 kernel with stride 1 and no padding: the input already is the im2col matrix.
+    fn is_pointwise(&self) -> bool {
+        self.kernel == [1, 1] && self.stride == [1, 1] && self.pad == [0, 0]
+    }
+
+    /// The input pixel that kernel tap `(ki, kj)` of output pixel `(oh, ow)` reads, if it is
+    /// not padding.
+    #[inline]
+    fn source(&self, oh: usize, ow: usize, ki: usize, kj: usize) -> Option<usize> {
+        let ih = (oh * self.stride[0] + ki * self.dilation[0]).checked_sub(self.pad[0])?;
+        let iw = (ow * self.stride[1] + kj * self.dilation[1]).checked_sub(self.pad[1])?;
+        (ih < self.input[0] && iw < self.input[1]).then_some(ih * self.input[1] + iw)
+    }
+
+    /// Calls `f(output pixel, kernel tap, input pixel)` for every tap that reads real input.
+    #[inline]
+    fn for_each_tap(&self, mut f: impl FnMut(usize, usize, usize)) {
+        let [kh, kw] = self.kernel;
+        for oh in 0..self.output[0] {
+            for ow in 0..self.output[1] {
+                let o = oh * self.output[1] + ow;
+                for ki in 0..kh {
+                    for kj in 0..kw {
+                        if let Some(i) = self.source(oh, ow, ki, kj) {
+                            f(o, ki * kw + kj, i);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The im2col matrix `(batch · oh · ow, kh · kw · in_channels)`: row `(n, oh, ow)` holds
+    /// the input values under the kernel at that output pixel, zeros over padding.
+    fn im2col(&self, x: &[f32]) -> Vec<f32> {
+        let c = self.in_channels;
+        let row = self.row_len();
+        let per_sample = self.out_pixels() * row;
+        let mut cols = vec![0.0f32; self.batch * per_sample];
+        if per_sample == 0 {
+            return cols;
+        }
+        let x_sample = self.in_pixels() * c;
+        cols.par_chunks_mut(per_sample)
+            .enumerate()
+            .for_each(|(n, cols)| {
+                let x = &x[n * x_sample..(n + 1) * x_sample];
+                self.for_each_tap(|o, tap, i| {
+                    let at = o * row + tap * c;
+                    cols[at..at + c].copy_from_slice(&x[i * c..(i + 1) * c]);
+                });
+            });
+        cols
+    }
+
+    /// The adjoint of [`im2col`](Self::im2col): each row's values added back onto the input
+    /// pixels they came from.
+    fn col2im(&self, cols: &[f32]) -> Vec<f32> {
+        let c = self.in_channels;
+        let row = self.row_len();
+        let per_sample = self.out_pixels() * row;
+        let x_sample = self.in_pixels() * c;
+        let mut x = vec![0.0f32; self.input_len()];
+        if x_sample == 0 {
+            return x;
+        }
+        x.par_chunks_mut(x_sample).enumerate().for_each(|(n, x)| {
+            let cols = &cols[n * per_sample..(n + 1) * per_sample];
+            self.for_each_tap(|o, tap, i| {
+                let at = o * row + tap * c;
+                for (d, s) in x[i * c..(i + 1) * c].iter_mut().zip(&cols[at..at + c]) {
+                    *d += s;
+                }
+            });
+        });
+        x
+    }
+
+    /// The im2col matrix, borrowed from the input when the kernel is pointwise.
+    fn columns<'a>(&self, x: &'a [f32]) -> std::borrow::Cow<'a, [f32]> {
+        if self.is_pointwise() {
+            std::borrow::Cow::Borrowed(x)
+        } else {
+            std::borrow::Cow::Owned(self.im2col(x))
+        }
+    }
+
+    fn rows(&self) -> usize {
+        self.batch * self.out_pixels()
+    }
+}
+
+fn matrix(values: &[f32], rows: usize, cols: usize) -> ArrayView2<'_, f32> {
+    ArrayView2::from_shape((rows, cols), values).expect("the slice holds rows · cols values")
+}
+
+fn matrix_mut(values: &mut [f32], rows: usize, cols: usize) -> ArrayViewMut2<'_, f32> {
+    ArrayViewMut2::from_shape((rows, cols), values).expect("the slice holds rows · cols values")
+}
+
+/// A full convolution: `x` `(batch, h, w, in)` with `kernel` `(kh, kw, in, out)` gives
+/// `(batch, oh, ow, out)`, as `im2col(x) · kernel`.
+pub(crate) fn conv_forward(g: &ConvGeometry, x: &[f32], kernel: &[f32]) -> Vec<f32> {
+    let cols = g.columns(x);
+    let (m, k, n) = (g.rows(), g.row_len(), g.out_channels);
+    let mut y = vec![0.0f32; m * n];
+    gemm(
+        matrix_mut(&mut y, m, n),
+        matrix(&cols, m, k),
+        matrix(kernel, k, n),
+        false,
+    );
+    y
+}
+
+/// The gradient of [`conv_forward`] with respect to its input: `col2im(dy · kernelᵀ)`.
+/// Also the forward pass of a transposed convolution.
+pub(crate) fn conv_input_grad(g: &ConvGeometry, dy: &[f32], kernel: &[f32]) -> Vec<f32> {
+    let (m, k, n) = (g.rows(), g.row_len(), g.out_channels);
+    let mut dcols = vec![0.0f32; m * k];
+    gemm(
+        matrix_mut(&mut dcols, m, k),
+        matrix(dy, m, n),
+        matrix(kernel, k, n).t(),
+        false,
+    );
+    if g.is_pointwise() {
+        dcols
+    } else {
+        g.col2im(&dcols)
+    }
+}
+
+/// The gradient of [`conv_forward`] with respect to its kernel: `im2col(x)ᵀ · dy`.
+pub(crate) fn conv_kernel_grad(g: &ConvGeometry, x: &[f32], dy: &[f32]) -> Vec<f32> {
+    let cols = g.columns(x);
+    let (m, k, n) = (g.rows(), g.row_len(), g.out_channels);
+    let mut dk = vec![0.0f32; k * n];
+    gemm(
+        matrix_mut(&mut dk, k, n),
+        matrix(&cols, m, k).t(),
+        matrix(dy, m, n),
+        false,
+    );
+    dk
+}
+
+impl ConvGeometry {
+    /// A depthwise convolution's channel multiplier.
+    fn multiplier(&self) -> usize {
+        self.out_channels / self.in_channels.max(1)
+    }
+
+    /// Per sample: `(x, y)` slices of the input and output of sample `n`.
+    fn sample_lens(&self) -> (usize, usize) {
+        (
+            self.in_pixels() * self.in_channels,
+            self.out_pixels() * self.out_channels,
+        )
+    }
+}
+
+/// A depthwise convolution: `x` `(batch, h, w, c)` with `kernel` `(kh, kw, c, m)` gives
+/// `(batch, oh, ow, c · m)`, output channel `c · m + j` from input channel `c` alone.
+pub(crate) fn depthwise_forward(g: &ConvGeometry, x: &[f32], kernel: &[f32]) -> Vec<f32> {
+    let (c, m) = (g.in_channels, g.multiplier());
+    let (xs, ys) = g.sample_lens();
+    let mut y = vec![0.0f32; g.output_len()];
+    if ys == 0 {
+        return y;
+    }
+    y.par_chunks_mut(ys).enumerate().for_each(|(n, y)| {
+        let x = &x[n * xs..(n + 1) * xs];
+        g.for_each_tap(|o, tap, i| {
+            let out = &mut y[o * c * m..(o + 1) * c * m];
+            let k = &kernel[tap * c * m..(tap + 1) * c * m];
+            let x = &x[i * c..(i + 1) * c];
+            if m == 1 {
+                for ((y, k), x) in out.iter_mut().zip(k).zip(x) {
+                    *y += k * x;
+                }
+            } else {
+                for ((y, k), x) in out.chunks_mut(m).zip(k.chunks(m)).zip(x) {
+                    for (y, k) in y.iter_mut().zip(k) {
+                        *y += k * x;
+                    }
+                }
+            }
+        });
+    });
+    y
+}
+
+/// The gradient of [`depthwise_forward`] with respect to its input.
+pub(crate) fn depthwise_input_grad(g: &ConvGeometry, dy: &[f32], kernel: &[f32]) -> Vec<f32> {
+    let (c, m) = (g.in_channels, g.multiplier());
+    let (xs, ys) = g.sample_lens();
+    let mut dx = vec![0.0f32; g.input_len()];
+    if xs == 0 {
+        return dx;
+    }
+    dx.par_chunks_mut(xs).enumerate().for_each(|(n, dx)| {
+        let dy = &dy[n * ys..(n + 1) * ys];
+        g.for_each_tap(|o, tap, i| {
+            let dy = &dy[o * c * m..(o + 1) * c * m];
+            let k = &kernel[tap * c * m..(tap + 1) * c * m];
+            for ((dx, dy), k) in dx[i * c..(i + 1) * c]
+                .iter_mut()
+                .zip(dy.chunks(m))
+                .zip(k.chunks(m))
+            {
+                *dx += dy.iter().zip(k).map(|(a, b)| a * b).sum::<f32>();
+            }
+        });
+    });
+    dx
+}
+
+/// The gradient of [`depthwise_forward`] with respect to its kernel: summed over the batch,
+/// one partial sum per rayon job.
+pub(crate) fn depthwise_kernel_grad(g: &ConvGeometry, x: &[f32], dy: &[f32]) -> Vec<f32> {
+    let (c, m) = (g.in_channels, g.multiplier());
+    let (xs, ys) = g.sample_lens();
+    let len = g.kernel_area() * c * m;
+    (0..g.batch)
+        .into_par_iter()
+        .fold(
+            || vec![0.0f32; len],
+            |mut dk, n| {
+                let x = &x[n * xs..(n + 1) * xs];
+                let dy = &dy[n * ys..(n + 1) * ys];
+                g.for_each_tap(|o, tap, i| {
+                    let dy = &dy[o * c * m..(o + 1) * c * m];
+                    let dk = &mut dk[tap * c * m..(tap + 1) * c * m];
+                    for ((dk, dy), x) in dk.chunks_mut(m).zip(dy.chunks(m)).zip(&x[i * c..]) {
+                        for (dk, dy) in dk.iter_mut().zip(dy) {
+                            *dk += x * dy;
+                        }
+                    }
+                });
+                dk
+            },
+        )
+        .reduce(
+            || vec![0.0f32; len],
+            |mut a, b| {
+                for (a, b) in a.iter_mut().zip(&b) {
+                    *a += b;
+                }
+                a
+            },
+        )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn geometry(
+        h: usize,
+        w: usize,
+        k: usize,
+        stride: usize,
+        pad: usize,
+        out: usize,
+    ) -> ConvGeometry {
+        ConvGeometry {
+            batch: 1,
+            input: [h, w],
+            in_channels: 1,
+            kernel: [k, k],
+            out_channels: 1,
+            stride: [stride, stride],
+            dilation: [1, 1],
+            pad: [pad, pad],
+            output: [out, out],
+        }
+    }
+
+    #[test]
+    fn im2col_rows_hold_the_windows_with_zeros_over_padding() {
+        // 2×2 input [[1, 2], [3, 4]], 2×2 kernel, padding 1 before: the first window is
+        // [pad, pad, pad, 1], the last [4, pad, pad, pad] (worked by hand).
+        let g = geometry(2, 2, 2, 1, 1, 3);
+        let cols = g.im2col(&[1.0, 2.0, 3.0, 4.0]);
+        assert_eq!(cols.len(), 9 * 4);
+        assert_eq!(&cols[..4], &[0.0, 0.0, 0.0, 1.0]);
+        assert_eq!(&cols[4 * 4..5 * 4], &[1.0, 2.0, 3.0, 4.0]);
+        assert_eq!(&cols[8 * 4..], &[4.0, 0.0, 0.0, 0.0]);
+    }
+
+    #[test]
+    fn col2im_is_the_adjoint_of_im2col() {
+        // <im2col(x), c> = <x, col2im(c)> for any x and c.
+        let g = ConvGeometry {
+            batch: 2,
+            input: [5, 4],
+            in_channels: 3,
+            kernel: [3, 2],
+            out_channels: 1,
+            stride: [2, 1],
+            dilation: [1, 2],
+            pad: [1, 1],
+            output: [3, 3],
+        };
+        let x: Vec<f32> = (0..g.input_len()).map(|i| (i % 7) as f32 - 3.0).collect();
+        let c: Vec<f32> = (0..g.rows() * g.row_len())
+            .map(|i| (i % 5) as f32 - 2.0)
+            .collect();
+        let lhs: f32 = g.im2col(&x).iter().zip(&c).map(|(a, b)| a * b).sum();
+        let rhs: f32 = x.iter().zip(g.col2im(&c)).map(|(a, b)| a * b).sum();
+        assert_eq!(lhs, rhs);
+    }
+}
