@@ -80,6 +80,7 @@ pub use builtin::{
     BatchNormalization, Dense, Dropout, Embedding, Flatten, Lambda, LayerNormalization, LogSoftmax,
     Reshape, Softmax,
 };
+pub use builtin::{Bidirectional, Cell, Gru, Lstm, Rnn, SimpleRnn};
 pub use dual::Dual;
 pub use error::{Error, Result};
 pub use init::Initializer;
@@ -131,6 +132,7 @@ pub mod prelude {
         registered_layers,
     };
     pub use crate::{Loss, Metric, Optimizer};
+    pub use crate::{Bidirectional, Cell, Gru, Lstm, Rnn, SimpleRnn};
     pub use layers_derive::activation;
 }
 
