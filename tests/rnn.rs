@@ -4,6 +4,7 @@
 //! `rnn_reference.rs`.
 
 use layers::builtin::{Cell, GruCell, LstmCell, MergeMode, SimpleRnnCell, run_cell};
+use layers::layer::config::ConfigValue;
 use layers::layer::gradcheck::check_layer;
 use layers::prelude::*;
 
@@ -140,7 +141,7 @@ fn states_carry_over_between_runs() {
     let err = run_cell(&gru, &x, Some(vec![Tensor::zeros(&[2, 3])]), false).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "`recurrent layer` expected a (2, 2) state, found shape [2, 3]"
+        "`recurrent layer` expected a (2, 2) state but found shape [2, 3]"
     );
     let err = run_cell(&gru, &x, Some(vec![]), false).unwrap_err();
     assert!(err.to_string().contains("1 state tensors, but 0 were given"), "{err}");
@@ -194,10 +195,14 @@ fn configs_use_keras_names_and_defaults() {
         ]
     );
     assert_eq!(config["activation"], "tanh");
-    assert_eq!(config["recurrent_initializer"]["class_name"], "Orthogonal");
+    assert_eq!(
+        config["recurrent_initializer"],
+        ConfigValue::to_config(&Initializer::orthogonal())
+    );
+    assert_eq!(config["unit_forget_bias"], true);
     assert_eq!(Gru::new(3).type_name(), "GRU");
     assert_eq!(SimpleRnn::new(3).type_name(), "SimpleRNN");
-    assert_eq!(Rnn::new(SimpleRnnCell::new(3)).type_name(), "RNN");
+    assert_eq!(Rnn::new(SimpleRnnCell::new(3)).type_name(), "Rnn");
     assert_eq!(Bidirectional::wrap(Lstm::new(1)).unwrap().config()["merge_mode"], "concat");
     // A setter remakes the cell from the new value.
     assert_eq!(Lstm::new(3).activation("relu").cell.activation.name(), "relu");

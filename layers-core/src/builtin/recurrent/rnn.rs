@@ -1,4 +1,4 @@
-//! `RNN`: a recurrent layer over any [`Cell`], as Keras's `RNN(cell)`.
+//! `Rnn`: a recurrent layer over any [`Cell`], as Keras's `RNN(cell)`.
 
 use super::cell::{Cell, run_cell};
 use crate::error::Result;
@@ -12,7 +12,7 @@ use crate::tensor::Tensor;
 ///
 /// The cell's weights nest under `cell` (`cell.kernel`, …). To save and load a model with
 /// an `Rnn` over a cell of your own, register it once: `register_layer!(Rnn<MyCell>)` (the
-/// class name `RNN` is one type per program). [`SimpleRnn`](super::SimpleRnn),
+/// class name `Rnn` is one type per program). The cell registers itself. [`SimpleRnn`](super::SimpleRnn),
 /// [`Lstm`](super::Lstm) and [`Gru`](super::Gru) are this loop over the built-in cells,
 /// with Keras's flat arguments.
 ///
@@ -35,7 +35,7 @@ use crate::tensor::Tensor;
 /// # Ok::<(), layers_core::Error>(())
 /// ```
 #[derive(Layer, Debug)]
-#[layer(name = "RNN", input = [B, T, IN])]
+#[layer(input = [B, T, IN])]
 pub struct Rnn<C: Cell> {
     /// The cell run at each step.
     #[layer]
