@@ -315,7 +315,13 @@ fn lstm(c: &mut Criterion) {
     .into_variable();
     let run = || layer.try_apply(&x).expect("runs").sum_all().backward();
     let grads = run();
-    assert!(grads.get(&x).is_some() && layer.all_weights().iter().all(|(_, w)| w.grad(&grads).is_some()));
+    assert!(
+        grads.get(&x).is_some()
+            && layer
+                .all_weights()
+                .iter()
+                .all(|(_, w)| w.grad(&grads).is_some())
+    );
     let flops = 3 * 2 * BATCH * TIME * (FEATURES + UNITS) * 4 * UNITS;
     let mut group = c.benchmark_group("lstm");
     group

@@ -40,7 +40,9 @@ layers::register_layer!(Rnn<MinimalCell>);
 fn sequence(batch: usize, time: usize, features: usize) -> Tensor {
     let n = batch * time * features;
     Tensor::from_vec(
-        (0..n).map(|i| ((i * 37 % 23) as f32 / 11.0) - 1.0).collect(),
+        (0..n)
+            .map(|i| ((i * 37 % 23) as f32 / 11.0) - 1.0)
+            .collect(),
         &[batch, time, features],
     )
 }
@@ -49,7 +51,11 @@ fn assert_gradients(name: &str, layer: &dyn Layer, x: &Tensor) {
     let report = check_layer(layer, x, 1e-2).unwrap();
     assert!(report.worst() < 1e-2, "{name}:\n{report}");
     // Every trainable weight and the input are checked.
-    assert_eq!(report.entries.len(), layer.all_weights().len() + 1, "{name}");
+    assert_eq!(
+        report.entries.len(),
+        layer.all_weights().len() + 1,
+        "{name}"
+    );
 }
 
 #[test]
@@ -61,7 +67,11 @@ fn simple_rnn_gradients() {
         &SimpleRnn::new(3).return_sequences(true).go_backwards(true),
         &x,
     );
-    assert_gradients("no bias, relu", &SimpleRnn::new(2).use_bias(false).activation("relu"), &x);
+    assert_gradients(
+        "no bias, relu",
+        &SimpleRnn::new(2).use_bias(false).activation("relu"),
+        &x,
+    );
 }
 
 #[test]
@@ -69,7 +79,11 @@ fn lstm_gradients() {
     let x = sequence(2, 3, 2);
     assert_gradients("last", &Lstm::new(2), &x);
     assert_gradients("sequences", &Lstm::new(2).return_sequences(true), &x);
-    assert_gradients("backwards, no bias", &Lstm::new(2).go_backwards(true).use_bias(false), &x);
+    assert_gradients(
+        "backwards, no bias",
+        &Lstm::new(2).go_backwards(true).use_bias(false),
+        &x,
+    );
 }
 
 #[test]
@@ -93,19 +107,32 @@ fn rnn_over_cells_gradients() {
         &Rnn::new(MinimalCell::new(2)).return_sequences(true),
         &x,
     );
-    assert_gradients("lstm cell", &Rnn::new(LstmCell::new(2)).go_backwards(true), &x);
+    assert_gradients(
+        "lstm cell",
+        &Rnn::new(LstmCell::new(2)).go_backwards(true),
+        &x,
+    );
 }
 
 #[test]
 fn bidirectional_gradients() {
     let x = sequence(2, 3, 2);
-    for mode in [MergeMode::Concat, MergeMode::Sum, MergeMode::Mul, MergeMode::Ave] {
+    for mode in [
+        MergeMode::Concat,
+        MergeMode::Sum,
+        MergeMode::Mul,
+        MergeMode::Ave,
+    ] {
         let layer = Bidirectional::wrap(Gru::new(2).return_sequences(true))
             .unwrap()
             .merge_mode(mode);
         assert_gradients(&format!("{mode:?}"), &layer, &x);
     }
-    assert_gradients("lstm, last", &Bidirectional::wrap(Lstm::new(2)).unwrap(), &x);
+    assert_gradients(
+        "lstm, last",
+        &Bidirectional::wrap(Lstm::new(2)).unwrap(),
+        &x,
+    );
 }
 
 #[test]
@@ -135,7 +162,10 @@ fn states_carry_over_between_runs() {
     assert_eq!(first.states.len(), 2); // [h, c]
     for (a, b) in whole.states.iter().zip(&rest.states) {
         let (a, b) = (a.to_vec(), b.to_vec());
-        assert!(a.iter().zip(&b).all(|(p, q)| (p - q).abs() < 1e-6), "{a:?} {b:?}");
+        assert!(
+            a.iter().zip(&b).all(|(p, q)| (p - q).abs() < 1e-6),
+            "{a:?} {b:?}"
+        );
     }
     let gru = GruCell::new(2);
     let err = run_cell(&gru, &x, Some(vec![Tensor::zeros(&[2, 3])]), false).unwrap_err();
@@ -144,7 +174,11 @@ fn states_carry_over_between_runs() {
         "`recurrent layer` expected a (2, 2) state but found shape [2, 3]"
     );
     let err = run_cell(&gru, &x, Some(vec![]), false).unwrap_err();
-    assert!(err.to_string().contains("1 state tensors, but 0 were given"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("1 state tensors, but 0 were given"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -166,7 +200,10 @@ fn go_backwards_returns_the_steps_in_reading_order() {
 fn lstm_forget_bias_is_set_once_and_loaded_weights_stay() {
     let lstm = Lstm::new(2);
     lstm.try_apply(&sequence(1, 2, 3)).unwrap();
-    assert_eq!(lstm.cell.bias.value().to_vec(), [0., 0., 1., 1., 0., 0., 0., 0.]);
+    assert_eq!(
+        lstm.cell.bias.value().to_vec(),
+        [0., 0., 1., 1., 0., 0., 0., 0.]
+    );
     lstm.cell.bias.set_value(Tensor::full(&[8], 0.5)).unwrap();
     lstm.try_apply(&sequence(1, 2, 3)).unwrap();
     assert_eq!(lstm.cell.bias.value().to_vec(), vec![0.5; 8]);
@@ -178,7 +215,12 @@ fn lstm_forget_bias_is_set_once_and_loaded_weights_stay() {
 #[test]
 fn configs_use_keras_names_and_defaults() {
     let config = Lstm::new(8).config();
-    let keys: Vec<&str> = config.as_object().unwrap().keys().map(String::as_str).collect();
+    let keys: Vec<&str> = config
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
     assert_eq!(
         keys,
         [
@@ -203,9 +245,15 @@ fn configs_use_keras_names_and_defaults() {
     assert_eq!(Gru::new(3).type_name(), "GRU");
     assert_eq!(SimpleRnn::new(3).type_name(), "SimpleRNN");
     assert_eq!(Rnn::new(SimpleRnnCell::new(3)).type_name(), "Rnn");
-    assert_eq!(Bidirectional::wrap(Lstm::new(1)).unwrap().config()["merge_mode"], "concat");
+    assert_eq!(
+        Bidirectional::wrap(Lstm::new(1)).unwrap().config()["merge_mode"],
+        "concat"
+    );
     // A setter remakes the cell from the new value.
-    assert_eq!(Lstm::new(3).activation("relu").cell.activation.name(), "relu");
+    assert_eq!(
+        Lstm::new(3).activation("relu").cell.activation.name(),
+        "relu"
+    );
 }
 
 #[test]
@@ -230,9 +278,12 @@ fn bad_input_and_config_are_errors_naming_the_layer() {
         .unwrap_err();
     assert!(err.to_string().contains("no time step"), "{err}");
 
-    let err = Bidirectional::new(Lstm::new(2), Lstm::new(2).go_backwards(true).return_sequences(true))
-        .build([3, 2])
-        .unwrap_err();
+    let err = Bidirectional::new(
+        Lstm::new(2),
+        Lstm::new(2).go_backwards(true).return_sequences(true),
+    )
+    .build([3, 2])
+    .unwrap_err();
     assert!(err.to_string().contains("`return_sequences`"), "{err}");
     assert!(Bidirectional::wrap(Dense::new(2)).is_err());
 }
@@ -250,7 +301,11 @@ fn round_trip(name: &str, layer: impl Layer + 'static) {
         model.predict(&x).unwrap().to_vec(),
         "{name}"
     );
-    assert_eq!(loaded.layer_config().unwrap(), model.layer_config().unwrap(), "{name}");
+    assert_eq!(
+        loaded.layer_config().unwrap(),
+        model.layer_config().unwrap(),
+        "{name}"
+    );
 }
 
 #[test]
@@ -261,6 +316,8 @@ fn models_with_recurrent_layers_save_and_load() {
     round_trip("RNN", Rnn::new(MinimalCell::new(3)).return_sequences(true));
     round_trip(
         "Bidirectional",
-        Bidirectional::wrap(Lstm::new(2)).unwrap().merge_mode(MergeMode::Ave),
+        Bidirectional::wrap(Lstm::new(2))
+            .unwrap()
+            .merge_mode(MergeMode::Ave),
     );
 }

@@ -45,11 +45,9 @@ fn table() -> BTreeMap<&'static str, Fields> {
 fn layer(name: &str) -> Box<dyn Layer> {
     match name {
         "simple_rnn" => Box::new(SimpleRnn::new(3)),
-        "simple_rnn_seq_back" => Box::new(
-            SimpleRnn::new(3)
-                .return_sequences(true)
-                .go_backwards(true),
-        ),
+        "simple_rnn_seq_back" => {
+            Box::new(SimpleRnn::new(3).return_sequences(true).go_backwards(true))
+        }
         "lstm" => Box::new(Lstm::new(2)),
         "lstm_seq" => Box::new(Lstm::new(2).return_sequences(true)),
         "lstm_back" => Box::new(Lstm::new(3).go_backwards(true)),
@@ -59,9 +57,11 @@ fn layer(name: &str) -> Box<dyn Layer> {
         "bidirectional_lstm_seq" => {
             Box::new(Bidirectional::wrap(Lstm::new(2).return_sequences(true)).unwrap())
         }
-        "bidirectional_gru_sum" => {
-            Box::new(Bidirectional::wrap(Gru::new(2)).unwrap().merge_mode(MergeMode::Sum))
-        }
+        "bidirectional_gru_sum" => Box::new(
+            Bidirectional::wrap(Gru::new(2))
+                .unwrap()
+                .merge_mode(MergeMode::Sum),
+        ),
         other => panic!("no layer for case `{other}`"),
     }
 }
@@ -78,7 +78,11 @@ fn compare(what: &str, found: &Tensor, expected: &Array, problems: &mut Vec<Stri
     let mut worst = 0.0f64;
     for (&f, &e) in found.to_vec().iter().zip(&expected.values) {
         let error = (f64::from(f) - e).abs() / e.abs().max(1.0);
-        worst = if error.is_nan() { f64::INFINITY } else { worst.max(error) };
+        worst = if error.is_nan() {
+            f64::INFINITY
+        } else {
+            worst.max(error)
+        };
     }
     if worst > 1e-4 {
         problems.push(format!("{what}: relative error {worst:e}"));

@@ -131,8 +131,8 @@ pub mod prelude {
         Result, Sequential, Softmax, Tensor, Train, TryCall, Weight, layer_from_config, no_grad,
         registered_layers,
     };
-    pub use crate::{Loss, Metric, Optimizer};
     pub use crate::{Bidirectional, Cell, Gru, Lstm, Rnn, SimpleRnn};
+    pub use crate::{Loss, Metric, Optimizer};
     pub use layers_derive::activation;
 }
 

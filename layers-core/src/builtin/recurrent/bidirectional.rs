@@ -1,10 +1,10 @@
 //! `Bidirectional`: a recurrent layer run forwards and backwards, the two results merged.
 
 use super::lstm::Lstm;
+use crate::Layer;
 use crate::error::{Error, Result};
 use crate::layer::config::ConfigValue;
 use crate::layer::spec::FromConfig;
-use crate::Layer;
 use crate::layer::{LayerExt, TryCall};
 use crate::tensor::Tensor;
 
@@ -70,7 +70,9 @@ impl ConfigValue for MergeMode {
             .iter()
             .find(|(n, _)| Some(*n) == text)
             .map(|(_, m)| *m)
-            .ok_or_else(|| format!("expected \"concat\", \"sum\", \"mul\" or \"ave\", found {value}"))
+            .ok_or_else(|| {
+                format!("expected \"concat\", \"sum\", \"mul\" or \"ave\", found {value}")
+            })
     }
 }
 

@@ -215,13 +215,12 @@ pub fn run_cell<C: Cell + ?Sized>(
 
 /// The cell's forward pass over `(batch·time, features)`, its errors naming the cell.
 fn project<C: Cell + ?Sized>(cell: &C, flat: &Tensor) -> Result<Tensor> {
-    cell.forward(flat)
-        .map_err(|e| {
-            let name = cell
-                .name()
-                .map_or_else(|| snake_case(cell.type_name()), str::to_string);
-            e.in_layer(name, cell.type_name())
-        })
+    cell.forward(flat).map_err(|e| {
+        let name = cell
+            .name()
+            .map_or_else(|| snake_case(cell.type_name()), str::to_string);
+        e.in_layer(name, cell.type_name())
+    })
 }
 
 fn check_states(states: &[Tensor], sizes: &[usize], batch: usize) -> Result<()> {

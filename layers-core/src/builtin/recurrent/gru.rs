@@ -1,10 +1,10 @@
 //! `GRU`: Keras's gated recurrent unit (Keras 3's `reset_after = True` form), and its cell.
 
 use super::cell::{Cell, check_config, run_cell};
+use crate::Layer;
 use crate::activation::{Activation, Sigmoid, Tanh};
 use crate::error::Result;
 use crate::init::Initializer;
-use crate::Layer;
 use crate::layer::TryCall;
 use crate::tensor::Tensor;
 use crate::weight::Weight;
@@ -85,7 +85,11 @@ impl GruCell {
 impl TryCall for GruCell {
     fn try_call(&self, x: &Tensor) -> Result<Tensor> {
         let y = x.try_matmul(&self.kernel)?;
-        Ok(if self.use_bias { y + self.bias_row(0) } else { y })
+        Ok(if self.use_bias {
+            y + self.bias_row(0)
+        } else {
+            y
+        })
     }
 }
 
@@ -97,7 +101,11 @@ impl Cell for GruCell {
     fn step(&self, x_t: &Tensor, state: &[Tensor]) -> (Tensor, Vec<Tensor>) {
         let h = &state[0];
         let hu = h.matmul(&self.recurrent_kernel);
-        let hu = if self.use_bias { hu + self.bias_row(1) } else { hu };
+        let hu = if self.use_bias {
+            hu + self.bias_row(1)
+        } else {
+            hu
+        };
         let xs = x_t.chunk(3, -1);
         let hs = hu.chunk(3, -1);
         let z = self.recurrent_activation.apply(&(&xs[0] + &hs[0]));

@@ -3,10 +3,10 @@
 use ndarray::{Axis, Slice};
 
 use super::cell::{Cell, check_config, run_cell};
+use crate::Layer;
 use crate::activation::{Activation, Sigmoid, Tanh};
 use crate::error::Result;
 use crate::init::Initializer;
-use crate::Layer;
 use crate::layer::TryCall;
 use crate::tensor::Tensor;
 use crate::weight::Weight;

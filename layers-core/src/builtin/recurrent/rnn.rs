@@ -1,8 +1,8 @@
 //! `Rnn`: a recurrent layer over any [`Cell`], as Keras's `RNN(cell)`.
 
 use super::cell::{Cell, run_cell};
-use crate::error::Result;
 use crate::Layer;
+use crate::error::Result;
 use crate::layer::TryCall;
 use crate::tensor::Tensor;
 

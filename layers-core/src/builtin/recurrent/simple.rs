@@ -2,10 +2,10 @@
 //! the layer and its cell.
 
 use super::cell::{Cell, check_config, run_cell};
+use crate::Layer;
 use crate::activation::{Activation, Tanh};
 use crate::error::Result;
 use crate::init::Initializer;
-use crate::Layer;
 use crate::layer::TryCall;
 use crate::tensor::Tensor;
 use crate::weight::Weight;
