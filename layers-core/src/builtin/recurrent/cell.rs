@@ -67,9 +67,24 @@ use crate::tensor::Tensor;
 pub trait Cell: Layer {
     /// The width of each state tensor, `(batch, size)`; the first is also the width of the
     /// output unless [`output_size`](Cell::output_size) says otherwise.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::builtin::{Cell, GruCell, LstmCell};
+    /// assert_eq!(LstmCell::new(8).state_sizes(), vec![8, 8]); // [h, c]
+    /// assert_eq!(GruCell::new(8).state_sizes(), vec![8]);
+    /// ```
     fn state_sizes(&self) -> Vec<usize>;
 
     /// The width of `y_t`: by default the first state's.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::builtin::{Cell, LstmCell};
+    /// assert_eq!(LstmCell::new(8).output_size(), 8);
+    /// ```
     fn output_size(&self) -> usize {
         self.state_sizes().first().copied().unwrap_or(0)
     }
@@ -77,6 +92,20 @@ pub trait Cell: Layer {
     /// One time step: `x_t` is this step's rows of the cell's forward pass (its input part),
     /// `state` the states after the previous step; returns this step's output and the new
     /// states, in the order of [`state_sizes`](Cell::state_sizes).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::builtin::{Cell, SimpleRnnCell};
+    /// use layers_core::prelude::*;
+    /// let cell = SimpleRnnCell::new(2).use_bias(false);
+    /// let xw = cell.try_apply(&Tensor::ones(&[1, 3]))?; // builds; x·kernel
+    /// let (y, state) = cell.step(&xw, &[Tensor::zeros(&[1, 2])]);
+    /// let expected = xw.tanh().to_vec(); // h = tanh(x·W + 0·U)
+    /// assert!(y.to_vec().iter().zip(&expected).all(|(a, b)| (a - b).abs() < 1e-6));
+    /// assert_eq!(state[0].to_vec(), y.to_vec());
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
     fn step(&self, x_t: &Tensor, state: &[Tensor]) -> (Tensor, Vec<Tensor>);
 
     /// Called once, right after the cell's first forward pass built its weights, to set
@@ -86,6 +115,18 @@ pub trait Cell: Layer {
     /// # Errors
     ///
     /// When a weight cannot be set.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::builtin::{Cell, LstmCell};
+    /// use layers_core::prelude::*;
+    /// let cell = LstmCell::new(1);
+    /// cell.try_apply(&Tensor::ones(&[1, 2]))?; // builds: bias_initializer's zeros
+    /// cell.after_build()?;
+    /// assert_eq!(cell.bias.value().to_vec(), vec![0.0, 1.0, 0.0, 0.0]);
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
     fn after_build(&self) -> Result<()> {
         Ok(())
     }
