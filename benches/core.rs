@@ -363,7 +363,50 @@ fn conv2d(c: &mut Criterion) {
     group.finish();
 }
 
+/// An `LSTM` layer's forward and backward pass (batch 64, 32 steps, 64 features, 128
+/// units), the gradient reaching every weight and the input. Throughput is the matrix
+/// products' floating-point operations, `3 × 2·batch·time·(features + units)·4·units`
+/// (the forward products and the backward's two per product), so that it reads next to
+/// `matmul`'s GEMM rate; the rest (gates, slicing, stacking) is the overhead it shows.
+fn lstm(c: &mut Criterion) {
+    use layers::{LayerExt, Lstm};
+    const BATCH: usize = 64;
+    const TIME: usize = 32;
+    const FEATURES: usize = 64;
+    const UNITS: usize = 128;
+    let mut layer = Lstm::new(UNITS);
+    layer.build([TIME, FEATURES]).expect("builds");
+    let x = Tensor::from_array(
+        random_matrix(BATCH * TIME, FEATURES, SEED)
+            .into_shape_with_order((BATCH, TIME, FEATURES))
+            .expect("same size")
+            .into_dyn(),
+    )
+    .into_variable();
+    let run = || layer.try_apply(&x).expect("runs").sum_all().backward();
+    let grads = run();
+    assert!(
+        grads.get(&x).is_some()
+            && layer
+                .all_weights()
+                .iter()
+                .all(|(_, w)| w.grad(&grads).is_some())
+    );
+    let flops = 3 * 2 * BATCH * TIME * (FEATURES + UNITS) * 4 * UNITS;
+    let mut group = c.benchmark_group("lstm");
+    group
+        .sample_size(10)
+        .sampling_mode(SamplingMode::Flat)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(5));
+    group.throughput(Throughput::Elements(flops as u64));
+    group.bench_function("forward_backward_b64_t32_f64_u128", |bench| {
+        bench.iter(run);
+    });
+    group.finish();
+}
+
 criterion_group!(
-    benches, matmul, map, mlp_step, train_step, activation, attention, conv2d
+    benches, matmul, map, mlp_step, train_step, activation, attention, conv2d, lstm
 );
 criterion_main!(benches);

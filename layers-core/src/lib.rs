@@ -84,6 +84,7 @@ pub use builtin::{
     BatchNormalization, Dense, Dropout, Embedding, Flatten, Lambda, LayerNormalization, LogSoftmax,
     Reshape, Softmax,
 };
+pub use builtin::{Bidirectional, Cell, Gru, Lstm, Rnn, SimpleRnn};
 pub use builtin::{Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D};
 pub use dual::Dual;
 pub use error::{Error, Result};
@@ -137,6 +138,7 @@ pub mod prelude {
         Result, Sequential, Softmax, Tensor, Train, TryCall, Weight, layer_from_config, no_grad,
         registered_layers,
     };
+    pub use crate::{Bidirectional, Cell, Gru, Lstm, Rnn, SimpleRnn};
     pub use crate::{Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D};
     pub use crate::{Loss, Metric, Optimizer};
     pub use layers_derive::activation;

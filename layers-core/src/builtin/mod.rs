@@ -46,3 +46,9 @@ pub use lambda::Lambda;
 pub use normalization::{BatchNormalization, LayerNormalization};
 pub use reshape::{Flatten, Reshape, ReshapeCheck, ReshapeTarget};
 pub use softmax::{LogSoftmax, Softmax};
+
+pub mod recurrent;
+pub use recurrent::{
+    Bidirectional, Cell, CellRun, Gru, GruCell, Lstm, LstmCell, MergeMode, Rnn, SimpleRnn,
+    SimpleRnnCell, run_cell,
+};

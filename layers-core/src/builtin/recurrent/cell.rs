@@ -1,0 +1,305 @@
+//! The [`Cell`] trait, one step of a recurrent layer, and [`run_cell`], the loop every
+//! recurrent layer ([`Rnn`](super::Rnn), [`Lstm`](super::Lstm), …) runs a cell in.
+
+use crate::activation::Activation;
+use crate::error::{Error, Result};
+use crate::init::Initializer;
+use crate::layer::config::{check_initializer, check_size};
+use crate::layer::{Layer, snake_case};
+use crate::tensor::Tensor;
+
+/// One step of a recurrent layer, as Keras's `RNN(cell)` takes: a layer (usually
+/// `#[derive(Layer)]`, so that it owns its weights and config) whose [`step`](Cell::step)
+/// maps `(x_t, state)` to `(y_t, state)`.
+///
+/// A cell's forward pass, its [`Call`](crate::Call), is the part of the step that reads the
+/// inputs alone, done for every time step at once: it receives the whole sequence flattened
+/// to `(batch·time, features)` and returns what `step` receives, row by row. A cell that
+/// multiplies its input by a kernel does it there, in one matrix product for the whole
+/// sequence, and [`step`](Cell::step) then adds only the recurrent part; a cell with nothing
+/// to precompute returns its input (`x.clone()`). That first call also builds the cell's
+/// weights from the feature count (`#[weight(shape = [input[-1], units])]`).
+///
+/// The state is a `Vec<Tensor>`, one `(batch, size)` tensor per entry of
+/// [`state_sizes`](Cell::state_sizes) (`h` for `SimpleRNN` and `GRU`, `[h, c]` for `LSTM`),
+/// zeros at the first step unless [`run_cell`] is given initial states.
+///
+/// # Examples
+///
+/// A minimal cell, `h' = tanh(x·W + h·U)`:
+///
+/// ```
+/// use layers_core::builtin::{Cell, Rnn};
+/// use layers_core::prelude::*;
+///
+/// #[derive(Layer)]
+/// struct MinimalCell {
+///     units: usize,
+///     #[weight(shape = [input[-1], units])]
+///     kernel: Weight,
+///     #[weight(shape = [units, units], init = "orthogonal")]
+///     recurrent_kernel: Weight,
+/// }
+///
+/// impl Call for MinimalCell {
+///     // The input part of every step, in one product over (batch·time, features).
+///     fn call(&self, x: &Tensor) -> Tensor {
+///         x.matmul(&self.kernel)
+///     }
+/// }
+///
+/// impl Cell for MinimalCell {
+///     fn state_sizes(&self) -> Vec<usize> {
+///         vec![self.units]
+///     }
+///     fn step(&self, xw: &Tensor, state: &[Tensor]) -> (Tensor, Vec<Tensor>) {
+///         let h = (xw + state[0].matmul(&self.recurrent_kernel)).tanh();
+///         (h.clone(), vec![h])
+///     }
+/// }
+///
+/// let rnn = Rnn::new(MinimalCell::new(4)).return_sequences(true);
+/// let y = rnn.try_apply(&Tensor::ones(&[2, 5, 3]))?; // (batch, time, features)
+/// assert_eq!(y.shape(), &[2, 5, 4]);
+/// assert_eq!(rnn.count_params()?, 3 * 4 + 4 * 4);
+/// # Ok::<(), layers_core::Error>(())
+/// ```
+pub trait Cell: Layer {
+    /// The width of each state tensor, `(batch, size)`; the first is also the width of the
+    /// output unless [`output_size`](Cell::output_size) says otherwise.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::builtin::{Cell, GruCell, LstmCell};
+    /// assert_eq!(LstmCell::new(8).state_sizes(), vec![8, 8]); // [h, c]
+    /// assert_eq!(GruCell::new(8).state_sizes(), vec![8]);
+    /// ```
+    fn state_sizes(&self) -> Vec<usize>;
+
+    /// The width of `y_t`: by default the first state's.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::builtin::{Cell, LstmCell};
+    /// assert_eq!(LstmCell::new(8).output_size(), 8);
+    /// ```
+    fn output_size(&self) -> usize {
+        self.state_sizes().first().copied().unwrap_or(0)
+    }
+
+    /// One time step: `x_t` is this step's rows of the cell's forward pass (its input part),
+    /// `state` the states after the previous step; returns this step's output and the new
+    /// states, in the order of [`state_sizes`](Cell::state_sizes).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::builtin::{Cell, SimpleRnnCell};
+    /// use layers_core::prelude::*;
+    /// let cell = SimpleRnnCell::new(2).use_bias(false);
+    /// let xw = cell.try_apply(&Tensor::ones(&[1, 3]))?; // builds; x·kernel
+    /// let (y, state) = cell.step(&xw, &[Tensor::zeros(&[1, 2])]);
+    /// let expected = xw.tanh().to_vec(); // h = tanh(x·W + 0·U)
+    /// assert!(y.to_vec().iter().zip(&expected).all(|(a, b)| (a - b).abs() < 1e-6));
+    /// assert_eq!(state[0].to_vec(), y.to_vec());
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
+    fn step(&self, x_t: &Tensor, state: &[Tensor]) -> (Tensor, Vec<Tensor>);
+
+    /// Called once, right after the cell's first forward pass built its weights, to set
+    /// values no [`Initializer`](crate::Initializer) expresses (the LSTM's forget-gate bias
+    /// of 1). Nothing by default.
+    ///
+    /// # Errors
+    ///
+    /// When a weight cannot be set.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::builtin::{Cell, LstmCell};
+    /// use layers_core::prelude::*;
+    /// let cell = LstmCell::new(1);
+    /// cell.try_apply(&Tensor::ones(&[1, 2]))?; // builds: bias_initializer's zeros
+    /// cell.after_build()?;
+    /// assert_eq!(cell.bias.value().to_vec(), vec![0.0, 1.0, 0.0, 0.0]);
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
+    fn after_build(&self) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// What [`run_cell`] returns: every step's output, in the order the steps ran, and the
+/// states after the last step (what Keras's `return_state` gives).
+///
+/// # Examples
+///
+/// ```
+/// use layers_core::builtin::{SimpleRnnCell, run_cell};
+/// use layers_core::prelude::*;
+/// let run = run_cell(&SimpleRnnCell::new(3), &Tensor::ones(&[2, 4, 5]), None, false)?;
+/// assert_eq!(run.outputs.len(), 4);
+/// assert_eq!(run.states[0].to_vec(), run.outputs[3].to_vec()); // h is the output
+/// # Ok::<(), layers_core::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct CellRun {
+    /// `(batch, output_size)` for each step, in the order they ran.
+    pub outputs: Vec<Tensor>,
+    /// The states after the last step.
+    pub states: Vec<Tensor>,
+}
+
+impl CellRun {
+    /// The outputs as one `(batch, time, output_size)` tensor (`return_sequences`), or the
+    /// last step's `(batch, output_size)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::builtin::{LstmCell, run_cell};
+    /// use layers_core::prelude::*;
+    /// let run = run_cell(&LstmCell::new(3), &Tensor::ones(&[2, 4, 5]), None, false)?;
+    /// assert_eq!(run.output(true).shape(), &[2, 4, 3]);
+    /// assert_eq!(run.output(false).shape(), &[2, 3]);
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
+    pub fn output(&self, return_sequences: bool) -> Tensor {
+        if return_sequences {
+            Tensor::stack(&self.outputs, 1)
+        } else {
+            self.outputs
+                .last()
+                .cloned()
+                .expect("`run_cell` refuses sequences without a step")
+        }
+    }
+}
+
+/// Runs `cell` over the sequence `x` of shape `(batch, time, features)`: the cell's forward
+/// pass once over all the steps (`(batch·time, features)`, one matrix product for the
+/// built-in cells), then [`Cell::step`] for each time step, last to first when
+/// `go_backwards`. The states start at `initial_states`, or zeros.
+///
+/// # Errors
+///
+/// An input that is not of rank 3 or has no time step, a cell that cannot be built or
+/// called for these features (naming the cell), initial states of the wrong number or
+/// shape.
+///
+/// # Examples
+///
+/// ```
+/// use layers_core::builtin::{GruCell, run_cell};
+/// use layers_core::prelude::*;
+/// let cell = GruCell::new(2);
+/// let x = Tensor::ones(&[1, 3, 4]);
+/// let h0 = vec![Tensor::ones(&[1, 2])];
+/// let run = run_cell(&cell, &x, Some(h0), true)?;
+/// assert_eq!(run.states[0].shape(), &[1, 2]);
+/// assert!(run_cell(&cell, &Tensor::ones(&[1, 4]), None, false).is_err()); // no time axis
+/// # Ok::<(), layers_core::Error>(())
+/// ```
+pub fn run_cell<C: Cell + ?Sized>(
+    cell: &C,
+    x: &Tensor,
+    initial_states: Option<Vec<Tensor>>,
+    go_backwards: bool,
+) -> Result<CellRun> {
+    let &[batch, time, features] = x.shape() else {
+        return Err(Error::mismatch(
+            "recurrent layer",
+            "a (batch, time, features) sequence",
+            x.shape(),
+        ));
+    };
+    if time == 0 {
+        return Err(Error::invalid(
+            "recurrent layer",
+            "the sequence has no time step",
+        ));
+    }
+    let fresh = cell.weights().iter().any(|w| !w.is_built());
+    let flat = x.try_reshape(&[batch * time, features])?;
+    let mut projected = project(cell, &flat)?;
+    if fresh {
+        cell.after_build()?;
+        projected = project(cell, &flat)?;
+    }
+    let width = projected.len() / (batch * time).max(1);
+    // Time-major, so that each step's rows are one contiguous slice.
+    let projected = projected
+        .try_reshape(&[batch, time, width])?
+        .try_permute(&[1, 0, 2])?;
+    let sizes = cell.state_sizes();
+    let mut states = match initial_states {
+        Some(states) => {
+            check_states(&states, &sizes, batch)?;
+            states
+        }
+        None => sizes.iter().map(|&s| Tensor::zeros(&[batch, s])).collect(),
+    };
+    let mut outputs = Vec::with_capacity(time);
+    for i in 0..time {
+        let t = if go_backwards { time - 1 - i } else { i };
+        let x_t = projected.narrow(0, t, 1).reshape(&[batch, width]);
+        let (y, next) = cell.step(&x_t, &states);
+        check_states(&next, &sizes, batch)?;
+        states = next;
+        outputs.push(y);
+    }
+    Ok(CellRun { outputs, states })
+}
+
+/// The cell's forward pass over `(batch·time, features)`, its errors naming the cell.
+fn project<C: Cell + ?Sized>(cell: &C, flat: &Tensor) -> Result<Tensor> {
+    cell.forward(flat).map_err(|e| {
+        let name = cell
+            .name()
+            .map_or_else(|| snake_case(cell.type_name()), str::to_string);
+        e.in_layer(name, cell.type_name())
+    })
+}
+
+fn check_states(states: &[Tensor], sizes: &[usize], batch: usize) -> Result<()> {
+    if states.len() != sizes.len() {
+        return Err(Error::invalid(
+            "recurrent layer",
+            format!(
+                "the cell has {} state tensors, but {} were given",
+                sizes.len(),
+                states.len()
+            ),
+        ));
+    }
+    for (state, &size) in states.iter().zip(sizes) {
+        if state.shape() != [batch, size] {
+            return Err(Error::mismatch(
+                "recurrent layer",
+                format!("a ({batch}, {size}) state"),
+                state.shape(),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The checks every built-in cell makes of its config: a positive `units`, usable
+/// activations and initializers.
+pub(crate) fn check_config(
+    units: usize,
+    activations: &[&Activation],
+    initializers: &[(&str, &Initializer)],
+) -> Result<()> {
+    check_size("units", units)?;
+    for activation in activations {
+        activation.check()?;
+    }
+    for (field, initializer) in initializers {
+        check_initializer(field, initializer)?;
+    }
+    Ok(())
+}

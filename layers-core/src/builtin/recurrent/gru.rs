@@ -1,0 +1,197 @@
+//! `GRU`: Keras's gated recurrent unit (Keras 3's `reset_after = True` form), and its cell.
+
+use super::cell::{Cell, check_config, run_cell};
+use crate::Layer;
+use crate::activation::{Activation, Sigmoid, Tanh};
+use crate::error::Result;
+use crate::init::Initializer;
+use crate::layer::TryCall;
+use crate::tensor::Tensor;
+use crate::weight::Weight;
+
+/// The cell of [`Gru`], in Keras 3's `reset_after = True` form: one state `h` of `units`
+/// features, which is also the output.
+///
+/// With `x·kernel + bias[0]` and `h·recurrent_kernel + bias[1]` each cut into three blocks
+/// of `units` in Keras's order update (`z`), reset (`r`), candidate: `z = σ(x_z + h_z)`,
+/// `r = σ(x_r + h_r)`, `ĥ = activation(x_h + r ⊙ h_h)`, `h' = z ⊙ h + (1 − z) ⊙ ĥ` (`σ` is
+/// `recurrent_activation`). Weights as Keras 3: `kernel` `(features, 3·units)`,
+/// `recurrent_kernel` `(units, 3·units)`, `bias` `(2, 3·units)`, row 0 the input bias and
+/// row 1 the recurrent bias.
+///
+/// # Examples
+///
+/// ```
+/// use layers_core::builtin::{GruCell, Rnn};
+/// use layers_core::prelude::*;
+/// let mut rnn = Rnn::new(GruCell::new(4));
+/// assert_eq!(rnn.build([6, 3])?, vec![4]);
+/// assert_eq!(rnn.cell.bias.shape(), Some(vec![2, 12]));
+/// # Ok::<(), layers_core::Error>(())
+/// ```
+#[derive(Layer, Debug)]
+#[layer(name = "GRUCell", validate = Self::validate_config)]
+pub struct GruCell {
+    /// The number of features of the state and the output.
+    pub units: usize,
+    /// Applied to the candidate; `tanh` by default.
+    #[config(default = Activation::new(Tanh))]
+    pub activation: Activation,
+    /// Applied to the update and reset gates; `sigmoid` by default.
+    #[config(default = Activation::new(Sigmoid))]
+    pub recurrent_activation: Activation,
+    /// Whether to add the biases.
+    #[config(default = true)]
+    pub use_bias: bool,
+    /// Fills the kernel; `glorot_uniform` by default.
+    #[config(default = Initializer::glorot_uniform())]
+    pub kernel_initializer: Initializer,
+    /// Fills the recurrent kernel; `orthogonal` by default.
+    #[config(default = Initializer::orthogonal())]
+    pub recurrent_initializer: Initializer,
+    /// Fills the bias; `zeros` by default.
+    #[config(default = Initializer::zeros())]
+    pub bias_initializer: Initializer,
+    /// The `(features, 3·units)` input kernel.
+    #[weight(shape = [input[-1], 3 * units], init = kernel_initializer.clone())]
+    pub kernel: Weight,
+    /// The `(units, 3·units)` recurrent kernel.
+    #[weight(shape = [units, 3 * units], init = recurrent_initializer.clone())]
+    pub recurrent_kernel: Weight,
+    /// The `(2, 3·units)` input and recurrent biases, present when `use_bias`.
+    #[weight(shape = [2, 3 * units], init = bias_initializer.clone(), enabled = use_bias)]
+    pub bias: Weight,
+}
+
+impl GruCell {
+    fn validate_config(&self) -> Result<()> {
+        check_config(
+            self.units,
+            &[&self.activation, &self.recurrent_activation],
+            &[
+                ("kernel_initializer", &self.kernel_initializer),
+                ("recurrent_initializer", &self.recurrent_initializer),
+                ("bias_initializer", &self.bias_initializer),
+            ],
+        )
+    }
+
+    /// Row `row` of the bias, `(1, 3·units)`.
+    fn bias_row(&self, row: usize) -> Tensor {
+        self.bias.value().narrow(0, row, 1)
+    }
+}
+
+impl TryCall for GruCell {
+    fn try_call(&self, x: &Tensor) -> Result<Tensor> {
+        let y = x.try_matmul(&self.kernel)?;
+        Ok(if self.use_bias {
+            y + self.bias_row(0)
+        } else {
+            y
+        })
+    }
+}
+
+impl Cell for GruCell {
+    fn state_sizes(&self) -> Vec<usize> {
+        vec![self.units]
+    }
+
+    fn step(&self, x_t: &Tensor, state: &[Tensor]) -> (Tensor, Vec<Tensor>) {
+        let h = &state[0];
+        let hu = h.matmul(&self.recurrent_kernel);
+        let hu = if self.use_bias {
+            hu + self.bias_row(1)
+        } else {
+            hu
+        };
+        let xs = x_t.chunk(3, -1);
+        let hs = hu.chunk(3, -1);
+        let z = self.recurrent_activation.apply(&(&xs[0] + &hs[0]));
+        let r = self.recurrent_activation.apply(&(&xs[1] + &hs[1]));
+        let candidate = self.activation.apply(&(&xs[2] + r * &hs[2]));
+        let h = &z * h + (1.0 - z) * candidate;
+        (h.clone(), vec![h])
+    }
+}
+
+/// Keras's `GRU` (Keras 3's default `reset_after = True` form): a gated recurrent unit over
+/// `(batch, time, features)`, from a zero state; the last `h` `(batch, units)`, or every
+/// step's `(batch, time, units)` with `return_sequences`.
+///
+/// An [`Rnn`](super::Rnn) over a [`GruCell`] (see it for the formulas) with Keras's flat
+/// arguments and defaults: `tanh`, `sigmoid`, biases, `glorot_uniform`, `orthogonal`,
+/// `zeros`. The weights are the cell's: `cell.kernel` `(features, 3·units)`,
+/// `cell.recurrent_kernel` `(units, 3·units)`, `cell.bias` `(2, 3·units)`, Keras 3's
+/// shapes and order.
+///
+/// # Examples
+///
+/// ```
+/// use layers_core::builtin::Gru;
+/// use layers_core::prelude::*;
+/// let mut gru = Gru::new(16);
+/// assert_eq!(gru.build([8, 8])?, vec![16]);
+/// assert_eq!(gru.count_params()?, 3 * (8 * 16 + 16 * 16 + 2 * 16));
+/// # Ok::<(), layers_core::Error>(())
+/// ```
+#[derive(Layer, Debug)]
+#[layer(name = "GRU", input = [B, T, IN], validate = Self::validate_config)]
+pub struct Gru {
+    /// The number of features of the state and the output.
+    pub units: usize,
+    /// Applied to the candidate; `tanh` by default.
+    #[config(default = Activation::new(Tanh))]
+    pub activation: Activation,
+    /// Applied to the update and reset gates; `sigmoid` by default.
+    #[config(default = Activation::new(Sigmoid))]
+    pub recurrent_activation: Activation,
+    /// Whether to add the biases.
+    #[config(default = true)]
+    pub use_bias: bool,
+    /// Fills the kernel; `glorot_uniform` by default.
+    #[config(default = Initializer::glorot_uniform())]
+    pub kernel_initializer: Initializer,
+    /// Fills the recurrent kernel; `orthogonal` by default.
+    #[config(default = Initializer::orthogonal())]
+    pub recurrent_initializer: Initializer,
+    /// Fills the bias; `zeros` by default.
+    #[config(default = Initializer::zeros())]
+    pub bias_initializer: Initializer,
+    /// Whether to return every step's output `(batch, time, units)` rather than the last.
+    #[config(default = false)]
+    pub return_sequences: bool,
+    /// Whether to read the sequence from its last step to its first.
+    #[config(default = false)]
+    pub go_backwards: bool,
+    /// The cell, made from the config above.
+    #[layer(init = GruCell::new(units)
+        .activation(activation)
+        .recurrent_activation(recurrent_activation)
+        .use_bias(use_bias)
+        .kernel_initializer(kernel_initializer)
+        .recurrent_initializer(recurrent_initializer)
+        .bias_initializer(bias_initializer))]
+    pub cell: GruCell,
+}
+
+impl Gru {
+    fn validate_config(&self) -> Result<()> {
+        check_config(
+            self.units,
+            &[&self.activation, &self.recurrent_activation],
+            &[
+                ("kernel_initializer", &self.kernel_initializer),
+                ("recurrent_initializer", &self.recurrent_initializer),
+                ("bias_initializer", &self.bias_initializer),
+            ],
+        )
+    }
+}
+
+impl TryCall for Gru {
+    fn try_call(&self, x: &Tensor) -> Result<Tensor> {
+        Ok(run_cell(&self.cell, x, None, self.go_backwards)?.output(self.return_sequences))
+    }
+}
