@@ -77,6 +77,11 @@ pub use activation::Activation;
 pub use autograd::gradcheck::{GradCheck, check_gradients};
 pub use autograd::{GradStore, NoGradGuard, VarId, is_recording, live_graph_nodes, no_grad};
 pub use builtin::{
+    AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D,
+    GlobalMaxPooling1D, GlobalMaxPooling2D, MaxPooling1D, MaxPooling2D, TimeDistributed,
+    UpSampling2D, ZeroPadding2D,
+};
+pub use builtin::{
     BatchNormalization, Dense, Dropout, Embedding, Flatten, Lambda, LayerNormalization, LogSoftmax,
     Reshape, Softmax,
 };
@@ -129,6 +134,11 @@ pub mod prelude {
         LayerConfig, LayerExt, LayerNormalization, LogSoftmax, Logs, Model, Operand, Reshape,
         Result, Sequential, Softmax, Tensor, Train, TryCall, Weight, layer_from_config, no_grad,
         registered_layers,
+    };
+    pub use crate::{
+        AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D,
+        GlobalMaxPooling1D, GlobalMaxPooling2D, MaxPooling1D, MaxPooling2D, TimeDistributed,
+        UpSampling2D, ZeroPadding2D,
     };
     pub use crate::{Loss, Metric, Optimizer};
     pub use layers_derive::activation;

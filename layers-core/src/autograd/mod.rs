@@ -20,6 +20,7 @@ mod backward;
 pub mod gradcheck;
 mod rules;
 mod rules_index;
+mod rules_pool;
 
 use std::collections::HashMap;
 

@@ -301,6 +301,9 @@ pub(super) fn propagate(
         op @ (Op::Gather { .. } | Op::ScatterAdd { .. } | Op::Pad(..) | Op::Cumsum(..)) => {
             super::rules_index::propagate(op, grad, send);
         }
+        op @ (Op::MaxPool { .. } | Op::AvgPool { .. }) => {
+            super::rules_pool::propagate(op, grad, send);
+        }
     }
 }
 

@@ -99,6 +99,18 @@ pub(crate) enum Op {
         axis: usize,
         indices: ArrayD<usize>,
     },
+    /// Max pooling: each output value's flat input offset within its sample (the first
+    /// maximum of its window), and `(input, output)` values per sample.
+    MaxPool {
+        input: Tensor,
+        argmax: Vec<usize>,
+        sample_sizes: (usize, usize),
+    },
+    /// Average pooling over the windows described.
+    AvgPool {
+        input: Tensor,
+        windows: super::pool::Windows,
+    },
 }
 
 impl Op {
@@ -142,6 +154,8 @@ impl Op {
             Op::Pad(..) => "pad",
             Op::Gather { .. } => "gather",
             Op::ScatterAdd { .. } => "scatter_add",
+            Op::MaxPool { .. } => "max_pool",
+            Op::AvgPool { .. } => "avg_pool",
         }
     }
 
@@ -190,7 +204,9 @@ impl Op {
             | Op::Norm { input: x, .. }
             | Op::Cumsum(x, _)
             | Op::Pad(x, _)
-            | Op::Gather { input: x, .. } => vec![x],
+            | Op::Gather { input: x, .. }
+            | Op::MaxPool { input: x, .. }
+            | Op::AvgPool { input: x, .. } => vec![x],
         }
     }
 }
