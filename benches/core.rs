@@ -293,5 +293,35 @@ fn activation(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, matmul, map, mlp_step, train_step, activation);
+/// `MaxPooling2D` 2×2 (stride 2) forward and backward on a batch of 64 images of
+/// 26×26×32 (the output of a 3×3 convolution of 32 filters on MNIST), through the layer:
+/// the forward pass alone under `no_grad`, and forward plus backward. Throughput is in
+/// input values, so "Gelem/s" reads as billions of input values pooled per second.
+fn pool(c: &mut Criterion) {
+    use layers::{LayerExt, MaxPooling2D};
+    let mut group = c.benchmark_group("pool");
+    group
+        .sample_size(30)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3));
+    let shape = [64, 26, 26, 32];
+    let len: usize = shape.iter().product();
+    let mut rng = StdRng::seed_from_u64(SEED);
+    let values = (0..len).map(|_| rng.random_range(-1.0f32..1.0)).collect();
+    let x = Tensor::from_vec(values, &shape);
+    let layer = MaxPooling2D::new();
+    let y = layer.try_apply(&x).expect("pools a rank-4 batch");
+    assert_eq!(y.shape(), &[64, 13, 13, 32]);
+    group.throughput(Throughput::Elements(len as u64));
+    group.bench_function("max_pooling2d_forward", |bench| {
+        bench.iter(|| no_grad(|| layer.apply(black_box(&x))));
+    });
+    let variable = x.clone().into_variable();
+    group.bench_function("max_pooling2d_forward_backward", |bench| {
+        bench.iter(|| layer.apply(black_box(&variable)).sum_all().backward());
+    });
+    group.finish();
+}
+
+criterion_group!(benches, matmul, map, mlp_step, train_step, activation, pool);
 criterion_main!(benches);

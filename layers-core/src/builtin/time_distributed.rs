@@ -38,7 +38,7 @@ use crate::tensor::Tensor;
 /// ```
 /// use layers_core::prelude::*;
 /// // The same Dense on each of 3 steps.
-/// let td = TimeDistributed::new(Dense::new(1).use_bias(false));
+/// let mut td = TimeDistributed::new(Dense::new(1).use_bias(false));
 /// td.build([3, 2])?;
 /// td.layer.kernel.set_value(Tensor::from_vec(vec![1.0, 10.0], &[2, 1]))?;
 /// let x = Tensor::from_vec(vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0], &[1, 3, 2]);
