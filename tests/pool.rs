@@ -16,10 +16,13 @@ fn distinct(shape: &[usize]) -> Tensor {
     Tensor::from_vec(values.collect(), shape)
 }
 
+/// A named op of one tensor.
+type OpCase = (&'static str, fn(&[Tensor]) -> Tensor);
+
 #[test]
 fn max_pooling_ops_pass_the_gradient_check() {
     let x = distinct(&[2, 5, 6, 3]);
-    let cases: [(&str, fn(&[Tensor]) -> Tensor); 4] = [
+    let cases: [OpCase; 4] = [
         ("valid 2x2", |v| {
             v[0].max_pool2d([2, 2], [2, 2], [(0, 0); 2])
         }),
@@ -42,7 +45,7 @@ fn max_pooling_ops_pass_the_gradient_check() {
 #[test]
 fn average_pooling_ops_pass_the_gradient_check() {
     let x = distinct(&[2, 5, 6, 3]);
-    let cases: [(&str, fn(&[Tensor]) -> Tensor); 4] = [
+    let cases: [OpCase; 4] = [
         ("valid 2x2", |v| {
             v[0].avg_pool2d([2, 2], [2, 2], [(0, 0); 2])
         }),
@@ -269,7 +272,7 @@ fn bad_inputs_and_configs_are_errors_naming_the_layer() {
         (
             Box::new(AveragePooling1D::new()),
             vec![8, 8, 1],
-            "`AveragePooling1D` expects input of shape [B, T, C] but got (None, 8, 8, 1)",
+            "`AveragePooling1D` expects input of shape [B, T, C] but got [1, 8, 8, 1]",
         ),
         (
             Box::new(MaxPooling2D::new().pool_size((3, 3))),
