@@ -414,3 +414,24 @@ fn a_statically_checked_model_carries_the_channels_through_pooling() {
     assert_eq!(model.build([28, 28, 3]).unwrap(), vec![4]);
     assert!(Model::new(Tiny::new()).build([28, 28]).is_err());
 }
+
+/// TensorFlow's `same` rule, for every small size, window and stride: `ceil(n / stride)`
+/// outputs, a padding smaller than the window (so every window holds a real element), the
+/// smaller half before.
+#[test]
+fn same_padding_gives_ceil_n_over_stride_outputs() {
+    use layers::tensor::pool::{pooled_size, same_padding};
+    for n in 1..20 {
+        for k in 1..6 {
+            for s in 1..5 {
+                let (before, after) = same_padding(n, k, s, 1);
+                assert!(before <= after && after < k, "n {n} k {k} s {s}");
+                assert_eq!(
+                    pooled_size(n, k, s, (before, after)),
+                    Some(n.div_ceil(s)),
+                    "n {n} k {k} s {s}"
+                );
+            }
+        }
+    }
+}
