@@ -295,8 +295,11 @@ fn activation(c: &mut Criterion) {
 
 /// `MaxPooling2D` 2×2 (stride 2) forward and backward on a batch of 64 images of
 /// 26×26×32 (the output of a 3×3 convolution of 32 filters on MNIST), through the layer:
-/// the forward pass alone under `no_grad`, and forward plus backward. Throughput is in
-/// input values, so "Gelem/s" reads as billions of input values pooled per second.
+/// the forward pass alone under `no_grad`, the forward pass recording the graph (it keeps
+/// each output's argmax), and forward plus backward; beside them, as a baseline, the
+/// backward pass of a plain `sum` over the same input (the cost of making and storing a
+/// gradient of that size at all). Throughput is in input values, so "Gelem/s" reads as
+/// billions of input values pooled per second.
 fn pool(c: &mut Criterion) {
     use layers::{LayerExt, MaxPooling2D};
     let mut group = c.benchmark_group("pool");
@@ -317,6 +320,12 @@ fn pool(c: &mut Criterion) {
         bench.iter(|| no_grad(|| layer.apply(black_box(&x))));
     });
     let variable = x.clone().into_variable();
+    group.bench_function("max_pooling2d_forward_recorded", |bench| {
+        bench.iter(|| layer.apply(black_box(&variable)));
+    });
+    group.bench_function("sum_backward_only", |bench| {
+        bench.iter(|| black_box(&variable).sum_all().backward());
+    });
     group.bench_function("max_pooling2d_forward_backward", |bench| {
         bench.iter(|| layer.apply(black_box(&variable)).sum_all().backward());
     });
