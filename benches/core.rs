@@ -322,6 +322,45 @@ fn attention(c: &mut Criterion) {
     group.finish();
 }
 
+/// `MaxPooling2D` 2×2 (stride 2) forward and backward on a batch of 64 images of
+/// 26×26×32 (the output of a 3×3 convolution of 32 filters on MNIST), through the layer:
+/// the forward pass alone under `no_grad`, the forward pass recording the graph (it keeps
+/// each output's argmax), and forward plus backward; beside them, as a baseline, the
+/// backward pass of a plain `sum` over the same input (the cost of making and storing a
+/// gradient of that size at all). Throughput is in input values, so "Gelem/s" reads as
+/// billions of input values pooled per second.
+fn pool(c: &mut Criterion) {
+    use layers::{LayerExt, MaxPooling2D};
+    let mut group = c.benchmark_group("pool");
+    group
+        .sample_size(30)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3));
+    let shape = [64, 26, 26, 32];
+    let len: usize = shape.iter().product();
+    let mut rng = StdRng::seed_from_u64(SEED);
+    let values = (0..len).map(|_| rng.random_range(-1.0f32..1.0)).collect();
+    let x = Tensor::from_vec(values, &shape);
+    let layer = MaxPooling2D::new();
+    let y = layer.try_apply(&x).expect("pools a rank-4 batch");
+    assert_eq!(y.shape(), &[64, 13, 13, 32]);
+    group.throughput(Throughput::Elements(len as u64));
+    group.bench_function("max_pooling2d_forward", |bench| {
+        bench.iter(|| no_grad(|| layer.apply(black_box(&x))));
+    });
+    let variable = x.clone().into_variable();
+    group.bench_function("max_pooling2d_forward_recorded", |bench| {
+        bench.iter(|| layer.apply(black_box(&variable)));
+    });
+    group.bench_function("sum_backward_only", |bench| {
+        bench.iter(|| black_box(&variable).sum_all().backward());
+    });
+    group.bench_function("max_pooling2d_forward_backward", |bench| {
+        bench.iter(|| layer.apply(black_box(&variable)).sum_all().backward());
+    });
+    group.finish();
+}
+
 /// A 2-D convolution at a realistic size, forward and backward (input and kernel
 /// gradients): batch 64 of 28×28×32 images, 3×3 kernel to 64 filters, `valid` padding
 /// (26×26 outputs). Throughput is in FLOPs, so "Gelem/s" reads as GFLOP/s: 2·M·K·N per
@@ -407,6 +446,6 @@ fn lstm(c: &mut Criterion) {
 }
 
 criterion_group!(
-    benches, matmul, map, mlp_step, train_step, activation, attention, conv2d, lstm
+    benches, matmul, map, mlp_step, train_step, activation, attention, pool, conv2d, lstm
 );
 criterion_main!(benches);

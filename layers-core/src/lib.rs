@@ -81,6 +81,11 @@ pub use autograd::gradcheck::{GradCheck, check_gradients};
 pub use autograd::{GradStore, NoGradGuard, VarId, is_recording, live_graph_nodes, no_grad};
 pub use builtin::MultiHeadAttention;
 pub use builtin::{
+    AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D,
+    GlobalMaxPooling1D, GlobalMaxPooling2D, MaxPooling1D, MaxPooling2D, TimeDistributed,
+    UpSampling2D, ZeroPadding2D,
+};
+pub use builtin::{
     BatchNormalization, Dense, Dropout, Embedding, Flatten, Lambda, LayerNormalization, LogSoftmax,
     Reshape, Softmax,
 };
@@ -137,6 +142,11 @@ pub mod prelude {
         LayerConfig, LayerExt, LayerNormalization, LogSoftmax, Logs, Model, Operand, Reshape,
         Result, Sequential, Softmax, Tensor, Train, TryCall, Weight, layer_from_config, no_grad,
         registered_layers,
+    };
+    pub use crate::{
+        AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D,
+        GlobalMaxPooling1D, GlobalMaxPooling2D, MaxPooling1D, MaxPooling2D, TimeDistributed,
+        UpSampling2D, ZeroPadding2D,
     };
     pub use crate::{Bidirectional, Cell, Gru, Lstm, Rnn, SimpleRnn};
     pub use crate::{Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D};

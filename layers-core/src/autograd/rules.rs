@@ -304,6 +304,9 @@ pub(super) fn propagate(
         op @ (Op::Conv2d { .. } | Op::DepthwiseConv2d { .. } | Op::Conv2dTranspose { .. }) => {
             super::rules_conv::propagate(op, grad, send);
         }
+        op @ (Op::MaxPool { .. } | Op::AvgPool { .. }) => {
+            super::rules_pool::propagate(op, grad, send);
+        }
     }
 }
 

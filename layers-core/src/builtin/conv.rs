@@ -1,28 +1,15 @@
 //! `Conv1D` and `Conv2D`: Keras's convolution layers, channels-last,
-//! `activation(conv(x, kernel) + bias)`; and [`Padding`] as a config value.
+//! `activation(conv(x, kernel) + bias)`.
 
 use crate::Layer;
 use crate::activation::Activation;
 use crate::error::{Error, Result};
 use crate::init::Initializer;
 use crate::layer::TryCall;
-use crate::layer::config::{ConfigValue, check_initializer, check_size, expected};
+use crate::layer::config::{check_initializer, check_size};
 use crate::tensor::Tensor;
 use crate::tensor::conv::Padding;
 use crate::weight::Weight;
-
-/// Written as Keras writes it: `"valid"` or `"same"`.
-impl ConfigValue for Padding {
-    fn to_config(&self) -> serde_json::Value {
-        self.name().into()
-    }
-    fn from_config(value: &serde_json::Value) -> std::result::Result<Self, String> {
-        value
-            .as_str()
-            .and_then(Padding::from_name)
-            .ok_or_else(|| expected("\"valid\" or \"same\"", value))
-    }
-}
 
 /// An [`Error::InvalidConfig`] unless every size in config field `field` (`kernel_size`,
 /// `strides`, `dilation_rate`) is at least 1.

@@ -30,8 +30,12 @@ mod dropout;
 mod embedding;
 mod lambda;
 mod normalization;
+mod padding;
+mod pooling;
 mod reshape;
 mod softmax;
+mod spatial;
+mod time_distributed;
 
 pub use attention::MultiHeadAttention;
 pub use attention_mask::PaddingMask;
@@ -44,6 +48,11 @@ pub use dropout::Dropout;
 pub use embedding::Embedding;
 pub use lambda::Lambda;
 pub use normalization::{BatchNormalization, LayerNormalization};
+pub use padding::Padding;
+pub use pooling::{
+    AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D,
+    GlobalMaxPooling1D, GlobalMaxPooling2D, MaxPooling1D, MaxPooling2D,
+};
 pub use reshape::{Flatten, Reshape, ReshapeCheck, ReshapeTarget};
 pub use softmax::{LogSoftmax, Softmax};
 
@@ -52,3 +61,5 @@ pub use recurrent::{
     Bidirectional, Cell, CellRun, Gru, GruCell, Lstm, LstmCell, MergeMode, Rnn, SimpleRnn,
     SimpleRnnCell, run_cell,
 };
+pub use spatial::{SpatialPadding, UpSampling2D, ZeroPadding2D};
+pub use time_distributed::TimeDistributed;

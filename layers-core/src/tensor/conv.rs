@@ -132,6 +132,43 @@ impl Padding {
     }
 }
 
+impl Padding {
+    /// The `(before, after)` padding of an axis of `size` elements for a window of
+    /// `window` elements spaced `dilation` apart (1 for pooling), moved by `stride`:
+    /// nothing for `valid`, TensorFlow's rule for `same`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::tensor::conv::Padding;
+    /// assert_eq!(Padding::Same.amounts(28, 3, 1, 1), (1, 1));
+    /// assert_eq!(Padding::Same.amounts(28, 3, 1, 2), (2, 2));
+    /// assert_eq!(Padding::Same.amounts(7, 2, 2, 1), (0, 1));
+    /// assert_eq!(Padding::Valid.amounts(28, 3, 1, 1), (0, 0));
+    /// ```
+    pub fn amounts(
+        self,
+        size: usize,
+        window: usize,
+        stride: usize,
+        dilation: usize,
+    ) -> (usize, usize) {
+        match self {
+            Padding::Valid => (0, 0),
+            Padding::Same => super::pool::same_padding(size, window, stride, dilation),
+        }
+    }
+}
+
+impl std::str::FromStr for Padding {
+    type Err = String;
+
+    /// `"valid"` or `"same"`, in any case.
+    fn from_str(s: &str) -> Result<Padding, String> {
+        Padding::from_name(s).ok_or_else(|| format!("expected \"valid\" or \"same\", found {s:?}"))
+    }
+}
+
 impl fmt::Display for Padding {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())

@@ -32,6 +32,7 @@ pub mod index;
 pub mod layout;
 pub mod matmul;
 pub(crate) mod op;
+pub mod pool;
 pub mod random;
 pub mod reduce;
 pub mod scan;

@@ -119,6 +119,18 @@ pub(crate) enum Op {
         kernel: Tensor,
         geometry: ConvGeometry,
     },
+    /// Max pooling: each output value's flat input offset within its sample (the first
+    /// maximum of its window), and `(input, output)` values per sample.
+    MaxPool {
+        input: Tensor,
+        argmax: Vec<usize>,
+        sample_sizes: (usize, usize),
+    },
+    /// Average pooling over the windows described.
+    AvgPool {
+        input: Tensor,
+        windows: super::pool::Windows,
+    },
 }
 
 impl Op {
@@ -165,6 +177,8 @@ impl Op {
             Op::Conv2d { .. } => "conv2d",
             Op::DepthwiseConv2d { .. } => "depthwise_conv2d",
             Op::Conv2dTranspose { .. } => "conv2d_transpose",
+            Op::MaxPool { .. } => "max_pool",
+            Op::AvgPool { .. } => "avg_pool",
         }
     }
 
@@ -228,7 +242,9 @@ impl Op {
             | Op::Norm { input: x, .. }
             | Op::Cumsum(x, _)
             | Op::Pad(x, _)
-            | Op::Gather { input: x, .. } => vec![x],
+            | Op::Gather { input: x, .. }
+            | Op::MaxPool { input: x, .. }
+            | Op::AvgPool { input: x, .. } => vec![x],
         }
     }
 }

@@ -1,0 +1,54 @@
+//! The backward rules of the pooling ops: max pooling sends each output's gradient to the
+//! input it came from (the first maximum of its window), average pooling spreads it evenly
+//! over the real elements of its window.
+
+use ndarray::{ArrayD, IxDyn};
+use rayon::prelude::*;
+
+use crate::tensor::Tensor;
+use crate::tensor::op::Op;
+
+/// Sends the input of a pooling op its gradient; `rules::propagate` hands these ops here.
+pub(super) fn propagate(op: &Op, grad: ArrayD<f32>, send: &mut dyn FnMut(&Tensor, ArrayD<f32>)) {
+    let grad = grad.as_standard_layout();
+    let grad = grad
+        .as_slice()
+        .expect("a standard-layout array is contiguous");
+    match op {
+        Op::MaxPool {
+            input,
+            argmax,
+            sample_sizes: (in_size, out_size),
+        } => {
+            let mut dx = vec![0.0f32; input.len()];
+            if *in_size > 0 && *out_size > 0 {
+                // One sample per task: the offsets are within a sample, so tasks never
+                // write to the same values.
+                dx.par_chunks_mut(*in_size)
+                    .zip(grad.par_chunks(*out_size))
+                    .zip(argmax.par_chunks(*out_size))
+                    .for_each(|((dx, g), arg)| {
+                        for (&a, &g) in arg.iter().zip(g) {
+                            dx[a] += g;
+                        }
+                    });
+            }
+            send(input, shaped(dx, input.shape()));
+        }
+        Op::AvgPool { input, windows } => {
+            let (in_size, out_size) = windows.sample_sizes();
+            let mut dx = vec![0.0f32; input.len()];
+            if in_size > 0 && out_size > 0 {
+                dx.par_chunks_mut(in_size)
+                    .zip(grad.par_chunks(out_size))
+                    .for_each(|(dx, g)| windows.spread_average(g, dx));
+            }
+            send(input, shaped(dx, input.shape()));
+        }
+        other => unreachable!("`{}` has its rule in `rules`", other.name()),
+    }
+}
+
+fn shaped(values: Vec<f32>, shape: &[usize]) -> ArrayD<f32> {
+    ArrayD::from_shape_vec(IxDyn(shape), values).expect("one gradient value per input value")
+}
