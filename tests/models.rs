@@ -437,3 +437,44 @@ fn a_save_that_fails_leaves_the_previous_file_whole() {
     let files: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
     assert_eq!(files.len(), 1);
 }
+
+#[test]
+fn every_dense_family_builtin_round_trips_through_a_model_file() {
+    let x = Tensor::from_vec((0..48).map(|i| (i % 5) as f32).collect(), &[2, 24]);
+    let mut model = Sequential::new()
+        .seed(4)
+        .add(Embedding::new(5, 3))
+        .add(Reshape::new(vec![6, 12]))
+        .add(LayerNormalization::new())
+        .add(Dense::new(4).activation("gelu").use_bias(false))
+        .add(Flatten::new())
+        .add(BatchNormalization::new().momentum(0.9))
+        .add(Dropout::new(0.3))
+        .add(Activation::from_name("elu").unwrap())
+        .add(Dense::new(3).named("logits"))
+        .add(Softmax::new())
+        .add(LogSoftmax::new());
+    model.build([24]).unwrap();
+    let (_dir, path) = scratch("builtins.safetensors");
+    model.save(&path).unwrap();
+    let loaded = Sequential::load(&path).unwrap();
+    assert_eq!(
+        loaded.layer_config().unwrap(),
+        model.layer_config().unwrap()
+    );
+    assert_eq!(weight_state(&loaded), weight_state(&model));
+    assert_eq!(
+        bits(&loaded.predict(&x).unwrap()),
+        bits(&model.predict(&x).unwrap())
+    );
+    for class in [
+        "Embedding",
+        "Reshape",
+        "LayerNormalization",
+        "Flatten",
+        "Softmax",
+        "LogSoftmax",
+    ] {
+        assert!(registered_layers().contains(&class), "{class}");
+    }
+}
