@@ -30,6 +30,7 @@ use crate::Tensor;
 use crate::error::{Error, Result};
 use crate::layer::Layer;
 use crate::layer::config::{ConfigValue, f32_to_json};
+use crate::tensor::linear::InPlace;
 
 pub use builtin::*;
 pub use function::ActivationFn;
@@ -47,6 +48,11 @@ trait DynActivation: Send + Sync {
         Vec::new()
     }
     fn value_and_derivative(&self, _x: f32) -> Option<(f32, f32)> {
+        None
+    }
+    /// The activation as an in-place elementwise pass, for fused layer kernels; `None` for
+    /// activations that are not elementwise.
+    fn in_place(&self) -> Option<&dyn InPlace> {
         None
     }
     /// The error of an activation that cannot run.
@@ -69,6 +75,22 @@ impl<A: ActivationFn> DynActivation for Elementwise<A> {
     }
     fn value_and_derivative(&self, x: f32) -> Option<(f32, f32)> {
         Some(self.0.value_and_derivative(x))
+    }
+    fn in_place(&self) -> Option<&dyn InPlace> {
+        Some(self)
+    }
+}
+
+impl<A: ActivationFn> InPlace for Elementwise<A> {
+    fn values(&self, v: &mut [f32]) {
+        for x in v {
+            *x = self.0.value(*x);
+        }
+    }
+    fn values_and_derivatives(&self, v: &mut [f32], d: &mut [f32]) {
+        for (x, d) in v.iter_mut().zip(d) {
+            (*x, *d) = self.0.value_and_derivative(*x);
+        }
     }
 }
 
@@ -273,6 +295,12 @@ impl Activation {
     /// ```
     pub fn check(&self) -> Result<()> {
         self.inner.check()
+    }
+
+    /// The activation as an in-place elementwise pass (`None` for softmax and the other
+    /// activations that are not elementwise), for layers that fuse it into their output.
+    pub(crate) fn in_place(&self) -> Option<&dyn InPlace> {
+        self.inner.in_place()
     }
 
     /// The hyperparameters with their values.

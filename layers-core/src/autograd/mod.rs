@@ -21,6 +21,7 @@ pub mod gradcheck;
 mod rules;
 mod rules_conv;
 mod rules_index;
+mod rules_linear;
 mod rules_pool;
 
 use std::collections::HashMap;

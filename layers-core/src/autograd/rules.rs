@@ -2,7 +2,7 @@
 
 use ndarray::{ArrayD, Axis, IxDyn, Zip};
 
-use crate::tensor::gemm::gemm;
+use crate::tensor::gemm::product_new;
 use crate::tensor::matmul::product;
 use crate::tensor::op::Op;
 use crate::tensor::shape::{kept_shape, reshaped, sum_to_shape};
@@ -307,6 +307,7 @@ pub(super) fn propagate(
         op @ (Op::MaxPool { .. } | Op::AvgPool { .. }) => {
             super::rules_pool::propagate(op, grad, send);
         }
+        op @ Op::Linear { .. } => super::rules_linear::propagate(op, grad, send),
     }
 }
 
@@ -387,9 +388,7 @@ fn matmul(
                 .view()
                 .into_shape_with_order((rows, n))
                 .expect("standard layout reshapes");
-            let mut out = ndarray::Array2::<f32>::zeros((k, n));
-            gemm(out.view_mut(), a2.t(), g2, false);
-            out.into_dyn()
+            product_new(a2.t(), g2).into_dyn()
         } else {
             let full = product(a.view(), g.view(), batch, true, false);
             sum_to_shape(full, b.shape())

@@ -6,6 +6,7 @@ use crate::init::Initializer;
 use crate::layer::Call;
 use crate::layer::config::{check_initializer, check_size};
 use crate::typed::{Const, Dim};
+use crate::unwind::OrRaise;
 use crate::{Layer, Tensor, Weight};
 
 /// A densely connected layer: `activation(x · kernel + bias)` over the last axis of an input
@@ -76,8 +77,24 @@ impl<U: Dim> Dense<U> {
 
 impl<U: Dim> Call for Dense<U> {
     fn call(&self, x: &Tensor) -> Tensor {
-        let y = x.matmul(&self.kernel);
-        let y = if self.use_bias { y + &self.bias } else { y };
+        let kernel = self.kernel.value();
+        let bias = self.use_bias.then(|| self.bias.value());
+        // One fused op (product, bias, elementwise activation) where it applies; a rank-1
+        // input or a softmax output takes the ops one by one.
+        if x.rank() >= 2 {
+            let fused = self.activation.in_place();
+            let y = x.linear_with(&kernel, bias.as_ref(), fused).or_raise();
+            return if fused.is_some() {
+                y
+            } else {
+                self.activation.apply(&y)
+            };
+        }
+        let y = x.matmul(&kernel);
+        let y = match &bias {
+            Some(b) => y + b,
+            None => y,
+        };
         self.activation.apply(&y)
     }
 }
@@ -86,5 +103,57 @@ impl<const N: usize> Default for Dense<Const<N>> {
     /// A `Dense` of `N` units with Keras's defaults.
     fn default() -> Self {
         Dense::new(Const)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::layer::{Layer, LayerExt};
+
+    /// The fused call against the three ops it replaces, for elementwise activations (fused)
+    /// and softmax (applied after), ranks 2 and 3, one row and many: values and gradients.
+    #[test]
+    fn the_fused_call_matches_the_ops_one_by_one() {
+        for name in ["relu", "tanh", "gelu", "softmax", "linear"] {
+            for shape in [vec![1, 5], vec![7, 5], vec![2, 3, 5]] {
+                let mut d = Dense::new(4).activation(name);
+                d.build(&shape[1..]).unwrap();
+                let n: usize = shape.iter().product();
+                let x = Tensor::from_vec((0..n).map(|i| (i as f32 * 0.37).sin()).collect(), &shape)
+                    .into_variable();
+                let fused = d.call(&x);
+                let plain = d.activation.apply(&(x.matmul(&d.kernel) + &d.bias));
+                let (a, b) = (fused.to_vec(), plain.to_vec());
+                assert!(
+                    a.iter().zip(&b).all(|(p, q)| (p - q).abs() < 1e-5),
+                    "{name}"
+                );
+                let c = Tensor::from_vec(
+                    (0..a.len()).map(|i| i as f32 - 3.0).collect(),
+                    fused.shape(),
+                );
+                let gf = (&fused * &c).sum_all().backward();
+                let gp = (&plain * &c).sum_all().backward();
+                let pairs = [
+                    (gf.get(&x).unwrap().to_vec(), gp.get(&x).unwrap().to_vec()),
+                    (
+                        d.kernel.grad(&gf).unwrap().to_vec(),
+                        d.kernel.grad(&gp).unwrap().to_vec(),
+                    ),
+                    (
+                        d.bias.grad(&gf).unwrap().to_vec(),
+                        d.bias.grad(&gp).unwrap().to_vec(),
+                    ),
+                ];
+                for (f, p) in pairs {
+                    assert!(
+                        f.iter().zip(&p).all(|(u, v)| (u - v).abs() < 1e-4),
+                        "{name}"
+                    );
+                }
+                assert_eq!(d.weights().len(), 2);
+            }
+        }
     }
 }

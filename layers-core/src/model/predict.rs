@@ -67,10 +67,13 @@ pub(crate) fn predict_batched<M: Train>(
     read_consistent(|| {
         with_context(false, model.state().seed, || {
             no_grad(|| {
+                if samples <= batch_size {
+                    return model.forward(&x.detach());
+                }
                 let outputs = (0..samples)
                     .step_by(batch_size)
                     .map(|start| {
-                        model.forward(&x.narrow(0, start, batch_size.min(samples - start)))
+                        model.forward(&x.rows_shared(start, batch_size.min(samples - start)))
                     })
                     .collect::<Result<Vec<_>>>()?;
                 Tensor::try_concat(&outputs, 0)

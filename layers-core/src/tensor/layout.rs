@@ -298,6 +298,15 @@ impl Tensor {
         ))
     }
 
+    /// Rows `start..start + len` of the first axis as a constant sharing this tensor's
+    /// storage (no copy: a slice along the first axis of a standard-layout array is still
+    /// contiguous). For inference over batches; records nothing.
+    pub(crate) fn rows_shared(&self, start: usize, len: usize) -> Tensor {
+        let mut data = self.data().clone();
+        data.slice_axis_inplace(Axis(0), (start..start + len).into());
+        Tensor::from_parts(data, super::graph::Node::Leaf)
+    }
+
     /// Picks entries along `axis` by index, in the order given (repeats allowed): row
     /// lookup for embeddings and gathering labels.
     ///

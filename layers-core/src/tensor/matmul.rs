@@ -4,7 +4,7 @@
 use ndarray::{ArrayD, ArrayView2, ArrayViewD, Axis, Dimension, Ix2, IxDyn};
 
 use super::binary::Operand;
-use super::gemm::gemm;
+use super::gemm::{gemm, product_new};
 use super::op::Op;
 use super::shape::broadcast_shapes;
 use crate::Tensor;
@@ -159,10 +159,6 @@ pub(crate) fn product(
     } else {
         b.shape()[rb - 1]
     };
-    let mut out_shape = batch.to_vec();
-    out_shape.extend([m, n]);
-    let mut out = ArrayD::<f32>::zeros(IxDyn(&out_shape));
-
     // Fast path: a right matrix with no batch axes turns the whole left operand into one
     // tall matrix, so a rank-3 Dense input costs one product.
     if rb == 2 && !transpose_a {
@@ -173,14 +169,15 @@ pub(crate) fn product(
             .view()
             .into_shape_with_order((rows, k))
             .expect("standard layout reshapes without copying");
-        let bm = matrix(b, transpose_b);
-        let out2 = out
-            .view_mut()
-            .into_shape_with_order((rows, n))
-            .expect("a fresh array is in standard layout");
-        gemm(out2, a2, bm, false);
-        return out;
+        let mut out_shape = a.shape()[..ra - 1].to_vec();
+        out_shape.push(n);
+        return product_new(a2, matrix(b, transpose_b))
+            .into_shape_with_order(IxDyn(&out_shape))
+            .expect("rows × n values");
     }
+    let mut out_shape = batch.to_vec();
+    out_shape.extend([m, n]);
+    let mut out = ArrayD::<f32>::zeros(IxDyn(&out_shape));
 
     let mut a_full = a.shape()[..0].to_vec();
     a_full.extend(batch);

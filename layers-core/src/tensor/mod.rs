@@ -30,6 +30,7 @@ pub(crate) mod gemm;
 pub(crate) mod graph;
 pub mod index;
 pub mod layout;
+pub mod linear;
 pub mod matmul;
 pub(crate) mod op;
 pub mod pool;

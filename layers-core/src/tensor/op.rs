@@ -131,6 +131,14 @@ pub(crate) enum Op {
         input: Tensor,
         windows: super::pool::Windows,
     },
+    /// `activation(input · kernel + bias)` (see `tensor::linear`), with the activation's
+    /// derivative at each output when there is one.
+    Linear {
+        input: Tensor,
+        kernel: Tensor,
+        bias: Option<Tensor>,
+        derivative: Option<Data>,
+    },
 }
 
 impl Op {
@@ -179,6 +187,7 @@ impl Op {
             Op::Conv2dTranspose { .. } => "conv2d_transpose",
             Op::MaxPool { .. } => "max_pool",
             Op::AvgPool { .. } => "avg_pool",
+            Op::Linear { .. } => "linear",
         }
     }
 
@@ -245,6 +254,15 @@ impl Op {
             | Op::Gather { input: x, .. }
             | Op::MaxPool { input: x, .. }
             | Op::AvgPool { input: x, .. } => vec![x],
+            Op::Linear {
+                input,
+                kernel,
+                bias,
+                ..
+            } => [Some(input), Some(kernel), bias.as_ref()]
+                .into_iter()
+                .flatten()
+                .collect(),
         }
     }
 }

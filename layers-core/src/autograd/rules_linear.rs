@@ -1,0 +1,57 @@
+//! The backward rule of the fused dense op (`tensor::linear`): the output's gradient is
+//! scaled by the activation's derivative once, in place; the bias gets its column sums, the
+//! kernel `xᵀ · g`, the input `g · kernelᵀ`, each only when that operand wants a gradient.
+
+use ndarray::{ArrayD, Axis, IxDyn, Zip};
+
+use crate::tensor::Tensor;
+use crate::tensor::gemm::product_new;
+use crate::tensor::op::Op;
+
+/// Sends the gradients of `Op::Linear`'s operands.
+pub(super) fn propagate(op: &Op, grad: ArrayD<f32>, send: &mut dyn FnMut(&Tensor, ArrayD<f32>)) {
+    let Op::Linear {
+        input,
+        kernel,
+        bias,
+        derivative,
+    } = op
+    else {
+        unreachable!("rules_linear handles only Op::Linear");
+    };
+    let mut grad = grad;
+    if let Some(d) = derivative {
+        Zip::from(&mut grad).and(d).for_each(|g, &d| *g *= d);
+    }
+    let (k, n) = (kernel.shape()[0], kernel.shape()[1]);
+    let rows = grad.len() / n.max(1);
+    let g = grad
+        .as_standard_layout()
+        .into_owned()
+        .into_shape_with_order((rows, n))
+        .expect("standard layout");
+    if let Some(b) = bias
+        && b.requires_grad()
+    {
+        send(b, g.sum_axis(Axis(0)).into_dyn());
+    }
+    let x = input.data().as_standard_layout();
+    let x2 = x
+        .view()
+        .into_shape_with_order((rows, k))
+        .expect("standard layout");
+    let w = kernel
+        .data()
+        .view()
+        .into_dimensionality()
+        .expect("a matrix");
+    if kernel.requires_grad() {
+        send(kernel, product_new(x2.t(), g.view()).into_dyn());
+    }
+    if input.requires_grad() {
+        let gx = product_new(g.view(), w.t())
+            .into_shape_with_order(IxDyn(input.shape()))
+            .expect("rows × features values");
+        send(input, gx);
+    }
+}
