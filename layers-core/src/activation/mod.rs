@@ -30,6 +30,7 @@ use crate::Tensor;
 use crate::error::{Error, Result};
 use crate::layer::Layer;
 use crate::layer::config::{ConfigValue, f32_to_json};
+use crate::tensor::gemm::vectorized;
 use crate::tensor::linear::InPlace;
 
 pub use builtin::*;
@@ -83,14 +84,24 @@ impl<A: ActivationFn> DynActivation for Elementwise<A> {
 
 impl<A: ActivationFn> InPlace for Elementwise<A> {
     fn values(&self, v: &mut [f32]) {
-        for x in v {
-            *x = self.0.value(*x);
-        }
+        vectorized(
+            #[inline(always)]
+            || {
+                for x in v {
+                    *x = self.0.value(*x);
+                }
+            },
+        );
     }
     fn values_and_derivatives(&self, v: &mut [f32], d: &mut [f32]) {
-        for (x, d) in v.iter_mut().zip(d) {
-            (*x, *d) = self.0.value_and_derivative(*x);
-        }
+        vectorized(
+            #[inline(always)]
+            || {
+                for (x, d) in v.iter_mut().zip(d) {
+                    (*x, *d) = self.0.value_and_derivative(*x);
+                }
+            },
+        );
     }
 }
 

@@ -5,7 +5,7 @@
 use ndarray::{ArrayD, Axis, IxDyn, Zip};
 
 use crate::tensor::Tensor;
-use crate::tensor::gemm::product_new;
+use crate::tensor::gemm::{PARALLEL_THRESHOLD, product_new, vectorized};
 use crate::tensor::op::Op;
 
 /// Sends the gradients of `Op::Linear`'s operands.
@@ -21,7 +21,17 @@ pub(super) fn propagate(op: &Op, grad: ArrayD<f32>, send: &mut dyn FnMut(&Tensor
     };
     let mut grad = grad;
     if let Some(d) = derivative {
-        Zip::from(&mut grad).and(d).for_each(|g, &d| *g *= d);
+        match (grad.as_slice_mut(), d.as_slice()) {
+            (Some(g), Some(d)) => vectorized(
+                #[inline(always)]
+                || {
+                    for (g, &d) in g.iter_mut().zip(d) {
+                        *g *= d;
+                    }
+                },
+            ),
+            _ => Zip::from(&mut grad).and(d).for_each(|g, &d| *g *= d),
+        }
     }
     let (k, n) = (kernel.shape()[0], kernel.shape()[1]);
     let rows = grad.len() / n.max(1);
@@ -45,13 +55,26 @@ pub(super) fn propagate(op: &Op, grad: ArrayD<f32>, send: &mut dyn FnMut(&Tensor
         .view()
         .into_dimensionality()
         .expect("a matrix");
-    if kernel.requires_grad() {
-        send(kernel, product_new(x2.t(), g.view()).into_dyn());
-    }
-    if input.requires_grad() {
-        let gx = product_new(g.view(), w.t())
+    let kernel_grad = || product_new(x2.t(), g.view()).into_dyn();
+    let input_grad = || {
+        product_new(g.view(), w.t())
             .into_shape_with_order(IxDyn(input.shape()))
-            .expect("rows × features values");
-        send(input, gx);
+            .expect("rows × features values")
+    };
+    match (kernel.requires_grad(), input.requires_grad()) {
+        // Two products each too small to split: one on each core.
+        (true, true) if rows * k * n < PARALLEL_THRESHOLD => {
+            let (gw, gx) = rayon::join(kernel_grad, input_grad);
+            send(kernel, gw);
+            send(input, gx);
+        }
+        (need_kernel, need_input) => {
+            if need_kernel {
+                send(kernel, kernel_grad());
+            }
+            if need_input {
+                send(input, input_grad());
+            }
+        }
     }
 }

@@ -29,6 +29,7 @@ use crate::Weight;
 use crate::autograd::{GradStore, VarId};
 use crate::error::Result;
 use crate::layer::config::f32_to_json;
+use crate::tensor::gemm::vectorized;
 
 /// The first and second moments of one weight, and their running maximum for AMSGrad.
 #[derive(Debug)]
@@ -182,24 +183,27 @@ impl AdamCore {
                     next_m,
                     next_v,
                 };
-                return lanes.update(&|l: AdamLanes<'_>| {
-                    // Every slice cut to one length, so that the loop has no bounds checks
-                    // and vectorises.
-                    let n = l.w.len();
-                    let (w, g, m, v) = (l.w, &l.g[..n], &l.m[..n], &l.v[..n]);
-                    let (out, next_m, next_v) =
-                        (&mut l.out[..n], &mut l.next_m[..n], &mut l.next_v[..n]);
-                    let mut bad = 0;
-                    for i in 0..n {
-                        let gi = step.grad(g[i]);
-                        let mi = m[i] + (gi - m[i]) * (1.0 - b1);
-                        let vi = v[i] + (gi * gi - v[i]) * (1.0 - b2);
-                        let wi = step.decayed(w[i]) - (mi * alpha) / (vi.sqrt() + eps);
-                        (next_m[i], next_v[i], out[i]) = (mi, vi, wi);
-                        bad |= non_finite([g[i], wi, mi, vi]);
-                    }
-                    bad
-                });
+                return lanes.run(
+                    #[inline(always)]
+                    |l: AdamLanes<'_>| {
+                        // Every slice cut to one length, so that the loop has no bounds checks
+                        // and vectorises.
+                        let n = l.w.len();
+                        let (w, g, m, v) = (l.w, &l.g[..n], &l.m[..n], &l.v[..n]);
+                        let (out, next_m, next_v) =
+                            (&mut l.out[..n], &mut l.next_m[..n], &mut l.next_v[..n]);
+                        let mut bad = 0;
+                        for i in 0..n {
+                            let gi = step.grad(g[i]);
+                            let mi = m[i] + (gi - m[i]) * (1.0 - b1);
+                            let vi = v[i] + (gi * gi - v[i]) * (1.0 - b2);
+                            let wi = step.decayed(w[i]) - (mi * alpha) / (vi.sqrt() + eps);
+                            (next_m[i], next_v[i], out[i]) = (mi, vi, wi);
+                            bad |= non_finite([g[i], wi, mi, vi]);
+                        }
+                        bad
+                    },
+                );
             }
             // A v̂ not made yet (AMSGrad turned on after earlier steps) starts at 0.
             let v_hat = s.v_hat.as_ref().map(|a| &values(a)[..n]);
@@ -239,10 +243,19 @@ const PARALLEL_UPDATE: usize = 1 << 17;
 impl<'a> AdamLanes<'a> {
     /// Runs `kernel` over the lanes, split in halves over both cores while they are long;
     /// the OR of the kernels' non-finite flags.
-    fn update(self, kernel: &(dyn Fn(AdamLanes<'_>) -> u32 + Sync)) -> u32 {
+    /// [`AdamLanes::update`] with a kernel given by value (so that a closure can be marked
+    /// `#[inline(always)]` where it is written).
+    fn run<K: Fn(AdamLanes<'_>) -> u32 + Sync>(self, kernel: K) -> u32 {
+        self.update(&kernel)
+    }
+
+    fn update<K: Fn(AdamLanes<'_>) -> u32 + Sync>(self, kernel: &K) -> u32 {
         let n = self.w.len();
         if n < PARALLEL_UPDATE {
-            return kernel(self);
+            return vectorized(
+                #[inline(always)]
+                || kernel(self),
+            );
         }
         let (left, right) = self.split(n / 2);
         let (a, b) = rayon::join(|| left.update(kernel), || right.update(kernel));
