@@ -34,6 +34,8 @@ pub mod matmul;
 pub(crate) mod op;
 pub mod pool;
 pub mod random;
+pub(crate) mod recurrent;
+pub(crate) mod recurrent_gru;
 pub mod reduce;
 pub mod scan;
 pub(crate) mod shape;

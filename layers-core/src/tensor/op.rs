@@ -131,6 +131,10 @@ pub(crate) enum Op {
         input: Tensor,
         windows: super::pool::Windows,
     },
+    /// A built-in LSTM cell run over a whole sequence (see `recurrent`).
+    LstmSequence(Box<super::recurrent::LstmRecord>),
+    /// A built-in GRU cell run over a whole sequence (see `recurrent_gru`).
+    GruSequence(Box<super::recurrent_gru::GruRecord>),
 }
 
 impl Op {
@@ -179,6 +183,8 @@ impl Op {
             Op::Conv2dTranspose { .. } => "conv2d_transpose",
             Op::MaxPool { .. } => "max_pool",
             Op::AvgPool { .. } => "avg_pool",
+            Op::LstmSequence(..) => "lstm_sequence",
+            Op::GruSequence(..) => "gru_sequence",
         }
     }
 
@@ -245,6 +251,8 @@ impl Op {
             | Op::Gather { input: x, .. }
             | Op::MaxPool { input: x, .. }
             | Op::AvgPool { input: x, .. } => vec![x],
+            Op::LstmSequence(record) => record.inputs(),
+            Op::GruSequence(record) => record.inputs(),
         }
     }
 }
