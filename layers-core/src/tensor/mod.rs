@@ -36,6 +36,7 @@ pub mod pool;
 pub mod random;
 pub(crate) mod recurrent;
 pub(crate) mod recurrent_gru;
+pub(crate) mod recurrent_lstm;
 pub mod reduce;
 pub mod scan;
 pub(crate) mod shape;

@@ -131,8 +131,8 @@ pub(crate) enum Op {
         input: Tensor,
         windows: super::pool::Windows,
     },
-    /// A built-in LSTM cell run over a whole sequence (see `recurrent`).
-    LstmSequence(Box<super::recurrent::LstmRecord>),
+    /// A built-in LSTM cell run over a whole sequence (see `recurrent_lstm`).
+    LstmSequence(Box<super::recurrent_lstm::LstmRecord>),
     /// A built-in GRU cell run over a whole sequence (see `recurrent_gru`).
     GruSequence(Box<super::recurrent_gru::GruRecord>),
 }

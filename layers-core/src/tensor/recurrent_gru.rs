@@ -1,5 +1,5 @@
 //! The fused GRU sequence (Keras 3's `reset_after = True` form, `sigmoid` gates, `tanh`
-//! candidate): one recorded op over the whole sequence, as `recurrent` does for the LSTM,
+//! candidate): one recorded op over the whole sequence, as `recurrent_lstm` does for the LSTM,
 //! with its helpers.
 //!
 //! Per step, with `hu = h·recurrent_kernel + bias[1]` (one GEMM) and
@@ -186,6 +186,9 @@ fn gru_forward(
     if sequences { y } else { h }
 }
 
+// Indexing several rows of one length in lockstep reads clearer than a many-way zip;
+// the bounds checks are hoisted (the loops vectorise).
+#[allow(clippy::needless_range_loop)]
 fn forward_part(
     part: &mut Forward<'_>,
     dims: Dims,
@@ -327,9 +330,11 @@ pub(super) fn gru_backward_in(
         let mut db = vec![0.0f32; 2 * width];
         let (db0, db1) = db.split_at_mut(width);
         for (x, u) in dxw.chunks_exact(width).zip(dhu.chunks_exact(width)) {
-            for j in 0..width {
-                db0[j] += x[j];
-                db1[j] += u[j];
+            for (d, v) in db0.iter_mut().zip(x) {
+                *d += v;
+            }
+            for (d, v) in db1.iter_mut().zip(u) {
+                *d += v;
             }
         }
         send(bias, vec_array(&[2, width], db));
@@ -344,6 +349,9 @@ pub(super) fn gru_backward_in(
     }
 }
 
+// Indexing several rows of one length in lockstep reads clearer than a many-way zip;
+// the bounds checks are hoisted (the loops vectorise).
+#[allow(clippy::needless_range_loop)]
 fn backward_part(part: &mut Backward<'_>, record: &GruRecord, kernel: &[f32], want_h0: bool) {
     let Dims { time, units, .. } = record.dims;
     let (batch, width) = (part.rows, 3 * units);
@@ -434,12 +442,18 @@ mod tests {
                     },
                     1e-2,
                 );
-                assert!(r.worst() < 2e-3, "backwards {backwards} sequences {sequences}: {r}");
+                assert!(
+                    r.worst() < 2e-3,
+                    "backwards {backwards} sequences {sequences}: {r}"
+                );
             }
         }
         let r = check_gradients(
             &inputs[..2],
-            |v| v[0].try_gru_sequence(&v[1], None, None, true, false).unwrap(),
+            |v| {
+                v[0].try_gru_sequence(&v[1], None, None, true, false)
+                    .unwrap()
+            },
             1e-2,
         );
         assert!(r.worst() < 2e-3, "{r}");
@@ -504,11 +518,24 @@ mod tests {
         let xw = Tensor::ones(&[2, 3, 6]);
         let k = Tensor::ones(&[2, 6]);
         assert!(xw.try_gru_sequence(&k, None, None, false, false).is_ok());
-        assert!(xw.try_gru_sequence(&Tensor::ones(&[3, 6]), None, None, false, false).is_err());
-        assert!(Tensor::ones(&[2, 3, 5]).try_gru_sequence(&k, None, None, false, false).is_err());
+        assert!(
+            xw.try_gru_sequence(&Tensor::ones(&[3, 6]), None, None, false, false)
+                .is_err()
+        );
+        assert!(
+            Tensor::ones(&[2, 3, 5])
+                .try_gru_sequence(&k, None, None, false, false)
+                .is_err()
+        );
         let bias = Tensor::ones(&[6]);
-        assert!(xw.try_gru_sequence(&k, Some(&bias), None, false, false).is_err());
+        assert!(
+            xw.try_gru_sequence(&k, Some(&bias), None, false, false)
+                .is_err()
+        );
         let h0 = Tensor::ones(&[1, 2]);
-        assert!(xw.try_gru_sequence(&k, None, Some(&h0), false, false).is_err());
+        assert!(
+            xw.try_gru_sequence(&k, None, Some(&h0), false, false)
+                .is_err()
+        );
     }
 }

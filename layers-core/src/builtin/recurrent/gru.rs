@@ -212,9 +212,9 @@ impl GruCell {
 fn fused(cell: &GruCell, x: &Tensor, go_backwards: bool, return_sequences: bool) -> Result<Tensor> {
     let flat = checked_rows(cell, x)?;
     let (batch, time) = (x.shape()[0], x.shape()[1]);
-    let xw = flat
-        .try_matmul(&cell.kernel.try_value()?)?
-        .try_reshape(&[batch, time, 3 * cell.units])?;
+    let xw =
+        flat.try_matmul(&cell.kernel.try_value()?)?
+            .try_reshape(&[batch, time, 3 * cell.units])?;
     let bias = if cell.use_bias {
         Some(cell.bias.try_value()?)
     } else {
@@ -300,7 +300,9 @@ mod tests {
         let cell = GruCell::new(units);
         let x = filled(&[batch, time, features], 1, 2.0);
         run_cell(&cell, &x, None, false).unwrap(); // builds
-        cell.bias.set_value(filled(&[2, 3 * units], 6, 1.0)).unwrap();
+        cell.bias
+            .set_value(filled(&[2, 3 * units], 6, 1.0))
+            .unwrap();
         let h0 = filled(&[batch, units], 2, 1.0).into_variable();
         let plain = run_cell(&cell, &x, Some(vec![h0.clone()]), true)
             .unwrap()
@@ -333,6 +335,10 @@ mod tests {
         assert!(!gru.cell.fusable());
         let x = filled(&[2, 4, 3], 4, 2.0);
         let y = gru.try_apply(&x).unwrap();
-        assert_close("output", &y, &run_cell(&gru.cell, &x, None, false).unwrap().output(false));
+        assert_close(
+            "output",
+            &y,
+            &run_cell(&gru.cell, &x, None, false).unwrap().output(false),
+        );
     }
 }

@@ -221,12 +221,17 @@ impl LstmCell {
 /// The layer's output as [`run_cell`] computes it, as one fused op over the sequence
 /// (`Tensor::try_lstm_sequence`): `x·kernel` for all steps in one product, then the
 /// recurrence.
-fn fused(cell: &LstmCell, x: &Tensor, go_backwards: bool, return_sequences: bool) -> Result<Tensor> {
+fn fused(
+    cell: &LstmCell,
+    x: &Tensor,
+    go_backwards: bool,
+    return_sequences: bool,
+) -> Result<Tensor> {
     let flat = checked_rows(cell, x)?;
     let (batch, time) = (x.shape()[0], x.shape()[1]);
-    let xw = flat
-        .try_matmul(&cell.kernel.try_value()?)?
-        .try_reshape(&[batch, time, 4 * cell.units])?;
+    let xw =
+        flat.try_matmul(&cell.kernel.try_value()?)?
+            .try_reshape(&[batch, time, 4 * cell.units])?;
     let bias = if cell.use_bias {
         Some(cell.bias.try_value()?)
     } else {
@@ -353,7 +358,11 @@ mod tests {
         assert!(!lstm.cell.fusable());
         let x = filled(&[2, 4, 3], 4, 2.0);
         let y = lstm.try_apply(&x).unwrap();
-        assert_close("output", &y, &run_cell(&lstm.cell, &x, None, false).unwrap().output(true));
+        assert_close(
+            "output",
+            &y,
+            &run_cell(&lstm.cell, &x, None, false).unwrap().output(true),
+        );
     }
 
     #[test]
@@ -361,10 +370,16 @@ mod tests {
         let lstm = Lstm::new(3);
         lstm.try_apply(&Tensor::ones(&[2, 4, 3])).unwrap();
         for shape in [&[2, 4, 5][..], &[2, 4], &[2, 0, 3]] {
-            let fused = lstm.try_apply(&Tensor::ones(shape)).unwrap_err().to_string();
+            let fused = lstm
+                .try_apply(&Tensor::ones(shape))
+                .unwrap_err()
+                .to_string();
             let plain = Rnn::new(LstmCell::new(3));
             plain.try_apply(&Tensor::ones(&[2, 4, 3])).unwrap();
-            let expected = plain.try_apply(&Tensor::ones(shape)).unwrap_err().to_string();
+            let expected = plain
+                .try_apply(&Tensor::ones(shape))
+                .unwrap_err()
+                .to_string();
             // Same message but for the layer's name.
             let renamed = fused
                 .replace("`lstm` (LSTM)", "`rnn` (Rnn)")
@@ -375,7 +390,9 @@ mod tests {
         // A NaN input still reaches the output as NaN.
         let mut values = vec![0.5; 2 * 4 * 3];
         values[5] = f32::NAN;
-        let y = lstm.try_apply(&Tensor::from_vec(values, &[2, 4, 3])).unwrap();
+        let y = lstm
+            .try_apply(&Tensor::from_vec(values, &[2, 4, 3]))
+            .unwrap();
         assert!(y.to_vec()[..3].iter().any(|v| v.is_nan()));
     }
 
