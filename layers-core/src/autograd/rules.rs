@@ -307,7 +307,9 @@ pub(super) fn propagate(
         op @ (Op::MaxPool { .. } | Op::AvgPool { .. }) => {
             super::rules_pool::propagate(op, grad, send);
         }
-        Op::LstmSequence(record) => crate::tensor::recurrent_lstm::lstm_backward(record, grad, send),
+        Op::LstmSequence(record) => {
+            crate::tensor::recurrent_lstm::lstm_backward(record, grad, send)
+        }
         Op::GruSequence(record) => crate::tensor::recurrent_gru::gru_backward(record, grad, send),
     }
 }

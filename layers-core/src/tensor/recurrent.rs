@@ -14,7 +14,6 @@ pub(super) struct Dims {
     pub(super) units: usize,
 }
 
-
 /// `e^x` to within a few ulp, in plain arithmetic that vectorises: the argument is cut to
 /// `n·ln 2 + r` (Cody–Waite), `e^r` a degree-6 polynomial (Cephes's `expf`), `2^n` built in
 /// the exponent bits. Arguments are clamped to `[-87, 88]` (results saturate to about
@@ -98,7 +97,6 @@ pub(super) fn view2_mut(
         .expect("the buffer holds the rows")
 }
 
-
 pub(super) fn check_shape(
     op: &'static str,
     what: &str,
@@ -119,7 +117,6 @@ pub(super) fn check_shape(
 pub(super) fn time_of(s: usize, time: usize, go_backwards: bool) -> usize {
     if go_backwards { time - 1 - s } else { s }
 }
-
 
 /// Below this many multiply-adds in the recurrent products of one pass, the batch is not
 /// split across threads (waking a rayon worker costs tens of µs).
@@ -169,7 +166,6 @@ pub(super) fn cut_ref<'a>(mut buf: &'a [f32], rows: &[usize], per_row: usize) ->
         })
         .collect()
 }
-
 
 pub(super) fn vec_array(shape: &[usize], values: Vec<f32>) -> ArrayD<f32> {
     ArrayD::from_shape_vec(IxDyn(shape), values).expect("the buffer has the shape's values")
