@@ -20,14 +20,8 @@ pub(super) struct Dims {
 /// `1.6e-38` and `1.7e38`); NaN stays NaN.
 #[inline(always)]
 pub(crate) fn exp(x: f32) -> f32 {
-    // Comparisons with NaN are false, so NaN passes through both branches.
-    let x = if x > 88.0 {
-        88.0
-    } else if x < -87.0 {
-        -87.0
-    } else {
-        x
-    };
+    // `clamp` returns NaN for NaN.
+    let x = x.clamp(-87.0, 88.0);
     // Rounds x·log2(e) to the nearest integer n by adding 1.5·2²³ (SSE2 has no rounding
     // instruction; this keeps the loop vectorised), n sits in the low mantissa bits of `t`.
     const MAGIC: f32 = 12_582_912.0;

@@ -285,9 +285,9 @@ mod tests {
                     assert_close("output", &fused, &plain);
                     let c = filled(fused.shape(), 5, 2.0);
                     let (gf, gp) = (fused.backward_with(&c), plain.backward_with(&c));
-                    assert_close("x", &gf.get(&x).unwrap(), &gp.get(&x).unwrap());
+                    assert_close("x", gf.get(&x).unwrap(), gp.get(&x).unwrap());
                     for (path, w) in gru.all_weights() {
-                        assert_close(&path, &w.grad(&gf).unwrap(), &w.grad(&gp).unwrap());
+                        assert_close(&path, w.grad(&gf).unwrap(), w.grad(&gp).unwrap());
                     }
                 }
             }
@@ -323,9 +323,9 @@ mod tests {
         assert_close("output", &fused, &plain);
         let c = filled(fused.shape(), 7, 2.0);
         let (gf, gp) = (fused.backward_with(&c), plain.backward_with(&c));
-        assert_close("h0", &gf.get(&h0).unwrap(), &gp.get(&h0).unwrap());
+        assert_close("h0", gf.get(&h0).unwrap(), gp.get(&h0).unwrap());
         for (path, w) in cell.all_weights() {
-            assert_close(&path, &w.grad(&gf).unwrap(), &w.grad(&gp).unwrap());
+            assert_close(&path, w.grad(&gf).unwrap(), w.grad(&gp).unwrap());
         }
     }
 

@@ -306,9 +306,9 @@ mod tests {
                     assert_close("output", &fused, &plain);
                     let c = filled(fused.shape(), 5, 2.0);
                     let (gf, gp) = (fused.backward_with(&c), plain.backward_with(&c));
-                    assert_close("x", &gf.get(&x).unwrap(), &gp.get(&x).unwrap());
+                    assert_close("x", gf.get(&x).unwrap(), gp.get(&x).unwrap());
                     for (path, w) in lstm.all_weights() {
-                        assert_close(&path, &w.grad(&gf).unwrap(), &w.grad(&gp).unwrap());
+                        assert_close(&path, w.grad(&gf).unwrap(), w.grad(&gp).unwrap());
                     }
                 }
             }
@@ -344,10 +344,10 @@ mod tests {
             let c = filled(fused.shape(), 7, 2.0);
             let (gf, gp) = (fused.backward_with(&c), plain.backward_with(&c));
             for t in [&h0, &c0] {
-                assert_close("initial state", &gf.get(t).unwrap(), &gp.get(t).unwrap());
+                assert_close("initial state", gf.get(t).unwrap(), gp.get(t).unwrap());
             }
             for (path, w) in cell.all_weights() {
-                assert_close(&path, &w.grad(&gf).unwrap(), &w.grad(&gp).unwrap());
+                assert_close(&path, w.grad(&gf).unwrap(), w.grad(&gp).unwrap());
             }
         }
     }
