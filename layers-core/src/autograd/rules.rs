@@ -308,6 +308,10 @@ pub(super) fn propagate(
             super::rules_pool::propagate(op, grad, send);
         }
         op @ Op::Linear { .. } => super::rules_linear::propagate(op, grad, send),
+        Op::LstmSequence(record) => {
+            crate::tensor::recurrent_lstm::lstm_backward(record, grad, send)
+        }
+        Op::GruSequence(record) => crate::tensor::recurrent_gru::gru_backward(record, grad, send),
     }
 }
 

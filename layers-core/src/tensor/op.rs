@@ -139,6 +139,10 @@ pub(crate) enum Op {
         bias: Option<Tensor>,
         derivative: Option<Data>,
     },
+    /// A built-in LSTM cell run over a whole sequence (see `recurrent_lstm`).
+    LstmSequence(Box<super::recurrent_lstm::LstmRecord>),
+    /// A built-in GRU cell run over a whole sequence (see `recurrent_gru`).
+    GruSequence(Box<super::recurrent_gru::GruRecord>),
 }
 
 impl Op {
@@ -188,6 +192,8 @@ impl Op {
             Op::MaxPool { .. } => "max_pool",
             Op::AvgPool { .. } => "avg_pool",
             Op::Linear { .. } => "linear",
+            Op::LstmSequence(..) => "lstm_sequence",
+            Op::GruSequence(..) => "gru_sequence",
         }
     }
 
@@ -263,6 +269,8 @@ impl Op {
                 .into_iter()
                 .flatten()
                 .collect(),
+            Op::LstmSequence(record) => record.inputs(),
+            Op::GruSequence(record) => record.inputs(),
         }
     }
 }

@@ -209,21 +209,9 @@ pub fn run_cell<C: Cell + ?Sized>(
     initial_states: Option<Vec<Tensor>>,
     go_backwards: bool,
 ) -> Result<CellRun> {
-    let &[batch, time, features] = x.shape() else {
-        return Err(Error::mismatch(
-            "recurrent layer",
-            "a (batch, time, features) sequence",
-            x.shape(),
-        ));
-    };
-    if time == 0 {
-        return Err(Error::invalid(
-            "recurrent layer",
-            "the sequence has no time step",
-        ));
-    }
+    let [batch, time, _] = sequence_shape(x)?;
     let fresh = cell.weights().iter().any(|w| !w.is_built());
-    let flat = x.try_reshape(&[batch * time, features])?;
+    let flat = x.try_reshape(&[batch * time, x.shape()[2]])?;
     let mut projected = project(cell, &flat)?;
     if fresh {
         cell.after_build()?;
@@ -252,6 +240,40 @@ pub fn run_cell<C: Cell + ?Sized>(
         outputs.push(y);
     }
     Ok(CellRun { outputs, states })
+}
+
+/// `x`'s `(batch, time, features)`, or the error for an input that is not such a sequence
+/// or has no time step.
+fn sequence_shape(x: &Tensor) -> Result<[usize; 3]> {
+    let &[batch, time, features] = x.shape() else {
+        return Err(Error::mismatch(
+            "recurrent layer",
+            "a (batch, time, features) sequence",
+            x.shape(),
+        ));
+    };
+    if time == 0 {
+        return Err(Error::invalid(
+            "recurrent layer",
+            "the sequence has no time step",
+        ));
+    }
+    Ok([batch, time, features])
+}
+
+/// What the fused paths of the built-in layers check before running: `x` is a sequence
+/// with a step, and the cell is built for its features (building it on first use, then
+/// [`Cell::after_build`]) — the errors [`run_cell`] gives, from the cell's forward pass over
+/// one row. Returns `x` as `(batch·time, features)`.
+pub(crate) fn checked_rows<C: Cell + ?Sized>(cell: &C, x: &Tensor) -> Result<Tensor> {
+    let [batch, time, features] = sequence_shape(x)?;
+    let fresh = cell.weights().iter().any(|w| !w.is_built());
+    let flat = x.try_reshape(&[batch * time, features])?;
+    project(cell, &flat.narrow(0, 0, 1.min(batch * time)))?;
+    if fresh {
+        cell.after_build()?;
+    }
+    Ok(flat)
 }
 
 /// The cell's forward pass over `(batch·time, features)`, its errors naming the cell.

@@ -1,6 +1,6 @@
 //! `GRU`: Keras's gated recurrent unit (Keras 3's `reset_after = True` form), and its cell.
 
-use super::cell::{Cell, check_config, run_cell};
+use super::cell::{Cell, check_config, checked_rows, run_cell};
 use crate::Layer;
 use crate::activation::{Activation, Sigmoid, Tanh};
 use crate::error::Result;
@@ -192,6 +192,153 @@ impl Gru {
 
 impl TryCall for Gru {
     fn try_call(&self, x: &Tensor) -> Result<Tensor> {
+        if self.cell.fusable() {
+            return fused(&self.cell, x, self.go_backwards, self.return_sequences);
+        }
         Ok(run_cell(&self.cell, x, None, self.go_backwards)?.output(self.return_sequences))
+    }
+}
+
+impl GruCell {
+    /// Whether the fused sequence op computes this cell: Keras's default activations.
+    fn fusable(&self) -> bool {
+        self.activation.name() == "tanh" && self.recurrent_activation.name() == "sigmoid"
+    }
+}
+
+/// The layer's output as [`run_cell`] computes it, as one fused op over the sequence
+/// (`Tensor::try_gru_sequence`): `x·kernel` for all steps in one product (the input bias
+/// is added inside the op), then the recurrence.
+fn fused(cell: &GruCell, x: &Tensor, go_backwards: bool, return_sequences: bool) -> Result<Tensor> {
+    let flat = checked_rows(cell, x)?;
+    let (batch, time) = (x.shape()[0], x.shape()[1]);
+    let xw =
+        flat.try_matmul(&cell.kernel.try_value()?)?
+            .try_reshape(&[batch, time, 3 * cell.units])?;
+    let bias = if cell.use_bias {
+        Some(cell.bias.try_value()?)
+    } else {
+        None
+    };
+    xw.try_gru_sequence(
+        &cell.recurrent_kernel.try_value()?,
+        bias.as_ref(),
+        None,
+        go_backwards,
+        return_sequences,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::prelude::*;
+
+    fn filled(shape: &[usize], seed: u32, scale: f32) -> Tensor {
+        let n: usize = shape.iter().product();
+        let values = (0..n)
+            .map(|i| {
+                let v = (i as u32).wrapping_mul(2_654_435_761).wrapping_add(seed) >> 8;
+                (v as f32 / (1u32 << 24) as f32 - 0.5) * scale
+            })
+            .collect();
+        Tensor::from_vec(values, shape)
+    }
+
+    fn assert_close(what: &str, a: &Tensor, b: &Tensor) {
+        assert_eq!(a.shape(), b.shape(), "{what}");
+        for (i, (x, y)) in a.to_vec().iter().zip(b.to_vec()).enumerate() {
+            let tolerance = 1e-5 * 1f32.max(x.abs()).max(y.abs());
+            assert!((x - y).abs() <= tolerance, "{what}[{i}]: {x} vs {y}");
+        }
+    }
+
+    /// The fused layer and the per-step graph of `run_cell`, same weights and input: the
+    /// same outputs and the same gradients for the input and every weight.
+    #[test]
+    fn fused_gru_matches_the_per_step_path() {
+        let (batch, time, features, units) = (3, 5, 4, 7);
+        for use_bias in [true, false] {
+            for backwards in [false, true] {
+                for sequences in [false, true] {
+                    let gru = Gru::new(units)
+                        .use_bias(use_bias)
+                        .go_backwards(backwards)
+                        .return_sequences(sequences);
+                    let x = filled(&[batch, time, features], 9, 3.0).into_variable();
+                    gru.try_apply(&x).unwrap(); // builds
+                    assert!(gru.cell.fusable());
+                    gru.cell
+                        .recurrent_kernel
+                        .set_value(filled(&[units, 3 * units], 3, 2.0))
+                        .unwrap();
+                    if use_bias {
+                        gru.cell
+                            .bias
+                            .set_value(filled(&[2, 3 * units], 6, 1.0))
+                            .unwrap();
+                    }
+                    let fused = gru.try_apply(&x).unwrap();
+                    let plain = run_cell(&gru.cell, &x, None, backwards)
+                        .unwrap()
+                        .output(sequences);
+                    assert_close("output", &fused, &plain);
+                    let c = filled(fused.shape(), 5, 2.0);
+                    let (gf, gp) = (fused.backward_with(&c), plain.backward_with(&c));
+                    assert_close("x", gf.get(&x).unwrap(), gp.get(&x).unwrap());
+                    for (path, w) in gru.all_weights() {
+                        assert_close(&path, w.grad(&gf).unwrap(), w.grad(&gp).unwrap());
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn fused_op_with_an_initial_state_matches_run_cell() {
+        let (batch, time, features, units) = (2, 4, 3, 5);
+        let cell = GruCell::new(units);
+        let x = filled(&[batch, time, features], 1, 2.0);
+        run_cell(&cell, &x, None, false).unwrap(); // builds
+        cell.bias
+            .set_value(filled(&[2, 3 * units], 6, 1.0))
+            .unwrap();
+        let h0 = filled(&[batch, units], 2, 1.0).into_variable();
+        let plain = run_cell(&cell, &x, Some(vec![h0.clone()]), true)
+            .unwrap()
+            .output(true);
+        let xw = x
+            .reshape(&[batch * time, features])
+            .matmul(&cell.kernel)
+            .reshape(&[batch, time, 3 * units]);
+        let fused = xw
+            .try_gru_sequence(
+                &cell.recurrent_kernel.value(),
+                Some(&cell.bias.value()),
+                Some(&h0),
+                true,
+                true,
+            )
+            .unwrap();
+        assert_close("output", &fused, &plain);
+        let c = filled(fused.shape(), 7, 2.0);
+        let (gf, gp) = (fused.backward_with(&c), plain.backward_with(&c));
+        assert_close("h0", gf.get(&h0).unwrap(), gp.get(&h0).unwrap());
+        for (path, w) in cell.all_weights() {
+            assert_close(&path, w.grad(&gf).unwrap(), w.grad(&gp).unwrap());
+        }
+    }
+
+    #[test]
+    fn other_activations_take_the_per_step_path() {
+        let gru = Gru::new(3).recurrent_activation("hard_sigmoid");
+        assert!(!gru.cell.fusable());
+        let x = filled(&[2, 4, 3], 4, 2.0);
+        let y = gru.try_apply(&x).unwrap();
+        assert_close(
+            "output",
+            &y,
+            &run_cell(&gru.cell, &x, None, false).unwrap().output(false),
+        );
     }
 }

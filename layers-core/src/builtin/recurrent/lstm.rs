@@ -2,7 +2,7 @@
 
 use ndarray::{Axis, Slice};
 
-use super::cell::{Cell, check_config, run_cell};
+use super::cell::{Cell, check_config, checked_rows, run_cell};
 use crate::Layer;
 use crate::activation::{Activation, Sigmoid, Tanh};
 use crate::error::Result;
@@ -204,6 +204,211 @@ impl Lstm {
 
 impl TryCall for Lstm {
     fn try_call(&self, x: &Tensor) -> Result<Tensor> {
+        if self.cell.fusable() {
+            return fused(&self.cell, x, self.go_backwards, self.return_sequences);
+        }
         Ok(run_cell(&self.cell, x, None, self.go_backwards)?.output(self.return_sequences))
+    }
+}
+
+impl LstmCell {
+    /// Whether the fused sequence op computes this cell: Keras's default activations.
+    fn fusable(&self) -> bool {
+        self.activation.name() == "tanh" && self.recurrent_activation.name() == "sigmoid"
+    }
+}
+
+/// The layer's output as [`run_cell`] computes it, as one fused op over the sequence
+/// (`Tensor::try_lstm_sequence`): `x·kernel` for all steps in one product, then the
+/// recurrence.
+fn fused(
+    cell: &LstmCell,
+    x: &Tensor,
+    go_backwards: bool,
+    return_sequences: bool,
+) -> Result<Tensor> {
+    let flat = checked_rows(cell, x)?;
+    let (batch, time) = (x.shape()[0], x.shape()[1]);
+    let xw =
+        flat.try_matmul(&cell.kernel.try_value()?)?
+            .try_reshape(&[batch, time, 4 * cell.units])?;
+    let bias = if cell.use_bias {
+        Some(cell.bias.try_value()?)
+    } else {
+        None
+    };
+    xw.try_lstm_sequence(
+        &cell.recurrent_kernel.try_value()?,
+        bias.as_ref(),
+        None,
+        go_backwards,
+        return_sequences,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::builtin::Bidirectional;
+    use crate::prelude::*;
+
+    fn filled(shape: &[usize], seed: u32, scale: f32) -> Tensor {
+        let n: usize = shape.iter().product();
+        let values = (0..n)
+            .map(|i| {
+                let v = (i as u32).wrapping_mul(2_654_435_761).wrapping_add(seed) >> 8;
+                (v as f32 / (1u32 << 24) as f32 - 0.5) * scale
+            })
+            .collect();
+        Tensor::from_vec(values, shape)
+    }
+
+    fn assert_close(what: &str, a: &Tensor, b: &Tensor) {
+        assert_eq!(a.shape(), b.shape(), "{what}");
+        for (i, (x, y)) in a.to_vec().iter().zip(b.to_vec()).enumerate() {
+            let tolerance = 1e-5 * 1f32.max(x.abs()).max(y.abs());
+            assert!((x - y).abs() <= tolerance, "{what}[{i}]: {x} vs {y}");
+        }
+    }
+
+    /// The fused layer and the per-step graph of `run_cell`, same weights and input: the
+    /// same outputs and the same gradients for the input and every weight.
+    #[test]
+    fn fused_lstm_matches_the_per_step_path() {
+        // Sizes that are not multiples of a vector width, to reach every remainder loop.
+        let (batch, time, features, units) = (3, 5, 4, 7);
+        for use_bias in [true, false] {
+            for backwards in [false, true] {
+                for sequences in [false, true] {
+                    let lstm = Lstm::new(units)
+                        .use_bias(use_bias)
+                        .go_backwards(backwards)
+                        .return_sequences(sequences);
+                    let x = filled(&[batch, time, features], 9, 3.0).into_variable();
+                    lstm.try_apply(&x).unwrap(); // builds
+                    assert!(lstm.cell.fusable());
+                    // Larger recurrent weights than the orthogonal start, to reach the
+                    // gates' saturated ends as well.
+                    lstm.cell
+                        .recurrent_kernel
+                        .set_value(filled(&[units, 4 * units], 3, 2.0))
+                        .unwrap();
+                    if use_bias {
+                        lstm.cell
+                            .bias
+                            .set_value(filled(&[4 * units], 6, 1.0))
+                            .unwrap();
+                    }
+                    let fused = lstm.try_apply(&x).unwrap();
+                    let plain = run_cell(&lstm.cell, &x, None, backwards)
+                        .unwrap()
+                        .output(sequences);
+                    assert_close("output", &fused, &plain);
+                    let c = filled(fused.shape(), 5, 2.0);
+                    let (gf, gp) = (fused.backward_with(&c), plain.backward_with(&c));
+                    assert_close("x", gf.get(&x).unwrap(), gp.get(&x).unwrap());
+                    for (path, w) in lstm.all_weights() {
+                        assert_close(&path, w.grad(&gf).unwrap(), w.grad(&gp).unwrap());
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn fused_op_with_initial_states_matches_run_cell() {
+        let (batch, time, features, units) = (2, 4, 3, 5);
+        let cell = LstmCell::new(units);
+        let x = filled(&[batch, time, features], 1, 2.0);
+        run_cell(&cell, &x, None, false).unwrap(); // builds
+        let h0 = filled(&[batch, units], 2, 1.0).into_variable();
+        let c0 = filled(&[batch, units], 3, 1.0).into_variable();
+        for backwards in [false, true] {
+            let plain = run_cell(&cell, &x, Some(vec![h0.clone(), c0.clone()]), backwards)
+                .unwrap()
+                .output(true);
+            let xw = x
+                .reshape(&[batch * time, features])
+                .matmul(&cell.kernel)
+                .reshape(&[batch, time, 4 * units]);
+            let fused = xw
+                .try_lstm_sequence(
+                    &cell.recurrent_kernel.value(),
+                    Some(&cell.bias.value()),
+                    Some((&h0, &c0)),
+                    backwards,
+                    true,
+                )
+                .unwrap();
+            assert_close("output", &fused, &plain);
+            let c = filled(fused.shape(), 7, 2.0);
+            let (gf, gp) = (fused.backward_with(&c), plain.backward_with(&c));
+            for t in [&h0, &c0] {
+                assert_close("initial state", gf.get(t).unwrap(), gp.get(t).unwrap());
+            }
+            for (path, w) in cell.all_weights() {
+                assert_close(&path, w.grad(&gf).unwrap(), w.grad(&gp).unwrap());
+            }
+        }
+    }
+
+    #[test]
+    fn other_activations_take_the_per_step_path() {
+        let lstm = Lstm::new(3).activation("relu").return_sequences(true);
+        assert!(!lstm.cell.fusable());
+        let x = filled(&[2, 4, 3], 4, 2.0);
+        let y = lstm.try_apply(&x).unwrap();
+        assert_close(
+            "output",
+            &y,
+            &run_cell(&lstm.cell, &x, None, false).unwrap().output(true),
+        );
+    }
+
+    #[test]
+    fn fused_path_keeps_the_errors_of_run_cell() {
+        let lstm = Lstm::new(3);
+        lstm.try_apply(&Tensor::ones(&[2, 4, 3])).unwrap();
+        for shape in [&[2, 4, 5][..], &[2, 4], &[2, 0, 3]] {
+            let fused = lstm
+                .try_apply(&Tensor::ones(shape))
+                .unwrap_err()
+                .to_string();
+            let plain = Rnn::new(LstmCell::new(3));
+            plain.try_apply(&Tensor::ones(&[2, 4, 3])).unwrap();
+            let expected = plain
+                .try_apply(&Tensor::ones(shape))
+                .unwrap_err()
+                .to_string();
+            // Same message but for the layer's name.
+            let renamed = fused
+                .replace("`lstm` (LSTM)", "`rnn` (Rnn)")
+                .replace("`lstm`", "`rnn`")
+                .replace("`lstm.", "`rnn.");
+            assert_eq!(renamed, expected, "{shape:?}");
+        }
+        // A NaN input still reaches the output as NaN.
+        let mut values = vec![0.5; 2 * 4 * 3];
+        values[5] = f32::NAN;
+        let y = lstm
+            .try_apply(&Tensor::from_vec(values, &[2, 4, 3]))
+            .unwrap();
+        assert!(y.to_vec()[..3].iter().any(|v| v.is_nan()));
+    }
+
+    #[test]
+    fn bidirectional_over_fused_lstms_matches_the_per_step_path() {
+        let bi = Bidirectional::wrap(Lstm::new(4).return_sequences(true)).unwrap();
+        let x = filled(&[2, 5, 3], 8, 2.0);
+        let y = bi.try_apply(&x).unwrap();
+        let forward = run_cell(&bi.forward_layer.cell, &x, None, false)
+            .unwrap()
+            .output(true);
+        let backward = run_cell(&bi.backward_layer.cell, &x, None, true)
+            .unwrap()
+            .output(true)
+            .try_index_select(1, &[4, 3, 2, 1, 0])
+            .unwrap();
+        assert_close("output", &y, &Tensor::concat(&[forward, backward], -1));
     }
 }

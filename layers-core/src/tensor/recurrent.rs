@@ -1,0 +1,194 @@
+//! What the fused recurrent sequences share (`recurrent_lstm`, `recurrent_gru`): the gate
+//! functions in plain arithmetic that vectorises, the views of flat buffers the GEMM takes,
+//! and the cutting of a batch into parts run on separate threads.
+
+use ndarray::{ArrayD, ArrayView2, ArrayViewMut2, IxDyn, ShapeBuilder};
+
+use super::Tensor;
+use crate::error::{Error, Result};
+
+#[derive(Clone, Copy)]
+pub(super) struct Dims {
+    pub(super) batch: usize,
+    pub(super) time: usize,
+    pub(super) units: usize,
+}
+
+/// `e^x` to within a few ulp, in plain arithmetic that vectorises: the argument is cut to
+/// `n·ln 2 + r` (Cody–Waite), `e^r` a degree-6 polynomial (Cephes's `expf`), `2^n` built in
+/// the exponent bits. Arguments are clamped to `[-87, 88]` (results saturate to about
+/// `1.6e-38` and `1.7e38`); NaN stays NaN.
+#[inline(always)]
+pub(crate) fn exp(x: f32) -> f32 {
+    // `clamp` returns NaN for NaN.
+    let x = x.clamp(-87.0, 88.0);
+    // Rounds x·log2(e) to the nearest integer n by adding 1.5·2²³ (SSE2 has no rounding
+    // instruction; this keeps the loop vectorised), n sits in the low mantissa bits of `t`.
+    const MAGIC: f32 = 12_582_912.0;
+    let t = x * std::f32::consts::LOG2_E + MAGIC;
+    let n = t - MAGIC;
+    let r = x - n * 0.693_359_4 - n * -2.121_944_4e-4;
+    let mut p = 1.987_569_1e-4f32;
+    p = p * r + 1.398_2e-3;
+    p = p * r + 8.333_452e-3;
+    p = p * r + 4.166_579_6e-2;
+    p = p * r + 0.166_666_65;
+    p = p * r + 0.5;
+    let er = p * r * r + r + 1.0;
+    // t's bits are 0x4B40_0000 + n; the exponent field of 2ⁿ is n + 127.
+    let scale = f32::from_bits(t.to_bits().wrapping_sub(0x4B40_0000 - 127).wrapping_shl(23));
+    er * scale
+}
+
+/// `1 / (1 + e⁻ˣ)` with [`exp`].
+#[inline(always)]
+pub(crate) fn sigmoid(x: f32) -> f32 {
+    1.0 / (1.0 + exp(-x))
+}
+
+/// `tanh x = 1 − 2 / (e^{2x} + 1)` with [`exp`] (absolute error about 1e-7).
+#[inline(always)]
+pub(crate) fn tanh(x: f32) -> f32 {
+    1.0 - 2.0 / (exp(2.0 * x) + 1.0)
+}
+
+/// The values of `t` in row-major order, borrowed when they already are.
+pub(super) fn values(t: &Tensor) -> ndarray::CowArray<'_, f32, IxDyn> {
+    t.data().as_standard_layout()
+}
+
+pub(super) fn slice<'a>(a: &'a ndarray::CowArray<'_, f32, IxDyn>) -> &'a [f32] {
+    a.as_slice().expect("a standard-layout array is one slice")
+}
+
+pub(super) fn view2(
+    values: &[f32],
+    rows: usize,
+    cols: usize,
+    row_stride: usize,
+) -> ArrayView2<'_, f32> {
+    let len = if rows == 0 {
+        0
+    } else {
+        (rows - 1) * row_stride + cols
+    };
+    ArrayView2::from_shape((rows, cols).strides((row_stride, 1)), &values[..len])
+        .expect("the buffer holds the rows")
+}
+
+pub(super) fn view2_mut(
+    values: &mut [f32],
+    rows: usize,
+    cols: usize,
+    row_stride: usize,
+) -> ArrayViewMut2<'_, f32> {
+    let len = if rows == 0 {
+        0
+    } else {
+        (rows - 1) * row_stride + cols
+    };
+    ArrayViewMut2::from_shape((rows, cols).strides((row_stride, 1)), &mut values[..len])
+        .expect("the buffer holds the rows")
+}
+
+pub(super) fn check_shape(
+    op: &'static str,
+    what: &str,
+    shape: &[usize],
+    expected: &[usize],
+) -> Result<()> {
+    if shape != expected {
+        return Err(Error::mismatch(
+            op,
+            format!("{what} of shape {expected:?}"),
+            shape,
+        ));
+    }
+    Ok(())
+}
+
+/// The time index of run step `s`.
+pub(super) fn time_of(s: usize, time: usize, go_backwards: bool) -> usize {
+    if go_backwards { time - 1 - s } else { s }
+}
+
+/// Below this many multiply-adds in the recurrent products of one pass, the batch is not
+/// split across threads (waking a rayon worker costs tens of µs).
+const PARALLEL_MIN: usize = 1 << 22;
+
+/// How many parts the batch rows are cut into: one per rayon thread for a large enough
+/// sequence. The rows of a batch never interact in the recurrence, so each part runs the
+/// whole sequence on its own, with one fork and join per pass instead of one per step.
+pub(super) fn parts(dims: Dims) -> usize {
+    let Dims { batch, time, units } = dims;
+    if batch * time * units * 4 * units >= PARALLEL_MIN {
+        rayon::current_num_threads().clamp(1, batch.max(1))
+    } else {
+        1
+    }
+}
+
+/// The number of batch rows of each of `parts` parts, as even as can be.
+pub(super) fn part_rows(batch: usize, parts: usize) -> Vec<usize> {
+    (0..parts)
+        .map(|i| batch / parts + usize::from(i < batch % parts))
+        .collect()
+}
+
+/// Cuts `buf` into consecutive pieces of `rows[i] · per_row` values.
+pub(super) fn cut<'a>(
+    mut buf: &'a mut [f32],
+    rows: &[usize],
+    per_row: usize,
+) -> Vec<&'a mut [f32]> {
+    rows.iter()
+        .map(|&r| {
+            let (head, tail) = std::mem::take(&mut buf).split_at_mut(r * per_row);
+            buf = tail;
+            head
+        })
+        .collect()
+}
+
+/// Like [`cut`], for a shared slice.
+pub(super) fn cut_ref<'a>(mut buf: &'a [f32], rows: &[usize], per_row: usize) -> Vec<&'a [f32]> {
+    rows.iter()
+        .map(|&r| {
+            let (head, tail) = buf.split_at(r * per_row);
+            buf = tail;
+            head
+        })
+        .collect()
+}
+
+pub(super) fn vec_array(shape: &[usize], values: Vec<f32>) -> ArrayD<f32> {
+    ArrayD::from_shape_vec(IxDyn(shape), values).expect("the buffer has the shape's values")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exp_sigmoid_tanh_match_f64() {
+        let mut worst = [0.0f64; 3];
+        for k in -200_000..=200_000 {
+            let x = k as f32 * 5e-4; // [-100, 100]
+            let xd = f64::from(x);
+            let e = f64::from(exp(x));
+            if x.abs() < 80.0 {
+                worst[0] = worst[0].max((e - xd.exp()).abs() / xd.exp());
+            }
+            let s = f64::from(sigmoid(x));
+            worst[1] = worst[1].max((s - 1.0 / (1.0 + (-xd).exp())).abs());
+            worst[2] = worst[2].max((f64::from(tanh(x)) - xd.tanh()).abs());
+        }
+        assert!(worst[0] < 4e-7, "exp relative error {}", worst[0]);
+        assert!(worst[1] < 2e-7, "sigmoid absolute error {}", worst[1]);
+        assert!(worst[2] < 3e-7, "tanh absolute error {}", worst[2]);
+        assert!(exp(f32::NAN).is_nan() && sigmoid(f32::NAN).is_nan() && tanh(f32::NAN).is_nan());
+        assert_eq!((sigmoid(1e4), tanh(1e4), tanh(-1e4)), (1.0, 1.0, -1.0));
+        assert!((0.0..1e-37).contains(&sigmoid(-1e4)), "saturates near 0");
+        assert!(sigmoid(f32::INFINITY) == 1.0 && tanh(f32::NEG_INFINITY) == -1.0);
+    }
+}

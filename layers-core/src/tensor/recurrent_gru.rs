@@ -1,0 +1,541 @@
+//! The fused GRU sequence (Keras 3's `reset_after = True` form, `sigmoid` gates, `tanh`
+//! candidate): one recorded op over the whole sequence, as `recurrent_lstm` does for the LSTM,
+//! with its helpers.
+//!
+//! Per step, with `hu = h·recurrent_kernel + bias[1]` (one GEMM) and
+//! `xz = x·kernel + bias[0]` (computed outside, without the bias, for every step at once):
+//! `z = σ(xz_z + hu_z)`, `r = σ(xz_r + hu_r)`, `n = tanh(xz_n + r ⊙ hu_n)`,
+//! `h' = z ⊙ h + (1 − z) ⊙ n`. Backward keeps two gradients per step: that of `xz`
+//! (sent to the input part) and that of `hu` (whose product with the recurrent kernel's
+//! transpose continues the recurrence, and whose product with the states gives the kernel's
+//! gradient in one GEMM over all steps).
+
+use ndarray::{ArrayD, IxDyn};
+
+use super::Tensor;
+use super::gemm::gemm;
+use super::op::Op;
+use super::recurrent::{
+    Dims, check_shape, cut, cut_ref, part_rows, parts, sigmoid, slice, tanh, time_of, values,
+    vec_array, view2, view2_mut,
+};
+use crate::error::{Error, Result};
+
+const OP: &str = "gru_sequence";
+
+/// What the backward pass of a fused GRU sequence needs.
+pub(crate) struct GruRecord {
+    /// The input part of every step without bias, `(batch, time, 3·units)`.
+    xw: Tensor,
+    /// The recurrent kernel, `(units, 3·units)`.
+    kernel: Tensor,
+    /// The `(2, 3·units)` input and recurrent biases.
+    bias: Option<Tensor>,
+    h0: Option<Tensor>,
+    dims: Dims,
+    go_backwards: bool,
+    return_sequences: bool,
+    /// The state each step started from, `(batch, time, units)`.
+    h_prev: Vec<f32>,
+    /// `z, r, n` of each step, `(batch, time, 3·units)`.
+    gates: Vec<f32>,
+    /// `hu_n` of each step (the recurrent part of the candidate), `(batch, time, units)`.
+    hu_n: Vec<f32>,
+}
+
+impl GruRecord {
+    pub(crate) fn inputs(&self) -> Vec<&Tensor> {
+        let mut inputs = vec![&self.xw, &self.kernel];
+        inputs.extend(self.bias.iter());
+        inputs.extend(self.h0.iter());
+        inputs
+    }
+}
+
+impl Tensor {
+    /// Runs a GRU cell over a whole sequence as one recorded op. `self` is `x·kernel` for
+    /// every step, `(batch, time, 3·units)`, without bias; `kernel` the recurrent kernel
+    /// `(units, 3·units)`; `bias` `(2, 3·units)` (input row, recurrent row); `h0` the
+    /// initial state `(batch, units)` (zeros when absent). Returns every step's `h` in run
+    /// order with `return_sequences`, else the last.
+    pub(crate) fn try_gru_sequence(
+        &self,
+        kernel: &Tensor,
+        bias: Option<&Tensor>,
+        h0: Option<&Tensor>,
+        go_backwards: bool,
+        return_sequences: bool,
+    ) -> Result<Tensor> {
+        let &[batch, time, width] = self.shape() else {
+            return Err(Error::mismatch(
+                OP,
+                "an input of shape (batch, time, 3·units)",
+                self.shape(),
+            ));
+        };
+        let units = width / 3;
+        if time == 0 || width % 3 != 0 {
+            return Err(Error::mismatch(
+                OP,
+                "at least one step of 3·units features",
+                self.shape(),
+            ));
+        }
+        check_shape(OP, "a recurrent kernel", kernel.shape(), &[units, width])?;
+        if let Some(b) = bias {
+            check_shape(OP, "a bias", b.shape(), &[2, width])?;
+        }
+        if let Some(h) = h0 {
+            check_shape(OP, "an initial h", h.shape(), &[batch, units])?;
+        }
+        let dims = Dims { batch, time, units };
+        let (xw, k) = (values(self), values(kernel));
+        let b = bias.map(values);
+        let h = h0.map(values);
+        let mut record = GruRecord {
+            xw: self.clone(),
+            kernel: kernel.clone(),
+            bias: bias.cloned(),
+            h0: h0.cloned(),
+            dims,
+            go_backwards,
+            return_sequences,
+            h_prev: vec![0.0; batch * time * units],
+            gates: vec![0.0; batch * time * width],
+            hu_n: vec![0.0; batch * time * units],
+        };
+        let y = gru_forward(
+            &mut record,
+            slice(&xw),
+            slice(&k),
+            b.as_ref().map(slice),
+            h.as_ref().map(slice),
+            parts(dims),
+        );
+        let shape: Vec<usize> = if return_sequences {
+            vec![batch, time, units]
+        } else {
+            vec![batch, units]
+        };
+        let mut inputs = vec![self, kernel];
+        inputs.extend(bias);
+        inputs.extend(h0);
+        Ok(Tensor::from_op(
+            vec_array(&shape, y),
+            || Op::GruSequence(Box::new(record)),
+            &inputs,
+        ))
+    }
+}
+
+/// One part of the batch in the forward pass.
+struct Forward<'a> {
+    rows: usize,
+    xw: &'a [f32],
+    h_prev: &'a mut [f32],
+    gates: &'a mut [f32],
+    hu_n: &'a mut [f32],
+    h: &'a mut [f32],
+    y: &'a mut [f32],
+}
+
+/// The forward pass, filling the record's saved values; returns the output.
+fn gru_forward(
+    record: &mut GruRecord,
+    xw: &[f32],
+    kernel: &[f32],
+    bias: Option<&[f32]>,
+    h0: Option<&[f32]>,
+    parts: usize,
+) -> Vec<f32> {
+    let Dims { batch, time, units } = record.dims;
+    let width = 3 * units;
+    let mut h = h0.map_or_else(|| vec![0.0; batch * units], <[f32]>::to_vec);
+    let sequences = record.return_sequences;
+    let mut y = vec![0.0f32; if sequences { batch * time * units } else { 0 }];
+    let zeros = vec![0.0f32; 2 * width];
+    let bias = bias.unwrap_or(&zeros);
+    let rows = part_rows(batch, parts);
+    let mut work: Vec<Forward<'_>> = cut_ref(xw, &rows, time * width)
+        .into_iter()
+        .zip(cut(&mut record.h_prev, &rows, time * units))
+        .zip(cut(&mut record.gates, &rows, time * width))
+        .zip(cut(&mut record.hu_n, &rows, time * units))
+        .zip(cut(&mut h, &rows, units))
+        .zip(cut(&mut y, &rows, if sequences { time * units } else { 0 }))
+        .zip(&rows)
+        .map(|((((((xw, h_prev), gates), hu_n), h), y), &rows)| Forward {
+            rows,
+            xw,
+            h_prev,
+            gates,
+            hu_n,
+            h,
+            y,
+        })
+        .collect();
+    let (dims, backwards) = (record.dims, record.go_backwards);
+    let run = |part: &mut Forward<'_>| forward_part(part, dims, kernel, bias, backwards, sequences);
+    if work.len() > 1 {
+        use rayon::prelude::*;
+        work.par_iter_mut().for_each(run);
+    } else {
+        work.iter_mut().for_each(run);
+    }
+    drop(work);
+    if sequences { y } else { h }
+}
+
+// Indexing several rows of one length in lockstep reads clearer than a many-way zip;
+// the bounds checks are hoisted (the loops vectorise).
+#[allow(clippy::needless_range_loop)]
+fn forward_part(
+    part: &mut Forward<'_>,
+    dims: Dims,
+    kernel: &[f32],
+    bias: &[f32],
+    go_backwards: bool,
+    return_sequences: bool,
+) {
+    let Dims { time, units, .. } = dims;
+    let (batch, width) = (part.rows, 3 * units);
+    let (b0, b1) = bias.split_at(width);
+    let mut hu = vec![0.0f32; batch * width];
+    let k = view2(kernel, units, width, width);
+    for s in 0..time {
+        let t = time_of(s, time, go_backwards);
+        gemm(
+            view2_mut(&mut hu, batch, width, width),
+            view2(part.h, batch, units, units),
+            k,
+            false,
+        );
+        for b in 0..batch {
+            let row = (b * time + t) * units;
+            let grow = (b * time + t) * width;
+            let h_row = &mut part.h[b * units..(b + 1) * units];
+            part.h_prev[row..row + units].copy_from_slice(h_row);
+            let gates = &mut part.gates[grow..grow + width];
+            let xw = &part.xw[grow..grow + width];
+            let hur = &hu[b * width..(b + 1) * width];
+            for j in 0..2 * units {
+                gates[j] = sigmoid(xw[j] + b0[j] + hur[j] + b1[j]);
+            }
+            let (zr, n) = gates.split_at_mut(2 * units);
+            let (z, r) = zr.split_at(units);
+            let hn = &mut part.hu_n[row..row + units];
+            for j in 0..units {
+                let c = 2 * units + j;
+                hn[j] = hur[c] + b1[c];
+                n[j] = tanh(xw[c] + b0[c] + r[j] * hn[j]);
+                h_row[j] = z[j] * h_row[j] + (1.0 - z[j]) * n[j];
+            }
+            if return_sequences {
+                let out = (b * time + s) * units;
+                part.y[out..out + units].copy_from_slice(h_row);
+            }
+        }
+    }
+}
+
+/// One part of the batch in the backward pass.
+struct Backward<'a> {
+    rows: usize,
+    gy: &'a [f32],
+    h_prev: &'a [f32],
+    gates: &'a [f32],
+    hu_n: &'a [f32],
+    dh: &'a mut [f32],
+    /// The gradients of the input part and of the recurrent part, `(rows, time, 3·units)`.
+    dxw: &'a mut [f32],
+    dhu: &'a mut [f32],
+}
+
+/// Sends each input of a fused GRU sequence its gradient, given the output's.
+pub(crate) fn gru_backward(
+    record: &GruRecord,
+    grad: ArrayD<f32>,
+    send: &mut dyn FnMut(&Tensor, ArrayD<f32>),
+) {
+    gru_backward_in(record, grad, send, parts(record.dims));
+}
+
+pub(super) fn gru_backward_in(
+    record: &GruRecord,
+    grad: ArrayD<f32>,
+    send: &mut dyn FnMut(&Tensor, ArrayD<f32>),
+    parts: usize,
+) {
+    let Dims { batch, time, units } = record.dims;
+    let width = 3 * units;
+    let grad = grad.as_standard_layout().into_owned();
+    let gy = grad.as_slice().expect("standard layout");
+    let kernel = values(&record.kernel);
+    let kernel = slice(&kernel);
+    let mut dh = vec![0.0f32; batch * units];
+    let mut dxw = vec![0.0f32; batch * time * width];
+    let mut dhu = vec![0.0f32; batch * time * width];
+    let want_h0 = record.h0.as_ref().is_some_and(Tensor::requires_grad);
+    let rows = part_rows(batch, parts);
+    let gy_per_row = if record.return_sequences {
+        time * units
+    } else {
+        units
+    };
+    let mut work: Vec<Backward<'_>> = cut_ref(gy, &rows, gy_per_row)
+        .into_iter()
+        .zip(cut_ref(&record.h_prev, &rows, time * units))
+        .zip(cut_ref(&record.gates, &rows, time * width))
+        .zip(cut_ref(&record.hu_n, &rows, time * units))
+        .zip(cut(&mut dh, &rows, units))
+        .zip(cut(&mut dxw, &rows, time * width))
+        .zip(cut(&mut dhu, &rows, time * width))
+        .zip(&rows)
+        .map(
+            |(((((((gy, h_prev), gates), hu_n), dh), dxw), dhu), &rows)| Backward {
+                rows,
+                gy,
+                h_prev,
+                gates,
+                hu_n,
+                dh,
+                dxw,
+                dhu,
+            },
+        )
+        .collect();
+    let run = |part: &mut Backward<'_>| backward_part(part, record, kernel, want_h0);
+    if work.len() > 1 {
+        use rayon::prelude::*;
+        work.par_iter_mut().for_each(run);
+    } else {
+        work.iter_mut().for_each(run);
+    }
+    drop(work);
+    if record.kernel.requires_grad() {
+        let mut dk = ArrayD::zeros(IxDyn(&[units, width]));
+        gemm(
+            dk.view_mut()
+                .into_dimensionality()
+                .expect("the kernel is 2-D"),
+            view2(&record.h_prev, batch * time, units, units).t(),
+            view2(&dhu, batch * time, width, width),
+            false,
+        );
+        send(&record.kernel, dk);
+    }
+    if let Some(bias) = &record.bias
+        && bias.requires_grad()
+    {
+        let mut db = vec![0.0f32; 2 * width];
+        let (db0, db1) = db.split_at_mut(width);
+        for (x, u) in dxw.chunks_exact(width).zip(dhu.chunks_exact(width)) {
+            for (d, v) in db0.iter_mut().zip(x) {
+                *d += v;
+            }
+            for (d, v) in db1.iter_mut().zip(u) {
+                *d += v;
+            }
+        }
+        send(bias, vec_array(&[2, width], db));
+    }
+    if let Some(h0) = &record.h0
+        && h0.requires_grad()
+    {
+        send(h0, vec_array(&[batch, units], dh));
+    }
+    if record.xw.requires_grad() {
+        send(&record.xw, vec_array(&[batch, time, width], dxw));
+    }
+}
+
+// Indexing several rows of one length in lockstep reads clearer than a many-way zip;
+// the bounds checks are hoisted (the loops vectorise).
+#[allow(clippy::needless_range_loop)]
+fn backward_part(part: &mut Backward<'_>, record: &GruRecord, kernel: &[f32], want_h0: bool) {
+    let Dims { time, units, .. } = record.dims;
+    let (batch, width) = (part.rows, 3 * units);
+    let k = view2(kernel, units, width, width);
+    if !record.return_sequences {
+        part.dh.copy_from_slice(part.gy);
+    }
+    for s in (0..time).rev() {
+        let t = time_of(s, time, record.go_backwards);
+        for b in 0..batch {
+            let dh_row = &mut part.dh[b * units..(b + 1) * units];
+            if record.return_sequences {
+                let at = (b * time + s) * units;
+                for (d, g) in dh_row.iter_mut().zip(&part.gy[at..at + units]) {
+                    *d += g;
+                }
+            }
+            let row = (b * time + t) * units;
+            let grow = (b * time + t) * width;
+            let gates = &part.gates[grow..grow + width];
+            let (z, rest) = gates.split_at(units);
+            let (r, n) = rest.split_at(units);
+            let hp = &part.h_prev[row..row + units];
+            let hn = &part.hu_n[row..row + units];
+            let (dxz, rest) = part.dxw[grow..grow + width].split_at_mut(units);
+            let (dxr, dxn) = rest.split_at_mut(units);
+            let (duz, rest) = part.dhu[grow..grow + width].split_at_mut(units);
+            let (dur, dun) = rest.split_at_mut(units);
+            for j in 0..units {
+                let dhj = dh_row[j];
+                let dan = dhj * (1.0 - z[j]) * (1.0 - n[j] * n[j]);
+                let daz = dhj * (hp[j] - n[j]) * z[j] * (1.0 - z[j]);
+                let dar = dan * hn[j] * r[j] * (1.0 - r[j]);
+                dxz[j] = daz;
+                dxr[j] = dar;
+                dxn[j] = dan;
+                duz[j] = daz;
+                dur[j] = dar;
+                dun[j] = dan * r[j];
+                // The direct path h → h'; the product below adds the recurrent one.
+                dh_row[j] = dhj * z[j];
+            }
+        }
+        if s > 0 || want_h0 {
+            gemm(
+                view2_mut(part.dh, batch, units, units),
+                view2(&part.dhu[t * width..], batch, width, time * width),
+                k.t(),
+                true,
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::autograd::check_gradients;
+    use crate::tensor::graph::Node;
+
+    fn filled(shape: &[usize], seed: u32, scale: f32) -> Tensor {
+        let n: usize = shape.iter().product();
+        let values = (0..n)
+            .map(|i| {
+                let v = (i as u32).wrapping_mul(2_654_435_761).wrapping_add(seed) >> 8;
+                (v as f32 / (1u32 << 24) as f32 - 0.5) * scale
+            })
+            .collect();
+        Tensor::from_vec(values, shape)
+    }
+
+    #[test]
+    fn gru_sequence_gradients_match_finite_differences() {
+        let (batch, time, units) = (2, 3, 2);
+        let inputs = [
+            filled(&[batch, time, 3 * units], 1, 2.0),
+            filled(&[units, 3 * units], 2, 1.5),
+            filled(&[2, 3 * units], 3, 1.0),
+            filled(&[batch, units], 4, 1.0),
+        ];
+        for backwards in [false, true] {
+            for sequences in [false, true] {
+                let r = check_gradients(
+                    &inputs,
+                    |v| {
+                        v[0].try_gru_sequence(&v[1], Some(&v[2]), Some(&v[3]), backwards, sequences)
+                            .unwrap()
+                    },
+                    1e-2,
+                );
+                assert!(
+                    r.worst() < 2e-3,
+                    "backwards {backwards} sequences {sequences}: {r}"
+                );
+            }
+        }
+        let r = check_gradients(
+            &inputs[..2],
+            |v| {
+                v[0].try_gru_sequence(&v[1], None, None, true, false)
+                    .unwrap()
+            },
+            1e-2,
+        );
+        assert!(r.worst() < 2e-3, "{r}");
+    }
+
+    /// The batch cut into parts (run on several threads) gives the values of one part.
+    #[test]
+    fn batch_parts_give_the_same_values() {
+        let (batch, time, units) = (5, 4, 3);
+        let xw = filled(&[batch, time, 3 * units], 1, 3.0).into_variable();
+        let k = filled(&[units, 3 * units], 2, 2.0).into_variable();
+        let b = filled(&[2, 3 * units], 3, 1.0).into_variable();
+        let h0 = filled(&[batch, units], 4, 1.0).into_variable();
+        for sequences in [false, true] {
+            let y = xw
+                .try_gru_sequence(&k, Some(&b), Some(&h0), true, sequences)
+                .unwrap();
+            let Node::Op(Op::GruSequence(record)) = &y.0.node else {
+                panic!("the op is recorded");
+            };
+            let grads = |parts| {
+                let mut sent = Vec::new();
+                let g = crate::autograd::gradcheck::cotangent(y.shape());
+                gru_backward_in(record, g, &mut |t, g| sent.push((t.id(), g)), parts);
+                sent
+            };
+            let one = grads(1);
+            assert_eq!(one.len(), 4);
+            for parts in [2, 3, 5] {
+                let mut again = GruRecord {
+                    xw: xw.clone(),
+                    kernel: k.clone(),
+                    bias: Some(b.clone()),
+                    h0: Some(h0.clone()),
+                    h_prev: vec![0.0; record.h_prev.len()],
+                    gates: vec![0.0; record.gates.len()],
+                    hu_n: vec![0.0; record.hu_n.len()],
+                    ..**record
+                };
+                let out = gru_forward(
+                    &mut again,
+                    &xw.to_vec(),
+                    &k.to_vec(),
+                    Some(&b.to_vec()),
+                    Some(&h0.to_vec()),
+                    parts,
+                );
+                assert_eq!(out, y.to_vec(), "{parts} parts");
+                assert_eq!(again.gates, record.gates);
+                for ((id, g), (id1, g1)) in grads(parts).iter().zip(&one) {
+                    assert_eq!(id, id1);
+                    for (a, e) in g.iter().zip(g1) {
+                        assert!((a - e).abs() <= 1e-6 * e.abs().max(1.0), "{a} vs {e}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn gru_sequence_refuses_shapes_that_do_not_fit() {
+        let xw = Tensor::ones(&[2, 3, 6]);
+        let k = Tensor::ones(&[2, 6]);
+        assert!(xw.try_gru_sequence(&k, None, None, false, false).is_ok());
+        assert!(
+            xw.try_gru_sequence(&Tensor::ones(&[3, 6]), None, None, false, false)
+                .is_err()
+        );
+        assert!(
+            Tensor::ones(&[2, 3, 5])
+                .try_gru_sequence(&k, None, None, false, false)
+                .is_err()
+        );
+        let bias = Tensor::ones(&[6]);
+        assert!(
+            xw.try_gru_sequence(&k, Some(&bias), None, false, false)
+                .is_err()
+        );
+        let h0 = Tensor::ones(&[1, 2]);
+        assert!(
+            xw.try_gru_sequence(&k, None, Some(&h0), false, false)
+                .is_err()
+        );
+    }
+}

@@ -1,0 +1,633 @@
+//! The fused LSTM sequence: one recorded op runs a built-in LSTM cell over a whole
+//! sequence, instead of ~15 recorded ops per time step.
+//!
+//! The input part of every step, `x·kernel` for all steps at once, is computed outside (one
+//! matrix product); this op takes it `(batch, time, 4·units)` together with the recurrent
+//! kernel, the bias and optional initial states. The forward pass runs one GEMM per step
+//! (`h·recurrent_kernel` into a reused buffer) and the gate math in one pass over each row,
+//! keeping the activated gates, the states before each step and `tanh(c)` for backward.
+//! Backward runs back through time with one fused elementwise pass and one GEMM
+//! (`dgates·recurrent_kernelᵀ`) per step, and the recurrent kernel's gradient as one GEMM
+//! over all steps at the end. Results match the per-step graph of
+//! [`LstmCell`](crate::builtin::LstmCell) (checked in its tests).
+
+use ndarray::{ArrayD, IxDyn};
+
+use super::Tensor;
+use super::gemm::gemm;
+use super::op::Op;
+use super::recurrent::{
+    Dims, check_shape, cut, cut_ref, part_rows, parts, sigmoid, slice, tanh, time_of, values,
+    vec_array, view2, view2_mut,
+};
+use crate::error::{Error, Result};
+/// What the backward pass of a fused LSTM sequence needs: its inputs, its geometry and the
+/// values kept from the forward pass.
+pub(crate) struct LstmRecord {
+    /// The input part of every step, `(batch, time, 4·units)`.
+    xw: Tensor,
+    /// The recurrent kernel, `(units, 4·units)`.
+    kernel: Tensor,
+    bias: Option<Tensor>,
+    h0: Option<Tensor>,
+    c0: Option<Tensor>,
+    dims: Dims,
+    go_backwards: bool,
+    return_sequences: bool,
+    saved: Saved,
+}
+
+/// Values of the forward pass, all indexed `(batch, time index, …)` like `xw`.
+struct Saved {
+    /// The state `h` each step started from, `(batch, time, units)`.
+    h_prev: Vec<f32>,
+    /// The cell state `c` each step started from, `(batch, time, units)`.
+    c_prev: Vec<f32>,
+    /// `tanh(c)` after each step, `(batch, time, units)`.
+    tanh_c: Vec<f32>,
+    /// The activated gates `i, f, g, o` of each step, `(batch, time, 4·units)`.
+    gates: Vec<f32>,
+}
+
+impl LstmRecord {
+    pub(crate) fn inputs(&self) -> Vec<&Tensor> {
+        let mut inputs = vec![&self.xw, &self.kernel];
+        inputs.extend(self.bias.iter());
+        inputs.extend(self.h0.iter());
+        inputs.extend(self.c0.iter());
+        inputs
+    }
+}
+
+impl Tensor {
+    /// Runs an LSTM cell (Keras's formulas, `sigmoid` gates, `tanh` candidate and output)
+    /// over a whole sequence as one recorded op. `self` is the input part of every step,
+    /// `x·kernel`, `(batch, time, 4·units)`; `kernel` the recurrent kernel
+    /// `(units, 4·units)`; `bias` `(4·units,)`; `h0`, `c0` the initial states
+    /// `(batch, units)` (zeros when absent). Returns every step's `h`,
+    /// `(batch, time, units)` in the order the steps ran, with `return_sequences`, else the
+    /// last `(batch, units)`.
+    pub(crate) fn try_lstm_sequence(
+        &self,
+        kernel: &Tensor,
+        bias: Option<&Tensor>,
+        initial: Option<(&Tensor, &Tensor)>,
+        go_backwards: bool,
+        return_sequences: bool,
+    ) -> Result<Tensor> {
+        let &[batch, time, width] = self.shape() else {
+            return Err(Error::mismatch(
+                "lstm_sequence",
+                "an input of shape (batch, time, 4·units)",
+                self.shape(),
+            ));
+        };
+        let units = width / 4;
+        if time == 0 || width % 4 != 0 {
+            return Err(Error::mismatch(
+                "lstm_sequence",
+                "at least one step of 4·units features",
+                self.shape(),
+            ));
+        }
+        check_shape(
+            "lstm_sequence",
+            "a recurrent kernel",
+            kernel.shape(),
+            &[units, width],
+        )?;
+        if let Some(b) = bias {
+            check_shape("lstm_sequence", "a bias", b.shape(), &[width])?;
+        }
+        if let Some((h0, c0)) = initial {
+            check_shape("lstm_sequence", "an initial h", h0.shape(), &[batch, units])?;
+            check_shape("lstm_sequence", "an initial c", c0.shape(), &[batch, units])?;
+        }
+        let dims = Dims { batch, time, units };
+        let xw = values(self);
+        let u = values(kernel);
+        let b = bias.map(values);
+        let init = initial.map(|(h, c)| (values(h), values(c)));
+        let (saved, y) = lstm_forward(
+            dims,
+            slice(&xw),
+            slice(&u),
+            b.as_ref().map(slice),
+            init.as_ref().map(|(h, c)| (slice(h), slice(c))),
+            go_backwards,
+            return_sequences,
+            parts(dims),
+        );
+        let shape: Vec<usize> = if return_sequences {
+            vec![batch, time, units]
+        } else {
+            vec![batch, units]
+        };
+        let out = ArrayD::from_shape_vec(IxDyn(&shape), y).expect("the kernel fills the shape");
+        let mut inputs = vec![self, kernel];
+        inputs.extend(bias);
+        if let Some((h0, c0)) = initial {
+            inputs.extend([h0, c0]);
+        }
+        Ok(Tensor::from_op(
+            out,
+            || {
+                Op::LstmSequence(Box::new(LstmRecord {
+                    xw: self.clone(),
+                    kernel: kernel.clone(),
+                    bias: bias.cloned(),
+                    h0: initial.map(|(h, _)| h.clone()),
+                    c0: initial.map(|(_, c)| c.clone()),
+                    dims,
+                    go_backwards,
+                    return_sequences,
+                    saved,
+                }))
+            },
+            &inputs,
+        ))
+    }
+}
+
+/// One part of the batch in the forward pass: its rows of every buffer.
+struct Forward<'a> {
+    rows: usize,
+    xw: &'a [f32],
+    h_prev: &'a mut [f32],
+    c_prev: &'a mut [f32],
+    tanh_c: &'a mut [f32],
+    gates: &'a mut [f32],
+    /// The running states, starting at the initial ones.
+    h: &'a mut [f32],
+    c: &'a mut [f32],
+    /// Every step's `h` in run order, when `return_sequences` (else empty).
+    y: &'a mut [f32],
+}
+
+/// The forward pass: the saved values and the output (`(batch, time, units)` in run order,
+/// or the last `h`), the batch cut into `parts` parts run in parallel.
+#[allow(clippy::too_many_arguments)]
+fn lstm_forward(
+    dims: Dims,
+    xw: &[f32],
+    kernel: &[f32],
+    bias: Option<&[f32]>,
+    initial: Option<(&[f32], &[f32])>,
+    go_backwards: bool,
+    return_sequences: bool,
+    parts: usize,
+) -> (Saved, Vec<f32>) {
+    let Dims { batch, time, units } = dims;
+    let width = 4 * units;
+    let mut saved = Saved {
+        h_prev: vec![0.0; batch * time * units],
+        c_prev: vec![0.0; batch * time * units],
+        tanh_c: vec![0.0; batch * time * units],
+        gates: vec![0.0; batch * time * width],
+    };
+    let (mut h, mut c) = match initial {
+        Some((h, c)) => (h.to_vec(), c.to_vec()),
+        None => (vec![0.0; batch * units], vec![0.0; batch * units]),
+    };
+    let mut y = vec![
+        0.0f32;
+        if return_sequences {
+            batch * time * units
+        } else {
+            0
+        }
+    ];
+    let zero_bias = vec![0.0f32; width];
+    let bias = bias.unwrap_or(&zero_bias);
+    let rows = part_rows(batch, parts);
+    let y_per_row = if return_sequences { time * units } else { 0 };
+    let mut work: Vec<Forward<'_>> = cut_ref(xw, &rows, time * width)
+        .into_iter()
+        .zip(cut(&mut saved.h_prev, &rows, time * units))
+        .zip(cut(&mut saved.c_prev, &rows, time * units))
+        .zip(cut(&mut saved.tanh_c, &rows, time * units))
+        .zip(cut(&mut saved.gates, &rows, time * width))
+        .zip(cut(&mut h, &rows, units))
+        .zip(cut(&mut c, &rows, units))
+        .zip(cut(&mut y, &rows, y_per_row))
+        .zip(&rows)
+        .map(
+            |((((((((xw, h_prev), c_prev), tanh_c), gates), h), c), y), &rows)| Forward {
+                rows,
+                xw,
+                h_prev,
+                c_prev,
+                tanh_c,
+                gates,
+                h,
+                c,
+                y,
+            },
+        )
+        .collect();
+    let run = |part: &mut Forward<'_>| {
+        forward_part(part, dims, kernel, bias, go_backwards, return_sequences);
+    };
+    if work.len() > 1 {
+        use rayon::prelude::*;
+        work.par_iter_mut().for_each(run);
+    } else {
+        work.iter_mut().for_each(run);
+    }
+    drop(work);
+    (saved, if return_sequences { y } else { h })
+}
+
+/// The whole sequence for one part of the batch.
+// Indexing several rows of one length in lockstep reads clearer than a many-way zip;
+// the bounds checks are hoisted (the loops vectorise).
+#[allow(clippy::needless_range_loop)]
+fn forward_part(
+    part: &mut Forward<'_>,
+    dims: Dims,
+    kernel: &[f32],
+    bias: &[f32],
+    go_backwards: bool,
+    return_sequences: bool,
+) {
+    let Dims { time, units, .. } = dims;
+    let (batch, width) = (part.rows, 4 * units);
+    let mut z = vec![0.0f32; batch * width];
+    let k = view2(kernel, units, width, width);
+    for s in 0..time {
+        let t = time_of(s, time, go_backwards);
+        gemm(
+            view2_mut(&mut z, batch, width, width),
+            view2(part.h, batch, units, units),
+            k,
+            false,
+        );
+        for b in 0..batch {
+            let row = (b * time + t) * units;
+            let h_row = &mut part.h[b * units..(b + 1) * units];
+            let c_row = &mut part.c[b * units..(b + 1) * units];
+            part.h_prev[row..row + units].copy_from_slice(h_row);
+            part.c_prev[row..row + units].copy_from_slice(c_row);
+            let grow = (b * time + t) * width;
+            let gates = &mut part.gates[grow..grow + width];
+            let pre = &part.xw[grow..grow + width];
+            let zr = &z[b * width..(b + 1) * width];
+            for (((gate, &p), &r), &bj) in gates.iter_mut().zip(pre).zip(zr).zip(bias) {
+                *gate = p + r + bj;
+            }
+            // Blocks i, f, o through the sigmoid, g through tanh; each loop vectorises.
+            for gate in &mut gates[..2 * units] {
+                *gate = sigmoid(*gate);
+            }
+            for gate in &mut gates[2 * units..3 * units] {
+                *gate = tanh(*gate);
+            }
+            for gate in &mut gates[3 * units..] {
+                *gate = sigmoid(*gate);
+            }
+            let (i, rest) = gates.split_at(units);
+            let (f, rest) = rest.split_at(units);
+            let (g, o) = rest.split_at(units);
+            let tc = &mut part.tanh_c[row..row + units];
+            for j in 0..units {
+                let cn = f[j] * c_row[j] + i[j] * g[j];
+                c_row[j] = cn;
+                tc[j] = tanh(cn);
+                h_row[j] = o[j] * tc[j];
+            }
+            if return_sequences {
+                let out = (b * time + s) * units;
+                part.y[out..out + units].copy_from_slice(h_row);
+            }
+        }
+    }
+}
+
+/// One part of the batch in the backward pass.
+struct Backward<'a> {
+    rows: usize,
+    /// The output's gradient for these rows.
+    gy: &'a [f32],
+    gates: &'a [f32],
+    tanh_c: &'a [f32],
+    c_prev: &'a [f32],
+    /// The running gradients of `h` and `c`, ending as those of the initial states.
+    dh: &'a mut [f32],
+    dc: &'a mut [f32],
+    /// The pre-activations' gradients, `(rows, time, 4·units)`.
+    dz: &'a mut [f32],
+    /// The bias gradient of these rows.
+    dbias: Vec<f32>,
+}
+
+/// Sends each input of a fused LSTM sequence its gradient, given the output's.
+pub(crate) fn lstm_backward(
+    record: &LstmRecord,
+    grad: ArrayD<f32>,
+    send: &mut dyn FnMut(&Tensor, ArrayD<f32>),
+) {
+    lstm_backward_in(record, grad, send, parts(record.dims));
+}
+
+fn lstm_backward_in(
+    record: &LstmRecord,
+    grad: ArrayD<f32>,
+    send: &mut dyn FnMut(&Tensor, ArrayD<f32>),
+    parts: usize,
+) {
+    let Dims { batch, time, units } = record.dims;
+    let width = 4 * units;
+    let grad = grad.as_standard_layout().into_owned();
+    let gy = grad.as_slice().expect("standard layout");
+    let kernel = values(&record.kernel);
+    let kernel = slice(&kernel);
+    let saved = &record.saved;
+    let mut dh = vec![0.0f32; batch * units];
+    let mut dc = vec![0.0f32; batch * units];
+    let mut dz = vec![0.0f32; batch * time * width];
+    let want_h0 = record.h0.as_ref().is_some_and(Tensor::requires_grad);
+    let rows = part_rows(batch, parts);
+    let gy_per_row = if record.return_sequences {
+        time * units
+    } else {
+        units
+    };
+    let mut work: Vec<Backward<'_>> = cut_ref(gy, &rows, gy_per_row)
+        .into_iter()
+        .zip(cut_ref(&saved.gates, &rows, time * width))
+        .zip(cut_ref(&saved.tanh_c, &rows, time * units))
+        .zip(cut_ref(&saved.c_prev, &rows, time * units))
+        .zip(cut(&mut dh, &rows, units))
+        .zip(cut(&mut dc, &rows, units))
+        .zip(cut(&mut dz, &rows, time * width))
+        .zip(&rows)
+        .map(
+            |(((((((gy, gates), tanh_c), c_prev), dh), dc), dz), &rows)| Backward {
+                rows,
+                gy,
+                gates,
+                tanh_c,
+                c_prev,
+                dh,
+                dc,
+                dz,
+                dbias: vec![0.0; width],
+            },
+        )
+        .collect();
+    let run = |part: &mut Backward<'_>| {
+        backward_part(part, record, kernel, want_h0);
+    };
+    if work.len() > 1 {
+        use rayon::prelude::*;
+        work.par_iter_mut().for_each(run);
+    } else {
+        work.iter_mut().for_each(run);
+    }
+    let mut dbias = vec![0.0f32; width];
+    for part in &work {
+        for (d, p) in dbias.iter_mut().zip(&part.dbias) {
+            *d += p;
+        }
+    }
+    drop(work);
+    if record.kernel.requires_grad() {
+        // Σ_t h_prevᵀ · dz_t, as one product over all (batch, time) rows.
+        let mut dk = ArrayD::zeros(IxDyn(&[units, width]));
+        let hp = view2(&saved.h_prev, batch * time, units, units);
+        gemm(
+            dk.view_mut()
+                .into_dimensionality()
+                .expect("the kernel is 2-D"),
+            hp.t(),
+            view2(&dz, batch * time, width, width),
+            false,
+        );
+        send(&record.kernel, dk);
+    }
+    if let Some(bias) = &record.bias
+        && bias.requires_grad()
+    {
+        send(bias, vec_array(&[width], dbias));
+    }
+    if let Some(h0) = &record.h0
+        && h0.requires_grad()
+    {
+        send(h0, vec_array(&[batch, units], dh));
+    }
+    if let Some(c0) = &record.c0
+        && c0.requires_grad()
+    {
+        send(c0, vec_array(&[batch, units], dc));
+    }
+    if record.xw.requires_grad() {
+        send(&record.xw, vec_array(&[batch, time, width], dz));
+    }
+}
+
+/// Back through the whole sequence for one part of the batch.
+// Indexing several rows of one length in lockstep reads clearer than a many-way zip;
+// the bounds checks are hoisted (the loops vectorise).
+#[allow(clippy::needless_range_loop)]
+fn backward_part(part: &mut Backward<'_>, record: &LstmRecord, kernel: &[f32], want_h0: bool) {
+    let Dims { time, units, .. } = record.dims;
+    let (batch, width) = (part.rows, 4 * units);
+    let k = view2(kernel, units, width, width);
+    if !record.return_sequences {
+        part.dh.copy_from_slice(part.gy);
+    }
+    for s in (0..time).rev() {
+        let t = time_of(s, time, record.go_backwards);
+        for b in 0..batch {
+            let dh_row = &mut part.dh[b * units..(b + 1) * units];
+            if record.return_sequences {
+                let at = (b * time + s) * units;
+                for (d, g) in dh_row.iter_mut().zip(&part.gy[at..at + units]) {
+                    *d += g;
+                }
+            }
+            let row = (b * time + t) * units;
+            let grow = (b * time + t) * width;
+            let gates = &part.gates[grow..grow + width];
+            let (i, rest) = gates.split_at(units);
+            let (f, rest) = rest.split_at(units);
+            let (g, o) = rest.split_at(units);
+            let tc = &part.tanh_c[row..row + units];
+            let cp = &part.c_prev[row..row + units];
+            let dc_row = &mut part.dc[b * units..(b + 1) * units];
+            let (dzi, rest) = part.dz[grow..grow + width].split_at_mut(units);
+            let (dzf, rest) = rest.split_at_mut(units);
+            let (dzg, dzo) = rest.split_at_mut(units);
+            for j in 0..units {
+                let dhj = dh_row[j];
+                let dct = dc_row[j] + dhj * o[j] * (1.0 - tc[j] * tc[j]);
+                dzo[j] = dhj * tc[j] * o[j] * (1.0 - o[j]);
+                dzi[j] = dct * g[j] * i[j] * (1.0 - i[j]);
+                dzg[j] = dct * i[j] * (1.0 - g[j] * g[j]);
+                dzf[j] = dct * cp[j] * f[j] * (1.0 - f[j]);
+                dc_row[j] = dct * f[j];
+            }
+            for (db, d) in part.dbias.iter_mut().zip(&part.dz[grow..grow + width]) {
+                *db += d;
+            }
+        }
+        if s > 0 || want_h0 {
+            // dh_prev = dz_t · kernelᵀ, dz_t the rows (b, t) of dz.
+            gemm(
+                view2_mut(part.dh, batch, units, units),
+                view2(&part.dz[t * width..], batch, width, time * width),
+                k.t(),
+                false,
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::autograd::check_gradients;
+
+    fn filled(shape: &[usize], seed: u32, scale: f32) -> Tensor {
+        let n: usize = shape.iter().product();
+        let values = (0..n)
+            .map(|i| {
+                let v = (i as u32).wrapping_mul(2_654_435_761).wrapping_add(seed) >> 8;
+                (v as f32 / (1u32 << 24) as f32 - 0.5) * scale
+            })
+            .collect();
+        Tensor::from_vec(values, shape)
+    }
+
+    #[test]
+    fn lstm_sequence_gradients_match_finite_differences() {
+        let (batch, time, units) = (2, 3, 2);
+        let inputs = [
+            filled(&[batch, time, 4 * units], 1, 2.0),
+            filled(&[units, 4 * units], 2, 1.5),
+            filled(&[4 * units], 3, 1.0),
+            filled(&[batch, units], 4, 1.0),
+            filled(&[batch, units], 5, 1.0),
+        ];
+        for backwards in [false, true] {
+            for sequences in [false, true] {
+                let r = check_gradients(
+                    &inputs,
+                    |v| {
+                        v[0].try_lstm_sequence(
+                            &v[1],
+                            Some(&v[2]),
+                            Some((&v[3], &v[4])),
+                            backwards,
+                            sequences,
+                        )
+                        .unwrap()
+                    },
+                    1e-2,
+                );
+                assert!(
+                    r.worst() < 2e-3,
+                    "backwards {backwards} sequences {sequences}: {r}"
+                );
+            }
+        }
+        // Without bias or initial states, the same op checks the two inputs left.
+        let r = check_gradients(
+            &inputs[..2],
+            |v| {
+                v[0].try_lstm_sequence(&v[1], None, None, false, true)
+                    .unwrap()
+            },
+            1e-2,
+        );
+        assert!(r.worst() < 2e-3, "{r}");
+    }
+
+    /// The batch cut into parts (run on several threads) gives the values of one part.
+    #[test]
+    fn batch_parts_give_the_same_values() {
+        use crate::tensor::graph::Node;
+        let (batch, time, units) = (5, 4, 3);
+        let xw = filled(&[batch, time, 4 * units], 1, 3.0).into_variable();
+        let k = filled(&[units, 4 * units], 2, 2.0).into_variable();
+        let b = filled(&[4 * units], 3, 1.0).into_variable();
+        let h0 = filled(&[batch, units], 4, 1.0).into_variable();
+        let c0 = filled(&[batch, units], 5, 1.0).into_variable();
+        for backwards in [false, true] {
+            for sequences in [false, true] {
+                let y = xw
+                    .try_lstm_sequence(&k, Some(&b), Some((&h0, &c0)), backwards, sequences)
+                    .unwrap();
+                let Node::Op(Op::LstmSequence(record)) = &y.0.node else {
+                    panic!("the op is recorded");
+                };
+                let dims = record.dims;
+                for parts in [2, 3, 5] {
+                    let (h, c) = (h0.to_vec(), c0.to_vec());
+                    let (saved, out) = lstm_forward(
+                        dims,
+                        &xw.to_vec(),
+                        &k.to_vec(),
+                        Some(&b.to_vec()),
+                        Some((&h, &c)),
+                        backwards,
+                        sequences,
+                        parts,
+                    );
+                    assert_eq!(out, y.to_vec(), "{parts} parts");
+                    assert_eq!(saved.gates, record.saved.gates);
+                    assert_eq!(saved.h_prev, record.saved.h_prev);
+                }
+                let grads = |parts| {
+                    let mut sent = Vec::new();
+                    let g = crate::autograd::gradcheck::cotangent(y.shape());
+                    lstm_backward_in(record, g, &mut |t, g| sent.push((t.id(), g)), parts);
+                    sent
+                };
+                let one = grads(1);
+                assert_eq!(one.len(), 5);
+                for parts in [2, 3, 5] {
+                    for ((id, g), (id1, g1)) in grads(parts).iter().zip(&one) {
+                        assert_eq!(id, id1);
+                        for (a, e) in g.iter().zip(g1) {
+                            assert!((a - e).abs() <= 1e-6 * e.abs().max(1.0), "{a} vs {e}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn lstm_sequence_refuses_shapes_that_do_not_fit() {
+        let xw = Tensor::ones(&[2, 3, 8]);
+        let k = Tensor::ones(&[2, 8]);
+        assert!(
+            xw.try_lstm_sequence(&Tensor::ones(&[3, 8]), None, None, false, false)
+                .is_err()
+        );
+        assert!(
+            Tensor::ones(&[2, 3, 7])
+                .try_lstm_sequence(&k, None, None, false, false)
+                .is_err()
+        );
+        assert!(
+            Tensor::ones(&[2, 0, 8])
+                .try_lstm_sequence(&k, None, None, false, false)
+                .is_err()
+        );
+        assert!(
+            xw.try_lstm_sequence(&k, Some(&Tensor::ones(&[4])), None, false, false)
+                .is_err()
+        );
+        let (h, c) = (Tensor::ones(&[2, 2]), Tensor::ones(&[1, 2]));
+        assert!(
+            xw.try_lstm_sequence(&k, None, Some((&h, &c)), false, false)
+                .is_err()
+        );
+        assert!(
+            xw.try_lstm_sequence(&k, None, Some((&h, &h)), false, false)
+                .is_ok()
+        );
+    }
+}
