@@ -19,7 +19,9 @@ pub fn uniform(count: usize, seed: u64) -> Vec<f32> {
 /// `count` seeded class labels, uniform in `0..10`, as the floats `fit` takes.
 pub fn labels(count: usize, seed: u64) -> Vec<f32> {
     let mut rng = StdRng::seed_from_u64(seed);
-    (0..count).map(|_| rng.random_range(0..10u32) as f32).collect()
+    (0..count)
+        .map(|_| rng.random_range(0..10u32) as f32)
+        .collect()
 }
 
 /// Seeded inputs of shape `(samples, sample…)` in `[0, 1)` and their labels, plus the first

@@ -36,12 +36,18 @@ WORKLOADS = ["w1", "w2", "w3", "w4", "w5", "w6", "w7"]
 SIDE_NAMES = {"layers": "`layers`", "torch": "PyTorch", "numpy": "NumPy", "candle": "candle"}
 
 
+# Set by `--omp-passive` (a diagnostic, off by default: the issue's figures use no tuning).
+OMP_PASSIVE = False
+
+
 def environment(numpy=False):
-    """The environment of every benchmark process: threads pinned to 2, nothing else tuned;
-    for NumPy, OpenBLAS's core-type pins removed."""
+    """The environment of every benchmark process: threads pinned to 2, nothing else tuned
+    (unless `--omp-passive`); for NumPy, OpenBLAS's core-type pins removed."""
     env = dict(os.environ)
     for var in THREAD_VARS:
         env[var] = THREADS
+    if OMP_PASSIVE:
+        env["OMP_WAIT_POLICY"] = "PASSIVE"
     if numpy:
         for var in OPENBLAS_PINS:
             env.pop(var, None)
@@ -70,7 +76,14 @@ def machine_state(py, skip_probe):
     print(f"- CPU: {model}; {os.cpu_count()} logical cores; SIMD: {', '.join(simd)}")
     print(f"- load average (1, 5, 15 min): {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
     print(f"- threads: {', '.join(f'{v}={THREADS}' for v in THREAD_VARS)}, "
-          "torch.set_num_threads(2); default malloc, no other tuning")
+          "torch.set_num_threads(2); default malloc, "
+          + ("OMP_WAIT_POLICY=PASSIVE (--omp-passive: a diagnostic, not the issue's setting)"
+             if OMP_PASSIVE else "no other tuning"))
+    if os.getloadavg()[0] > (os.cpu_count() or 1):
+        print("- **the load is above the core count**: OpenMP's spinning waits (PyTorch, "
+              "OpenBLAS) lose far more to other processes than rayon's do, so the ratios of "
+              "this run flatter `layers`; rerun on a quiet machine (or compare with "
+              "--omp-passive to see how much)")
     pins = {v: os.environ[v] for v in OPENBLAS_PINS if v in os.environ}
     print(f"- OpenBLAS pins in this environment: {pins or 'none'} "
           "(removed for the NumPy command only)")
@@ -283,9 +296,15 @@ def main():
     parser.add_argument("--no-probe", action="store_true", help="skip the FMA peak probe")
     parser.add_argument("--candle", action="store_true",
                         help="also build and run the candle side (benches/compare/candle)")
+    parser.add_argument("--omp-passive", action="store_true",
+                        help="diagnostic: OMP_WAIT_POLICY=PASSIVE for every process (keeps "
+                             "PyTorch's and OpenBLAS's threads from spinning on a loaded "
+                             "machine); not the issue's setting")
     parser.add_argument("--python", default=sys.executable, help="the Python with torch")
     parser.add_argument("--timeout", type=int, default=900, help="seconds per process")
     args = parser.parse_args()
+    global OMP_PASSIVE
+    OMP_PASSIVE = args.omp_passive
     args.rounds = args.rounds or (2 if args.quick else 5)
     args.sizes = args.sizes or ("256,512,1024" if args.quick else "256,512,1024,2048")
     args.only = [w.strip().lower() for w in args.only.split(",") if w.strip()]
@@ -302,6 +321,7 @@ def main():
     plan = commands(args, exe, args.python, candle_exe)
 
     results = {w: [] for w in plan}
+    start_load = os.getloadavg()[0]
     for r in range(args.rounds):
         print(f"round {r + 1}/{args.rounds} (load {os.getloadavg()[0]:.2f})", flush=True)
         for w, sides in plan.items():
@@ -322,9 +342,21 @@ def main():
                   for side, cmd in plan["w1"].items() if side in ("layers", "torch")}
 
     load = os.getloadavg()
-    print(f"\n## Results: {args.rounds} rounds, "
+    settings = [f"{args.rounds} rounds"]
+    if args.scale != 1.0:
+        settings.append(f"samples scaled by {args.scale} (smoke test)")
+    if args.no_shuffle:
+        settings.append("no shuffling")
+    if args.omp_passive:
+        settings.append("OMP_WAIT_POLICY=PASSIVE")
+    print(f"\n## Results: {', '.join(settings)}; "
           f"load average at the end {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}\n")
     print(table(results, sizes, candle_exe is not None))
+    if max(load[0], start_load) > (os.cpu_count() or 1) and not args.omp_passive:
+        print(f"\n**Load above the core count** (1-min average {start_load:.2f} at the start, "
+              f"{load[0]:.2f} at the end): PyTorch's and OpenBLAS's spinning threads lose "
+              "much more to it than `layers` does, so these ratios flatter `layers`; "
+              "see README.md (and `--omp-passive`).")
     if memory:
         print("\nResident memory after each of 3 epochs of W1 (separate `fit` calls), MiB:\n")
         for side, result in memory.items():

@@ -43,7 +43,13 @@ fn mlp(activation: impl Into<Activation> + Clone, seed: u64) -> Result<Sequentia
 }
 
 /// One epoch of `fit` over `x`, `y`: its seconds.
-pub fn epoch<M: Train>(model: &mut M, x: &Tensor, y: &Tensor, batch: usize, args: &Args) -> Result<f64> {
+pub fn epoch<M: Train>(
+    model: &mut M,
+    x: &Tensor,
+    y: &Tensor,
+    batch: usize,
+    args: &Args,
+) -> Result<f64> {
     let options = FitOptions::new()
         .batch_size(batch)
         .shuffle(args.shuffle)

@@ -19,8 +19,11 @@ use crate::mlp::epoch;
 pub fn w5_matmul(args: &Args) -> Outcome {
     let mut metrics = Map::new();
     for &n in &args.sizes {
-        let a = Tensor::from_vec(uniform(n * n, args.seed).iter().map(|v| 2.0 * v - 1.0).collect(), &[n, n]);
-        let b = Tensor::from_vec(uniform(n * n, args.seed + 1).iter().map(|v| 2.0 * v - 1.0).collect(), &[n, n]);
+        let square = |seed| {
+            let values = uniform(n * n, seed).iter().map(|v| 2.0 * v - 1.0).collect();
+            Tensor::from_vec(values, &[n, n])
+        };
+        let (a, b) = (square(args.seed), square(args.seed + 1));
         let product = || no_grad(|| a.matmul(&b));
         black_box(product());
         black_box(product());
@@ -70,7 +73,12 @@ fn train_rate(mut model: Sequential, data: &Data, batch: usize, args: &Args) -> 
 /// `fit` epoch.
 pub fn w6_cnn(args: &Args) -> Outcome {
     const BATCH: usize = 64;
-    let data = Data::new(args.samples.unwrap_or(10_000), &[28, 28, 1], 5 * BATCH, args.seed);
+    let data = Data::new(
+        args.samples.unwrap_or(10_000),
+        &[28, 28, 1],
+        5 * BATCH,
+        args.seed,
+    );
     let model = Sequential::new()
         .seed(args.seed)
         .add(Conv2D::new(32, (3, 3)).activation(Relu))
@@ -86,7 +94,12 @@ pub fn w6_cnn(args: &Args) -> Outcome {
 /// 6,400 sequences, batch 64: sequences per second of one `fit` epoch.
 pub fn w7_lstm(args: &Args) -> Outcome {
     const BATCH: usize = 64;
-    let data = Data::new(args.samples.unwrap_or(6_400), &[32, 64], 3 * BATCH, args.seed);
+    let data = Data::new(
+        args.samples.unwrap_or(6_400),
+        &[32, 64],
+        3 * BATCH,
+        args.seed,
+    );
     let model = Sequential::new()
         .seed(args.seed)
         .add(Lstm::new(128))
