@@ -14,7 +14,7 @@
 use ndarray::{ArrayD, IxDyn};
 
 use super::Tensor;
-use super::gemm::gemm;
+use super::gemm::{gemm, vectorized};
 use super::op::Op;
 use super::recurrent::{
     Dims, check_shape, cut, cut_ref, part_rows, parts, sigmoid, slice, tanh, time_of, values,
@@ -262,44 +262,50 @@ fn forward_part(
             k,
             false,
         );
-        for b in 0..batch {
-            let row = (b * time + t) * units;
-            let h_row = &mut part.h[b * units..(b + 1) * units];
-            let c_row = &mut part.c[b * units..(b + 1) * units];
-            part.h_prev[row..row + units].copy_from_slice(h_row);
-            part.c_prev[row..row + units].copy_from_slice(c_row);
-            let grow = (b * time + t) * width;
-            let gates = &mut part.gates[grow..grow + width];
-            let pre = &part.xw[grow..grow + width];
-            let zr = &z[b * width..(b + 1) * width];
-            for (((gate, &p), &r), &bj) in gates.iter_mut().zip(pre).zip(zr).zip(bias) {
-                *gate = p + r + bj;
-            }
-            // Blocks i, f, o through the sigmoid, g through tanh; each loop vectorises.
-            for gate in &mut gates[..2 * units] {
-                *gate = sigmoid(*gate);
-            }
-            for gate in &mut gates[2 * units..3 * units] {
-                *gate = tanh(*gate);
-            }
-            for gate in &mut gates[3 * units..] {
-                *gate = sigmoid(*gate);
-            }
-            let (i, rest) = gates.split_at(units);
-            let (f, rest) = rest.split_at(units);
-            let (g, o) = rest.split_at(units);
-            let tc = &mut part.tanh_c[row..row + units];
-            for j in 0..units {
-                let cn = f[j] * c_row[j] + i[j] * g[j];
-                c_row[j] = cn;
-                tc[j] = tanh(cn);
-                h_row[j] = o[j] * tc[j];
-            }
-            if return_sequences {
-                let out = (b * time + s) * units;
-                part.y[out..out + units].copy_from_slice(h_row);
-            }
-        }
+        // The gate math of every row, compiled for AVX2 where the CPU has it.
+        vectorized(
+            #[inline(always)]
+            || {
+                for b in 0..batch {
+                    let row = (b * time + t) * units;
+                    let h_row = &mut part.h[b * units..(b + 1) * units];
+                    let c_row = &mut part.c[b * units..(b + 1) * units];
+                    part.h_prev[row..row + units].copy_from_slice(h_row);
+                    part.c_prev[row..row + units].copy_from_slice(c_row);
+                    let grow = (b * time + t) * width;
+                    let gates = &mut part.gates[grow..grow + width];
+                    let pre = &part.xw[grow..grow + width];
+                    let zr = &z[b * width..(b + 1) * width];
+                    for (((gate, &p), &r), &bj) in gates.iter_mut().zip(pre).zip(zr).zip(bias) {
+                        *gate = p + r + bj;
+                    }
+                    // Blocks i, f, o through the sigmoid, g through tanh; each loop vectorises.
+                    for gate in &mut gates[..2 * units] {
+                        *gate = sigmoid(*gate);
+                    }
+                    for gate in &mut gates[2 * units..3 * units] {
+                        *gate = tanh(*gate);
+                    }
+                    for gate in &mut gates[3 * units..] {
+                        *gate = sigmoid(*gate);
+                    }
+                    let (i, rest) = gates.split_at(units);
+                    let (f, rest) = rest.split_at(units);
+                    let (g, o) = rest.split_at(units);
+                    let tc = &mut part.tanh_c[row..row + units];
+                    for j in 0..units {
+                        let cn = f[j] * c_row[j] + i[j] * g[j];
+                        c_row[j] = cn;
+                        tc[j] = tanh(cn);
+                        h_row[j] = o[j] * tc[j];
+                    }
+                    if return_sequences {
+                        let out = (b * time + s) * units;
+                        part.y[out..out + units].copy_from_slice(h_row);
+                    }
+                }
+            },
+        );
     }
 }
 
@@ -438,39 +444,44 @@ fn backward_part(part: &mut Backward<'_>, record: &LstmRecord, kernel: &[f32], w
     }
     for s in (0..time).rev() {
         let t = time_of(s, time, record.go_backwards);
-        for b in 0..batch {
-            let dh_row = &mut part.dh[b * units..(b + 1) * units];
-            if record.return_sequences {
-                let at = (b * time + s) * units;
-                for (d, g) in dh_row.iter_mut().zip(&part.gy[at..at + units]) {
-                    *d += g;
+        vectorized(
+            #[inline(always)]
+            || {
+                for b in 0..batch {
+                    let dh_row = &mut part.dh[b * units..(b + 1) * units];
+                    if record.return_sequences {
+                        let at = (b * time + s) * units;
+                        for (d, g) in dh_row.iter_mut().zip(&part.gy[at..at + units]) {
+                            *d += g;
+                        }
+                    }
+                    let row = (b * time + t) * units;
+                    let grow = (b * time + t) * width;
+                    let gates = &part.gates[grow..grow + width];
+                    let (i, rest) = gates.split_at(units);
+                    let (f, rest) = rest.split_at(units);
+                    let (g, o) = rest.split_at(units);
+                    let tc = &part.tanh_c[row..row + units];
+                    let cp = &part.c_prev[row..row + units];
+                    let dc_row = &mut part.dc[b * units..(b + 1) * units];
+                    let (dzi, rest) = part.dz[grow..grow + width].split_at_mut(units);
+                    let (dzf, rest) = rest.split_at_mut(units);
+                    let (dzg, dzo) = rest.split_at_mut(units);
+                    for j in 0..units {
+                        let dhj = dh_row[j];
+                        let dct = dc_row[j] + dhj * o[j] * (1.0 - tc[j] * tc[j]);
+                        dzo[j] = dhj * tc[j] * o[j] * (1.0 - o[j]);
+                        dzi[j] = dct * g[j] * i[j] * (1.0 - i[j]);
+                        dzg[j] = dct * i[j] * (1.0 - g[j] * g[j]);
+                        dzf[j] = dct * cp[j] * f[j] * (1.0 - f[j]);
+                        dc_row[j] = dct * f[j];
+                    }
+                    for (db, d) in part.dbias.iter_mut().zip(&part.dz[grow..grow + width]) {
+                        *db += d;
+                    }
                 }
-            }
-            let row = (b * time + t) * units;
-            let grow = (b * time + t) * width;
-            let gates = &part.gates[grow..grow + width];
-            let (i, rest) = gates.split_at(units);
-            let (f, rest) = rest.split_at(units);
-            let (g, o) = rest.split_at(units);
-            let tc = &part.tanh_c[row..row + units];
-            let cp = &part.c_prev[row..row + units];
-            let dc_row = &mut part.dc[b * units..(b + 1) * units];
-            let (dzi, rest) = part.dz[grow..grow + width].split_at_mut(units);
-            let (dzf, rest) = rest.split_at_mut(units);
-            let (dzg, dzo) = rest.split_at_mut(units);
-            for j in 0..units {
-                let dhj = dh_row[j];
-                let dct = dc_row[j] + dhj * o[j] * (1.0 - tc[j] * tc[j]);
-                dzo[j] = dhj * tc[j] * o[j] * (1.0 - o[j]);
-                dzi[j] = dct * g[j] * i[j] * (1.0 - i[j]);
-                dzg[j] = dct * i[j] * (1.0 - g[j] * g[j]);
-                dzf[j] = dct * cp[j] * f[j] * (1.0 - f[j]);
-                dc_row[j] = dct * f[j];
-            }
-            for (db, d) in part.dbias.iter_mut().zip(&part.dz[grow..grow + width]) {
-                *db += d;
-            }
-        }
+            },
+        );
         if s > 0 || want_h0 {
             // dh_prev = dz_t · kernelᵀ, dz_t the rows (b, t) of dz.
             gemm(
