@@ -13,7 +13,7 @@
 use ndarray::{ArrayD, IxDyn};
 
 use super::Tensor;
-use super::gemm::gemm;
+use super::gemm::{gemm, vectorized};
 use super::op::Op;
 use super::recurrent::{
     Dims, check_shape, cut, cut_ref, part_rows, parts, sigmoid, slice, tanh, time_of, values,
@@ -210,31 +210,37 @@ fn forward_part(
             k,
             false,
         );
-        for b in 0..batch {
-            let row = (b * time + t) * units;
-            let grow = (b * time + t) * width;
-            let h_row = &mut part.h[b * units..(b + 1) * units];
-            part.h_prev[row..row + units].copy_from_slice(h_row);
-            let gates = &mut part.gates[grow..grow + width];
-            let xw = &part.xw[grow..grow + width];
-            let hur = &hu[b * width..(b + 1) * width];
-            for j in 0..2 * units {
-                gates[j] = sigmoid(xw[j] + b0[j] + hur[j] + b1[j]);
-            }
-            let (zr, n) = gates.split_at_mut(2 * units);
-            let (z, r) = zr.split_at(units);
-            let hn = &mut part.hu_n[row..row + units];
-            for j in 0..units {
-                let c = 2 * units + j;
-                hn[j] = hur[c] + b1[c];
-                n[j] = tanh(xw[c] + b0[c] + r[j] * hn[j]);
-                h_row[j] = z[j] * h_row[j] + (1.0 - z[j]) * n[j];
-            }
-            if return_sequences {
-                let out = (b * time + s) * units;
-                part.y[out..out + units].copy_from_slice(h_row);
-            }
-        }
+        // The gate math of every row, compiled for AVX2 where the CPU has it.
+        vectorized(
+            #[inline(always)]
+            || {
+                for b in 0..batch {
+                    let row = (b * time + t) * units;
+                    let grow = (b * time + t) * width;
+                    let h_row = &mut part.h[b * units..(b + 1) * units];
+                    part.h_prev[row..row + units].copy_from_slice(h_row);
+                    let gates = &mut part.gates[grow..grow + width];
+                    let xw = &part.xw[grow..grow + width];
+                    let hur = &hu[b * width..(b + 1) * width];
+                    for j in 0..2 * units {
+                        gates[j] = sigmoid(xw[j] + b0[j] + hur[j] + b1[j]);
+                    }
+                    let (zr, n) = gates.split_at_mut(2 * units);
+                    let (z, r) = zr.split_at(units);
+                    let hn = &mut part.hu_n[row..row + units];
+                    for j in 0..units {
+                        let c = 2 * units + j;
+                        hn[j] = hur[c] + b1[c];
+                        n[j] = tanh(xw[c] + b0[c] + r[j] * hn[j]);
+                        h_row[j] = z[j] * h_row[j] + (1.0 - z[j]) * n[j];
+                    }
+                    if return_sequences {
+                        let out = (b * time + s) * units;
+                        part.y[out..out + units].copy_from_slice(h_row);
+                    }
+                }
+            },
+        );
     }
 }
 
@@ -361,40 +367,46 @@ fn backward_part(part: &mut Backward<'_>, record: &GruRecord, kernel: &[f32], wa
     }
     for s in (0..time).rev() {
         let t = time_of(s, time, record.go_backwards);
-        for b in 0..batch {
-            let dh_row = &mut part.dh[b * units..(b + 1) * units];
-            if record.return_sequences {
-                let at = (b * time + s) * units;
-                for (d, g) in dh_row.iter_mut().zip(&part.gy[at..at + units]) {
-                    *d += g;
+        // The gate math of every row, compiled for AVX2 where the CPU has it.
+        vectorized(
+            #[inline(always)]
+            || {
+                for b in 0..batch {
+                    let dh_row = &mut part.dh[b * units..(b + 1) * units];
+                    if record.return_sequences {
+                        let at = (b * time + s) * units;
+                        for (d, g) in dh_row.iter_mut().zip(&part.gy[at..at + units]) {
+                            *d += g;
+                        }
+                    }
+                    let row = (b * time + t) * units;
+                    let grow = (b * time + t) * width;
+                    let gates = &part.gates[grow..grow + width];
+                    let (z, rest) = gates.split_at(units);
+                    let (r, n) = rest.split_at(units);
+                    let hp = &part.h_prev[row..row + units];
+                    let hn = &part.hu_n[row..row + units];
+                    let (dxz, rest) = part.dxw[grow..grow + width].split_at_mut(units);
+                    let (dxr, dxn) = rest.split_at_mut(units);
+                    let (duz, rest) = part.dhu[grow..grow + width].split_at_mut(units);
+                    let (dur, dun) = rest.split_at_mut(units);
+                    for j in 0..units {
+                        let dhj = dh_row[j];
+                        let dan = dhj * (1.0 - z[j]) * (1.0 - n[j] * n[j]);
+                        let daz = dhj * (hp[j] - n[j]) * z[j] * (1.0 - z[j]);
+                        let dar = dan * hn[j] * r[j] * (1.0 - r[j]);
+                        dxz[j] = daz;
+                        dxr[j] = dar;
+                        dxn[j] = dan;
+                        duz[j] = daz;
+                        dur[j] = dar;
+                        dun[j] = dan * r[j];
+                        // The direct path h → h'; the product below adds the recurrent one.
+                        dh_row[j] = dhj * z[j];
+                    }
                 }
-            }
-            let row = (b * time + t) * units;
-            let grow = (b * time + t) * width;
-            let gates = &part.gates[grow..grow + width];
-            let (z, rest) = gates.split_at(units);
-            let (r, n) = rest.split_at(units);
-            let hp = &part.h_prev[row..row + units];
-            let hn = &part.hu_n[row..row + units];
-            let (dxz, rest) = part.dxw[grow..grow + width].split_at_mut(units);
-            let (dxr, dxn) = rest.split_at_mut(units);
-            let (duz, rest) = part.dhu[grow..grow + width].split_at_mut(units);
-            let (dur, dun) = rest.split_at_mut(units);
-            for j in 0..units {
-                let dhj = dh_row[j];
-                let dan = dhj * (1.0 - z[j]) * (1.0 - n[j] * n[j]);
-                let daz = dhj * (hp[j] - n[j]) * z[j] * (1.0 - z[j]);
-                let dar = dan * hn[j] * r[j] * (1.0 - r[j]);
-                dxz[j] = daz;
-                dxr[j] = dar;
-                dxn[j] = dan;
-                duz[j] = daz;
-                dur[j] = dar;
-                dun[j] = dan * r[j];
-                // The direct path h → h'; the product below adds the recurrent one.
-                dh_row[j] = dhj * z[j];
-            }
-        }
+            },
+        );
         if s > 0 || want_h0 {
             gemm(
                 view2_mut(part.dh, batch, units, units),
