@@ -9,35 +9,11 @@ use std::collections::BTreeMap;
 use layers::builtin::PaddingMask;
 use layers::prelude::*;
 
-/// One array of the table: its shape and its values in row-major order.
-struct Array {
-    shape: Vec<usize>,
-    values: Vec<f64>,
-}
+use crate::table::{self, Array, Fields};
 
-impl Array {
-    fn tensor(&self) -> Tensor {
-        Tensor::from_vec(self.values.iter().map(|&v| v as f32).collect(), &self.shape)
-    }
-}
-
-/// The table, by case and then by field (`x`, `w0`, `y`, `c`, `gx`, `gw0`, …).
-fn table() -> BTreeMap<&'static str, BTreeMap<&'static str, Array>> {
-    let mut cases: BTreeMap<_, BTreeMap<_, _>> = BTreeMap::new();
-    for line in include_str!("reference/attention.txt").lines() {
-        let mut parts = line.split(' ');
-        let (Some(name), Some(field), Some(shape)) = (parts.next(), parts.next(), parts.next())
-        else {
-            panic!("malformed line: {line}");
-        };
-        let shape = shape.split('x').map(|d| d.parse().unwrap()).collect();
-        let values = parts.map(|v| v.parse().unwrap()).collect();
-        cases
-            .entry(name)
-            .or_default()
-            .insert(field, Array { shape, values });
-    }
-    cases
+/// The table, by case and then by field (`tests/common/table.rs` reads it).
+fn table() -> BTreeMap<&'static str, Fields> {
+    table::read(include_str!("../reference/attention.txt"))
 }
 
 /// The layer of each case, configured as the Python script's `cases()`.

@@ -31,7 +31,7 @@ where
 }
 
 fn table() -> Vec<Case> {
-    include_str!("reference/losses.txt")
+    include_str!("../reference/losses.txt")
         .lines()
         .map(|line| {
             let f: Vec<&'static str> = line.split('\t').collect();

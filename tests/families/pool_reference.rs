@@ -10,37 +10,11 @@ use std::collections::BTreeMap;
 use layers::builtin::Padding;
 use layers::prelude::*;
 
-/// One array of the table: its shape and its values in row-major order.
-struct Array {
-    shape: Vec<usize>,
-    values: Vec<f64>,
-}
+use crate::table::{self, Array, Fields, compare};
 
-impl Array {
-    fn tensor(&self) -> Tensor {
-        Tensor::from_vec(self.values.iter().map(|&v| v as f32).collect(), &self.shape)
-    }
-}
-
-type Fields = BTreeMap<&'static str, Array>;
-
-/// The table, by case and then by field (`x0`, `y`, `c`, `g0`, …).
+/// The table, by case and then by field (`tests/common/table.rs` reads it).
 fn table() -> BTreeMap<&'static str, Fields> {
-    let mut cases: BTreeMap<&'static str, Fields> = BTreeMap::new();
-    for line in include_str!("reference/pool.txt").lines() {
-        let mut parts = line.split(' ');
-        let (Some(name), Some(field), Some(shape)) = (parts.next(), parts.next(), parts.next())
-        else {
-            panic!("malformed line: {line}");
-        };
-        let shape = shape.split('x').map(|d| d.parse().unwrap()).collect();
-        let values = parts.map(|v| v.parse().unwrap()).collect();
-        cases
-            .entry(name)
-            .or_default()
-            .insert(field, Array { shape, values });
-    }
-    cases
+    table::read(include_str!("../reference/pool.txt"))
 }
 
 /// How a case computes its output: a tensor op on the inputs, or a layer whose input is
@@ -146,25 +120,6 @@ fn cases() -> Vec<(&'static str, Case)> {
             L(|| Box::new(TimeDistributed::new(MaxPooling2D::new()))),
         ),
     ]
-}
-
-/// The disagreements between `found` and `expected`, as lines for the report.
-fn compare(what: &str, found: &Tensor, expected: &Array) -> Vec<String> {
-    if found.shape() != expected.shape.as_slice() {
-        return vec![format!(
-            "{what}: shape {:?}, NumPy has {:?}",
-            found.shape(),
-            expected.shape
-        )];
-    }
-    found
-        .to_vec()
-        .iter()
-        .zip(&expected.values)
-        .enumerate()
-        .filter(|&(_, (&f, &e))| (f64::from(f) - e).abs() > 1e-4 * e.abs().max(1.0) || f.is_nan())
-        .map(|(i, (f, e))| format!("{what}[{i}]: {f}, NumPy has {e}"))
-        .collect()
 }
 
 fn inputs(fields: &Fields) -> Vec<Tensor> {

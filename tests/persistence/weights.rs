@@ -518,7 +518,12 @@ fn a_save_killed_midway_leaves_the_previous_file_whole() {
     let mut killed_mid_write = 0;
     for round in 0..8u64 {
         let mut child = Command::new(&exe)
-            .args(["saver_child", "--exact", "--nocapture", "--test-threads=1"])
+            .args([
+                &child_test("saver_child"),
+                "--exact",
+                "--nocapture",
+                "--test-threads=1",
+            ])
             .env(SAVER_VAR, &path)
             .stdout(Stdio::piped())
             .spawn()
@@ -559,4 +564,13 @@ fn temp_files(dir: &Path) -> usize {
         }
     }
     n
+}
+
+/// `test`'s full name in this test binary (its module path, without the binary's name), for
+/// `--exact`.
+fn child_test(test: &str) -> String {
+    let (_binary, module) = module_path!()
+        .split_once("::")
+        .expect("this file is a module of a test binary");
+    format!("{module}::{test}")
 }

@@ -8,38 +8,11 @@ use std::collections::BTreeMap;
 use layers::activation::Tanh;
 use layers::prelude::*;
 
-struct Array {
-    shape: Vec<usize>,
-    values: Vec<f64>,
-}
+use crate::table::{self, Array, Fields};
 
-impl Array {
-    fn tensor(&self) -> Tensor {
-        Tensor::from_vec(self.values.iter().map(|&v| v as f32).collect(), &self.shape)
-    }
-}
-
-type Fields = BTreeMap<&'static str, Array>;
-
+/// The table, by case and then by field (`tests/common/table.rs` reads it).
 fn table() -> BTreeMap<&'static str, Fields> {
-    let mut cases: BTreeMap<&'static str, Fields> = BTreeMap::new();
-    for line in include_str!("reference/conv.txt").lines() {
-        let mut parts = line.split(' ');
-        let (Some(name), Some(field), Some(shape)) = (parts.next(), parts.next(), parts.next())
-        else {
-            panic!("malformed line: {line}");
-        };
-        let shape = match shape {
-            "-" => vec![],
-            s => s.split('x').map(|d| d.parse().unwrap()).collect(),
-        };
-        let values = parts.map(|v| v.parse().unwrap()).collect();
-        cases
-            .entry(name)
-            .or_default()
-            .insert(field, Array { shape, values });
-    }
-    cases
+    table::read(include_str!("../reference/conv.txt"))
 }
 
 type Case = (&'static str, fn() -> Box<dyn Layer>);

@@ -9,38 +9,11 @@ use std::collections::BTreeMap;
 
 use layers::prelude::*;
 
-/// One array of the table: its shape and its values in row-major order.
-struct Array {
-    shape: Vec<usize>,
-    values: Vec<f64>,
-}
+use crate::table::{self, Array, Fields, compare};
 
-impl Array {
-    fn tensor(&self) -> Tensor {
-        Tensor::from_vec(self.values.iter().map(|&v| v as f32).collect(), &self.shape)
-    }
-}
-
-type Fields = BTreeMap<&'static str, Array>;
-
-/// The table, by case and then by field (`x0`, `y`, `c`, `g0`, …).
+/// The table, by case and then by field (`tests/common/table.rs` reads it).
 fn table() -> BTreeMap<&'static str, Fields> {
-    let mut cases: BTreeMap<&'static str, Fields> = BTreeMap::new();
-    for line in include_str!("reference/ops.txt").lines() {
-        let mut parts = line.split(' ');
-        let (Some(name), Some(field), Some(shape)) = (parts.next(), parts.next(), parts.next())
-        else {
-            panic!("malformed line: {line}");
-        };
-        let shape = match shape {
-            "-" => vec![],
-            s => s.split('x').map(|d| d.parse().unwrap()).collect(),
-        };
-        let values = parts.map(|v| v.parse().unwrap()).collect();
-        let array = Array { shape, values };
-        cases.entry(name).or_default().insert(field, array);
-    }
-    cases
+    table::read(include_str!("../reference/ops.txt"))
 }
 
 type Case = (&'static str, fn(&[Tensor]) -> Tensor);
@@ -97,29 +70,6 @@ const CASES: &[Case] = &[
     ("pow_broadcast", |v| v[0].pow(&v[1])),
     ("clip", |v| v[0].clip(-0.5, 1.0)),
 ];
-
-/// The disagreements between `found` and `expected`, as lines for the report.
-fn compare(what: &str, found: &Tensor, expected: &Array) -> Vec<String> {
-    if found.shape() != expected.shape.as_slice() {
-        return vec![format!(
-            "{what}: shape {:?}, NumPy has {:?}",
-            found.shape(),
-            expected.shape
-        )];
-    }
-    found
-        .to_vec()
-        .iter()
-        .zip(&expected.values)
-        .enumerate()
-        .filter(|&(_, (&f, &e))| {
-            // NaN fails too: it is not within any tolerance.
-            let within = (f64::from(f) - e).abs() <= 1e-4 * e.abs().max(1.0);
-            !within
-        })
-        .map(|(i, (f, e))| format!("{what}[{i}]: {f}, NumPy has {e}"))
-        .collect()
-}
 
 fn run_case(name: &str, op: fn(&[Tensor]) -> Tensor, fields: &Fields) -> Vec<String> {
     let inputs: Vec<Tensor> = (0..)

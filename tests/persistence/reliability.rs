@@ -13,7 +13,6 @@ use std::time::{Duration, Instant};
 
 use layers::Error;
 
-#[path = "reliability/cases.rs"]
 mod cases;
 use cases::{CASES, Outcome};
 
@@ -58,7 +57,12 @@ fn hostile_inputs_are_refused() {
     for case in CASES {
         let started = Instant::now();
         let output = Command::new(&exe)
-            .args(["run_one_case", "--exact", "--nocapture", "--test-threads=1"])
+            .args([
+                &child_test("run_one_case"),
+                "--exact",
+                "--nocapture",
+                "--test-threads=1",
+            ])
             .env(CASE_VAR, case.name)
             .output()
             .expect("the test binary starts");
@@ -109,4 +113,13 @@ fn hostile_inputs_are_refused() {
         CASES.len(),
         failures.join("\n")
     );
+}
+
+/// `test`'s full name in this test binary (its module path, without the binary's name), for
+/// `--exact`.
+fn child_test(test: &str) -> String {
+    let (_binary, module) = module_path!()
+        .split_once("::")
+        .expect("this file is a module of a test binary");
+    format!("{module}::{test}")
 }

@@ -17,7 +17,7 @@ struct Case {
 }
 
 fn table() -> Vec<Case> {
-    include_str!("reference/activations.txt")
+    include_str!("../reference/activations.txt")
         .lines()
         .map(|line| {
             let parts: Vec<&'static str> = line.split(' ').collect();
@@ -196,7 +196,7 @@ fn smooth_activations_keep_relative_precision_in_their_tails() {
     // Values from mpmath at 50 digits (reference/activation_tails.py). The exact GELU at −6 is
     // −5.92e-9: `0.5·x·(1 + erf(x/√2))` gave −0.0 there, as 1 + erf(−4.24) rounds to 0.
     let mut wrong = Vec::new();
-    for line in include_str!("reference/activation_tails.txt").lines() {
+    for line in include_str!("../reference/activation_tails.txt").lines() {
         let parts: Vec<&str> = line.split(' ').collect();
         let (name, x): (&str, f32) = (parts[0], parts[1].parse().unwrap());
         let value: f64 = parts[2].parse().unwrap();

@@ -39,7 +39,7 @@ fn put<T: Default>(list: &mut Vec<T>, index: usize, value: T) {
 
 fn table() -> BTreeMap<&'static str, Case> {
     let mut cases: BTreeMap<&'static str, Case> = BTreeMap::new();
-    for line in include_str!("reference/optimizers.txt").lines() {
+    for line in include_str!("../reference/optimizers.txt").lines() {
         let f: Vec<&'static str> = line.split('\t').collect();
         let case = cases.entry(f[1]).or_default();
         match f[0] {

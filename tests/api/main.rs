@@ -1,0 +1,15 @@
+//! The user-facing API test binary: the built-in layers, sublayer containers, the derive
+//! macros at run time, layer configurations, compile-time shapes (the run-time half),
+//! training, data loading and history plots. One binary links the library once for all of
+//! them (`cargo test --test api training::`).
+
+mod builtin_layers;
+mod config;
+mod containers;
+mod data;
+mod derive;
+// `History::plot` exists with the `plot` feature only (on by default).
+#[cfg(feature = "plot")]
+mod history_plot;
+mod static_shapes;
+mod training;

@@ -1,0 +1,13 @@
+//! The persistence test binary: whole models and weights saved and loaded (hostile and
+//! mutated files included), losses, metrics and optimizers as configs, and the reliability
+//! suite of hostile inputs. One binary links the library once for all of them
+//! (`cargo test --test persistence weights::`).
+//!
+//! `reliability` and `weights` start this same binary again as a child process running one
+//! test (`--exact` with its full name, module path included).
+
+mod models;
+mod reliability;
+mod state_config;
+mod state_optimizers;
+mod weights;
