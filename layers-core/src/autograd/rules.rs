@@ -307,6 +307,7 @@ pub(super) fn propagate(
         op @ (Op::MaxPool { .. } | Op::AvgPool { .. }) => {
             super::rules_pool::propagate(op, grad, send);
         }
+        op @ Op::Conv2dBiasAct { .. } => super::rules_conv::propagate(op, grad, send),
     }
 }
 

@@ -9,6 +9,7 @@ use crate::layer::TryCall;
 use crate::layer::config::{check_initializer, check_size};
 use crate::tensor::Tensor;
 use crate::tensor::conv::Padding;
+use crate::tensor::conv_fused::FusedActivation;
 use crate::weight::Weight;
 
 /// An [`Error::InvalidConfig`] unless every size in config field `field` (`kernel_size`,
@@ -221,6 +222,20 @@ impl Conv2D {
 
 impl TryCall for Conv2D {
     fn try_call(&self, x: &Tensor) -> Result<Tensor> {
+        // With a bias and a ReLU or linear activation, one fused op (same values; see
+        // `tensor::conv_fused`); otherwise the plain composition below.
+        if self.use_bias
+            && let Some(activation) = FusedActivation::of(&self.activation)
+        {
+            return x.try_conv2d_bias_act(
+                &self.kernel.value(),
+                &self.bias.value(),
+                self.strides,
+                self.padding,
+                self.dilation_rate,
+                activation,
+            );
+        }
         let y = x.try_conv2d(
             &self.kernel.value(),
             self.strides,

@@ -9,6 +9,8 @@
 //! contiguous run of `C` values. A depthwise convolution has no inner product over channels
 //! to hand to a GEMM, so it runs as direct loops, each sample on its own thread.
 
+use std::cell::RefCell;
+
 use ndarray::{ArrayView2, ArrayViewMut2};
 use rayon::prelude::*;
 
@@ -94,62 +96,122 @@ impl ConvGeometry {
         }
     }
 
-    /// The im2col matrix `(batch · oh · ow, kh · kw · in_channels)`: row `(n, oh, ow)` holds
-    /// the input values under the kernel at that output pixel, zeros over padding.
-    fn im2col(&self, x: &[f32]) -> Vec<f32> {
+    /// Calls `f(at, source, len)` for each run of `len` values of the im2col matrix of one
+    /// sample starting at `at`: `Some(i)` when they are the `len` contiguous input values
+    /// from offset `i` of that sample, `None` when they lie over padding (zeros). With an
+    /// undilated kernel row, a run is a whole kernel row's `kw · in_channels` values (less
+    /// what crosses the border), so im2col and col2im move long contiguous runs.
+    #[inline]
+    fn for_each_run(&self, mut f: impl FnMut(usize, Option<usize>, usize)) {
+        let [kh, kw] = self.kernel;
+        let [h, w] = self.input;
         let c = self.in_channels;
         let row = self.row_len();
-        let per_sample = self.out_pixels() * row;
-        let mut cols = vec![0.0f32; self.batch * per_sample];
-        if per_sample == 0 {
-            return cols;
+        let (pad_h, pad_w) = (self.pad[0], self.pad[1]);
+        for oh in 0..self.output[0] {
+            for ow in 0..self.output[1] {
+                let base = (oh * self.output[1] + ow) * row;
+                for ki in 0..kh {
+                    let at = base + ki * kw * c;
+                    let ih = (oh * self.stride[0] + ki * self.dilation[0])
+                        .checked_sub(pad_h)
+                        .filter(|&ih| ih < h);
+                    let Some(ih) = ih else {
+                        f(at, None, kw * c);
+                        continue;
+                    };
+                    let start = ow * self.stride[1];
+                    if self.dilation[1] == 1 {
+                        // Taps kj in lo..hi read input columns start + kj − pad_w.
+                        let lo = pad_w.saturating_sub(start).min(kw);
+                        let hi = (w + pad_w).saturating_sub(start).min(kw).max(lo);
+                        if lo > 0 {
+                            f(at, None, lo * c);
+                        }
+                        if hi > lo {
+                            let iw = start + lo - pad_w;
+                            f(at + lo * c, Some((ih * w + iw) * c), (hi - lo) * c);
+                        }
+                        if kw > hi {
+                            f(at + hi * c, None, (kw - hi) * c);
+                        }
+                    } else {
+                        for kj in 0..kw {
+                            let iw = (start + kj * self.dilation[1])
+                                .checked_sub(pad_w)
+                                .filter(|&iw| iw < w);
+                            f(at + kj * c, iw.map(|iw| (ih * w + iw) * c), c);
+                        }
+                    }
+                }
+            }
         }
-        let x_sample = self.in_pixels() * c;
+    }
+
+    /// Writes the im2col matrix `(batch · oh · ow, kh · kw · in_channels)` into `cols`
+    /// (every value, so `cols` may hold anything before): row `(n, oh, ow)` holds the input
+    /// values under the kernel at that output pixel, zeros over padding.
+    fn im2col_into(&self, x: &[f32], cols: &mut [f32]) {
+        let per_sample = self.out_pixels() * self.row_len();
+        let x_sample = self.in_pixels() * self.in_channels;
+        if per_sample == 0 {
+            return;
+        }
         cols.par_chunks_mut(per_sample)
             .enumerate()
             .for_each(|(n, cols)| {
                 let x = &x[n * x_sample..(n + 1) * x_sample];
-                self.for_each_tap(|o, tap, i| {
-                    let at = o * row + tap * c;
-                    cols[at..at + c].copy_from_slice(&x[i * c..(i + 1) * c]);
+                self.for_each_run(|at, source, len| match source {
+                    Some(i) => cols[at..at + len].copy_from_slice(&x[i..i + len]),
+                    None => cols[at..at + len].fill(0.0),
                 });
             });
+    }
+
+    /// The im2col matrix as a fresh vector (see [`im2col_into`](Self::im2col_into)).
+    #[cfg(test)]
+    fn im2col(&self, x: &[f32]) -> Vec<f32> {
+        let mut cols = vec![f32::NAN; self.rows() * self.row_len()];
+        self.im2col_into(x, &mut cols);
         cols
     }
 
-    /// The adjoint of [`im2col`](Self::im2col): each row's values added back onto the input
-    /// pixels they came from.
+    /// The adjoint of [`im2col_into`](Self::im2col_into): each row's values added back onto
+    /// the input pixels they came from.
     fn col2im(&self, cols: &[f32]) -> Vec<f32> {
-        let c = self.in_channels;
-        let row = self.row_len();
-        let per_sample = self.out_pixels() * row;
-        let x_sample = self.in_pixels() * c;
+        let per_sample = self.out_pixels() * self.row_len();
+        let x_sample = self.in_pixels() * self.in_channels;
         let mut x = vec![0.0f32; self.input_len()];
-        if x_sample == 0 {
+        if x_sample == 0 || per_sample == 0 {
             return x;
         }
         x.par_chunks_mut(x_sample).enumerate().for_each(|(n, x)| {
             let cols = &cols[n * per_sample..(n + 1) * per_sample];
-            self.for_each_tap(|o, tap, i| {
-                let at = o * row + tap * c;
-                for (d, s) in x[i * c..(i + 1) * c].iter_mut().zip(&cols[at..at + c]) {
-                    *d += s;
+            self.for_each_run(|at, source, len| {
+                if let Some(i) = source {
+                    for (d, s) in x[i..i + len].iter_mut().zip(&cols[at..at + len]) {
+                        *d += s;
+                    }
                 }
             });
         });
         x
     }
 
-    /// The im2col matrix, borrowed from the input when the kernel is pointwise.
-    fn columns<'a>(&self, x: &'a [f32]) -> std::borrow::Cow<'a, [f32]> {
+    /// Runs `f` on the im2col matrix of `x`: the input itself when the kernel is pointwise,
+    /// else a per-thread scratch buffer (see [`with_scratch`]).
+    fn with_columns<R>(&self, x: &[f32], f: impl FnOnce(&[f32]) -> R) -> R {
         if self.is_pointwise() {
-            std::borrow::Cow::Borrowed(x)
+            f(x)
         } else {
-            std::borrow::Cow::Owned(self.im2col(x))
+            with_scratch(self.rows() * self.row_len(), |cols| {
+                self.im2col_into(x, cols);
+                f(cols)
+            })
         }
     }
 
-    fn rows(&self) -> usize {
+    pub(crate) fn rows(&self) -> usize {
         self.batch * self.out_pixels()
     }
 }
@@ -162,18 +224,44 @@ fn matrix_mut(values: &mut [f32], rows: usize, cols: usize) -> ArrayViewMut2<'_,
     ArrayViewMut2::from_shape((rows, cols), values).expect("the slice holds rows · cols values")
 }
 
+thread_local! {
+    /// The scratch buffer of [`with_scratch`] on this thread.
+    static SCRATCH: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Runs `f` on a scratch slice of `len` values (of unspecified content) that is kept on the
+/// calling thread between calls, so that the im2col matrices of a training step are not
+/// allocated, zeroed and returned to the allocator on every call. The buffer is taken out of
+/// the thread-local while `f` runs, so a nested call (a rayon job run while waiting) gets a
+/// fresh buffer instead of a borrow conflict; the larger of the two is kept.
+fn with_scratch<R>(len: usize, f: impl FnOnce(&mut [f32]) -> R) -> R {
+    let mut buffer = SCRATCH.with(|s| std::mem::take(&mut *s.borrow_mut()));
+    if buffer.len() < len {
+        buffer.resize(len, 0.0);
+    }
+    let result = f(&mut buffer[..len]);
+    SCRATCH.with(|s| {
+        let mut kept = s.borrow_mut();
+        if kept.len() < buffer.len() {
+            *kept = buffer;
+        }
+    });
+    result
+}
+
 /// A full convolution: `x` `(batch, h, w, in)` with `kernel` `(kh, kw, in, out)` gives
 /// `(batch, oh, ow, out)`, as `im2col(x) · kernel`.
 pub(crate) fn conv_forward(g: &ConvGeometry, x: &[f32], kernel: &[f32]) -> Vec<f32> {
-    let cols = g.columns(x);
     let (m, k, n) = (g.rows(), g.row_len(), g.out_channels);
     let mut y = vec![0.0f32; m * n];
-    gemm(
-        matrix_mut(&mut y, m, n),
-        matrix(&cols, m, k),
-        matrix(kernel, k, n),
-        false,
-    );
+    g.with_columns(x, |cols| {
+        gemm(
+            matrix_mut(&mut y, m, n),
+            matrix(cols, m, k),
+            matrix(kernel, k, n),
+            false,
+        );
+    });
     y
 }
 
@@ -181,31 +269,38 @@ pub(crate) fn conv_forward(g: &ConvGeometry, x: &[f32], kernel: &[f32]) -> Vec<f
 /// Also the forward pass of a transposed convolution.
 pub(crate) fn conv_input_grad(g: &ConvGeometry, dy: &[f32], kernel: &[f32]) -> Vec<f32> {
     let (m, k, n) = (g.rows(), g.row_len(), g.out_channels);
-    let mut dcols = vec![0.0f32; m * k];
-    gemm(
-        matrix_mut(&mut dcols, m, k),
-        matrix(dy, m, n),
-        matrix(kernel, k, n).t(),
-        false,
-    );
+    let product = |dcols: &mut [f32]| {
+        gemm(
+            matrix_mut(dcols, m, k),
+            matrix(dy, m, n),
+            matrix(kernel, k, n).t(),
+            false,
+        );
+    };
     if g.is_pointwise() {
-        dcols
+        let mut dx = vec![0.0f32; m * k];
+        product(&mut dx);
+        dx
     } else {
-        g.col2im(&dcols)
+        with_scratch(m * k, |dcols| {
+            product(dcols);
+            g.col2im(dcols)
+        })
     }
 }
 
 /// The gradient of [`conv_forward`] with respect to its kernel: `im2col(x)ᵀ · dy`.
 pub(crate) fn conv_kernel_grad(g: &ConvGeometry, x: &[f32], dy: &[f32]) -> Vec<f32> {
-    let cols = g.columns(x);
     let (m, k, n) = (g.rows(), g.row_len(), g.out_channels);
     let mut dk = vec![0.0f32; k * n];
-    gemm(
-        matrix_mut(&mut dk, k, n),
-        matrix(&cols, m, k).t(),
-        matrix(dy, m, n),
-        false,
-    );
+    g.with_columns(x, |cols| {
+        gemm(
+            matrix_mut(&mut dk, k, n),
+            matrix(cols, m, k).t(),
+            matrix(dy, m, n),
+            false,
+        );
+    });
     dk
 }
 

@@ -24,6 +24,7 @@
 pub mod binary;
 pub mod compare;
 pub mod conv;
+pub(crate) mod conv_fused;
 pub(crate) mod conv_kernels;
 pub mod elementwise;
 pub(crate) mod gemm;

@@ -131,6 +131,15 @@ pub(crate) enum Op {
         input: Tensor,
         windows: super::pool::Windows,
     },
+    /// `activation(conv2d(input, kernel) + bias)` with a ReLU or linear activation, fused
+    /// (`conv_fused`); `relu_output` is the op's own output when the activation is ReLU.
+    Conv2dBiasAct {
+        input: Tensor,
+        kernel: Tensor,
+        bias: Tensor,
+        geometry: ConvGeometry,
+        relu_output: Option<Data>,
+    },
 }
 
 impl Op {
@@ -179,6 +188,7 @@ impl Op {
             Op::Conv2dTranspose { .. } => "conv2d_transpose",
             Op::MaxPool { .. } => "max_pool",
             Op::AvgPool { .. } => "avg_pool",
+            Op::Conv2dBiasAct { .. } => "conv2d",
         }
     }
 
@@ -245,6 +255,12 @@ impl Op {
             | Op::Gather { input: x, .. }
             | Op::MaxPool { input: x, .. }
             | Op::AvgPool { input: x, .. } => vec![x],
+            Op::Conv2dBiasAct {
+                input,
+                kernel,
+                bias,
+                ..
+            } => vec![input, kernel, bias],
         }
     }
 }
