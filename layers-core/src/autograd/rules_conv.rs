@@ -86,9 +86,10 @@ pub(super) fn propagate(op: &Op, grad: ArrayD<f32>, send: &mut dyn FnMut(&Tensor
             kernel,
             bias,
             geometry,
-            relu_output,
+            activation,
+            output,
         } => {
-            let dz = pre_activation_grad(g, relu_output.as_ref());
+            let dz = pre_activation_grad(g, *activation, output);
             if bias.requires_grad() {
                 let db = bias_grad(&dz, geometry.out_channels);
                 send(bias, array(bias.shape(), db));

@@ -3,10 +3,10 @@
 //! recorded op instead of three. The plain path allocates, writes and reads the output three
 //! times forward (convolution, broadcast add, activation with its derivative) and twice more
 //! backward; this one adds the bias and applies the activation in place in one pass after
-//! the GEMM, and its backward masks the gradient with the saved output (ReLU's derivative is
-//! `output > 0`, NaN passing as the identity branch does), sums it for the bias and runs the
-//! convolution's two products on it. Results equal the plain path's up to the order of the
-//! bias gradient's sums (checked in the tests below and in `rules_conv`).
+//! the GEMM, and its backward multiplies the gradient by the derivative read back from the
+//! saved output (ReLU's is `output > 0`; NaN at NaN, as the plain path's), sums it for the
+//! bias and runs the convolution's two products on it. Results equal the plain path's up to
+//! the order of the bias gradient's sums (checked against it in `builtin::conv`'s tests).
 
 use rayon::prelude::*;
 
@@ -14,7 +14,6 @@ use super::conv::{Padding, array, slice, values};
 use super::graph::{self, Node};
 use super::op::Op;
 use super::{Data, Tensor};
-use crate::activation::Activation;
 use crate::error::{Error, Result};
 
 /// Rows of the output handed to one rayon job in the bias and activation pass.
@@ -30,29 +29,9 @@ pub(crate) enum FusedActivation {
 }
 
 impl FusedActivation {
-    /// The fused form of `activation`, when it is the built-in `linear` or `relu` (checked by
-    /// name and by its values and derivatives at probe points, so a user's activation of the
-    /// same name but other values is never fused).
-    pub(crate) fn of(activation: &Activation) -> Option<FusedActivation> {
-        let fused = match activation.name() {
-            "linear" => FusedActivation::Linear,
-            "relu" => FusedActivation::Relu,
-            _ => return None,
-        };
-        if !activation.params().is_empty() {
-            return None;
-        }
-        let probes = [-2.5f32, -0.0, 0.0, 1e-30, 3.0, f32::INFINITY, f32::NEG_INFINITY];
-        let agrees = probes.iter().all(|&z| {
-            activation.value_and_derivative(z) == Some((fused.value(z), fused.derivative(z)))
-        }) && activation
-            .value_and_derivative(f32::NAN)
-            .is_some_and(|(v, d)| v.is_nan() && d == fused.derivative(f32::NAN));
-        agrees.then_some(fused)
-    }
-
+    /// The activation of the pre-activation value `z`.
     #[inline]
-    fn value(self, z: f32) -> f32 {
+    pub(crate) fn value(self, z: f32) -> f32 {
         match self {
             FusedActivation::Linear => z,
             // NaN fails the comparison and stays NaN, as the built-in does.
@@ -66,12 +45,24 @@ impl FusedActivation {
         }
     }
 
+    /// The derivative at the pre-activation value `z`; NaN at NaN, as every
+    /// `#[activation]` function's derivative is.
     #[inline]
-    fn derivative(self, z: f32) -> f32 {
+    pub(crate) fn derivative(self, z: f32) -> f32 {
+        self.derivative_from_output(self.value(z))
+    }
+
+    /// The derivative read back from the output `y = value(z)`: for ReLU `y > 0` exactly
+    /// when `z > 0`, and `y` is NaN exactly when `z` is.
+    #[inline]
+    pub(crate) fn derivative_from_output(self, y: f32) -> f32 {
+        if y.is_nan() {
+            return f32::NAN;
+        }
         match self {
             FusedActivation::Linear => 1.0,
             FusedActivation::Relu => {
-                if z <= 0.0 {
+                if y <= 0.0 {
                     0.0
                 } else {
                     1.0
@@ -79,13 +70,6 @@ impl FusedActivation {
             }
         }
     }
-}
-
-/// ReLU's derivative read back from its output `y`: `y > 0` exactly when `z > 0`, and a
-/// NaN output came from a NaN input (derivative 1, the identity branch).
-#[inline]
-pub(crate) fn relu_derivative_from_output(y: f32) -> f32 {
-    if y <= 0.0 { 0.0 } else { 1.0 }
 }
 
 impl Tensor {
@@ -141,7 +125,7 @@ impl Tensor {
         }
         let shape = [g.batch, g.output[0], g.output[1], n];
         let data: Data = array(&shape, y).into_shared();
-        let saved = (activation == FusedActivation::Relu).then(|| data.clone());
+        let saved = data.clone();
         Ok(Tensor::from_shared_op(
             data,
             || Op::Conv2dBiasAct {
@@ -149,7 +133,8 @@ impl Tensor {
                 kernel: kernel.clone(),
                 bias: bias.clone(),
                 geometry: g,
-                relu_output: saved,
+                activation,
+                output: saved,
             },
             &[self, kernel, bias],
         ))
@@ -184,27 +169,24 @@ pub(crate) fn bias_grad(dz: &[f32], filters: usize) -> Vec<f32> {
         )
 }
 
-/// The gradient with respect to the pre-activation `z`: `grad` masked by ReLU's derivative
-/// read from the saved output, or `grad` itself for the linear activation.
-pub(crate) fn pre_activation_grad<'a>(
-    grad: &'a [f32],
-    relu_output: Option<&Data>,
-) -> std::borrow::Cow<'a, [f32]> {
-    match relu_output {
-        None => std::borrow::Cow::Borrowed(grad),
-        Some(y) => {
-            let y = y.as_slice().expect("the fused op's output is one standard-layout slice");
-            let mut dz = vec![0.0f32; grad.len()];
-            dz.par_chunks_mut(1 << 14)
-                .zip(grad.par_chunks(1 << 14))
-                .zip(y.par_chunks(1 << 14))
-                .for_each(|((dz, g), y)| {
-                    for ((d, &g), &y) in dz.iter_mut().zip(g).zip(y) {
-                        *d = g * relu_derivative_from_output(y);
-                    }
-                });
-            std::borrow::Cow::Owned(dz)
-        }
-    }
+/// The gradient with respect to the pre-activation `z`: `grad · activation'(z)`, the
+/// derivative read back from the saved output (the same product as the plain path's).
+pub(crate) fn pre_activation_grad(
+    grad: &[f32],
+    activation: FusedActivation,
+    output: &Data,
+) -> Vec<f32> {
+    let y = output
+        .as_slice()
+        .expect("the fused op's output is one standard-layout slice");
+    let mut dz = vec![0.0f32; grad.len()];
+    dz.par_chunks_mut(1 << 14)
+        .zip(grad.par_chunks(1 << 14))
+        .zip(y.par_chunks(1 << 14))
+        .for_each(|((dz, g), y)| {
+            for ((d, &g), &y) in dz.iter_mut().zip(g).zip(y) {
+                *d = g * activation.derivative_from_output(y);
+            }
+        });
+    dz
 }
-

@@ -132,13 +132,15 @@ pub(crate) enum Op {
         windows: super::pool::Windows,
     },
     /// `activation(conv2d(input, kernel) + bias)` with a ReLU or linear activation, fused
-    /// (`conv_fused`); `relu_output` is the op's own output when the activation is ReLU.
+    /// (`conv_fused`); `output` is the op's own output (a shared handle, not a copy), from
+    /// which the backward pass reads the activation's derivative.
     Conv2dBiasAct {
         input: Tensor,
         kernel: Tensor,
         bias: Tensor,
         geometry: ConvGeometry,
-        relu_output: Option<Data>,
+        activation: super::conv_fused::FusedActivation,
+        output: Data,
     },
 }
 
