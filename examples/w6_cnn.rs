@@ -23,8 +23,12 @@ fn main() -> layers::Result<()> {
         .and_then(|a| a.parse().ok())
         .unwrap_or(3);
     let mut rng = StdRng::seed_from_u64(SEED);
-    let x: Vec<f32> = (0..SAMPLES * 784).map(|_| rng.random_range(0.0..1.0)).collect();
-    let y: Vec<f32> = (0..SAMPLES).map(|_| rng.random_range(0..10) as f32).collect();
+    let x: Vec<f32> = (0..SAMPLES * 784)
+        .map(|_| rng.random_range(0.0..1.0))
+        .collect();
+    let y: Vec<f32> = (0..SAMPLES)
+        .map(|_| rng.random_range(0..10) as f32)
+        .collect();
     let x = Tensor::from_vec(x, &[SAMPLES, 28, 28, 1]);
     let y = Tensor::from_vec(y, &[SAMPLES]);
     let mut rates = Vec::new();

@@ -50,7 +50,15 @@ pub(crate) fn fused_activation(activation: &Activation) -> Option<FusedActivatio
     if !activation.params().is_empty() {
         return None;
     }
-    let probes = [-2.5f32, -0.0, 0.0, 1e-30, 3.0, f32::INFINITY, f32::NEG_INFINITY];
+    let probes = [
+        -2.5f32,
+        -0.0,
+        0.0,
+        1e-30,
+        3.0,
+        f32::INFINITY,
+        f32::NEG_INFINITY,
+    ];
     let agrees = probes.iter().all(|&z| {
         activation.value_and_derivative(z) == Some((fused.value(z), fused.derivative(z)))
     }) && activation
@@ -334,7 +342,10 @@ mod tests {
                     .strides(s)
                     .dilation_rate(d)
                     .padding(p)
-                    .bias_initializer(Initializer::RandomUniform { minval: -0.5, maxval: 0.5 });
+                    .bias_initializer(Initializer::RandomUniform {
+                        minval: -0.5,
+                        maxval: 0.5,
+                    });
                 if relu {
                     layer = layer.activation(Relu);
                 }
@@ -385,7 +396,10 @@ mod tests {
         let mut layer = Conv2D::new(3, (2, 3))
             .strides((2, 1))
             .padding(Padding::Same)
-            .bias_initializer(Initializer::RandomUniform { minval: -0.5, maxval: 0.5 });
+            .bias_initializer(Initializer::RandomUniform {
+                minval: -0.5,
+                maxval: 0.5,
+            });
         layer.build([5, 4, 2]).expect("builds");
         let x = Tensor::from_vec(values(2 * 5 * 4 * 2, 5), &[2, 5, 4, 2]);
         let check = check_layer(&layer, &x, 1e-2).expect("runs");

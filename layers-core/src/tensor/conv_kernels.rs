@@ -9,12 +9,11 @@
 //! contiguous run of `C` values. A depthwise convolution has no inner product over channels
 //! to hand to a GEMM, so it runs as direct loops, each sample on its own thread.
 
-use std::cell::RefCell;
-
 use ndarray::{ArrayView2, ArrayViewMut2};
 use rayon::prelude::*;
 
 use super::gemm::gemm;
+use super::scratch::with_scratch;
 
 /// The geometry of one 2-D convolution over `(batch, h, w, in_channels)` input, with the
 /// `(before)` padding already worked out.
@@ -222,31 +221,6 @@ fn matrix(values: &[f32], rows: usize, cols: usize) -> ArrayView2<'_, f32> {
 
 fn matrix_mut(values: &mut [f32], rows: usize, cols: usize) -> ArrayViewMut2<'_, f32> {
     ArrayViewMut2::from_shape((rows, cols), values).expect("the slice holds rows · cols values")
-}
-
-thread_local! {
-    /// The scratch buffer of [`with_scratch`] on this thread.
-    static SCRATCH: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
-}
-
-/// Runs `f` on a scratch slice of `len` values (of unspecified content) that is kept on the
-/// calling thread between calls, so that the im2col matrices of a training step are not
-/// allocated, zeroed and returned to the allocator on every call. The buffer is taken out of
-/// the thread-local while `f` runs, so a nested call (a rayon job run while waiting) gets a
-/// fresh buffer instead of a borrow conflict; the larger of the two is kept.
-fn with_scratch<R>(len: usize, f: impl FnOnce(&mut [f32]) -> R) -> R {
-    let mut buffer = SCRATCH.with(|s| std::mem::take(&mut *s.borrow_mut()));
-    if buffer.len() < len {
-        buffer.resize(len, 0.0);
-    }
-    let result = f(&mut buffer[..len]);
-    SCRATCH.with(|s| {
-        let mut kept = s.borrow_mut();
-        if kept.len() < buffer.len() {
-            *kept = buffer;
-        }
-    });
-    result
 }
 
 /// A full convolution: `x` `(batch, h, w, in)` with `kernel` `(kh, kw, in, out)` gives
@@ -540,9 +514,8 @@ mod tests {
                             {
                                 continue;
                             }
-                            let xi = ((n * g.input[0] + ih as usize) * g.input[1]
-                                + iw as usize)
-                                * c;
+                            let xi =
+                                ((n * g.input[0] + ih as usize) * g.input[1] + iw as usize) * c;
                             let yi = ((n * g.output[0] + oh) * g.output[1] + ow) * f;
                             for ci in 0..c {
                                 for fi in 0..f {

@@ -37,6 +37,7 @@ pub mod pool;
 pub mod random;
 pub mod reduce;
 pub mod scan;
+pub(crate) mod scratch;
 pub(crate) mod shape;
 pub mod softmax;
 pub mod stack;
