@@ -415,7 +415,10 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.starts_with("layer `conv2d` (Conv2D): "), "{err}");
-        assert!(err.contains("weight `kernel` was built with shape"), "{err}");
+        assert!(
+            err.contains("weight `kernel` was built with shape"),
+            "{err}"
+        );
         // A kernel larger than the input: the convolution's own error, naming the layer.
         let err = layer
             .try_apply(&Tensor::ones(&[1, 2, 2, 2]))

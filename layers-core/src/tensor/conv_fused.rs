@@ -132,9 +132,9 @@ impl Tensor {
                 input: self.clone(),
                 kernel: kernel.clone(),
                 bias: bias.clone(),
-                geometry: g,
+                geometry: Box::new(g),
                 activation,
-                output: saved,
+                output: Box::new(saved),
             },
             &[self, kernel, bias],
         ))

@@ -138,9 +138,9 @@ pub(crate) enum Op {
         input: Tensor,
         kernel: Tensor,
         bias: Tensor,
-        geometry: ConvGeometry,
+        geometry: Box<ConvGeometry>,
         activation: super::conv_fused::FusedActivation,
-        output: Data,
+        output: Box<Data>,
     },
 }
 
