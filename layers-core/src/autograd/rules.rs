@@ -312,6 +312,7 @@ pub(super) fn propagate(
             crate::tensor::recurrent_lstm::lstm_backward(record, grad, send)
         }
         Op::GruSequence(record) => crate::tensor::recurrent_gru::gru_backward(record, grad, send),
+        op @ Op::Conv2dBiasAct { .. } => super::rules_conv::propagate(op, grad, send),
     }
 }
 

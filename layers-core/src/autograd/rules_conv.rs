@@ -7,6 +7,7 @@ use ndarray::{ArrayD, IxDyn};
 
 use crate::tensor::Tensor;
 use crate::tensor::conv::array;
+use crate::tensor::conv_fused::{bias_grad, pre_activation_grad};
 use crate::tensor::conv_kernels::{
     conv_forward, conv_input_grad, conv_kernel_grad, depthwise_input_grad, depthwise_kernel_grad,
 };
@@ -78,6 +79,35 @@ pub(super) fn propagate(op: &Op, grad: ArrayD<f32>, send: &mut dyn FnMut(&Tensor
             }
             if input.requires_grad() {
                 send(input, array(input.shape(), conv_forward(geometry, g, k)));
+            }
+        }
+        Op::Conv2dBiasAct {
+            input,
+            kernel,
+            bias,
+            geometry,
+            activation,
+            output,
+        } => {
+            let dz = pre_activation_grad(g, *activation, output);
+            if bias.requires_grad() {
+                let db = bias_grad(&dz, geometry.out_channels);
+                send(bias, array(bias.shape(), db));
+            }
+            let x = input.data().as_standard_layout();
+            let k = kernel.data().as_standard_layout();
+            let (x, k) = (slices(&x), slices(&k));
+            if kernel.requires_grad() {
+                send(
+                    kernel,
+                    array(kernel.shape(), conv_kernel_grad(geometry, x, &dz)),
+                );
+            }
+            if input.requires_grad() {
+                send(
+                    input,
+                    array(input.shape(), conv_input_grad(geometry, &dz, k)),
+                );
             }
         }
         other => unreachable!("`{}` has its rule in `rules`", other.name()),

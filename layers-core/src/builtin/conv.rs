@@ -9,6 +9,7 @@ use crate::layer::TryCall;
 use crate::layer::config::{check_initializer, check_size};
 use crate::tensor::Tensor;
 use crate::tensor::conv::Padding;
+use crate::tensor::conv_fused::FusedActivation;
 use crate::weight::Weight;
 
 /// An [`Error::InvalidConfig`] unless every size in config field `field` (`kernel_size`,
@@ -35,6 +36,35 @@ pub(crate) fn finish(y: Tensor, bias: Option<&Weight>, activation: &Activation) 
         None => y,
     };
     activation.apply(&y)
+}
+
+/// The fused form of `activation` for `Tensor::try_conv2d_bias_act`, when it is the
+/// built-in `linear` or `relu`: checked by name and by its values and derivatives at probe
+/// points, so that an activation of the same name with other values is never fused.
+pub(crate) fn fused_activation(activation: &Activation) -> Option<FusedActivation> {
+    let fused = match activation.name() {
+        "linear" => FusedActivation::Linear,
+        "relu" => FusedActivation::Relu,
+        _ => return None,
+    };
+    if !activation.params().is_empty() {
+        return None;
+    }
+    let probes = [
+        -2.5f32,
+        -0.0,
+        0.0,
+        1e-30,
+        3.0,
+        f32::INFINITY,
+        f32::NEG_INFINITY,
+    ];
+    let agrees = probes.iter().all(|&z| {
+        activation.value_and_derivative(z) == Some((fused.value(z), fused.derivative(z)))
+    }) && activation
+        .value_and_derivative(f32::NAN)
+        .is_some_and(|(v, d)| v.is_nan() && d.is_nan() && fused.derivative(f32::NAN).is_nan());
+    agrees.then_some(fused)
 }
 
 /// A 1-D convolution layer (temporal convolution): `activation(conv1d(x, kernel) + bias)`
@@ -221,6 +251,20 @@ impl Conv2D {
 
 impl TryCall for Conv2D {
     fn try_call(&self, x: &Tensor) -> Result<Tensor> {
+        // With a bias and a ReLU or linear activation, one fused op (same values; see
+        // `tensor::conv_fused`); otherwise the plain composition below.
+        if self.use_bias
+            && let Some(activation) = fused_activation(&self.activation)
+        {
+            return x.try_conv2d_bias_act(
+                &self.kernel.value(),
+                &self.bias.value(),
+                self.strides,
+                self.padding,
+                self.dilation_rate,
+                activation,
+            );
+        }
         let y = x.try_conv2d(
             &self.kernel.value(),
             self.strides,
@@ -232,5 +276,155 @@ impl TryCall for Conv2D {
             self.use_bias.then_some(&self.bias),
             &self.activation,
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::activation::{Relu, Sigmoid};
+    use crate::layer::gradcheck::check_layer;
+    use crate::prelude::*;
+
+    /// Values in [-1, 1) from a fixed recurrence.
+    fn values(len: usize, seed: u32) -> Vec<f32> {
+        let mut s = seed.wrapping_mul(2_654_435_761).wrapping_add(7);
+        (0..len)
+            .map(|_| {
+                s = s.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                ((s >> 8) % 2001) as f32 / 1000.0 - 1.0
+            })
+            .collect()
+    }
+
+    /// The layer's output and the gradients of `sum(y · r)` for input, kernel and bias,
+    /// through `call` (fused when the activation allows) and through the plain composition
+    /// `activation(conv2d(x, kernel) + bias)`.
+    fn both_paths(layer: &Conv2D, x: &Tensor) -> [[Vec<f32>; 4]; 2] {
+        let run = |plain: bool| {
+            let x = x.detach().into_variable();
+            let y = if plain {
+                let y = x.conv2d(
+                    &layer.kernel.value(),
+                    layer.strides,
+                    layer.padding,
+                    layer.dilation_rate,
+                );
+                finish(y, Some(&layer.bias), &layer.activation)
+            } else {
+                layer.try_apply(&x).expect("the layer runs")
+            };
+            let r = Tensor::from_vec(values(y.len(), 99), y.shape());
+            let grads = (&y * &r).sum_all().backward();
+            let grad = |g: Option<&Tensor>| g.expect("a gradient reaches it").to_vec();
+            [
+                y.to_vec(),
+                grad(grads.get(&x)),
+                grad(layer.kernel.grad(&grads)),
+                grad(layer.bias.grad(&grads)),
+            ]
+        };
+        [run(false), run(true)]
+    }
+
+    #[test]
+    fn fused_relu_and_linear_paths_equal_the_plain_composition() {
+        let cases = [
+            // (input (h, w, c), filters, kernel, strides, dilation, padding)
+            ([28, 28, 1], 4, (3, 3), (1, 1), (1, 1), Padding::Valid),
+            ([7, 6, 3], 5, (3, 2), (2, 1), (1, 2), Padding::Same),
+            ([6, 7, 3], 2, (2, 3), (2, 2), (2, 1), Padding::Valid),
+            ([5, 5, 1], 3, (1, 1), (1, 1), (1, 1), Padding::Same),
+        ];
+        for (i, &(input, filters, k, s, d, p)) in cases.iter().enumerate() {
+            for relu in [true, false] {
+                let mut layer = Conv2D::new(filters, k)
+                    .strides(s)
+                    .dilation_rate(d)
+                    .padding(p)
+                    .bias_initializer(Initializer::RandomUniform {
+                        minval: -0.5,
+                        maxval: 0.5,
+                    });
+                if relu {
+                    layer = layer.activation(Relu);
+                }
+                layer.build(input).expect("the case builds");
+                assert!(fused_activation(&layer.activation).is_some());
+                for batch in [1, 3] {
+                    let shape = [batch, input[0], input[1], input[2]];
+                    let len = shape.iter().product();
+                    let x = Tensor::from_vec(values(len, i as u32), &shape);
+                    let [fused, plain] = both_paths(&layer, &x);
+                    for (what, (a, b)) in ["output", "input grad", "kernel grad", "bias grad"]
+                        .iter()
+                        .zip(fused.iter().zip(&plain))
+                    {
+                        assert_eq!(a.len(), b.len());
+                        for (a, b) in a.iter().zip(b) {
+                            assert!(
+                                (a - b).abs() <= 1e-5 * (1.0 + b.abs()),
+                                "case {i}, relu {relu}, batch {batch}, {what}: {a} vs {b}"
+                            );
+                        }
+                    }
+                    // Some outputs clipped and some not, so the mask is exercised.
+                    if relu {
+                        assert!(fused[0].contains(&0.0) && fused[0].iter().any(|&v| v > 0.0));
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn only_the_builtin_relu_and_linear_are_fused() {
+        assert_eq!(
+            fused_activation(&Activation::new(Relu)),
+            Some(FusedActivation::Relu)
+        );
+        assert_eq!(
+            fused_activation(&Activation::linear()),
+            Some(FusedActivation::Linear)
+        );
+        assert_eq!(fused_activation(&Activation::new(Sigmoid)), None);
+        assert_eq!(fused_activation(&Activation::softmax()), None);
+    }
+
+    #[test]
+    fn fused_linear_path_passes_the_finite_difference_check() {
+        let mut layer = Conv2D::new(3, (2, 3))
+            .strides((2, 1))
+            .padding(Padding::Same)
+            .bias_initializer(Initializer::RandomUniform {
+                minval: -0.5,
+                maxval: 0.5,
+            });
+        layer.build([5, 4, 2]).expect("builds");
+        let x = Tensor::from_vec(values(2 * 5 * 4 * 2, 5), &[2, 5, 4, 2]);
+        let check = check_layer(&layer, &x, 1e-2).expect("runs");
+        assert!(check.worst() < 1e-2, "{check}");
+    }
+
+    #[test]
+    fn fused_path_keeps_the_shape_errors_naming_the_layer() {
+        let mut layer = Conv2D::new(2, (3, 3)).activation(Relu);
+        layer.build([5, 5, 2]).expect("builds");
+        let err = layer
+            .try_apply(&Tensor::ones(&[1, 5, 5, 3]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("layer `conv2d` (Conv2D): "), "{err}");
+        assert!(
+            err.contains("weight `kernel` was built with shape"),
+            "{err}"
+        );
+        // A kernel larger than the input: the convolution's own error, naming the layer.
+        let err = layer
+            .try_apply(&Tensor::ones(&[1, 2, 2, 2]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("layer `conv2d` (Conv2D): "), "{err}");
+        assert!(err.contains("the kernel spans 3 positions"), "{err}");
     }
 }

@@ -269,11 +269,11 @@ fn check_rank(
 }
 
 /// The values of `t` in row-major order, borrowed when they already are.
-fn values(t: &Tensor) -> ndarray::CowArray<'_, f32, IxDyn> {
+pub(crate) fn values(t: &Tensor) -> ndarray::CowArray<'_, f32, IxDyn> {
     t.data().as_standard_layout()
 }
 
-fn slice<'a>(a: &'a ndarray::CowArray<'_, f32, IxDyn>) -> &'a [f32] {
+pub(crate) fn slice<'a>(a: &'a ndarray::CowArray<'_, f32, IxDyn>) -> &'a [f32] {
     a.as_slice().expect("a standard-layout array is one slice")
 }
 
@@ -433,6 +433,41 @@ impl Tensor {
     }
 
     fn conv2d_with(&self, kernel: &Tensor, settings: &Settings) -> Result<Tensor> {
+        let g = self.conv2d_geometry(kernel, settings)?;
+        let (xv, kv) = (values(self), values(kernel));
+        let y = conv_forward(&g, slice(&xv), slice(&kv));
+        let shape = [g.batch, g.output[0], g.output[1], g.out_channels];
+        Ok(Tensor::from_op(
+            array(&shape, y),
+            || Op::Conv2d {
+                input: self.clone(),
+                kernel: kernel.clone(),
+                geometry: g,
+            },
+            &[self, kernel],
+        ))
+    }
+
+    /// The checked geometry of [`Tensor::try_conv2d`] (the same errors), for the fused
+    /// convolution of `conv_fused`.
+    pub(crate) fn checked_conv2d_geometry(
+        &self,
+        kernel: &Tensor,
+        strides: (usize, usize),
+        padding: Padding,
+        dilation: (usize, usize),
+    ) -> Result<ConvGeometry> {
+        let settings = Settings {
+            op: "conv2d",
+            strides: [strides.0, strides.1],
+            padding,
+            dilation: [dilation.0, dilation.1],
+            added_axes: 0,
+        };
+        self.conv2d_geometry(kernel, &settings)
+    }
+
+    fn conv2d_geometry(&self, kernel: &Tensor, settings: &Settings) -> Result<ConvGeometry> {
         let op = settings.op;
         check_rank(
             op,
@@ -460,19 +495,7 @@ impl Tensor {
                 ),
             ));
         }
-        let g = settings.geometry(x, [k[0], k[1]], k[3])?;
-        let (xv, kv) = (values(self), values(kernel));
-        let y = conv_forward(&g, slice(&xv), slice(&kv));
-        let shape = [g.batch, g.output[0], g.output[1], g.out_channels];
-        Ok(Tensor::from_op(
-            array(&shape, y),
-            || Op::Conv2d {
-                input: self.clone(),
-                kernel: kernel.clone(),
-                geometry: g,
-            },
-            &[self, kernel],
-        ))
+        settings.geometry(x, [k[0], k[1]], k[3])
     }
 
     /// A depthwise 2-D convolution (Keras's `DepthwiseConv2D` without bias): each input

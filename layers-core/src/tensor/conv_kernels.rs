@@ -13,6 +13,7 @@ use ndarray::{ArrayView2, ArrayViewMut2};
 use rayon::prelude::*;
 
 use super::gemm::gemm;
+use super::scratch::with_scratch;
 
 /// The geometry of one 2-D convolution over `(batch, h, w, in_channels)` input, with the
 /// `(before)` padding already worked out.
@@ -94,62 +95,122 @@ impl ConvGeometry {
         }
     }
 
-    /// The im2col matrix `(batch · oh · ow, kh · kw · in_channels)`: row `(n, oh, ow)` holds
-    /// the input values under the kernel at that output pixel, zeros over padding.
-    fn im2col(&self, x: &[f32]) -> Vec<f32> {
+    /// Calls `f(at, source, len)` for each run of `len` values of the im2col matrix of one
+    /// sample starting at `at`: `Some(i)` when they are the `len` contiguous input values
+    /// from offset `i` of that sample, `None` when they lie over padding (zeros). With an
+    /// undilated kernel row, a run is a whole kernel row's `kw · in_channels` values (less
+    /// what crosses the border), so im2col and col2im move long contiguous runs.
+    #[inline]
+    fn for_each_run(&self, mut f: impl FnMut(usize, Option<usize>, usize)) {
+        let [kh, kw] = self.kernel;
+        let [h, w] = self.input;
         let c = self.in_channels;
         let row = self.row_len();
-        let per_sample = self.out_pixels() * row;
-        let mut cols = vec![0.0f32; self.batch * per_sample];
-        if per_sample == 0 {
-            return cols;
+        let (pad_h, pad_w) = (self.pad[0], self.pad[1]);
+        for oh in 0..self.output[0] {
+            for ow in 0..self.output[1] {
+                let base = (oh * self.output[1] + ow) * row;
+                for ki in 0..kh {
+                    let at = base + ki * kw * c;
+                    let ih = (oh * self.stride[0] + ki * self.dilation[0])
+                        .checked_sub(pad_h)
+                        .filter(|&ih| ih < h);
+                    let Some(ih) = ih else {
+                        f(at, None, kw * c);
+                        continue;
+                    };
+                    let start = ow * self.stride[1];
+                    if self.dilation[1] == 1 {
+                        // Taps kj in lo..hi read input columns start + kj − pad_w.
+                        let lo = pad_w.saturating_sub(start).min(kw);
+                        let hi = (w + pad_w).saturating_sub(start).min(kw).max(lo);
+                        if lo > 0 {
+                            f(at, None, lo * c);
+                        }
+                        if hi > lo {
+                            let iw = start + lo - pad_w;
+                            f(at + lo * c, Some((ih * w + iw) * c), (hi - lo) * c);
+                        }
+                        if kw > hi {
+                            f(at + hi * c, None, (kw - hi) * c);
+                        }
+                    } else {
+                        for kj in 0..kw {
+                            let iw = (start + kj * self.dilation[1])
+                                .checked_sub(pad_w)
+                                .filter(|&iw| iw < w);
+                            f(at + kj * c, iw.map(|iw| (ih * w + iw) * c), c);
+                        }
+                    }
+                }
+            }
         }
-        let x_sample = self.in_pixels() * c;
+    }
+
+    /// Writes the im2col matrix `(batch · oh · ow, kh · kw · in_channels)` into `cols`
+    /// (every value, so `cols` may hold anything before): row `(n, oh, ow)` holds the input
+    /// values under the kernel at that output pixel, zeros over padding.
+    fn im2col_into(&self, x: &[f32], cols: &mut [f32]) {
+        let per_sample = self.out_pixels() * self.row_len();
+        let x_sample = self.in_pixels() * self.in_channels;
+        if per_sample == 0 {
+            return;
+        }
         cols.par_chunks_mut(per_sample)
             .enumerate()
             .for_each(|(n, cols)| {
                 let x = &x[n * x_sample..(n + 1) * x_sample];
-                self.for_each_tap(|o, tap, i| {
-                    let at = o * row + tap * c;
-                    cols[at..at + c].copy_from_slice(&x[i * c..(i + 1) * c]);
+                self.for_each_run(|at, source, len| match source {
+                    Some(i) => cols[at..at + len].copy_from_slice(&x[i..i + len]),
+                    None => cols[at..at + len].fill(0.0),
                 });
             });
+    }
+
+    /// The im2col matrix as a fresh vector (see [`im2col_into`](Self::im2col_into)).
+    #[cfg(test)]
+    fn im2col(&self, x: &[f32]) -> Vec<f32> {
+        let mut cols = vec![f32::NAN; self.rows() * self.row_len()];
+        self.im2col_into(x, &mut cols);
         cols
     }
 
-    /// The adjoint of [`im2col`](Self::im2col): each row's values added back onto the input
-    /// pixels they came from.
+    /// The adjoint of [`im2col_into`](Self::im2col_into): each row's values added back onto
+    /// the input pixels they came from.
     fn col2im(&self, cols: &[f32]) -> Vec<f32> {
-        let c = self.in_channels;
-        let row = self.row_len();
-        let per_sample = self.out_pixels() * row;
-        let x_sample = self.in_pixels() * c;
+        let per_sample = self.out_pixels() * self.row_len();
+        let x_sample = self.in_pixels() * self.in_channels;
         let mut x = vec![0.0f32; self.input_len()];
-        if x_sample == 0 {
+        if x_sample == 0 || per_sample == 0 {
             return x;
         }
         x.par_chunks_mut(x_sample).enumerate().for_each(|(n, x)| {
             let cols = &cols[n * per_sample..(n + 1) * per_sample];
-            self.for_each_tap(|o, tap, i| {
-                let at = o * row + tap * c;
-                for (d, s) in x[i * c..(i + 1) * c].iter_mut().zip(&cols[at..at + c]) {
-                    *d += s;
+            self.for_each_run(|at, source, len| {
+                if let Some(i) = source {
+                    for (d, s) in x[i..i + len].iter_mut().zip(&cols[at..at + len]) {
+                        *d += s;
+                    }
                 }
             });
         });
         x
     }
 
-    /// The im2col matrix, borrowed from the input when the kernel is pointwise.
-    fn columns<'a>(&self, x: &'a [f32]) -> std::borrow::Cow<'a, [f32]> {
+    /// Runs `f` on the im2col matrix of `x`: the input itself when the kernel is pointwise,
+    /// else a per-thread scratch buffer (see [`with_scratch`]).
+    fn with_columns<R>(&self, x: &[f32], f: impl FnOnce(&[f32]) -> R) -> R {
         if self.is_pointwise() {
-            std::borrow::Cow::Borrowed(x)
+            f(x)
         } else {
-            std::borrow::Cow::Owned(self.im2col(x))
+            with_scratch(self.rows() * self.row_len(), |cols| {
+                self.im2col_into(x, cols);
+                f(cols)
+            })
         }
     }
 
-    fn rows(&self) -> usize {
+    pub(crate) fn rows(&self) -> usize {
         self.batch * self.out_pixels()
     }
 }
@@ -165,15 +226,16 @@ fn matrix_mut(values: &mut [f32], rows: usize, cols: usize) -> ArrayViewMut2<'_,
 /// A full convolution: `x` `(batch, h, w, in)` with `kernel` `(kh, kw, in, out)` gives
 /// `(batch, oh, ow, out)`, as `im2col(x) · kernel`.
 pub(crate) fn conv_forward(g: &ConvGeometry, x: &[f32], kernel: &[f32]) -> Vec<f32> {
-    let cols = g.columns(x);
     let (m, k, n) = (g.rows(), g.row_len(), g.out_channels);
     let mut y = vec![0.0f32; m * n];
-    gemm(
-        matrix_mut(&mut y, m, n),
-        matrix(&cols, m, k),
-        matrix(kernel, k, n),
-        false,
-    );
+    g.with_columns(x, |cols| {
+        gemm(
+            matrix_mut(&mut y, m, n),
+            matrix(cols, m, k),
+            matrix(kernel, k, n),
+            false,
+        );
+    });
     y
 }
 
@@ -181,31 +243,38 @@ pub(crate) fn conv_forward(g: &ConvGeometry, x: &[f32], kernel: &[f32]) -> Vec<f
 /// Also the forward pass of a transposed convolution.
 pub(crate) fn conv_input_grad(g: &ConvGeometry, dy: &[f32], kernel: &[f32]) -> Vec<f32> {
     let (m, k, n) = (g.rows(), g.row_len(), g.out_channels);
-    let mut dcols = vec![0.0f32; m * k];
-    gemm(
-        matrix_mut(&mut dcols, m, k),
-        matrix(dy, m, n),
-        matrix(kernel, k, n).t(),
-        false,
-    );
+    let product = |dcols: &mut [f32]| {
+        gemm(
+            matrix_mut(dcols, m, k),
+            matrix(dy, m, n),
+            matrix(kernel, k, n).t(),
+            false,
+        );
+    };
     if g.is_pointwise() {
-        dcols
+        let mut dx = vec![0.0f32; m * k];
+        product(&mut dx);
+        dx
     } else {
-        g.col2im(&dcols)
+        with_scratch(m * k, |dcols| {
+            product(dcols);
+            g.col2im(dcols)
+        })
     }
 }
 
 /// The gradient of [`conv_forward`] with respect to its kernel: `im2col(x)ᵀ · dy`.
 pub(crate) fn conv_kernel_grad(g: &ConvGeometry, x: &[f32], dy: &[f32]) -> Vec<f32> {
-    let cols = g.columns(x);
     let (m, k, n) = (g.rows(), g.row_len(), g.out_channels);
     let mut dk = vec![0.0f32; k * n];
-    gemm(
-        matrix_mut(&mut dk, k, n),
-        matrix(&cols, m, k).t(),
-        matrix(dy, m, n),
-        false,
-    );
+    g.with_columns(x, |cols| {
+        gemm(
+            matrix_mut(&mut dk, k, n),
+            matrix(cols, m, k).t(),
+            matrix(dy, m, n),
+            false,
+        );
+    });
     dk
 }
 
@@ -374,5 +443,156 @@ mod tests {
         let lhs: f32 = g.im2col(&x).iter().zip(&c).map(|(a, b)| a * b).sum();
         let rhs: f32 = x.iter().zip(g.col2im(&c)).map(|(a, b)| a * b).sum();
         assert_eq!(lhs, rhs);
+    }
+
+    /// The geometry of a convolution of `(batch, h, w, cin)` by `(kh, kw)` into `cout`.
+    #[allow(clippy::too_many_arguments)]
+    fn case(
+        batch: usize,
+        input: [usize; 2],
+        cin: usize,
+        kernel: [usize; 2],
+        cout: usize,
+        stride: [usize; 2],
+        dilation: [usize; 2],
+        padding: crate::tensor::conv::Padding,
+    ) -> ConvGeometry {
+        let mut output = [0; 2];
+        let mut pad = [0; 2];
+        for a in 0..2 {
+            let (o, p) = padding
+                .output_length(input[a], kernel[a], stride[a], dilation[a])
+                .expect("the test shapes fit");
+            output[a] = o;
+            pad[a] = p;
+        }
+        ConvGeometry {
+            batch,
+            input,
+            in_channels: cin,
+            kernel,
+            out_channels: cout,
+            stride,
+            dilation,
+            pad,
+            output,
+        }
+    }
+
+    /// Values in [-1, 1) from a fixed recurrence (no two equal in a small tensor).
+    fn values(len: usize, seed: u32) -> Vec<f32> {
+        let mut s = seed.wrapping_mul(2_654_435_761).wrapping_add(1);
+        (0..len)
+            .map(|_| {
+                s = s.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                ((s >> 8) % 2001) as f32 / 1000.0 - 1.0
+            })
+            .collect()
+    }
+
+    /// The convolution, its input gradient and its kernel gradient for the output gradient
+    /// `r`, by the definition: one loop over every output, tap and channel, reading the
+    /// input at `(oh·s + ki·d − pad, ow·s + kj·d − pad)` when that is inside.
+    fn direct(g: &ConvGeometry, x: &[f32], k: &[f32], r: &[f32]) -> [Vec<f32>; 3] {
+        let (c, f) = (g.in_channels, g.out_channels);
+        let mut y = vec![0.0f32; g.output_len()];
+        let mut dx = vec![0.0f32; g.input_len()];
+        let mut dk = vec![0.0f32; g.kernel_area() * c * f];
+        for n in 0..g.batch {
+            for oh in 0..g.output[0] {
+                for ow in 0..g.output[1] {
+                    for ki in 0..g.kernel[0] {
+                        for kj in 0..g.kernel[1] {
+                            let ih = (oh * g.stride[0] + ki * g.dilation[0]) as isize
+                                - g.pad[0] as isize;
+                            let iw = (ow * g.stride[1] + kj * g.dilation[1]) as isize
+                                - g.pad[1] as isize;
+                            if ih < 0
+                                || iw < 0
+                                || ih >= g.input[0] as isize
+                                || iw >= g.input[1] as isize
+                            {
+                                continue;
+                            }
+                            let xi =
+                                ((n * g.input[0] + ih as usize) * g.input[1] + iw as usize) * c;
+                            let yi = ((n * g.output[0] + oh) * g.output[1] + ow) * f;
+                            for ci in 0..c {
+                                for fi in 0..f {
+                                    let ki = ((ki * g.kernel[1] + kj) * c + ci) * f + fi;
+                                    y[yi + fi] += x[xi + ci] * k[ki];
+                                    dx[xi + ci] += k[ki] * r[yi + fi];
+                                    dk[ki] += x[xi + ci] * r[yi + fi];
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        [y, dx, dk]
+    }
+
+    fn assert_close(what: &str, fast: &[f32], plain: &[f32]) {
+        assert_eq!(fast.len(), plain.len(), "{what}: lengths");
+        for (i, (a, b)) in fast.iter().zip(plain).enumerate() {
+            assert!(
+                (a - b).abs() <= 1e-4 * (1.0 + b.abs()),
+                "{what}[{i}]: fast {a}, direct {b}"
+            );
+        }
+    }
+
+    #[test]
+    fn im2col_gemm_paths_match_direct_loops_on_odd_shapes() {
+        use crate::tensor::conv::Padding::{Same, Valid};
+        let cases = [
+            // batch 1, one input channel (W6's first layer, smaller)
+            case(1, [5, 7], 1, [3, 3], 2, [1, 1], [1, 1], Valid),
+            case(1, [6, 6], 1, [3, 3], 3, [1, 1], [1, 1], Same),
+            // strides and dilation per axis, three channels
+            case(2, [6, 5], 3, [3, 2], 4, [2, 1], [1, 2], Same),
+            case(3, [7, 7], 3, [2, 3], 5, [2, 2], [2, 1], Valid),
+            case(2, [5, 5], 1, [3, 3], 3, [3, 2], [1, 1], Same),
+            case(1, [3, 8], 2, [1, 3], 2, [1, 2], [1, 3], Same),
+            // even kernel with `same`: the larger padding after
+            case(2, [4, 5], 3, [4, 2], 2, [1, 1], [1, 1], Same),
+            // pointwise (the input is its own im2col matrix)
+            case(2, [4, 3], 3, [1, 1], 2, [1, 1], [1, 1], Valid),
+            // kernel as large as the input
+            case(1, [3, 3], 2, [3, 3], 2, [1, 1], [1, 1], Valid),
+        ];
+        for (i, g) in cases.iter().enumerate() {
+            let x = values(g.input_len(), 3 * i as u32);
+            let k = values(g.row_len() * g.out_channels, 3 * i as u32 + 1);
+            let r = values(g.output_len(), 3 * i as u32 + 2);
+            let [y, dx, dk] = direct(g, &x, &k, &r);
+            assert_close(&format!("case {i} forward"), &conv_forward(g, &x, &k), &y);
+            assert_close(
+                &format!("case {i} input gradient"),
+                &conv_input_grad(g, &r, &k),
+                &dx,
+            );
+            assert_close(
+                &format!("case {i} kernel gradient"),
+                &conv_kernel_grad(g, &x, &r),
+                &dk,
+            );
+        }
+    }
+
+    #[test]
+    fn scratch_buffers_do_not_leak_values_between_calls() {
+        use crate::tensor::conv::Padding::Same;
+        // A large call leaves the scratch buffer full of its columns; a smaller call with
+        // padding must still see zeros over its padding.
+        let big = case(2, [9, 9], 3, [3, 3], 2, [1, 1], [1, 1], Same);
+        let x = values(big.input_len(), 7);
+        let k = values(big.row_len() * 2, 8);
+        conv_forward(&big, &x, &k);
+        let small = case(1, [2, 2], 1, [3, 3], 1, [1, 1], [1, 1], Same);
+        let ones = [1.0f32; 9];
+        // Every output of a 3×3 window of ones over a 2×2 image of ones, padded, is 4.
+        assert_eq!(conv_forward(&small, &[1.0; 4], &ones), vec![4.0; 4]);
     }
 }

@@ -24,6 +24,7 @@
 pub mod binary;
 pub mod compare;
 pub mod conv;
+pub(crate) mod conv_fused;
 pub(crate) mod conv_kernels;
 pub mod elementwise;
 pub(crate) mod gemm;
@@ -40,6 +41,7 @@ pub(crate) mod recurrent_gru;
 pub(crate) mod recurrent_lstm;
 pub mod reduce;
 pub mod scan;
+pub(crate) mod scratch;
 pub(crate) mod shape;
 pub mod softmax;
 pub mod stack;

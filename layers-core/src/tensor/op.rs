@@ -143,6 +143,17 @@ pub(crate) enum Op {
     LstmSequence(Box<super::recurrent_lstm::LstmRecord>),
     /// A built-in GRU cell run over a whole sequence (see `recurrent_gru`).
     GruSequence(Box<super::recurrent_gru::GruRecord>),
+    /// `activation(conv2d(input, kernel) + bias)` with a ReLU or linear activation, fused
+    /// (`conv_fused`); `output` is the op's own output (a shared handle, not a copy), from
+    /// which the backward pass reads the activation's derivative.
+    Conv2dBiasAct {
+        input: Tensor,
+        kernel: Tensor,
+        bias: Tensor,
+        geometry: Box<ConvGeometry>,
+        activation: super::conv_fused::FusedActivation,
+        output: Box<Data>,
+    },
 }
 
 impl Op {
@@ -194,6 +205,7 @@ impl Op {
             Op::Linear { .. } => "linear",
             Op::LstmSequence(..) => "lstm_sequence",
             Op::GruSequence(..) => "gru_sequence",
+            Op::Conv2dBiasAct { .. } => "conv2d",
         }
     }
 
@@ -271,6 +283,12 @@ impl Op {
                 .collect(),
             Op::LstmSequence(record) => record.inputs(),
             Op::GruSequence(record) => record.inputs(),
+            Op::Conv2dBiasAct {
+                input,
+                kernel,
+                bias,
+                ..
+            } => vec![input, kernel, bias],
         }
     }
 }
