@@ -16,7 +16,7 @@
 //! # Modules, bottom to top
 //!
 //! Dependencies flow one way: each module uses only modules listed before it (the test
-//! `tests/architecture.rs` fails on a back-edge).
+//! `tests/architecture/main.rs` fails on a back-edge).
 //!
 //! 1. [`error`]: the [`Error`] type every fallible function returns.
 //! 2. [`math`]: scalar special functions (`erf`, stable `sigmoid`, `softplus`) and the

@@ -5,6 +5,7 @@ use std::f64::consts::{LN_2, LN_10};
 
 /// 1/x, but +∞ at both zeros: the one-sided derivative of ln, √, … at 0 is +∞ also when the
 /// zero is −0.0.
+#[inline]
 fn recip_at_least_zero(x: f64) -> f64 {
     if x == 0.0 { f64::INFINITY } else { 1.0 / x }
 }
@@ -20,6 +21,7 @@ impl Dual {
     /// let y = Dual::variable(0.0).exp();
     /// assert_eq!((y.value, y.deriv), (1.0, 1.0));
     /// ```
+    #[inline]
     pub fn exp(self) -> Dual {
         let value = self.value.exp();
         self.chain(value, f64::from(value))
@@ -35,6 +37,7 @@ impl Dual {
     /// let y = Dual::variable(3.0).exp2();
     /// assert_eq!((y.value, y.deriv), (8.0, 8.0 * std::f32::consts::LN_2));
     /// ```
+    #[inline]
     pub fn exp2(self) -> Dual {
         let value = self.value.exp2();
         self.chain(value, f64::from(value) * LN_2)
@@ -50,6 +53,7 @@ impl Dual {
     /// let y = Dual::variable(0.0).exp_m1();
     /// assert_eq!((y.value, y.deriv), (0.0, 1.0));
     /// ```
+    #[inline]
     pub fn exp_m1(self) -> Dual {
         self.chain(self.value.exp_m1(), f64::from(self.value).exp())
     }
@@ -65,6 +69,7 @@ impl Dual {
     /// assert_eq!((y.value, y.deriv), (0.0, 1.0));
     /// assert_eq!(Dual::variable(4.0).ln().deriv, 0.25);
     /// ```
+    #[inline]
     pub fn ln(self) -> Dual {
         self.chain(self.value.ln(), recip_at_least_zero(f64::from(self.value)))
     }
@@ -80,6 +85,7 @@ impl Dual {
     /// assert_eq!((y.value, y.deriv), (0.0, 1.0));
     /// assert_eq!(Dual::variable(3.0).ln_1p().deriv, 0.25);
     /// ```
+    #[inline]
     pub fn ln_1p(self) -> Dual {
         let partial = recip_at_least_zero(1.0 + f64::from(self.value));
         self.chain(self.value.ln_1p(), partial)
@@ -96,6 +102,7 @@ impl Dual {
     /// assert_eq!(y.value, 3.0);
     /// assert!((y.deriv - 1.0 / (8.0 * std::f32::consts::LN_2)).abs() < 1e-7);
     /// ```
+    #[inline]
     pub fn log(self, base: impl Into<Dual>) -> Dual {
         let base = base.into();
         let (x, b) = (f64::from(self.value), f64::from(base.value));
@@ -115,6 +122,7 @@ impl Dual {
     /// let y = Dual::variable(1.0).log2();
     /// assert_eq!((y.value, y.deriv), (0.0, std::f32::consts::LOG2_E));
     /// ```
+    #[inline]
     pub fn log2(self) -> Dual {
         let partial = recip_at_least_zero(f64::from(self.value)) / LN_2;
         self.chain(self.value.log2(), partial)
@@ -130,6 +138,7 @@ impl Dual {
     /// let y = Dual::variable(1.0).log10();
     /// assert_eq!((y.value, y.deriv), (0.0, std::f32::consts::LOG10_E));
     /// ```
+    #[inline]
     pub fn log10(self) -> Dual {
         let partial = recip_at_least_zero(f64::from(self.value)) / LN_10;
         self.chain(self.value.log10(), partial)
@@ -147,6 +156,7 @@ impl Dual {
     /// assert_eq!(Dual::variable(0.0).sqrt().deriv, f32::INFINITY);
     /// assert_eq!(Dual::constant(0.0).sqrt().deriv, 0.0);
     /// ```
+    #[inline]
     pub fn sqrt(self) -> Dual {
         let partial = 0.5 * recip_at_least_zero(f64::from(self.value).sqrt());
         self.chain(self.value.sqrt(), partial)
@@ -162,6 +172,7 @@ impl Dual {
     /// let y = Dual::variable(-8.0).cbrt();
     /// assert_eq!((y.value, y.deriv), (-2.0, 1.0 / 12.0));
     /// ```
+    #[inline]
     pub fn cbrt(self) -> Dual {
         let r = f64::from(self.value).cbrt();
         self.chain(self.value.cbrt(), 1.0 / (3.0 * r * r))
@@ -178,6 +189,7 @@ impl Dual {
     /// assert_eq!((y.value, y.deriv), (8.0, 12.0));
     /// assert_eq!(Dual::variable(0.0).powi(0).deriv, 0.0);
     /// ```
+    #[inline]
     pub fn powi(self, n: i32) -> Dual {
         let partial = if n == 0 {
             0.0
@@ -206,6 +218,7 @@ impl Dual {
     /// let z = Dual::constant(2.0).powf(Dual::variable(3.0)); // d/dy 2ʸ = 2ʸ·ln 2
     /// assert_eq!((z.value, z.deriv), (8.0, 8.0 * std::f32::consts::LN_2));
     /// ```
+    #[inline]
     pub fn powf(self, n: impl Into<Dual>) -> Dual {
         let n = n.into();
         let (x, y) = (f64::from(self.value), f64::from(n.value));
@@ -228,6 +241,7 @@ impl Dual {
     /// let y = Dual::variable(2.0).recip();
     /// assert_eq!((y.value, y.deriv), (0.5, -0.25));
     /// ```
+    #[inline]
     pub fn recip(self) -> Dual {
         let x = f64::from(self.value);
         self.chain(self.value.recip(), -1.0 / (x * x))

@@ -80,6 +80,7 @@ impl Dual {
     /// let y = x * x; // derivative 2·x·x' = 2·3·2
     /// assert_eq!((y.value, y.deriv), (9.0, 12.0));
     /// ```
+    #[inline]
     pub const fn new(value: f32, deriv: f32) -> Dual {
         Dual { value, deriv }
     }
@@ -95,6 +96,7 @@ impl Dual {
     /// assert_eq!((x.value, x.deriv), (4.0, 1.0));
     /// assert_eq!(x.sqrt().deriv, 0.25); // 1/(2√4)
     /// ```
+    #[inline]
     pub const fn variable(value: f32) -> Dual {
         Dual { value, deriv: 1.0 }
     }
@@ -111,11 +113,13 @@ impl Dual {
     /// let y = c * Dual::variable(3.0);
     /// assert_eq!((y.value, y.deriv), (1.5, 0.5));
     /// ```
+    #[inline]
     pub const fn constant(value: f32) -> Dual {
         Dual { value, deriv: 0.0 }
     }
 
     /// The result `value` of a function of `self` whose derivative there is `partial`.
+    #[inline]
     fn chain(self, value: f32, partial: f64) -> Dual {
         Dual::result(
             value,
@@ -125,6 +129,7 @@ impl Dual {
     }
 
     /// The result `value` of a function of `self` and `other` with the given partials.
+    #[inline]
     fn chain2(self, other: Dual, value: f32, partial_self: f64, partial_other: f64) -> Dual {
         let deriv = tangent(self.deriv, partial_self) + tangent(other.deriv, partial_other);
         Dual::result(value, deriv as f32, self.deriv != 0.0 || other.deriv != 0.0)
@@ -133,6 +138,7 @@ impl Dual {
     /// A result with derivative `deriv`, except that a NaN value has a NaN derivative when
     /// an operand `varies` (a constant NaN stays a constant): a NaN has no slope, and a
     /// finite one would let training step on from a NaN as if nothing had happened.
+    #[inline]
     fn result(value: f32, deriv: f32, varies: bool) -> Dual {
         let deriv = if varies && value.is_nan() {
             f32::NAN
@@ -145,6 +151,7 @@ impl Dual {
 
 /// `deriv · partial`, except that a zero `deriv` gives 0 even where `partial` is infinite or
 /// NaN: a constant must stay a constant (√ of a constant 0 has derivative 0, not NaN).
+#[inline]
 fn tangent(deriv: f32, partial: f64) -> f64 {
     if deriv == 0.0 {
         0.0
@@ -164,6 +171,7 @@ fn tangent(deriv: f32, partial: f64) -> f64 {
 /// assert_eq!((c.value, c.deriv), (2.5, 0.0));
 /// ```
 impl From<f32> for Dual {
+    #[inline]
     fn from(value: f32) -> Dual {
         Dual::constant(value)
     }
@@ -180,6 +188,7 @@ impl From<f32> for Dual {
 /// assert_eq!(format!("{:.2}", Dual::new(0.5, -0.25)), "0.50 + -0.25ε");
 /// ```
 impl fmt::Display for Dual {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Display::fmt(&self.value, f)?;
         f.write_str(" + ")?;

@@ -15,6 +15,7 @@ impl Dual {
     /// assert_eq!((y.value, y.deriv), (2.0, -1.0));
     /// assert_eq!(Dual::variable(0.0).abs().deriv, 0.0);
     /// ```
+    #[inline]
     pub fn abs(self) -> Dual {
         let v = self.value;
         let partial = if v > 0.0 {
@@ -39,6 +40,7 @@ impl Dual {
     /// let y = Dual::variable(-3.0).signum();
     /// assert_eq!((y.value, y.deriv), (-1.0, 0.0));
     /// ```
+    #[inline]
     pub fn signum(self) -> Dual {
         self.step(self.value.signum())
     }
@@ -53,6 +55,7 @@ impl Dual {
     /// let y = Dual::variable(2.0).copysign(-1.0);
     /// assert_eq!((y.value, y.deriv), (-2.0, -1.0));
     /// ```
+    #[inline]
     pub fn copysign(self, sign: impl Into<Dual>) -> Dual {
         let (v, s) = (self.value, sign.into().value);
         let partial = if v == 0.0 {
@@ -81,6 +84,7 @@ impl Dual {
     /// assert_eq!(x.max(-2.0).deriv, 1.0); // tie: self
     /// assert!(x.max(f32::NAN).is_nan());
     /// ```
+    #[inline]
     pub fn max(self, other: impl Into<Dual>) -> Dual {
         let other = other.into();
         let from = if other.value > self.value {
@@ -104,6 +108,7 @@ impl Dual {
     /// assert_eq!((y.value, y.deriv), (6.0, 0.0));
     /// assert!(Dual::variable(f32::NAN).min(6.0).is_nan());
     /// ```
+    #[inline]
     pub fn min(self, other: impl Into<Dual>) -> Dual {
         let other = other.into();
         let from = if other.value < self.value {
@@ -116,6 +121,7 @@ impl Dual {
 
     /// `value` (`f32`'s, bit for bit) with the derivative of `from` (one of `self` and
     /// `other`), or NaN with a NaN derivative if either is NaN.
+    #[inline]
     fn pick(self, other: Dual, value: f32, from: Dual) -> Dual {
         if self.value.is_nan() || other.value.is_nan() {
             let varies = self.deriv != 0.0 || other.deriv != 0.0;
@@ -126,6 +132,7 @@ impl Dual {
     }
 
     /// A step function's result `value`: derivative 0, or NaN at a varying NaN.
+    #[inline]
     fn step(self, value: f32) -> Dual {
         Dual::result(value, 0.0, self.deriv != 0.0)
     }
@@ -147,6 +154,7 @@ impl Dual {
     /// assert_eq!((y.value, y.deriv), (0.75, 1.0 / 6.0));
     /// assert_eq!(Dual::variable(9.0).clamp(0.0, 1.0).deriv, 0.0);
     /// ```
+    #[inline]
     pub fn clamp(self, min: impl Into<Dual>, max: impl Into<Dual>) -> Dual {
         let (min, max) = (min.into(), max.into());
         let value = self.value.clamp(min.value, max.value);
@@ -171,6 +179,7 @@ impl Dual {
     /// let y = Dual::variable(-1.5).floor();
     /// assert_eq!((y.value, y.deriv), (-2.0, 0.0));
     /// ```
+    #[inline]
     pub fn floor(self) -> Dual {
         self.step(self.value.floor())
     }
@@ -185,6 +194,7 @@ impl Dual {
     /// let y = Dual::variable(-1.5).ceil();
     /// assert_eq!((y.value, y.deriv), (-1.0, 0.0));
     /// ```
+    #[inline]
     pub fn ceil(self) -> Dual {
         self.step(self.value.ceil())
     }
@@ -199,6 +209,7 @@ impl Dual {
     /// let y = Dual::variable(2.5).round();
     /// assert_eq!((y.value, y.deriv), (3.0, 0.0));
     /// ```
+    #[inline]
     pub fn round(self) -> Dual {
         self.step(self.value.round())
     }
@@ -213,6 +224,7 @@ impl Dual {
     /// let y = Dual::variable(2.5).round_ties_even();
     /// assert_eq!((y.value, y.deriv), (2.0, 0.0));
     /// ```
+    #[inline]
     pub fn round_ties_even(self) -> Dual {
         self.step(self.value.round_ties_even())
     }
@@ -227,6 +239,7 @@ impl Dual {
     /// let y = Dual::variable(-1.5).trunc();
     /// assert_eq!((y.value, y.deriv), (-1.0, 0.0));
     /// ```
+    #[inline]
     pub fn trunc(self) -> Dual {
         self.step(self.value.trunc())
     }
@@ -241,6 +254,7 @@ impl Dual {
     /// let y = Dual::variable(-1.25).fract();
     /// assert_eq!((y.value, y.deriv), (-0.25, 1.0));
     /// ```
+    #[inline]
     pub fn fract(self) -> Dual {
         self.chain(self.value.fract(), 1.0)
     }
@@ -255,6 +269,7 @@ impl Dual {
     /// let y = Dual::variable(-7.0).div_euclid(2.0);
     /// assert_eq!((y.value, y.deriv), (-4.0, 0.0));
     /// ```
+    #[inline]
     pub fn div_euclid(self, rhs: impl Into<Dual>) -> Dual {
         let rhs = rhs.into();
         let varies = self.deriv != 0.0 || rhs.deriv != 0.0;
@@ -274,6 +289,7 @@ impl Dual {
     /// let z = Dual::constant(-7.0).rem_euclid(Dual::variable(2.0));
     /// assert_eq!(z.deriv, 4.0);
     /// ```
+    #[inline]
     pub fn rem_euclid(self, rhs: impl Into<Dual>) -> Dual {
         let rhs = rhs.into();
         let quotient = self.value.div_euclid(rhs.value);
@@ -291,6 +307,7 @@ impl Dual {
     /// let y = Dual::variable(1.0).midpoint(4.0);
     /// assert_eq!((y.value, y.deriv), (2.5, 0.5));
     /// ```
+    #[inline]
     pub fn midpoint(self, other: impl Into<Dual>) -> Dual {
         let other = other.into();
         self.chain2(other, self.value.midpoint(other.value), 0.5, 0.5)
@@ -306,6 +323,7 @@ impl Dual {
     /// let y = Dual::variable(2.0).mul_add(3.0, 1.0);
     /// assert_eq!((y.value, y.deriv), (7.0, 3.0));
     /// ```
+    #[inline]
     pub fn mul_add(self, a: impl Into<Dual>, b: impl Into<Dual>) -> Dual {
         let (a, b) = (a.into(), b.into());
         let deriv = tangent(self.deriv, f64::from(a.value))
@@ -324,6 +342,7 @@ impl Dual {
     ///
     /// assert!(Dual::variable(-1.0).sqrt().is_nan());
     /// ```
+    #[inline]
     pub fn is_nan(self) -> bool {
         self.value.is_nan()
     }
@@ -338,6 +357,7 @@ impl Dual {
     /// assert!(Dual::variable(1.0).is_finite());
     /// assert!(!Dual::variable(100.0).exp().is_finite());
     /// ```
+    #[inline]
     pub fn is_finite(self) -> bool {
         self.value.is_finite()
     }
@@ -351,6 +371,7 @@ impl Dual {
     ///
     /// assert!(Dual::variable(0.0).recip().is_infinite());
     /// ```
+    #[inline]
     pub fn is_infinite(self) -> bool {
         self.value.is_infinite()
     }
@@ -365,6 +386,7 @@ impl Dual {
     /// assert!(Dual::variable(1.0).is_normal());
     /// assert!(!Dual::variable(0.0).is_normal());
     /// ```
+    #[inline]
     pub fn is_normal(self) -> bool {
         self.value.is_normal()
     }
@@ -378,6 +400,7 @@ impl Dual {
     ///
     /// assert!(Dual::variable(1e-40).is_subnormal());
     /// ```
+    #[inline]
     pub fn is_subnormal(self) -> bool {
         self.value.is_subnormal()
     }
@@ -391,6 +414,7 @@ impl Dual {
     ///
     /// assert!(Dual::variable(0.0).is_sign_positive());
     /// ```
+    #[inline]
     pub fn is_sign_positive(self) -> bool {
         self.value.is_sign_positive()
     }
@@ -404,6 +428,7 @@ impl Dual {
     ///
     /// assert!(Dual::variable(-0.0).is_sign_negative());
     /// ```
+    #[inline]
     pub fn is_sign_negative(self) -> bool {
         self.value.is_sign_negative()
     }

@@ -6,80 +6,99 @@ use super::Dual;
 use crate::math::{Erf, Scalar, normal_pdf_f64, sigmoid_f64};
 
 impl Erf for Dual {
+    #[inline]
     fn erf(self) -> Dual {
         Dual::erf(self)
     }
 
+    #[inline]
     fn erfc(self) -> Dual {
         Dual::erfc(self)
     }
 }
 
 impl Scalar for Dual {
+    #[inline]
     fn to_f32(self) -> f32 {
         self.value
     }
 
+    #[inline]
     fn is_nan(self) -> bool {
         Dual::is_nan(self)
     }
 
+    #[inline]
     fn abs(self) -> Dual {
         Dual::abs(self)
     }
 
+    #[inline]
     fn max(self, other: impl Into<Dual>) -> Dual {
         Dual::max(self, other)
     }
 
+    #[inline]
     fn min(self, other: impl Into<Dual>) -> Dual {
         Dual::min(self, other)
     }
 
+    #[inline]
     fn clamp(self, min: impl Into<Dual>, max: impl Into<Dual>) -> Dual {
         Dual::clamp(self, min, max)
     }
 
+    #[inline]
     fn sqrt(self) -> Dual {
         Dual::sqrt(self)
     }
 
+    #[inline]
     fn exp(self) -> Dual {
         Dual::exp(self)
     }
 
+    #[inline]
     fn exp_m1(self) -> Dual {
         Dual::exp_m1(self)
     }
 
+    #[inline]
     fn ln(self) -> Dual {
         Dual::ln(self)
     }
 
+    #[inline]
     fn ln_1p(self) -> Dual {
         Dual::ln_1p(self)
     }
 
+    #[inline]
     fn powi(self, n: i32) -> Dual {
         Dual::powi(self, n)
     }
 
+    #[inline]
     fn powf(self, y: impl Into<Dual>) -> Dual {
         Dual::powf(self, y)
     }
 
+    #[inline]
     fn recip(self) -> Dual {
         Dual::recip(self)
     }
 
+    #[inline]
     fn sin(self) -> Dual {
         Dual::sin(self)
     }
 
+    #[inline]
     fn cos(self) -> Dual {
         Dual::cos(self)
     }
 
+    #[inline]
     fn tanh(self) -> Dual {
         Dual::tanh(self)
     }
@@ -87,16 +106,19 @@ impl Scalar for Dual {
     // The values are the `f32` ones bit for bit; the derivatives come from closed forms in
     // `f64`, where σ(x)·σ(−x) neither overflows nor cancels.
 
+    #[inline]
     fn sigmoid(self) -> Dual {
         // σ(x)·σ(−x) = e/(1 + e)² with e = e^(−|x|) ≤ 1: one exponential, no overflow.
         let e = (-f64::from(self.value).abs()).exp();
         self.chain(self.value.sigmoid(), e / ((1.0 + e) * (1.0 + e)))
     }
 
+    #[inline]
     fn softplus(self) -> Dual {
         self.chain(self.value.softplus(), sigmoid_f64(f64::from(self.value)))
     }
 
+    #[inline]
     fn log_sigmoid(self) -> Dual {
         self.chain(
             self.value.log_sigmoid(),
@@ -104,6 +126,7 @@ impl Scalar for Dual {
         )
     }
 
+    #[inline]
     fn normal_cdf(self) -> Dual {
         self.chain(
             self.value.normal_cdf(),
@@ -167,6 +190,7 @@ pub trait DualCallF32<F: ?Sized> {
 }
 
 impl<F: ?Sized, Args> DualCallF32<F> for &DualCall<&F, Args> {
+    #[inline]
     fn __layers_call(self) -> Dual
     where
         F: TakesScalar,

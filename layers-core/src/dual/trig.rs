@@ -15,6 +15,7 @@ impl Dual {
     /// let y = Dual::variable(0.0).sin();
     /// assert_eq!((y.value, y.deriv), (0.0, 1.0));
     /// ```
+    #[inline]
     pub fn sin(self) -> Dual {
         self.chain(self.value.sin(), f64::from(self.value).cos())
     }
@@ -30,6 +31,7 @@ impl Dual {
     /// assert!(y.value.abs() < 1e-7);
     /// assert_eq!(y.deriv, -1.0);
     /// ```
+    #[inline]
     pub fn cos(self) -> Dual {
         self.chain(self.value.cos(), -f64::from(self.value).sin())
     }
@@ -44,6 +46,7 @@ impl Dual {
     /// let (s, c) = Dual::variable(0.0).sin_cos();
     /// assert_eq!((s.value, s.deriv, c.value, c.deriv), (0.0, 1.0, 1.0, 0.0));
     /// ```
+    #[inline]
     pub fn sin_cos(self) -> (Dual, Dual) {
         (self.sin(), self.cos())
     }
@@ -58,6 +61,7 @@ impl Dual {
     /// let y = Dual::variable(0.0).tan();
     /// assert_eq!((y.value, y.deriv), (0.0, 1.0));
     /// ```
+    #[inline]
     pub fn tan(self) -> Dual {
         let c = f64::from(self.value).cos();
         self.chain(self.value.tan(), 1.0 / (c * c))
@@ -73,6 +77,7 @@ impl Dual {
     /// let y = Dual::variable(0.0).asin();
     /// assert_eq!((y.value, y.deriv), (0.0, 1.0));
     /// ```
+    #[inline]
     pub fn asin(self) -> Dual {
         let x = f64::from(self.value);
         self.chain(self.value.asin(), 1.0 / ((1.0 - x) * (1.0 + x)).sqrt())
@@ -88,6 +93,7 @@ impl Dual {
     /// let y = Dual::variable(0.0).acos();
     /// assert_eq!((y.value, y.deriv), (std::f32::consts::FRAC_PI_2, -1.0));
     /// ```
+    #[inline]
     pub fn acos(self) -> Dual {
         let x = f64::from(self.value);
         self.chain(self.value.acos(), -1.0 / ((1.0 - x) * (1.0 + x)).sqrt())
@@ -103,6 +109,7 @@ impl Dual {
     /// let y = Dual::variable(1.0).atan();
     /// assert_eq!((y.value, y.deriv), (std::f32::consts::FRAC_PI_4, 0.5));
     /// ```
+    #[inline]
     pub fn atan(self) -> Dual {
         let x = f64::from(self.value);
         self.chain(self.value.atan(), 1.0 / (1.0 + x * x))
@@ -121,6 +128,7 @@ impl Dual {
     /// let z = Dual::constant(1.0).atan2(Dual::variable(1.0));
     /// assert_eq!(z.deriv, -0.5);
     /// ```
+    #[inline]
     pub fn atan2(self, other: impl Into<Dual>) -> Dual {
         let other = other.into();
         let (y, x) = (f64::from(self.value), f64::from(other.value));
@@ -143,6 +151,7 @@ impl Dual {
     /// let y = Dual::variable(0.0).sinh();
     /// assert_eq!((y.value, y.deriv), (0.0, 1.0));
     /// ```
+    #[inline]
     pub fn sinh(self) -> Dual {
         self.chain(self.value.sinh(), f64::from(self.value).cosh())
     }
@@ -157,6 +166,7 @@ impl Dual {
     /// let y = Dual::variable(0.0).cosh();
     /// assert_eq!((y.value, y.deriv), (1.0, 0.0));
     /// ```
+    #[inline]
     pub fn cosh(self) -> Dual {
         self.chain(self.value.cosh(), f64::from(self.value).sinh())
     }
@@ -175,6 +185,7 @@ impl Dual {
     /// assert_eq!(far.value, 1.0);
     /// assert!((far.deriv / 8.244_614e-9 - 1.0).abs() < 1e-6);
     /// ```
+    #[inline]
     pub fn tanh(self) -> Dual {
         let c = f64::from(self.value).cosh();
         self.chain(self.value.tanh(), 1.0 / (c * c))
@@ -190,6 +201,7 @@ impl Dual {
     /// let y = Dual::variable(0.0).asinh();
     /// assert_eq!((y.value, y.deriv), (0.0, 1.0));
     /// ```
+    #[inline]
     pub fn asinh(self) -> Dual {
         self.chain(self.value.asinh(), 1.0 / f64::from(self.value).hypot(1.0))
     }
@@ -204,6 +216,7 @@ impl Dual {
     /// let y = Dual::variable(1.25).acosh();
     /// assert_eq!(y.deriv, 1.0 / 0.75);
     /// ```
+    #[inline]
     pub fn acosh(self) -> Dual {
         let x = f64::from(self.value);
         self.chain(self.value.acosh(), 1.0 / ((x - 1.0) * (x + 1.0)).sqrt())
@@ -219,6 +232,7 @@ impl Dual {
     /// let y = Dual::variable(0.5).atanh();
     /// assert_eq!(y.deriv, 1.0 / 0.75);
     /// ```
+    #[inline]
     pub fn atanh(self) -> Dual {
         let x = f64::from(self.value);
         self.chain(self.value.atanh(), 1.0 / ((1.0 - x) * (1.0 + x)))
@@ -234,6 +248,7 @@ impl Dual {
     /// let h = Dual::variable(3.0).hypot(4.0);
     /// assert_eq!((h.value, h.deriv), (5.0, 0.6));
     /// ```
+    #[inline]
     pub fn hypot(self, other: impl Into<Dual>) -> Dual {
         let other = other.into();
         let (x, y) = (f64::from(self.value), f64::from(other.value));
@@ -253,6 +268,7 @@ impl Dual {
     /// assert_eq!(y.value, 180.0);
     /// assert!((y.deriv - 57.295_78).abs() < 1e-4);
     /// ```
+    #[inline]
     pub fn to_degrees(self) -> Dual {
         self.chain(self.value.to_degrees(), 180.0 / PI)
     }
@@ -268,6 +284,7 @@ impl Dual {
     /// assert_eq!(y.value, std::f32::consts::PI);
     /// assert!((y.deriv - 0.017_453_292).abs() < 1e-9);
     /// ```
+    #[inline]
     pub fn to_radians(self) -> Dual {
         self.chain(self.value.to_radians(), PI / 180.0)
     }
@@ -282,6 +299,7 @@ impl Dual {
     /// let y = Dual::variable(0.0).erf();
     /// assert_eq!((y.value, y.deriv), (0.0, std::f32::consts::FRAC_2_SQRT_PI));
     /// ```
+    #[inline]
     pub fn erf(self) -> Dual {
         let x = f64::from(self.value);
         self.chain(Erf::erf(self.value), FRAC_2_SQRT_PI * (-x * x).exp())
@@ -298,6 +316,7 @@ impl Dual {
     /// let y = Dual::variable(0.0).erfc();
     /// assert_eq!((y.value, y.deriv), (1.0, -std::f32::consts::FRAC_2_SQRT_PI));
     /// ```
+    #[inline]
     pub fn erfc(self) -> Dual {
         let x = f64::from(self.value);
         self.chain(Erf::erfc(self.value), -FRAC_2_SQRT_PI * (-x * x).exp())
