@@ -266,7 +266,7 @@ mod tests {
             .map(|i| {
                 let h = (i as u32 ^ seed).wrapping_mul(2_654_435_761) >> 8;
                 // about a quarter exact zeros, as after a ReLU
-                if h % 4 == 0 {
+                if h.is_multiple_of(4) {
                     0.0
                 } else {
                     (h % 2001) as f32 / 1000.0 - 1.0
