@@ -495,5 +495,4 @@ fn backward_part(part: &mut Backward<'_>, record: &LstmRecord, kernel: &[f32], w
 }
 
 #[cfg(test)]
-#[path = "recurrent_lstm_tests.rs"]
 mod tests;
