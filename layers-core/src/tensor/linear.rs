@@ -32,29 +32,11 @@ use crate::unwind::OrRaise;
 /// costs more than the product for so few rows.
 const STREAMED_ROWS: usize = 4;
 
-/// An elementwise function applied in place to a layer's output, for [`Tensor::linear`]'s
-/// fused pass: the built-in and `#[activation]` activations implement it (monomorphised,
-/// so the loops inline the function).
-///
-/// # Examples
-///
-/// ```
-/// use layers_core::tensor::linear::InPlace;
-/// struct Halve;
-/// impl InPlace for Halve {
-///     fn values(&self, v: &mut [f32]) {
-///         v.iter_mut().for_each(|x| *x *= 0.5);
-///     }
-///     fn values_and_derivatives(&self, v: &mut [f32], d: &mut [f32]) {
-///         self.values(v);
-///         d.fill(0.5);
-///     }
-/// }
-/// let mut v = [2.0, 4.0];
-/// Halve.values(&mut v);
-/// assert_eq!(v, [1.0, 2.0]);
-/// ```
-pub trait InPlace: Sync {
+/// An elementwise function applied in place to a layer's output, for the fused pass of
+/// `Tensor::linear_with`: the built-in and `#[activation]` activations implement it
+/// (monomorphised, so the loops inline the function). Crate-internal: users reach it through
+/// `Dense`'s activation.
+pub(crate) trait InPlace: Sync {
     /// Replaces each value `x` by `f(x)`.
     fn values(&self, v: &mut [f32]);
     /// Replaces each value `x` by `f(x)`, and writes `f'(x)` into `d` (as long as `v`).
