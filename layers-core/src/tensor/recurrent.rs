@@ -165,6 +165,21 @@ pub(super) fn vec_array(shape: &[usize], values: Vec<f32>) -> ArrayD<f32> {
     ArrayD::from_shape_vec(IxDyn(shape), values).expect("the buffer has the shape's values")
 }
 
+/// Sends `values` (of `shape`) as the gradient of `input`, when there is such an input and
+/// it wants one: the end of every fused recurrent backward pass.
+pub(super) fn send_if_wanted(
+    input: Option<&Tensor>,
+    shape: &[usize],
+    values: Vec<f32>,
+    send: &mut dyn FnMut(&Tensor, ArrayD<f32>),
+) {
+    if let Some(t) = input
+        && t.requires_grad()
+    {
+        send(t, vec_array(shape, values));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -16,8 +16,8 @@ use super::Tensor;
 use super::gemm::{gemm, vectorized};
 use super::op::Op;
 use super::recurrent::{
-    Dims, check_shape, cut, cut_ref, part_rows, parts, sigmoid, slice, tanh, time_of, values,
-    vec_array, view2, view2_mut,
+    Dims, check_shape, cut, cut_ref, part_rows, parts, send_if_wanted, sigmoid, slice, tanh,
+    time_of, values, vec_array, view2, view2_mut,
 };
 use crate::error::{Error, Result};
 
@@ -345,14 +345,8 @@ pub(super) fn gru_backward_in(
         }
         send(bias, vec_array(&[2, width], db));
     }
-    if let Some(h0) = &record.h0
-        && h0.requires_grad()
-    {
-        send(h0, vec_array(&[batch, units], dh));
-    }
-    if record.xw.requires_grad() {
-        send(&record.xw, vec_array(&[batch, time, width], dxw));
-    }
+    send_if_wanted(record.h0.as_ref(), &[batch, units], dh, send);
+    send_if_wanted(Some(&record.xw), &[batch, time, width], dxw, send);
 }
 
 // Indexing several rows of one length in lockstep reads clearer than a many-way zip;

@@ -17,8 +17,8 @@ use super::Tensor;
 use super::gemm::{gemm, vectorized};
 use super::op::Op;
 use super::recurrent::{
-    Dims, check_shape, cut, cut_ref, part_rows, parts, sigmoid, slice, tanh, time_of, values,
-    vec_array, view2, view2_mut,
+    Dims, check_shape, cut, cut_ref, part_rows, parts, send_if_wanted, sigmoid, slice, tanh,
+    time_of, values, view2, view2_mut,
 };
 use crate::error::{Error, Result};
 /// What the backward pass of a fused LSTM sequence needs: its inputs, its geometry and the
@@ -411,24 +411,10 @@ fn lstm_backward_in(
         );
         send(&record.kernel, dk);
     }
-    if let Some(bias) = &record.bias
-        && bias.requires_grad()
-    {
-        send(bias, vec_array(&[width], dbias));
-    }
-    if let Some(h0) = &record.h0
-        && h0.requires_grad()
-    {
-        send(h0, vec_array(&[batch, units], dh));
-    }
-    if let Some(c0) = &record.c0
-        && c0.requires_grad()
-    {
-        send(c0, vec_array(&[batch, units], dc));
-    }
-    if record.xw.requires_grad() {
-        send(&record.xw, vec_array(&[batch, time, width], dz));
-    }
+    send_if_wanted(record.bias.as_ref(), &[width], dbias, send);
+    send_if_wanted(record.h0.as_ref(), &[batch, units], dh, send);
+    send_if_wanted(record.c0.as_ref(), &[batch, units], dc, send);
+    send_if_wanted(Some(&record.xw), &[batch, time, width], dz, send);
 }
 
 /// Back through the whole sequence for one part of the batch.
