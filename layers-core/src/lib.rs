@@ -105,6 +105,7 @@ pub use model::{FitOptions, Logs, Model, Sequential, Train};
 pub use optim::{LearningRateSchedule, Optimizer, optimizer_from_config, optimizer_from_name};
 pub use tensor::Tensor;
 pub use tensor::binary::Operand;
+pub use tensor::buffers::release_cached_buffers;
 pub use typed::{Const, TypedTensor};
 pub use weight::Weight;
 

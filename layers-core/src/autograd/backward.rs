@@ -133,7 +133,10 @@ fn topological(root: &Tensor) -> Vec<&Tensor> {
 
 fn accumulate(map: &mut HashMap<TensorId, ArrayD<f32>>, id: TensorId, grad: ArrayD<f32>) {
     match map.get_mut(&id) {
-        Some(existing) => *existing += &grad,
+        Some(existing) => {
+            *existing += &grad;
+            crate::tensor::buffers::recycle_array(grad);
+        }
         None => {
             map.insert(id, grad);
         }

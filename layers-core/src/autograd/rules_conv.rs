@@ -21,7 +21,13 @@ fn standard(a: &ArrayD<f32>) -> ndarray::CowArray<'_, f32, IxDyn> {
 /// Sends each operand of a convolution its gradient; `rules::propagate` hands these ops
 /// here.
 pub(super) fn propagate(op: &Op, grad: ArrayD<f32>, send: &mut dyn FnMut(&Tensor, ArrayD<f32>)) {
-    let g = standard(&grad);
+    propagate_ref(op, &grad, send);
+    // The output's gradient is used up: its buffer goes to the next large allocation.
+    crate::tensor::buffers::recycle_array(grad);
+}
+
+fn propagate_ref(op: &Op, grad: &ArrayD<f32>, send: &mut dyn FnMut(&Tensor, ArrayD<f32>)) {
+    let g = standard(grad);
     let g = g.as_slice().expect("standard layout is one slice");
     match op {
         Op::Conv2d {

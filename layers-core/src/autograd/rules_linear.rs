@@ -4,9 +4,9 @@
 
 use ndarray::{ArrayD, Axis, IxDyn, Zip};
 
-use crate::tensor::Tensor;
 use crate::tensor::gemm::{PARALLEL_THRESHOLD, product_new, vectorized};
 use crate::tensor::op::Op;
+use crate::tensor::{Tensor, buffers};
 
 /// Sends the gradients of `Op::Linear`'s operands.
 pub(super) fn propagate(op: &Op, grad: ArrayD<f32>, send: &mut dyn FnMut(&Tensor, ArrayD<f32>)) {
@@ -35,9 +35,12 @@ pub(super) fn propagate(op: &Op, grad: ArrayD<f32>, send: &mut dyn FnMut(&Tensor
     }
     let (k, n) = (kernel.shape()[0], kernel.shape()[1]);
     let rows = grad.len() / n.max(1);
+    let grad = if grad.is_standard_layout() {
+        grad
+    } else {
+        grad.as_standard_layout().into_owned()
+    };
     let g = grad
-        .as_standard_layout()
-        .into_owned()
         .into_shape_with_order((rows, n))
         .expect("standard layout");
     if let Some(b) = bias
@@ -77,4 +80,5 @@ pub(super) fn propagate(op: &Op, grad: ArrayD<f32>, send: &mut dyn FnMut(&Tensor
             }
         }
     }
+    buffers::recycle_array(g.into_dyn());
 }

@@ -5,11 +5,17 @@
 use ndarray::{ArrayD, IxDyn};
 use rayon::prelude::*;
 
-use crate::tensor::Tensor;
 use crate::tensor::op::Op;
+use crate::tensor::{Tensor, buffers};
 
 /// Sends the input of a pooling op its gradient; `rules::propagate` hands these ops here.
 pub(super) fn propagate(op: &Op, grad: ArrayD<f32>, send: &mut dyn FnMut(&Tensor, ArrayD<f32>)) {
+    propagate_ref(op, &grad, send);
+    // The output's gradient is used up: its buffer goes to the next large allocation.
+    crate::tensor::buffers::recycle_array(grad);
+}
+
+fn propagate_ref(op: &Op, grad: &ArrayD<f32>, send: &mut dyn FnMut(&Tensor, ArrayD<f32>)) {
     let grad = grad.as_standard_layout();
     let grad = grad
         .as_slice()
@@ -20,7 +26,7 @@ pub(super) fn propagate(op: &Op, grad: ArrayD<f32>, send: &mut dyn FnMut(&Tensor
             argmax,
             sample_sizes: (in_size, out_size),
         } => {
-            let mut dx = vec![0.0f32; input.len()];
+            let mut dx = buffers::take_zeroed(input.len());
             if *in_size > 0 && *out_size > 0 {
                 // One sample per task: the offsets are within a sample, so tasks never
                 // write to the same values.
@@ -37,7 +43,7 @@ pub(super) fn propagate(op: &Op, grad: ArrayD<f32>, send: &mut dyn FnMut(&Tensor
         }
         Op::AvgPool { input, windows } => {
             let (in_size, out_size) = windows.sample_sizes();
-            let mut dx = vec![0.0f32; input.len()];
+            let mut dx = buffers::take_zeroed(input.len());
             if in_size > 0 && out_size > 0 {
                 dx.par_chunks_mut(in_size)
                     .zip(grad.par_chunks(out_size))

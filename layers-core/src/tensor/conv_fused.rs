@@ -10,6 +10,7 @@
 
 use rayon::prelude::*;
 
+use super::buffers;
 use super::conv::{Padding, array, slice, values};
 use super::graph::{self, Node};
 use super::op::Op;
@@ -179,7 +180,7 @@ pub(crate) fn pre_activation_grad(
     let y = output
         .as_slice()
         .expect("the fused op's output is one standard-layout slice");
-    let mut dz = vec![0.0f32; grad.len()];
+    let mut dz = buffers::take_any(grad.len());
     dz.par_chunks_mut(1 << 14)
         .zip(grad.par_chunks(1 << 14))
         .zip(y.par_chunks(1 << 14))

@@ -12,6 +12,7 @@
 use ndarray::{ArrayView2, ArrayViewMut2};
 use rayon::prelude::*;
 
+use super::buffers;
 use super::gemm::gemm;
 use super::scratch::with_scratch;
 
@@ -180,7 +181,7 @@ impl ConvGeometry {
     fn col2im(&self, cols: &[f32]) -> Vec<f32> {
         let per_sample = self.out_pixels() * self.row_len();
         let x_sample = self.in_pixels() * self.in_channels;
-        let mut x = vec![0.0f32; self.input_len()];
+        let mut x = buffers::take_zeroed(self.input_len());
         if x_sample == 0 || per_sample == 0 {
             return x;
         }
@@ -227,7 +228,8 @@ fn matrix_mut(values: &mut [f32], rows: usize, cols: usize) -> ArrayViewMut2<'_,
 /// `(batch, oh, ow, out)`, as `im2col(x) · kernel`.
 pub(crate) fn conv_forward(g: &ConvGeometry, x: &[f32], kernel: &[f32]) -> Vec<f32> {
     let (m, k, n) = (g.rows(), g.row_len(), g.out_channels);
-    let mut y = vec![0.0f32; m * n];
+    // The product overwrites every value (`accumulate = false`).
+    let mut y = buffers::take_any(m * n);
     g.with_columns(x, |cols| {
         gemm(
             matrix_mut(&mut y, m, n),
@@ -252,7 +254,7 @@ pub(crate) fn conv_input_grad(g: &ConvGeometry, dy: &[f32], kernel: &[f32]) -> V
         );
     };
     if g.is_pointwise() {
-        let mut dx = vec![0.0f32; m * k];
+        let mut dx = buffers::take_any(m * k);
         product(&mut dx);
         dx
     } else {

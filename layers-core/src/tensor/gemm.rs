@@ -75,6 +75,14 @@ pub(crate) fn product_new(a: ArrayView2<'_, f32>, b: ArrayView2<'_, f32>) -> nda
     if a.ncols() == 0 || m == 0 || n == 0 {
         return ndarray::Array2::zeros((m, n));
     }
+    if let Some(values) = super::buffers::reuse_any(m * n) {
+        // A cached buffer: its values are initialised (old ones), and the product
+        // overwrites them all.
+        let mut out =
+            ndarray::Array2::from_shape_vec((m, n), values).expect("the buffer holds m · n values");
+        gemm(out.view_mut(), a, b, false);
+        return out;
+    }
     let mut out = ndarray::Array2::<f32>::uninit((m, n));
     let view = out.view_mut();
     let (rs, cs) = (view.strides()[0], view.strides()[1]);

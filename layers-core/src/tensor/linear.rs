@@ -184,13 +184,13 @@ fn affine(x: &Data, w: &Data, b: Option<&Data>, out_shape: &[usize]) -> ArrayD<f
             let b = b
                 .as_slice()
                 .map_or_else(|| b.iter().copied().collect(), <[f32]>::to_vec);
-            let mut v = Vec::with_capacity(rows * n);
-            for _ in 0..rows {
-                v.extend_from_slice(&b);
+            let mut v = super::buffers::take_any(rows * n);
+            for row in v.chunks_exact_mut(n.max(1)) {
+                row.copy_from_slice(&b);
             }
             ArrayD::from_shape_vec(IxDyn(out_shape), v).expect("rows × units values")
         }
-        None => ArrayD::zeros(IxDyn(out_shape)),
+        None => super::buffers::zeros(out_shape),
     };
     if rows == 0 || n == 0 {
         return out;

@@ -22,6 +22,7 @@
 //! [`autograd`](crate::autograd)'s.
 
 pub mod binary;
+pub(crate) mod buffers;
 pub mod compare;
 pub mod conv;
 pub(crate) mod conv_fused;
@@ -100,6 +101,10 @@ impl Drop for Inner {
     // Dropping a long chain of recorded ops recursively could overflow the stack, so the
     // graph is taken apart with an explicit work list instead.
     fn drop(&mut self) {
+        // A large buffer nobody else shares goes back to the cache for the next op.
+        if self.data.len() >= buffers::MIN_LEN {
+            buffers::recycle_data(std::mem::replace(&mut self.data, Data::zeros(IxDyn(&[0]))));
+        }
         let Node::Op(op) = std::mem::replace(&mut self.node, Node::Leaf) else {
             return;
         };

@@ -520,7 +520,7 @@ impl Tensor {
         let g = Windows::new(op, self.shape(), window, strides, padding)?;
         let (in_size, out_size) = g.sample_sizes();
         let x = contiguous(self);
-        let mut out = vec![0.0f32; g.batch * out_size];
+        let mut out = super::buffers::take_zeroed(g.batch * out_size);
         let record = graph::is_recording() && self.requires_grad();
         let mut argmax = Vec::new();
         if out_size > 0 && in_size > 0 {

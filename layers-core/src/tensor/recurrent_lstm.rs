@@ -13,13 +13,13 @@
 
 use ndarray::{ArrayD, IxDyn};
 
-use super::Tensor;
 use super::gemm::{gemm, vectorized};
 use super::op::Op;
 use super::recurrent::{
     Dims, check_shape, cut, cut_ref, part_rows, parts, send_if_wanted, sigmoid, slice, tanh,
     time_of, values, view2, view2_mut,
 };
+use super::{Tensor, buffers};
 use crate::error::{Error, Result};
 /// What the backward pass of a fused LSTM sequence needs: its inputs, its geometry and the
 /// values kept from the forward pass.
@@ -47,6 +47,19 @@ struct Saved {
     tanh_c: Vec<f32>,
     /// The activated gates `i, f, g, o` of each step, `(batch, time, 4·units)`.
     gates: Vec<f32>,
+}
+
+impl Drop for Saved {
+    fn drop(&mut self) {
+        for values in [
+            &mut self.h_prev,
+            &mut self.c_prev,
+            &mut self.tanh_c,
+            &mut self.gates,
+        ] {
+            buffers::recycle(std::mem::take(values));
+        }
+    }
 }
 
 impl LstmRecord {
@@ -180,10 +193,11 @@ fn lstm_forward(
     let Dims { batch, time, units } = dims;
     let width = 4 * units;
     let mut saved = Saved {
-        h_prev: vec![0.0; batch * time * units],
-        c_prev: vec![0.0; batch * time * units],
-        tanh_c: vec![0.0; batch * time * units],
-        gates: vec![0.0; batch * time * width],
+        // Every step writes its rows of each.
+        h_prev: buffers::take_any(batch * time * units),
+        c_prev: buffers::take_any(batch * time * units),
+        tanh_c: buffers::take_any(batch * time * units),
+        gates: buffers::take_any(batch * time * width),
     };
     let (mut h, mut c) = match initial {
         Some((h, c)) => (h.to_vec(), c.to_vec()),
@@ -343,14 +357,19 @@ fn lstm_backward_in(
 ) {
     let Dims { batch, time, units } = record.dims;
     let width = 4 * units;
-    let grad = grad.as_standard_layout().into_owned();
+    let grad = if grad.is_standard_layout() {
+        grad
+    } else {
+        grad.as_standard_layout().into_owned()
+    };
     let gy = grad.as_slice().expect("standard layout");
     let kernel = values(&record.kernel);
     let kernel = slice(&kernel);
     let saved = &record.saved;
     let mut dh = vec![0.0f32; batch * units];
     let mut dc = vec![0.0f32; batch * units];
-    let mut dz = vec![0.0f32; batch * time * width];
+    // Every step writes its rows.
+    let mut dz = buffers::take_any(batch * time * width);
     let want_h0 = record.h0.as_ref().is_some_and(Tensor::requires_grad);
     let rows = part_rows(batch, parts);
     let gy_per_row = if record.return_sequences {
@@ -415,6 +434,7 @@ fn lstm_backward_in(
     send_if_wanted(record.h0.as_ref(), &[batch, units], dh, send);
     send_if_wanted(record.c0.as_ref(), &[batch, units], dc, send);
     send_if_wanted(Some(&record.xw), &[batch, time, width], dz, send);
+    buffers::recycle_array(grad);
 }
 
 /// Back through the whole sequence for one part of the batch.
