@@ -121,6 +121,90 @@ fn vectorized_avx2<R>(f: impl FnOnce() -> R) -> R {
     f()
 }
 
+/// Columns of one panel of a [`Packed`](super::packed::Packed) matrix: two AVX2 vectors.
+pub(crate) const PANEL: usize = 16;
+
+/// `R` rows of `a` (each `k` values) times one packed panel (`k` rows of [`PANEL`] values):
+/// the `R × PANEL` sums, kept in registers through the loop (the block of
+/// [`Packed::product`](super::packed::Packed::product)). AVX2 + FMA intrinsics where the CPU
+/// has them (the compiler's own vectorisation of this loop spilled the sums to the stack);
+/// plain arithmetic elsewhere.
+///
+/// # Panics
+///
+/// If a row has fewer than `k` values or the panel fewer than `k · PANEL`.
+#[inline]
+pub(crate) fn panel_block<const R: usize>(
+    rows: [&[f32]; R],
+    panel: &[f32],
+    k: usize,
+) -> [[f32; PANEL]; R] {
+    assert!(
+        rows.iter().all(|r| r.len() >= k) && panel.len() >= k * PANEL,
+        "panel_block: operands checked by the caller"
+    );
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+        // SAFETY: the CPU has both features the function is compiled for (checked above), and
+        // the lengths it reads within were asserted above.
+        return unsafe { panel_block_avx2(rows, panel, k) };
+    }
+    let mut acc = [[0.0f32; PANEL]; R];
+    for (kk, b) in panel[..k * PANEL].chunks_exact(PANEL).enumerate() {
+        for (acc, row) in acc.iter_mut().zip(&rows) {
+            let x = row[kk];
+            for (s, &b) in acc.iter_mut().zip(b) {
+                *s = x.mul_add(b, *s);
+            }
+        }
+    }
+    acc
+}
+
+/// [`panel_block`] with AVX2 + FMA: 2·R accumulator registers (12 for R = 6), two loads of
+/// the panel and R broadcasts per packed row.
+///
+/// # Safety
+///
+/// The CPU must have AVX2 and FMA; every row must hold at least `k` values and `panel` at
+/// least `k · PANEL`.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn panel_block_avx2<const R: usize>(
+    rows: [&[f32]; R],
+    panel: &[f32],
+    k: usize,
+) -> [[f32; PANEL]; R] {
+    use std::arch::x86_64::{
+        _mm256_broadcast_ss, _mm256_fmadd_ps, _mm256_loadu_ps, _mm256_setzero_ps, _mm256_storeu_ps,
+    };
+    let mut lo = [_mm256_setzero_ps(); R];
+    let mut hi = [_mm256_setzero_ps(); R];
+    let b = panel.as_ptr();
+    for kk in 0..k {
+        // SAFETY: kk < k, so the panel's values kk·PANEL .. kk·PANEL + 16 and each row's
+        // value kk are within the lengths the caller guarantees.
+        unsafe {
+            let b0 = _mm256_loadu_ps(b.add(kk * PANEL));
+            let b1 = _mm256_loadu_ps(b.add(kk * PANEL + 8));
+            for r in 0..R {
+                let x = _mm256_broadcast_ss(rows[r].get_unchecked(kk));
+                lo[r] = _mm256_fmadd_ps(x, b0, lo[r]);
+                hi[r] = _mm256_fmadd_ps(x, b1, hi[r]);
+            }
+        }
+    }
+    let mut out = [[0.0f32; PANEL]; R];
+    for r in 0..R {
+        // SAFETY: each output row holds PANEL = 16 values, two vectors of 8.
+        unsafe {
+            _mm256_storeu_ps(out[r].as_mut_ptr(), lo[r]);
+            _mm256_storeu_ps(out[r].as_mut_ptr().add(8), hi[r]);
+        }
+    }
+    out
+}
+
 /// `out += x · w` for one row `x` (length `k`) and a row-major `k × n` matrix `w` (`out` has
 /// length `n`): the kernel streamed once, one row per nonzero `x[i]` (after a ReLU about half
 /// are zero, and a zero adds nothing to a finite sum). Compiled for AVX2 + FMA as well as the

@@ -35,6 +35,7 @@ pub mod layout;
 pub mod linear;
 pub mod matmul;
 pub(crate) mod op;
+pub(crate) mod packed;
 pub mod pool;
 pub mod random;
 pub(crate) mod recurrent;

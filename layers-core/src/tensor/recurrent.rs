@@ -2,7 +2,7 @@
 //! functions in plain arithmetic that vectorises, the views of flat buffers the GEMM takes,
 //! and the cutting of a batch into parts run on separate threads.
 
-use ndarray::{ArrayD, ArrayView2, ArrayViewMut2, IxDyn, ShapeBuilder};
+use ndarray::{ArrayD, ArrayView2, IxDyn, ShapeBuilder};
 
 use super::Tensor;
 use crate::error::{Error, Result};
@@ -73,21 +73,6 @@ pub(super) fn view2(
         (rows - 1) * row_stride + cols
     };
     ArrayView2::from_shape((rows, cols).strides((row_stride, 1)), &values[..len])
-        .expect("the buffer holds the rows")
-}
-
-pub(super) fn view2_mut(
-    values: &mut [f32],
-    rows: usize,
-    cols: usize,
-    row_stride: usize,
-) -> ArrayViewMut2<'_, f32> {
-    let len = if rows == 0 {
-        0
-    } else {
-        (rows - 1) * row_stride + cols
-    };
-    ArrayViewMut2::from_shape((rows, cols).strides((row_stride, 1)), &mut values[..len])
         .expect("the buffer holds the rows")
 }
 

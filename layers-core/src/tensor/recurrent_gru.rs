@@ -15,9 +15,10 @@ use ndarray::{ArrayD, IxDyn};
 use super::Tensor;
 use super::gemm::{gemm, vectorized};
 use super::op::Op;
+use super::packed::Packed;
 use super::recurrent::{
     Dims, check_shape, cut, cut_ref, part_rows, parts, send_if_wanted, sigmoid, slice, tanh,
-    time_of, values, vec_array, view2, view2_mut,
+    time_of, values, vec_array, view2,
 };
 use crate::error::{Error, Result};
 
@@ -175,7 +176,11 @@ fn gru_forward(
         })
         .collect();
     let (dims, backwards) = (record.dims, record.go_backwards);
-    let run = |part: &mut Forward<'_>| forward_part(part, dims, kernel, bias, backwards, sequences);
+    // The kernel packed once for the whole sequence, shared by the parts.
+    let units = dims.units;
+    let packed = Packed::new(view2(kernel, units, 3 * units, 3 * units));
+    let run =
+        |part: &mut Forward<'_>| forward_part(part, dims, &packed, bias, backwards, sequences);
     if work.len() > 1 {
         use rayon::prelude::*;
         work.par_iter_mut().for_each(run);
@@ -192,7 +197,7 @@ fn gru_forward(
 fn forward_part(
     part: &mut Forward<'_>,
     dims: Dims,
-    kernel: &[f32],
+    kernel: &Packed,
     bias: &[f32],
     go_backwards: bool,
     return_sequences: bool,
@@ -201,15 +206,9 @@ fn forward_part(
     let (batch, width) = (part.rows, 3 * units);
     let (b0, b1) = bias.split_at(width);
     let mut hu = vec![0.0f32; batch * width];
-    let k = view2(kernel, units, width, width);
     for s in 0..time {
         let t = time_of(s, time, go_backwards);
-        gemm(
-            view2_mut(&mut hu, batch, width, width),
-            view2(part.h, batch, units, units),
-            k,
-            false,
-        );
+        kernel.product(part.h, units, batch, &mut hu, width);
         // The gate math of every row, compiled for AVX2 where the CPU has it.
         vectorized(
             #[inline(always)]
@@ -310,7 +309,9 @@ pub(super) fn gru_backward_in(
             },
         )
         .collect();
-    let run = |part: &mut Backward<'_>| backward_part(part, record, kernel, want_h0);
+    // The kernel's transpose packed once for the whole sequence.
+    let packed_t = Packed::new(view2(kernel, units, width, width).t());
+    let run = |part: &mut Backward<'_>| backward_part(part, record, &packed_t, want_h0);
     if work.len() > 1 {
         use rayon::prelude::*;
         work.par_iter_mut().for_each(run);
@@ -352,10 +353,9 @@ pub(super) fn gru_backward_in(
 // Indexing several rows of one length in lockstep reads clearer than a many-way zip;
 // the bounds checks are hoisted (the loops vectorise).
 #[allow(clippy::needless_range_loop)]
-fn backward_part(part: &mut Backward<'_>, record: &GruRecord, kernel: &[f32], want_h0: bool) {
+fn backward_part(part: &mut Backward<'_>, record: &GruRecord, kernel_t: &Packed, want_h0: bool) {
     let Dims { time, units, .. } = record.dims;
     let (batch, width) = (part.rows, 3 * units);
-    let k = view2(kernel, units, width, width);
     if !record.return_sequences {
         part.dh.copy_from_slice(part.gy);
     }
@@ -402,10 +402,12 @@ fn backward_part(part: &mut Backward<'_>, record: &GruRecord, kernel: &[f32], wa
             },
         );
         if s > 0 || want_h0 {
-            gemm(
-                view2_mut(part.dh, batch, units, units),
-                view2(&part.dhu[t * width..], batch, width, time * width),
-                k.t(),
+            kernel_t.product_into(
+                &part.dhu[t * width..],
+                time * width,
+                batch,
+                part.dh,
+                units,
                 true,
             );
         }

@@ -15,9 +15,10 @@ use ndarray::{ArrayD, IxDyn};
 
 use super::gemm::{gemm, vectorized};
 use super::op::Op;
+use super::packed::Packed;
 use super::recurrent::{
     Dims, check_shape, cut, cut_ref, part_rows, parts, send_if_wanted, sigmoid, slice, tanh,
-    time_of, values, view2, view2_mut,
+    time_of, values, view2,
 };
 use super::{Tensor, buffers};
 use crate::error::{Error, Result};
@@ -239,8 +240,10 @@ fn lstm_forward(
             },
         )
         .collect();
+    // The kernel packed once for the whole sequence, shared by the parts.
+    let packed = Packed::new(view2(kernel, units, width, width));
     let run = |part: &mut Forward<'_>| {
-        forward_part(part, dims, kernel, bias, go_backwards, return_sequences);
+        forward_part(part, dims, &packed, bias, go_backwards, return_sequences);
     };
     if work.len() > 1 {
         use rayon::prelude::*;
@@ -259,7 +262,7 @@ fn lstm_forward(
 fn forward_part(
     part: &mut Forward<'_>,
     dims: Dims,
-    kernel: &[f32],
+    kernel: &Packed,
     bias: &[f32],
     go_backwards: bool,
     return_sequences: bool,
@@ -267,15 +270,9 @@ fn forward_part(
     let Dims { time, units, .. } = dims;
     let (batch, width) = (part.rows, 4 * units);
     let mut z = vec![0.0f32; batch * width];
-    let k = view2(kernel, units, width, width);
     for s in 0..time {
         let t = time_of(s, time, go_backwards);
-        gemm(
-            view2_mut(&mut z, batch, width, width),
-            view2(part.h, batch, units, units),
-            k,
-            false,
-        );
+        kernel.product(part.h, units, batch, &mut z, width);
         // The gate math of every row, compiled for AVX2 where the CPU has it.
         vectorized(
             #[inline(always)]
@@ -400,8 +397,10 @@ fn lstm_backward_in(
             },
         )
         .collect();
+    // The kernel's transpose packed once for the whole sequence.
+    let packed_t = Packed::new(view2(kernel, units, width, width).t());
     let run = |part: &mut Backward<'_>| {
-        backward_part(part, record, kernel, want_h0);
+        backward_part(part, record, &packed_t, want_h0);
     };
     if work.len() > 1 {
         use rayon::prelude::*;
@@ -441,10 +440,9 @@ fn lstm_backward_in(
 // Indexing several rows of one length in lockstep reads clearer than a many-way zip;
 // the bounds checks are hoisted (the loops vectorise).
 #[allow(clippy::needless_range_loop)]
-fn backward_part(part: &mut Backward<'_>, record: &LstmRecord, kernel: &[f32], want_h0: bool) {
+fn backward_part(part: &mut Backward<'_>, record: &LstmRecord, kernel_t: &Packed, want_h0: bool) {
     let Dims { time, units, .. } = record.dims;
     let (batch, width) = (part.rows, 4 * units);
-    let k = view2(kernel, units, width, width);
     if !record.return_sequences {
         part.dh.copy_from_slice(part.gy);
     }
@@ -490,12 +488,7 @@ fn backward_part(part: &mut Backward<'_>, record: &LstmRecord, kernel: &[f32], w
         );
         if s > 0 || want_h0 {
             // dh_prev = dz_t · kernelᵀ, dz_t the rows (b, t) of dz.
-            gemm(
-                view2_mut(part.dh, batch, units, units),
-                view2(&part.dz[t * width..], batch, width, time * width),
-                k.t(),
-                false,
-            );
+            kernel_t.product(&part.dz[t * width..], time * width, batch, part.dh, units);
         }
     }
 }

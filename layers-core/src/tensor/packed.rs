@@ -1,0 +1,243 @@
+//! Products of a few rows against one matrix packed once and reused: the recurrent kernel of
+//! a fused RNN sequence is multiplied by a new state every time step (32 times per sequence
+//! in a typical batch), and a general GEMM packs its right-hand side again on every call —
+//! 8.6 % of the LSTM benchmark's time (W7 of issue 13) went to that packing.
+//!
+//! [`Packed`] stores `b` `(k, n)` as panels of [`NR`] columns, each panel `k` rows of `NR`
+//! contiguous values (the last panel zero-padded), so the kernel reads it front to back. The
+//! kernel keeps a block of up to [`MR`] rows × `NR` columns of the output in registers
+//! (12 AVX2 registers), broadcasting one value of each row of `a` against each packed row:
+//! `MR · NR` multiply-adds per `NR + MR` loads. The kernel is [`panel_block`], with AVX2 +
+//! FMA intrinsics where the CPU has them.
+
+use ndarray::ArrayView2;
+
+use super::gemm::{PANEL as NR, panel_block};
+
+/// Rows per register block.
+pub(crate) const MR: usize = 6;
+
+/// A `(k, n)` matrix packed for [`Packed::product`].
+pub(crate) struct Packed {
+    k: usize,
+    n: usize,
+    /// `⌈n / NR⌉` panels of `k · NR` values.
+    panels: Vec<f32>,
+}
+
+impl Packed {
+    /// Packs `b` (any strides, e.g. a transposed view).
+    pub(crate) fn new(b: ArrayView2<'_, f32>) -> Packed {
+        let (k, n) = b.dim();
+        let count = n.div_ceil(NR);
+        let mut panels = vec![0.0f32; count * k * NR];
+        for (p, panel) in panels.chunks_exact_mut((k * NR).max(1)).enumerate() {
+            let cols = (n - p * NR).min(NR);
+            for (kk, row) in panel.chunks_exact_mut(NR).enumerate() {
+                for (j, v) in row[..cols].iter_mut().enumerate() {
+                    *v = b[(kk, p * NR + j)];
+                }
+            }
+        }
+        Packed { k, n, panels }
+    }
+
+    /// `c = a · b` for `m` rows: row `i` of `a` is `a[i · lda ..][..k]`, row `i` of `c` is
+    /// `c[i · ldc ..][..n]` (values between rows are left alone).
+    ///
+    /// # Panics
+    ///
+    /// If a row of `a` or `c` lies outside its slice.
+    pub(crate) fn product(&self, a: &[f32], lda: usize, m: usize, c: &mut [f32], ldc: usize) {
+        self.product_into(a, lda, m, c, ldc, false);
+    }
+
+    /// [`product`](Self::product), or `c += a · b` when `accumulate`.
+    pub(crate) fn product_into(
+        &self,
+        a: &[f32],
+        lda: usize,
+        m: usize,
+        c: &mut [f32],
+        ldc: usize,
+        accumulate: bool,
+    ) {
+        let (k, n) = (self.k, self.n);
+        if m == 0 || n == 0 {
+            return;
+        }
+        if k == 0 {
+            if !accumulate {
+                for i in 0..m {
+                    c[i * ldc..i * ldc + n].fill(0.0);
+                }
+            }
+            return;
+        }
+        assert!(
+            a.len() >= (m - 1) * lda + k && c.len() >= (m - 1) * ldc + n,
+            "packed product: the rows lie inside the slices"
+        );
+        for (p, panel) in self.panels.chunks_exact((k * NR).max(1)).enumerate() {
+            let cols = (n - p * NR).min(NR);
+            let mut i = 0;
+            while i < m {
+                let rows = (m - i).min(MR);
+                let at = |r: usize| (i + r) * lda;
+                let out = |r: usize| (i + r) * ldc + p * NR;
+                match rows {
+                    6 => block::<6>(a, at, panel, k, c, out, cols, accumulate),
+                    5 => block::<5>(a, at, panel, k, c, out, cols, accumulate),
+                    4 => block::<4>(a, at, panel, k, c, out, cols, accumulate),
+                    3 => block::<3>(a, at, panel, k, c, out, cols, accumulate),
+                    2 => block::<2>(a, at, panel, k, c, out, cols, accumulate),
+                    _ => block::<1>(a, at, panel, k, c, out, cols, accumulate),
+                }
+                i += rows;
+            }
+        }
+    }
+}
+
+/// One block of `R` rows against one panel ([`panel_block`]), its first `cols` columns
+/// written out (or added, when `accumulate`).
+#[inline(always)]
+fn block<const R: usize>(
+    a: &[f32],
+    at: impl Fn(usize) -> usize,
+    panel: &[f32],
+    k: usize,
+    c: &mut [f32],
+    out: impl Fn(usize) -> usize,
+    cols: usize,
+    accumulate: bool,
+) {
+    let rows: [&[f32]; R] = std::array::from_fn(|r| &a[at(r)..at(r) + k]);
+    let acc = panel_block(rows, panel, k);
+    for (r, acc) in acc.iter().enumerate() {
+        let o = out(r);
+        if accumulate {
+            for (v, &x) in c[o..o + cols].iter_mut().zip(acc) {
+                *v += x;
+            }
+        } else if cols == NR {
+            // A whole panel: a copy of constant length (two vector stores, no memcpy call).
+            let row: &mut [f32; NR] = (&mut c[o..o + NR]).try_into().expect("NR values");
+            *row = *acc;
+        } else {
+            c[o..o + cols].copy_from_slice(&acc[..cols]);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::Array2;
+
+    fn plain(a: &Array2<f32>, b: &Array2<f32>) -> Array2<f32> {
+        let (m, k, n) = (a.nrows(), a.ncols(), b.ncols());
+        Array2::from_shape_fn((m, n), |(i, j)| {
+            (0..k)
+                .map(|p| f64::from(a[(i, p)]) * f64::from(b[(p, j)]))
+                .sum::<f64>() as f32
+        })
+    }
+
+    fn matrix(rows: usize, cols: usize, seed: u32) -> Array2<f32> {
+        Array2::from_shape_fn((rows, cols), |(i, j)| {
+            let h = (i as u32 * 7919 + j as u32 * 104_729 + seed * 13).wrapping_mul(2_654_435_761);
+            (h >> 8) as f32 / (1u32 << 24) as f32 * 2.0 - 1.0
+        })
+    }
+
+    #[test]
+    fn products_match_the_plain_sum_for_every_row_block_and_ragged_panel() {
+        for &(m, k, n) in &[
+            (1, 1, 1),
+            (5, 3, 17),
+            (6, 8, 16),
+            (7, 33, 15),
+            (13, 128, 40),
+            (32, 64, 512),
+            (2, 0, 5),
+        ] {
+            let (a, b) = (matrix(m, k, 1), matrix(k, n, 2));
+            let packed = Packed::new(b.view());
+            let mut c = vec![f32::NAN; m * n];
+            packed.product(a.as_slice().unwrap(), k, m, &mut c, n);
+            let want = plain(&a, &b);
+            for (got, want) in c.iter().zip(want.iter()) {
+                assert!(
+                    (got - want).abs() <= 1e-5 * (1.0 + want.abs()),
+                    "{m}×{k}×{n}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn strided_rows_and_a_transposed_right_side_leave_the_gaps_alone() {
+        let (m, k, n) = (9, 20, 21);
+        let a = matrix(m, 3 * k, 3);
+        let bt = matrix(n, k, 4);
+        let packed = Packed::new(bt.t());
+        let ldc = n + 4;
+        let mut c = vec![-7.0f32; m * ldc];
+        // Rows of `a` are its first k columns, stride 3k.
+        packed.product(a.as_slice().unwrap(), 3 * k, m, &mut c, ldc);
+        let want = plain(
+            &a.slice(ndarray::s![.., ..k]).to_owned(),
+            &bt.t().to_owned(),
+        );
+        for i in 0..m {
+            for j in 0..ldc {
+                let got = c[i * ldc + j];
+                if j < n {
+                    assert!((got - want[(i, j)]).abs() <= 1e-5 * (1.0 + want[(i, j)].abs()));
+                } else {
+                    assert_eq!(got, -7.0, "values between rows are not written");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn accumulate_adds_to_the_output() {
+        let (m, k, n) = (7, 12, 19);
+        let (a, b) = (matrix(m, k, 8), matrix(k, n, 9));
+        let packed = Packed::new(b.view());
+        let mut c = vec![0.5f32; m * n];
+        packed.product_into(a.as_slice().unwrap(), k, m, &mut c, n, true);
+        let want = plain(&a, &b);
+        for (got, want) in c.iter().zip(want.iter()) {
+            assert!((got - (want + 0.5)).abs() <= 1e-5 * (1.0 + want.abs()));
+        }
+        let mut c = vec![0.5f32; m * n];
+        Packed::new(matrix(0, n, 1).view()).product_into(&[], 0, m, &mut c, n, true);
+        assert!(c.iter().all(|&v| v == 0.5), "k = 0 adds nothing");
+        Packed::new(matrix(0, n, 1).view()).product(&[], 0, m, &mut c, n);
+        assert!(c.iter().all(|&v| v == 0.0), "k = 0 writes zeros");
+    }
+
+    #[test]
+    fn nan_and_infinity_propagate() {
+        let mut a = matrix(3, 4, 5);
+        a[(1, 2)] = f32::NAN;
+        a[(2, 0)] = f32::INFINITY;
+        let b = matrix(4, 3, 6).mapv(f32::abs);
+        let mut c = vec![0.0f32; 9];
+        Packed::new(b.view()).product(a.as_slice().unwrap(), 4, 3, &mut c, 3);
+        assert!(c[3..6].iter().all(|v| v.is_nan()));
+        assert!(c[6..9].iter().all(|v| *v == f32::INFINITY));
+        assert!(c[..3].iter().all(|v| v.is_finite()));
+    }
+
+    #[test]
+    #[should_panic(expected = "inside the slices")]
+    fn rows_outside_the_slice_panic() {
+        let packed = Packed::new(matrix(4, 4, 7).view());
+        let mut c = vec![0.0f32; 8];
+        packed.product(&[0.0; 7], 4, 2, &mut c, 4);
+    }
+}
