@@ -15,6 +15,7 @@ use ndarray::{ArrayD, IxDyn};
 use super::Tensor;
 use super::gemm::{gemm, vectorized};
 use super::op::Op;
+use super::buffers;
 use super::packed::Packed;
 use super::recurrent::{
     Dims, check_shape, cut, cut_ref, part_rows, parts, send_if_wanted, sigmoid, slice, tanh,
@@ -42,6 +43,14 @@ pub(crate) struct GruRecord {
     gates: Vec<f32>,
     /// `hu_n` of each step (the recurrent part of the candidate), `(batch, time, units)`.
     hu_n: Vec<f32>,
+}
+
+impl Drop for GruRecord {
+    fn drop(&mut self) {
+        for values in [&mut self.h_prev, &mut self.gates, &mut self.hu_n] {
+            buffers::recycle(std::mem::take(values));
+        }
+    }
 }
 
 impl GruRecord {
@@ -101,9 +110,10 @@ impl Tensor {
             dims,
             go_backwards,
             return_sequences,
-            h_prev: vec![0.0; batch * time * units],
-            gates: vec![0.0; batch * time * width],
-            hu_n: vec![0.0; batch * time * units],
+            // Every step writes its rows of each.
+            h_prev: buffers::take_any(batch * time * units),
+            gates: buffers::take_any(batch * time * width),
+            hu_n: buffers::take_any(batch * time * units),
         };
         let y = gru_forward(
             &mut record,
