@@ -86,12 +86,12 @@ impl Packed {
                 let at = |r: usize| (i + r) * lda;
                 let out = |r: usize| (i + r) * ldc + p * NR;
                 match rows {
-                    6 => block::<6>(a, at, panel, k, c, out, cols, accumulate),
-                    5 => block::<5>(a, at, panel, k, c, out, cols, accumulate),
-                    4 => block::<4>(a, at, panel, k, c, out, cols, accumulate),
-                    3 => block::<3>(a, at, panel, k, c, out, cols, accumulate),
-                    2 => block::<2>(a, at, panel, k, c, out, cols, accumulate),
-                    _ => block::<1>(a, at, panel, k, c, out, cols, accumulate),
+                    6 => block::<6>(a, at, panel, c, out, cols, accumulate),
+                    5 => block::<5>(a, at, panel, c, out, cols, accumulate),
+                    4 => block::<4>(a, at, panel, c, out, cols, accumulate),
+                    3 => block::<3>(a, at, panel, c, out, cols, accumulate),
+                    2 => block::<2>(a, at, panel, c, out, cols, accumulate),
+                    _ => block::<1>(a, at, panel, c, out, cols, accumulate),
                 }
                 i += rows;
             }
@@ -106,12 +106,13 @@ fn block<const R: usize>(
     a: &[f32],
     at: impl Fn(usize) -> usize,
     panel: &[f32],
-    k: usize,
     c: &mut [f32],
     out: impl Fn(usize) -> usize,
     cols: usize,
     accumulate: bool,
 ) {
+    // A panel is `k` packed rows of NR values.
+    let k = panel.len() / NR;
     let rows: [&[f32]; R] = std::array::from_fn(|r| &a[at(r)..at(r) + k]);
     let acc = panel_block(rows, panel, k);
     for (r, acc) in acc.iter().enumerate() {
