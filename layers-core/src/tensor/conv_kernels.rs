@@ -13,6 +13,8 @@ use ndarray::{ArrayView2, ArrayViewMut2};
 use rayon::prelude::*;
 
 use super::buffers;
+use super::conv_fused::FusedActivation;
+use super::conv_small::{is_small, small_forward};
 use super::gemm::gemm;
 use super::scratch::with_scratch;
 
@@ -43,15 +45,15 @@ impl ConvGeometry {
     }
 
     /// Values in one im2col row: `kh · kw · in_channels`.
-    fn row_len(&self) -> usize {
+    pub(crate) fn row_len(&self) -> usize {
         self.kernel_area() * self.in_channels
     }
 
-    fn out_pixels(&self) -> usize {
+    pub(crate) fn out_pixels(&self) -> usize {
         self.output[0] * self.output[1]
     }
 
-    fn in_pixels(&self) -> usize {
+    pub(crate) fn in_pixels(&self) -> usize {
         self.input[0] * self.input[1]
     }
 
@@ -159,13 +161,15 @@ impl ConvGeometry {
         }
         cols.par_chunks_mut(per_sample)
             .enumerate()
-            .for_each(|(n, cols)| {
-                let x = &x[n * x_sample..(n + 1) * x_sample];
-                self.for_each_run(|at, source, len| match source {
-                    Some(i) => cols[at..at + len].copy_from_slice(&x[i..i + len]),
-                    None => cols[at..at + len].fill(0.0),
-                });
-            });
+            .for_each(|(n, cols)| self.im2col_sample(&x[n * x_sample..(n + 1) * x_sample], cols));
+    }
+
+    /// The rows of the im2col matrix of one sample `x` into `cols` (every value written).
+    pub(crate) fn im2col_sample(&self, x: &[f32], cols: &mut [f32]) {
+        self.for_each_run(|at, source, len| match source {
+            Some(i) => cols[at..at + len].copy_from_slice(&x[i..i + len]),
+            None => cols[at..at + len].fill(0.0),
+        });
     }
 
     /// The im2col matrix as a fresh vector (see [`im2col_into`](Self::im2col_into)).
@@ -225,8 +229,17 @@ fn matrix_mut(values: &mut [f32], rows: usize, cols: usize) -> ArrayViewMut2<'_,
 }
 
 /// A full convolution: `x` `(batch, h, w, in)` with `kernel` `(kh, kw, in, out)` gives
-/// `(batch, oh, ow, out)`, as `im2col(x) · kernel`.
+/// `(batch, oh, ow, out)`, as `im2col(x) · kernel` (direct loops when the im2col rows are
+/// short, see `conv_small`).
 pub(crate) fn conv_forward(g: &ConvGeometry, x: &[f32], kernel: &[f32]) -> Vec<f32> {
+    if is_small(g) {
+        return small_forward(g, x, kernel, None, FusedActivation::Linear);
+    }
+    gemm_forward(g, x, kernel)
+}
+
+/// [`conv_forward`] as `im2col(x) · kernel` on the GEMM, whatever the shapes.
+pub(crate) fn gemm_forward(g: &ConvGeometry, x: &[f32], kernel: &[f32]) -> Vec<f32> {
     let (m, k, n) = (g.rows(), g.row_len(), g.out_channels);
     // The product overwrites every value (`accumulate = false`).
     let mut y = buffers::take_any(m * n);
