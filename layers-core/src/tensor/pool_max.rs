@@ -284,9 +284,12 @@ mod tests {
         a.len() == b.len() && a.iter().zip(b).all(|(a, b)| a.to_bits() == b.to_bits())
     }
 
+    /// An input shape, a window, strides and padding.
+    type Case = (&'static [usize], [usize; 2], [usize; 2], [(usize, usize); 2]);
+
     #[test]
     fn winners_and_gradients_match_the_plain_rule() {
-        let cases: [(&[usize], [usize; 2], [usize; 2], [(usize, usize); 2]); 7] = [
+        let cases: [Case; 7] = [
             // W6's pools: tiling 2×2, an even and an odd size (uncovered last row/column)
             (&[2, 26, 26, 32], [2, 2], [2, 2], [(0, 0); 2]),
             (&[3, 5, 7, 9], [2, 2], [2, 2], [(0, 0); 2]),
