@@ -285,7 +285,12 @@ mod tests {
     }
 
     /// An input shape, a window, strides and padding.
-    type Case = (&'static [usize], [usize; 2], [usize; 2], [(usize, usize); 2]);
+    type Case = (
+        &'static [usize],
+        [usize; 2],
+        [usize; 2],
+        [(usize, usize); 2],
+    );
 
     #[test]
     fn winners_and_gradients_match_the_plain_rule() {
