@@ -11,6 +11,7 @@ use crate::tensor::conv_fused::{bias_grad, pre_activation_grad};
 use crate::tensor::conv_kernels::{
     conv_forward, conv_input_grad, conv_kernel_grad, depthwise_input_grad, depthwise_kernel_grad,
 };
+use crate::tensor::conv_small::{is_small, small_weight_grads};
 use crate::tensor::op::Op;
 
 /// The values of `a` in row-major order, as one slice (copied only if they are not).
@@ -95,6 +96,23 @@ fn propagate_ref(op: &Op, grad: &ArrayD<f32>, send: &mut dyn FnMut(&Tensor, Arra
             activation,
             output,
         } => {
+            if is_small(geometry) && !input.requires_grad() {
+                // A first layer: its weights' gradients in one pass (`conv_small`).
+                if kernel.requires_grad() || bias.requires_grad() {
+                    let x = input.data().as_standard_layout();
+                    let y = output
+                        .as_slice()
+                        .expect("the fused op's output is one standard-layout slice");
+                    let (dk, db) = small_weight_grads(geometry, slices(&x), g, y, *activation);
+                    if bias.requires_grad() {
+                        send(bias, array(bias.shape(), db));
+                    }
+                    if kernel.requires_grad() {
+                        send(kernel, array(kernel.shape(), dk));
+                    }
+                }
+                return;
+            }
             let dz = pre_activation_grad(g, *activation, output);
             if bias.requires_grad() {
                 let db = bias_grad(&dz, geometry.out_channels);

@@ -6,6 +6,7 @@ use ndarray::{ArrayD, IxDyn};
 use rayon::prelude::*;
 
 use crate::tensor::op::Op;
+use crate::tensor::pool_max::max_pool_backward;
 use crate::tensor::{Tensor, buffers};
 
 /// Sends the input of a pooling op its gradient; `rules::propagate` hands these ops here.
@@ -23,22 +24,10 @@ fn propagate_ref(op: &Op, grad: &ArrayD<f32>, send: &mut dyn FnMut(&Tensor, Arra
     match op {
         Op::MaxPool {
             input,
-            argmax,
-            sample_sizes: (in_size, out_size),
+            windows,
+            winners,
         } => {
-            let mut dx = buffers::take_zeroed(input.len());
-            if *in_size > 0 && *out_size > 0 {
-                // One sample per task: the offsets are within a sample, so tasks never
-                // write to the same values.
-                dx.par_chunks_mut(*in_size)
-                    .zip(grad.par_chunks(*out_size))
-                    .zip(argmax.par_chunks(*out_size))
-                    .for_each(|((dx, g), arg)| {
-                        for (&a, &g) in arg.iter().zip(g) {
-                            dx[a] += g;
-                        }
-                    });
-            }
+            let dx = max_pool_backward(windows, grad, winners);
             send(input, shaped(dx, input.shape()));
         }
         Op::AvgPool { input, windows } => {

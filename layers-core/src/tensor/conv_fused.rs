@@ -12,6 +12,8 @@ use rayon::prelude::*;
 
 use super::buffers;
 use super::conv::{Padding, array, slice, values};
+use super::conv_small::{is_small, small_forward};
+use super::gemm::vectorized;
 use super::graph::{self, Node};
 use super::op::Op;
 use super::{Data, Tensor};
@@ -114,16 +116,13 @@ impl Tensor {
         }
         let (xv, kv, bv) = (values(self), values(kernel), values(bias));
         let b = slice(&bv);
-        let mut y = super::conv_kernels::conv_forward(&g, slice(&xv), slice(&kv));
-        if n > 0 {
-            y.par_chunks_mut(n * ROWS_PER_JOB).for_each(|rows| {
-                for row in rows.chunks_exact_mut(n) {
-                    for (v, &b) in row.iter_mut().zip(b) {
-                        *v = activation.value(*v + b);
-                    }
-                }
-            });
-        }
+        let y = if is_small(&g) {
+            small_forward(&g, slice(&xv), slice(&kv), Some(b), activation)
+        } else {
+            let mut y = super::conv_kernels::gemm_forward(&g, slice(&xv), slice(&kv));
+            bias_act(&mut y, b, activation);
+            y
+        };
         let shape = [g.batch, g.output[0], g.output[1], n];
         let data: Data = array(&shape, y).into_shared();
         let saved = data.clone();
@@ -140,6 +139,26 @@ impl Tensor {
             &[self, kernel, bias],
         ))
     }
+}
+
+/// `y ← activation(y + b)` over the rows of `y` `(rows, filters)`.
+fn bias_act(y: &mut [f32], b: &[f32], activation: FusedActivation) {
+    let n = b.len();
+    if n == 0 {
+        return;
+    }
+    y.par_chunks_mut(n * ROWS_PER_JOB).for_each(|rows| {
+        vectorized(
+            #[inline(always)]
+            || {
+                for row in rows.chunks_exact_mut(n) {
+                    for (v, &b) in row.iter_mut().zip(b) {
+                        *v = activation.value(*v + b);
+                    }
+                }
+            },
+        )
+    });
 }
 
 /// The per-filter sums of `dz` `(rows, filters)`: the bias gradient.

@@ -119,12 +119,12 @@ pub(crate) enum Op {
         kernel: Tensor,
         geometry: ConvGeometry,
     },
-    /// Max pooling: each output value's flat input offset within its sample (the first
-    /// maximum of its window), and `(input, output)` values per sample.
+    /// Max pooling over the windows described: each output value's winner, its slot in
+    /// its window (the first maximum; see `pool_max`).
     MaxPool {
         input: Tensor,
-        argmax: Vec<usize>,
-        sample_sizes: (usize, usize),
+        windows: super::pool::Windows,
+        winners: super::pool_max::Winners,
     },
     /// Average pooling over the windows described.
     AvgPool {

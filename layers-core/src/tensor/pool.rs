@@ -18,8 +18,9 @@
 //!
 //! Both run directly on the contiguous channel rows (no im2col: a window's reduction is a
 //! few vector adds or compares per output pixel), in parallel over the batch. The max
-//! records, per output value, the flat index of the input it came from, so its backward
-//! pass is one scatter; the average's backward spreads each gradient over its window.
+//! records, per output value, which element of its window won (see `pool_max`), so its
+//! backward pass is one scatter; the average's backward spreads each gradient over its
+//! window.
 
 use std::ops::Range;
 
@@ -29,6 +30,7 @@ use rayon::prelude::*;
 use super::Tensor;
 use super::graph;
 use super::op::Op;
+use super::pool_max::max_pool_forward;
 use super::shape::checked_size;
 use crate::error::{Error, Result};
 use crate::unwind::OrRaise;
@@ -95,14 +97,14 @@ pub(crate) struct Windows {
     pub(crate) c: usize,
     pub(crate) oh: usize,
     pub(crate) ow: usize,
-    window: [usize; 2],
-    strides: [usize; 2],
-    padding: [(usize, usize); 2],
+    pub(crate) window: [usize; 2],
+    pub(crate) strides: [usize; 2],
+    pub(crate) padding: [(usize, usize); 2],
 }
 
 impl Windows {
     /// The geometry of pooling `shape`, or the error naming `op` that prevents it.
-    fn new(
+    pub(crate) fn new(
         op: &'static str,
         shape: &[usize],
         window: [usize; 2],
@@ -166,7 +168,7 @@ impl Windows {
     }
 
     /// The real input positions along `axis` under output position `i`.
-    fn span(&self, axis: usize, i: usize) -> Range<usize> {
+    pub(crate) fn span(&self, axis: usize, i: usize) -> Range<usize> {
         let size = [self.h, self.w][axis];
         let start = i * self.strides[axis];
         let lo = start.saturating_sub(self.padding[axis].0);
@@ -225,47 +227,6 @@ fn contiguous(x: &Tensor) -> std::borrow::Cow<'_, [f32]> {
     match x.data().as_slice() {
         Some(values) => std::borrow::Cow::Borrowed(values),
         None => std::borrow::Cow::Owned(x.data().iter().copied().collect()),
-    }
-}
-
-/// One sample's max pooling: `out` gets the maxima and, when given, `arg` the offset
-/// within the sample of the first maximum of each window (row-major window order).
-fn max_sample(g: &Windows, x: &[f32], out: &mut [f32], mut arg: Option<&mut [usize]>) {
-    let c = g.c;
-    for i in 0..g.oh {
-        for j in 0..g.ow {
-            let o = (i * g.ow + j) * c;
-            let best = &mut out[o..o + c];
-            let mut rows = g.window_rows(i, j);
-            let first = rows.next().expect("every window holds a real element");
-            best.copy_from_slice(&x[first..first + c]);
-            if let Some(arg) = arg.as_deref_mut() {
-                for (k, a) in arg[o..o + c].iter_mut().enumerate() {
-                    *a = first + k;
-                }
-            }
-            for row in rows {
-                let src = &x[row..row + c];
-                match arg.as_deref_mut() {
-                    // Strictly greater: ties keep the first maximum.
-                    Some(arg) => {
-                        for (k, ((b, a), &v)) in
-                            best.iter_mut().zip(&mut arg[o..o + c]).zip(src).enumerate()
-                        {
-                            if v > *b {
-                                *b = v;
-                                *a = row + k;
-                            }
-                        }
-                    }
-                    None => {
-                        for (b, &v) in best.iter_mut().zip(src) {
-                            *b = if v > *b { v } else { *b };
-                        }
-                    }
-                }
-            }
-        }
     }
 }
 
@@ -520,22 +481,25 @@ impl Tensor {
         let g = Windows::new(op, self.shape(), window, strides, padding)?;
         let (in_size, out_size) = g.sample_sizes();
         let x = contiguous(self);
-        let mut out = super::buffers::take_zeroed(g.batch * out_size);
         let record = graph::is_recording() && self.requires_grad();
-        let mut argmax = Vec::new();
-        if out_size > 0 && in_size > 0 {
-            let samples = out.par_chunks_mut(out_size).zip(x.par_chunks(in_size));
-            match reduce {
-                Reduce::Max if record => {
-                    argmax = vec![0usize; g.batch * out_size];
-                    samples
-                        .zip(argmax.par_chunks_mut(out_size))
-                        .for_each(|((out, x), arg)| max_sample(&g, x, out, Some(arg)));
-                }
-                Reduce::Max => samples.for_each(|(out, x)| max_sample(&g, x, out, None)),
-                Reduce::Average => samples.for_each(|(out, x)| average_sample(&g, x, out)),
+        let mut winners = None;
+        let out = match reduce {
+            Reduce::Max => {
+                // Every output value is written.
+                let mut out = super::buffers::take_any(g.batch * out_size);
+                winners = max_pool_forward(&g, &x, &mut out, record);
+                out
             }
-        }
+            Reduce::Average => {
+                let mut out = super::buffers::take_zeroed(g.batch * out_size);
+                if out_size > 0 && in_size > 0 {
+                    out.par_chunks_mut(out_size)
+                        .zip(x.par_chunks(in_size))
+                        .for_each(|(out, x)| average_sample(&g, x, out));
+                }
+                out
+            }
+        };
         let array = ArrayD::from_shape_vec(IxDyn(&[g.batch, g.oh, g.ow, g.c]), out)
             .expect("the output holds batch · oh · ow · c values");
         Ok(Tensor::from_op(
@@ -543,8 +507,8 @@ impl Tensor {
             || match reduce {
                 Reduce::Max => Op::MaxPool {
                     input: self.clone(),
-                    argmax,
-                    sample_sizes: g.sample_sizes(),
+                    winners: winners.expect("a recorded max pooling keeps its winners"),
+                    windows: g,
                 },
                 Reduce::Average => Op::AvgPool {
                     input: self.clone(),
