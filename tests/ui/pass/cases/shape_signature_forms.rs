@@ -50,7 +50,7 @@ struct Generic<const H: usize> {
     c: Widen,
 }
 
-fn main() -> Result<()> {
+pub fn main() -> Result<()> {
     type Out = <Fixed<4> as StaticLayer>::Output<(usize, usize, Const<9>)>;
     assert_eq!(Out::describe(), "(usize, usize, Const<4>)");
 

@@ -29,7 +29,7 @@ struct Mixed {
     out: Dense<Const<10>>,
 }
 
-fn main() -> Result<()> {
+pub fn main() -> Result<()> {
     let mut good = Model::new(Mixed::new(Dense::new(64)));
     assert_eq!(good.build([784])?, vec![10]);
 

@@ -46,7 +46,7 @@ fn clipped(x: f32, limit: f32) -> f32 {
     helpers::soft_clip(x, limit) + x.log_sigmoid().exp()
 }
 
-fn main() {
+pub fn main() {
     // d/dx x·σ(βx) = σ(βx) + βx·σ(βx)·σ(−βx): ½ at 0.
     assert_eq!(SwishBeta::default().value_and_derivative(0.0), (0.0, 0.5));
     assert_eq!(SwishLiteral.value_and_derivative(0.0), (0.0, 0.5));

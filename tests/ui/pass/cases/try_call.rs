@@ -36,7 +36,7 @@ impl<D: Dim> TryCall for Checked<D> {
     }
 }
 
-fn main() -> Result<()> {
+pub fn main() -> Result<()> {
     let g = Gather::new(2);
     assert_eq!(g.try_apply(&Tensor::ones(&[1, 3]))?.to_vec(), vec![1.0; 3]);
     let err = g.try_apply(&Tensor::full(&[1, 3], 5.0)).unwrap_err();
