@@ -58,6 +58,9 @@ pub fn main() {
     assert_eq!(Clipped::default().value_and_derivative(0.0), (0.5, 1.25));
     for x in [-3.0f32, -0.5, 0.7, 2.0] {
         assert_eq!(Nested.value_and_derivative(x).0, nested(x));
-        assert_eq!(Clipped::default().value_and_derivative(x).0, clipped(x, 3.0));
+        assert_eq!(
+            Clipped::default().value_and_derivative(x).0,
+            clipped(x, 3.0)
+        );
     }
 }

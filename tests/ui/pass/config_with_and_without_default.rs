@@ -22,7 +22,7 @@ impl Call for MyDense {
     }
 }
 
-// Not `twice`: `layer_name_and_crate` registers that name in the same program.
+// Not `twice`: `layer_name_and_crate` registers that name in the same test binary.
 #[activation]
 fn triple(x: f32) -> f32 {
     3.0 * x

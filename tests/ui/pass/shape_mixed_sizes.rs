@@ -37,6 +37,9 @@ pub fn main() -> Result<()> {
     let err = bad.build([784]).unwrap_err();
     let message = err.to_string();
     assert!(message.contains("layer `r` (Residual)"), "{message}");
-    assert!(message.contains("[B, 64]") && message.contains("[1, 32]"), "{message}");
+    assert!(
+        message.contains("[B, 64]") && message.contains("[1, 32]"),
+        "{message}"
+    );
     Ok(())
 }
