@@ -1,4 +1,6 @@
 #![deny(warnings)]
+// `max(0.0).min(6.0)` is the body form a user writes; clippy would have `clamp`.
+#[allow(clippy::manual_clamp)]
 mod acts {
     use layers::prelude::*;
 

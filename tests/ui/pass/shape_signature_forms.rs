@@ -35,7 +35,7 @@ struct Widen {
 
 impl Call for Widen {
     fn call(&self, x: &Tensor) -> Tensor {
-        x.matmul(&Tensor::ones(&[3, self.width]))
+        x.matmul(Tensor::ones(&[3, self.width]))
     }
 }
 

@@ -20,7 +20,7 @@ impl TryCall for Gather {
                 message: format!("row {row} is not below {}", self.rows),
             });
         }
-        x.try_mul(&self.table.value().narrow(0, row, 1))
+        x.try_mul(self.table.value().narrow(0, row, 1))
     }
 }
 
