@@ -2,16 +2,17 @@
 //!
 //! Every supported form compiles without warnings and does what it says: `tests/ui/pass`, one
 //! file per form (named after it), each a module of this test binary (`#![deny(warnings)]` at
-//! its top) whose `main` is run by the test of the same name. They used to be trybuild pass
-//! cases, one program each; trybuild builds each such program twice (once to read its
-//! diagnostics, once more for `cargo run` with other flags) and every dependency twice for
-//! the same reason, which took ~9 s per form and most of CI's time. As modules they are built
-//! with the rest of the tests, against the same library.
+//! its top; `cargo clippy --all-targets` lints them too) whose `main` is run by the test of the
+//! same name. They were trybuild pass cases, one program each, which trybuild builds twice
+//! (once with `--diagnostic-width` to read its diagnostics, once more for `cargo run` without
+//! it), and for which it builds every dependency twice (once per set of flags): with 22 forms
+//! that was most of the ~4 min this test took. As modules they build with the other tests.
 //!
 //! Every mistake gives one error that points at the culprit and says what to write:
 //! `tests/ui/fail`, one mistake per file, named after it, checked by trybuild against its
-//! `.stderr` (all files in one `cargo check`). Regenerate the `.stderr` files with
-//! `TRYBUILD=overwrite cargo test --test ui` and review them.
+//! `.stderr`. With no pass cases trybuild checks them all in one `cargo check --keep-going`
+//! instead of one `cargo build` each. Regenerate the `.stderr` files with
+//! `TRYBUILD=overwrite cargo test --test ui compile_fail` and review them.
 
 #[test]
 fn compile_fail() {
