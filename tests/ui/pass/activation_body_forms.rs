@@ -47,7 +47,7 @@ fn close(a: f32, b: f32) -> bool {
     (a - b).abs() <= 1e-5 * b.abs().max(1.0)
 }
 
-fn main() {
+pub fn main() {
     assert_eq!(WithIf.value_and_derivative(2.0), (2.0, 1.0));
     assert_eq!(WithIf.value_and_derivative(-2.0), (0.0, 0.0));
     // gelu'(0) = 0.5

@@ -24,7 +24,7 @@ fn linear_scaled(x: f32, scale: f32) -> f32 {
     scale * x
 }
 
-fn main() {
+pub fn main() {
     assert_eq!(Soft.value_and_derivative(0.0), (2f32.ln(), 0.5));
     assert_eq!(
         LinearScaled::default().value_and_derivative(2.0),

@@ -46,7 +46,7 @@ fn clipped(x: f32, limit: f32) -> f32 {
     helpers::soft_clip(x, limit) + x.log_sigmoid().exp()
 }
 
-fn main() {
+pub fn main() {
     // d/dx x·σ(βx) = σ(βx) + βx·σ(βx)·σ(−βx): ½ at 0.
     assert_eq!(SwishBeta::default().value_and_derivative(0.0), (0.0, 0.5));
     assert_eq!(SwishLiteral.value_and_derivative(0.0), (0.0, 0.5));
@@ -58,6 +58,9 @@ fn main() {
     assert_eq!(Clipped::default().value_and_derivative(0.0), (0.5, 1.25));
     for x in [-3.0f32, -0.5, 0.7, 2.0] {
         assert_eq!(Nested.value_and_derivative(x).0, nested(x));
-        assert_eq!(Clipped::default().value_and_derivative(x).0, clipped(x, 3.0));
+        assert_eq!(
+            Clipped::default().value_and_derivative(x).0,
+            clipped(x, 3.0)
+        );
     }
 }

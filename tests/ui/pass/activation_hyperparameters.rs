@@ -14,7 +14,7 @@ fn hard_clip(x: f32, low: f32, high: f32) -> f32 {
     x.clamp(low, high)
 }
 
-fn main() {
+pub fn main() {
     assert_eq!(Elu2::default(), Elu2 { alpha: 1.0 });
     assert_eq!(Elu2::new(2.0).alpha, 2.0);
     let (v, d) = Elu2::new(2.0).value_and_derivative(-1.0);

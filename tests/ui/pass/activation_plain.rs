@@ -8,7 +8,7 @@ pub fn leaky(x: f32) -> f32 {
     x.max(0.1 * x)
 }
 
-fn main() {
+pub fn main() {
     assert_eq!(leaky(-2.0), -0.2);
     assert_eq!(Leaky.value_and_derivative(-2.0), (-0.2, 0.1));
     assert_eq!(Leaky.value_and_derivative(2.0), (2.0, 1.0));

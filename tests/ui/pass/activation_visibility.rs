@@ -1,4 +1,6 @@
 #![deny(warnings)]
+// `max(0.0).min(6.0)` is the body form a user writes; clippy would have `clamp`.
+#[allow(clippy::manual_clamp)]
 mod acts {
     use layers::prelude::*;
 
@@ -16,7 +18,7 @@ mod acts {
 
 use layers::activation::ActivationFn;
 
-fn main() {
+pub fn main() {
     assert_eq!(acts::HardSilu.value_and_derivative(10.0), (10.0, 1.0));
     assert_eq!(acts::Relu6.value_and_derivative(7.0), (6.0, 0.0));
     assert_eq!(acts::hard_silu(0.0), 0.0);

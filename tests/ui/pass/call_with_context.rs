@@ -18,7 +18,7 @@ impl CallWithContext for Noise {
     }
 }
 
-fn main() {
+pub fn main() {
     let noise = Noise::new().amount(2.0);
     let x = Tensor::zeros(&[1, 2]);
     assert_eq!(noise.apply(&x).to_vec(), vec![0.0, 0.0]);

@@ -22,19 +22,20 @@ impl Call for MyDense {
     }
 }
 
+// Not `twice`: `layer_name_and_crate` registers that name in the same test binary.
 #[activation]
-fn twice(x: f32) -> f32 {
-    2.0 * x
+fn triple(x: f32) -> f32 {
+    3.0 * x
 }
 
-fn main() {
+pub fn main() {
     let layer = MyDense::new(3)
-        .activation(Activation::from_name("twice").unwrap())
+        .activation(Activation::from_name("triple").unwrap())
         .use_bias(false)
         .label("out".to_string());
     let config = layer.config();
     assert_eq!(config["units"], 3);
-    assert_eq!(config["activation"], "twice");
+    assert_eq!(config["activation"], "triple");
     assert_eq!(config["use_bias"], false);
     assert_eq!(config["label"], "out");
     let y = layer.apply(&Tensor::ones(&[2, 4]));

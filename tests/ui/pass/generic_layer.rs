@@ -23,7 +23,7 @@ impl Call for Zero {
     }
 }
 
-fn main() {
+pub fn main() {
     let r = Residual::new(Zero::new());
     let y = r.apply(&Tensor::ones(&[1, 2]));
     assert_eq!(y.to_vec(), vec![1.0, 1.0]);

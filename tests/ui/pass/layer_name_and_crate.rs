@@ -21,7 +21,7 @@ fn double(x: f32) -> f32 {
     2.0 * x
 }
 
-fn main() {
+pub fn main() {
     let proj = Proj::new(2);
     assert_eq!(proj.type_name(), "Projection");
     assert_eq!(proj.display_name(), "projection");

@@ -48,7 +48,7 @@ fn check_pair<U: Dim>(pair: &Pair<U>) -> layers::Result<()> {
     Ok(())
 }
 
-fn main() {
+pub fn main() {
     let mut ok = Proj::new(4);
     assert_eq!(ok.build([3]).unwrap(), vec![4]);
     let mut bad = Proj::new(9);

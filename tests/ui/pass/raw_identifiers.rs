@@ -15,7 +15,7 @@ impl Call for Keywords {
     }
 }
 
-fn main() {
+pub fn main() {
     let mut k = Keywords::new(2);
     k.build([2]).unwrap();
     assert_eq!(k.all_weights()[0].0, "box");

@@ -29,7 +29,7 @@ struct Mixed {
     out: Dense<Const<10>>,
 }
 
-fn main() -> Result<()> {
+pub fn main() -> Result<()> {
     let mut good = Model::new(Mixed::new(Dense::new(64)));
     assert_eq!(good.build([784])?, vec![10]);
 
@@ -37,6 +37,9 @@ fn main() -> Result<()> {
     let err = bad.build([784]).unwrap_err();
     let message = err.to_string();
     assert!(message.contains("layer `r` (Residual)"), "{message}");
-    assert!(message.contains("[B, 64]") && message.contains("[1, 32]"), "{message}");
+    assert!(
+        message.contains("[B, 64]") && message.contains("[1, 32]"),
+        "{message}"
+    );
     Ok(())
 }

@@ -25,7 +25,7 @@ struct Static {
     act: Tanh,
 }
 
-fn main() -> Result<()> {
+pub fn main() -> Result<()> {
     let mut checked = Model::new(Static::new());
     assert_eq!(checked.build([8])?, vec![4]);
     assert_eq!(checked.count_params()?, 32);

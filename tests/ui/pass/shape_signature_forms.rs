@@ -35,7 +35,7 @@ struct Widen {
 
 impl Call for Widen {
     fn call(&self, x: &Tensor) -> Tensor {
-        x.matmul(&Tensor::ones(&[3, self.width]))
+        x.matmul(Tensor::ones(&[3, self.width]))
     }
 }
 
@@ -50,7 +50,7 @@ struct Generic<const H: usize> {
     c: Widen,
 }
 
-fn main() -> Result<()> {
+pub fn main() -> Result<()> {
     type Out = <Fixed<4> as StaticLayer>::Output<(usize, usize, Const<9>)>;
     assert_eq!(Out::describe(), "(usize, usize, Const<4>)");
 

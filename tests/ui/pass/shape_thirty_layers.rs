@@ -67,7 +67,7 @@ struct Deep {
     out: Dense<Const<10>>,
 }
 
-fn main() -> Result<()> {
+pub fn main() -> Result<()> {
     let mut model = Model::new(Deep::new());
     assert_eq!(model.build([784])?, vec![10]);
     assert_eq!(model.sublayers().len(), 30);

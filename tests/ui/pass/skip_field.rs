@@ -17,7 +17,7 @@ impl Call for Counter {
     }
 }
 
-fn main() {
+pub fn main() {
     let counter = Counter::new();
     counter.apply(&Tensor::ones(&[1, 2]));
     counter.apply(&Tensor::ones(&[1, 2]));

@@ -42,7 +42,7 @@ struct Deep {
     out: Dense<Const<2>>,
 }
 
-fn main() {
+pub fn main() {
     let mut flexible = Flexible::new(
         vec![Dense::new(3), Dense::new(3)],
         Some(Dense::new(3)),

@@ -45,7 +45,7 @@ impl Call for Stack {
     }
 }
 
-fn main() {
+pub fn main() {
     let mut stack = Stack::new(2, Bias::new());
     assert_eq!(stack.build([3]).unwrap(), vec![2]);
     let paths: Vec<String> = stack.all_weights().into_iter().map(|(p, _)| p).collect();

@@ -20,7 +20,7 @@ impl TryCall for Gather {
                 message: format!("row {row} is not below {}", self.rows),
             });
         }
-        x.try_mul(&self.table.value().narrow(0, row, 1))
+        x.try_mul(self.table.value().narrow(0, row, 1))
     }
 }
 
@@ -36,11 +36,14 @@ impl<D: Dim> TryCall for Checked<D> {
     }
 }
 
-fn main() -> Result<()> {
+pub fn main() -> Result<()> {
     let g = Gather::new(2);
     assert_eq!(g.try_apply(&Tensor::ones(&[1, 3]))?.to_vec(), vec![1.0; 3]);
     let err = g.try_apply(&Tensor::full(&[1, 3], 5.0)).unwrap_err();
-    assert!(err.to_string().ends_with("`gather`: row 5 is not below 2"), "{err}");
+    assert!(
+        err.to_string().ends_with("`gather`: row 5 is not below 2"),
+        "{err}"
+    );
     let c = Checked::new(4usize);
     assert_eq!(c.try_apply(&Tensor::ones(&[2, 2, 2]))?.shape(), &[2, 4]);
     assert!(c.try_apply(&Tensor::ones(&[2, 3])).is_err());

@@ -23,7 +23,7 @@ impl Call for Norm {
     }
 }
 
-fn main() {
+pub fn main() {
     let mut norm = Norm::new().scale_init(0.25);
     norm.build([3]).unwrap();
     assert_eq!(norm.extra.value().to_vec(), vec![0.5; 3]);

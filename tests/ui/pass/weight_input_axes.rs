@@ -19,7 +19,7 @@ impl Call for Mixer {
     }
 }
 
-fn main() {
+pub fn main() {
     let mut mixer = Mixer::new(3);
     mixer.build([5, 6, 7]).unwrap();
     assert_eq!(mixer.first_last.shape(), Some(vec![5, 14, 4]));
