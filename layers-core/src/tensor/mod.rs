@@ -28,6 +28,7 @@ pub(crate) mod conv_fused;
 pub(crate) mod conv_kernels;
 pub mod elementwise;
 pub(crate) mod gemm;
+pub(crate) mod gemv;
 pub(crate) mod graph;
 pub mod index;
 pub mod layout;
