@@ -312,7 +312,7 @@ fn wait_for_job(shared: &Shared, seen: u64) -> u64 {
             return posted;
         }
         looks = looks.wrapping_add(1);
-        if looks % 64 != 0 {
+        if !looks.is_multiple_of(64) {
             std::hint::spin_loop();
             continue;
         }
