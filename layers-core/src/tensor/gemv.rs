@@ -34,12 +34,19 @@ use super::gemm::{BLOCK, gemv_columns};
 /// smaller product over costs about what it saves.
 const SPLIT_VALUES: usize = 64 * 1024;
 
-/// How long the helper spins after a job, waiting for the next one, before it yields.
-const SPIN: Duration = Duration::from_micros(50);
+/// How long the helper spins after a job, waiting for the next one, before it yields
+/// (long enough to cover the gap between two batch-1 `predict` calls in a loop).
+const SPIN: Duration = Duration::from_micros(30);
 
 /// How long the helper waits (spinning, then yielding its core to anything runnable)
 /// before it parks until a caller wakes it.
-const ACTIVE_WAIT: Duration = Duration::from_micros(300);
+const ACTIVE_WAIT: Duration = Duration::from_micros(100);
+
+/// A parked helper is woken by one product in this many: a wake-up costs the caller a
+/// system call and arrives too late for that product, so a caller that calls rarely (or
+/// a machine too busy to give the helper a core in time) should not pay it every time;
+/// a caller in a loop gets the helper back within a few products.
+const WAKE_EVERY: u64 = 8;
 
 /// A chunk's states: free, taken by the caller, taken by the helper, done by the helper.
 const FREE: u8 = 0;
@@ -158,7 +165,8 @@ struct Shared {
     posted: AtomicU64,
     /// The current job, while its caller is computing.
     job: Mutex<Option<Arc<Job>>>,
-    /// Whether the helper is parked (or about to park), so a caller must wake it.
+    /// Whether the helper is parked (or about to park), so a caller must wake it to have it
+    /// help (see [`WAKE_EVERY`]).
     parked: AtomicBool,
 }
 
@@ -230,10 +238,10 @@ impl Lease {
         });
         let shared = &self.helper.shared;
         *locked(&shared.job) = Some(Arc::clone(&job));
-        shared.posted.fetch_add(1, Ordering::SeqCst);
-        if shared.parked.load(Ordering::SeqCst) {
+        let posted = shared.posted.fetch_add(1, Ordering::SeqCst);
+        if shared.parked.load(Ordering::SeqCst) && posted.is_multiple_of(WAKE_EVERY) {
             // Too late for this product (waking takes longer than the product), in time
-            // for the next one.
+            // for the next ones.
             self.helper.thread.unpark();
         }
         for c in 0..job.chunks.len() {
@@ -323,8 +331,9 @@ fn wait_for_job(shared: &Shared, seen: u64) -> u64 {
             std::thread::yield_now();
         } else {
             shared.parked.store(true, Ordering::SeqCst);
-            // A caller that posted before seeing `parked` is seen here; one that posts
-            // after it sees `parked` and unparks the thread.
+            // A job posted before `parked` was set is seen here; a caller that posts after
+            // sees `parked` and wakes the thread (or leaves it parked and does the whole
+            // product itself).
             while shared.posted.load(Ordering::SeqCst) == seen {
                 std::thread::park();
             }
