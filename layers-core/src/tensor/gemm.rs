@@ -205,42 +205,55 @@ unsafe fn panel_block_avx2<const R: usize>(
     out
 }
 
-/// `out += x · w` for one row `x` (length `k`) and a row-major `k × n` matrix `w` (`out` has
-/// length `n`): the kernel streamed once, one row per nonzero `x[i]` (after a ReLU about half
-/// are zero, and a zero adds nothing to a finite sum). Compiled for AVX2 + FMA as well as the
-/// baseline, and picked at run time.
-pub(crate) fn gemv_rows(out: &mut [f32], x: ndarray::ArrayView1<'_, f32>, w: &[f32]) {
-    let n = out.len();
-    assert_eq!(x.len() * n, w.len(), "gemv: shapes checked by the caller");
-    if n == 0 {
+/// `out += x · w[:, first..first + out.len()]` for one row `x` (length `k`) and a row-major
+/// `k × n` matrix `w` (`n = w.len() / k`): the kernel's columns streamed once, one row per
+/// nonzero `x[i]` (after a ReLU about half are zero, and a zero adds nothing to a finite
+/// sum). Each column gets exactly the sum it gets in the whole-row product (the same
+/// multiply-adds in the same order), so a product split by columns between threads equals
+/// the unsplit one bit for bit. Compiled for AVX2 + FMA as well as the baseline, and picked
+/// at run time.
+pub(crate) fn gemv_columns(out: &mut [f32], x: &[f32], w: &[f32], first: usize) {
+    if out.is_empty() || x.is_empty() {
         return;
     }
+    let n = w.len() / x.len();
+    assert!(
+        x.len() * n == w.len() && first + out.len() <= n,
+        "gemv: shapes checked by the caller"
+    );
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
         // SAFETY: the CPU has both features the function is compiled for (checked above).
-        unsafe { gemv_rows_avx2(out, x, w) };
+        unsafe { gemv_columns_avx2(out, x, w, n, first) };
         return;
     }
-    gemv_rows_plain::<false>(out, x, w);
+    gemv_columns_plain::<false>(out, x, w, n, first);
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
-fn gemv_rows_avx2(out: &mut [f32], x: ndarray::ArrayView1<'_, f32>, w: &[f32]) {
-    gemv_rows_plain::<true>(out, x, w);
+fn gemv_columns_avx2(out: &mut [f32], x: &[f32], w: &[f32], n: usize, first: usize) {
+    gemv_columns_plain::<true>(out, x, w, n, first);
 }
 
-/// The loop behind [`gemv_rows`]; `FMA` uses fused multiply-adds (only where the CPU has
+/// The loop behind [`gemv_columns`]; `FMA` uses fused multiply-adds (only where the CPU has
 /// them: elsewhere `mul_add` is a slow library call). Columns go in blocks of [`BLOCK`]
 /// held in registers over all rows, so `out` is read and written once per block rather
 /// than once per row.
 #[inline(always)]
-fn gemv_rows_plain<const FMA: bool>(out: &mut [f32], x: ndarray::ArrayView1<'_, f32>, w: &[f32]) {
-    let n = out.len();
-    let blocked = n - n % BLOCK;
-    for c0 in (0..blocked).step_by(BLOCK) {
+fn gemv_columns_plain<const FMA: bool>(
+    out: &mut [f32],
+    x: &[f32],
+    w: &[f32],
+    n: usize,
+    first: usize,
+) {
+    let width = out.len();
+    let blocked = width - width % BLOCK;
+    for b0 in (0..blocked).step_by(BLOCK) {
+        let c0 = first + b0;
         let mut acc = [0.0f32; BLOCK];
-        acc.copy_from_slice(&out[c0..c0 + BLOCK]);
+        acc.copy_from_slice(&out[b0..b0 + BLOCK]);
         for (&xi, row) in x.iter().zip(w.chunks_exact(n)) {
             if xi != 0.0 {
                 let row: &[f32; BLOCK] = row[c0..c0 + BLOCK].try_into().expect("a block");
@@ -253,13 +266,14 @@ fn gemv_rows_plain<const FMA: bool>(out: &mut [f32], x: ndarray::ArrayView1<'_, 
                 }
             }
         }
-        out[c0..c0 + BLOCK].copy_from_slice(&acc);
+        out[b0..b0 + BLOCK].copy_from_slice(&acc);
     }
-    if blocked < n {
+    if blocked < width {
         let rest = &mut out[blocked..];
+        let (c0, c1) = (first + blocked, first + width);
         for (&xi, row) in x.iter().zip(w.chunks_exact(n)) {
             if xi != 0.0 {
-                for (o, &wv) in rest.iter_mut().zip(&row[blocked..]) {
+                for (o, &wv) in rest.iter_mut().zip(&row[c0..c1]) {
                     *o = if FMA {
                         xi.mul_add(wv, *o)
                     } else {
@@ -271,8 +285,8 @@ fn gemv_rows_plain<const FMA: bool>(out: &mut [f32], x: ndarray::ArrayView1<'_, 
     }
 }
 
-/// Output columns per register block of [`gemv_rows`]: 8 AVX registers of 8 lanes.
-const BLOCK: usize = 64;
+/// Output columns per register block of [`gemv_columns`]: 8 AVX registers of 8 lanes.
+pub(crate) const BLOCK: usize = 64;
 
 #[cfg(test)]
 mod tests {
@@ -309,14 +323,24 @@ mod tests {
             });
             let w: Vec<f32> = (0..k * n).map(|i| ((i * 7) % 19) as f32 - 9.0).collect();
             let mut out: Vec<f32> = (0..n).map(|j| j as f32).collect();
-            gemv_rows(&mut out, x.view(), &w);
+            gemv_columns(&mut out, x.as_slice().expect("contiguous"), &w, 0);
             for (j, &o) in out.iter().enumerate() {
                 let want = j as f32 + (0..k).map(|i| x[i] * w[i * n + j]).sum::<f32>();
                 assert!((o - want).abs() < 1e-3, "n {n}, column {j}: {o} vs {want}");
             }
             let mut plain: Vec<f32> = (0..n).map(|j| j as f32).collect();
-            gemv_rows_plain::<false>(&mut plain, x.view(), &w);
+            gemv_columns_plain::<false>(&mut plain, x.as_slice().expect("contiguous"), &w, n, 0);
             assert!(plain.iter().zip(&out).all(|(a, b)| (a - b).abs() < 1e-3));
+            // Any run of columns gets exactly what the whole row gives it.
+            for (first, width) in [(0, n / 2), (n / 3, n - n / 3), (n - 1, 1)] {
+                let mut part: Vec<f32> = (first..first + width).map(|j| j as f32).collect();
+                gemv_columns(&mut part, x.as_slice().expect("contiguous"), &w, first);
+                assert_eq!(
+                    part,
+                    out[first..first + width],
+                    "n {n}, columns from {first}"
+                );
+            }
         }
     }
 

@@ -17,10 +17,11 @@
 //! assert_eq!(x.linear(&w, Some(&b)).to_vec(), vec![9.5, -8.0, 15.0]);
 //! ```
 
-use ndarray::{ArrayD, ArrayView2, ArrayViewMut2, Axis, IxDyn};
+use ndarray::{ArrayD, ArrayView2, ArrayViewMut2, IxDyn};
 use rayon::prelude::*;
 
-use super::gemm::{gemm, gemv_rows};
+use super::gemm::gemm;
+use super::gemv::streamed_product;
 use super::op::Op;
 use super::unary::PARALLEL_LEN;
 use super::{Data, Tensor, graph};
@@ -205,21 +206,22 @@ fn affine(x: &Data, w: &Data, b: Option<&Data>, out_shape: &[usize]) -> ArrayD<f
         .view_mut()
         .into_shape_with_order((rows, n))
         .expect("fresh");
-    product_into(o2, x2, w2);
+    product_into(o2, x2, w2, w);
     out
 }
 
-/// `out += x · w`: streamed row by row for a few rows, the packed GEMM otherwise.
-fn product_into(mut out: ArrayViewMut2<'_, f32>, x: ArrayView2<'_, f32>, w: ArrayView2<'_, f32>) {
-    let streamable = x.nrows() <= STREAMED_ROWS && w.is_standard_layout();
-    match (streamable, w.as_slice()) {
-        (true, Some(w_flat)) => {
-            for (mut o, xr) in out.axis_iter_mut(Axis(0)).zip(x.axis_iter(Axis(0))) {
-                let o = o.as_slice_mut().expect("rows of a fresh array");
-                gemv_rows(o, xr, w_flat);
-            }
-        }
-        _ => gemm(out, x, w, true),
+/// `out += x · w`: streamed row by row for a few rows (on both cores for a large kernel,
+/// see [`streamed_product`]), the packed GEMM otherwise. `shared` is `w`'s buffer.
+fn product_into(
+    out: ArrayViewMut2<'_, f32>,
+    x: ArrayView2<'_, f32>,
+    w: ArrayView2<'_, f32>,
+    shared: &Data,
+) {
+    if x.nrows() <= STREAMED_ROWS && shared.is_standard_layout() {
+        streamed_product(out, x, shared);
+    } else {
+        gemm(out, x, w, true);
     }
 }
 

@@ -30,6 +30,7 @@ pub(crate) mod conv_kernels;
 pub(crate) mod conv_small;
 pub mod elementwise;
 pub(crate) mod gemm;
+pub(crate) mod gemv;
 pub(crate) mod graph;
 pub mod index;
 pub mod layout;
