@@ -401,4 +401,4 @@ pub(crate) fn depthwise_kernel_grad(g: &ConvGeometry, x: &[f32], dy: &[f32]) -> 
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

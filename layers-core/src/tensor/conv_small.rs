@@ -178,52 +178,10 @@ fn weight_grad_rows(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tensor::conv::Padding::{self, Same, Valid};
+    use crate::tensor::conv::Padding::{Same, Valid};
     use crate::tensor::conv_fused::bias_grad;
+    use crate::tensor::conv_kernels::tests::{case, values};
     use crate::tensor::conv_kernels::{conv_kernel_grad, gemm_forward};
-
-    #[allow(clippy::too_many_arguments)]
-    fn case(
-        batch: usize,
-        input: [usize; 2],
-        cin: usize,
-        kernel: [usize; 2],
-        cout: usize,
-        stride: [usize; 2],
-        dilation: [usize; 2],
-        padding: Padding,
-    ) -> ConvGeometry {
-        let mut output = [0; 2];
-        let mut pad = [0; 2];
-        for a in 0..2 {
-            let (o, p) = padding
-                .output_length(input[a], kernel[a], stride[a], dilation[a])
-                .expect("the test shapes fit");
-            output[a] = o;
-            pad[a] = p;
-        }
-        ConvGeometry {
-            batch,
-            input,
-            in_channels: cin,
-            kernel,
-            out_channels: cout,
-            stride,
-            dilation,
-            pad,
-            output,
-        }
-    }
-
-    fn values(len: usize, seed: u32) -> Vec<f32> {
-        let mut s = seed.wrapping_mul(2_654_435_761).wrapping_add(1);
-        (0..len)
-            .map(|_| {
-                s = s.wrapping_mul(1_103_515_245).wrapping_add(12_345);
-                ((s >> 8) % 2001) as f32 / 1000.0 - 1.0
-            })
-            .collect()
-    }
 
     fn assert_close(what: &str, fast: &[f32], plain: &[f32]) {
         assert_eq!(fast.len(), plain.len(), "{what}: lengths");

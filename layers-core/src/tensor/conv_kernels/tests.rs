@@ -54,7 +54,7 @@ fn col2im_is_the_adjoint_of_im2col() {
 
 /// The geometry of a convolution of `(batch, h, w, cin)` by `(kh, kw)` into `cout`.
 #[allow(clippy::too_many_arguments)]
-fn case(
+pub(crate) fn case(
     batch: usize,
     input: [usize; 2],
     cin: usize,
@@ -87,7 +87,7 @@ fn case(
 }
 
 /// Values in [-1, 1) from a fixed recurrence (no two equal in a small tensor).
-fn values(len: usize, seed: u32) -> Vec<f32> {
+pub(crate) fn values(len: usize, seed: u32) -> Vec<f32> {
     let mut s = seed.wrapping_mul(2_654_435_761).wrapping_add(1);
     (0..len)
         .map(|_| {
