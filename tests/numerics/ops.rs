@@ -197,6 +197,27 @@ fn max_gradient_is_shared_between_ties() {
 }
 
 #[test]
+fn reshape_shares_row_major_storage_and_copies_other_layouts() {
+    let x = t(&[0.0, 1.0, 2.0, 3.0, 4.0, 5.0], &[2, 3]).into_variable();
+    let y = x.reshape(&[3, 2]);
+    // A view of the same values: no copy.
+    assert_eq!(y.data().as_ptr(), x.data().as_ptr());
+    assert_eq!(y.to_vec(), x.to_vec());
+    // A transposed input is not in row-major order: its values are laid out anew.
+    let z = x.transpose().reshape(&[6]);
+    assert_eq!(z.to_vec(), vec![0.0, 3.0, 1.0, 4.0, 2.0, 5.0]);
+    // Gradients reach the input through both, each in the input's own layout.
+    let w = t(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0], &[6]);
+    let loss = (&y.reshape(&[6]) * &w).sum_all() + (&z * &w).sum_all();
+    let g = loss.backward();
+    // y's part: w in x's order; z's part: w placed back through the transpose.
+    assert_eq!(
+        g.get(&x).unwrap().to_vec(),
+        vec![2.0, 5.0, 8.0, 6.0, 9.0, 12.0]
+    );
+}
+
+#[test]
 fn layout_ops() {
     let x = t(&[0.0, 1.0, 2.0, 3.0, 4.0, 5.0], &[2, 3]);
     assert_eq!(x.reshape(&[3, 2]).to_array()[[2, 1]], 5.0);

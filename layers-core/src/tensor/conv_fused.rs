@@ -14,7 +14,6 @@ use super::buffers;
 use super::conv::{Padding, array, slice, values};
 use super::conv_small::{is_small, small_forward};
 use super::gemm::vectorized;
-use super::graph::{self, Node};
 use super::op::Op;
 use super::{Data, Tensor};
 use crate::error::{Error, Result};
@@ -76,18 +75,6 @@ impl FusedActivation {
 }
 
 impl Tensor {
-    /// As `Tensor::from_op` for data already shared (so that the op can keep a handle to
-    /// its own output without a copy).
-    fn from_shared_op(data: Data, op: impl FnOnce() -> Op, inputs: &[&Tensor]) -> Tensor {
-        let node = if graph::is_recording() && inputs.iter().any(|t| t.requires_grad()) {
-            graph::node_created();
-            Node::Op(op())
-        } else {
-            Node::Leaf
-        };
-        Tensor::from_parts(data, node)
-    }
-
     /// `activation(conv2d(self, kernel) + bias)` as one recorded op (see the module docs);
     /// `bias` is `(filters,)`.
     ///

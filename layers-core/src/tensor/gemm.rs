@@ -121,6 +121,24 @@ fn vectorized_avx2<R>(f: impl FnOnce() -> R) -> R {
     f()
 }
 
+/// [`vectorized`], telling `f` whether the CPU has fused multiply-add (`true` inside the
+/// AVX2 + FMA build), so that arithmetic written with `if fma { a.mul_add(b, c) } else
+/// { a * b + c }` uses the instruction where it exists and never the slow library call.
+#[inline(always)]
+pub(crate) fn vectorized_fma<R>(f: impl FnOnce(bool) -> R) -> R {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+        // SAFETY: the CPU has both features the function is compiled for (checked above).
+        return unsafe {
+            vectorized_avx2(
+                #[inline(always)]
+                || f(true),
+            )
+        };
+    }
+    f(false)
+}
+
 /// Columns of one panel of a [`Packed`](super::packed::Packed) matrix: two AVX2 vectors.
 pub(crate) const PANEL: usize = 16;
 

@@ -62,8 +62,21 @@ impl Tensor {
         if shape == self.shape() {
             return Ok(self.clone());
         }
-        let out = reshaped(self.data().to_owned(), shape);
-        Ok(Tensor::from_op(out, || Op::Reshape(self.clone()), &[self]))
+        // Values in row-major order are shared, not copied: the result is a view of the same
+        // storage with the new shape (written to later, either one copies first).
+        let data = self.data();
+        let out = if data.is_standard_layout() {
+            data.clone()
+                .into_shape_with_order(IxDyn(shape))
+                .expect("a standard-layout array takes any shape of the same size")
+        } else {
+            reshaped(data.to_owned(), shape).into_shared()
+        };
+        Ok(Tensor::from_shared_op(
+            out,
+            || Op::Reshape(self.clone()),
+            &[self],
+        ))
     }
 
     /// Reorders the axes: axis `i` of the result is axis `axes[i]` of `self`.

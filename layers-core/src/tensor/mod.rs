@@ -171,13 +171,23 @@ impl Tensor {
         op: impl FnOnce() -> Op,
         inputs: &[&Tensor],
     ) -> Tensor {
+        Tensor::from_shared_op(data.into_shared(), op, inputs)
+    }
+
+    /// [`Tensor::from_op`] for data already shared: a result that shares its storage with an
+    /// input (a reshape's view of the same values), or that the op keeps a handle to.
+    pub(crate) fn from_shared_op(
+        data: Data,
+        op: impl FnOnce() -> Op,
+        inputs: &[&Tensor],
+    ) -> Tensor {
         let node = if graph::is_recording() && inputs.iter().any(|t| t.requires_grad()) {
             graph::node_created();
             Node::Op(op())
         } else {
             Node::Leaf
         };
-        Tensor::from_parts(data.into_shared(), node)
+        Tensor::from_parts(data, node)
     }
 
     /// A constant tensor holding `array`.

@@ -14,27 +14,34 @@ pub(super) struct Dims {
     pub(super) units: usize,
 }
 
+/// `a·b + c`, fused into one rounding where `fma` says the CPU has the instruction (inside
+/// [`vectorized_fma`](super::gemm::vectorized_fma), where the flag is a constant and the
+/// branch folds away); elsewhere a multiply and an add (`mul_add` without the instruction is
+/// a slow library call).
+#[inline(always)]
+fn mul_add(a: f32, b: f32, c: f32, fma: bool) -> f32 {
+    if fma { a.mul_add(b, c) } else { a * b + c }
+}
+
 /// `e^x` to within a few ulp, in plain arithmetic that vectorises: the argument is cut to
 /// `n·ln 2 + r` (Cody–Waite), `e^r` a degree-6 polynomial (Cephes's `expf`), `2^n` built in
 /// the exponent bits. Arguments are clamped to `[-87, 88]` (results saturate to about
-/// `1.6e-38` and `1.7e38`); NaN stays NaN.
+/// `1.6e-38` and `1.7e38`); NaN stays NaN. `fma`: see [`mul_add`].
 #[inline(always)]
-pub(crate) fn exp(x: f32) -> f32 {
+pub(crate) fn exp(x: f32, fma: bool) -> f32 {
     // `clamp` returns NaN for NaN.
     let x = x.clamp(-87.0, 88.0);
     // Rounds x·log2(e) to the nearest integer n by adding 1.5·2²³ (SSE2 has no rounding
     // instruction; this keeps the loop vectorised), n sits in the low mantissa bits of `t`.
     const MAGIC: f32 = 12_582_912.0;
-    let t = x * std::f32::consts::LOG2_E + MAGIC;
+    let t = mul_add(x, std::f32::consts::LOG2_E, MAGIC, fma);
     let n = t - MAGIC;
-    let r = x - n * 0.693_359_4 - n * -2.121_944_4e-4;
+    let r = mul_add(n, 2.121_944_4e-4, mul_add(n, -0.693_359_4, x, fma), fma);
     let mut p = 1.987_569_1e-4f32;
-    p = p * r + 1.398_2e-3;
-    p = p * r + 8.333_452e-3;
-    p = p * r + 4.166_579_6e-2;
-    p = p * r + 0.166_666_65;
-    p = p * r + 0.5;
-    let er = p * r * r + r + 1.0;
+    for c in [1.398_2e-3, 8.333_452e-3, 4.166_579_6e-2, 0.166_666_65, 0.5] {
+        p = mul_add(p, r, c, fma);
+    }
+    let er = mul_add(p, r * r, r + 1.0, fma);
     // t's bits are 0x4B40_0000 + n; the exponent field of 2ⁿ is n + 127.
     let scale = f32::from_bits(t.to_bits().wrapping_sub(0x4B40_0000 - 127).wrapping_shl(23));
     er * scale
@@ -42,14 +49,14 @@ pub(crate) fn exp(x: f32) -> f32 {
 
 /// `1 / (1 + e⁻ˣ)` with [`exp`].
 #[inline(always)]
-pub(crate) fn sigmoid(x: f32) -> f32 {
-    1.0 / (1.0 + exp(-x))
+pub(crate) fn sigmoid(x: f32, fma: bool) -> f32 {
+    1.0 / (1.0 + exp(-x, fma))
 }
 
 /// `tanh x = 1 − 2 / (e^{2x} + 1)` with [`exp`] (absolute error about 1e-7).
 #[inline(always)]
-pub(crate) fn tanh(x: f32) -> f32 {
-    1.0 - 2.0 / (exp(2.0 * x) + 1.0)
+pub(crate) fn tanh(x: f32, fma: bool) -> f32 {
+    1.0 - 2.0 / (exp(2.0 * x, fma) + 1.0)
 }
 
 /// The values of `t` in row-major order, borrowed when they already are.
@@ -171,24 +178,43 @@ mod tests {
 
     #[test]
     fn exp_sigmoid_tanh_match_f64() {
-        let mut worst = [0.0f64; 3];
-        for k in -200_000..=200_000 {
-            let x = k as f32 * 5e-4; // [-100, 100]
-            let xd = f64::from(x);
-            let e = f64::from(exp(x));
-            if x.abs() < 80.0 {
-                worst[0] = worst[0].max((e - xd.exp()).abs() / xd.exp());
+        // With and without fused multiply-adds (the CPU's instruction where it has one, the
+        // library call elsewhere: the results are the same either way).
+        for fma in [false, true] {
+            let mut worst = [0.0f64; 3];
+            for k in -200_000..=200_000 {
+                let x = k as f32 * 5e-4; // [-100, 100]
+                let xd = f64::from(x);
+                let e = f64::from(exp(x, fma));
+                if x.abs() < 80.0 {
+                    worst[0] = worst[0].max((e - xd.exp()).abs() / xd.exp());
+                }
+                let s = f64::from(sigmoid(x, fma));
+                worst[1] = worst[1].max((s - 1.0 / (1.0 + (-xd).exp())).abs());
+                worst[2] = worst[2].max((f64::from(tanh(x, fma)) - xd.tanh()).abs());
             }
-            let s = f64::from(sigmoid(x));
-            worst[1] = worst[1].max((s - 1.0 / (1.0 + (-xd).exp())).abs());
-            worst[2] = worst[2].max((f64::from(tanh(x)) - xd.tanh()).abs());
+            assert!(worst[0] < 4e-7, "exp relative error {} ({fma})", worst[0]);
+            assert!(
+                worst[1] < 2e-7,
+                "sigmoid absolute error {} ({fma})",
+                worst[1]
+            );
+            assert!(worst[2] < 3e-7, "tanh absolute error {} ({fma})", worst[2]);
+            let (e, s, t) = (
+                exp(f32::NAN, fma),
+                sigmoid(f32::NAN, fma),
+                tanh(f32::NAN, fma),
+            );
+            assert!(e.is_nan() && s.is_nan() && t.is_nan());
+            assert_eq!(
+                (sigmoid(1e4, fma), tanh(1e4, fma), tanh(-1e4, fma)),
+                (1.0, 1.0, -1.0)
+            );
+            assert!(
+                (0.0..1e-37).contains(&sigmoid(-1e4, fma)),
+                "saturates near 0"
+            );
+            assert!(sigmoid(f32::INFINITY, fma) == 1.0 && tanh(f32::NEG_INFINITY, fma) == -1.0);
         }
-        assert!(worst[0] < 4e-7, "exp relative error {}", worst[0]);
-        assert!(worst[1] < 2e-7, "sigmoid absolute error {}", worst[1]);
-        assert!(worst[2] < 3e-7, "tanh absolute error {}", worst[2]);
-        assert!(exp(f32::NAN).is_nan() && sigmoid(f32::NAN).is_nan() && tanh(f32::NAN).is_nan());
-        assert_eq!((sigmoid(1e4), tanh(1e4), tanh(-1e4)), (1.0, 1.0, -1.0));
-        assert!((0.0..1e-37).contains(&sigmoid(-1e4)), "saturates near 0");
-        assert!(sigmoid(f32::INFINITY) == 1.0 && tanh(f32::NEG_INFINITY) == -1.0);
     }
 }

@@ -14,7 +14,7 @@ use ndarray::{ArrayD, IxDyn};
 
 use super::Tensor;
 use super::buffers;
-use super::gemm::{gemm, vectorized};
+use super::gemm::{gemm, vectorized, vectorized_fma};
 use super::op::Op;
 use super::packed::Packed;
 use super::recurrent::{
@@ -220,9 +220,9 @@ fn forward_part(
         let t = time_of(s, time, go_backwards);
         kernel.product(part.h, units, batch, &mut hu, width);
         // The gate math of every row, compiled for AVX2 where the CPU has it.
-        vectorized(
+        vectorized_fma(
             #[inline(always)]
-            || {
+            |fma| {
                 for b in 0..batch {
                     let row = (b * time + t) * units;
                     let grow = (b * time + t) * width;
@@ -232,7 +232,7 @@ fn forward_part(
                     let xw = &part.xw[grow..grow + width];
                     let hur = &hu[b * width..(b + 1) * width];
                     for j in 0..2 * units {
-                        gates[j] = sigmoid(xw[j] + b0[j] + hur[j] + b1[j]);
+                        gates[j] = sigmoid(xw[j] + b0[j] + hur[j] + b1[j], fma);
                     }
                     let (zr, n) = gates.split_at_mut(2 * units);
                     let (z, r) = zr.split_at(units);
@@ -240,7 +240,7 @@ fn forward_part(
                     for j in 0..units {
                         let c = 2 * units + j;
                         hn[j] = hur[c] + b1[c];
-                        n[j] = tanh(xw[c] + b0[c] + r[j] * hn[j]);
+                        n[j] = tanh(xw[c] + b0[c] + r[j] * hn[j], fma);
                         h_row[j] = z[j] * h_row[j] + (1.0 - z[j]) * n[j];
                     }
                     if return_sequences {

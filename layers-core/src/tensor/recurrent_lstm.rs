@@ -13,7 +13,7 @@
 
 use ndarray::{ArrayD, IxDyn};
 
-use super::gemm::{gemm, vectorized};
+use super::gemm::{gemm, vectorized, vectorized_fma};
 use super::op::Op;
 use super::packed::Packed;
 use super::recurrent::{
@@ -274,9 +274,9 @@ fn forward_part(
         let t = time_of(s, time, go_backwards);
         kernel.product(part.h, units, batch, &mut z, width);
         // The gate math of every row, compiled for AVX2 where the CPU has it.
-        vectorized(
+        vectorized_fma(
             #[inline(always)]
-            || {
+            |fma| {
                 for b in 0..batch {
                     let row = (b * time + t) * units;
                     let h_row = &mut part.h[b * units..(b + 1) * units];
@@ -292,13 +292,13 @@ fn forward_part(
                     }
                     // Blocks i, f, o through the sigmoid, g through tanh; each loop vectorises.
                     for gate in &mut gates[..2 * units] {
-                        *gate = sigmoid(*gate);
+                        *gate = sigmoid(*gate, fma);
                     }
                     for gate in &mut gates[2 * units..3 * units] {
-                        *gate = tanh(*gate);
+                        *gate = tanh(*gate, fma);
                     }
                     for gate in &mut gates[3 * units..] {
-                        *gate = sigmoid(*gate);
+                        *gate = sigmoid(*gate, fma);
                     }
                     let (i, rest) = gates.split_at(units);
                     let (f, rest) = rest.split_at(units);
@@ -307,7 +307,7 @@ fn forward_part(
                     for j in 0..units {
                         let cn = f[j] * c_row[j] + i[j] * g[j];
                         c_row[j] = cn;
-                        tc[j] = tanh(cn);
+                        tc[j] = tanh(cn, fma);
                         h_row[j] = o[j] * tc[j];
                     }
                     if return_sequences {
