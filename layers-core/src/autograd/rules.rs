@@ -137,6 +137,8 @@ pub(super) fn propagate(
             if let Some(gb) = gb {
                 send(b, gb);
             }
+            // Used up: a large one goes back for the next step's buffers.
+            crate::tensor::buffers::recycle_array(grad);
         }
         Op::Sum {
             input,

@@ -10,7 +10,7 @@
 //! transpose continues the recurrence, and whose product with the states gives the kernel's
 //! gradient in one GEMM over all steps).
 
-use ndarray::{ArrayD, IxDyn};
+use ndarray::ArrayD;
 
 use super::Tensor;
 use super::buffers;
@@ -288,8 +288,8 @@ pub(super) fn gru_backward_in(
     let kernel = values(&record.kernel);
     let kernel = slice(&kernel);
     let mut dh = vec![0.0f32; batch * units];
-    let mut dxw = vec![0.0f32; batch * time * width];
-    let mut dhu = vec![0.0f32; batch * time * width];
+    let mut dxw = buffers::take_zeroed(batch * time * width);
+    let mut dhu = buffers::take_zeroed(batch * time * width);
     let want_h0 = record.h0.as_ref().is_some_and(Tensor::requires_grad);
     let rows = part_rows(batch, parts);
     let gy_per_row = if record.return_sequences {
@@ -330,7 +330,7 @@ pub(super) fn gru_backward_in(
     }
     drop(work);
     if record.kernel.requires_grad() {
-        let mut dk = ArrayD::zeros(IxDyn(&[units, width]));
+        let mut dk = buffers::zeros(&[units, width]);
         gemm(
             dk.view_mut()
                 .into_dimensionality()
@@ -358,6 +358,7 @@ pub(super) fn gru_backward_in(
     }
     send_if_wanted(record.h0.as_ref(), &[batch, units], dh, send);
     send_if_wanted(Some(&record.xw), &[batch, time, width], dxw, send);
+    buffers::recycle(dhu);
 }
 
 // Indexing several rows of one length in lockstep reads clearer than a many-way zip;

@@ -171,7 +171,7 @@ struct Forward<'a> {
     c_prev: &'a mut [f32],
     tanh_c: &'a mut [f32],
     gates: &'a mut [f32],
-    /// The running states, starting at the initial ones.
+    /// The initial states, replaced by the final ones.
     h: &'a mut [f32],
     c: &'a mut [f32],
     /// Every step's `h` in run order, when `return_sequences` (else empty).
@@ -255,7 +255,9 @@ fn lstm_forward(
     (saved, if return_sequences { y } else { h })
 }
 
-/// The whole sequence for one part of the batch.
+/// The whole sequence for one part of the batch. The state entering each step is kept in
+/// `h_prev`/`c_prev` (backward needs it), so a step reads its state from there and writes
+/// the next step's there: the running state is never copied, only the initial state once.
 // Indexing several rows of one length in lockstep reads clearer than a many-way zip;
 // the bounds checks are hoisted (the loops vectorise).
 #[allow(clippy::needless_range_loop)]
@@ -269,20 +271,29 @@ fn forward_part(
 ) {
     let Dims { time, units, .. } = dims;
     let (batch, width) = (part.rows, 4 * units);
+    let first = time_of(0, time, go_backwards);
+    for b in 0..batch {
+        let row = (b * time + first) * units;
+        part.h_prev[row..row + units].copy_from_slice(&part.h[b * units..(b + 1) * units]);
+        part.c_prev[row..row + units].copy_from_slice(&part.c[b * units..(b + 1) * units]);
+    }
     let mut z = vec![0.0f32; batch * width];
     for s in 0..time {
         let t = time_of(s, time, go_backwards);
-        kernel.product(part.h, units, batch, &mut z, width);
-        // The gate math of every row, compiled for AVX2 where the CPU has it.
+        let next = (s + 1 < time).then(|| time_of(s + 1, time, go_backwards));
+        kernel.product(
+            &part.h_prev[t * units..],
+            time * units,
+            batch,
+            &mut z,
+            width,
+        );
+        // The gate math of every row, compiled for AVX2 + FMA where the CPU has them.
         vectorized_fma(
             #[inline(always)]
             |fma| {
                 for b in 0..batch {
                     let row = (b * time + t) * units;
-                    let h_row = &mut part.h[b * units..(b + 1) * units];
-                    let c_row = &mut part.c[b * units..(b + 1) * units];
-                    part.h_prev[row..row + units].copy_from_slice(h_row);
-                    part.c_prev[row..row + units].copy_from_slice(c_row);
                     let grow = (b * time + t) * width;
                     let gates = &mut part.gates[grow..grow + width];
                     let pre = &part.xw[grow..grow + width];
@@ -304,19 +315,46 @@ fn forward_part(
                     let (f, rest) = rest.split_at(units);
                     let (g, o) = rest.split_at(units);
                     let tc = &mut part.tanh_c[row..row + units];
+                    // The new state goes where the next step reads it, or to the final state.
+                    let (c_in, c_out) = match next {
+                        Some(n) => read_write(part.c_prev, row, (b * time + n) * units, units),
+                        None => (
+                            &part.c_prev[row..row + units],
+                            &mut part.c[b * units..(b + 1) * units],
+                        ),
+                    };
+                    let h_out = match next {
+                        Some(n) => {
+                            let at = (b * time + n) * units;
+                            &mut part.h_prev[at..at + units]
+                        }
+                        None => &mut part.h[b * units..(b + 1) * units],
+                    };
                     for j in 0..units {
-                        let cn = f[j] * c_row[j] + i[j] * g[j];
-                        c_row[j] = cn;
+                        let cn = f[j] * c_in[j] + i[j] * g[j];
+                        c_out[j] = cn;
                         tc[j] = tanh(cn, fma);
-                        h_row[j] = o[j] * tc[j];
+                        h_out[j] = o[j] * tc[j];
                     }
                     if return_sequences {
                         let out = (b * time + s) * units;
-                        part.y[out..out + units].copy_from_slice(h_row);
+                        part.y[out..out + units].copy_from_slice(h_out);
                     }
                 }
             },
         );
+    }
+}
+
+/// `buf[read..read + len]` to read and `buf[write..write + len]` to write, two rows of one
+/// buffer that do not overlap.
+fn read_write(buf: &mut [f32], read: usize, write: usize, len: usize) -> (&[f32], &mut [f32]) {
+    if read < write {
+        let (lo, hi) = buf.split_at_mut(write);
+        (&lo[read..read + len], &mut hi[..len])
+    } else {
+        let (lo, hi) = buf.split_at_mut(read);
+        (&hi[..len], &mut lo[write..write + len])
     }
 }
 
@@ -417,7 +455,7 @@ fn lstm_backward_in(
     drop(work);
     if record.kernel.requires_grad() {
         // Σ_t h_prevᵀ · dz_t, as one product over all (batch, time) rows.
-        let mut dk = ArrayD::zeros(IxDyn(&[units, width]));
+        let mut dk = buffers::zeros(&[units, width]);
         let hp = view2(&saved.h_prev, batch * time, units, units);
         gemm(
             dk.view_mut()
