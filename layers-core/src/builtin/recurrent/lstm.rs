@@ -251,25 +251,7 @@ mod tests {
     use super::*;
     use crate::builtin::Bidirectional;
     use crate::prelude::*;
-
-    fn filled(shape: &[usize], seed: u32, scale: f32) -> Tensor {
-        let n: usize = shape.iter().product();
-        let values = (0..n)
-            .map(|i| {
-                let v = (i as u32).wrapping_mul(2_654_435_761).wrapping_add(seed) >> 8;
-                (v as f32 / (1u32 << 24) as f32 - 0.5) * scale
-            })
-            .collect();
-        Tensor::from_vec(values, shape)
-    }
-
-    fn assert_close(what: &str, a: &Tensor, b: &Tensor) {
-        assert_eq!(a.shape(), b.shape(), "{what}");
-        for (i, (x, y)) in a.to_vec().iter().zip(b.to_vec()).enumerate() {
-            let tolerance = 1e-5 * 1f32.max(x.abs()).max(y.abs());
-            assert!((x - y).abs() <= tolerance, "{what}[{i}]: {x} vs {y}");
-        }
-    }
+    use crate::tensor::recurrent::{assert_close, filled};
 
     /// The fused layer and the per-step graph of `run_cell`, same weights and input: the
     /// same outputs and the same gradients for the input and every weight.

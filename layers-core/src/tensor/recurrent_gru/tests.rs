@@ -1,17 +1,7 @@
 use super::*;
 use crate::autograd::check_gradients;
 use crate::tensor::graph::Node;
-
-fn filled(shape: &[usize], seed: u32, scale: f32) -> Tensor {
-    let n: usize = shape.iter().product();
-    let values = (0..n)
-        .map(|i| {
-            let v = (i as u32).wrapping_mul(2_654_435_761).wrapping_add(seed) >> 8;
-            (v as f32 / (1u32 << 24) as f32 - 0.5) * scale
-        })
-        .collect();
-    Tensor::from_vec(values, shape)
-}
+use crate::tensor::recurrent::{assert_parts_agree, check_every_mode, filled};
 
 #[test]
 fn gru_sequence_gradients_match_finite_differences() {
@@ -22,22 +12,10 @@ fn gru_sequence_gradients_match_finite_differences() {
         filled(&[2, 3 * units], 3, 1.0),
         filled(&[batch, units], 4, 1.0),
     ];
-    for backwards in [false, true] {
-        for sequences in [false, true] {
-            let r = check_gradients(
-                &inputs,
-                |v| {
-                    v[0].try_gru_sequence(&v[1], Some(&v[2]), Some(&v[3]), backwards, sequences)
-                        .unwrap()
-                },
-                1e-2,
-            );
-            assert!(
-                r.worst() < 2e-3,
-                "backwards {backwards} sequences {sequences}: {r}"
-            );
-        }
-    }
+    check_every_mode(&inputs, |v, backwards, sequences| {
+        v[0].try_gru_sequence(&v[1], Some(&v[2]), Some(&v[3]), backwards, sequences)
+            .unwrap()
+    });
     let r = check_gradients(
         &inputs[..2],
         |v| {
@@ -64,14 +42,12 @@ fn batch_parts_give_the_same_values() {
         let Node::Op(Op::GruSequence(record)) = &y.0.node else {
             panic!("the op is recorded");
         };
-        let grads = |parts| {
+        assert_parts_agree(4, |parts| {
             let mut sent = Vec::new();
             let g = crate::autograd::gradcheck::cotangent(y.shape());
             gru_backward_in(record, g, &mut |t, g| sent.push((t.id(), g)), parts);
             sent
-        };
-        let one = grads(1);
-        assert_eq!(one.len(), 4);
+        });
         for parts in [2, 3, 5] {
             let mut again = GruRecord {
                 xw: xw.clone(),
@@ -93,12 +69,6 @@ fn batch_parts_give_the_same_values() {
             );
             assert_eq!(out, y.to_vec(), "{parts} parts");
             assert_eq!(again.gates, record.gates);
-            for ((id, g), (id1, g1)) in grads(parts).iter().zip(&one) {
-                assert_eq!(id, id1);
-                for (a, e) in g.iter().zip(g1) {
-                    assert!((a - e).abs() <= 1e-6 * e.abs().max(1.0), "{a} vs {e}");
-                }
-            }
         }
     }
 }

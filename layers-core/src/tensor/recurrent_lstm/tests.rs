@@ -1,17 +1,7 @@
 //! Tests of the fused LSTM sequence op (`recurrent_lstm`).
 use super::*;
 use crate::autograd::check_gradients;
-
-fn filled(shape: &[usize], seed: u32, scale: f32) -> Tensor {
-    let n: usize = shape.iter().product();
-    let values = (0..n)
-        .map(|i| {
-            let v = (i as u32).wrapping_mul(2_654_435_761).wrapping_add(seed) >> 8;
-            (v as f32 / (1u32 << 24) as f32 - 0.5) * scale
-        })
-        .collect();
-    Tensor::from_vec(values, shape)
-}
+use crate::tensor::recurrent::{assert_parts_agree, check_every_mode, filled};
 
 #[test]
 fn lstm_sequence_gradients_match_finite_differences() {
@@ -23,28 +13,16 @@ fn lstm_sequence_gradients_match_finite_differences() {
         filled(&[batch, units], 4, 1.0),
         filled(&[batch, units], 5, 1.0),
     ];
-    for backwards in [false, true] {
-        for sequences in [false, true] {
-            let r = check_gradients(
-                &inputs,
-                |v| {
-                    v[0].try_lstm_sequence(
-                        &v[1],
-                        Some(&v[2]),
-                        Some((&v[3], &v[4])),
-                        backwards,
-                        sequences,
-                    )
-                    .unwrap()
-                },
-                1e-2,
-            );
-            assert!(
-                r.worst() < 2e-3,
-                "backwards {backwards} sequences {sequences}: {r}"
-            );
-        }
-    }
+    check_every_mode(&inputs, |v, backwards, sequences| {
+        v[0].try_lstm_sequence(
+            &v[1],
+            Some(&v[2]),
+            Some((&v[3], &v[4])),
+            backwards,
+            sequences,
+        )
+        .unwrap()
+    });
     // Without bias or initial states, the same op checks the two inputs left.
     let r = check_gradients(
         &inputs[..2],
@@ -92,22 +70,12 @@ fn batch_parts_give_the_same_values() {
                 assert_eq!(saved.gates, record.saved.gates);
                 assert_eq!(saved.h_prev, record.saved.h_prev);
             }
-            let grads = |parts| {
+            assert_parts_agree(5, |parts| {
                 let mut sent = Vec::new();
                 let g = crate::autograd::gradcheck::cotangent(y.shape());
                 lstm_backward_in(record, g, &mut |t, g| sent.push((t.id(), g)), parts);
                 sent
-            };
-            let one = grads(1);
-            assert_eq!(one.len(), 5);
-            for parts in [2, 3, 5] {
-                for ((id, g), (id1, g1)) in grads(parts).iter().zip(&one) {
-                    assert_eq!(id, id1);
-                    for (a, e) in g.iter().zip(g1) {
-                        assert!((a - e).abs() <= 1e-6 * e.abs().max(1.0), "{a} vs {e}");
-                    }
-                }
-            }
+            });
         }
     }
 }
