@@ -130,6 +130,41 @@ pub trait Cell: Layer {
     fn after_build(&self) -> Result<()> {
         Ok(())
     }
+
+    /// The whole sequence `x` `(batch, time, features)`, from zero states, as one fused op
+    /// where the cell has one: what [`run_cell`]`(self, x, None, go_backwards)` and then
+    /// `.output(return_sequences)` give, without a recorded op per step. `None` (the
+    /// default) makes the recurrent layers run [`Cell::step`] in `run_cell`'s loop. The
+    /// built-in [`LstmCell`](super::LstmCell) and [`GruCell`](super::GruCell) have one for
+    /// Keras's default activations; [`Rnn`](super::Rnn), [`Lstm`](super::Lstm) and
+    /// [`Gru`](super::Gru) use it whenever it is there.
+    ///
+    /// # Errors
+    ///
+    /// The errors of [`run_cell`], naming the cell.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::builtin::{Cell, LstmCell, SimpleRnnCell, run_cell};
+    /// use layers_core::prelude::*;
+    /// let x = Tensor::ones(&[2, 4, 3]);
+    /// let lstm = LstmCell::new(5);
+    /// let fused = lstm.fused_sequence(&x, false, true).expect("the LSTM cell has one")?;
+    /// let plain = run_cell(&lstm, &x, None, false)?.output(true);
+    /// assert_eq!(fused.shape(), &[2, 4, 5]);
+    /// assert!(fused.to_vec().iter().zip(plain.to_vec()).all(|(a, b)| (a - b).abs() < 1e-5));
+    /// assert!(SimpleRnnCell::new(5).fused_sequence(&x, false, true).is_none());
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
+    fn fused_sequence(
+        &self,
+        _x: &Tensor,
+        _go_backwards: bool,
+        _return_sequences: bool,
+    ) -> Option<Result<Tensor>> {
+        None
+    }
 }
 
 /// What [`run_cell`] returns: every step's output, in the order the steps ran, and the

@@ -94,6 +94,16 @@ impl TryCall for GruCell {
 }
 
 impl Cell for GruCell {
+    fn fused_sequence(
+        &self,
+        x: &Tensor,
+        go_backwards: bool,
+        return_sequences: bool,
+    ) -> Option<Result<Tensor>> {
+        self.fusable()
+            .then(|| fused(self, x, go_backwards, return_sequences))
+    }
+
     fn state_sizes(&self) -> Vec<usize> {
         vec![self.units]
     }
@@ -192,8 +202,11 @@ impl Gru {
 
 impl TryCall for Gru {
     fn try_call(&self, x: &Tensor) -> Result<Tensor> {
-        if self.cell.fusable() {
-            return fused(&self.cell, x, self.go_backwards, self.return_sequences);
+        if let Some(y) = self
+            .cell
+            .fused_sequence(x, self.go_backwards, self.return_sequences)
+        {
+            return y;
         }
         Ok(run_cell(&self.cell, x, None, self.go_backwards)?.output(self.return_sequences))
     }

@@ -90,6 +90,16 @@ impl TryCall for LstmCell {
 }
 
 impl Cell for LstmCell {
+    fn fused_sequence(
+        &self,
+        x: &Tensor,
+        go_backwards: bool,
+        return_sequences: bool,
+    ) -> Option<Result<Tensor>> {
+        self.fusable()
+            .then(|| fused(self, x, go_backwards, return_sequences))
+    }
+
     fn state_sizes(&self) -> Vec<usize> {
         vec![self.units, self.units]
     }
@@ -204,8 +214,11 @@ impl Lstm {
 
 impl TryCall for Lstm {
     fn try_call(&self, x: &Tensor) -> Result<Tensor> {
-        if self.cell.fusable() {
-            return fused(&self.cell, x, self.go_backwards, self.return_sequences);
+        if let Some(y) = self
+            .cell
+            .fused_sequence(x, self.go_backwards, self.return_sequences)
+        {
+            return y;
         }
         Ok(run_cell(&self.cell, x, None, self.go_backwards)?.output(self.return_sequences))
     }
@@ -332,6 +345,45 @@ mod tests {
                 assert_close(&path, w.grad(&gf).unwrap(), w.grad(&gp).unwrap());
             }
         }
+    }
+
+    /// `Rnn` over the built-in cells takes their fused op too (one recorded op for the
+    /// sequence), with the values and gradients of the per-step loop.
+    #[test]
+    fn rnn_over_builtin_cells_takes_the_fused_op() {
+        use crate::builtin::{GruCell, Rnn};
+        use crate::tensor::graph::Node;
+        use crate::tensor::op::Op;
+        let x = filled(&[3, 5, 4], 1, 2.0).into_variable();
+        let lstm = Rnn::new(LstmCell::new(6)).return_sequences(true);
+        let gru = Rnn::new(GruCell::new(6)).return_sequences(true);
+        let (yl, yg) = (lstm.try_apply(&x).unwrap(), gru.try_apply(&x).unwrap());
+        assert!(matches!(&yl.0.node, Node::Op(Op::LstmSequence(_))));
+        assert!(matches!(&yg.0.node, Node::Op(Op::GruSequence(_))));
+        let c = filled(yl.shape(), 7, 2.0);
+        for (y, plain, weights) in [
+            (
+                &yl,
+                run_cell(&lstm.cell, &x, None, false).unwrap().output(true),
+                lstm.cell.all_weights(),
+            ),
+            (
+                &yg,
+                run_cell(&gru.cell, &x, None, false).unwrap().output(true),
+                gru.cell.all_weights(),
+            ),
+        ] {
+            assert_close("output", y, &plain);
+            let (gf, gp) = (y.backward_with(&c), plain.backward_with(&c));
+            assert_close("x", gf.get(&x).unwrap(), gp.get(&x).unwrap());
+            for (path, w) in weights {
+                assert_close(&path, w.grad(&gf).unwrap(), w.grad(&gp).unwrap());
+            }
+        }
+        // A cell with other activations keeps the per-step loop.
+        let relu = Rnn::new(LstmCell::new(6).activation("relu"));
+        let y = relu.try_apply(&x).unwrap();
+        assert!(!matches!(&y.0.node, Node::Op(Op::LstmSequence(_))));
     }
 
     #[test]

@@ -14,7 +14,9 @@ use crate::tensor::Tensor;
 /// an `Rnn` over a cell of your own, register it once: `register_layer!(Rnn<MyCell>)` (the
 /// class name `Rnn` is one type per program). The cell registers itself. [`SimpleRnn`](super::SimpleRnn),
 /// [`Lstm`](super::Lstm) and [`Gru`](super::Gru) are this loop over the built-in cells,
-/// with Keras's flat arguments.
+/// with Keras's flat arguments. A cell with a fused sequence op
+/// ([`Cell::fused_sequence`]: the built-in LSTM and GRU cells with their default
+/// activations) runs as that one op rather than a graph node per step.
 ///
 /// # Errors
 ///
@@ -52,6 +54,12 @@ pub struct Rnn<C: Cell> {
 
 impl<C: Cell> TryCall for Rnn<C> {
     fn try_call(&self, x: &Tensor) -> Result<Tensor> {
+        if let Some(y) = self
+            .cell
+            .fused_sequence(x, self.go_backwards, self.return_sequences)
+        {
+            return y;
+        }
         Ok(run_cell(&self.cell, x, None, self.go_backwards)?.output(self.return_sequences))
     }
 }
