@@ -172,67 +172,6 @@ pub(super) fn send_if_wanted(
     }
 }
 
-/// Deterministic test values in `[-scale/2, scale/2)`, different for each `seed` (a
-/// multiplicative hash of the index), for the recurrent ops' and layers' tests.
-#[cfg(test)]
-pub(crate) fn filled(shape: &[usize], seed: u32, scale: f32) -> Tensor {
-    let n: usize = shape.iter().product();
-    let values = (0..n)
-        .map(|i| {
-            let v = (i as u32).wrapping_mul(2_654_435_761).wrapping_add(seed) >> 8;
-            (v as f32 / (1u32 << 24) as f32 - 0.5) * scale
-        })
-        .collect();
-    Tensor::from_vec(values, shape)
-}
-
-/// Asserts `a` and `b` have one shape and agree to 1e-5 relative (absolute below 1).
-#[cfg(test)]
-pub(crate) fn assert_close(what: &str, a: &Tensor, b: &Tensor) {
-    assert_eq!(a.shape(), b.shape(), "{what}");
-    for (i, (x, y)) in a.to_vec().iter().zip(b.to_vec()).enumerate() {
-        let tolerance = 1e-5 * 1f32.max(x.abs()).max(y.abs());
-        assert!((x - y).abs() <= tolerance, "{what}[{i}]: {x} vs {y}");
-    }
-}
-
-/// Checks a sequence op's gradients against finite differences in all four modes
-/// (`go_backwards` × `return_sequences`): `op(inputs, backwards, sequences)`.
-#[cfg(test)]
-pub(crate) fn check_every_mode(inputs: &[Tensor], op: impl Fn(&[Tensor], bool, bool) -> Tensor) {
-    for backwards in [false, true] {
-        for sequences in [false, true] {
-            let r = crate::autograd::check_gradients(inputs, |v| op(v, backwards, sequences), 1e-2);
-            assert!(
-                r.worst() < 2e-3,
-                "backwards {backwards} sequences {sequences}: {r}"
-            );
-        }
-    }
-}
-
-/// Asserts that a backward pass with the batch cut into 2, 3 and 5 parts sends every input
-/// the gradient it sends in one part (to 1e-6 relative), `sent(parts)` listing what it sent.
-#[cfg(test)]
-pub(crate) fn assert_parts_agree(
-    inputs: usize,
-    sent: impl Fn(usize) -> Vec<(crate::tensor::TensorId, ArrayD<f32>)>,
-) {
-    let one = sent(1);
-    assert_eq!(one.len(), inputs);
-    for parts in [2, 3, 5] {
-        for ((id, g), (id1, g1)) in sent(parts).iter().zip(&one) {
-            assert_eq!(id, id1);
-            for (a, e) in g.iter().zip(g1) {
-                assert!(
-                    (a - e).abs() <= 1e-6 * e.abs().max(1.0),
-                    "{parts} parts: {a} vs {e}"
-                );
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -276,6 +215,75 @@ mod tests {
                 "saturates near 0"
             );
             assert!(sigmoid(f32::INFINITY, fma) == 1.0 && tanh(f32::NEG_INFINITY, fma) == -1.0);
+        }
+    }
+}
+
+/// Test support shared by the recurrent ops' and layers' tests.
+#[cfg(test)]
+pub(crate) mod testing {
+    use ndarray::ArrayD;
+
+    use crate::tensor::Tensor;
+
+    /// Deterministic test values in `[-scale/2, scale/2)`, different for each `seed` (a
+    /// multiplicative hash of the index), for the recurrent ops' and layers' tests.
+    pub(crate) fn filled(shape: &[usize], seed: u32, scale: f32) -> Tensor {
+        let n: usize = shape.iter().product();
+        let values = (0..n)
+            .map(|i| {
+                let v = (i as u32).wrapping_mul(2_654_435_761).wrapping_add(seed) >> 8;
+                (v as f32 / (1u32 << 24) as f32 - 0.5) * scale
+            })
+            .collect();
+        Tensor::from_vec(values, shape)
+    }
+
+    /// Asserts `a` and `b` have one shape and agree to 1e-5 relative (absolute below 1).
+    pub(crate) fn assert_close(what: &str, a: &Tensor, b: &Tensor) {
+        assert_eq!(a.shape(), b.shape(), "{what}");
+        for (i, (x, y)) in a.to_vec().iter().zip(b.to_vec()).enumerate() {
+            let tolerance = 1e-5 * 1f32.max(x.abs()).max(y.abs());
+            assert!((x - y).abs() <= tolerance, "{what}[{i}]: {x} vs {y}");
+        }
+    }
+
+    /// Checks a sequence op's gradients against finite differences in all four modes
+    /// (`go_backwards` × `return_sequences`): `op(inputs, backwards, sequences)`.
+    pub(crate) fn check_every_mode(
+        inputs: &[Tensor],
+        op: impl Fn(&[Tensor], bool, bool) -> Tensor,
+    ) {
+        for backwards in [false, true] {
+            for sequences in [false, true] {
+                let r =
+                    crate::autograd::check_gradients(inputs, |v| op(v, backwards, sequences), 1e-2);
+                assert!(
+                    r.worst() < 2e-3,
+                    "backwards {backwards} sequences {sequences}: {r}"
+                );
+            }
+        }
+    }
+
+    /// Asserts that a backward pass with the batch cut into 2, 3 and 5 parts sends every input
+    /// the gradient it sends in one part (to 1e-6 relative), `sent(parts)` listing what it sent.
+    pub(crate) fn assert_parts_agree(
+        inputs: usize,
+        sent: impl Fn(usize) -> Vec<(crate::tensor::TensorId, ArrayD<f32>)>,
+    ) {
+        let one = sent(1);
+        assert_eq!(one.len(), inputs);
+        for parts in [2, 3, 5] {
+            for ((id, g), (id1, g1)) in sent(parts).iter().zip(&one) {
+                assert_eq!(id, id1);
+                for (a, e) in g.iter().zip(g1) {
+                    assert!(
+                        (a - e).abs() <= 1e-6 * e.abs().max(1.0),
+                        "{parts} parts: {a} vs {e}"
+                    );
+                }
+            }
         }
     }
 }

@@ -246,7 +246,7 @@ fn fused(cell: &GruCell, x: &Tensor, go_backwards: bool, return_sequences: bool)
 mod tests {
     use super::*;
     use crate::prelude::*;
-    use crate::tensor::recurrent::{assert_close, filled};
+    use crate::tensor::recurrent::testing::{assert_close, filled};
 
     /// The fused layer and the per-step graph of `run_cell`, same weights and input: the
     /// same outputs and the same gradients for the input and every weight.

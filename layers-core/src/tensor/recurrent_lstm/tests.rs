@@ -1,7 +1,7 @@
 //! Tests of the fused LSTM sequence op (`recurrent_lstm`).
 use super::*;
 use crate::autograd::check_gradients;
-use crate::tensor::recurrent::{assert_parts_agree, check_every_mode, filled};
+use crate::tensor::recurrent::testing::{assert_parts_agree, check_every_mode, filled};
 
 #[test]
 fn lstm_sequence_gradients_match_finite_differences() {
