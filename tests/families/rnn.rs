@@ -145,9 +145,12 @@ fn the_built_in_layers_are_their_cells_in_the_rnn_loop() {
     for ((_, a), (_, b)) in lstm.all_weights().into_iter().zip(rnn.all_weights()) {
         b.set_value(a.value()).unwrap();
     }
-    // `Lstm` runs the fused sequence op, `Rnn` the per-step graph: the same formulas, with
-    // the gates' exp computed differently, so equal to float rounding.
-    let (fused, plain) = (lstm.try_apply(&x).unwrap(), rnn.try_apply(&x).unwrap());
+    // Both run the cell's fused sequence op: the same values bit for bit.
+    let (fused, rnn_fused) = (lstm.try_apply(&x).unwrap(), rnn.try_apply(&x).unwrap());
+    assert_eq!(fused.to_vec(), rnn_fused.to_vec());
+    // `run_cell` is the per-step graph: the same formulas, with the gates' exp computed
+    // differently, so equal to float rounding.
+    let plain = run_cell(&rnn.cell, &x, None, false).unwrap().output(true);
     for (a, b) in fused.to_vec().iter().zip(plain.to_vec()) {
         assert!((a - b).abs() <= 1e-5 * 1f32.max(b.abs()), "{a} vs {b}");
     }
