@@ -254,7 +254,9 @@ fn gemv_columns_plain<const FMA: bool>(
         let c0 = first + b0;
         let mut acc = [0.0f32; BLOCK];
         acc.copy_from_slice(&out[b0..b0 + BLOCK]);
-        for (&xi, row) in x.iter().zip(w.chunks_exact(n)) {
+        let last = (x.len() - 1) * n + c0;
+        for (i, (&xi, row)) in x.iter().zip(w.chunks_exact(n)).enumerate() {
+            prefetch_block(w, (i * n + c0 + PREFETCH_ROWS * n).min(last));
             if xi != 0.0 {
                 let row: &[f32; BLOCK] = row[c0..c0 + BLOCK].try_into().expect("a block");
                 for (a, &wv) in acc.iter_mut().zip(row) {
@@ -283,6 +285,30 @@ fn gemv_columns_plain<const FMA: bool>(
             }
         }
     }
+}
+
+/// How many kernel rows ahead of the one it multiplies [`gemv_columns`] asks the CPU for a
+/// block: a block's rows lie a whole kernel row apart, and for a kernel streamed from L3 (one
+/// of 784×256 does not fit L2 with the rest of a model) the hardware prefetchers fetch them
+/// too late. Measured on Zen 3 with W4's MLP: 4–8 rows ahead ≈ 8 % faster, 16 slower.
+const PREFETCH_ROWS: usize = 8;
+
+/// Asks the CPU to fetch the [`BLOCK`] values of `w` from `start` (a hint: no effect on
+/// results, and a no-op off x86-64).
+#[inline(always)]
+fn prefetch_block(w: &[f32], start: usize) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        let p = w.as_ptr().wrapping_add(start).cast::<i8>();
+        for line in 0..BLOCK * size_of::<f32>() / 64 {
+            // SAFETY: a prefetch reads nothing the program sees and cannot fault, whatever
+            // the address; the address is within `w` anyway (the caller's `start` is).
+            unsafe { _mm_prefetch::<_MM_HINT_T0>(p.wrapping_add(line * 64)) };
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (w, start);
 }
 
 /// Output columns per register block of [`gemv_columns`]: 8 AVX registers of 8 lanes.
