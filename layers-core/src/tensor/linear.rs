@@ -126,10 +126,14 @@ impl Tensor {
             bias.map(Tensor::data),
             &out_shape,
         );
-        let inputs: Vec<&Tensor> = [Some(self), Some(kernel), bias]
-            .into_iter()
-            .flatten()
-            .collect();
+        let with_bias;
+        let inputs: &[&Tensor] = match bias {
+            Some(b) => {
+                with_bias = [self, kernel, b];
+                &with_bias
+            }
+            None => &[self, kernel],
+        };
         let recording = graph::is_recording() && inputs.iter().any(|t| t.requires_grad());
         let derivative = match activation {
             None => None,
@@ -161,7 +165,7 @@ impl Tensor {
                 bias: bias.cloned(),
                 derivative,
             },
-            &inputs,
+            inputs,
         ))
     }
 }
@@ -182,13 +186,10 @@ fn affine(x: &Data, w: &Data, b: Option<&Data>, out_shape: &[usize]) -> ArrayD<f
     let rows = x.len() / k.max(1);
     let mut out = match b {
         Some(b) => {
-            let b = b
-                .as_slice()
-                .map_or_else(|| b.iter().copied().collect(), <[f32]>::to_vec);
-            let mut v = super::buffers::take_any(rows * n);
-            for row in v.chunks_exact_mut(n.max(1)) {
-                row.copy_from_slice(&b);
-            }
+            let v = match b.as_slice() {
+                Some(b) => bias_rows(b, rows),
+                None => bias_rows(&b.iter().copied().collect::<Vec<_>>(), rows),
+            };
             ArrayD::from_shape_vec(IxDyn(out_shape), v).expect("rows × units values")
         }
         None => super::buffers::zeros(out_shape),
@@ -208,6 +209,21 @@ fn affine(x: &Data, w: &Data, b: Option<&Data>, out_shape: &[usize]) -> ArrayD<f
         .expect("fresh");
     product_into(o2, x2, w2, w);
     out
+}
+
+/// `rows` copies of the bias `b`, one after the other: the output's starting values. A small
+/// output is written straight into a fresh vector (one allocation, no zeroing), a large one
+/// into a cached buffer.
+fn bias_rows(b: &[f32], rows: usize) -> Vec<f32> {
+    let len = rows * b.len();
+    if len < super::buffers::MIN_LEN {
+        return b.repeat(rows);
+    }
+    let mut v = super::buffers::take_any(len);
+    for row in v.chunks_exact_mut(b.len()) {
+        row.copy_from_slice(b);
+    }
+    v
 }
 
 /// `out += x · w`: streamed row by row for a few rows (on both cores for a large kernel,
