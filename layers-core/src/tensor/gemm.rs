@@ -370,6 +370,70 @@ mod tests {
         }
     }
 
+    /// Column `j` of `out + x · w` as one loop: from `start`, one multiply-add per nonzero
+    /// `x[i]` in row order (fused where the CPU has FMA, as [`gemv_columns`] picks).
+    fn column_sum(start: f32, x: &[f32], w: &[f32], n: usize, j: usize) -> f32 {
+        #[cfg(target_arch = "x86_64")]
+        let fma = std::arch::is_x86_feature_detected!("avx2")
+            && std::arch::is_x86_feature_detected!("fma");
+        #[cfg(not(target_arch = "x86_64"))]
+        let fma = false;
+        let mut a = start;
+        for (i, &xi) in x.iter().enumerate() {
+            if xi != 0.0 {
+                a = if fma {
+                    xi.mul_add(w[i * n + j], a)
+                } else {
+                    a + xi * w[i * n + j]
+                };
+            }
+        }
+        a
+    }
+
+    #[test]
+    fn streamed_columns_equal_a_plain_column_loop_bit_for_bit() {
+        // Kernels shorter and longer than the prefetch distance, widths around the register
+        // block, runs of columns starting anywhere; zeros, NaN and infinities in x.
+        for (k, n) in [(1, 10), (7, 64), (9, 65), (37, 130), (300, 256), (33, 200)] {
+            let w: Vec<f32> = (0..k * n)
+                .map(|i| ((i * 7919) % 2003) as f32 / 1001.0 - 1.0)
+                .collect();
+            for special in [
+                None,
+                Some(f32::NAN),
+                Some(f32::INFINITY),
+                Some(f32::NEG_INFINITY),
+            ] {
+                let mut x: Vec<f32> = (0..k)
+                    .map(|i| {
+                        if i % 3 == 1 {
+                            0.0
+                        } else {
+                            (i % 11) as f32 * 0.37 - 1.5
+                        }
+                    })
+                    .collect();
+                if let Some(v) = special {
+                    x[k / 2] = v;
+                }
+                for (first, width) in [(0, n), (n / 3, n - n / 3), (n - 1, 1), (1, n - 1)] {
+                    let start: Vec<f32> = (first..first + width).map(|j| j as f32 * 0.5).collect();
+                    let mut out = start.clone();
+                    gemv_columns(&mut out, &x, &w, first);
+                    for (c, (&o, &s)) in out.iter().zip(&start).enumerate() {
+                        let want = column_sum(s, &x, &w, n, first + c);
+                        assert!(
+                            o.to_bits() == want.to_bits() || (o.is_nan() && want.is_nan()),
+                            "k {k}, n {n}, {special:?}, column {}: {o} vs {want}",
+                            first + c
+                        );
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn a_new_product_is_written_whole() {
         let a = Array2::from_shape_fn((70, 33), |(i, j)| (i * 3 + j) as f32 % 5.0 - 2.0);

@@ -305,6 +305,61 @@ mod tests {
     }
 
     #[test]
+    fn few_rows_equal_the_bias_plus_the_plain_row_kernel_bit_for_bit() {
+        // 1–4 rows, odd sizes, a kernel large enough to be split between two threads, an
+        // output large enough for the buffer cache, a strided bias; zeros (a quarter of x),
+        // NaN and infinities in x.
+        for (k, n) in [(37, 19), (784, 256), (513, 130), (3, 8200)] {
+            let w = filled(&[k, n], 21);
+            let pairs = filled(&[n, 2], 22);
+            let column = pairs
+                .data()
+                .clone()
+                .into_dimensionality::<ndarray::Ix2>()
+                .expect("a matrix")
+                .slice_move(ndarray::s![.., 1]);
+            let strided = Tensor::from_data(column.into_dyn(), None);
+            assert!(strided.data().as_slice().is_none(), "a strided bias");
+            for rows in 1..=STREAMED_ROWS {
+                for special in [
+                    None,
+                    Some(f32::NAN),
+                    Some(f32::INFINITY),
+                    Some(f32::NEG_INFINITY),
+                ] {
+                    let mut xv = filled(&[rows, k], 23 + rows as u32).to_vec();
+                    if let Some(v) = special {
+                        xv[(rows - 1) * k + k / 2] = v;
+                    }
+                    let x = Tensor::from_vec(xv.clone(), &[rows, k]);
+                    let ws = w.data().as_slice().expect("standard").to_vec();
+                    for bias in [filled(&[n], 24), strided.clone()] {
+                        let got = x.linear(&w, Some(&bias)).to_vec();
+                        let b = bias.to_vec();
+                        for r in 0..rows {
+                            let mut want = b.clone();
+                            super::super::gemm::gemv_columns(
+                                &mut want,
+                                &xv[r * k..(r + 1) * k],
+                                &ws,
+                                0,
+                            );
+                            for (j, (&g, &e)) in
+                                got[r * n..(r + 1) * n].iter().zip(&want).enumerate()
+                            {
+                                assert!(
+                                    g.to_bits() == e.to_bits() || (g.is_nan() && e.is_nan()),
+                                    "k {k}, n {n}, rows {rows}, {special:?}, [{r}, {j}]: {g} vs {e}"
+                                );
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
     fn a_fused_activation_matches_the_ops_one_by_one() {
         for rows in [1, 9] {
             let x = filled(&[rows, 6], 4).into_variable();
