@@ -290,7 +290,8 @@ fn gemv_columns_plain<const FMA: bool>(
 /// How many kernel rows ahead of the one it multiplies [`gemv_columns`] asks the CPU for a
 /// block: a block's rows lie a whole kernel row apart, and for a kernel streamed from L3 (one
 /// of 784×256 does not fit L2 with the rest of a model) the hardware prefetchers fetch them
-/// too late. Measured on Zen 3 with W4's MLP: 4–8 rows ahead ≈ 8 % faster, 16 slower.
+/// too late. Measured on Zen 3, W4's three products alone on one core: 4–8 rows ahead 5–10 %
+/// faster, 16 slower; in `predict` the gain is within the noise of a loaded machine.
 const PREFETCH_ROWS: usize = 8;
 
 /// Asks the CPU to fetch the [`BLOCK`] values of `w` from `start` (a hint: no effect on
