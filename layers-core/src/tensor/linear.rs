@@ -126,10 +126,14 @@ impl Tensor {
             bias.map(Tensor::data),
             &out_shape,
         );
-        let inputs: Vec<&Tensor> = [Some(self), Some(kernel), bias]
-            .into_iter()
-            .flatten()
-            .collect();
+        let with_bias;
+        let inputs: &[&Tensor] = match bias {
+            Some(b) => {
+                with_bias = [self, kernel, b];
+                &with_bias
+            }
+            None => &[self, kernel],
+        };
         let recording = graph::is_recording() && inputs.iter().any(|t| t.requires_grad());
         let derivative = match activation {
             None => None,
@@ -161,7 +165,7 @@ impl Tensor {
                 bias: bias.cloned(),
                 derivative,
             },
-            &inputs,
+            inputs,
         ))
     }
 }
@@ -182,13 +186,10 @@ fn affine(x: &Data, w: &Data, b: Option<&Data>, out_shape: &[usize]) -> ArrayD<f
     let rows = x.len() / k.max(1);
     let mut out = match b {
         Some(b) => {
-            let b = b
-                .as_slice()
-                .map_or_else(|| b.iter().copied().collect(), <[f32]>::to_vec);
-            let mut v = super::buffers::take_any(rows * n);
-            for row in v.chunks_exact_mut(n.max(1)) {
-                row.copy_from_slice(&b);
-            }
+            let v = match b.as_slice() {
+                Some(b) => bias_rows(b, rows),
+                None => bias_rows(&b.iter().copied().collect::<Vec<_>>(), rows),
+            };
             ArrayD::from_shape_vec(IxDyn(out_shape), v).expect("rows × units values")
         }
         None => super::buffers::zeros(out_shape),
@@ -208,6 +209,21 @@ fn affine(x: &Data, w: &Data, b: Option<&Data>, out_shape: &[usize]) -> ArrayD<f
         .expect("fresh");
     product_into(o2, x2, w2, w);
     out
+}
+
+/// `rows` copies of the bias `b`, one after the other: the output's starting values. A small
+/// output is written straight into a fresh vector (one allocation, no zeroing), a large one
+/// into a cached buffer.
+fn bias_rows(b: &[f32], rows: usize) -> Vec<f32> {
+    let len = rows * b.len();
+    if len < super::buffers::MIN_LEN {
+        return b.repeat(rows);
+    }
+    let mut v = super::buffers::take_any(len);
+    for row in v.chunks_exact_mut(b.len()) {
+        row.copy_from_slice(b);
+    }
+    v
 }
 
 /// `out += x · w`: streamed row by row for a few rows (on both cores for a large kernel,
@@ -285,6 +301,61 @@ mod tests {
             close(&x.linear(&w, Some(&b)).to_vec(), &plain.to_vec(), 1e-5);
             close(&x.linear(&w, None).to_vec(), &x.matmul(&w).to_vec(), 1e-5);
             assert_eq!(x.linear(&w, None).shape(), plain.shape());
+        }
+    }
+
+    #[test]
+    fn few_rows_equal_the_bias_plus_the_plain_row_kernel_bit_for_bit() {
+        // 1–4 rows, odd sizes, a kernel large enough to be split between two threads, an
+        // output large enough for the buffer cache, a strided bias; zeros (a quarter of x),
+        // NaN and infinities in x.
+        for (k, n) in [(37, 19), (784, 256), (513, 130), (3, 8200)] {
+            let w = filled(&[k, n], 21);
+            let pairs = filled(&[n, 2], 22);
+            let column = pairs
+                .data()
+                .clone()
+                .into_dimensionality::<ndarray::Ix2>()
+                .expect("a matrix")
+                .slice_move(ndarray::s![.., 1]);
+            let strided = Tensor::from_data(column.into_dyn(), None);
+            assert!(strided.data().as_slice().is_none(), "a strided bias");
+            for rows in 1..=STREAMED_ROWS {
+                for special in [
+                    None,
+                    Some(f32::NAN),
+                    Some(f32::INFINITY),
+                    Some(f32::NEG_INFINITY),
+                ] {
+                    let mut xv = filled(&[rows, k], 23 + rows as u32).to_vec();
+                    if let Some(v) = special {
+                        xv[(rows - 1) * k + k / 2] = v;
+                    }
+                    let x = Tensor::from_vec(xv.clone(), &[rows, k]);
+                    let ws = w.data().as_slice().expect("standard").to_vec();
+                    for bias in [filled(&[n], 24), strided.clone()] {
+                        let got = x.linear(&w, Some(&bias)).to_vec();
+                        let b = bias.to_vec();
+                        for r in 0..rows {
+                            let mut want = b.clone();
+                            super::super::gemm::gemv_columns(
+                                &mut want,
+                                &xv[r * k..(r + 1) * k],
+                                &ws,
+                                0,
+                            );
+                            for (j, (&g, &e)) in
+                                got[r * n..(r + 1) * n].iter().zip(&want).enumerate()
+                            {
+                                assert!(
+                                    g.to_bits() == e.to_bits() || (g.is_nan() && e.is_nan()),
+                                    "k {k}, n {n}, rows {rows}, {special:?}, [{r}, {j}]: {g} vs {e}"
+                                );
+                            }
+                        }
+                    }
+                }
+            }
         }
     }
 
