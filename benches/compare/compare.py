@@ -380,8 +380,9 @@ def main():
     print(table(results, sizes, candle_exe is not None))
     if max(load[0], start_load) > (os.cpu_count() or 1) and not args.omp_passive:
         print(f"\n**Load above the core count** (1-min average {start_load:.2f} at the start, "
-              f"{load[0]:.2f} at the end): PyTorch's and OpenBLAS's spinning threads lose "
-              "much more to it than `layers` does, so these ratios flatter `layers`; "
+              f"{load[0]:.2f} at the end): PyTorch's and OpenBLAS's spinning threads"
+              + (" (and candle's, whose pool's waits spin too)" if candle_exe else "")
+              + " lose much more to it than `layers` does, so these ratios flatter `layers`; "
               "see README.md (and `--omp-passive`).")
     if memory:
         print("\nResident memory after each of 3 epochs of W1 (separate `fit` calls), MiB:\n")
