@@ -149,7 +149,10 @@ pub fn w1_train(args: &Args) -> Outcome {
 /// An untrained MLP (ReLU) for inference.
 fn inference_mlp() -> Result<Mlp> {
     let varmap = VarMap::new();
-    Mlp::new(VarBuilder::from_varmap(&varmap, DType::F32, &Device::Cpu), relu)
+    Mlp::new(
+        VarBuilder::from_varmap(&varmap, DType::F32, &Device::Cpu),
+        relu,
+    )
 }
 
 /// W2: samples per second of the forward pass in batches of 1024 over the 60,000 samples
