@@ -232,3 +232,71 @@ pub fn w4_forward_one(args: &Args) -> Outcome {
         json!({"calls": args.calls}),
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(extra: &[&str]) -> Args {
+        let items = ["w1"].iter().chain(extra).map(|s| s.to_string());
+        Args::parse(items).unwrap().unwrap()
+    }
+
+    /// The mean cross-entropy of `trainer`'s model on `data`.
+    fn loss(trainer: &Trainer<Mlp>, data: &Data) -> f32 {
+        let logits = trainer.model.forward(&data.x).unwrap();
+        cross_entropy(&logits, &data.y)
+            .unwrap()
+            .to_scalar::<f32>()
+            .unwrap()
+    }
+
+    #[test]
+    fn epochs_train_every_layer_of_the_model() {
+        // 256 random samples with random labels: only memorising them lowers the loss, which
+        // the optimizer does only if it holds the model's variables.
+        let data = Data::new(256, &[784], 7).unwrap();
+        let mut trainer = mlp_trainer(relu, 7).unwrap();
+        let before = loss(&trainer, &data);
+        for _ in 0..30 {
+            trainer.epoch(&data, 64, &args(&[])).unwrap();
+        }
+        let after = loss(&trainer, &data);
+        assert!(after < 0.3 * before, "loss {before} -> {after}");
+    }
+
+    #[test]
+    fn leaky_is_max_of_a_tenth_and_itself() {
+        let xs = Tensor::new(&[-2.0f32, -0.5, 0.0, 3.0], &Device::Cpu).unwrap();
+        let out = leaky(&xs).unwrap().to_vec1::<f32>().unwrap();
+        assert_eq!(out, [-0.2, -0.05, 0.0, 3.0]);
+    }
+
+    #[test]
+    fn shuffled_batches_gather_matching_inputs_and_labels() {
+        let data = Data::new(10, &[3], 1).unwrap();
+        let mut rng = StdRng::seed_from_u64(3);
+        let order = crate::common::permutation(10, true, &mut rng)
+            .unwrap()
+            .unwrap();
+        let idx = order.to_vec1::<u32>().unwrap();
+        let mut sorted = idx.clone();
+        sorted.sort();
+        assert_eq!(sorted, (0..10).collect::<Vec<u32>>());
+        let (xs, ys) = batch(&data, Some(&order), 4, 4).unwrap();
+        let all_x = data.x.to_vec2::<f32>().unwrap();
+        let all_y = data.y.to_vec1::<u32>().unwrap();
+        for (row, &i) in idx[4..8].iter().enumerate() {
+            assert_eq!(
+                xs.get(row).unwrap().to_vec1::<f32>().unwrap(),
+                all_x[i as usize]
+            );
+            assert_eq!(
+                ys.get(row).unwrap().to_scalar::<u32>().unwrap(),
+                all_y[i as usize]
+            );
+        }
+        let (xs, _) = batch(&data, None, 8, 2).unwrap();
+        assert_eq!(xs.to_vec2::<f32>().unwrap(), all_x[8..10]);
+    }
+}
