@@ -1,17 +1,19 @@
 #!/usr/bin/env python3
-"""The comparison driver of issue 13: `layers` against PyTorch (and NumPy's BLAS for W5), in
-the same run, alternating, with the machine's state printed and a Markdown table of ratios.
+"""The comparison driver of issue 13: `layers` against PyTorch (and NumPy's BLAS for W5, and
+candle with `--with-candle`), in the same run, alternating, with the machine's state printed
+and a Markdown table of ratios.
 
 Run it through `benches/compare/run` (which finds or installs PyTorch first):
 
     benches/compare/run                    # 5 rounds, every workload
     benches/compare/run --quick            # 2 rounds, W5 at 256/512/1024 only
     benches/compare/run --only w1,w4 --rounds 3
+    benches/compare/run --only w1,w2,w4 --rounds 3 --with-candle
 
 Each round runs, for each workload, the `layers` side then the PyTorch side (NumPy too for
-W5), swapping the order every other round; each side is its own process, so the peak
-resident memory is that workload's. The table gives each side's median and range over the
-rounds and the median of the per-round ratios, against the issue's targets.
+W5, candle when built), reversing the order every other round; each side is its own process,
+so the peak resident memory is that workload's. The table gives each side's median and range
+over the rounds and the median of the per-round ratios, against the issue's targets.
 """
 
 import argparse
@@ -165,7 +167,7 @@ def commands(args, exe, py, candle_exe):
         sides = {"layers": [exe, w] + opts(w), "torch": [py, script, w] + opts(w)}
         if w == "w5":
             sides["numpy"] = [py, script, w, "--side", "numpy"] + opts(w)
-        if candle_exe and w in ("w1", "w2", "w4"):
+        if candle_exe:
             sides["candle"] = [candle_exe, w] + opts(w)
         table[w] = sides
     return table
@@ -244,18 +246,28 @@ def spread(values):
     return f"{fmt(med)} ({fmt(min(values))}–{fmt(max(values))})"
 
 
+def ratio_of_rounds(ours, theirs):
+    """The median of the per-round ratios `ours / theirs`, or None."""
+    ratios = [a / b for a, b in zip(ours, theirs) if a is not None and b]
+    return statistics.median(ratios) if ratios else None
+
+
 def table(results, sizes, candle):
-    """The Markdown table of every row whose workload ran."""
+    """The Markdown table of every row whose workload ran; with `candle`, two more columns:
+    candle's figure and `layers` / candle (the median of the per-round ratios)."""
     head = "| workload | `layers` | other side | layers / other (median of rounds) | target | met |"
-    lines = [head, "| --- | --- | --- | --- | --- | --- |"]
+    rule = "| --- | --- | --- | --- | --- | --- |"
+    if candle:
+        head += " candle | layers / candle |"
+        rule += " --- | --- |"
+    lines = [head, rule]
     for label, w, metric, other, kind, target in rows(sizes):
         if w not in results:
             continue
         rounds = results[w]
         ours = [figure(r.get("layers"), metric) for r in rounds]
         theirs = [figure(r.get(other), metric) for r in rounds]
-        ratios = [a / b for a, b in zip(ours, theirs) if a is not None and b]
-        ratio = statistics.median(ratios) if ratios else None
+        ratio = ratio_of_rounds(ours, theirs)
         ours_ok = [v for v in ours if v is not None]
         if kind == "own":
             ratio_text, target_text = "—", f"`layers` ≤ {target}"
@@ -269,15 +281,24 @@ def table(results, sizes, candle):
             met = ratio >= target if kind == "higher" else ratio <= target
         met_text = {True: "yes", False: "**no**", None: "—"}[met]
         other_text = f"{SIDE_NAMES[other]}: {spread(theirs)}"
-        lines.append(f"| {label} | {spread(ours)} | {other_text} | {ratio_text} | "
-                     f"{target_text} | {met_text} |")
+        line = (f"| {label} | {spread(ours)} | {other_text} | {ratio_text} | "
+                f"{target_text} | {met_text} |")
+        if candle:
+            # W5's candle figures once per size (on the PyTorch row); W3's is candle's own
+            # custom/built-in ratio, not comparable by division.
+            cand = ([None] * len(rounds) if other == "numpy"
+                    else [figure(r.get("candle"), metric) for r in rounds])
+            cr = None if kind == "own" else ratio_of_rounds(ours, cand)
+            line += f" {spread(cand)} | {'—' if cr is None else f'{cr:.2f}'} |"
+        lines.append(line)
         if candle and w == "w4" and metric == "us_per_call":
             cand = [figure(r.get("candle"), metric) for r in rounds]
-            cr = [a / b for a, b in zip(ours, cand) if a is not None and b]
-            lines.append(f"| W4 vs candle | {spread(ours)} | candle: {spread(cand)} | "
-                         f"{statistics.median(cr):.2f} | < 1 | "
-                         f"{'yes' if cr and statistics.median(cr) < 1 else '**no**'} |"
-                         if cr else "| W4 vs candle | — | — | — | < 1 | — |")
+            cr = ratio_of_rounds(ours, cand)
+            row = (f"| W4 below candle's, µs | {spread(ours)} | candle: {spread(cand)} | "
+                   + (f"{cr:.2f} | < 1 | {'yes' if cr < 1 else '**no**'} |" if cr is not None
+                      else "— | < 1 | — |"))
+            row += f" {spread(cand)} | {'—' if cr is None else f'{cr:.2f}'} |"
+            lines.append(row)
     return "\n".join(lines)
 
 
@@ -294,8 +315,10 @@ def main():
     parser.add_argument("--no-memory", action="store_true",
                         help="skip the 3-epoch W1 resident-memory run")
     parser.add_argument("--no-probe", action="store_true", help="skip the FMA peak probe")
-    parser.add_argument("--candle", action="store_true",
-                        help="also build and run the candle side (benches/compare/candle)")
+    parser.add_argument("--with-candle", "--candle", dest="candle", action="store_true",
+                        help="also build (cargo, release, once) and run the candle side "
+                             "(benches/compare/candle, its own crate); if it does not build, "
+                             "the run goes on without it")
     parser.add_argument("--omp-passive", action="store_true",
                         help="diagnostic: OMP_WAIT_POLICY=PASSIVE for every process (keeps "
                              "PyTorch's and OpenBLAS's threads from spinning on a loaded "
@@ -314,10 +337,13 @@ def main():
     sizes = [int(s) for s in args.sizes.split(",")]
 
     started = datetime.datetime.now(datetime.timezone.utc)
-    print(f"# `layers` vs PyTorch — {started:%Y-%m-%d %H:%M} UTC\n")
+    print(f"# `layers` vs PyTorch{' and candle' if args.candle else ''} — "
+          f"{started:%Y-%m-%d %H:%M} UTC\n")
     machine_state(args.python, args.no_probe)
     exe = build_layers()
-    candle_exe = build_candle() if args.candle else None
+    candle_exe, candle_version = build_candle() if args.candle else (None, None)
+    if candle_exe:
+        print(f"candle side: candle-core {candle_version}, CPU, {candle_exe}")
     plan = commands(args, exe, args.python, candle_exe)
 
     results = {w: [] for w in plan}
@@ -339,7 +365,7 @@ def main():
     if "w1" in plan and not args.no_memory:
         print("W1 over 3 epochs, resident memory after each (one run per side) …", flush=True)
         memory = {side: run_side(cmd + ["--epochs", "3"], side, args.timeout)
-                  for side, cmd in plan["w1"].items() if side in ("layers", "torch")}
+                  for side, cmd in plan["w1"].items() if side in ("layers", "torch", "candle")}
 
     load = os.getloadavg()
     settings = [f"{args.rounds} rounds"]
@@ -354,8 +380,9 @@ def main():
     print(table(results, sizes, candle_exe is not None))
     if max(load[0], start_load) > (os.cpu_count() or 1) and not args.omp_passive:
         print(f"\n**Load above the core count** (1-min average {start_load:.2f} at the start, "
-              f"{load[0]:.2f} at the end): PyTorch's and OpenBLAS's spinning threads lose "
-              "much more to it than `layers` does, so these ratios flatter `layers`; "
+              f"{load[0]:.2f} at the end): PyTorch's and OpenBLAS's spinning threads"
+              + (" (and candle's, whose pool's waits spin too)" if candle_exe else "")
+              + " lose much more to it than `layers` does, so these ratios flatter `layers`; "
               "see README.md (and `--omp-passive`).")
     if memory:
         print("\nResident memory after each of 3 epochs of W1 (separate `fit` calls), MiB:\n")
@@ -370,29 +397,62 @@ def main():
     out = ROOT / "target" / "compare" / f"results-{started:%Y%m%dT%H%M%S}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"started": started.isoformat(), "args": vars(args),
+                               "candle_version": candle_version,
                                "results": results, "memory": memory}, indent=1))
     print(f"\nall figures: {out.relative_to(ROOT)}")
 
 
+def candle_version():
+    """candle-core's version in the candle crate's Cargo.lock, or None."""
+    lock = HERE / "candle" / "Cargo.lock"
+    try:
+        lines = lock.read_text().splitlines()
+    except OSError:
+        return None
+    for i, line in enumerate(lines[:-1]):
+        if line.strip() == 'name = "candle-core"':
+            return lines[i + 1].split('"')[1]
+    return None
+
+
 def build_candle():
-    """Builds the optional candle side (its own crate, outside the workspace)."""
+    """Builds the optional candle side (its own crate and workspace, outside `layers`', with
+    its own target directory) once in release: (its executable, candle-core's version), or
+    (None, None) after printing why it did not build."""
     manifest = HERE / "candle" / "Cargo.toml"
     if not manifest.exists():
         print("(no benches/compare/candle crate: the candle side is skipped)")
-        return None
-    print("building the candle side …", flush=True)
-    cmd = ["nice", "-n", "15", "cargo", "build", "--release", "--manifest-path", str(manifest),
+        return None, None
+    print("building the candle side (cargo build --release in benches/compare/candle; the "
+          "first build compiles candle, a few minutes) …", flush=True)
+    cmd = ["cargo", "build", "--release", "--manifest-path", str(manifest),
            "--message-format=json"]
-    out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    if shutil.which("nice"):
+        cmd = ["nice", "-n", "15"] + cmd
+    try:
+        out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    except OSError as err:
+        print(f"(the candle side did not build: {err}; going on without it)")
+        return None, None
+    exe = None
     for line in out.stdout.splitlines():
         try:
             msg = json.loads(line)
         except ValueError:
             continue
-        if msg.get("reason") == "compiler-artifact" and msg.get("executable"):
-            return msg["executable"]
-    print(f"(the candle side did not build: {out.stderr[-500:]})")
-    return None
+        if (msg.get("reason") == "compiler-artifact" and msg.get("executable")
+                and msg.get("target", {}).get("name") == "layers-compare-candle"):
+            exe = msg["executable"]
+    if out.returncode != 0 or exe is None:
+        errors = [json.loads(line).get("message", {}).get("rendered", "")
+                  for line in out.stdout.splitlines()
+                  if line.startswith("{") and '"reason":"compiler-message"' in line
+                  and '"level":"error"' in line]
+        why = "\n".join(e for e in errors if e) or out.stderr.strip()
+        print(f"(the candle side did not build, exit {out.returncode}; going on without it)\n"
+              f"{why[-2000:]}")
+        return None, None
+    return exe, candle_version()
 
 
 if __name__ == "__main__":
