@@ -33,10 +33,47 @@ use crate::data::check::data_error;
 use crate::error::{Error, Result};
 use crate::layer::Layer;
 use crate::optim::Optimizer;
-use crate::tensor::Tensor;
+use crate::tensor::{Tensor, graph};
 
-/// Trains `model` (whose data `fit` has checked) on `x`, `y` as `options` say.
+/// Trains `model` (whose data `fit` has checked) on `x`, `y` as `options` say, on a thread
+/// of rayon's pool (see [`on_pool_thread`]).
 pub(super) fn run(
+    model: &dyn Layer,
+    compiled: &mut Compiled,
+    seed: u64,
+    input_shape: Option<&[usize]>,
+    x: &Tensor,
+    y: &Tensor,
+    options: FitOptions,
+) -> Result<History> {
+    on_pool_thread(|| run_here(model, compiled, seed, input_shape, x, y, options))
+}
+
+/// Runs `f` on one of rayon's worker threads, the calling thread waiting, when the caller is
+/// not one already.
+///
+/// Why: a training step splits its large products and updates between both cores with
+/// rayon. Called from outside the pool, every such split hands its work to the pool's two
+/// workers and puts the caller to sleep until they are done: a wake-up and a sleep per
+/// split (several per step; tens of thousands of context switches per W1 epoch), and three
+/// busy threads on two cores, the caller competing with a worker that spins while it waits
+/// for the next split. Run on a worker, a split keeps one half on the running thread and
+/// the other worker steals the other half. Results are the same: the same operations run
+/// in the same order, on another thread.
+///
+/// The step's thread-local state (training flag, random streams, recording) is set up
+/// inside `f`; a caller that has turned gradient recording off keeps `f` on its own
+/// thread, where that setting applies, as before.
+fn on_pool_thread<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+    let on_pool = rayon::current_thread_index().is_some();
+    if on_pool || !graph::is_recording() || rayon::current_num_threads() < 2 {
+        return f();
+    }
+    rayon::scope(|_| f())
+}
+
+/// [`run`] on the calling thread.
+fn run_here(
     model: &dyn Layer,
     compiled: &mut Compiled,
     seed: u64,
