@@ -17,9 +17,9 @@
 //! ```
 
 use rand::SeedableRng;
-use rayon::prelude::*;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
+use rayon::prelude::*;
 
 use super::callbacks::{Callback, Control};
 use super::evaluate::evaluate_batches;
@@ -34,51 +34,10 @@ use crate::data::check::data_error;
 use crate::error::{Error, Result};
 use crate::layer::Layer;
 use crate::optim::Optimizer;
-use crate::tensor::{Tensor, buffers, graph};
+use crate::tensor::{Tensor, buffers};
 
-/// Trains `model` (whose data `fit` has checked) on `x`, `y` as `options` say, on a thread
-/// of rayon's pool (see [`on_pool_thread`]).
+/// Trains `model` (whose data `fit` has checked) on `x`, `y` as `options` say.
 pub(super) fn run(
-    model: &dyn Layer,
-    compiled: &mut Compiled,
-    seed: u64,
-    input_shape: Option<&[usize]>,
-    x: &Tensor,
-    y: &Tensor,
-    options: FitOptions,
-) -> Result<History> {
-    on_pool_thread(|| run_here(model, compiled, seed, input_shape, x, y, options))
-}
-
-/// Runs `f` on one of rayon's worker threads, the calling thread waiting, when the caller is
-/// not one already.
-///
-/// Why: a training step splits its large products and updates between both cores with
-/// rayon. Called from outside the pool, every such split hands its work to the pool's two
-/// workers and puts the caller to sleep until they are done: a wake-up and a sleep per
-/// split (several per step; tens of thousands of context switches per W1 epoch), and three
-/// busy threads on two cores, the caller competing with a worker that spins while it waits
-/// for the next split. Run on a worker, a split keeps one half on the running thread and
-/// the other worker steals the other half. Results are the same: the same operations run
-/// in the same order, on another thread.
-///
-/// The step's thread-local state (training flag, random streams, recording) is set up
-/// inside `f`; a caller that has turned gradient recording off keeps `f` on its own
-/// thread, where that setting applies, as before.
-fn on_pool_thread<R: Send>(f: impl FnOnce() -> R + Send) -> R {
-    let on_pool = rayon::current_thread_index().is_some();
-    if on_pool
-        || !graph::is_recording()
-        || rayon::current_num_threads() < 2
-        || std::env::var("W1_POOL").is_ok_and(|v| v == "0")
-    {
-        return f();
-    }
-    rayon::scope(|_| f())
-}
-
-/// [`run`] on the calling thread.
-fn run_here(
     model: &dyn Layer,
     compiled: &mut Compiled,
     seed: u64,
@@ -376,4 +335,36 @@ fn set_callback_rate(
         ));
     }
     optimizer.set_learning_rate(rate)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn values(n: usize, seed: usize) -> Vec<f32> {
+        (0..n)
+            .map(|i| ((i * 37 + seed * 11) % 101) as f32 / 50.0 - 1.0)
+            .collect()
+    }
+
+    #[test]
+    fn gathered_batches_equal_index_select() {
+        let indices = [7, 0, 3, 3, 9, 1];
+        // Small and large rows (the large batch is gathered on both cores), labels of rank 1,
+        // samples of rank 3, a transposed (not standard layout) tensor and a variable.
+        let cases = [
+            Tensor::from_vec(values(10 * 5, 1), &[10, 5]),
+            Tensor::from_vec(values(10 * 6000, 2), &[10, 6000]),
+            Tensor::from_vec(values(10, 3), &[10]),
+            Tensor::from_vec(values(10 * 12, 4), &[10, 3, 4]),
+            Tensor::from_vec(values(5 * 10, 5), &[5, 10]).transpose(),
+            Tensor::from_vec(values(10 * 4, 6), &[10, 4]).into_variable(),
+        ];
+        for t in &cases {
+            let fast = gather(t, &indices);
+            let plain = t.index_select(0, &indices);
+            assert_eq!(fast.shape(), plain.shape());
+            assert_eq!(fast.to_vec(), plain.to_vec());
+        }
+    }
 }

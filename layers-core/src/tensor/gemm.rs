@@ -30,23 +30,8 @@ pub(crate) fn gemm(
         }
         return;
     }
-    static KNOB: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
-    let threshold = *KNOB.get_or_init(|| {
-        std::env::var("W1_PAR_T")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(PARALLEL_THRESHOLD)
-    });
-    let parallelism = if m * n * k >= threshold {
-        gemm::Parallelism::Rayon({
-            static NT: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
-            *NT.get_or_init(|| {
-                std::env::var("W1_NT")
-                    .ok()
-                    .and_then(|v| v.parse().ok())
-                    .unwrap_or(rayon::current_num_threads())
-            })
-        })
+    let parallelism = if m * n * k >= PARALLEL_THRESHOLD {
+        gemm::Parallelism::Rayon(rayon::current_num_threads())
     } else {
         gemm::Parallelism::None
     };
