@@ -19,7 +19,6 @@
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
-use rayon::prelude::*;
 
 use super::callbacks::{Callback, Control};
 use super::evaluate::evaluate_batches;
@@ -197,14 +196,12 @@ fn run_epoch(
     Ok(logs)
 }
 
-/// Batches of at least this many values are gathered on both cores.
-const PARALLEL_GATHER: usize = 1 << 15;
-
 /// The samples `indices` of `t` (rows of its first axis) as one batch: what
 /// `t.index_select(0, indices)` gives, but each sample copied whole from a standard-layout
-/// `t` into a reused buffer, on both cores for a large batch (`index_select` copies value
-/// by value into a fresh allocation, about 6 % of a W1 epoch). A tensor that wants a
-/// gradient or is not in standard layout goes through `index_select`.
+/// `t` into a reused buffer (`index_select` copies value by value into a fresh allocation:
+/// about 6 % of a W1 epoch's CPU time). On the calling thread: handing the copy to rayon
+/// from outside its pool costs a wake-up and a sleep per batch, which measured no faster.
+/// A tensor that wants a gradient or is not in standard layout goes through `index_select`.
 fn gather(t: &Tensor, indices: &[usize]) -> Tensor {
     let row: usize = t.shape()[1..].iter().product();
     let values = match t.data().as_slice() {
@@ -212,13 +209,8 @@ fn gather(t: &Tensor, indices: &[usize]) -> Tensor {
         _ => return t.index_select(0, indices),
     };
     let mut out = buffers::take_any(indices.len() * row);
-    let copy = |(dst, &i): (&mut [f32], &usize)| {
+    for (dst, &i) in out.chunks_exact_mut(row).zip(indices) {
         dst.copy_from_slice(&values[i * row..(i + 1) * row]);
-    };
-    if out.len() >= PARALLEL_GATHER {
-        out.par_chunks_mut(row).zip(indices).for_each(copy);
-    } else {
-        out.chunks_mut(row).zip(indices).for_each(copy);
     }
     let mut shape = t.shape().to_vec();
     shape[0] = indices.len();
@@ -350,7 +342,7 @@ mod tests {
     #[test]
     fn gathered_batches_equal_index_select() {
         let indices = [7, 0, 3, 3, 9, 1];
-        // Small and large rows (the large batch is gathered on both cores), labels of rank 1,
+        // Small and large rows (a reused buffer for the large batch), labels of rank 1,
         // samples of rank 3, a transposed (not standard layout) tensor and a variable.
         let cases = [
             Tensor::from_vec(values(10 * 5, 1), &[10, 5]),
