@@ -1,26 +1,8 @@
-//! The command line of the `compare` bench: one workload and its optional sizes.
+//! The command line of the comparison's benchmark programs (the `compare` bench and the
+//! candle side, which includes this file): one workload and its optional sizes. Each program
+//! has its own `USAGE` text.
 
-/// What `--help` prints.
-pub const USAGE: &str = "\
-usage: compare WORKLOAD [options]      (cargo bench --bench compare -- WORKLOAD …)
-
-workloads:
-  w1  MLP 784-256-128-10 training, one `fit` epoch over 60,000 samples, batch 128
-  w2  the same model, `predict_batched` with batch 1024 over the 60,000 samples
-  w3  W1 with a user-written #[activation] leaky ReLU: epoch time custom / built-in relu
-  w4  `predict` of one sample, mean µs per call
-  w5  square `Tensor::matmul`, GFLOP/s
-  w6  CNN (Conv2D 32, pool, Conv2D 64, pool, Dense 10), one epoch over 10,000 28×28×1 images
-  w7  LSTM 128 over 32 steps of 64 features, Dense 10, one epoch over 6,400 sequences
-
-options:
-  --samples N   samples (sequences) per epoch instead of the workload's default
-  --epochs N    w1: epochs, each its own `fit` call, RSS read after each (default 1)
-  --reps N      w2: timed passes (3); w3: alternations (3); w5: minimum repetitions (5)
-  --calls N     w4: timed calls (10000)
-  --sizes A,B   w5: matrix sizes (256,512,1024,2048)
-  --no-shuffle  w1, w3, w6, w7: `shuffle(false)` (the default shuffles, as `fit` does)
-  --seed N      seed of the data and of the model (42)";
+use std::process::ExitCode;
 
 /// The parsed command line.
 #[derive(Debug, Clone)]
@@ -29,23 +11,39 @@ pub struct Args {
     pub workload: String,
     /// Samples (or sequences) per epoch, if not the workload's default.
     pub samples: Option<usize>,
-    /// W1: the number of epochs, each one `fit` call.
+    /// W1: the number of epochs (each one `fit` call on the `layers` side).
     pub epochs: usize,
-    /// Repetitions (meaning per workload, see [`USAGE`]).
+    /// Repetitions (meaning per workload, see the program's usage text).
     pub reps: Option<usize>,
     /// W4: timed calls.
     pub calls: usize,
     /// W5: the matrix sizes.
     pub sizes: Vec<usize>,
-    /// Whether `fit` shuffles.
+    /// Whether each epoch shuffles the samples.
     pub shuffle: bool,
-    /// The seed of the data and of the model.
+    /// The seed of the data, the model and the shuffles.
     pub seed: u64,
 }
 
 impl Args {
+    /// The program's arguments, or the exit code after printing `usage` (for `--help`, or
+    /// with the error for a command line it cannot read; `program` names the program there).
+    pub fn from_command_line(program: &str, usage: &str) -> Result<Args, ExitCode> {
+        match Args::parse(std::env::args().skip(1)) {
+            Ok(Some(args)) => Ok(args),
+            Ok(None) => {
+                println!("{usage}");
+                Err(ExitCode::SUCCESS)
+            }
+            Err(message) => {
+                eprintln!("{program}: {message}\n\n{usage}");
+                Err(ExitCode::from(2))
+            }
+        }
+    }
+
     /// Parses the arguments after the program name; `Ok(None)` for `--help`. Cargo's own
-    /// `--bench` argument is ignored.
+    /// `--bench` argument (given to bench targets) is ignored.
     pub fn parse(mut items: impl Iterator<Item = String>) -> Result<Option<Args>, String> {
         let mut args = Args {
             workload: String::new(),

@@ -17,25 +17,40 @@
 
 mod args;
 mod common;
+mod measure;
 mod mlp;
 mod nets;
 
 use std::process::ExitCode;
 
 use args::Args;
-use common::peak_rss_kib;
+
+/// What `--help` prints.
+pub const USAGE: &str = "\
+usage: compare WORKLOAD [options]      (cargo bench --bench compare -- WORKLOAD …)
+
+workloads:
+  w1  MLP 784-256-128-10 training, one `fit` epoch over 60,000 samples, batch 128
+  w2  the same model, `predict_batched` with batch 1024 over the 60,000 samples
+  w3  W1 with a user-written #[activation] leaky ReLU: epoch time custom / built-in relu
+  w4  `predict` of one sample, mean µs per call
+  w5  square `Tensor::matmul`, GFLOP/s
+  w6  CNN (Conv2D 32, pool, Conv2D 64, pool, Dense 10), one epoch over 10,000 28×28×1 images
+  w7  LSTM 128 over 32 steps of 64 features, Dense 10, one epoch over 6,400 sequences
+
+options:
+  --samples N   samples (sequences) per epoch instead of the workload's default
+  --epochs N    w1: epochs, each its own `fit` call, RSS read after each (default 1)
+  --reps N      w2: timed passes (3); w3: alternations (3); w5: minimum repetitions (5)
+  --calls N     w4: timed calls (10000)
+  --sizes A,B   w5: matrix sizes (256,512,1024,2048)
+  --no-shuffle  w1, w3, w6, w7: `shuffle(false)` (the default shuffles, as `fit` does)
+  --seed N      seed of the data and of the model (42)";
 
 fn main() -> ExitCode {
-    let args = match Args::parse(std::env::args().skip(1)) {
-        Ok(Some(args)) => args,
-        Ok(None) => {
-            println!("{}", args::USAGE);
-            return ExitCode::SUCCESS;
-        }
-        Err(message) => {
-            eprintln!("compare: {message}\n\n{}", args::USAGE);
-            return ExitCode::from(2);
-        }
+    let args = match Args::from_command_line("compare", USAGE) {
+        Ok(args) => args,
+        Err(code) => return code,
     };
     let outcome = match args.workload.as_str() {
         "w1" => mlp::w1_train(&args),
@@ -47,21 +62,5 @@ fn main() -> ExitCode {
         "w7" => nets::w7_lstm(&args),
         other => Err(format!("unknown workload `{other}`").into()),
     };
-    match outcome {
-        Ok((metrics, params)) => {
-            let line = serde_json::json!({
-                "workload": args.workload,
-                "side": "layers",
-                "metrics": metrics,
-                "params": params,
-                "peak_rss_kib": peak_rss_kib(),
-            });
-            println!("{line}");
-            ExitCode::SUCCESS
-        }
-        Err(error) => {
-            eprintln!("compare {}: {error}", args.workload);
-            ExitCode::FAILURE
-        }
-    }
+    measure::report("compare", "layers", &args.workload, outcome)
 }

@@ -15,27 +15,44 @@
 //! Threads: candle's CPU kernels use rayon (and `gemm`'s rayon parallelism with
 //! `RAYON_NUM_THREADS` threads); the driver sets `RAYON_NUM_THREADS=2`.
 
+#[path = "../../args.rs"]
 mod args;
 mod common;
+#[path = "../../measure.rs"]
+mod measure;
 mod mlp;
 mod nets;
 
 use std::process::ExitCode;
 
 use args::Args;
-use common::peak_rss_kib;
+
+/// What `--help` prints.
+pub const USAGE: &str = "\
+usage: layers-compare-candle WORKLOAD [options]
+
+workloads:
+  w1  MLP 784-256-128-10 training, one epoch over 60,000 samples, batch 128 (AdamW, decay 0)
+  w2  the same model, forward in batches of 1024 over the 60,000 samples
+  w3  W1 with a user-written leaky ReLU max(0.1·x, x): epoch time custom / built-in relu
+  w4  forward of one sample (1, 784), mean µs per call
+  w5  square `Tensor::matmul`, GFLOP/s
+  w6  CNN (conv2d 32, pool, conv2d 64, pool, linear 10), one epoch over 10,000 1×28×28 images
+  w7  LSTM 128 over 32 steps of 64 features, linear 10, one epoch over 6,400 sequences
+
+options:
+  --samples N   samples (sequences) per epoch instead of the workload's default
+  --epochs N    w1: epochs, RSS read after each (default 1)
+  --reps N      w2: timed passes (3); w3: alternations (3); w5: minimum repetitions (5)
+  --calls N     w4: timed calls (10000)
+  --sizes A,B   w5: matrix sizes (256,512,1024,2048)
+  --no-shuffle  w1, w3, w6, w7: batches in order (the default shuffles every epoch)
+  --seed N      seed of the data and of the shuffles (42)";
 
 fn main() -> ExitCode {
-    let args = match Args::parse(std::env::args().skip(1)) {
-        Ok(Some(args)) => args,
-        Ok(None) => {
-            println!("{}", args::USAGE);
-            return ExitCode::SUCCESS;
-        }
-        Err(message) => {
-            eprintln!("compare-candle: {message}\n\n{}", args::USAGE);
-            return ExitCode::from(2);
-        }
+    let args = match Args::from_command_line("compare-candle", USAGE) {
+        Ok(args) => args,
+        Err(code) => return code,
     };
     let outcome = match args.workload.as_str() {
         "w1" => mlp::w1_train(&args),
@@ -47,22 +64,9 @@ fn main() -> ExitCode {
         "w7" => nets::w7_lstm(&args),
         other => Err(format!("unknown workload `{other}`").into()),
     };
-    match outcome {
-        Ok((metrics, mut params)) => {
-            params["candle_threads"] = candle_core::utils::get_num_threads().into();
-            let line = serde_json::json!({
-                "workload": args.workload,
-                "side": "candle",
-                "metrics": metrics,
-                "params": params,
-                "peak_rss_kib": peak_rss_kib(),
-            });
-            println!("{line}");
-            ExitCode::SUCCESS
-        }
-        Err(error) => {
-            eprintln!("compare-candle {}: {error}", args.workload);
-            ExitCode::FAILURE
-        }
-    }
+    let outcome = outcome.map(|(metrics, mut params)| {
+        params["candle_threads"] = candle_core::utils::get_num_threads().into();
+        (metrics, params)
+    });
+    measure::report("compare-candle", "candle", &args.workload, outcome)
 }
