@@ -167,7 +167,8 @@ pub(crate) fn recycle_data(data: Data) {
     }
 }
 
-/// Frees the large buffers this thread keeps for reuse.
+/// Frees the large buffers kept for reuse by this thread and by the threads of rayon's pool
+/// (the current one, or the global pool when called from outside any).
 ///
 /// Tensors of 32,768 values (128 KiB) or more give their memory back to a small per-thread
 /// cache when they are dropped, and the next op that needs a buffer of about that size takes
@@ -175,6 +176,9 @@ pub(crate) fn recycle_data(data: Data) {
 /// every step. The cache is bounded (at most 256 MiB over all threads, 64 buffers per
 /// thread) and a thread's part is freed when the thread ends; call this to free it sooner,
 /// e.g. after training, before a long phase that needs the memory for something else.
+/// `fit` trains on one of rayon's threads, so most of its buffers are cached there: this
+/// reaches them too: each pool thread frees its own cache, and the call returns when all
+/// have (a pool thread busy with other work does it when it next takes a job).
 ///
 /// # Examples
 ///
@@ -186,12 +190,45 @@ pub(crate) fn recycle_data(data: Data) {
 /// release_cached_buffers(); // and now go back to the allocator
 /// ```
 pub fn release_cached_buffers() {
+    release_here();
+    rayon::broadcast(|_| release_here());
+}
+
+/// Frees this thread's cache.
+fn release_here() {
     let _ = CACHE.try_with(|cache| drop(std::mem::take(&mut *cache.borrow_mut())));
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Whether this thread's cache holds the buffer at `ptr`.
+    fn cached_here(ptr: usize) -> bool {
+        CACHE.with(|cache| {
+            cache
+                .borrow()
+                .free
+                .iter()
+                .any(|b| b.as_ptr() as usize == ptr)
+        })
+    }
+
+    #[test]
+    fn release_reaches_the_pool_threads() {
+        // A buffer recycled on each of rayon's threads (as `fit`, running there, does) ...
+        let ptrs: Vec<usize> = rayon::broadcast(|_| {
+            let buffer = vec![1.0f32; MIN_LEN + 77];
+            let ptr = buffer.as_ptr() as usize;
+            recycle(buffer);
+            assert!(cached_here(ptr));
+            ptr
+        });
+        // ... is freed by a call from this thread, outside the pool.
+        release_cached_buffers();
+        let left = rayon::broadcast(|_| ptrs.iter().any(|&p| cached_here(p)));
+        assert!(left.iter().all(|&l| !l), "still cached on a pool thread");
+    }
 
     // Each test runs on its own thread, so it sees only its own thread's list.
 
