@@ -147,7 +147,9 @@ impl Weight {
     /// [`Error::WeightRebuild`] if the weight was already built with another shape;
     /// [`Error::Allocation`] naming the weight and the bytes requested, before allocating,
     /// if the machine cannot hold the shape (a size from data or a config such as
-    /// `Dense(1_000_000)` on 1,000,000 inputs: 4 TB); or what the initializer reports.
+    /// `Dense(1_000_000)` on 1,000,000 inputs: 4 TB); [`Error::InvalidArgument`] for a shape
+    /// with an axis of 0 (an input axis or a setting of size 0: a weight without values);
+    /// or what the initializer reports.
     ///
     /// # Examples
     ///
@@ -165,6 +167,9 @@ impl Weight {
     /// let err = huge.build(&[1 << 30, 1 << 30], &mut rng).unwrap_err();
     /// assert!(err.to_string().starts_with("weight `kernel` of shape [1073741824, 1073741824] needs"));
     /// assert!(!huge.is_built());
+    ///
+    /// let empty = Weight::unbuilt("kernel", Initializer::ones(), true);
+    /// assert!(empty.build(&[3, 0], &mut rng).unwrap_err().to_string().contains("holds no values"));
     /// # Ok::<(), layers_core::Error>(())
     /// ```
     pub fn build(&self, shape: &[usize], rng: &mut StdRng) -> Result<()> {
@@ -186,6 +191,16 @@ impl Weight {
                 needed: shape.into(),
             }),
             None => {
+                if shape.contains(&0) {
+                    return Err(Error::invalid(
+                        "Weight::build",
+                        format!(
+                            "weight `{}` would have shape {shape:?}, which holds no values; \
+                             every axis must be at least 1 (is an input axis or a setting 0?)",
+                            self.name
+                        ),
+                    ));
+                }
                 // Checked here as well as in `sample`, so that the error names the weight.
                 checked_size(
                     || format!("weight `{}`", self.name),

@@ -8,6 +8,8 @@ mod config;
 mod containers;
 mod data;
 mod derive;
+mod empty_axes;
+mod failed_calls;
 // `History::plot` exists with the `plot` feature only (on by default).
 #[cfg(feature = "plot")]
 mod history_plot;

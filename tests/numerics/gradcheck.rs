@@ -159,7 +159,10 @@ proptest! {
         let w = Tensor::from_array(random(&[k, n], seed ^ 4));
         assert_grads(&[x.clone(), w.clone()], |v| v[0].matmul(&v[1]));
         let wt = w.transpose();
-        assert_grads(&[wt, x], |v| v[0].matmul(&v[1]));
+        assert_grads(&[wt, x.clone()], |v| v[0].matmul(&v[1]));
+        // Two vectors: their dot product, a scalar.
+        let y = Tensor::from_array(random(&[k], seed ^ 5));
+        assert_grads(&[x, y], |v| v[0].matmul(&v[1]));
     }
 
     #[test]

@@ -53,9 +53,24 @@ pub fn catch_call(x: &Tensor, f: impl FnOnce() -> Result<Tensor>) -> Result<Tens
 }
 
 /// `layer.forward(x)` with a panic inside turned into [`Error::Call`]; an error `forward`
-/// returns is passed on unchanged.
+/// returns is passed on unchanged. An output that does not keep `x`'s batch axis (one
+/// output sample per input sample) is refused as [`Error::Call`] too: every later step
+/// (the loss, `predict`'s batches) pairs outputs with inputs by that axis.
 pub(crate) fn forward(layer: &dyn Layer, x: &Tensor) -> Result<Tensor> {
-    unwind::catch(|| layer.forward(x)).unwrap_or_else(|caught| Err(from_caught(x, caught)))
+    let y =
+        unwind::catch(|| layer.forward(x)).unwrap_or_else(|caught| Err(from_caught(x, caught)))?;
+    match (x.shape().first(), y.shape().first()) {
+        (Some(&samples), found) if found != Some(&samples) => Err(in_call(
+            x,
+            None,
+            Error::mismatch(
+                "call",
+                format!("an output of {samples} samples on axis 0, one per input sample"),
+                y.shape(),
+            ),
+        )),
+        _ => Ok(y),
+    }
 }
 
 /// Runs `f`, a call or a build of `layer`; when it fails, every weight of `layer` that it

@@ -115,21 +115,31 @@ impl Loss for BinaryCrossentropy {
 
     fn validate(&self, y_true: &Tensor, output_shape: &[usize]) -> Result<()> {
         validate_dense(self.name(), y_true, output_shape)?;
-        let outside = y_true
-            .data()
-            .iter()
-            .enumerate()
-            .find(|(_, v)| !(0.0..=1.0).contains(*v));
-        match outside {
-            None => Ok(()),
-            Some((i, v)) => Err(Error::invalid(
-                self.name(),
-                format!(
-                    "target {v} at {} is outside [0, 1]; binary targets are 0, 1 or a probability",
-                    position(y_true.shape(), i)
-                ),
-            )),
-        }
+        in_unit_interval(
+            self.name(),
+            y_true,
+            "binary targets are 0, 1 or a probability",
+        )
+    }
+}
+
+/// Refuses a target outside `[0, 1]` (a probability), naming its position; `kind` says what
+/// the loss's targets are.
+fn in_unit_interval(loss: &'static str, y_true: &Tensor, kind: &str) -> Result<()> {
+    let outside = y_true
+        .data()
+        .iter()
+        .enumerate()
+        .find(|(_, v)| !(0.0..=1.0).contains(*v));
+    match outside {
+        None => Ok(()),
+        Some((i, v)) => Err(Error::invalid(
+            loss,
+            format!(
+                "target {v} at {} is outside [0, 1]; {kind}",
+                position(y_true.shape(), i)
+            ),
+        )),
     }
 }
 
@@ -151,6 +161,10 @@ impl Loss for BinaryCrossentropy {
 /// let p = Tensor::from_vec(vec![1.0, 1.0, 2.0], &[1, 3]);
 /// let l = CategoricalCrossentropy::new().compute(&y, &p)?;
 /// assert!((l.item() - 2f32.ln()).abs() < 1e-6);
+/// // Targets are probabilities: one outside [0, 1] is refused before training.
+/// let bad = Tensor::from_vec(vec![-1.0, 1.0, 1.0], &[1, 3]);
+/// let err = CategoricalCrossentropy::new().validate(&bad, &[3]).unwrap_err();
+/// assert!(err.to_string().contains("target -1 at [0, 0] is outside [0, 1]"), "{err}");
 /// # Ok::<(), layers_core::Error>(())
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -240,6 +254,11 @@ impl Loss for CategoricalCrossentropy {
                 return Err(e);
             }
         }
-        validate_dense(self.name(), y_true, output_shape)
+        validate_dense(self.name(), y_true, output_shape)?;
+        in_unit_interval(
+            self.name(),
+            y_true,
+            "categorical targets are one-hot rows or class probabilities",
+        )
     }
 }

@@ -121,6 +121,25 @@ pub trait Loss: Send + Sync {
     /// ```
     fn validate(&self, y_true: &Tensor, output_shape: &[usize]) -> Result<()>;
 
+    /// Checks the loss's own settings (`compile` calls it, so that a bad setting is refused
+    /// there rather than at the first step); by default there are none to check.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`](crate::Error::InvalidArgument) naming the setting out of
+    /// range, e.g. a negative Huber `delta`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::loss::{Huber, Loss, MeanSquaredError};
+    /// assert!(MeanSquaredError::new().check_settings().is_ok());
+    /// assert!(Huber::new().delta(f32::NAN).check_settings().is_err());
+    /// ```
+    fn check_settings(&self) -> Result<()> {
+        Ok(())
+    }
+
     /// The loss as data (Keras's `get_config`): `{"name": …}` plus the built-in losses'
     /// settings, `from_logits` for the crossentropies and `delta` for Huber;
     /// [`loss_from_config`] reads it back. By default `{"name": self.name()}`, which

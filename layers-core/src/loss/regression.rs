@@ -193,6 +193,10 @@ impl Loss for Huber {
         serde_json::json!({ "name": self.name(), "delta": f32_to_json(self.delta) })
     }
 
+    fn check_settings(&self) -> Result<()> {
+        self.check()
+    }
+
     fn compute(&self, y_true: &Tensor, y_pred: &Tensor) -> Result<Tensor> {
         self.check()?;
         let y_true = align(self.name(), y_true, y_pred)?;

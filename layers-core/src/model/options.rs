@@ -298,7 +298,9 @@ impl IntoLoss for &str {
 }
 
 impl<L: Loss + 'static> IntoLoss for L {
+    /// The loss, its settings checked ([`Loss::check_settings`]).
     fn into_loss(self) -> Result<Box<dyn Loss>> {
+        self.check_settings()?;
         Ok(Box::new(self))
     }
 }

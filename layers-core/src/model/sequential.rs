@@ -356,7 +356,8 @@ impl Sequential {
     ///
     /// [`Error::Layer`] naming the first layer that does not fit what it receives, with the
     /// expected and the found shapes; [`Error::LayerName`] for duplicate layer names;
-    /// [`Error::ModelRebuild`] for a model already built for another input shape.
+    /// [`Error::ModelRebuild`] for a model already built for another input shape;
+    /// [`Error::InvalidArgument`] for a model without layers (as Keras refuses to build one).
     ///
     /// # Examples
     ///
@@ -365,10 +366,20 @@ impl Sequential {
     /// let mut m = Sequential::new().add(Dense::new(4)).add(Reshape::new(vec![3]));
     /// let err = m.build([2]).unwrap_err();
     /// assert!(err.to_string().starts_with("layer `reshape` (Reshape): "), "{err}");
+    /// assert!(Sequential::new().build([2]).unwrap_err().to_string().contains("no layers"));
     /// ```
     pub fn build(&mut self, input_shape: impl AsRef<[usize]>) -> Result<Vec<usize>> {
         if let Some(e) = &self.error {
             return Err(e.clone());
+        }
+        if self.nodes.is_empty() {
+            return Err(Error::invalid(
+                "Sequential::build",
+                format!(
+                    "model `{}` has no layers; add at least one before building it",
+                    self.name
+                ),
+            ));
         }
         let shape = input_shape.as_ref();
         build::build(self, shape, |model| {
@@ -458,6 +469,12 @@ impl Train for Sequential {
 
     fn build_model(&mut self, input_shape: &[usize]) -> Result<Vec<usize>> {
         self.build(input_shape)
+    }
+
+    fn forget_layer_shapes(&mut self) {
+        for node in &self.nodes {
+            node.set_output_shape(None);
+        }
     }
 }
 

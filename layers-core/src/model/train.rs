@@ -18,6 +18,7 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 
+use super::build::unbuilt_on_failure;
 use super::evaluate::evaluate_batches;
 use super::fit;
 use super::history::History;
@@ -66,6 +67,11 @@ pub trait Train: Layer + Sized {
     ///
     /// As the model's `build`.
     fn build_model(&mut self, input_shape: &[usize]) -> Result<Vec<usize>>;
+
+    /// Forgets the per-layer output shapes a build recorded, when a failed call undoes the
+    /// build it made; a model that records none has nothing to forget (the default).
+    #[doc(hidden)]
+    fn forget_layer_shapes(&mut self) {}
 
     /// Sets the optimizer, the loss and the metrics (Keras names such as `"accuracy"`,
     /// `"mae"`), replacing any earlier compile. The optimizer's settings are checked here
@@ -162,13 +168,15 @@ pub trait Train: Layer + Sized {
     /// ```
     fn train_on_batch<X: ModelInput<Self>>(&mut self, x: &X, y: &Tensor) -> Result<Logs> {
         let x = x.tensor();
-        prepare(self, "train_on_batch", x, y)?;
-        let seed = self.state().seed;
-        with_compiled(self, |model, compiled| {
-            compiled.reset_metrics();
-            let step = compiled.optimizer.iterations() + 1;
-            let loss = train_step(model, compiled, seed, x, y).map_err(|e| e.at_step(step))?;
-            Ok(compiled.logs(loss))
+        unbuilt_on_failure(self, |model| {
+            prepare(model, "train_on_batch", x, y)?;
+            let seed = model.state().seed;
+            with_compiled(model, |model, compiled| {
+                compiled.reset_metrics();
+                let step = compiled.optimizer.iterations() + 1;
+                let loss = train_step(model, compiled, seed, x, y).map_err(|e| e.at_step(step))?;
+                Ok(compiled.logs(loss))
+            })
         })
     }
 
@@ -227,11 +235,13 @@ pub trait Train: Layer + Sized {
     ) -> Result<Logs> {
         let x = x.tensor();
         check_batch_size("evaluate", batch_size)?;
-        prepare(self, "evaluate", x, y)?;
-        let seed = self.state().seed;
-        with_compiled(self, |model, compiled| {
-            let loss = evaluate_batches(model, compiled, seed, x, y, batch_size)?;
-            Ok(compiled.logs(loss))
+        unbuilt_on_failure(self, |model| {
+            prepare(model, "evaluate", x, y)?;
+            let seed = model.state().seed;
+            with_compiled(model, |model, compiled| {
+                let loss = evaluate_batches(model, compiled, seed, x, y, batch_size)?;
+                Ok(compiled.logs(loss))
+            })
         })
     }
 
@@ -278,14 +288,22 @@ pub trait Train: Layer + Sized {
     ) -> Result<History> {
         let x = x.tensor();
         options.check()?;
-        prepare(self, "fit", x, y)?;
-        if let Some((vx, vy)) = &options.validation_data {
-            prepare(self, "fit (validation data)", vx, vy)?;
-        }
-        let seed = self.state().seed;
-        let input_shape = self.state().input_shape.clone();
-        with_compiled(self, |model, compiled| {
-            fit::run(model, compiled, seed, input_shape.as_deref(), x, y, options)
+        unbuilt_on_failure(self, |model| {
+            prepare(model, "fit", x, y)?;
+            if let Some((vx, vy)) = &options.validation_data {
+                // A width error says which data it is about.
+                prepare(model, "fit (validation data)", vx, vy).map_err(|e| match e {
+                    e @ Error::InputShape { .. } => {
+                        data_error("fit (validation data)", e.to_string())
+                    }
+                    e => e,
+                })?;
+            }
+            let seed = model.state().seed;
+            let input_shape = model.state().input_shape.clone();
+            with_compiled(model, |model, compiled| {
+                fit::run(model, compiled, seed, input_shape.as_deref(), x, y, options)
+            })
         })
     }
 

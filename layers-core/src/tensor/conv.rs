@@ -207,6 +207,16 @@ impl Settings {
         out_channels: usize,
     ) -> Result<ConvGeometry> {
         self.check()?;
+        if x[3] == 0 || out_channels == 0 {
+            return Err(Error::invalid(
+                self.op,
+                format!(
+                    "the input has {} channels and the output {out_channels}; both must be \
+                     at least 1",
+                    x[3]
+                ),
+            ));
+        }
         let mut output = [0; 2];
         let mut pad = [0; 2];
         for axis in 0..2 {

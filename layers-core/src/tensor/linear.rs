@@ -183,7 +183,8 @@ fn each_chunk(v: &mut [f32], f: impl Fn(&mut [f32]) + Sync + Send) {
 /// `out_shape`.
 fn affine(x: &Data, w: &Data, b: Option<&Data>, out_shape: &[usize]) -> ArrayD<f32> {
     let (k, n) = (w.shape()[0], w.shape()[1]);
-    let rows = x.len() / k.max(1);
+    // The leading axes' product: also right when `k` is 0 and `x` holds no values.
+    let rows: usize = x.shape()[..x.ndim() - 1].iter().product();
     let mut out = match b {
         Some(b) => {
             let v = match b.as_slice() {

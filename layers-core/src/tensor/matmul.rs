@@ -18,7 +18,7 @@ impl Tensor {
     /// - `(…, m, k) · (k, n) → (…, m, n)`: one large product over all leading axes;
     /// - `(…a, m, k) · (…b, k, n) → (…, m, n)` with the leading axes broadcast;
     /// - a 1-D left operand is a row vector, a 1-D right operand a column vector, and that
-    ///   axis is removed from the result.
+    ///   axis is removed from the result (two vectors give their dot product, a scalar).
     ///
     /// Large products use both cores.
     ///
@@ -56,6 +56,9 @@ impl Tensor {
     /// let w = Tensor::ones(&[3, 4]);
     /// assert_eq!(x.try_matmul(&w).unwrap().shape(), &[8, 5, 4]);
     /// assert!(w.try_matmul(&x).is_err());
+    /// let v = Tensor::from_vec(vec![1.0, 2.0, 3.0], &[3]);
+    /// let dot = v.try_matmul(&v).unwrap();
+    /// assert_eq!((dot.shape(), dot.to_vec()), (&[][..], vec![14.0]));
     /// ```
     pub fn try_matmul(&self, rhs: impl Operand) -> Result<Tensor> {
         let rhs = &rhs.into_tensor();
@@ -72,7 +75,10 @@ impl Tensor {
             let row = self.try_reshape(&[1, a[0]])?;
             let out = row.try_matmul(rhs)?;
             let mut shape = out.shape().to_vec();
-            shape.remove(shape.len() - 2);
+            // The row axis: last but one, or last when a 1-D right operand's column axis
+            // is already gone (a dot product of two vectors is a scalar).
+            let row_axis = shape.len() - if b.len() == 1 { 1 } else { 2 };
+            shape.remove(row_axis);
             return out.try_reshape(&shape);
         }
         if b.len() == 1 {

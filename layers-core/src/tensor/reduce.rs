@@ -33,17 +33,19 @@ impl Tensor {
         keepdims: bool,
     ) -> Result<Tensor> {
         let axes = normalize_axes(op, axes, self.rank())?;
-        if let Kind::Max | Kind::Min = kind
+        // A sum of nothing is 0; a mean, maximum or minimum of nothing is undefined (a mean
+        // would be NaN): refused.
+        if let Kind::Max | Kind::Min | Kind::Mean = kind
             && let Some(&a) = axes.iter().find(|&&a| self.shape()[a] == 0)
         {
-            let extremum = if let Kind::Max = kind {
-                "maximum"
-            } else {
-                "minimum"
+            let what = match kind {
+                Kind::Max => "maximum",
+                Kind::Min => "minimum",
+                _ => "mean",
             };
             return Err(Error::invalid(
                 op,
-                format!("axis {a} is empty, so it has no {extremum}"),
+                format!("axis {a} is empty, so it has no {what}"),
             ));
         }
         let mut out: ArrayD<f32> = self.data().to_owned();
@@ -133,7 +135,7 @@ impl Tensor {
     ///
     /// # Panics
     ///
-    /// If an axis is out of range or repeated; see [`Tensor::try_mean`].
+    /// If an axis is out of range, repeated or empty; see [`Tensor::try_mean`].
     ///
     /// # Examples
     ///
@@ -147,17 +149,20 @@ impl Tensor {
         self.try_mean(axes, keepdims).or_raise()
     }
 
-    /// Like [`Tensor::mean`], returning an error for a bad axis.
+    /// Like [`Tensor::mean`], returning an error for a bad or empty axis.
     ///
     /// # Errors
     ///
-    /// As [`Tensor::try_sum`].
+    /// As [`Tensor::try_sum`]; [`Error::InvalidArgument`] for an empty axis (a mean of no
+    /// values would be NaN).
     ///
     /// # Examples
     ///
     /// ```
     /// use layers_core::Tensor;
     /// assert!(Tensor::ones(&[2]).try_mean(&[-2], false).is_err());
+    /// let err = Tensor::ones(&[2, 0]).try_mean(&[1], false).unwrap_err();
+    /// assert_eq!(err.to_string(), "`mean`: axis 1 is empty, so it has no mean");
     /// ```
     pub fn try_mean(&self, axes: &[isize], keepdims: bool) -> Result<Tensor> {
         self.reduce(Kind::Mean, "mean", axes, keepdims)
@@ -248,7 +253,11 @@ impl Tensor {
         self.sum(&axes, false)
     }
 
-    /// Mean of all elements, as a rank-0 tensor (NaN for an empty tensor).
+    /// Mean of all elements, as a rank-0 tensor.
+    ///
+    /// # Panics
+    ///
+    /// For an empty tensor, which has no mean (see [`Tensor::try_mean`]).
     ///
     /// # Examples
     ///
