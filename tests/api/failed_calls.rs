@@ -183,3 +183,28 @@ fn bad_loss_settings_and_targets_are_refused_before_training() {
         assert!(!m.is_built());
     }
 }
+
+#[test]
+fn callbacks_with_bad_settings_fail_before_the_first_epoch() {
+    use layers::model::callbacks::{EarlyStopping, ModelCheckpoint};
+    let (x, y) = (Tensor::ones(&[8, 5]), Tensor::zeros(&[8]));
+    let missing = std::env::temp_dir()
+        .join("layers-no-such-dir-3141")
+        .join("m.safetensors");
+    let options = [
+        FitOptions::new().callback(ModelCheckpoint::new(missing.to_str().unwrap())),
+        FitOptions::new().callback(EarlyStopping::new("loss").min_delta(f32::NAN)),
+    ];
+    for options in options {
+        let mut m = compiled();
+        let err = m
+            .fit(&x, &y, options.with_epochs(3).verbose(0))
+            .unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains("does not exist") || text.contains("min_delta"),
+            "{text}"
+        );
+        assert!(!m.is_built(), "no epoch ran: {text}");
+    }
+}

@@ -111,6 +111,21 @@ impl Measure for SparseCategoricalMatches {
                 ),
             ));
         }
+        let classes = y_pred.shape()[y_pred.rank() - 1];
+        if let Some((i, label)) = y_true
+            .data()
+            .iter()
+            .enumerate()
+            .find(|&(_, &l)| !(l >= 0.0 && l < classes as f32 && l.fract() == 0.0))
+        {
+            return Err(Error::invalid(
+                OP,
+                format!(
+                    "label {label} at position {i} is not a class index in 0..{classes} \
+                     (integer labels count from 0)"
+                ),
+            ));
+        }
         let matches = y_true
             .data()
             .iter()
@@ -136,6 +151,10 @@ impl Measure for SparseCategoricalMatches {
 /// let labels = Tensor::from_vec(vec![2.0, 0.0, 1.0], &[3, 1]);
 /// let probs = Tensor::from_vec(vec![0.1, 0.2, 0.7, 0.3, 0.6, 0.1, 0.2, 0.5, 0.3], &[3, 3]);
 /// acc.update(&labels, &probs)?;
+/// assert!((acc.result() - 2.0 / 3.0).abs() < 1e-7);
+/// // A label that is no class index is refused, the state unchanged.
+/// let err = acc.update(&Tensor::from_vec(vec![3.0, 0.0, -1.0], &[3, 1]), &probs).unwrap_err();
+/// assert!(err.to_string().contains("label 3 at position 0 is not a class index in 0..3"));
 /// assert!((acc.result() - 2.0 / 3.0).abs() < 1e-7);
 /// # Ok::<(), layers_core::Error>(())
 /// ```
@@ -227,6 +246,12 @@ impl Measure for BinaryMatches {
     fn measure(&self, y_true: &Tensor, y_pred: &Tensor) -> Result<Batch> {
         same_shape("binary_accuracy", y_true, y_pred, true)?;
         let threshold = self.threshold;
+        if !threshold.is_finite() {
+            return Err(Error::invalid(
+                "binary_accuracy",
+                format!("the threshold must be a finite number, but it is {threshold}"),
+            ));
+        }
         let matches = y_true
             .data()
             .iter()
@@ -265,6 +290,9 @@ impl MeanMetric<BinaryMatches> {
     /// let mut acc = BinaryAccuracy::new().threshold(0.8);
     /// acc.update(&Tensor::from_vec(vec![1.0], &[1, 1]), &Tensor::from_vec(vec![0.7], &[1, 1]))?;
     /// assert_eq!(acc.result(), 0.0);
+    /// // A threshold that is not a number is refused when the metric is updated.
+    /// let mut nan = BinaryAccuracy::new().threshold(f32::NAN);
+    /// assert!(nan.update(&Tensor::ones(&[1, 1]), &Tensor::ones(&[1, 1])).is_err());
     /// # Ok::<(), layers_core::Error>(())
     /// ```
     pub fn threshold(mut self, threshold: f32) -> Self {

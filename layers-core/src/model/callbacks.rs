@@ -221,6 +221,8 @@ impl EarlyStopping {
     /// }
     /// // 0.95 is less than 0.1 below 1.0: no improvement, so training stops after epoch 1
     /// assert_eq!((stop.best(), stop.stopped_epoch()), (Some(1.0), Some(1)));
+    /// // A min_delta that is not a number is refused when training begins.
+    /// assert!(EarlyStopping::new("loss").min_delta(f32::NAN).on_train_begin(&model).is_err());
     /// # Ok::<(), layers_core::Error>(())
     /// ```
     pub fn min_delta(mut self, min_delta: f32) -> EarlyStopping {
@@ -326,8 +328,18 @@ impl EarlyStopping {
 }
 
 impl Callback for EarlyStopping {
-    /// Starts afresh, as Keras does: no best value, no waiting, not stopped.
+    /// Starts afresh, as Keras does: no best value, no waiting, not stopped. Refuses a
+    /// `min_delta` that is not a finite number (nothing would ever count as an improvement).
     fn on_train_begin(&mut self, _model: &dyn Layer) -> Result<()> {
+        if !self.min_delta.is_finite() {
+            return Err(Error::invalid(
+                "EarlyStopping",
+                format!(
+                    "min_delta must be a finite number, but it is {}",
+                    self.min_delta
+                ),
+            ));
+        }
         self.best = None;
         self.best_epoch = None;
         self.wait = 0;

@@ -160,8 +160,21 @@ impl ModelCheckpoint {
 }
 
 impl Callback for ModelCheckpoint {
+    /// Checks, before the first epoch trains, that the directory the files go to exists
+    /// (when its path holds no `{…}` pattern): a missing one would fail only after an epoch.
     fn on_train_begin(&mut self, _model: &dyn Layer) -> Result<()> {
         self.pending = None;
+        let path = Path::new(&self.filepath);
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+            && !dir.to_string_lossy().contains('{')
+            && !dir.is_dir()
+        {
+            let cause = std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                format!("the directory `{}` does not exist", dir.display()),
+            );
+            return Err(Error::io("write", path, cause));
+        }
         Ok(())
     }
 
