@@ -118,10 +118,20 @@ impl Windows {
                 shape,
             ));
         };
+        // A 1-D op pools over (steps, 1): its messages show the steps axis only.
+        let shown = |v: &dyn Fn(usize) -> String| {
+            let axes = if op.ends_with("1d") { 1 } else { 2 };
+            let items: Vec<String> = (0..axes).map(v).collect();
+            format!("[{}]", items.join(", "))
+        };
         if window.contains(&0) || strides.contains(&0) {
             return Err(Error::invalid(
                 op,
-                format!("the window {window:?} and strides {strides:?} must be positive"),
+                format!(
+                    "the window {} and strides {} must be positive",
+                    shown(&|a| window[a].to_string()),
+                    shown(&|a| strides[a].to_string())
+                ),
             ));
         }
         for (axis, (&(before, after), &k)) in padding.iter().zip(&window).enumerate() {
@@ -143,8 +153,11 @@ impl Windows {
                     Error::invalid(
                         op,
                         format!(
-                            "the window {window:?} is larger than the input's spatial size \
-                             {sizes:?} padded by {padding:?}"
+                            "the window {} is larger than the input's spatial size {} padded \
+                             by {}",
+                            shown(&|a| window[a].to_string()),
+                            shown(&|a| sizes[a].to_string()),
+                            shown(&|a| format!("{:?}", padding[a]))
                         ),
                     )
                 })?;
@@ -396,6 +409,11 @@ impl Tensor {
     /// assert_eq!(
     ///     err.to_string(),
     ///     "`max_pool1d` expected 3 axes (batch, steps, channels) but found shape [1, 7]"
+    /// );
+    /// let err = Tensor::ones(&[1, 4, 1]).try_max_pool1d(9, 1, (0, 0)).unwrap_err();
+    /// assert_eq!(
+    ///     err.to_string(),
+    ///     "`max_pool1d`: the window [9] is larger than the input's spatial size [4] padded by [(0, 0)]"
     /// );
     /// ```
     pub fn try_max_pool1d(
