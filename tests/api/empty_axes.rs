@@ -20,7 +20,7 @@ fn ops_on_empty_axes_return_errors_or_exact_results() {
         (&[2, 3][..], vec![1.0, 2.0, 3.0, 1.0, 2.0, 3.0])
     );
     assert_eq!(
-        x.try_matmul(&Tensor::ones(&[0, 3])).unwrap().to_vec(),
+        x.try_matmul(Tensor::ones(&[0, 3])).unwrap().to_vec(),
         vec![0.0; 6]
     );
     // Convolutions over no channels, or into no filters.
