@@ -92,3 +92,80 @@ fn an_empty_sequential_is_not_built_or_trained() {
         .unwrap_err();
     assert!(err.to_string().contains("has no layers"), "{err}");
 }
+
+#[test]
+fn gradients_flow_through_empty_products_and_empty_batches() {
+    // k = 0: the product is zeros, and the gradient of the right operand has its shape.
+    let w = Tensor::zeros(&[0, 4]).into_variable();
+    let grads = Tensor::zeros(&[2, 0])
+        .try_matmul(&w)
+        .unwrap()
+        .sum_all()
+        .try_backward()
+        .unwrap();
+    assert_eq!(grads.get(&w).unwrap().shape(), &[0, 4]);
+    // A batch of no sequences through every recurrent layer, forward and backward.
+    let x = Tensor::zeros(&[0, 3, 4]);
+    let layers: [Box<dyn Layer>; 4] = [
+        Box::new(Lstm::new(2)),
+        Box::new(Gru::new(2)),
+        Box::new(SimpleRnn::new(2)),
+        Box::new(Lstm::new(2).return_sequences(true)),
+    ];
+    for layer in layers {
+        let y = layer.try_apply(&x).unwrap();
+        assert_eq!(y.shape()[0], 0, "{}", layer.type_name());
+        y.sum_all().try_backward().unwrap();
+    }
+}
+
+#[test]
+fn sizes_too_large_for_the_machine_are_errors_not_panics() {
+    assert!(Tensor::ones(&[3]).try_chunk(usize::MAX, 0).is_err());
+    let x = Tensor::ones(&[1, 5, 5, 1]);
+    let k = Tensor::ones(&[3, 3, 1, 1]);
+    assert!(
+        x.try_conv2d(&k, (1, 1), Padding::Same, (usize::MAX / 2, 1))
+            .is_err()
+    );
+    let x = Tensor::ones(&[1, 1, 1, 2]);
+    let k = Tensor::ones(&[3, 3, 4, 2]);
+    for (strides, padding, dilation) in [
+        ((usize::MAX, 1), Padding::Same, (1, 1)),
+        ((1 << 40, 1), Padding::Same, (1, 1)),
+        ((1, 1), Padding::Valid, (usize::MAX / 2, 1)),
+    ] {
+        assert!(
+            x.try_conv2d_transpose(&k, strides, padding, dilation)
+                .is_err(),
+            "{strides:?} {dilation:?}"
+        );
+    }
+    let err = Lstm::new(usize::MAX / 2).build([3, 4]).unwrap_err();
+    assert!(err.to_string().contains("too large"), "{err}");
+    let err = UpSampling2D::new()
+        .size((usize::MAX / 2, 2))
+        .build([5, 5, 1])
+        .unwrap_err();
+    assert!(!err.to_string().contains("panicked"), "{err}");
+}
+
+#[test]
+fn degenerate_inputs_to_shape_layers_and_pooling_are_errors() {
+    // A target that cannot hold the values is an error, not a caught panic.
+    let err = Reshape::new(vec![-1, 2]).build([1]).unwrap_err();
+    assert!(!err.to_string().contains("panicked"), "{err}");
+    assert!(err.to_string().contains("cannot hold"), "{err}");
+    // A scalar has no batch axis to keep.
+    assert!(Flatten::new().try_apply(&Tensor::scalar(1.0)).is_err());
+    // Pooling over no positions would pool padding only.
+    let err = Tensor::zeros(&[1, 0, 2])
+        .try_max_pool1d(2, 2, (1, 1))
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "`max_pool1d`: the input's spatial size [0] is empty; every axis needs at least one position"
+    );
+    let same = MaxPooling2D::new().padding(Padding::Same);
+    assert!(same.try_apply(&Tensor::zeros(&[2, 0, 5, 3])).is_err());
+}

@@ -385,7 +385,8 @@ fn matmul(
             // Σ over every leading axis of aᵀ·g is one product of the flattened operands.
             let k = a.shape()[a.rank() - 1];
             let n = g.shape()[g.ndim() - 1];
-            let rows = a.len() / k.max(1);
+            // The leading axes' product (also right when k is 0 and `a` holds no values).
+            let rows: usize = a.shape()[..a.rank() - 1].iter().product();
             let a_std = a.view().as_standard_layout().into_owned();
             let a2 = a_std
                 .into_shape_with_order((rows, k))

@@ -3,7 +3,7 @@
 use std::fmt::Debug;
 
 use crate::error::{Error, Result};
-use crate::layer::Call;
+use crate::layer::TryCall;
 use crate::layer::config::ConfigValue;
 use crate::typed::{Const, Dim, DynShape, Mismatch, NoCheck, Shape, ShapeCheck, StaticLayer};
 use crate::{Layer, Tensor};
@@ -25,11 +25,18 @@ use crate::{Layer, Tensor};
 #[layer(custom_shape)]
 pub struct Flatten {}
 
-impl Call for Flatten {
-    fn call(&self, x: &Tensor) -> Tensor {
-        let batch = x.shape().first().copied().unwrap_or(1);
+impl TryCall for Flatten {
+    /// A scalar, which has no batch axis to keep, is refused.
+    fn try_call(&self, x: &Tensor) -> Result<Tensor> {
+        let &[batch, ..] = x.shape() else {
+            return Err(Error::mismatch(
+                "flatten",
+                "a batch axis: at least 1 axis",
+                x.shape(),
+            ));
+        };
         let rest: usize = x.shape().iter().skip(1).product();
-        x.reshape(&[batch, rest])
+        x.try_reshape(&[batch, rest])
     }
 }
 
@@ -130,16 +137,23 @@ impl<T: ReshapeTarget> Reshape<T> {
     }
 }
 
-impl<T: ReshapeTarget> Call for Reshape<T> {
-    fn call(&self, x: &Tensor) -> Tensor {
-        let batch = x.shape().first().copied().unwrap_or(1);
+impl<T: ReshapeTarget> TryCall for Reshape<T> {
+    /// A target that cannot hold the input's values per sample is an error naming both.
+    fn try_call(&self, x: &Tensor) -> Result<Tensor> {
+        let &[batch, ..] = x.shape() else {
+            return Err(Error::mismatch(
+                "reshape",
+                "a batch axis: at least 1 axis",
+                x.shape(),
+            ));
+        };
         let count: usize = x.shape().iter().skip(1).product();
         let target = self
             .resolve(count)
-            .unwrap_or_else(|e| panic!("`reshape`: {e}"));
+            .map_err(|e| Error::invalid("reshape", e))?;
         let mut shape = vec![batch];
         shape.extend(target);
-        x.reshape(&shape)
+        x.try_reshape(&shape)
     }
 }
 

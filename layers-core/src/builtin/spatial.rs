@@ -202,6 +202,27 @@ impl TryCall for UpSampling2D {
     fn try_call(&self, x: &Tensor) -> Result<Tensor> {
         check_rank("UpSampling2D", "[B, H, W, C]", x)?;
         let (h, w) = (x.shape()[1], x.shape()[2]);
+        // The output (and the index lists) refused before allocating when too large.
+        let grown = |n: usize, times: usize| n.checked_mul(times).unwrap_or(usize::MAX);
+        let out = [
+            x.shape()[0],
+            grown(h, self.size.0),
+            grown(w, self.size.1),
+            x.shape()[3],
+        ];
+        use crate::tensor::shape::checked_size;
+        checked_size(
+            || "`UpSampling2D`'s output".to_string(),
+            &out,
+            size_of::<f32>(),
+        )?;
+        for (n, times) in [(h, self.size.0), (w, self.size.1)] {
+            checked_size(
+                || "`UpSampling2D`'s row indices".to_string(),
+                &[n, times],
+                size_of::<usize>(),
+            )?;
+        }
         let rows = x.try_index_select(1, &repeated(h, self.size.0))?;
         rows.try_index_select(2, &repeated(w, self.size.1))
     }

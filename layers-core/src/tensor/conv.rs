@@ -26,6 +26,7 @@ use ndarray::{ArrayD, IxDyn};
 use super::Tensor;
 use super::conv_kernels::{ConvGeometry, conv_forward, conv_input_grad, depthwise_forward};
 use super::op::Op;
+use super::shape::checked_size;
 use crate::error::{Error, Result};
 use crate::unwind::OrRaise;
 
@@ -125,7 +126,12 @@ impl Padding {
             }
             Padding::Same => {
                 let out = input.div_ceil(stride);
-                let needed = (out.saturating_sub(1) * stride + span).saturating_sub(input);
+                // None when the padded span does not fit a usize (a huge dilation or stride).
+                let needed = out
+                    .saturating_sub(1)
+                    .checked_mul(stride)?
+                    .checked_add(span)?
+                    .saturating_sub(input);
                 Some((out, needed / 2))
             }
         }
@@ -740,6 +746,14 @@ impl Tensor {
             })?;
         }
         let g = settings.geometry(&out, [k[0], k[1]], k[3])?;
+        // The output grows with the strides: refused before allocating when it (or its size
+        // computation) does not fit the machine.
+        checked_size(|| format!("`{op}`'s output"), &out, size_of::<f32>())?;
+        checked_size(
+            || format!("`{op}`'s column buffer"),
+            &[g.rows(), g.row_len()],
+            size_of::<f32>(),
+        )?;
         debug_assert_eq!(
             g.output,
             [x[1], x[2]],

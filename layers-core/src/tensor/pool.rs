@@ -52,7 +52,10 @@ use crate::unwind::OrRaise;
 /// ```
 pub fn same_padding(size: usize, window: usize, stride: usize, dilation: usize) -> (usize, usize) {
     let stride = stride.max(1);
-    let span = window.saturating_sub(1).saturating_mul(dilation) + 1;
+    let span = window
+        .saturating_sub(1)
+        .saturating_mul(dilation)
+        .saturating_add(1);
     let out = size.div_ceil(stride);
     let needed = out
         .saturating_sub(1)
@@ -134,6 +137,18 @@ impl Windows {
                 ),
             ));
         }
+        let sizes = [h, w];
+        if sizes.contains(&0) {
+            // No positions: every window would hold padding only.
+            return Err(Error::invalid(
+                op,
+                format!(
+                    "the input's spatial size {} is empty; every axis needs at least one \
+                     position",
+                    shown(&|a| sizes[a].to_string())
+                ),
+            ));
+        }
         for (axis, (&(before, after), &k)) in padding.iter().zip(&window).enumerate() {
             if before >= k || after >= k {
                 return Err(Error::invalid(
@@ -145,7 +160,6 @@ impl Windows {
                 ));
             }
         }
-        let sizes = [h, w];
         let mut out = [0; 2];
         for axis in 0..2 {
             out[axis] = pooled_size(sizes[axis], window[axis], strides[axis], padding[axis])

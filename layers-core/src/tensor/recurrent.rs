@@ -74,11 +74,11 @@ pub(super) fn view2(
     cols: usize,
     row_stride: usize,
 ) -> ArrayView2<'_, f32> {
-    let len = if rows == 0 {
-        0
-    } else {
-        (rows - 1) * row_stride + cols
-    };
+    if rows == 0 {
+        // No rows (a batch of none): an empty view, whatever the stride.
+        return ArrayView2::from_shape((0, cols), &[]).expect("an empty view");
+    }
+    let len = (rows - 1) * row_stride + cols;
     ArrayView2::from_shape((rows, cols).strides((row_stride, 1)), &values[..len])
         .expect("the buffer holds the rows")
 }

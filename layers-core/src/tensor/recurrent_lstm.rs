@@ -269,6 +269,10 @@ fn forward_part(
     go_backwards: bool,
     return_sequences: bool,
 ) {
+    if part.rows == 0 {
+        // A batch of no rows: nothing to run (the products would index empty rows).
+        return;
+    }
     let Dims { time, units, .. } = dims;
     let (batch, width) = (part.rows, 4 * units);
     let first = time_of(0, time, go_backwards);
@@ -479,6 +483,10 @@ fn lstm_backward_in(
 // the bounds checks are hoisted (the loops vectorise).
 #[allow(clippy::needless_range_loop)]
 fn backward_part(part: &mut Backward<'_>, record: &LstmRecord, kernel_t: &Packed, want_h0: bool) {
+    if part.rows == 0 {
+        // A batch of no rows sends empty gradients.
+        return;
+    }
     let Dims { time, units, .. } = record.dims;
     let (batch, width) = (part.rows, 4 * units);
     if !record.return_sequences {

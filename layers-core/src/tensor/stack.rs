@@ -242,7 +242,8 @@ impl Tensor {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidArgument`] for `n = 0`; [`Error::InvalidAxis`].
+    /// [`Error::InvalidArgument`] for `n = 0`; [`Error::InvalidAxis`]; [`Error::Allocation`]
+    /// for more pieces than the machine can hold.
     ///
     /// # Examples
     ///
@@ -250,12 +251,20 @@ impl Tensor {
     /// use layers_core::Tensor;
     /// let err = Tensor::ones(&[4]).try_chunk(0, 0).unwrap_err();
     /// assert_eq!(err.to_string(), "`chunk`: cannot cut an axis into 0 pieces");
+    /// assert!(Tensor::ones(&[4]).try_chunk(usize::MAX, 0).is_err());
     /// ```
     pub fn try_chunk(&self, n: usize, axis: isize) -> Result<Vec<Tensor>> {
         if n == 0 {
             return Err(Error::invalid("chunk", "cannot cut an axis into 0 pieces"));
         }
         let a = normalize_axis("chunk", axis, self.rank())?;
+        // `n` pieces are `n` tensors (and their sizes): refused before allocating when the
+        // machine cannot hold them.
+        checked_size(
+            || "`chunk`'s pieces".to_string(),
+            &[n],
+            std::mem::size_of::<Tensor>() + std::mem::size_of::<usize>(),
+        )?;
         let length = self.shape()[a];
         let (base, extra) = (length / n, length % n);
         let sizes: Vec<usize> = (0..n).map(|i| base + usize::from(i < extra)).collect();

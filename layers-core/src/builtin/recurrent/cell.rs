@@ -252,7 +252,8 @@ pub fn run_cell<C: Cell + ?Sized>(
         cell.after_build()?;
         projected = project(cell, &flat)?;
     }
-    let width = projected.len() / (batch * time).max(1);
+    // The projection's last axis (its length alone says nothing for a batch of 0).
+    let width = projected.shape().last().copied().unwrap_or(0);
     // Time-major, so that each step's rows are one contiguous slice.
     let projected = projected
         .try_reshape(&[batch, time, width])?
@@ -348,10 +349,18 @@ fn check_states(states: &[Tensor], sizes: &[usize], batch: usize) -> Result<()> 
 /// activations and initializers.
 pub(crate) fn check_config(
     units: usize,
+    gates: usize,
     activations: &[&Activation],
     initializers: &[(&str, &Initializer)],
 ) -> Result<()> {
     check_size("units", units)?;
+    if units.checked_mul(gates).is_none() {
+        // The kernels are `gates · units` wide: a width that does not fit a usize.
+        return Err(Error::InvalidConfig {
+            field: "units".into(),
+            message: format!("{units} is too large: the kernels are {gates}·units wide"),
+        });
+    }
     for activation in activations {
         activation.check()?;
     }

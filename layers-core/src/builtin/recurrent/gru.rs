@@ -67,6 +67,7 @@ impl GruCell {
     fn validate_config(&self) -> Result<()> {
         check_config(
             self.units,
+            3,
             &[&self.activation, &self.recurrent_activation],
             &[
                 ("kernel_initializer", &self.kernel_initializer),
@@ -190,6 +191,7 @@ impl Gru {
     fn validate_config(&self) -> Result<()> {
         check_config(
             self.units,
+            3,
             &[&self.activation, &self.recurrent_activation],
             &[
                 ("kernel_initializer", &self.kernel_initializer),

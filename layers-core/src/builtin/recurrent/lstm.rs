@@ -72,6 +72,7 @@ impl LstmCell {
     fn validate_config(&self) -> Result<()> {
         check_config(
             self.units,
+            4,
             &[&self.activation, &self.recurrent_activation],
             &[
                 ("kernel_initializer", &self.kernel_initializer),
@@ -202,6 +203,7 @@ impl Lstm {
     fn validate_config(&self) -> Result<()> {
         check_config(
             self.units,
+            4,
             &[&self.activation, &self.recurrent_activation],
             &[
                 ("kernel_initializer", &self.kernel_initializer),

@@ -62,6 +62,7 @@ impl SimpleRnnCell {
     fn validate_config(&self) -> Result<()> {
         check_config(
             self.units,
+            1,
             &[&self.activation],
             &[
                 ("kernel_initializer", &self.kernel_initializer),
@@ -157,6 +158,7 @@ impl SimpleRnn {
     fn validate_config(&self) -> Result<()> {
         check_config(
             self.units,
+            1,
             &[&self.activation],
             &[
                 ("kernel_initializer", &self.kernel_initializer),
