@@ -106,7 +106,7 @@ fn a_file_name_of_up_to_255_bytes_is_written_and_no_temporary_file_stays() {
         write_atomic(&path, b"first").unwrap();
         write_atomic(&path, b"second").unwrap();
         assert_eq!(fs::read(&path).unwrap(), b"second");
-        assert_eq!(listing(dir.path()), [name.clone()]);
+        assert_eq!(listing(dir.path()), std::slice::from_ref(&name));
         fs::remove_file(&path).unwrap();
     }
 }
