@@ -5,7 +5,9 @@
 //! needed to go on training (seed, input shape, frozen weights, the compiled optimizer,
 //! loss and metrics, and the steps and epochs done). Loading makes every layer from its
 //! registered class, builds the model, and restores all of it, so `fit` continues exactly
-//! where it stopped.
+//! where it stopped. Once training began, the file holds the optimizer's slots for every
+//! weight it trains, and a file missing any is refused rather than trained on from zeroed
+//! moments.
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
