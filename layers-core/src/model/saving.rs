@@ -5,9 +5,11 @@
 //! needed to go on training (seed, input shape, frozen weights, the compiled optimizer,
 //! loss and metrics, and the steps and epochs done). Loading makes every layer from its
 //! registered class, builds the model, and restores all of it, so `fit` continues exactly
-//! where it stopped.
+//! where it stopped. Once training began, the file holds the optimizer's slots for every
+//! weight it trains, and a file missing any is refused rather than trained on from zeroed
+//! moments.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -94,13 +96,25 @@ pub(super) fn save_parts(model: &dyn Layer, state: &ModelState, path: &Path) -> 
     let compiled = match state.compiled {
         None => None,
         Some(c) => {
-            for (p, w) in &weights {
-                for (slot, value) in c.optimizer.slots(w) {
+            let optimizer = c.optimizer.config().map_err(|e| in_file(path, e))?;
+            let mut slots: Vec<_> = weights.iter().map(|(_, w)| c.optimizer.slots(w)).collect();
+            // Once training began, every weight it trains has its slots in the file, which
+            // `load` checks: a weight not updated yet (frozen until now, or without a
+            // gradient so far) gets those its first update would start from.
+            let started = c.optimizer.iterations() > 0 || slots.iter().any(|s| !s.is_empty());
+            for ((_, w), slots) in weights.iter().zip(&mut slots) {
+                if started && slots.is_empty() && w.is_trainable() {
+                    let shape = w.shape().expect("a built model's weights have shapes");
+                    *slots = fresh_slots(&optimizer, &shape).map_err(|e| in_file(path, e))?;
+                }
+            }
+            for ((p, _), slots) in weights.iter().zip(slots) {
+                for (slot, value) in slots {
                     tensors.push((format!("{OPTIMIZER_PREFIX}{p}/{slot}"), value));
                 }
             }
             Some(CompiledRecord {
-                optimizer: c.optimizer.config().map_err(|e| in_file(path, e))?,
+                optimizer,
                 loss: c.loss.config(),
                 metrics: c.metrics.iter().map(|m| m.config()).collect(),
                 iterations: c.optimizer.iterations(),
@@ -188,6 +202,17 @@ fn restore<M: Train>(
     if let Some(shape) = &record.input_shape {
         model.build_model(shape)?;
     }
+    // The weights an optimizer may update, whatever the file freezes.
+    let trainable: HashSet<String> = if record.input_shape.is_some() {
+        model
+            .all_weights()
+            .into_iter()
+            .filter(|(_, w)| w.is_trainable())
+            .map(|(p, _)| p)
+            .collect()
+    } else {
+        HashSet::new()
+    };
     set_frozen(model, &record.frozen)?;
     // The weights, by path: every one must be in the file with its shape.
     let weights: Vec<(String, &Weight)> = if record.input_shape.is_some() {
@@ -217,6 +242,12 @@ fn restore<M: Train>(
         Some(c) => {
             let mut optimizer = optimizer_from_config(&c.optimizer)?;
             optimizer.set_iterations(c.iterations)?;
+            let expected: Vec<&str> = fresh_slots(&c.optimizer, &[1])?
+                .into_iter()
+                .map(|(name, _)| name)
+                .collect();
+            let started =
+                c.iterations > 0 || tensors.keys().any(|k| k.starts_with(OPTIMIZER_PREFIX));
             for (p, w) in &weights {
                 let prefix = format!("{OPTIMIZER_PREFIX}{p}/");
                 let mut slots: Vec<(String, Tensor)> = Vec::new();
@@ -230,6 +261,33 @@ fn restore<M: Train>(
                     slots.push((key[prefix.len()..].to_string(), value));
                 }
                 slots.sort_by(|a, b| a.0.cmp(&b.0));
+                if let Some((slot, _)) = slots.first().filter(|_| !trainable.contains(p)) {
+                    return Err(Error::invalid(
+                        "load",
+                        format!(
+                            "the file holds tensor `{prefix}{slot}`, optimizer state of weight \
+                             `{p}`, which is not trainable"
+                        ),
+                    ));
+                }
+                // Without its slots a weight's training would go on from zeroed moments.
+                let missing = expected
+                    .iter()
+                    .find(|name| !slots.iter().any(|(slot, _)| slot == *name));
+                if let Some(name) = missing.filter(|_| started && w.is_trainable()) {
+                    let kept: Vec<String> = expected.iter().map(|n| format!("`{n}`")).collect();
+                    return Err(Error::invalid(
+                        "load",
+                        format!(
+                            "slot `{name}` of weight `{p}` is missing from the file (tensor \
+                             `{prefix}{name}`): the optimizer took {} steps, and `{}` keeps \
+                             the slots {} for every weight it trains",
+                            c.iterations,
+                            optimizer.name(),
+                            kept.join(", ")
+                        ),
+                    ));
+                }
                 if !slots.is_empty() {
                     optimizer.set_slots(w, &slots)?;
                 }
@@ -258,6 +316,18 @@ fn restore<M: Train>(
     }
     model.state_mut().compiled = compiled;
     Ok(())
+}
+
+/// The slots the optimizer of `config` starts a weight of `shape` with: what a fresh copy
+/// holds after a step with a zero gradient, which leaves them at their first values (zeros
+/// for the built-in optimizers), by name. Which slots there are depends on the settings
+/// (SGD's momentum, Adam's AMSGrad, RMSprop's centring), so the optimizer is asked.
+fn fresh_slots(config: &Value, shape: &[usize]) -> Result<Vec<(&'static str, Tensor)>> {
+    let mut optimizer = optimizer_from_config(config)?;
+    let probe = Weight::from_tensor("probe", Tensor::zeros(shape));
+    let grads = (&probe * 0.0).sum_all().backward();
+    optimizer.apply(&[&probe], &grads)?;
+    Ok(optimizer.slots(&probe))
 }
 
 /// Freezes the weights whose paths are in `frozen`, and only those.

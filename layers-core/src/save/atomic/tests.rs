@@ -1,7 +1,7 @@
 use std::fs;
 use std::io::{self, Write};
 
-use super::{write_atomic, write_with};
+use super::{open_for_writing, write_atomic, write_with};
 use crate::error::Error;
 
 /// The names in `dir`, sorted.
@@ -25,7 +25,7 @@ fn a_write_failing_midway_leaves_the_previous_file_intact_and_no_temporary_file(
     let path = dir.path().join("model.safetensors");
     fs::write(&path, b"the previous weights").unwrap();
     let new = vec![7u8; 1 << 20];
-    let err = write_with(&path, |file| {
+    let err = write_with(&path, open_for_writing, |file| {
         file.write_all(&new[..new.len() / 2])?;
         Err(io::Error::other("injected: the disk is full"))
     })
@@ -92,4 +92,201 @@ fn a_path_that_names_no_file_is_an_error() {
             format!("cannot write `{path}`: the path names no file")
         );
     }
+}
+
+#[test]
+fn a_file_name_of_up_to_255_bytes_is_written_and_no_temporary_file_stays() {
+    let dir = tempfile::tempdir().unwrap();
+    // 253 ASCII bytes, and 255 bytes of two-byte characters (an odd cut would split one).
+    let ascii = format!("{}.safetensors", "w".repeat(241));
+    let accented = format!("a{}.safetensors", "é".repeat(121));
+    assert_eq!((ascii.len(), accented.len()), (253, 255));
+    for name in [ascii, accented] {
+        let path = dir.path().join(&name);
+        write_atomic(&path, b"first").unwrap();
+        write_atomic(&path, b"second").unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"second");
+        assert_eq!(listing(dir.path()), std::slice::from_ref(&name));
+        fs::remove_file(&path).unwrap();
+    }
+}
+
+#[test]
+fn temporary_names_stay_within_255_bytes_and_unique() {
+    use std::ffi::OsStr;
+    let long = "é".repeat(127); // 254 bytes
+    let a = super::temp_name(OsStr::new(&long), u32::MAX, u64::MAX);
+    let b = super::temp_name(OsStr::new(&long), u32::MAX, u64::MAX - 1);
+    assert!(a.len() <= 255 && b.len() <= 255, "{} {}", a.len(), b.len());
+    assert_ne!(a, b);
+    assert!(
+        a.ends_with(&format!(".{}.{}.tmp", u32::MAX, u64::MAX)),
+        "{a}"
+    );
+    assert!(a.starts_with(".éé"), "{a}");
+    // A short name is kept whole.
+    assert_eq!(super::temp_name(OsStr::new("w.st"), 7, 3), ".w.st.7.3.tmp");
+}
+
+#[test]
+fn a_symbolic_link_is_followed_and_stays_a_link() {
+    use std::os::unix::fs::{PermissionsExt, symlink};
+    let dir = tempfile::tempdir().unwrap();
+    let real = tempfile::tempdir().unwrap();
+    let target = real.path().join("weights.safetensors");
+    fs::write(&target, b"old").unwrap();
+    fs::set_permissions(&target, fs::Permissions::from_mode(0o600)).unwrap();
+    // A chain: an absolute link to a relative one, in another directory.
+    symlink("weights.safetensors", real.path().join("latest")).unwrap();
+    let link = dir.path().join("model.safetensors");
+    symlink(real.path().join("latest"), &link).unwrap();
+
+    write_atomic(&link, b"new").unwrap();
+    assert!(
+        fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    let latest = real.path().join("latest");
+    assert!(
+        fs::symlink_metadata(&latest)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(fs::read(&target).unwrap(), b"new");
+    assert_eq!(
+        fs::metadata(&target).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    assert_eq!(listing(dir.path()), ["model.safetensors"]);
+    assert_eq!(listing(real.path()), ["latest", "weights.safetensors"]);
+}
+
+#[test]
+fn a_dangling_link_creates_the_file_it_names_as_fs_write_does() {
+    use std::os::unix::fs::symlink;
+    let dir = tempfile::tempdir().unwrap();
+    let link = dir.path().join("model.safetensors");
+    symlink("saved/next.safetensors", &link).unwrap();
+    // Its directory is missing: refused, naming the link, and nothing is made.
+    let expected = fs::write(&link, b"x").unwrap_err().kind();
+    let err = write_atomic(&link, b"x").unwrap_err();
+    let Error::Io { path, cause, .. } = &err else {
+        panic!("expected Error::Io, got {err:?}");
+    };
+    assert_eq!((path.as_path(), cause.kind()), (link.as_path(), expected));
+    assert_eq!(listing(dir.path()), ["model.safetensors"]);
+
+    fs::create_dir(dir.path().join("saved")).unwrap();
+    write_atomic(&link, b"new").unwrap();
+    assert!(
+        fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(
+        fs::read(dir.path().join("saved/next.safetensors")).unwrap(),
+        b"new"
+    );
+    assert_eq!(listing(&dir.path().join("saved")), ["next.safetensors"]);
+}
+
+#[test]
+fn a_loop_of_links_is_an_error_naming_the_path() {
+    use std::os::unix::fs::symlink;
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    symlink(&b, &a).unwrap();
+    symlink(&a, &b).unwrap();
+    let err = write_atomic(&a, b"x").unwrap_err();
+    let Error::Io { path, .. } = &err else {
+        panic!("expected Error::Io, got {err:?}");
+    };
+    assert_eq!(path, &a);
+    assert_eq!(listing(dir.path()), ["a", "b"]);
+}
+
+#[test]
+fn a_file_that_cannot_be_opened_for_writing_is_refused_before_any_temporary_is_made() {
+    use std::cell::Cell;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("model.safetensors");
+    fs::write(&path, b"the previous weights").unwrap();
+    let (asked, wrote) = (Cell::new(None), Cell::new(false));
+    // What the system answers a user who may not write the file (root may write any file,
+    // so the answer is injected; `open_for_writing` is tested below).
+    let err = write_with(
+        &path,
+        |target| {
+            asked.set(Some(target.to_path_buf()));
+            Err(io::Error::from(io::ErrorKind::PermissionDenied))
+        },
+        |_| {
+            wrote.set(true);
+            Ok(())
+        },
+    )
+    .unwrap_err();
+    assert_eq!(asked.take().as_deref(), Some(path.as_path()));
+    assert!(!wrote.get());
+    let Error::Io {
+        path: named, cause, ..
+    } = &err
+    else {
+        panic!("expected Error::Io, got {err:?}");
+    };
+    assert_eq!(
+        (named.as_path(), cause.kind()),
+        (path.as_path(), io::ErrorKind::PermissionDenied)
+    );
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "cannot write `{}`: the file cannot be opened for writing: permission denied",
+            path.display()
+        )
+    );
+    assert_eq!(fs::read(&path).unwrap(), b"the previous weights");
+    assert_eq!(listing(dir.path()), ["model.safetensors"]);
+
+    // A new file is not asked about.
+    let new = dir.path().join("new.safetensors");
+    write_with(
+        &new,
+        |_| panic!("a new file has nothing to check"),
+        |f| f.write_all(b"x"),
+    )
+    .unwrap();
+    assert_eq!(fs::read(&new).unwrap(), b"x");
+}
+
+#[test]
+fn opening_for_writing_changes_nothing_and_fails_for_a_read_only_file_unless_root() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("w.safetensors");
+    fs::write(&path, b"kept as it is").unwrap();
+    let before = fs::metadata(&path).unwrap();
+    open_for_writing(&path).unwrap();
+    let after = fs::metadata(&path).unwrap();
+    assert_eq!(fs::read(&path).unwrap(), b"kept as it is");
+    assert_eq!(
+        (before.mtime(), before.mtime_nsec()),
+        (after.mtime(), after.mtime_nsec())
+    );
+    assert_eq!(
+        open_for_writing(&dir.path().join("missing"))
+            .unwrap_err()
+            .kind(),
+        io::ErrorKind::NotFound
+    );
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o444)).unwrap();
+    // Root may write any file (the end-to-end test `tests/persistence/save_edges.rs` runs as
+    // another user for this); anyone else is refused.
+    let root = after.uid() == 0;
+    assert_eq!(open_for_writing(&path).is_ok(), root);
+    assert_eq!(fs::read(&path).unwrap(), b"kept as it is");
 }
