@@ -117,8 +117,18 @@ fn saving_over_a_read_only_file_is_refused_and_keeps_it() {
     let path = dir.path().join("model.safetensors");
     fs::write(&path, b"the previous model").unwrap();
     fs::set_permissions(&path, fs::Permissions::from_mode(0o444)).unwrap();
-    let exe = std::env::current_exe().unwrap();
+    let mut exe = std::env::current_exe().unwrap();
     let root = fs::metadata(&path).unwrap().uid() == 0;
+    // The test binary may sit where `nobody` cannot reach it (a checkout under /root): as
+    // root, the child runs from a copy in a directory anyone may read.
+    let exe_dir = tempfile::tempdir().unwrap();
+    if root {
+        fs::set_permissions(exe_dir.path(), fs::Permissions::from_mode(0o755)).unwrap();
+        let copy = exe_dir.path().join("child-test-binary");
+        fs::copy(&exe, &copy).unwrap();
+        fs::set_permissions(&copy, fs::Permissions::from_mode(0o755)).unwrap();
+        exe = copy;
+    }
     let mut command = if root {
         // Root may write any file: the saves run as `nobody` (65534), as a user meets them.
         let mut command = Command::new("setpriv");
