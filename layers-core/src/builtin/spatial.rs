@@ -203,7 +203,7 @@ impl TryCall for UpSampling2D {
         check_rank("UpSampling2D", "[B, H, W, C]", x)?;
         let (h, w) = (x.shape()[1], x.shape()[2]);
         // The output (and the index lists) refused before allocating when too large.
-        let grown = |n: usize, times: usize| n.checked_mul(times).unwrap_or(usize::MAX);
+        let grown = |n: usize, times: usize| n.saturating_mul(times);
         let out = [
             x.shape()[0],
             grown(h, self.size.0),
