@@ -126,7 +126,7 @@ pub trait Loss: Send + Sync {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidArgument`](crate::Error::InvalidArgument) naming the setting out of
+    /// [`crate::Error::InvalidArgument`] naming the setting out of
     /// range, e.g. a negative Huber `delta`.
     ///
     /// # Examples
