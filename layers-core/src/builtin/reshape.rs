@@ -25,17 +25,23 @@ use crate::{Layer, Tensor};
 #[layer(custom_shape)]
 pub struct Flatten {}
 
+/// `x`'s batch size and its number of values per sample; a scalar, which has no batch axis
+/// to keep, is an error naming `op`.
+fn batch_and_rest(op: &'static str, x: &Tensor) -> Result<(usize, usize)> {
+    let &[batch, ref rest @ ..] = x.shape() else {
+        return Err(Error::mismatch(
+            op,
+            "a batch axis: at least 1 axis",
+            x.shape(),
+        ));
+    };
+    Ok((batch, rest.iter().product()))
+}
+
 impl TryCall for Flatten {
     /// A scalar, which has no batch axis to keep, is refused.
     fn try_call(&self, x: &Tensor) -> Result<Tensor> {
-        let &[batch, ..] = x.shape() else {
-            return Err(Error::mismatch(
-                "flatten",
-                "a batch axis: at least 1 axis",
-                x.shape(),
-            ));
-        };
-        let rest: usize = x.shape().iter().skip(1).product();
+        let (batch, rest) = batch_and_rest("flatten", x)?;
         x.try_reshape(&[batch, rest])
     }
 }
@@ -140,14 +146,7 @@ impl<T: ReshapeTarget> Reshape<T> {
 impl<T: ReshapeTarget> TryCall for Reshape<T> {
     /// A target that cannot hold the input's values per sample is an error naming both.
     fn try_call(&self, x: &Tensor) -> Result<Tensor> {
-        let &[batch, ..] = x.shape() else {
-            return Err(Error::mismatch(
-                "reshape",
-                "a batch axis: at least 1 axis",
-                x.shape(),
-            ));
-        };
-        let count: usize = x.shape().iter().skip(1).product();
+        let (batch, count) = batch_and_rest("reshape", x)?;
         let target = self
             .resolve(count)
             .map_err(|e| Error::invalid("reshape", e))?;

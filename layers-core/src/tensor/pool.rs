@@ -106,9 +106,12 @@ pub(crate) struct Windows {
 }
 
 impl Windows {
-    /// The geometry of pooling `shape`, or the error naming `op` that prevents it.
+    /// The geometry of pooling `shape`, or the error naming `op` that prevents it. Its
+    /// messages show the first `shown_axes` spatial axes: 2, or 1 for a 1-D pooling run as a
+    /// 2-D one over `(steps, 1)`.
     pub(crate) fn new(
         op: &'static str,
+        shown_axes: usize,
         shape: &[usize],
         window: [usize; 2],
         strides: [usize; 2],
@@ -121,10 +124,8 @@ impl Windows {
                 shape,
             ));
         };
-        // A 1-D op pools over (steps, 1): its messages show the steps axis only.
         let shown = |v: &dyn Fn(usize) -> String| {
-            let axes = if op.ends_with("1d") { 1 } else { 2 };
-            let items: Vec<String> = (0..axes).map(v).collect();
+            let items: Vec<String> = (0..shown_axes).map(v).collect();
             format!("[{}]", items.join(", "))
         };
         if window.contains(&0) || strides.contains(&0) {
@@ -335,7 +336,7 @@ impl Tensor {
         strides: [usize; 2],
         padding: [(usize, usize); 2],
     ) -> Result<Tensor> {
-        self.pool2d("max_pool2d", Reduce::Max, pool_size, strides, padding)
+        self.pool2d("max_pool2d", 2, Reduce::Max, pool_size, strides, padding)
     }
 
     /// Average pooling over `(batch, height, width, channels)`, as [`Tensor::max_pool2d`]
@@ -384,7 +385,14 @@ impl Tensor {
         strides: [usize; 2],
         padding: [(usize, usize); 2],
     ) -> Result<Tensor> {
-        self.pool2d("avg_pool2d", Reduce::Average, pool_size, strides, padding)
+        self.pool2d(
+            "avg_pool2d",
+            2,
+            Reduce::Average,
+            pool_size,
+            strides,
+            padding,
+        )
     }
 
     /// Max pooling over `(batch, steps, channels)`: windows of `pool_size` steps moved by
@@ -497,7 +505,15 @@ impl Tensor {
             ));
         };
         let x = self.reshape(&[batch, steps, 1, c]);
-        let y = x.pool2d(op, reduce, [pool_size, 1], [stride, 1], [padding, (0, 0)])?;
+        // Its messages show the steps axis only.
+        let y = x.pool2d(
+            op,
+            1,
+            reduce,
+            [pool_size, 1],
+            [stride, 1],
+            [padding, (0, 0)],
+        )?;
         let out = y.shape()[1];
         Ok(y.reshape(&[batch, out, c]))
     }
@@ -505,12 +521,13 @@ impl Tensor {
     fn pool2d(
         &self,
         op: &'static str,
+        shown_axes: usize,
         reduce: Reduce,
         window: [usize; 2],
         strides: [usize; 2],
         padding: [(usize, usize); 2],
     ) -> Result<Tensor> {
-        let g = Windows::new(op, self.shape(), window, strides, padding)?;
+        let g = Windows::new(op, shown_axes, self.shape(), window, strides, padding)?;
         let (in_size, out_size) = g.sample_sizes();
         let x = contiguous(self);
         let record = graph::is_recording() && self.requires_grad();

@@ -308,7 +308,7 @@ mod tests {
             (&[2, 7, 7, 2], [2, 2], [3, 3], [(0, 0); 2]),
         ];
         for (case, (shape, window, strides, padding)) in cases.into_iter().enumerate() {
-            let g = Windows::new("max_pool2d", shape, window, strides, padding)
+            let g = Windows::new("max_pool2d", 2, shape, window, strides, padding)
                 .expect("the test windows fit");
             let x = values(shape.iter().product(), case);
             let (expected, arg) = plain(&g, &x);
