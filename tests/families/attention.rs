@@ -429,3 +429,15 @@ fn random_tensors_follow_the_current_stream() {
     assert!(Tensor::try_random_uniform(&[2], 1.0, 0.0).is_err());
     assert!(Tensor::try_random_normal(&[2], 0.0, -1.0).is_err());
 }
+
+#[test]
+fn seeded_training_gives_the_same_bits_on_any_number_of_threads() {
+    let model = || {
+        Sequential::new()
+            .add(MultiHeadAttention::new(2, 4))
+            .add(LayerNormalization::new())
+            .add(GlobalAveragePooling1D::new())
+            .add(Dense::new(3))
+    };
+    crate::assert_same_bits_on_any_number_of_threads(model, &input(&[48, 6, 5]));
+}

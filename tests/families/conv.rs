@@ -412,3 +412,18 @@ fn keras_weight_shapes_and_order() {
     d.build([9, 9, 3]).unwrap();
     assert_eq!(d.bias.shape(), Some(vec![12]));
 }
+
+#[test]
+fn seeded_training_gives_the_same_bits_on_any_number_of_threads() {
+    // Covered: the direct loops of a first layer (short im2col rows), im2col + GEMM with a
+    // fused bias and activation, and the depthwise kernel.
+    let model = || {
+        Sequential::new()
+            .add(Conv2D::new(8, (3, 3)).activation("relu"))
+            .add(Conv2D::new(12, (3, 3)).activation("relu"))
+            .add(DepthwiseConv2D::new((3, 3)).depth_multiplier(2))
+            .add(Flatten::new())
+            .add(Dense::new(3))
+    };
+    crate::assert_same_bits_on_any_number_of_threads(model, &values(&[48, 10, 10, 1], 7));
+}

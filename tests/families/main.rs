@@ -14,3 +14,38 @@ mod pool;
 mod pool_reference;
 mod rnn;
 mod rnn_reference;
+
+use layers::prelude::*;
+
+/// Trains the model `make` gives, seeded, for 2 epochs on `x` (3 classes) on rayon pools of
+/// 1, 2, 3 and 5 threads, and asserts that the weights come out the same, bit for bit. Sums
+/// over a batch run in parallel; they must add their partial sums in an order fixed by the
+/// data alone, or the same seeded run rounds differently from run to run and from machine
+/// to machine.
+fn assert_same_bits_on_any_number_of_threads(make: impl Fn() -> Sequential + Sync, x: &Tensor) {
+    let batch = x.shape()[0];
+    let y = Tensor::from_vec((0..batch).map(|i| (i % 3) as f32).collect(), &[batch]);
+    let on = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(|| {
+            let mut model = make().seed(11);
+            model
+                .compile("adam", "sparse_categorical_crossentropy", &[])
+                .unwrap();
+            let options = FitOptions::new()
+                .with_epochs(2)
+                .batch_size(batch / 2)
+                .verbose(0);
+            model.fit(x, &y, options).unwrap();
+            let weights = model.get_weights().unwrap();
+            weights.iter().map(Tensor::to_vec).collect::<Vec<_>>()
+        })
+    };
+    let one = on(1);
+    for threads in [2, 3, 5] {
+        assert!(on(threads) == one, "{threads} threads round differently");
+    }
+}

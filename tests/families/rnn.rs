@@ -326,3 +326,16 @@ fn models_with_recurrent_layers_save_and_load() {
             .merge_mode(MergeMode::Ave),
     );
 }
+
+#[test]
+fn seeded_training_gives_the_same_bits_on_any_number_of_threads() {
+    // The fused sequences cut a large enough batch (24 · 12 steps · 64 units is) into one
+    // part per thread.
+    let model = || {
+        Sequential::new()
+            .add(Lstm::new(64).return_sequences(true))
+            .add(Bidirectional::wrap(Gru::new(8)).unwrap())
+            .add(Dense::new(3))
+    };
+    crate::assert_same_bits_on_any_number_of_threads(model, &sequence(48, 12, 5));
+}

@@ -15,6 +15,7 @@ use super::conv::{Padding, array, slice, values};
 use super::conv_small::{is_small, small_forward};
 use super::gemm::vectorized;
 use super::op::Op;
+use super::ordered_sum::column_sums;
 use super::{Data, Tensor};
 use crate::error::{Error, Result};
 
@@ -150,30 +151,7 @@ fn bias_act(y: &mut [f32], b: &[f32], activation: FusedActivation) {
 
 /// The per-filter sums of `dz` `(rows, filters)`: the bias gradient.
 pub(crate) fn bias_grad(dz: &[f32], filters: usize) -> Vec<f32> {
-    if filters == 0 {
-        return Vec::new();
-    }
-    dz.par_chunks(filters * ROWS_PER_JOB)
-        .fold(
-            || vec![0.0f32; filters],
-            |mut acc, rows| {
-                for row in rows.chunks_exact(filters) {
-                    for (a, &v) in acc.iter_mut().zip(row) {
-                        *a += v;
-                    }
-                }
-                acc
-            },
-        )
-        .reduce(
-            || vec![0.0f32; filters],
-            |mut a, b| {
-                for (a, b) in a.iter_mut().zip(&b) {
-                    *a += b;
-                }
-                a
-            },
-        )
+    column_sums(dz, filters)
 }
 
 /// The gradient with respect to the pre-activation `z`: `grad · activation'(z)`, the

@@ -16,6 +16,7 @@ use super::buffers;
 use super::conv_fused::FusedActivation;
 use super::conv_small::{is_small, small_forward};
 use super::gemm::gemm;
+use super::ordered_sum::{SAMPLES_PER_JOB, ordered_sum};
 use super::scratch::with_scratch;
 
 /// The geometry of one 2-D convolution over `(batch, h, w, in_channels)` input, with the
@@ -365,39 +366,26 @@ pub(crate) fn depthwise_input_grad(g: &ConvGeometry, dy: &[f32], kernel: &[f32])
 }
 
 /// The gradient of [`depthwise_forward`] with respect to its kernel: summed over the batch,
-/// one partial sum per rayon job.
+/// one partial sum per [`SAMPLES_PER_JOB`] samples, added in order ([`ordered_sum`]).
 pub(crate) fn depthwise_kernel_grad(g: &ConvGeometry, x: &[f32], dy: &[f32]) -> Vec<f32> {
     let (c, m) = (g.in_channels, g.multiplier());
     let (xs, ys) = g.sample_lens();
     let len = g.kernel_area() * c * m;
-    (0..g.batch)
-        .into_par_iter()
-        .fold(
-            || vec![0.0f32; len],
-            |mut dk, n| {
-                let x = &x[n * xs..(n + 1) * xs];
-                let dy = &dy[n * ys..(n + 1) * ys];
-                g.for_each_tap(|o, tap, i| {
-                    let dy = &dy[o * c * m..(o + 1) * c * m];
-                    let dk = &mut dk[tap * c * m..(tap + 1) * c * m];
-                    for ((dk, dy), x) in dk.chunks_mut(m).zip(dy.chunks(m)).zip(&x[i * c..]) {
-                        for (dk, dy) in dk.iter_mut().zip(dy) {
-                            *dk += x * dy;
-                        }
+    ordered_sum(g.batch, SAMPLES_PER_JOB, len, |samples, dk| {
+        for n in samples {
+            let x = &x[n * xs..(n + 1) * xs];
+            let dy = &dy[n * ys..(n + 1) * ys];
+            g.for_each_tap(|o, tap, i| {
+                let dy = &dy[o * c * m..(o + 1) * c * m];
+                let dk = &mut dk[tap * c * m..(tap + 1) * c * m];
+                for ((dk, dy), x) in dk.chunks_mut(m).zip(dy.chunks(m)).zip(&x[i * c..]) {
+                    for (dk, dy) in dk.iter_mut().zip(dy) {
+                        *dk += x * dy;
                     }
-                });
-                dk
-            },
-        )
-        .reduce(
-            || vec![0.0f32; len],
-            |mut a, b| {
-                for (a, b) in a.iter_mut().zip(&b) {
-                    *a += b;
                 }
-                a
-            },
-        )
+            });
+        }
+    })
 }
 
 #[cfg(test)]

@@ -16,6 +16,7 @@ use rayon::prelude::*;
 use super::conv_fused::FusedActivation;
 use super::conv_kernels::ConvGeometry;
 use super::gemm::vectorized;
+use super::ordered_sum::{SAMPLES_PER_JOB, ordered_sum};
 
 /// The longest im2col row (`kh · kw · in_channels`) handled here.
 pub(crate) const SMALL_ROW: usize = 32;
@@ -114,31 +115,23 @@ pub(crate) fn small_weight_grads(
 ) -> (Vec<f32>, Vec<f32>) {
     let (k, n) = (g.row_len(), g.out_channels);
     let (xs, ys) = (g.in_pixels() * g.in_channels, g.out_pixels() * n);
-    let empty = || (vec![0.0f32; k * n], vec![0.0f32; n]);
     if ys == 0 {
-        return empty();
+        return (vec![0.0; k * n], vec![0.0; n]);
     }
-    let sum = |(mut dk, mut db): (Vec<f32>, Vec<f32>), (dk2, db2): (Vec<f32>, Vec<f32>)| {
-        dk.iter_mut().zip(&dk2).for_each(|(a, b)| *a += b);
-        db.iter_mut().zip(&db2).for_each(|(a, b)| *a += b);
-        (dk, db)
-    };
-    (0..g.batch)
-        .into_par_iter()
-        .fold(
-            || (empty(), vec![0.0f32; g.out_pixels() * k], vec![0.0f32; n]),
-            |((mut dk, mut db), mut cols, mut dz), s| {
-                g.im2col_sample(&x[s * xs..(s + 1) * xs], &mut cols);
-                let (grad, y) = (&grad[s * ys..(s + 1) * ys], &y[s * ys..(s + 1) * ys]);
-                vectorized(
-                    #[inline(always)]
-                    || weight_grad_rows(&cols, k, grad, y, activation, &mut dk, &mut db, &mut dz),
-                );
-                ((dk, db), cols, dz)
-            },
-        )
-        .map(|(sums, _, _)| sums)
-        .reduce(empty, sum)
+    let mut sums = ordered_sum(g.batch, SAMPLES_PER_JOB, k * n + n, |samples, sums| {
+        let (dk, db) = sums.split_at_mut(k * n);
+        let (mut cols, mut dz) = (vec![0.0f32; g.out_pixels() * k], vec![0.0f32; n]);
+        for s in samples {
+            g.im2col_sample(&x[s * xs..(s + 1) * xs], &mut cols);
+            let (grad, y) = (&grad[s * ys..(s + 1) * ys], &y[s * ys..(s + 1) * ys]);
+            vectorized(
+                #[inline(always)]
+                || weight_grad_rows(&cols, k, grad, y, activation, dk, db, &mut dz),
+            );
+        }
+    });
+    let db = sums.split_off(k * n);
+    (sums, db)
 }
 
 /// Adds one sample's kernel and bias gradients to `dk` `(k, n)` and `db` `(n)`; `dz` is

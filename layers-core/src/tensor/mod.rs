@@ -37,6 +37,7 @@ pub mod layout;
 pub mod linear;
 pub mod matmul;
 pub(crate) mod op;
+pub(crate) mod ordered_sum;
 pub(crate) mod packed;
 pub mod pool;
 pub(crate) mod pool_max;

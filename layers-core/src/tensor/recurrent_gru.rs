@@ -16,6 +16,7 @@ use super::Tensor;
 use super::buffers;
 use super::gemm::{gemm, vectorized, vectorized_fma};
 use super::op::Op;
+use super::ordered_sum::column_sums;
 use super::packed::Packed;
 use super::recurrent::{
     Dims, check_shape, cut, cut_ref, part_rows, parts, send_if_wanted, sigmoid, slice, tanh,
@@ -348,16 +349,8 @@ pub(super) fn gru_backward_in(
     if let Some(bias) = &record.bias
         && bias.requires_grad()
     {
-        let mut db = vec![0.0f32; 2 * width];
-        let (db0, db1) = db.split_at_mut(width);
-        for (x, u) in dxw.chunks_exact(width).zip(dhu.chunks_exact(width)) {
-            for (d, v) in db0.iter_mut().zip(x) {
-                *d += v;
-            }
-            for (d, v) in db1.iter_mut().zip(u) {
-                *d += v;
-            }
-        }
+        let mut db = column_sums(&dxw, width);
+        db.extend(column_sums(&dhu, width));
         send(bias, vec_array(&[2, width], db));
     }
     send_if_wanted(record.h0.as_ref(), &[batch, units], dh, send);

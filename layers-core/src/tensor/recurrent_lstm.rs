@@ -15,10 +15,11 @@ use ndarray::{ArrayD, IxDyn};
 
 use super::gemm::{gemm, vectorized, vectorized_fma};
 use super::op::Op;
+use super::ordered_sum::column_sums;
 use super::packed::Packed;
 use super::recurrent::{
     Dims, check_shape, cut, cut_ref, part_rows, parts, send_if_wanted, sigmoid, slice, tanh,
-    time_of, values, view2,
+    time_of, values, vec_array, view2,
 };
 use super::{Tensor, buffers};
 use crate::error::{Error, Result};
@@ -375,8 +376,6 @@ struct Backward<'a> {
     dc: &'a mut [f32],
     /// The pre-activations' gradients, `(rows, time, 4·units)`.
     dz: &'a mut [f32],
-    /// The bias gradient of these rows.
-    dbias: Vec<f32>,
 }
 
 /// Sends each input of a fused LSTM sequence its gradient, given the output's.
@@ -435,7 +434,6 @@ fn lstm_backward_in(
                 dh,
                 dc,
                 dz,
-                dbias: vec![0.0; width],
             },
         )
         .collect();
@@ -449,12 +447,6 @@ fn lstm_backward_in(
         work.par_iter_mut().for_each(run);
     } else {
         work.iter_mut().for_each(run);
-    }
-    let mut dbias = vec![0.0f32; width];
-    for part in &work {
-        for (d, p) in dbias.iter_mut().zip(&part.dbias) {
-            *d += p;
-        }
     }
     drop(work);
     if record.kernel.requires_grad() {
@@ -471,7 +463,13 @@ fn lstm_backward_in(
         );
         send(&record.kernel, dk);
     }
-    send_if_wanted(record.bias.as_ref(), &[width], dbias, send);
+    if let Some(bias) = &record.bias
+        && bias.requires_grad()
+    {
+        // Summed after the parts, in an order that does not depend on how many there are
+        // (one per thread): the same seeded run gives the same bits on any machine.
+        send(bias, vec_array(&[width], column_sums(&dz, width)));
+    }
     send_if_wanted(record.h0.as_ref(), &[batch, units], dh, send);
     send_if_wanted(record.c0.as_ref(), &[batch, units], dc, send);
     send_if_wanted(Some(&record.xw), &[batch, time, width], dz, send);
@@ -525,9 +523,6 @@ fn backward_part(part: &mut Backward<'_>, record: &LstmRecord, kernel_t: &Packed
                         dzg[j] = dct * i[j] * (1.0 - g[j] * g[j]);
                         dzf[j] = dct * cp[j] * f[j] * (1.0 - f[j]);
                         dc_row[j] = dct * f[j];
-                    }
-                    for (db, d) in part.dbias.iter_mut().zip(&part.dz[grow..grow + width]) {
-                        *db += d;
                     }
                 }
             },
