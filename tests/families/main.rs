@@ -49,3 +49,22 @@ fn assert_same_bits_on_any_number_of_threads(make: impl Fn() -> Sequential + Syn
         assert!(on(threads) == one, "{threads} threads round differently");
     }
 }
+
+/// The dense layers' products at batch 256 are cut across threads by the GEMM.
+#[test]
+fn dense_training_gives_the_same_bits_on_any_number_of_threads() {
+    let n = 512 * 300;
+    let x = Tensor::from_vec(
+        (0..n)
+            .map(|i| ((i * 37 % 23) as f32 / 11.0) - 1.0)
+            .collect(),
+        &[512, 300],
+    );
+    let model = || {
+        Sequential::new()
+            .add(Dense::new(256).activation("relu"))
+            .add(Dense::new(130).activation("relu"))
+            .add(Dense::new(3))
+    };
+    assert_same_bits_on_any_number_of_threads(model, &x);
+}
