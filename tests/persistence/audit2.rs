@@ -57,7 +57,10 @@ fn saving_over_a_socket_or_fifo_is_refused_and_leaves_it_in_place() {
         let kind = std::fs::symlink_metadata(path).unwrap().file_type();
         assert!(kind.is_socket() || kind.is_fifo(), "{path:?} was replaced");
     }
-    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), specials.len());
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        specials.len()
+    );
 }
 
 #[test]

@@ -275,6 +275,22 @@ impl std::fmt::Display for DiskError {
 
 impl std::error::Error for DiskError {}
 
+/// A file named `*.gz` whose content is not gzip data (a plain CSV file renamed, say):
+/// told apart from corrupt gzip data by [`read_error`].
+#[derive(Debug)]
+struct NotGzip;
+
+impl std::fmt::Display for NotGzip {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "the name ends in `.gz`, but the file does not start with gzip's magic bytes 1f 8b: \
+             it is not gzip data",
+        )
+    }
+}
+
+impl std::error::Error for NotGzip {}
+
 fn on_disk(e: io::Error) -> io::Error {
     io::Error::new(e.kind(), DiskError(e))
 }
@@ -293,22 +309,30 @@ impl Read for Disk {
 fn read_error(path: &Path, e: io::Error) -> Error {
     match e.downcast::<DiskError>() {
         Ok(DiskError(e)) => Error::io("read", path, e),
-        Err(e) => data_error(
-            path.display().to_string(),
-            format!("the gzip data is corrupt: {e}"),
-        ),
+        Err(e) => match e.downcast::<NotGzip>() {
+            Ok(not_gzip) => data_error(path.display().to_string(), not_gzip.to_string()),
+            Err(e) => data_error(
+                path.display().to_string(),
+                format!("the gzip data is corrupt: {e}"),
+            ),
+        },
     }
 }
 
-/// Opens `path`, decompressing it when its name ends in `.gz` or it starts with gzip's magic
-/// bytes. Every member of a multi-member gzip (`gzip -c a b`, concatenated archives) is read.
-/// Errors are sorted by [`read_error`]. Without the `gzip` feature a gzipped file is
+/// Opens `path`, decompressing it when it starts with gzip's magic bytes; a file named
+/// `*.gz` that does not (and is not empty) is refused as [`NotGzip`]. Every member of a
+/// multi-member gzip (`gzip -c a b`, concatenated archives) is read. Errors are sorted by [`read_error`]. Without the `gzip` feature a gzipped file is
 /// refused with an [`Error::Io`] that says so.
 fn open(path: &Path) -> io::Result<Box<dyn BufRead>> {
     let file = File::open(path).map_err(on_disk)?;
     let mut reader = BufReader::new(Disk(file));
-    let magic = reader.fill_buf()?.starts_with(&[0x1f, 0x8b]);
-    if magic || path.extension().is_some_and(|e| e == "gz") {
+    let start = reader.fill_buf()?;
+    let magic = start.starts_with(&[0x1f, 0x8b]);
+    // An empty file reads as one with no rows, whatever its name.
+    if !magic && !start.is_empty() && path.extension().is_some_and(|e| e == "gz") {
+        return Err(io::Error::new(io::ErrorKind::InvalidData, NotGzip));
+    }
+    if magic {
         #[cfg(feature = "gzip")]
         return Ok(Box::new(BufReader::new(
             flate2::bufread::MultiGzDecoder::new(reader),
@@ -357,11 +381,13 @@ impl Dataset {
     /// # Errors
     ///
     /// - [`Error::Io`] naming the file when the operating system cannot open or read it;
-    /// - [`Error::Data`] naming the file for gzip data that does not decompress, and the
+    /// - [`Error::Data`] naming the file for gzip data that does not decompress or a file
+    ///   named `*.gz` that is not gzip data, for a file with no rows (naming the line read
+    ///   as a header, if one was), and the
     ///   file and line (and the column, for a cell) for an empty
     ///   cell, a cell that is not a finite number, a label that is not a class index, a row
-    ///   of another length than the first, a row of one column, a file with no rows, or a
-    ///   line or file longer than the limits.
+    ///   of another length than the first, a row of one column, or a line or file longer
+    ///   than the limits.
     ///
     /// # Examples
     ///
@@ -388,6 +414,8 @@ impl Dataset {
         // (columns, line) of the first data row, which every other row must match.
         let mut first: Option<(usize, u64)> = None;
         let mut header_done = false;
+        // The line skipped as a header, as shown, and whether it was detected (not told).
+        let mut header: Option<(u64, String, bool)> = None;
         loop {
             // Never read more than one line past either limit, so the buffer stays bounded
             // whatever the input (an endless stream, a line without an end, a gzip bomb).
@@ -453,6 +481,7 @@ impl Dataset {
                         .iter()
                         .all(|k| matches!(k, Err(CellError::NotANumber | CellError::Empty)));
                 if options.header.unwrap_or(detected) {
+                    header = Some((line, shown_cell(text), options.header.is_none()));
                     continue;
                 }
                 maybe_header = options.header.is_none() && words;
@@ -502,11 +531,29 @@ impl Dataset {
             values.extend_from_slice(features);
             labels.push(label[0]);
         }
-        let (width, _) =
-            first.ok_or_else(|| data_error(shown.clone(), "the file holds no rows"))?;
+        let (width, _) = first.ok_or_else(|| {
+            // A file of one line whose cells are not separated by commas (`1;2;0`) has its
+            // line taken for a header: say so, or the message hides the cause.
+            let message = match &header {
+                None => "the file holds no rows".to_string(),
+                Some((n, text, detected)) => format!(
+                    "the file holds no rows: line {n} (`{text}`) was read as a header{}",
+                    if *detected {
+                        ", as none of its cells is a number (cells are separated by commas); \
+                         load with `CsvOptions::new().header(false)` to read it as data"
+                    } else {
+                        ""
+                    }
+                ),
+            };
+            data_error(shown.clone(), message)
+        })?;
         let samples = labels.len();
         let x = Tensor::from_vec(values, &[samples, width - 1]);
         let y = Tensor::from_vec(labels, &[samples]);
         Dataset::new(x, y)
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -461,7 +461,12 @@ mod tests {
         };
         let mut summary = Sequential::new().summary();
         summary.rows = vec![
-            row("x y z  abcdefghijklmnopqrstuvwxyz0123456789 q", "Dense", 4, 16),
+            row(
+                "x y z  abcdefghijklmnopqrstuvwxyz0123456789 q",
+                "Dense",
+                4,
+                16,
+            ),
             row("batch_normalization", "BatchNormalization", 4, 16),
             row(
                 "a_very_long_layer_name_that_goes_beyond_the_column_width",
@@ -527,10 +532,10 @@ mod tests {
     fn words_wrap_whole_and_overlong_ones_are_cut() {
         use super::wrap;
         assert_eq!(wrap("dense (Dense)", 31), ["dense (Dense)"]);
-        assert_eq!(wrap("time_distributed (TimeDistributed)", 31), [
-            "time_distributed",
-            "(TimeDistributed)"
-        ]);
+        assert_eq!(
+            wrap("time_distributed (TimeDistributed)", 31),
+            ["time_distributed", "(TimeDistributed)"]
+        );
         assert_eq!(wrap("abcdefgh (X)", 4), ["abc…", "(X)"]);
         assert_eq!(wrap("", 4), [""]);
         assert_eq!(wrap("a b c d", 3), ["a b", "c d"]);
