@@ -275,22 +275,6 @@ impl std::fmt::Display for DiskError {
 
 impl std::error::Error for DiskError {}
 
-/// A file named `*.gz` whose content is not gzip data (a plain CSV file renamed, say):
-/// told apart from corrupt gzip data by [`read_error`].
-#[derive(Debug)]
-struct NotGzip;
-
-impl std::fmt::Display for NotGzip {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(
-            "the name ends in `.gz`, but the file does not start with gzip's magic bytes 1f 8b: \
-             it is not gzip data",
-        )
-    }
-}
-
-impl std::error::Error for NotGzip {}
-
 fn on_disk(e: io::Error) -> io::Error {
     io::Error::new(e.kind(), DiskError(e))
 }
@@ -309,18 +293,15 @@ impl Read for Disk {
 fn read_error(path: &Path, e: io::Error) -> Error {
     match e.downcast::<DiskError>() {
         Ok(DiskError(e)) => Error::io("read", path, e),
-        Err(e) => match e.downcast::<NotGzip>() {
-            Ok(not_gzip) => data_error(path.display().to_string(), not_gzip.to_string()),
-            Err(e) => data_error(
-                path.display().to_string(),
-                format!("the gzip data is corrupt: {e}"),
-            ),
-        },
+        Err(e) => data_error(
+            path.display().to_string(),
+            format!("the gzip data is corrupt: {e}"),
+        ),
     }
 }
 
 /// Opens `path`, decompressing it when it starts with gzip's magic bytes; a file named
-/// `*.gz` that does not (and is not empty) is refused as [`NotGzip`]. Every member of a
+/// `*.gz` that does not (and is not empty) is refused as corrupt gzip data. Every member of a
 /// multi-member gzip (`gzip -c a b`, concatenated archives) is read. Errors are sorted by [`read_error`]. Without the `gzip` feature a gzipped file is
 /// refused with an [`Error::Io`] that says so.
 fn open(path: &Path) -> io::Result<Box<dyn BufRead>> {
@@ -330,7 +311,12 @@ fn open(path: &Path) -> io::Result<Box<dyn BufRead>> {
     let magic = start.starts_with(&[0x1f, 0x8b]);
     // An empty file reads as one with no rows, whatever its name.
     if !magic && !start.is_empty() && path.extension().is_some_and(|e| e == "gz") {
-        return Err(io::Error::new(io::ErrorKind::InvalidData, NotGzip));
+        // Not tagged as the disk's: `read_error` reports it as the file's content.
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            "the file does not start with gzip's magic bytes 1f 8b, though its name ends in \
+             `.gz`",
+        ));
     }
     if magic {
         #[cfg(feature = "gzip")]
@@ -381,9 +367,8 @@ impl Dataset {
     /// # Errors
     ///
     /// - [`Error::Io`] naming the file when the operating system cannot open or read it;
-    /// - [`Error::Data`] naming the file for gzip data that does not decompress or a file
-    ///   named `*.gz` that is not gzip data, for a file with no rows (naming the line read
-    ///   as a header, if one was), and the
+    /// - [`Error::Data`] naming the file for gzip data that does not decompress, a file
+    ///   named `*.gz` that is not gzip data, or a file with no rows, and the
     ///   file and line (and the column, for a cell) for an empty
     ///   cell, a cell that is not a finite number, a label that is not a class index, a row
     ///   of another length than the first, a row of one column, or a line or file longer
@@ -414,8 +399,6 @@ impl Dataset {
         // (columns, line) of the first data row, which every other row must match.
         let mut first: Option<(usize, u64)> = None;
         let mut header_done = false;
-        // The line skipped as a header, as shown, and whether it was detected (not told).
-        let mut header: Option<(u64, String, bool)> = None;
         loop {
             // Never read more than one line past either limit, so the buffer stays bounded
             // whatever the input (an endless stream, a line without an end, a gzip bomb).
@@ -475,13 +458,15 @@ impl Dataset {
                     .iter()
                     .any(|k| matches!(k, Err(CellError::NotANumber)));
                 // Detected: no cell is a number (empty cells, as in an unnamed index column,
-                // are allowed) and at least one is a word.
+                // are allowed) and at least one is a word, in at least two cells (a header
+                // names a feature and the label; one cell is a line not split at commas,
+                // `1;2;0`, which must not be skipped unread).
                 let detected = words
+                    && cells.len() >= 2
                     && kinds
                         .iter()
                         .all(|k| matches!(k, Err(CellError::NotANumber | CellError::Empty)));
                 if options.header.unwrap_or(detected) {
-                    header = Some((line, shown_cell(text), options.header.is_none()));
                     continue;
                 }
                 maybe_header = options.header.is_none() && words;
@@ -489,9 +474,18 @@ impl Dataset {
             let columns = cells.len();
             match first {
                 None if columns < 2 => {
+                    let other = [b';', b'\t', b'|'].into_iter().find(|b| text.contains(b));
+                    let hint = other.map_or(String::new(), |b| {
+                        format!(
+                            " (cells are separated by commas; this line has `{}` instead)",
+                            char::from(b).escape_debug()
+                        )
+                    });
                     return Err(data_error(
                         at(),
-                        "a row needs at least one feature and a label, found 1 column",
+                        format!(
+                            "a row needs at least one feature and a label, found 1 column{hint}"
+                        ),
                     ));
                 }
                 None => first = Some((columns, line)),
@@ -531,23 +525,8 @@ impl Dataset {
             values.extend_from_slice(features);
             labels.push(label[0]);
         }
-        let (width, _) = first.ok_or_else(|| {
-            // A file of one line whose cells are not separated by commas (`1;2;0`) has its
-            // line taken for a header: say so, or the message hides the cause.
-            let message = match &header {
-                None => "the file holds no rows".to_string(),
-                Some((n, text, detected)) => format!(
-                    "the file holds no rows: line {n} (`{text}`) was read as a header{}",
-                    if *detected {
-                        ", as none of its cells is a number (cells are separated by commas); \
-                         load with `CsvOptions::new().header(false)` to read it as data"
-                    } else {
-                        ""
-                    }
-                ),
-            };
-            data_error(shown.clone(), message)
-        })?;
+        let (width, _) =
+            first.ok_or_else(|| data_error(shown.clone(), "the file holds no rows"))?;
         let samples = labels.len();
         let x = Tensor::from_vec(values, &[samples, width - 1]);
         let y = Tensor::from_vec(labels, &[samples]);

@@ -249,6 +249,11 @@ fn parse(json: &[u8], data_len: u64, path: &str) -> Result<Parsed> {
 /// Why `[begin, end)` cannot hold an `F32` tensor of `shape`, if it cannot.
 fn size_problem(shape: &[usize], begin: usize, end: usize) -> Option<String> {
     let offsets = format!("its data_offsets [{begin}, {end}]");
+    let Some(bytes) = shape.iter().try_fold(F32_BYTES, |n, &d| n.checked_mul(d)) else {
+        return Some(format!(
+            "its shape {shape:?} has more values than any file can hold"
+        ));
+    };
     // An array must be addressable even when an axis of 0 leaves it empty: the product of
     // its other axes must fit in `isize` (ndarray's rule), or making the tensor would fail.
     let addressable = shape
@@ -261,11 +266,6 @@ fn size_problem(shape: &[usize], begin: usize, end: usize) -> Option<String> {
             "its shape {shape:?} has more values than memory can address"
         ));
     }
-    let Some(bytes) = shape.iter().try_fold(F32_BYTES, |n, &d| n.checked_mul(d)) else {
-        return Some(format!(
-            "its shape {shape:?} has more values than any file can hold"
-        ));
-    };
     match end.checked_sub(begin) {
         None => Some(format!("{offsets} end before they begin")),
         Some(held) if held != bytes => Some(format!(

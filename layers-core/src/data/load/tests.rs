@@ -7,38 +7,42 @@ fn load(name: &str, bytes: &[u8], options: CsvOptions) -> String {
     std::fs::write(&path, bytes).expect("the file is written");
     let err = Dataset::load_csv_with(&path, options).expect_err("the file is refused");
     let message = err.to_string();
-    let prefix = format!("{}: ", path.display());
+    // `file: message`, or `file:line: message`.
     message
-        .strip_prefix(&prefix)
+        .strip_prefix(&path.display().to_string())
+        .and_then(|rest| rest.strip_prefix(':'))
+        .map(str::trim_start)
         .unwrap_or_else(|| panic!("the file is named: {message}"))
         .to_string()
 }
 
 #[test]
-fn a_file_whose_only_line_was_read_as_a_header_says_so() {
-    // Semicolons: one cell, not a number, so a header; then nothing is left.
+fn a_line_of_one_cell_is_never_skipped_as_a_header() {
+    // Semicolons: one cell, not a number; it was skipped as a header, and the file then
+    // said it held no rows.
     assert_eq!(
         load("semi.csv", b"1;2;0\n", CsvOptions::new()),
-        "the file holds no rows: line 1 (`1;2;0`) was read as a header, as none of its \
-         cells is a number (cells are separated by commas); load with \
-         `CsvOptions::new().header(false)` to read it as data"
+        "1: a row needs at least one feature and a label, found 1 column (cells are \
+         separated by commas; this line has `;` instead)"
     );
     assert_eq!(
-        load("told.csv", b"\na,b,label\n", CsvOptions::new().header(true)),
-        "the file holds no rows: line 2 (`a,b,label`) was read as a header"
+        load("tabs.csv", b"x\ty\n1\t0\n", CsvOptions::new()),
+        "1: a row needs at least one feature and a label, found 1 column (cells are \
+         separated by commas; this line has `\\t` instead)"
     );
+    // A header of two or more cells is still skipped, and a file of only one has no rows.
     assert_eq!(
-        load("empty.csv", b"", CsvOptions::new()),
+        load("header.csv", b"x,y\n", CsvOptions::new()),
         "the file holds no rows"
     );
 }
 
 #[test]
-fn a_file_named_gz_that_is_not_gzip_is_told_apart_from_corrupt_gzip() {
+fn a_file_named_gz_that_is_not_gzip_says_what_it_lacks() {
     assert_eq!(
         load("plain.csv.gz", b"1,2,0\n", CsvOptions::new()),
-        "the name ends in `.gz`, but the file does not start with gzip's magic bytes 1f 8b: \
-         it is not gzip data"
+        "the gzip data is corrupt: the file does not start with gzip's magic bytes 1f 8b, \
+         though its name ends in `.gz`"
     );
     // Empty, it has no rows, as an empty `.csv` file.
     assert_eq!(
