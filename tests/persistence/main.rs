@@ -6,6 +6,7 @@
 //! `reliability` and `weights` start this same binary again as a child process running one
 //! test (`--exact` with its full name, module path included).
 
+mod audit2;
 mod models;
 mod reliability;
 mod save_edges;

@@ -300,15 +300,25 @@ fn read_error(path: &Path, e: io::Error) -> Error {
     }
 }
 
-/// Opens `path`, decompressing it when its name ends in `.gz` or it starts with gzip's magic
-/// bytes. Every member of a multi-member gzip (`gzip -c a b`, concatenated archives) is read.
-/// Errors are sorted by [`read_error`]. Without the `gzip` feature a gzipped file is
+/// Opens `path`, decompressing it when it starts with gzip's magic bytes; a file named
+/// `*.gz` that does not (and is not empty) is refused as corrupt gzip data. Every member of a
+/// multi-member gzip (`gzip -c a b`, concatenated archives) is read. Errors are sorted by [`read_error`]. Without the `gzip` feature a gzipped file is
 /// refused with an [`Error::Io`] that says so.
 fn open(path: &Path) -> io::Result<Box<dyn BufRead>> {
     let file = File::open(path).map_err(on_disk)?;
     let mut reader = BufReader::new(Disk(file));
-    let magic = reader.fill_buf()?.starts_with(&[0x1f, 0x8b]);
-    if magic || path.extension().is_some_and(|e| e == "gz") {
+    let start = reader.fill_buf()?;
+    let magic = start.starts_with(&[0x1f, 0x8b]);
+    // An empty file reads as one with no rows, whatever its name.
+    if !magic && !start.is_empty() && path.extension().is_some_and(|e| e == "gz") {
+        // Not tagged as the disk's: `read_error` reports it as the file's content.
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            "the file does not start with gzip's magic bytes 1f 8b, though its name ends in \
+             `.gz`",
+        ));
+    }
+    if magic {
         #[cfg(feature = "gzip")]
         return Ok(Box::new(BufReader::new(
             flate2::bufread::MultiGzDecoder::new(reader),
@@ -357,11 +367,12 @@ impl Dataset {
     /// # Errors
     ///
     /// - [`Error::Io`] naming the file when the operating system cannot open or read it;
-    /// - [`Error::Data`] naming the file for gzip data that does not decompress, and the
+    /// - [`Error::Data`] naming the file for gzip data that does not decompress, a file
+    ///   named `*.gz` that is not gzip data, or a file with no rows, and the
     ///   file and line (and the column, for a cell) for an empty
     ///   cell, a cell that is not a finite number, a label that is not a class index, a row
-    ///   of another length than the first, a row of one column, a file with no rows, or a
-    ///   line or file longer than the limits.
+    ///   of another length than the first, a row of one column, or a line or file longer
+    ///   than the limits.
     ///
     /// # Examples
     ///
@@ -447,8 +458,11 @@ impl Dataset {
                     .iter()
                     .any(|k| matches!(k, Err(CellError::NotANumber)));
                 // Detected: no cell is a number (empty cells, as in an unnamed index column,
-                // are allowed) and at least one is a word.
+                // are allowed) and at least one is a word, in at least two cells (a header
+                // names a feature and the label; one cell is a line not split at commas,
+                // `1;2;0`, which must not be skipped unread).
                 let detected = words
+                    && cells.len() >= 2
                     && kinds
                         .iter()
                         .all(|k| matches!(k, Err(CellError::NotANumber | CellError::Empty)));
@@ -460,9 +474,18 @@ impl Dataset {
             let columns = cells.len();
             match first {
                 None if columns < 2 => {
+                    let other = [b';', b'\t', b'|'].into_iter().find(|b| text.contains(b));
+                    let hint = other.map_or(String::new(), |b| {
+                        format!(
+                            " (cells are separated by commas; this line has `{}` instead)",
+                            char::from(b).escape_debug()
+                        )
+                    });
                     return Err(data_error(
                         at(),
-                        "a row needs at least one feature and a label, found 1 column",
+                        format!(
+                            "a row needs at least one feature and a label, found 1 column{hint}"
+                        ),
                     ));
                 }
                 None => first = Some((columns, line)),
@@ -510,3 +533,6 @@ impl Dataset {
         Dataset::new(x, y)
     }
 }
+
+#[cfg(test)]
+mod tests;

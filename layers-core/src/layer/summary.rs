@@ -240,15 +240,57 @@ pub(crate) fn readable_size(count: usize) -> String {
     format!("{size:.2} PB")
 }
 
-/// Splits `text` into pieces of at most `width` characters (long names wrap as in Keras).
+/// Breaks `text` into lines of at most `width` characters as Keras's table (drawn by `rich`)
+/// does: between words, a word joining the line only if it fits whole; a word longer than a
+/// line gets a line of its own, cut to `width - 1` characters and `…`.
 fn wrap(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
     let chars: Vec<char> = text.chars().collect();
-    if chars.is_empty() {
-        return vec![String::new()];
+    // `rich`'s words are `\s*\S+\s*`: the spaces after a word belong to it.
+    let mut breaks = Vec::new();
+    let (mut at, mut line) = (0, 0);
+    while at < chars.len() {
+        let start = at;
+        let mut end = at;
+        while end < chars.len() && chars[end].is_whitespace() {
+            end += 1;
+        }
+        if end == chars.len() {
+            break;
+        }
+        while end < chars.len() && !chars[end].is_whitespace() {
+            end += 1;
+        }
+        let word = end - start;
+        while end < chars.len() && chars[end].is_whitespace() {
+            end += 1;
+        }
+        if line + word <= width {
+            line += end - start;
+        } else if word > width || line > 0 {
+            if start > 0 {
+                breaks.push(start);
+            }
+            line = end - start;
+        }
+        at = end;
     }
-    chars
-        .chunks(width.max(1))
-        .map(|c| c.iter().collect())
+    breaks.push(chars.len());
+    let mut from = 0;
+    breaks
+        .into_iter()
+        .map(|to| {
+            let piece: String = chars[from..to].iter().collect();
+            from = to;
+            let piece = piece.trim_end();
+            if piece.chars().count() > width {
+                let mut cut: String = piece.chars().take(width - 1).collect();
+                cut.push('…');
+                cut
+            } else {
+                piece.to_string()
+            }
+        })
         .collect()
 }
 
@@ -268,7 +310,9 @@ impl fmt::Display for Summary {
             }
             s
         };
-        let row = |cells: [&str; 3], bar: char| -> Vec<String> {
+        // The header's cells are aligned to its bottom line, the others' to their top, as
+        // in Keras.
+        let row = |cells: [&str; 3], bar: char, bottom: bool| -> Vec<String> {
             let wrapped: Vec<Vec<String>> = cells
                 .iter()
                 .zip(widths)
@@ -280,7 +324,11 @@ impl fmt::Display for Summary {
                     let mut s = String::new();
                     s.push(bar);
                     for (i, (cell, w)) in wrapped.iter().zip(widths).enumerate() {
-                        let text = cell.get(line).map(String::as_str).unwrap_or("");
+                        let skip = if bottom { height - cell.len() } else { 0 };
+                        let text = line
+                            .checked_sub(skip)
+                            .and_then(|l| cell.get(l))
+                            .map_or("", String::as_str);
                         if i == 2 {
                             s.push_str(&format!(" {text:>width$} ", width = w - 2));
                         } else {
@@ -294,7 +342,7 @@ impl fmt::Display for Summary {
         };
         writeln!(f, "Model: \"{}\"", self.name)?;
         writeln!(f, "{}", rule('┏', '┳', '┓', '━'))?;
-        for line in row(["Layer (type)", "Output Shape", "Param #"], '┃') {
+        for line in row(["Layer (type)", "Output Shape", "Param #"], '┃', true) {
             writeln!(f, "{line}")?;
         }
         writeln!(f, "{}", rule('┡', '╇', '┩', '━'))?;
@@ -308,7 +356,7 @@ impl fmt::Display for Summary {
                 .as_deref()
                 .map_or("?".to_string(), |s| BatchShape::from(s).to_string());
             let params = r.params.map_or("0 (unbuilt)".to_string(), thousands);
-            for line in row([&name, &shape, &params], '│') {
+            for line in row([&name, &shape, &params], '│', false) {
                 writeln!(f, "{line}")?;
             }
         }
@@ -400,5 +448,96 @@ mod tests {
         );
         let unrun = static_summary_rows(&[("a", &a, true)], None);
         assert_eq!(unrun[0].output_shape, None);
+    }
+
+    /// A summary whose rows are those of Keras's table in `long_names_wrap_as_keras_wraps_them`.
+    fn long_names() -> super::Summary {
+        let row = |name: &str, type_name: &str, out: usize, params: usize| super::SummaryRow {
+            name: name.into(),
+            type_name: type_name.into(),
+            output_shape: Some(vec![out]),
+            params: Some(params),
+            compile_time_checked: None,
+        };
+        let mut summary = Sequential::new().summary();
+        summary.rows = vec![
+            row(
+                "x y z  abcdefghijklmnopqrstuvwxyz0123456789 q",
+                "Dense",
+                4,
+                16,
+            ),
+            row("batch_normalization", "BatchNormalization", 4, 16),
+            row(
+                "a_very_long_layer_name_that_goes_beyond_the_column_width",
+                "Dense",
+                2,
+                10,
+            ),
+        ];
+        summary
+    }
+
+    /// The table of `text`, without the title and totals.
+    fn table(text: &str) -> Vec<&str> {
+        text.lines()
+            .filter(|l| !l.starts_with(' ') && !l.starts_with("Model"))
+            .collect()
+    }
+
+    // Recorded once from Keras 3 (numpy backend, rich 14) with:
+    //   m = keras.Sequential([keras.Input((3,)),
+    //       layers.Dense(4, name="x y z  abcdefghijklmnopqrstuvwxyz0123456789 q"),
+    //       layers.BatchNormalization(),
+    //       layers.Dense(2, name="a_very_long_layer_name_that_goes_beyond_the_column_width")])
+    //   m.summary(line_length=76); m.summary(line_length=41)
+    #[test]
+    fn long_names_wrap_as_keras_wraps_them() {
+        let keras_76 = "\
+┏━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━┓
+┃ Layer (type)                    ┃ Output Shape           ┃       Param # ┃
+┡━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━┩
+│ x y z                           │ (None, 4)              │            16 │
+│ abcdefghijklmnopqrstuvwxyz0123… │                        │               │
+│ q (Dense)                       │                        │               │
+├─────────────────────────────────┼────────────────────────┼───────────────┤
+│ batch_normalization             │ (None, 4)              │            16 │
+│ (BatchNormalization)            │                        │               │
+├─────────────────────────────────┼────────────────────────┼───────────────┤
+│ a_very_long_layer_name_that_go… │ (None, 2)              │            10 │
+│ (Dense)                         │                        │               │
+└─────────────────────────────────┴────────────────────────┴───────────────┘";
+        let keras_41 = "\
+┏━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━┳━━━━━━━━┓
+┃                 ┃ Output     ┃  Param ┃
+┃ Layer (type)    ┃ Shape      ┃      # ┃
+┡━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━╇━━━━━━━━┩
+│ x y z           │ (None, 4)  │     16 │
+│ abcdefghijklmn… │            │        │
+│ q (Dense)       │            │        │
+├─────────────────┼────────────┼────────┤
+│ batch_normaliz… │ (None, 4)  │     16 │
+│ (BatchNormaliz… │            │        │
+├─────────────────┼────────────┼────────┤
+│ a_very_long_la… │ (None, 2)  │     10 │
+│ (Dense)         │            │        │
+└─────────────────┴────────────┴────────┘";
+        let ours = long_names().to_string();
+        assert_eq!(table(&ours), keras_76.lines().collect::<Vec<_>>(), "{ours}");
+        let ours = long_names().with_width(41).to_string();
+        assert_eq!(table(&ours), keras_41.lines().collect::<Vec<_>>(), "{ours}");
+    }
+
+    #[test]
+    fn words_wrap_whole_and_overlong_ones_are_cut() {
+        use super::wrap;
+        assert_eq!(wrap("dense (Dense)", 31), ["dense (Dense)"]);
+        assert_eq!(
+            wrap("time_distributed (TimeDistributed)", 31),
+            ["time_distributed", "(TimeDistributed)"]
+        );
+        assert_eq!(wrap("abcdefgh (X)", 4), ["abc…", "(X)"]);
+        assert_eq!(wrap("", 4), [""]);
+        assert_eq!(wrap("a b c d", 3), ["a b", "c d"]);
     }
 }

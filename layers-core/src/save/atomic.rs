@@ -7,7 +7,9 @@
 //! Otherwise the write behaves as [`std::fs::write`] does: a symbolic link is followed (the
 //! file it points to is replaced, next to itself, and the link stays; a dangling link's file
 //! is created), and an existing file that cannot be opened for writing (read-only for this
-//! user) is refused before anything is written.
+//! user) is refused before anything is written. Unlike it, a target that exists but is not a
+//! regular file (a device such as `/dev/null`, a FIFO, a socket) is refused: the rename would
+//! replace it.
 
 use std::ffi::OsStr;
 use std::fs::{self, File, OpenOptions};
@@ -35,7 +37,9 @@ const MAX_LINKS: usize = 40;
 /// temporary file removed. Only a failure to sync the directory, after the rename, leaves
 /// the new file in place (it is complete, but may not survive a power cut). An existing file
 /// that cannot be opened for writing is refused with the operating system's error (its kind
-/// `PermissionDenied` for a read-only file) before the temporary file is made.
+/// `PermissionDenied` for a read-only file) before the temporary file is made, and so is
+/// a path that ends in a separator, names a directory, or names something other than a
+/// regular file (a device, FIFO or socket, which the rename would replace).
 pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     write_with(path, open_for_writing, |file| file.write_all(bytes))
 }
@@ -62,6 +66,15 @@ fn write_with(
             "the path names no file",
         )));
     };
+    // `Path::file_name` drops a trailing separator, so `dir/new/` would be written as the
+    // file `dir/new`; `std::fs::write` refuses such a path, as this does.
+    let last = target.as_os_str().as_encoded_bytes().last().copied();
+    if last.is_some_and(|b| std::path::is_separator(char::from(b))) {
+        return Err(fail(io::Error::new(
+            io::ErrorKind::IsADirectory,
+            "the path ends in a separator, so it names a directory",
+        )));
+    }
     let previous = fs::metadata(&target).ok();
     if previous.as_ref().is_some_and(fs::Metadata::is_dir) {
         return Err(fail(io::Error::new(
@@ -69,8 +82,16 @@ fn write_with(
             "it is a directory",
         )));
     }
-    // Only a regular file is opened: opening a FIFO for writing would wait for a reader.
-    if previous.as_ref().is_some_and(fs::Metadata::is_file) {
+    // The rename would replace a device, FIFO or socket with a regular file (as root,
+    // `/dev/null` itself), so only a regular file is ever replaced.
+    if previous.as_ref().is_some_and(|m| !m.is_file()) {
+        return Err(fail(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "it is not a regular file (a device, FIFO or socket), and only a regular file is \
+             replaced",
+        )));
+    }
+    if previous.is_some() {
         check(&target).map_err(|e| {
             fail(io::Error::new(
                 e.kind(),

@@ -254,6 +254,18 @@ fn size_problem(shape: &[usize], begin: usize, end: usize) -> Option<String> {
             "its shape {shape:?} has more values than any file can hold"
         ));
     };
+    // An array must be addressable even when an axis of 0 leaves it empty: the product of
+    // its other axes must fit in `isize` (ndarray's rule), or making the tensor would fail.
+    let addressable = shape
+        .iter()
+        .filter(|&&d| d != 0)
+        .try_fold(1usize, |n, &d| n.checked_mul(d))
+        .is_some_and(|n| isize::try_from(n).is_ok());
+    if !addressable {
+        return Some(format!(
+            "its shape {shape:?} has more values than memory can address"
+        ));
+    }
     match end.checked_sub(begin) {
         None => Some(format!("{offsets} end before they begin")),
         Some(held) if held != bytes => Some(format!(

@@ -436,6 +436,22 @@ pub static CASES: &[Case] = &[
         says: &["no-such-file.csv"],
         run: || Dataset::load_csv("/nonexistent/no-such-file.csv").map(drop),
     },
+    Case {
+        name: "save_over_a_socket",
+        expect: Outcome::Err("Io"),
+        says: &["model.sock", "not a regular file"],
+        run: || {
+            // A socket stands for `/dev/null`, which the save replaced when run as root.
+            let path = temp_file("model.sock", b"");
+            std::fs::remove_file(&path).expect("temp file removed");
+            let _listener = std::os::unix::net::UnixListener::bind(&path).expect("a socket");
+            let mut model = mlp();
+            model.build([3])?;
+            let result = model.save(&path);
+            let _ = std::fs::remove_file(&path);
+            result
+        },
+    },
     #[cfg(feature = "plot")]
     Case {
         name: "plot_of_nothing_finite",

@@ -19,6 +19,14 @@ fn listing(dir: &std::path::Path) -> Vec<String> {
     names
 }
 
+/// Whether `path` is a symbolic link itself (not the file it names).
+fn is_link(path: &std::path::Path) -> bool {
+    fs::symlink_metadata(path)
+        .expect("the link exists")
+        .file_type()
+        .is_symlink()
+}
+
 #[test]
 fn a_write_failing_midway_leaves_the_previous_file_intact_and_no_temporary_file() {
     let dir = tempfile::tempdir().unwrap();
@@ -142,19 +150,9 @@ fn a_symbolic_link_is_followed_and_stays_a_link() {
     symlink(real.path().join("latest"), &link).unwrap();
 
     write_atomic(&link, b"new").unwrap();
-    assert!(
-        fs::symlink_metadata(&link)
-            .unwrap()
-            .file_type()
-            .is_symlink()
-    );
+    assert!(is_link(&link));
     let latest = real.path().join("latest");
-    assert!(
-        fs::symlink_metadata(&latest)
-            .unwrap()
-            .file_type()
-            .is_symlink()
-    );
+    assert!(is_link(&latest));
     assert_eq!(fs::read(&target).unwrap(), b"new");
     assert_eq!(
         fs::metadata(&target).unwrap().permissions().mode() & 0o777,
@@ -181,12 +179,7 @@ fn a_dangling_link_creates_the_file_it_names_as_fs_write_does() {
 
     fs::create_dir(dir.path().join("saved")).unwrap();
     write_atomic(&link, b"new").unwrap();
-    assert!(
-        fs::symlink_metadata(&link)
-            .unwrap()
-            .file_type()
-            .is_symlink()
-    );
+    assert!(is_link(&link));
     assert_eq!(
         fs::read(dir.path().join("saved/next.safetensors")).unwrap(),
         b"new"
@@ -289,4 +282,55 @@ fn opening_for_writing_changes_nothing_and_fails_for_a_read_only_file_unless_roo
     let root = after.uid() == 0;
     assert_eq!(open_for_writing(&path).is_ok(), root);
     assert_eq!(fs::read(&path).unwrap(), b"kept as it is");
+}
+
+#[test]
+fn a_path_ending_in_a_separator_is_refused_as_fs_write_refuses_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = format!("{}/model.safetensors/", dir.path().display());
+    let expected = fs::write(&path, b"x").unwrap_err().kind();
+    let err = write_atomic(std::path::Path::new(&path), b"x").unwrap_err();
+    let Error::Io { cause, .. } = &err else {
+        panic!("expected Error::Io, got {err:?}");
+    };
+    assert_eq!(cause.kind(), expected);
+    assert_eq!(
+        err.to_string(),
+        format!("cannot write `{path}`: the path ends in a separator, so it names a directory")
+    );
+    assert!(listing(dir.path()).is_empty());
+}
+
+#[test]
+fn a_socket_or_fifo_is_refused_and_stays_what_it_was() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = tempfile::tempdir().unwrap();
+    let socket = dir.path().join("model.sock");
+    let _listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
+    let mut specials = vec![socket];
+    // A FIFO where the system can make one (opening it for writing would block).
+    let fifo = dir.path().join("model.fifo");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    if made.is_ok_and(|s| s.success()) {
+        specials.push(fifo);
+    }
+    for path in &specials {
+        let err = write_atomic(path, b"x").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "cannot write `{}`: it is not a regular file (a device, FIFO or socket), and \
+                 only a regular file is replaced",
+                path.display()
+            )
+        );
+        let kind = fs::symlink_metadata(path).unwrap().file_type();
+        assert!(kind.is_socket() || kind.is_fifo(), "{path:?} was replaced");
+    }
+    let mut names: Vec<String> = specials
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(listing(dir.path()), names);
 }
