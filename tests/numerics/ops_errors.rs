@@ -498,3 +498,24 @@ fn random_draws_follow_the_context_seed() {
     assert_eq!(flat.shape(), &[2, 0]);
     assert!(!point.requires_grad());
 }
+
+#[test]
+fn a_convolution_whose_column_buffer_cannot_be_had_is_an_allocation_error() {
+    // A long kernel with `same` padding keeps the output as small as the input but makes
+    // the im2col matrix (every output position × every tap) 2.6 TB: refused before anything
+    // is allocated (it was the allocator aborting the process).
+    let x = Tensor::zeros(&[64, 1, 100_000, 1]);
+    let kernel = Tensor::zeros(&[1, 100_000, 1, 1]);
+    let err = x
+        .try_conv2d(&kernel, (1, 1), Padding::Same, (1, 1))
+        .unwrap_err();
+    assert!(matches!(err, Error::Allocation { .. }), "{err:?}");
+    assert!(
+        err.to_string().contains("`conv2d`'s column buffer"),
+        "{err}"
+    );
+    let x = Tensor::zeros(&[64, 100_000, 1]);
+    let kernel = Tensor::zeros(&[100_000, 1, 1]);
+    let err = x.try_conv1d(&kernel, 1, Padding::Same, 1).unwrap_err();
+    assert!(err.to_string().contains("column buffer"), "{err}");
+}

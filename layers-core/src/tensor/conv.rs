@@ -253,6 +253,21 @@ impl Settings {
             output[axis] = o;
             pad[axis] = p;
         }
+        // The buffers the passes allocate, refused here (naming the op) when they cannot be
+        // had: the output (and its gradient), and the im2col matrix of the whole batch, whose
+        // rows are as long as the kernel (a huge kernel with `same` padding keeps the output
+        // small and makes this one huge).
+        let op = self.op;
+        checked_size(
+            || format!("`{op}`'s output"),
+            &[x[0], output[0], output[1], out_channels],
+            size_of::<f32>(),
+        )?;
+        checked_size(
+            || format!("`{op}`'s column buffer"),
+            &[x[0], output[0], output[1], kernel[0], kernel[1], x[3]],
+            size_of::<f32>(),
+        )?;
         Ok(ConvGeometry {
             batch: x[0],
             input: [x[1], x[2]],
@@ -745,15 +760,10 @@ impl Tensor {
                 )
             })?;
         }
-        let g = settings.geometry(&out, [k[0], k[1]], k[3])?;
         // The output grows with the strides: refused before allocating when it (or its size
-        // computation) does not fit the machine.
+        // computation) does not fit the machine. The geometry checks the column buffer.
         checked_size(|| format!("`{op}`'s output"), &out, size_of::<f32>())?;
-        checked_size(
-            || format!("`{op}`'s column buffer"),
-            &[g.rows(), g.row_len()],
-            size_of::<f32>(),
-        )?;
+        let g = settings.geometry(&out, [k[0], k[1]], k[3])?;
         debug_assert_eq!(
             g.output,
             [x[1], x[2]],

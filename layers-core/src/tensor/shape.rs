@@ -46,11 +46,16 @@ pub(crate) fn checked_size(
         .filter(|&b| isize::try_from(b).is_ok());
     let reason = match bytes {
         None => "has more values than memory can address".to_string(),
-        Some(bytes) => match memory_total() {
-            Some(total) if bytes as u64 > total => format!(
+        Some(bytes) => match (memory_total(), large_available(bytes as u64)) {
+            (Some(total), _) if bytes as u64 > total => format!(
                 "needs {bytes} bytes ({}), more than the {} of memory this machine has",
                 readable_bytes(bytes as u64),
                 readable_bytes(total)
+            ),
+            (_, Some(available)) if bytes as u64 > available => format!(
+                "needs {bytes} bytes ({}), more than the {} of memory available now",
+                readable_bytes(bytes as u64),
+                readable_bytes(available)
             ),
             _ => return Ok(len),
         },
@@ -94,9 +99,30 @@ fn memory_total() -> Option<u64> {
     })
 }
 
+/// Above this many bytes a buffer is also compared with the memory available now.
+const LARGE: u64 = 1 << 30;
+
+/// For a buffer of more than [`LARGE`] bytes, the memory available now (`MemAvailable`,
+/// read afresh: it changes), so that one that cannot be had is refused with an error instead
+/// of the allocator aborting the process or the kernel killing it as it fills the buffer.
+/// `None` for smaller buffers (nothing is read: this runs on every tensor constructor) and
+/// where it cannot be read.
+fn large_available(bytes: u64) -> Option<u64> {
+    if bytes <= LARGE {
+        return None;
+    }
+    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
+    parse_meminfo(&text, "MemAvailable:")
+}
+
 /// `MemTotal:  24683784 kB` → bytes.
 fn parse_mem_total(meminfo: &str) -> Option<u64> {
-    let line = meminfo.lines().find_map(|l| l.strip_prefix("MemTotal:"))?;
+    parse_meminfo(meminfo, "MemTotal:")
+}
+
+/// The value of `key` (`MemTotal:`) in `/proc/meminfo`'s text, in bytes.
+fn parse_meminfo(meminfo: &str, key: &str) -> Option<u64> {
+    let line = meminfo.lines().find_map(|l| l.strip_prefix(key))?;
     let kb: u64 = line.trim().strip_suffix("kB")?.trim().parse().ok()?;
     kb.checked_mul(1024)
 }
