@@ -1,0 +1,141 @@
+//! Round two of the outside-in audit: user mistakes with weights, attention masks and
+//! recurrent cells that used to be accepted silently, each now a clear error (or the
+//! documented behaviour), with the model left as it was.
+
+use layers::builtin::{MultiHeadAttention, Rnn};
+use layers::prelude::*;
+
+fn values(model: &dyn Layer) -> Vec<Vec<f32>> {
+    model
+        .get_weights()
+        .unwrap()
+        .iter()
+        .map(Tensor::to_vec)
+        .collect()
+}
+
+#[test]
+fn set_weights_refuses_nan_or_infinite_values_and_changes_nothing() {
+    let mut m = Sequential::new().add(Dense::new(2)).add(Dense::new(1));
+    m.build([3]).unwrap();
+    let before = values(&m);
+    // The bad value is the last one: the good ones before it must not be written either.
+    for bad in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY] {
+        let mut new = m.get_weights().unwrap();
+        new[3] = Tensor::from_vec(vec![bad], &[1]);
+        let err = m.set_weights(&new).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "layer `sequential` (Sequential): `set_weights`: the value for weight \
+             `dense_1.bias` holds 1 NaN or infinite values; a weight must be finite",
+        );
+        assert_eq!(values(&m), before, "{bad}: a weight changed");
+    }
+    // Finite values still go in.
+    let ones: Vec<Tensor> = m
+        .get_weights()
+        .unwrap()
+        .iter()
+        .map(|w| Tensor::ones(w.shape()))
+        .collect();
+    m.set_weights(&ones).unwrap();
+    assert!(values(&m).iter().flatten().all(|&v| v == 1.0));
+}
+
+/// `(1, t, 4)` values that differ per step.
+fn steps(t: usize) -> Tensor {
+    Tensor::from_vec(
+        (0..t * 4).map(|i| (i as f32 * 0.37).sin()).collect(),
+        &[1, t, 4],
+    )
+}
+
+#[test]
+fn attend_on_a_causal_layer_is_causal() {
+    let mha = MultiHeadAttention::new(2, 3).use_causal_mask(true);
+    let x = steps(4);
+    // Self-attention through `attend` is the layer's own call.
+    let own = mha.try_apply(&x).unwrap().to_vec();
+    assert_eq!(mha.attend(&x, &x, &x, None).unwrap().to_vec(), own);
+    // With 2 queries over 4 keys, query i sees keys j ≤ i only (Keras's causal mask of
+    // (queries, keys)): keys 2 and 3 change nothing.
+    let q = x.narrow(1, 0, 2);
+    let kv = x.clone();
+    let other = Tensor::concat(&[x.narrow(1, 0, 2), Tensor::full(&[1, 2, 4], 5.0)], 1);
+    let a = mha.attend(&q, &kv, &kv, None).unwrap().to_vec();
+    let b = mha.attend(&q, &other, &other, None).unwrap().to_vec();
+    assert_eq!(a, b, "a causal query attended to a later key");
+    // A mask given with it is combined with the causal one: masking key 0 leaves query 0
+    // nothing to see (it then attends uniformly, as Keras does), query 1 sees key 1 only.
+    let mask = Tensor::from_vec(vec![0.0, 1.0, 1.0, 1.0].repeat(2), &[1, 2, 4]);
+    let masked = mha.attend(&q, &kv, &kv, Some(&mask)).unwrap().to_vec();
+    let only_key_1 = Tensor::from_vec(vec![0.0, 1.0, 0.0, 0.0].repeat(2), &[1, 2, 4]);
+    let mut plain = MultiHeadAttention::new(2, 3);
+    plain.build([2, 4]).unwrap();
+    plain.set_weights(&mha.get_weights().unwrap()).unwrap();
+    let expected = plain.attend(&q, &kv, &kv, Some(&only_key_1)).unwrap().to_vec();
+    assert_eq!(masked[4..], expected[4..], "query 1 should see key 1 only");
+}
+
+#[test]
+fn attend_refuses_a_mask_that_is_not_zeros_and_ones() {
+    let mha = MultiHeadAttention::new(1, 2);
+    let (q, kv) = (steps(2), steps(3));
+    for bad in [f32::NAN, 0.5, 2.0, -1.0] {
+        let mut mask = vec![1.0; 6];
+        mask[4] = bad;
+        let mask = Tensor::from_vec(mask, &[1, 2, 3]);
+        let err = mha.attend(&q, &kv, &kv, Some(&mask)).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "`multi_head_attention`: the attention mask must hold only 0 and 1, but holds {bad}"
+            ),
+        );
+    }
+    let ok = Tensor::from_vec(vec![1.0, 0.0, 1.0, 0.0, 1.0, 1.0], &[1, 2, 3]);
+    assert_eq!(
+        mha.attend(&q, &kv, &kv, Some(&ok)).unwrap().shape(),
+        &[1, 2, 4]
+    );
+}
+
+/// A cell whose output is 1 wide at the first step and 2 wide after it.
+#[derive(Layer)]
+struct WideningCell {
+    units: usize,
+    #[weight(shape = [input[-1], units])]
+    kernel: Weight,
+}
+
+impl Call for WideningCell {
+    fn call(&self, x: &Tensor) -> Tensor {
+        x.matmul(&self.kernel)
+    }
+}
+
+impl Cell for WideningCell {
+    fn state_sizes(&self) -> Vec<usize> {
+        vec![self.units]
+    }
+    fn step(&self, xw: &Tensor, state: &[Tensor]) -> (Tensor, Vec<Tensor>) {
+        let width = if state[0].sum_all().item() == 0.0 { 1 } else { 2 };
+        (xw.narrow(1, 0, width), vec![xw + &state[0] + 1.0])
+    }
+}
+
+#[test]
+fn a_cell_whose_output_changes_shape_between_steps_is_an_error_naming_the_cell() {
+    for return_sequences in [true, false] {
+        let mut m = Sequential::new().add(Rnn::new(WideningCell::new(3)).return_sequences(return_sequences));
+        let err = m.build([5, 4]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "layer `rnn.widening_cell` (WideningCell): `recurrent layer` expected the cell's \
+             `step` at time step 1 to return the shape of its first output, [1, 1], but found \
+             shape [1, 2]",
+            "return_sequences {return_sequences}"
+        );
+        assert!(!m.is_built());
+    }
+}
