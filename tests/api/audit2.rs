@@ -4,6 +4,7 @@
 
 use layers::builtin::{MultiHeadAttention, Rnn};
 use layers::prelude::*;
+use layers::GradStore;
 
 fn values(model: &dyn Layer) -> Vec<Vec<f32>> {
     model
@@ -137,5 +138,64 @@ fn a_cell_whose_output_changes_shape_between_steps_is_an_error_naming_the_cell()
             "return_sequences {return_sequences}"
         );
         assert!(!m.is_built());
+    }
+}
+
+/// Every built-in optimizer, with slots of every kind in use.
+fn optimizers() -> Vec<Box<dyn Optimizer>> {
+    use layers::optim::{Adam, AdamW, RmsProp, Sgd};
+    vec![
+        Box::new(Sgd::new().momentum(0.9).nesterov(true)),
+        Box::new(Adam::new().amsgrad(true)),
+        Box::new(AdamW::new()),
+        Box::new(RmsProp::new().centered(true).momentum(0.5)),
+    ]
+}
+
+#[test]
+fn a_weight_listed_twice_is_updated_once_not_left_unchanged() {
+    for (mut once, mut twice) in optimizers().into_iter().zip(optimizers()) {
+        let a = Weight::from_tensor("a", Tensor::from_vec(vec![1.0, -2.0], &[2]));
+        let b = Weight::from_tensor("b", Tensor::from_vec(vec![1.0, -2.0], &[2]));
+        let mut grads = GradStore::default();
+        grads.insert(a.id(), Tensor::from_vec(vec![0.5, 3.0], &[2]));
+        grads.insert(b.id(), Tensor::from_vec(vec![0.5, 3.0], &[2]));
+        for _ in 0..3 {
+            once.apply(&[&a], &grads).unwrap();
+            twice.apply(&[&b, &b], &grads).unwrap();
+        }
+        let name = once.name();
+        assert_ne!(b.value().to_vec(), vec![1.0, -2.0], "{name}: never moved");
+        assert_eq!(b.value().to_vec(), a.value().to_vec(), "{name}");
+        assert_eq!(twice.slots(&b).len(), once.slots(&a).len(), "{name}");
+        for ((_, s), (_, t)) in twice.slots(&b).iter().zip(once.slots(&a)) {
+            assert_eq!(s.to_vec(), t.to_vec(), "{name}: slots");
+        }
+        assert_eq!(twice.iterations(), 3, "{name}");
+    }
+}
+
+#[test]
+fn a_step_count_at_its_limit_is_an_error_not_an_overflow() {
+    for mut opt in optimizers() {
+        let w = Weight::from_tensor("w", Tensor::ones(&[2]));
+        let mut grads = GradStore::default();
+        grads.insert(w.id(), Tensor::ones(&[2]));
+        opt.set_iterations(u64::MAX).unwrap();
+        let err = opt.apply(&[&w], &grads).unwrap_err();
+        assert!(
+            err.to_string().ends_with(
+                "the step count is 18446744073709551615, the largest there is: no further step \
+                 can be counted (restore a smaller one with `set_iterations`)"
+            ),
+            "{err}"
+        );
+        assert_eq!(w.value().to_vec(), vec![1.0, 1.0], "{}", opt.name());
+        assert_eq!(opt.iterations(), u64::MAX);
+        assert!(opt.slots(&w).is_empty(), "{}: slots made", opt.name());
+        // One below the limit is the last step there is.
+        opt.set_iterations(u64::MAX - 1).unwrap();
+        opt.apply(&[&w], &grads).unwrap();
+        assert_eq!(opt.iterations(), u64::MAX);
     }
 }
