@@ -199,3 +199,52 @@ fn a_step_count_at_its_limit_is_an_error_not_an_overflow() {
         assert_eq!(opt.iterations(), u64::MAX);
     }
 }
+
+/// Ten samples of two ids, one of them out of range in sample 7.
+fn ids_with_a_bad_one() -> Tensor {
+    let mut ids: Vec<f32> = (0..20).map(|i| (i % 5) as f32).collect();
+    ids[15] = 9.0;
+    Tensor::from_vec(ids, &[10, 2])
+}
+
+fn embedding_model() -> Sequential {
+    let mut m = Sequential::new()
+        .seed(4)
+        .add(Embedding::new(5, 2))
+        .add(Flatten::new())
+        .add(Dense::new(1));
+    m.compile("sgd", "mse", &[]).unwrap();
+    m.build([2]).unwrap();
+    m
+}
+
+#[test]
+fn a_bad_id_is_named_by_its_sample_in_the_data_not_in_the_batch() {
+    let (x, y) = (ids_with_a_bad_one(), Tensor::zeros(&[10, 1]));
+    let expected = "id 9 (sample 7, position 1) is not an integer in [0, 5)";
+    let mut errors = Vec::new();
+    for shuffle in [false, true] {
+        let options = FitOptions::new().verbose(0).batch_size(2).shuffle(shuffle);
+        errors.push(embedding_model().fit(&x, &y, options).unwrap_err());
+    }
+    errors.push(embedding_model().evaluate(&x, &y, 3).unwrap_err());
+    errors.push(embedding_model().predict_batched(&x, 3).unwrap_err());
+    // `predict` runs 32 samples at a time: the bad one in the second batch.
+    let mut many: Vec<f32> = (0..80).map(|i| (i % 5) as f32).collect();
+    many[2 * 40 + 1 - 2] = 9.0; // sample 39, position 1
+    let err = embedding_model()
+        .predict(&Tensor::from_vec(many, &[40, 2]))
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("id 9 (sample 39, position 1)"),
+        "predict: {err}"
+    );
+    for err in errors {
+        assert!(err.to_string().contains(expected), "{err}");
+    }
+    // Called directly, the sample is the batch's.
+    let err = Embedding::new(5, 2)
+        .try_apply(&x.narrow(0, 6, 2))
+        .unwrap_err();
+    assert!(err.to_string().contains("id 9 (sample 1, position 1)"), "{err}");
+}

@@ -20,7 +20,7 @@ use super::state::Compiled;
 use crate::autograd::no_grad;
 use crate::error::Result;
 use crate::layer::Layer;
-use crate::layer::context::with_context;
+use crate::layer::context::{BatchSamples, with_batch_samples, with_context};
 use crate::tensor::Tensor;
 
 /// Runs `x`, `y` through `model` in inference mode, `batch_size` samples at a time: the
@@ -42,7 +42,7 @@ pub(super) fn evaluate_batches(
                 let len = batch_size.min(samples - start);
                 let xb = x.narrow(0, start, len);
                 let yb = y.narrow(0, start, len);
-                let pred = model.forward(&xb)?;
+                let pred = with_batch_samples(BatchSamples::From(start), || model.forward(&xb))?;
                 let loss = compiled.loss.compute(&yb, &pred)?;
                 loss_sum += f64::from(loss.item()) * len as f64;
                 for m in &mut compiled.metrics {

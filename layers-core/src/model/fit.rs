@@ -32,6 +32,7 @@ use super::step::train_step;
 use crate::data::check::data_error;
 use crate::error::{Error, Result};
 use crate::layer::Layer;
+use crate::layer::context::{BatchSamples, with_batch_samples};
 use crate::optim::Optimizer;
 use crate::tensor::{Tensor, buffers, graph};
 
@@ -222,8 +223,9 @@ fn run_epoch(
     for (batch, indices) in batches.order.chunks(batches.batch_size).enumerate() {
         let xb = gather(&batches.samples.x, indices);
         let yb = gather(&batches.samples.y, indices);
-        let loss =
-            train_step(model, compiled, seed, &xb, &yb).map_err(|e| e.at_batch(epoch, batch))?;
+        let rows = BatchSamples::Rows(indices.to_vec());
+        let loss = with_batch_samples(rows, || train_step(model, compiled, seed, &xb, &yb))
+            .map_err(|e| e.at_batch(epoch, batch))?;
         loss_sum += f64::from(loss) * indices.len() as f64;
         seen += indices.len();
         compiled.write_logs((loss_sum / seen as f64) as f32, "", &mut logs);
