@@ -248,3 +248,22 @@ fn a_bad_id_is_named_by_its_sample_in_the_data_not_in_the_batch() {
         .unwrap_err();
     assert!(err.to_string().contains("id 9 (sample 1, position 1)"), "{err}");
 }
+
+#[test]
+fn a_bad_id_inside_time_distributed_is_named_by_its_sample_in_the_data() {
+    // 10 samples of 3 steps of 2 ids; sample 7, step 2 holds id 9.
+    let mut ids: Vec<f32> = (0..60).map(|i| (i % 5) as f32).collect();
+    ids[7 * 6 + 2 * 2 + 1] = 9.0;
+    let x = Tensor::from_vec(ids, &[10, 3, 2]);
+    let mut m = Sequential::new()
+        .seed(4)
+        .add(TimeDistributed::new(Embedding::new(5, 2)))
+        .add(Flatten::new())
+        .add(Dense::new(1));
+    m.compile("sgd", "mse", &[]).unwrap();
+    let options = FitOptions::new().verbose(0).batch_size(4);
+    let err = m.fit(&x, &Tensor::zeros(&[10, 1]), options).unwrap_err();
+    assert!(err.to_string().contains("id 9 (sample 7, position 1)"), "{err}");
+    let err = m.predict_batched(&x, 3).unwrap_err();
+    assert!(err.to_string().contains("id 9 (sample 7, position 1)"), "{err}");
+}

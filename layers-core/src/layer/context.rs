@@ -32,6 +32,9 @@ pub(crate) enum BatchSamples {
     From(usize),
     /// These samples, in this order.
     Rows(Vec<usize>),
+    /// Each sample of the batch around it folded into this many rows (`TimeDistributed`'s
+    /// `batch·time`): row `r` belongs to its sample `r / rows`.
+    Folded(usize),
 }
 
 /// Runs `f` with the batch's samples known to [`data_sample`].
@@ -48,13 +51,19 @@ pub(crate) fn with_batch_samples<R>(samples: BatchSamples, f: impl FnOnce() -> R
 }
 
 /// The index, in the data given to `fit`, `evaluate` or `predict`, of sample `i` of the
-/// batch being called; `i` itself outside them (or for a row no batch has: a layer inside
-/// `TimeDistributed` sees `batch·time` rows).
+/// batch being called (through any folding, as inside `TimeDistributed`); `i` itself
+/// outside them.
 pub(crate) fn data_sample(i: usize) -> usize {
-    BATCH.with(|b| match b.borrow().last() {
-        Some(BatchSamples::From(start)) => start + i,
-        Some(BatchSamples::Rows(rows)) => rows.get(i).copied().unwrap_or(i),
-        None => i,
+    BATCH.with(|b| {
+        let mut i = i;
+        for samples in b.borrow().iter().rev() {
+            match samples {
+                BatchSamples::Folded(rows) => i /= (*rows).max(1),
+                BatchSamples::From(start) => return start + i,
+                BatchSamples::Rows(rows) => return rows.get(i).copied().unwrap_or(i),
+            }
+        }
+        i
     })
 }
 
