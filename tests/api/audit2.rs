@@ -2,9 +2,9 @@
 //! recurrent cells that used to be accepted silently, each now a clear error (or the
 //! documented behaviour), with the model left as it was.
 
+use layers::GradStore;
 use layers::builtin::{MultiHeadAttention, Rnn};
 use layers::prelude::*;
-use layers::GradStore;
 
 fn values(model: &dyn Layer) -> Vec<Vec<f32>> {
     model
@@ -74,7 +74,10 @@ fn attend_on_a_causal_layer_is_causal() {
     let mut plain = MultiHeadAttention::new(2, 3);
     plain.build([2, 4]).unwrap();
     plain.set_weights(&mha.get_weights().unwrap()).unwrap();
-    let expected = plain.attend(&q, &kv, &kv, Some(&only_key_1)).unwrap().to_vec();
+    let expected = plain
+        .attend(&q, &kv, &kv, Some(&only_key_1))
+        .unwrap()
+        .to_vec();
     assert_eq!(masked[4..], expected[4..], "query 1 should see key 1 only");
 }
 
@@ -120,7 +123,11 @@ impl Cell for WideningCell {
         vec![self.units]
     }
     fn step(&self, xw: &Tensor, state: &[Tensor]) -> (Tensor, Vec<Tensor>) {
-        let width = if state[0].sum_all().item() == 0.0 { 1 } else { 2 };
+        let width = if state[0].sum_all().item() == 0.0 {
+            1
+        } else {
+            2
+        };
         (xw.narrow(1, 0, width), vec![xw + &state[0] + 1.0])
     }
 }
@@ -128,7 +135,8 @@ impl Cell for WideningCell {
 #[test]
 fn a_cell_whose_output_changes_shape_between_steps_is_an_error_naming_the_cell() {
     for return_sequences in [true, false] {
-        let mut m = Sequential::new().add(Rnn::new(WideningCell::new(3)).return_sequences(return_sequences));
+        let mut m = Sequential::new()
+            .add(Rnn::new(WideningCell::new(3)).return_sequences(return_sequences));
         let err = m.build([5, 4]).unwrap_err();
         assert_eq!(
             err.to_string(),
@@ -246,7 +254,10 @@ fn a_bad_id_is_named_by_its_sample_in_the_data_not_in_the_batch() {
     let err = Embedding::new(5, 2)
         .try_apply(&x.narrow(0, 6, 2))
         .unwrap_err();
-    assert!(err.to_string().contains("id 9 (sample 1, position 1)"), "{err}");
+    assert!(
+        err.to_string().contains("id 9 (sample 1, position 1)"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -263,7 +274,13 @@ fn a_bad_id_inside_time_distributed_is_named_by_its_sample_in_the_data() {
     m.compile("sgd", "mse", &[]).unwrap();
     let options = FitOptions::new().verbose(0).batch_size(4);
     let err = m.fit(&x, &Tensor::zeros(&[10, 1]), options).unwrap_err();
-    assert!(err.to_string().contains("id 9 (sample 7, position 1)"), "{err}");
+    assert!(
+        err.to_string().contains("id 9 (sample 7, position 1)"),
+        "{err}"
+    );
     let err = m.predict_batched(&x, 3).unwrap_err();
-    assert!(err.to_string().contains("id 9 (sample 7, position 1)"), "{err}");
+    assert!(
+        err.to_string().contains("id 9 (sample 7, position 1)"),
+        "{err}"
+    );
 }

@@ -193,9 +193,9 @@ impl MultiHeadAttention {
         mask: Option<&Tensor>,
     ) -> Result<Tensor> {
         check_inputs(query, key, value, mask)?;
-        let causal = self.use_causal_mask.then(|| {
-            Tensor::tril_mask(query.shape()[1], key.shape()[1], 0).unsqueeze(0)
-        });
+        let causal = self
+            .use_causal_mask
+            .then(|| Tensor::tril_mask(query.shape()[1], key.shape()[1], 0).unsqueeze(0));
         let mask = match (mask, causal) {
             (Some(m), Some(c)) => Some(m * &c),
             (m, c) => m.cloned().or(c),

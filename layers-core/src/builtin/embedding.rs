@@ -2,9 +2,9 @@
 
 use crate::error::{Error, Result};
 use crate::init::Initializer;
-use crate::layer::context::data_sample;
 use crate::layer::TryCall;
 use crate::layer::config::{check_initializer, check_size};
+use crate::layer::context::data_sample;
 use crate::typed::Dim;
 use crate::{Layer, Tensor, Weight};
 
