@@ -68,9 +68,9 @@ fn attend_on_a_causal_layer_is_causal() {
     assert_eq!(a, b, "a causal query attended to a later key");
     // A mask given with it is combined with the causal one: masking key 0 leaves query 0
     // nothing to see (it then attends uniformly, as Keras does), query 1 sees key 1 only.
-    let mask = Tensor::from_vec(vec![0.0, 1.0, 1.0, 1.0].repeat(2), &[1, 2, 4]);
+    let mask = Tensor::from_vec([0.0, 1.0, 1.0, 1.0].repeat(2), &[1, 2, 4]);
     let masked = mha.attend(&q, &kv, &kv, Some(&mask)).unwrap().to_vec();
-    let only_key_1 = Tensor::from_vec(vec![0.0, 1.0, 0.0, 0.0].repeat(2), &[1, 2, 4]);
+    let only_key_1 = Tensor::from_vec([0.0, 1.0, 0.0, 0.0].repeat(2), &[1, 2, 4]);
     let mut plain = MultiHeadAttention::new(2, 3);
     plain.build([2, 4]).unwrap();
     plain.set_weights(&mha.get_weights().unwrap()).unwrap();
