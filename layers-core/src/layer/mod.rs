@@ -566,9 +566,7 @@ pub trait LayerExt: Layer {
     /// [`Error::Unbuilt`] if the layer is not built (its weights have no shapes to check
     /// the values against yet: build it first); [`Error::WeightCount`] for the wrong number
     /// of values, [`Error::Layer`] wrapping [`Error::WeightShape`] for a value of the wrong
-    /// shape (naming the weight's path); [`Error::Layer`] wrapping
-    /// [`Error::InvalidArgument`] for a value holding NaN or infinite values (naming the
-    /// weight's path; no weight is changed); [`Error::InvalidArgument`] when called from a
+    /// shape (naming the weight's path); [`Error::InvalidArgument`] when called from a
     /// layer's call during `predict`.
     ///
     /// # Examples
@@ -584,14 +582,6 @@ pub trait LayerExt: Layer {
     /// assert_eq!(err.to_string(), "layer `dense` expects 2 weights, got 1");
     /// d.set_weights(&[Tensor::zeros(&[3, 2]), Tensor::ones(&[2])])?;
     /// assert_eq!(d.get_weights()?[1].to_vec(), vec![1.0, 1.0]);
-    /// // NaN or infinite values are refused, and nothing is changed.
-    /// let err = d.set_weights(&[Tensor::ones(&[3, 2]), Tensor::full(&[2], f32::NAN)]).unwrap_err();
-    /// assert_eq!(
-    ///     err.to_string(),
-    ///     "layer `dense` (Dense): `set_weights`: the value for weight `bias` holds 2 NaN or \
-    ///      infinite values; a weight must be finite"
-    /// );
-    /// assert_eq!(d.get_weights()?[0].to_vec(), vec![0.0; 6]);
     /// # Ok::<(), layers_core::Error>(())
     /// ```
     fn set_weights(&self, values: &[Tensor]) -> Result<()> {
@@ -619,19 +609,6 @@ pub trait LayerExt: Layer {
                     .in_layer(self.display_name(), self.type_name()));
                 }
                 _ => {}
-            }
-            if !v.all_finite() {
-                // As a weights file with such values is refused: a model holding one would
-                // only predict NaN, far from where the mistake was made.
-                let count = v.to_vec().iter().filter(|x| !x.is_finite()).count();
-                return Err(Error::InvalidArgument {
-                    op: "set_weights",
-                    message: format!(
-                        "the value for weight `{path}` holds {count} NaN or infinite values; \
-                         a weight must be finite"
-                    ),
-                }
-                .in_layer(self.display_name(), self.type_name()));
             }
         }
         let values: Vec<Tensor> = values.iter().map(Tensor::detach).collect();
