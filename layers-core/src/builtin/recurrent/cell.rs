@@ -223,7 +223,8 @@ impl CellRun {
 ///
 /// An input that is not of rank 3 or has no time step, a cell that cannot be built or
 /// called for these features (naming the cell), initial states of the wrong number or
-/// shape.
+/// shape, a `step` whose output is not `(batch, n)` with the same `n` at every step (naming
+/// the cell and the time step).
 ///
 /// # Examples
 ///
