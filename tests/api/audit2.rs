@@ -247,3 +247,33 @@ fn a_bad_id_inside_time_distributed_is_named_by_its_sample_in_the_data() {
         "{err}"
     );
 }
+
+#[test]
+fn a_bad_id_in_the_validation_split_is_named_by_its_row_of_x() {
+    // 10 samples, the last 3 for validation; sample 8 holds id 9.
+    let mut ids: Vec<f32> = (0..20).map(|i| (i % 5) as f32).collect();
+    ids[8 * 2] = 9.0;
+    let x = Tensor::from_vec(ids, &[10, 2]);
+    let y = Tensor::zeros(&[10, 1]);
+    let options = FitOptions::new()
+        .verbose(0)
+        .batch_size(2)
+        .validation_split(0.3);
+    let err = embedding_model().fit(&x, &y, options).unwrap_err();
+    assert!(
+        err.to_string().contains("id 9 (sample 8, position 0)"),
+        "{err}"
+    );
+    // Validation data of its own: the sample in it.
+    let options = FitOptions::new()
+        .verbose(0)
+        .batch_size(2)
+        .validation_data(x.narrow(0, 5, 5), y.narrow(0, 5, 5));
+    let err = embedding_model()
+        .fit(&x.narrow(0, 0, 5), &y.narrow(0, 0, 5), options)
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("id 9 (sample 3, position 0)"),
+        "{err}"
+    );
+}
