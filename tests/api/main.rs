@@ -3,6 +3,7 @@
 //! training, data loading and history plots. One binary links the library once for all of
 //! them (`cargo test --test api training::`).
 
+mod audit2;
 mod builtin_layers;
 mod config;
 mod containers;

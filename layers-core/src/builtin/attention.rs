@@ -150,14 +150,16 @@ impl MultiHeadAttention {
     /// per head (scaled by `1/√key_dim`), sets the scores of pairs where `mask`
     /// `(batch or 1, queries, keys)` is 0 to −10⁹, takes the softmax over the keys, applies
     /// dropout in training, weights the values, and projects the heads to the output
-    /// `(batch, queries, output_shape)`. The self-attention call is
-    /// `attend(x, x, x, mask)`, the mask from the layer's options.
+    /// `(batch, queries, output_shape)`. With `use_causal_mask`, query `i` also sees only
+    /// the keys `j ≤ i` (Keras's causal mask of `(queries, keys)`, combined with `mask`). The
+    /// self-attention call is `attend(x, x, x, mask)`, the mask from the layer's options.
     ///
     /// # Errors
     ///
     /// When an input is not 3-D, the batch sizes or key and value lengths differ, the mask
-    /// has another shape, or a projection cannot be built (an input's features changed since
-    /// it was built); each message names the layer.
+    /// has another shape or holds a value other than 0 and 1, or a projection cannot be
+    /// built (an input's features changed since it was built); each message names the
+    /// layer.
     ///
     /// # Examples
     ///
@@ -169,6 +171,18 @@ impl MultiHeadAttention {
     /// let mask = Tensor::from_vec(vec![1.0, 0.0, 0.0, 0.0, 0.0].repeat(3), &[1, 3, 5]);
     /// assert_eq!(mha.attend(&q, &kv, &kv, Some(&mask))?.shape(), &[1, 3, 4]);
     /// assert!(mha.attend(&q, &kv, &kv, Some(&Tensor::ones(&[1, 5, 3]))).is_err());
+    /// // A mask holds 0 (masked) and 1 (attended to) only.
+    /// let half = Tensor::full(&[1, 3, 5], 0.5);
+    /// let err = mha.attend(&q, &kv, &kv, Some(&half)).unwrap_err();
+    /// assert!(err.to_string().contains("must hold only 0 and 1, but holds 0.5"), "{err}");
+    ///
+    /// // A causal layer's `attend` is causal too: the first query sees the first key only,
+    /// // so changing the later keys and values leaves its output as it was.
+    /// let causal = MultiHeadAttention::new(1, 2).use_causal_mask(true);
+    /// let x = Tensor::from_vec((0..12).map(|i| i as f32 / 10.0).collect(), &[1, 3, 4]);
+    /// let first = causal.attend(&x, &x, &x, None)?.narrow(1, 0, 1).to_vec();
+    /// let later = Tensor::concat(&[x.narrow(1, 0, 1), Tensor::ones(&[1, 2, 4])], 1);
+    /// assert_eq!(causal.attend(&x, &later, &later, None)?.narrow(1, 0, 1).to_vec(), first);
     /// # Ok::<(), layers_core::Error>(())
     /// ```
     pub fn attend(
@@ -179,6 +193,14 @@ impl MultiHeadAttention {
         mask: Option<&Tensor>,
     ) -> Result<Tensor> {
         check_inputs(query, key, value, mask)?;
+        let causal = self
+            .use_causal_mask
+            .then(|| Tensor::tril_mask(query.shape()[1], key.shape()[1], 0).unsqueeze(0));
+        let mask = match (mask, causal) {
+            (Some(m), Some(c)) => Some(m * &c),
+            (m, c) => m.cloned().or(c),
+        };
+        let mask = mask.as_ref();
         let project = |layer: &dyn Layer, x: &Tensor, name: &str| {
             layer
                 .forward(x)
@@ -278,6 +300,13 @@ fn check_inputs(query: &Tensor, key: &Tensor, value: &Tensor, mask: Option<&Tens
                     "the attention mask has shape {:?}, not (batch, queries, keys) = ({batch}, {queries}, {keys})",
                     m.shape()
                 ),
+            ));
+        }
+        // Anything else is no answer to "may this query see this key?" (NaN, 0.5).
+        if let Some(v) = m.to_vec().into_iter().find(|&v| v != 0.0 && v != 1.0) {
+            return Err(Error::invalid(
+                "multi_head_attention",
+                format!("the attention mask must hold only 0 and 1, but holds {v}"),
             ));
         }
     }

@@ -4,6 +4,7 @@ use crate::error::{Error, Result};
 use crate::init::Initializer;
 use crate::layer::TryCall;
 use crate::layer::config::{check_initializer, check_size};
+use crate::layer::context::data_sample;
 use crate::typed::Dim;
 use crate::{Layer, Tensor, Weight};
 
@@ -40,7 +41,8 @@ use crate::{Layer, Tensor, Weight};
 /// The call fails (`fit`, `predict` and [`LayerExt::try_apply`](crate::LayerExt::try_apply)
 /// return [`Error::Call`](crate::Error::Call)) on an id that is negative, fractional, not
 /// finite or not below `input_dim`; the message names the first such id, where it is, and
-/// `input_dim`.
+/// `input_dim`. The sample is counted in the data given to `fit`, `evaluate` or `predict`,
+/// which call the layer a (shuffled) batch at a time, not in the batch.
 #[derive(Layer, Debug)]
 #[layer(input = [..], output = [.., output_dim], validate = Self::validate_config)]
 pub struct Embedding<D: Dim = usize> {
@@ -91,6 +93,9 @@ impl<D: Dim> Embedding<D> {
     fn bad_id(&self, x: &Tensor, i: usize, v: f32) -> Error {
         let per_sample = x.shape().get(1..).unwrap_or(&[]).iter().product::<usize>();
         let (sample, position) = (i / per_sample.max(1), i % per_sample.max(1));
+        // `fit` and the batched `evaluate`/`predict` call it a batch at a time: the sample
+        // in the user's data, not in the batch.
+        let sample = data_sample(sample);
         Error::invalid(
             "embedding",
             format!(

@@ -10,6 +10,7 @@
 
 use crate::Layer;
 use crate::error::{Error, Result};
+use crate::layer::context::{BatchSamples, with_batch_samples};
 use crate::layer::{LayerExt, TryCall};
 use crate::tensor::Tensor;
 
@@ -73,7 +74,11 @@ impl<L: Layer> TryCall for TimeDistributed<L> {
         let (batch, steps) = (shape[0], shape[1]);
         let mut folded = vec![batch * steps];
         folded.extend_from_slice(&shape[2..]);
-        let y = self.layer.try_apply(&x.try_reshape(&folded)?)?;
+        let folded = x.try_reshape(&folded)?;
+        // An error of the inner layer about its row `r` is about sample `r / steps`.
+        let y = with_batch_samples(BatchSamples::Folded(steps), || {
+            self.layer.try_apply(&folded)
+        })?;
         if y.shape().first() != Some(&(batch * steps)) {
             return Err(Error::ShapeMismatch {
                 op: "TimeDistributed",

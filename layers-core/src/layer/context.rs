@@ -20,6 +20,51 @@ pub use crate::random::{DEFAULT_SEED, random_seed, set_default_seed, with_rng};
 
 thread_local! {
     static TRAINING: RefCell<Vec<bool>> = const { RefCell::new(Vec::new()) };
+    static BATCH: RefCell<Vec<BatchSamples>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Where the samples of the batch a layer is called on sit in the data given to `fit`,
+/// `evaluate` or `predict`, which call it a batch at a time (shuffled, in `fit`): so that
+/// an error about "sample 1" of a batch can name the sample the user can find.
+#[derive(Clone, Debug)]
+pub(crate) enum BatchSamples {
+    /// Consecutive samples from this one on.
+    From(usize),
+    /// These samples, in this order.
+    Rows(Vec<usize>),
+    /// Each sample of the batch around it folded into this many rows (`TimeDistributed`'s
+    /// `batch·time`): row `r` belongs to its sample `r / rows`.
+    Folded(usize),
+}
+
+/// Runs `f` with the batch's samples known to [`data_sample`].
+pub(crate) fn with_batch_samples<R>(samples: BatchSamples, f: impl FnOnce() -> R) -> R {
+    BATCH.with(|b| b.borrow_mut().push(samples));
+    struct Pop;
+    impl Drop for Pop {
+        fn drop(&mut self) {
+            BATCH.with(|b| b.borrow_mut().pop());
+        }
+    }
+    let _pop = Pop;
+    f()
+}
+
+/// The index, in the data given to `fit`, `evaluate` or `predict`, of sample `i` of the
+/// batch being called (through any folding, as inside `TimeDistributed`); `i` itself
+/// outside them.
+pub(crate) fn data_sample(i: usize) -> usize {
+    BATCH.with(|b| {
+        let mut i = i;
+        for samples in b.borrow().iter().rev() {
+            match samples {
+                BatchSamples::Folded(rows) => i /= (*rows).max(1),
+                BatchSamples::From(start) => return start + i,
+                BatchSamples::Rows(rows) => return rows.get(i).copied().unwrap_or(i),
+            }
+        }
+        i
+    })
 }
 
 /// What a layer may ask about the call it is in.

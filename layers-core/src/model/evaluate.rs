@@ -20,17 +20,18 @@ use super::state::Compiled;
 use crate::autograd::no_grad;
 use crate::error::Result;
 use crate::layer::Layer;
-use crate::layer::context::with_context;
+use crate::layer::context::{BatchSamples, with_batch_samples, with_context};
 use crate::tensor::Tensor;
 
 /// Runs `x`, `y` through `model` in inference mode, `batch_size` samples at a time: the
 /// mean loss over all samples, with the metrics reset first and updated on every batch.
+/// `first` is the row of the user's data that `x` starts at (`fit`'s validation split is
+/// its last rows), for the errors that name a sample.
 pub(super) fn evaluate_batches(
     model: &dyn Layer,
     compiled: &mut Compiled,
     seed: u64,
-    x: &Tensor,
-    y: &Tensor,
+    (x, y, first): (&Tensor, &Tensor, usize),
     batch_size: usize,
 ) -> Result<f32> {
     compiled.reset_metrics();
@@ -42,7 +43,8 @@ pub(super) fn evaluate_batches(
                 let len = batch_size.min(samples - start);
                 let xb = x.narrow(0, start, len);
                 let yb = y.narrow(0, start, len);
-                let pred = model.forward(&xb)?;
+                let pred =
+                    with_batch_samples(BatchSamples::From(first + start), || model.forward(&xb))?;
                 let loss = compiled.loss.compute(&yb, &pred)?;
                 loss_sum += f64::from(loss.item()) * len as f64;
                 for m in &mut compiled.metrics {

@@ -32,6 +32,7 @@ use super::step::train_step;
 use crate::data::check::data_error;
 use crate::error::{Error, Result};
 use crate::layer::Layer;
+use crate::layer::context::{BatchSamples, with_batch_samples};
 use crate::optim::Optimizer;
 use crate::tensor::{Tensor, buffers, graph};
 
@@ -105,7 +106,13 @@ fn run_here(
             callbacks.batch_end(batch, logs);
         })?;
         if let Some(val) = &validation {
-            let loss = evaluate_batches(model, compiled, seed, &val.x, &val.y, options.batch_size)?;
+            let loss = evaluate_batches(
+                model,
+                compiled,
+                seed,
+                (&val.x, &val.y, val.first),
+                options.batch_size,
+            )?;
             compiled.write_logs(loss, "val_", &mut logs);
         }
         progress.finish(logs.as_slice());
@@ -129,6 +136,9 @@ fn run_here(
 struct Samples {
     x: Tensor,
     y: Tensor,
+    /// The row of the user's data this part starts at (the validation split's are `x`'s
+    /// last rows), so that an error about a sample names the row the user can find.
+    first: usize,
 }
 
 /// The training samples and the validation samples, if any: `options`' validation data, or
@@ -141,9 +151,10 @@ fn split_validation(
     let all = || Samples {
         x: x.clone(),
         y: y.clone(),
+        first: 0,
     };
     if let Some((x, y)) = options.validation_data.take() {
-        return Ok((all(), Some(Samples { x, y })));
+        return Ok((all(), Some(Samples { x, y, first: 0 })));
     }
     if options.validation_split == 0.0 {
         return Ok((all(), None));
@@ -163,6 +174,7 @@ fn split_validation(
     let part = |start, len| Samples {
         x: x.narrow(0, start, len),
         y: y.narrow(0, start, len),
+        first: start,
     };
     Ok((part(0, n_train), Some(part(n_train, n_val))))
 }
@@ -222,8 +234,9 @@ fn run_epoch(
     for (batch, indices) in batches.order.chunks(batches.batch_size).enumerate() {
         let xb = gather(&batches.samples.x, indices);
         let yb = gather(&batches.samples.y, indices);
-        let loss =
-            train_step(model, compiled, seed, &xb, &yb).map_err(|e| e.at_batch(epoch, batch))?;
+        let rows = BatchSamples::Rows(indices.to_vec());
+        let loss = with_batch_samples(rows, || train_step(model, compiled, seed, &xb, &yb))
+            .map_err(|e| e.at_batch(epoch, batch))?;
         loss_sum += f64::from(loss) * indices.len() as f64;
         seen += indices.len();
         compiled.write_logs((loss_sum / seen as f64) as f32, "", &mut logs);

@@ -7,7 +7,7 @@ use super::train::Train;
 use crate::autograd::no_grad;
 use crate::data::check::non_finite_sample;
 use crate::error::{BatchShape, Error, Result};
-use crate::layer::context::with_context;
+use crate::layer::context::{BatchSamples, with_batch_samples, with_context};
 use crate::layer::{LayerExt, read_consistent};
 use crate::tensor::Tensor;
 
@@ -73,7 +73,8 @@ pub(crate) fn predict_batched<M: Train>(
                 let outputs = (0..samples)
                     .step_by(batch_size)
                     .map(|start| {
-                        model.forward(&x.rows_shared(start, batch_size.min(samples - start)))
+                        let rows = x.rows_shared(start, batch_size.min(samples - start));
+                        with_batch_samples(BatchSamples::From(start), || model.forward(&rows))
                     })
                     .collect::<Result<Vec<_>>>()?;
                 Tensor::try_concat(&outputs, 0)

@@ -239,7 +239,7 @@ pub trait Train: Layer + Sized {
             prepare(model, "evaluate", x, y)?;
             let seed = model.state().seed;
             with_compiled(model, |model, compiled| {
-                let loss = evaluate_batches(model, compiled, seed, x, y, batch_size)?;
+                let loss = evaluate_batches(model, compiled, seed, (x, y, 0), batch_size)?;
                 Ok(compiled.logs(loss))
             })
         })

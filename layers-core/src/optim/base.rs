@@ -326,11 +326,25 @@ impl Base {
         kernel: impl Fn(&Step, Lanes<'_>, &S, &mut S) -> u32,
     ) -> Result<()> {
         let lr = self.step_rate(op)?;
-        // The trainable weights that have a gradient, with it and their place in `weights`.
+        if self.iterations == u64::MAX {
+            // A restored count (`set_iterations`) at the limit: the step would count as 0.
+            return Err(Error::invalid(
+                op,
+                format!(
+                    "the step count is {}, the largest there is: no further step can be \
+                     counted (restore a smaller one with `set_iterations`)",
+                    self.iterations
+                ),
+            ));
+        }
+        // The trainable weights that have a gradient, with it and their place in `weights`;
+        // a weight listed twice is updated once (its gradient already sums every use), as
+        // swapping its buffers twice would put its old value back.
+        let mut seen = std::collections::HashSet::new();
         let updates: Vec<(usize, &Weight, &Tensor)> = weights
             .iter()
             .enumerate()
-            .filter(|(_, w)| w.is_trainable())
+            .filter(|(_, w)| w.is_trainable() && seen.insert(w.id()))
             .filter_map(|(i, w)| w.grad(grads).map(|g| (i, *w, g)))
             .collect();
         // Weights updated for the first time: their slots go again if the step is refused.

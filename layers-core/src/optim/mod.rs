@@ -257,7 +257,11 @@ pub trait Optimizer: Send + Sync {
     /// [`Optimizer::validate`] reports; [`Error::IncompatibleShapes`] if a gradient's shape
     /// differs from its weight's; [`Error::NonFiniteUpdate`] naming the weight when its
     /// gradient holds NaN or infinite values, or its update would make it or its slots NaN
-    /// or infinite (a learning rate or gradient so large that the result overflows, say).
+    /// or infinite (a learning rate or gradient so large that the result overflows, say);
+    /// [`Error::InvalidArgument`] when the step count is already `u64::MAX` (restored with
+    /// [`Optimizer::set_iterations`]) and the step could not be counted.
+    ///
+    /// A weight listed more than once in `weights` is updated once, with its gradient.
     ///
     /// # Examples
     ///
@@ -289,6 +293,18 @@ pub trait Optimizer: Send + Sync {
     ///     "`SGD`: the update of weight `big` at step 1 (learning rate 1.0) would make it or its optimizer state NaN or infinite; no weight was changed"
     /// );
     /// assert_eq!((big.value().item(), sgd.iterations()), (3e38, 0));
+    ///
+    /// // listed twice, updated once: 1 − 0.5·1
+    /// let twice = Weight::from_tensor("twice", Tensor::ones(&[1]));
+    /// grads.insert(twice.id(), Tensor::ones(&[1]));
+    /// Sgd::new().with_learning_rate(0.5).apply(&[&twice, &twice], &grads)?;
+    /// assert_eq!(twice.value().item(), 0.5);
+    ///
+    /// // no step after the last countable one
+    /// let mut sgd = Sgd::new();
+    /// sgd.set_iterations(u64::MAX)?;
+    /// assert!(sgd.apply(&[&twice], &grads).unwrap_err().to_string().contains("the step count is"));
+    /// assert_eq!(twice.value().item(), 0.5);
     /// # Ok::<(), layers_core::Error>(())
     /// ```
     fn apply(&mut self, weights: &[&Weight], grads: &GradStore) -> Result<()>;

@@ -223,7 +223,8 @@ impl CellRun {
 ///
 /// An input that is not of rank 3 or has no time step, a cell that cannot be built or
 /// called for these features (naming the cell), initial states of the wrong number or
-/// shape.
+/// shape, a `step` whose output is not `(batch, n)` with the same `n` at every step (naming
+/// the cell and the time step).
 ///
 /// # Examples
 ///
@@ -271,6 +272,7 @@ pub fn run_cell<C: Cell + ?Sized>(
         let t = if go_backwards { time - 1 - i } else { i };
         let x_t = projected.narrow(0, t, 1).reshape(&[batch, width]);
         let (y, next) = cell.step(&x_t, &states);
+        check_output(cell, &y, outputs.first(), batch, t)?;
         check_states(&next, &sizes, batch)?;
         states = next;
         outputs.push(y);
@@ -320,6 +322,37 @@ fn project<C: Cell + ?Sized>(cell: &C, flat: &Tensor) -> Result<Tensor> {
             .map_or_else(|| snake_case(cell.type_name()), str::to_string);
         e.in_layer(name, cell.type_name())
     })
+}
+
+/// Every step's output must be `(batch, n)` with one `n` for the whole sequence: the
+/// outputs are stacked into `(batch, time, n)`, and a later layer is built for that `n`.
+fn check_output<C: Cell + ?Sized>(
+    cell: &C,
+    y: &Tensor,
+    first: Option<&Tensor>,
+    batch: usize,
+    t: usize,
+) -> Result<()> {
+    let fits = match first {
+        Some(first) => y.shape() == first.shape(),
+        None => y.rank() == 2 && y.shape()[0] == batch,
+    };
+    if fits {
+        return Ok(());
+    }
+    let expected = match first {
+        Some(first) => format!("the shape of its first output, {:?},", first.shape()),
+        None => format!("a (batch, units) output with {batch} rows"),
+    };
+    let name = cell
+        .name()
+        .map_or_else(|| snake_case(cell.type_name()), str::to_string);
+    Err(Error::mismatch(
+        "recurrent layer",
+        format!("the cell's `step` at time step {t} to return {expected}"),
+        y.shape(),
+    )
+    .in_layer(name, cell.type_name()))
 }
 
 fn check_states(states: &[Tensor], sizes: &[usize], batch: usize) -> Result<()> {
