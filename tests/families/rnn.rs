@@ -325,6 +325,20 @@ fn models_with_recurrent_layers_save_and_load() {
             .unwrap()
             .merge_mode(MergeMode::Ave),
     );
+    // Every recurrent layer, not only the LSTM: they load as a `Bidirectional` of a boxed
+    // layer (a `Bidirectional(GRU)` was refused as "read as a `LSTM`").
+    round_trip(
+        "Bidirectional GRU",
+        Bidirectional::wrap(Gru::new(2)).unwrap(),
+    );
+    round_trip(
+        "Bidirectional SimpleRNN",
+        Bidirectional::wrap(SimpleRnn::new(3).return_sequences(true)).unwrap(),
+    );
+    round_trip(
+        "Bidirectional RNN",
+        Bidirectional::wrap(Rnn::new(MinimalCell::new(2))).unwrap(),
+    );
 }
 
 #[test]

@@ -1,6 +1,5 @@
 //! `Bidirectional`: a recurrent layer run forwards and backwards, the two results merged.
 
-use super::lstm::Lstm;
 use crate::Layer;
 use crate::error::{Error, Result};
 use crate::layer::config::ConfigValue;
@@ -85,8 +84,12 @@ impl ConfigValue for MergeMode {
 /// `backward_layer.cell.kernel`, …), Keras 3's order. [`Bidirectional::wrap`] makes the
 /// backward layer as a fresh copy of the forward one with `go_backwards` flipped, as Keras
 /// does; `new(forward, backward)` takes both (Keras's `backward_layer` argument).
-/// `Bidirectional<Lstm>` is registered for loading saved models; another wrapped type is
-/// registered with `register_layer!(Bidirectional<Gru>)` (one type per program).
+///
+/// The wrapped layer is any recurrent layer: `Bidirectional<Lstm>` when its type is known,
+/// `Bidirectional` (that is, `Bidirectional<Box<dyn Layer>>`, the default) for any. The
+/// default is what is registered for loading: a saved `Bidirectional` of any registered
+/// recurrent layer (`Lstm`, `Gru`, `SimpleRnn`, an `Rnn` over a registered cell) loads as a
+/// `Bidirectional<Box<dyn Layer>>` holding it, with the same predictions.
 ///
 /// # Errors
 ///
@@ -104,11 +107,15 @@ impl ConfigValue for MergeMode {
 ///
 /// let same_way = Bidirectional::new(Gru::new(2), Gru::new(2));
 /// assert!(same_way.try_apply(&Tensor::ones(&[1, 3, 2])).is_err());
+///
+/// // Any recurrent layer, boxed: the registered form, as loading makes it.
+/// let boxed: Bidirectional = Bidirectional::wrap(Box::new(Gru::new(2)) as Box<dyn Layer>)?;
+/// assert_eq!(boxed.try_apply(&Tensor::ones(&[1, 3, 2]))?.shape(), &[1, 4]);
 /// # Ok::<(), layers_core::Error>(())
 /// ```
 #[derive(Layer, Debug)]
 #[layer(name = "Bidirectional", input = [B, T, IN], validate = Self::validate_config)]
-pub struct Bidirectional<L: Layer = Lstm> {
+pub struct Bidirectional<L: Layer = Box<dyn Layer>> {
     /// The layer run over the sequence as given.
     #[layer]
     pub forward_layer: L,
