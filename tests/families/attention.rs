@@ -441,3 +441,35 @@ fn seeded_training_gives_the_same_bits_on_any_number_of_threads() {
     };
     crate::assert_same_bits_on_any_number_of_threads(model, &input(&[48, 6, 5]));
 }
+
+#[test]
+fn projections_that_disagree_with_the_layer_s_settings_are_refused() {
+    let x = input(&[2, 3, 4]);
+    // A field changed after `new`: the projections were made for key_dim 2.
+    let mut changed = MultiHeadAttention::new(2, 2);
+    changed.key_dim = 5;
+    let err = changed.try_apply(&x).unwrap_err();
+    assert!(err.to_string().contains("`query`"), "{err}");
+    // A model file edited by hand: key_dim (which sets the 1/√key_dim scaling), num_heads,
+    // value_dim, output_shape and use_bias at the top, the projections left as they were.
+    let config = MultiHeadAttention::new(2, 3).layer_config().unwrap();
+    for (key, value, field) in [
+        ("key_dim", serde_json::json!(4), "query"),
+        ("num_heads", serde_json::json!(1), "query"),
+        ("value_dim", serde_json::json!(7), "value"),
+        ("output_shape", serde_json::json!(9), "attention_output"),
+        ("use_bias", serde_json::json!(false), "query"),
+    ] {
+        let mut edited = config.clone();
+        edited.config.insert(key.into(), value);
+        let layer = layer_from_config(&edited).unwrap();
+        let err = layer.try_apply(&x).unwrap_err();
+        assert!(
+            err.to_string().contains(&format!("`{field}`")),
+            "{key}: {err}"
+        );
+    }
+    // As made, the settings agree.
+    let layer = layer_from_config(&config).unwrap();
+    assert!(layer.try_apply(&x).is_ok());
+}

@@ -20,7 +20,7 @@ use super::attention_mask::{PaddingMask, self_attention_mask};
 use super::attention_projection::{MergeHeadsDense, SplitHeadsDense};
 use crate::error::{Error, Result};
 use crate::init::Initializer;
-use crate::layer::config::{check_fraction, check_initializer, check_size};
+use crate::layer::config::{ConfigValue, check_fraction, check_initializer, check_size};
 use crate::layer::{Context, TryCall};
 use crate::{Layer, Tensor};
 
@@ -140,9 +140,48 @@ impl MultiHeadAttention {
             check_size("output_shape", o)?;
         }
         check_fraction("dropout", self.dropout, false)?;
+        self.check_projections()?;
         self.padding_mask.validate()?;
         check_initializer("kernel_initializer", &self.kernel_initializer)?;
         check_initializer("bias_initializer", &self.bias_initializer)
+    }
+
+    /// The projections are made from the layer's settings; where they disagree (a model
+    /// file edited by hand, a field changed after `new`), the layer would run with the
+    /// projections' sizes while scaling by its own `key_dim`, so it is refused, naming the
+    /// projection.
+    fn check_projections(&self) -> Result<()> {
+        let value_dim = self.value_dim.unwrap_or(self.key_dim);
+        for (field, projection, units) in [
+            ("query", &self.query, self.key_dim),
+            ("key", &self.key, self.key_dim),
+            ("value", &self.value, value_dim),
+        ] {
+            let found = (projection.heads, projection.units, projection.use_bias);
+            let expected = (self.num_heads, units, self.use_bias);
+            if found != expected {
+                return Err(Error::InvalidConfig {
+                    field: field.into(),
+                    message: format!(
+                        "must have the layer's (heads, units, use_bias) {expected:?}, from its \
+                         num_heads, key_dim, value_dim and use_bias, but has {found:?}"
+                    ),
+                });
+            }
+        }
+        let output = &self.attention_output;
+        let found = (output.units.to_config(), output.use_bias);
+        let expected = (self.output_shape.to_config(), self.use_bias);
+        if found != expected {
+            return Err(Error::InvalidConfig {
+                field: "attention_output".into(),
+                message: format!(
+                    "must have the layer's (units, use_bias) {expected:?}, from its \
+                     output_shape and use_bias, but has {found:?}"
+                ),
+            });
+        }
+        Ok(())
     }
 
     /// Attention of `query` `(batch, queries, features)` over `key` and `value`
