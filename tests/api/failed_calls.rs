@@ -191,20 +191,42 @@ fn callbacks_with_bad_settings_fail_before_the_first_epoch() {
     let missing = std::env::temp_dir()
         .join("layers-no-such-dir-3141")
         .join("m.safetensors");
+    let dir = std::env::temp_dir();
+    let in_dir = |pattern: &str| dir.join(pattern).to_str().unwrap().to_string();
     let options = [
-        FitOptions::new().callback(ModelCheckpoint::new(missing.to_str().unwrap())),
-        FitOptions::new().callback(EarlyStopping::new("loss").min_delta(f32::NAN)),
+        (
+            FitOptions::new().callback(ModelCheckpoint::new(missing.to_str().unwrap())),
+            "does not exist",
+        ),
+        (
+            FitOptions::new().callback(EarlyStopping::new("loss").min_delta(f32::NAN)),
+            "min_delta",
+        ),
+        // Mistakes in the path's pattern (they were found only after the first epoch).
+        (
+            FitOptions::new().callback(ModelCheckpoint::new(in_dir("m-{epoch.keras"))),
+            "does not close",
+        ),
+        (
+            FitOptions::new().callback(ModelCheckpoint::new(in_dir("m-{epoch:x}.keras"))),
+            "`{epoch:0Nd}`",
+        ),
+        (
+            FitOptions::new().callback(ModelCheckpoint::new(in_dir("m-{loss:4}.keras"))),
+            "`{loss:.Nf}`",
+        ),
+        (
+            FitOptions::new().callback(ModelCheckpoint::new(in_dir("{epoch}/.."))),
+            "names no file",
+        ),
     ];
-    for options in options {
+    for (options, expected) in options {
         let mut m = compiled();
         let err = m
             .fit(&x, &y, options.with_epochs(3).verbose(0))
             .unwrap_err();
         let text = err.to_string();
-        assert!(
-            text.contains("does not exist") || text.contains("min_delta"),
-            "{text}"
-        );
+        assert!(text.contains(expected), "{expected}: {text}");
         assert!(!m.is_built(), "no epoch ran: {text}");
     }
 }

@@ -160,10 +160,13 @@ impl ModelCheckpoint {
 }
 
 impl Callback for ModelCheckpoint {
-    /// Checks, before the first epoch trains, that the directory the files go to exists
-    /// (when its path holds no `{…}` pattern): a missing one would fail only after an epoch.
+    /// Checks, before the first epoch trains, the path's `{…}` fields and that it names a
+    /// file, and that the directory the files go to exists (when its path holds no `{…}`
+    /// pattern): each mistake would fail only after an epoch. A logged name that is not in
+    /// the logs is found at the epoch's end, as in Keras.
     fn on_train_begin(&mut self, _model: &dyn Layer) -> Result<()> {
         self.pending = None;
+        render_path(&self.filepath, 1, |_| Ok(0.0))?;
         let path = Path::new(&self.filepath);
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
             && !dir.to_string_lossy().contains('{')
@@ -210,13 +213,27 @@ impl Callback for ModelCheckpoint {
     }
 }
 
-/// The path for `epoch` (from 1): `filepath` with its `{…}` fields filled in.
-fn format_path(filepath: &str, epoch: usize, logs: &Logs) -> Result<String> {
+/// A piece of a checkpoint path pattern.
+enum Piece<'a> {
+    /// Text kept as it is.
+    Text(&'a str),
+    /// `{epoch}` or `{epoch:0Nd}`: the epoch, zero-padded to `width` digits.
+    Epoch { width: usize },
+    /// `{name}` or `{name:.Nf}`: a logged value, with `digits` decimals when given.
+    Value {
+        name: &'a str,
+        digits: Option<usize>,
+    },
+}
+
+/// The pieces of `filepath`, or the error naming what is malformed: checked before the first
+/// epoch trains, so that a typo in the pattern does not cost an epoch.
+fn parse_path(filepath: &str) -> Result<Vec<Piece<'_>>> {
     let bad = |message: String| Error::invalid("ModelCheckpoint", message);
-    let mut out = String::with_capacity(filepath.len());
+    let mut pieces = Vec::new();
     let mut rest = filepath;
     while let Some(open) = rest.find('{') {
-        out.push_str(&rest[..open]);
+        pieces.push(Piece::Text(&rest[..open]));
         let close = rest[open..].find('}').ok_or_else(|| {
             bad(format!(
                 "the path `{filepath}` opens a `{{` it does not close"
@@ -235,33 +252,70 @@ fn format_path(filepath: &str, epoch: usize, logs: &Logs) -> Result<String> {
                     ))
                 })?
             };
-            out.push_str(&format!("{epoch:0width$}"));
+            pieces.push(Piece::Epoch { width });
         } else {
-            let value = logs.get(name).ok_or_else(|| {
-                let known: Vec<&str> = logs.names().collect();
-                bad(format!(
-                    "the path names `{name}`, which is not among the logs of epoch {epoch}; the logs hold: epoch, {}",
-                    known.join(", ")
-                ))
-            })?;
             let digits = spec.strip_prefix('.').and_then(|s| s.strip_suffix('f'));
-            match (spec.is_empty(), digits.map(str::parse::<usize>)) {
-                (true, _) => out.push_str(&value.to_string()),
-                (false, Some(Ok(digits))) => out.push_str(&format!("{value:.digits$}")),
+            let digits = match (spec.is_empty(), digits.map(str::parse::<usize>)) {
+                (true, _) => None,
+                (false, Some(Ok(digits))) => Some(digits),
                 _ => {
                     return Err(bad(format!(
                         "`{{{field}}}`: a value takes `{{{name}}}` or `{{{name}:.Nf}}`"
                     )));
                 }
-            }
+            };
+            pieces.push(Piece::Value { name, digits });
         }
         rest = &rest[open + close + 1..];
     }
-    out.push_str(rest);
+    pieces.push(Piece::Text(rest));
+    Ok(pieces)
+}
+
+/// The path for `epoch` (from 1): `filepath` with its `{…}` fields filled in, a logged
+/// value's from `value` (an error for a name not logged).
+fn render_path(
+    filepath: &str,
+    epoch: usize,
+    value: impl Fn(&str) -> std::result::Result<f32, Error>,
+) -> Result<String> {
+    let mut out = String::with_capacity(filepath.len());
+    for piece in parse_path(filepath)? {
+        match piece {
+            Piece::Text(text) => out.push_str(text),
+            Piece::Epoch { width } => out.push_str(&format!("{epoch:0width$}")),
+            Piece::Value { name, digits } => {
+                let value = value(name)?;
+                match digits {
+                    None => out.push_str(&value.to_string()),
+                    Some(digits) => out.push_str(&format!("{value:.digits$}")),
+                }
+            }
+        }
+    }
     if Path::new(&out).file_name().is_none() {
-        return Err(bad(format!("the path `{out}` names no file")));
+        return Err(Error::invalid(
+            "ModelCheckpoint",
+            format!("the path `{out}` names no file"),
+        ));
     }
     Ok(out)
+}
+
+/// The path for `epoch` (from 1): `filepath` with its `{…}` fields filled in.
+fn format_path(filepath: &str, epoch: usize, logs: &Logs) -> Result<String> {
+    render_path(filepath, epoch, |name| {
+        logs.get(name).ok_or_else(|| {
+            let known: Vec<&str> = logs.names().collect();
+            Error::invalid(
+                "ModelCheckpoint",
+                format!(
+                    "the path names `{name}`, which is not among the logs of epoch {epoch}; the logs hold: epoch, {}",
+                    known.join(", ")
+                ),
+            )
+        })
+    })
 }
 
 #[cfg(test)]
