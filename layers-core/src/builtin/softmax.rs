@@ -1,9 +1,15 @@
 //! `Softmax` and `LogSoftmax` layers over one axis.
 
-use crate::layer::Call;
+use crate::error::Result;
+use crate::layer::TryCall;
 use crate::{Layer, Tensor};
 
 /// Softmax over `axis` (the last by default), computed stably.
+///
+/// # Errors
+///
+/// An `axis` out of range for the input is an error naming the layer (and no line of the
+/// library's own code as the call site).
 ///
 /// # Examples
 ///
@@ -11,6 +17,9 @@ use crate::{Layer, Tensor};
 /// use layers_core::prelude::*;
 /// let p = Softmax::new().apply(&Tensor::zeros(&[1, 4]));
 /// assert_eq!(p.to_vec(), vec![0.25; 4]);
+/// let err = Softmax::new().axis(5).try_apply(&Tensor::zeros(&[1, 4])).unwrap_err();
+/// assert!(err.to_string().contains("axis 5 is out of range"), "{err}");
+/// assert!(!err.to_string().contains("softmax.rs"), "{err}");
 /// ```
 #[derive(Layer, Debug)]
 #[layer(input = [..], output = [..])]
@@ -20,13 +29,17 @@ pub struct Softmax {
     pub axis: isize,
 }
 
-impl Call for Softmax {
-    fn call(&self, x: &Tensor) -> Tensor {
-        x.softmax(self.axis)
+impl TryCall for Softmax {
+    fn try_call(&self, x: &Tensor) -> Result<Tensor> {
+        x.try_softmax(self.axis)
     }
 }
 
 /// Log-softmax over `axis` (the last by default), computed stably.
+///
+/// # Errors
+///
+/// As [`Softmax`]'s.
 ///
 /// # Examples
 ///
@@ -43,8 +56,8 @@ pub struct LogSoftmax {
     pub axis: isize,
 }
 
-impl Call for LogSoftmax {
-    fn call(&self, x: &Tensor) -> Tensor {
-        x.log_softmax(self.axis)
+impl TryCall for LogSoftmax {
+    fn try_call(&self, x: &Tensor) -> Result<Tensor> {
+        x.try_log_softmax(self.axis)
     }
 }
