@@ -339,12 +339,14 @@ impl Base {
         }
         // The trainable weights that have a gradient, with it and their place in `weights`;
         // a weight listed twice is updated once (its gradient already sums every use), as
-        // swapping its buffers twice would put its old value back.
-        let mut seen = std::collections::HashSet::new();
+        // swapping its buffers twice would put its old value back. The earlier entries are
+        // compared directly: a model has tens of weights, and a step allocates no set.
         let updates: Vec<(usize, &Weight, &Tensor)> = weights
             .iter()
             .enumerate()
-            .filter(|(_, w)| w.is_trainable() && seen.insert(w.id()))
+            .filter(|&(i, w)| {
+                w.is_trainable() && !weights[..i].iter().any(|earlier| earlier.id() == w.id())
+            })
             .filter_map(|(i, w)| w.grad(grads).map(|g| (i, *w, g)))
             .collect();
         // Weights updated for the first time: their slots go again if the step is refused.
