@@ -32,6 +32,14 @@ pub use crate::json::f32_to_json;
 )]
 pub trait ConfigValue {
     /// The value as JSON.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::layer::config::ConfigValue;
+    /// assert_eq!((0.5f32, true).0.to_config(), serde_json::json!(0.5));
+    /// assert_eq!(Some("same".to_string()).to_config(), serde_json::json!("same"));
+    /// ```
     fn to_config(&self) -> serde_json::Value;
 
     /// The value read back from what [`to_config`](ConfigValue::to_config) wrote, for

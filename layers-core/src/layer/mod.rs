@@ -78,10 +78,26 @@ pub(crate) use swap::read_consistent;
 /// ```
 pub trait Layer: Send + Sync {
     /// The layer's type as the summary shows it, e.g. `"Dense"`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::prelude::*;
+    /// assert_eq!(Dense::new(3).type_name(), "Dense");
+    /// assert_eq!(Dense::new(3).named("out").type_name(), "Dense");
+    /// ```
     fn type_name(&self) -> &'static str;
 
     /// The name given to this layer, if one was; containers otherwise name it after its
     /// type (`dense`, `dense_1`, …).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::prelude::*;
+    /// assert_eq!(Dense::new(3).named("logits").name(), Some("logits"));
+    /// assert_eq!(Dense::new(3).name(), None);
+    /// ```
     fn name(&self) -> Option<&str> {
         None
     }
@@ -96,29 +112,94 @@ pub trait Layer: Send + Sync {
     /// `#[derive(Layer)]` layer returns an op's panic inside its call as [`Error::Call`]
     /// (see [`catch_call`]). Containers and boundaries (`build`, `fit`, `predict`,
     /// [`LayerExt::try_apply`]) catch a hand-written `forward`'s panics as well.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::prelude::*;
+    /// let dense = Dense::new(3);
+    /// // The first call builds the kernel (4, 3) and the bias (3) from the input's width.
+    /// let y = dense.forward(&Tensor::ones(&[2, 4]))?;
+    /// assert_eq!(y.shape(), &[2, 3]);
+    /// assert!(dense.forward(&Tensor::ones(&[2, 5])).is_err()); // built for width 4
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
     fn forward(&self, x: &Tensor) -> Result<Tensor>;
 
     /// The layer's own weights (not its sublayers'), in creation order.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::prelude::*;
+    /// let mut dense = Dense::new(3);
+    /// dense.build([4])?;
+    /// let shapes: Vec<_> = dense.weights().iter().map(|w| w.shape()).collect();
+    /// assert_eq!(shapes, [Some(vec![4, 3]), Some(vec![3])]); // kernel, bias
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
     fn weights(&self) -> Vec<&Weight> {
         Vec::new()
     }
 
     /// The layer's own weights, mutably, in the same order as [`Layer::weights`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::prelude::*;
+    /// let mut dense = Dense::new(2);
+    /// dense.build([2])?;
+    /// for w in dense.weights_mut() {
+    ///     w.set_trainable(false);
+    /// }
+    /// assert!(dense.weights().iter().all(|w| !w.is_trainable()));
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
     fn weights_mut(&mut self) -> Vec<&mut Weight> {
         Vec::new()
     }
 
     /// The layers this one contains, each with the path segment its weights nest under.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::prelude::*;
+    /// let model = Sequential::new().add(Dense::new(4)).add(Dense::new(2).named("out"));
+    /// let types: Vec<&str> = model.sublayers().iter().map(|(_, l)| l.type_name()).collect();
+    /// assert_eq!(types, ["Dense", "Dense"]);
+    /// assert!(Dense::new(2).sublayers().is_empty());
+    /// ```
     fn sublayers(&self) -> Vec<(String, &dyn Layer)> {
         Vec::new()
     }
 
     /// The contained layers, mutably, in the same order as [`Layer::sublayers`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::prelude::*;
+    /// let mut model = Sequential::new().add(Dense::new(4)).add(Dense::new(2));
+    /// model.build([3])?;
+    /// let (_, first) = &mut model.sublayers_mut()[0];
+    /// assert_eq!(first.weights_mut().len(), 2);
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
     fn sublayers_mut(&mut self) -> Vec<(String, &mut dyn Layer)> {
         Vec::new()
     }
 
     /// The layer's hyperparameters as JSON (Keras's `get_config`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::prelude::*;
+    /// let config = Dense::new(3).activation("relu").config();
+    /// assert_eq!((config["units"].clone(), config["activation"].clone()), (3.into(), "relu".into()));
+    /// ```
     fn config(&self) -> serde_json::Value {
         serde_json::Value::Object(serde_json::Map::new())
     }
@@ -162,6 +243,14 @@ pub trait Layer: Send + Sync {
 
     /// The rows this layer shows in a summary: by default one per sublayer, and one per
     /// element of a sublayer that [is a container](Layer::is_container).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::prelude::*;
+    /// let model = Sequential::new().add(Dense::new(4)).add(Dense::new(2));
+    /// assert_eq!(model.summary_rows().len(), 2);
+    /// ```
     fn summary_rows(&self) -> Vec<SummaryRow> {
         let mut rows = Vec::new();
         for (name, layer) in self.sublayers() {
@@ -829,9 +918,27 @@ pub trait LayerExt: Layer {
     }
 
     /// This layer as a trait object.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::prelude::*;
+    /// let layers: Vec<&dyn Layer> = vec![Dense::new(2).as_dyn(), Dropout::new(0.5).as_dyn()];
+    /// assert_eq!(layers[1].type_name(), "Dropout");
+    /// ```
     fn as_dyn(&self) -> &dyn Layer;
 
     /// This layer as a mutable trait object.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::prelude::*;
+    /// let mut dense = Dense::new(2);
+    /// dense.as_dyn_mut().build([3])?;
+    /// assert_eq!(dense.count_params()?, 8);
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
     fn as_dyn_mut(&mut self) -> &mut dyn Layer;
 }
 

@@ -21,6 +21,17 @@ use crate::error::{Error, Result};
 /// A registered layer class: its name and the function that makes a layer of it from a
 /// config. Written by `#[derive(Layer)]`, `#[activation]` and [`register_layer!`](crate::register_layer); not
 /// otherwise a public API.
+///
+/// # Examples
+///
+/// ```
+/// use layers_core::layer::registry::LayerEntry;
+/// use layers_core::prelude::*;
+/// let entry = LayerEntry::of::<Dense>("Dense");
+/// let config = Dense::new(3).layer_config()?;
+/// assert_eq!((entry.make)(&config)?.type_name(), "Dense");
+/// # Ok::<(), layers_core::Error>(())
+/// ```
 pub struct LayerEntry {
     /// The class name: the type's [`Layer::type_name`].
     pub class_name: &'static str,
@@ -32,6 +43,10 @@ inventory::collect!(LayerEntry);
 
 impl LayerEntry {
     /// The entry for `T` under `class_name`.
+    ///
+    /// # Examples
+    ///
+    /// See [`LayerEntry`].
     pub const fn of<T: FromConfig + Layer + 'static>(class_name: &'static str) -> LayerEntry {
         LayerEntry {
             class_name,

@@ -75,17 +75,93 @@ impl Control {
 /// assert_eq!(c.0, 1);
 /// ```
 pub trait Callback: Send {
-    /// Before the first epoch.
+    /// Before the first epoch. An error ends `fit` before any training.
+    ///
+    /// # Errors
+    ///
+    /// What the callback returns; `fit` returns it unchanged.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::prelude::*;
+    /// use layers_core::model::callbacks::Callback;
+    /// struct NeedsWeights;
+    /// impl Callback for NeedsWeights {
+    ///     fn on_train_begin(&mut self, model: &dyn Layer) -> layers_core::Result<()> {
+    ///         assert!(model.count_params()? > 0); // the model is built by now
+    ///         Ok(())
+    ///     }
+    /// }
+    /// let (x, y) = (Tensor::ones(&[4, 2]), Tensor::zeros(&[4, 1]));
+    /// let mut model = Sequential::new().add(Dense::new(1));
+    /// model.compile("sgd", "mse", &[])?;
+    /// model.fit(&x, &y, FitOptions::new().verbose(0).callback(NeedsWeights))?;
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
     fn on_train_begin(&mut self, _model: &dyn Layer) -> Result<()> {
         Ok(())
     }
     /// Before each epoch; may change the learning rate.
+    ///
+    /// # Errors
+    ///
+    /// What the callback returns; `fit` stops there and returns it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::model::callbacks::{Callback, Control};
+    /// struct Halve;
+    /// impl Callback for Halve {
+    ///     fn on_epoch_begin(&mut self, _epoch: usize, c: &mut Control) -> layers_core::Result<()> {
+    ///         c.learning_rate *= 0.5;
+    ///         Ok(())
+    ///     }
+    /// }
+    /// let mut control = Control::new(0.1);
+    /// Halve.on_epoch_begin(0, &mut control)?;
+    /// assert_eq!(control.learning_rate, 0.05);
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
     fn on_epoch_begin(&mut self, _epoch: usize, _control: &mut Control) -> Result<()> {
         Ok(())
     }
-    /// After each training batch.
+    /// After each training batch, with the running logs of the epoch so far.
+    ///
+    /// # Examples
+    ///
+    /// See [`Callback`].
     fn on_batch_end(&mut self, _batch: usize, _logs: &Logs) {}
     /// After each epoch, with its logs; may stop training or change the learning rate.
+    ///
+    /// # Errors
+    ///
+    /// What the callback returns; `fit` stops there and returns it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::prelude::*;
+    /// use layers_core::model::callbacks::{Callback, Control};
+    /// use layers_core::Logs;
+    /// /// Stops once the loss is below a bound.
+    /// struct Below(f32);
+    /// impl Callback for Below {
+    ///     fn on_epoch_end(
+    ///         &mut self, _epoch: usize, logs: &Logs, _model: &dyn Layer, c: &mut Control,
+    ///     ) -> layers_core::Result<()> {
+    ///         c.stop_training |= logs.get("loss").is_some_and(|l| l < self.0);
+    ///         Ok(())
+    ///     }
+    /// }
+    /// let (x, y) = (Tensor::ones(&[4, 2]), Tensor::zeros(&[4, 1]));
+    /// let mut model = Sequential::new().add(Dense::new(1));
+    /// model.compile("sgd", "mse", &[])?;
+    /// let options = FitOptions::new().with_epochs(100).verbose(0).callback(Below(f32::INFINITY));
+    /// assert_eq!(model.fit(&x, &y, options)?.epoch.len(), 1);
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
     fn on_epoch_end(
         &mut self,
         _epoch: usize,
@@ -95,7 +171,35 @@ pub trait Callback: Send {
     ) -> Result<()> {
         Ok(())
     }
-    /// After the last epoch.
+    /// After the last epoch, also when a callback stopped training early.
+    ///
+    /// # Errors
+    ///
+    /// What the callback returns; `fit` returns it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::prelude::*;
+    /// use layers_core::model::callbacks::Callback;
+    /// /// Keeps the final weights.
+    /// #[derive(Default)]
+    /// struct Keep(std::sync::Arc<std::sync::Mutex<Vec<Tensor>>>);
+    /// impl Callback for Keep {
+    ///     fn on_train_end(&mut self, model: &dyn Layer) -> layers_core::Result<()> {
+    ///         *self.0.lock().unwrap() = model.get_weights()?;
+    ///         Ok(())
+    ///     }
+    /// }
+    /// let kept = Keep::default();
+    /// let seen = kept.0.clone();
+    /// let (x, y) = (Tensor::ones(&[4, 2]), Tensor::zeros(&[4, 1]));
+    /// let mut model = Sequential::new().add(Dense::new(1));
+    /// model.compile("sgd", "mse", &[])?;
+    /// model.fit(&x, &y, FitOptions::new().verbose(0).callback(kept))?;
+    /// assert_eq!(seen.lock().unwrap().len(), 2); // kernel and bias
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
     fn on_train_end(&mut self, _model: &dyn Layer) -> Result<()> {
         Ok(())
     }

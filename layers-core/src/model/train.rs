@@ -55,17 +55,51 @@ pub use super::state::TrainingState;
 /// # Ok::<(), layers_core::Error>(())
 /// ```
 pub trait Train: Layer + Sized {
-    /// The model's training state.
+    /// The model's training state: the compiled optimizer, loss and metrics, and the seed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::prelude::*;
+    /// use layers_core::model::train::TrainingState;
+    /// let model = Sequential::new().seed(7).add(Dense::new(1));
+    /// let state: &TrainingState = model.state();
+    /// # let _ = state;
+    /// ```
     fn state(&self) -> &TrainingState;
 
     /// The model's training state, mutably.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::prelude::*;
+    /// let mut model = Sequential::new().add(Dense::new(1));
+    /// model.compile("sgd", "mse", &[])?;
+    /// use layers_core::model::train::TrainingState;
+    /// *model.state_mut() = TrainingState::new(7); // as if never compiled
+    /// let (x, y) = (Tensor::ones(&[2, 1]), Tensor::zeros(&[2, 1]));
+    /// assert!(model.train_on_batch(&x, &y).is_err());
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
     fn state_mut(&mut self) -> &mut TrainingState;
 
-    /// Builds the model for a per-sample input shape (what `fit` does on first use).
+    /// Builds the model for a per-sample input shape (what `fit` does on first use), and
+    /// returns the per-sample output shape.
     ///
     /// # Errors
     ///
     /// As the model's `build`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::prelude::*;
+    /// let mut model = Sequential::new().add(Dense::new(4)).add(Dense::new(2));
+    /// assert_eq!(model.build_model(&[3])?, vec![2]);
+    /// assert_eq!(model.count_params()?, 3 * 4 + 4 + 4 * 2 + 2);
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
     fn build_model(&mut self, input_shape: &[usize]) -> Result<Vec<usize>>;
 
     /// Forgets the per-layer output shapes a build recorded, when a failed call undoes the

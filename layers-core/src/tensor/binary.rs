@@ -31,7 +31,15 @@ use crate::unwind::OrRaise;
 /// assert_eq!(x.maximum(&Tensor::from_vec(vec![5.0, 1.0], &[2])).to_vec(), vec![5.0, 2.0]);
 /// ```
 pub trait Operand {
-    /// The operand as a tensor.
+    /// The operand as a tensor: a scalar becomes a 0-D tensor.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::Operand;
+    /// assert_eq!(2.5f32.into_tensor().shape(), &[] as &[usize]);
+    /// assert_eq!(2.5f32.into_tensor().to_vec(), vec![2.5]);
+    /// ```
     fn into_tensor(self) -> Tensor;
 }
 
