@@ -12,6 +12,7 @@
 //! ```
 
 use std::cell::RefCell;
+use std::sync::Arc;
 
 use rand::rngs::StdRng;
 
@@ -30,8 +31,13 @@ thread_local! {
 pub(crate) enum BatchSamples {
     /// Consecutive samples from this one on.
     From(usize),
-    /// These samples, in this order.
-    Rows(Vec<usize>),
+    /// The samples `order[start..start + len]`, in this order: a batch of an epoch's
+    /// shuffled order, shared with `fit` rather than copied for every step.
+    Rows {
+        order: Arc<Vec<usize>>,
+        start: usize,
+        len: usize,
+    },
     /// Each sample of the batch around it folded into this many rows (`TimeDistributed`'s
     /// `batch·time`): row `r` belongs to its sample `r / rows`.
     Folded(usize),
@@ -60,7 +66,9 @@ pub(crate) fn data_sample(i: usize) -> usize {
             match samples {
                 BatchSamples::Folded(rows) => i /= (*rows).max(1),
                 BatchSamples::From(start) => return start + i,
-                BatchSamples::Rows(rows) => return rows.get(i).copied().unwrap_or(i),
+                BatchSamples::Rows { order, start, len } => {
+                    return if i < *len { order[start + i] } else { i };
+                }
             }
         }
         i

@@ -17,6 +17,8 @@
 //! ```
 
 use rand::SeedableRng;
+use std::sync::Arc;
+
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 
@@ -185,7 +187,9 @@ fn split_validation(
 /// had in one long run.
 struct Batches {
     samples: Samples,
-    order: Vec<usize>,
+    /// Shared with each batch's [`BatchSamples::Rows`] for the length of its step (then
+    /// this is the only holder again, and the next shuffle happens in place).
+    order: Arc<Vec<usize>>,
     rng: StdRng,
     shuffle: bool,
     batch_size: usize,
@@ -194,7 +198,7 @@ struct Batches {
 impl Batches {
     fn new(samples: Samples, seed: u64, shuffle: bool, batch_size: usize, done: u64) -> Batches {
         let mut batches = Batches {
-            order: (0..samples.x.shape()[0]).collect(),
+            order: Arc::new((0..samples.x.shape()[0]).collect()),
             samples,
             rng: StdRng::seed_from_u64(seed ^ 0x5DEE_CE66_D1CE_4E5B),
             shuffle,
@@ -210,7 +214,7 @@ impl Batches {
     /// The next epoch's order.
     fn reorder(&mut self) {
         if self.shuffle {
-            self.order.shuffle(&mut self.rng);
+            Arc::make_mut(&mut self.order).shuffle(&mut self.rng);
         }
     }
 }
@@ -234,7 +238,11 @@ fn run_epoch(
     for (batch, indices) in batches.order.chunks(batches.batch_size).enumerate() {
         let xb = gather(&batches.samples.x, indices);
         let yb = gather(&batches.samples.y, indices);
-        let rows = BatchSamples::Rows(indices.to_vec());
+        let rows = BatchSamples::Rows {
+            order: Arc::clone(&batches.order),
+            start: batch * batches.batch_size,
+            len: indices.len(),
+        };
         let loss = with_batch_samples(rows, || train_step(model, compiled, seed, &xb, &yb))
             .map_err(|e| e.at_batch(epoch, batch))?;
         loss_sum += f64::from(loss) * indices.len() as f64;
