@@ -26,16 +26,45 @@ pub(crate) struct Packed {
 }
 
 impl Packed {
-    /// Packs `b` (any strides, e.g. a transposed view).
+    /// Packs `b` (any strides, e.g. a transposed view). Rows or columns that lie contiguous
+    /// in memory are copied as slices (a row-major `b`, or the transpose of one); other
+    /// strides value by value.
     pub(crate) fn new(b: ArrayView2<'_, f32>) -> Packed {
         let (k, n) = b.dim();
         let count = n.div_ceil(NR);
         let mut panels = vec![0.0f32; count * k * NR];
-        for (p, panel) in panels.chunks_exact_mut((k * NR).max(1)).enumerate() {
-            let cols = (n - p * NR).min(NR);
-            for (kk, row) in panel.chunks_exact_mut(NR).enumerate() {
-                for (j, v) in row[..cols].iter_mut().enumerate() {
-                    *v = b[(kk, p * NR + j)];
+        if panels.is_empty() {
+            // No rows or no columns: nothing to copy.
+            return Packed { k, n, panels };
+        }
+        let width = k * NR;
+        if b.row(0).as_slice().is_some() {
+            // Row-major: each row of `b` is cut into its panels' rows.
+            for (kk, row) in b.rows().into_iter().enumerate() {
+                let row = row.to_slice().expect("rows of unit stride");
+                for (p, part) in row.chunks(NR).enumerate() {
+                    let at = p * width + kk * NR;
+                    panels[at..at + part.len()].copy_from_slice(part);
+                }
+            }
+        } else if b.column(0).as_slice().is_some() {
+            // Column-major (a transposed row-major matrix): each column of `b` becomes one
+            // lane of its panel.
+            for (j, column) in b.columns().into_iter().enumerate() {
+                let column = column.to_slice().expect("columns of unit stride");
+                let (p, lane) = (j / NR, j % NR);
+                let panel = &mut panels[p * width..(p + 1) * width];
+                for (slot, &v) in panel.chunks_exact_mut(NR).zip(column) {
+                    slot[lane] = v;
+                }
+            }
+        } else {
+            for (p, panel) in panels.chunks_exact_mut(width).enumerate() {
+                let cols = (n - p * NR).min(NR);
+                for (kk, row) in panel.chunks_exact_mut(NR).enumerate() {
+                    for (j, v) in row[..cols].iter_mut().enumerate() {
+                        *v = b[(kk, p * NR + j)];
+                    }
                 }
             }
         }
@@ -134,7 +163,7 @@ fn block<const R: usize>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ndarray::Array2;
+    use ndarray::{Array2, ShapeBuilder};
 
     fn plain(a: &Array2<f32>, b: &Array2<f32>) -> Array2<f32> {
         let (m, k, n) = (a.nrows(), a.ncols(), b.ncols());
@@ -173,6 +202,44 @@ mod tests {
                     (got - want).abs() <= 1e-5 * (1.0 + want.abs()),
                     "{m}×{k}×{n}"
                 );
+            }
+        }
+    }
+
+    #[test]
+    fn row_major_column_major_and_strided_matrices_pack_alike() {
+        // Ragged last panels, a single row or column, and no rows at all.
+        for &(k, n) in &[(20, 37), (1, 16), (9, 1), (0, 5), (5, 0), (33, 64)] {
+            let b = matrix(k, n, 5);
+            let want = b.iter().copied().collect::<Vec<_>>();
+            let column_major = ndarray::Array2::from_shape_vec((k, n).f(), {
+                let mut v = Vec::with_capacity(k * n);
+                for j in 0..n {
+                    v.extend((0..k).map(|kk| b[(kk, j)]));
+                }
+                v
+            })
+            .unwrap();
+            let wide = matrix(k, 2 * n, 6);
+            let mut strided = wide.clone();
+            strided.slice_mut(ndarray::s![.., ..;2]).assign(&b);
+            let packs = [
+                Packed::new(b.view()),
+                Packed::new(column_major.view()),
+                Packed::new(strided.slice(ndarray::s![.., ..;2])),
+            ];
+            for p in &packs {
+                assert_eq!((p.k, p.n), (k, n));
+                assert_eq!(p.panels, packs[0].panels, "{k}×{n}");
+            }
+            // And the panels hold `b`: value (kk, j) in panel j / NR, row kk, lane j % NR;
+            // the lanes past `n` are zero.
+            for kk in 0..k {
+                for j in 0..n.div_ceil(NR) * NR {
+                    let got = packs[0].panels[(j / NR) * k * NR + kk * NR + j % NR];
+                    let expected = if j < n { want[kk * n + j] } else { 0.0 };
+                    assert_eq!(got, expected, "({kk}, {j}) of {k}×{n}");
+                }
             }
         }
     }
