@@ -923,7 +923,8 @@ pub trait LayerExt: Layer {
     ///
     /// ```
     /// use layers_core::prelude::*;
-    /// let layers: Vec<&dyn Layer> = vec![Dense::new(2).as_dyn(), Dropout::new(0.5).as_dyn()];
+    /// let (dense, dropout) = (Dense::new(2), Dropout::new(0.5));
+    /// let layers: Vec<&dyn Layer> = vec![dense.as_dyn(), dropout.as_dyn()];
     /// assert_eq!(layers[1].type_name(), "Dropout");
     /// ```
     fn as_dyn(&self) -> &dyn Layer;
