@@ -207,5 +207,30 @@ fn erfc_contfrac(x: f64) -> f64 {
     p / q * x * (-x2).exp() * (0.5 * FRAC_2_SQRT_PI)
 }
 
+/// `1 − x` as Keras computes `1 - beta` for a hyperparameter: from the decimal value the user
+/// wrote (Python holds `0.999` as a double), subtracted in f64 and rounded once to f32.
+///
+/// The f32 nearest 0.999 is 0.99900001287…, so `1.0 - 0.999f32` is 0.00099998713, 1.3e-5
+/// away (relative) from the 0.001 Keras multiplies by; Adam's second moment, RMSprop's
+/// average of squares and BatchNormalization's moving statistics would differ from Keras's
+/// by that much at every step. The decimal is `x`'s shortest round-tripping form (what
+/// configs store), so `one_minus(0.999)` is exactly `0.001f32`. Nothing is allocated.
+pub(crate) fn one_minus(x: f32) -> f32 {
+    use std::io::Write;
+    // `{:e}` is the shortest form that reads back as `x`: at most 15 bytes for an f32.
+    let mut buf = [0u8; 32];
+    let mut cursor = std::io::Cursor::new(&mut buf[..]);
+    let decimal = match write!(cursor, "{x:e}") {
+        Ok(()) => {
+            let len = usize::try_from(cursor.position()).unwrap_or(0);
+            std::str::from_utf8(&buf[..len])
+                .ok()
+                .and_then(|s| s.parse::<f64>().ok())
+        }
+        Err(_) => None,
+    };
+    (1.0 - decimal.unwrap_or(f64::from(x))) as f32
+}
+
 #[cfg(test)]
 mod tests;

@@ -10,6 +10,7 @@ mod attention;
 mod attention_reference;
 mod conv;
 mod conv_reference;
+mod keras_diff;
 mod pool;
 mod pool_reference;
 mod rnn;

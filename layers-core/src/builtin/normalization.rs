@@ -3,6 +3,7 @@
 use crate::error::Result;
 use crate::layer::config::{check_fraction, check_positive};
 use crate::layer::{Call, CallWithContext, Context};
+use crate::math::one_minus;
 use crate::{Layer, Tensor, Weight};
 
 /// Batch normalization over the last (feature) axis: in training, normalises with the
@@ -72,7 +73,7 @@ impl CallWithContext for BatchNormalization {
             let variance = (x - &mean).square().mean(&axes, false);
             let m = self.momentum;
             let update = |w: &Weight, batch: &Tensor| {
-                let moving = w.value().detach() * m + batch.detach() * (1.0 - m);
+                let moving = w.value().detach() * m + batch.detach() * one_minus(m);
                 w.set_value(moving)
                     .expect("the moving statistic keeps its shape");
             };

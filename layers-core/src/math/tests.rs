@@ -189,3 +189,17 @@ proptest! {
         prop_assert!((f64::from(d) + fd).abs() <= 1e-6 * fd.abs() + 1e-12, "erfc'({}) = {}", x, d);
     }
 }
+
+#[test]
+fn one_minus_is_keras_double_complement_of_the_decimal() {
+    // Python: float(np.float32(1 - 0.999)) etc., the factors Keras multiplies by.
+    assert_eq!(one_minus(0.999), 0.001);
+    assert_eq!(one_minus(0.9), 0.1);
+    assert_eq!(one_minus(0.99), 0.01);
+    assert_ne!(1.0 - 0.999f32, 0.001); // the f32 subtraction this replaces
+    assert_eq!(one_minus(0.0), 1.0);
+    assert_eq!(one_minus(1.0), 0.0);
+    assert_eq!(one_minus(f32::MIN_POSITIVE), 1.0);
+    assert!(one_minus(f32::NAN).is_nan());
+    assert_eq!(one_minus(f32::INFINITY), f32::NEG_INFINITY);
+}

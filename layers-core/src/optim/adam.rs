@@ -29,6 +29,7 @@ use crate::Weight;
 use crate::autograd::{GradStore, VarId};
 use crate::error::Result;
 use crate::layer::config::f32_to_json;
+use crate::math::one_minus;
 use crate::tensor::gemm::vectorized;
 
 /// The first and second moments of one weight, and their running maximum for AMSGrad.
@@ -154,6 +155,8 @@ impl AdamCore {
             v: ArrayD::zeros(IxDyn(shape)),
             v_hat: amsgrad.then(|| ArrayD::zeros(IxDyn(shape))),
         };
+        // 1 − β as Keras computes it (from the decimal β, in f64): see `one_minus`.
+        let (one_minus_b1, one_minus_b2) = (one_minus(b1), one_minus(b2));
         // The step size of step t with both bias corrections folded in.
         let alpha = |step: &Step| {
             let t = step.t as f32;
@@ -195,8 +198,8 @@ impl AdamCore {
                         let mut bad = 0;
                         for i in 0..n {
                             let gi = step.grad(g[i]);
-                            let mi = m[i] + (gi - m[i]) * (1.0 - b1);
-                            let vi = v[i] + (gi * gi - v[i]) * (1.0 - b2);
+                            let mi = m[i] + (gi - m[i]) * one_minus_b1;
+                            let vi = v[i] + (gi * gi - v[i]) * one_minus_b2;
                             let wi = step.decayed(w[i]) - (mi * alpha) / (vi.sqrt() + eps);
                             (next_m[i], next_v[i], out[i]) = (mi, vi, wi);
                             bad |= non_finite([g[i], wi, mi, vi]);
@@ -210,8 +213,8 @@ impl AdamCore {
             let next_v_hat = &mut buffer(&mut next.v_hat, shape)[..n];
             for i in 0..n {
                 let gi = step.grad(g[i]);
-                let mi = m[i] + (gi - m[i]) * (1.0 - b1);
-                let vi = v[i] + (gi * gi - v[i]) * (1.0 - b2);
+                let mi = m[i] + (gi - m[i]) * one_minus_b1;
+                let vi = v[i] + (gi * gi - v[i]) * one_minus_b2;
                 let hi = v_hat.map_or(0.0, |h| h[i]).max(vi);
                 let wi = step.decayed(w[i]) - (mi * alpha) / (hi.sqrt() + eps);
                 (next_m[i], next_v[i], next_v_hat[i], out[i]) = (mi, vi, hi, wi);

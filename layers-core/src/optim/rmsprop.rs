@@ -27,6 +27,7 @@ use crate::Weight;
 use crate::autograd::{GradStore, VarId};
 use crate::error::Result;
 use crate::layer::config::f32_to_json;
+use crate::math::one_minus;
 
 /// The running mean of g², and when enabled the running mean of g (centred) and the
 /// momentum buffer.
@@ -104,6 +105,8 @@ impl Settings {
         next: &mut Averages,
     ) -> u32 {
         let Settings { rho, momentum, eps } = self;
+        // 1 − ρ as Keras computes it (from the decimal ρ, in f64): see `one_minus`.
+        let one_minus_rho = one_minus(rho);
         let Lanes { shape, w, g, out } = lanes;
         let n = w.len();
         let (g, out) = (&g[..n], &mut out[..n]);
@@ -128,10 +131,10 @@ impl Settings {
         let mut bad = 0;
         for i in 0..n {
             let gi = step.grad(g[i]);
-            let vi = rho * v[i] + (1.0 - rho) * gi * gi;
+            let vi = rho * v[i] + one_minus_rho * gi * gi;
             let mut mgi = 0.0;
             let denominator = if CENTERED {
-                mgi = rho * mg.map_or(0.0, |a| a[i]) + (1.0 - rho) * gi;
+                mgi = rho * mg.map_or(0.0, |a| a[i]) + one_minus_rho * gi;
                 vi - mgi * mgi + eps
             } else {
                 vi + eps

@@ -1,0 +1,224 @@
+//! `layers` against real Keras 3, where a differential audit once found them apart.
+//!
+//! The expected values were produced by Keras 3.15.1 itself (JAX 0.10.2 backend, NumPy,
+//! Python 3.11) with `KERAS_BACKEND=jax python3 tests/reference/keras_diff.py`, which prints
+//! the arrays below. The audit compared random cases of every layer, loss, activation and
+//! optimizer with Keras (rtol 1e-5, atol 1e-6); these are the cases that disagreed.
+
+use layers::layer::context::with_context;
+use layers::optim::{Adam, AdamW, RmsProp};
+use layers::prelude::*;
+
+const W0: [f32; 4] = [0.3148, -0.2, 1.5, -0.0625];
+const GRADS: [f32; 20] = [
+    14.5, -0.115, 0.75, -3.0, -0.0236, 2.0, 0.5, 1.0, 1.0, 1.0, -1.0, 0.25, -7.0, 0.5, 0.001, 2.0,
+    0.3, -0.3, 4.0, -1.0,
+];
+const ADAM: [f32; 20] = [
+    -0.18519655,
+    0.2999829,
+    1.0000055,
+    0.43749616,
+    -0.51961595,
+    -0.052245617,
+    0.514836,
+    0.6376033,
+    -0.7995086,
+    -0.4385432,
+    0.50118905,
+    0.76660913,
+    -0.8797806,
+    -0.8107333,
+    0.48979437,
+    0.70083565,
+    -0.95269686,
+    -1.0872446,
+    0.2281963,
+    0.7175007,
+];
+const ADAM_AMSGRAD: [f32; 20] = [
+    0.21480007,
+    -0.10000094,
+    1.4000002,
+    0.037499905,
+    0.1480996,
+    -0.17028962,
+    1.3028806,
+    0.07759437,
+    0.092295825,
+    -0.24748164,
+    1.3001542,
+    0.10345203,
+    0.076173805,
+    -0.3219955,
+    1.297884,
+    0.090263605,
+    0.061566744,
+    -0.37746885,
+    1.2459677,
+    0.09360967,
+];
+const ADAMW: [f32; 20] = [
+    -0.20093656,
+    0.3099829,
+    0.92500544,
+    0.44062117,
+    -0.52530915,
+    -0.05774477,
+    0.39358568,
+    0.61869717,
+    -0.7789364,
+    -0.4411551,
+    0.36025947,
+    0.71676815,
+    -0.8202616,
+    -0.79128754,
+    0.33085182,
+    0.61515623,
+    -0.8521648,
+    -1.0282345,
+    0.05271116,
+    0.6010635,
+];
+const RMSPROP: [f32; 20] = [
+    -0.0014276803,
+    0.11503892,
+    1.1838003,
+    0.25372598,
+    -0.0009127356,
+    -0.20066394,
+    1.0083388,
+    0.15368146,
+    -0.022691507,
+    -0.34195396,
+    1.2433095,
+    0.1287358,
+    0.11469035,
+    -0.41093233,
+    1.2430744,
+    -0.04009278,
+    0.108800635,
+    -0.36987507,
+    0.94332576,
+    0.041503765,
+];
+const RMSPROP_CENTERED: [f32; 20] = [
+    0.21429622,
+    -0.09953458,
+    1.3994972,
+    0.03800372,
+    0.21446061,
+    -0.19981667,
+    1.3432941,
+    0.0061753057,
+    0.20747222,
+    -0.24503472,
+    1.4178653,
+    -0.0017925818,
+    0.25145042,
+    -0.26725852,
+    1.4177903,
+    -0.055682197,
+    0.24955632,
+    -0.25400183,
+    1.3224018,
+    -0.029539831,
+];
+const BN_X: [f32; 12] = [
+    0.5, -1.0, 2.0, 1.5, 3.0, -2.0, -0.25, 0.0, 7.0, 2.0, 1.0, 1.0,
+];
+const BN_MOVING_MEAN: [f32; 3] = [0.10261166, -0.19735095, 0.30539834];
+const BN_MOVING_VARIANCE: [f32; 3] = [1.0018089, 2.0069375, 0.55149];
+
+/// Asserts `found` is `expected` to `rtol` relative (to `max(|expected|, 1e-3)`).
+fn assert_close(what: &str, found: &[f32], expected: &[f32], rtol: f32) {
+    assert_eq!(found.len(), expected.len(), "{what}: length");
+    for (i, (&f, &e)) in found.iter().zip(expected).enumerate() {
+        let error = (f - e).abs() / e.abs().max(1e-3);
+        assert!(
+            error <= rtol,
+            "{what}[{i}]: {f} where Keras has {e} (relative error {error:.2e})"
+        );
+    }
+}
+
+/// Runs `optimizer` for the 5 steps of `GRADS` from `W0` and compares the weights after
+/// every step with Keras's.
+fn five_steps(what: &str, mut optimizer: impl Optimizer, expected: &[f32; 20]) {
+    let w = Weight::from_tensor("w", Tensor::from_vec(W0.to_vec(), &[4]));
+    for (step, g) in GRADS.chunks(4).enumerate() {
+        let mut grads = GradStore::default();
+        grads.insert(w.id(), Tensor::from_vec(g.to_vec(), &[4]));
+        optimizer.apply(&[&w], &grads).unwrap();
+        let want = &expected[step * 4..step * 4 + 4];
+        assert_close(
+            &format!("{what} step {}", step + 1),
+            &w.value().to_vec(),
+            want,
+            1e-6,
+        );
+    }
+}
+
+// Keras multiplies the moments by `1 - beta`, computed on the Python float: 0.001 for
+// β₂ = 0.999. `1.0 - 0.999f32` is 0.00099998713, and the library's updates were 6e-6
+// (relative) off Keras's from the first step (ADAM step 1: -0.18519989 for -0.18519655).
+#[test]
+fn adam_moments_use_one_minus_beta_as_keras_does() {
+    five_steps("Adam", Adam::new().with_learning_rate(0.5), &ADAM);
+    five_steps(
+        "Adam amsgrad",
+        Adam::new()
+            .with_learning_rate(0.1)
+            .amsgrad(true)
+            .beta_2(0.99),
+        &ADAM_AMSGRAD,
+    );
+    five_steps(
+        "AdamW",
+        AdamW::new().with_learning_rate(0.5).weight_decay(0.1),
+        &ADAMW,
+    );
+}
+
+#[test]
+fn rmsprop_average_uses_one_minus_rho_as_keras_does() {
+    five_steps(
+        "RMSprop",
+        RmsProp::new().with_learning_rate(0.01).rho(0.999),
+        &RMSPROP,
+    );
+    five_steps(
+        "RMSprop centered",
+        RmsProp::new()
+            .with_learning_rate(0.01)
+            .rho(0.99)
+            .centered(true),
+        &RMSPROP_CENTERED,
+    );
+}
+
+#[test]
+fn batch_normalization_moving_statistics_use_one_minus_momentum_as_keras_does() {
+    let mut bn = BatchNormalization::new().momentum(0.999);
+    bn.build([3]).unwrap();
+    let values = [[1.0f32; 3], [0.0; 3], [0.1, -0.2, 0.3], [1.0, 2.0, 0.5]];
+    let values: Vec<Tensor> = values
+        .iter()
+        .map(|v| Tensor::from_vec(v.to_vec(), &[3]))
+        .collect();
+    bn.set_weights(&values).unwrap();
+    let x = Tensor::from_vec(BN_X.to_vec(), &[4, 3]);
+    with_context(true, 0, || {
+        bn.try_apply(&x).unwrap();
+        bn.try_apply(&(&x * 2.0)).unwrap();
+    });
+    let weights = bn.get_weights().unwrap();
+    assert_close("moving_mean", &weights[2].to_vec(), &BN_MOVING_MEAN, 1e-6);
+    assert_close(
+        "moving_variance",
+        &weights[3].to_vec(),
+        &BN_MOVING_VARIANCE,
+        1e-6,
+    );
+}

@@ -1,0 +1,64 @@
+"""Values from real Keras for `tests/families/keras_diff.rs`: the cases where `layers` once
+disagreed with Keras 3 (found by a differential audit against Keras on random cases).
+
+Run with Keras 3.15.1, JAX 0.10.2, NumPy, Python 3.11, `KERAS_BACKEND=jax`:
+
+    KERAS_BACKEND=jax python3 tests/reference/keras_diff.py
+
+It prints the Rust arrays the tests embed. Each case runs Keras's own optimizer or layer on
+float32 weights; nothing is computed here but by Keras.
+"""
+import os
+
+os.environ.setdefault("KERAS_BACKEND", "jax")
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+
+W0 = np.array([0.3148, -0.2, 1.5, -0.0625], np.float32)
+GRADS = np.array(
+    [
+        [14.5, -0.115, 0.75, -3.0],
+        [-0.0236, 2.0, 0.5, 1.0],
+        [1.0, 1.0, -1.0, 0.25],
+        [-7.0, 0.5, 0.001, 2.0],
+        [0.3, -0.3, 4.0, -1.0],
+    ],
+    np.float32,
+)
+
+
+def rust(name, values):
+    body = ", ".join(str(v) for v in np.asarray(values, np.float32).ravel())
+    print(f"const {name}: [f32; {np.asarray(values).size}] = [{body}];")
+
+
+def five_steps(name, optimizer):
+    """The weights after each of 5 steps from GRADS (one row per step)."""
+    w = keras.Variable(W0)
+    after = []
+    for g in GRADS:
+        optimizer.apply_gradients([(g, w)])
+        after.append(np.asarray(w.value))
+    rust(name, np.stack(after))
+
+
+rust("W0", W0)
+rust("GRADS", GRADS)
+# 1 − β₂ with β₂ = 0.999: Keras multiplies by 0.001, from the Python float.
+five_steps("ADAM", keras.optimizers.Adam(learning_rate=0.5))
+five_steps("ADAM_AMSGRAD", keras.optimizers.Adam(learning_rate=0.1, amsgrad=True, beta_2=0.99))
+five_steps("ADAMW", keras.optimizers.AdamW(learning_rate=0.5, weight_decay=0.1))
+five_steps("RMSPROP", keras.optimizers.RMSprop(learning_rate=0.01, rho=0.999))
+five_steps("RMSPROP_CENTERED", keras.optimizers.RMSprop(learning_rate=0.01, rho=0.99, centered=True))
+
+# BatchNormalization's moving statistics after two training calls, momentum 0.999.
+x = np.array([[0.5, -1.0, 2.0], [1.5, 3.0, -2.0], [-0.25, 0.0, 7.0], [2.0, 1.0, 1.0]], np.float32)
+bn = keras.layers.BatchNormalization(momentum=0.999)
+bn.build(x.shape)
+bn.set_weights([np.ones(3, np.float32), np.zeros(3, np.float32),
+                np.array([0.1, -0.2, 0.3], np.float32), np.array([1.0, 2.0, 0.5], np.float32)])
+bn(x, training=True)
+bn(x * 2.0, training=True)
+rust("BN_X", x)
+rust("BN_MOVING_MEAN", bn.moving_mean.value)
+rust("BN_MOVING_VARIANCE", bn.moving_variance.value)
