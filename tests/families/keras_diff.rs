@@ -3,7 +3,8 @@
 //! The expected values were produced by Keras 3.15.1 itself (JAX 0.10.2 backend, NumPy,
 //! Python 3.11) with `KERAS_BACKEND=jax python3 tests/reference/keras_diff.py`, which prints
 //! the arrays below. The audit compared random cases of every layer, loss, activation and
-//! optimizer with Keras (rtol 1e-5, atol 1e-6); these are the cases that disagreed.
+//! optimizer with Keras (rtol 1e-5, atol 1e-6); these are the cases that disagreed, and
+//! `Conv1D`'s `causal` padding, which the audit found missing and which was added after it.
 
 use layers::layer::context::with_context;
 use layers::optim::{Adam, AdamW, RmsProp};
@@ -221,4 +222,121 @@ fn batch_normalization_moving_statistics_use_one_minus_momentum_as_keras_does() 
         &BN_MOVING_VARIANCE,
         1e-6,
     );
+}
+
+// `Conv1D` with `causal` padding: output and gradients of `sum(y · c)` (see the script).
+#[rustfmt::skip]
+const CAUSAL_D2_Y: [f32; 28] = [0.375, -0.75, 0.25, -0.375, -0.375, 0.25, 1.75, 0.125, 0.375, 0.5, 0.75, -2.125, 0.5, 0.25, 0.125, -0.625, 1.875, 1.0, -0.5, 0.0, 1.625, -1.375, 0.5, 0.25, -1.0, -0.5, 1.875, 0.625];
+#[rustfmt::skip]
+const CAUSAL_D2_GX: [f32; 42] = [-1.5, 0.25, 0.25, -1.5, 0.25, 0.25, 3.0, -0.5, -0.5, -1.25, 0.5, 0.5, -1.0, 0.25, -0.25, 0.75, -0.5, 0.0, -0.5, 0.75, 0.25, -1.5, 0.25, 0.25, 3.0, -0.5, -0.5, -1.5, 0.25, 0.25, -1.0, 0.25, -0.25, 2.25, -0.75, -0.25, -0.5, 0.75, 0.25, -0.25, -0.25, -0.25];
+#[rustfmt::skip]
+const CAUSAL_D2_GK: [f32; 18] = [-1.5, 1.0, 1.0, 1.0, 1.0, -1.5, 2.0, -1.0, -1.0, -1.0, -1.5, 1.5, 0.0, 0.0, 0.0, -0.5, 0.0, -1.0];
+#[rustfmt::skip]
+const CAUSAL_D2_GB: [f32; 2] = [0.0, -1.0];
+#[rustfmt::skip]
+const CAUSAL_S2_Y: [f32; 16] = [0.0, 0.625, -0.75, -0.5, -0.375, -0.875, 1.25, -0.625, 0.125, 0.25, -0.375, -0.875, 1.25, -0.625, 2.25, -0.375];
+#[rustfmt::skip]
+const CAUSAL_S2_GX: [f32; 42] = [-0.75, 0.5, 0.0, -0.25, -0.25, -0.25, 1.5, -0.25, -0.25, -0.5, 0.0, 0.5, -0.75, -0.25, 0.25, 0.75, 0.25, -0.25, -0.75, 0.5, 0.0, 1.5, -0.25, -0.25, -0.5, 0.0, 0.5, -0.75, -0.25, 0.25, 0.75, 0.25, -0.25, -0.75, 0.5, 0.0, -0.25, -0.25, -0.25, 1.5, -0.25, -0.25];
+#[rustfmt::skip]
+const CAUSAL_S2_GK: [f32; 12] = [2.0, 2.0, 2.0, -3.0, -0.5, -0.5, 0.0, 0.0, -2.5, 2.0, 2.5, 1.5];
+#[rustfmt::skip]
+const CAUSAL_S2_GB: [f32; 2] = [0.0, -1.0];
+
+/// Runs `Conv1D(2, kernel, strides, dilation_rate, padding = causal)` on the script's input
+/// and weights, and compares its output and the gradients of `sum(y · c)` with Keras's.
+fn causal_case(case: (usize, usize, usize), expected: [&[f32]; 4]) {
+    let (kernel, stride, dilation) = case;
+    let [y_keras, gx_keras, gk_keras, gb_keras] = expected;
+    let x: Vec<f32> = (0..2 * 7 * 3)
+        .map(|i| ((i % 5) as f32 - 2.0) * 0.5)
+        .collect();
+    let x = Tensor::from_vec(x, &[2, 7, 3]).into_variable();
+    let mut conv = Conv1D::new(2, kernel)
+        .strides(stride)
+        .dilation_rate(dilation)
+        .padding(Padding::Causal);
+    conv.build([7, 3]).unwrap();
+    let k: Vec<f32> = (0..kernel * 3 * 2)
+        .map(|i| ((i % 7) as f32 - 3.0) * 0.25)
+        .collect();
+    conv.set_weights(&[
+        Tensor::from_vec(k, &[kernel, 3, 2]),
+        Tensor::from_vec(vec![0.5, -0.25], &[2]),
+    ])
+    .unwrap();
+    let y = conv.forward(&x).unwrap();
+    assert_eq!(y.shape(), &[2, y_keras.len() / 4, 2], "output shape");
+    assert_close("y", &y.to_vec(), y_keras, 1e-6);
+    let c: Vec<f32> = (0..y_keras.len()).map(|i| (i % 3) as f32 - 1.0).collect();
+    let grads = y.backward_with(&Tensor::from_vec(c, y.shape()));
+    assert_close("gx", &grads.get(&x).unwrap().to_vec(), gx_keras, 1e-6);
+    let weights = conv.weights();
+    assert_close(
+        "gk",
+        &weights[0].grad(&grads).unwrap().to_vec(),
+        gk_keras,
+        1e-6,
+    );
+    assert_close(
+        "gb",
+        &weights[1].grad(&grads).unwrap().to_vec(),
+        gb_keras,
+        1e-6,
+    );
+}
+
+#[test]
+fn conv1d_causal_padding_matches_keras() {
+    // Kernel 3, dilation 2: 4 zeros before each sequence, 7 outputs.
+    causal_case(
+        (3, 1, 2),
+        [&CAUSAL_D2_Y, &CAUSAL_D2_GX, &CAUSAL_D2_GK, &CAUSAL_D2_GB],
+    );
+    // Kernel 2, stride 2: 1 zero before, ⌈7 / 2⌉ = 4 outputs.
+    causal_case(
+        (2, 2, 1),
+        [&CAUSAL_S2_Y, &CAUSAL_S2_GX, &CAUSAL_S2_GK, &CAUSAL_S2_GB],
+    );
+}
+
+#[test]
+fn causal_padding_is_for_conv1d_only_as_in_keras() {
+    let x = Tensor::ones(&[1, 6, 6, 2]);
+    let refused: Vec<Box<dyn Layer>> = vec![
+        Box::new(Conv2D::new(2, (3, 3)).padding(Padding::Causal)),
+        Box::new(DepthwiseConv2D::new((3, 3)).padding(Padding::Causal)),
+        Box::new(SeparableConv2D::new(2, (3, 3)).padding(Padding::Causal)),
+        Box::new(Conv2DTranspose::new(2, (3, 3)).padding(Padding::Causal)),
+        Box::new(MaxPooling2D::new().padding(Padding::Causal)),
+        Box::new(AveragePooling2D::new().padding(Padding::Causal)),
+    ];
+    for layer in refused {
+        let err = layer.forward(&x).unwrap_err().to_string();
+        assert!(
+            err.contains("padding") && err.contains("`causal` padding is for 1-D convolutions"),
+            "{}: {err}",
+            layer.type_name()
+        );
+    }
+    let sequence = Tensor::ones(&[1, 6, 2]);
+    for layer in [
+        Box::new(MaxPooling1D::new().padding(Padding::Causal)) as Box<dyn Layer>,
+        Box::new(AveragePooling1D::new().padding(Padding::Causal)),
+    ] {
+        assert!(layer.forward(&sequence).is_err(), "{}", layer.type_name());
+    }
+    // The output of step t depends on steps up to t only: changing the last step changes
+    // the last output alone.
+    let conv = Conv1D::new(1, 3).dilation_rate(2).padding(Padding::Causal);
+    let a = Tensor::from_vec((0..8).map(|i| i as f32).collect(), &[1, 8, 1]);
+    let mut changed = a.to_vec();
+    changed[7] = 100.0;
+    let (ya, yb) = (
+        conv.forward(&a).unwrap().to_vec(),
+        conv.forward(&Tensor::from_vec(changed, &[1, 8, 1]))
+            .unwrap()
+            .to_vec(),
+    );
+    assert_eq!(ya[..7], yb[..7]);
+    assert_ne!(ya[7], yb[7]);
 }

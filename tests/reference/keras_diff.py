@@ -62,3 +62,28 @@ bn(x * 2.0, training=True)
 rust("BN_X", x)
 rust("BN_MOVING_MEAN", bn.moving_mean.value)
 rust("BN_MOVING_VARIANCE", bn.moving_variance.value)
+
+# Conv1D with `causal` padding: the output and the gradients of sum(y * c) with respect to
+# the input, kernel and bias, for a dilated case and a strided one.
+import jax  # noqa: E402
+
+CX = (np.arange(2 * 7 * 3, dtype=np.float32).reshape(2, 7, 3) % 5 - 2.0) * 0.5
+for name, kernel, stride, dilation in [("CAUSAL_D2", 3, 1, 2), ("CAUSAL_S2", 2, 2, 1)]:
+    conv = keras.layers.Conv1D(2, kernel, strides=stride, dilation_rate=dilation, padding="causal")
+    conv.build(CX.shape)
+    k = (np.arange(kernel * 3 * 2, dtype=np.float32).reshape(kernel, 3, 2) % 7 - 3.0) * 0.25
+    b = np.array([0.5, -0.25], np.float32)
+    conv.set_weights([k, b])
+    y = np.asarray(conv(CX))
+    c = (np.arange(y.size, dtype=np.float32).reshape(y.shape) % 3 - 1.0)
+
+    def loss(x, k, b):
+        out, _ = conv.stateless_call([k, b], [], x)
+        return (out * c).sum()
+
+    gx, gk, gb = jax.grad(loss, argnums=(0, 1, 2))(CX, k, b)
+    rust(f"{name}_Y", y)
+    rust(f"{name}_GX", gx)
+    rust(f"{name}_GK", gk)
+    rust(f"{name}_GB", gb)
+    print(f"// {name}: y shape {y.shape}")

@@ -237,6 +237,7 @@ pub struct Conv2D {
 impl Conv2D {
     fn validate_config(&self) -> Result<()> {
         check_size("filters", self.filters)?;
+        self.padding.check_not_causal()?;
         check_sizes("kernel_size", &[self.kernel_size.0, self.kernel_size.1])?;
         check_sizes("strides", &[self.strides.0, self.strides.1])?;
         check_sizes(

@@ -85,6 +85,7 @@ fn check_spatial(
 
 impl DepthwiseConv2D {
     fn validate_config(&self) -> Result<()> {
+        self.padding.check_not_causal()?;
         check_spatial(self.kernel_size, self.strides, self.dilation_rate)?;
         check_size("depth_multiplier", self.depth_multiplier)?;
         self.activation.check()?;
@@ -182,6 +183,7 @@ pub struct SeparableConv2D {
 
 impl SeparableConv2D {
     fn validate_config(&self) -> Result<()> {
+        self.padding.check_not_causal()?;
         check_size("filters", self.filters)?;
         check_spatial(self.kernel_size, self.strides, self.dilation_rate)?;
         check_size("depth_multiplier", self.depth_multiplier)?;

@@ -73,6 +73,7 @@ pub struct Conv2DTranspose {
 
 impl Conv2DTranspose {
     fn validate_config(&self) -> Result<()> {
+        self.padding.check_not_causal()?;
         check_size("filters", self.filters)?;
         check_sizes("kernel_size", &[self.kernel_size.0, self.kernel_size.1])?;
         check_sizes("strides", &[self.strides.0, self.strides.1])?;

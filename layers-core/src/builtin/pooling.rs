@@ -71,6 +71,7 @@ macro_rules! pooling_2d {
     ($name:ident, $method:ident, $type_name:literal) => {
         impl $name {
             fn validate_config(&self) -> Result<()> {
+                self.padding.check_not_causal()?;
                 check_window(
                     &[self.pool_size.0, self.pool_size.1],
                     self.strides
@@ -103,6 +104,7 @@ macro_rules! pooling_1d {
     ($name:ident, $method:ident, $type_name:literal) => {
         impl $name {
             fn validate_config(&self) -> Result<()> {
+                self.padding.check_not_causal()?;
                 check_window(
                     &[self.pool_size],
                     self.strides.as_ref().map(std::slice::from_ref),

@@ -27,6 +27,7 @@ pub mod compare;
 pub mod conv;
 pub(crate) mod conv_fused;
 pub(crate) mod conv_kernels;
+pub(crate) mod conv_padding;
 pub(crate) mod conv_small;
 pub mod elementwise;
 pub(crate) mod gemm;
