@@ -4,9 +4,11 @@
 //! Python 3.11) with `KERAS_BACKEND=jax python3 tests/reference/keras_diff.py`, which prints
 //! the arrays below. The audit compared random cases of every layer, loss, activation and
 //! optimizer with Keras (rtol 1e-5, atol 1e-6); these are the cases that disagreed, and
-//! `Conv1D`'s `causal` padding, which the audit found missing and which was added after it.
+//! `Conv1D`'s `causal` padding and the crossentropies' `label_smoothing`, which the audit
+//! found missing and which were added after it.
 
 use layers::layer::context::with_context;
+use layers::loss::{BinaryCrossentropy, CategoricalCrossentropy};
 use layers::optim::{Adam, AdamW, RmsProp};
 use layers::prelude::*;
 
@@ -339,4 +341,112 @@ fn causal_padding_is_for_conv1d_only_as_in_keras() {
     );
     assert_eq!(ya[..7], yb[..7]);
     assert_ne!(ya[7], yb[7]);
+}
+
+// The crossentropies with `label_smoothing`: the loss and its gradient with respect to the
+// prediction (see the script).
+#[rustfmt::skip]
+const LS_BCE: [f32; 1] = [0.33689213];
+#[rustfmt::skip]
+const LS_BCE_GRAD: [f32; 12] = [-0.09920634, 0.07812499, 0.046296295, 0.08888889, -0.14999999, 0.08888889, 0.046296295, 0.09920635, -0.12152776, 0.0, -0.046296295, 0.0];
+#[rustfmt::skip]
+const LS_BCE_LOGITS: [f32; 1] = [1.0439992];
+#[rustfmt::skip]
+const LS_BCE_LOGITS_GRAD: [f32; 12] = [-0.001600246, 0.014078451, 0.04353828, 0.033333335, 0.004381175, 0.0016002432, 0.0068687946, 0.03851471, -0.014078454, 0.07350116, -0.07350116, 0.033333335];
+#[rustfmt::skip]
+const LS_CCE: [f32; 1] = [0.52359056];
+#[rustfmt::skip]
+const LS_CCE_GRAD: [f32; 12] = [-0.08333334, 0.20833333, 0.16666666, 0.21666667, -0.21666667, 0.21666667, 0.16666666, 0.22222222, -0.13888887, 0.08333333, -0.009259254, 0.08333333];
+#[rustfmt::skip]
+const LS_CCE_LOGITS: [f32; 1] = [2.2827246];
+#[rustfmt::skip]
+const LS_CCE_LOGITS_GRAD: [f32; 12] = [-0.0036007464, -0.0152218575, 0.0188226, -0.013219146, 0.03662479, -0.023405636, -0.011798398, 0.050969973, -0.03917156, 0.22042258, -0.19991767, -0.02050493];
+
+#[rustfmt::skip]
+const LY: [f32; 12] = [1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 1.0, 0.0];
+#[rustfmt::skip]
+const LP: [f32; 12] = [0.7, 0.2, 0.1, 0.25, 0.5, 0.25, 0.1, 0.3, 0.6, 0.05, 0.9, 0.05];
+#[rustfmt::skip]
+const LZ: [f32; 12] = [2.0, -1.0, 0.5, 0.0, 3.0, -2.0, -1.5, 0.25, 1.0, 4.0, -4.0, 0.0];
+
+/// `loss` on the script's targets and `prediction`, its value and gradient against Keras's.
+fn smoothed_case(what: &str, loss: &dyn Loss, prediction: &[f32; 12], expected: (f32, &[f32])) {
+    let y = Tensor::from_vec(LY.to_vec(), &[4, 3]);
+    let p = Tensor::from_vec(prediction.to_vec(), &[4, 3]).into_variable();
+    let value = loss.compute(&y, &p).unwrap();
+    assert_close(what, &[value.item()], &[expected.0], 1e-6);
+    let grads = value.backward();
+    assert_close(what, &grads.get(&p).unwrap().to_vec(), expected.1, 1e-5);
+}
+
+#[test]
+fn crossentropy_label_smoothing_matches_keras() {
+    smoothed_case(
+        "binary, s = 0.1",
+        &BinaryCrossentropy::new().label_smoothing(0.1),
+        &LP,
+        (LS_BCE[0], &LS_BCE_GRAD),
+    );
+    smoothed_case(
+        "binary on logits, s = 0.2",
+        &BinaryCrossentropy::new()
+            .from_logits(true)
+            .label_smoothing(0.2),
+        &LZ,
+        (LS_BCE_LOGITS[0], &LS_BCE_LOGITS_GRAD),
+    );
+    smoothed_case(
+        "categorical, s = 0.1",
+        &CategoricalCrossentropy::new().label_smoothing(0.1),
+        &LP,
+        (LS_CCE[0], &LS_CCE_GRAD),
+    );
+    smoothed_case(
+        "categorical on logits, s = 0.3",
+        &CategoricalCrossentropy::new()
+            .from_logits(true)
+            .label_smoothing(0.3),
+        &LZ,
+        (LS_CCE_LOGITS[0], &LS_CCE_LOGITS_GRAD),
+    );
+}
+
+#[test]
+fn label_smoothing_outside_0_1_is_refused_and_the_setting_round_trips() {
+    use layers::loss::loss_from_config;
+    use serde_json::json;
+    let mut model = Sequential::new().add(Dense::new(3));
+    for bad in [-0.1, 1.5, f32::NAN] {
+        let err = model
+            .compile(
+                "adam",
+                CategoricalCrossentropy::new().label_smoothing(bad),
+                &[],
+            )
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("label_smoothing must be in [0, 1]"), "{err}");
+    }
+    let err = loss_from_config(&json!({"name": "binary_crossentropy", "label_smoothing": 2.0}))
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(err.contains("label_smoothing must be in [0, 1]"), "{err}");
+    // Sparse crossentropy has no such setting in Keras 3: an unknown key.
+    assert!(
+        loss_from_config(&json!({
+            "name": "sparse_categorical_crossentropy",
+            "label_smoothing": 0.1
+        }))
+        .is_err()
+    );
+    let loss = BinaryCrossentropy::new().label_smoothing(0.25);
+    let config = loss.config();
+    assert_eq!(config["label_smoothing"], 0.25);
+    assert_eq!(loss_from_config(&config).unwrap().config(), config);
+    // Without smoothing the config is what it always was.
+    assert_eq!(
+        CategoricalCrossentropy::new().config(),
+        json!({"name": "categorical_crossentropy", "from_logits": false})
+    );
 }

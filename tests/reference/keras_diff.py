@@ -87,3 +87,17 @@ for name, kernel, stride, dilation in [("CAUSAL_D2", 3, 1, 2), ("CAUSAL_S2", 2, 
     rust(f"{name}_GK", gk)
     rust(f"{name}_GB", gb)
     print(f"// {name}: y shape {y.shape}")
+
+# Label smoothing in the crossentropies: the loss and its gradient with respect to y_pred.
+LY = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0], [0.0, 1.0, 0.0]], np.float32)
+LP = np.array([[0.7, 0.2, 0.1], [0.25, 0.5, 0.25], [0.1, 0.3, 0.6], [0.05, 0.9, 0.05]], np.float32)
+LZ = np.array([[2.0, -1.0, 0.5], [0.0, 3.0, -2.0], [-1.5, 0.25, 1.0], [4.0, -4.0, 0.0]], np.float32)
+for name, loss, pred in [
+    ("LS_BCE", keras.losses.BinaryCrossentropy(label_smoothing=0.1), LP),
+    ("LS_BCE_LOGITS", keras.losses.BinaryCrossentropy(from_logits=True, label_smoothing=0.2), LZ),
+    ("LS_CCE", keras.losses.CategoricalCrossentropy(label_smoothing=0.1), LP),
+    ("LS_CCE_LOGITS", keras.losses.CategoricalCrossentropy(from_logits=True, label_smoothing=0.3), LZ),
+]:
+    value, grad = jax.value_and_grad(lambda p, loss=loss: loss(LY, p))(pred)
+    rust(f"{name}", [value])
+    rust(f"{name}_GRAD", grad)

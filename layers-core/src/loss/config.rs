@@ -22,15 +22,17 @@ use super::{
 use crate::error::{Error, Result};
 
 /// The built-in loss a config describes, the inverse of [`Loss::config`]: `name` is any
-/// name [`loss_from_name`] accepts; `from_logits` (crossentropies) and `delta` (Huber) may
-/// follow, and default as in Keras when left out.
+/// name [`loss_from_name`] accepts; `from_logits` (crossentropies), `label_smoothing`
+/// (binary and categorical crossentropy) and `delta` (Huber) may follow, and default as in
+/// Keras when left out.
 ///
 /// # Errors
 ///
 /// [`Error::UnknownName`] for an unknown `name`, listing the known ones;
 /// [`Error::InvalidConfig`] naming the key for a config that is not an object, a missing
 /// or non-string `name`, a key the loss does not know (listing the known ones) or a value
-/// of the wrong type; [`Error::InvalidArgument`] for a Huber `delta` below 0.
+/// of the wrong type; [`Error::InvalidArgument`] for a Huber `delta` below 0 or a
+/// `label_smoothing` outside `[0, 1]`.
 ///
 /// # Examples
 ///
@@ -59,12 +61,29 @@ pub fn loss_from_config(config: &Value) -> Result<Box<dyn Loss>> {
         let r = ConfigReader::new(config, what.clone(), "", &["name", "from_logits"])?;
         Ok(r.bool("from_logits")?.unwrap_or(false))
     };
+    // `from_logits` and `label_smoothing`, the smoothing checked.
+    let smoothed = |config| -> Result<(bool, f32)> {
+        let keys = ["name", "from_logits", "label_smoothing"];
+        let r = ConfigReader::new(config, what.clone(), "", &keys)?;
+        let from_logits = r.bool("from_logits")?.unwrap_or(false);
+        Ok((from_logits, r.f32("label_smoothing")?.unwrap_or(0.0)))
+    };
     Ok(match name {
         "binary_crossentropy" => {
-            Box::new(BinaryCrossentropy::new().from_logits(from_logits(config)?))
+            let (from_logits, s) = smoothed(config)?;
+            let loss = BinaryCrossentropy::new()
+                .from_logits(from_logits)
+                .label_smoothing(s);
+            loss.check_settings()?;
+            Box::new(loss)
         }
         "categorical_crossentropy" => {
-            Box::new(CategoricalCrossentropy::new().from_logits(from_logits(config)?))
+            let (from_logits, s) = smoothed(config)?;
+            let loss = CategoricalCrossentropy::new()
+                .from_logits(from_logits)
+                .label_smoothing(s);
+            loss.check_settings()?;
+            Box::new(loss)
         }
         "sparse_categorical_crossentropy" => {
             Box::new(SparseCategoricalCrossentropy::new().from_logits(from_logits(config)?))

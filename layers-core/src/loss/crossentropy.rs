@@ -15,6 +15,29 @@ use super::check::{align, check_prediction, position, validate_dense};
 use super::{EPSILON, Loss};
 use crate::Tensor;
 use crate::error::{Error, Result};
+use crate::layer::config::f32_to_json;
+use crate::math::one_minus;
+
+/// Refuses a `label_smoothing` outside `[0, 1]` (or NaN), naming the loss.
+fn check_smoothing(loss: &'static str, label_smoothing: f32) -> Result<()> {
+    if (0.0..=1.0).contains(&label_smoothing) {
+        Ok(())
+    } else {
+        Err(Error::invalid(
+            loss,
+            format!("label_smoothing must be in [0, 1], but it is {label_smoothing}"),
+        ))
+    }
+}
+
+/// The loss's config: `name` and `from_logits`, and `label_smoothing` when it is set.
+fn smoothing_config(name: &str, from_logits: bool, label_smoothing: f32) -> serde_json::Value {
+    let mut config = serde_json::json!({ "name": name, "from_logits": from_logits });
+    if label_smoothing != 0.0 {
+        config["label_smoothing"] = f32_to_json(label_smoothing);
+    }
+    config
+}
 
 /// The logistic sigmoid, evaluated without overflow for any sign.
 fn sigmoid(x: f32) -> f32 {
@@ -38,6 +61,8 @@ fn softplus(x: f32) -> f32 {
 /// `[1e-7, 1 − 1e-7]`; with [`from_logits`](BinaryCrossentropy::from_logits) the
 /// prediction `x` is a logit and the cost is `max(x, 0) − x·y + ln(1 + e^−|x|)`, exact and
 /// finite even for `|x| = 1000`. Values are averaged over the last axis, then the batch.
+/// With [`label_smoothing`](BinaryCrossentropy::label_smoothing) `s`, each target `y` is
+/// first replaced by `y·(1 − s) + s/2`, as in Keras.
 ///
 /// [`Loss::validate`] also checks that every target lies in `[0, 1]` (Keras accepts any
 /// value and silently computes a meaningless loss).
@@ -58,6 +83,7 @@ fn softplus(x: f32) -> f32 {
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct BinaryCrossentropy {
     from_logits: bool,
+    label_smoothing: f32,
 }
 
 impl BinaryCrossentropy {
@@ -70,7 +96,10 @@ impl BinaryCrossentropy {
     /// assert_eq!(BinaryCrossentropy::new().name(), "binary_crossentropy");
     /// ```
     pub fn new() -> BinaryCrossentropy {
-        BinaryCrossentropy { from_logits: false }
+        BinaryCrossentropy {
+            from_logits: false,
+            label_smoothing: 0.0,
+        }
     }
 
     /// Whether predictions are logits (no sigmoid applied) rather than probabilities.
@@ -90,6 +119,27 @@ impl BinaryCrossentropy {
         self.from_logits = from_logits;
         self
     }
+
+    /// Smooths the targets towards 1/2 (Keras's `label_smoothing`, default 0): each target
+    /// `y` counts as `y·(1 − s) + s/2`. Must lie in `[0, 1]`; another value is refused by
+    /// `compile` ([`Loss::check_settings`]) and by [`Loss::compute`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::Tensor;
+    /// use layers_core::loss::{BinaryCrossentropy, Loss};
+    /// let (y, p) = (Tensor::ones(&[1, 1]), Tensor::full(&[1, 1], 0.9));
+    /// // The target 1 counts as 1 − 0.2/2 = 0.9, so the loss is the entropy of 0.9.
+    /// let l = BinaryCrossentropy::new().label_smoothing(0.2).compute(&y, &p)?.item();
+    /// assert!((l - (-(0.9f32 * 0.9f32.ln() + 0.1 * 0.1f32.ln()))).abs() < 1e-6);
+    /// assert!(BinaryCrossentropy::new().label_smoothing(1.5).check_settings().is_err());
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
+    pub fn label_smoothing(mut self, label_smoothing: f32) -> BinaryCrossentropy {
+        self.label_smoothing = label_smoothing;
+        self
+    }
 }
 
 impl Loss for BinaryCrossentropy {
@@ -98,11 +148,21 @@ impl Loss for BinaryCrossentropy {
     }
 
     fn config(&self) -> serde_json::Value {
-        serde_json::json!({ "name": self.name(), "from_logits": self.from_logits })
+        smoothing_config(self.name(), self.from_logits, self.label_smoothing)
+    }
+
+    fn check_settings(&self) -> Result<()> {
+        check_smoothing(self.name(), self.label_smoothing)
     }
 
     fn compute(&self, y_true: &Tensor, y_pred: &Tensor) -> Result<Tensor> {
-        let y = align(self.name(), y_true, y_pred)?;
+        self.check_settings()?;
+        let mut y = align(self.name(), y_true, y_pred)?;
+        let s = self.label_smoothing;
+        if s > 0.0 {
+            // Keras: `y_true * (1.0 - s) + 0.5 * s`, `1 − s` taken from the decimal `s`.
+            y = &y * one_minus(s) + 0.5 * s;
+        }
         if self.from_logits {
             // softplus(x) − x·y has the gradient sigmoid(x) − y, computed without overflow.
             let per_element = y_pred.map_with_derivative(softplus, sigmoid) - y_pred * &y;
@@ -114,6 +174,7 @@ impl Loss for BinaryCrossentropy {
     }
 
     fn validate(&self, y_true: &Tensor, output_shape: &[usize]) -> Result<()> {
+        self.check_settings()?;
         validate_dense(self.name(), y_true, output_shape)?;
         in_unit_interval(
             self.name(),
@@ -150,6 +211,8 @@ fn in_unit_interval(loss: &'static str, y_true: &Tensor, kind: &str) -> Result<(
 /// last axis and clipped to `[1e-7, 1 − 1e-7]`; with
 /// [`from_logits`](CategoricalCrossentropy::from_logits), `ln p` is the log-softmax of the
 /// logits, finite for any finite logits. The per-sample costs are averaged over the batch.
+/// With [`label_smoothing`](CategoricalCrossentropy::label_smoothing) `s` over `n` classes,
+/// each target `y` is first replaced by `y·(1 − s) + s/n`, as in Keras.
 ///
 /// # Examples
 ///
@@ -170,6 +233,7 @@ fn in_unit_interval(loss: &'static str, y_true: &Tensor, kind: &str) -> Result<(
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct CategoricalCrossentropy {
     from_logits: bool,
+    label_smoothing: f32,
 }
 
 impl CategoricalCrossentropy {
@@ -182,7 +246,10 @@ impl CategoricalCrossentropy {
     /// assert_eq!(CategoricalCrossentropy::new().name(), "categorical_crossentropy");
     /// ```
     pub fn new() -> CategoricalCrossentropy {
-        CategoricalCrossentropy { from_logits: false }
+        CategoricalCrossentropy {
+            from_logits: false,
+            label_smoothing: 0.0,
+        }
     }
 
     /// Whether predictions are logits (no softmax applied) rather than probabilities.
@@ -200,6 +267,29 @@ impl CategoricalCrossentropy {
     /// ```
     pub fn from_logits(mut self, from_logits: bool) -> CategoricalCrossentropy {
         self.from_logits = from_logits;
+        self
+    }
+
+    /// Smooths the targets towards the uniform distribution (Keras's `label_smoothing`,
+    /// default 0): over `n` classes each target `y` counts as `y·(1 − s) + s/n`. Must lie
+    /// in `[0, 1]`; another value is refused by `compile` ([`Loss::check_settings`]) and by
+    /// [`Loss::compute`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::Tensor;
+    /// use layers_core::loss::{CategoricalCrossentropy, Loss};
+    /// let y = Tensor::from_vec(vec![0.0, 1.0], &[1, 2]);
+    /// let p = Tensor::from_vec(vec![0.5, 0.5], &[1, 2]);
+    /// // Any targets cost ln 2 against a uniform prediction.
+    /// let l = CategoricalCrossentropy::new().label_smoothing(0.1).compute(&y, &p)?.item();
+    /// assert!((l - 2f32.ln()).abs() < 1e-6);
+    /// assert!(CategoricalCrossentropy::new().label_smoothing(-0.1).check_settings().is_err());
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
+    pub fn label_smoothing(mut self, label_smoothing: f32) -> CategoricalCrossentropy {
+        self.label_smoothing = label_smoothing;
         self
     }
 
@@ -227,15 +317,26 @@ impl Loss for CategoricalCrossentropy {
     }
 
     fn config(&self) -> serde_json::Value {
-        serde_json::json!({ "name": self.name(), "from_logits": self.from_logits })
+        smoothing_config(self.name(), self.from_logits, self.label_smoothing)
+    }
+
+    fn check_settings(&self) -> Result<()> {
+        check_smoothing(self.name(), self.label_smoothing)
     }
 
     fn compute(&self, y_true: &Tensor, y_pred: &Tensor) -> Result<Tensor> {
+        self.check_settings()?;
         check_prediction(self.name(), y_pred)?;
         if let Some(e) = self.integer_labels(y_true.shape(), y_pred.shape()) {
             return Err(e);
         }
-        let y = align(self.name(), y_true, y_pred)?;
+        let mut y = align(self.name(), y_true, y_pred)?;
+        let s = self.label_smoothing;
+        if s > 0.0 {
+            // Keras: `y_true * (1.0 - s) + s / num_classes`, the last in f32.
+            let classes = y_pred.shape().last().copied().unwrap_or(1) as f32;
+            y = &y * one_minus(s) + s / classes;
+        }
         let log_p = if self.from_logits {
             y_pred.log_softmax(-1)
         } else {
@@ -247,6 +348,7 @@ impl Loss for CategoricalCrossentropy {
     }
 
     fn validate(&self, y_true: &Tensor, output_shape: &[usize]) -> Result<()> {
+        self.check_settings()?;
         if let Some(&samples) = y_true.shape().first() {
             let mut expected = vec![samples];
             expected.extend_from_slice(output_shape);

@@ -127,7 +127,7 @@ pub trait Loss: Send + Sync {
     /// # Errors
     ///
     /// [`crate::Error::InvalidArgument`] naming the setting out of
-    /// range, e.g. a negative Huber `delta`.
+    /// range, e.g. a negative Huber `delta` or a `label_smoothing` outside `[0, 1]`.
     ///
     /// # Examples
     ///
@@ -141,7 +141,8 @@ pub trait Loss: Send + Sync {
     }
 
     /// The loss as data (Keras's `get_config`): `{"name": …}` plus the built-in losses'
-    /// settings, `from_logits` for the crossentropies and `delta` for Huber;
+    /// settings, `from_logits` for the crossentropies (and `label_smoothing` when set) and
+    /// `delta` for Huber;
     /// [`loss_from_config`] reads it back. By default `{"name": self.name()}`, which
     /// [`loss_from_config`] can read back only when the name is a built-in loss's (it then
     /// makes that built-in).

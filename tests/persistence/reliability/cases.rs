@@ -171,6 +171,19 @@ pub static CASES: &[Case] = &[
         },
     },
     Case {
+        name: "compile_label_smoothing_out_of_range",
+        expect: Outcome::Err("InvalidArgument"),
+        says: &[
+            "binary_crossentropy",
+            "label_smoothing must be in [0, 1]",
+            "1.5",
+        ],
+        run: || {
+            let loss = layers::loss::BinaryCrossentropy::new().label_smoothing(1.5);
+            mlp().compile("adam", loss, &[])
+        },
+    },
+    Case {
         name: "predict_wrong_width",
         expect: Outcome::Err("InputShape"),
         says: &["(None, 3)", "(None, 5)"],
