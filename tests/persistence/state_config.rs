@@ -82,8 +82,13 @@ fn every_loss_name_is_a_config() {
 fn bad_loss_configs_are_refused_naming_the_key() {
     let refused = |config: Value| loss_from_config(&config).err().unwrap().to_string();
     assert_eq!(
-        refused(json!({"name": "binary_crossentropy", "label_smoothing": 0.1})),
-        "`label_smoothing` is not a config key of loss `binary_crossentropy`; known keys: name, from_logits"
+        refused(json!({"name": "binary_crossentropy", "reduction": "sum"})),
+        "`reduction` is not a config key of loss `binary_crossentropy`; known keys: name, from_logits, label_smoothing"
+    );
+    // Keras 3's sparse crossentropy has no label smoothing.
+    assert_eq!(
+        refused(json!({"name": "sparse_categorical_crossentropy", "label_smoothing": 0.1})),
+        "`label_smoothing` is not a config key of loss `sparse_categorical_crossentropy`; known keys: name, from_logits"
     );
     assert_eq!(
         refused(json!({"name": "categorical_crossentropy", "from_logits": 1})),

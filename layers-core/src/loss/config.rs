@@ -61,29 +61,34 @@ pub fn loss_from_config(config: &Value) -> Result<Box<dyn Loss>> {
         let r = ConfigReader::new(config, what.clone(), "", &["name", "from_logits"])?;
         Ok(r.bool("from_logits")?.unwrap_or(false))
     };
-    // `from_logits` and `label_smoothing`, the smoothing checked.
+    // `from_logits` and `label_smoothing` (binary and categorical crossentropy).
     let smoothed = |config| -> Result<(bool, f32)> {
         let keys = ["name", "from_logits", "label_smoothing"];
         let r = ConfigReader::new(config, what.clone(), "", &keys)?;
         let from_logits = r.bool("from_logits")?.unwrap_or(false);
         Ok((from_logits, r.f32("label_smoothing")?.unwrap_or(0.0)))
     };
+    // The loss with its settings checked, as `compile` checks them.
+    fn checked(loss: impl Loss + 'static) -> Result<Box<dyn Loss>> {
+        loss.check_settings()?;
+        Ok(Box::new(loss))
+    }
     Ok(match name {
         "binary_crossentropy" => {
-            let (from_logits, s) = smoothed(config)?;
-            let loss = BinaryCrossentropy::new()
-                .from_logits(from_logits)
-                .label_smoothing(s);
-            loss.check_settings()?;
-            Box::new(loss)
+            let (logits, s) = smoothed(config)?;
+            checked(
+                BinaryCrossentropy::new()
+                    .from_logits(logits)
+                    .label_smoothing(s),
+            )?
         }
         "categorical_crossentropy" => {
-            let (from_logits, s) = smoothed(config)?;
-            let loss = CategoricalCrossentropy::new()
-                .from_logits(from_logits)
-                .label_smoothing(s);
-            loss.check_settings()?;
-            Box::new(loss)
+            let (logits, s) = smoothed(config)?;
+            checked(
+                CategoricalCrossentropy::new()
+                    .from_logits(logits)
+                    .label_smoothing(s),
+            )?
         }
         "sparse_categorical_crossentropy" => {
             Box::new(SparseCategoricalCrossentropy::new().from_logits(from_logits(config)?))
@@ -94,8 +99,7 @@ pub fn loss_from_config(config: &Value) -> Result<Box<dyn Loss>> {
             if let Some(delta) = r.f32("delta")? {
                 huber = huber.delta(delta);
             }
-            huber.check()?;
-            Box::new(huber)
+            checked(huber)?
         }
         _ => {
             ConfigReader::new(config, what, "", &["name"])?;
