@@ -284,6 +284,92 @@ fn a_non_finite_update_changes_nothing() {
     }
 }
 
+/// Every kind, plain and with each kind of clipping and with weight decay: the kernels
+/// have a faster loop for a step that neither clips nor decays, and a clipped gradient can
+/// be finite where the gradient was not.
+fn all_kinds_and_settings() -> Vec<Box<dyn Optimizer>> {
+    macro_rules! each_kind {
+        ($($set:tt)*) => {{
+            let all: Vec<Box<dyn Optimizer>> = vec![
+                Box::new(Sgd::new()$($set)*),
+                Box::new(Sgd::new().momentum(0.9).nesterov(true)$($set)*),
+                Box::new(Adam::new()$($set)*),
+                Box::new(Adam::new().amsgrad(true)$($set)*),
+                Box::new(AdamW::new()$($set)*),
+                Box::new(RmsProp::new()$($set)*),
+                Box::new(RmsProp::new().centered(true).momentum(0.5)$($set)*),
+            ];
+            all
+        }};
+    }
+    let mut all = each_kind!();
+    all.extend(each_kind!(.clipvalue(1.0)));
+    all.extend(each_kind!(.clipnorm(1.0)));
+    all.extend(each_kind!(.global_clipnorm(1.0)));
+    all.push(Box::new(AdamW::new().weight_decay(0.1)));
+    all
+}
+
+#[test]
+fn a_non_finite_gradient_is_refused_with_or_without_clipping() {
+    for bad in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY] {
+        for mut opt in all_kinds_and_settings() {
+            let name = opt.name();
+            let w = Weight::from_tensor("kernel", Tensor::from_vec(vec![0.5, -0.25, 2.0], &[3]));
+            let mut grads = GradStore::default();
+            grads.insert(w.id(), Tensor::from_vec(vec![0.1, bad, -0.3], &[3]));
+            let err = opt.apply(&[&w], &grads).unwrap_err();
+            assert!(
+                matches!(err, Error::NonFiniteUpdate { gradient: true, .. }),
+                "{name} with a gradient of {bad}: {err}"
+            );
+            assert_eq!(w.value().to_vec(), vec![0.5, -0.25, 2.0], "{name}");
+            assert_eq!(opt.iterations(), 0, "{name}");
+        }
+    }
+}
+
+#[test]
+fn the_plain_and_the_general_update_loops_agree_bit_for_bit() {
+    // A clipping limit no gradient reaches takes the general loop (clipping on) through the
+    // same arithmetic as the plain one.
+    let pairs: Vec<(Box<dyn Optimizer>, Box<dyn Optimizer>)> = vec![
+        (Box::new(Adam::new()), Box::new(Adam::new().clipvalue(1e30))),
+        (
+            Box::new(AdamW::new().weight_decay(0.0)),
+            Box::new(AdamW::new().weight_decay(0.0).clipvalue(1e30)),
+        ),
+    ];
+    for (mut plain, mut general) in pairs {
+        let start: Vec<f32> = (0..300)
+            .map(|i| ((i * 37 % 101) as f32 - 50.0) / 25.0)
+            .collect();
+        let (a, b) = (
+            Weight::from_tensor("kernel", Tensor::from_vec(start.clone(), &[300])),
+            Weight::from_tensor("kernel", Tensor::from_vec(start, &[300])),
+        );
+        for step in 0..5 {
+            let g: Vec<f32> = (0..300)
+                .map(|i| (((i * 13 + step * 7) % 29) as f32 - 14.0) * 0.37)
+                .collect();
+            for (opt, w) in [(&mut plain, &a), (&mut general, &b)] {
+                let mut grads = GradStore::default();
+                grads.insert(w.id(), Tensor::from_vec(g.clone(), &[300]));
+                opt.apply(&[w], &grads).unwrap();
+            }
+        }
+        let bits = |w: &Weight| {
+            w.value()
+                .to_vec()
+                .iter()
+                .map(|v| v.to_bits())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(bits(&a), bits(&b), "{}", plain.name());
+        assert_ne!(a.value().to_vec()[0], -2.0, "the weights moved");
+    }
+}
+
 #[test]
 fn hyperparameters_are_checked_before_any_update() {
     let cases: Vec<(Box<dyn Optimizer>, &str)> = vec![

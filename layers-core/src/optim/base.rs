@@ -173,6 +173,12 @@ impl Step {
     pub(crate) fn decayed(&self, w: f32) -> f32 {
         w - w * self.decay
     }
+
+    /// Whether [`Step::grad`] and [`Step::decayed`] return their argument unchanged (no
+    /// clipping, no weight decay), so that a kernel can leave both out of its loop.
+    pub(crate) fn is_plain(&self) -> bool {
+        self.scale == 1.0 && self.clip == f32::INFINITY && self.decay == 0.0
+    }
 }
 
 fn squared_norm(g: &Tensor) -> f64 {
