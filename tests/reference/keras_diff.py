@@ -101,3 +101,37 @@ for name, loss, pred in [
     value, grad = jax.value_and_grad(lambda p, loss=loss: loss(LY, p))(pred)
     rust(f"{name}", [value])
     rust(f"{name}_GRAD", grad)
+
+# Conv2DTranspose with `output_padding` (tests/families/output_padding.rs): the output and the
+# gradients of sum(y * c) with respect to the input, kernel and bias.
+# name, input shape, filters, kernel, strides, padding, dilation, output_padding
+OUTPUT_PADDING = [
+    ("OP_VALID", (1, 3, 4, 2), 3, (3, 3), (2, 2), "valid", (1, 1), (1, 0)),
+    ("OP_SAME_EVEN", (2, 2, 3, 1), 2, (4, 3), (2, 3), "same", (1, 1), (0, 2)),
+    ("OP_SAME_DILATED", (1, 3, 4, 2), 2, (3, 2), (1, 1), "same", (2, 2), (0, 0)),
+    ("OP_VALID_WIDE", (1, 2, 2, 1), 1, (2, 2), (3, 3), "valid", (1, 1), (0, 2)),
+    ("OP_SAME_ODD", (1, 3, 2, 1), 2, (3, 5), (2, 3), "same", (1, 1), (1, 2)),
+]
+for name, xs, f, k, s, pad, d, op in OUTPUT_PADDING:
+    conv = keras.layers.Conv2DTranspose(
+        f, k, strides=s, padding=pad, dilation_rate=d, output_padding=op
+    )
+    x = (np.arange(np.prod(xs), dtype=np.float32).reshape(xs) % 5 - 2.0) * 0.5
+    conv.build(xs)
+    shape = tuple(conv.kernel.shape)
+    kk = (np.arange(np.prod(shape), dtype=np.float32).reshape(shape) % 7 - 3.0) * 0.25
+    b = (np.arange(f, dtype=np.float32) - 0.5) * 0.5
+    conv.set_weights([kk, b])
+    y = np.asarray(conv(x))
+    c = ((np.arange(y.size, dtype=np.float32).reshape(y.shape) * 7) % 11 - 5.0) * 0.25
+
+    def loss(x, k, b):
+        out, _ = conv.stateless_call([k, b], [], x)
+        return (out * c).sum()
+
+    gx, gk, gb = jax.grad(loss, argnums=(0, 1, 2))(x, kk, b)
+    print(f"// {name}: y shape {y.shape}")
+    rust(f"{name}_Y", y)
+    rust(f"{name}_GX", gx)
+    rust(f"{name}_GK", gk)
+    rust(f"{name}_GB", gb)

@@ -3,7 +3,7 @@
 use super::conv::{check_sizes, finish};
 use crate::Layer;
 use crate::activation::Activation;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::init::Initializer;
 use crate::layer::TryCall;
 use crate::layer::config::{check_initializer, check_size};
@@ -15,13 +15,14 @@ use crate::weight::Weight;
 /// `activation(conv2d_transpose(x, kernel) + bias)`, mapping `(batch, h, w, channels)` to
 /// `(batch, oh, ow, filters)` with, per axis, `o = n · stride` for `same` padding and
 /// `o = n · stride + max(k' − stride, 0)` for `valid` (`k'` the dilated kernel span), as
-/// Keras computes it without `output_padding`.
+/// Keras computes it without `output_padding`; with an `output_padding` `p` (each below its
+/// stride), `o = (n − 1) · stride + k' + p` for `valid` and `(n − 1) · stride + k' mod 2 + p`
+/// for `same`, the extra positions at the end.
 ///
 /// Keras's arguments and defaults: `strides` `(1, 1)`, `padding` `valid`,
-/// `dilation_rate` `(1, 1)`, no activation, a bias, kernel `glorot_uniform`, bias
-/// `zeros`. The kernel is `(kh, kw, filters, channels)` — output channels before input
-/// channels, as Keras stores it — then the bias `(filters,)`. Keras's `output_padding` is
-/// not supported (its default, `None`, is what this layer does).
+/// `output_padding` none, `dilation_rate` `(1, 1)`, no activation, a bias, kernel
+/// `glorot_uniform`, bias `zeros`. The kernel is `(kh, kw, filters, channels)` — output
+/// channels before input channels, as Keras stores it — then the bias `(filters,)`.
 ///
 /// # Examples
 ///
@@ -33,6 +34,8 @@ use crate::weight::Weight;
 /// assert_eq!(up.kernel.shape(), Some(vec![3, 3, 16, 32]));
 /// let mut valid = Conv2DTranspose::new(4, (3, 3)).strides((2, 2));
 /// assert_eq!(valid.build([7, 7, 32])?, vec![15, 15, 4]); // 7·2 + (3 − 2)
+/// let mut padded = Conv2DTranspose::new(4, (3, 3)).strides((2, 2)).output_padding((1, 0));
+/// assert_eq!(padded.build([7, 7, 32])?, vec![16, 15, 4]); // 6·2 + 3 + (1, 0)
 /// # Ok::<(), layers_core::Error>(())
 /// ```
 #[derive(Layer, Debug)]
@@ -48,6 +51,10 @@ pub struct Conv2DTranspose {
     /// `valid` (default) or `same`.
     #[config(default = Padding::Valid)]
     pub padding: Padding,
+    /// Keras's `output_padding`: positions added at the end of each output axis, each below
+    /// its stride; none by default (the sizes above).
+    #[config(default = None)]
+    pub output_padding: Option<(usize, usize)>,
     /// The `(rows, columns)` spacing between kernel taps; `(1, 1)` by default.
     #[config(default = (1, 1))]
     pub dilation_rate: (usize, usize),
@@ -77,6 +84,18 @@ impl Conv2DTranspose {
         check_size("filters", self.filters)?;
         check_sizes("kernel_size", &[self.kernel_size.0, self.kernel_size.1])?;
         check_sizes("strides", &[self.strides.0, self.strides.1])?;
+        if let Some((ph, pw)) = self.output_padding
+            && (ph >= self.strides.0 || pw >= self.strides.1)
+        {
+            return Err(Error::InvalidConfig {
+                field: "output_padding".into(),
+                message: format!(
+                    "each output padding must be below its stride (as Keras requires), got \
+                     ({ph}, {pw}) with strides ({}, {})",
+                    self.strides.0, self.strides.1
+                ),
+            });
+        }
         check_sizes(
             "dilation_rate",
             &[self.dilation_rate.0, self.dilation_rate.1],
@@ -89,12 +108,19 @@ impl Conv2DTranspose {
 
 impl TryCall for Conv2DTranspose {
     fn try_call(&self, x: &Tensor) -> Result<Tensor> {
-        let y = x.try_conv2d_transpose(
-            &self.kernel.value(),
-            self.strides,
-            self.padding,
-            self.dilation_rate,
-        )?;
+        let kernel = self.kernel.value();
+        let y = match self.output_padding {
+            None => {
+                x.try_conv2d_transpose(&kernel, self.strides, self.padding, self.dilation_rate)?
+            }
+            Some(p) => x.try_conv2d_transpose_with_output_padding(
+                &kernel,
+                self.strides,
+                self.padding,
+                self.dilation_rate,
+                p,
+            )?,
+        };
         Ok(finish(
             y,
             self.use_bias.then_some(&self.bias),

@@ -23,13 +23,15 @@
 use ndarray::{ArrayD, IxDyn};
 
 use super::Tensor;
-use super::conv_kernels::{ConvGeometry, conv_forward, conv_input_grad, depthwise_forward};
+use super::conv_kernels::{ConvGeometry, conv_forward, depthwise_forward};
 use super::op::Op;
 use super::shape::checked_size;
 use crate::error::{Error, Result};
 use crate::unwind::OrRaise;
 
 pub use super::conv_padding::Padding;
+
+mod transpose;
 
 /// The settings shared by the convolution ops, checked.
 struct Settings {
@@ -476,161 +478,6 @@ impl Tensor {
         Ok(Tensor::from_op(
             array(&shape, y),
             || Op::DepthwiseConv2d {
-                input: self.clone(),
-                kernel: kernel.clone(),
-                geometry: g,
-            },
-            &[self, kernel],
-        ))
-    }
-
-    /// A transposed 2-D convolution (Keras's `Conv2DTranspose` without bias, also called a
-    /// deconvolution): the gradient of [`Tensor::conv2d`] with respect to its input, so that
-    /// it maps a convolution's output size back to its input size. `self` `(batch, h, w, in)`
-    /// with `kernel` `(kh, kw, filters, in)` — filters before input channels, as Keras
-    /// stores it — gives `(batch, oh, ow, filters)` where, per axis, `o = n · s` with `same`
-    /// padding and `o = n · s + max(k' − s, 0)` with `valid` (`k'` the dilated kernel span).
-    ///
-    /// # Panics
-    ///
-    /// On shapes that do not fit; see [`Tensor::try_conv2d_transpose`].
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use layers_core::Tensor;
-    /// use layers_core::tensor::conv::Padding;
-    /// // Stride 2 with a 2×2 kernel of ones: each input value fills its own 2×2 block.
-    /// let x = Tensor::from_vec(vec![1.0, 2.0, 3.0, 4.0], &[1, 2, 2, 1]);
-    /// let k = Tensor::ones(&[2, 2, 1, 1]);
-    /// let y = x.conv2d_transpose(&k, (2, 2), Padding::Valid, (1, 1));
-    /// assert_eq!(y.shape(), &[1, 4, 4, 1]);
-    /// assert_eq!(&y.to_vec()[..8], &[1.0, 1.0, 2.0, 2.0, 1.0, 1.0, 2.0, 2.0]);
-    /// ```
-    #[track_caller]
-    pub fn conv2d_transpose(
-        &self,
-        kernel: &Tensor,
-        strides: (usize, usize),
-        padding: Padding,
-        dilation: (usize, usize),
-    ) -> Tensor {
-        self.try_conv2d_transpose(kernel, strides, padding, dilation)
-            .or_raise()
-    }
-
-    /// Like [`Tensor::conv2d_transpose`], returning an error for shapes that do not fit.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::ShapeMismatch`] when `self` or `kernel` is not of rank 4;
-    /// [`Error::IncompatibleShapes`] when the input's channels differ from the kernel's last
-    /// axis; [`Error::InvalidArgument`] for a stride or dilation of 0 or an empty axis.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use layers_core::Tensor;
-    /// use layers_core::tensor::conv::Padding;
-    /// let x = Tensor::ones(&[2, 3, 3, 4]);
-    /// let k = Tensor::ones(&[3, 3, 8, 4]);
-    /// let y = x.try_conv2d_transpose(&k, (2, 2), Padding::Same, (1, 1))?;
-    /// assert_eq!(y.shape(), &[2, 6, 6, 8]);
-    /// let y = x.try_conv2d_transpose(&k, (2, 2), Padding::Valid, (1, 1))?;
-    /// assert_eq!(y.shape(), &[2, 7, 7, 8]); // 3·2 + max(3 − 2, 0)
-    /// assert!(x.try_conv2d_transpose(&Tensor::ones(&[3, 3, 4, 8]), (1, 1), Padding::Same, (1, 1)).is_err());
-    /// # Ok::<(), layers_core::Error>(())
-    /// ```
-    pub fn try_conv2d_transpose(
-        &self,
-        kernel: &Tensor,
-        strides: (usize, usize),
-        padding: Padding,
-        dilation: (usize, usize),
-    ) -> Result<Tensor> {
-        let op = "conv2d_transpose";
-        check_rank(
-            op,
-            "an input",
-            self.shape(),
-            4,
-            "(batch, height, width, channels)",
-        )?;
-        check_rank(
-            op,
-            "a kernel",
-            kernel.shape(),
-            4,
-            "(height, width, filters, in)",
-        )?;
-        let (x, k) = (self.shape(), kernel.shape());
-        if k[3] != x[3] {
-            return Err(Error::incompatible(
-                op,
-                x,
-                k,
-                format!(
-                    "the input has {} channels but the kernel takes {}",
-                    x[3], k[3]
-                ),
-            ));
-        }
-        let settings = Settings {
-            op,
-            strides: [strides.0, strides.1],
-            padding,
-            dilation: [dilation.0, dilation.1],
-            added_axes: 0,
-        };
-        settings.check()?;
-        // The output size per axis (Keras's `deconv_output_length` without output padding):
-        // the input size of the convolution whose input gradient this is.
-        let mut out = [x[0], 0, 0, k[2]];
-        for axis in 0..2 {
-            let (n, kk) = (x[1 + axis], k[axis]);
-            if n == 0 || kk == 0 {
-                return Err(Error::invalid(
-                    op,
-                    format!(
-                        "spatial axis {axis} has {n} input positions and {kk} kernel taps; \
-                         both must be at least 1"
-                    ),
-                ));
-            }
-            let (s, d) = (settings.strides[axis], settings.dilation[axis]);
-            let span = (kk - 1).saturating_mul(d).saturating_add(1);
-            if padding == Padding::Causal {
-                return Err(Error::invalid(
-                    op,
-                    "`causal` padding has no transposed form (Keras refuses it too); use \
-                     `valid` or `same`",
-                ));
-            }
-            let grown = n.checked_mul(s).and_then(|o| match padding {
-                Padding::Same | Padding::Causal => Some(o),
-                Padding::Valid => o.checked_add(span.saturating_sub(s)),
-            });
-            out[1 + axis] = grown.ok_or_else(|| {
-                Error::invalid(
-                    op,
-                    format!("the output of axis {axis} is too large to address"),
-                )
-            })?;
-        }
-        // The output grows with the strides: refused before allocating when it (or its size
-        // computation) does not fit the machine. The geometry checks the column buffer.
-        checked_size(|| format!("`{op}`'s output"), &out, size_of::<f32>())?;
-        let g = settings.geometry(&out, [k[0], k[1]], k[3])?;
-        debug_assert_eq!(
-            g.output,
-            [x[1], x[2]],
-            "deconv_output_length inverts the conv's"
-        );
-        let (xv, kv) = (values(self), values(kernel));
-        let y = conv_input_grad(&g, slice(&xv), slice(&kv));
-        Ok(Tensor::from_op(
-            array(&out, y),
-            || Op::Conv2dTranspose {
                 input: self.clone(),
                 kernel: kernel.clone(),
                 geometry: g,

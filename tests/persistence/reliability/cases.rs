@@ -184,6 +184,19 @@ pub static CASES: &[Case] = &[
         },
     },
     Case {
+        name: "conv_transpose_output_padding_not_below_stride",
+        expect: Outcome::Err("InvalidConfig"),
+        says: &["output_padding", "below its stride", "(2, 0)", "(2, 2)"],
+        run: || {
+            let mut m = Sequential::new().add(
+                Conv2DTranspose::new(2, (3, 3))
+                    .strides((2, 2))
+                    .output_padding((2, 0)),
+            );
+            m.build([4, 4, 1]).map(drop)
+        },
+    },
+    Case {
         name: "predict_wrong_width",
         expect: Outcome::Err("InputShape"),
         says: &["(None, 3)", "(None, 5)"],
