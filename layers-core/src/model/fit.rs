@@ -34,8 +34,8 @@ use super::step::train_step;
 use crate::data::check::data_error;
 use crate::error::{Error, Result};
 use crate::layer::Layer;
-use crate::math::decimal;
 use crate::layer::context::{BatchSamples, with_batch_samples};
+use crate::math::decimal;
 use crate::optim::Optimizer;
 use crate::tensor::{Tensor, buffers, graph};
 
@@ -117,6 +117,11 @@ fn run_here(
                 options.batch_size,
             )?;
             compiled.write_logs(loss, "val_", &mut logs);
+        }
+        if callbacks.logs_learning_rate() {
+            // Keras's scheduling callbacks write it at the epoch's end, before the history
+            // and the progress bar (which Keras calls last) read the logs.
+            logs.insert("learning_rate", compiled.optimizer.learning_rate());
         }
         progress.finish(logs.as_slice());
         compiled.epochs += 1;
@@ -314,6 +319,11 @@ impl Callbacks {
         set_callback_rate(optimizer, before, &control, "start", epoch)
     }
 
+    /// Whether a callback asks for the learning rate in the epoch's logs.
+    fn logs_learning_rate(&self) -> bool {
+        self.0.iter().any(|cb| cb.logs_learning_rate())
+    }
+
     fn batch_end(&mut self, batch: usize, logs: &Logs) {
         for cb in &mut self.0 {
             cb.on_batch_end(batch, logs);
@@ -421,7 +431,11 @@ mod tests {
             (7, 0.1, 6),
         ];
         for (samples, split, train) in cases {
-            assert_eq!(keras_split_at(samples, split), train, "{samples} at {split}");
+            assert_eq!(
+                keras_split_at(samples, split),
+                train,
+                "{samples} at {split}"
+            );
         }
     }
 
