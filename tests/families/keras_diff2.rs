@@ -8,8 +8,8 @@
 //! momentum and Nesterov, Adam, AdamW, RMSprop, with and without clipnorm, clipvalue and
 //! global_clipnorm; dense, convolutional and recurrent models), `evaluate` and `predict`,
 //! every metric by name, the callbacks and the initializers against Keras, from the same
-//! initial weights and data without shuffling (rtol 1e-5, atol 1e-6). These are the cases
-//! that disagreed.
+//! initial weights and data without shuffling (rtol 1e-5, atol 1e-6; the initializers by
+//! the statistics of large draws). These are the cases that disagreed.
 
 use layers::loss::BinaryCrossentropy;
 use layers::model::callbacks::{EarlyStopping, LearningRateScheduler};
@@ -320,6 +320,9 @@ const MULTI_LABEL_Y: [f32; 15] = [
 ];
 const MULTI_LABEL_LOGS: [f32; 3] = [1.6739706, 0.6, 0.6666667];
 
+const MHA_KERNEL_MAX_ABS: [f32; 4] = [0.30617842, 0.3061135, 0.30585116, 0.30611446];
+const MHA_KERNEL_STD: [f32; 4] = [0.17518218, 0.17579076, 0.17827883, 0.1772105];
+
 /// `actual` within rtol 1e-5, atol 1e-6 of Keras's `expected`.
 fn assert_close(what: &str, actual: &[f32], expected: &[f32]) {
     assert_eq!(actual.len(), expected.len(), "{what}: lengths");
@@ -468,4 +471,42 @@ fn accuracy_on_a_multi_label_model_is_keras_categorical_accuracy() {
         &[logs["loss"], logs["accuracy"], logs["binary_accuracy"]],
         &MULTI_LABEL_LOGS,
     );
+}
+
+/// Keras 3's `EinsumDense` gives `MultiHeadAttention`'s projection kernels the fans of their
+/// input and output axes: a `(32, 4, 8)` query kernel has `fan_in` 32 and `fan_out` 32, so
+/// glorot_uniform draws from `U[-0.306, 0.306]` (std 0.177). `layers` had used the
+/// convolution rule (`fan_in` 4 · 32, `fan_out` 8 · 32): `U[-0.125, 0.125]`, std 0.072, and
+/// `U[-0.194, 0.194]` for the output kernel. The values are random in both; their largest
+/// magnitude and spread over 1,024 draws per kernel show the bound.
+#[test]
+fn attention_projection_kernels_are_drawn_with_keras_einsum_fans() {
+    let mut model = Sequential::new().seed(5).add(MultiHeadAttention::new(4, 8));
+    model.build([6, 32]).unwrap();
+    let kernels: Vec<Tensor> = model
+        .get_weights()
+        .unwrap()
+        .into_iter()
+        .filter(|w| w.rank() == 3)
+        .collect();
+    assert_eq!(kernels.len(), 4);
+    let limit = (6.0f32 / 64.0).sqrt();
+    for (i, kernel) in kernels.iter().enumerate() {
+        let values = kernel.to_vec();
+        let max = values.iter().fold(0.0f32, |m, x| m.max(x.abs()));
+        let n = values.len() as f32;
+        let mean = values.iter().sum::<f32>() / n;
+        let std = (values.iter().map(|x| (x - mean).powi(2)).sum::<f32>() / n).sqrt();
+        // Keras's own draws: within 0.1 % of the limit at most, and a spread of l / sqrt(3)
+        assert!(max <= limit, "kernel {i}: {max} beyond {limit}");
+        assert!(
+            max > 0.99 * MHA_KERNEL_MAX_ABS[i].min(limit),
+            "kernel {i}: max {max}"
+        );
+        let keras_std = MHA_KERNEL_STD[i];
+        assert!(
+            (std - keras_std).abs() < 0.08 * keras_std,
+            "kernel {i}: std {std}, Keras's {keras_std}"
+        );
+    }
 }

@@ -80,3 +80,16 @@ logs = model.evaluate(P, MH, batch_size=2, verbose=0, return_dict=True)
 rust("MULTI_LABEL_P", P)
 rust("MULTI_LABEL_Y", MH)
 rust("MULTI_LABEL_LOGS", [logs["loss"], logs["accuracy"], logs["binary_accuracy"]])
+
+# 4. MultiHeadAttention's projection kernels: Keras 3's EinsumDense gives its variance-scaling
+# initializer the kernel's input and output axes, so a (32, 4, 8) query kernel has fan_in 32
+# and fan_out 4 · 8 = 32: glorot_uniform's limit is sqrt(6 / 64) = 0.306, for the
+# (4, 8, 32) output kernel too. The values are random; their largest magnitude and standard
+# deviation over the four kernels show the limit (the std of U[-l, l] is l / sqrt(3)).
+keras.utils.set_random_seed(1)
+mha = keras.layers.MultiHeadAttention(num_heads=4, key_dim=8)
+mha.build((None, 6, 32), (None, 6, 32))
+kernels = [np.asarray(w) for w in mha.get_weights() if np.asarray(w).ndim == 3]
+print("// MultiHeadAttention(4, 8) on 32 features, kernel shapes:", [k.shape for k in kernels])
+rust("MHA_KERNEL_MAX_ABS", [np.abs(k).max() for k in kernels])
+rust("MHA_KERNEL_STD", [k.std() for k in kernels])
