@@ -216,6 +216,14 @@ fn erfc_contfrac(x: f64) -> f64 {
 /// by that much at every step. The decimal is `x`'s shortest round-tripping form (what
 /// configs store), so `one_minus(0.999)` is exactly `0.001f32`. Nothing is allocated.
 pub(crate) fn one_minus(x: f32) -> f32 {
+    (1.0 - decimal(x)) as f32
+}
+
+/// The f64 nearest the decimal the user wrote for `x`: its shortest round-tripping form, as
+/// Python holds a hyperparameter such as `validation_split=0.2` (where `f64::from(0.2f32)`
+/// is 0.20000000298…, which moves a floor or a comparison made in f64). Nothing is
+/// allocated.
+pub(crate) fn decimal(x: f32) -> f64 {
     use std::io::Write;
     // `{:e}` is the shortest form that reads back as `x`: at most 15 bytes for an f32.
     let mut buf = [0u8; 32];
@@ -229,7 +237,7 @@ pub(crate) fn one_minus(x: f32) -> f32 {
         }
         Err(_) => None,
     };
-    (1.0 - decimal.unwrap_or(f64::from(x))) as f32
+    decimal.unwrap_or(f64::from(x))
 }
 
 #[cfg(test)]

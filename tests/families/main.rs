@@ -11,6 +11,7 @@ mod attention_reference;
 mod conv;
 mod conv_reference;
 mod keras_diff;
+mod keras_diff2;
 mod output_padding;
 mod pool;
 mod pool_reference;

@@ -148,8 +148,10 @@ fn regression_metrics_over_batches() {
     );
 }
 
+/// Keras 3's `get_metric` resolves `accuracy` from the shapes alone, whatever the loss
+/// (checked on Keras 3.15.1; `tests/families/keras_diff2.rs` pins its values).
 #[test]
-fn accuracy_is_resolved_from_the_loss() {
+fn accuracy_is_resolved_from_the_shapes_whatever_the_loss() {
     let labels = t(&[2.0, 0.0], &[2]);
     let probs = t(&[0.1, 0.2, 0.7, 0.3, 0.6, 0.1], &[2, 3]);
 
@@ -157,24 +159,36 @@ fn accuracy_is_resolved_from_the_loss() {
     sparse.update(&labels, &probs).unwrap();
     assert_eq!((sparse.name(), sparse.result()), ("accuracy", 0.5));
 
+    // integer labels under categorical crossentropy: sparse accuracy, by the shapes
+    let mut by_labels = metric_from_name("accuracy", &CategoricalCrossentropy::new()).unwrap();
+    by_labels.update(&labels, &probs).unwrap();
+    assert_eq!(by_labels.result(), 0.5);
+    assert_eq!(by_labels.config()["metric"], "sparse_categorical_accuracy");
+
     let mut categorical = metric_from_name("accuracy", &CategoricalCrossentropy::new()).unwrap();
-    // integer labels do not fit categorical accuracy
-    assert!(categorical.update(&labels, &probs).is_err());
     let one_hot = t(&[0.0, 0.0, 1.0, 1.0, 0.0, 0.0], &[2, 3]);
     categorical.update(&one_hot, &probs).unwrap();
     assert_eq!(
         (categorical.name(), categorical.result()),
         ("accuracy", 0.5)
     );
+    // once resolved, the kind stays: integer labels no longer fit
+    assert!(categorical.update(&labels, &probs).is_err());
 
-    // binary crossentropy: thresholded, even with several outputs (multi-label)
-    let mut binary = metric_from_name("acc", &BinaryCrossentropy::new()).unwrap();
+    // binary crossentropy on several outputs (multi-label): categorical accuracy, as in
+    // Keras 3, not the thresholded binary accuracy (that one is `binary_accuracy`)
+    let mut multi = metric_from_name("acc", &BinaryCrossentropy::new()).unwrap();
+    multi.update(&one_hot, &probs).unwrap();
+    // argmax 2 vs 2 → right; argmax 0 vs 1 → wrong (binary accuracy would give 2/3)
+    assert_eq!(multi.result(), 0.5);
+    assert_eq!(multi.name(), "acc"); // Keras 3 reports a metric under the name it was given
+
+    // binary crossentropy on one output: binary accuracy
+    let mut binary = metric_from_name("accuracy", &BinaryCrossentropy::new()).unwrap();
     binary
-        .update(&t(&[0.0, 0.0, 1.0, 1.0, 0.0, 0.0], &[2, 3]), &probs)
+        .update(&t(&[1.0, 0.0], &[2, 1]), &t(&[0.7, 0.7], &[2, 1]))
         .unwrap();
-    // (0,0,1) vs (0,0,1) → 1; (0,1,0) vs (1,0,0) → 1/3
-    assert_close(binary.result(), 2.0 / 3.0);
-    assert_eq!(binary.name(), "acc"); // Keras 3 reports a metric under the name it was given
+    assert_eq!(binary.result(), 0.5);
 }
 
 #[test]

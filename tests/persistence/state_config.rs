@@ -129,7 +129,7 @@ fn every_metric_reads_back_to_the_same_config() {
         assert_eq!(copy.config(), config);
         assert_eq!(copy.name(), metric.name());
     }
-    // By name, as `compile` makes them, for every loss: `accuracy` resolves by the loss.
+    // By name, as `compile` makes them, for every loss (`accuracy` not resolved yet).
     for loss in losses() {
         for name in METRIC_NAMES {
             let metric = metric_from_name(name, loss.as_ref()).unwrap();
@@ -150,14 +150,30 @@ fn a_restored_threshold_is_used() {
     assert_eq!(copy.result(), 0.5); // 0.7 is not above 0.8
 }
 
+/// `accuracy` resolves by the first batch's shapes, whatever the loss (as Keras 3's
+/// `get_metric`); its config names the accuracy once resolved, so a saved model keeps it.
 #[test]
-fn accuracy_by_name_resolves_by_the_loss() {
+fn accuracy_by_name_resolves_by_the_shapes() {
     let config = json!({"name": "accuracy"});
-    let sparse = metric_from_config(&config, &SparseCategoricalCrossentropy::new()).unwrap();
+    let mut sparse = metric_from_config(&config, &SparseCategoricalCrossentropy::new()).unwrap();
+    assert_eq!(sparse.config(), config); // no kind before the first batch
+    sparse
+        .update(
+            &Tensor::from_vec(vec![1.0], &[1]),
+            &Tensor::from_vec(vec![0.2, 0.8], &[1, 2]),
+        )
+        .unwrap();
     assert_eq!(sparse.config()["metric"], "sparse_categorical_accuracy");
-    let binary = metric_from_config(&config, &BinaryCrossentropy::new()).unwrap();
+    let resolved = metric_from_config(&sparse.config(), &MeanSquaredError::new()).unwrap();
+    assert_eq!(resolved.config(), sparse.config());
+    let mut binary = metric_from_config(&config, &BinaryCrossentropy::new()).unwrap();
+    binary
+        .update(
+            &Tensor::from_vec(vec![1.0], &[1, 1]),
+            &Tensor::from_vec(vec![0.8], &[1, 1]),
+        )
+        .unwrap();
     assert_eq!(binary.config()["metric"], "binary_accuracy");
-    // With a regression loss it is chosen from the first batch's shapes: no kind yet.
     let by_shape = metric_from_config(&config, &MeanSquaredError::new()).unwrap();
     assert_eq!(by_shape.config(), config);
 }

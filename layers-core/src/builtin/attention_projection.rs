@@ -26,8 +26,9 @@ use crate::{Layer, Tensor, Weight};
 /// and bias `(heads, units)` as Keras's `EinsumDense("abc,cde->abde")` in
 /// `MultiHeadAttention` (its `query`, `key` and `value` sublayers).
 ///
-/// Defaults as Keras's: a bias, kernel `glorot_uniform` (fans of a 3-D kernel as Keras
-/// computes them), bias `zeros`.
+/// Defaults as Keras's: a bias, kernel `glorot_uniform` with Keras 3's `EinsumDense` fans
+/// (`fan_in = features`, `fan_out = heads · units`: [`Initializer::with_fan_axes`]), bias
+/// `zeros`.
 ///
 /// # Examples
 ///
@@ -59,7 +60,7 @@ pub struct SplitHeadsDense {
     #[config(default = Initializer::zeros())]
     pub bias_initializer: Initializer,
     /// The `(features, heads, units)` kernel.
-    #[weight(shape = [input[-1], heads, units], init = kernel_initializer.clone())]
+    #[weight(shape = [input[-1], heads, units], init = kernel_initializer.clone().with_fan_axes(1))]
     pub kernel: Weight,
     /// The `(heads, units)` bias, present when `use_bias`.
     #[weight(shape = [heads, units], init = bias_initializer.clone(), enabled = use_bias)]
@@ -212,7 +213,7 @@ pub struct MergeHeadsDense {
     #[config(default = Initializer::zeros())]
     pub bias_initializer: Initializer,
     /// The `(heads, head_size, units)` kernel.
-    #[weight(shape = [input[-2], input[-1], units.size()?], init = kernel_initializer.clone())]
+    #[weight(shape = [input[-2], input[-1], units.size()?], init = kernel_initializer.clone().with_fan_axes(2))]
     pub kernel: Weight,
     /// The `(units,)` bias, present when `use_bias`.
     #[weight(shape = [units.size()?], init = bias_initializer.clone(), enabled = use_bias)]

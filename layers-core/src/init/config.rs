@@ -24,6 +24,9 @@ impl Initializer {
     /// );
     /// ```
     pub fn to_config(&self) -> Value {
+        if let Initializer::WithFanAxes { initializer, .. } = self {
+            return initializer.to_config();
+        }
         let name = self.name();
         if Initializer::from_name(name).as_ref() == Ok(self) {
             return name.into();
@@ -47,6 +50,7 @@ impl Initializer {
             Initializer::Orthogonal { gain } => {
                 ("Orthogonal", json!({ "gain": f32_to_json(gain) }))
             }
+            Initializer::WithFanAxes { .. } => unreachable!("written as its initializer above"),
             Initializer::VarianceScaling {
                 scale,
                 mode,
@@ -141,6 +145,7 @@ impl Initializer {
             Initializer::RandomUniform { .. } => &["minval", "maxval"],
             Initializer::Orthogonal { .. } => &["gain"],
             Initializer::VarianceScaling { .. } => &["scale", "mode", "distribution"],
+            Initializer::WithFanAxes { initializer, .. } => initializer.param_names(),
         }
     }
 
@@ -158,6 +163,7 @@ impl Initializer {
                 *(if key == "minval" { minval } else { maxval }) = number()?;
             }
             (Initializer::Orthogonal { gain }, _) => *gain = number()?,
+            (Initializer::WithFanAxes { initializer, .. }, _) => initializer.set_param(key, v)?,
             (Initializer::VarianceScaling { scale, .. }, "scale") => *scale = number()?,
             (Initializer::VarianceScaling { mode, .. }, "mode") => {
                 *mode = match v.as_str() {

@@ -165,6 +165,20 @@ pub enum Initializer {
         /// Multiplier applied to the orthogonal matrix; must be finite.
         gain: f32,
     },
+    /// `initializer` on a kernel whose first `input_axes` axes are its inputs and the
+    /// others its outputs, as Keras 3's `EinsumDense` (`MultiHeadAttention`'s projections)
+    /// sets `input_axes` and `output_axes` on a variance-scaling initializer: `fan_in` is the
+    /// product of the input axes, `fan_out` of the output axes. A `(features, heads, units)`
+    /// kernel has `fan_in = features`, `fan_out = heads · units`, where the convolution rule
+    /// of [`compute_fans`] would give `heads · features` and `units · features`. Other
+    /// initializers ignore the axes. Its name and config are `initializer`'s: the axes belong
+    /// to the layer, which sets them (made with [`Initializer::with_fan_axes`]).
+    WithFanAxes {
+        /// The initializer that draws the values.
+        initializer: Box<Initializer>,
+        /// How many leading axes are inputs (at most the weight's rank).
+        input_axes: usize,
+    },
 }
 
 /// Writes a constructor with its docs: name, doc summary, details, value, doc example lines.
@@ -268,6 +282,35 @@ impl Initializer {
         Initializer::Constant(value)
     }
 
+    /// This initializer with Keras's fans for a kernel whose first `input_axes` axes are
+    /// its inputs (see [`Initializer::WithFanAxes`]); an initializer that already has axes
+    /// gets these instead.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::Initializer;
+    /// // A (32, 4, 8) projection kernel: fan_in 32, fan_out 4 · 8 = 32, as Keras 3's
+    /// // EinsumDense: glorot_uniform's limit is sqrt(6 / 64) ≈ 0.306 (not sqrt(6 / 384)).
+    /// let init = Initializer::glorot_uniform().with_fan_axes(1);
+    /// let w = init.sample_seeded(&[32, 4, 8], 0)?;
+    /// let max = w.iter().fold(0.0f32, |m, x| m.max(x.abs()));
+    /// assert!(max > 0.29 && max < 0.3062);
+    /// assert_eq!(init.name(), "glorot_uniform");
+    /// assert_eq!(init.to_config(), Initializer::glorot_uniform().to_config());
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
+    pub fn with_fan_axes(self, input_axes: usize) -> Self {
+        let initializer = match self {
+            Initializer::WithFanAxes { initializer, .. } => initializer,
+            other => Box::new(other),
+        };
+        Initializer::WithFanAxes {
+            initializer,
+            input_axes,
+        }
+    }
+
     fn variance_scaling(scale: f32, mode: FanMode, distribution: Distribution) -> Self {
         Initializer::VarianceScaling {
             scale,
@@ -354,6 +397,9 @@ impl Initializer {
             Initializer::RandomUniform { .. } => "random_uniform",
             Initializer::TruncatedNormal { .. } => "truncated_normal",
             Initializer::Orthogonal { .. } => "orthogonal",
+            Initializer::WithFanAxes {
+                ref initializer, ..
+            } => initializer.name(),
             Initializer::VarianceScaling {
                 scale,
                 mode,
@@ -402,6 +448,26 @@ impl Initializer {
     /// # Ok::<(), layers_core::Error>(())
     /// ```
     pub fn sample(&self, shape: &[usize], rng: &mut StdRng) -> Result<ArrayD<f32>> {
+        self.sample_with_fans(shape, fans(shape), rng)
+    }
+
+    /// [`Initializer::sample`] with the fans a variance-scaling initializer divides by.
+    fn sample_with_fans(
+        &self,
+        shape: &[usize],
+        fans: (f64, f64),
+        rng: &mut StdRng,
+    ) -> Result<ArrayD<f32>> {
+        if let Initializer::WithFanAxes {
+            initializer,
+            input_axes,
+        } = self
+        {
+            let split = (*input_axes).min(shape.len());
+            let product = |axes: &[usize]| axes.iter().map(|&d| d as f64).product::<f64>();
+            let fans = (product(&shape[..split]), product(&shape[split..]));
+            return initializer.sample_with_fans(shape, fans, rng);
+        }
         if let Some(reason) = self.invalid_reason(shape) {
             return Err(self.error(shape, reason));
         }
@@ -411,7 +477,7 @@ impl Initializer {
             Initializer::Orthogonal { gain } => orthogonal::sample(shape, gain, rng),
             _ => {
                 let mut data = try_buffer(what, shape, len)?;
-                self.fill(&mut data, len, shape, rng)?;
+                self.fill(&mut data, len, shape, fans, rng)?;
                 data
             }
         };
@@ -425,6 +491,7 @@ impl Initializer {
         data: &mut Vec<f32>,
         len: usize,
         shape: &[usize],
+        (fan_in, fan_out): (f64, f64),
         rng: &mut StdRng,
     ) -> Result<()> {
         match *self {
@@ -446,7 +513,6 @@ impl Initializer {
                 mode,
                 distribution,
             } => {
-                let (fan_in, fan_out) = fans(shape);
                 let fan = match mode {
                     FanMode::FanIn => fan_in,
                     FanMode::FanOut => fan_out,
@@ -470,8 +536,8 @@ impl Initializer {
                     }
                 }
             }
-            Initializer::Orthogonal { .. } => {
-                unreachable!("`sample` draws orthogonal matrices itself")
+            Initializer::Orthogonal { .. } | Initializer::WithFanAxes { .. } => {
+                unreachable!("`sample_with_fans` draws these itself")
             }
         }
         Ok(())
@@ -483,6 +549,7 @@ impl Initializer {
     pub(crate) fn bytes_per_value(&self) -> usize {
         match self {
             Initializer::Orthogonal { .. } => size_of::<f32>() + 3 * size_of::<f64>(),
+            Initializer::WithFanAxes { initializer, .. } => initializer.bytes_per_value(),
             _ => size_of::<f32>(),
         }
     }
@@ -564,6 +631,9 @@ impl Initializer {
             }
             Initializer::VarianceScaling { scale, .. } => positive("scale", scale),
             Initializer::Orthogonal { gain } => finite("gain", gain),
+            Initializer::WithFanAxes {
+                ref initializer, ..
+            } => initializer.invalid_params(),
         }
     }
 
@@ -573,6 +643,7 @@ impl Initializer {
             Initializer::Orthogonal { .. } if shape.len() < 2 => {
                 Some(format!("it needs rank 2 or more, got rank {}", shape.len()))
             }
+            Initializer::WithFanAxes { initializer, .. } => initializer.invalid_reason(shape),
             _ => None,
         })
     }

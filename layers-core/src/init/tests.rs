@@ -9,6 +9,8 @@ use rand::rngs::StdRng;
 use super::orthogonal::positive_qr;
 use super::*;
 
+mod fan_axes;
+
 const BIG: [usize; 2] = [500, 400];
 
 /// (mean, stddev, min, max) of the values.

@@ -352,6 +352,15 @@ impl Metric for ByShapeAccuracy {
             inner.reset();
         }
     }
+
+    /// Once resolved, the accuracy it became (so that a saved model keeps it); before,
+    /// `{"name": …}`, which resolves by the shapes again.
+    fn config(&self) -> serde_json::Value {
+        match &self.inner {
+            Some(inner) => inner.config(),
+            None => serde_json::json!({ "name": self.name }),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -362,6 +371,34 @@ mod tests {
     fn argmax_takes_the_first_of_ties() {
         let t = Tensor::from_vec(vec![1.0, 3.0, 3.0, 0.0, 0.0, 0.0], &[2, 3]);
         assert_eq!(argmax_lanes(&t).collect::<Vec<_>>(), vec![1, 0]);
+    }
+
+    #[test]
+    fn accuracy_with_binary_crossentropy_on_several_outputs_is_categorical_as_in_keras() {
+        // Keras 3.15.1, `compile(loss="binary_crossentropy", metrics=["accuracy",
+        // "binary_accuracy"])` on a multi-label model: `accuracy` follows the shapes alone
+        // (`is_binary_or_sparse_categorical`), so with 3 outputs it is categorical accuracy:
+        // 0.6 here, where binary accuracy is 0.6667 (the values Keras printed).
+        let loss = crate::loss::BinaryCrossentropy::new();
+        let mut acc = super::super::metric_from_name("accuracy", &loss).unwrap();
+        let pred = Tensor::from_vec(
+            vec![
+                0.5, 0.5, 0.0, 0.2, 0.3, 0.5, 0.1, 0.6, 0.3, 0.3, 0.3, 0.4, 0.7, 0.2, 0.1,
+            ],
+            &[5, 3],
+        );
+        let multi_hot = Tensor::from_vec(
+            vec![
+                1.0, 0.0, 1.0, 0.0, 1.0, 0.0, 1.0, 1.0, 0.0, 0.0, 0.0, 1.0, 1.0, 0.0, 0.0,
+            ],
+            &[5, 3],
+        );
+        acc.update(&multi_hot, &pred).unwrap();
+        assert_eq!((acc.name(), acc.result()), ("accuracy", 0.6));
+        assert_eq!(acc.config()["metric"], "categorical_accuracy");
+        let mut binary = BinaryAccuracy::new();
+        binary.update(&multi_hot, &pred).unwrap();
+        assert!((binary.result() - 0.666_666_7).abs() < 1e-6);
     }
 
     #[test]

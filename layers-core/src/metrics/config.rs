@@ -94,7 +94,7 @@ const MEASURE_NAMES: [&str; 6] = names_of(&MEASURES);
 /// let mut acc = metric_from_config(&json!({"name": "accuracy"}), &BinaryCrossentropy::new())?;
 /// acc.update(&Tensor::from_vec(vec![1.0], &[1, 1]), &Tensor::from_vec(vec![0.9], &[1, 1]))?;
 /// assert_eq!((acc.name(), acc.result()), ("accuracy", 1.0));
-/// assert_eq!(acc.config()["metric"], "binary_accuracy"); // resolved by the loss
+/// assert_eq!(acc.config()["metric"], "binary_accuracy"); // resolved by the shapes
 ///
 /// let loss = MeanSquaredError::new();
 /// let strict = metric_from_config(&json!({"name": "binary_accuracy", "threshold": 0.95}), &loss)?;

@@ -172,27 +172,20 @@ const METRICS: [(&str, MakeMetric); 9] = [
 
 type MakeMetric = fn(&str, &dyn Loss) -> Box<dyn Metric>;
 
-/// Keras's `accuracy`: the accuracy that fits the loss, or, for any other loss, the one
-/// the first batch's shapes call for.
-fn accuracy_for(name: &str, loss: &dyn Loss) -> Box<dyn Metric> {
-    match loss.name() {
-        "sparse_categorical_crossentropy" => {
-            Box::new(SparseCategoricalAccuracy::new().with_name(name))
-        }
-        "categorical_crossentropy" => Box::new(CategoricalAccuracy::new().with_name(name)),
-        "binary_crossentropy" => Box::new(BinaryAccuracy::new().with_name(name)),
-        _ => Box::new(accuracy::ByShapeAccuracy::new(name)),
-    }
+/// Keras 3's `accuracy`: the one the first batch's shapes call for, whatever the loss
+/// (Keras 3's `get_metric` looks at the shapes only: binary crossentropy on several
+/// outputs gets categorical accuracy).
+fn accuracy_for(name: &str, _loss: &dyn Loss) -> Box<dyn Metric> {
+    Box::new(accuracy::ByShapeAccuracy::new(name))
 }
 
 /// The metric Keras's `metrics=["…"]` names, reported under that name, as Keras 3 does.
 ///
-/// `"accuracy"` (or `"acc"`) picks the accuracy that fits `loss`: sparse categorical
-/// accuracy for sparse categorical crossentropy, categorical accuracy for categorical
-/// crossentropy, binary accuracy for binary crossentropy. For any other loss it is chosen
-/// from the shapes of the first batch, by Keras 3's rule: binary when predictions have a
-/// last axis of size 1, sparse when the targets have a lower rank (or a last axis of 1
-/// against several classes), categorical otherwise.
+/// `"accuracy"` (or `"acc"`) is chosen from the shapes of the first batch, whatever the
+/// loss, by Keras 3's rule: binary when predictions have a last axis of size 1, sparse when
+/// the targets have a lower rank (or a last axis of 1 against several classes), categorical
+/// otherwise. So, as in Keras 3, binary crossentropy on several outputs (multi-label) gets
+/// categorical accuracy; ask for `"binary_accuracy"` by name for the other.
 ///
 /// # Errors
 ///
@@ -214,6 +207,14 @@ fn accuracy_for(name: &str, loss: &dyn Loss) -> Box<dyn Metric> {
 /// let mut acc = metric_from_name("acc", &MeanSquaredError::new())?;
 /// acc.update(&Tensor::from_vec(vec![1.0, 0.0], &[2, 1]), &Tensor::from_vec(vec![0.8, 0.6], &[2, 1]))?;
 /// assert_eq!((acc.name(), acc.result()), ("acc", 0.5));
+///
+/// // binary crossentropy on 2 outputs (multi-label): categorical accuracy, as in Keras 3
+/// let bce = loss_from_name("binary_crossentropy")?;
+/// let mut acc = metric_from_name("accuracy", bce.as_ref())?;
+/// let multi_hot = Tensor::from_vec(vec![1.0, 1.0, 0.0, 1.0], &[2, 2]);
+/// acc.update(&multi_hot, &Tensor::from_vec(vec![0.9, 0.8, 0.6, 0.7], &[2, 2]))?;
+/// assert_eq!(acc.result(), 1.0); // argmax 0 is a 1, argmax 1 is a 1 (binary accuracy: 0.75)
+/// assert_eq!(acc.config()["metric"], "categorical_accuracy");
 ///
 /// assert!(metric_from_name("precision", loss.as_ref()).is_err());
 /// # Ok::<(), layers_core::Error>(())

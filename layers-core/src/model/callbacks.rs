@@ -233,6 +233,28 @@ pub trait Callback: Send {
     /// assert_eq!(history.stopped_epoch(), None);
     /// ```
     fn record(&self, _history: &mut History) {}
+
+    /// Whether the epoch's logs (and so the history and the progress line) hold the
+    /// optimizer's `learning_rate` at the epoch's end, as Keras 3's `LearningRateScheduler`
+    /// writes it. False by default; true for [`LearningRateScheduler`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::model::callbacks::{Callback, LearningRateScheduler};
+    /// use layers_core::prelude::*;
+    /// let halve = LearningRateScheduler::new(|epoch, _| 0.1 / (1 << epoch) as f32);
+    /// assert!(halve.logs_learning_rate());
+    /// let (x, y) = (Tensor::ones(&[4, 2]), Tensor::zeros(&[4, 1]));
+    /// let mut model = Sequential::new().add(Dense::new(1));
+    /// model.compile("sgd", "mse", &[])?;
+    /// let history = model.fit(&x, &y, FitOptions::new().with_epochs(3).verbose(0).callback(halve))?;
+    /// assert_eq!(history.history["learning_rate"], [0.1, 0.05, 0.025]);
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
+    fn logs_learning_rate(&self) -> bool {
+        false
+    }
 }
 
 /// Stops training when a monitored value stops improving (Keras's `EarlyStopping`).
@@ -240,7 +262,8 @@ pub trait Callback: Send {
 /// A value improves when it beats the best so far by more than `min_delta` (lower is better
 /// unless the name contains `acc`, as Keras's `mode="auto"` decides). After `patience`
 /// epochs without improvement training stops; with `restore_best_weights` the weights of the
-/// best epoch are put back.
+/// best epoch are put back when training ends, whether it stopped early or ran all its
+/// epochs (as Keras 3 does).
 ///
 /// # Examples
 ///
@@ -355,7 +378,11 @@ impl EarlyStopping {
         self
     }
 
-    /// Whether to restore the best epoch's weights when stopping.
+    /// Whether to restore the best epoch's weights when training ends.
+    ///
+    /// As in Keras 3, they are restored at the end of training whether or not it stopped
+    /// early: a `fit` that runs all its epochs, with a last epoch worse than an earlier
+    /// one, ends with the best epoch's weights too.
     ///
     /// # Examples
     ///
@@ -366,12 +393,13 @@ impl EarlyStopping {
     /// let mut model = Sequential::new().add(Dense::new(1));
     /// model.build([1])?;
     /// let best = model.get_weights()?;
-    /// let mut stop = EarlyStopping::new("loss").restore_best_weights(true);
+    /// let mut stop = EarlyStopping::new("loss").patience(5).restore_best_weights(true);
     /// let mut control = Control::new(0.1);
     /// stop.on_epoch_end(0, &Logs::from([("loss", 0.5)]), &model, &mut control)?;
     /// model.set_weights(&[Tensor::full(&[1, 1], 7.0), Tensor::zeros(&[1])])?; // epoch 1 trains
     /// stop.on_epoch_end(1, &Logs::from([("loss", 0.9)]), &model, &mut control)?; // and is worse
-    /// assert!(control.stop_training);
+    /// assert!(!control.stop_training); // patience 5 is not used up: `fit` ends after epoch 1
+    /// stop.on_train_end(&model)?;
     /// assert_eq!(model.get_weights()?[0].to_vec(), best[0].to_vec()); // epoch 0's weights
     /// # Ok::<(), layers_core::Error>(())
     /// ```
@@ -479,9 +507,15 @@ impl Callback for EarlyStopping {
         if self.wait >= self.patience.max(1) {
             control.stop_training = true;
             self.stopped_epoch = Some(epoch);
-            if let Some(best) = &self.best_weights {
-                model.set_weights(best)?;
-            }
+        }
+        Ok(())
+    }
+
+    /// Puts the best epoch's weights back, with `restore_best_weights`, whether training
+    /// stopped early or not (Keras 3's `on_train_end`).
+    fn on_train_end(&mut self, model: &dyn Layer) -> Result<()> {
+        if let Some(best) = &self.best_weights {
+            model.set_weights(best)?;
         }
         Ok(())
     }
@@ -547,6 +581,11 @@ impl<F: FnMut(usize, f32) -> f32 + Send> Callback for LearningRateScheduler<F> {
         }
         control.learning_rate = rate;
         Ok(())
+    }
+
+    /// Keras 3's `LearningRateScheduler` logs the rate at each epoch's end.
+    fn logs_learning_rate(&self) -> bool {
+        true
     }
 }
 

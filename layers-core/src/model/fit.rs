@@ -35,6 +35,7 @@ use crate::data::check::data_error;
 use crate::error::{Error, Result};
 use crate::layer::Layer;
 use crate::layer::context::{BatchSamples, with_batch_samples};
+use crate::math::decimal;
 use crate::optim::Optimizer;
 use crate::tensor::{Tensor, buffers, graph};
 
@@ -117,6 +118,11 @@ fn run_here(
             )?;
             compiled.write_logs(loss, "val_", &mut logs);
         }
+        if callbacks.logs_learning_rate() {
+            // Keras's scheduling callbacks write it at the epoch's end, before the history
+            // and the progress bar (which Keras calls last) read the logs.
+            logs.insert("learning_rate", compiled.optimizer.learning_rate());
+        }
         progress.finish(logs.as_slice());
         compiled.epochs += 1;
         history.record(epoch, &logs);
@@ -162,8 +168,8 @@ fn split_validation(
         return Ok((all(), None));
     }
     let samples = x.shape()[0];
-    let n_val = ((samples as f32) * options.validation_split) as usize;
-    if n_val == 0 || n_val == samples {
+    let n_train = keras_split_at(samples, options.validation_split);
+    if n_train == 0 || n_train == samples {
         return Err(data_error(
             "fit",
             format!(
@@ -172,13 +178,23 @@ fn split_validation(
             ),
         ));
     }
-    let n_train = samples - n_val;
+    let n_val = samples - n_train;
     let part = |start, len| Samples {
         x: x.narrow(0, start, len),
         y: y.narrow(0, start, len),
         first: start,
     };
     Ok((part(0, n_train), Some(part(n_train, n_val))))
+}
+
+/// How many of `samples` train under `validation_split`: Keras's
+/// `floor(samples * (1 - validation_split))`, in f64 from the decimal the user wrote, so that
+/// the validation side gets the rounding up (23 samples at 0.25 give 17 to train and 6 to
+/// validate, not 18 and 5).
+fn keras_split_at(samples: usize, validation_split: f32) -> usize {
+    let split_at = (samples as f64 * (1.0 - decimal(validation_split))).floor();
+    // `split_at` lies in [0, samples] for a fraction in [0, 1) (checked by `FitOptions`).
+    (split_at.max(0.0) as usize).min(samples)
 }
 
 /// The training samples in batches, in an order shuffled each epoch with the model's seed
@@ -322,6 +338,11 @@ impl Callbacks {
         set_callback_rate(optimizer, before, &control, "start", epoch)
     }
 
+    /// Whether a callback asks for the learning rate in the epoch's logs.
+    fn logs_learning_rate(&self) -> bool {
+        self.0.iter().any(|cb| cb.logs_learning_rate())
+    }
+
     fn batch_end(&mut self, batch: usize, logs: &Logs) {
         for cb in &mut self.0 {
             cb.on_batch_end(batch, logs);
@@ -413,6 +434,28 @@ mod tests {
         (0..n)
             .map(|i| ((i * 37 + seed * 11) % 101) as f32 / 50.0 - 1.0)
             .collect()
+    }
+
+    #[test]
+    fn the_validation_split_rounds_the_training_side_down_as_keras_does() {
+        // Keras 3.15.1: `split_at = int(math.floor(n * (1.0 - validation_split)))`.
+        let cases = [
+            (23, 0.25, 17),
+            (21, 0.3, 14),
+            (10, 0.2, 8),
+            (10, 0.25, 7),
+            (13, 0.2, 10),
+            (3, 0.5, 1),
+            (100, 0.1, 90),
+            (7, 0.1, 6),
+        ];
+        for (samples, split, train) in cases {
+            assert_eq!(
+                keras_split_at(samples, split),
+                train,
+                "{samples} at {split}"
+            );
+        }
     }
 
     #[test]
