@@ -109,13 +109,9 @@ impl Packed {
         );
         for (p, panel) in self.panels.chunks_exact((k * NR).max(1)).enumerate() {
             let cols = (n - p * NR).min(NR);
-            // Blocks of as even a size as MR allows (32 rows: 6, 6, 5, 5, 5, 5, not five of
-            // 6 and one of 2, whose few sums in flight cannot hide the FMA latency).
-            let blocks = m.div_ceil(MR);
-            let (base, extra) = (m / blocks, m % blocks);
             let mut i = 0;
-            for b in 0..blocks {
-                let rows = base + usize::from(b < extra);
+            while i < m {
+                let rows = (m - i).min(MR);
                 let at = |r: usize| (i + r) * lda;
                 let out = |r: usize| (i + r) * ldc + p * NR;
                 match rows {
