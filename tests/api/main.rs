@@ -11,6 +11,7 @@ mod data;
 mod derive;
 mod empty_axes;
 mod failed_calls;
+mod keras_callbacks;
 // `History::plot` exists with the `plot` feature only (on by default).
 #[cfg(feature = "plot")]
 mod history_plot;

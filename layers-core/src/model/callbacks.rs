@@ -1,5 +1,6 @@
 //! Callbacks: hooks into `fit` at epoch and batch boundaries, with Keras's
-//! [`EarlyStopping`], [`ModelCheckpoint`], a [`LearningRateScheduler`] and closure callbacks.
+//! [`EarlyStopping`], [`ModelCheckpoint`], [`ReduceLROnPlateau`], a
+//! [`LearningRateScheduler`] and closure callbacks.
 //!
 //! ```
 //! use layers_core::model::callbacks::EarlyStopping;
@@ -11,6 +12,7 @@ pub use super::checkpoint::ModelCheckpoint;
 pub use super::history::EarlyStoppingReport;
 use super::history::History;
 use super::logs::Logs;
+pub use super::plateau::ReduceLROnPlateau;
 use crate::Tensor;
 use crate::error::{Error, Result};
 use crate::layer::{Layer, LayerExt};
@@ -259,11 +261,13 @@ pub trait Callback: Send {
 
 /// Stops training when a monitored value stops improving (Keras's `EarlyStopping`).
 ///
-/// A value improves when it beats the best so far by more than `min_delta` (lower is better
-/// unless the name contains `acc`, as Keras's `mode="auto"` decides). After `patience`
-/// epochs without improvement training stops; with `restore_best_weights` the weights of the
-/// best epoch are put back when training ends, whether it stopped early or ran all its
-/// epochs (as Keras 3 does).
+/// A value improves when it beats the best so far by more than `min_delta`, in the
+/// direction [`mode`](EarlyStopping::mode) gives (by default from the name: lower is better
+/// for a loss, higher for an accuracy). After `patience` epochs without improvement training
+/// stops; a [`baseline`](EarlyStopping::baseline) must be beaten too, and
+/// [`start_from_epoch`](EarlyStopping::start_from_epoch) delays monitoring. With
+/// `restore_best_weights` the weights of the best epoch are put back when training ends,
+/// whether it stopped early or ran all its epochs (as Keras 3 does).
 ///
 /// # Examples
 ///
@@ -289,6 +293,9 @@ pub struct EarlyStopping {
     monitor: String,
     min_delta: f32,
     patience: usize,
+    mode: String,
+    baseline: Option<f32>,
+    start_from_epoch: usize,
     restore_best_weights: bool,
     best: Option<f32>,
     best_epoch: Option<usize>,
@@ -299,7 +306,8 @@ pub struct EarlyStopping {
 
 impl EarlyStopping {
     /// Monitors `monitor` (`"val_loss"`, `"accuracy"`, …) with Keras's defaults: min_delta
-    /// 0, patience 0, no restoring.
+    /// 0, patience 0, mode `"auto"`, no baseline, monitoring from the first epoch, no
+    /// restoring.
     ///
     /// # Examples
     ///
@@ -312,6 +320,9 @@ impl EarlyStopping {
             monitor: monitor.into(),
             min_delta: 0.0,
             patience: 0,
+            mode: "auto".into(),
+            baseline: None,
+            start_from_epoch: 0,
             restore_best_weights: false,
             best: None,
             best_epoch: None,
@@ -375,6 +386,90 @@ impl EarlyStopping {
     /// ```
     pub fn patience(mut self, patience: usize) -> EarlyStopping {
         self.patience = patience;
+        self
+    }
+
+    /// Which way the monitored value improves (Keras's `mode`): `"min"` (lower is better),
+    /// `"max"` (higher is better) or `"auto"`, the default, which decides from the name as
+    /// Keras 3 decides from the metric: higher is better for accuracies (any name holding
+    /// `acc`), `auc`, `precision`, `recall`, `iou`, F-scores, `r2_score`, cosine
+    /// similarity and correlations, lower for `loss` and every other name. A `val_` prefix
+    /// is ignored.
+    ///
+    /// A mode other than these three is refused when training begins (Keras warns and falls
+    /// back to `"auto"`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::model::Logs;
+    /// use layers_core::model::callbacks::{Callback, Control, EarlyStopping};
+    /// use layers_core::prelude::*;
+    /// let mut stop = EarlyStopping::new("score").mode("max");
+    /// let (model, mut control) = (Sequential::new(), Control::new(0.1));
+    /// stop.on_train_begin(&model)?;
+    /// for (epoch, score) in [0.5, 0.7, 0.6].into_iter().enumerate() {
+    ///     stop.on_epoch_end(epoch, &Logs::from([("score", score)]), &model, &mut control)?;
+    /// }
+    /// assert_eq!((stop.best(), stop.stopped_epoch()), (Some(0.7), Some(2)));
+    /// let err = EarlyStopping::new("loss").mode("lowest").on_train_begin(&model).unwrap_err();
+    /// assert!(err.to_string().contains("`mode` must be one of auto, min, max"));
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
+    pub fn mode(mut self, mode: impl Into<String>) -> EarlyStopping {
+        self.mode = mode.into();
+        self
+    }
+
+    /// A value the monitored quantity must beat (Keras's `baseline`): as in Keras, an epoch
+    /// that improves on the best so far but not on the baseline still counts towards
+    /// `patience`, so training stops `patience` epochs in unless the baseline is beaten
+    /// (it keeps going while every epoch improves on the one before). The best epoch is
+    /// restored whether or not it beat the baseline. A NaN baseline is refused when
+    /// training begins.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::model::Logs;
+    /// use layers_core::model::callbacks::{Callback, Control, EarlyStopping};
+    /// use layers_core::prelude::*;
+    /// let mut stop = EarlyStopping::new("val_loss").patience(2).baseline(0.5);
+    /// let (model, mut control) = (Sequential::new(), Control::new(0.1));
+    /// stop.on_train_begin(&model)?;
+    /// for (epoch, loss) in [1.0, 0.9, 0.95].into_iter().enumerate() {
+    ///     stop.on_epoch_end(epoch, &Logs::from([("val_loss", loss)]), &model, &mut control)?;
+    /// }
+    /// // 0.9 improved on 1.0 but never beat 0.5: three epochs without beating it
+    /// assert_eq!((stop.best(), stop.stopped_epoch()), (Some(0.9), Some(2)));
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
+    pub fn baseline(mut self, baseline: f32) -> EarlyStopping {
+        self.baseline = Some(baseline);
+        self
+    }
+
+    /// Epochs (counted from 0) to train before monitoring starts (Keras's
+    /// `start_from_epoch`): a warm-up in which nothing is compared, no best value or
+    /// weights are kept and training is never stopped.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::model::Logs;
+    /// use layers_core::model::callbacks::{Callback, Control, EarlyStopping};
+    /// use layers_core::prelude::*;
+    /// let mut stop = EarlyStopping::new("loss").start_from_epoch(2);
+    /// let (model, mut control) = (Sequential::new(), Control::new(0.1));
+    /// for (epoch, loss) in [0.5, 0.9, 1.0, 0.8, 0.85].into_iter().enumerate() {
+    ///     stop.on_epoch_end(epoch, &Logs::from([("loss", loss)]), &model, &mut control)?;
+    /// }
+    /// // epochs 0 and 1 are not looked at: the best is 0.8, and 0.85 ends training
+    /// assert_eq!((stop.best(), stop.best_epoch(), stop.stopped_epoch()), (Some(0.8), Some(3), Some(4)));
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
+    pub fn start_from_epoch(mut self, start_from_epoch: usize) -> EarlyStopping {
+        self.start_from_epoch = start_from_epoch;
         self
     }
 
@@ -453,15 +548,12 @@ impl EarlyStopping {
     pub fn stopped_epoch(&self) -> Option<usize> {
         self.stopped_epoch
     }
-
-    fn higher_is_better(&self) -> bool {
-        self.monitor.contains("acc")
-    }
 }
 
 impl Callback for EarlyStopping {
     /// Starts afresh, as Keras does: no best value, no waiting, not stopped. Refuses a
-    /// `min_delta` that is not a finite number (nothing would ever count as an improvement).
+    /// `min_delta` that is not a finite number (nothing would ever count as an improvement),
+    /// a NaN `baseline` and an unknown `mode`.
     fn on_train_begin(&mut self, _model: &dyn Layer) -> Result<()> {
         if !self.min_delta.is_finite() {
             return Err(Error::invalid(
@@ -472,6 +564,13 @@ impl Callback for EarlyStopping {
                 ),
             ));
         }
+        if let Some(baseline) = self.baseline.filter(|b| b.is_nan()) {
+            return Err(Error::invalid(
+                "EarlyStopping",
+                format!("`baseline` must be a number, but it is {baseline}"),
+            ));
+        }
+        check_mode("EarlyStopping", &self.mode)?;
         self.best = None;
         self.best_epoch = None;
         self.wait = 0;
@@ -488,21 +587,24 @@ impl Callback for EarlyStopping {
         control: &mut Control,
     ) -> Result<()> {
         let value = monitored(logs, &self.monitor, epoch, "EarlyStopping")?;
-        let improved = match self.best {
-            None => true,
-            Some(best) if self.higher_is_better() => value > best + self.min_delta,
-            Some(best) => value < best - self.min_delta,
-        };
-        if improved {
-            self.best = Some(value);
-            self.best_epoch = Some(epoch);
-            self.wait = 0;
+        if epoch < self.start_from_epoch {
+            return Ok(());
+        }
+        // Keras 3's order: the wait counts every monitored epoch, and restarts only at one
+        // that improves on both the best so far and the baseline.
+        self.wait += 1;
+        let higher = higher_is_better(&self.mode, &self.monitor);
+        if improves(value, self.best, self.min_delta, higher) {
             if self.restore_best_weights {
                 self.best_weights = Some(model.get_weights()?);
             }
+            self.best = Some(value);
+            self.best_epoch = Some(epoch);
+            if self.baseline.is_none() || improves(value, self.baseline, self.min_delta, higher) {
+                self.wait = 0;
+            }
             return Ok(());
         }
-        self.wait += 1;
         // As Keras: stop once `patience` epochs (at least one) went by without improvement.
         if self.wait >= self.patience.max(1) {
             control.stop_training = true;
@@ -644,6 +746,68 @@ impl<F: FnMut(usize, &Logs) + Send> Callback for OnEpochEnd<F> {
     ) -> Result<()> {
         (self.f)(epoch, logs);
         Ok(())
+    }
+}
+
+/// The modes of Keras's monitoring callbacks.
+const MODES: [&str; 3] = ["auto", "min", "max"];
+
+/// Names whose higher values are better under `mode="auto"`: Keras 3 asks the metric for
+/// its direction, and these are the metrics whose direction is "up".
+const HIGHER_IS_BETTER: [&str; 11] = [
+    "acc",
+    "auc",
+    "precision",
+    "recall",
+    "iou",
+    "f1_score",
+    "fbeta_score",
+    "r2_score",
+    "cosine_similarity",
+    "correlation",
+    "specificity",
+];
+
+/// Refuses a `mode` that is not `auto`, `min` or `max`, for callback `who`.
+pub(super) fn check_mode(who: &'static str, mode: &str) -> Result<()> {
+    if MODES.contains(&mode) {
+        return Ok(());
+    }
+    Err(Error::invalid(
+        who,
+        format!(
+            "`mode` must be one of {}, but it is {mode:?}",
+            MODES.join(", ")
+        ),
+    ))
+}
+
+/// Whether higher values of `monitor` are better under `mode` (`auto`, `min` or `max`):
+/// `auto` decides from the name, without its `val_` prefix (see [`EarlyStopping::mode`]).
+pub(super) fn higher_is_better(mode: &str, monitor: &str) -> bool {
+    match mode {
+        "max" => true,
+        "min" => false,
+        _ => {
+            let name = monitor.strip_prefix("val_").unwrap_or(monitor);
+            name != "loss" && HIGHER_IS_BETTER.iter().any(|up| name.contains(up))
+        }
+    }
+}
+
+/// Whether `value` improves on `reference` by more than `min_delta` (Keras's
+/// `_is_improvement`: the shifted value is computed in `f64` and compared in `f32`, as
+/// Keras compares Python floats with its backend's `less` or `greater`). Everything
+/// improves on no reference.
+pub(super) fn improves(value: f32, reference: Option<f32>, min_delta: f32, higher: bool) -> bool {
+    let Some(reference) = reference else {
+        return true;
+    };
+    let delta = f64::from(min_delta.abs());
+    if higher {
+        ((f64::from(value) - delta) as f32) > reference
+    } else {
+        ((f64::from(value) + delta) as f32) < reference
     }
 }
 

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::callbacks::{Callback, Control, monitored};
+use super::callbacks::{Callback, Control, higher_is_better, monitored};
 use super::logs::Logs;
 use crate::error::{Error, Result};
 use crate::layer::{Layer, LayerExt};
@@ -18,8 +18,9 @@ use crate::layer::{Layer, LayerExt};
 ///
 /// The path is a pattern: `{epoch}` is the epoch counted from 1, `{epoch:03d}` the same
 /// with zeros to width 3, and `{name}` or `{name:.4f}` a value of the epoch's logs
-/// (`{val_loss:.3f}`). A value improves when it beats the best so far: lower is better
-/// unless the name contains `acc` (Keras's `mode="auto"`).
+/// (`{val_loss:.3f}`). A value improves when it beats the best so far: higher is better
+/// for accuracies and the other metrics Keras's `mode="auto"` maximizes, lower for the rest
+/// (the rule of [`EarlyStopping::mode`](super::callbacks::EarlyStopping::mode)).
 ///
 /// # Examples
 ///
@@ -153,7 +154,7 @@ impl ModelCheckpoint {
     fn improves(&self, value: f32) -> bool {
         match self.best {
             None => !value.is_nan(),
-            Some(best) if self.monitor.contains("acc") => value > best,
+            Some(best) if higher_is_better("auto", &self.monitor) => value > best,
             Some(best) => value < best,
         }
     }

@@ -6,6 +6,7 @@ use std::io::Write;
 
 use layers::activation::Relu;
 use layers::data::{CsvOptions, Dataset};
+use layers::model::callbacks::{EarlyStopping, ReduceLROnPlateau};
 #[cfg(feature = "plot")]
 use layers::model::{History, HistoryParams, Logs};
 use layers::optim::{Adam, ExponentialDecay, Sgd};
@@ -354,6 +355,30 @@ pub static CASES: &[Case] = &[
                 (w - 0.684).abs() < 1e-6,
                 "the weight after three decayed steps",
             )
+        },
+    },
+    Case {
+        name: "reduce_lr_on_plateau_factor_one",
+        expect: Outcome::Err("InvalidArgument"),
+        says: &["ReduceLROnPlateau", "`factor`", "1"],
+        run: || {
+            let (x, y) = xy(4);
+            let reduce = ReduceLROnPlateau::new("loss").factor(1.0);
+            compiled(mlp())?
+                .fit(&x, &y, quiet().callback(reduce))
+                .map(drop)
+        },
+    },
+    Case {
+        name: "early_stopping_unknown_mode",
+        expect: Outcome::Err("InvalidArgument"),
+        says: &["EarlyStopping", "`mode`", "auto, min, max", "maximum"],
+        run: || {
+            let (x, y) = xy(4);
+            let stop = EarlyStopping::new("loss").mode("maximum");
+            compiled(mlp())?
+                .fit(&x, &y, quiet().callback(stop))
+                .map(drop)
         },
     },
     Case {
