@@ -8,7 +8,9 @@ use layers::activation::Relu;
 use layers::data::{CsvOptions, Dataset};
 #[cfg(feature = "plot")]
 use layers::model::{History, HistoryParams, Logs};
-use layers::optim::{Adam, ExponentialDecay, Sgd};
+use layers::optim::{
+    Adam, CosineDecay, ExponentialDecay, PiecewiseConstantDecay, PolynomialDecay, Sgd,
+};
 use layers::prelude::*;
 
 /// What a case must end with.
@@ -354,6 +356,28 @@ pub static CASES: &[Case] = &[
                 (w - 0.684).abs() < 1e-6,
                 "the weight after three decayed steps",
             )
+        },
+    },
+    Case {
+        name: "schedule_bad_settings",
+        expect: Outcome::Err("InvalidArgument"),
+        says: &[
+            "PiecewiseConstantDecay",
+            "boundaries[1] = 10",
+            "boundaries[0] = 20",
+        ],
+        run: || {
+            // a PolynomialDecay with a NaN power and a CosineDecay over 0 steps are refused
+            // the same way before this, by the same checks
+            let power = PolynomialDecay::new(0.1, 10).and_then(|s| s.power(f32::NAN));
+            let steps = CosineDecay::new(0.1, 0);
+            expect(
+                power.is_err() && steps.is_err(),
+                "PolynomialDecay and CosineDecay refusals",
+            )?;
+            let s = PiecewiseConstantDecay::new([20, 10], [0.1, 0.01, 0.001])?;
+            let _ = Sgd::new().schedule(s);
+            Ok(())
         },
     },
     Case {
