@@ -104,7 +104,9 @@ fn the_rates_are_keras_rates_to_1e_6() {
     }
     println!("{points} points, {same_bits} the same bits as Keras, worst {worst:?}");
     assert_eq!(points, 14 * 24);
-    // Keras's f32 order of operations is followed: most rates are the same bits.
+    // Keras's f32 order of operations is followed (and XLA's fused multiply-adds in
+    // CosineDecay's warmup form): all 336 are the same bits here; the libm behind `cos` and
+    // `powf` may differ by an ulp elsewhere, hence 90 %.
     assert!(
         same_bits * 10 >= points * 9,
         "{same_bits} of {points}; worst {worst:?}"

@@ -418,7 +418,7 @@ impl PolynomialDecay {
     /// use layers_core::optim::{LearningRateSchedule, PolynomialDecay};
     /// let s = PolynomialDecay::new(1.0, 10)?.end_learning_rate(0.0)?.cycle(true);
     /// // 35 steps: the decay runs over 40, 5 of them left
-/// assert_eq!([s.rate(5), s.rate(10), s.rate(20), s.rate(35)], [0.5, 0.0, 0.0, 0.125]);
+    /// assert_eq!([s.rate(5), s.rate(10), s.rate(20), s.rate(35)], [0.5, 0.0, 0.0, 0.125]);
     /// # Ok::<(), layers_core::Error>(())
     /// ```
     pub fn cycle(mut self, cycle: bool) -> PolynomialDecay {
@@ -624,13 +624,20 @@ impl CosineDecay {
     }
 
     /// Keras's `_decay_function`: from `from` to `alpha · from` as `step` goes to
-    /// `decay_steps` (in f32, in Keras's order).
-    fn decay(&self, step: f32, decay_steps: f32, from: f32) -> f32 {
+    /// `decay_steps` (in f32, in Keras's order). `fused`: Keras computes the warmup form
+    /// inside `ops.cond`, compiled as a whole, where XLA fuses `a · b + c` into one
+    /// rounding; the form without warmup runs op by op, each rounded.
+    fn decay(&self, step: f32, decay_steps: f32, from: f32, fused: bool) -> f32 {
         let completed = step / decay_steps;
         let cosine = 0.5 * (1.0 + (std::f32::consts::PI * completed).cos());
         // Keras: `(1 - self.alpha) * cosine + self.alpha`, 1 - alpha in Python's f64
         let one_minus_alpha = (1.0 - f64::from(self.alpha)) as f32;
-        from * (one_minus_alpha * cosine + self.alpha)
+        let decayed = if fused {
+            one_minus_alpha.mul_add(cosine, self.alpha)
+        } else {
+            one_minus_alpha * cosine + self.alpha
+        };
+        from * decayed
     }
 }
 
@@ -639,14 +646,15 @@ impl LearningRateSchedule for CosineDecay {
         let decay_steps = self.decay_steps as f32;
         let step = step as f32;
         let Some(target) = self.warmup_target else {
-            return self.decay(step.min(decay_steps), decay_steps, self.initial);
+            return self.decay(step.min(decay_steps), decay_steps, self.initial, false);
         };
         let warmup_steps = self.warmup_steps as f32;
         let step = step.min(decay_steps + warmup_steps);
         if step < warmup_steps {
-            (target - self.initial) * (step / warmup_steps) + self.initial
+            // fused, as XLA compiles Keras's `delta * fraction + initial` (see `decay`)
+            (target - self.initial).mul_add(step / warmup_steps, self.initial)
         } else {
-            self.decay(step - warmup_steps, decay_steps, target)
+            self.decay(step - warmup_steps, decay_steps, target, true)
         }
     }
     fn config(&self) -> Result<Value> {
