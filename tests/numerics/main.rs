@@ -16,3 +16,4 @@ mod ops_errors;
 mod ops_gradcheck;
 mod ops_reference;
 mod optimizers;
+mod schedules;

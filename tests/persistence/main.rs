@@ -10,6 +10,7 @@ mod audit2;
 mod models;
 mod reliability;
 mod save_edges;
+mod schedules;
 mod state_config;
 mod state_optimizers;
 mod weights;

@@ -81,6 +81,7 @@ macro_rules! base_methods {
 mod adam;
 mod base;
 mod config;
+mod decays;
 mod rmsprop;
 mod schedule;
 mod sgd;
@@ -88,6 +89,7 @@ mod state;
 
 pub use adam::{Adam, AdamW};
 pub use config::optimizer_from_config;
+pub use decays::{CosineDecay, InverseTimeDecay, PiecewiseConstantDecay, PolynomialDecay};
 pub use rmsprop::RmsProp;
 pub use schedule::{ExponentialDecay, LearningRateSchedule, schedule_from_config};
 pub use sgd::Sgd;

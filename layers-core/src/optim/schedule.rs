@@ -17,6 +17,8 @@ use crate::error::{Error, Result};
 use crate::layer::config::f32_to_json;
 use crate::loss::config::ConfigReader;
 
+use super::decays::{CosineDecay, InverseTimeDecay, PiecewiseConstantDecay, PolynomialDecay};
+
 /// A learning rate that depends on the step: the optimizer asks for `rate(iterations)`
 /// before each update, so the first update uses `rate(0)` (as Keras does).
 ///
@@ -216,18 +218,26 @@ impl ExponentialDecay {
 }
 
 /// Every schedule [`schedule_from_config`] makes, by its Keras class name.
-const SCHEDULES: [&str; 1] = ["ExponentialDecay"];
+const SCHEDULES: [&str; 5] = [
+    "CosineDecay",
+    "ExponentialDecay",
+    "InverseTimeDecay",
+    "PiecewiseConstantDecay",
+    "PolynomialDecay",
+];
 
 /// The built-in schedule a config describes, the inverse of
 /// [`LearningRateSchedule::config`]: `{"class_name": "ExponentialDecay", "config":
 /// {"initial_learning_rate": …, "decay_steps": …, "decay_rate": …, "staircase": …}}`
-/// (`staircase` may be left out; it is false by default).
+/// (`staircase` may be left out; it is false by default), and the same for Keras's
+/// `PiecewiseConstantDecay`, `InverseTimeDecay`, `PolynomialDecay` and `CosineDecay`, with
+/// the keys of their Keras `get_config` (Keras's defaults for keys left out).
 ///
 /// # Errors
 ///
 /// [`Error::UnknownName`] for an unknown `class_name`; [`Error::InvalidConfig`] naming the
-/// key for a missing or unknown key or a value of the wrong type; what
-/// [`ExponentialDecay::new`] refuses (`decay_steps` of 0, a negative rate).
+/// key for a missing or unknown key or a value of the wrong type; what the schedule's
+/// constructor refuses (`decay_steps` of 0, a negative rate, boundaries out of order).
 ///
 /// # Examples
 ///
@@ -237,6 +247,10 @@ const SCHEDULES: [&str; 1] = ["ExponentialDecay"];
 /// let decay = ExponentialDecay::new(0.5, 10, 0.5)?;
 /// let copy = schedule_from_config(&decay.config()?)?;
 /// assert_eq!(copy.rate(20), 0.125);
+/// let cosine = json!({"class_name": "CosineDecay", "config": {
+///     "initial_learning_rate": 0.0, "decay_steps": 100, "alpha": 0.0, "name": "CosineDecay",
+///     "warmup_target": 0.1, "warmup_steps": 10}});
+/// assert_eq!(schedule_from_config(&cosine)?.rate(5), 0.05);
 ///
 /// let config = json!({"class_name": "ExponentialDecay",
 ///                     "config": {"initial_learning_rate": 0.1, "decay_steps": 0, "decay_rate": 0.5}});
@@ -270,6 +284,22 @@ pub(crate) fn read_schedule(config: &Value, path: &str) -> Result<Box<dyn Learni
     let inner = r.get("config").unwrap_or(&Value::Null);
     match class {
         "ExponentialDecay" => Ok(Box::new(ExponentialDecay::from_config(
+            inner,
+            &r.field("config"),
+        )?)),
+        "InverseTimeDecay" => Ok(Box::new(InverseTimeDecay::from_config(
+            inner,
+            &r.field("config"),
+        )?)),
+        "PiecewiseConstantDecay" => Ok(Box::new(PiecewiseConstantDecay::from_config(
+            inner,
+            &r.field("config"),
+        )?)),
+        "PolynomialDecay" => Ok(Box::new(PolynomialDecay::from_config(
+            inner,
+            &r.field("config"),
+        )?)),
+        "CosineDecay" => Ok(Box::new(CosineDecay::from_config(
             inner,
             &r.field("config"),
         )?)),

@@ -9,7 +9,9 @@ use layers::data::{CsvOptions, Dataset};
 use layers::model::callbacks::{EarlyStopping, ReduceLROnPlateau};
 #[cfg(feature = "plot")]
 use layers::model::{History, HistoryParams, Logs};
-use layers::optim::{Adam, ExponentialDecay, Sgd};
+use layers::optim::{
+    Adam, CosineDecay, ExponentialDecay, PiecewiseConstantDecay, PolynomialDecay, Sgd,
+};
 use layers::prelude::*;
 
 /// What a case must end with.
@@ -379,6 +381,28 @@ pub static CASES: &[Case] = &[
             compiled(mlp())?
                 .fit(&x, &y, quiet().callback(stop))
                 .map(drop)
+        },
+    },
+    Case {
+        name: "schedule_bad_settings",
+        expect: Outcome::Err("InvalidArgument"),
+        says: &[
+            "PiecewiseConstantDecay",
+            "boundaries[1] = 10",
+            "boundaries[0] = 20",
+        ],
+        run: || {
+            // a PolynomialDecay with a NaN power and a CosineDecay over 0 steps are refused
+            // the same way before this, by the same checks
+            let power = PolynomialDecay::new(0.1, 10).and_then(|s| s.power(f32::NAN));
+            let steps = CosineDecay::new(0.1, 0);
+            expect(
+                power.is_err() && steps.is_err(),
+                "PolynomialDecay and CosineDecay refusals",
+            )?;
+            let s = PiecewiseConstantDecay::new([20, 10], [0.1, 0.01, 0.001])?;
+            let _ = Sgd::new().schedule(s);
+            Ok(())
         },
     },
     Case {
