@@ -5,6 +5,7 @@
 
 mod audit2;
 mod builtin_layers;
+mod checkpoint_options;
 mod config;
 mod containers;
 mod data;

@@ -3,8 +3,8 @@
 
 use layers::loss::SparseCategoricalCrossentropy;
 use layers::optim::{
-    Adam, CosineDecay, InverseTimeDecay, LearningRateSchedule, PiecewiseConstantDecay,
-    PolynomialDecay, Sgd,
+    Adam, CosineDecay, CosineDecayRestarts, InverseTimeDecay, LearningRateSchedule,
+    PiecewiseConstantDecay, PolynomialDecay, Sgd,
 };
 use layers::prelude::*;
 
@@ -42,7 +42,7 @@ fn compile(model: &mut Sequential, optimizer: impl Optimizer + 'static) {
     model.compile(optimizer, loss, &[]).unwrap();
 }
 
-/// The four schedules, each with its settings away from the defaults, cut so that the 4
+/// The five schedules, each with its settings away from the defaults, cut so that the 4
 /// steps of a 2-epoch run and the 4 after it cross a boundary or the end of the decay.
 fn schedules() -> Vec<(&'static str, Compile)> {
     vec![
@@ -79,6 +79,17 @@ fn schedules() -> Vec<(&'static str, Compile)> {
                     .and_then(|s| s.warmup(0.05, 3))
                     .unwrap();
                 compile(m, Sgd::new().schedule(s));
+            }),
+        ),
+        (
+            "restarts",
+            Box::new(|m: &mut Sequential| {
+                let s = CosineDecayRestarts::new(0.05, 2)
+                    .and_then(|s| s.t_mul(1.5))
+                    .and_then(|s| s.m_mul(0.7))
+                    .and_then(|s| s.alpha(0.05))
+                    .unwrap();
+                compile(m, Adam::new().schedule(s));
             }),
         ),
     ]
@@ -126,6 +137,7 @@ fn schedule_of(name: &str) -> Box<dyn LearningRateSchedule> {
         "piecewise" => Box::new(PiecewiseConstantDecay::new([2, 5], [0.1, 0.05, 0.01]).unwrap()),
         "inverse_time" => Box::new(InverseTimeDecay::new(0.05, 3, 0.7).unwrap().staircase(true)),
         "polynomial" => Box::new(PolynomialDecay::new(0.05, 5).unwrap().cycle(true)),
+        "restarts" => Box::new(CosineDecayRestarts::new(0.05, 2).unwrap()),
         _ => Box::new(
             CosineDecay::new(0.001, 4)
                 .and_then(|s| s.warmup(0.05, 3))

@@ -387,9 +387,10 @@ fn bad_schedules_in_a_config_are_refused_naming_the_key() {
         )
     );
     assert_eq!(
-        with(json!({"class_name": "CosineDecayRestarts", "config": {}})),
-        "unknown learning-rate schedule `CosineDecayRestarts`; known learning-rate schedules: \
-         CosineDecay, ExponentialDecay, InverseTimeDecay, PiecewiseConstantDecay, PolynomialDecay"
+        with(json!({"class_name": "CyclicalDecay", "config": {}})),
+        "unknown learning-rate schedule `CyclicalDecay`; known learning-rate schedules: \
+         CosineDecay, CosineDecayRestarts, ExponentialDecay, InverseTimeDecay, \
+         PiecewiseConstantDecay, PolynomialDecay"
     );
     assert_eq!(
         with(json!({"class_name": "ExponentialDecay", "config": {}, "module": "keras"})),

@@ -40,6 +40,13 @@ CASES = {
     "cosine_warmup": s.CosineDecay(0.0, 20, alpha=0.05, warmup_target=0.1, warmup_steps=10),
     "cosine_warmup_from": s.CosineDecay(0.01, 7, warmup_target=0.2, warmup_steps=3),
     "cosine_warmup_zero": s.CosineDecay(0.01, 10, warmup_target=0.2, warmup_steps=0),
+    # CosineDecayRestarts(initial, first_decay_steps, t_mul, m_mul, alpha)
+    "restarts": s.CosineDecayRestarts(0.1, 10),
+    "restarts_equal": s.CosineDecayRestarts(0.1, 10, t_mul=1.0, m_mul=0.5, alpha=0.1),
+    "restarts_odd": s.CosineDecayRestarts(0.05, 7, t_mul=1.5, m_mul=0.8, alpha=0.02),
+    # ExponentialDecay(initial, decay_steps, decay_rate, staircase)
+    "exponential": s.ExponentialDecay(0.1, 10, 0.5),
+    "exponential_stairs": s.ExponentialDecay(0.3, 7, 0.9, staircase=True),
 }
 
 for name, schedule in CASES.items():

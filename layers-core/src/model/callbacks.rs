@@ -8,7 +8,7 @@
 //! assert_eq!(stop.monitor(), "val_loss");
 //! ```
 
-pub use super::checkpoint::ModelCheckpoint;
+pub use super::checkpoint::{ModelCheckpoint, SaveFreq, SaveRequest};
 pub use super::history::EarlyStoppingReport;
 use super::history::History;
 use super::logs::Logs;
@@ -219,6 +219,27 @@ pub trait Callback: Send {
     /// ```
     fn take_model_save(&mut self) -> Option<std::path::PathBuf> {
         None
+    }
+
+    /// Asked after each [`on_batch_end`](Callback::on_batch_end): a file to write now, the
+    /// whole model or its weights (which only `fit` can do, since `on_batch_end` sees no
+    /// model), or an error that ends `fit` (the logs lacked what the callback needed).
+    /// `Ok(None)` by default; [`ModelCheckpoint`] with
+    /// [`save_freq`](ModelCheckpoint::save_freq) counting batches asks this way.
+    ///
+    /// # Errors
+    ///
+    /// Whatever the callback found wrong at the batch's end; `fit` returns it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::model::callbacks::{Callback, EarlyStopping};
+    /// assert_eq!(EarlyStopping::new("loss").take_batch_save()?, None);
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
+    fn take_batch_save(&mut self) -> Result<Option<SaveRequest>> {
+        Ok(None)
     }
     /// After training, adds what the callback found to the [`History`] that `fit` returns
     /// (the callback itself is gone with the `FitOptions`); [`EarlyStopping`] adds an

@@ -22,7 +22,7 @@ use std::sync::Arc;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 
-use super::callbacks::{Callback, Control};
+use super::callbacks::{Callback, Control, SaveRequest};
 use super::evaluate::evaluate_batches;
 use super::history::{History, HistoryParams};
 use super::logs::Logs;
@@ -33,8 +33,8 @@ use super::state::Compiled;
 use super::step::train_step;
 use crate::data::check::data_error;
 use crate::error::{Error, Result};
-use crate::layer::Layer;
 use crate::layer::context::{BatchSamples, with_batch_samples};
+use crate::layer::{Layer, LayerExt};
 use crate::math::decimal;
 use crate::optim::Optimizer;
 use crate::tensor::{Tensor, buffers, graph};
@@ -104,10 +104,16 @@ fn run_here(
     for epoch in 0..options.epochs {
         callbacks.epoch_begin(&mut *compiled.optimizer, epoch)?;
         let progress = EpochProgress::start(options.verbosity, epoch, options.epochs, steps);
-        let mut logs = run_epoch(model, compiled, seed, &mut batches, epoch, |batch, logs| {
+        let state = ModelState {
+            seed,
+            input_shape,
+            compiled: None,
+        };
+        let batch_end = |batch: usize, logs: &Logs, compiled: &mut Compiled| {
             progress.step(batch + 1, logs.as_slice());
-            callbacks.batch_end(batch, logs);
-        })?;
+            callbacks.batch_end(model, compiled, &state, batch, logs)
+        };
+        let mut logs = run_epoch(model, compiled, seed, &mut batches, epoch, batch_end)?;
         if let Some(val) = &validation {
             let loss = evaluate_batches(
                 model,
@@ -126,11 +132,6 @@ fn run_here(
         progress.finish(logs.as_slice());
         compiled.epochs += 1;
         history.record(epoch, &logs);
-        let state = ModelState {
-            seed,
-            input_shape,
-            compiled: None,
-        };
         if callbacks.epoch_end(model, compiled, &state, epoch, &logs)? {
             break;
         }
@@ -244,7 +245,7 @@ fn run_epoch(
     seed: u64,
     batches: &mut Batches,
     epoch: usize,
-    mut batch_end: impl FnMut(usize, &Logs),
+    mut batch_end: impl FnMut(usize, &Logs, &mut Compiled) -> Result<()>,
 ) -> Result<Logs> {
     compiled.reset_metrics();
     batches.reorder();
@@ -268,7 +269,7 @@ fn run_epoch(
         loss_sum += f64::from(loss) * indices.len() as f64;
         seen += indices.len();
         compiled.write_logs((loss_sum / seen as f64) as f32, "", &mut logs);
-        batch_end(batch, &logs);
+        batch_end(batch, &logs, compiled)?;
     }
     Ok(logs)
 }
@@ -343,10 +344,34 @@ impl Callbacks {
         self.0.iter().any(|cb| cb.logs_learning_rate())
     }
 
-    fn batch_end(&mut self, batch: usize, logs: &Logs) {
+    /// Shows the callbacks the running logs after `batch`, and writes the files they ask
+    /// for (see [`Callback::take_batch_save`]).
+    fn batch_end(
+        &mut self,
+        model: &dyn Layer,
+        compiled: &mut Compiled,
+        state: &ModelState,
+        batch: usize,
+        logs: &Logs,
+    ) -> Result<()> {
         for cb in &mut self.0 {
             cb.on_batch_end(batch, logs);
+            match cb.take_batch_save()? {
+                Some(SaveRequest {
+                    path,
+                    weights_only: true,
+                }) => model.save_weights(&path)?,
+                Some(SaveRequest { path, .. }) => {
+                    let state = ModelState {
+                        compiled: Some(compiled),
+                        ..*state
+                    };
+                    save_parts(model, &state, &path)?;
+                }
+                None => {}
+            }
         }
+        Ok(())
     }
 
     /// Shows the callbacks the epoch's logs; they may change the learning rate, or stop

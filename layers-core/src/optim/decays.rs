@@ -20,7 +20,7 @@ use crate::loss::config::ConfigReader;
 use super::schedule::LearningRateSchedule;
 
 /// `Ok` when `value`, the setting `key` of schedule `op`, is a finite number ≥ 0.
-fn rate_setting(op: &'static str, key: &str, value: f32) -> Result<()> {
+pub(super) fn rate_setting(op: &'static str, key: &str, value: f32) -> Result<()> {
     if value.is_finite() && value >= 0.0 {
         Ok(())
     } else {
@@ -41,7 +41,7 @@ fn decay_steps_setting(op: &'static str, decay_steps: u64) -> Result<()> {
 }
 
 /// The error for a required `key` left out of the config of schedule `class`.
-fn missing(r: &ConfigReader<'_>, class: &str, key: &str) -> Error {
+pub(super) fn missing(r: &ConfigReader<'_>, class: &str, key: &str) -> Error {
     Error::InvalidConfig {
         field: r.field(key),
         message: format!("is missing from the config of schedule `{class}`"),
@@ -49,7 +49,7 @@ fn missing(r: &ConfigReader<'_>, class: &str, key: &str) -> Error {
 }
 
 /// The schedule's `name` (Keras writes one; any string is kept), or `default`.
-fn read_name(r: &ConfigReader<'_>, default: &str) -> Result<String> {
+pub(super) fn read_name(r: &ConfigReader<'_>, default: &str) -> Result<String> {
     Ok(r.string("name")?.unwrap_or(default).to_string())
 }
 

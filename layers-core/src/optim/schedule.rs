@@ -18,6 +18,7 @@ use crate::layer::config::f32_to_json;
 use crate::loss::config::ConfigReader;
 
 use super::decays::{CosineDecay, InverseTimeDecay, PiecewiseConstantDecay, PolynomialDecay};
+use super::restarts::CosineDecayRestarts;
 
 /// A learning rate that depends on the step: the optimizer asks for `rate(iterations)`
 /// before each update, so the first update uses `rate(0)` (as Keras does).
@@ -63,7 +64,8 @@ pub trait LearningRateSchedule: Send + Sync {
     /// assert_eq!(
     ///     decay.config()?,
     ///     json!({"class_name": "ExponentialDecay", "config": {
-    ///         "initial_learning_rate": 0.1, "decay_steps": 1000, "decay_rate": 0.96, "staircase": true
+    ///         "initial_learning_rate": 0.1, "decay_steps": 1000, "decay_rate": 0.96, "staircase": true,
+    ///         "name": "ExponentialDecay"
     ///     }})
     /// );
     /// let closure = |step: u64| 1.0 / (step + 1) as f32;
@@ -100,12 +102,14 @@ impl<F: Fn(u64) -> f32 + Send + Sync> LearningRateSchedule for F {
 /// assert_eq!(stairs.rate(4), 0.025);
 /// # Ok::<(), layers_core::Error>(())
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ExponentialDecay {
     initial: f32,
     decay_steps: u64,
     decay_rate: f32,
     staircase: bool,
+    /// Keras's `name` (`ExponentialDecay` unless a config named it otherwise).
+    name: String,
 }
 
 impl ExponentialDecay {
@@ -151,6 +155,7 @@ impl ExponentialDecay {
             decay_steps,
             decay_rate,
             staircase: false,
+            name: op.to_string(),
         })
     }
 
@@ -172,11 +177,12 @@ impl ExponentialDecay {
 
 impl LearningRateSchedule for ExponentialDecay {
     fn rate(&self, step: u64) -> f32 {
-        let mut p = step as f64 / self.decay_steps as f64;
+        // In f32, in Keras's order: `initial · decay_rate ^ (step / decay_steps)`.
+        let mut p = step as f32 / self.decay_steps as f32;
         if self.staircase {
             p = p.floor();
         }
-        (f64::from(self.initial) * f64::from(self.decay_rate).powf(p)) as f32
+        self.initial * self.decay_rate.powf(p)
     }
     fn config(&self) -> Result<Value> {
         Ok(json!({
@@ -186,6 +192,7 @@ impl LearningRateSchedule for ExponentialDecay {
                 "decay_steps": self.decay_steps,
                 "decay_rate": f32_to_json(self.decay_rate),
                 "staircase": self.staircase,
+                "name": self.name,
             }
         }))
     }
@@ -199,6 +206,7 @@ impl ExponentialDecay {
             "decay_steps",
             "decay_rate",
             "staircase",
+            "name",
         ];
         let r = ConfigReader::new(config, "schedule `ExponentialDecay`", path, &known)?;
         let missing = |key: &str| Error::InvalidConfig {
@@ -213,13 +221,18 @@ impl ExponentialDecay {
             decay_steps.ok_or_else(|| missing("decay_steps"))?,
             decay_rate.ok_or_else(|| missing("decay_rate"))?,
         )?;
-        Ok(decay.staircase(r.bool("staircase")?.unwrap_or(false)))
+        let mut decay = decay.staircase(r.bool("staircase")?.unwrap_or(false));
+        if let Some(name) = r.string("name")? {
+            decay.name = name.to_string();
+        }
+        Ok(decay)
     }
 }
 
 /// Every schedule [`schedule_from_config`] makes, by its Keras class name.
-const SCHEDULES: [&str; 5] = [
+const SCHEDULES: [&str; 6] = [
     "CosineDecay",
+    "CosineDecayRestarts",
     "ExponentialDecay",
     "InverseTimeDecay",
     "PiecewiseConstantDecay",
@@ -230,7 +243,8 @@ const SCHEDULES: [&str; 5] = [
 /// [`LearningRateSchedule::config`]: `{"class_name": "ExponentialDecay", "config":
 /// {"initial_learning_rate": …, "decay_steps": …, "decay_rate": …, "staircase": …}}`
 /// (`staircase` may be left out; it is false by default), and the same for Keras's
-/// `PiecewiseConstantDecay`, `InverseTimeDecay`, `PolynomialDecay` and `CosineDecay`, with
+/// `PiecewiseConstantDecay`, `InverseTimeDecay`, `PolynomialDecay`, `CosineDecay` and
+/// `CosineDecayRestarts`, with
 /// the keys of their Keras `get_config` (Keras's defaults for keys left out).
 ///
 /// # Errors
@@ -300,6 +314,10 @@ pub(crate) fn read_schedule(config: &Value, path: &str) -> Result<Box<dyn Learni
             &r.field("config"),
         )?)),
         "CosineDecay" => Ok(Box::new(CosineDecay::from_config(
+            inner,
+            &r.field("config"),
+        )?)),
+        "CosineDecayRestarts" => Ok(Box::new(CosineDecayRestarts::from_config(
             inner,
             &r.field("config"),
         )?)),

@@ -6,7 +6,7 @@ use std::io::Write;
 
 use layers::activation::Relu;
 use layers::data::{CsvOptions, Dataset};
-use layers::model::callbacks::{EarlyStopping, ReduceLROnPlateau};
+use layers::model::callbacks::{EarlyStopping, ModelCheckpoint, ReduceLROnPlateau};
 #[cfg(feature = "plot")]
 use layers::model::{History, HistoryParams, Logs};
 use layers::optim::{
@@ -368,6 +368,19 @@ pub static CASES: &[Case] = &[
             let reduce = ReduceLROnPlateau::new("loss").factor(1.0);
             compiled(mlp())?
                 .fit(&x, &y, quiet().callback(reduce))
+                .map(drop)
+        },
+    },
+    Case {
+        name: "checkpoint_save_freq_zero",
+        expect: Outcome::Err("InvalidArgument"),
+        says: &["ModelCheckpoint", "`save_freq`", "0"],
+        run: || {
+            let (x, y) = xy(4);
+            let path = std::env::temp_dir().join("layers-reliability-ckpt.safetensors");
+            let checkpoint = ModelCheckpoint::new(path.to_str().unwrap_or("m.safetensors"));
+            compiled(mlp())?
+                .fit(&x, &y, quiet().callback(checkpoint.save_freq(0)))
                 .map(drop)
         },
     },
