@@ -31,21 +31,23 @@
 //! 7. [`autograd`]: the backward pass (one rule per recorded op), [`GradStore`] and
 //!    finite-difference gradient checks.
 //! 8. [`init`]: Keras's weight [`Initializer`]s.
-//! 9. [`weight`]: [`Weight`], a named, lazily built variable.
-//! 10. [`layer`]: the [`Layer`] trait and what a layer is made of: its forward pass
+//! 9. [`regularizers`] and [`constraints`]: Keras's weight [`Regularizer`]s (penalties
+//!    added to the loss) and [`Constraint`]s (projections after each update).
+//! 10. [`weight`]: [`Weight`], a named, lazily built variable.
+//! 11. [`layer`]: the [`Layer`] trait and what a layer is made of: its forward pass
 //!     ([`Call`]), its call [`Context`], its config, its summary, a renamed layer and the
 //!     containers of layers, and gradient checks for whole layers.
-//! 11. [`typed`]: shapes in types, checked by the compiler ([`Const`], [`TypedTensor`]), and
+//! 12. [`typed`]: shapes in types, checked by the compiler ([`Const`], [`TypedTensor`]), and
 //!     each layer's shape signature ([`StaticLayer`](typed::StaticLayer)).
-//! 12. [`activation`](mod@activation): activations, usable as functions and as layers, and
+//! 13. [`activation`](mod@activation): activations, usable as functions and as layers, and
 //!     their registry of names.
-//! 13. [`builtin`]: the built-in layers ([`Dense`], [`Dropout`], [`Embedding`], …), written
+//! 14. [`builtin`]: the built-in layers ([`Dense`], [`Dropout`], [`Embedding`], …), written
 //!     with `#[derive(Layer)]`.
-//! 14. [`loss`]: Keras's losses.
-//! 15. [`metrics`]: Keras's metrics (a loss can be one).
-//! 16. [`optim`]: Keras's optimizers and learning-rate schedules.
-//! 17. [`data`]: data sets: CSV loading, scaling, shuffling, splits.
-//! 18. [`model`]: [`Sequential`], [`Model`] and training ([`Train`]: `compile`, `fit`,
+//! 15. [`loss`]: Keras's losses.
+//! 16. [`metrics`]: Keras's metrics (a loss can be one).
+//! 17. [`optim`]: Keras's optimizers and learning-rate schedules.
+//! 18. [`data`]: data sets: CSV loading, scaling, shuffling, splits.
+//! 19. [`model`]: [`Sequential`], [`Model`] and training ([`Train`]: `compile`, `fit`,
 //!     `evaluate`, `predict`), with logs, callbacks and history.
 //!
 //! The root re-exports the types most programs use, [`prelude`] holds them for a glob
@@ -58,6 +60,7 @@ extern crate self as layers_core;
 pub mod activation;
 pub mod autograd;
 pub mod builtin;
+pub mod constraints;
 pub mod data;
 pub mod dual;
 pub mod error;
@@ -70,6 +73,7 @@ pub mod metrics;
 pub mod model;
 pub mod optim;
 pub mod random;
+pub mod regularizers;
 pub mod save;
 pub mod tensor;
 pub mod typed;
@@ -93,6 +97,7 @@ pub use builtin::{Bidirectional, Cell, Gru, Lstm, Rnn, SimpleRnn};
 pub use builtin::{Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D};
 pub use dual::Dual;
 pub use error::{Error, Result};
+pub use constraints::Constraint;
 pub use init::Initializer;
 pub use layer::registry::{layer_from_config, registered_layers};
 pub use layer::spec::{FromConfig, LayerConfig};
@@ -102,6 +107,7 @@ pub use loss::{Loss, loss_from_config, loss_from_name};
 pub use math::Scalar;
 pub use metrics::{Metric, metric_from_config, metric_from_name};
 pub use model::{FitOptions, Logs, Model, Sequential, Train};
+pub use regularizers::Regularizer;
 pub use optim::{LearningRateSchedule, Optimizer, optimizer_from_config, optimizer_from_name};
 pub use tensor::Tensor;
 pub use tensor::binary::Operand;
@@ -139,9 +145,9 @@ pub mod prelude {
     pub use crate::typed::{Const, Dim, StaticLayer, TypedTensor};
     pub use crate::{
         Activation, BatchNormalization, Call, CallWithContext, Context, Dense, Dropout, Dual,
-        Embedding, Error, FitOptions, Flatten, FromConfig, GradStore, Initializer, Lambda, Layer,
-        LayerConfig, LayerExt, LayerNormalization, LogSoftmax, Logs, Model, Operand, Reshape,
-        Result, Sequential, Softmax, Tensor, Train, TryCall, Weight, layer_from_config, no_grad,
+        Constraint, Embedding, Error, FitOptions, Flatten, FromConfig, GradStore, Initializer, Lambda, Layer,
+        LayerConfig, LayerExt, LayerNormalization, LogSoftmax, Logs, Model, Operand, Regularizer,
+        Reshape, Result, Sequential, Softmax, Tensor, Train, TryCall, Weight, layer_from_config, no_grad,
         registered_layers,
     };
     pub use crate::{
@@ -168,6 +174,8 @@ pub mod __private {
     pub use crate::dual::scalar::{DualCall, DualCallF32, DualCallScalar, TakesScalar};
     pub use crate::error::{Error, Result};
     pub use crate::init::Initializer;
+    pub use crate::constraints::Constraint;
+    pub use crate::regularizers::Regularizer;
     pub use crate::layer::config::ConfigValue;
     pub use crate::layer::context::with_rng;
     pub use crate::layer::registry::LayerEntry;

@@ -16,6 +16,7 @@
 //! # Ok::<(), layers_core::Error>(())
 //! ```
 
+use super::penalties::with_regularization;
 use super::state::Compiled;
 use crate::autograd::no_grad;
 use crate::error::Result;
@@ -45,7 +46,7 @@ pub(super) fn evaluate_batches(
                 let yb = y.narrow(0, start, len);
                 let pred =
                     with_batch_samples(BatchSamples::From(first + start), || model.forward(&xb))?;
-                let loss = compiled.loss.compute(&yb, &pred)?;
+                let loss = with_regularization(model, compiled.loss.compute(&yb, &pred)?);
                 loss_sum += f64::from(loss.item()) * len as f64;
                 for m in &mut compiled.metrics {
                     m.update(&yb, &pred)?;

@@ -18,6 +18,7 @@
 //! # Ok::<(), layers_core::Error>(())
 //! ```
 
+use super::penalties::with_regularization;
 use super::state::Compiled;
 use crate::autograd::VarId;
 use crate::error::{Error, Result, TrainingStep};
@@ -153,7 +154,7 @@ pub(super) fn train_step(
     let state = StateRollback::save(model);
     let (loss_value, grads, pred) = with_context(true, step_seed, || -> Result<_> {
         let pred = model.forward(x)?;
-        let loss = compiled.loss.compute(y, &pred)?;
+        let loss = with_regularization(model, compiled.loss.compute(y, &pred)?);
         let value = loss.item();
         if !value.is_finite() {
             return Ok((value, None, pred.detach()));

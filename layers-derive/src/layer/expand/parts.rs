@@ -1,5 +1,5 @@
-//! The parts of the layer that `new` computes from the config: each weight's initializer
-//! and trainable flag, and each sublayer made by `new`. One associated function
+//! The parts of the layer that `new` computes from the config: each weight's initializer,
+//! trainable flag, regularizer and constraint, and each sublayer made by `new`. One associated function
 //! `__layers_parts(&config…)` computes them, so that `new` and the setters of the config
 //! fields they use share one copy of the user's expressions.
 
@@ -35,7 +35,11 @@ impl<'f, 'a> Parts<'f, 'a> {
                         Init::Expr(e) => Some(e),
                         _ => None,
                     };
-                    init.into_iter().chain(w.trainable.as_ref()).collect()
+                    init.into_iter()
+                        .chain(w.trainable.as_ref())
+                        .chain(w.regularizer.as_ref())
+                        .chain(w.constraint.as_ref())
+                        .collect()
                 }
                 FieldKind::Sublayer(SublayerInit::Expr(e)) => vec![e],
                 FieldKind::Sublayer(SublayerInit::Default) => vec![],
@@ -77,7 +81,11 @@ impl<'f, 'a> Parts<'f, 'a> {
         match field.kind {
             FieldKind::Weight(_) => {
                 let name = field.name();
-                quote!(__layers::Weight::unbuilt(#name, #var.0, #var.1))
+                quote!(
+                    __layers::Weight::unbuilt(#name, #var.0, #var.1)
+                        .with_regularizer(#var.2)
+                        .with_constraint(#var.3)
+                )
             }
             _ => quote!(#var),
         }
@@ -100,7 +108,12 @@ impl<'f, 'a> Parts<'f, 'a> {
                 quote!(let #name: #ty = ::core::clone::Clone::clone(#name);)
             });
         let types = self.fields.iter().map(|f| match &f.kind {
-            FieldKind::Weight(_) => quote!((__layers::Initializer, bool)),
+            FieldKind::Weight(_) => quote!((
+                __layers::Initializer,
+                bool,
+                ::core::option::Option<__layers::Regularizer>,
+                ::core::option::Option<__layers::Constraint>
+            )),
             _ => {
                 let ty = f.ty;
                 quote!(#ty)
@@ -141,7 +154,27 @@ fn part_value(field: &Field) -> TokenStream {
                 },
                 None => quote!(true),
             };
-            quote!((#init, #trainable))
+            let regularizer = match &w.regularizer {
+                Some(e) => quote_spanned! {e.span()=>
+                    {
+                        let __layers_regularizer: ::core::option::Option<__layers::Regularizer> =
+                            ::core::convert::Into::into(#e);
+                        __layers_regularizer
+                    }
+                },
+                None => quote!(::core::option::Option::None),
+            };
+            let constraint = match &w.constraint {
+                Some(e) => quote_spanned! {e.span()=>
+                    {
+                        let __layers_constraint: ::core::option::Option<__layers::Constraint> =
+                            ::core::convert::Into::into(#e);
+                        __layers_constraint
+                    }
+                },
+                None => quote!(::core::option::Option::None),
+            };
+            quote!((#init, #trainable, #regularizer, #constraint))
         }
         FieldKind::Sublayer(SublayerInit::Expr(e)) => quote!(#e),
         _ => quote_spanned!(field.ty.span()=> ::core::default::Default::default()),
