@@ -13,6 +13,7 @@ mod conv_reference;
 mod keras_diff;
 mod keras_diff2;
 mod output_padding;
+mod regularizers;
 mod pool;
 mod pool_reference;
 mod rnn;
