@@ -228,7 +228,9 @@ impl Constraint {
     fn problem(&self, shape: Option<&[usize]>) -> Option<String> {
         for (name, v) in self.values() {
             if !(v.is_finite() && v >= 0.0) {
-                return Some(format!("`{name}` must be a finite number ≥ 0, but it is {v:?}"));
+                return Some(format!(
+                    "`{name}` must be a finite number ≥ 0, but it is {v:?}"
+                ));
             }
         }
         if let Constraint::MinMaxNorm {
@@ -440,7 +442,10 @@ impl Constraint {
             other => {
                 return Err(config_error(
                     "constraint",
-                    expected("a constraint name or {\"class_name\": …, \"config\": …}", other),
+                    expected(
+                        "a constraint name or {\"class_name\": …, \"config\": …}",
+                        other,
+                    ),
                 ));
             }
         };
@@ -485,8 +490,11 @@ impl Constraint {
             (Constraint::MinMaxNorm { min_value, .. }, "min_value") => min_value,
             (Constraint::MinMaxNorm { rate, .. }, "rate") => rate,
             _ => {
-                let mut known: Vec<String> =
-                    self.values().iter().map(|(n, _)| format!("`{n}`")).collect();
+                let mut known: Vec<String> = self
+                    .values()
+                    .iter()
+                    .map(|(n, _)| format!("`{n}`"))
+                    .collect();
                 if self.axis().is_some() {
                     known.push("`axis`".into());
                 }
@@ -547,7 +555,12 @@ mod tests {
             .unwrap()
             .to_vec();
         assert_eq!(v, same);
-        assert!(Constraint::unit_norm().with_axis([0, -3]).check(&[2, 2, 2]).is_err());
+        assert!(
+            Constraint::unit_norm()
+                .with_axis([0, -3])
+                .check(&[2, 2, 2])
+                .is_err()
+        );
         assert!(Constraint::unit_norm().with_axis([]).check(&[2]).is_err());
     }
 
@@ -567,7 +580,12 @@ mod tests {
             "`MaxNorm` `max_value` must be a finite number ≥ 0, but it is -1.0"
         );
         let bad = json!({"class_name": "NonNeg", "config": {"axis": 0}});
-        assert!(Constraint::from_config(&bad).unwrap_err().to_string().contains("no settings"));
+        assert!(
+            Constraint::from_config(&bad)
+                .unwrap_err()
+                .to_string()
+                .contains("no settings")
+        );
         let bad = json!({"class_name": "MinMaxNorm", "config": {"min_value": 2, "max_value": 1}});
         assert!(Constraint::from_config(&bad).is_err());
     }

@@ -95,9 +95,9 @@ pub use builtin::{
 };
 pub use builtin::{Bidirectional, Cell, Gru, Lstm, Rnn, SimpleRnn};
 pub use builtin::{Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D};
+pub use constraints::Constraint;
 pub use dual::Dual;
 pub use error::{Error, Result};
-pub use constraints::Constraint;
 pub use init::Initializer;
 pub use layer::registry::{layer_from_config, registered_layers};
 pub use layer::spec::{FromConfig, LayerConfig};
@@ -107,8 +107,8 @@ pub use loss::{Loss, loss_from_config, loss_from_name};
 pub use math::Scalar;
 pub use metrics::{Metric, metric_from_config, metric_from_name};
 pub use model::{FitOptions, Logs, Model, Sequential, Train};
-pub use regularizers::Regularizer;
 pub use optim::{LearningRateSchedule, Optimizer, optimizer_from_config, optimizer_from_name};
+pub use regularizers::Regularizer;
 pub use tensor::Tensor;
 pub use tensor::binary::Operand;
 pub use tensor::buffers::release_cached_buffers;
@@ -144,11 +144,11 @@ pub mod prelude {
     pub use crate::tensor::conv::Padding;
     pub use crate::typed::{Const, Dim, StaticLayer, TypedTensor};
     pub use crate::{
-        Activation, BatchNormalization, Call, CallWithContext, Context, Dense, Dropout, Dual,
-        Constraint, Embedding, Error, FitOptions, Flatten, FromConfig, GradStore, Initializer, Lambda, Layer,
-        LayerConfig, LayerExt, LayerNormalization, LogSoftmax, Logs, Model, Operand, Regularizer,
-        Reshape, Result, Sequential, Softmax, Tensor, Train, TryCall, Weight, layer_from_config, no_grad,
-        registered_layers,
+        Activation, BatchNormalization, Call, CallWithContext, Constraint, Context, Dense, Dropout,
+        Dual, Embedding, Error, FitOptions, Flatten, FromConfig, GradStore, Initializer, Lambda,
+        Layer, LayerConfig, LayerExt, LayerNormalization, LogSoftmax, Logs, Model, Operand,
+        Regularizer, Reshape, Result, Sequential, Softmax, Tensor, Train, TryCall, Weight,
+        layer_from_config, no_grad, registered_layers,
     };
     pub use crate::{
         AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D,
@@ -170,12 +170,11 @@ pub mod __private {
     pub use crate::activation::{Activation, ActivationFn};
     // `TakesScalar` is not named by generated code, but by the error for a helper that cannot
     // take dual numbers, which prints the path it is reachable at.
+    pub use crate::constraints::Constraint;
     pub use crate::dual::Dual;
     pub use crate::dual::scalar::{DualCall, DualCallF32, DualCallScalar, TakesScalar};
     pub use crate::error::{Error, Result};
     pub use crate::init::Initializer;
-    pub use crate::constraints::Constraint;
-    pub use crate::regularizers::Regularizer;
     pub use crate::layer::config::ConfigValue;
     pub use crate::layer::context::with_rng;
     pub use crate::layer::registry::LayerEntry;
@@ -185,6 +184,7 @@ pub mod __private {
     pub use crate::layer::summary::{sequential_summary_rows, static_summary_rows};
     pub use crate::layer::weight_shape::{SampleShape, ToDim};
     pub use crate::layer::{Call, Layer, LayerExt, SummaryRow, TryCall, catch_call};
+    pub use crate::regularizers::Regularizer;
     pub use crate::tensor::Tensor;
     pub use crate::typed::layer::{FieldName, expect_output, step};
     pub use crate::typed::signature::{SignatureDim, check_input, check_output};

@@ -253,14 +253,19 @@ impl Regularizer {
                 let params = match map.get("config") {
                     None | Some(Value::Null) => None,
                     Some(Value::Object(p)) => Some(p),
-                    Some(other) => return Err(config_error("config", expected("an object", other))),
+                    Some(other) => {
+                        return Err(config_error("config", expected("an object", other)));
+                    }
                 };
                 (class, params)
             }
             other => {
                 return Err(config_error(
                     "regularizer",
-                    expected("a regularizer name or {\"class_name\": …, \"config\": …}", other),
+                    expected(
+                        "a regularizer name or {\"class_name\": …, \"config\": …}",
+                        other,
+                    ),
                 ));
             }
         };
@@ -282,15 +287,26 @@ impl Regularizer {
                     (Regularizer::L1 { l1 }, "l1") | (Regularizer::L1L2 { l1, .. }, "l1") => l1,
                     (Regularizer::L2 { l2 }, "l2") | (Regularizer::L1L2 { l2, .. }, "l2") => l2,
                     _ => {
-                        let known = reg.factors().iter().map(|(n, _)| format!("`{n}`")).collect::<Vec<_>>();
+                        let known = reg
+                            .factors()
+                            .iter()
+                            .map(|(n, _)| format!("`{n}`"))
+                            .collect::<Vec<_>>();
                         return Err(config_error(
                             key,
-                            format!("is not a setting of `{class}`; it has {}", known.join(" and ")),
+                            format!(
+                                "is not a setting of `{class}`; it has {}",
+                                known.join(" and ")
+                            ),
                         ));
                     }
                 };
                 // Keras writes `None` for a factor of 0 in `L1L2`'s defaults.
-                *slot = if v.is_null() { 0.0 } else { f32_from_json(v).map_err(|e| config_error(key, e))? };
+                *slot = if v.is_null() {
+                    0.0
+                } else {
+                    f32_from_json(v).map_err(|e| config_error(key, e))?
+                };
             }
         }
         if let Some((name, v)) = reg.bad_factor() {
@@ -345,7 +361,11 @@ mod tests {
                     f64::from(reg.penalty(&Tensor::from_vec(v, &[2, 3])).item())
                 };
                 let numeric = (at(h) - at(-h)) / (2.0 * f64::from(h));
-                assert!((numeric - f64::from(g[i])).abs() < 1e-3, "{reg:?} {i}: {numeric} vs {}", g[i]);
+                assert!(
+                    (numeric - f64::from(g[i])).abs() < 1e-3,
+                    "{reg:?} {i}: {numeric} vs {}",
+                    g[i]
+                );
             }
         }
     }
@@ -365,7 +385,12 @@ mod tests {
             "`l2` of `L2` must be a finite number ≥ 0, but it is -0.5"
         );
         let unknown = json!({"class_name": "L2", "config": {"l1": 0.5}});
-        assert!(Regularizer::from_config(&unknown).unwrap_err().to_string().contains("`l1` is not a setting of `L2`"));
+        assert!(
+            Regularizer::from_config(&unknown)
+                .unwrap_err()
+                .to_string()
+                .contains("`l1` is not a setting of `L2`")
+        );
         assert!(Regularizer::from_config(&json!("l3")).is_err());
     }
 }

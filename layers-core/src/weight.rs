@@ -66,6 +66,8 @@ pub struct Weight {
     regularizer: Option<Regularizer>,
     /// Keras's `constraint`: a projection of the value after each optimizer update.
     constraint: Option<Constraint>,
+    /// The layer settings the regularizer and the constraint come from, for errors.
+    setting_names: Option<(&'static str, &'static str)>,
     data: RwLock<Option<Data>>,
 }
 
@@ -120,6 +122,7 @@ impl Weight {
             frozen: false,
             regularizer: None,
             constraint: None,
+            setting_names: None,
             data: RwLock::new(None),
         }
     }
@@ -520,6 +523,7 @@ impl Clone for Weight {
             frozen: self.frozen,
             regularizer: self.regularizer.clone(),
             constraint: self.constraint.clone(),
+            setting_names: self.setting_names,
             data: RwLock::new(self.read().clone()),
         }
     }

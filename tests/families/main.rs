@@ -13,9 +13,9 @@ mod conv_reference;
 mod keras_diff;
 mod keras_diff2;
 mod output_padding;
-mod regularizers;
 mod pool;
 mod pool_reference;
+mod regularizers;
 mod rnn;
 mod rnn_reference;
 

@@ -9,6 +9,7 @@
 use std::collections::HashMap;
 
 use layers::optim::{Adam, RmsProp, Sgd};
+use layers::{Conv1D, SimpleRnn};
 use layers::prelude::*;
 
 const TABLE: &str = include_str!("../reference/keras_regularizers.txt");
@@ -42,13 +43,26 @@ fn assert_close(what: &str, actual: &[f32], expected: &[f32]) {
 /// compares the history, `evaluate` and the final weights with Keras's under `name`.
 fn compare_with_keras(
     name: &str,
-    mut model: Sequential,
+    model: Sequential,
     optimizer: impl layers::optim::Optimizer + 'static,
-    (epochs, batch_size, split): (usize, usize, f32),
+    run: (usize, usize, f32),
 ) {
     let t = table();
     let x = Tensor::from_vec(t["x"].clone(), &[20, 4]);
+    compare_on(name, model, optimizer, run, &x);
+}
+
+/// As [`compare_with_keras`], on the input `x`.
+fn compare_on(
+    name: &str,
+    mut model: Sequential,
+    optimizer: impl layers::optim::Optimizer + 'static,
+    (epochs, batch_size, split): (usize, usize, f32),
+    x: &Tensor,
+) {
+    let t = table();
     let y = Tensor::from_vec(t["y"].clone(), &[20, 3]);
+    let x = x.clone();
     model.compile(optimizer, "mse", &[]).unwrap();
     let mut options = FitOptions::new()
         .with_epochs(epochs)
@@ -59,15 +73,27 @@ fn compare_with_keras(
         options = options.validation_split(split);
     }
     let history = model.fit(&x, &y, options).unwrap();
-    assert_close("loss", &history.history["loss"], &t[&*format!("{name}.loss")]);
+    assert_close(
+        "loss",
+        &history.history["loss"],
+        &t[&*format!("{name}.loss")],
+    );
     if split > 0.0 {
         let expected = &t[&*format!("{name}.val_loss")];
         assert_close("val_loss", &history.history["val_loss"], expected);
     }
     let logs = model.evaluate(&x, &y, batch_size).unwrap();
-    assert_close("evaluate", &[logs["loss"]], &t[&*format!("{name}.evaluate")]);
+    assert_close(
+        "evaluate",
+        &[logs["loss"]],
+        &t[&*format!("{name}.evaluate")],
+    );
     for (i, w) in model.get_weights().unwrap().iter().enumerate() {
-        assert_close(&format!("weight {i}"), &w.to_vec(), &t[&*format!("{name}.weight{i}")]);
+        assert_close(
+            &format!("weight {i}"),
+            &w.to_vec(),
+            &t[&*format!("{name}.weight{i}")],
+        );
     }
 }
 
@@ -139,6 +165,80 @@ fn unit_norm_and_min_max_norm_train_as_in_keras() {
     compare_with_keras("two_layers", model, rms, (2, 5, 0.0));
 }
 
+/// Builds `model` for `input` and sets the weights `keras_regularizers.py` printed as
+/// `name.init{i}`.
+fn keras_initial(name: &str, model: &mut Sequential, input: &[usize]) {
+    let t = table();
+    model.build(input).unwrap();
+    let shapes: Vec<Vec<usize>> = model
+        .get_weights()
+        .unwrap()
+        .iter()
+        .map(|w| w.shape().to_vec())
+        .collect();
+    let values: Vec<Tensor> = shapes
+        .iter()
+        .enumerate()
+        .map(|(i, shape)| Tensor::from_vec(t[&*format!("{name}.init{i}")].clone(), shape))
+        .collect();
+    model.set_weights(&values).unwrap();
+}
+
+/// Conv1D with L2 on the kernel and MaxNorm over axes 0 and 1 (a norm per filter), then
+/// L1 on a Dense bias, with SGD.
+#[test]
+fn conv1d_penalties_and_max_norm_over_two_axes_train_as_in_keras() {
+    let mut model = Sequential::new()
+        .add(
+            Conv1D::new(3, 2)
+                .kernel_regularizer(Regularizer::l2(0.05))
+                .kernel_constraint(Constraint::max_norm(0.5).with_axis([0, 1])),
+        )
+        .add(Flatten::new())
+        .add(Dense::new(3).bias_regularizer(Regularizer::l1(0.01)));
+    keras_initial("conv", &mut model, &[6, 2]);
+    let x = Tensor::from_vec(table()["x3"].clone(), &[20, 6, 2]);
+    compare_on("conv", model, Sgd::new().with_learning_rate(0.05), (2, 8, 0.0), &x);
+}
+
+/// Embedding with L1 on the table (rows never looked up move by the penalty alone) and
+/// UnitNorm over each row, with Adam.
+#[test]
+fn embedding_penalty_and_unit_norm_train_as_in_keras() {
+    let mut model = Sequential::new()
+        .add(
+            Embedding::new(12, 2)
+                .embeddings_regularizer(Regularizer::l1(0.01))
+                .embeddings_constraint(Constraint::unit_norm().with_axis([1])),
+        )
+        .add(Flatten::new())
+        .add(Dense::new(3));
+    keras_initial("embedding", &mut model, &[3]);
+    let ids = Tensor::from_vec(table()["ids"].clone(), &[20, 3]);
+    compare_on("embedding", model, Adam::new().with_learning_rate(0.01), (2, 8, 0.0), &ids);
+}
+
+/// SimpleRNN with L2 on the recurrent kernel and MaxNorm on the kernel, then
+/// BatchNormalization with L2 on gamma and NonNeg on beta, with SGD.
+#[test]
+fn recurrent_and_batch_normalization_settings_train_as_in_keras() {
+    let mut model = Sequential::new()
+        .add(
+            SimpleRnn::new(3)
+                .recurrent_regularizer(Regularizer::l2(0.1))
+                .kernel_constraint(Constraint::max_norm(1.0)),
+        )
+        .add(
+            BatchNormalization::new()
+                .gamma_regularizer(Regularizer::l2(0.1))
+                .beta_constraint(Constraint::non_neg()),
+        )
+        .add(Dense::new(3));
+    keras_initial("rnn_bn", &mut model, &[6, 2]);
+    let x = Tensor::from_vec(table()["x3"].clone(), &[20, 6, 2]);
+    compare_on("rnn_bn", model, Sgd::new().with_learning_rate(0.05), (2, 8, 0.0), &x);
+}
+
 /// A frozen layer's regularizer adds nothing (Keras regularizes trainable weights only),
 /// and the loss `evaluate` reports is the compiled loss plus every penalty.
 #[test]
@@ -179,7 +279,10 @@ fn constraints_apply_after_each_step() {
         .unwrap();
     m.train_on_batch(&Tensor::ones(&[1, 2]), &Tensor::zeros(&[1, 2]))
         .unwrap();
-    assert_eq!(m.get_weights().unwrap()[0].to_vec(), vec![1.0, 0.0, 0.0, 3.0]);
+    assert_eq!(
+        m.get_weights().unwrap()[0].to_vec(),
+        vec![1.0, 0.0, 0.0, 3.0]
+    );
 }
 
 /// The refusals at build: a negative or NaN factor, a constraint axis out of range for the
@@ -195,7 +298,12 @@ fn unusable_settings_are_refused_at_build_naming_layer_and_setting() {
     );
     assert!(!d.kernel.is_built());
     let mut d = Dense::new(2).bias_regularizer(Regularizer::l1(f32::NAN));
-    assert!(d.build([3]).unwrap_err().to_string().contains("`bias_regularizer`"));
+    assert!(
+        d.build([3])
+            .unwrap_err()
+            .to_string()
+            .contains("`bias_regularizer`")
+    );
     let mut d = Dense::new(2).kernel_constraint(Constraint::max_norm(2.0).with_axis([2]));
     let err = d.build([3]).unwrap_err().to_string();
     assert_eq!(
@@ -205,7 +313,12 @@ fn unusable_settings_are_refused_at_build_naming_layer_and_setting() {
          an axis in -2..2"
     );
     let mut d = Dense::new(2).kernel_constraint(Constraint::min_max_norm(2.0, 1.0, 1.0));
-    assert!(d.build([3]).unwrap_err().to_string().contains("`min_value`"));
+    assert!(
+        d.build([3])
+            .unwrap_err()
+            .to_string()
+            .contains("`min_value`")
+    );
 }
 
 /// Keras's configs: what Keras 3.15.1 writes in a Dense's `get_config` reads back, and a

@@ -72,3 +72,52 @@ m = keras.Sequential([keras.Input((4,)),
                                          bias_regularizer=R.L2(0.1))])
 m.set_weights([K1, np.zeros(2, np.float32), K2, B0])
 run("two_layers", m, keras.optimizers.RMSprop(learning_rate=0.02), X, Y, 2, 5)
+
+
+def fixed_weights(name, model):
+    """Sets every weight to a fixed pattern and prints it as `name.init{i}`."""
+    weights = []
+    for i, (var, w) in enumerate(zip(model.weights, model.get_weights())):
+        j = np.arange(w.size, dtype=np.float64)
+        v = (np.sin(j * 1.37 + i) * 0.4).astype(np.float32).reshape(w.shape)
+        if "gamma" in var.path or "moving_variance" in var.path:
+            v = np.abs(v) + 0.5
+        weights.append(v)
+    model.set_weights(weights)
+    for i, w in enumerate(weights):
+        out(f"{name}.init{i}", w)
+
+
+# 4. Conv1D: L2 on the kernel, MaxNorm over axes 0 and 1 (one norm per filter); L1 on the
+#    next Dense's bias.
+X3 = data(20, 12, 2.0).reshape(20, 6, 2)
+out("x3", X3)
+m = keras.Sequential([keras.Input((6, 2)),
+                      keras.layers.Conv1D(3, 2, kernel_regularizer=R.L2(0.05),
+                                          kernel_constraint=C.MaxNorm(0.5, axis=[0, 1])),
+                      keras.layers.Flatten(),
+                      keras.layers.Dense(3, bias_regularizer=R.L1(0.01))])
+fixed_weights("conv", m)
+run("conv", m, keras.optimizers.SGD(learning_rate=0.05), X3, Y, 2, 8)
+
+# 5. Embedding: L1 on the embeddings (rows 10 and 11 are never looked up: only the penalty
+#    moves them), UnitNorm over axis 1 (each row).
+IDS = (np.arange(20 * 3) * 7 % 10).astype(np.float32).reshape(20, 3)
+out("ids", IDS)
+m = keras.Sequential([keras.Input((3,)),
+                      keras.layers.Embedding(12, 2, embeddings_regularizer=R.L1(0.01),
+                                             embeddings_constraint=C.UnitNorm(axis=1)),
+                      keras.layers.Flatten(), keras.layers.Dense(3)])
+fixed_weights("embedding", m)
+run("embedding", m, keras.optimizers.Adam(learning_rate=0.01), IDS, Y, 2, 8)
+
+# 6. SimpleRNN with L2 on the recurrent kernel and MaxNorm on the kernel, then
+#    BatchNormalization with L2 on gamma and NonNeg on beta.
+m = keras.Sequential([keras.Input((6, 2)),
+                      keras.layers.SimpleRNN(3, recurrent_regularizer=R.L2(0.1),
+                                             kernel_constraint=C.MaxNorm(1.0)),
+                      keras.layers.BatchNormalization(gamma_regularizer=R.L2(0.1),
+                                                      beta_constraint=C.NonNeg()),
+                      keras.layers.Dense(3)])
+fixed_weights("rnn_bn", m)
+run("rnn_bn", m, keras.optimizers.SGD(learning_rate=0.05), X3, Y, 2, 8)

@@ -9,13 +9,13 @@
 //! assert!(check_size("units", 0).is_err());
 //! ```
 
-use crate::error::{Error, Result};
 use crate::constraints::Constraint;
+use crate::error::{Error, Result};
 use crate::init::Initializer;
-use crate::regularizers::Regularizer;
 pub(crate) use crate::json::expected;
 use crate::json::f32_from_json;
 pub use crate::json::f32_to_json;
+use crate::regularizers::Regularizer;
 
 /// A config field's value as JSON (Keras's `get_config` entries).
 ///

@@ -403,7 +403,10 @@ impl Base {
                 forget(slots, &created);
                 return Err(Error::invalid(
                     op,
-                    format!("the constraint of weight `{}` does not fit it: {e}", w.name()),
+                    format!(
+                        "the constraint of weight `{}` does not fit it: {e}",
+                        w.name()
+                    ),
                 ));
             }
             if self.global_clipnorm.is_some() {

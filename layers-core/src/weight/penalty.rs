@@ -39,6 +39,19 @@ impl Weight {
         self
     }
 
+    /// The names of the layer settings the regularizer and the constraint come from
+    /// (`depthwise_regularizer`), which the weight's build errors use; `#[derive(Layer)]`
+    /// sets them. Without them the errors say `kernel_regularizer` for a weight `kernel`.
+    #[doc(hidden)]
+    pub fn with_setting_names(
+        mut self,
+        regularizer: &'static str,
+        constraint: &'static str,
+    ) -> Weight {
+        self.setting_names = Some((regularizer, constraint));
+        self
+    }
+
     /// The weight's regularizer, if any.
     ///
     /// # Examples
@@ -68,12 +81,17 @@ impl Weight {
     /// `kernel_constraint`), and the layer adds its own name.
     pub(crate) fn check_penalties(&self, shape: &[usize]) -> Result<()> {
         let setting = |kind: &str, e: Error| {
+            let field = match (self.setting_names, kind) {
+                (Some((r, _)), "regularizer") => r.to_string(),
+                (Some((_, c)), _) => c.to_string(),
+                (None, _) => format!("{}_{kind}", self.name),
+            };
             let message = match e {
                 Error::InvalidArgument { op, message } => format!("`{op}`: {message}"),
                 other => other.to_string(),
             };
             Error::InvalidConfig {
-                field: format!("{}_{kind}", self.name),
+                field,
                 message: format!("(of weight `{}`) is unusable: {message}", self.name),
             }
         };

@@ -226,11 +226,13 @@ fn weight_key(cx: &Ctxt, keys: &mut WeightKeys, meta: &ParseNestedMeta) -> syn::
     } else if path.is_ident("regularizer") {
         // `regularizer = kernel_regularizer.clone()`: an `Option<Regularizer>` or a
         // `Regularizer`, config fields in scope
-        keys.regularizer.set(path, value_expr(cx, meta, "regularizer")?);
+        keys.regularizer
+            .set(path, value_expr(cx, meta, "regularizer")?);
     } else if path.is_ident("constraint") {
         // `constraint = kernel_constraint.clone()`: an `Option<Constraint>` or a
         // `Constraint`, config fields in scope
-        keys.constraint.set(path, value_expr(cx, meta, "constraint")?);
+        keys.constraint
+            .set(path, value_expr(cx, meta, "constraint")?);
     } else {
         // anything else, e.g. `shap = [...]`
         attr::unknown_key(

@@ -76,15 +76,30 @@ impl<'f, 'a> Parts<'f, 'a> {
     }
 
     /// The value of a field with a part, from its variable.
-    pub fn value(field: &Field) -> TokenStream {
+    pub fn value(container: &Container, field: &Field) -> TokenStream {
         let var = Self::var(field);
-        match field.kind {
-            FieldKind::Weight(_) => {
+        match &field.kind {
+            FieldKind::Weight(w) => {
                 let name = field.name();
+                // The config field a regularizer or constraint comes from names it in
+                // the weight's build errors (`depthwise_constraint` for a `kernel`).
+                let setting = |expr: &Option<Expr>, kind: &str| {
+                    let mut used = BTreeSet::new();
+                    if let Some(e) = expr {
+                        add_used_config(container, quote!(#e), &mut used);
+                    }
+                    match (used.len(), used.into_iter().next()) {
+                        (1, Some(one)) => one,
+                        _ => format!("{name}_{kind}"),
+                    }
+                };
+                let regularizer_setting = setting(&w.regularizer, "regularizer");
+                let constraint_setting = setting(&w.constraint, "constraint");
                 quote!(
                     __layers::Weight::unbuilt(#name, #var.0, #var.1)
                         .with_regularizer(#var.2)
                         .with_constraint(#var.3)
+                        .with_setting_names(#regularizer_setting, #constraint_setting)
                 )
             }
             _ => quote!(#var),
