@@ -83,6 +83,7 @@ pub mod weight;
 pub use activation::Activation;
 pub use autograd::gradcheck::{GradCheck, check_gradients};
 pub use autograd::{GradStore, NoGradGuard, VarId, is_recording, live_graph_nodes, no_grad};
+pub use builtin::ActivityRegularization;
 pub use builtin::MultiHeadAttention;
 pub use builtin::{
     AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D,
@@ -139,6 +140,7 @@ pub use serde_json;
 /// # Ok::<(), Error>(())
 /// ```
 pub mod prelude {
+    pub use crate::ActivityRegularization;
     pub use crate::MultiHeadAttention;
     pub use crate::math::{Scalar, erf};
     pub use crate::tensor::conv::Padding;

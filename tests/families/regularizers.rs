@@ -239,6 +239,25 @@ fn recurrent_and_batch_normalization_settings_train_as_in_keras() {
     compare_on("rnn_bn", model, Sgd::new().with_learning_rate(0.05), (2, 8, 0.0), &x);
 }
 
+/// ActivityRegularization adds `(l1 · Σ|x| + l2 · Σ x²) / batch` to `loss`, `val_loss`
+/// and `evaluate` (a short last batch divides by its own size), beside a weight penalty.
+#[test]
+fn activity_regularization_trains_as_in_keras() {
+    let mut model = Sequential::new()
+        .add(
+            Dense::new(3)
+                .activation("tanh")
+                .kernel_regularizer(Regularizer::l2(0.01)),
+        )
+        .add(ActivityRegularization::new().l1(0.01).l2(0.05))
+        .add(Dense::new(3));
+    keras_initial("activity", &mut model, &[4]);
+    let sgd = Sgd::new().with_learning_rate(0.1);
+    compare_with_keras("activity", model, sgd, (3, 6, 0.25));
+    let config = ActivityRegularization::new().l1(0.01).l2(0.05).config();
+    assert_eq!(config, serde_json::json!({"l1": 0.01, "l2": 0.05}));
+}
+
 /// A frozen layer's regularizer adds nothing (Keras regularizes trainable weights only),
 /// and the loss `evaluate` reports is the compiled loss plus every penalty.
 #[test]

@@ -121,3 +121,12 @@ m = keras.Sequential([keras.Input((6, 2)),
                       keras.layers.Dense(3)])
 fixed_weights("rnn_bn", m)
 run("rnn_bn", m, keras.optimizers.SGD(learning_rate=0.05), X3, Y, 2, 8)
+
+# 7. ActivityRegularization: (l1 · Σ|x| + l2 · Σ x²) / batch size added to the loss, in
+#    `loss`, `val_loss` and `evaluate`; with a weight penalty too, and a short last batch.
+m = keras.Sequential([keras.Input((4,)),
+                      keras.layers.Dense(3, activation="tanh", kernel_regularizer=R.L2(0.01)),
+                      keras.layers.ActivityRegularization(l1=0.01, l2=0.05),
+                      keras.layers.Dense(3)])
+fixed_weights("activity", m)
+run("activity", m, keras.optimizers.SGD(learning_rate=0.1), X, Y, 3, 6, validation_split=0.25)
