@@ -192,7 +192,7 @@ pub mod __private {
     pub use crate::typed::signature::{SignatureDim, check_input, check_output};
     pub use crate::typed::strict::{shape_known, strict_step};
     pub use crate::typed::{Const, Dim, DynShape, NoCheck, Shape, StaticLayer};
-    pub use crate::weight::Weight;
+    pub use crate::weight::{IntoConstraint, IntoRegularizer, Weight};
     pub use inventory;
     pub use serde_json;
     pub use std::result::Result as StdResult;

@@ -26,6 +26,8 @@ use rand::rngs::StdRng;
 
 pub(crate) mod journal;
 mod penalty;
+#[doc(hidden)]
+pub use penalty::{IntoConstraint, IntoRegularizer};
 
 use crate::autograd::GradStore;
 use crate::constraints::Constraint;

@@ -104,3 +104,53 @@ impl Weight {
         Ok(())
     }
 }
+
+/// What `#[weight(regularizer = …)]` takes: a [`Regularizer`] or an `Option` of one. Not a
+/// public API (reached through `__private`); its purpose is the compile error for anything
+/// else.
+#[diagnostic::on_unimplemented(
+    message = "`#[weight(regularizer = …)]` takes a `Regularizer` or an `Option<Regularizer>`, not a `{Self}`",
+    label = "expected a `Regularizer` or an `Option<Regularizer>`",
+    note = "e.g. `regularizer = Regularizer::l2(0.01)`, or a config field `regularizer = kernel_regularizer.clone()`"
+)]
+pub trait IntoRegularizer {
+    /// The regularizer, if any.
+    fn into_regularizer(self) -> Option<Regularizer>;
+}
+
+impl IntoRegularizer for Regularizer {
+    fn into_regularizer(self) -> Option<Regularizer> {
+        Some(self)
+    }
+}
+
+impl IntoRegularizer for Option<Regularizer> {
+    fn into_regularizer(self) -> Option<Regularizer> {
+        self
+    }
+}
+
+/// What `#[weight(constraint = …)]` takes: a [`Constraint`] or an `Option` of one. Not a
+/// public API (reached through `__private`); its purpose is the compile error for anything
+/// else.
+#[diagnostic::on_unimplemented(
+    message = "`#[weight(constraint = …)]` takes a `Constraint` or an `Option<Constraint>`, not a `{Self}`",
+    label = "expected a `Constraint` or an `Option<Constraint>`",
+    note = "e.g. `constraint = Constraint::max_norm(3.0)`, or a config field `constraint = kernel_constraint.clone()`"
+)]
+pub trait IntoConstraint {
+    /// The constraint, if any.
+    fn into_constraint(self) -> Option<Constraint>;
+}
+
+impl IntoConstraint for Constraint {
+    fn into_constraint(self) -> Option<Constraint> {
+        Some(self)
+    }
+}
+
+impl IntoConstraint for Option<Constraint> {
+    fn into_constraint(self) -> Option<Constraint> {
+        self
+    }
+}

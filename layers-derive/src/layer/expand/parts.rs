@@ -173,7 +173,7 @@ fn part_value(field: &Field) -> TokenStream {
                 Some(e) => quote_spanned! {e.span()=>
                     {
                         let __layers_regularizer: ::core::option::Option<__layers::Regularizer> =
-                            ::core::convert::Into::into(#e);
+                            __layers::IntoRegularizer::into_regularizer(#e);
                         __layers_regularizer
                     }
                 },
@@ -183,7 +183,7 @@ fn part_value(field: &Field) -> TokenStream {
                 Some(e) => quote_spanned! {e.span()=>
                     {
                         let __layers_constraint: ::core::option::Option<__layers::Constraint> =
-                            ::core::convert::Into::into(#e);
+                            __layers::IntoConstraint::into_constraint(#e);
                         __layers_constraint
                     }
                 },
