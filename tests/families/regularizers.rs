@@ -9,8 +9,8 @@
 use std::collections::HashMap;
 
 use layers::optim::{Adam, RmsProp, Sgd};
-use layers::{Conv1D, SimpleRnn};
 use layers::prelude::*;
+use layers::{Conv1D, SimpleRnn};
 
 const TABLE: &str = include_str!("../reference/keras_regularizers.txt");
 
@@ -198,7 +198,13 @@ fn conv1d_penalties_and_max_norm_over_two_axes_train_as_in_keras() {
         .add(Dense::new(3).bias_regularizer(Regularizer::l1(0.01)));
     keras_initial("conv", &mut model, &[6, 2]);
     let x = Tensor::from_vec(table()["x3"].clone(), &[20, 6, 2]);
-    compare_on("conv", model, Sgd::new().with_learning_rate(0.05), (2, 8, 0.0), &x);
+    compare_on(
+        "conv",
+        model,
+        Sgd::new().with_learning_rate(0.05),
+        (2, 8, 0.0),
+        &x,
+    );
 }
 
 /// Embedding with L1 on the table (rows never looked up move by the penalty alone) and
@@ -215,7 +221,13 @@ fn embedding_penalty_and_unit_norm_train_as_in_keras() {
         .add(Dense::new(3));
     keras_initial("embedding", &mut model, &[3]);
     let ids = Tensor::from_vec(table()["ids"].clone(), &[20, 3]);
-    compare_on("embedding", model, Adam::new().with_learning_rate(0.01), (2, 8, 0.0), &ids);
+    compare_on(
+        "embedding",
+        model,
+        Adam::new().with_learning_rate(0.01),
+        (2, 8, 0.0),
+        &ids,
+    );
 }
 
 /// SimpleRNN with L2 on the recurrent kernel and MaxNorm on the kernel, then
@@ -236,7 +248,13 @@ fn recurrent_and_batch_normalization_settings_train_as_in_keras() {
         .add(Dense::new(3));
     keras_initial("rnn_bn", &mut model, &[6, 2]);
     let x = Tensor::from_vec(table()["x3"].clone(), &[20, 6, 2]);
-    compare_on("rnn_bn", model, Sgd::new().with_learning_rate(0.05), (2, 8, 0.0), &x);
+    compare_on(
+        "rnn_bn",
+        model,
+        Sgd::new().with_learning_rate(0.05),
+        (2, 8, 0.0),
+        &x,
+    );
 }
 
 /// ActivityRegularization adds `(l1 · Σ|x| + l2 · Σ x²) / batch` to `loss`, `val_loss`

@@ -28,7 +28,10 @@ fn model() -> Sequential {
 }
 
 fn data() -> (Tensor, Tensor) {
-    let x = Tensor::from_vec((0..120).map(|i| (i as f32 * 0.37).sin()).collect(), &[12, 5, 2]);
+    let x = Tensor::from_vec(
+        (0..120).map(|i| (i as f32 * 0.37).sin()).collect(),
+        &[12, 5, 2],
+    );
     let y = Tensor::from_vec((0..24).map(|i| (i as f32 * 0.21).cos()).collect(), &[12, 2]);
     (x, y)
 }
@@ -45,7 +48,12 @@ fn weight_bits(model: &Sequential) -> Vec<Vec<u32>> {
 #[test]
 fn a_saved_model_keeps_its_regularizers_and_constraints() {
     let (x, y) = data();
-    let options = |epochs| FitOptions::new().with_epochs(epochs).batch_size(4).verbose(0);
+    let options = |epochs| {
+        FitOptions::new()
+            .with_epochs(epochs)
+            .batch_size(4)
+            .verbose(0)
+    };
     let mut straight = model();
     let whole = straight.fit(&x, &y, options(4)).unwrap();
 
@@ -71,7 +79,10 @@ fn a_saved_model_keeps_its_regularizers_and_constraints() {
         Some(Regularizer::l1_l2(0.01, 0.02)),
         "{weights:?}"
     );
-    assert_eq!(loaded.layer_config().unwrap(), first.layer_config().unwrap());
+    assert_eq!(
+        loaded.layer_config().unwrap(),
+        first.layer_config().unwrap()
+    );
     // The loss of the loaded model includes the penalties: the same as the saved model's.
     assert_eq!(
         loaded.evaluate(&x, &y, 4).unwrap()["loss"],

@@ -17,8 +17,8 @@ use std::sync::Arc;
 use rand::rngs::StdRng;
 
 use crate::random::with_seed;
-use crate::tensor::Tensor;
 pub use crate::random::{DEFAULT_SEED, random_seed, set_default_seed, with_rng};
+use crate::tensor::Tensor;
 
 thread_local! {
     static TRAINING: RefCell<Vec<bool>> = const { RefCell::new(Vec::new()) };

@@ -450,7 +450,8 @@ pub static CASES: &[Case] = &[
         expect: Outcome::Err("InvalidConfig"),
         says: &["`dense`", "`kernel_regularizer`", "-0.1"],
         run: || {
-            let mut m = Sequential::new().add(Dense::new(2).kernel_regularizer(Regularizer::l2(-0.1)));
+            let mut m =
+                Sequential::new().add(Dense::new(2).kernel_regularizer(Regularizer::l2(-0.1)));
             m.build([3]).map(drop)
         },
     },
