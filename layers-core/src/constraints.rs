@@ -10,7 +10,7 @@
 //! let projected = Constraint::max_norm(1.0).apply(&w)?;
 //! let v = projected.to_vec();
 //! assert!((v[0] - 0.6).abs() < 1e-6 && (v[2] - 0.8).abs() < 1e-6); // (3, 4) / 5
-//! assert_eq!(v[1], 0.5 * (1.0 / (1e-7 + 0.5)));                     // norm 0.5 ≤ 1: kept
+//! assert_eq!(v[1], 0.5 * (0.5 / (1e-7 + 0.5)));                     // norm 0.5 ≤ 1: kept (up to ε)
 //! # Ok::<(), layers_core::Error>(())
 //! ```
 
