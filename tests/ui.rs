@@ -194,3 +194,11 @@ mod weight_input_axes;
 fn weight_input_axes() {
     weight_input_axes::main();
 }
+
+#[path = "ui/pass/weight_regularizer_and_constraint.rs"]
+mod weight_regularizer_and_constraint;
+
+#[test]
+fn weight_regularizer_and_constraint() {
+    weight_regularizer_and_constraint::main();
+}

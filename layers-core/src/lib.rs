@@ -31,21 +31,23 @@
 //! 7. [`autograd`]: the backward pass (one rule per recorded op), [`GradStore`] and
 //!    finite-difference gradient checks.
 //! 8. [`init`]: Keras's weight [`Initializer`]s.
-//! 9. [`weight`]: [`Weight`], a named, lazily built variable.
-//! 10. [`layer`]: the [`Layer`] trait and what a layer is made of: its forward pass
+//! 9. [`regularizers`] and [`constraints`]: Keras's weight [`Regularizer`]s (penalties
+//!    added to the loss) and [`Constraint`]s (projections after each update).
+//! 10. [`weight`]: [`Weight`], a named, lazily built variable.
+//! 11. [`layer`]: the [`Layer`] trait and what a layer is made of: its forward pass
 //!     ([`Call`]), its call [`Context`], its config, its summary, a renamed layer and the
 //!     containers of layers, and gradient checks for whole layers.
-//! 11. [`typed`]: shapes in types, checked by the compiler ([`Const`], [`TypedTensor`]), and
+//! 12. [`typed`]: shapes in types, checked by the compiler ([`Const`], [`TypedTensor`]), and
 //!     each layer's shape signature ([`StaticLayer`](typed::StaticLayer)).
-//! 12. [`activation`](mod@activation): activations, usable as functions and as layers, and
+//! 13. [`activation`](mod@activation): activations, usable as functions and as layers, and
 //!     their registry of names.
-//! 13. [`builtin`]: the built-in layers ([`Dense`], [`Dropout`], [`Embedding`], …), written
+//! 14. [`builtin`]: the built-in layers ([`Dense`], [`Dropout`], [`Embedding`], …), written
 //!     with `#[derive(Layer)]`.
-//! 14. [`loss`]: Keras's losses.
-//! 15. [`metrics`]: Keras's metrics (a loss can be one).
-//! 16. [`optim`]: Keras's optimizers and learning-rate schedules.
-//! 17. [`data`]: data sets: CSV loading, scaling, shuffling, splits.
-//! 18. [`model`]: [`Sequential`], [`Model`] and training ([`Train`]: `compile`, `fit`,
+//! 15. [`loss`]: Keras's losses.
+//! 16. [`metrics`]: Keras's metrics (a loss can be one).
+//! 17. [`optim`]: Keras's optimizers and learning-rate schedules.
+//! 18. [`data`]: data sets: CSV loading, scaling, shuffling, splits.
+//! 19. [`model`]: [`Sequential`], [`Model`] and training ([`Train`]: `compile`, `fit`,
 //!     `evaluate`, `predict`), with logs, callbacks and history.
 //!
 //! The root re-exports the types most programs use, [`prelude`] holds them for a glob
@@ -58,6 +60,7 @@ extern crate self as layers_core;
 pub mod activation;
 pub mod autograd;
 pub mod builtin;
+pub mod constraints;
 pub mod data;
 pub mod dual;
 pub mod error;
@@ -70,6 +73,7 @@ pub mod metrics;
 pub mod model;
 pub mod optim;
 pub mod random;
+pub mod regularizers;
 pub mod save;
 pub mod tensor;
 pub mod typed;
@@ -79,6 +83,7 @@ pub mod weight;
 pub use activation::Activation;
 pub use autograd::gradcheck::{GradCheck, check_gradients};
 pub use autograd::{GradStore, NoGradGuard, VarId, is_recording, live_graph_nodes, no_grad};
+pub use builtin::ActivityRegularization;
 pub use builtin::MultiHeadAttention;
 pub use builtin::{
     AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D,
@@ -91,6 +96,7 @@ pub use builtin::{
 };
 pub use builtin::{Bidirectional, Cell, Gru, Lstm, Rnn, SimpleRnn};
 pub use builtin::{Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D};
+pub use constraints::Constraint;
 pub use dual::Dual;
 pub use error::{Error, Result};
 pub use init::Initializer;
@@ -103,6 +109,7 @@ pub use math::Scalar;
 pub use metrics::{Metric, metric_from_config, metric_from_name};
 pub use model::{FitOptions, Logs, Model, Sequential, Train};
 pub use optim::{LearningRateSchedule, Optimizer, optimizer_from_config, optimizer_from_name};
+pub use regularizers::Regularizer;
 pub use tensor::Tensor;
 pub use tensor::binary::Operand;
 pub use tensor::buffers::release_cached_buffers;
@@ -133,16 +140,17 @@ pub use serde_json;
 /// # Ok::<(), Error>(())
 /// ```
 pub mod prelude {
+    pub use crate::ActivityRegularization;
     pub use crate::MultiHeadAttention;
     pub use crate::math::{Scalar, erf};
     pub use crate::tensor::conv::Padding;
     pub use crate::typed::{Const, Dim, StaticLayer, TypedTensor};
     pub use crate::{
-        Activation, BatchNormalization, Call, CallWithContext, Context, Dense, Dropout, Dual,
-        Embedding, Error, FitOptions, Flatten, FromConfig, GradStore, Initializer, Lambda, Layer,
-        LayerConfig, LayerExt, LayerNormalization, LogSoftmax, Logs, Model, Operand, Reshape,
-        Result, Sequential, Softmax, Tensor, Train, TryCall, Weight, layer_from_config, no_grad,
-        registered_layers,
+        Activation, BatchNormalization, Call, CallWithContext, Constraint, Context, Dense, Dropout,
+        Dual, Embedding, Error, FitOptions, Flatten, FromConfig, GradStore, Initializer, Lambda,
+        Layer, LayerConfig, LayerExt, LayerNormalization, LogSoftmax, Logs, Model, Operand,
+        Regularizer, Reshape, Result, Sequential, Softmax, Tensor, Train, TryCall, Weight,
+        layer_from_config, no_grad, registered_layers,
     };
     pub use crate::{
         AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D,
@@ -164,6 +172,7 @@ pub mod __private {
     pub use crate::activation::{Activation, ActivationFn};
     // `TakesScalar` is not named by generated code, but by the error for a helper that cannot
     // take dual numbers, which prints the path it is reachable at.
+    pub use crate::constraints::Constraint;
     pub use crate::dual::Dual;
     pub use crate::dual::scalar::{DualCall, DualCallF32, DualCallScalar, TakesScalar};
     pub use crate::error::{Error, Result};
@@ -177,12 +186,13 @@ pub mod __private {
     pub use crate::layer::summary::{sequential_summary_rows, static_summary_rows};
     pub use crate::layer::weight_shape::{SampleShape, ToDim};
     pub use crate::layer::{Call, Layer, LayerExt, SummaryRow, TryCall, catch_call};
+    pub use crate::regularizers::Regularizer;
     pub use crate::tensor::Tensor;
     pub use crate::typed::layer::{FieldName, expect_output, step};
     pub use crate::typed::signature::{SignatureDim, check_input, check_output};
     pub use crate::typed::strict::{shape_known, strict_step};
     pub use crate::typed::{Const, Dim, DynShape, NoCheck, Shape, StaticLayer};
-    pub use crate::weight::Weight;
+    pub use crate::weight::{IntoConstraint, IntoRegularizer, Weight};
     pub use inventory;
     pub use serde_json;
     pub use std::result::Result as StdResult;

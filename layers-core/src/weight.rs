@@ -25,10 +25,15 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 
 pub(crate) mod journal;
+mod penalty;
+#[doc(hidden)]
+pub use penalty::{IntoConstraint, IntoRegularizer};
 
 use crate::autograd::GradStore;
+use crate::constraints::Constraint;
 use crate::error::{Error, Result};
 use crate::init::Initializer;
+use crate::regularizers::Regularizer;
 use crate::tensor::binary::Operand;
 use crate::tensor::graph::VarId;
 use crate::tensor::shape::checked_size;
@@ -59,6 +64,12 @@ pub struct Weight {
     initializer: Initializer,
     trainable: bool,
     frozen: bool,
+    /// Keras's `regularizer`: a penalty on the value that training adds to the loss.
+    regularizer: Option<Regularizer>,
+    /// Keras's `constraint`: a projection of the value after each optimizer update.
+    constraint: Option<Constraint>,
+    /// The layer settings the regularizer and the constraint come from, for errors.
+    setting_names: Option<(&'static str, &'static str)>,
     data: RwLock<Option<Data>>,
 }
 
@@ -111,6 +122,9 @@ impl Weight {
             initializer,
             trainable,
             frozen: false,
+            regularizer: None,
+            constraint: None,
+            setting_names: None,
             data: RwLock::new(None),
         }
     }
@@ -201,6 +215,7 @@ impl Weight {
                         ),
                     ));
                 }
+                self.check_penalties(shape)?;
                 // Checked here as well as in `sample`, so that the error names the weight.
                 checked_size(
                     || format!("weight `{}`", self.name),
@@ -508,6 +523,9 @@ impl Clone for Weight {
             initializer: self.initializer.clone(),
             trainable: self.trainable,
             frozen: self.frozen,
+            regularizer: self.regularizer.clone(),
+            constraint: self.constraint.clone(),
+            setting_names: self.setting_names,
             data: RwLock::new(self.read().clone()),
         }
     }

@@ -194,7 +194,12 @@ fn dense_defaults_follow_keras() {
             "activation": "linear",
             "use_bias": true,
             "kernel_initializer": "glorot_uniform",
-            "bias_initializer": "zeros"
+            "bias_initializer": "zeros",
+            // as Keras writes them: null when not set
+            "kernel_regularizer": null,
+            "bias_regularizer": null,
+            "kernel_constraint": null,
+            "bias_constraint": null
         })
     );
 }

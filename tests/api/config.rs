@@ -364,7 +364,10 @@ fn config_floats_print_as_written() {
     assert_eq!(Dropout::new(0.3).config()["rate"].to_string(), "0.3");
     // The default momentum 0.99 and epsilon 1e-3 too.
     let text = BatchNormalization::new().config().to_string();
-    assert_eq!(text, r#"{"epsilon":0.001,"momentum":0.99}"#);
+    assert_eq!(
+        text,
+        r#"{"beta_constraint":null,"beta_regularizer":null,"epsilon":0.001,"gamma_constraint":null,"gamma_regularizer":null,"momentum":0.99}"#
+    );
     // Activation hyperparameters: leaky_relu's default slope 0.2.
     let d = Dense::new(2).activation(Activation::from_name("leaky_relu").unwrap());
     assert_eq!(

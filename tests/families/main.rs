@@ -15,6 +15,7 @@ mod keras_diff2;
 mod output_padding;
 mod pool;
 mod pool_reference;
+mod regularizers;
 mod rnn;
 mod rnn_reference;
 

@@ -8,6 +8,7 @@
 
 mod audit2;
 mod models;
+mod regularizers;
 mod reliability;
 mod save_edges;
 mod schedules;

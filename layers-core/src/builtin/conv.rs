@@ -3,10 +3,12 @@
 
 use crate::Layer;
 use crate::activation::Activation;
+use crate::constraints::Constraint;
 use crate::error::{Error, Result};
 use crate::init::Initializer;
 use crate::layer::TryCall;
 use crate::layer::config::{check_initializer, check_size};
+use crate::regularizers::Regularizer;
 use crate::tensor::Tensor;
 use crate::tensor::conv::Padding;
 use crate::tensor::conv_fused::FusedActivation;
@@ -122,11 +124,34 @@ pub struct Conv1D {
     /// Fills the bias; `zeros` by default.
     #[config(default = Initializer::zeros())]
     pub bias_initializer: Initializer,
+    /// A penalty on the kernel, added to the training loss; none by default.
+    #[config(default = None)]
+    pub kernel_regularizer: Option<Regularizer>,
+    /// A penalty on the bias, added to the training loss; none by default.
+    #[config(default = None)]
+    pub bias_regularizer: Option<Regularizer>,
+    /// Projects the kernel after each update; none by default.
+    #[config(default = None)]
+    pub kernel_constraint: Option<Constraint>,
+    /// Projects the bias after each update; none by default.
+    #[config(default = None)]
+    pub bias_constraint: Option<Constraint>,
     /// The `(kernel_size, channels, filters)` kernel.
-    #[weight(shape = [kernel_size, C, filters], init = kernel_initializer.clone())]
+    #[weight(
+        shape = [kernel_size, C, filters],
+        init = kernel_initializer.clone(),
+        regularizer = kernel_regularizer.clone(),
+        constraint = kernel_constraint.clone()
+    )]
     pub kernel: Weight,
     /// The `(filters,)` bias, present when `use_bias`.
-    #[weight(shape = [filters], init = bias_initializer.clone(), enabled = use_bias)]
+    #[weight(
+        shape = [filters],
+        init = bias_initializer.clone(),
+        enabled = use_bias,
+        regularizer = bias_regularizer.clone(),
+        constraint = bias_constraint.clone()
+    )]
     pub bias: Weight,
 }
 
@@ -226,11 +251,34 @@ pub struct Conv2D {
     /// Fills the bias; `zeros` by default.
     #[config(default = Initializer::zeros())]
     pub bias_initializer: Initializer,
+    /// A penalty on the kernel, added to the training loss; none by default.
+    #[config(default = None)]
+    pub kernel_regularizer: Option<Regularizer>,
+    /// A penalty on the bias, added to the training loss; none by default.
+    #[config(default = None)]
+    pub bias_regularizer: Option<Regularizer>,
+    /// Projects the kernel after each update; none by default.
+    #[config(default = None)]
+    pub kernel_constraint: Option<Constraint>,
+    /// Projects the bias after each update; none by default.
+    #[config(default = None)]
+    pub bias_constraint: Option<Constraint>,
     /// The `(kh, kw, channels, filters)` kernel.
-    #[weight(shape = [kernel_size.0, kernel_size.1, C, filters], init = kernel_initializer.clone())]
+    #[weight(
+        shape = [kernel_size.0, kernel_size.1, C, filters],
+        init = kernel_initializer.clone(),
+        regularizer = kernel_regularizer.clone(),
+        constraint = kernel_constraint.clone()
+    )]
     pub kernel: Weight,
     /// The `(filters,)` bias, present when `use_bias`.
-    #[weight(shape = [filters], init = bias_initializer.clone(), enabled = use_bias)]
+    #[weight(
+        shape = [filters],
+        init = bias_initializer.clone(),
+        enabled = use_bias,
+        regularizer = bias_regularizer.clone(),
+        constraint = bias_constraint.clone()
+    )]
     pub bias: Weight,
 }
 

@@ -4,10 +4,12 @@
 use super::conv::{check_sizes, finish};
 use crate::Layer;
 use crate::activation::Activation;
+use crate::constraints::Constraint;
 use crate::error::Result;
 use crate::init::Initializer;
 use crate::layer::TryCall;
 use crate::layer::config::{check_initializer, check_size};
+use crate::regularizers::Regularizer;
 use crate::tensor::Tensor;
 use crate::tensor::conv::Padding;
 use crate::weight::Weight;
@@ -62,14 +64,34 @@ pub struct DepthwiseConv2D {
     /// Fills the bias; `zeros` by default.
     #[config(default = Initializer::zeros())]
     pub bias_initializer: Initializer,
+    /// A penalty on the depthwise kernel, added to the training loss; none by default.
+    #[config(default = None)]
+    pub depthwise_regularizer: Option<Regularizer>,
+    /// A penalty on the bias, added to the training loss; none by default.
+    #[config(default = None)]
+    pub bias_regularizer: Option<Regularizer>,
+    /// Projects the depthwise kernel after each update; none by default.
+    #[config(default = None)]
+    pub depthwise_constraint: Option<Constraint>,
+    /// Projects the bias after each update; none by default.
+    #[config(default = None)]
+    pub bias_constraint: Option<Constraint>,
     /// The `(kh, kw, channels, depth_multiplier)` kernel.
     #[weight(
         shape = [kernel_size.0, kernel_size.1, C, depth_multiplier],
-        init = depthwise_initializer.clone()
+        init = depthwise_initializer.clone(),
+        regularizer = depthwise_regularizer.clone(),
+        constraint = depthwise_constraint.clone()
     )]
     pub kernel: Weight,
     /// The `(channels · depth_multiplier,)` bias, present when `use_bias`.
-    #[weight(shape = [C * depth_multiplier], init = bias_initializer.clone(), enabled = use_bias)]
+    #[weight(
+        shape = [C * depth_multiplier],
+        init = bias_initializer.clone(),
+        enabled = use_bias,
+        regularizer = bias_regularizer.clone(),
+        constraint = bias_constraint.clone()
+    )]
     pub bias: Weight,
 }
 
@@ -167,17 +189,48 @@ pub struct SeparableConv2D {
     /// Fills the bias; `zeros` by default.
     #[config(default = Initializer::zeros())]
     pub bias_initializer: Initializer,
+    /// A penalty on the depthwise kernel, added to the training loss; none by default.
+    #[config(default = None)]
+    pub depthwise_regularizer: Option<Regularizer>,
+    /// A penalty on the pointwise kernel, added to the training loss; none by default.
+    #[config(default = None)]
+    pub pointwise_regularizer: Option<Regularizer>,
+    /// A penalty on the bias, added to the training loss; none by default.
+    #[config(default = None)]
+    pub bias_regularizer: Option<Regularizer>,
+    /// Projects the depthwise kernel after each update; none by default.
+    #[config(default = None)]
+    pub depthwise_constraint: Option<Constraint>,
+    /// Projects the pointwise kernel after each update; none by default.
+    #[config(default = None)]
+    pub pointwise_constraint: Option<Constraint>,
+    /// Projects the bias after each update; none by default.
+    #[config(default = None)]
+    pub bias_constraint: Option<Constraint>,
     /// The `(kh, kw, channels, depth_multiplier)` depthwise kernel.
     #[weight(
         shape = [kernel_size.0, kernel_size.1, C, depth_multiplier],
-        init = depthwise_initializer.clone()
+        init = depthwise_initializer.clone(),
+        regularizer = depthwise_regularizer.clone(),
+        constraint = depthwise_constraint.clone()
     )]
     pub depthwise_kernel: Weight,
     /// The `(1, 1, channels · depth_multiplier, filters)` pointwise kernel.
-    #[weight(shape = [1, 1, C * depth_multiplier, filters], init = pointwise_initializer.clone())]
+    #[weight(
+        shape = [1, 1, C * depth_multiplier, filters],
+        init = pointwise_initializer.clone(),
+        regularizer = pointwise_regularizer.clone(),
+        constraint = pointwise_constraint.clone()
+    )]
     pub pointwise_kernel: Weight,
     /// The `(filters,)` bias, present when `use_bias`.
-    #[weight(shape = [filters], init = bias_initializer.clone(), enabled = use_bias)]
+    #[weight(
+        shape = [filters],
+        init = bias_initializer.clone(),
+        enabled = use_bias,
+        regularizer = bias_regularizer.clone(),
+        constraint = bias_constraint.clone()
+    )]
     pub bias: Weight,
 }
 

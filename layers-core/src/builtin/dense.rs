@@ -1,10 +1,12 @@
 //! `Dense`: Keras's densely connected layer, `activation(x · kernel + bias)`.
 
 use crate::activation::Activation;
+use crate::constraints::Constraint;
 use crate::error::Result;
 use crate::init::Initializer;
 use crate::layer::Call;
 use crate::layer::config::{check_initializer, check_size};
+use crate::regularizers::Regularizer;
 use crate::typed::{Const, Dim};
 use crate::unwind::OrRaise;
 use crate::{Layer, Tensor, Weight};
@@ -58,11 +60,34 @@ pub struct Dense<U: Dim = usize> {
     /// Fills the bias; `zeros` by default.
     #[config(default = Initializer::zeros())]
     pub bias_initializer: Initializer,
+    /// A penalty on the kernel, added to the training loss; none by default.
+    #[config(default = None)]
+    pub kernel_regularizer: Option<Regularizer>,
+    /// A penalty on the bias, added to the training loss; none by default.
+    #[config(default = None)]
+    pub bias_regularizer: Option<Regularizer>,
+    /// Projects the kernel after each update; none by default.
+    #[config(default = None)]
+    pub kernel_constraint: Option<Constraint>,
+    /// Projects the bias after each update; none by default.
+    #[config(default = None)]
+    pub bias_constraint: Option<Constraint>,
     /// The `(input features, units)` matrix.
-    #[weight(shape = [input[-1], units.size()], init = kernel_initializer.clone())]
+    #[weight(
+        shape = [input[-1], units.size()],
+        init = kernel_initializer.clone(),
+        regularizer = kernel_regularizer.clone(),
+        constraint = kernel_constraint.clone()
+    )]
     pub kernel: Weight,
     /// The `(units,)` bias, present when `use_bias`.
-    #[weight(shape = [units.size()], init = bias_initializer.clone(), enabled = use_bias)]
+    #[weight(
+        shape = [units.size()],
+        init = bias_initializer.clone(),
+        enabled = use_bias,
+        regularizer = bias_regularizer.clone(),
+        constraint = bias_constraint.clone()
+    )]
     pub bias: Weight,
 }
 

@@ -1,10 +1,12 @@
 //! `Embedding`: integer ids to learned vectors.
 
+use crate::constraints::Constraint;
 use crate::error::{Error, Result};
 use crate::init::Initializer;
 use crate::layer::TryCall;
 use crate::layer::config::{check_initializer, check_size};
 use crate::layer::context::data_sample;
+use crate::regularizers::Regularizer;
 use crate::typed::Dim;
 use crate::{Layer, Tensor, Weight};
 
@@ -53,8 +55,19 @@ pub struct Embedding<D: Dim = usize> {
     /// Fills the table; `random_uniform` (±0.05) by default.
     #[config(default = Initializer::random_uniform())]
     pub embeddings_initializer: Initializer,
+    /// A penalty on the embeddings, added to the training loss; none by default.
+    #[config(default = None)]
+    pub embeddings_regularizer: Option<Regularizer>,
+    /// Projects the embeddings after each update; none by default.
+    #[config(default = None)]
+    pub embeddings_constraint: Option<Constraint>,
     /// The `(input_dim, output_dim)` table.
-    #[weight(shape = [input_dim, output_dim.size()], init = embeddings_initializer.clone())]
+    #[weight(
+        shape = [input_dim, output_dim.size()],
+        init = embeddings_initializer.clone(),
+        regularizer = embeddings_regularizer.clone(),
+        constraint = embeddings_constraint.clone()
+    )]
     pub embeddings: Weight,
 }
 

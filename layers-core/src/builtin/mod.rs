@@ -19,6 +19,7 @@
 //! # Ok::<(), layers_core::Error>(())
 //! ```
 
+mod activity;
 mod attention;
 mod attention_mask;
 mod attention_projection;
@@ -37,6 +38,7 @@ mod softmax;
 mod spatial;
 mod time_distributed;
 
+pub use activity::ActivityRegularization;
 pub use attention::MultiHeadAttention;
 pub use attention_mask::PaddingMask;
 pub use attention_projection::{MergeHeadsDense, OutputUnits, SplitHeadsDense};

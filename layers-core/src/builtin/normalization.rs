@@ -1,9 +1,11 @@
 //! `BatchNormalization` and `LayerNormalization` over the last axis.
 
+use crate::constraints::Constraint;
 use crate::error::Result;
 use crate::layer::config::{check_fraction, check_positive};
 use crate::layer::{Call, CallWithContext, Context};
 use crate::math::one_minus;
+use crate::regularizers::Regularizer;
 use crate::{Layer, Tensor, Weight};
 
 /// Batch normalization over the last (feature) axis: in training, normalises with the
@@ -43,11 +45,33 @@ pub struct BatchNormalization {
     /// Added to the variance before the square root.
     #[config(default = 1e-3)]
     pub epsilon: f32,
+    /// A penalty on the shift beta, added to the training loss; none by default.
+    #[config(default = None)]
+    pub beta_regularizer: Option<Regularizer>,
+    /// A penalty on the scale gamma, added to the training loss; none by default.
+    #[config(default = None)]
+    pub gamma_regularizer: Option<Regularizer>,
+    /// Projects the shift beta after each update; none by default.
+    #[config(default = None)]
+    pub beta_constraint: Option<Constraint>,
+    /// Projects the scale gamma after each update; none by default.
+    #[config(default = None)]
+    pub gamma_constraint: Option<Constraint>,
     /// The learned scale.
-    #[weight(shape = [input[-1]], init = "ones")]
+    #[weight(
+        shape = [input[-1]],
+        init = "ones",
+        regularizer = gamma_regularizer.clone(),
+        constraint = gamma_constraint.clone()
+    )]
     pub gamma: Weight,
     /// The learned shift.
-    #[weight(shape = [input[-1]], init = "zeros")]
+    #[weight(
+        shape = [input[-1]],
+        init = "zeros",
+        regularizer = beta_regularizer.clone(),
+        constraint = beta_constraint.clone()
+    )]
     pub beta: Weight,
     /// The moving mean of the features (state, not trained).
     #[weight(shape = [input[-1]], init = "zeros", trainable = false)]
@@ -111,11 +135,33 @@ pub struct LayerNormalization {
     /// Added to the variance before the square root.
     #[config(default = 1e-3)]
     pub epsilon: f32,
+    /// A penalty on the shift beta, added to the training loss; none by default.
+    #[config(default = None)]
+    pub beta_regularizer: Option<Regularizer>,
+    /// A penalty on the scale gamma, added to the training loss; none by default.
+    #[config(default = None)]
+    pub gamma_regularizer: Option<Regularizer>,
+    /// Projects the shift beta after each update; none by default.
+    #[config(default = None)]
+    pub beta_constraint: Option<Constraint>,
+    /// Projects the scale gamma after each update; none by default.
+    #[config(default = None)]
+    pub gamma_constraint: Option<Constraint>,
     /// The learned scale.
-    #[weight(shape = [input[-1]], init = "ones")]
+    #[weight(
+        shape = [input[-1]],
+        init = "ones",
+        regularizer = gamma_regularizer.clone(),
+        constraint = gamma_constraint.clone()
+    )]
     pub gamma: Weight,
     /// The learned shift.
-    #[weight(shape = [input[-1]], init = "zeros")]
+    #[weight(
+        shape = [input[-1]],
+        init = "zeros",
+        regularizer = beta_regularizer.clone(),
+        constraint = beta_constraint.clone()
+    )]
     pub beta: Weight,
 }
 

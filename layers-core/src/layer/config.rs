@@ -9,11 +9,13 @@
 //! assert!(check_size("units", 0).is_err());
 //! ```
 
+use crate::constraints::Constraint;
 use crate::error::{Error, Result};
 use crate::init::Initializer;
 pub(crate) use crate::json::expected;
 use crate::json::f32_from_json;
 pub use crate::json::f32_to_json;
+use crate::regularizers::Regularizer;
 
 /// A config field's value as JSON (Keras's `get_config` entries).
 ///
@@ -265,6 +267,28 @@ impl ConfigValue for Initializer {
     }
     fn from_config(value: &serde_json::Value) -> std::result::Result<Self, String> {
         Initializer::from_config(value).map_err(|e| e.to_string())
+    }
+}
+
+/// A regularizer is Keras's `{"module": "keras.regularizers", "class_name": …, "config":
+/// {…}}`; a name (`"l2"`) reads too.
+impl ConfigValue for Regularizer {
+    fn to_config(&self) -> serde_json::Value {
+        Regularizer::to_config(self)
+    }
+    fn from_config(value: &serde_json::Value) -> std::result::Result<Self, String> {
+        Regularizer::from_config(value).map_err(|e| e.to_string())
+    }
+}
+
+/// A constraint is Keras's `{"module": "keras.constraints", "class_name": …, "config":
+/// {…}}`; a name (`"non_neg"`) reads too.
+impl ConfigValue for Constraint {
+    fn to_config(&self) -> serde_json::Value {
+        Constraint::to_config(self)
+    }
+    fn from_config(value: &serde_json::Value) -> std::result::Result<Self, String> {
+        Constraint::from_config(value).map_err(|e| e.to_string())
     }
 }
 

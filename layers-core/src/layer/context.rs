@@ -18,6 +18,7 @@ use rand::rngs::StdRng;
 
 use crate::random::with_seed;
 pub use crate::random::{DEFAULT_SEED, random_seed, set_default_seed, with_rng};
+use crate::tensor::Tensor;
 
 thread_local! {
     static TRAINING: RefCell<Vec<bool>> = const { RefCell::new(Vec::new()) };
@@ -165,4 +166,61 @@ pub fn with_context<R>(training: bool, seed: u64, f: impl FnOnce() -> R) -> R {
     }
     let _pop = Pop;
     with_seed(seed, f)
+}
+
+thread_local! {
+    /// The losses layers added in the calls now running (innermost collection last).
+    static LOSSES: RefCell<Vec<Vec<Tensor>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Adds `loss`, a scalar, to the losses of the call now running, as Keras's
+/// `Layer.add_loss`: `fit` and `evaluate` add it to the compiled loss (after it, before the
+/// weight penalties, as Keras sums them). Outside `fit`, `evaluate` and
+/// `train_on_batch`/`test_on_batch` (or [`collect_losses`]) it is dropped.
+///
+/// # Examples
+///
+/// ```
+/// use layers_core::Tensor;
+/// use layers_core::layer::context::{add_loss, collect_losses};
+/// let ((), losses) = collect_losses(|| add_loss(Tensor::scalar(0.5)));
+/// assert_eq!(losses.len(), 1);
+/// add_loss(Tensor::scalar(1.0)); // no collection open: dropped
+/// ```
+pub fn add_loss(loss: Tensor) {
+    LOSSES.with(|l| {
+        if let Some(open) = l.borrow_mut().last_mut() {
+            open.push(loss);
+        }
+    });
+}
+
+/// Runs `f` and returns what it returned with the losses layers added meanwhile
+/// ([`add_loss`]), in the order they were added; collections nest.
+///
+/// # Examples
+///
+/// ```
+/// use layers_core::prelude::*;
+/// use layers_core::layer::context::collect_losses;
+/// let layer = layers_core::builtin::ActivityRegularization::new().l2(0.5);
+/// let x = Tensor::from_vec(vec![1.0, 2.0, 3.0, 4.0], &[2, 2]);
+/// let (y, losses) = collect_losses(|| layer.apply(&x));
+/// assert_eq!(y.to_vec(), x.to_vec());
+/// assert_eq!(losses[0].item(), 0.5 * 30.0 / 2.0); // divided by the batch size
+/// ```
+pub fn collect_losses<R>(f: impl FnOnce() -> R) -> (R, Vec<Tensor>) {
+    LOSSES.with(|l| l.borrow_mut().push(Vec::new()));
+    // Pops the collection also when `f` panics, so an outer one is never confused with it.
+    struct Pop;
+    impl Drop for Pop {
+        fn drop(&mut self) {
+            LOSSES.with(|l| l.borrow_mut().pop());
+        }
+    }
+    let pop = Pop;
+    let result = f();
+    let losses = LOSSES.with(|l| l.borrow_mut().last_mut().map(std::mem::take));
+    drop(pop);
+    (result, losses.unwrap_or_default())
 }

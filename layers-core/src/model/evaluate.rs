@@ -16,11 +16,12 @@
 //! # Ok::<(), layers_core::Error>(())
 //! ```
 
+use super::penalties::with_regularization;
 use super::state::Compiled;
 use crate::autograd::no_grad;
 use crate::error::Result;
 use crate::layer::Layer;
-use crate::layer::context::{BatchSamples, with_batch_samples, with_context};
+use crate::layer::context::{BatchSamples, collect_losses, with_batch_samples, with_context};
 use crate::tensor::Tensor;
 
 /// Runs `x`, `y` through `model` in inference mode, `batch_size` samples at a time: the
@@ -43,9 +44,11 @@ pub(super) fn evaluate_batches(
                 let len = batch_size.min(samples - start);
                 let xb = x.narrow(0, start, len);
                 let yb = y.narrow(0, start, len);
-                let pred =
-                    with_batch_samples(BatchSamples::From(first + start), || model.forward(&xb))?;
-                let loss = compiled.loss.compute(&yb, &pred)?;
+                let (pred, added) = collect_losses(|| {
+                    with_batch_samples(BatchSamples::From(first + start), || model.forward(&xb))
+                });
+                let pred = pred?;
+                let loss = with_regularization(model, compiled.loss.compute(&yb, &pred)?, added)?;
                 loss_sum += f64::from(loss.item()) * len as f64;
                 for m in &mut compiled.metrics {
                     m.update(&yb, &pred)?;

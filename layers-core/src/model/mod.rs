@@ -22,6 +22,7 @@ mod logs;
 #[allow(clippy::module_inception)]
 mod model;
 mod options;
+mod penalties;
 mod plateau;
 mod predict;
 pub mod progress;

@@ -18,10 +18,11 @@
 //! # Ok::<(), layers_core::Error>(())
 //! ```
 
+use super::penalties::with_regularization;
 use super::state::Compiled;
 use crate::autograd::VarId;
 use crate::error::{Error, Result, TrainingStep};
-use crate::layer::context::with_context;
+use crate::layer::context::{collect_losses, with_context};
 use crate::layer::{Layer, LayerExt, trainable_weight_refs};
 use crate::tensor::Tensor;
 use crate::weight::Weight;
@@ -152,8 +153,9 @@ pub(super) fn train_step(
     // accepted at the end.
     let state = StateRollback::save(model);
     let (loss_value, grads, pred) = with_context(true, step_seed, || -> Result<_> {
-        let pred = model.forward(x)?;
-        let loss = compiled.loss.compute(y, &pred)?;
+        let (pred, added) = collect_losses(|| model.forward(x));
+        let pred = pred?;
+        let loss = with_regularization(model, compiled.loss.compute(y, &pred)?, added)?;
         let value = loss.item();
         if !value.is_finite() {
             return Ok((value, None, pred.detach()));

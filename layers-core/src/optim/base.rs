@@ -395,6 +395,20 @@ impl Base {
                 forget(slots, &created);
                 return Err(err);
             }
+            // A constraint set on a weight after it was built is checked here, before any
+            // weight changes (a layer's weights were checked when they were built).
+            if let Some(c) = w.constraint()
+                && let Err(e) = c.check(&slot.shape)
+            {
+                forget(slots, &created);
+                return Err(Error::invalid(
+                    op,
+                    format!(
+                        "the constraint of weight `{}` does not fit it: {e}",
+                        w.name()
+                    ),
+                ));
+            }
             if self.global_clipnorm.is_some() {
                 global_sq += squared_norm(g);
             }
@@ -431,6 +445,12 @@ impl Base {
                 };
                 kernel(&step, lanes, &slot.state, &mut slot.next)
             });
+            // Keras applies a weight's constraint to its new value after the update.
+            if bad == Some(0)
+                && let Some(c) = w.constraint()
+            {
+                c.apply_in_place(out.view_mut());
+            }
             slot.next_weight = Some(out);
             if bad.is_none_or(|bad| bad != 0) {
                 forget(slots, &created);

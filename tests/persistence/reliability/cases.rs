@@ -459,6 +459,35 @@ pub static CASES: &[Case] = &[
         run: || Dense::new(2).activation("rleu").build([3]).map(drop),
     },
     Case {
+        name: "regularizer_negative_factor",
+        expect: Outcome::Err("InvalidConfig"),
+        says: &["`dense`", "`kernel_regularizer`", "-0.1"],
+        run: || {
+            let mut m =
+                Sequential::new().add(Dense::new(2).kernel_regularizer(Regularizer::l2(-0.1)));
+            m.build([3]).map(drop)
+        },
+    },
+    Case {
+        name: "constraint_axis_out_of_range",
+        expect: Outcome::Err("InvalidConfig"),
+        says: &["`conv2d`", "`kernel_constraint`", "axis", "4"],
+        run: || {
+            let c = Constraint::max_norm(2.0).with_axis([0, 1, 4]);
+            let mut m = Sequential::new().add(layers::Conv2D::new(2, (3, 3)).kernel_constraint(c));
+            m.build([5, 5, 1]).map(drop)
+        },
+    },
+    Case {
+        name: "activity_regularization_nan",
+        expect: Outcome::Err("InvalidConfig"),
+        says: &["`activity_regularization`", "`l1`", "NaN"],
+        run: || {
+            let mut m = Sequential::new().add(ActivityRegularization::new().l1(f32::NAN));
+            m.build([3]).map(drop)
+        },
+    },
+    Case {
         name: "set_weights_on_unbuilt_model",
         expect: Outcome::Err("Unbuilt"),
         says: &["build"],

@@ -3,9 +3,11 @@
 use super::cell::{Cell, check_config, checked_rows, run_cell};
 use crate::Layer;
 use crate::activation::{Activation, Sigmoid, Tanh};
+use crate::constraints::Constraint;
 use crate::error::Result;
 use crate::init::Initializer;
 use crate::layer::TryCall;
+use crate::regularizers::Regularizer;
 use crate::tensor::Tensor;
 use crate::weight::Weight;
 
@@ -52,14 +54,48 @@ pub struct GruCell {
     /// Fills the bias; `zeros` by default.
     #[config(default = Initializer::zeros())]
     pub bias_initializer: Initializer,
+    /// A penalty on the kernel, added to the training loss; none by default.
+    #[config(default = None)]
+    pub kernel_regularizer: Option<Regularizer>,
+    /// A penalty on the recurrent kernel, added to the training loss; none by default.
+    #[config(default = None)]
+    pub recurrent_regularizer: Option<Regularizer>,
+    /// A penalty on the bias, added to the training loss; none by default.
+    #[config(default = None)]
+    pub bias_regularizer: Option<Regularizer>,
+    /// Projects the kernel after each update; none by default.
+    #[config(default = None)]
+    pub kernel_constraint: Option<Constraint>,
+    /// Projects the recurrent kernel after each update; none by default.
+    #[config(default = None)]
+    pub recurrent_constraint: Option<Constraint>,
+    /// Projects the bias after each update; none by default.
+    #[config(default = None)]
+    pub bias_constraint: Option<Constraint>,
     /// The `(features, 3·units)` input kernel.
-    #[weight(shape = [input[-1], 3 * units], init = kernel_initializer.clone())]
+    #[weight(
+        shape = [input[-1], 3 * units],
+        init = kernel_initializer.clone(),
+        regularizer = kernel_regularizer.clone(),
+        constraint = kernel_constraint.clone()
+    )]
     pub kernel: Weight,
     /// The `(units, 3·units)` recurrent kernel.
-    #[weight(shape = [units, 3 * units], init = recurrent_initializer.clone())]
+    #[weight(
+        shape = [units, 3 * units],
+        init = recurrent_initializer.clone(),
+        regularizer = recurrent_regularizer.clone(),
+        constraint = recurrent_constraint.clone()
+    )]
     pub recurrent_kernel: Weight,
     /// The `(2, 3·units)` input and recurrent biases, present when `use_bias`.
-    #[weight(shape = [2, 3 * units], init = bias_initializer.clone(), enabled = use_bias)]
+    #[weight(
+        shape = [2, 3 * units],
+        init = bias_initializer.clone(),
+        enabled = use_bias,
+        regularizer = bias_regularizer.clone(),
+        constraint = bias_constraint.clone()
+    )]
     pub bias: Weight,
 }
 
@@ -170,6 +206,24 @@ pub struct Gru {
     /// Fills the bias; `zeros` by default.
     #[config(default = Initializer::zeros())]
     pub bias_initializer: Initializer,
+    /// A penalty on the kernel, added to the training loss; none by default.
+    #[config(default = None)]
+    pub kernel_regularizer: Option<Regularizer>,
+    /// A penalty on the recurrent kernel, added to the training loss; none by default.
+    #[config(default = None)]
+    pub recurrent_regularizer: Option<Regularizer>,
+    /// A penalty on the bias, added to the training loss; none by default.
+    #[config(default = None)]
+    pub bias_regularizer: Option<Regularizer>,
+    /// Projects the kernel after each update; none by default.
+    #[config(default = None)]
+    pub kernel_constraint: Option<Constraint>,
+    /// Projects the recurrent kernel after each update; none by default.
+    #[config(default = None)]
+    pub recurrent_constraint: Option<Constraint>,
+    /// Projects the bias after each update; none by default.
+    #[config(default = None)]
+    pub bias_constraint: Option<Constraint>,
     /// Whether to return every step's output `(batch, time, units)` rather than the last.
     #[config(default = false)]
     pub return_sequences: bool,
@@ -183,7 +237,13 @@ pub struct Gru {
         .use_bias(use_bias)
         .kernel_initializer(kernel_initializer)
         .recurrent_initializer(recurrent_initializer)
-        .bias_initializer(bias_initializer))]
+        .bias_initializer(bias_initializer)
+        .kernel_regularizer(kernel_regularizer)
+        .recurrent_regularizer(recurrent_regularizer)
+        .bias_regularizer(bias_regularizer)
+        .kernel_constraint(kernel_constraint)
+        .recurrent_constraint(recurrent_constraint)
+        .bias_constraint(bias_constraint))]
     pub cell: GruCell,
 }
 

@@ -4,9 +4,11 @@
 use super::cell::{Cell, check_config, run_cell};
 use crate::Layer;
 use crate::activation::{Activation, Tanh};
+use crate::constraints::Constraint;
 use crate::error::Result;
 use crate::init::Initializer;
 use crate::layer::TryCall;
+use crate::regularizers::Regularizer;
 use crate::tensor::Tensor;
 use crate::weight::Weight;
 
@@ -47,14 +49,48 @@ pub struct SimpleRnnCell {
     /// Fills the bias; `zeros` by default.
     #[config(default = Initializer::zeros())]
     pub bias_initializer: Initializer,
+    /// A penalty on the kernel, added to the training loss; none by default.
+    #[config(default = None)]
+    pub kernel_regularizer: Option<Regularizer>,
+    /// A penalty on the recurrent kernel, added to the training loss; none by default.
+    #[config(default = None)]
+    pub recurrent_regularizer: Option<Regularizer>,
+    /// A penalty on the bias, added to the training loss; none by default.
+    #[config(default = None)]
+    pub bias_regularizer: Option<Regularizer>,
+    /// Projects the kernel after each update; none by default.
+    #[config(default = None)]
+    pub kernel_constraint: Option<Constraint>,
+    /// Projects the recurrent kernel after each update; none by default.
+    #[config(default = None)]
+    pub recurrent_constraint: Option<Constraint>,
+    /// Projects the bias after each update; none by default.
+    #[config(default = None)]
+    pub bias_constraint: Option<Constraint>,
     /// The `(features, units)` input kernel.
-    #[weight(shape = [input[-1], units], init = kernel_initializer.clone())]
+    #[weight(
+        shape = [input[-1], units],
+        init = kernel_initializer.clone(),
+        regularizer = kernel_regularizer.clone(),
+        constraint = kernel_constraint.clone()
+    )]
     pub kernel: Weight,
     /// The `(units, units)` recurrent kernel.
-    #[weight(shape = [units, units], init = recurrent_initializer.clone())]
+    #[weight(
+        shape = [units, units],
+        init = recurrent_initializer.clone(),
+        regularizer = recurrent_regularizer.clone(),
+        constraint = recurrent_constraint.clone()
+    )]
     pub recurrent_kernel: Weight,
     /// The `(units,)` bias, present when `use_bias`.
-    #[weight(shape = [units], init = bias_initializer.clone(), enabled = use_bias)]
+    #[weight(
+        shape = [units],
+        init = bias_initializer.clone(),
+        enabled = use_bias,
+        regularizer = bias_regularizer.clone(),
+        constraint = bias_constraint.clone()
+    )]
     pub bias: Weight,
 }
 
@@ -138,6 +174,24 @@ pub struct SimpleRnn {
     /// Fills the bias; `zeros` by default.
     #[config(default = Initializer::zeros())]
     pub bias_initializer: Initializer,
+    /// A penalty on the kernel, added to the training loss; none by default.
+    #[config(default = None)]
+    pub kernel_regularizer: Option<Regularizer>,
+    /// A penalty on the recurrent kernel, added to the training loss; none by default.
+    #[config(default = None)]
+    pub recurrent_regularizer: Option<Regularizer>,
+    /// A penalty on the bias, added to the training loss; none by default.
+    #[config(default = None)]
+    pub bias_regularizer: Option<Regularizer>,
+    /// Projects the kernel after each update; none by default.
+    #[config(default = None)]
+    pub kernel_constraint: Option<Constraint>,
+    /// Projects the recurrent kernel after each update; none by default.
+    #[config(default = None)]
+    pub recurrent_constraint: Option<Constraint>,
+    /// Projects the bias after each update; none by default.
+    #[config(default = None)]
+    pub bias_constraint: Option<Constraint>,
     /// Whether to return every step's output `(batch, time, units)` rather than the last.
     #[config(default = false)]
     pub return_sequences: bool,
@@ -150,7 +204,13 @@ pub struct SimpleRnn {
         .use_bias(use_bias)
         .kernel_initializer(kernel_initializer)
         .recurrent_initializer(recurrent_initializer)
-        .bias_initializer(bias_initializer))]
+        .bias_initializer(bias_initializer)
+        .kernel_regularizer(kernel_regularizer)
+        .recurrent_regularizer(recurrent_regularizer)
+        .bias_regularizer(bias_regularizer)
+        .kernel_constraint(kernel_constraint)
+        .recurrent_constraint(recurrent_constraint)
+        .bias_constraint(bias_constraint))]
     pub cell: SimpleRnnCell,
 }
 

@@ -51,6 +51,12 @@ pub struct Weight {
     /// `enabled = ...`: a `bool` expression over config fields; a disabled weight is not
     /// created and not listed (Dense's bias with `use_bias = false`).
     pub enabled: Option<Expr>,
+    /// `regularizer = ...`: an `Option<Regularizer>` (or a `Regularizer`) expression over
+    /// config fields.
+    pub regularizer: Option<Expr>,
+    /// `constraint = ...`: an `Option<Constraint>` (or a `Constraint`) expression over
+    /// config fields.
+    pub constraint: Option<Expr>,
 }
 
 /// A weight's initializer.
@@ -147,6 +153,8 @@ struct WeightKeys<'c> {
     init: Attr<'c, Init>,
     trainable: Attr<'c, Expr>,
     enabled: Attr<'c, Expr>,
+    regularizer: Attr<'c, Expr>,
+    constraint: Attr<'c, Expr>,
 }
 
 fn weight(cx: &Ctxt, attr: &Attribute) -> Weight {
@@ -155,6 +163,8 @@ fn weight(cx: &Ctxt, attr: &Attribute) -> Weight {
         init: Attr::none(cx, WEIGHT),
         trainable: Attr::none(cx, WEIGHT),
         enabled: Attr::none(cx, WEIGHT),
+        regularizer: Attr::none(cx, WEIGHT),
+        constraint: Attr::none(cx, WEIGHT),
     };
     let example = "#[weight(shape = [input[-1], units])]";
     let mut parsed_ok = list_only(cx, attr, example);
@@ -170,6 +180,8 @@ fn weight(cx: &Ctxt, attr: &Attribute) -> Weight {
         init: keys.init.get().unwrap_or(Init::Default),
         trainable: keys.trainable.get(),
         enabled: keys.enabled.get(),
+        regularizer: keys.regularizer.get(),
+        constraint: keys.constraint.get(),
     }
 }
 
@@ -211,16 +223,51 @@ fn weight_key(cx: &Ctxt, keys: &mut WeightKeys, meta: &ParseNestedMeta) -> syn::
     } else if path.is_ident("enabled") {
         // `enabled = use_bias`: a `bool` expression over config fields
         keys.enabled.set(path, bool_expr(cx, meta, "use_bias")?);
+    } else if path.is_ident("regularizer") {
+        // `regularizer = kernel_regularizer.clone()`: an `Option<Regularizer>` or a
+        // `Regularizer`, config fields in scope
+        keys.regularizer
+            .set(path, value_expr(cx, meta, "regularizer")?);
+    } else if path.is_ident("constraint") {
+        // `constraint = kernel_constraint.clone()`: an `Option<Constraint>` or a
+        // `Constraint`, config fields in scope
+        keys.constraint
+            .set(path, value_expr(cx, meta, "constraint")?);
     } else {
         // anything else, e.g. `shap = [...]`
         attr::unknown_key(
             cx,
             WEIGHT,
             meta,
-            "`shape`, `init`, `trainable` or `enabled`",
+            "`shape`, `init`, `trainable`, `enabled`, `regularizer` or `constraint`",
         )?;
     }
     Ok(())
+}
+
+/// The value of `regularizer` or `constraint`: an expression, where a string literal (a
+/// Keras name such as `"l2"`) is reported, since the weight takes the value itself.
+fn value_expr(cx: &Ctxt, meta: &ParseNestedMeta, key: &str) -> syn::Result<Expr> {
+    let expr: Expr = meta.value()?.parse()?;
+    if let Expr::Lit(ExprLit {
+        lit: Lit::Str(name),
+        ..
+    }) = &expr
+    {
+        let (ty, example) = if key == "regularizer" {
+            ("Regularizer", "Regularizer::l2(0.01)")
+        } else {
+            ("Constraint", "Constraint::max_norm(3.0)")
+        };
+        cx.error_spanned_by(
+            name,
+            format!(
+                "`weight` key `{key}` takes a `{ty}` expression, not a name: write \
+                 `{key} = {example}` or a config field, e.g. `{key} = kernel_{key}.clone()`"
+            ),
+        );
+    }
+    Ok(expr)
 }
 
 /// The value of `trainable` or `enabled`: a `bool` expression over config fields, where a

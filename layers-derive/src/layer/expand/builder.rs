@@ -82,7 +82,7 @@ fn new_fn(container: &Container, parts: &Parts) -> TokenStream {
         match &f.kind {
             FieldKind::Weight(_)
             | FieldKind::Sublayer(SublayerInit::Default | SublayerInit::Expr(_)) => {
-                let value = Parts::value(f);
+                let value = Parts::value(container, f);
                 quote!(#name: #value)
             }
             FieldKind::Skip => {
@@ -123,7 +123,7 @@ fn setter(container: &Container, parts: &Parts, f: &Field) -> Option<TokenStream
     let remake = parts.used_config.contains(&f.name()).then(|| {
         let compute = parts.compute(container, quote!(self.));
         let assigns = parts.fields.iter().map(|p| {
-            let (field, value) = (p.ident, Parts::value(p));
+            let (field, value) = (p.ident, Parts::value(container, p));
             quote!(self.#field = #value;)
         });
         quote!(#compute #(#assigns)*)

@@ -77,7 +77,7 @@ pub fn from_config_impl(container: &Container) -> TokenStream {
         let (name, ty, key) = (f.ident, f.ty, f.name());
         match &f.kind {
             FieldKind::Weight(_) => {
-                let value = Parts::value(f);
+                let value = Parts::value(container, f);
                 quote!(#name: #value)
             }
             FieldKind::Sublayer(_) => quote_spanned! {ty.span()=>

@@ -1,5 +1,5 @@
-//! The parts of the layer that `new` computes from the config: each weight's initializer
-//! and trainable flag, and each sublayer made by `new`. One associated function
+//! The parts of the layer that `new` computes from the config: each weight's initializer,
+//! trainable flag, regularizer and constraint, and each sublayer made by `new`. One associated function
 //! `__layers_parts(&config…)` computes them, so that `new` and the setters of the config
 //! fields they use share one copy of the user's expressions.
 
@@ -35,7 +35,11 @@ impl<'f, 'a> Parts<'f, 'a> {
                         Init::Expr(e) => Some(e),
                         _ => None,
                     };
-                    init.into_iter().chain(w.trainable.as_ref()).collect()
+                    init.into_iter()
+                        .chain(w.trainable.as_ref())
+                        .chain(w.regularizer.as_ref())
+                        .chain(w.constraint.as_ref())
+                        .collect()
                 }
                 FieldKind::Sublayer(SublayerInit::Expr(e)) => vec![e],
                 FieldKind::Sublayer(SublayerInit::Default) => vec![],
@@ -72,12 +76,31 @@ impl<'f, 'a> Parts<'f, 'a> {
     }
 
     /// The value of a field with a part, from its variable.
-    pub fn value(field: &Field) -> TokenStream {
+    pub fn value(container: &Container, field: &Field) -> TokenStream {
         let var = Self::var(field);
-        match field.kind {
-            FieldKind::Weight(_) => {
+        match &field.kind {
+            FieldKind::Weight(w) => {
                 let name = field.name();
-                quote!(__layers::Weight::unbuilt(#name, #var.0, #var.1))
+                // The config field a regularizer or constraint comes from names it in
+                // the weight's build errors (`depthwise_constraint` for a `kernel`).
+                let setting = |expr: &Option<Expr>, kind: &str| {
+                    let mut used = BTreeSet::new();
+                    if let Some(e) = expr {
+                        add_used_config(container, quote!(#e), &mut used);
+                    }
+                    match (used.len(), used.into_iter().next()) {
+                        (1, Some(one)) => one,
+                        _ => format!("{name}_{kind}"),
+                    }
+                };
+                let regularizer_setting = setting(&w.regularizer, "regularizer");
+                let constraint_setting = setting(&w.constraint, "constraint");
+                quote!(
+                    __layers::Weight::unbuilt(#name, #var.0, #var.1)
+                        .with_regularizer(#var.2)
+                        .with_constraint(#var.3)
+                        .with_setting_names(#regularizer_setting, #constraint_setting)
+                )
             }
             _ => quote!(#var),
         }
@@ -100,7 +123,12 @@ impl<'f, 'a> Parts<'f, 'a> {
                 quote!(let #name: #ty = ::core::clone::Clone::clone(#name);)
             });
         let types = self.fields.iter().map(|f| match &f.kind {
-            FieldKind::Weight(_) => quote!((__layers::Initializer, bool)),
+            FieldKind::Weight(_) => quote!((
+                __layers::Initializer,
+                bool,
+                ::core::option::Option<__layers::Regularizer>,
+                ::core::option::Option<__layers::Constraint>
+            )),
             _ => {
                 let ty = f.ty;
                 quote!(#ty)
@@ -141,7 +169,27 @@ fn part_value(field: &Field) -> TokenStream {
                 },
                 None => quote!(true),
             };
-            quote!((#init, #trainable))
+            let regularizer = match &w.regularizer {
+                Some(e) => quote_spanned! {e.span()=>
+                    {
+                        let __layers_regularizer: ::core::option::Option<__layers::Regularizer> =
+                            __layers::IntoRegularizer::into_regularizer(#e);
+                        __layers_regularizer
+                    }
+                },
+                None => quote!(::core::option::Option::None),
+            };
+            let constraint = match &w.constraint {
+                Some(e) => quote_spanned! {e.span()=>
+                    {
+                        let __layers_constraint: ::core::option::Option<__layers::Constraint> =
+                            __layers::IntoConstraint::into_constraint(#e);
+                        __layers_constraint
+                    }
+                },
+                None => quote!(::core::option::Option::None),
+            };
+            quote!((#init, #trainable, #regularizer, #constraint))
         }
         FieldKind::Sublayer(SublayerInit::Expr(e)) => quote!(#e),
         _ => quote_spanned!(field.ty.span()=> ::core::default::Default::default()),
