@@ -87,7 +87,7 @@ fn a_batch_level_save_holds_the_model_of_that_batch() {
     let loaded = Sequential::load(dir.path().join("whole-1.safetensors")).unwrap();
     assert_eq!(loaded.predict(&x).unwrap().to_vec(), after_first.unwrap());
     let mut fresh = model();
-    fresh.build(&[2]).unwrap();
+    fresh.build([2]).unwrap();
     fresh
         .load_weights(dir.path().join("weights-1.safetensors"))
         .unwrap();
