@@ -20,7 +20,7 @@
 //! for the crossentropies, per-position) values are averaged over the last axis of each
 //! sample, then over the batch.
 
-mod check;
+pub(crate) mod check;
 pub(crate) mod config;
 mod crossentropy;
 mod regression;
