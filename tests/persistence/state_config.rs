@@ -99,7 +99,7 @@ fn bad_loss_configs_are_refused_naming_the_key() {
         "`huber_loss`: delta must be a finite number ≥ 0, but it is -1"
     );
     assert!(refused(json!({"name": "huber", "delta": f64::NAN})).contains("but it is null"));
-    assert!(refused(json!({"name": "hinge"})).starts_with("unknown loss `hinge`; known losses:"));
+    assert!(refused(json!({"name": "dice"})).starts_with("unknown loss `dice`; known losses:"));
     assert_eq!(refused(json!({})), "`name` is missing from the loss config");
     assert_eq!(
         refused(json!(null)),
