@@ -7,7 +7,7 @@
 
 use layers::loss::SparseCategoricalCrossentropy as SparseLoss;
 use layers::metrics::{
-    BinaryCrossentropy, CategoricalCrossentropy, MeanAbsolutePercentageError,
+    Auc, BinaryCrossentropy, CategoricalCrossentropy, MeanAbsolutePercentageError,
     MeanSquaredLogarithmicError, Metric, Precision, Recall, RootMeanSquaredError,
     SparseCategoricalCrossentropy, SparseTopKCategoricalAccuracy, TopKCategoricalAccuracy,
     metric_from_config, metric_from_name,
@@ -262,6 +262,56 @@ fn precision_and_recall_match_keras() {
 }
 
 #[test]
+fn auc_matches_keras_with_its_buckets() {
+    let y = t(&[1.0, 0.0, 0.0, 0.0, 1.0, 1.0, 0.0, 1.0, 1.0, 0.0], &[5, 2]);
+    let p = t(&[0.9, 0.2, 0.4, 0.0, 0.7, 1.0, 0.3, 0.6, 0.5, 0.1], &[5, 2]);
+    assert_keras("auc", two_batches(&mut Auc::new(), &y, &p, 3), 1.0);
+    let mut three = Auc::new().num_thresholds(3);
+    assert_keras(
+        "auc 3",
+        two_batches(&mut three, &y, &p, 3),
+        0.8999999761581421,
+    );
+    // predictions outside [0, 1] (clipped) and on the bucket boundaries (0.5 with 3)
+    let y = t(&[1.0, 0.0, 1.0, 0.0, 1.0, 0.0, 1.0, 0.0], &[8]);
+    let p = t(&[1.7, -0.2, 0.5, 0.5, 0.25, 0.75, 0.0, 1.0], &[8]);
+    assert_keras(
+        "auc edges",
+        two_batches(&mut Auc::new(), &y, &p, 5),
+        0.40625,
+    );
+    let mut three = Auc::new().num_thresholds(3);
+    assert_keras("auc edges 3", two_batches(&mut three, &y, &p, 5), 0.375);
+    three.reset();
+    assert_eq!(three.result(), 0.0);
+    // Keras's config (less dtype) reads back; settings we do not have are refused
+    let loss = SparseLoss::new();
+    let keras = json!({"name": "auc", "num_thresholds": 200, "curve": "ROC",
+        "summation_method": "interpolation", "multi_label": false, "num_labels": null,
+        "label_weights": null, "from_logits": false});
+    let auc = metric_from_config(&keras, &loss).unwrap();
+    assert_eq!(auc.config(), {
+        let mut c = keras.clone();
+        c["metric"] = json!("auc");
+        c
+    });
+    let err = metric_from_config(&json!({"name": "auc", "curve": "PR"}), &loss)
+        .err()
+        .unwrap();
+    assert_eq!(
+        err.to_string(),
+        "`curve` of metric `auc` must be \"ROC\" (the only curve supported), but it is \"PR\""
+    );
+    let err = metric_from_config(&json!({"name": "auc", "num_thresholds": 1}), &loss)
+        .err()
+        .unwrap();
+    assert_eq!(
+        err.to_string(),
+        "`num_thresholds` of metric `auc` must be a whole number ≥ 2, but it is 1"
+    );
+}
+
+#[test]
 fn names_are_keras_names_and_report_as_given() {
     let loss = SparseLoss::new();
     for (name, metric) in [
@@ -301,6 +351,8 @@ fn names_are_keras_names_and_report_as_given() {
         ("Precision", "precision"),
         ("recall", "recall"),
         ("Recall", "recall"),
+        ("auc", "auc"),
+        ("AUC", "auc"),
     ] {
         let m = metric_from_name(name, &loss).unwrap();
         assert_eq!(m.name(), name);

@@ -119,3 +119,15 @@ for name, loss, y, p in CASES:
 # cosine similarity with a zero row (Keras's l2_normalize clips the norm)
 z = jnp.asarray(np.array([[0.0, 0.0], [1.0, 2.0]], f32))
 show("loss cosine zero row", keras.losses.CosineSimilarity()(z, jnp.asarray(np.array([[1.0, 1.0], [2.0, 1.0]], f32))))
+
+# ---- AUC (ROC, interpolation), 200 thresholds by default ----
+metric("auc", keras.metrics.AUC(), [(BT[:3], BP[:3]), (BT[3:], BP[3:])])
+metric("auc num_thresholds=3", keras.metrics.AUC(num_thresholds=3),
+       [(BT[:3], BP[:3]), (BT[3:], BP[3:])])
+# predictions outside [0, 1] and on bucket boundaries (0.5 with 3 thresholds)
+AT = np.array([1, 0, 1, 0, 1, 0, 1, 0], f32)
+AP = np.array([1.7, -0.2, 0.5, 0.5, 0.25, 0.75, 0.0, 1.0], f32)
+metric("auc edges", keras.metrics.AUC(), [(AT[:5], AP[:5]), (AT[5:], AP[5:])])
+metric("auc edges num_thresholds=3", keras.metrics.AUC(num_thresholds=3),
+       [(AT[:5], AP[:5]), (AT[5:], AP[5:])])
+print("config auc", keras.metrics.AUC().get_config())

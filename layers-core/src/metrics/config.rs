@@ -9,11 +9,12 @@
 //! # Ok::<(), layers_core::Error>(())
 //! ```
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
+use super::auc::check_num_thresholds;
 use super::confusion::check_threshold;
 use super::{
-    BinaryAccuracy, BinaryCrossentropy, CategoricalAccuracy, CategoricalCrossentropy, Mean,
+    Auc, BinaryAccuracy, BinaryCrossentropy, CategoricalAccuracy, CategoricalCrossentropy, Mean,
     MeanAbsoluteError, MeanAbsolutePercentageError, MeanSquaredError, MeanSquaredLogarithmicError,
     Metric, Precision, Recall, RootMeanSquaredError, SparseCategoricalAccuracy,
     SparseCategoricalCrossentropy, SparseTopKCategoricalAccuracy, TopKCategoricalAccuracy,
@@ -27,7 +28,7 @@ type MakeMetric = fn(&str, &ConfigReader<'_>) -> Result<Box<dyn Metric>>;
 
 /// Every built-in metric by the name its config writes under `metric` (its measure's
 /// name), with the settings it reads besides `name` and `metric`.
-const MEASURES: [(&str, (&[&str], MakeMetric)); 16] = [
+const MEASURES: [(&str, (&[&str], MakeMetric)); 17] = [
     (
         "sparse_categorical_accuracy",
         (&[], |name, _| {
@@ -169,10 +170,78 @@ const MEASURES: [(&str, (&[&str], MakeMetric)); 16] = [
             Ok(Box::new(m))
         }),
     ),
+    (
+        "auc",
+        (
+            &[
+                "num_thresholds",
+                "curve",
+                "summation_method",
+                "multi_label",
+                "num_labels",
+                "label_weights",
+                "from_logits",
+            ],
+            auc,
+        ),
+    ),
 ];
 
+/// Keras's `AUC` config: `num_thresholds` (200 when left out, at least 2), and the other
+/// settings at their defaults only (`curve` `ROC`, `summation_method` `interpolation`,
+/// `multi_label` and `from_logits` false, `num_labels` and `label_weights` null).
+fn auc(name: &str, r: &ConfigReader<'_>) -> Result<Box<dyn Metric>> {
+    let defaults = [
+        ("curve", json!("ROC"), "\"ROC\" (the only curve supported)"),
+        (
+            "summation_method",
+            json!("interpolation"),
+            "\"interpolation\" (the only one supported)",
+        ),
+        (
+            "multi_label",
+            json!(false),
+            "false (multi-label AUC is not supported)",
+        ),
+        (
+            "from_logits",
+            json!(false),
+            "false (from_logits is not supported)",
+        ),
+        (
+            "num_labels",
+            Value::Null,
+            "null (multi-label AUC is not supported)",
+        ),
+        (
+            "label_weights",
+            Value::Null,
+            "null (label weights are not supported)",
+        ),
+    ];
+    for (key, default, expected) in defaults {
+        if let Some(v) = r.get(key).filter(|&v| *v != default) {
+            return Err(r.wrong(key, expected, v));
+        }
+    }
+    let n = match r.u64("num_thresholds")? {
+        None => 200,
+        Some(n) => usize::try_from(n).map_err(|_| {
+            r.wrong(
+                "num_thresholds",
+                "a whole number this machine can count to",
+                &n.into(),
+            )
+        })?,
+    };
+    if check_num_thresholds(n).is_err() {
+        return Err(r.wrong("num_thresholds", "a whole number ≥ 2", &n.into()));
+    }
+    Ok(Box::new(Auc::new().num_thresholds(n).with_name(name)))
+}
+
 /// The names `metric` may hold.
-const MEASURE_NAMES: [&str; 16] = names_of(&MEASURES);
+const MEASURE_NAMES: [&str; 17] = names_of(&MEASURES);
 
 /// A top-k metric's `k` (5 when left out), refused when 0.
 fn top_k(r: &ConfigReader<'_>) -> Result<usize> {
@@ -264,7 +333,7 @@ fn thresholds(r: &ConfigReader<'_>) -> Result<Option<f32>> {
 ///     err.to_string(),
 ///     "`threshold` is not a config key of metric `mae`; known keys: name, metric"
 /// );
-/// assert!(metric_from_config(&json!({"name": "precision"}), &loss).is_err());
+/// assert!(metric_from_config(&json!({"name": "f1_score"}), &loss).is_err());
 /// # Ok::<(), layers_core::Error>(())
 /// ```
 pub fn metric_from_config(config: &Value, loss: &dyn Loss) -> Result<Box<dyn Metric>> {

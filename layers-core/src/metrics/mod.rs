@@ -1,6 +1,6 @@
 //! Keras's metrics: running averages over the batches of an epoch (the loss as Keras
 //! reports it, accuracies and top-k accuracies, regression errors, crossentropies) and
-//! counts (precision, recall).
+//! counts (precision, recall, the area under the ROC curve).
 //!
 //! ```
 //! use layers_core::Tensor;
@@ -20,10 +20,11 @@
 //! Like Keras's `MeanMetricWrapper`, every metric but precision and recall computes one
 //! value per sample (the mean over the sample's positions) and reports the mean over all
 //! samples seen since the last reset (root mean squared error: its square root); totals
-//! are kept in `f64`. [`Precision`] and [`Recall`] count true and false positives and
-//! negatives over every position instead, as Keras's do.
+//! are kept in `f64`. [`Precision`], [`Recall`] and [`Auc`] count true and false positives
+//! and negatives over every position instead, as Keras's do.
 
 mod accuracy;
+mod auc;
 mod config;
 mod confusion;
 mod crossentropy;
@@ -35,6 +36,7 @@ pub use accuracy::{
     BinaryAccuracy, BinaryMatches, CategoricalAccuracy, CategoricalMatches,
     SparseCategoricalAccuracy, SparseCategoricalMatches,
 };
+pub use auc::Auc;
 pub use config::metric_from_config;
 pub use confusion::{Precision, Recall};
 pub use crossentropy::{
@@ -165,7 +167,7 @@ pub trait Metric: Send + Sync {
 pub const METRIC_NAMES: &[&str] = &names_of(&METRICS);
 
 /// Every metric [`metric_from_name`] makes, by name, given the name and the model's loss.
-const METRICS: [(&str, MakeMetric); 35] = [
+const METRICS: [(&str, MakeMetric); 37] = [
     ("accuracy", accuracy_for),
     ("acc", accuracy_for),
     ("sparse_categorical_accuracy", |_, _| {
@@ -217,6 +219,8 @@ const METRICS: [(&str, MakeMetric); 35] = [
     }),
     ("recall", |name, _| Box::new(Recall::new().with_name(name))),
     ("Recall", |name, _| Box::new(Recall::new().with_name(name))),
+    ("auc", |name, _| Box::new(Auc::new().with_name(name))),
+    ("AUC", |name, _| Box::new(Auc::new().with_name(name))),
 ];
 
 fn top_k(name: &str, _: &dyn Loss) -> Box<dyn Metric> {
@@ -298,7 +302,7 @@ fn accuracy_for(name: &str, _loss: &dyn Loss) -> Box<dyn Metric> {
 /// assert_eq!(acc.config()["metric"], "categorical_accuracy");
 ///
 /// // other Keras names: its class names, snake-case names and aliases, reported as given
-/// let mut top = metric_from_name("TopKCategoricalAccuracy", loss.as_ref())?;
+/// let top = metric_from_name("TopKCategoricalAccuracy", loss.as_ref())?;
 /// assert_eq!(top.name(), "TopKCategoricalAccuracy");
 /// assert_eq!(top.config()["metric"], "top_k_categorical_accuracy");
 /// assert!(metric_from_name("f1_score", loss.as_ref()).is_err());

@@ -173,9 +173,9 @@ pub type MeanAbsolutePercentageError = MeanMetric<PercentageError>;
 /// ```
 /// use layers_core::Tensor;
 /// use layers_core::metrics::{Measure, SquaredLogError};
-/// let e = 1.0f32.exp() - 1.0; // ln(e − 1 + 1) = 1
-/// let batch = SquaredLogError.measure(&Tensor::zeros(&[1, 1]), &Tensor::full(&[1, 1], e))?;
-/// assert_eq!(batch, layers_core::metrics::Batch::new(f64::from((1.0f32 - 1e-7f32.ln_1p()).powi(2)), 1, 1));
+/// let batch = SquaredLogError.measure(&Tensor::ones(&[1, 1]), &Tensor::full(&[1, 1], 3.0))?;
+/// let d = 4f32.ln() - 2f32.ln(); // ln(3 + 1) − ln(1 + 1) = ln 2
+/// assert_eq!(batch, layers_core::metrics::Batch::new(f64::from(d * d), 1, 1));
 /// # Ok::<(), layers_core::Error>(())
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
