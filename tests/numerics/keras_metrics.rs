@@ -143,6 +143,9 @@ fn root_mean_squared_error_is_the_root_of_the_running_mean() {
     assert_eq!(rmse.result(), 0.0);
 }
 
+/// A case: what, the metric, targets, predictions, Keras's result.
+type Labelled<'a> = (&'a str, Box<dyn Metric>, &'a Tensor, &'a Tensor, f64);
+
 #[test]
 fn crossentropy_metrics_match_keras() {
     let bt = t(&[1.0, 0.0, 0.0, 0.0, 1.0, 1.0, 0.0, 1.0, 1.0, 0.0], &[5, 2]);
@@ -193,7 +196,7 @@ fn crossentropy_metrics_match_keras() {
         ],
         &[5, 3],
     );
-    let cases: [(&str, Box<dyn Metric>, &Tensor, &Tensor, f64); 5] = [
+    let cases: [Labelled<'_>; 5] = [
         (
             "cce",
             Box::new(CategoricalCrossentropy::new()),
