@@ -467,6 +467,14 @@ fn refusals_name_the_metric_and_the_value() {
         );
         assert_eq!(sparse.result(), 1.0);
     }
+    // one-hot labels point to the one-hot metric, not to a loss
+    let err = sparse.update(&one_hot, &p).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "`sparse_top_k_categorical_accuracy` cannot combine shapes [4, 5] and [4, 5]: integer \
+         labels have one axis fewer than the predictions; one-hot labels need \
+         `top_k_categorical_accuracy`"
+    );
     // thresholds outside [0, 1] or NaN
     for bad in [1.5, -0.1, f32::NAN] {
         let mut pm = Precision::new().thresholds(bad);

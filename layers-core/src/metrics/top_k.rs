@@ -175,6 +175,17 @@ impl Measure for SparseTopKMatches {
         const OP: &str = "sparse_top_k_categorical_accuracy";
         check_k(OP, self.k)?;
         check_classes(OP, y_pred)?;
+        // The shared label check's hint for one-hot targets names the loss; here it is
+        // the one-hot form of this metric.
+        if y_true.shape() == y_pred.shape() && y_pred.shape()[y_pred.rank() - 1] > 1 {
+            return Err(Error::incompatible(
+                OP,
+                y_true.shape(),
+                y_pred.shape(),
+                "integer labels have one axis fewer than the predictions; one-hot labels \
+                 need `top_k_categorical_accuracy`",
+            ));
+        }
         let labels = sparse_labels(OP, y_true, y_pred.shape())?;
         let matches = top_k_matches(y_pred, labels.iter().copied(), self.k);
         Ok(Batch::new(matches as f64, labels.len(), y_pred.shape()[0]))
