@@ -9,6 +9,8 @@ mod table;
 
 mod activations;
 mod gradcheck;
+mod keras_losses;
+mod keras_metrics;
 mod losses;
 mod metrics;
 mod ops;

@@ -99,7 +99,7 @@ fn bad_loss_configs_are_refused_naming_the_key() {
         "`huber_loss`: delta must be a finite number ≥ 0, but it is -1"
     );
     assert!(refused(json!({"name": "huber", "delta": f64::NAN})).contains("but it is null"));
-    assert!(refused(json!({"name": "hinge"})).starts_with("unknown loss `hinge`; known losses:"));
+    assert!(refused(json!({"name": "dice"})).starts_with("unknown loss `dice`; known losses:"));
     assert_eq!(refused(json!({})), "`name` is missing from the loss config");
     assert_eq!(
         refused(json!(null)),
@@ -214,7 +214,7 @@ fn bad_metric_configs_are_refused_naming_the_key() {
         refused(json!({"name": "x", "metric": 3})),
         "`metric` of metric `x` must be a string, but it is 3"
     );
-    assert!(refused(json!({"name": "precision"})).starts_with("unknown metric `precision`"));
+    assert!(refused(json!({"name": "f1_score"})).starts_with("unknown metric `f1_score`"));
     // A metric of one's own names its measure, which is no built-in: refused, not replaced.
     let own = MeanMetric::<Close>::new().with_name("accuracy");
     assert_eq!(own.config(), json!({"name": "accuracy", "metric": "close"}));

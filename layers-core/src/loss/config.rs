@@ -50,7 +50,7 @@ use crate::error::{Error, Result};
 /// );
 /// let err = loss_from_config(&json!({"name": "huber", "delta": "big"})).err().unwrap();
 /// assert_eq!(err.to_string(), "`delta` of loss `huber_loss` must be a number, but it is \"big\"");
-/// assert!(loss_from_config(&json!({"name": "hinge"})).is_err());
+/// assert!(loss_from_config(&json!({"name": "dice"})).is_err());
 /// # Ok::<(), layers_core::Error>(())
 /// ```
 pub fn loss_from_config(config: &Value) -> Result<Box<dyn Loss>> {

@@ -40,7 +40,7 @@ fn smoothing_config(name: &str, from_logits: bool, label_smoothing: f32) -> serd
 }
 
 /// The logistic sigmoid, evaluated without overflow for any sign.
-fn sigmoid(x: f32) -> f32 {
+pub(super) fn sigmoid(x: f32) -> f32 {
     if x >= 0.0 {
         1.0 / (1.0 + (-x).exp())
     } else {
@@ -50,7 +50,7 @@ fn sigmoid(x: f32) -> f32 {
 }
 
 /// `ln(1 + eˣ) = max(x, 0) + ln(1 + e^−|x|)`, finite for any finite `x`.
-fn softplus(x: f32) -> f32 {
+pub(super) fn softplus(x: f32) -> f32 {
     x.max(0.0) + (-x.abs()).exp().ln_1p()
 }
 

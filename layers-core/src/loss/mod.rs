@@ -20,15 +20,21 @@
 //! for the crossentropies, per-position) values are averaged over the last axis of each
 //! sample, then over the batch.
 
-mod check;
+pub(crate) mod check;
 pub(crate) mod config;
 mod crossentropy;
+mod hinge;
+mod probabilistic;
 mod regression;
+mod scaled;
 mod sparse;
 
 pub use config::loss_from_config;
 pub use crossentropy::{BinaryCrossentropy, CategoricalCrossentropy};
+pub use hinge::{CategoricalHinge, Hinge, SquaredHinge};
+pub use probabilistic::{CosineSimilarity, KLDivergence, Poisson};
 pub use regression::{Huber, MeanAbsoluteError, MeanSquaredError};
+pub use scaled::{LogCosh, MeanAbsolutePercentageError, MeanSquaredLogarithmicError};
 pub use sparse::SparseCategoricalCrossentropy;
 
 use crate::Tensor;
@@ -176,7 +182,7 @@ pub const LOSS_NAMES: &[&str] = &names_of(&LOSSES);
 type MakeLoss = fn() -> Box<dyn Loss>;
 
 /// Every loss [`loss_from_name`] makes, by name.
-const LOSSES: [(&str, MakeLoss); 15] = [
+const LOSSES: [(&str, MakeLoss); 39] = [
     ("mean_squared_error", || Box::new(MeanSquaredError::new())),
     ("mse", || Box::new(MeanSquaredError::new())),
     ("mean_absolute_error", || Box::new(MeanAbsoluteError::new())),
@@ -203,13 +209,47 @@ const LOSSES: [(&str, MakeLoss); 15] = [
     ("SparseCategoricalCrossentropy", || {
         Box::new(SparseCategoricalCrossentropy::new())
     }),
+    ("mean_absolute_percentage_error", || {
+        Box::new(MeanAbsolutePercentageError::new())
+    }),
+    ("mape", || Box::new(MeanAbsolutePercentageError::new())),
+    ("MAPE", || Box::new(MeanAbsolutePercentageError::new())),
+    ("MeanAbsolutePercentageError", || {
+        Box::new(MeanAbsolutePercentageError::new())
+    }),
+    ("mean_squared_logarithmic_error", || {
+        Box::new(MeanSquaredLogarithmicError::new())
+    }),
+    ("msle", || Box::new(MeanSquaredLogarithmicError::new())),
+    ("MSLE", || Box::new(MeanSquaredLogarithmicError::new())),
+    ("MeanSquaredLogarithmicError", || {
+        Box::new(MeanSquaredLogarithmicError::new())
+    }),
+    ("log_cosh", || Box::new(LogCosh::new())),
+    ("LogCosh", || Box::new(LogCosh::new())),
+    ("poisson", || Box::new(Poisson::new())),
+    ("Poisson", || Box::new(Poisson::new())),
+    ("kl_divergence", || Box::new(KLDivergence::new())),
+    ("kld", || Box::new(KLDivergence::new())),
+    ("KLD", || Box::new(KLDivergence::new())),
+    ("KLDivergence", || Box::new(KLDivergence::new())),
+    ("cosine_similarity", || Box::new(CosineSimilarity::new())),
+    ("CosineSimilarity", || Box::new(CosineSimilarity::new())),
+    ("hinge", || Box::new(Hinge::new())),
+    ("Hinge", || Box::new(Hinge::new())),
+    ("squared_hinge", || Box::new(SquaredHinge::new())),
+    ("SquaredHinge", || Box::new(SquaredHinge::new())),
+    ("categorical_hinge", || Box::new(CategoricalHinge::new())),
+    ("CategoricalHinge", || Box::new(CategoricalHinge::new())),
 ];
 
 /// The loss Keras's `loss="…"` names, with Keras's defaults (probabilities, not logits).
 ///
 /// Accepts the function names and their aliases (`mse`, `mean_squared_error`, `mae`,
 /// `mean_absolute_error`, `huber`, `binary_crossentropy`, `categorical_crossentropy`,
-/// `sparse_categorical_crossentropy`) and the class names (`MeanSquaredError`, …).
+/// `sparse_categorical_crossentropy`, `mape`, `msle`, `log_cosh`, `poisson`, `kld`,
+/// `kl_divergence`, `cosine_similarity`, `hinge`, `squared_hinge`, `categorical_hinge`) and
+/// the class names (`MeanSquaredError`, `KLDivergence`, …).
 ///
 /// # Errors
 ///

@@ -30,13 +30,13 @@ fn argmax(lane: ArrayView1<'_, f32>) -> usize {
 }
 
 /// The argmax over the last axis of every lane, in row-major order.
-fn argmax_lanes(t: &Tensor) -> impl Iterator<Item = usize> + '_ {
+pub(super) fn argmax_lanes(t: &Tensor) -> impl Iterator<Item = usize> + '_ {
     let last = Axis(t.rank().saturating_sub(1));
     t.data().lanes(last).into_iter().map(argmax)
 }
 
 /// Checks that predictions have a batch axis and a class axis.
-fn check_classes(op: &'static str, y_pred: &Tensor) -> Result<()> {
+pub(super) fn check_classes(op: &'static str, y_pred: &Tensor) -> Result<()> {
     if y_pred.rank() < 2 {
         return Err(Error::invalid(
             op,
@@ -49,7 +49,7 @@ fn check_classes(op: &'static str, y_pred: &Tensor) -> Result<()> {
     Ok(())
 }
 
-fn same_shape(
+pub(super) fn same_shape(
     op: &'static str,
     y_true: &Tensor,
     y_pred: &Tensor,

@@ -9,11 +9,16 @@
 //! # Ok::<(), layers_core::Error>(())
 //! ```
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
+use super::auc::check_num_thresholds;
+use super::confusion::check_threshold;
 use super::{
-    BinaryAccuracy, CategoricalAccuracy, Mean, MeanAbsoluteError, MeanSquaredError, Metric,
-    SparseCategoricalAccuracy, metric_from_name,
+    Auc, BinaryAccuracy, BinaryCrossentropy, CategoricalAccuracy, CategoricalCrossentropy, Mean,
+    MeanAbsoluteError, MeanAbsolutePercentageError, MeanSquaredError, MeanSquaredLogarithmicError,
+    Metric, Precision, Recall, RootMeanSquaredError, SparseCategoricalAccuracy,
+    SparseCategoricalCrossentropy, SparseTopKCategoricalAccuracy, TopKCategoricalAccuracy,
+    metric_from_name,
 };
 use crate::error::{Error, Result, names_of};
 use crate::loss::Loss;
@@ -23,7 +28,7 @@ type MakeMetric = fn(&str, &ConfigReader<'_>) -> Result<Box<dyn Metric>>;
 
 /// Every built-in metric by the name its config writes under `metric` (its measure's
 /// name), with the settings it reads besides `name` and `metric`.
-const MEASURES: [(&str, (&[&str], MakeMetric)); 6] = [
+const MEASURES: [(&str, (&[&str], MakeMetric)); 17] = [
     (
         "sparse_categorical_accuracy",
         (&[], |name, _| {
@@ -62,10 +67,232 @@ const MEASURES: [(&str, (&[&str], MakeMetric)); 6] = [
         "mean",
         (&[], |name, _| Ok(Box::new(Mean::new().with_name(name)))),
     ),
+    (
+        "top_k_categorical_accuracy",
+        (&["k"], |name, r| {
+            let k = top_k(r)?;
+            Ok(Box::new(
+                TopKCategoricalAccuracy::new().k(k).with_name(name),
+            ))
+        }),
+    ),
+    (
+        "sparse_top_k_categorical_accuracy",
+        (&["k", "from_sorted_ids"], |name, r| {
+            if r.bool("from_sorted_ids")? == Some(true) {
+                return Err(r.wrong(
+                    "from_sorted_ids",
+                    "false (sorted class ids are not supported)",
+                    &Value::Bool(true),
+                ));
+            }
+            let k = top_k(r)?;
+            Ok(Box::new(
+                SparseTopKCategoricalAccuracy::new().k(k).with_name(name),
+            ))
+        }),
+    ),
+    (
+        "root_mean_squared_error",
+        (&[], |name, _| {
+            Ok(Box::new(RootMeanSquaredError::new().with_name(name)))
+        }),
+    ),
+    (
+        "mean_absolute_percentage_error",
+        (&[], |name, _| {
+            Ok(Box::new(MeanAbsolutePercentageError::new().with_name(name)))
+        }),
+    ),
+    (
+        "mean_squared_logarithmic_error",
+        (&[], |name, _| {
+            Ok(Box::new(MeanSquaredLogarithmicError::new().with_name(name)))
+        }),
+    ),
+    (
+        "binary_crossentropy",
+        (&["from_logits", "label_smoothing"], |name, r| {
+            let (logits, s) = crossentropy_settings(r)?;
+            Ok(Box::new(
+                BinaryCrossentropy::new()
+                    .from_logits(logits)
+                    .label_smoothing(s)
+                    .with_name(name),
+            ))
+        }),
+    ),
+    (
+        "categorical_crossentropy",
+        (&["from_logits", "label_smoothing", "axis"], |name, r| {
+            last_axis(r)?;
+            let (logits, s) = crossentropy_settings(r)?;
+            Ok(Box::new(
+                CategoricalCrossentropy::new()
+                    .from_logits(logits)
+                    .label_smoothing(s)
+                    .with_name(name),
+            ))
+        }),
+    ),
+    (
+        "sparse_categorical_crossentropy",
+        (&["from_logits", "ignore_class", "axis"], |name, r| {
+            last_axis(r)?;
+            if let Some(v) = r.get("ignore_class").filter(|v| !v.is_null()) {
+                return Err(r.wrong("ignore_class", "null (ignore_class is not supported)", v));
+            }
+            let logits = r.bool("from_logits")?.unwrap_or(false);
+            Ok(Box::new(
+                SparseCategoricalCrossentropy::new()
+                    .from_logits(logits)
+                    .with_name(name),
+            ))
+        }),
+    ),
+    (
+        "precision",
+        (&["thresholds", "top_k", "class_id"], |name, r| {
+            let mut m = Precision::new().with_name(name);
+            if let Some(t) = thresholds(r)? {
+                m = m.thresholds(t);
+            }
+            Ok(Box::new(m))
+        }),
+    ),
+    (
+        "recall",
+        (&["thresholds", "top_k", "class_id"], |name, r| {
+            let mut m = Recall::new().with_name(name);
+            if let Some(t) = thresholds(r)? {
+                m = m.thresholds(t);
+            }
+            Ok(Box::new(m))
+        }),
+    ),
+    (
+        "auc",
+        (
+            &[
+                "num_thresholds",
+                "curve",
+                "summation_method",
+                "multi_label",
+                "num_labels",
+                "label_weights",
+                "from_logits",
+            ],
+            auc,
+        ),
+    ),
 ];
 
+/// Keras's `AUC` config: `num_thresholds` (200 when left out, at least 2), and the other
+/// settings at their defaults only (`curve` `ROC`, `summation_method` `interpolation`,
+/// `multi_label` and `from_logits` false, `num_labels` and `label_weights` null).
+fn auc(name: &str, r: &ConfigReader<'_>) -> Result<Box<dyn Metric>> {
+    let defaults = [
+        ("curve", json!("ROC"), "\"ROC\" (the only curve supported)"),
+        (
+            "summation_method",
+            json!("interpolation"),
+            "\"interpolation\" (the only one supported)",
+        ),
+        (
+            "multi_label",
+            json!(false),
+            "false (multi-label AUC is not supported)",
+        ),
+        (
+            "from_logits",
+            json!(false),
+            "false (from_logits is not supported)",
+        ),
+        (
+            "num_labels",
+            Value::Null,
+            "null (multi-label AUC is not supported)",
+        ),
+        (
+            "label_weights",
+            Value::Null,
+            "null (label weights are not supported)",
+        ),
+    ];
+    for (key, default, expected) in defaults {
+        if let Some(v) = r.get(key).filter(|&v| *v != default) {
+            return Err(r.wrong(key, expected, v));
+        }
+    }
+    let n = match r.u64("num_thresholds")? {
+        None => 200,
+        Some(n) => usize::try_from(n).map_err(|_| {
+            r.wrong(
+                "num_thresholds",
+                "a whole number this machine can count to",
+                &n.into(),
+            )
+        })?,
+    };
+    if check_num_thresholds(n).is_err() {
+        return Err(r.wrong("num_thresholds", "a whole number ≥ 2", &n.into()));
+    }
+    Ok(Box::new(Auc::new().num_thresholds(n).with_name(name)))
+}
+
 /// The names `metric` may hold.
-const MEASURE_NAMES: [&str; 6] = names_of(&MEASURES);
+const MEASURE_NAMES: [&str; 17] = names_of(&MEASURES);
+
+/// A top-k metric's `k` (5 when left out), refused when 0.
+fn top_k(r: &ConfigReader<'_>) -> Result<usize> {
+    match r.u64("k")? {
+        None => Ok(5),
+        Some(0) => Err(r.wrong("k", "a whole number ≥ 1", &Value::from(0))),
+        Some(k) => usize::try_from(k)
+            .map_err(|_| r.wrong("k", "a whole number this machine can count to", &k.into())),
+    }
+}
+
+/// A crossentropy metric's `from_logits` and `label_smoothing` (false and 0 when left out).
+fn crossentropy_settings(r: &ConfigReader<'_>) -> Result<(bool, f32)> {
+    let s = r.f32("label_smoothing")?.unwrap_or(0.0);
+    if !(0.0..=1.0).contains(&s) {
+        return Err(r.wrong("label_smoothing", "a number in [0, 1]", &Value::from(s)));
+    }
+    Ok((r.bool("from_logits")?.unwrap_or(false), s))
+}
+
+/// Keras's `axis` of the crossentropy metrics: only the last axis (-1) is supported.
+fn last_axis(r: &ConfigReader<'_>) -> Result<()> {
+    match r.get("axis") {
+        None => Ok(()),
+        Some(v) if v.as_i64() == Some(-1) => Ok(()),
+        Some(v) => Err(r.wrong("axis", "-1 (the class axis is the last one)", v)),
+    }
+}
+
+/// Precision's and recall's one threshold: a number in `[0, 1]`, a list of one, or null
+/// (Keras's default, 0.5); `top_k` and `class_id` must be null.
+fn thresholds(r: &ConfigReader<'_>) -> Result<Option<f32>> {
+    for key in ["top_k", "class_id"] {
+        if let Some(v) = r.get(key).filter(|v| !v.is_null()) {
+            return Err(r.wrong(key, "null (it is not supported)", v));
+        }
+    }
+    let value = match r.get("thresholds") {
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::Array(list)) if list.len() == 1 => &list[0],
+        Some(v @ Value::Array(_)) => {
+            return Err(r.wrong("thresholds", "one threshold (a number or a list of one)", v));
+        }
+        Some(v) => v,
+    };
+    let t = r.to_f32("thresholds", value)?;
+    if check_threshold("thresholds", t).is_err() {
+        return Err(r.wrong("thresholds", "a number in [0, 1]", value));
+    }
+    Ok(Some(t))
+}
 
 /// The metric a config describes, the inverse of [`Metric::config`], for a model whose loss
 /// is `loss`.
@@ -106,7 +333,7 @@ const MEASURE_NAMES: [&str; 6] = names_of(&MEASURES);
 ///     err.to_string(),
 ///     "`threshold` is not a config key of metric `mae`; known keys: name, metric"
 /// );
-/// assert!(metric_from_config(&json!({"name": "precision"}), &loss).is_err());
+/// assert!(metric_from_config(&json!({"name": "f1_score"}), &loss).is_err());
 /// # Ok::<(), layers_core::Error>(())
 /// ```
 pub fn metric_from_config(config: &Value, loss: &dyn Loss) -> Result<Box<dyn Metric>> {

@@ -1,5 +1,6 @@
 //! Keras's metrics: running averages over the batches of an epoch (the loss as Keras
-//! reports it, accuracies, mean absolute and squared errors).
+//! reports it, accuracies and top-k accuracies, regression errors, crossentropies) and
+//! counts (precision, recall, the area under the ROC curve).
 //!
 //! ```
 //! use layers_core::Tensor;
@@ -16,22 +17,42 @@
 //! # Ok::<(), layers_core::Error>(())
 //! ```
 //!
-//! Like Keras's `MeanMetricWrapper`, every metric computes one value per sample (the mean
-//! over the sample's positions) and reports the mean over all samples seen since the last
-//! reset; totals are kept in `f64`.
+//! Like Keras's `MeanMetricWrapper`, every metric but precision and recall computes one
+//! value per sample (the mean over the sample's positions) and reports the mean over all
+//! samples seen since the last reset (root mean squared error: its square root); totals
+//! are kept in `f64`. [`Precision`], [`Recall`] and [`Auc`] count true and false positives
+//! and negatives over every position instead, as Keras's do.
 
 mod accuracy;
+mod auc;
 mod config;
+mod confusion;
+mod crossentropy;
 mod mean;
 mod regression;
+mod top_k;
 
 pub use accuracy::{
     BinaryAccuracy, BinaryMatches, CategoricalAccuracy, CategoricalMatches,
     SparseCategoricalAccuracy, SparseCategoricalMatches,
 };
+pub use auc::Auc;
 pub use config::metric_from_config;
+pub use confusion::{Precision, Recall};
+pub use crossentropy::{
+    BinaryCrossentropy, BinaryCrossentropyValues, CategoricalCrossentropy,
+    CategoricalCrossentropyValues, SparseCategoricalCrossentropy,
+    SparseCategoricalCrossentropyValues,
+};
 pub use mean::{Batch, Mean, MeanMetric, Measure, Values};
-pub use regression::{AbsoluteError, MeanAbsoluteError, MeanSquaredError, SquaredError};
+pub use regression::{
+    AbsoluteError, MeanAbsoluteError, MeanAbsolutePercentageError, MeanSquaredError,
+    MeanSquaredLogarithmicError, PercentageError, RootMeanSquaredError, SquaredError,
+    SquaredLogError,
+};
+pub use top_k::{
+    SparseTopKCategoricalAccuracy, SparseTopKMatches, TopKCategoricalAccuracy, TopKMatches,
+};
 
 use crate::Tensor;
 use crate::error::{Error, Result, names_of};
@@ -146,7 +167,7 @@ pub trait Metric: Send + Sync {
 pub const METRIC_NAMES: &[&str] = &names_of(&METRICS);
 
 /// Every metric [`metric_from_name`] makes, by name, given the name and the model's loss.
-const METRICS: [(&str, MakeMetric); 9] = [
+const METRICS: [(&str, MakeMetric); 37] = [
     ("accuracy", accuracy_for),
     ("acc", accuracy_for),
     ("sparse_categorical_accuracy", |_, _| {
@@ -168,7 +189,71 @@ const METRICS: [(&str, MakeMetric); 9] = [
     ("mse", |name, _| {
         Box::new(MeanSquaredError::new().with_name(name))
     }),
+    ("top_k_categorical_accuracy", top_k),
+    ("TopKCategoricalAccuracy", top_k),
+    ("sparse_top_k_categorical_accuracy", sparse_top_k),
+    ("SparseTopKCategoricalAccuracy", sparse_top_k),
+    ("root_mean_squared_error", rmse),
+    ("RootMeanSquaredError", rmse),
+    ("binary_crossentropy", bce),
+    ("BinaryCrossentropy", bce),
+    ("bce", bce),
+    ("BCE", bce),
+    ("categorical_crossentropy", cce),
+    ("CategoricalCrossentropy", cce),
+    ("sparse_categorical_crossentropy", scce),
+    ("SparseCategoricalCrossentropy", scce),
+    ("mean_absolute_percentage_error", mape),
+    ("MeanAbsolutePercentageError", mape),
+    ("mape", mape),
+    ("MAPE", mape),
+    ("mean_squared_logarithmic_error", msle),
+    ("MeanSquaredLogarithmicError", msle),
+    ("msle", msle),
+    ("MSLE", msle),
+    ("precision", |name, _| {
+        Box::new(Precision::new().with_name(name))
+    }),
+    ("Precision", |name, _| {
+        Box::new(Precision::new().with_name(name))
+    }),
+    ("recall", |name, _| Box::new(Recall::new().with_name(name))),
+    ("Recall", |name, _| Box::new(Recall::new().with_name(name))),
+    ("auc", |name, _| Box::new(Auc::new().with_name(name))),
+    ("AUC", |name, _| Box::new(Auc::new().with_name(name))),
 ];
+
+fn top_k(name: &str, _: &dyn Loss) -> Box<dyn Metric> {
+    Box::new(TopKCategoricalAccuracy::new().with_name(name))
+}
+
+fn sparse_top_k(name: &str, _: &dyn Loss) -> Box<dyn Metric> {
+    Box::new(SparseTopKCategoricalAccuracy::new().with_name(name))
+}
+
+fn rmse(name: &str, _: &dyn Loss) -> Box<dyn Metric> {
+    Box::new(RootMeanSquaredError::new().with_name(name))
+}
+
+fn bce(name: &str, _: &dyn Loss) -> Box<dyn Metric> {
+    Box::new(BinaryCrossentropy::new().with_name(name))
+}
+
+fn cce(name: &str, _: &dyn Loss) -> Box<dyn Metric> {
+    Box::new(CategoricalCrossentropy::new().with_name(name))
+}
+
+fn scce(name: &str, _: &dyn Loss) -> Box<dyn Metric> {
+    Box::new(SparseCategoricalCrossentropy::new().with_name(name))
+}
+
+fn mape(name: &str, _: &dyn Loss) -> Box<dyn Metric> {
+    Box::new(MeanAbsolutePercentageError::new().with_name(name))
+}
+
+fn msle(name: &str, _: &dyn Loss) -> Box<dyn Metric> {
+    Box::new(MeanSquaredLogarithmicError::new().with_name(name))
+}
 
 type MakeMetric = fn(&str, &dyn Loss) -> Box<dyn Metric>;
 
@@ -216,7 +301,11 @@ fn accuracy_for(name: &str, _loss: &dyn Loss) -> Box<dyn Metric> {
 /// assert_eq!(acc.result(), 1.0); // argmax 0 is a 1, argmax 1 is a 1 (binary accuracy: 0.75)
 /// assert_eq!(acc.config()["metric"], "categorical_accuracy");
 ///
-/// assert!(metric_from_name("precision", loss.as_ref()).is_err());
+/// // other Keras names: its class names, snake-case names and aliases, reported as given
+/// let top = metric_from_name("TopKCategoricalAccuracy", loss.as_ref())?;
+/// assert_eq!(top.name(), "TopKCategoricalAccuracy");
+/// assert_eq!(top.config()["metric"], "top_k_categorical_accuracy");
+/// assert!(metric_from_name("f1_score", loss.as_ref()).is_err());
 /// # Ok::<(), layers_core::Error>(())
 /// ```
 pub fn metric_from_name(name: &str, loss: &dyn Loss) -> Result<Box<dyn Metric>> {
