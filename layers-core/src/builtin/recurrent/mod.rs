@@ -1,5 +1,5 @@
-//! Recurrent layers: Keras's [`SimpleRnn`], [`Lstm`] and [`Gru`] (the `reset_after = True`
-//! form), [`Bidirectional`], and [`Rnn`], which runs any [`Cell`] — one written by you with
+//! Recurrent layers: Keras's [`SimpleRnn`], [`Lstm`] and [`Gru`] (both `reset_after`
+//! forms), [`Bidirectional`], and [`Rnn`], which runs any [`Cell`] — one written by you with
 //! `#[derive(Layer)]` as well as the built-in [`SimpleRnnCell`], [`LstmCell`] and
 //! [`GruCell`].
 //!
