@@ -89,7 +89,7 @@ pub use builtin::{
     BatchNormalization, Dense, Dropout, Embedding, Flatten, Lambda, LayerNormalization, LogSoftmax,
     Reshape, Softmax,
 };
-pub use builtin::{Bidirectional, Cell, Gru, Lstm, Rnn, SimpleRnn};
+pub use builtin::{Bidirectional, Cell, Gru, Lstm, Masking, Recurrent, Rnn, SimpleRnn};
 pub use builtin::{Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D};
 pub use dual::Dual;
 pub use error::{Error, Result};
@@ -149,7 +149,7 @@ pub mod prelude {
         GlobalMaxPooling1D, GlobalMaxPooling2D, MaxPooling1D, MaxPooling2D, TimeDistributed,
         UpSampling2D, ZeroPadding2D,
     };
-    pub use crate::{Bidirectional, Cell, Gru, Lstm, Rnn, SimpleRnn};
+    pub use crate::{Bidirectional, Cell, Gru, Lstm, Masking, Recurrent, Rnn, SimpleRnn};
     pub use crate::{Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D};
     pub use crate::{Loss, Metric, Optimizer};
     pub use layers_derive::activation;

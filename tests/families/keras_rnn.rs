@@ -11,6 +11,7 @@
 
 use std::collections::BTreeMap;
 
+use layers::check_gradients;
 use layers::layer::gradcheck::check_layer;
 use layers::prelude::*;
 
@@ -79,7 +80,12 @@ fn check_case(
     outputs: &[Tensor],
 ) -> Vec<String> {
     let mut problems = Vec::new();
-    compare(&format!("{name} y"), &outputs[0], &fields["y"], &mut problems);
+    compare(
+        &format!("{name} y"),
+        &outputs[0],
+        &fields["y"],
+        &mut problems,
+    );
     let states = numbered(fields, "st");
     assert_eq!(outputs.len(), states.len() + 1, "{name}: number of states");
     for (i, (found, expected)) in outputs[1..].iter().zip(&states).enumerate() {
@@ -188,7 +194,11 @@ fn gru_reset_before_gradients_match_finite_differences() {
     ] {
         let report = check_layer(&layer, &x, 1e-2).unwrap();
         assert!(report.worst() < 1e-2, "{name}:\n{report}");
-        assert_eq!(report.entries.len(), layer.all_weights().len() + 1, "{name}");
+        assert_eq!(
+            report.entries.len(),
+            layer.all_weights().len() + 1,
+            "{name}"
+        );
     }
 }
 
@@ -228,4 +238,194 @@ fn gru_reset_before_round_trips_through_a_saved_model() -> Result<()> {
         &x,
     );
     Ok(())
+}
+
+// ---- 2. return_state and initial states ----
+
+fn state_layer(name: &str) -> Box<dyn Recurrent> {
+    match name {
+        "lstm_state" | "lstm_mask_state" if name.contains("mask") => {
+            Box::new(Lstm::new(3).return_sequences(true))
+        }
+        "lstm_state" => Box::new(Lstm::new(3)),
+        "lstm_state_seq_back" => Box::new(Lstm::new(2).return_sequences(true).go_backwards(true)),
+        "gru_state_seq" => Box::new(Gru::new(3).return_sequences(true)),
+        "gru_reset_before_state" => Box::new(Gru::new(3).reset_after(false)),
+        "simple_rnn_state_back" => Box::new(SimpleRnn::new(3).go_backwards(true)),
+        "lstm_state_no_initial" => Box::new(Lstm::new(2)),
+        other => panic!("no layer for case `{other}`"),
+    }
+}
+
+/// Runs a case through `call_masked` with its initial states and mask (when it has them).
+fn state_case(name: &str, mut layer: Box<dyn Recurrent>, fields: &Fields) -> Result<Vec<String>> {
+    set_weights(name, &mut *layer, fields)?;
+    let input = fields["x"].tensor().into_variable();
+    let initial: Vec<Tensor> = numbered(fields, "s")
+        .iter()
+        .map(|s| s.tensor().into_variable())
+        .collect();
+    let mask = fields.get("m").map(Array::tensor);
+    let given = (!initial.is_empty()).then_some(initial.as_slice());
+    let (y, states) = layer.call_masked(&input, given, mask.as_ref())?;
+    let mut outputs = vec![y];
+    outputs.extend(states);
+    let layer: &dyn Layer = &*layer;
+    Ok(check_case(name, layer, fields, &input, &initial, &outputs))
+}
+
+#[test]
+fn return_state_and_initial_states_match_keras() -> Result<()> {
+    let mut problems = Vec::new();
+    let mut count = 0;
+    for (name, fields) in &table() {
+        if fields.contains_key("st0") && !fields.contains_key("m") {
+            problems.extend(state_case(name, state_layer(name), fields)?);
+            count += 1;
+        }
+    }
+    assert_eq!(count, 6);
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    Ok(())
+}
+
+/// `Σ y·c + Σ state·c` of a call with initial states, differentiated by finite differences
+/// for the input and the initial states (the weights are fixed by the first call).
+fn check_state_gradients(name: &str, layer: &dyn Recurrent, x: &Tensor, states: &[Tensor]) {
+    layer.call_with_state(x, Some(states)).unwrap(); // builds
+    let mut inputs = vec![x.clone()];
+    inputs.extend(states.iter().cloned());
+    let report = check_gradients(
+        &inputs,
+        |v| {
+            let (y, s) = layer.call_with_state(&v[0], Some(&v[1..])).unwrap();
+            let mut parts = vec![y.reshape(&[y.len()])];
+            parts.extend(s.iter().map(|s| s.reshape(&[s.len()])));
+            Tensor::concat(&parts, 0)
+        },
+        1e-2,
+    );
+    assert!(report.worst() < 1e-2, "{name}:\n{report}");
+}
+
+#[test]
+fn state_gradients_match_finite_differences() {
+    let x = sequence(2, 3, 3);
+    let h = || Tensor::from_vec(vec![0.3, -0.5, 0.2, 0.7, -0.1, 0.4], &[2, 3]);
+    let c = || Tensor::from_vec(vec![-0.2, 0.6, 0.1, -0.4, 0.3, 0.5], &[2, 3]);
+    check_state_gradients("LSTM", &Lstm::new(3), &x, &[h(), c()]);
+    check_state_gradients(
+        "LSTM sequences backwards",
+        &Lstm::new(3).return_sequences(true).go_backwards(true),
+        &x,
+        &[h(), c()],
+    );
+    check_state_gradients("GRU", &Gru::new(3), &x, &[h()]);
+    check_state_gradients(
+        "GRU reset before",
+        &Gru::new(3).reset_after(false),
+        &x,
+        &[h()],
+    );
+    check_state_gradients("SimpleRNN", &SimpleRnn::new(3), &x, &[h()]);
+    check_state_gradients(
+        "Bidirectional GRU",
+        &Bidirectional::wrap(Gru::new(3).return_sequences(true)).unwrap(),
+        &x,
+        &[h(), c()],
+    );
+}
+
+/// An encoder-decoder of the user's own: the encoder's final states start the decoder.
+#[derive(Layer)]
+struct Seq2Seq {
+    #[layer(init = Lstm::new(4))]
+    encoder: Lstm,
+    #[layer(init = Lstm::new(4).return_sequences(true))]
+    decoder: Lstm,
+}
+
+impl TryCall for Seq2Seq {
+    fn try_call(&self, x: &Tensor) -> Result<Tensor> {
+        let (_, states) = self.encoder.call_with_state(&x.narrow(1, 0, 3), None)?;
+        let (y, _) = self
+            .decoder
+            .call_with_state(&x.narrow(1, 3, 2), Some(&states))?;
+        Ok(y)
+    }
+}
+
+layers::register_layer!(Seq2Seq);
+
+#[test]
+fn a_user_encoder_decoder_trains_and_round_trips() -> Result<()> {
+    let x = sequence(6, 5, 3);
+    let y = Tensor::from_vec((0..12).map(|i| (i % 2) as f32).collect(), &[6, 2]);
+    let mut model = Sequential::new()
+        .seed(5)
+        .add(Seq2Seq::new())
+        .add(Dense::new(2));
+    model.compile("adam", "sparse_categorical_crossentropy", &[])?;
+    let history = model.fit(&x, &y, FitOptions::new().with_epochs(3).verbose(0))?;
+    let losses = &history.history["loss"];
+    assert!(losses.iter().all(|l| l.is_finite()), "{losses:?}");
+    assert!(losses[2] < losses[0], "{losses:?}");
+    // The decoder's initial state is the encoder's: the gradient reaches the encoder.
+    let out = model.forward(&x)?;
+    let grads = out.sum_all().backward();
+    let encoder = &model.all_weights()[0];
+    assert!(encoder.0.starts_with("seq2seq.encoder"), "{}", encoder.0);
+    assert!(
+        encoder
+            .1
+            .grad(&grads)
+            .unwrap()
+            .to_vec()
+            .iter()
+            .any(|g| *g != 0.0)
+    );
+    let loaded = round_trip("Seq2Seq", Seq2Seq::new(), &x);
+    assert_eq!(loaded.all_weights().len(), 8);
+    Ok(())
+}
+
+#[test]
+fn wrong_initial_states_are_errors_naming_the_layer() {
+    let x = sequence(2, 3, 3);
+    let lstm = Lstm::new(4).named("encoder");
+    let err = lstm
+        .call_with_state(&x, Some(&[Tensor::zeros(&[2, 4]), Tensor::zeros(&[2, 5])]))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("`encoder`") && err.contains("(2, 4)") && err.contains("[2, 5]"),
+        "{err}"
+    );
+    let err = lstm
+        .call_with_state(&x, Some(&[Tensor::zeros(&[2, 4])]))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("`encoder`") && err.contains("2 state tensors, but 1"),
+        "{err}"
+    );
+    // Another batch size.
+    let err = Gru::new(4)
+        .call_with_state(&x, Some(&[Tensor::zeros(&[3, 4])]))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("`gru`") && err.contains("(2, 4)"), "{err}");
+    let bi = Bidirectional::wrap(Gru::new(2)).unwrap();
+    let err = bi
+        .call_with_state(&x, Some(&[Tensor::zeros(&[2, 2])]))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("`bidirectional`") && err.contains("even number"),
+        "{err}"
+    );
+    // A failed first call leaves the layer unbuilt, as it was.
+    let fresh = Lstm::new(4);
+    assert!(fresh.call_with_state(&x, Some(&[])).is_err());
+    assert!(!fresh.is_built());
 }

@@ -192,7 +192,12 @@ impl Cell for GruCell {
 /// # Ok::<(), layers_core::Error>(())
 /// ```
 #[derive(Layer, Debug)]
-#[layer(name = "GRU", input = [B, T, IN], validate = Self::validate_config)]
+#[layer(
+    name = "GRU",
+    input = [B, T, IN],
+    validate = Self::validate_config,
+    masking = Self::masked
+)]
 pub struct Gru {
     /// The number of features of the state and the output.
     pub units: usize,

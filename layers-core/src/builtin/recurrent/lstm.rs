@@ -156,7 +156,12 @@ impl Cell for LstmCell {
 /// # Ok::<(), layers_core::Error>(())
 /// ```
 #[derive(Layer, Debug)]
-#[layer(name = "LSTM", input = [B, T, IN], validate = Self::validate_config)]
+#[layer(
+    name = "LSTM",
+    input = [B, T, IN],
+    validate = Self::validate_config,
+    masking = Self::masked
+)]
 pub struct Lstm {
     /// The number of features of each state and of the output.
     pub units: usize,

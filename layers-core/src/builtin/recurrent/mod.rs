@@ -27,6 +27,7 @@ mod gru;
 mod lstm;
 mod rnn;
 mod simple;
+mod state;
 
 pub use bidirectional::{Bidirectional, MergeMode};
 pub use cell::{Cell, CellRun, run_cell};
@@ -34,3 +35,4 @@ pub use gru::{Gru, GruCell};
 pub use lstm::{Lstm, LstmCell};
 pub use rnn::Rnn;
 pub use simple::{SimpleRnn, SimpleRnnCell};
+pub use state::Recurrent;
