@@ -364,7 +364,7 @@ fn a_user_encoder_decoder_trains_and_round_trips() -> Result<()> {
     let mut model = Sequential::new()
         .seed(5)
         .add(Seq2Seq::new())
-        .add(Dense::new(2));
+        .add(Dense::new(2).activation("softmax"));
     model.compile("adam", "sparse_categorical_crossentropy", &[])?;
     let history = model.fit(&x, &y, FitOptions::new().with_epochs(3).verbose(0))?;
     let losses = &history.history["loss"];
@@ -372,7 +372,7 @@ fn a_user_encoder_decoder_trains_and_round_trips() -> Result<()> {
     assert!(losses[2] < losses[0], "{losses:?}");
     // The decoder's initial state is the encoder's: the gradient reaches the encoder.
     let out = model.forward(&x)?;
-    let grads = out.sum_all().backward();
+    let grads = out.narrow(2, 0, 1).sum_all().backward();
     let encoder = &model.all_weights()[0];
     assert!(encoder.0.starts_with("seq2seq.encoder"), "{}", encoder.0);
     assert!(
@@ -428,4 +428,290 @@ fn wrong_initial_states_are_errors_naming_the_layer() {
     let fresh = Lstm::new(4);
     assert!(fresh.call_with_state(&x, Some(&[])).is_err());
     assert!(!fresh.is_built());
+}
+
+// ---- 3. Masks ----
+
+fn masked_layer(name: &str) -> Box<dyn Layer> {
+    match name {
+        "simple_rnn_mask_seq" => Box::new(SimpleRnn::new(3).return_sequences(true)),
+        "simple_rnn_mask_seq_back" => {
+            Box::new(SimpleRnn::new(3).return_sequences(true).go_backwards(true))
+        }
+        "lstm_mask" => Box::new(Lstm::new(3)),
+        "lstm_mask_seq" => Box::new(Lstm::new(3).return_sequences(true)),
+        "lstm_mask_seq_back" => Box::new(Lstm::new(2).return_sequences(true).go_backwards(true)),
+        "gru_mask_seq" => Box::new(Gru::new(3).return_sequences(true)),
+        "gru_mask_back" => Box::new(Gru::new(3).go_backwards(true)),
+        "gru_reset_before_mask_seq" => {
+            Box::new(Gru::new(3).reset_after(false).return_sequences(true))
+        }
+        "bidirectional_lstm_mask_seq" => {
+            Box::new(Bidirectional::wrap(Lstm::new(2).return_sequences(true)).unwrap())
+        }
+        "bidirectional_gru_mask_sum" => Box::new(
+            Bidirectional::wrap(Gru::new(2))
+                .unwrap()
+                .merge_mode(layers::builtin::MergeMode::Sum),
+        ),
+        other => panic!("no layer for case `{other}`"),
+    }
+}
+
+/// The masked cases without states, each run two ways: given the mask directly
+/// (`forward_masked`), and in a `Sequential` after `Masking(0.0)` (the masked steps of the
+/// input are zeros), whose mask is the same.
+#[test]
+fn masked_layers_match_keras() -> Result<()> {
+    let mut problems = Vec::new();
+    let mut count = 0;
+    for (name, fields) in &table() {
+        if !fields.contains_key("m") || fields.contains_key("st0") {
+            continue;
+        }
+        count += 1;
+        let input = fields["x"].tensor().into_variable();
+        let mask = fields["m"].tensor();
+
+        let mut layer = masked_layer(name);
+        set_weights(name, layer.as_mut(), fields)?;
+        let (y, _) = layer.forward_masked(&input, Some(&mask))?;
+        problems.extend(check_case(name, layer.as_ref(), fields, &input, &[], &[y]));
+
+        let mut model = Sequential::new()
+            .add(Masking::new(0.0))
+            .add(masked_layer(name));
+        set_weights(name, &mut model, fields)?;
+        let y = model.forward(&input)?;
+        let what = format!("{name} after Masking");
+        problems.extend(check_case(&what, &model, fields, &input, &[], &[y]));
+    }
+    assert_eq!(count, 10);
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    Ok(())
+}
+
+#[test]
+fn masked_states_match_keras() -> Result<()> {
+    let table = table();
+    let problems = state_case(
+        "lstm_mask_state",
+        Box::new(Lstm::new(3).return_sequences(true)),
+        &table["lstm_mask_state"],
+    )?;
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    Ok(())
+}
+
+/// A 0/1 mask `(batch, time)` with right padding, a hole and a masked first step.
+fn mask_3x4() -> Tensor {
+    Tensor::from_vec(
+        vec![1.0, 1.0, 1.0, 0.0, 1.0, 0.0, 1.0, 1.0, 0.0, 1.0, 1.0, 1.0],
+        &[3, 4],
+    )
+}
+
+/// A layer run with a fixed mask, for `check_layer`.
+struct WithMask {
+    inner: Box<dyn Layer>,
+    mask: Tensor,
+}
+
+impl Layer for WithMask {
+    fn type_name(&self) -> &'static str {
+        "WithMask"
+    }
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        Ok(self.inner.forward_masked(x, Some(&self.mask))?.0)
+    }
+    fn sublayers(&self) -> Vec<(String, &dyn Layer)> {
+        vec![("inner".into(), self.inner.as_ref())]
+    }
+    fn sublayers_mut(&mut self) -> Vec<(String, &mut dyn Layer)> {
+        vec![("inner".into(), self.inner.as_mut())]
+    }
+}
+
+#[test]
+fn masked_gradients_match_finite_differences() {
+    let x = sequence(3, 4, 2);
+    let layers: Vec<(&str, Box<dyn Layer>)> = vec![
+        (
+            "SimpleRNN",
+            Box::new(SimpleRnn::new(3).return_sequences(true)),
+        ),
+        ("LSTM backwards", Box::new(Lstm::new(2).go_backwards(true))),
+        ("GRU", Box::new(Gru::new(3).return_sequences(true))),
+        ("GRU reset before", Box::new(Gru::new(2).reset_after(false))),
+        (
+            "Bidirectional LSTM",
+            Box::new(Bidirectional::wrap(Lstm::new(2).return_sequences(true)).unwrap()),
+        ),
+    ];
+    for (name, inner) in layers {
+        let layer = WithMask {
+            inner,
+            mask: mask_3x4(),
+        };
+        let report = check_layer(&layer, &x, 1e-2).unwrap();
+        assert!(report.worst() < 1e-2, "{name}:\n{report}");
+        assert_eq!(
+            report.entries.len(),
+            layer.all_weights().len() + 1,
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn embedding_mask_zero_masks_the_recurrent_layer() -> Result<()> {
+    // Ids, 0 the padding: the second sample is the first with two steps of padding.
+    let ids = Tensor::from_vec(vec![3.0, 1.0, 4.0, 0.0, 0.0, 3.0, 1.0, 4.0], &[2, 4]);
+    let mut model = Sequential::new()
+        .seed(2)
+        .add(Embedding::new(5, 3).mask_zero(true))
+        .add(Gru::new(4))
+        .add(Dense::new(2));
+    model.build([4])?;
+    let y = model.predict(&ids)?.to_vec();
+    // Right padding changes nothing: the last output is that of the last real step. With
+    // the padding first (a masked first step), the state starts from zeros as well.
+    let trimmed = model.predict(&Tensor::from_vec(vec![3.0, 1.0, 4.0, 1.0], &[1, 4]))?;
+    assert_ne!(y[..2], trimmed.to_vec()[..]);
+    assert!(
+        (y[0] - y[2]).abs() < 1e-6 && (y[1] - y[3]).abs() < 1e-6,
+        "{y:?}"
+    );
+    // The same as the GRU given the mask of the non-zero ids.
+    let gru = &model.all_weights();
+    assert_eq!(gru.len(), 6);
+    let config = model.layer_config()?;
+    let text = serde_json::to_string(&config.config).unwrap();
+    assert!(text.contains("\"mask_zero\":true"), "{text}");
+    // Saved and loaded: the same predictions, the mask_zero kept.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("model.safetensors");
+    model.save(&path)?;
+    let loaded = Sequential::load(&path)?;
+    assert_eq!(loaded.predict(&ids)?.to_vec(), y);
+    Ok(())
+}
+
+#[test]
+fn masking_round_trips_through_a_saved_model() -> Result<()> {
+    let mut x = sequence(3, 4, 2).to_vec();
+    x[6..8].fill(-1.0); // sample 0, step 3: padding
+    let x = Tensor::from_vec(x, &[3, 4, 2]);
+    let mut model = Sequential::new()
+        .seed(4)
+        .add(Masking::new(-1.0))
+        .add(Bidirectional::wrap(Lstm::new(2).return_sequences(true))?)
+        .add(Dense::new(3))
+        .add(Lstm::new(2));
+    model.build([4, 2])?;
+    let before = model.predict(&x)?;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("model.safetensors");
+    model.save(&path)?;
+    let loaded = Sequential::load(&path)?;
+    assert_eq!(loaded.predict(&x)?.to_vec(), before.to_vec());
+    assert_eq!(loaded.layer_config()?, model.layer_config()?);
+    // The mask made a difference: without Masking the model gives other numbers.
+    let unmasked = Sequential::new()
+        .add(Bidirectional::wrap(Lstm::new(2).return_sequences(true))?)
+        .add(Dense::new(3))
+        .add(Lstm::new(2));
+    let mut unmasked = unmasked;
+    unmasked.build([4, 2])?;
+    unmasked.set_weights(&model.get_weights()?)?;
+    assert_ne!(unmasked.predict(&x)?.to_vec(), before.to_vec());
+    Ok(())
+}
+
+#[test]
+fn a_masked_model_fits() -> Result<()> {
+    // Sequences of 1 to 5 real steps, right-padded with zeros; the class is the length's
+    // parity.
+    let (n, time) = (24, 5);
+    let mut x = Vec::new();
+    let mut y = Vec::new();
+    for i in 0..n {
+        let len = 1 + i % time;
+        for t in 0..time {
+            let v = if t < len {
+                0.5 + (i * 7 + t) as f32 % 3.0
+            } else {
+                0.0
+            };
+            x.push(v);
+        }
+        y.push((len % 2) as f32);
+    }
+    let x = Tensor::from_vec(x, &[n, time, 1]);
+    let y = Tensor::from_vec(y, &[n]);
+    let mut model = Sequential::new()
+        .seed(1)
+        .add(Masking::new(0.0))
+        .add(Lstm::new(8))
+        .add(Dense::new(2).activation("softmax"));
+    model.compile("adam", "sparse_categorical_crossentropy", &[])?;
+    let history = model.fit(
+        &x,
+        &y,
+        FitOptions::new().with_epochs(5).batch_size(8).verbose(0),
+    )?;
+    let losses = &history.history["loss"];
+    assert!(losses.iter().all(|l| l.is_finite()), "{losses:?}");
+    assert!(losses[4] < losses[0], "{losses:?}");
+    Ok(())
+}
+
+#[test]
+fn masks_are_refused_where_they_cannot_be_used() {
+    let x = sequence(2, 3, 2);
+    // A layer that does not take a mask, after Masking: an error naming it.
+    let mut model = Sequential::new()
+        .add(Masking::new(0.0))
+        .add(Flatten::new())
+        .add(Dense::new(2));
+    let err = model.build([3, 2]).unwrap_err().to_string();
+    assert!(
+        err.contains("`flatten`") && err.contains("does not take a mask"),
+        "{err}"
+    );
+    // A recurrent layer without return_sequences ends the mask: layers after it are fine.
+    let mut model = Sequential::new()
+        .add(Masking::new(0.0))
+        .add(Lstm::new(2))
+        .add(Dense::new(2));
+    assert_eq!(model.build([3, 2]).unwrap(), vec![2]);
+    // A mask of the wrong shape or with values other than 0 and 1.
+    let lstm = Lstm::new(2);
+    let err = lstm
+        .call_masked(&x, None, Some(&Tensor::ones(&[2, 4])))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("`lstm`") && err.contains("(2, 3)") && err.contains("[2, 4]"),
+        "{err}"
+    );
+    let half = Tensor::from_vec(vec![1.0, 0.5, 1.0, 1.0, 1.0, 1.0], &[2, 3]);
+    let err = lstm
+        .call_masked(&x, None, Some(&half))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("`lstm`") && err.contains("0.5"), "{err}");
+    // A NaN mask value.
+    let err = Sequential::new()
+        .add(Masking::new(f32::NAN))
+        .add(Lstm::new(2))
+        .build([3, 2])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("`masking`") && err.contains("`mask_value`"),
+        "{err}"
+    );
+    // A failed masked call leaves the layer as it was.
+    assert!(!lstm.is_built());
 }

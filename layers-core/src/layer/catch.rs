@@ -89,10 +89,7 @@ pub(crate) fn forward_masked(
     x: &Tensor,
     mask: Option<&Tensor>,
 ) -> Result<(Tensor, Option<Tensor>)> {
-    let Some(mask) = mask else {
-        return Ok((forward(layer, x)?, None));
-    };
-    let (y, mask) = unwind::catch(|| layer.forward_masked(x, Some(mask)))
+    let (y, mask) = unwind::catch(|| layer.forward_masked(x, mask))
         .unwrap_or_else(|caught| Err(from_caught(x, caught)))?;
     match (x.shape().first(), y.shape().first()) {
         (Some(&samples), found) if found != Some(&samples) => Err(in_call(
