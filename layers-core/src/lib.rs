@@ -159,6 +159,8 @@ pub mod prelude {
 /// API: it may change in any release.
 #[doc(hidden)]
 pub mod __private {
+    /// What a `#[layer(masking = …)]` function returns: the output and the next mask.
+    pub type MaskedOutput = crate::Result<(crate::Tensor, Option<crate::Tensor>)>;
     pub use crate::activation::function::apply_activation;
     pub use crate::activation::registry::{ActivationEntry, check_params, param};
     pub use crate::activation::{Activation, ActivationFn};

@@ -106,12 +106,12 @@ impl GruCell {
     fn step_reset_before(&self, x_t: &Tensor, h: &Tensor) -> Tensor {
         let u = self.units;
         let kernel = self.recurrent_kernel.value();
-        let hu = h.matmul(&kernel.narrow(1, 0, 2 * u));
+        let hu = h.matmul(kernel.narrow(1, 0, 2 * u));
         let xs = x_t.chunk(3, -1);
         let hs = hu.chunk(2, -1);
         let z = self.recurrent_activation.apply(&(&xs[0] + &hs[0]));
         let r = self.recurrent_activation.apply(&(&xs[1] + &hs[1]));
-        let hh = (r * h).matmul(&kernel.narrow(1, 2 * u, u));
+        let hh = (r * h).matmul(kernel.narrow(1, 2 * u, u));
         let candidate = self.activation.apply(&(&xs[2] + hh));
         &z * h + (1.0 - z) * candidate
     }

@@ -47,7 +47,7 @@ pub struct Weight {
     pub shape: Option<Vec<Expr>>,
     /// `shape = if COND { [...] } else { [...] }`: `COND` and the shape when it does not
     /// hold (GRU's bias, `(2, 3·units)` or `(3·units,)` by `reset_after`).
-    pub otherwise: Option<(Expr, Vec<Expr>)>,
+    pub otherwise: Option<Otherwise>,
     /// `init = ...`.
     pub init: Init,
     /// `trainable = ...` (default `true`).
@@ -56,6 +56,13 @@ pub struct Weight {
     /// created and not listed (Dense's bias with `use_bias = false`).
     pub enabled: Option<Expr>,
 }
+
+/// The `COND` of `shape = if COND { [...] } else { [...] }` and the shape when it does not
+/// hold.
+pub type Otherwise = (Expr, Vec<Expr>);
+
+/// A `shape` value as parsed: the dimensions, and the alternative of an `if`.
+type ShapeChoice = (Vec<Expr>, Option<Otherwise>);
 
 /// A weight's initializer.
 pub enum Init {
@@ -147,7 +154,7 @@ fn list_only(cx: &Ctxt, attr: &Attribute, example: &str) -> bool {
 
 /// The keys of one `#[weight(...)]`, each set at most once.
 struct WeightKeys<'c> {
-    shape: Attr<'c, (Vec<Expr>, Option<(Expr, Vec<Expr>)>)>,
+    shape: Attr<'c, ShapeChoice>,
     init: Attr<'c, Init>,
     trainable: Attr<'c, Expr>,
     enabled: Attr<'c, Expr>,
@@ -182,8 +189,8 @@ fn weight(cx: &Ctxt, attr: &Attribute) -> Weight {
 }
 
 /// A `shape` value: `[d0, ...]`, or `if COND { [d0, ...] } else { [e0, ...] }` as the first
-/// list and `(COND, second list)`; anything else is given back for the error.
-fn shape_choice(expr: Expr) -> std::result::Result<(Vec<Expr>, Option<(Expr, Vec<Expr>)>), Expr> {
+/// list and `(COND, second list)`; `None` for anything else.
+fn shape_choice(expr: &Expr) -> Option<ShapeChoice> {
     fn list(expr: &Expr) -> Option<Vec<Expr>> {
         match expr {
             Expr::Array(array) => Some(array.elems.iter().cloned().collect()),
@@ -194,17 +201,17 @@ fn shape_choice(expr: Expr) -> std::result::Result<(Vec<Expr>, Option<(Expr, Vec
             _ => None,
         }
     }
-    if let Some(dims) = list(&expr) {
-        return Ok((dims, None));
+    if let Some(dims) = list(expr) {
+        return Some((dims, None));
     }
-    if let Expr::If(choice) = &expr
+    if let Expr::If(choice) = expr
         && let [syn::Stmt::Expr(then, None)] = choice.then_branch.stmts.as_slice()
         && let (Some(then), Some((_, otherwise))) = (list(then), &choice.else_branch)
         && let Some(otherwise) = list(otherwise)
     {
-        return Ok((then, Some(((*choice.cond).clone(), otherwise))));
+        return Some((then, Some(((*choice.cond).clone(), otherwise))));
     }
-    Err(expr)
+    None
 }
 
 /// One key of `#[weight(...)]`.
@@ -214,11 +221,11 @@ fn weight_key(cx: &Ctxt, keys: &mut WeightKeys, meta: &ParseNestedMeta) -> syn::
         // `shape = [d0, d1, ...]`: each `d` an expression over config fields and `input[i]`
         // `shape = if COND { [d0, ...] } else { [e0, ...] }`: a rank chosen by the config
         let parsed: Expr = meta.value()?.parse()?;
-        let shape = match shape_choice(parsed) {
-            Ok(shape) => shape,
-            Err(other) => {
+        let shape = match shape_choice(&parsed) {
+            Some(shape) => shape,
+            None => {
                 cx.error_spanned_by(
-                    &other,
+                    &parsed,
                     "`weight` key `shape` takes a list of dimensions, e.g. \
                      `shape = [input[-1], units]`, or `if COND { [...] } else { [...] }`",
                 );

@@ -61,10 +61,7 @@ fn masking_fn(container: &Container) -> Option<TokenStream> {
                 &Self,
                 &__layers::Tensor,
                 ::core::option::Option<&__layers::Tensor>,
-            ) -> __layers::Result<(
-                __layers::Tensor,
-                ::core::option::Option<__layers::Tensor>,
-            )> = #masking;
+            ) -> __layers::MaskedOutput = #masking;
             __layers_masking(self, __layers_x, __layers_mask)
         }
     })
