@@ -332,7 +332,7 @@ pub(crate) fn run_masked<C: Cell + ?Sized>(
 
 /// `x`'s `(batch, time, features)`, or the error for an input that is not such a sequence
 /// or has no time step.
-fn sequence_shape(x: &Tensor) -> Result<[usize; 3]> {
+pub(crate) fn sequence_shape(x: &Tensor) -> Result<[usize; 3]> {
     let &[batch, time, features] = x.shape() else {
         return Err(Error::mismatch(
             "recurrent layer",
@@ -423,7 +423,7 @@ pub(crate) fn check_mask(mask: &Tensor, batch: usize, time: usize) -> Result<()>
     Ok(())
 }
 
-fn check_states(states: &[Tensor], sizes: &[usize], batch: usize) -> Result<()> {
+pub(crate) fn check_states(states: &[Tensor], sizes: &[usize], batch: usize) -> Result<()> {
     if states.len() != sizes.len() {
         return Err(Error::invalid(
             "recurrent layer",
@@ -438,7 +438,7 @@ fn check_states(states: &[Tensor], sizes: &[usize], batch: usize) -> Result<()> 
         if state.shape() != [batch, size] {
             return Err(Error::mismatch(
                 "recurrent layer",
-                format!("a (batch, {size}) = ({batch}, {size}) state"),
+                format!("a ({batch}, {size}) state"),
                 state.shape(),
             ));
         }

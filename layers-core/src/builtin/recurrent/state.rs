@@ -1,7 +1,7 @@
 //! [`Recurrent`]: a recurrent layer run from given initial states, returning its final
 //! states too (Keras's `initial_state` and `return_state`), and with Keras's mask.
 
-use super::cell::{Cell, StepMask, run_masked};
+use super::cell::{Cell, StepMask, check_mask, check_states, run_masked, sequence_shape};
 use crate::error::{Error, Result};
 use crate::layer::{Layer, LayerExt, Named, catching, undoing_builds};
 use crate::tensor::Tensor;
@@ -171,6 +171,15 @@ pub(crate) fn run_layer<L: Layer, C: Cell>(
     x: &Tensor,
     run: Run,
 ) -> Result<(Tensor, Vec<Tensor>)> {
+    let named = |e: Error| e.in_layer(layer.display_name(), layer.type_name());
+    // The caller's arguments first, so that their errors say what was wrong with them.
+    let [batch, time, _] = sequence_shape(x).map_err(named)?;
+    if let Some(states) = run.initial_state {
+        check_states(states, &cell.state_sizes(), batch).map_err(named)?;
+    }
+    if let Some(mask) = run.mask {
+        check_mask(mask, batch, time).map_err(named)?;
+    }
     let go = || {
         catching(x, || {
             let mask = run.mask.map(|mask| StepMask {
