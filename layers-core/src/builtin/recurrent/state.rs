@@ -19,7 +19,7 @@ use crate::tensor::Tensor;
 /// encoder hands its state to a decoder in a layer of your own:
 ///
 /// ```
-/// use layers::prelude::*;
+/// use layers_core::prelude::*;
 ///
 /// /// Encodes the first 3 steps, decodes the last 2 from the encoder's state.
 /// #[derive(Layer)]
@@ -31,7 +31,7 @@ use crate::tensor::Tensor;
 /// }
 ///
 /// impl TryCall for Seq2Seq {
-///     fn try_call(&self, x: &Tensor) -> layers::Result<Tensor> {
+///     fn try_call(&self, x: &Tensor) -> layers_core::Result<Tensor> {
 ///         let (_, states) = self.encoder.call_with_state(&x.narrow(1, 0, 3), None)?;
 ///         let (y, _) = self.decoder.call_with_state(&x.narrow(1, 3, 2), Some(&states))?;
 ///         Ok(y)
@@ -51,7 +51,7 @@ use crate::tensor::Tensor;
 /// let err = lstm.call_with_state(&Tensor::ones(&[2, 4, 5]), Some(&wrong)).unwrap_err();
 /// assert!(err.to_string().contains("`lstm`"), "{err}");
 /// assert!(err.to_string().contains("(2, 4)"), "{err}");
-/// # Ok::<(), layers::Error>(())
+/// # Ok::<(), layers_core::Error>(())
 /// ```
 pub trait Recurrent: Layer {
     /// The layer over `x` `(batch, time, features)` from `initial_state` (zeros when
