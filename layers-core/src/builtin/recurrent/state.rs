@@ -50,7 +50,7 @@ use crate::tensor::Tensor;
 /// let wrong = [Tensor::zeros(&[2, 4]), Tensor::zeros(&[2, 3])];
 /// let err = lstm.call_with_state(&Tensor::ones(&[2, 4, 5]), Some(&wrong)).unwrap_err();
 /// assert!(err.to_string().contains("`lstm`"), "{err}");
-/// assert!(err.to_string().contains("(2, 4)"), "{err}");
+/// assert!(err.to_string().contains("a (2, 3) state but found shape [2, 4]"), "{err}");
 /// # Ok::<(), layers_core::Error>(())
 /// ```
 pub trait Recurrent: Layer {
