@@ -94,7 +94,7 @@ pub use builtin::{
     BatchNormalization, Dense, Dropout, Embedding, Flatten, Lambda, LayerNormalization, LogSoftmax,
     Reshape, Softmax,
 };
-pub use builtin::{Bidirectional, Cell, Gru, Lstm, Rnn, SimpleRnn};
+pub use builtin::{Bidirectional, Cell, Gru, Lstm, Masking, Recurrent, Rnn, SimpleRnn};
 pub use builtin::{Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D};
 pub use constraints::Constraint;
 pub use dual::Dual;
@@ -157,7 +157,7 @@ pub mod prelude {
         GlobalMaxPooling1D, GlobalMaxPooling2D, MaxPooling1D, MaxPooling2D, TimeDistributed,
         UpSampling2D, ZeroPadding2D,
     };
-    pub use crate::{Bidirectional, Cell, Gru, Lstm, Rnn, SimpleRnn};
+    pub use crate::{Bidirectional, Cell, Gru, Lstm, Masking, Recurrent, Rnn, SimpleRnn};
     pub use crate::{Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D};
     pub use crate::{Loss, Metric, Optimizer};
     pub use layers_derive::activation;
@@ -167,6 +167,8 @@ pub mod prelude {
 /// API: it may change in any release.
 #[doc(hidden)]
 pub mod __private {
+    /// What a `#[layer(masking = …)]` function returns: the output and the next mask.
+    pub type MaskedOutput = crate::Result<(crate::Tensor, Option<crate::Tensor>)>;
     pub use crate::activation::function::apply_activation;
     pub use crate::activation::registry::{ActivationEntry, check_params, param};
     pub use crate::activation::{Activation, ActivationFn};

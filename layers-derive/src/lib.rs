@@ -42,7 +42,9 @@ use proc_macro::TokenStream;
 /// `#[weight(...)]` keys:
 /// - `shape = [d0, d1, …]` (required): each dimension is an expression over config fields
 ///   and `input[i]`, the input's per-sample axis `i` (negative counts from the end, as in
-///   Keras: `input[-1]` is the last); `ALL_CAPS` constants are allowed too.
+///   Keras: `input[-1]` is the last); `ALL_CAPS` constants are allowed too. A shape whose
+///   rank depends on the config is written `shape = if COND { [..] } else { [..] }`
+///   (GRU's bias: `if reset_after { [2, 3 * units] } else { [3 * units] }`).
 /// - `init = "name"` (a Keras initializer name: `zeros`, `ones`, `constant`,
 ///   `random_normal`, `random_uniform`, `truncated_normal`, `variance_scaling`,
 ///   `glorot_uniform`, `glorot_normal`, `he_normal`, `he_uniform`, `lecun_normal`,

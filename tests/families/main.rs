@@ -12,6 +12,7 @@ mod conv;
 mod conv_reference;
 mod keras_diff;
 mod keras_diff2;
+mod keras_rnn;
 mod output_padding;
 mod pool;
 mod pool_reference;

@@ -43,7 +43,12 @@ use crate::{Layer, Tensor, Weight};
 /// # Ok::<(), layers_core::Error>(())
 /// ```
 #[derive(Layer, Debug)]
-#[layer(input = [.., IN], output = [.., units], validate = Self::validate_config)]
+#[layer(
+    input = [.., IN],
+    output = [.., units],
+    validate = Self::validate_config,
+    masking = crate::layer::pass_mask
+)]
 pub struct Dense<U: Dim = usize> {
     /// The number of output features: a `usize` (`Dense::new(64)`), or a [`Const`] when
     /// the compiler should know it (`Dense::new(Const::<64>)`, a `Dense<Const<64>>`).

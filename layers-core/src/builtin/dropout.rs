@@ -33,7 +33,12 @@ use crate::{Layer, Tensor};
 /// [`Call::call`](crate::Call::call) used directly (not through `forward`, `apply` or a
 /// model, which report it as an error first), if `rate` is not in `[0, 1)`.
 #[derive(Layer, Debug)]
-#[layer(input = [..], output = [..], validate = Self::validate_config)]
+#[layer(
+    input = [..],
+    output = [..],
+    validate = Self::validate_config,
+    masking = crate::layer::pass_mask
+)]
 pub struct Dropout {
     /// The probability of dropping each input, in `[0, 1)`.
     pub rate: f32,

@@ -38,6 +38,18 @@ use crate::{Layer, Tensor, Weight};
 /// # Ok::<(), layers_core::Error>(())
 /// ```
 ///
+/// With `mask_zero(true)` (Keras's `mask_zero`), id 0 is padding: in a
+/// [`Sequential`](crate::Sequential) the layers after it get Keras's mask, `(batch, seq)`
+/// with 0 where the id is 0, and the recurrent layers skip those steps.
+///
+/// ```
+/// use layers_core::prelude::*;
+/// let e = Embedding::new(5, 2).mask_zero(true);
+/// let (_, mask) = e.forward_masked(&Tensor::from_vec(vec![3.0, 1.0, 0.0], &[1, 3]), None)?;
+/// assert_eq!(mask.unwrap().to_vec(), vec![1.0, 1.0, 0.0]);
+/// # Ok::<(), layers_core::Error>(())
+/// ```
+///
 /// # Errors
 ///
 /// The call fails (`fit`, `predict` and [`LayerExt::try_apply`](crate::LayerExt::try_apply)
@@ -46,7 +58,12 @@ use crate::{Layer, Tensor, Weight};
 /// `input_dim`. The sample is counted in the data given to `fit`, `evaluate` or `predict`,
 /// which call the layer a (shuffled) batch at a time, not in the batch.
 #[derive(Layer, Debug)]
-#[layer(input = [..], output = [.., output_dim], validate = Self::validate_config)]
+#[layer(
+    input = [..],
+    output = [.., output_dim],
+    validate = Self::validate_config,
+    masking = Self::masked
+)]
 pub struct Embedding<D: Dim = usize> {
     /// The number of distinct ids.
     pub input_dim: usize,
@@ -61,6 +78,10 @@ pub struct Embedding<D: Dim = usize> {
     /// Projects the embeddings after each update; none by default.
     #[config(default = None)]
     pub embeddings_constraint: Option<Constraint>,
+    /// Whether id 0 is padding, masked for the layers after (Keras's `mask_zero`); `false`
+    /// by default.
+    #[config(default = false)]
+    pub mask_zero: bool,
     /// The `(input_dim, output_dim)` table.
     #[weight(
         shape = [input_dim, output_dim.size()],
@@ -102,6 +123,19 @@ impl<D: Dim> TryCall for Embedding<D> {
 }
 
 impl<D: Dim> Embedding<D> {
+    /// The `#[layer(masking = …)]` of the layer: with `mask_zero`, the mask of the ids
+    /// that are not 0 (a mask coming in is replaced, as in Keras).
+    fn masked(&self, x: &Tensor, mask: Option<&Tensor>) -> Result<(Tensor, Option<Tensor>)> {
+        let y = self.forward(x)?;
+        if self.mask_zero {
+            return Ok((y, Some(x.not_equal(0.0))));
+        }
+        match mask {
+            None => Ok((y, None)),
+            Some(_) => Err(crate::layer::mask_refused("Embedding without `mask_zero`")),
+        }
+    }
+
     /// The error for the id `v` at flat index `i` of `x`.
     fn bad_id(&self, x: &Tensor, i: usize, v: f32) -> Error {
         let per_sample = x.shape().get(1..).unwrap_or(&[]).iter().product::<usize>();

@@ -30,6 +30,7 @@ mod dense;
 mod dropout;
 mod embedding;
 mod lambda;
+mod masking;
 mod normalization;
 mod padding;
 mod pooling;
@@ -49,6 +50,7 @@ pub use dense::Dense;
 pub use dropout::Dropout;
 pub use embedding::Embedding;
 pub use lambda::Lambda;
+pub use masking::Masking;
 pub use normalization::{BatchNormalization, LayerNormalization};
 pub use padding::Padding;
 pub use pooling::{
@@ -60,8 +62,8 @@ pub use softmax::{LogSoftmax, Softmax};
 
 pub mod recurrent;
 pub use recurrent::{
-    Bidirectional, Cell, CellRun, Gru, GruCell, Lstm, LstmCell, MergeMode, Rnn, SimpleRnn,
-    SimpleRnnCell, run_cell,
+    Bidirectional, Cell, CellRun, Gru, GruCell, Lstm, LstmCell, MergeMode, Recurrent, Rnn,
+    SimpleRnn, SimpleRnnCell, run_cell,
 };
 pub use spatial::{SpatialPadding, UpSampling2D, ZeroPadding2D};
 pub use time_distributed::TimeDistributed;

@@ -130,7 +130,12 @@ impl CallWithContext for BatchNormalization {
 /// # Ok::<(), layers_core::Error>(())
 /// ```
 #[derive(Layer, Debug)]
-#[layer(input = [..], output = [..], validate = Self::validate_config)]
+#[layer(
+    input = [..],
+    output = [..],
+    validate = Self::validate_config,
+    masking = crate::layer::pass_mask
+)]
 pub struct LayerNormalization {
     /// Added to the variance before the square root.
     #[config(default = 1e-3)]

@@ -52,6 +52,15 @@ pub fn catch_call(x: &Tensor, f: impl FnOnce() -> Result<Tensor>) -> Result<Tens
     }
 }
 
+/// [`catch_call`] for any result: `f`'s panic or error as [`Error::Call`] for input `x`.
+pub(crate) fn catching<R>(x: &Tensor, f: impl FnOnce() -> Result<R>) -> Result<R> {
+    match unwind::catch(f) {
+        Ok(Ok(y)) => Ok(y),
+        Ok(Err(e)) => Err(in_call(x, None, e)),
+        Err(caught) => Err(from_caught(x, caught)),
+    }
+}
+
 /// `layer.forward(x)` with a panic inside turned into [`Error::Call`]; an error `forward`
 /// returns is passed on unchanged. An output that does not keep `x`'s batch axis (one
 /// output sample per input sample) is refused as [`Error::Call`] too: every later step
@@ -70,6 +79,29 @@ pub(crate) fn forward(layer: &dyn Layer, x: &Tensor) -> Result<Tensor> {
             ),
         )),
         _ => Ok(y),
+    }
+}
+
+/// `layer.forward_masked(x, mask)` with a panic inside turned into [`Error::Call`], the
+/// output's batch axis checked as [`forward`]'s.
+pub(crate) fn forward_masked(
+    layer: &dyn Layer,
+    x: &Tensor,
+    mask: Option<&Tensor>,
+) -> Result<(Tensor, Option<Tensor>)> {
+    let (y, mask) = unwind::catch(|| layer.forward_masked(x, mask))
+        .unwrap_or_else(|caught| Err(from_caught(x, caught)))?;
+    match (x.shape().first(), y.shape().first()) {
+        (Some(&samples), found) if found != Some(&samples) => Err(in_call(
+            x,
+            None,
+            Error::mismatch(
+                "call",
+                format!("an output of {samples} samples on axis 0, one per input sample"),
+                y.shape(),
+            ),
+        )),
+        _ => Ok((y, mask)),
     }
 }
 

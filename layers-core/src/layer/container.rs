@@ -147,6 +147,13 @@ impl<L: Layer + ?Sized> Layer for Box<L> {
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
         (**self).forward(x)
     }
+    fn forward_masked(
+        &self,
+        x: &Tensor,
+        mask: Option<&Tensor>,
+    ) -> Result<(Tensor, Option<Tensor>)> {
+        (**self).forward_masked(x, mask)
+    }
     fn weights(&self) -> Vec<&Weight> {
         (**self).weights()
     }

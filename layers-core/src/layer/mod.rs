@@ -41,7 +41,9 @@ use crate::{Tensor, Weight, no_grad};
 
 pub use call::{Call, CallWithContext, TryCall};
 pub use catch::catch_call;
-pub(crate) use catch::{forward as catch_forward, undoing_builds};
+pub(crate) use catch::{
+    catching, forward as catch_forward, forward_masked as catch_forward_masked, undoing_builds,
+};
 pub use context::Context;
 pub use named::Named;
 pub use summary::{Summary, SummaryRow};
@@ -125,6 +127,48 @@ pub trait Layer: Send + Sync {
     /// # Ok::<(), layers_core::Error>(())
     /// ```
     fn forward(&self, x: &Tensor) -> Result<Tensor>;
+
+    /// The forward pass with Keras's mask: `mask` is `(batch, time)`, 1 for a real time step
+    /// and 0 for padding (as [`Masking`](crate::builtin::Masking) and
+    /// [`Embedding`](crate::Embedding)'s `mask_zero` make it), and the result is the output
+    /// with the mask for the next layer. With no mask this is [`forward`](Layer::forward)
+    /// and no mask comes out: an unmasked model takes no extra step.
+    ///
+    /// Layers that use a mask (the recurrent layers, `Bidirectional`), make one (`Masking`,
+    /// `Embedding`) or pass it on unchanged (`Dense`, `Dropout`, `LayerNormalization`) say
+    /// so with `#[layer(masking = …)]`. Any other layer refuses a mask: Keras would drop it
+    /// there (with a warning) or use it in a way this library does not, so a model that
+    /// needs it is an error rather than silently different numbers.
+    ///
+    /// # Errors
+    ///
+    /// A mask given to a layer that does not take one; the errors of `forward`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::builtin::Masking;
+    /// use layers_core::prelude::*;
+    /// let x = Tensor::from_vec(vec![1.0, 0.0, 2.0, 0.0], &[1, 2, 2]);
+    /// let (y, mask) = Masking::new(0.0).forward_masked(&x, None)?;
+    /// assert_eq!(mask.unwrap().to_vec(), vec![1.0, 1.0]); // no step is all zeros
+    /// assert_eq!(y.to_vec(), x.to_vec());
+    /// let (_, none) = Dense::new(2).forward_masked(&Tensor::ones(&[1, 3]), None)?;
+    /// assert!(none.is_none());
+    /// let refused = Flatten::new().forward_masked(&x, Some(&Tensor::ones(&[1, 2])));
+    /// assert!(refused.unwrap_err().to_string().contains("does not take a mask"));
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
+    fn forward_masked(
+        &self,
+        x: &Tensor,
+        mask: Option<&Tensor>,
+    ) -> Result<(Tensor, Option<Tensor>)> {
+        match mask {
+            None => Ok((self.forward(x)?, None)),
+            Some(_) => Err(mask_refused(self.type_name())),
+        }
+    }
 
     /// The layer's own weights (not its sublayers'), in creation order.
     ///
@@ -286,6 +330,44 @@ pub trait Layer: Send + Sync {
         let _ = input_shape;
         self.summary_rows()
     }
+}
+
+/// The error for a mask reaching a layer that does not take one.
+pub(crate) fn mask_refused(type_name: &str) -> Error {
+    Error::invalid(
+        "mask",
+        format!(
+            "a {type_name} does not take a mask (from `Masking` or `Embedding`'s \
+             `mask_zero`); Keras would drop or use it there, so put the layers that use it \
+             (recurrent layers, `Bidirectional`) before any other, or remove the mask"
+        ),
+    )
+}
+
+/// Keras's mask passed through unchanged: `layer`'s forward pass with the mask given back,
+/// for a layer that works on each time step alone (`Dense`, `Dropout`): its
+/// `#[layer(masking = pass_mask)]`.
+///
+/// # Errors
+///
+/// The errors of `layer.forward(x)`.
+///
+/// # Examples
+///
+/// ```
+/// use layers_core::layer::pass_mask;
+/// use layers_core::prelude::*;
+/// let mask = Tensor::from_vec(vec![1.0, 0.0], &[1, 2]);
+/// let (y, m) = pass_mask(&Dense::new(3), &Tensor::ones(&[1, 2, 4]), Some(&mask))?;
+/// assert_eq!((y.shape(), m.unwrap().to_vec()), (&[1, 2, 3][..], vec![1.0, 0.0]));
+/// # Ok::<(), layers_core::Error>(())
+/// ```
+pub fn pass_mask<L: Layer + ?Sized>(
+    layer: &L,
+    x: &Tensor,
+    mask: Option<&Tensor>,
+) -> Result<(Tensor, Option<Tensor>)> {
+    Ok((layer.forward(x)?, mask.cloned()))
 }
 
 /// Keras's automatic name for a layer type: snake_case of the type name

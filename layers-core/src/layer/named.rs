@@ -76,6 +76,13 @@ impl<L: Layer> Layer for Named<L> {
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
         self.layer.forward(x)
     }
+    fn forward_masked(
+        &self,
+        x: &Tensor,
+        mask: Option<&Tensor>,
+    ) -> Result<(Tensor, Option<Tensor>)> {
+        self.layer.forward_masked(x, mask)
+    }
     fn weights(&self) -> Vec<&Weight> {
         self.layer.weights()
     }

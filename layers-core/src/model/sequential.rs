@@ -10,7 +10,7 @@ use super::train::Train;
 use crate::error::{Error, Result};
 use crate::layer::context::DEFAULT_SEED;
 use crate::layer::summary::Summary;
-use crate::layer::{Layer, SummaryRow, catch_forward, dry_run, snake_case, undoing_builds};
+use crate::layer::{Layer, SummaryRow, catch_forward_masked, dry_run, snake_case, undoing_builds};
 use crate::tensor::Tensor;
 use crate::typed::ModelInput;
 use crate::weight::Weight;
@@ -29,9 +29,14 @@ impl Node {
             .clone()
     }
 
-    /// The layer's forward pass, a panic inside it caught, its error naming the layer.
-    fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        catch_forward(self.layer.as_ref(), x)
+    /// The layer's forward pass with Keras's mask carried in and out, a panic inside it
+    /// caught, its error naming the layer.
+    fn forward_masked(
+        &self,
+        x: &Tensor,
+        mask: Option<&Tensor>,
+    ) -> Result<(Tensor, Option<Tensor>)> {
+        catch_forward_masked(self.layer.as_ref(), x, mask)
             .map_err(|e| e.in_layer(self.name.clone(), self.layer.type_name()))
     }
 
@@ -488,12 +493,24 @@ impl Layer for Sequential {
     }
 
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        Ok(self.forward_masked(x, None)?.0)
+    }
+
+    /// Each layer's forward pass in turn, the mask one makes (`Masking`, `Embedding`'s
+    /// `mask_zero`) carried to the next, as in Keras.
+    fn forward_masked(
+        &self,
+        x: &Tensor,
+        mask: Option<&Tensor>,
+    ) -> Result<(Tensor, Option<Tensor>)> {
         let mut x = x.clone();
+        let mut mask = mask.cloned();
         for node in &self.nodes {
-            x = node.forward(&x)?;
+            let (y, next) = node.forward_masked(&x, mask.as_ref())?;
+            (x, mask) = (y, next);
             node.record(&x);
         }
-        Ok(x)
+        Ok((x, mask))
     }
 
     fn weights(&self) -> Vec<&Weight> {

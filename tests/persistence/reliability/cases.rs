@@ -598,4 +598,34 @@ pub static CASES: &[Case] = &[
             d.stratified_split(f32::NAN, 0).map(drop)
         },
     },
+    // ---- recurrent states and masks
+    Case {
+        name: "recurrent_initial_state_of_wrong_shape",
+        expect: Outcome::Err("ShapeMismatch"),
+        says: &["`lstm`", "(2, 4)", "[2, 5]"],
+        run: || {
+            let states = [Tensor::zeros(&[2, 4]), Tensor::zeros(&[2, 5])];
+            let x = Tensor::ones(&[2, 3, 2]);
+            Lstm::new(4).call_with_state(&x, Some(&states)).map(drop)
+        },
+    },
+    Case {
+        name: "mask_reaching_a_layer_that_does_not_take_it",
+        expect: Outcome::Err("InvalidArgument"),
+        says: &["`flatten`", "does not take a mask"],
+        run: || {
+            let mut model = Sequential::new().add(Masking::new(0.0)).add(Flatten::new());
+            model.build([3, 2]).map(drop)
+        },
+    },
+    Case {
+        name: "recurrent_mask_not_zero_or_one",
+        expect: Outcome::Err("InvalidArgument"),
+        says: &["`gru`", "0.5"],
+        run: || {
+            let mask = Tensor::from_vec(vec![1.0, 0.5, 1.0], &[1, 3]);
+            let x = Tensor::ones(&[1, 3, 2]);
+            Gru::new(2).call_masked(&x, None, Some(&mask)).map(drop)
+        },
+    },
 ];

@@ -1,5 +1,6 @@
 //! `Bidirectional`: a recurrent layer run forwards and backwards, the two results merged.
 
+use super::state::{Recurrent, renamed};
 use crate::Layer;
 use crate::error::{Error, Result};
 use crate::layer::config::ConfigValue;
@@ -114,7 +115,12 @@ impl ConfigValue for MergeMode {
 /// # Ok::<(), layers_core::Error>(())
 /// ```
 #[derive(Layer, Debug)]
-#[layer(name = "Bidirectional", input = [B, T, IN], validate = Self::validate_config)]
+#[layer(
+    name = "Bidirectional",
+    input = [B, T, IN],
+    validate = Self::validate_config,
+    masking = Self::masked
+)]
 pub struct Bidirectional<L: Layer = Box<dyn Layer>> {
     /// The layer run over the sequence as given.
     #[layer]
@@ -216,14 +222,99 @@ impl<L: Layer> TryCall for Bidirectional<L> {
                 .map_err(|e| e.in_layer(field, layer.type_name()))
         };
         let forward = run("forward_layer", &self.forward_layer)?;
-        let mut backward = run("backward_layer", &self.backward_layer)?;
+        let backward = run("backward_layer", &self.backward_layer)?;
+        self.merge(forward, backward, None)
+    }
+}
+
+impl<L: Layer> Bidirectional<L> {
+    /// Merges the two outputs: the backward one back in time order with
+    /// `return_sequences`, and then, with a mask, zeros at the masked steps of both (Keras
+    /// sets `zero_output_for_mask` on the wrapped layers when they return sequences).
+    fn merge(
+        &self,
+        forward: Tensor,
+        mut backward: Tensor,
+        mask: Option<&Tensor>,
+    ) -> Result<Tensor> {
         let (_, sequences) = direction(&self.backward_layer)?;
+        let mut forward = forward;
         if sequences {
             // Back in time order: step t of both halves then saw x_t.
             let time = backward.shape()[1];
             let reversed: Vec<usize> = (0..time).rev().collect();
             backward = backward.try_index_select(1, &reversed)?;
+            if let Some(mask) = mask {
+                let keep = mask.try_unsqueeze(-1)?;
+                forward = keep.try_select(&forward, 0.0)?;
+                backward = keep.try_select(&backward, 0.0)?;
+            }
         }
         Ok(self.merge_mode.merge(forward, backward))
+    }
+
+    /// The `#[layer(masking = …)]` of the layer: both layers with the mask, then the
+    /// merge; the mask goes on with `return_sequences`.
+    fn masked(&self, x: &Tensor, mask: Option<&Tensor>) -> Result<(Tensor, Option<Tensor>)> {
+        let Some(mask) = mask else {
+            return Ok((self.forward(x)?, None));
+        };
+        self.validate_config()
+            .map_err(|e| e.in_layer(self.display_name(), "Bidirectional"))?;
+        let run = |field: &str, layer: &L| {
+            layer
+                .forward_masked(x, Some(mask))
+                .map(|(y, _)| y)
+                .map_err(|e| e.in_layer(field, layer.type_name()))
+        };
+        let forward = run("forward_layer", &self.forward_layer)?;
+        let backward = run("backward_layer", &self.backward_layer)?;
+        let (_, sequences) = direction(&self.backward_layer)?;
+        let y = self.merge(forward, backward, Some(mask))?;
+        Ok((y, sequences.then(|| mask.clone())))
+    }
+}
+
+/// Keras's `Bidirectional` with `initial_state` and `return_state`: the initial states are
+/// the forward layer's then the backward layer's (half each), and so are the states
+/// returned.
+impl<L: Recurrent> Recurrent for Bidirectional<L> {
+    fn call_masked(
+        &self,
+        x: &Tensor,
+        initial_state: Option<&[Tensor]>,
+        mask: Option<&Tensor>,
+    ) -> Result<(Tensor, Vec<Tensor>)> {
+        let name = self.display_name();
+        let in_layer = |e: Error| e.in_layer(name.clone(), "Bidirectional");
+        self.validate_config().map_err(in_layer)?;
+        let (forward_state, backward_state) = match initial_state {
+            Some(states) if states.len() % 2 == 1 => {
+                return Err(in_layer(Error::invalid(
+                    "recurrent layer",
+                    format!(
+                        "a Bidirectional takes the forward layer's initial states then the \
+                         backward layer's, an even number, but {} were given",
+                        states.len()
+                    ),
+                )));
+            }
+            Some(states) => {
+                let (f, b) = states.split_at(states.len() / 2);
+                (Some(f), Some(b))
+            }
+            None => (None, None),
+        };
+        let run = |field: &str, layer: &L, state| {
+            layer
+                .call_masked(x, state, mask)
+                .map_err(|e| in_layer(renamed(e, &layer.display_name(), field.to_string())))
+        };
+        let (forward, mut states) = run("forward_layer", &self.forward_layer, forward_state)?;
+        let (backward, backward_states) =
+            run("backward_layer", &self.backward_layer, backward_state)?;
+        states.extend(backward_states);
+        let y = self.merge(forward, backward, mask).map_err(in_layer)?;
+        Ok((y, states))
     }
 }

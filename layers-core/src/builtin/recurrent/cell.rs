@@ -245,7 +245,34 @@ pub fn run_cell<C: Cell + ?Sized>(
     initial_states: Option<Vec<Tensor>>,
     go_backwards: bool,
 ) -> Result<CellRun> {
+    run_masked(cell, x, initial_states, None, go_backwards)
+}
+
+/// Keras's mask for [`run_masked`]: `(batch, time)`, 1 for a real step, and what a masked
+/// step outputs.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct StepMask<'a> {
+    /// `(batch, time)` of 0 and 1.
+    pub mask: &'a Tensor,
+    /// Zeros at a masked step (Keras's `zero_output_for_mask`, which `Bidirectional` sets
+    /// with `return_sequences`) rather than the previous output.
+    pub zero_output: bool,
+}
+
+/// [`run_cell`] with Keras's mask: at a masked step every state keeps its value and the
+/// output repeats the previous one (the first state's, zeros or the initial state at the
+/// first step), or is zeros with `zero_output`.
+pub(crate) fn run_masked<C: Cell + ?Sized>(
+    cell: &C,
+    x: &Tensor,
+    initial_states: Option<Vec<Tensor>>,
+    mask: Option<StepMask>,
+    go_backwards: bool,
+) -> Result<CellRun> {
     let [batch, time, _] = sequence_shape(x)?;
+    if let Some(m) = mask {
+        check_mask(m.mask, batch, time)?;
+    }
     let fresh = cell.weights().iter().any(|w| !w.is_built());
     let flat = x.try_reshape(&[batch * time, x.shape()[2]])?;
     let mut projected = project(cell, &flat)?;
@@ -271,9 +298,32 @@ pub fn run_cell<C: Cell + ?Sized>(
     for i in 0..time {
         let t = if go_backwards { time - 1 - i } else { i };
         let x_t = projected.narrow(0, t, 1).reshape(&[batch, width]);
-        let (y, next) = cell.step(&x_t, &states);
+        let (mut y, mut next) = cell.step(&x_t, &states);
         check_output(cell, &y, outputs.first(), batch, t)?;
         check_states(&next, &sizes, batch)?;
+        if let Some(m) = mask {
+            // (batch, 1): 1 where step t is real.
+            let keep = m.mask.narrow(1, t, 1);
+            y = if m.zero_output {
+                keep.try_select(&y, 0.0)?
+            } else {
+                let previous = states.first().filter(|s| s.shape() == y.shape());
+                let previous = previous.ok_or_else(|| {
+                    Error::invalid(
+                        "recurrent layer",
+                        "a masked step repeats the previous output, which Keras takes from \
+                         the first state, but the cell's output and first state differ in \
+                         width",
+                    )
+                })?;
+                keep.try_select(&y, previous)?
+            };
+            next = next
+                .iter()
+                .zip(&states)
+                .map(|(new, old)| keep.try_select(new, old))
+                .collect::<Result<_>>()?;
+        }
         states = next;
         outputs.push(y);
     }
@@ -282,7 +332,7 @@ pub fn run_cell<C: Cell + ?Sized>(
 
 /// `x`'s `(batch, time, features)`, or the error for an input that is not such a sequence
 /// or has no time step.
-fn sequence_shape(x: &Tensor) -> Result<[usize; 3]> {
+pub(crate) fn sequence_shape(x: &Tensor) -> Result<[usize; 3]> {
     let &[batch, time, features] = x.shape() else {
         return Err(Error::mismatch(
             "recurrent layer",
@@ -355,7 +405,25 @@ fn check_output<C: Cell + ?Sized>(
     .in_layer(name, cell.type_name()))
 }
 
-fn check_states(states: &[Tensor], sizes: &[usize], batch: usize) -> Result<()> {
+/// A mask must be `(batch, time)` for the sequence, of 0 and 1 only.
+pub(crate) fn check_mask(mask: &Tensor, batch: usize, time: usize) -> Result<()> {
+    if mask.shape() != [batch, time] {
+        return Err(Error::mismatch(
+            "mask",
+            format!("a (batch, time) = ({batch}, {time}) mask for the sequence"),
+            mask.shape(),
+        ));
+    }
+    if let Some(v) = mask.to_vec().into_iter().find(|&v| v != 0.0 && v != 1.0) {
+        return Err(Error::invalid(
+            "mask",
+            format!("a mask holds only 0 (padding) and 1 (a real step), found {v}"),
+        ));
+    }
+    Ok(())
+}
+
+pub(crate) fn check_states(states: &[Tensor], sizes: &[usize], batch: usize) -> Result<()> {
     if states.len() != sizes.len() {
         return Err(Error::invalid(
             "recurrent layer",

@@ -1,4 +1,5 @@
-//! `GRU`: Keras's gated recurrent unit (Keras 3's `reset_after = True` form), and its cell.
+//! `GRU`: Keras's gated recurrent unit, in both of Keras's forms (`reset_after`), and its
+//! cell.
 
 use super::cell::{Cell, check_config, checked_rows, run_cell};
 use crate::Layer;
@@ -11,15 +12,20 @@ use crate::regularizers::Regularizer;
 use crate::tensor::Tensor;
 use crate::weight::Weight;
 
-/// The cell of [`Gru`], in Keras 3's `reset_after = True` form: one state `h` of `units`
-/// features, which is also the output.
+/// The cell of [`Gru`]: one state `h` of `units` features, which is also the output.
 ///
-/// With `x·kernel + bias[0]` and `h·recurrent_kernel + bias[1]` each cut into three blocks
-/// of `units` in Keras's order update (`z`), reset (`r`), candidate: `z = σ(x_z + h_z)`,
-/// `r = σ(x_r + h_r)`, `ĥ = activation(x_h + r ⊙ h_h)`, `h' = z ⊙ h + (1 − z) ⊙ ĥ` (`σ` is
+/// In Keras 3's default `reset_after = true` form, with `x·kernel + bias[0]` and
+/// `h·recurrent_kernel + bias[1]` each cut into three blocks of `units` in Keras's order
+/// update (`z`), reset (`r`), candidate: `z = σ(x_z + h_z)`, `r = σ(x_r + h_r)`,
+/// `ĥ = activation(x_h + r ⊙ h_h)`, `h' = z ⊙ h + (1 − z) ⊙ ĥ` (`σ` is
 /// `recurrent_activation`). Weights as Keras 3: `kernel` `(features, 3·units)`,
 /// `recurrent_kernel` `(units, 3·units)`, `bias` `(2, 3·units)`, row 0 the input bias and
 /// row 1 the recurrent bias.
+///
+/// With `reset_after = false` (Keras's original form), the reset gate applies before the
+/// recurrent product and there is one bias, `(3·units,)`, added to `x·kernel`:
+/// `z = σ(x_z + h·U_z)`, `r = σ(x_r + h·U_r)`, `ĥ = activation(x_h + (r ⊙ h)·U_h)`, with
+/// `U_z`, `U_r`, `U_h` the three column blocks of `recurrent_kernel`.
 ///
 /// # Examples
 ///
@@ -29,6 +35,10 @@ use crate::weight::Weight;
 /// let mut rnn = Rnn::new(GruCell::new(4));
 /// assert_eq!(rnn.build([6, 3])?, vec![4]);
 /// assert_eq!(rnn.cell.bias.shape(), Some(vec![2, 12]));
+///
+/// let mut original = Rnn::new(GruCell::new(4).reset_after(false));
+/// assert_eq!(original.build([6, 3])?, vec![4]);
+/// assert_eq!(original.cell.bias.shape(), Some(vec![12]));
 /// # Ok::<(), layers_core::Error>(())
 /// ```
 #[derive(Layer, Debug)]
@@ -72,6 +82,10 @@ pub struct GruCell {
     /// Projects the bias after each update; none by default.
     #[config(default = None)]
     pub bias_constraint: Option<Constraint>,
+    /// Whether the reset gate applies after the recurrent product (Keras 3's default,
+    /// `true`, with a `(2, 3·units)` bias) or before it (`false`, one `(3·units,)` bias).
+    #[config(default = true)]
+    pub reset_after: bool,
     /// The `(features, 3·units)` input kernel.
     #[weight(
         shape = [input[-1], 3 * units],
@@ -88,9 +102,10 @@ pub struct GruCell {
         constraint = recurrent_constraint.clone()
     )]
     pub recurrent_kernel: Weight,
-    /// The `(2, 3·units)` input and recurrent biases, present when `use_bias`.
+    /// The `(2, 3·units)` input and recurrent biases (`(3·units,)`, the input bias, without
+    /// `reset_after`), present when `use_bias`.
     #[weight(
-        shape = [2, 3 * units],
+        shape = if reset_after { [2, 3 * units] } else { [3 * units] },
         init = bias_initializer.clone(),
         enabled = use_bias,
         regularizer = bias_regularizer.clone(),
@@ -113,19 +128,34 @@ impl GruCell {
         )
     }
 
-    /// Row `row` of the bias, `(1, 3·units)`.
+    /// Row `row` of the bias, `(1, 3·units)` (with `reset_after`).
     fn bias_row(&self, row: usize) -> Tensor {
         self.bias.value().narrow(0, row, 1)
+    }
+
+    /// Keras's `reset_after = false` step: the reset gate scales `h` before its product
+    /// with the candidate's block of the recurrent kernel.
+    fn step_reset_before(&self, x_t: &Tensor, h: &Tensor) -> Tensor {
+        let u = self.units;
+        let kernel = self.recurrent_kernel.value();
+        let hu = h.matmul(kernel.narrow(1, 0, 2 * u));
+        let xs = x_t.chunk(3, -1);
+        let hs = hu.chunk(2, -1);
+        let z = self.recurrent_activation.apply(&(&xs[0] + &hs[0]));
+        let r = self.recurrent_activation.apply(&(&xs[1] + &hs[1]));
+        let hh = (r * h).matmul(kernel.narrow(1, 2 * u, u));
+        let candidate = self.activation.apply(&(&xs[2] + hh));
+        &z * h + (1.0 - z) * candidate
     }
 }
 
 impl TryCall for GruCell {
     fn try_call(&self, x: &Tensor) -> Result<Tensor> {
         let y = x.try_matmul(&self.kernel)?;
-        Ok(if self.use_bias {
-            y + self.bias_row(0)
-        } else {
-            y
+        Ok(match (self.use_bias, self.reset_after) {
+            (false, _) => y,
+            (true, true) => y + self.bias_row(0),
+            (true, false) => y + &self.bias,
         })
     }
 }
@@ -147,6 +177,10 @@ impl Cell for GruCell {
 
     fn step(&self, x_t: &Tensor, state: &[Tensor]) -> (Tensor, Vec<Tensor>) {
         let h = &state[0];
+        if !self.reset_after {
+            let h = self.step_reset_before(x_t, h);
+            return (h.clone(), vec![h]);
+        }
         let hu = h.matmul(&self.recurrent_kernel);
         let hu = if self.use_bias {
             hu + self.bias_row(1)
@@ -163,15 +197,16 @@ impl Cell for GruCell {
     }
 }
 
-/// Keras's `GRU` (Keras 3's default `reset_after = True` form): a gated recurrent unit over
-/// `(batch, time, features)`, from a zero state; the last `h` `(batch, units)`, or every
-/// step's `(batch, time, units)` with `return_sequences`.
+/// Keras's `GRU`: a gated recurrent unit over `(batch, time, features)`, from a zero state;
+/// the last `h` `(batch, units)`, or every step's `(batch, time, units)` with
+/// `return_sequences`. Keras 3's default `reset_after = true` form, or the original with
+/// `.reset_after(false)` (a `(3·units,)` bias).
 ///
 /// An [`Rnn`](super::Rnn) over a [`GruCell`] (see it for the formulas) with Keras's flat
 /// arguments and defaults: `tanh`, `sigmoid`, biases, `glorot_uniform`, `orthogonal`,
 /// `zeros`. The weights are the cell's: `cell.kernel` `(features, 3·units)`,
-/// `cell.recurrent_kernel` `(units, 3·units)`, `cell.bias` `(2, 3·units)`, Keras 3's
-/// shapes and order.
+/// `cell.recurrent_kernel` `(units, 3·units)`, `cell.bias` `(2, 3·units)` (`(3·units,)`
+/// without `reset_after`), Keras 3's shapes and order.
 ///
 /// # Examples
 ///
@@ -181,10 +216,20 @@ impl Cell for GruCell {
 /// let mut gru = Gru::new(16);
 /// assert_eq!(gru.build([8, 8])?, vec![16]);
 /// assert_eq!(gru.count_params()?, 3 * (8 * 16 + 16 * 16 + 2 * 16));
+///
+/// let mut original = Gru::new(16).reset_after(false);
+/// assert_eq!(original.build([8, 8])?, vec![16]);
+/// assert_eq!(original.count_params()?, 3 * (8 * 16 + 16 * 16 + 16));
+/// assert_eq!(original.config()["reset_after"], false);
 /// # Ok::<(), layers_core::Error>(())
 /// ```
 #[derive(Layer, Debug)]
-#[layer(name = "GRU", input = [B, T, IN], validate = Self::validate_config)]
+#[layer(
+    name = "GRU",
+    input = [B, T, IN],
+    validate = Self::validate_config,
+    masking = Self::masked
+)]
 pub struct Gru {
     /// The number of features of the state and the output.
     pub units: usize,
@@ -224,6 +269,10 @@ pub struct Gru {
     /// Projects the bias after each update; none by default.
     #[config(default = None)]
     pub bias_constraint: Option<Constraint>,
+    /// Whether the reset gate applies after the recurrent product (Keras 3's default,
+    /// `true`) or before it (`false`, Keras's original form with one `(3·units,)` bias).
+    #[config(default = true)]
+    pub reset_after: bool,
     /// Whether to return every step's output `(batch, time, units)` rather than the last.
     #[config(default = false)]
     pub return_sequences: bool,
@@ -243,7 +292,8 @@ pub struct Gru {
         .bias_regularizer(bias_regularizer)
         .kernel_constraint(kernel_constraint)
         .recurrent_constraint(recurrent_constraint)
-        .bias_constraint(bias_constraint))]
+        .bias_constraint(bias_constraint)
+        .reset_after(reset_after))]
     pub cell: GruCell,
 }
 
@@ -277,7 +327,9 @@ impl TryCall for Gru {
 impl GruCell {
     /// Whether the fused sequence op computes this cell: Keras's default activations.
     fn fusable(&self) -> bool {
-        self.activation.name() == "tanh" && self.recurrent_activation.name() == "sigmoid"
+        self.reset_after
+            && self.activation.name() == "tanh"
+            && self.recurrent_activation.name() == "sigmoid"
     }
 }
 

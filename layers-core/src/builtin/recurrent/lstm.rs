@@ -192,7 +192,12 @@ impl Cell for LstmCell {
 /// # Ok::<(), layers_core::Error>(())
 /// ```
 #[derive(Layer, Debug)]
-#[layer(name = "LSTM", input = [B, T, IN], validate = Self::validate_config)]
+#[layer(
+    name = "LSTM",
+    input = [B, T, IN],
+    validate = Self::validate_config,
+    masking = Self::masked
+)]
 pub struct Lstm {
     /// The number of features of each state and of the output.
     pub units: usize,
@@ -445,6 +450,26 @@ mod tests {
         // A cell with other activations keeps the per-step loop.
         let relu = Rnn::new(LstmCell::new(6).activation("relu"));
         let y = relu.try_apply(&x).unwrap();
+        assert!(!matches!(&y.0.node, Node::Op(Op::LstmSequence(_))));
+    }
+
+    /// The mask flow costs an unmasked model nothing: in a `Sequential` without a mask
+    /// the LSTM and GRU still run as their one fused op; with `Masking` first they run the
+    /// masked per-step loop.
+    #[test]
+    fn unmasked_models_keep_the_fused_op() {
+        use crate::builtin::Masking;
+        use crate::tensor::graph::Node;
+        use crate::tensor::op::Op;
+        let x = filled(&[2, 4, 3], 1, 2.0);
+        let plain = Sequential::new().add(Lstm::new(3));
+        let y = plain.forward(&x).unwrap();
+        assert!(matches!(&y.0.node, Node::Op(Op::LstmSequence(_))));
+        let gru = Sequential::new().add(crate::builtin::Gru::new(3));
+        let y = gru.forward(&x).unwrap();
+        assert!(matches!(&y.0.node, Node::Op(Op::GruSequence(_))));
+        let masked = Sequential::new().add(Masking::new(0.0)).add(Lstm::new(3));
+        let y = masked.forward(&x).unwrap();
         assert!(!matches!(&y.0.node, Node::Op(Op::LstmSequence(_))));
     }
 

@@ -1,5 +1,5 @@
-//! Recurrent layers: Keras's [`SimpleRnn`], [`Lstm`] and [`Gru`] (the `reset_after = True`
-//! form), [`Bidirectional`], and [`Rnn`], which runs any [`Cell`] — one written by you with
+//! Recurrent layers: Keras's [`SimpleRnn`], [`Lstm`] and [`Gru`] (both `reset_after`
+//! forms), [`Bidirectional`], and [`Rnn`], which runs any [`Cell`] — one written by you with
 //! `#[derive(Layer)]` as well as the built-in [`SimpleRnnCell`], [`LstmCell`] and
 //! [`GruCell`].
 //!
@@ -27,6 +27,7 @@ mod gru;
 mod lstm;
 mod rnn;
 mod simple;
+mod state;
 
 pub use bidirectional::{Bidirectional, MergeMode};
 pub use cell::{Cell, CellRun, run_cell};
@@ -34,3 +35,4 @@ pub use gru::{Gru, GruCell};
 pub use lstm::{Lstm, LstmCell};
 pub use rnn::Rnn;
 pub use simple::{SimpleRnn, SimpleRnnCell};
+pub use state::Recurrent;

@@ -37,7 +37,7 @@ use crate::tensor::Tensor;
 /// # Ok::<(), layers_core::Error>(())
 /// ```
 #[derive(Layer, Debug)]
-#[layer(input = [B, T, IN])]
+#[layer(input = [B, T, IN], masking = Self::masked)]
 pub struct Rnn<C: Cell> {
     /// The cell run at each step.
     #[layer]

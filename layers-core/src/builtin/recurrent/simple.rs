@@ -155,7 +155,12 @@ impl Cell for SimpleRnnCell {
 /// # Ok::<(), layers_core::Error>(())
 /// ```
 #[derive(Layer, Debug)]
-#[layer(name = "SimpleRNN", input = [B, T, IN], validate = Self::validate_config)]
+#[layer(
+    name = "SimpleRNN",
+    input = [B, T, IN],
+    validate = Self::validate_config,
+    masking = Self::masked
+)]
 pub struct SimpleRnn {
     /// The number of features of the state and the output.
     pub units: usize,

@@ -37,6 +37,10 @@ pub struct Container {
     /// `validate = EXPR`: a `fn(&Self) -> Result<()>` that checks the config, called at the
     /// start of every forward pass, before any weight is built.
     pub validate: Option<Expr>,
+    /// `masking = EXPR`: a
+    /// `fn(&Self, &Tensor, Option<&Tensor>) -> Result<(Tensor, Option<Tensor>)>` that runs
+    /// the layer with Keras's mask (or none) and gives the next layer's: `forward_masked`.
+    pub masking: Option<Expr>,
 }
 
 /// A shape signature as written: `[B, 784]`, `[.., IN]`.
@@ -69,6 +73,7 @@ struct Keys<'c> {
     input: Attr<'c, Signature>,
     output: Attr<'c, Signature>,
     validate: Attr<'c, Expr>,
+    masking: Attr<'c, Expr>,
 }
 
 /// Parses the struct's `#[layer(...)]` attributes (and rejects field attributes put on the
@@ -83,6 +88,7 @@ pub fn container(cx: &Ctxt, attrs: &[Attribute]) -> Container {
         input: Attr::none(cx, LAYER),
         output: Attr::none(cx, LAYER),
         validate: Attr::none(cx, LAYER),
+        masking: Attr::none(cx, LAYER),
     };
     for attr in attrs {
         let path = attr.path();
@@ -111,6 +117,7 @@ pub fn container(cx: &Ctxt, attrs: &[Attribute]) -> Container {
         input: keys.input.get(),
         output: keys.output.get(),
         validate: keys.validate.get(),
+        masking: keys.masking.get(),
     }
 }
 
@@ -155,6 +162,10 @@ fn parse_key(cx: &Ctxt, keys: &mut Keys, meta: &syn::meta::ParseNestedMeta) -> s
         // `validate = Self::validate_config` (any expression of type
         // `fn(&Self) -> Result<()>`)
         keys.validate.set(path, meta.value()?.parse()?);
+    } else if path.is_ident("masking") {
+        // `masking = Self::forward_masked` (any expression of type
+        // `fn(&Self, &Tensor, Option<&Tensor>) -> Result<(Tensor, Option<Tensor>)>`)
+        keys.masking.set(path, meta.value()?.parse()?);
     } else {
         // anything else, e.g. `nmae = "…"` or `default` (a field key)
         let hint = match attr::key_name(path).as_str() {
@@ -164,8 +175,8 @@ fn parse_key(cx: &Ctxt, keys: &mut Keys, meta: &syn::meta::ParseNestedMeta) -> s
             _ => "",
         };
         let expected = format!(
-            "`name`, `crate`, `input`, `output`, `validate`, `sequential`, `strict` or \
-             `custom_shape`{hint}"
+            "`name`, `crate`, `input`, `output`, `validate`, `masking`, `sequential`, \
+             `strict` or `custom_shape`{hint}"
         );
         attr::unknown_key(cx, LAYER, meta, &expected)?;
     }

@@ -42,8 +42,12 @@ pub enum ConfigDefault {
 
 /// A `#[weight(...)]` attribute.
 pub struct Weight {
-    /// `shape = [...]`, one expression per axis; `None` if missing (already reported).
+    /// `shape = [...]`, one expression per axis; `None` if missing (already reported). With
+    /// `shape = if COND { [...] } else { [...] }`, the shape when `COND` holds.
     pub shape: Option<Vec<Expr>>,
+    /// `shape = if COND { [...] } else { [...] }`: `COND` and the shape when it does not
+    /// hold (GRU's bias, `(2, 3·units)` or `(3·units,)` by `reset_after`).
+    pub otherwise: Option<Otherwise>,
     /// `init = ...`.
     pub init: Init,
     /// `trainable = ...` (default `true`).
@@ -58,6 +62,13 @@ pub struct Weight {
     /// config fields.
     pub constraint: Option<Expr>,
 }
+
+/// The `COND` of `shape = if COND { [...] } else { [...] }` and the shape when it does not
+/// hold.
+pub type Otherwise = (Expr, Vec<Expr>);
+
+/// A `shape` value as parsed: the dimensions, and the alternative of an `if`.
+type ShapeChoice = (Vec<Expr>, Option<Otherwise>);
 
 /// A weight's initializer.
 pub enum Init {
@@ -149,7 +160,7 @@ fn list_only(cx: &Ctxt, attr: &Attribute, example: &str) -> bool {
 
 /// The keys of one `#[weight(...)]`, each set at most once.
 struct WeightKeys<'c> {
-    shape: Attr<'c, Vec<Expr>>,
+    shape: Attr<'c, ShapeChoice>,
     init: Attr<'c, Init>,
     trainable: Attr<'c, Expr>,
     enabled: Attr<'c, Expr>,
@@ -171,12 +182,16 @@ fn weight(cx: &Ctxt, attr: &Attribute) -> Weight {
     if parsed_ok && matches!(attr.meta, Meta::List(_)) {
         parsed_ok = attr::parse_keys(cx, attr, |meta| weight_key(cx, &mut keys, &meta));
     }
-    let shape = keys.shape.get();
+    let (shape, otherwise) = match keys.shape.get() {
+        Some((dims, otherwise)) => (Some(dims), otherwise),
+        None => (None, None),
+    };
     if parsed_ok && shape.is_none() {
         cx.error_spanned_by(attr, format!("`weight` needs a `shape`, e.g. `{example}`"));
     }
     Weight {
         shape,
+        otherwise,
         init: keys.init.get().unwrap_or(Init::Default),
         trainable: keys.trainable.get(),
         enabled: keys.enabled.get(),
@@ -185,24 +200,52 @@ fn weight(cx: &Ctxt, attr: &Attribute) -> Weight {
     }
 }
 
+/// A `shape` value: `[d0, ...]`, or `if COND { [d0, ...] } else { [e0, ...] }` as the first
+/// list and `(COND, second list)`; `None` for anything else.
+fn shape_choice(expr: &Expr) -> Option<ShapeChoice> {
+    fn list(expr: &Expr) -> Option<Vec<Expr>> {
+        match expr {
+            Expr::Array(array) => Some(array.elems.iter().cloned().collect()),
+            Expr::Block(block) => match block.block.stmts.as_slice() {
+                [syn::Stmt::Expr(e, None)] => list(e),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+    if let Some(dims) = list(expr) {
+        return Some((dims, None));
+    }
+    if let Expr::If(choice) = expr
+        && let [syn::Stmt::Expr(then, None)] = choice.then_branch.stmts.as_slice()
+        && let (Some(then), Some((_, otherwise))) = (list(then), &choice.else_branch)
+        && let Some(otherwise) = list(otherwise)
+    {
+        return Some((then, Some(((*choice.cond).clone(), otherwise))));
+    }
+    None
+}
+
 /// One key of `#[weight(...)]`.
 fn weight_key(cx: &Ctxt, keys: &mut WeightKeys, meta: &ParseNestedMeta) -> syn::Result<()> {
     let path = &meta.path;
     if path.is_ident("shape") {
         // `shape = [d0, d1, ...]`: each `d` an expression over config fields and `input[i]`
-        let dims = match meta.value()?.parse()? {
-            Expr::Array(array) => array.elems.into_iter().collect(),
-            other => {
+        // `shape = if COND { [d0, ...] } else { [e0, ...] }`: a rank chosen by the config
+        let parsed: Expr = meta.value()?.parse()?;
+        let shape = match shape_choice(&parsed) {
+            Some(shape) => shape,
+            None => {
                 cx.error_spanned_by(
-                    &other,
+                    &parsed,
                     "`weight` key `shape` takes a list of dimensions, e.g. \
-                     `shape = [input[-1], units]`",
+                     `shape = [input[-1], units]`, or `if COND { [...] } else { [...] }`",
                 );
                 // counts as given: do not also report it missing
-                Vec::new()
+                (Vec::new(), None)
             }
         };
-        keys.shape.set(path, dims);
+        keys.shape.set(path, shape);
     } else if path.is_ident("init") {
         // `init = "glorot_uniform"` (an initializer name) or `init = EXPR` (an expression
         // of type `Initializer`, config fields in scope)

@@ -72,6 +72,11 @@ fn check_fields(cx: &Ctxt, container: &Container) {
                 for dim in weight.shape.iter().flatten() {
                     weight_shape::check_dim(cx, container, dim);
                 }
+                if let Some((cond, otherwise)) = &weight.otherwise {
+                    for e in std::iter::once(cond).chain(otherwise) {
+                        weight_shape::check_dim(cx, container, e);
+                    }
+                }
             }
             FieldKind::Config(default) => {
                 if is_weight_type(field.ty) {

@@ -110,19 +110,35 @@ fn build_weight(
         weight: field.name(),
         uses_input: false,
     };
-    let dims: Vec<TokenStream> = weight
-        .shape
-        .iter()
-        .flatten()
-        .map(|dim| {
-            add_used_config(container, quote!(#dim), used_config);
-            let mut dim = dim.clone();
-            rewriter.visit_expr_mut(&mut dim);
-            quote_spanned!(dim.span()=> __layers::ToDim::to_dim(&(#dim)))
-        })
-        .collect();
-    let rank = dims.len();
     let name = field.ident;
+    let mut dims_of = |list: &[Expr]| -> Vec<TokenStream> {
+        list.iter()
+            .map(|dim| {
+                add_used_config(container, quote!(#dim), used_config);
+                let mut dim = dim.clone();
+                rewriter.visit_expr_mut(&mut dim);
+                quote_spanned!(dim.span()=> __layers::ToDim::to_dim(&(#dim)))
+            })
+            .collect()
+    };
+    let build_with = |dims: Vec<TokenStream>| {
+        let rank = dims.len();
+        quote! {
+            let __layers_shape: [usize; #rank] = [#(#dims),*];
+            __layers::with_rng(|__layers_rng| self.#name.build(&__layers_shape, __layers_rng))?;
+        }
+    };
+    let dims = dims_of(weight.shape.as_deref().unwrap_or_default());
+    let mut build_shape = build_with(dims);
+    if let Some((cond, otherwise)) = &weight.otherwise {
+        // `shape = if COND { [...] } else { [...] }`: the rank is chosen by the config.
+        let otherwise = build_with(dims_of(otherwise));
+        add_used_config(container, quote!(#cond), used_config);
+        let cond = enabled_value(cond, TokenStream::new());
+        build_shape = quote! {
+            if #cond { #build_shape } else { #otherwise }
+        };
+    }
     let enabled = match &weight.enabled {
         Some(e) => {
             add_used_config(container, quote!(#e), used_config);
@@ -132,8 +148,7 @@ fn build_weight(
     };
     let build = quote! {
         if #enabled {
-            let __layers_shape: [usize; #rank] = [#(#dims),*];
-            __layers::with_rng(|__layers_rng| self.#name.build(&__layers_shape, __layers_rng))?;
+            #build_shape
         }
     };
     (build, rewriter.uses_input)

@@ -25,6 +25,7 @@ pub fn layer_impl(container: &Container, signatures: &Signatures) -> TokenStream
     let sublayers = sublayers_fns(container);
     let config = config_fn(container);
     let summary = summary_fns(container, signatures);
+    let masking = masking_fn(container);
     quote! {
         #sublayer_trait
 
@@ -38,12 +39,32 @@ pub fn layer_impl(container: &Container, signatures: &Signatures) -> TokenStream
                 #forward
             }
 
+            #masking
             #weights
             #sublayers
             #config
             #summary
         }
     }
+}
+
+/// `fn forward_masked` for `#[layer(masking = EXPR)]`: `EXPR`, given the mask or `None`.
+fn masking_fn(container: &Container) -> Option<TokenStream> {
+    let masking = container.attrs.masking.as_ref()?;
+    Some(quote_spanned! {masking.span()=>
+        fn forward_masked(
+            &self,
+            __layers_x: &__layers::Tensor,
+            __layers_mask: ::core::option::Option<&__layers::Tensor>,
+        ) -> __layers::Result<(__layers::Tensor, ::core::option::Option<__layers::Tensor>)> {
+            let __layers_masking: fn(
+                &Self,
+                &__layers::Tensor,
+                ::core::option::Option<&__layers::Tensor>,
+            ) -> __layers::MaskedOutput = #masking;
+            __layers_masking(self, __layers_x, __layers_mask)
+        }
+    })
 }
 
 /// `fn type_name`: the name in summaries.
