@@ -18,7 +18,7 @@ use ndarray::{ArrayD, ArrayViewMutD, Axis};
 use serde_json::{Map, Value, json};
 
 use crate::error::{Error, Result};
-use crate::json::{expected, f32_from_json, f32_to_json};
+use crate::json::{expected, f32_from_json, f32_to_json, keras_object};
 use crate::tensor::Tensor;
 
 /// Keras's `backend.epsilon()`, which the norm constraints add to the norm they divide by.
@@ -423,32 +423,7 @@ impl Constraint {
     /// # Ok::<(), layers_core::Error>(())
     /// ```
     pub fn from_config(value: &Value) -> Result<Constraint> {
-        let (class, params) = match value {
-            Value::String(name) => (name.as_str(), None),
-            Value::Object(map) => {
-                let class = map
-                    .get("class_name")
-                    .and_then(Value::as_str)
-                    .ok_or_else(|| config_error("class_name", expected("a string", value)))?;
-                let params = match map.get("config") {
-                    None | Some(Value::Null) => None,
-                    Some(Value::Object(p)) => Some(p),
-                    Some(other) => {
-                        return Err(config_error("config", expected("an object", other)));
-                    }
-                };
-                (class, params)
-            }
-            other => {
-                return Err(config_error(
-                    "constraint",
-                    expected(
-                        "a constraint name or {\"class_name\": …, \"config\": …}",
-                        other,
-                    ),
-                ));
-            }
-        };
+        let (class, params) = keras_object(value, "constraint")?;
         let mut c = match class {
             "MaxNorm" | "max_norm" => Constraint::MaxNorm {
                 max_value: 2.0,

@@ -48,3 +48,48 @@ pub(crate) fn expected(what: &str, value: &serde_json::Value) -> String {
     }
     format!("expected {what}, found {found}")
 }
+
+/// A Keras object as `regularizers.get` or `constraints.get` takes it: a bare name (`"l2"`)
+/// or `{"class_name": …, "config": {…}}` (other keys, such as Keras's `module` and
+/// `registered_name`, are left to the caller). Returns the class name and the settings,
+/// if any; `kind` names what was expected in the error (`"regularizer"`).
+///
+/// # Errors
+///
+/// [`Error::InvalidConfig`](crate::Error::InvalidConfig) naming `class_name`, `config` or
+/// `kind` for a value of the wrong type.
+pub(crate) fn keras_object<'a>(
+    value: &'a serde_json::Value,
+    kind: &str,
+) -> crate::Result<(
+    &'a str,
+    Option<&'a serde_json::Map<String, serde_json::Value>>,
+)> {
+    use serde_json::Value;
+    let error = |field: &str, message: String| crate::Error::InvalidConfig {
+        field: field.to_string(),
+        message,
+    };
+    match value {
+        Value::String(name) => Ok((name.as_str(), None)),
+        Value::Object(map) => {
+            let class = map
+                .get("class_name")
+                .and_then(Value::as_str)
+                .ok_or_else(|| error("class_name", expected("a string", value)))?;
+            let params = match map.get("config") {
+                None | Some(Value::Null) => None,
+                Some(Value::Object(p)) => Some(p),
+                Some(other) => return Err(error("config", expected("an object", other))),
+            };
+            Ok((class, params))
+        }
+        other => Err(error(
+            kind,
+            expected(
+                &format!("a {kind} name or {{\"class_name\": …, \"config\": …}}"),
+                other,
+            ),
+        )),
+    }
+}

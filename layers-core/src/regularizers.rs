@@ -19,7 +19,7 @@
 use serde_json::{Map, Value, json};
 
 use crate::error::{Error, Result};
-use crate::json::{expected, f32_from_json, f32_to_json};
+use crate::json::{f32_from_json, f32_to_json, keras_object};
 use crate::tensor::Tensor;
 
 /// A penalty on a weight's values, one of Keras 3's `keras.regularizers`.
@@ -243,32 +243,7 @@ impl Regularizer {
     /// # Ok::<(), layers_core::Error>(())
     /// ```
     pub fn from_config(value: &Value) -> Result<Regularizer> {
-        let (class, params) = match value {
-            Value::String(name) => (name.as_str(), None),
-            Value::Object(map) => {
-                let class = map
-                    .get("class_name")
-                    .and_then(Value::as_str)
-                    .ok_or_else(|| config_error("class_name", expected("a string", value)))?;
-                let params = match map.get("config") {
-                    None | Some(Value::Null) => None,
-                    Some(Value::Object(p)) => Some(p),
-                    Some(other) => {
-                        return Err(config_error("config", expected("an object", other)));
-                    }
-                };
-                (class, params)
-            }
-            other => {
-                return Err(config_error(
-                    "regularizer",
-                    expected(
-                        "a regularizer name or {\"class_name\": …, \"config\": …}",
-                        other,
-                    ),
-                ));
-            }
-        };
+        let (class, params) = keras_object(value, "regularizer")?;
         let mut reg = match class {
             "L1" | "l1" => Regularizer::l1(0.01),
             "L2" | "l2" => Regularizer::l2(0.01),
