@@ -296,9 +296,15 @@ macro_rules! global_pooling {
 /// Keras's `GlobalAveragePooling1D`: the mean over the steps,
 /// `(batch, steps, c)` → `(batch, c)` (`(batch, 1, c)` with `keepdims`).
 ///
+/// With a mask (from `Masking` or `Embedding`'s `mask_zero`, carried by a `Sequential`),
+/// the mean is over each sample's unmasked steps only, as Keras 3 computes it (masked
+/// steps count as 0, whatever they hold), and no mask goes on. A sample with every step
+/// masked gives 0 (Keras divides 0 by 0 there and gives NaN).
+///
 /// # Errors
 ///
-/// When called on an input that is not `(batch, steps, c)`, naming the layer.
+/// When called on an input that is not `(batch, steps, c)`, or with a mask that is not
+/// `(batch, steps)` of 0 and 1, naming the layer.
 ///
 /// # Examples
 ///
@@ -308,10 +314,22 @@ macro_rules! global_pooling {
 /// assert_eq!(GlobalAveragePooling1D::new().try_apply(&x)?.to_vec(), vec![2.0, 15.0]);
 /// let kept = GlobalAveragePooling1D::new().keepdims(true).try_apply(&x)?;
 /// assert_eq!(kept.shape(), &[1, 1, 2]);
+///
+/// // ids 0 are padding: the mean of the embeddings of the real ids only
+/// let mut model = Sequential::new()
+///     .add(Embedding::new(5, 2).mask_zero(true))
+///     .add(GlobalAveragePooling1D::new());
+/// let ids = Tensor::from_vec(vec![3.0, 4.0, 0.0, 0.0], &[1, 4]);
+/// model.build([4])?;
+/// let table = model.all_weights()[0].1.value(); // the embeddings
+/// let (row3, row4) = (table.index_select(0, &[3]), table.index_select(0, &[4]));
+/// let expected = ((row3 + row4) / 2.0).to_vec();
+/// let found = model.predict(&ids)?.to_vec();
+/// assert!(found.iter().zip(&expected).all(|(a, b)| (a - b).abs() < 1e-6));
 /// # Ok::<(), layers_core::Error>(())
 /// ```
 #[derive(Layer, Debug)]
-#[layer(input = [B, T, C])]
+#[layer(input = [B, T, C], masking = Self::masked)]
 pub struct GlobalAveragePooling1D {
     /// Whether to keep the pooled axes with size 1; `false` by default.
     #[config(default = false)]
@@ -319,6 +337,33 @@ pub struct GlobalAveragePooling1D {
 }
 
 global_pooling!(GlobalAveragePooling1D, try_mean, [1]);
+
+impl GlobalAveragePooling1D {
+    /// The `#[layer(masking = …)]` of the layer: Keras 3's masked mean,
+    /// `Σ where(mask, x, 0) / Σ mask` over the steps; the plain mean without a mask.
+    fn masked(&self, x: &Tensor, mask: Option<&Tensor>) -> Result<(Tensor, Option<Tensor>)> {
+        let Some(mask) = mask else {
+            return Ok((self.forward(x)?, None));
+        };
+        // The plain pass checks the input and builds the layer.
+        self.forward(x)?;
+        let (batch, steps) = (x.shape()[0], x.shape()[1]);
+        crate::builtin::recurrent::check_mask(mask, batch, steps)?;
+        // A sample with every step masked averages nothing: 0 here, where Keras divides
+        // 0 by 0 (NaN).
+        let counts = mask.try_sum(&[1], true)?.maximum(1.0);
+        let mask = mask.unsqueeze(2);
+        let kept = mask.try_select(x, 0.0)?;
+        // counts are (batch, 1): (batch, 1, 1) against a kept axis
+        let counts = if self.keepdims {
+            counts.unsqueeze(2)
+        } else {
+            counts
+        };
+        let mean = kept.try_sum(&[1], self.keepdims)?.try_div(&counts)?;
+        Ok((mean, None))
+    }
+}
 
 /// Keras's `GlobalAveragePooling2D`: the mean over the pixels,
 /// `(batch, h, w, c)` → `(batch, c)` (`(batch, 1, 1, c)` with `keepdims`).

@@ -30,6 +30,7 @@ mod simple;
 mod state;
 
 pub use bidirectional::{Bidirectional, MergeMode};
+pub(crate) use cell::check_mask;
 pub use cell::{Cell, CellRun, run_cell};
 pub use gru::{Gru, GruCell};
 pub use lstm::{Lstm, LstmCell};
