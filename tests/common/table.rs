@@ -64,7 +64,7 @@ fn parse<T: std::str::FromStr>(text: &str, line: &str) -> T {
 pub fn compare(what: &str, found: &Tensor, expected: &Array) -> Vec<String> {
     if found.shape() != expected.shape.as_slice() {
         return vec![format!(
-            "{what}: shape {:?}, NumPy has {:?}",
+            "{what}: shape {:?}, the reference has {:?}",
             found.shape(),
             expected.shape
         )];
@@ -79,7 +79,7 @@ pub fn compare(what: &str, found: &Tensor, expected: &Array) -> Vec<String> {
             let within = (f64::from(f) - e).abs() <= 1e-4 * e.abs().max(1.0);
             !within
         })
-        .map(|(i, (f, e))| format!("{what}[{i}]: {f}, NumPy has {e}"))
+        .map(|(i, (f, e))| format!("{what}[{i}]: {f}, the reference has {e}"))
         .collect()
 }
 

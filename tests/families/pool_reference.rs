@@ -211,7 +211,7 @@ fn a_wrong_value_is_reported() {
     };
     assert!(compare("t", &Tensor::from_vec(vec![1.0, 2.0], &[2]), &expected).is_empty());
     let off = compare("t", &Tensor::from_vec(vec![1.0, 2.001], &[2]), &expected);
-    assert_eq!(off, vec!["t[1]: 2.001, NumPy has 2".to_string()]);
+    assert_eq!(off, vec!["t[1]: 2.001, the reference has 2".to_string()]);
     assert_eq!(compare("t", &Tensor::ones(&[1, 2]), &expected).len(), 1);
     // A max pooling that took the last maximum instead of the first, or averaged over the
     // padding, would disagree with the table: the table's `same` average has windows of

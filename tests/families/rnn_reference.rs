@@ -42,27 +42,9 @@ fn layer(name: &str) -> Box<dyn Layer> {
     }
 }
 
+/// Adds to `problems` what the shared reader finds beyond its tolerance (1e-4 relative).
 fn compare(what: &str, found: &Tensor, expected: &Array, problems: &mut Vec<String>) {
-    if found.shape() != expected.shape.as_slice() {
-        problems.push(format!(
-            "{what}: shape {:?}, NumPy has {:?}",
-            found.shape(),
-            expected.shape
-        ));
-        return;
-    }
-    let mut worst = 0.0f64;
-    for (&f, &e) in found.to_vec().iter().zip(&expected.values) {
-        let error = (f64::from(f) - e).abs() / e.abs().max(1.0);
-        worst = if error.is_nan() {
-            f64::INFINITY
-        } else {
-            worst.max(error)
-        };
-    }
-    if worst > 1e-4 {
-        problems.push(format!("{what}: relative error {worst:e}"));
-    }
+    problems.extend(table::compare(what, found, expected));
 }
 
 fn run_case(name: &str, fields: &Fields) -> Result<Vec<String>> {

@@ -135,7 +135,7 @@ fn a_wrong_value_is_reported() {
     };
     assert!(compare("t", &Tensor::from_vec(vec![1.0, 2.0], &[2]), &expected).is_empty());
     let off = compare("t", &Tensor::from_vec(vec![1.0, 2.001], &[2]), &expected);
-    assert_eq!(off, vec!["t[1]: 2.001, NumPy has 2".to_string()]);
+    assert_eq!(off, vec!["t[1]: 2.001, the reference has 2".to_string()]);
     assert_eq!(
         compare("t", &Tensor::from_vec(vec![f32::NAN, 2.0], &[2]), &expected).len(),
         1
