@@ -132,17 +132,31 @@ pub use serde_json;
 /// `use layers::prelude::*;` (`layers_core::prelude` without the facade). The activation
 /// types stay in [`activation`](mod@activation) (`use layers::activation::Relu;`); by name
 /// they are one [`Activation`] (`Activation::from_name("relu")`, `.activation("relu")`).
+/// The optimizers and callbacks are here too; losses and metrics stay in [`loss`] and
+/// [`metrics`], where Keras's shared names (`MeanSquaredError` is both) do not clash, and
+/// are usually given by name.
 ///
 /// ```
 /// use layers_core::prelude::*;
 /// let mut model = Sequential::new().add(Dense::new(2).activation("relu"));
 /// assert_eq!(model.build([3])?, vec![2]);
+///
+/// model.compile(Adam::new().with_learning_rate(0.01), "mse", &["mae"])?;
+/// let stop = EarlyStopping::new("loss").patience(2);
+/// let options = FitOptions::new().with_epochs(3).verbose(0).callback(stop);
+/// model.fit(&Tensor::ones(&[4, 3]), &Tensor::zeros(&[4, 2]), options)?;
 /// # Ok::<(), Error>(())
 /// ```
 pub mod prelude {
     pub use crate::ActivityRegularization;
     pub use crate::MultiHeadAttention;
+    pub use crate::data::Dataset;
     pub use crate::math::{Scalar, erf};
+    pub use crate::model::History;
+    pub use crate::model::callbacks::{
+        Callback, EarlyStopping, LearningRateScheduler, ModelCheckpoint, ReduceLROnPlateau,
+    };
+    pub use crate::optim::{Adam, AdamW, RmsProp, Sgd};
     pub use crate::tensor::conv::Padding;
     pub use crate::typed::{Const, Dim, StaticLayer, TypedTensor};
     pub use crate::{

@@ -176,7 +176,7 @@ fn states_carry_over_between_runs() {
     let err = run_cell(&gru, &x, Some(vec![Tensor::zeros(&[2, 3])]), false).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "`recurrent layer` expected a (2, 2) state but found shape [2, 3]"
+        "`initial_state` expected a (2, 2) state, (batch, units), as state 0 of 1 but found shape [2, 3]"
     );
     let err = run_cell(&gru, &x, Some(vec![]), false).unwrap_err();
     assert!(

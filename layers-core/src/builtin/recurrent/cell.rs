@@ -289,7 +289,7 @@ pub(crate) fn run_masked<C: Cell + ?Sized>(
     let sizes = cell.state_sizes();
     let mut states = match initial_states {
         Some(states) => {
-            check_states(&states, &sizes, batch)?;
+            check_states("initial_state", &states, &sizes, batch)?;
             states
         }
         None => sizes.iter().map(|&s| Tensor::zeros(&[batch, s])).collect(),
@@ -300,7 +300,7 @@ pub(crate) fn run_masked<C: Cell + ?Sized>(
         let x_t = projected.narrow(0, t, 1).reshape(&[batch, width]);
         let (mut y, mut next) = cell.step(&x_t, &states);
         check_output(cell, &y, outputs.first(), batch, t)?;
-        check_states(&next, &sizes, batch)?;
+        check_states("step", &next, &sizes, batch)?;
         if let Some(m) = mask {
             // (batch, 1): 1 where step t is real.
             let keep = m.mask.narrow(1, t, 1);
@@ -423,10 +423,17 @@ pub(crate) fn check_mask(mask: &Tensor, batch: usize, time: usize) -> Result<()>
     Ok(())
 }
 
-pub(crate) fn check_states(states: &[Tensor], sizes: &[usize], batch: usize) -> Result<()> {
+/// `what` names the states in the error: `"initial_state"` for the caller's, `"step"` for
+/// those a cell's `step` returned.
+pub(crate) fn check_states(
+    what: &'static str,
+    states: &[Tensor],
+    sizes: &[usize],
+    batch: usize,
+) -> Result<()> {
     if states.len() != sizes.len() {
         return Err(Error::invalid(
-            "recurrent layer",
+            what,
             format!(
                 "the cell has {} state tensors, but {} were given",
                 sizes.len(),
@@ -434,11 +441,14 @@ pub(crate) fn check_states(states: &[Tensor], sizes: &[usize], batch: usize) -> 
             ),
         ));
     }
-    for (state, &size) in states.iter().zip(sizes) {
+    for (i, (state, &size)) in states.iter().zip(sizes).enumerate() {
         if state.shape() != [batch, size] {
             return Err(Error::mismatch(
-                "recurrent layer",
-                format!("a ({batch}, {size}) state"),
+                what,
+                format!(
+                    "a ({batch}, {size}) state, (batch, units), as state {i} of {}",
+                    sizes.len()
+                ),
                 state.shape(),
             ));
         }

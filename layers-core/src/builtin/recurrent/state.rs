@@ -50,7 +50,9 @@ use crate::tensor::Tensor;
 /// let wrong = [Tensor::zeros(&[2, 4]), Tensor::zeros(&[2, 3])];
 /// let err = lstm.call_with_state(&Tensor::ones(&[2, 4, 5]), Some(&wrong)).unwrap_err();
 /// assert!(err.to_string().contains("`lstm`"), "{err}");
-/// assert!(err.to_string().contains("a (2, 3) state but found shape [2, 4]"), "{err}");
+/// let expected = "`initial_state` expected a (2, 3) state, (batch, units), as state 0 of 2 \
+///                 but found shape [2, 4]";
+/// assert!(err.to_string().contains(expected), "{err}");
 /// # Ok::<(), layers_core::Error>(())
 /// ```
 pub trait Recurrent: Layer {
@@ -175,7 +177,7 @@ pub(crate) fn run_layer<L: Layer, C: Cell>(
     // The caller's arguments first, so that their errors say what was wrong with them.
     let [batch, time, _] = sequence_shape(x).map_err(named)?;
     if let Some(states) = run.initial_state {
-        check_states(states, &cell.state_sizes(), batch).map_err(named)?;
+        check_states("initial_state", states, &cell.state_sizes(), batch).map_err(named)?;
     }
     if let Some(mask) = run.mask {
         check_mask(mask, batch, time).map_err(named)?;
