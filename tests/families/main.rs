@@ -13,6 +13,7 @@ mod conv_reference;
 mod keras_diff;
 mod keras_diff2;
 mod keras_rnn;
+mod masked_loss;
 mod masked_pooling;
 mod output_padding;
 mod pool;

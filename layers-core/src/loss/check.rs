@@ -52,6 +52,16 @@ pub(crate) fn align(op: &'static str, y_true: &Tensor, y_pred: &Tensor) -> Resul
     }
 }
 
+/// Keras's per-position loss values from per-element ones: the mean over the last axis
+/// (a rank-1 prediction has one element per sample).
+pub(crate) fn last_axis_mean(per_element: Tensor) -> Tensor {
+    if per_element.rank() >= 2 {
+        per_element.mean(&[-1], false)
+    } else {
+        per_element
+    }
+}
+
 /// Checks targets of all samples against a per-sample output shape, for the losses whose
 /// targets have the prediction's shape.
 pub(crate) fn validate_dense(

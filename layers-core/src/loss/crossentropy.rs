@@ -11,7 +11,7 @@
 //! # Ok::<(), layers_core::Error>(())
 //! ```
 
-use super::check::{align, check_prediction, position, validate_dense};
+use super::check::{align, check_prediction, last_axis_mean, position, validate_dense};
 use super::{EPSILON, Loss};
 use crate::Tensor;
 use crate::error::{Error, Result};
@@ -156,21 +156,11 @@ impl Loss for BinaryCrossentropy {
     }
 
     fn compute(&self, y_true: &Tensor, y_pred: &Tensor) -> Result<Tensor> {
-        self.check_settings()?;
-        let mut y = align(self.name(), y_true, y_pred)?;
-        let s = self.label_smoothing;
-        if s > 0.0 {
-            // Keras: `y_true * (1.0 - s) + 0.5 * s`, `1 − s` taken from the decimal `s`.
-            y = &y * one_minus(s) + 0.5 * s;
-        }
-        if self.from_logits {
-            // softplus(x) − x·y has the gradient sigmoid(x) − y, computed without overflow.
-            let per_element = y_pred.map_with_derivative(softplus, sigmoid) - y_pred * &y;
-            return Ok(per_element.mean_all());
-        }
-        let p = y_pred.clamp(EPSILON, 1.0 - EPSILON);
-        let per_element = &y * p.ln() + (1.0 - &y) * (1.0 - &p).ln();
-        Ok(per_element.mean_all().neg())
+        Ok(self.per_element(y_true, y_pred)?.mean_all())
+    }
+
+    fn values(&self, y_true: &Tensor, y_pred: &Tensor) -> Result<Tensor> {
+        Ok(last_axis_mean(self.per_element(y_true, y_pred)?))
     }
 
     fn validate(&self, y_true: &Tensor, output_shape: &[usize]) -> Result<()> {
@@ -181,6 +171,25 @@ impl Loss for BinaryCrossentropy {
             y_true,
             "binary targets are 0, 1 or a probability",
         )
+    }
+}
+
+impl BinaryCrossentropy {
+    /// Each element's crossentropy, before any reduction.
+    fn per_element(&self, y_true: &Tensor, y_pred: &Tensor) -> Result<Tensor> {
+        self.check_settings()?;
+        let mut y = align(self.name(), y_true, y_pred)?;
+        let s = self.label_smoothing;
+        if s > 0.0 {
+            // Keras: `y_true * (1.0 - s) + 0.5 * s`, `1 − s` taken from the decimal `s`.
+            y = &y * one_minus(s) + 0.5 * s;
+        }
+        if self.from_logits {
+            // softplus(x) − x·y has the gradient sigmoid(x) − y, computed without overflow.
+            return Ok(y_pred.map_with_derivative(softplus, sigmoid) - y_pred * &y);
+        }
+        let p = y_pred.clamp(EPSILON, 1.0 - EPSILON);
+        Ok((&y * p.ln() + (1.0 - &y) * (1.0 - &p).ln()).neg())
     }
 }
 
@@ -325,6 +334,10 @@ impl Loss for CategoricalCrossentropy {
     }
 
     fn compute(&self, y_true: &Tensor, y_pred: &Tensor) -> Result<Tensor> {
+        Ok(self.values(y_true, y_pred)?.mean_all())
+    }
+
+    fn values(&self, y_true: &Tensor, y_pred: &Tensor) -> Result<Tensor> {
         self.check_settings()?;
         check_prediction(self.name(), y_pred)?;
         if let Some(e) = self.integer_labels(y_true.shape(), y_pred.shape()) {
@@ -344,7 +357,7 @@ impl Loss for CategoricalCrossentropy {
                 .clamp(EPSILON, 1.0 - EPSILON)
                 .ln()
         };
-        Ok((&y * log_p).sum(&[-1], false).mean_all().neg())
+        Ok((&y * log_p).sum(&[-1], false).neg())
     }
 
     fn validate(&self, y_true: &Tensor, output_shape: &[usize]) -> Result<()> {

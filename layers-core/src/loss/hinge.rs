@@ -12,7 +12,7 @@
 //! ```
 
 use super::Loss;
-use super::check::{align, validate_dense};
+use super::check::{align, last_axis_mean, validate_dense};
 use super::scaled::dense_loss;
 use crate::Tensor;
 use crate::error::Result;
@@ -48,7 +48,7 @@ dense_loss!(
     /// ```
     Hinge,
     "hinge",
-    |y, p| margins(y, p).mean_all()
+    |y, p| last_axis_mean(margins(y, p))
 );
 
 dense_loss!(
@@ -67,7 +67,7 @@ dense_loss!(
     /// ```
     SquaredHinge,
     "squared_hinge",
-    |y, p| margins(y, p).square().mean_all()
+    |y, p| last_axis_mean(margins(y, p).square())
 );
 
 dense_loss!(
@@ -90,6 +90,6 @@ dense_loss!(
     |y, p| {
         let pos = (&y * p).sum(&[-1], false);
         let neg = (&y.neg().shift(1.0) * p).max(&[-1], false);
-        (neg - pos).shift(1.0).maximum(0.0).mean_all()
+        (neg - pos).shift(1.0).maximum(0.0)
     }
 );

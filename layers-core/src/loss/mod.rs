@@ -28,6 +28,7 @@ mod probabilistic;
 mod regression;
 mod scaled;
 mod sparse;
+mod weighted;
 
 pub use config::loss_from_config;
 pub use crossentropy::{BinaryCrossentropy, CategoricalCrossentropy};
@@ -36,6 +37,7 @@ pub use probabilistic::{CosineSimilarity, KLDivergence, Poisson};
 pub use regression::{Huber, MeanAbsoluteError, MeanSquaredError};
 pub use scaled::{LogCosh, MeanAbsolutePercentageError, MeanSquaredLogarithmicError};
 pub use sparse::SparseCategoricalCrossentropy;
+pub use weighted::weighted_loss;
 
 use crate::Tensor;
 use crate::error::{Error, Result, names_of};
@@ -167,6 +169,38 @@ pub trait Loss: Send + Sync {
     /// ```
     fn config(&self) -> serde_json::Value {
         serde_json::json!({ "name": self.name() })
+    }
+
+    /// The loss of each position before the reduction (Keras's `Loss.call`): `y_pred`'s
+    /// shape without its last axis, `(batch,)` for `(batch, classes)`, `(batch, time)` for
+    /// a sequence. [`weighted_loss`] weighs these by sample weights and by the mask of a
+    /// masked output (`Embedding(mask_zero)` → `Lstm(return_sequences)` → `Dense`), as
+    /// Keras's `sum_over_batch_size` does; `compute` is their mean.
+    ///
+    /// Every built-in loss has it. The default refuses, naming the loss: a loss written by
+    /// the user implements it to train with sample weights or a masked output.
+    ///
+    /// # Errors
+    ///
+    /// As [`compute`](Loss::compute); the default always errs.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::Tensor;
+    /// use layers_core::loss::{Loss, MeanSquaredError};
+    /// let y = Tensor::zeros(&[2, 2]);
+    /// let p = Tensor::from_vec(vec![1.0, 1.0, 2.0, 0.0], &[2, 2]);
+    /// assert_eq!(MeanSquaredError::new().values(&y, &p)?.to_vec(), vec![1.0, 2.0]);
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
+    fn values(&self, y_true: &Tensor, y_pred: &Tensor) -> Result<Tensor> {
+        let _ = (y_true, y_pred);
+        Err(Error::invalid(
+            self.name(),
+            "this loss has no per-sample values (`Loss::values`), which sample weights and \
+             a masked output need: implement `values` for it",
+        ))
     }
 }
 

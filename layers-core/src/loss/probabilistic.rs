@@ -9,7 +9,7 @@
 //! # Ok::<(), layers_core::Error>(())
 //! ```
 
-use super::check::{align, validate_dense};
+use super::check::{align, last_axis_mean, validate_dense};
 use super::scaled::dense_loss;
 use super::{EPSILON, Loss};
 use crate::Tensor;
@@ -30,7 +30,7 @@ dense_loss!(
     /// ```
     Poisson,
     "poisson",
-    |y, p| (p - &(&y * &p.shift(EPSILON).ln())).mean_all()
+    |y, p| last_axis_mean(p - &(&y * &p.shift(EPSILON).ln()))
 );
 
 dense_loss!(
@@ -54,7 +54,7 @@ dense_loss!(
     |y, p| {
         let y = y.clip(EPSILON, 1.0);
         let p = p.clip(EPSILON, 1.0);
-        (&y * &(&y / &p).ln()).sum(&[-1], false).mean_all()
+        (&y * &(&y / &p).ln()).sum(&[-1], false)
     }
 );
 
@@ -115,9 +115,13 @@ impl Loss for CosineSimilarity {
     }
 
     fn compute(&self, y_true: &Tensor, y_pred: &Tensor) -> Result<Tensor> {
+        Ok(self.values(y_true, y_pred)?.mean_all())
+    }
+
+    fn values(&self, y_true: &Tensor, y_pred: &Tensor) -> Result<Tensor> {
         let y = align(self.name(), y_true, y_pred)?;
         let products = l2_normalize(&y) * l2_normalize(y_pred);
-        Ok(products.sum(&[-1], false).neg().mean_all())
+        Ok(products.sum(&[-1], false).neg())
     }
 
     fn validate(&self, y_true: &Tensor, output_shape: &[usize]) -> Result<()> {

@@ -11,7 +11,7 @@
 //! ```
 
 use super::Loss;
-use super::check::{align, validate_dense};
+use super::check::{align, last_axis_mean, validate_dense};
 use crate::Tensor;
 use crate::error::{Error, Result};
 use crate::layer::config::f32_to_json;
@@ -57,6 +57,11 @@ impl Loss for MeanSquaredError {
         Ok((y_pred - &y_true).square().mean_all())
     }
 
+    fn values(&self, y_true: &Tensor, y_pred: &Tensor) -> Result<Tensor> {
+        let y_true = align(self.name(), y_true, y_pred)?;
+        Ok(last_axis_mean((y_pred - &y_true).square()))
+    }
+
     fn validate(&self, y_true: &Tensor, output_shape: &[usize]) -> Result<()> {
         validate_dense(self.name(), y_true, output_shape)
     }
@@ -100,6 +105,11 @@ impl Loss for MeanAbsoluteError {
     fn compute(&self, y_true: &Tensor, y_pred: &Tensor) -> Result<Tensor> {
         let y_true = align(self.name(), y_true, y_pred)?;
         Ok((y_pred - &y_true).abs().mean_all())
+    }
+
+    fn values(&self, y_true: &Tensor, y_pred: &Tensor) -> Result<Tensor> {
+        let y_true = align(self.name(), y_true, y_pred)?;
+        Ok(last_axis_mean((y_pred - &y_true).abs()))
     }
 
     fn validate(&self, y_true: &Tensor, output_shape: &[usize]) -> Result<()> {
@@ -198,6 +208,22 @@ impl Loss for Huber {
     }
 
     fn compute(&self, y_true: &Tensor, y_pred: &Tensor) -> Result<Tensor> {
+        Ok(self.per_element(y_true, y_pred)?.mean_all())
+    }
+
+    fn values(&self, y_true: &Tensor, y_pred: &Tensor) -> Result<Tensor> {
+        Ok(last_axis_mean(self.per_element(y_true, y_pred)?))
+    }
+
+    fn validate(&self, y_true: &Tensor, output_shape: &[usize]) -> Result<()> {
+        self.check()?;
+        validate_dense(self.name(), y_true, output_shape)
+    }
+}
+
+impl Huber {
+    /// Each element's cost, before any reduction.
+    fn per_element(&self, y_true: &Tensor, y_pred: &Tensor) -> Result<Tensor> {
         self.check()?;
         let y_true = align(self.name(), y_true, y_pred)?;
         let delta = self.delta;
@@ -219,11 +245,6 @@ impl Loss for Huber {
                 }
             },
         );
-        Ok(per_element.mean_all())
-    }
-
-    fn validate(&self, y_true: &Tensor, output_shape: &[usize]) -> Result<()> {
-        self.check()?;
-        validate_dense(self.name(), y_true, output_shape)
+        Ok(per_element)
     }
 }

@@ -11,13 +11,14 @@
 //! # Ok::<(), layers_core::Error>(())
 //! ```
 
-use super::check::{align, validate_dense};
+use super::check::{align, last_axis_mean, validate_dense};
 use super::crossentropy::softplus;
 use super::{EPSILON, Loss};
 use crate::Tensor;
 use crate::error::Result;
 
-/// A loss with no settings whose targets have the predictions' shape.
+/// A loss with no settings whose targets have the predictions' shape; `$body` gives its
+/// per-position values ([`Loss::values`]), whose mean is the loss.
 macro_rules! dense_loss {
     ($(#[$doc:meta])* $ty:ident, $name:literal, |$y:ident, $p:ident| $body:expr) => {
         $(#[$doc])*
@@ -44,6 +45,10 @@ macro_rules! dense_loss {
             }
 
             fn compute(&self, y_true: &Tensor, y_pred: &Tensor) -> Result<Tensor> {
+                Ok(self.values(y_true, y_pred)?.mean_all())
+            }
+
+            fn values(&self, y_true: &Tensor, y_pred: &Tensor) -> Result<Tensor> {
                 let $y = align(self.name(), y_true, y_pred)?;
                 let $p = y_pred;
                 Ok($body)
@@ -75,7 +80,7 @@ dense_loss!(
     "mean_absolute_percentage_error",
     |y, p| {
         let denominator = y.abs().maximum(EPSILON);
-        (&y - p).div(&denominator).abs().mean_all().scale(100.0)
+        last_axis_mean((&y - p).div(&denominator).abs()).scale(100.0)
     }
 );
 
@@ -99,7 +104,7 @@ dense_loss!(
     |y, p| {
         let first = p.maximum(EPSILON).shift(1.0).ln();
         let second = y.maximum(EPSILON).shift(1.0).ln();
-        (first - second).square().mean_all()
+        last_axis_mean((first - second).square())
     }
 );
 
@@ -123,8 +128,8 @@ dense_loss!(
     LogCosh,
     "log_cosh",
     |y, p| {
-        (p - &y)
-            .map_with_derivative(|x| x + softplus(x * -2.0) - LN_2, f32::tanh)
-            .mean_all()
+        last_axis_mean(
+            (p - &y).map_with_derivative(|x| x + softplus(x * -2.0) - LN_2, f32::tanh),
+        )
     }
 );

@@ -89,6 +89,30 @@ impl Loss for SparseCategoricalCrossentropy {
     }
 
     fn compute(&self, y_true: &Tensor, y_pred: &Tensor) -> Result<Tensor> {
+        Ok(self.picked_log_p(y_true, y_pred)?.mean_all().neg())
+    }
+
+    fn values(&self, y_true: &Tensor, y_pred: &Tensor) -> Result<Tensor> {
+        let shape = &y_pred.shape()[..y_pred.rank().saturating_sub(1)];
+        self.picked_log_p(y_true, y_pred)?.neg().try_reshape(shape)
+    }
+
+    fn validate(&self, y_true: &Tensor, output_shape: &[usize]) -> Result<()> {
+        let Some(&samples) = y_true.shape().first() else {
+            return Err(Error::invalid(
+                self.name(),
+                "y_true is a scalar, but it needs a batch axis: shape (samples,)",
+            ));
+        };
+        let mut pred_shape = vec![samples];
+        pred_shape.extend_from_slice(output_shape);
+        sparse_labels(self.name(), y_true, &pred_shape).map(drop)
+    }
+}
+
+impl SparseCategoricalCrossentropy {
+    /// The log-probability of each position's label, flat in row-major order.
+    fn picked_log_p(&self, y_true: &Tensor, y_pred: &Tensor) -> Result<Tensor> {
         check_prediction(self.name(), y_pred)?;
         let mut picks = sparse_labels(self.name(), y_true, y_pred.shape())?;
         let classes = y_pred.shape()[y_pred.rank() - 1];
@@ -110,18 +134,6 @@ impl Loss for SparseCategoricalCrossentropy {
                 .clamp(EPSILON, 1.0 - EPSILON)
                 .ln()
         };
-        Ok(picked_log_p.mean_all().neg())
-    }
-
-    fn validate(&self, y_true: &Tensor, output_shape: &[usize]) -> Result<()> {
-        let Some(&samples) = y_true.shape().first() else {
-            return Err(Error::invalid(
-                self.name(),
-                "y_true is a scalar, but it needs a batch axis: shape (samples,)",
-            ));
-        };
-        let mut pred_shape = vec![samples];
-        pred_shape.extend_from_slice(output_shape);
-        sparse_labels(self.name(), y_true, &pred_shape).map(drop)
+        Ok(picked_log_p)
     }
 }

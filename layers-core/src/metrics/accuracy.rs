@@ -315,16 +315,11 @@ impl ByShapeAccuracy {
             inner: None,
         }
     }
-}
 
-impl Metric for ByShapeAccuracy {
-    fn name(&self) -> &str {
-        &self.name
-    }
-
-    fn update(&mut self, y_true: &Tensor, y_pred: &Tensor) -> Result<()> {
+    /// The accuracy this one is, chosen by the shapes of the first batch.
+    fn resolve(&mut self, y_true: &Tensor, y_pred: &Tensor) -> &mut Box<dyn Metric> {
         let name = &self.name;
-        let inner = self.inner.get_or_insert_with(|| {
+        self.inner.get_or_insert_with(|| {
             let (t_last, p_last) = (
                 y_true.shape().last().copied(),
                 y_pred.shape().last().copied(),
@@ -339,8 +334,22 @@ impl Metric for ByShapeAccuracy {
             } else {
                 Box::new(CategoricalAccuracy::new().with_name(name.clone()))
             }
-        });
-        inner.update(y_true, y_pred)
+        })
+    }
+}
+
+impl Metric for ByShapeAccuracy {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn update(&mut self, y_true: &Tensor, y_pred: &Tensor) -> Result<()> {
+        self.resolve(y_true, y_pred).update(y_true, y_pred)
+    }
+
+    fn update_masked(&mut self, y_true: &Tensor, y_pred: &Tensor, mask: &Tensor) -> Result<()> {
+        self.resolve(y_true, y_pred)
+            .update_masked(y_true, y_pred, mask)
     }
 
     fn result(&self) -> f32 {

@@ -17,7 +17,7 @@ use serde_json::Value;
 
 use super::Metric;
 use crate::Tensor;
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 /// What a metric measures on one batch: the per-sample values it averages. Implement it to
 /// make a metric of your own with [`MeanMetric`].
@@ -70,6 +70,18 @@ pub trait Measure: fmt::Debug + Send + Sync {
     fn config(&self) -> serde_json::Map<String, serde_json::Value> {
         serde_json::Map::new()
     }
+
+    /// Whether the mask of a masked output weighs this measure, as it weighs Keras's
+    /// `MeanMetricWrapper` metrics (every built-in measure, and yours by default); `false`
+    /// for a mean that ignores it, as Keras's `Mean` does.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::metrics::{Measure, SquaredError, Values};
+    /// assert!(SquaredError::MASKED && !Values::MASKED);
+    /// ```
+    const MASKED: bool = true;
 }
 
 /// The values one batch adds to a running mean: their `sum` over `values` positions in
@@ -122,13 +134,14 @@ impl Running {
         self.count += weight;
     }
 
-    fn add_batch(&mut self, batch: Batch) {
+    /// Adds a batch whose samples each weigh `weight`.
+    fn add_batch(&mut self, batch: Batch, weight: f64) {
         if batch.values == 0 || batch.samples == 0 {
             return;
         }
         let samples = batch.samples as f64;
-        self.total += batch.sum * samples / batch.values as f64;
-        self.count += samples;
+        self.total += batch.sum * samples / batch.values as f64 * weight;
+        self.count += samples * weight;
     }
 
     fn result(&self) -> f32 {
@@ -239,7 +252,24 @@ impl<M: Measure> Metric for MeanMetric<M> {
 
     fn update(&mut self, y_true: &Tensor, y_pred: &Tensor) -> Result<()> {
         let batch = self.measure.measure(y_true, y_pred)?;
-        self.running.add_batch(batch);
+        self.running.add_batch(batch, 1.0);
+        Ok(())
+    }
+
+    fn update_masked(&mut self, y_true: &Tensor, y_pred: &Tensor, mask: &Tensor) -> Result<()> {
+        if !M::MASKED {
+            return self.update(y_true, y_pred);
+        }
+        // The whole batch first: its shape errors are the measure's own.
+        self.measure.measure(y_true, y_pred)?;
+        let (kept, per_sample) = masked_positions(M::NAME, y_true, y_pred, mask)?;
+        let Some((y_true, y_pred)) = kept else {
+            return Ok(()); // every position masked: nothing to add
+        };
+        // Keras weighs each sample by the mean of its mask, and its value by the mean of
+        // its masked values: so each unmasked position adds its value / positions.
+        let batch = self.measure.measure(&y_true, &y_pred)?;
+        self.running.add_batch(batch, 1.0 / per_sample as f64);
         Ok(())
     }
 
@@ -278,6 +308,7 @@ pub struct Values;
 
 impl Measure for Values {
     const NAME: &'static str = "mean";
+    const MASKED: bool = false;
 
     fn measure(&self, _y_true: &Tensor, y_pred: &Tensor) -> Result<Batch> {
         let sum: f64 = y_pred.data().iter().map(|&v| f64::from(v)).sum();
@@ -313,4 +344,51 @@ impl MeanMetric<Values> {
     pub fn update_state(&mut self, value: f32, sample_weight: f32) {
         self.running.add(f64::from(value), f64::from(sample_weight));
     }
+}
+
+/// The unmasked positions of a batch as a batch of one-position samples, `(y_true,
+/// y_pred)` (`None` when every position is masked), and the number of positions per
+/// sample. The positions are `y_pred`'s axes but the last; `mask` has their shape.
+pub(crate) fn masked_positions(
+    op: &'static str,
+    y_true: &Tensor,
+    y_pred: &Tensor,
+    mask: &Tensor,
+) -> Result<(Option<(Tensor, Tensor)>, usize)> {
+    let rank = y_pred.rank();
+    let outer = &y_pred.shape()[..rank.saturating_sub(1)];
+    if rank < 2 || mask.shape() != outer {
+        return Err(Error::mismatch(
+            op,
+            format!("a mask of the output's shape without its last axis, {outer:?}"),
+            mask.shape(),
+        ));
+    }
+    let positions: usize = outer.iter().product();
+    let per_sample = positions / outer[0].max(1);
+    let keep: Vec<usize> = (mask.data().iter().enumerate())
+        .filter(|&(_, &m)| m != 0.0)
+        .map(|(i, _)| i)
+        .collect();
+    if keep.is_empty() {
+        return Ok((None, per_sample.max(1)));
+    }
+    let classes = y_pred.shape()[rank - 1];
+    let per_label = y_true.len() / positions.max(1);
+    if per_label * positions != y_true.len() {
+        return Err(Error::incompatible(
+            op,
+            y_true.shape(),
+            y_pred.shape(),
+            "y_true must hold the same number of values at each position of y_pred",
+        ));
+    }
+    let y_true = y_true
+        .try_reshape(&[positions, per_label])?
+        .index_select(0, &keep);
+    let y_pred = y_pred
+        .detach()
+        .try_reshape(&[positions, classes])?
+        .index_select(0, &keep);
+    Ok((Some((y_true, y_pred)), per_sample.max(1)))
 }

@@ -103,6 +103,35 @@ pub trait Metric: Send + Sync {
     /// ```
     fn update(&mut self, y_true: &Tensor, y_pred: &Tensor) -> Result<()>;
 
+    /// Adds a batch whose output carries a mask (`Embedding(mask_zero)` →
+    /// `Lstm(return_sequences)` → `Dense`): `mask` has `y_pred`'s shape without its last
+    /// axis, 1 at the positions that count. The built-in mean metrics (accuracies, errors,
+    /// crossentropies) leave the masked positions out, as Keras's `MeanMetricWrapper`
+    /// does; the default, as Keras's `Metric`, ignores the mask (so do `Precision`,
+    /// `Recall`, `AUC` and `RootMeanSquaredError`, as in Keras).
+    ///
+    /// # Errors
+    ///
+    /// As [`update`](Metric::update); a mask of the wrong shape.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::Tensor;
+    /// use layers_core::metrics::{Metric, SparseCategoricalAccuracy};
+    /// let mut acc = SparseCategoricalAccuracy::new();
+    /// // One sample of 3 steps, 2 classes; the last step is padding.
+    /// let probs = Tensor::from_vec(vec![0.9, 0.1, 0.2, 0.8, 0.7, 0.3], &[1, 3, 2]);
+    /// let labels = Tensor::from_vec(vec![0.0, 1.0, 1.0], &[1, 3]);
+    /// acc.update_masked(&labels, &probs, &Tensor::from_vec(vec![1.0, 1.0, 0.0], &[1, 3]))?;
+    /// assert_eq!(acc.result(), 1.0); // both unmasked steps right (2 of 3 without the mask)
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
+    fn update_masked(&mut self, y_true: &Tensor, y_pred: &Tensor, mask: &Tensor) -> Result<()> {
+        let _ = mask;
+        self.update(y_true, y_pred)
+    }
+
     /// The mean over all samples since the last reset (0 before any).
     ///
     /// # Examples

@@ -18,10 +18,12 @@
 
 use super::penalties::with_regularization;
 use super::state::Compiled;
+use super::step::update_metrics;
 use crate::autograd::no_grad;
 use crate::error::Result;
 use crate::layer::Layer;
 use crate::layer::context::{BatchSamples, collect_losses, with_batch_samples, with_context};
+use crate::loss::weighted_loss;
 use crate::tensor::Tensor;
 
 /// Runs `x`, `y` through `model` in inference mode, `batch_size` samples at a time: the
@@ -44,15 +46,16 @@ pub(super) fn evaluate_batches(
                 let len = batch_size.min(samples - start);
                 let xb = x.narrow(0, start, len);
                 let yb = y.narrow(0, start, len);
-                let (pred, added) = collect_losses(|| {
-                    with_batch_samples(BatchSamples::From(first + start), || model.forward(&xb))
+                let (out, added) = collect_losses(|| {
+                    with_batch_samples(BatchSamples::From(first + start), || {
+                        model.forward_masked(&xb, None)
+                    })
                 });
-                let pred = pred?;
-                let loss = with_regularization(model, compiled.loss.compute(&yb, &pred)?, added)?;
+                let (pred, mask) = out?;
+                let loss = weighted_loss(compiled.loss.as_ref(), &yb, &pred, None, mask.as_ref())?;
+                let loss = with_regularization(model, loss, added)?;
                 loss_sum += f64::from(loss.item()) * len as f64;
-                for m in &mut compiled.metrics {
-                    m.update(&yb, &pred)?;
-                }
+                update_metrics(&mut compiled.metrics, &yb, &pred, mask.as_ref())?;
             }
             Ok(())
         })

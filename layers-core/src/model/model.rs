@@ -21,7 +21,7 @@ use super::train::Train;
 use crate::error::{Error, Result};
 use crate::layer::context::{DEFAULT_SEED, with_context};
 use crate::layer::summary::Summary;
-use crate::layer::{Layer, LayerExt, SummaryRow, catch_forward, dry_run};
+use crate::layer::{Layer, LayerExt, SummaryRow, catch_forward, catch_forward_masked, dry_run};
 use crate::tensor::Tensor;
 use crate::typed::ModelInput;
 use crate::weight::Weight;
@@ -195,6 +195,16 @@ impl<L: Layer> Train for Model<L> {
     }
 }
 
+impl<L: Layer> Model<L> {
+    /// `e`, naming the wrapped layer when its own call failed (not a sublayer's).
+    fn named(&self, e: Error) -> Error {
+        match e {
+            e @ Error::Call { .. } => e.in_layer(self.net.display_name(), self.net.type_name()),
+            e => e,
+        }
+    }
+}
+
 impl<L: Layer> Layer for Model<L> {
     fn type_name(&self) -> &'static str {
         self.net.type_name()
@@ -205,10 +215,15 @@ impl<L: Layer> Layer for Model<L> {
     /// The wrapped layer's forward pass, with a panic inside it caught; when the wrapped
     /// layer's own call failed (not a sublayer's), the error names it.
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        catch_forward(&self.net, x).map_err(|e| match e {
-            e @ Error::Call { .. } => e.in_layer(self.net.display_name(), self.net.type_name()),
-            e => e,
-        })
+        catch_forward(&self.net, x).map_err(|e| self.named(e))
+    }
+    /// As `forward`, with the wrapped layer's mask (its output's, for the loss and metrics).
+    fn forward_masked(
+        &self,
+        x: &Tensor,
+        mask: Option<&Tensor>,
+    ) -> Result<(Tensor, Option<Tensor>)> {
+        catch_forward_masked(&self.net, x, mask).map_err(|e| self.named(e))
     }
     fn weights(&self) -> Vec<&Weight> {
         self.net.weights()

@@ -24,6 +24,8 @@ use crate::autograd::VarId;
 use crate::error::{Error, Result, TrainingStep};
 use crate::layer::context::{collect_losses, with_context};
 use crate::layer::{Layer, LayerExt, trainable_weight_refs};
+use crate::loss::weighted_loss;
+use crate::metrics::Metric;
 use crate::tensor::Tensor;
 use crate::weight::Weight;
 
@@ -139,6 +141,23 @@ fn weight_path(model: &dyn Layer, id: VarId) -> String {
         .map_or_else(|| "?".to_string(), |(path, _)| path)
 }
 
+/// Updates the compiled metrics with a batch, through the output's mask where it has one
+/// (Keras's metrics see the mask of `y_pred`).
+pub(super) fn update_metrics(
+    metrics: &mut [Box<dyn Metric>],
+    y: &Tensor,
+    pred: &Tensor,
+    mask: Option<&Tensor>,
+) -> Result<()> {
+    for m in metrics {
+        match mask {
+            Some(mask) => m.update_masked(y, pred, mask)?,
+            None => m.update(y, pred)?,
+        }
+    }
+    Ok(())
+}
+
 /// One training step of `model` on a batch, all or nothing: forward in training mode, loss,
 /// backward, checks, metrics, update.
 pub(super) fn train_step(
@@ -153,16 +172,18 @@ pub(super) fn train_step(
     // accepted at the end.
     let state = StateRollback::save(model);
     let (loss_value, grads, pred) = with_context(true, step_seed, || -> Result<_> {
-        let (pred, added) = collect_losses(|| model.forward(x));
-        let pred = pred?;
-        let loss = with_regularization(model, compiled.loss.compute(y, &pred)?, added)?;
+        let (out, added) = collect_losses(|| model.forward_masked(x, None));
+        let (pred, mask) = out?;
+        let loss = weighted_loss(compiled.loss.as_ref(), y, &pred, None, mask.as_ref())?;
+        let loss = with_regularization(model, loss, added)?;
         let value = loss.item();
         if !value.is_finite() {
-            return Ok((value, None, pred.detach()));
+            return Ok((value, None, (pred.detach(), mask)));
         }
         let grads = loss.backward();
-        Ok((value, Some(grads), pred.detach()))
+        Ok((value, Some(grads), (pred.detach(), mask)))
     })?;
+    let (pred, mask) = pred;
     let optimizer = &mut compiled.optimizer;
     let lr = optimizer.learning_rate();
     let Some(grads) = grads else {
@@ -192,9 +213,7 @@ pub(super) fn train_step(
     // Metrics before the update, so that a metric's error cannot follow a written update.
     // (On a refused update they hold this batch; `fit` and `train_on_batch` reset them
     // before they are read again.)
-    for m in &mut compiled.metrics {
-        m.update(y, &pred)?;
-    }
+    update_metrics(&mut compiled.metrics, y, &pred, mask.as_ref())?;
     match optimizer.apply(&weights, &grads) {
         Ok(()) => {}
         Err(Error::NonFiniteUpdate {
