@@ -16,5 +16,6 @@ mod keras_callbacks;
 // `History::plot` exists with the `plot` feature only (on by default).
 #[cfg(feature = "plot")]
 mod history_plot;
+mod sample_weight;
 mod static_shapes;
 mod training;

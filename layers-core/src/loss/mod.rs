@@ -37,6 +37,7 @@ pub use probabilistic::{CosineSimilarity, KLDivergence, Poisson};
 pub use regression::{Huber, MeanAbsoluteError, MeanSquaredError};
 pub use scaled::{LogCosh, MeanAbsolutePercentageError, MeanSquaredLogarithmicError};
 pub use sparse::SparseCategoricalCrossentropy;
+pub(crate) use weighted::check_sample_weight;
 pub use weighted::weighted_loss;
 
 use crate::Tensor;

@@ -34,7 +34,7 @@ pub(super) fn evaluate_batches(
     model: &dyn Layer,
     compiled: &mut Compiled,
     seed: u64,
-    (x, y, first): (&Tensor, &Tensor, usize),
+    (x, y, first, weights): (&Tensor, &Tensor, usize, Option<&Tensor>),
     batch_size: usize,
 ) -> Result<f32> {
     compiled.reset_metrics();
@@ -46,13 +46,20 @@ pub(super) fn evaluate_batches(
                 let len = batch_size.min(samples - start);
                 let xb = x.narrow(0, start, len);
                 let yb = y.narrow(0, start, len);
+                let wb = weights.map(|w| w.narrow(0, start, len));
                 let (out, added) = collect_losses(|| {
                     with_batch_samples(BatchSamples::From(first + start), || {
                         model.forward_masked(&xb, None)
                     })
                 });
                 let (pred, mask) = out?;
-                let loss = weighted_loss(compiled.loss.as_ref(), &yb, &pred, None, mask.as_ref())?;
+                let loss = weighted_loss(
+                    compiled.loss.as_ref(),
+                    &yb,
+                    &pred,
+                    wb.as_ref(),
+                    mask.as_ref(),
+                )?;
                 let loss = with_regularization(model, loss, added)?;
                 loss_sum += f64::from(loss.item()) * len as f64;
                 update_metrics(&mut compiled.metrics, &yb, &pred, mask.as_ref())?;

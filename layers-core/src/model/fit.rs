@@ -28,6 +28,7 @@ use super::history::{History, HistoryParams};
 use super::logs::Logs;
 use super::options::FitOptions;
 use super::progress::{EpochProgress, Verbosity};
+use super::sample_weights::training_weights;
 use super::saving::{ModelState, save_parts};
 use super::state::Compiled;
 use super::step::train_step;
@@ -85,7 +86,17 @@ fn run_here(
     y: &Tensor,
     mut options: FitOptions,
 ) -> Result<History> {
-    let (train, validation) = split_validation(x, y, &mut options)?;
+    let weighted_validation = options.sample_weight.is_some();
+    let weights = training_weights(y, &mut options)?;
+    let (mut train, mut validation) = split_validation(x, y, &mut options)?;
+    if let Some(w) = weights {
+        let n_train = train.x.shape()[0];
+        if let Some(val) = validation.as_mut().filter(|v| v.first == n_train) {
+            // A validation split: its samples keep their weights (not class weights).
+            val.w = weighted_validation.then(|| w.narrow(0, n_train, val.x.shape()[0]));
+        }
+        train.w = Some(w.narrow(0, 0, n_train));
+    }
     let steps = train.x.shape()[0].div_ceil(options.batch_size);
     let mut history = History::new(HistoryParams {
         verbose: verbose_level(options.verbosity),
@@ -119,7 +130,7 @@ fn run_here(
                 model,
                 compiled,
                 seed,
-                (&val.x, &val.y, val.first),
+                (&val.x, &val.y, val.first, val.w.as_ref()),
                 options.batch_size,
             )?;
             compiled.write_logs(loss, "val_", &mut logs);
@@ -148,6 +159,8 @@ struct Samples {
     /// The row of the user's data this part starts at (the validation split's are `x`'s
     /// last rows), so that an error about a sample names the row the user can find.
     first: usize,
+    /// The samples' weights, if any.
+    w: Option<Tensor>,
 }
 
 /// The training samples and the validation samples, if any: `options`' validation data, or
@@ -161,9 +174,16 @@ fn split_validation(
         x: x.clone(),
         y: y.clone(),
         first: 0,
+        w: None,
     };
     if let Some((x, y)) = options.validation_data.take() {
-        return Ok((all(), Some(Samples { x, y, first: 0 })));
+        let validation = Samples {
+            x,
+            y,
+            first: 0,
+            w: None,
+        };
+        return Ok((all(), Some(validation)));
     }
     if options.validation_split == 0.0 {
         return Ok((all(), None));
@@ -184,6 +204,7 @@ fn split_validation(
         x: x.narrow(0, start, len),
         y: y.narrow(0, start, len),
         first: start,
+        w: None,
     };
     Ok((part(0, n_train), Some(part(n_train, n_val))))
 }
@@ -264,8 +285,11 @@ fn run_epoch(
             start: batch * batches.batch_size,
             len: indices.len(),
         };
-        let loss = with_batch_samples(rows, || train_step(model, compiled, seed, &xb, &yb))
-            .map_err(|e| e.at_batch(epoch, batch))?;
+        let wb = batches.samples.w.as_ref().map(|w| gather(w, indices));
+        let loss = with_batch_samples(rows, || {
+            train_step(model, compiled, seed, (&xb, &yb, wb.as_ref()))
+        })
+        .map_err(|e| e.at_batch(epoch, batch))?;
         loss_sum += f64::from(loss) * indices.len() as f64;
         seen += indices.len();
         compiled.write_logs((loss_sum / seen as f64) as f32, "", &mut logs);

@@ -27,6 +27,7 @@ mod plateau;
 mod predict;
 pub mod progress;
 mod rebuild;
+mod sample_weights;
 mod saving;
 mod sequential;
 mod state;

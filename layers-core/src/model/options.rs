@@ -35,6 +35,8 @@ pub struct FitOptions {
     pub(super) validation_data: Option<(Tensor, Tensor)>,
     pub(super) verbosity: Verbosity,
     pub(super) callbacks: Vec<Box<dyn Callback>>,
+    pub(super) sample_weight: Option<Tensor>,
+    pub(super) class_weight: Option<Vec<(usize, f32)>>,
 }
 
 impl Default for FitOptions {
@@ -61,6 +63,8 @@ impl FitOptions {
             validation_data: None,
             verbosity: Verbosity::Bar,
             callbacks: Vec::new(),
+            sample_weight: None,
+            class_weight: None,
         }
     }
 
@@ -175,6 +179,65 @@ impl FitOptions {
     /// ```
     pub fn validation_data(mut self, x: Tensor, y: Tensor) -> Self {
         self.validation_data = Some((x, y));
+        self
+    }
+
+    /// Weighs each training sample's loss (Keras's `sample_weight`): one non-negative
+    /// weight per sample, shape `(samples,)` (or one per output position,
+    /// `(samples, time)`). The loss of a batch is `Σ loss · weight / count`, Keras's
+    /// `sum_over_batch_size`; a validation split takes the weights of its samples, and
+    /// `val_loss` is weighed by them as in Keras. The metrics are not weighed (they are
+    /// Keras's `metrics`, not its `weighted_metrics`).
+    ///
+    /// `fit` refuses, before training, weights whose count is not the number of samples,
+    /// negative, NaN or infinite weights, and `sample_weight` with
+    /// [`class_weight`](FitOptions::class_weight).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::prelude::*;
+    /// let x = Tensor::from_vec(vec![1.0, 2.0], &[2, 1]);
+    /// let mut model = Sequential::new().add(Dense::new(1).use_bias(false));
+    /// model.compile("sgd", "mse", &[])?;
+    /// model.build([1])?;
+    /// model.set_weights(&[Tensor::zeros(&[1, 1])])?;
+    /// // errors 1 and 2 against the targets x: (3·1 + 0·4) / 2
+    /// let weights = Tensor::from_vec(vec![3.0, 0.0], &[2]);
+    /// let options = FitOptions::new().sample_weight(weights).verbose(0);
+    /// assert_eq!(model.fit(&x, &x, options)?.history["loss"], vec![1.5]);
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
+    pub fn sample_weight(mut self, weights: Tensor) -> Self {
+        self.sample_weight = Some(weights);
+        self
+    }
+
+    /// Weighs each training sample's loss by the weight of its class (Keras's
+    /// `class_weight`): `(class, weight)` pairs; a class not listed weighs 1. A sample's
+    /// class is its integer label, or the index of the largest value of a one-hot target,
+    /// as Keras reads it. Only the training samples are weighed, not the validation ones.
+    ///
+    /// `fit` refuses a negative, NaN or infinite weight, a class listed twice, and
+    /// `class_weight` with [`sample_weight`](FitOptions::sample_weight), before training.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::prelude::*;
+    /// let x = Tensor::ones(&[4, 2]);
+    /// let y = Tensor::from_vec(vec![0.0, 0.0, 0.0, 1.0], &[4]); // class 1 is rare
+    /// let mut model = Sequential::new().add(Dense::new(2));
+    /// model.compile("adam", "sparse_categorical_crossentropy", &[])?;
+    /// let options = FitOptions::new().class_weight([(1, 3.0)]).verbose(0);
+    /// model.fit(&x, &y, options)?;
+    ///
+    /// let twice = FitOptions::new().class_weight([(1, 3.0), (1, 2.0)]).verbose(0);
+    /// assert!(model.fit(&x, &y, twice).unwrap_err().to_string().contains("class 1"));
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
+    pub fn class_weight(mut self, weights: impl IntoIterator<Item = (usize, f32)>) -> Self {
+        self.class_weight = Some(weights.into_iter().collect());
         self
     }
 

@@ -164,8 +164,7 @@ pub(super) fn train_step(
     model: &dyn Layer,
     compiled: &mut Compiled,
     seed: u64,
-    x: &Tensor,
-    y: &Tensor,
+    (x, y, sample_weight): (&Tensor, &Tensor, Option<&Tensor>),
 ) -> Result<f32, StepError> {
     let step_seed = seed ^ compiled.steps.wrapping_mul(0x9E37_79B9_7F4A_7C15);
     // Whatever the forward pass writes into layer state is undone unless the step is
@@ -174,7 +173,13 @@ pub(super) fn train_step(
     let (loss_value, grads, pred) = with_context(true, step_seed, || -> Result<_> {
         let (out, added) = collect_losses(|| model.forward_masked(x, None));
         let (pred, mask) = out?;
-        let loss = weighted_loss(compiled.loss.as_ref(), y, &pred, None, mask.as_ref())?;
+        let loss = weighted_loss(
+            compiled.loss.as_ref(),
+            y,
+            &pred,
+            sample_weight,
+            mask.as_ref(),
+        )?;
         let loss = with_regularization(model, loss, added)?;
         let value = loss.item();
         if !value.is_finite() {

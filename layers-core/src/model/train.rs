@@ -208,7 +208,8 @@ pub trait Train: Layer + Sized {
             with_compiled(model, |model, compiled| {
                 compiled.reset_metrics();
                 let step = compiled.optimizer.iterations() + 1;
-                let loss = train_step(model, compiled, seed, x, y).map_err(|e| e.at_step(step))?;
+                let loss =
+                    train_step(model, compiled, seed, (x, y, None)).map_err(|e| e.at_step(step))?;
                 Ok(compiled.logs(loss))
             })
         })
@@ -273,7 +274,7 @@ pub trait Train: Layer + Sized {
             prepare(model, "evaluate", x, y)?;
             let seed = model.state().seed;
             with_compiled(model, |model, compiled| {
-                let loss = evaluate_batches(model, compiled, seed, (x, y, 0), batch_size)?;
+                let loss = evaluate_batches(model, compiled, seed, (x, y, 0, None), batch_size)?;
                 Ok(compiled.logs(loss))
             })
         })
