@@ -195,6 +195,14 @@ fn weight_input_axes() {
     weight_input_axes::main();
 }
 
+#[path = "ui/pass/weight_shape_fn.rs"]
+mod weight_shape_fn;
+
+#[test]
+fn weight_shape_fn() {
+    weight_shape_fn::main();
+}
+
 #[path = "ui/pass/weight_regularizer_and_constraint.rs"]
 mod weight_regularizer_and_constraint;
 

@@ -90,6 +90,7 @@ pub use builtin::{
     GlobalMaxPooling1D, GlobalMaxPooling2D, MaxPooling1D, MaxPooling2D, TimeDistributed,
     UpSampling2D, ZeroPadding2D,
 };
+pub use builtin::{Axes, ELU, LeakyReLU, Normalization, PReLU, ReLU, Rescaling};
 pub use builtin::{
     BatchNormalization, Dense, Dropout, Embedding, Flatten, Lambda, LayerNormalization, LogSoftmax,
     Reshape, Softmax,
@@ -171,6 +172,7 @@ pub mod prelude {
         GlobalMaxPooling1D, GlobalMaxPooling2D, MaxPooling1D, MaxPooling2D, TimeDistributed,
         UpSampling2D, ZeroPadding2D,
     };
+    pub use crate::{Axes, ELU, LeakyReLU, Normalization, PReLU, ReLU, Rescaling};
     pub use crate::{Bidirectional, Cell, Gru, Lstm, Masking, Recurrent, Rnn, SimpleRnn};
     pub use crate::{Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D};
     pub use crate::{Loss, Metric, Optimizer};

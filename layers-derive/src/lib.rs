@@ -44,7 +44,10 @@ use proc_macro::TokenStream;
 ///   and `input[i]`, the input's per-sample axis `i` (negative counts from the end, as in
 ///   Keras: `input[-1]` is the last); `ALL_CAPS` constants are allowed too. A shape whose
 ///   rank depends on the config is written `shape = if COND { [..] } else { [..] }`
-///   (GRU's bias: `if reset_after { [2, 3 * units] } else { [3 * units] }`).
+///   (GRU's bias: `if reset_after { [2, 3 * units] } else { [3 * units] }`). A shape whose
+///   rank follows the input is `shape = Self::method`, a
+///   `fn(&self, input: &[usize]) -> Result<Vec<usize>>` given the input's per-sample shape
+///   (PReLU's `alpha`, one per input value); its error fails the build.
 /// - `init = "name"` (a Keras initializer name: `zeros`, `ones`, `constant`,
 ///   `random_normal`, `random_uniform`, `truncated_normal`, `variance_scaling`,
 ///   `glorot_uniform`, `glorot_normal`, `he_normal`, `he_uniform`, `lecun_normal`,

@@ -9,7 +9,8 @@ use crate::{Layer, Tensor};
 /// and in a [`Sequential`](crate::Sequential) the layers after it get Keras's mask
 /// `(batch, time)`, 0 at those steps: the recurrent layers keep their state there and
 /// repeat the previous output (`Bidirectional` with `return_sequences` outputs zeros), as
-/// Keras 3 does. `Dense`, `Dropout` and `LayerNormalization` pass the mask on; a recurrent
+/// Keras 3 does. `Dense`, `Dropout`, `LayerNormalization`, `Normalization`, `Rescaling`
+/// and the activation layers pass the mask on; a recurrent
 /// layer passes it on with `return_sequences`; any other layer refuses it (see
 /// [`Layer::forward_masked`]).
 ///

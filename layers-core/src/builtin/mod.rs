@@ -2,7 +2,8 @@
 //! [`Dropout`], [`Flatten`], [`Reshape`], [`BatchNormalization`], [`LayerNormalization`],
 //! [`Embedding`], [`Softmax`] and [`LogSoftmax`]; the convolutions [`Conv1D`], [`Conv2D`],
 //! [`DepthwiseConv2D`], [`SeparableConv2D`] and [`Conv2DTranspose`]; and [`Lambda`], any
-//! function of a tensor.
+//! function of a tensor; the preprocessing layers [`Normalization`] and [`Rescaling`];
+//! and the activation layers with settings [`ReLU`], [`LeakyReLU`], [`PReLU`] and [`ELU`].
 //! (Keras's `Activation` layer is [`Activation`](crate::Activation).)
 //!
 //! ```
@@ -19,6 +20,7 @@
 //! # Ok::<(), layers_core::Error>(())
 //! ```
 
+mod activation_layers;
 mod activity;
 mod attention;
 mod attention_mask;
@@ -34,11 +36,14 @@ mod masking;
 mod normalization;
 mod padding;
 mod pooling;
+mod preprocessing;
 mod reshape;
 mod softmax;
 mod spatial;
+mod statistic;
 mod time_distributed;
 
+pub use activation_layers::{ELU, LeakyReLU, PReLU, ReLU};
 pub use activity::ActivityRegularization;
 pub use attention::MultiHeadAttention;
 pub use attention_mask::PaddingMask;
@@ -57,6 +62,7 @@ pub use pooling::{
     AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D,
     GlobalMaxPooling1D, GlobalMaxPooling2D, MaxPooling1D, MaxPooling2D,
 };
+pub use preprocessing::{EPSILON, Normalization, Rescaling};
 pub use reshape::{Flatten, Reshape, ReshapeCheck, ReshapeTarget};
 pub use softmax::{LogSoftmax, Softmax};
 
@@ -66,4 +72,5 @@ pub use recurrent::{
     SimpleRnn, SimpleRnnCell, run_cell,
 };
 pub use spatial::{SpatialPadding, UpSampling2D, ZeroPadding2D};
+pub use statistic::{Axes, Statistic};
 pub use time_distributed::TimeDistributed;

@@ -11,7 +11,7 @@
 //! with_context(true, 42, || assert!(is_training() && Context::current().training()));
 //! ```
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::sync::Arc;
 
 use rand::rngs::StdRng;
@@ -23,6 +23,28 @@ use crate::tensor::Tensor;
 thread_local! {
     static TRAINING: RefCell<Vec<bool>> = const { RefCell::new(Vec::new()) };
     static BATCH: RefCell<Vec<BatchSamples>> = const { RefCell::new(Vec::new()) };
+    static DRY_RUNS: Cell<u32> = const { Cell::new(0) };
+}
+
+/// Runs `f` as a dry run, the forward pass on a zero batch that builds a layer or model
+/// (see [`is_dry_run`]).
+pub(crate) fn as_dry_run<R>(f: impl FnOnce() -> R) -> R {
+    DRY_RUNS.with(|d| d.set(d.get() + 1));
+    struct Leave;
+    impl Drop for Leave {
+        fn drop(&mut self) {
+            DRY_RUNS.with(|d| d.set(d.get() - 1));
+        }
+    }
+    let _leave = Leave;
+    f()
+}
+
+/// Whether the layer is being called by the dry run that builds it (on zeros, not data):
+/// a layer that refuses to run on data before it is set up (an unadapted `Normalization`)
+/// still builds.
+pub(crate) fn is_dry_run() -> bool {
+    DRY_RUNS.with(Cell::get) > 0
 }
 
 /// Where the samples of the batch a layer is called on sit in the data given to `fit`,

@@ -1051,7 +1051,7 @@ pub(crate) fn dry_run(layer: &dyn Layer, shape: &[usize]) -> Result<Vec<usize>> 
     let mut batch = vec![1];
     batch.extend_from_slice(shape);
     let x = Tensor::try_zero_batch(&batch)?;
-    let out = no_grad(|| catch::forward(layer, &x))?;
+    let out = context::as_dry_run(|| no_grad(|| catch::forward(layer, &x)))?;
     Ok(out.shape().get(1..).unwrap_or(&[]).to_vec())
 }
 

@@ -598,6 +598,49 @@ pub static CASES: &[Case] = &[
             d.stratified_split(f32::NAN, 0).map(drop)
         },
     },
+    // ---- preprocessing and activation layers
+    Case {
+        name: "normalization_given_data_before_adapt",
+        expect: Outcome::Err("Call"),
+        says: &["`normalization`", "call `adapt` on data first"],
+        run: || {
+            let (x, y) = xy(4);
+            let model = Sequential::new()
+                .add(Normalization::new())
+                .add(Dense::new(2));
+            compiled(model)?.fit(&x, &y, quiet()).map(drop)
+        },
+    },
+    Case {
+        name: "normalization_adapt_on_nan",
+        expect: Outcome::Err("Data"),
+        says: &["`normalization`", "NaN", "batch 0"],
+        run: || {
+            let x = Tensor::from_vec(vec![1.0, f32::NAN, 2.0, 3.0], &[2, 2]);
+            Normalization::new().adapt(&x)
+        },
+    },
+    Case {
+        name: "normalization_negative_variance",
+        expect: Outcome::Err("InvalidConfig"),
+        says: &["`normalization`", "`variance`", "-1.0"],
+        run: || {
+            let mut norm = Normalization::new().mean(0.0).variance(-1.0);
+            norm.build([3]).map(drop)
+        },
+    },
+    Case {
+        name: "relu_negative_max_value",
+        expect: Outcome::Err("InvalidConfig"),
+        says: &["`re_lu`", "`max_value`", "-1.0"],
+        run: || ReLU::new().max_value(-1.0).build([3]).map(drop),
+    },
+    Case {
+        name: "prelu_shared_batch_axis",
+        expect: Outcome::Err("InvalidConfig"),
+        says: &["`p_re_lu`", "`shared_axes`", "batch axis"],
+        run: || PReLU::new().shared_axes(vec![0]).build([3]).map(drop),
+    },
     // ---- recurrent states and masks
     Case {
         name: "recurrent_initial_state_of_wrong_shape",

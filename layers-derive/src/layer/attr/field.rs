@@ -48,6 +48,10 @@ pub struct Weight {
     /// `shape = if COND { [...] } else { [...] }`: `COND` and the shape when it does not
     /// hold (GRU's bias, `(2, 3·units)` or `(3·units,)` by `reset_after`).
     pub otherwise: Option<Otherwise>,
+    /// `shape = Self::method`: a `fn(&Self, &[usize]) -> Result<Vec<usize>>` given the
+    /// input's per-sample shape, for a rank that follows the input (PReLU's `alpha`); then
+    /// `shape` is empty.
+    pub shape_fn: Option<syn::ExprPath>,
     /// `init = ...`.
     pub init: Init,
     /// `trainable = ...` (default `true`).
@@ -67,8 +71,9 @@ pub struct Weight {
 /// hold.
 pub type Otherwise = (Expr, Vec<Expr>);
 
-/// A `shape` value as parsed: the dimensions, and the alternative of an `if`.
-type ShapeChoice = (Vec<Expr>, Option<Otherwise>);
+/// A `shape` value as parsed: the dimensions, and the alternative of an `if`; or the
+/// function of `shape = Self::method`.
+type ShapeChoice = (Vec<Expr>, Option<Otherwise>, Option<syn::ExprPath>);
 
 /// A weight's initializer.
 pub enum Init {
@@ -182,9 +187,9 @@ fn weight(cx: &Ctxt, attr: &Attribute) -> Weight {
     if parsed_ok && matches!(attr.meta, Meta::List(_)) {
         parsed_ok = attr::parse_keys(cx, attr, |meta| weight_key(cx, &mut keys, &meta));
     }
-    let (shape, otherwise) = match keys.shape.get() {
-        Some((dims, otherwise)) => (Some(dims), otherwise),
-        None => (None, None),
+    let (shape, otherwise, shape_fn) = match keys.shape.get() {
+        Some((dims, otherwise, shape_fn)) => (Some(dims), otherwise, shape_fn),
+        None => (None, None, None),
     };
     if parsed_ok && shape.is_none() {
         cx.error_spanned_by(attr, format!("`weight` needs a `shape`, e.g. `{example}`"));
@@ -192,6 +197,7 @@ fn weight(cx: &Ctxt, attr: &Attribute) -> Weight {
     Weight {
         shape,
         otherwise,
+        shape_fn,
         init: keys.init.get().unwrap_or(Init::Default),
         trainable: keys.trainable.get(),
         enabled: keys.enabled.get(),
@@ -201,7 +207,8 @@ fn weight(cx: &Ctxt, attr: &Attribute) -> Weight {
 }
 
 /// A `shape` value: `[d0, ...]`, or `if COND { [d0, ...] } else { [e0, ...] }` as the first
-/// list and `(COND, second list)`; `None` for anything else.
+/// list and `(COND, second list)`, or `Self::method` (a path of two segments or more, so
+/// that a lone config field is still reported as not a list); `None` for anything else.
 fn shape_choice(expr: &Expr) -> Option<ShapeChoice> {
     fn list(expr: &Expr) -> Option<Vec<Expr>> {
         match expr {
@@ -214,14 +221,20 @@ fn shape_choice(expr: &Expr) -> Option<ShapeChoice> {
         }
     }
     if let Some(dims) = list(expr) {
-        return Some((dims, None));
+        return Some((dims, None, None));
+    }
+    if let Expr::Path(path) = expr
+        && path.qself.is_none()
+        && path.path.segments.len() >= 2
+    {
+        return Some((Vec::new(), None, Some(path.clone())));
     }
     if let Expr::If(choice) = expr
         && let [syn::Stmt::Expr(then, None)] = choice.then_branch.stmts.as_slice()
         && let (Some(then), Some((_, otherwise))) = (list(then), &choice.else_branch)
         && let Some(otherwise) = list(otherwise)
     {
-        return Some((then, Some(((*choice.cond).clone(), otherwise))));
+        return Some((then, Some(((*choice.cond).clone(), otherwise)), None));
     }
     None
 }
@@ -232,6 +245,8 @@ fn weight_key(cx: &Ctxt, keys: &mut WeightKeys, meta: &ParseNestedMeta) -> syn::
     if path.is_ident("shape") {
         // `shape = [d0, d1, ...]`: each `d` an expression over config fields and `input[i]`
         // `shape = if COND { [d0, ...] } else { [e0, ...] }`: a rank chosen by the config
+        // `shape = Self::method`: a `fn(&Self, &[usize]) -> Result<Vec<usize>>` of the
+        // input's per-sample shape, for a rank that follows the input
         let parsed: Expr = meta.value()?.parse()?;
         let shape = match shape_choice(&parsed) {
             Some(shape) => shape,
@@ -239,10 +254,11 @@ fn weight_key(cx: &Ctxt, keys: &mut WeightKeys, meta: &ParseNestedMeta) -> syn::
                 cx.error_spanned_by(
                     &parsed,
                     "`weight` key `shape` takes a list of dimensions, e.g. \
-                     `shape = [input[-1], units]`, or `if COND { [...] } else { [...] }`",
+                     `shape = [input[-1], units]`, `if COND { [...] } else { [...] }`, or \
+                     `Self::method` (a function of the input's per-sample shape)",
                 );
                 // counts as given: do not also report it missing
-                (Vec::new(), None)
+                (Vec::new(), None, None)
             }
         };
         keys.shape.set(path, shape);

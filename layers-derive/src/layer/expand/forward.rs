@@ -130,6 +130,18 @@ fn build_weight(
     };
     let dims = dims_of(weight.shape.as_deref().unwrap_or_default());
     let mut build_shape = build_with(dims);
+    if let Some(shape_fn) = &weight.shape_fn {
+        // `shape = Self::method`: the coercion makes a wrong signature one error on the path.
+        build_shape = quote_spanned! {shape_fn.span()=>
+            let __layers_shape_fn: fn(&Self, &[usize]) -> __layers::Result<::std::vec::Vec<usize>> =
+                #shape_fn;
+            let __layers_shape = __layers_shape_fn(
+                self,
+                __layers_x.shape().get(1..).unwrap_or(&[]),
+            )?;
+            __layers::with_rng(|__layers_rng| self.#name.build(&__layers_shape, __layers_rng))?;
+        };
+    }
     if let Some((cond, otherwise)) = &weight.otherwise {
         // `shape = if COND { [...] } else { [...] }`: the rank is chosen by the config.
         let otherwise = build_with(dims_of(otherwise));
