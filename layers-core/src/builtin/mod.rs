@@ -21,6 +21,7 @@
 
 mod activity;
 mod attention;
+mod attention_call;
 mod attention_mask;
 mod attention_projection;
 mod conv;
@@ -41,6 +42,7 @@ mod time_distributed;
 
 pub use activity::ActivityRegularization;
 pub use attention::MultiHeadAttention;
+pub use attention_call::AttentionCall;
 pub use attention_mask::PaddingMask;
 pub use attention_projection::{MergeHeadsDense, OutputUnits, SplitHeadsDense};
 pub use conv::{Conv1D, Conv2D};
