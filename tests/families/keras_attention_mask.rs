@@ -502,3 +502,35 @@ fn batch_normalization_takes_the_mask_as_keras() -> Result<()> {
     assert!(err.contains("`mask`") && err.contains("[3, 4]"), "{err}");
     Ok(())
 }
+
+#[test]
+fn activation_passes_the_mask_on() -> Result<()> {
+    // Keras's `Activation` supports masking and keeps the mask: the attention after it
+    // still sees the padding.
+    let x = Tensor::from_vec(
+        vec![1.0, 2.0, 0.0, 0.0, -1.0, 0.5, 3.0, 1.0, 0.0, 0.0, 2.0, -2.0],
+        &[2, 3, 2],
+    );
+    let mask = Tensor::from_vec(vec![1.0, 0.0, 1.0, 1.0, 0.0, 1.0], &[2, 3]);
+    let (y, passed) = Activation::from("tanh").forward_masked(&x, Some(&mask))?;
+    assert_eq!(passed.unwrap().to_vec(), mask.to_vec());
+    assert_eq!(y.to_vec(), x.tanh().to_vec());
+    let mut model = Sequential::new()
+        .seed(1)
+        .add(Masking::new(0.0))
+        .add(Activation::from("tanh"))
+        .add(MultiHeadAttention::new(1, 2))
+        .add(GlobalAveragePooling1D::new());
+    model.build([3, 2])?;
+    let y = model.predict(&x)?;
+    assert!(y.to_vec().iter().all(|v| v.is_finite()));
+    // Without the mask the padding is attended to and averaged: other numbers.
+    let mut unmasked = Sequential::new()
+        .add(Activation::from("tanh"))
+        .add(MultiHeadAttention::new(1, 2))
+        .add(GlobalAveragePooling1D::new());
+    unmasked.build([3, 2])?;
+    unmasked.set_weights(&model.get_weights()?)?;
+    assert_ne!(unmasked.predict(&x)?.to_vec(), y.to_vec());
+    Ok(())
+}
