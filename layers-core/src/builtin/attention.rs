@@ -200,6 +200,10 @@ impl MultiHeadAttention {
     /// `(batch, queries, output_shape)`. With `use_causal_mask`, query `i` also sees only
     /// the keys `j ≤ i` (Keras's causal mask of `(queries, keys)`, combined with `mask`). The
     /// self-attention call is `attend(x, x, x, mask)`, the mask from the layer's options.
+    /// A query whose keys are all masked attends to all of them evenly, or, with
+    /// `dropout > 0`, to none (Keras's two paths; see [`AttentionCall`](super::AttentionCall)).
+    /// Keras's full call, with its key, query, value and key masks and the scores, is
+    /// [`attention`](MultiHeadAttention::attention).
     ///
     /// # Errors
     ///
