@@ -534,3 +534,20 @@ fn activation_passes_the_mask_on() -> Result<()> {
     assert_ne!(unmasked.predict(&x)?.to_vec(), y.to_vec());
     Ok(())
 }
+
+#[test]
+fn masked_batch_normalization_gradients_match_finite_differences() {
+    let f = &table()["batchnorm_training"];
+    let mask = f["m"].tensor();
+    // Padding near the real values, so that a step into it would show in the moments.
+    let x = f["x"].tensor().minimum(4.0);
+    let bn = BatchNormalization::new();
+    let run = |v: &[Tensor]| {
+        with_context(true, 0, || bn.forward_masked(&v[0], Some(&mask)))
+            .unwrap()
+            .0
+    };
+    run(std::slice::from_ref(&x)); // builds
+    let report = check_gradients(&[x], run, 1e-2);
+    assert!(report.worst() < 1e-2, "{report}");
+}
