@@ -84,7 +84,7 @@ pub use activation::Activation;
 pub use autograd::gradcheck::{GradCheck, check_gradients};
 pub use autograd::{GradStore, NoGradGuard, VarId, is_recording, live_graph_nodes, no_grad};
 pub use builtin::ActivityRegularization;
-pub use builtin::MultiHeadAttention;
+pub use builtin::{AttentionCall, MultiHeadAttention};
 pub use builtin::{
     AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D,
     GlobalMaxPooling1D, GlobalMaxPooling2D, MaxPooling1D, MaxPooling2D, TimeDistributed,
@@ -150,7 +150,6 @@ pub use serde_json;
 /// ```
 pub mod prelude {
     pub use crate::ActivityRegularization;
-    pub use crate::MultiHeadAttention;
     pub use crate::data::Dataset;
     pub use crate::math::{Scalar, erf};
     pub use crate::model::History;
@@ -167,6 +166,7 @@ pub mod prelude {
         Regularizer, Reshape, Result, Sequential, Softmax, Tensor, Train, TryCall, Weight,
         layer_from_config, no_grad, registered_layers,
     };
+    pub use crate::{AttentionCall, MultiHeadAttention};
     pub use crate::{
         AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D,
         GlobalMaxPooling1D, GlobalMaxPooling2D, MaxPooling1D, MaxPooling2D, TimeDistributed,

@@ -10,6 +10,7 @@ mod attention;
 mod attention_reference;
 mod conv;
 mod conv_reference;
+mod keras_attention_mask;
 mod keras_diff;
 mod keras_diff2;
 mod keras_prep;

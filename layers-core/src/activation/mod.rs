@@ -492,6 +492,14 @@ impl Layer for Activation {
         self.check()?;
         Ok(self.apply(x))
     }
+    /// Keras's `Activation` passes a mask on unchanged: it works on each value alone.
+    fn forward_masked(
+        &self,
+        x: &Tensor,
+        mask: Option<&Tensor>,
+    ) -> Result<(Tensor, Option<Tensor>)> {
+        crate::layer::pass_mask(self, x, mask)
+    }
     fn config(&self) -> serde_json::Value {
         serde_json::json!({ "activation": self.to_config() })
     }

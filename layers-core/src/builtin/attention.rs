@@ -1,12 +1,12 @@
-//! `MultiHeadAttention`: Keras's multi-head scaled dot-product attention, here as
-//! self-attention on one `(batch, seq, features)` input, with causal and padding masks.
+//! `MultiHeadAttention`: Keras's multi-head scaled dot-product attention: in a model,
+//! self-attention on one `(batch, seq, features)` input, with causal, padding and Keras's
+//! masks; in a layer of your own, also cross-attention with Keras's masks
+//! ([`MultiHeadAttention::attention`], in `attention_call.rs`).
 //!
 //! The layer is written with `#[derive(Layer)]` over four derived projection sublayers
 //! ([`SplitHeadsDense`] for `query`, `key` and `value`, [`MergeHeadsDense`] for
-//! `attention_output`), and its arithmetic is one method,
-//! [`attend(query, key, value, mask)`](MultiHeadAttention::attend), which already takes
-//! three inputs and a mask: cross-attention and a mask given at call time are a new call
-//! site, not a rewrite.
+//! `attention_output`), each built from the input it projects; every call ends in one
+//! method, `compute`, on projected inputs and one combined mask.
 //!
 //! ```
 //! use layers_core::prelude::*;
@@ -44,6 +44,14 @@ const MASKED: f32 = -1e9;
 /// attends to positions `≤ t` only), `kernel_initializer` (`glorot_uniform`),
 /// `bias_initializer` (`zeros`), and `padding_mask` ([`PaddingMask`], none by default).
 ///
+/// After a layer that makes Keras's mask (`Masking`, `Embedding` with `mask_zero`), the layer
+/// is Keras's `mha(x, x)` on a masked `x`: step `i` attends to step `j` only when both are
+/// real (and `j ≤ i` with the causal mask), and the mask goes on to the next layer. A padded
+/// step itself, which may attend to nothing, gets equal weights over all steps, as Keras's
+/// fused attention gives it (all-zero weights with `dropout > 0`, as Keras's other path);
+/// the next layers ignore it through the mask. Separate query, key and value inputs, their
+/// masks and the attention scores are [`attention`](MultiHeadAttention::attention)'s.
+///
 /// # Examples
 ///
 /// ```
@@ -73,7 +81,7 @@ const MASKED: f32 = -1e9;
 /// # Ok::<(), layers_core::Error>(())
 /// ```
 #[derive(Layer, Debug)]
-#[layer(input = [B, T, D], validate = Self::validate_config)]
+#[layer(input = [B, T, D], validate = Self::validate_config, masking = Self::masked)]
 pub struct MultiHeadAttention {
     /// The number of attention heads.
     pub num_heads: usize,
@@ -130,7 +138,7 @@ pub struct MultiHeadAttention {
 }
 
 impl MultiHeadAttention {
-    fn validate_config(&self) -> Result<()> {
+    pub(super) fn validate_config(&self) -> Result<()> {
         check_size("num_heads", self.num_heads)?;
         check_size("key_dim", self.key_dim)?;
         if let Some(v) = self.value_dim {
@@ -192,6 +200,10 @@ impl MultiHeadAttention {
     /// `(batch, queries, output_shape)`. With `use_causal_mask`, query `i` also sees only
     /// the keys `j ≤ i` (Keras's causal mask of `(queries, keys)`, combined with `mask`). The
     /// self-attention call is `attend(x, x, x, mask)`, the mask from the layer's options.
+    /// A query whose keys are all masked attends to all of them evenly, or, with
+    /// `dropout > 0`, to none (Keras's two paths; see [`AttentionCall`](super::AttentionCall)).
+    /// Keras's full call, with its key, query, value and key masks and the scores, is
+    /// [`attention`](MultiHeadAttention::attention).
     ///
     /// # Errors
     ///
@@ -239,7 +251,28 @@ impl MultiHeadAttention {
             (Some(m), Some(c)) => Some(m * &c),
             (m, c) => m.cloned().or(c),
         };
-        let mask = mask.as_ref();
+        Ok(self.compute(query, key, value, mask.as_ref(), false)?.0)
+    }
+
+    /// The attention itself, on checked inputs and a checked `(batch or 1, queries or 1,
+    /// keys or 1)` mask of 0 and 1 (causality already in it): the output and the attention
+    /// probabilities `(batch, heads, queries, keys)` before dropout.
+    ///
+    /// Keras 3 computes it on one of two paths, which differ only for a query that may see
+    /// no key at all: its fused `dot_product_attention` (no dropout, no scores returned)
+    /// gives such a query equal weights over all the keys, masked or not (every score is
+    /// −10⁹); its explicit path (`dropout > 0` or `return_attention_scores`) goes through its
+    /// `Softmax` layer, which zeroes the masked probabilities after the softmax, so such a
+    /// query gets all-zero weights and its output is the output bias alone. `explicit`
+    /// chooses the explicit path; a `dropout > 0` always does, as in Keras.
+    pub(super) fn compute(
+        &self,
+        query: &Tensor,
+        key: &Tensor,
+        value: &Tensor,
+        mask: Option<&Tensor>,
+        explicit: bool,
+    ) -> Result<(Tensor, Tensor)> {
         let project = |layer: &dyn Layer, x: &Tensor, name: &str| {
             layer
                 .forward(x)
@@ -253,15 +286,24 @@ impl MultiHeadAttention {
         let k = project(&self.key, key, "key")?.permute(&[0, 2, 3, 1]);
         let v = project(&self.value, value, "value")?.permute(&[0, 2, 1, 3]);
         let scores = q.matmul(&k);
-        let scores = match mask {
+        let mask = mask.map(|m| m.detach().unsqueeze(1));
+        let scores = match &mask {
             // `select`, not an added −10⁹: a masked score gets no gradient at all.
-            Some(m) => m.unsqueeze(1).select(&scores, MASKED),
+            Some(m) => m.select(&scores, MASKED),
             None => scores,
         };
-        let probs = self.dropout_on(scores.softmax(-1));
-        let heads = probs.matmul(&v).permute(&[0, 2, 1, 3]);
+        let probs = scores.softmax(-1);
+        let probs = match &mask {
+            Some(m) if explicit || self.dropout > 0.0 => m.select(&probs, 0.0),
+            _ => probs,
+        };
+        let heads = self
+            .dropout_on(probs.clone())
+            .matmul(&v)
+            .permute(&[0, 2, 1, 3]);
         self.attention_output.units.set_from_owner(query.shape()[2]);
-        project(&self.attention_output, &heads, "attention_output")
+        let output = project(&self.attention_output, &heads, "attention_output")?;
+        Ok((output, probs))
     }
 
     /// Dropout on the attention probabilities, in training only, with draws from the call's
@@ -301,7 +343,7 @@ impl MultiHeadAttention {
     }
 }
 
-fn check_rank(what: &str, x: &Tensor) -> Result<()> {
+pub(super) fn check_rank(what: &str, x: &Tensor) -> Result<()> {
     if x.rank() != 3 {
         return Err(Error::invalid(
             "multi_head_attention",
@@ -314,7 +356,12 @@ fn check_rank(what: &str, x: &Tensor) -> Result<()> {
     Ok(())
 }
 
-fn check_inputs(query: &Tensor, key: &Tensor, value: &Tensor, mask: Option<&Tensor>) -> Result<()> {
+pub(super) fn check_inputs(
+    query: &Tensor,
+    key: &Tensor,
+    value: &Tensor,
+    mask: Option<&Tensor>,
+) -> Result<()> {
     check_rank("the query", query)?;
     check_rank("the key", key)?;
     check_rank("the value", value)?;

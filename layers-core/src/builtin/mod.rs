@@ -23,6 +23,7 @@
 mod activation_layers;
 mod activity;
 mod attention;
+mod attention_call;
 mod attention_mask;
 mod attention_projection;
 mod conv;
@@ -46,6 +47,7 @@ mod time_distributed;
 pub use activation_layers::{ELU, LeakyReLU, PReLU, ReLU};
 pub use activity::ActivityRegularization;
 pub use attention::MultiHeadAttention;
+pub use attention_call::AttentionCall;
 pub use attention_mask::PaddingMask;
 pub use attention_projection::{MergeHeadsDense, OutputUnits, SplitHeadsDense};
 pub use conv::{Conv1D, Conv2D};

@@ -1,7 +1,9 @@
 //! `BatchNormalization` and `LayerNormalization` over the last axis.
 
+use std::cell::RefCell;
+
 use crate::constraints::Constraint;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::layer::config::{check_fraction, check_positive};
 use crate::layer::{Call, CallWithContext, Context};
 use crate::math::one_minus;
@@ -18,6 +20,13 @@ use crate::{Layer, Tensor, Weight};
 /// `moving_mean` and `moving_variance` are not. Only the last axis is normalised
 /// (channels-last). Building checks that `momentum` is in `[0, 1]` and `epsilon` is
 /// positive and finite.
+///
+/// With Keras's mask (from `Masking` or `Embedding`'s `mask_zero`, one axis fewer than the
+/// input: `(batch, time)` for `(batch, time, features)`), training takes the batch's mean
+/// and variance over the unmasked positions only, as Keras 3's masked moments
+/// (`Σ mask·x / (Σ mask + 10⁻⁷)`, and likewise the variance about that mean), so that padding
+/// moves neither the normalisation nor the moving statistics; the mask goes on unchanged.
+/// In inference the moving statistics are used, mask or not.
 ///
 /// # Examples
 ///
@@ -37,7 +46,12 @@ use crate::{Layer, Tensor, Weight};
 /// # Ok::<(), layers_core::Error>(())
 /// ```
 #[derive(Layer, Debug)]
-#[layer(input = [..], output = [..], validate = Self::validate_config)]
+#[layer(
+    input = [..],
+    output = [..],
+    validate = Self::validate_config,
+    masking = Self::masked
+)]
 pub struct BatchNormalization {
     /// Weight of the old moving statistics in each update.
     #[config(default = 0.99)]
@@ -88,13 +102,61 @@ impl BatchNormalization {
     }
 }
 
+thread_local! {
+    /// The mask of the `BatchNormalization` call running on this thread, handed from
+    /// `masked` to `call_with` through the derived `forward` (which checks and builds).
+    static CALL_MASK: RefCell<Option<Tensor>> = const { RefCell::new(None) };
+}
+
+impl BatchNormalization {
+    /// The `#[layer(masking = …)]` of the layer: the forward pass with the mask's moments,
+    /// the mask passed on.
+    fn masked(&self, x: &Tensor, mask: Option<&Tensor>) -> Result<(Tensor, Option<Tensor>)> {
+        let Some(mask) = mask else {
+            return Ok((self.forward(x)?, None));
+        };
+        let expected = &x.shape()[..x.rank().saturating_sub(1)];
+        if x.rank() < 2 || mask.shape() != expected {
+            return Err(Error::mismatch(
+                "mask",
+                format!("a mask of the input's shape without its last axis, {expected:?}"),
+                mask.shape(),
+            ));
+        }
+        if let Some(v) = mask.to_vec().into_iter().find(|&v| v != 0.0 && v != 1.0) {
+            return Err(Error::invalid(
+                "mask",
+                format!("a mask holds only 0 (padding) and 1 (a real step), found {v}"),
+            ));
+        }
+        CALL_MASK.with(|m| *m.borrow_mut() = Some(mask.detach().unsqueeze(-1)));
+        let y = self.forward(x);
+        CALL_MASK.with(|m| m.borrow_mut().take());
+        Ok((y?, Some(mask.clone())))
+    }
+}
+
 impl CallWithContext for BatchNormalization {
     fn call_with(&self, x: &Tensor, ctx: &Context) -> Tensor {
         let axes: Vec<isize> = (0..x.rank() as isize - 1).collect();
         let training = ctx.training() && !self.gamma.is_frozen();
+        let mask = CALL_MASK.with(|m| m.borrow_mut().take());
         let (mean, variance) = if training {
-            let mean = x.mean(&axes, false);
-            let variance = (x - &mean).square().mean(&axes, false);
+            let (mean, variance) = match &mask {
+                None => {
+                    let mean = x.mean(&axes, false);
+                    let variance = (x - &mean).square().mean(&axes, false);
+                    (mean, variance)
+                }
+                // Keras 3's `_moments` with a mask, its `backend.epsilon()` included.
+                Some(m) => {
+                    let count =
+                        (m * Tensor::ones(&[x.shape()[x.rank() - 1]])).sum(&axes, false) + 1e-7;
+                    let mean = m.select(x, 0.0).sum(&axes, false) / &count;
+                    let variance = m.select(&(x - &mean), 0.0).square().sum(&axes, false) / &count;
+                    (mean, variance)
+                }
+            };
             let m = self.momentum;
             let update = |w: &Weight, batch: &Tensor| {
                 let moving = w.value().detach() * m + batch.detach() * one_minus(m);

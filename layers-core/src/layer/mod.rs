@@ -134,9 +134,10 @@ pub trait Layer: Send + Sync {
     /// with the mask for the next layer. With no mask this is [`forward`](Layer::forward)
     /// and no mask comes out: an unmasked model takes no extra step.
     ///
-    /// Layers that use a mask (the recurrent layers, `Bidirectional`), make one (`Masking`,
-    /// `Embedding`) or pass it on unchanged (`Dense`, `Dropout`, `LayerNormalization`) say
-    /// so with `#[layer(masking = …)]`. Any other layer refuses a mask: Keras would drop it
+    /// Layers that use a mask (the recurrent layers, `Bidirectional`,
+    /// `GlobalAveragePooling1D`, `MultiHeadAttention`, `BatchNormalization`), make one
+    /// (`Masking`, `Embedding`) or pass it on unchanged (`Dense`, `Dropout`, `Activation`,
+    /// `LayerNormalization`) say so with `#[layer(masking = …)]`. Any other layer refuses a mask: Keras would drop it
     /// there (with a warning) or use it in a way this library does not, so a model that
     /// needs it is an error rather than silently different numbers.
     ///

@@ -671,4 +671,18 @@ pub static CASES: &[Case] = &[
             Gru::new(2).call_masked(&x, None, Some(&mask)).map(drop)
         },
     },
+    Case {
+        name: "attention_mask_of_the_wrong_shape",
+        expect: Outcome::Err("InvalidArgument"),
+        says: &["`multi_head_attention`", "`value_mask`", "(2, 5)", "[2, 4]"],
+        run: || {
+            let mha = MultiHeadAttention::new(2, 3);
+            let (query, value) = (Tensor::ones(&[2, 3, 4]), Tensor::ones(&[2, 5, 6]));
+            let mask = Tensor::ones(&[2, 4]);
+            mha.attention(&query, &value)
+                .value_mask(&mask)
+                .run()
+                .map(drop)
+        },
+    },
 ];
