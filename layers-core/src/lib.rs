@@ -96,6 +96,11 @@ pub use builtin::{
 };
 pub use builtin::{Bidirectional, Cell, Gru, Lstm, Masking, Recurrent, Rnn, SimpleRnn};
 pub use builtin::{Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D};
+pub use builtin::{
+    Cropping1D, Cropping2D, GaussianDropout, GaussianNoise, GroupNormalization, Permute,
+    RepeatVector, SpatialDropout1D, SpatialDropout2D, UnitNormalization, UpSampling1D,
+    ZeroPadding1D,
+};
 pub use constraints::Constraint;
 pub use dual::Dual;
 pub use error::{Error, Result};
@@ -159,6 +164,11 @@ pub mod prelude {
     };
     pub use crate::{Bidirectional, Cell, Gru, Lstm, Masking, Recurrent, Rnn, SimpleRnn};
     pub use crate::{Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D};
+    pub use crate::{
+        Cropping1D, Cropping2D, GaussianDropout, GaussianNoise, GroupNormalization, Permute,
+        RepeatVector, SpatialDropout1D, SpatialDropout2D, UnitNormalization, UpSampling1D,
+        ZeroPadding1D,
+    };
     pub use crate::{Loss, Metric, Optimizer};
     pub use layers_derive::activation;
 }

@@ -2,7 +2,11 @@
 //! [`Dropout`], [`Flatten`], [`Reshape`], [`BatchNormalization`], [`LayerNormalization`],
 //! [`Embedding`], [`Softmax`] and [`LogSoftmax`]; the convolutions [`Conv1D`], [`Conv2D`],
 //! [`DepthwiseConv2D`], [`SeparableConv2D`] and [`Conv2DTranspose`]; and [`Lambda`], any
-//! function of a tensor.
+//! function of a tensor; the weightless reshaping layers [`RepeatVector`], [`Permute`],
+//! [`Cropping1D`], [`Cropping2D`], [`ZeroPadding1D`] and [`UpSampling1D`]; the
+//! normalizations [`UnitNormalization`] and [`GroupNormalization`]; and the training-only
+//! noise layers [`GaussianNoise`], [`GaussianDropout`], [`SpatialDropout1D`] and
+//! [`SpatialDropout2D`].
 //! (Keras's `Activation` layer is [`Activation`](crate::Activation).)
 //!
 //! ```
@@ -26,18 +30,25 @@ mod attention_projection;
 mod conv;
 mod conv_depthwise;
 mod conv_transpose;
+mod cropping2d;
 mod dense;
 mod dropout;
 mod embedding;
+mod group_normalization;
 mod lambda;
 mod masking;
+mod noise;
 mod normalization;
 mod padding;
 mod pooling;
+mod repeat;
 mod reshape;
 mod softmax;
 mod spatial;
+mod spatial1d;
+mod spatial_dropout;
 mod time_distributed;
+mod unit_normalization;
 
 pub use activity::ActivityRegularization;
 pub use attention::MultiHeadAttention;
@@ -46,17 +57,21 @@ pub use attention_projection::{MergeHeadsDense, OutputUnits, SplitHeadsDense};
 pub use conv::{Conv1D, Conv2D};
 pub use conv_depthwise::{DepthwiseConv2D, SeparableConv2D};
 pub use conv_transpose::Conv2DTranspose;
+pub use cropping2d::Cropping2D;
 pub use dense::Dense;
 pub use dropout::Dropout;
 pub use embedding::Embedding;
+pub use group_normalization::GroupNormalization;
 pub use lambda::Lambda;
 pub use masking::Masking;
+pub use noise::{GaussianDropout, GaussianNoise};
 pub use normalization::{BatchNormalization, LayerNormalization};
 pub use padding::Padding;
 pub use pooling::{
     AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D,
     GlobalMaxPooling1D, GlobalMaxPooling2D, MaxPooling1D, MaxPooling2D,
 };
+pub use repeat::{Permute, RepeatVector};
 pub use reshape::{Flatten, Reshape, ReshapeCheck, ReshapeTarget};
 pub use softmax::{LogSoftmax, Softmax};
 
@@ -66,4 +81,7 @@ pub use recurrent::{
     SimpleRnn, SimpleRnnCell, run_cell,
 };
 pub use spatial::{SpatialPadding, UpSampling2D, ZeroPadding2D};
+pub use spatial_dropout::{SpatialDropout1D, SpatialDropout2D};
+pub use spatial1d::{Cropping1D, Margin, UpSampling1D, ZeroPadding1D};
 pub use time_distributed::TimeDistributed;
+pub use unit_normalization::{Axes, UnitNormalization};
