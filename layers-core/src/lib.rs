@@ -86,6 +86,11 @@ pub use autograd::{GradStore, NoGradGuard, VarId, is_recording, live_graph_nodes
 pub use builtin::ActivityRegularization;
 pub use builtin::MultiHeadAttention;
 pub use builtin::{
+    AlphaDropout, Cropping1D, Cropping2D, GaussianDropout, GaussianNoise, GroupNormalization,
+    Permute, RepeatVector, SpatialDropout1D, SpatialDropout2D, UnitNormalization, UpSampling1D,
+    ZeroPadding1D,
+};
+pub use builtin::{
     AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D,
     GlobalMaxPooling1D, GlobalMaxPooling2D, MaxPooling1D, MaxPooling2D, TimeDistributed,
     UpSampling2D, ZeroPadding2D,
@@ -96,11 +101,6 @@ pub use builtin::{
 };
 pub use builtin::{Bidirectional, Cell, Gru, Lstm, Masking, Recurrent, Rnn, SimpleRnn};
 pub use builtin::{Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D};
-pub use builtin::{
-    Cropping1D, Cropping2D, GaussianDropout, GaussianNoise, GroupNormalization, Permute,
-    RepeatVector, SpatialDropout1D, SpatialDropout2D, UnitNormalization, UpSampling1D,
-    ZeroPadding1D,
-};
 pub use constraints::Constraint;
 pub use dual::Dual;
 pub use error::{Error, Result};
@@ -158,17 +158,17 @@ pub mod prelude {
         layer_from_config, no_grad, registered_layers,
     };
     pub use crate::{
+        AlphaDropout, Cropping1D, Cropping2D, GaussianDropout, GaussianNoise, GroupNormalization,
+        Permute, RepeatVector, SpatialDropout1D, SpatialDropout2D, UnitNormalization, UpSampling1D,
+        ZeroPadding1D,
+    };
+    pub use crate::{
         AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D,
         GlobalMaxPooling1D, GlobalMaxPooling2D, MaxPooling1D, MaxPooling2D, TimeDistributed,
         UpSampling2D, ZeroPadding2D,
     };
     pub use crate::{Bidirectional, Cell, Gru, Lstm, Masking, Recurrent, Rnn, SimpleRnn};
     pub use crate::{Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D};
-    pub use crate::{
-        Cropping1D, Cropping2D, GaussianDropout, GaussianNoise, GroupNormalization, Permute,
-        RepeatVector, SpatialDropout1D, SpatialDropout2D, UnitNormalization, UpSampling1D,
-        ZeroPadding1D,
-    };
     pub use crate::{Loss, Metric, Optimizer};
     pub use layers_derive::activation;
 }

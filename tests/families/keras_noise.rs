@@ -1,9 +1,10 @@
 //! Keras 3's training-only noise layers: `GaussianNoise`, `GaussianDropout`,
-//! `SpatialDropout1D` and `SpatialDropout2D`. Keras's random numbers cannot be matched bit
+//! `SpatialDropout1D`, `SpatialDropout2D` and `AlphaDropout`. Keras's random numbers cannot be matched bit
 //! for bit, so these check what Keras's code defines: the identity in inference; in
 //! training, the mean and variance of the noise over many draws (Keras's formulas:
 //! `x + N(0, stddev)`, `x · N(1, √(rate / (1 − rate)))`, whole channels dropped with
-//! probability `rate` and the rest scaled by `1 / (1 − rate)`); seeded reproducibility;
+//! probability `rate` and the rest scaled by `1 / (1 − rate)`, alpha dropout keeping mean
+//! 0 and variance 1 with Keras's `a` and `b`); seeded reproducibility;
 //! the gradient; masks passed on; configs by Keras's keys; and each refusal.
 
 use layers::layer::context::with_context;
@@ -28,6 +29,7 @@ fn noise_layers() -> Vec<Box<dyn Layer>> {
         Box::new(GaussianDropout::new(0.4)),
         Box::new(SpatialDropout1D::new(0.5)),
         Box::new(SpatialDropout2D::new(0.5)),
+        Box::new(AlphaDropout::new(0.3)),
     ]
 }
 
@@ -144,6 +146,54 @@ fn spatial_dropout_drops_whole_channels_at_the_rate() {
     }
 }
 
+/// Keras's `a`, `b` and the value of a dropped input, `a·α' + b`, from its constants
+/// (α' = −λα of SELU), worked out here in f64.
+fn alpha_constants(rate: f64) -> (f32, f32, f32) {
+    let alpha_p = -1.6732632423543772 * 1.0507009873554805;
+    let a = ((1.0 - rate) * (1.0 + rate * alpha_p * alpha_p)).powf(-0.5);
+    let b = -a * alpha_p * rate;
+    (a as f32, b as f32, (a * alpha_p + b) as f32)
+}
+
+#[test]
+fn alpha_dropout_keeps_mean_0_and_variance_1() {
+    let x = with_context(false, 17, || Tensor::random_normal(&[1, N], 0.0, 1.0));
+    for rate in [0.1f32, 0.3, 0.6] {
+        let y = with_context(true, 18, || AlphaDropout::new(rate).apply(&x)).to_vec();
+        let (mean, var) = mean_and_variance(&y);
+        // The sample mean's and variance's standard errors: about 0.0022 and 0.0032.
+        assert!(mean.abs() < 0.015, "rate {rate}: mean {mean}");
+        assert!((var - 1.0).abs() < 0.025, "rate {rate}: variance {var}");
+        let (_, _, dropped) = alpha_constants(f64::from(rate));
+        let share = y.iter().filter(|&&v| (v - dropped).abs() < 1e-6).count() as f64 / N as f64;
+        assert!(
+            (share - f64::from(rate)).abs() < 0.01,
+            "rate {rate}: dropped {share}"
+        );
+    }
+}
+
+#[test]
+fn alpha_dropout_s_noise_shape_shares_draws() {
+    let drop = AlphaDropout::new(0.5).noise_shape(Some(vec![None, Some(1), None]));
+    let x = Tensor::zeros(&[4, 6, 50]);
+    let y = with_context(true, 2, || drop.try_apply(&x)).unwrap();
+    let first = y.narrow(1, 0, 1).to_vec();
+    for t in 1..6 {
+        assert_eq!(y.narrow(1, t, 1).to_vec(), first, "step {t}");
+    }
+    let bad = AlphaDropout::new(0.5).noise_shape(Some(vec![None, Some(3), None]));
+    let err = with_context(true, 2, || bad.try_apply(&x)).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("`noise_shape` [None, Some(3), None] has 3 where the input"),
+        "{err}"
+    );
+    let short = AlphaDropout::new(0.5).noise_shape(Some(vec![None]));
+    let err = with_context(true, 2, || short.try_apply(&x)).unwrap_err();
+    assert!(err.to_string().contains("alpha_dropout"), "{err}");
+}
+
 #[test]
 fn draws_are_reproducible_by_seed() {
     for layer in noise_layers() {
@@ -183,9 +233,19 @@ fn the_gradient_is_the_noise_applied() {
         let g = grads.get(&x).unwrap().to_vec();
         let (xv, yv, cv) = (x.to_vec(), y.to_vec(), c.to_vec());
         for i in 0..g.len() {
-            // Additive noise passes the cotangent; a factor multiplies it: y / x.
+            // Additive noise passes the cotangent; a factor multiplies it: y / x; alpha
+            // dropout's affine map gives `a` where kept, 0 where dropped.
             let expected = match layer.type_name() {
                 "GaussianNoise" => cv[i],
+                "AlphaDropout" => {
+                    let (a, b, dropped) = alpha_constants(0.3);
+                    if (yv[i] - dropped).abs() < 1e-6 {
+                        0.0
+                    } else {
+                        assert!((yv[i] - (a * xv[i] + b)).abs() < 1e-5);
+                        a * cv[i]
+                    }
+                }
                 _ => yv[i] / xv[i] * cv[i],
             };
             assert!(
@@ -235,6 +295,7 @@ fn masks_pass_through_these_and_the_normalizations() {
         Box::new(GaussianNoise::new(0.1)),
         Box::new(GaussianDropout::new(0.1)),
         Box::new(SpatialDropout1D::new(0.1)),
+        Box::new(AlphaDropout::new(0.1)),
         Box::new(UnitNormalization::new()),
         Box::new(GroupNormalization::new().groups(2)),
     ];
@@ -282,6 +343,10 @@ fn configs_use_keras_keys_and_read_back() {
         (
             Box::new(SpatialDropout2D::new(0.25)),
             serde_json::json!({"rate": 0.25, "data_format": "channels_last", "seed": null}),
+        ),
+        (
+            Box::new(AlphaDropout::new(0.1).noise_shape(Some(vec![None, Some(1)]))),
+            serde_json::json!({"rate": 0.1, "noise_shape": [null, 1], "seed": null}),
         ),
     ];
     for (layer, expected) in layers {
@@ -355,6 +420,11 @@ fn bad_settings_and_shapes_are_errors_naming_the_layer() {
             vec![3, 2],
             "layer `spatial_dropout2d` (SpatialDropout2D): `spatial_dropout2d` expects input \
              of shape [B, H, W, C] but got [1, 3, 2]",
+        ),
+        (
+            Box::new(AlphaDropout::new(1.0)),
+            vec![3],
+            "layer `alpha_dropout` (AlphaDropout): `rate` must be in [0, 1), got 1",
         ),
         (
             Box::new(SpatialDropout2D::new(0.5).data_format("channels_first")),

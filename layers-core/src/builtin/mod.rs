@@ -5,8 +5,8 @@
 //! function of a tensor; the weightless reshaping layers [`RepeatVector`], [`Permute`],
 //! [`Cropping1D`], [`Cropping2D`], [`ZeroPadding1D`] and [`UpSampling1D`]; the
 //! normalizations [`UnitNormalization`] and [`GroupNormalization`]; and the training-only
-//! noise layers [`GaussianNoise`], [`GaussianDropout`], [`SpatialDropout1D`] and
-//! [`SpatialDropout2D`].
+//! noise layers [`GaussianNoise`], [`GaussianDropout`], [`SpatialDropout1D`],
+//! [`SpatialDropout2D`] and [`AlphaDropout`].
 //! (Keras's `Activation` layer is [`Activation`](crate::Activation).)
 //!
 //! ```
@@ -24,6 +24,7 @@
 //! ```
 
 mod activity;
+mod alpha_dropout;
 mod attention;
 mod attention_mask;
 mod attention_projection;
@@ -51,6 +52,7 @@ mod time_distributed;
 mod unit_normalization;
 
 pub use activity::ActivityRegularization;
+pub use alpha_dropout::AlphaDropout;
 pub use attention::MultiHeadAttention;
 pub use attention_mask::PaddingMask;
 pub use attention_projection::{MergeHeadsDense, OutputUnits, SplitHeadsDense};
