@@ -84,6 +84,11 @@ pub use activation::Activation;
 pub use autograd::gradcheck::{GradCheck, check_gradients};
 pub use autograd::{GradStore, NoGradGuard, VarId, is_recording, live_graph_nodes, no_grad};
 pub use builtin::ActivityRegularization;
+pub use builtin::{
+    AlphaDropout, Cropping1D, Cropping2D, GaussianDropout, GaussianNoise, GroupNormalization,
+    Permute, RepeatVector, SpatialDropout1D, SpatialDropout2D, UnitNormalization, UpSampling1D,
+    ZeroPadding1D,
+};
 pub use builtin::{AttentionCall, MultiHeadAttention};
 pub use builtin::{
     AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D,
@@ -165,6 +170,11 @@ pub mod prelude {
         Layer, LayerConfig, LayerExt, LayerNormalization, LogSoftmax, Logs, Model, Operand,
         Regularizer, Reshape, Result, Sequential, Softmax, Tensor, Train, TryCall, Weight,
         layer_from_config, no_grad, registered_layers,
+    };
+    pub use crate::{
+        AlphaDropout, Cropping1D, Cropping2D, GaussianDropout, GaussianNoise, GroupNormalization,
+        Permute, RepeatVector, SpatialDropout1D, SpatialDropout2D, UnitNormalization, UpSampling1D,
+        ZeroPadding1D,
     };
     pub use crate::{AttentionCall, MultiHeadAttention};
     pub use crate::{

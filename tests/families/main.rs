@@ -1,6 +1,8 @@
 //! The layer-families test binary: convolution, pooling, recurrent and attention layers,
 //! each checked by finite differences (`conv`, `pool`, `rnn`, `attention`) and against
-//! float64 NumPy tables (`*_reference`, read by `tests/common/table.rs`). One binary links
+//! float64 NumPy tables (`*_reference`, read by `tests/common/table.rs`) or Keras itself
+//! (`keras_*`: `keras_shape` for the reshaping and normalization layers, `keras_noise` for
+//! the training-only noise layers, by their statistics). One binary links
 //! the library once for all of them (`cargo test --test families rnn_reference::`).
 
 #[path = "../common/table.rs"]
@@ -13,8 +15,10 @@ mod conv_reference;
 mod keras_attention_mask;
 mod keras_diff;
 mod keras_diff2;
+mod keras_noise;
 mod keras_prep;
 mod keras_rnn;
+mod keras_shape;
 mod masked_loss;
 mod masked_pooling;
 mod output_padding;

@@ -3,7 +3,11 @@
 //! [`Embedding`], [`Softmax`] and [`LogSoftmax`]; the convolutions [`Conv1D`], [`Conv2D`],
 //! [`DepthwiseConv2D`], [`SeparableConv2D`] and [`Conv2DTranspose`]; and [`Lambda`], any
 //! function of a tensor; the preprocessing layers [`Normalization`] and [`Rescaling`];
-//! and the activation layers with settings [`ReLU`], [`LeakyReLU`], [`PReLU`] and [`ELU`].
+//! the activation layers with settings [`ReLU`], [`LeakyReLU`], [`PReLU`] and [`ELU`]; the
+//! weightless reshaping layers [`RepeatVector`], [`Permute`], [`Cropping1D`], [`Cropping2D`],
+//! [`ZeroPadding1D`] and [`UpSampling1D`]; the normalizations [`UnitNormalization`] and
+//! [`GroupNormalization`]; and the training-only noise layers [`GaussianNoise`],
+//! [`GaussianDropout`], [`SpatialDropout1D`], [`SpatialDropout2D`] and [`AlphaDropout`].
 //! (Keras's `Activation` layer is [`Activation`](crate::Activation).)
 //!
 //! ```
@@ -22,30 +26,40 @@
 
 mod activation_layers;
 mod activity;
+mod alpha_dropout;
 mod attention;
 mod attention_call;
 mod attention_mask;
 mod attention_projection;
+mod axes;
 mod conv;
 mod conv_depthwise;
 mod conv_transpose;
+mod cropping2d;
 mod dense;
 mod dropout;
 mod embedding;
+mod group_normalization;
 mod lambda;
 mod masking;
+mod noise;
 mod normalization;
 mod padding;
 mod pooling;
 mod preprocessing;
+mod repeat;
 mod reshape;
 mod softmax;
 mod spatial;
+mod spatial1d;
+mod spatial_dropout;
 mod statistic;
 mod time_distributed;
+mod unit_normalization;
 
 pub use activation_layers::{ELU, LeakyReLU, PReLU, ReLU};
 pub use activity::ActivityRegularization;
+pub use alpha_dropout::AlphaDropout;
 pub use attention::MultiHeadAttention;
 pub use attention_call::AttentionCall;
 pub use attention_mask::PaddingMask;
@@ -53,11 +67,14 @@ pub use attention_projection::{MergeHeadsDense, OutputUnits, SplitHeadsDense};
 pub use conv::{Conv1D, Conv2D};
 pub use conv_depthwise::{DepthwiseConv2D, SeparableConv2D};
 pub use conv_transpose::Conv2DTranspose;
+pub use cropping2d::Cropping2D;
 pub use dense::Dense;
 pub use dropout::Dropout;
 pub use embedding::Embedding;
+pub use group_normalization::GroupNormalization;
 pub use lambda::Lambda;
 pub use masking::Masking;
+pub use noise::{GaussianDropout, GaussianNoise};
 pub use normalization::{BatchNormalization, LayerNormalization};
 pub use padding::Padding;
 pub use pooling::{
@@ -65,14 +82,19 @@ pub use pooling::{
     GlobalMaxPooling1D, GlobalMaxPooling2D, MaxPooling1D, MaxPooling2D,
 };
 pub use preprocessing::{EPSILON, Normalization, Rescaling};
+pub use repeat::{Permute, RepeatVector};
 pub use reshape::{Flatten, Reshape, ReshapeCheck, ReshapeTarget};
 pub use softmax::{LogSoftmax, Softmax};
 
 pub mod recurrent;
+pub use axes::Axes;
 pub use recurrent::{
     Bidirectional, Cell, CellRun, Gru, GruCell, Lstm, LstmCell, MergeMode, Recurrent, Rnn,
     SimpleRnn, SimpleRnnCell, run_cell,
 };
 pub use spatial::{SpatialPadding, UpSampling2D, ZeroPadding2D};
-pub use statistic::{Axes, Statistic};
+pub use spatial_dropout::{SpatialDropout1D, SpatialDropout2D};
+pub use spatial1d::{Cropping1D, Margin, UpSampling1D, ZeroPadding1D};
+pub use statistic::Statistic;
 pub use time_distributed::TimeDistributed;
+pub use unit_normalization::UnitNormalization;

@@ -1,7 +1,8 @@
 //! Keras's preprocessing layers for numbers: [`Normalization`] (a mean and variance given
 //! or adapted to data) and [`Rescaling`].
 
-use crate::builtin::statistic::{Axes, Statistic};
+use crate::builtin::axes::Axes;
+use crate::builtin::statistic::Statistic;
 use crate::error::{Error, Result};
 use crate::layer::context::is_dry_run;
 use crate::layer::{Call, LayerExt, TryCall};

@@ -194,7 +194,7 @@ impl UpSampling2D {
 }
 
 /// `0, 0, …, 1, 1, …`: each index of an axis of `n` repeated `times` times.
-fn repeated(n: usize, times: usize) -> Vec<usize> {
+pub(crate) fn repeated(n: usize, times: usize) -> Vec<usize> {
     (0..n).flat_map(|i| std::iter::repeat_n(i, times)).collect()
 }
 

@@ -1,84 +1,8 @@
-//! The config values of [`Normalization`](super::Normalization): [`Axes`], Keras's `axis`
-//! (an axis, several, or none), and [`Statistic`], a `mean` or `variance` given by value.
+//! [`Statistic`], a `mean` or `variance` given to [`Normalization`](super::Normalization)
+//! by value.
 
 use crate::layer::config::ConfigValue;
 use crate::tensor::Tensor;
-
-/// Keras's `axis` of `Normalization`: the input axes (batch axis 0, negative from the end)
-/// that keep a mean and variance of their own; `Axes::none()` (Keras's `axis=None`) keeps
-/// none, one scalar mean and variance for everything. From an `isize`, an array or a
-/// `Vec`; in a config a list, as Keras writes it (`[-1]`, `[]` for none), and read from a
-/// list, an integer or `null`.
-///
-/// # Examples
-///
-/// ```
-/// use layers_core::builtin::Axes;
-/// assert_eq!(Axes::from(-1).as_slice(), &[-1]);
-/// assert_eq!(Axes::from([1, 2]).as_slice(), &[1, 2]);
-/// assert!(Axes::none().as_slice().is_empty());
-/// ```
-#[derive(Clone, Debug, PartialEq, Eq, Default)]
-pub struct Axes(Vec<isize>);
-
-impl Axes {
-    /// No axis: Keras's `axis=None`, one mean and variance over every value.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use layers_core::builtin::Axes;
-    /// assert_eq!(Axes::none(), Axes::from(Vec::new()));
-    /// ```
-    pub fn none() -> Axes {
-        Axes(Vec::new())
-    }
-
-    /// The axes, as given.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use layers_core::builtin::Axes;
-    /// assert_eq!(Axes::from(vec![2, -1]).as_slice(), &[2, -1]);
-    /// ```
-    pub fn as_slice(&self) -> &[isize] {
-        &self.0
-    }
-}
-
-impl From<isize> for Axes {
-    fn from(axis: isize) -> Axes {
-        Axes(vec![axis])
-    }
-}
-
-impl From<Vec<isize>> for Axes {
-    fn from(axes: Vec<isize>) -> Axes {
-        Axes(axes)
-    }
-}
-
-impl<const N: usize> From<[isize; N]> for Axes {
-    fn from(axes: [isize; N]) -> Axes {
-        Axes(axes.to_vec())
-    }
-}
-
-impl ConfigValue for Axes {
-    fn to_config(&self) -> serde_json::Value {
-        self.0.to_config()
-    }
-    fn from_config(value: &serde_json::Value) -> std::result::Result<Self, String> {
-        match value {
-            serde_json::Value::Null => Ok(Axes::none()),
-            serde_json::Value::Array(_) => Vec::<isize>::from_config(value).map(Axes),
-            _ => isize::from_config(value)
-                .map(Axes::from)
-                .map_err(|_| format!("expected a list of axes, an axis or null, found {value}")),
-        }
-    }
-}
 
 /// A `mean` or `variance` given to [`Normalization`](super::Normalization) by value: a
 /// number, or an array broadcast to the kept axes as Keras broadcasts it (aligned from the

@@ -685,4 +685,41 @@ pub static CASES: &[Case] = &[
                 .map(drop)
         },
     },
+    // ---- reshaping, normalization and noise layers
+    Case {
+        name: "permute_dims_not_a_permutation",
+        expect: Outcome::Err("InvalidConfig"),
+        says: &["`permute`", "dims", "[1, 3]"],
+        run: || Permute::new(vec![1, 3]).build([2, 3]).map(drop),
+    },
+    Case {
+        name: "cropping_larger_than_the_input",
+        expect: Outcome::Err("Call"),
+        says: &["`cropping2d`", "cropping", "3 rows"],
+        run: || {
+            let mut model = Sequential::new().add(Cropping2D::new().cropping((2, 0)));
+            model.build([3, 4, 1]).map(drop)
+        },
+    },
+    Case {
+        name: "group_normalization_groups_not_dividing_channels",
+        expect: Outcome::Err("Call"),
+        says: &["`group_normalization`", "groups", "(3)", "8"],
+        run: || GroupNormalization::new().groups(3).build([8]).map(drop),
+    },
+    Case {
+        name: "noise_rate_outside_0_1",
+        expect: Outcome::Err("InvalidConfig"),
+        says: &["`spatial_dropout1d`", "rate", "1.5"],
+        run: || {
+            let mut model = Sequential::new().add(SpatialDropout1D::new(1.5));
+            model.build([3, 2]).map(drop)
+        },
+    },
+    Case {
+        name: "gaussian_noise_stddev_nan",
+        expect: Outcome::Err("InvalidConfig"),
+        says: &["`gaussian_noise`", "stddev", "NaN"],
+        run: || GaussianNoise::new(f32::NAN).build([3]).map(drop),
+    },
 ];
