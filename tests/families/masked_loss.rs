@@ -192,3 +192,42 @@ fn a_loss_without_values_is_refused_on_a_masked_output() {
         assert_eq!(a.to_vec(), b.to_vec());
     }
 }
+
+/// The same tagger as a `#[derive(Layer)] #[layer(sequential)]` struct trained through
+/// `Model`: the mask goes from field to field as in a `Sequential`, so the loss, the metric
+/// and a training step are Keras's, as above.
+#[derive(Layer)]
+#[layer(sequential)]
+struct Tagger {
+    #[layer(init = Embedding::new(6, 3).mask_zero(true))]
+    embedding: Embedding,
+    #[layer(init = Lstm::new(2).return_sequences(true))]
+    lstm: Lstm,
+    #[layer(init = Dense::new(3).activation("softmax"))]
+    dense: Dense,
+}
+
+#[test]
+fn masks_go_through_a_derived_sequential_layer() {
+    let labels = [1., 2., 0., 0., 0., 1., 2., 1., 2., 0., 1., 1.];
+    let y = Tensor::from_vec(labels.to_vec(), &[3, 4]);
+    let mut m = Model::new(Tagger::new());
+    m.build([4]).unwrap();
+    let reference = model(3, "softmax");
+    m.set_weights(&reference.get_weights().unwrap()).unwrap();
+    m.compile(
+        Sgd::new().with_learning_rate(0.5),
+        "sparse_categorical_crossentropy",
+        &["accuracy"],
+    )
+    .unwrap();
+    let logs = m.evaluate(&ids(), &y, 3).unwrap();
+    close(
+        &[logs["loss"], logs["accuracy"]],
+        &[1.0777809619903564, 0.5],
+        "evaluate",
+    );
+    // The last layer's output carries the mask out of the derived layer.
+    let (_, mask) = m.forward_masked(&ids(), None).unwrap();
+    assert_eq!(mask.unwrap().shape(), &[3, 4]);
+}

@@ -15,7 +15,8 @@ use crate::layer::ast::{Container, Field, input_axis, is_input};
 use crate::layer::attr::field::Weight;
 use crate::layer::check::signature::{Dim, Resolved, Signatures};
 
-/// The body of `forward(&self, __layers_x)`.
+/// The body of `forward(&self, __layers_x)`; of a sequential layer, the body of
+/// `forward_masked(&self, __layers_x, __layers_mask)`.
 pub fn forward_body(container: &Container, signatures: &Signatures) -> TokenStream {
     let validate = validate(container);
     let check_input = check_input(signatures);
@@ -38,11 +39,23 @@ pub fn forward_body(container: &Container, signatures: &Signatures) -> TokenStre
             let __layers_y = __layers::catch_call(__layers_x, || #call)?;
         }
     };
+    // A sequential layer's body is its `forward_masked`: the mask given (or `None`) goes
+    // from field to field as in a `Sequential`, and comes out with the output.
+    // With its own `masking` function, the layer's `forward` starts without a mask.
+    let (start, result) = match (&container.attrs.sequential, &container.attrs.masking) {
+        (Some(_), None) => (quote!(), quote!((__layers_y, __layers_mask))),
+        (Some(_), Some(_)) => (
+            quote!(let __layers_mask: ::core::option::Option<&__layers::Tensor> = ::core::option::Option::None;),
+            quote!(__layers_y),
+        ),
+        (None, _) => (quote!(), quote!(__layers_y)),
+    };
     quote! {
+        #start
         #validate
         #call
         #check_output
-        ::core::result::Result::Ok(__layers_y)
+        ::core::result::Result::Ok(#result)
     }
 }
 
@@ -53,18 +66,25 @@ struct WeightBuilds {
     builds: TokenStream,
 }
 
-/// The forward pass of a `sequential` layer: each `#[layer]` field in order.
+/// The forward pass of a `sequential` layer: each `#[layer]` field in order, the mask of
+/// each (`Embedding`'s `mask_zero`, `Masking`) carried to the next, as in a `Sequential`.
 fn sequential_calls(container: &Container) -> TokenStream {
     let calls = container.sublayer_fields().map(|f| {
         let name = f.ident;
         let text = f.name();
         quote! {
-            let __layers_y = __layers::Layer::forward(&self.#name, &__layers_y)
-                .map_err(|e| e.in_layer(#text, __layers::Layer::type_name(&self.#name)))?;
+            let (__layers_y, __layers_mask) = __layers::Layer::forward_masked(
+                &self.#name,
+                &__layers_y,
+                __layers_mask.as_ref(),
+            )
+            .map_err(|e| e.in_layer(#text, __layers::Layer::type_name(&self.#name)))?;
         }
     });
     quote! {
         let __layers_y = __layers_x.clone();
+        let __layers_mask: ::core::option::Option<__layers::Tensor> =
+            __layers_mask.cloned();
         #(#calls)*
     }
 }

@@ -26,19 +26,41 @@ pub fn layer_impl(container: &Container, signatures: &Signatures) -> TokenStream
     let config = config_fn(container);
     let summary = summary_fns(container, signatures);
     let masking = masking_fn(container);
-    quote! {
-        #sublayer_trait
+    let forward = if container.attrs.sequential.is_some() && masking.is_none() {
+        // Masks go through a sequential layer as through a `Sequential`.
+        quote! {
+            fn forward(
+                &self,
+                __layers_x: &__layers::Tensor,
+            ) -> __layers::Result<__layers::Tensor> {
+                __layers::Layer::forward_masked(self, __layers_x, ::core::option::Option::None)
+                    .map(|(__layers_y, _)| __layers_y)
+            }
 
-        impl #impl_generics __layers::Layer for #ident #ty_generics #where_clause {
-            #type_name
-
+            fn forward_masked(
+                &self,
+                __layers_x: &__layers::Tensor,
+                __layers_mask: ::core::option::Option<&__layers::Tensor>,
+            ) -> __layers::Result<(__layers::Tensor, ::core::option::Option<__layers::Tensor>)> {
+                #forward
+            }
+        }
+    } else {
+        quote! {
             fn forward(
                 &self,
                 __layers_x: &__layers::Tensor,
             ) -> __layers::Result<__layers::Tensor> {
                 #forward
             }
+        }
+    };
+    quote! {
+        #sublayer_trait
 
+        impl #impl_generics __layers::Layer for #ident #ty_generics #where_clause {
+            #type_name
+            #forward
             #masking
             #weights
             #sublayers
