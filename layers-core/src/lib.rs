@@ -143,6 +143,7 @@ pub mod prelude {
     pub use crate::ActivityRegularization;
     pub use crate::MultiHeadAttention;
     pub use crate::math::{Scalar, erf};
+    pub use crate::regularizers::OrthogonalMode;
     pub use crate::tensor::conv::Padding;
     pub use crate::typed::{Const, Dim, StaticLayer, TypedTensor};
     pub use crate::{

@@ -11,6 +11,7 @@ mod activations;
 mod gradcheck;
 mod keras_losses;
 mod keras_metrics;
+mod keras_metrics2;
 mod losses;
 mod metrics;
 mod ops;
