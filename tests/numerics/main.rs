@@ -12,6 +12,7 @@ mod gradcheck;
 mod keras_losses;
 mod keras_metrics;
 mod keras_metrics2;
+mod keras_orthogonal;
 mod losses;
 mod metrics;
 mod ops;
