@@ -21,3 +21,4 @@ mod ops_gradcheck;
 mod ops_reference;
 mod optimizers;
 mod schedules;
+mod threshold_metrics_api;

@@ -662,17 +662,16 @@ pub(super) fn auc_from_config(
         auc = auc.thresholds(t);
     }
     if let Err(Error::InvalidArgument { message, .. }) = auc.validate() {
-        let key = [
-            "thresholds",
-            "num_labels",
-            "label_weights",
-            "num_thresholds",
+        let (key, expected) = [
+            ("thresholds", "numbers in [0, 1]"),
+            ("num_labels", "null unless multi_label is true"),
+            ("label_weights", "finite numbers ≥ 0"),
         ]
         .into_iter()
-        .find(|k| message.starts_with(k))
-        .unwrap_or("num_labels");
+        .find(|(k, _)| message.starts_with(k))
+        .unwrap_or(("num_labels", "a whole number ≥ 1 or null"));
         let value = r.get(key).cloned().unwrap_or_default();
-        return Err(r.wrong(key, &message, &value));
+        return Err(r.wrong(key, expected, &value));
     }
     Ok(Box::new(auc))
 }

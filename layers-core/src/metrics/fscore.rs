@@ -374,12 +374,12 @@ pub(super) fn from_config(
         m = m.threshold(t);
     }
     if let Err(Error::InvalidArgument { message, .. }) = m.validate() {
-        let key = if message.starts_with("beta") {
-            "beta"
+        let (key, expected) = if message.starts_with("beta") {
+            ("beta", "a finite number > 0")
         } else {
-            "threshold"
+            ("threshold", "a number in (0, 1] or null")
         };
-        return Err(r.wrong(key, &message, &r.get(key).cloned().unwrap_or_default()));
+        return Err(r.wrong(key, expected, &r.get(key).cloned().unwrap_or_default()));
     }
     Ok(Box::new(m))
 }
