@@ -144,7 +144,8 @@ impl Regularizer {
     }
 
     /// Keras's `OrthogonalRegularizer(factor, mode)`, for 2-D weights (a `Dense` kernel):
-    /// the mean absolute cosine between pairs of rows (or columns), times `factor`, halved.
+    /// the mean absolute cosine between pairs of rows (or columns), times `factor` (Keras
+    /// halves the sum over `i ≠ j`, which counts each pair twice).
     ///
     /// # Examples
     ///
@@ -154,10 +155,13 @@ impl Regularizer {
     /// // rows (1, 0) and (1, 1): cosine 1/√2, one pair
     /// let x = Tensor::from_vec(vec![1.0, 0.0, 1.0, 1.0], &[2, 2]);
     /// let p = Regularizer::orthogonal(2.0, OrthogonalMode::Rows).penalty(&x).item();
-    /// assert!((p - 0.5f32.sqrt()).abs() < 1e-6);
+    /// assert!((p - 2.0 * 0.5f32.sqrt()).abs() < 1e-6);
     /// // the columns (1, 1) and (0, 1): the same cosine
     /// let p = Regularizer::orthogonal(2.0, OrthogonalMode::Columns).penalty(&x).item();
-    /// assert!((p - 0.5f32.sqrt()).abs() < 1e-6);
+    /// assert!((p - 2.0 * 0.5f32.sqrt()).abs() < 1e-6);
+    /// // orthogonal rows: no penalty
+    /// let eye = Tensor::from_vec(vec![3.0, 0.0, 0.0, -2.0], &[2, 2]);
+    /// assert_eq!(Regularizer::orthogonal(2.0, OrthogonalMode::Rows).penalty(&eye).item(), 0.0);
     /// ```
     pub fn orthogonal(factor: f32, mode: OrthogonalMode) -> Regularizer {
         Regularizer::Orthogonal { factor, mode }

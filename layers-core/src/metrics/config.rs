@@ -309,7 +309,7 @@ fn last_axis(r: &ConfigReader<'_>) -> Result<()> {
 ///     err.to_string(),
 ///     "`threshold` is not a config key of metric `mae`; known keys: name, metric"
 /// );
-/// assert!(metric_from_config(&json!({"name": "f1_score"}), &loss).is_err());
+/// assert!(metric_from_config(&json!({"name": "iou"}), &loss).is_err());
 /// # Ok::<(), layers_core::Error>(())
 /// ```
 pub fn metric_from_config(config: &Value, loss: &dyn Loss) -> Result<Box<dyn Metric>> {
