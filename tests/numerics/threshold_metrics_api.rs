@@ -332,6 +332,15 @@ fn every_bad_setting_is_refused_naming_the_metric_and_the_value() {
             .contains("must both have shape (batch, classes)"),
         "{err}"
     );
+    let err = Recall::new()
+        .top_k(1)
+        .update(&Tensor::zeros(&[4]), &Tensor::zeros(&[4, 1]))
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "`recall` cannot combine shapes [4] and [4, 1]: top_k and class_id need y_true and \
+         y_pred of the same shape (batch, classes)"
+    );
     let err = Precision::new()
         .update(&Tensor::zeros(&[2, 3]), &Tensor::zeros(&[2, 2]))
         .unwrap_err();

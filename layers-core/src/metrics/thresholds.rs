@@ -112,6 +112,19 @@ impl<'a> Counting<'a> {
         } else {
             1
         };
+        // Keras squeezes a trailing axis of 1 away before filtering, so that top_k or
+        // class_id would then act across the batch (or fail): both need the same shape
+        // (batch, classes) for targets and predictions.
+        if (self.top_k.is_some() || self.class_id.is_some())
+            && (y_pred.rank() < 2 || y_true.shape() != y_pred.shape())
+        {
+            return Err(Error::incompatible(
+                op,
+                y_true.shape(),
+                y_pred.shape(),
+                "top_k and class_id need y_true and y_pred of the same shape (batch, classes)",
+            ));
+        }
         let mut preds: Vec<f32> = y_pred.data().iter().copied().collect();
         let mut truth: Vec<f32> = y_true.data().iter().copied().collect();
         if let Some(k) = self.top_k {
