@@ -162,6 +162,7 @@ pub mod prelude {
         Callback, EarlyStopping, LearningRateScheduler, ModelCheckpoint, ReduceLROnPlateau,
     };
     pub use crate::optim::{Adam, AdamW, RmsProp, Sgd};
+    pub use crate::regularizers::OrthogonalMode;
     pub use crate::tensor::conv::Padding;
     pub use crate::typed::{Const, Dim, StaticLayer, TypedTensor};
     pub use crate::{

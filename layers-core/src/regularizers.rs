@@ -63,6 +63,44 @@ pub enum Regularizer {
         /// The factor of `Σ x²`.
         l2: f32,
     },
+    /// Keras's `OrthogonalRegularizer`: how far the rows (or columns) of a 2-D weight are
+    /// from orthogonal, `factor · ½ · Σ_{i≠j} |n_i · n_j| / (size·(size − 1)/2)` over the
+    /// rows `n_i` scaled to unit length (`x · rsqrt(max(Σx², 1e-7))`, as Keras's
+    /// `normalize`), i.e. the mean absolute cosine over pairs, times the factor.
+    Orthogonal {
+        /// The factor (Keras's default 0.01).
+        factor: f32,
+        /// Whether the rows or the columns should be orthogonal.
+        mode: OrthogonalMode,
+    },
+}
+
+/// Which vectors [`Regularizer::Orthogonal`] asks to be orthogonal (Keras's `mode`).
+///
+/// # Examples
+///
+/// ```
+/// use layers_core::regularizers::{OrthogonalMode, Regularizer};
+/// let reg = Regularizer::orthogonal(0.1, OrthogonalMode::Columns);
+/// assert_eq!(reg.to_config()["config"]["mode"], "columns");
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum OrthogonalMode {
+    /// The rows (`"rows"`, the default): for a `Dense` kernel `(inputs, units)`, the
+    /// weights leaving each input.
+    #[default]
+    Rows,
+    /// The columns (`"columns"`): for a `Dense` kernel, each unit's weights.
+    Columns,
+}
+
+impl OrthogonalMode {
+    fn keras_name(self) -> &'static str {
+        match self {
+            OrthogonalMode::Rows => "rows",
+            OrthogonalMode::Columns => "columns",
+        }
+    }
 }
 
 impl Regularizer {
@@ -105,7 +143,31 @@ impl Regularizer {
         Regularizer::L1L2 { l1, l2 }
     }
 
-    /// Keras's class name: `L1`, `L2` or `L1L2`.
+    /// Keras's `OrthogonalRegularizer(factor, mode)`, for 2-D weights (a `Dense` kernel):
+    /// the mean absolute cosine between pairs of rows (or columns), times `factor` (Keras
+    /// halves the sum over `i ≠ j`, which counts each pair twice).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::regularizers::{OrthogonalMode, Regularizer};
+    /// use layers_core::Tensor;
+    /// // rows (1, 0) and (1, 1): cosine 1/√2, one pair
+    /// let x = Tensor::from_vec(vec![1.0, 0.0, 1.0, 1.0], &[2, 2]);
+    /// let p = Regularizer::orthogonal(2.0, OrthogonalMode::Rows).penalty(&x).item();
+    /// assert!((p - 2.0 * 0.5f32.sqrt()).abs() < 1e-6);
+    /// // the columns (1, 1) and (0, 1): the same cosine
+    /// let p = Regularizer::orthogonal(2.0, OrthogonalMode::Columns).penalty(&x).item();
+    /// assert!((p - 2.0 * 0.5f32.sqrt()).abs() < 1e-6);
+    /// // orthogonal rows: no penalty
+    /// let eye = Tensor::from_vec(vec![3.0, 0.0, 0.0, -2.0], &[2, 2]);
+    /// assert_eq!(Regularizer::orthogonal(2.0, OrthogonalMode::Rows).penalty(&eye).item(), 0.0);
+    /// ```
+    pub fn orthogonal(factor: f32, mode: OrthogonalMode) -> Regularizer {
+        Regularizer::Orthogonal { factor, mode }
+    }
+
+    /// Keras's class name: `L1`, `L2`, `L1L2` or `OrthogonalRegularizer`.
     ///
     /// # Examples
     ///
@@ -118,6 +180,7 @@ impl Regularizer {
             Regularizer::L1 { .. } => "L1",
             Regularizer::L2 { .. } => "L2",
             Regularizer::L1L2 { .. } => "L1L2",
+            Regularizer::Orthogonal { .. } => "OrthogonalRegularizer",
         }
     }
 
@@ -127,6 +190,7 @@ impl Regularizer {
             Regularizer::L1 { l1 } => vec![("l1", l1)],
             Regularizer::L2 { l2 } => vec![("l2", l2)],
             Regularizer::L1L2 { l1, l2 } => vec![("l1", l1), ("l2", l2)],
+            Regularizer::Orthogonal { factor, .. } => vec![("factor", factor)],
         }
     }
 
@@ -190,7 +254,54 @@ impl Regularizer {
                 }
                 total
             }
+            Regularizer::Orthogonal { factor, mode } => orthogonal_penalty(x, factor, mode),
         }
+    }
+
+    /// Checks the regularizer against the shape of its weight: `OrthogonalRegularizer`
+    /// needs a 2-D weight with at least 2 rows (or columns) to pair (Keras refuses other
+    /// ranks, and gives NaN for a single row).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`] naming the regularizer, the shape and what it needs.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::regularizers::{OrthogonalMode, Regularizer};
+    /// let reg = Regularizer::orthogonal(0.01, OrthogonalMode::Rows);
+    /// assert!(reg.check_shape(&[3, 4]).is_ok());
+    /// assert_eq!(
+    ///     reg.check_shape(&[4]).unwrap_err().to_string(),
+    ///     "`OrthogonalRegularizer`: it needs a weight of rank 2, but the weight has shape [4]"
+    /// );
+    /// assert!(reg.check_shape(&[1, 4]).is_err());
+    /// assert!(Regularizer::l2(0.1).check_shape(&[4]).is_ok());
+    /// ```
+    pub fn check_shape(&self, shape: &[usize]) -> Result<()> {
+        let Regularizer::Orthogonal { mode, .. } = self else {
+            return Ok(());
+        };
+        if shape.len() != 2 {
+            return Err(Error::invalid(
+                self.class_name(),
+                format!("it needs a weight of rank 2, but the weight has shape {shape:?}"),
+            ));
+        }
+        let (size, what) = match mode {
+            OrthogonalMode::Rows => (shape[0], "rows"),
+            OrthogonalMode::Columns => (shape[1], "columns"),
+        };
+        if size < 2 {
+            return Err(Error::invalid(
+                self.class_name(),
+                format!(
+                    "mode `{what}` needs at least 2 {what} to compare, but the weight has shape {shape:?}"
+                ),
+            ));
+        }
+        Ok(())
     }
 
     /// Keras's serialized form, as a layer's `get_config` writes it:
@@ -207,11 +318,14 @@ impl Regularizer {
     /// # Ok::<(), layers_core::Error>(())
     /// ```
     pub fn to_config(&self) -> Value {
-        let params: Map<String, Value> = self
+        let mut params: Map<String, Value> = self
             .factors()
             .into_iter()
             .map(|(name, v)| (name.to_string(), f32_to_json(v)))
             .collect();
+        if let Regularizer::Orthogonal { mode, .. } = self {
+            params.insert("mode".to_string(), json!(mode.keras_name()));
+        }
         json!({
             "module": "keras.regularizers",
             "class_name": self.class_name(),
@@ -248,25 +362,52 @@ impl Regularizer {
             "L1" | "l1" => Regularizer::l1(0.01),
             "L2" | "l2" => Regularizer::l2(0.01),
             "L1L2" | "l1l2" | "l1_l2" => Regularizer::l1_l2(0.0, 0.0),
+            "OrthogonalRegularizer" | "orthogonal_regularizer" => {
+                Regularizer::orthogonal(0.01, OrthogonalMode::Rows)
+            }
             _ => {
                 return Err(Error::UnknownName {
                     kind: "regularizer",
                     name: class.to_string(),
-                    known: vec!["L1".into(), "L2".into(), "L1L2".into()],
+                    known: vec![
+                        "L1".into(),
+                        "L2".into(),
+                        "L1L2".into(),
+                        "OrthogonalRegularizer".into(),
+                    ],
                 });
             }
         };
         if let Some(params) = params {
             for (key, v) in params {
+                if let (Regularizer::Orthogonal { mode, .. }, "mode") = (&mut reg, key.as_str()) {
+                    *mode = match v.as_str() {
+                        Some("rows") => OrthogonalMode::Rows,
+                        Some("columns") => OrthogonalMode::Columns,
+                        _ => {
+                            return Err(config_error(
+                                key,
+                                format!(
+                                    "of `{class}` must be \"rows\" or \"columns\", but it is {v}"
+                                ),
+                            ));
+                        }
+                    };
+                    continue;
+                }
                 let slot = match (&mut reg, key.as_str()) {
                     (Regularizer::L1 { l1 }, "l1") | (Regularizer::L1L2 { l1, .. }, "l1") => l1,
                     (Regularizer::L2 { l2 }, "l2") | (Regularizer::L1L2 { l2, .. }, "l2") => l2,
+                    (Regularizer::Orthogonal { factor, .. }, "factor") => factor,
                     _ => {
-                        let known = reg
+                        let mut known = reg
                             .factors()
                             .iter()
                             .map(|(n, _)| format!("`{n}`"))
                             .collect::<Vec<_>>();
+                        if let Regularizer::Orthogonal { .. } = reg {
+                            known.push("`mode`".to_string());
+                        }
                         return Err(config_error(
                             key,
                             format!(
@@ -303,6 +444,28 @@ fn abs_sum(x: &Tensor) -> Tensor {
         .map(|v| if v < 0.0 { -1.0 } else { 1.0 })
         .collect();
     (x * &Tensor::from_vec(signs, x.shape())).sum_all()
+}
+
+/// Keras's `OrthogonalRegularizer.__call__`: rows (or columns) scaled to unit length by
+/// `x · rsqrt(max(Σx², ε))`, their products off the diagonal, `factor · ½ · Σ|·| / pairs`.
+fn orthogonal_penalty(x: &Tensor, factor: f32, mode: OrthogonalMode) -> Tensor {
+    let axis = match mode {
+        OrthogonalMode::Rows => 1,
+        OrthogonalMode::Columns => 0,
+    };
+    let norms = x.square().sum(&[axis], true).clip(1e-7, f32::INFINITY);
+    let unit = x * &norms.powf(-0.5);
+    let product = match mode {
+        OrthogonalMode::Rows => unit.matmul(unit.transpose()),
+        OrthogonalMode::Columns => unit.transpose().matmul(&unit),
+    };
+    let size = product.shape()[0];
+    let off_diagonal: Vec<f32> = (0..size * size)
+        .map(|i| if i / size == i % size { 0.0 } else { 1.0 })
+        .collect();
+    let masked = &product * &Tensor::from_vec(off_diagonal, &[size, size]);
+    let pairs = size as f32 * (size as f32 - 1.0) / 2.0;
+    abs_sum(&masked) * (factor * 0.5) / &Tensor::scalar(pairs)
 }
 
 fn config_error(field: &str, message: String) -> Error {

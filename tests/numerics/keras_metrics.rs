@@ -298,12 +298,12 @@ fn auc_matches_keras_with_its_buckets() {
         c["metric"] = json!("auc");
         c
     });
-    let err = metric_from_config(&json!({"name": "auc", "curve": "PR"}), &loss)
+    let err = metric_from_config(&json!({"name": "auc", "curve": "PRC"}), &loss)
         .err()
         .unwrap();
     assert_eq!(
         err.to_string(),
-        "`curve` of metric `auc` must be \"ROC\" (the only curve supported), but it is \"PR\""
+        "`curve` of metric `auc` must be \"ROC\", \"PR\" or \"PRGAIN\", but it is \"PRC\""
     );
     let err = metric_from_config(&json!({"name": "auc", "num_thresholds": 1}), &loss)
         .err()
@@ -416,7 +416,8 @@ fn configs_use_keras_keys_and_read_back() {
     }
     let recall =
         metric_from_config(&json!({"name": "recall", "thresholds": [0.3]}), &loss).unwrap();
-    assert_eq!(recall.config()["thresholds"], 0.3);
+    // written back as given, a list of one, as Keras writes it
+    assert_eq!(recall.config()["thresholds"], json!([0.3]));
 }
 
 #[test]
@@ -499,17 +500,19 @@ fn refusals_name_the_metric_and_the_value() {
         err.to_string(),
         "`thresholds` of metric `recall` must be a number in [0, 1], but it is 2"
     );
-    let err = metric_from_config(&json!({"name": "recall", "thresholds": [0.2, 0.8]}), &loss)
-        .err()
-        .unwrap();
-    assert!(err.to_string().contains("must be one threshold"), "{err}");
-    let err = metric_from_config(&json!({"name": "precision", "top_k": 2}), &loss)
+    let err = metric_from_config(&json!({"name": "recall", "thresholds": []}), &loss)
         .err()
         .unwrap();
     assert!(
-        err.to_string()
-            .starts_with("`top_k` of metric `precision` must be null"),
+        err.to_string().contains("numbers in [0, 1] (at least one)"),
         "{err}"
+    );
+    let err = metric_from_config(&json!({"name": "precision", "top_k": 0}), &loss)
+        .err()
+        .unwrap();
+    assert_eq!(
+        err.to_string(),
+        "`top_k` of metric `precision` must be a whole number ≥ 1 or null, but it is 0"
     );
     // label_smoothing outside [0, 1]
     let err = metric_from_config(

@@ -231,12 +231,12 @@ fn names_resolve_as_in_keras() {
     mae.update(&t(&[1.0], &[1, 1]), &t(&[3.0], &[1, 1]))
         .unwrap();
     assert_eq!(mae.result(), 2.0);
-    let err = metric_from_name("f1_score", &loss).err().unwrap();
+    let err = metric_from_name("iou", &loss).err().unwrap();
     assert!(matches!(err, Error::UnknownName { kind: "metric", .. }));
     assert_eq!(
         err.to_string(),
         format!(
-            "unknown metric `f1_score`; known metrics: {}",
+            "unknown metric `iou`; known metrics: {}",
             METRIC_NAMES.join(", ")
         )
     );

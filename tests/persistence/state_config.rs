@@ -214,7 +214,7 @@ fn bad_metric_configs_are_refused_naming_the_key() {
         refused(json!({"name": "x", "metric": 3})),
         "`metric` of metric `x` must be a string, but it is 3"
     );
-    assert!(refused(json!({"name": "f1_score"})).starts_with("unknown metric `f1_score`"));
+    assert!(refused(json!({"name": "iou"})).starts_with("unknown metric `iou`"));
     // A metric of one's own names its measure, which is no built-in: refused, not replaced.
     let own = MeanMetric::<Close>::new().with_name("accuracy");
     assert_eq!(own.config(), json!({"name": "accuracy", "metric": "close"}));

@@ -9,15 +9,14 @@
 //! # Ok::<(), layers_core::Error>(())
 //! ```
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use super::auc::check_num_thresholds;
-use super::confusion::check_threshold;
+use super::auc::auc_from_config;
 use super::{
-    Auc, BinaryAccuracy, BinaryCrossentropy, CategoricalAccuracy, CategoricalCrossentropy, Mean,
+    BinaryAccuracy, BinaryCrossentropy, CategoricalAccuracy, CategoricalCrossentropy, Mean,
     MeanAbsoluteError, MeanAbsolutePercentageError, MeanSquaredError, MeanSquaredLogarithmicError,
-    Metric, Precision, Recall, RootMeanSquaredError, SparseCategoricalAccuracy,
-    SparseCategoricalCrossentropy, SparseTopKCategoricalAccuracy, TopKCategoricalAccuracy,
+    Metric, RootMeanSquaredError, SparseCategoricalAccuracy, SparseCategoricalCrossentropy,
+    SparseTopKCategoricalAccuracy, TopKCategoricalAccuracy, at_point, confusion, fscore,
     metric_from_name,
 };
 use crate::error::{Error, Result, names_of};
@@ -28,7 +27,7 @@ type MakeMetric = fn(&str, &ConfigReader<'_>) -> Result<Box<dyn Metric>>;
 
 /// Every built-in metric by the name its config writes under `metric` (its measure's
 /// name), with the settings it reads besides `name` and `metric`.
-const MEASURES: [(&str, (&[&str], MakeMetric)); 17] = [
+const MEASURES: [(&str, (&[&str], MakeMetric)); 27] = [
     (
         "sparse_categorical_accuracy",
         (&[], |name, _| {
@@ -152,22 +151,74 @@ const MEASURES: [(&str, (&[&str], MakeMetric)); 17] = [
     ),
     (
         "precision",
-        (&["thresholds", "top_k", "class_id"], |name, r| {
-            let mut m = Precision::new().with_name(name);
-            if let Some(t) = thresholds(r)? {
-                m = m.thresholds(t);
-            }
-            Ok(Box::new(m))
+        (&["thresholds", "top_k", "class_id"], |n, r| {
+            confusion::from_config("precision", n, r)
         }),
     ),
     (
         "recall",
-        (&["thresholds", "top_k", "class_id"], |name, r| {
-            let mut m = Recall::new().with_name(name);
-            if let Some(t) = thresholds(r)? {
-                m = m.thresholds(t);
-            }
-            Ok(Box::new(m))
+        (&["thresholds", "top_k", "class_id"], |n, r| {
+            confusion::from_config("recall", n, r)
+        }),
+    ),
+    (
+        "true_positives",
+        (&["thresholds"], |n, r| {
+            confusion::from_config("true_positives", n, r)
+        }),
+    ),
+    (
+        "false_positives",
+        (&["thresholds"], |n, r| {
+            confusion::from_config("false_positives", n, r)
+        }),
+    ),
+    (
+        "true_negatives",
+        (&["thresholds"], |n, r| {
+            confusion::from_config("true_negatives", n, r)
+        }),
+    ),
+    (
+        "false_negatives",
+        (&["thresholds"], |n, r| {
+            confusion::from_config("false_negatives", n, r)
+        }),
+    ),
+    (
+        "precision_at_recall",
+        (&["recall", "num_thresholds", "class_id"], |n, r| {
+            at_point::from_config("precision_at_recall", n, r)
+        }),
+    ),
+    (
+        "recall_at_precision",
+        (&["precision", "num_thresholds", "class_id"], |n, r| {
+            at_point::from_config("recall_at_precision", n, r)
+        }),
+    ),
+    (
+        "sensitivity_at_specificity",
+        (&["specificity", "num_thresholds", "class_id"], |n, r| {
+            at_point::from_config("sensitivity_at_specificity", n, r)
+        }),
+    ),
+    (
+        "specificity_at_sensitivity",
+        (&["sensitivity", "num_thresholds", "class_id"], |n, r| {
+            at_point::from_config("specificity_at_sensitivity", n, r)
+        }),
+    ),
+    (
+        "f1_score",
+        (&["average", "threshold"], |n, r| {
+            fscore::from_config("f1_score", n, r)
+        }),
+    ),
+    (
+        "fbeta_score",
+        (&["average", "beta", "threshold"], |n, r| {
+            fscore::from_config("fbeta_score", n, r)
         }),
     ),
     (
@@ -181,67 +232,15 @@ const MEASURES: [(&str, (&[&str], MakeMetric)); 17] = [
                 "num_labels",
                 "label_weights",
                 "from_logits",
+                "thresholds",
             ],
-            auc,
+            auc_from_config,
         ),
     ),
 ];
 
-/// Keras's `AUC` config: `num_thresholds` (200 when left out, at least 2), and the other
-/// settings at their defaults only (`curve` `ROC`, `summation_method` `interpolation`,
-/// `multi_label` and `from_logits` false, `num_labels` and `label_weights` null).
-fn auc(name: &str, r: &ConfigReader<'_>) -> Result<Box<dyn Metric>> {
-    let defaults = [
-        ("curve", json!("ROC"), "\"ROC\" (the only curve supported)"),
-        (
-            "summation_method",
-            json!("interpolation"),
-            "\"interpolation\" (the only one supported)",
-        ),
-        (
-            "multi_label",
-            json!(false),
-            "false (multi-label AUC is not supported)",
-        ),
-        (
-            "from_logits",
-            json!(false),
-            "false (from_logits is not supported)",
-        ),
-        (
-            "num_labels",
-            Value::Null,
-            "null (multi-label AUC is not supported)",
-        ),
-        (
-            "label_weights",
-            Value::Null,
-            "null (label weights are not supported)",
-        ),
-    ];
-    for (key, default, expected) in defaults {
-        if let Some(v) = r.get(key).filter(|&v| *v != default) {
-            return Err(r.wrong(key, expected, v));
-        }
-    }
-    let n = match r.u64("num_thresholds")? {
-        None => 200,
-        Some(n) => usize::try_from(n).map_err(|_| {
-            r.wrong(
-                "num_thresholds",
-                "a whole number this machine can count to",
-                &n.into(),
-            )
-        })?,
-    };
-    if check_num_thresholds(n).is_err() {
-        return Err(r.wrong("num_thresholds", "a whole number ≥ 2", &n.into()));
-    }
-    Ok(Box::new(Auc::new().num_thresholds(n).with_name(name)))
-}
-
 /// The names `metric` may hold.
-const MEASURE_NAMES: [&str; 17] = names_of(&MEASURES);
+const MEASURE_NAMES: [&str; 27] = names_of(&MEASURES);
 
 /// A top-k metric's `k` (5 when left out), refused when 0.
 fn top_k(r: &ConfigReader<'_>) -> Result<usize> {
@@ -269,29 +268,6 @@ fn last_axis(r: &ConfigReader<'_>) -> Result<()> {
         Some(v) if v.as_i64() == Some(-1) => Ok(()),
         Some(v) => Err(r.wrong("axis", "-1 (the class axis is the last one)", v)),
     }
-}
-
-/// Precision's and recall's one threshold: a number in `[0, 1]`, a list of one, or null
-/// (Keras's default, 0.5); `top_k` and `class_id` must be null.
-fn thresholds(r: &ConfigReader<'_>) -> Result<Option<f32>> {
-    for key in ["top_k", "class_id"] {
-        if let Some(v) = r.get(key).filter(|v| !v.is_null()) {
-            return Err(r.wrong(key, "null (it is not supported)", v));
-        }
-    }
-    let value = match r.get("thresholds") {
-        None | Some(Value::Null) => return Ok(None),
-        Some(Value::Array(list)) if list.len() == 1 => &list[0],
-        Some(v @ Value::Array(_)) => {
-            return Err(r.wrong("thresholds", "one threshold (a number or a list of one)", v));
-        }
-        Some(v) => v,
-    };
-    let t = r.to_f32("thresholds", value)?;
-    if check_threshold("thresholds", t).is_err() {
-        return Err(r.wrong("thresholds", "a number in [0, 1]", value));
-    }
-    Ok(Some(t))
 }
 
 /// The metric a config describes, the inverse of [`Metric::config`], for a model whose loss
@@ -333,7 +309,7 @@ fn thresholds(r: &ConfigReader<'_>) -> Result<Option<f32>> {
 ///     err.to_string(),
 ///     "`threshold` is not a config key of metric `mae`; known keys: name, metric"
 /// );
-/// assert!(metric_from_config(&json!({"name": "f1_score"}), &loss).is_err());
+/// assert!(metric_from_config(&json!({"name": "iou"}), &loss).is_err());
 /// # Ok::<(), layers_core::Error>(())
 /// ```
 pub fn metric_from_config(config: &Value, loss: &dyn Loss) -> Result<Box<dyn Metric>> {

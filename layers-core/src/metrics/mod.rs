@@ -21,29 +21,46 @@
 //! value per sample (the mean over the sample's positions) and reports the mean over all
 //! samples seen since the last reset (root mean squared error: its square root); totals
 //! are kept in `f64`. [`Precision`], [`Recall`] and [`Auc`] count true and false positives
-//! and negatives over every position instead, as Keras's do.
+//! and negatives over every position instead, as Keras's do, and so do the other
+//! threshold metrics ([`TruePositives`] and the other counts, [`PrecisionAtRecall`] and
+//! its kin) and the F-scores ([`FBetaScore`], [`F1Score`]).
+//!
+//! Some of these give several values (Keras's `result()` is then a vector): precision,
+//! recall and the counts at several thresholds, an F-score without `average`.
+//! [`Metric::results`] gives them all and [`Metric::result`] the first; `compile` and
+//! `add_metric` refuse such a metric ([`Metric::is_scalar`]), since `fit`'s logs hold one
+//! number per name.
 
 mod accuracy;
+mod at_point;
 mod auc;
 mod config;
 mod confusion;
 mod crossentropy;
+mod fscore;
 mod mean;
 mod regression;
+mod thresholds;
 mod top_k;
 
 pub use accuracy::{
     BinaryAccuracy, BinaryMatches, CategoricalAccuracy, CategoricalMatches,
     SparseCategoricalAccuracy, SparseCategoricalMatches,
 };
-pub use auc::Auc;
+pub use at_point::{
+    PrecisionAtRecall, RecallAtPrecision, SensitivityAtSpecificity, SpecificityAtSensitivity,
+};
+pub use auc::{Auc, AucCurve, AucSummation};
 pub use config::metric_from_config;
-pub use confusion::{Precision, Recall};
+pub use confusion::{
+    FalseNegatives, FalsePositives, Precision, Recall, Thresholds, TrueNegatives, TruePositives,
+};
 pub use crossentropy::{
     BinaryCrossentropy, BinaryCrossentropyValues, CategoricalCrossentropy,
     CategoricalCrossentropyValues, SparseCategoricalCrossentropy,
     SparseCategoricalCrossentropyValues,
 };
+pub use fscore::{Average, F1Score, FBetaScore};
 pub use mean::{Batch, Mean, MeanMetric, Measure, Values};
 pub use regression::{
     AbsoluteError, MeanAbsoluteError, MeanAbsolutePercentageError, MeanSquaredError,
@@ -145,6 +162,39 @@ pub trait Metric: Send + Sync {
     /// ```
     fn result(&self) -> f32;
 
+    /// Every value of the result: one, unless the metric gives several (Keras's
+    /// `result()` as a vector: precision at several thresholds, an F-score per class), in
+    /// which case [`Metric::result`] is the first of them.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::Tensor;
+    /// use layers_core::metrics::{Metric, Precision};
+    /// let mut p = Precision::new().thresholds([0.1, 0.5]);
+    /// p.update(&Tensor::from_vec(vec![1.0, 0.0], &[2, 1]), &Tensor::from_vec(vec![0.9, 0.3], &[2, 1]))?;
+    /// assert_eq!(p.results(), [0.5, 1.0]);
+    /// assert_eq!(p.result(), 0.5);
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
+    fn results(&self) -> Vec<f32> {
+        vec![self.result()]
+    }
+
+    /// Whether the result is one number, as `fit`'s logs need (true unless the metric was
+    /// set up to give several; `compile` and `add_metric` refuse such a metric).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::metrics::{Metric, Recall};
+    /// assert!(Recall::new().thresholds([0.5]).is_scalar());
+    /// assert!(!Recall::new().thresholds([0.2, 0.5]).is_scalar());
+    /// ```
+    fn is_scalar(&self) -> bool {
+        true
+    }
+
     /// Forgets every batch seen (the start of an epoch).
     ///
     /// # Examples
@@ -196,7 +246,7 @@ pub trait Metric: Send + Sync {
 pub const METRIC_NAMES: &[&str] = &names_of(&METRICS);
 
 /// Every metric [`metric_from_name`] makes, by name, given the name and the model's loss.
-const METRICS: [(&str, MakeMetric); 37] = [
+const METRICS: [(&str, MakeMetric); 49] = [
     ("accuracy", accuracy_for),
     ("acc", accuracy_for),
     ("sparse_categorical_accuracy", |_, _| {
@@ -250,6 +300,44 @@ const METRICS: [(&str, MakeMetric); 37] = [
     ("Recall", |name, _| Box::new(Recall::new().with_name(name))),
     ("auc", |name, _| Box::new(Auc::new().with_name(name))),
     ("AUC", |name, _| Box::new(Auc::new().with_name(name))),
+    ("true_positives", |name, _| {
+        Box::new(TruePositives::new().with_name(name))
+    }),
+    ("TruePositives", |name, _| {
+        Box::new(TruePositives::new().with_name(name))
+    }),
+    ("false_positives", |name, _| {
+        Box::new(FalsePositives::new().with_name(name))
+    }),
+    ("FalsePositives", |name, _| {
+        Box::new(FalsePositives::new().with_name(name))
+    }),
+    ("true_negatives", |name, _| {
+        Box::new(TrueNegatives::new().with_name(name))
+    }),
+    ("TrueNegatives", |name, _| {
+        Box::new(TrueNegatives::new().with_name(name))
+    }),
+    ("false_negatives", |name, _| {
+        Box::new(FalseNegatives::new().with_name(name))
+    }),
+    ("FalseNegatives", |name, _| {
+        Box::new(FalseNegatives::new().with_name(name))
+    }),
+    // Keras's defaults: no average, so one score per class, which `compile` refuses
+    // (it names the metric and says why).
+    ("f1_score", |name, _| {
+        Box::new(F1Score::new().with_name(name))
+    }),
+    ("F1Score", |name, _| {
+        Box::new(F1Score::new().with_name(name))
+    }),
+    ("fbeta_score", |name, _| {
+        Box::new(FBetaScore::new(1.0).with_name(name))
+    }),
+    ("FBetaScore", |name, _| {
+        Box::new(FBetaScore::new(1.0).with_name(name))
+    }),
 ];
 
 fn top_k(name: &str, _: &dyn Loss) -> Box<dyn Metric> {
@@ -334,7 +422,7 @@ fn accuracy_for(name: &str, _loss: &dyn Loss) -> Box<dyn Metric> {
 /// let top = metric_from_name("TopKCategoricalAccuracy", loss.as_ref())?;
 /// assert_eq!(top.name(), "TopKCategoricalAccuracy");
 /// assert_eq!(top.config()["metric"], "top_k_categorical_accuracy");
-/// assert!(metric_from_name("f1_score", loss.as_ref()).is_err());
+/// assert!(metric_from_name("iou", loss.as_ref()).is_err());
 /// # Ok::<(), layers_core::Error>(())
 /// ```
 pub fn metric_from_name(name: &str, loss: &dyn Loss) -> Result<Box<dyn Metric>> {

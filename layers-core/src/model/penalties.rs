@@ -45,12 +45,14 @@ pub(super) fn with_regularization(
             continue;
         }
         if let Some(r) = w.regularizer() {
-            r.check().map_err(|e| {
-                Error::invalid(
-                    "fit",
-                    format!("the regularizer of weight `{}` is unusable: {e}", w.name()),
-                )
-            })?;
+            r.check()
+                .and_then(|()| r.check_shape(w.value().shape()))
+                .map_err(|e| {
+                    Error::invalid(
+                        "fit",
+                        format!("the regularizer of weight `{}` is unusable: {e}", w.name()),
+                    )
+                })?;
             total = total + r.penalty(&w.value());
         }
     }

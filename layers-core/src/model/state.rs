@@ -67,6 +67,23 @@ pub(crate) struct Compiled {
     pub(super) epochs: u64,
 }
 
+/// Refuses a metric whose result is several numbers (precision at several thresholds, an
+/// F-score per class): `fit`'s logs hold one number per name.
+fn check_scalar(op: &'static str, metric: &dyn Metric) -> Result<()> {
+    if metric.is_scalar() {
+        return Ok(());
+    }
+    Err(Error::invalid(
+        op,
+        format!(
+            "metric `{}` gives several values (one per threshold or class), but the logs hold \
+             one number per metric: give it one threshold (or an `average`), or update it \
+             outside `fit`",
+            metric.name()
+        ),
+    ))
+}
+
 impl Compiled {
     /// The optimizer (its settings checked, since its builders cannot fail), the loss and
     /// the metrics named in `metrics` (Keras names such as `"accuracy"`).
@@ -81,6 +98,9 @@ impl Compiled {
             .map(|name| metric_from_name(name, loss.as_ref()))
             .collect::<Result<Vec<_>>>()?;
         check_metric_names("compile", metrics.iter().map(|m| m.name()))?;
+        metrics
+            .iter()
+            .try_for_each(|m| check_scalar("compile", m.as_ref()))?;
         Ok(Compiled {
             optimizer,
             loss,
@@ -101,6 +121,9 @@ impl Compiled {
     ) -> Result<Compiled> {
         optimizer.validate()?;
         check_metric_names("load", metrics.iter().map(|m| m.name()))?;
+        metrics
+            .iter()
+            .try_for_each(|m| check_scalar("load", m.as_ref()))?;
         Ok(Compiled {
             optimizer,
             loss,
@@ -114,6 +137,7 @@ impl Compiled {
     pub(super) fn add_metric(&mut self, metric: Box<dyn Metric>) -> Result<()> {
         let names = self.metrics.iter().map(|m| m.name());
         check_metric_names("add_metric", names.chain([metric.name()]))?;
+        check_scalar("add_metric", metric.as_ref())?;
         self.metrics.push(metric);
         Ok(())
     }

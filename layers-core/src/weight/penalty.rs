@@ -97,6 +97,8 @@ impl Weight {
         };
         if let Some(r) = &self.regularizer {
             r.check().map_err(|e| setting("regularizer", e))?;
+            r.check_shape(shape)
+                .map_err(|e| setting("regularizer", e))?;
         }
         if let Some(c) = &self.constraint {
             c.check(shape).map_err(|e| setting("constraint", e))?;
