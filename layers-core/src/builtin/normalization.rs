@@ -129,9 +129,17 @@ impl BatchNormalization {
                 format!("a mask holds only 0 (padding) and 1 (a real step), found {v}"),
             ));
         }
+        /// Clears the handed-over mask however `forward` ends (an unwinding panic too), so
+        /// that no later call on this thread sees it.
+        struct Clear;
+        impl Drop for Clear {
+            fn drop(&mut self) {
+                CALL_MASK.with(|m| m.borrow_mut().take());
+            }
+        }
         CALL_MASK.with(|m| *m.borrow_mut() = Some(mask.detach().unsqueeze(-1)));
+        let _clear = Clear;
         let y = self.forward(x);
-        CALL_MASK.with(|m| m.borrow_mut().take());
         Ok((y?, Some(mask.clone())))
     }
 }
