@@ -191,3 +191,25 @@ fn bad_weights_are_refused_before_training() {
         }
     }
 }
+
+/// `evaluate_weighted` in batches of 3, 3 and 2 from the initial weights, as Keras's
+/// `evaluate(x, y, sample_weight=…, batch_size=3)`: the loss weighed, the metric not.
+#[test]
+fn evaluate_weighted_as_keras() {
+    let (x, y) = data();
+    let sw = Tensor::from_vec(vec![1.0, 0.5, 2.0, 0.0, 1.5, 1.0, 3.0, 0.25], &[8]);
+    let mut m = model();
+    let logs = m.evaluate_weighted(&x, &y, &sw, 3).unwrap();
+    close(
+        &[logs["loss"], logs["accuracy"]],
+        &[1.4325298070907593, 0.375],
+        "evaluate",
+    );
+    let err = m
+        .evaluate_weighted(&x, &y, &Tensor::full(&[8], -2.0), 3)
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("sample_weight -2 of sample 0"),
+        "{err}"
+    );
+}

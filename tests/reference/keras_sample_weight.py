@@ -30,3 +30,7 @@ for name, kwargs in [
     print(name, {k: v for k, v in h.history.items()})
     print(name, "kernel", m.weights[0].numpy().ravel().tolist())
     print(name, "bias", m.weights[1].numpy().ravel().tolist())
+
+# evaluate with sample weights, in batches of 3, 3 and 2, from the initial weights
+m = model()
+print("evaluate", m.evaluate(x, y, sample_weight=sw, batch_size=3, verbose=0))

@@ -30,6 +30,7 @@ use crate::data::check::{check_paired, data_error, non_finite_sample};
 use crate::error::{Error, Result};
 use crate::layer::context::with_context;
 use crate::layer::{Layer, LayerExt, dry_run};
+use crate::loss::check_sample_weight;
 use crate::metrics::Metric;
 use crate::tensor::Tensor;
 use crate::typed::ModelInput;
@@ -275,6 +276,64 @@ pub trait Train: Layer + Sized {
             let seed = model.state().seed;
             with_compiled(model, |model, compiled| {
                 let loss = evaluate_batches(model, compiled, seed, (x, y, 0, None), batch_size)?;
+                Ok(compiled.logs(loss))
+            })
+        })
+    }
+
+    /// [`evaluate`](Train::evaluate) with each sample's loss weighed (Keras's
+    /// `evaluate(…, sample_weight=…)`): one non-negative weight per sample (or per output
+    /// position), each batch's loss `Σ loss · weight / count` as in
+    /// [`FitOptions::sample_weight`]. The metrics are not weighed.
+    ///
+    /// # Errors
+    ///
+    /// Those of `evaluate`; weights whose count is not the number of samples, or that are
+    /// negative, NaN or infinite (naming the sample).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::prelude::*;
+    /// let mut m = Sequential::new().add(Dense::new(1).use_bias(false));
+    /// m.compile("sgd", "mse", &[])?;
+    /// m.build([1])?;
+    /// m.set_weights(&[Tensor::ones(&[1, 1])])?;
+    /// let (x, y) = (Tensor::from_vec(vec![1.0, 2.0], &[2, 1]), Tensor::zeros(&[2, 1]));
+    /// // squared errors 1 and 4, weighed 2 and 0.5: (2 + 2) / 2
+    /// let w = Tensor::from_vec(vec![2.0, 0.5], &[2]);
+    /// assert_eq!(m.evaluate_weighted(&x, &y, &w, 32)?["loss"], 2.0);
+    /// assert!(m.evaluate_weighted(&x, &y, &Tensor::ones(&[3]), 32).is_err());
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
+    fn evaluate_weighted<X: ModelInput<Self>>(
+        &mut self,
+        x: &X,
+        y: &Tensor,
+        sample_weight: &Tensor,
+        batch_size: usize,
+    ) -> Result<Logs> {
+        let x = x.tensor();
+        check_batch_size("evaluate", batch_size)?;
+        let samples = y.shape().first().copied().unwrap_or(0);
+        if sample_weight.shape().first() != Some(&samples) {
+            return Err(Error::invalid(
+                "evaluate",
+                format!(
+                    "`sample_weight` of shape {:?} does not give one weight per sample: y \
+                     holds {samples} samples",
+                    sample_weight.shape()
+                ),
+            ));
+        }
+        check_sample_weight("evaluate", sample_weight)?;
+        let w = sample_weight.detach();
+        unbuilt_on_failure(self, |model| {
+            prepare(model, "evaluate", x, y)?;
+            let seed = model.state().seed;
+            with_compiled(model, |model, compiled| {
+                let loss =
+                    evaluate_batches(model, compiled, seed, (x, y, 0, Some(&w)), batch_size)?;
                 Ok(compiled.logs(loss))
             })
         })
