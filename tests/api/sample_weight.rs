@@ -213,3 +213,39 @@ fn evaluate_weighted_as_keras() {
         "{err}"
     );
 }
+
+/// `train_on_batch_weighted` as Keras's `train_on_batch(x, y, sample_weight=…)`: the loss
+/// before the step and the kernel after it; refused weights change nothing.
+#[test]
+fn train_on_batch_weighted_as_keras() {
+    let (x, y) = data();
+    let sw = Tensor::from_vec(vec![1.0, 0.5, 2.0, 0.0, 1.5, 1.0, 3.0, 0.25], &[8]);
+    let mut m = model();
+    let logs = m.train_on_batch_weighted(&x, &y, &sw).unwrap();
+    close(
+        &[logs["loss"], logs["accuracy"]],
+        &[1.4325299263000488, 0.375],
+        "logs",
+    );
+    close(
+        &m.get_weights().unwrap()[0].to_vec(),
+        &[
+            0.1997465193271637,
+            -0.2755716145038605,
+            0.2758251130580902,
+            0.4621260166168213,
+            0.33675646781921387,
+            -0.4988825023174286,
+        ],
+        "kernel after the step",
+    );
+    let before = m.get_weights().unwrap();
+    let err = m
+        .train_on_batch_weighted(&x, &y, &Tensor::ones(&[5]))
+        .unwrap_err();
+    assert!(err.to_string().contains("`train_on_batch`"), "{err}");
+    assert!(err.to_string().contains("y holds 8 samples"), "{err}");
+    for (a, b) in before.iter().zip(&m.get_weights().unwrap()) {
+        assert_eq!(a.to_vec(), b.to_vec());
+    }
+}

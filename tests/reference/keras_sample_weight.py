@@ -34,3 +34,8 @@ for name, kwargs in [
 # evaluate with sample weights, in batches of 3, 3 and 2, from the initial weights
 m = model()
 print("evaluate", m.evaluate(x, y, sample_weight=sw, batch_size=3, verbose=0))
+
+# one train_on_batch with sample weights from the initial weights
+m = model()
+print("train_on_batch", m.train_on_batch(x, y, sample_weight=sw, return_dict=True))
+print("train_on_batch kernel", m.weights[0].numpy().ravel().tolist())

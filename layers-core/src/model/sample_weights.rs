@@ -9,7 +9,6 @@ use crate::tensor::Tensor;
 /// The training samples' weights `options` ask for (taken out of `options`), checked
 /// against the `samples` of `y`; `None` when none are asked for.
 pub(super) fn training_weights(y: &Tensor, options: &mut FitOptions) -> Result<Option<Tensor>> {
-    let samples = y.shape().first().copied().unwrap_or(0);
     match (options.sample_weight.take(), options.class_weight.take()) {
         (None, None) => Ok(None),
         (Some(_), Some(_)) => Err(Error::invalid(
@@ -17,22 +16,27 @@ pub(super) fn training_weights(y: &Tensor, options: &mut FitOptions) -> Result<O
             "`sample_weight` and `class_weight` cannot both be given (as in Keras): \
              fold the class weights into the sample weights",
         )),
-        (Some(w), None) => {
-            if w.rank() == 0 || w.shape()[0] != samples {
-                return Err(Error::invalid(
-                    "fit",
-                    format!(
-                        "`sample_weight` of shape {:?} does not give one weight per sample: \
-                         y holds {samples} samples",
-                        w.shape()
-                    ),
-                ));
-            }
-            check_sample_weight("fit", &w)?;
-            Ok(Some(w.detach()))
-        }
+        (Some(w), None) => checked_weights("fit", y, &w).map(Some),
         (None, Some(classes)) => from_classes(y, &classes).map(Some),
     }
+}
+
+/// `w`, checked to give one finite, non-negative weight per sample of `y` (or per position),
+/// as a constant; errors name `op` and the sample.
+pub(super) fn checked_weights(op: &'static str, y: &Tensor, w: &Tensor) -> Result<Tensor> {
+    let samples = y.shape().first().copied().unwrap_or(0);
+    if w.rank() == 0 || w.shape()[0] != samples {
+        return Err(Error::invalid(
+            op,
+            format!(
+                "`sample_weight` of shape {:?} does not give one weight per sample: y holds \
+                 {samples} samples",
+                w.shape()
+            ),
+        ));
+    }
+    check_sample_weight(op, w)?;
+    Ok(w.detach())
 }
 
 /// One weight per sample from its class: the integer label (rounded, as Keras rounds), or

@@ -24,13 +24,13 @@ use super::fit;
 use super::history::History;
 use super::logs::Logs;
 use super::options::check_batch_size;
+use super::sample_weights::checked_weights;
 use super::state::Compiled;
 use super::step::train_step;
 use crate::data::check::{check_paired, data_error, non_finite_sample};
 use crate::error::{Error, Result};
 use crate::layer::context::with_context;
 use crate::layer::{Layer, LayerExt, dry_run};
-use crate::loss::check_sample_weight;
 use crate::metrics::Metric;
 use crate::tensor::Tensor;
 use crate::typed::ModelInput;
@@ -202,18 +202,41 @@ pub trait Train: Layer + Sized {
     /// # Ok::<(), layers_core::Error>(())
     /// ```
     fn train_on_batch<X: ModelInput<Self>>(&mut self, x: &X, y: &Tensor) -> Result<Logs> {
-        let x = x.tensor();
-        unbuilt_on_failure(self, |model| {
-            prepare(model, "train_on_batch", x, y)?;
-            let seed = model.state().seed;
-            with_compiled(model, |model, compiled| {
-                compiled.reset_metrics();
-                let step = compiled.optimizer.iterations() + 1;
-                let loss =
-                    train_step(model, compiled, seed, (x, y, None)).map_err(|e| e.at_step(step))?;
-                Ok(compiled.logs(loss))
-            })
-        })
+        train_one_batch(self, x.tensor(), y, None)
+    }
+
+    /// [`train_on_batch`](Train::train_on_batch) with each sample's loss weighed (Keras's
+    /// `train_on_batch(…, sample_weight=…)`), as [`FitOptions::sample_weight`] weighs them.
+    ///
+    /// # Errors
+    ///
+    /// Those of `train_on_batch`; weights whose count is not the number of samples, or that
+    /// are negative, NaN or infinite (naming the sample), before the step: nothing changes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::prelude::*;
+    /// let mut m = Sequential::new().add(Dense::new(1).use_bias(false));
+    /// m.compile("sgd", "mse", &[])?;
+    /// m.build([1])?;
+    /// m.set_weights(&[Tensor::zeros(&[1, 1])])?;
+    /// let x = Tensor::from_vec(vec![1.0, 2.0], &[2, 1]);
+    /// // errors 1 and 2 against the targets x, the second weighed 0: (1·1 + 0·4) / 2
+    /// let w = Tensor::from_vec(vec![1.0, 0.0], &[2]);
+    /// assert_eq!(m.train_on_batch_weighted(&x, &x, &w)?["loss"], 0.5);
+    /// // the gradient 2·(0 − 1)·1 / 2 = −1 moved the kernel by lr 0.01
+    /// assert_eq!(m.get_weights()?[0].to_vec(), vec![0.01]);
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
+    fn train_on_batch_weighted<X: ModelInput<Self>>(
+        &mut self,
+        x: &X,
+        y: &Tensor,
+        sample_weight: &Tensor,
+    ) -> Result<Logs> {
+        let w = checked_weights("train_on_batch", y, sample_weight)?;
+        train_one_batch(self, x.tensor(), y, Some(&w))
     }
 
     /// The loss and metrics on one batch, in inference mode.
@@ -315,19 +338,7 @@ pub trait Train: Layer + Sized {
     ) -> Result<Logs> {
         let x = x.tensor();
         check_batch_size("evaluate", batch_size)?;
-        let samples = y.shape().first().copied().unwrap_or(0);
-        if sample_weight.shape().first() != Some(&samples) {
-            return Err(Error::invalid(
-                "evaluate",
-                format!(
-                    "`sample_weight` of shape {:?} does not give one weight per sample: y \
-                     holds {samples} samples",
-                    sample_weight.shape()
-                ),
-            ));
-        }
-        check_sample_weight("evaluate", sample_weight)?;
-        let w = sample_weight.detach();
+        let w = checked_weights("evaluate", y, sample_weight)?;
         unbuilt_on_failure(self, |model| {
             prepare(model, "evaluate", x, y)?;
             let seed = model.state().seed;
@@ -509,6 +520,26 @@ pub trait Train: Layer + Sized {
 }
 
 /// The compiled state of `model`, or [`Error::NotCompiled`] naming the `method` called.
+/// `train_on_batch`'s step, with the samples' weights if any.
+fn train_one_batch<M: Train>(
+    model: &mut M,
+    x: &Tensor,
+    y: &Tensor,
+    sample_weight: Option<&Tensor>,
+) -> Result<Logs> {
+    unbuilt_on_failure(model, |model| {
+        prepare(model, "train_on_batch", x, y)?;
+        let seed = model.state().seed;
+        with_compiled(model, |model, compiled| {
+            compiled.reset_metrics();
+            let step = compiled.optimizer.iterations() + 1;
+            let loss = train_step(model, compiled, seed, (x, y, sample_weight))
+                .map_err(|e| e.at_step(step))?;
+            Ok(compiled.logs(loss))
+        })
+    })
+}
+
 fn compiled<'a, M: Train>(model: &'a M, method: &'static str) -> Result<&'a Compiled> {
     model
         .state()
