@@ -11,36 +11,12 @@ use std::collections::HashMap;
 use layers::optim::Sgd;
 use layers::prelude::*;
 
+use crate::named::assert_close;
+
 const TABLE: &str = include_str!("../reference/keras_prep.txt");
 
 fn table() -> HashMap<&'static str, Vec<f32>> {
-    TABLE
-        .lines()
-        .filter_map(|line| line.split_once('\t'))
-        .map(|(name, values)| {
-            let values = values
-                .split(' ')
-                .map(|v| v.parse::<f32>().expect("a float in the table"))
-                .collect();
-            (name, values)
-        })
-        .collect()
-}
-
-/// `actual` within rtol 1e-5, atol 1e-6 of Keras's `expected`; returns the worst relative
-/// difference.
-fn assert_close(what: &str, actual: &[f32], expected: &[f32]) -> f32 {
-    assert_eq!(actual.len(), expected.len(), "{what}: lengths");
-    let mut worst = 0.0f32;
-    for (i, (a, e)) in actual.iter().zip(expected).enumerate() {
-        let diff = (a - e).abs();
-        assert!(
-            diff <= 1e-6 + 1e-5 * e.abs(),
-            "{what}[{i}]: layers {a}, Keras {e}\n layers {actual:?}\n Keras  {expected:?}"
-        );
-        worst = worst.max(diff / e.abs().max(1.0));
-    }
-    worst
+    crate::named::read(TABLE)
 }
 
 /// Runs `layer` on `x` (as a variable) and compares its output and the gradient of

@@ -5,6 +5,8 @@
 //! the training-only noise layers, by their statistics). One binary links
 //! the library once for all of them (`cargo test --test families rnn_reference::`).
 
+#[path = "../common/named.rs"]
+mod named;
 #[path = "../common/table.rs"]
 mod table;
 

@@ -12,31 +12,12 @@ use layers::optim::{Adam, RmsProp, Sgd};
 use layers::prelude::*;
 use layers::{Conv1D, SimpleRnn};
 
+use crate::named::assert_close;
+
 const TABLE: &str = include_str!("../reference/keras_regularizers.txt");
 
 fn table() -> HashMap<&'static str, Vec<f32>> {
-    TABLE
-        .lines()
-        .filter_map(|line| line.split_once('\t'))
-        .map(|(name, values)| {
-            let values = values
-                .split(' ')
-                .map(|v| v.parse::<f32>().expect("a float in the table"))
-                .collect();
-            (name, values)
-        })
-        .collect()
-}
-
-/// `actual` within rtol 1e-5, atol 1e-6 of Keras's `expected`.
-fn assert_close(what: &str, actual: &[f32], expected: &[f32]) {
-    assert_eq!(actual.len(), expected.len(), "{what}: lengths");
-    for (i, (a, e)) in actual.iter().zip(expected).enumerate() {
-        assert!(
-            (a - e).abs() <= 1e-6 + 1e-5 * e.abs(),
-            "{what}[{i}]: layers {a}, Keras {e}\n layers {actual:?}\n Keras  {expected:?}"
-        );
-    }
+    crate::named::read(TABLE)
 }
 
 /// Compiles `model` with `optimizer` and `mse`, fits it as `keras_regularizers.py` does and
