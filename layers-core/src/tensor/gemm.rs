@@ -311,6 +311,12 @@ pub(crate) fn gemv_columns(out: &mut [f32], x: &[f32], w: &[f32], first: usize) 
         "gemv: shapes checked by the caller"
     );
     #[cfg(target_arch = "x86_64")]
+    if super::avx512::available() {
+        // SAFETY: the CPU has AVX-512F (checked above); the shapes are asserted above.
+        unsafe { super::avx512::columns(out, x, w, n, first) };
+        return;
+    }
+    #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
         // SAFETY: the CPU has both features the function is compiled for (checked above).
         unsafe { gemv_columns_avx2(out, x, w, n, first) };
@@ -404,6 +410,17 @@ fn prefetch_block(w: &[f32], start: usize) {
 /// Output columns per register block of [`gemv_columns`]: 8 AVX registers of 8 lanes.
 pub(crate) const BLOCK: usize = 64;
 
+/// The columns of one register block of [`gemv_columns`] on this CPU: 128 with AVX-512
+/// ([`WIDE_BLOCK`](super::avx512::WIDE_BLOCK)), [`BLOCK`] otherwise. Products split
+/// between threads are cut into runs of this many columns.
+pub(crate) fn gemv_block() -> usize {
+    if super::avx512::available() {
+        super::avx512::WIDE_BLOCK
+    } else {
+        BLOCK
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -460,25 +477,50 @@ mod tests {
         }
     }
 
-    /// Column `j` of `out + x · w` as one loop: from `start`, one multiply-add per nonzero
-    /// `x[i]` in row order (fused where the CPU has FMA, as [`gemv_columns`] picks).
-    fn column_sum(start: f32, x: &[f32], w: &[f32], n: usize, j: usize) -> f32 {
+    /// Whether this CPU has AVX2 and FMA.
+    fn avx2_fma() -> bool {
         #[cfg(target_arch = "x86_64")]
-        let fma = std::arch::is_x86_feature_detected!("avx2")
+        return std::arch::is_x86_feature_detected!("avx2")
             && std::arch::is_x86_feature_detected!("fma");
         #[cfg(not(target_arch = "x86_64"))]
-        let fma = false;
+        false
+    }
+
+    /// Column `j` of `out + x · w` as one loop: from `start`, one multiply-add per nonzero
+    /// `x[i]` in row order (fused when `fma`): the order of the AVX2 and plain kernels.
+    fn chain_sum(start: f32, x: &[f32], w: &[f32], n: usize, j: usize, fma: bool) -> f32 {
         let mut a = start;
-        for (i, &xi) in x.iter().enumerate() {
-            if xi != 0.0 {
-                a = if fma {
-                    xi.mul_add(w[i * n + j], a)
-                } else {
-                    a + xi * w[i * n + j]
-                };
-            }
+        for (i, &xi) in x.iter().enumerate().filter(|&(_, &xi)| xi != 0.0) {
+            a = if fma {
+                xi.mul_add(w[i * n + j], a)
+            } else {
+                a + xi * w[i * n + j]
+            };
         }
         a
+    }
+
+    /// Column `j` of `out + x · w` in the AVX-512 kernel's order: the 1st, 3rd, 5th…
+    /// nonzero `x[i]` multiplied into a sum from `start`, the 2nd, 4th… into a sum from
+    /// zero, the two added at the end.
+    fn pair_sum(start: f32, x: &[f32], w: &[f32], n: usize, j: usize) -> f32 {
+        let (mut odd, mut even) = (start, 0.0f32);
+        let nonzero = x.iter().enumerate().filter(|&(_, &xi)| xi != 0.0);
+        for (p, (i, &xi)) in nonzero.enumerate() {
+            let sum = if p % 2 == 0 { &mut odd } else { &mut even };
+            *sum = xi.mul_add(w[i * n + j], *sum);
+        }
+        odd + even
+    }
+
+    /// Column `j` of `out + x · w` as plain loops, in the order [`gemv_columns`] uses on this
+    /// CPU.
+    fn column_sum(start: f32, x: &[f32], w: &[f32], n: usize, j: usize) -> f32 {
+        if super::super::avx512::available() {
+            pair_sum(start, x, w, n, j)
+        } else {
+            chain_sum(start, x, w, n, j, avx2_fma())
+        }
     }
 
     #[test]
@@ -518,6 +560,21 @@ mod tests {
                             "k {k}, n {n}, {special:?}, column {}: {o} vs {want}",
                             first + c
                         );
+                    }
+                    // The AVX2 kernel too, where an AVX-512 CPU would not pick it.
+                    #[cfg(target_arch = "x86_64")]
+                    if avx2_fma() {
+                        let mut out = start.clone();
+                        // SAFETY: the CPU has AVX2 and FMA (checked above).
+                        unsafe { gemv_columns_avx2(&mut out, &x, &w, n, first) };
+                        for (c, (&o, &s)) in out.iter().zip(&start).enumerate() {
+                            let want = chain_sum(s, &x, &w, n, first + c, true);
+                            assert!(
+                                o.to_bits() == want.to_bits() || (o.is_nan() && want.is_nan()),
+                                "AVX2: k {k}, n {n}, {special:?}, column {}",
+                                first + c
+                            );
+                        }
                     }
                 }
             }

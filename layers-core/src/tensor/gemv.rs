@@ -28,7 +28,7 @@ use std::time::{Duration, Instant};
 use ndarray::{ArrayView2, ArrayViewMut2};
 
 use super::Data;
-use super::gemm::{BLOCK, gemv_columns};
+use super::gemm::{gemv_block, gemv_columns};
 
 /// Kernels with fewer values than this run on the calling thread alone: handing half of a
 /// smaller product over costs about what it saves.
@@ -63,7 +63,7 @@ pub(crate) fn streamed_product(out: ArrayViewMut2<'_, f32>, x: ArrayView2<'_, f3
 
 /// Whether a product with a `(k, n)` kernel is worth splitting between the two cores.
 fn splits(k: usize, n: usize) -> bool {
-    k * n >= SPLIT_VALUES && n >= 2 * BLOCK
+    k * n >= SPLIT_VALUES && n >= 2 * gemv_block()
 }
 
 /// [`streamed_product`] with the column kernel `kernel` (tests pass a failing one).
@@ -110,6 +110,8 @@ struct Job {
     w: Data,
     /// The kernel's columns.
     n: usize,
+    /// The columns of a chunk ([`gemv_block`]).
+    block: usize,
     /// The product of a run of columns.
     kernel: Kernel,
     /// Each chunk's state ([`FREE`] …).
@@ -121,10 +123,10 @@ struct Job {
 }
 
 impl Job {
-    /// Chunk `c`'s columns: [`BLOCK`]-wide, the last one taking the remainder.
+    /// Chunk `c`'s columns: [`gemv_block`]-wide, the last one taking the remainder.
     fn columns(&self, c: usize) -> (usize, usize) {
-        let last = c + 1 == self.chunks.len();
-        (c * BLOCK, if last { self.n } else { (c + 1) * BLOCK })
+        let (last, block) = (c + 1 == self.chunks.len(), self.block);
+        (c * block, if last { self.n } else { (c + 1) * block })
     }
 
     /// Claims chunk `c` for `who`; false if the other side has it.
@@ -231,8 +233,9 @@ impl Lease {
             x: x.to_vec(),
             w: w.clone(),
             n,
+            block: gemv_block(),
             kernel,
-            chunks: (0..n / BLOCK).map(|_| AtomicU8::new(FREE)).collect(),
+            chunks: (0..n / gemv_block()).map(|_| AtomicU8::new(FREE)).collect(),
             out: Mutex::new(out.to_vec()),
             panic: Mutex::new(None),
         });

@@ -21,6 +21,7 @@
 //! to be, variable ids, the no-grad switch); the backward pass that reads it is
 //! [`autograd`](crate::autograd)'s.
 
+mod avx512;
 pub mod binary;
 pub(crate) mod buffers;
 pub mod compare;

@@ -3,15 +3,19 @@
 //! in a typical batch), and a general GEMM packs its right-hand side again on every call —
 //! 8.6 % of the LSTM benchmark's time (W7 of issue 13) went to that packing.
 //!
-//! [`Packed`] stores `b` `(k, n)` as panels of [`NR`] columns, each panel `k` rows of `NR`
+//! [`Packed`] stores `b` `(k, n)` as panels of `nr` columns, each panel `k` rows of `nr`
 //! contiguous values (the last panel zero-padded), so the kernel reads it front to back. The
-//! kernel keeps a block of up to [`MR`] rows × `NR` columns of the output in registers
-//! (12 AVX2 registers), broadcasting one value of each row of `a` against each packed row:
-//! `MR · NR` multiply-adds per `NR + MR` loads. The kernel is [`panel_block`], with AVX2 +
-//! FMA intrinsics where the CPU has them.
+//! kernel keeps a block of up to `mr` rows × `nr` columns of the output in registers,
+//! broadcasting one value of each row of `a` against each packed row: `mr · nr`
+//! multiply-adds per `nr + mr` loads. With AVX2 that is [`MR`] = 6 rows × [`NR`] = 16 columns
+//! in 12 registers ([`panel_block`]); with AVX-512, 8 rows × 32 columns in 16 of its 32
+//! registers ([`avx512::panel_block`]), twice the multiply-adds per instruction. Each sum is
+//! one multiply-add per packed row in row order either way, so the panel width changes the
+//! speed, not the results.
 
 use ndarray::ArrayView2;
 
+use super::avx512::{self, WIDE_PANEL, WIDE_ROWS};
 use super::gemm::{PANEL as NR, panel_block};
 
 /// Rows per register block.
@@ -21,7 +25,9 @@ pub(crate) const MR: usize = 6;
 pub(crate) struct Packed {
     k: usize,
     n: usize,
-    /// `⌈n / NR⌉` panels of `k · NR` values.
+    /// Columns per panel: [`WIDE_PANEL`] where the CPU has AVX-512, [`NR`] otherwise.
+    nr: usize,
+    /// `⌈n / nr⌉` panels of `k · nr` values.
     panels: Vec<f32>,
 }
 
@@ -30,20 +36,26 @@ impl Packed {
     /// in memory are copied as slices (a row-major `b`, or the transpose of one); other
     /// strides value by value.
     pub(crate) fn new(b: ArrayView2<'_, f32>) -> Packed {
+        Packed::with_panels(b, if avx512::available() { WIDE_PANEL } else { NR })
+    }
+
+    /// [`new`](Self::new) with panels of `nr` columns ([`NR`], or [`WIDE_PANEL`] where the
+    /// CPU has AVX-512): the tests run both kernels on one machine.
+    fn with_panels(b: ArrayView2<'_, f32>, nr: usize) -> Packed {
         let (k, n) = b.dim();
-        let count = n.div_ceil(NR);
-        let mut panels = vec![0.0f32; count * k * NR];
+        let count = n.div_ceil(nr);
+        let mut panels = vec![0.0f32; count * k * nr];
         if panels.is_empty() {
             // No rows or no columns: nothing to copy.
-            return Packed { k, n, panels };
+            return Packed { k, n, nr, panels };
         }
-        let width = k * NR;
+        let width = k * nr;
         if b.row(0).as_slice().is_some() {
             // Row-major: each row of `b` is cut into its panels' rows.
             for (kk, row) in b.rows().into_iter().enumerate() {
                 let row = row.to_slice().expect("rows of unit stride");
-                for (p, part) in row.chunks(NR).enumerate() {
-                    let at = p * width + kk * NR;
+                for (p, part) in row.chunks(nr).enumerate() {
+                    let at = p * width + kk * nr;
                     panels[at..at + part.len()].copy_from_slice(part);
                 }
             }
@@ -52,23 +64,23 @@ impl Packed {
             // lane of its panel.
             for (j, column) in b.columns().into_iter().enumerate() {
                 let column = column.to_slice().expect("columns of unit stride");
-                let (p, lane) = (j / NR, j % NR);
+                let (p, lane) = (j / nr, j % nr);
                 let panel = &mut panels[p * width..(p + 1) * width];
-                for (slot, &v) in panel.chunks_exact_mut(NR).zip(column) {
+                for (slot, &v) in panel.chunks_exact_mut(nr).zip(column) {
                     slot[lane] = v;
                 }
             }
         } else {
             for (p, panel) in panels.chunks_exact_mut(width).enumerate() {
-                let cols = (n - p * NR).min(NR);
-                for (kk, row) in panel.chunks_exact_mut(NR).enumerate() {
+                let cols = (n - p * nr).min(nr);
+                for (kk, row) in panel.chunks_exact_mut(nr).enumerate() {
                     for (j, v) in row[..cols].iter_mut().enumerate() {
-                        *v = b[(kk, p * NR + j)];
+                        *v = b[(kk, p * nr + j)];
                     }
                 }
             }
         }
-        Packed { k, n, panels }
+        Packed { k, n, nr, panels }
     }
 
     /// `c = a · b` for `m` rows: row `i` of `a` is `a[i · lda ..][..k]`, row `i` of `c` is
@@ -107,25 +119,88 @@ impl Packed {
             a.len() >= (m - 1) * lda + k && c.len() >= (m - 1) * ldc + n,
             "packed product: the rows lie inside the slices"
         );
-        for (p, panel) in self.panels.chunks_exact((k * NR).max(1)).enumerate() {
-            let cols = (n - p * NR).min(NR);
+        let nr = self.nr;
+        for (p, panel) in self.panels.chunks_exact(k * nr).enumerate() {
+            let cols = (n - p * nr).min(nr);
             let mut i = 0;
             while i < m {
-                let rows = (m - i).min(MR);
                 let at = |r: usize| (i + r) * lda;
-                let out = |r: usize| (i + r) * ldc + p * NR;
-                match rows {
-                    6 => block::<6>(a, at, panel, c, out, cols, accumulate),
-                    5 => block::<5>(a, at, panel, c, out, cols, accumulate),
-                    4 => block::<4>(a, at, panel, c, out, cols, accumulate),
-                    3 => block::<3>(a, at, panel, c, out, cols, accumulate),
-                    2 => block::<2>(a, at, panel, c, out, cols, accumulate),
-                    _ => block::<1>(a, at, panel, c, out, cols, accumulate),
-                }
+                let out = |r: usize| (i + r) * ldc + p * nr;
+                let rows = if nr == WIDE_PANEL {
+                    let rows = (m - i).min(WIDE_ROWS);
+                    match rows {
+                        8 => wide::<8>(a, at, panel, c, out, cols, accumulate),
+                        7 => wide::<7>(a, at, panel, c, out, cols, accumulate),
+                        6 => wide::<6>(a, at, panel, c, out, cols, accumulate),
+                        5 => wide::<5>(a, at, panel, c, out, cols, accumulate),
+                        4 => wide::<4>(a, at, panel, c, out, cols, accumulate),
+                        3 => wide::<3>(a, at, panel, c, out, cols, accumulate),
+                        2 => wide::<2>(a, at, panel, c, out, cols, accumulate),
+                        _ => wide::<1>(a, at, panel, c, out, cols, accumulate),
+                    }
+                    rows
+                } else {
+                    let rows = (m - i).min(MR);
+                    match rows {
+                        6 => block::<6>(a, at, panel, c, out, cols, accumulate),
+                        5 => block::<5>(a, at, panel, c, out, cols, accumulate),
+                        4 => block::<4>(a, at, panel, c, out, cols, accumulate),
+                        3 => block::<3>(a, at, panel, c, out, cols, accumulate),
+                        2 => block::<2>(a, at, panel, c, out, cols, accumulate),
+                        _ => block::<1>(a, at, panel, c, out, cols, accumulate),
+                    }
+                    rows
+                };
                 i += rows;
             }
         }
     }
+}
+
+/// Writes (or adds, when `accumulate`) the first `cols` columns of each row's sums at
+/// `out(r)` in `c`.
+#[inline(always)]
+fn write_rows<const R: usize, const W: usize>(
+    sums: &[[f32; W]; R],
+    c: &mut [f32],
+    out: impl Fn(usize) -> usize,
+    cols: usize,
+    accumulate: bool,
+) {
+    for (r, acc) in sums.iter().enumerate() {
+        let o = out(r);
+        if accumulate {
+            for (v, &x) in c[o..o + cols].iter_mut().zip(acc) {
+                *v += x;
+            }
+        } else if cols == W {
+            // A whole panel: a copy of constant length (vector stores, no memcpy call).
+            let row: &mut [f32; W] = (&mut c[o..o + W]).try_into().expect("W values");
+            *row = *acc;
+        } else {
+            c[o..o + cols].copy_from_slice(&acc[..cols]);
+        }
+    }
+}
+
+/// One block of `R` rows against one wide panel ([`avx512::panel_block`]).
+#[inline(always)]
+fn wide<const R: usize>(
+    a: &[f32],
+    at: impl Fn(usize) -> usize,
+    panel: &[f32],
+    c: &mut [f32],
+    out: impl Fn(usize) -> usize,
+    cols: usize,
+    accumulate: bool,
+) {
+    let k = panel.len() / WIDE_PANEL;
+    let rows: [&[f32]; R] = std::array::from_fn(|r| &a[at(r)..at(r) + k]);
+    #[cfg(target_arch = "x86_64")]
+    let sums = avx512::panel_block(rows, panel, k);
+    #[cfg(not(target_arch = "x86_64"))]
+    let sums: [[f32; WIDE_PANEL]; R] = unreachable!("no wide panels off x86-64: {rows:?}");
+    write_rows(&sums, c, out, cols, accumulate);
 }
 
 /// One block of `R` rows against one panel ([`panel_block`]), its first `cols` columns
@@ -143,21 +218,7 @@ fn block<const R: usize>(
     // A panel is `k` packed rows of NR values.
     let k = panel.len() / NR;
     let rows: [&[f32]; R] = std::array::from_fn(|r| &a[at(r)..at(r) + k]);
-    let acc = panel_block(rows, panel, k);
-    for (r, acc) in acc.iter().enumerate() {
-        let o = out(r);
-        if accumulate {
-            for (v, &x) in c[o..o + cols].iter_mut().zip(acc) {
-                *v += x;
-            }
-        } else if cols == NR {
-            // A whole panel: a copy of constant length (two vector stores, no memcpy call).
-            let row: &mut [f32; NR] = (&mut c[o..o + NR]).try_into().expect("NR values");
-            *row = *acc;
-        } else {
-            c[o..o + cols].copy_from_slice(&acc[..cols]);
-        }
-    }
+    write_rows(&panel_block(rows, panel, k), c, out, cols, accumulate);
 }
 
 #[cfg(test)]
@@ -181,28 +242,54 @@ mod tests {
         })
     }
 
+    /// The panel widths this CPU runs: the AVX2 one, and the AVX-512 one where it has it.
+    fn widths() -> Vec<usize> {
+        let mut widths = vec![NR];
+        if avx512::available() {
+            widths.push(WIDE_PANEL);
+        }
+        widths
+    }
+
     #[test]
     fn products_match_the_plain_sum_for_every_row_block_and_ragged_panel() {
+        // Every row-block height of both kernels (1–8 rows, and more), panels whole and
+        // ragged (fewer columns than a panel, one past a panel).
         for &(m, k, n) in &[
             (1, 1, 1),
+            (2, 5, 33),
+            (3, 9, 31),
+            (4, 2, 32),
             (5, 3, 17),
             (6, 8, 16),
             (7, 33, 15),
+            (8, 17, 65),
             (13, 128, 40),
+            (14, 7, 3),
             (32, 64, 512),
             (2, 0, 5),
         ] {
             let (a, b) = (matrix(m, k, 1), matrix(k, n, 2));
-            let packed = Packed::new(b.view());
-            let mut c = vec![f32::NAN; m * n];
-            packed.product(a.as_slice().unwrap(), k, m, &mut c, n);
             let want = plain(&a, &b);
-            for (got, want) in c.iter().zip(want.iter()) {
-                assert!(
-                    (got - want).abs() <= 1e-5 * (1.0 + want.abs()),
-                    "{m}×{k}×{n}"
-                );
+            let mut results = Vec::new();
+            for nr in widths() {
+                let packed = Packed::with_panels(b.view(), nr);
+                let mut c = vec![f32::NAN; m * n];
+                packed.product(a.as_slice().unwrap(), k, m, &mut c, n);
+                for (got, want) in c.iter().zip(want.iter()) {
+                    assert!(
+                        (got - want).abs() <= 1e-5 * (1.0 + want.abs()),
+                        "{m}×{k}×{n}, panels of {nr}"
+                    );
+                }
+                results.push(c);
             }
+            // The same multiply-adds in the same order, whatever the panel width.
+            let bits = |c: &Vec<f32>| c.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+            assert!(
+                results.iter().all(|c| bits(c) == bits(&results[0])),
+                "{m}×{k}×{n}"
+            );
         }
     }
 
@@ -232,11 +319,12 @@ mod tests {
                 assert_eq!((p.k, p.n), (k, n));
                 assert_eq!(p.panels, packs[0].panels, "{k}×{n}");
             }
-            // And the panels hold `b`: value (kk, j) in panel j / NR, row kk, lane j % NR;
+            // And the panels hold `b`: value (kk, j) in panel j / nr, row kk, lane j % nr;
             // the lanes past `n` are zero.
+            let nr = packs[0].nr;
             for kk in 0..k {
-                for j in 0..n.div_ceil(NR) * NR {
-                    let got = packs[0].panels[(j / NR) * k * NR + kk * NR + j % NR];
+                for j in 0..n.div_ceil(nr) * nr {
+                    let got = packs[0].panels[(j / nr) * k * nr + kk * nr + j % nr];
                     let expected = if j < n { want[kk * n + j] } else { 0.0 };
                     assert_eq!(got, expected, "({kk}, {j}) of {k}×{n}");
                 }
@@ -274,12 +362,14 @@ mod tests {
     fn accumulate_adds_to_the_output() {
         let (m, k, n) = (7, 12, 19);
         let (a, b) = (matrix(m, k, 8), matrix(k, n, 9));
-        let packed = Packed::new(b.view());
-        let mut c = vec![0.5f32; m * n];
-        packed.product_into(a.as_slice().unwrap(), k, m, &mut c, n, true);
         let want = plain(&a, &b);
-        for (got, want) in c.iter().zip(want.iter()) {
-            assert!((got - (want + 0.5)).abs() <= 1e-5 * (1.0 + want.abs()));
+        for nr in widths() {
+            let packed = Packed::with_panels(b.view(), nr);
+            let mut c = vec![0.5f32; m * n];
+            packed.product_into(a.as_slice().unwrap(), k, m, &mut c, n, true);
+            for (got, want) in c.iter().zip(want.iter()) {
+                assert!((got - (want + 0.5)).abs() <= 1e-5 * (1.0 + want.abs()));
+            }
         }
         let mut c = vec![0.5f32; m * n];
         Packed::new(matrix(0, n, 1).view()).product_into(&[], 0, m, &mut c, n, true);
