@@ -21,4 +21,5 @@ mod ops_gradcheck;
 mod ops_reference;
 mod optimizers;
 mod schedules;
+mod subnormal_states;
 mod threshold_metrics_api;

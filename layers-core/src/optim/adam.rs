@@ -22,7 +22,7 @@ use serde_json::Value;
 use super::Optimizer;
 use super::base::{
     Base, HasBase, Lanes, POSITIVE, Slot, SlotName, SlotState, Step, base_builders, buffer, carry,
-    check_setting, non_finite, state_size, values, values_mut,
+    check_setting, floored, non_finite, squared, state_size, values, values_mut,
 };
 use super::config::{optimizer_config, optimizer_reader, read_base};
 use crate::Weight;
@@ -206,8 +206,8 @@ impl AdamCore {
             let next_v_hat = &mut buffer(&mut next.v_hat, shape)[..n];
             for i in 0..n {
                 let gi = step.grad(g[i]);
-                let mi = m[i] + (gi - m[i]) * one_minus_b1;
-                let vi = v[i] + (gi * gi - v[i]) * one_minus_b2;
+                let mi = floored(m[i] + (gi - m[i]) * one_minus_b1);
+                let vi = floored(v[i] + (squared(gi) - v[i]) * one_minus_b2);
                 let hi = v_hat.map_or(0.0, |h| h[i]).max(vi);
                 let wi = step.decayed(w[i]) - (mi * alpha) / (hi.sqrt() + eps);
                 (next_m[i], next_v[i], next_v_hat[i], out[i]) = (mi, vi, hi, wi);
@@ -272,8 +272,8 @@ impl<'a> AdamLanes<'a> {
             } else {
                 (step.grad(g[i]), step.decayed(w[i]))
             };
-            let mi = m[i] + (gi - m[i]) * one_minus_b1;
-            let vi = v[i] + (gi * gi - v[i]) * one_minus_b2;
+            let mi = floored(m[i] + (gi - m[i]) * one_minus_b1);
+            let vi = floored(v[i] + (squared(gi) - v[i]) * one_minus_b2);
             let wi = wi - (mi * alpha) / (vi.sqrt() + eps);
             (next_m[i], next_v[i], out[i]) = (mi, vi, wi);
             bad |= if PLAIN {

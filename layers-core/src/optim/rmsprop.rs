@@ -20,7 +20,7 @@ use serde_json::Value;
 use super::Optimizer;
 use super::base::{
     Base, HasBase, Lanes, POSITIVE, Slot, SlotName, SlotState, Step, base_builders, buffer, carry,
-    check_setting, non_finite, state_size, values, values_mut,
+    check_setting, floored, non_finite, squared, state_size, values, values_mut,
 };
 use super::config::{optimizer_config, optimizer_reader, read_base};
 use crate::Weight;
@@ -131,10 +131,10 @@ impl Settings {
         let mut bad = 0;
         for i in 0..n {
             let gi = step.grad(g[i]);
-            let vi = rho * v[i] + one_minus_rho * gi * gi;
+            let vi = floored(rho * v[i] + one_minus_rho * squared(gi));
             let mut mgi = 0.0;
             let denominator = if CENTERED {
-                mgi = rho * mg.map_or(0.0, |a| a[i]) + one_minus_rho * gi;
+                mgi = floored(rho * mg.map_or(0.0, |a| a[i]) + one_minus_rho * gi);
                 vi - mgi * mgi + eps
             } else {
                 vi + eps
@@ -142,7 +142,7 @@ impl Settings {
             let increment = step.lr * gi / denominator.sqrt();
             let mut momi = 0.0;
             let wi = if MOMENTUM {
-                momi = momentum * mom.map_or(0.0, |a| a[i]) + increment;
+                momi = floored(momentum * mom.map_or(0.0, |a| a[i]) + increment);
                 step.decayed(w[i]) - momi
             } else {
                 step.decayed(w[i]) - increment

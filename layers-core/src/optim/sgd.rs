@@ -20,7 +20,7 @@ use serde_json::Value;
 use super::Optimizer;
 use super::base::{
     Base, HasBase, Lanes, Slot, SlotName, SlotState, Step, base_builders, buffer, carry,
-    check_setting, non_finite, state_size, values,
+    check_setting, floored, non_finite, state_size, values,
 };
 use super::config::{optimizer_config, optimizer_reader, read_base};
 use crate::Weight;
@@ -231,7 +231,7 @@ impl Optimizer for Sgd {
             let next_velocity = &mut buffer(&mut next.0, shape)[..n];
             for i in 0..n {
                 let gi = step.grad(g[i]);
-                let vi = -gi * step.lr + velocity.map_or(0.0, |v| v[i]) * momentum;
+                let vi = floored(-gi * step.lr + velocity.map_or(0.0, |v| v[i]) * momentum);
                 let delta = if nesterov {
                     -gi * step.lr + vi * momentum
                 } else {
