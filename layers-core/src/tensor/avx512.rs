@@ -13,7 +13,7 @@
 //! from zero, and the two sums added at the end. That depends on nothing but the column, so a
 //! product split by columns between threads still equals the unsplit one bit for bit.
 //!
-//! [`gemv_columns`]: super::gemm::gemv_columns
+//! [`gemv_columns`]: super::gemv_kernel::gemv_columns
 #![allow(unsafe_code)]
 
 #[cfg(target_arch = "x86_64")]

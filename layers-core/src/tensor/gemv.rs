@@ -28,7 +28,7 @@ use std::time::{Duration, Instant};
 use ndarray::{ArrayView2, ArrayViewMut2};
 
 use super::Data;
-use super::gemm::{gemv_block, gemv_columns};
+use super::gemv_kernel::{gemv_block, gemv_columns};
 
 /// Kernels with fewer values than this run on the calling thread alone: handing half of a
 /// smaller product over costs about what it saves.

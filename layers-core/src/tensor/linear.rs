@@ -339,7 +339,7 @@ mod tests {
                         let b = bias.to_vec();
                         for r in 0..rows {
                             let mut want = b.clone();
-                            super::super::gemm::gemv_columns(
+                            super::super::gemv_kernel::gemv_columns(
                                 &mut want,
                                 &xv[r * k..(r + 1) * k],
                                 &ws,

@@ -33,6 +33,7 @@ pub(crate) mod conv_small;
 pub mod elementwise;
 pub(crate) mod gemm;
 pub(crate) mod gemv;
+mod gemv_kernel;
 pub(crate) mod graph;
 pub mod index;
 pub mod layout;
