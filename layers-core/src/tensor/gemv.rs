@@ -28,7 +28,7 @@ use std::time::{Duration, Instant};
 use ndarray::{ArrayView2, ArrayViewMut2};
 
 use super::Data;
-use super::gemv_kernel::{gemv_block, gemv_columns};
+use super::gemv_kernel::{BLOCK, gemv_block, gemv_columns};
 
 /// Kernels with fewer values than this run on the calling thread alone: handing half of a
 /// smaller product over costs about what it saves.
@@ -63,7 +63,15 @@ pub(crate) fn streamed_product(out: ArrayViewMut2<'_, f32>, x: ArrayView2<'_, f3
 
 /// Whether a product with a `(k, n)` kernel is worth splitting between the two cores.
 fn splits(k: usize, n: usize) -> bool {
-    k * n >= SPLIT_VALUES && n >= 2 * gemv_block()
+    k * n >= SPLIT_VALUES && n >= 2 * BLOCK
+}
+
+/// The columns of one chunk of a split product with `n` columns: the kernel's register
+/// block ([`gemv_block`]: 128 columns with AVX-512), or [`BLOCK`] (64) where that would
+/// leave fewer than two chunks (a 784 × 128 kernel is still split in two).
+fn chunk_columns(n: usize) -> usize {
+    let block = gemv_block();
+    if n >= 2 * block { block } else { BLOCK }
 }
 
 /// [`streamed_product`] with the column kernel `kernel` (tests pass a failing one).
@@ -110,7 +118,7 @@ struct Job {
     w: Data,
     /// The kernel's columns.
     n: usize,
-    /// The columns of a chunk ([`gemv_block`]).
+    /// The columns of a chunk ([`chunk_columns`]).
     block: usize,
     /// The product of a run of columns.
     kernel: Kernel,
@@ -123,7 +131,7 @@ struct Job {
 }
 
 impl Job {
-    /// Chunk `c`'s columns: [`gemv_block`]-wide, the last one taking the remainder.
+    /// Chunk `c`'s columns: [`chunk_columns`]-wide, the last one taking the remainder.
     fn columns(&self, c: usize) -> (usize, usize) {
         let (last, block) = (c + 1 == self.chunks.len(), self.block);
         (c * block, if last { self.n } else { (c + 1) * block })
@@ -233,9 +241,11 @@ impl Lease {
             x: x.to_vec(),
             w: w.clone(),
             n,
-            block: gemv_block(),
+            block: chunk_columns(n),
             kernel,
-            chunks: (0..n / gemv_block()).map(|_| AtomicU8::new(FREE)).collect(),
+            chunks: (0..n / chunk_columns(n))
+                .map(|_| AtomicU8::new(FREE))
+                .collect(),
             out: Mutex::new(out.to_vec()),
             panic: Mutex::new(None),
         });

@@ -66,6 +66,11 @@ fn only_large_kernels_are_split() {
     assert!(!splits(128, 10));
     // Too narrow for two chunks, however many rows.
     assert!(!splits(100_000, 100));
+    // A 784 × 128 kernel is split in two even where the register block is 128 wide.
+    assert!(splits(784, 128));
+    assert_eq!(128 / chunk_columns(128), 2);
+    assert_eq!(chunk_columns(256), gemv_block());
+    assert_eq!(chunk_columns(200), BLOCK);
 }
 
 #[test]
