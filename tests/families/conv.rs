@@ -125,12 +125,7 @@ fn every_layer_passes_the_layer_gradient_check() {
         ),
         (Box::new(Conv1D::new(2, 2).dilation_rate(2)), vec![2, 6, 3]),
         (
-            Box::new(
-                Conv1D::new(2, 3)
-                    .dilation_rate(2)
-                    .strides(2)
-                    .padding(Padding::Causal),
-            ),
+            Box::new(Conv1D::new(2, 3).dilation_rate(2).padding(Padding::Causal)),
             vec![2, 7, 3],
         ),
         (
@@ -304,6 +299,69 @@ fn bad_config_values_are_errors_naming_the_field() {
         assert!(err.contains(message), "{err}");
         assert!(layer.all_weights().iter().all(|(_, w)| w.shape().is_none()));
     }
+}
+
+/// Keras's convolution layers refuse a dilation above 1 with a stride above 1 (on any axes:
+/// `max(strides) > 1 and max(dilation_rate) > 1`, `BaseConv.__init__` and
+/// `BaseConvTranspose.__init__` in Keras 3.15.1); these built and computed a result no
+/// reference checks.
+#[test]
+fn a_dilation_with_a_stride_is_refused_by_every_convolution() {
+    let cases: Vec<(Box<dyn Layer>, Vec<usize>, &str)> = vec![
+        (
+            Box::new(Conv1D::new(2, 2).dilation_rate(2).strides(2)),
+            vec![9, 2],
+            "layer `conv1d` (Conv1D): `dilation_rate` above 1 cannot be combined with \
+             `strides` above 1 (as in Keras), got dilation_rate 2 and strides 2",
+        ),
+        (
+            Box::new(Conv2D::new(2, (2, 2)).dilation_rate((2, 1)).strides((1, 2))),
+            vec![9, 9, 2],
+            "layer `conv2d` (Conv2D): `dilation_rate` above 1 cannot be combined with \
+             `strides` above 1 (as in Keras), got dilation_rate [2, 1] and strides [1, 2]",
+        ),
+        (
+            Box::new(
+                DepthwiseConv2D::new((2, 2))
+                    .dilation_rate((2, 2))
+                    .strides((2, 2)),
+            ),
+            vec![9, 9, 2],
+            "(DepthwiseConv2D): `dilation_rate` above 1",
+        ),
+        (
+            Box::new(
+                SeparableConv2D::new(2, (2, 2))
+                    .dilation_rate((1, 3))
+                    .strides((2, 1)),
+            ),
+            vec![9, 9, 2],
+            "(SeparableConv2D): `dilation_rate` above 1",
+        ),
+        (
+            Box::new(
+                Conv2DTranspose::new(2, (2, 2))
+                    .dilation_rate((2, 2))
+                    .strides((2, 2)),
+            ),
+            vec![4, 4, 2],
+            "(Conv2DTranspose): `dilation_rate` above 1",
+        ),
+    ];
+    for (mut layer, shape, message) in cases {
+        let err = layer.build(&shape).unwrap_err().to_string();
+        assert!(err.contains(message), "{err}");
+        assert!(layer.all_weights().iter().all(|(_, w)| w.shape().is_none()));
+    }
+    // Either alone is fine, as in Keras.
+    assert_eq!(
+        Conv1D::new(2, 2).dilation_rate(2).build([9, 2]).unwrap(),
+        vec![7, 2]
+    );
+    assert_eq!(
+        Conv1D::new(2, 2).strides(2).build([9, 2]).unwrap(),
+        vec![4, 2]
+    );
 }
 
 #[test]

@@ -12,6 +12,7 @@ mod table;
 
 mod attention;
 mod attention_reference;
+mod cell_settings;
 mod conv;
 mod conv_reference;
 mod keras_attention_mask;

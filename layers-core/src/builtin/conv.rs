@@ -31,6 +31,33 @@ pub(crate) fn check_sizes(field: &str, sizes: &[usize]) -> Result<()> {
     Ok(())
 }
 
+/// [`check_sizes`] for `dilation_rate`, then Keras's rule that a dilation above 1 is not
+/// combined with a stride above 1 (on any axes): Keras's convolution layers refuse it, and
+/// no reference computes it.
+pub(crate) fn check_dilation(strides: &[usize], dilation_rate: &[usize]) -> Result<()> {
+    check_sizes("dilation_rate", dilation_rate)?;
+    let above_one = |sizes: &[usize]| sizes.iter().any(|&s| s > 1);
+    if above_one(strides) && above_one(dilation_rate) {
+        let shown = |sizes: &[usize]| {
+            if sizes.len() == 1 {
+                sizes[0].to_string()
+            } else {
+                format!("{sizes:?}")
+            }
+        };
+        return Err(Error::InvalidConfig {
+            field: "dilation_rate".into(),
+            message: format!(
+                "above 1 cannot be combined with `strides` above 1 (as in Keras), got \
+                 dilation_rate {} and strides {}",
+                shown(dilation_rate),
+                shown(strides)
+            ),
+        });
+    }
+    Ok(())
+}
+
 /// `y + bias` when there is one, then the activation.
 pub(crate) fn finish(y: Tensor, bias: Option<&Weight>, activation: &Activation) -> Tensor {
     let y = match bias {
@@ -160,7 +187,7 @@ impl Conv1D {
         check_size("filters", self.filters)?;
         check_sizes("kernel_size", &[self.kernel_size])?;
         check_sizes("strides", &[self.strides])?;
-        check_sizes("dilation_rate", &[self.dilation_rate])?;
+        check_dilation(&[self.strides], &[self.dilation_rate])?;
         self.activation.check()?;
         check_initializer("kernel_initializer", &self.kernel_initializer)?;
         check_initializer("bias_initializer", &self.bias_initializer)
@@ -288,8 +315,8 @@ impl Conv2D {
         self.padding.check_not_causal()?;
         check_sizes("kernel_size", &[self.kernel_size.0, self.kernel_size.1])?;
         check_sizes("strides", &[self.strides.0, self.strides.1])?;
-        check_sizes(
-            "dilation_rate",
+        check_dilation(
+            &[self.strides.0, self.strides.1],
             &[self.dilation_rate.0, self.dilation_rate.1],
         )?;
         self.activation.check()?;
@@ -381,8 +408,9 @@ mod tests {
         let cases = [
             // (input (h, w, c), filters, kernel, strides, dilation, padding)
             ([28, 28, 1], 4, (3, 3), (1, 1), (1, 1), Padding::Valid),
-            ([7, 6, 3], 5, (3, 2), (2, 1), (1, 2), Padding::Same),
-            ([6, 7, 3], 2, (2, 3), (2, 2), (2, 1), Padding::Valid),
+            ([7, 6, 3], 5, (3, 2), (1, 1), (1, 2), Padding::Same),
+            ([6, 7, 3], 2, (2, 3), (2, 2), (1, 1), Padding::Valid),
+            ([6, 7, 3], 2, (2, 3), (1, 1), (2, 1), Padding::Valid),
             ([5, 5, 1], 3, (1, 1), (1, 1), (1, 1), Padding::Same),
         ];
         for (i, &(input, filters, k, s, d, p)) in cases.iter().enumerate() {

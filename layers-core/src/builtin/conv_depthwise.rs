@@ -1,7 +1,7 @@
 //! `DepthwiseConv2D` and `SeparableConv2D`: per-channel spatial convolutions, the second
 //! followed by a pointwise (1×1) convolution that mixes the channels.
 
-use super::conv::{check_sizes, finish};
+use super::conv::{check_dilation, check_sizes, finish};
 use crate::Layer;
 use crate::activation::Activation;
 use crate::constraints::Constraint;
@@ -102,7 +102,7 @@ fn check_spatial(
 ) -> Result<()> {
     check_sizes("kernel_size", &[kernel_size.0, kernel_size.1])?;
     check_sizes("strides", &[strides.0, strides.1])?;
-    check_sizes("dilation_rate", &[dilation_rate.0, dilation_rate.1])
+    check_dilation(&[strides.0, strides.1], &[dilation_rate.0, dilation_rate.1])
 }
 
 impl DepthwiseConv2D {

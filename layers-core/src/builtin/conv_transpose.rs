@@ -1,6 +1,6 @@
 //! `Conv2DTranspose`: the transposed 2-D convolution layer (upsampling by a learned kernel).
 
-use super::conv::{check_sizes, finish};
+use super::conv::{check_dilation, check_sizes, finish};
 use crate::Layer;
 use crate::activation::Activation;
 use crate::constraints::Constraint;
@@ -121,8 +121,8 @@ impl Conv2DTranspose {
                 ),
             });
         }
-        check_sizes(
-            "dilation_rate",
+        check_dilation(
+            &[self.strides.0, self.strides.1],
             &[self.dilation_rate.0, self.dilation_rate.1],
         )?;
         self.activation.check()?;

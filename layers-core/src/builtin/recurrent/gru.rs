@@ -1,6 +1,7 @@
 //! `GRU`: Keras's gated recurrent unit, in both of Keras's forms (`reset_after`), and its
 //! cell.
 
+use super::agree::check_cell_agrees;
 use super::cell::{Cell, check_config, checked_rows, run_cell};
 use crate::Layer;
 use crate::activation::{Activation, Sigmoid, Tanh};
@@ -279,7 +280,9 @@ pub struct Gru {
     /// Whether to read the sequence from its last step to its first.
     #[config(default = false)]
     pub go_backwards: bool,
-    /// The cell, made from the config above.
+    /// The cell, made from the config above by `new` and the builder methods. It computes,
+    /// so it must agree with the fields above: a field assigned directly (not through its
+    /// builder method) without the cell's is refused when the layer is built or called.
     #[layer(init = GruCell::new(units)
         .activation(activation)
         .recurrent_activation(recurrent_activation)
@@ -308,7 +311,8 @@ impl Gru {
                 ("recurrent_initializer", &self.recurrent_initializer),
                 ("bias_initializer", &self.bias_initializer),
             ],
-        )
+        )?;
+        check_cell_agrees(&self.config(), &self.cell)
     }
 }
 

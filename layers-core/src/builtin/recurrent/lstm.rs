@@ -2,6 +2,7 @@
 
 use ndarray::{Axis, Slice};
 
+use super::agree::check_cell_agrees;
 use super::cell::{Cell, check_config, checked_rows, run_cell};
 use crate::Layer;
 use crate::activation::{Activation, Sigmoid, Tanh};
@@ -246,7 +247,9 @@ pub struct Lstm {
     /// Whether to read the sequence from its last step to its first.
     #[config(default = false)]
     pub go_backwards: bool,
-    /// The cell, made from the config above.
+    /// The cell, made from the config above by `new` and the builder methods. It computes,
+    /// so it must agree with the fields above: a field assigned directly (not through its
+    /// builder method) without the cell's is refused when the layer is built or called.
     #[layer(init = LstmCell::new(units)
         .activation(activation)
         .recurrent_activation(recurrent_activation)
@@ -275,7 +278,8 @@ impl Lstm {
                 ("recurrent_initializer", &self.recurrent_initializer),
                 ("bias_initializer", &self.bias_initializer),
             ],
-        )
+        )?;
+        check_cell_agrees(&self.config(), &self.cell)
     }
 }
 

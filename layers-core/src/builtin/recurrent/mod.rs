@@ -21,6 +21,7 @@
 //! # Ok::<(), layers_core::Error>(())
 //! ```
 
+mod agree;
 mod bidirectional;
 mod cell;
 mod gru;

@@ -1,6 +1,7 @@
 //! `SimpleRNN`: Keras's fully connected recurrent layer, `h' = activation(x·W + h·U + b)`,
 //! the layer and its cell.
 
+use super::agree::check_cell_agrees;
 use super::cell::{Cell, check_config, run_cell};
 use crate::Layer;
 use crate::activation::{Activation, Tanh};
@@ -203,7 +204,9 @@ pub struct SimpleRnn {
     /// Whether to read the sequence from its last step to its first.
     #[config(default = false)]
     pub go_backwards: bool,
-    /// The cell, made from the config above.
+    /// The cell, made from the config above by `new` and the builder methods. It computes,
+    /// so it must agree with the fields above: a field assigned directly (not through its
+    /// builder method) without the cell's is refused when the layer is built or called.
     #[layer(init = SimpleRnnCell::new(units)
         .activation(activation)
         .use_bias(use_bias)
@@ -230,7 +233,8 @@ impl SimpleRnn {
                 ("recurrent_initializer", &self.recurrent_initializer),
                 ("bias_initializer", &self.bias_initializer),
             ],
-        )
+        )?;
+        check_cell_agrees(&self.config(), &self.cell)
     }
 }
 
