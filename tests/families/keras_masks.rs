@@ -275,6 +275,10 @@ fn time_distributed_runs_a_layer_without_masks_unmasked_and_checks_the_mask() {
     assert_eq!(y.to_vec(), td.try_apply(&x).unwrap().to_vec());
     assert_eq!(y.shape(), &[2, 3, 4]);
     assert_eq!(out.unwrap().to_vec(), mask.to_vec());
+    // The same boxed, as a loaded model holds it.
+    let boxed: TimeDistributed = TimeDistributed::new(Box::new(Flatten::new()));
+    let (y_boxed, _) = boxed.forward_masked(&x, Some(&mask)).unwrap();
+    assert_eq!(y_boxed.to_vec(), y.to_vec());
 
     // A mask whose (batch, steps) are not the input's: Keras raises, and so does this.
     let err = td
