@@ -31,7 +31,7 @@ use proc_macro::TokenStream;
 ///
 /// | field | meaning |
 /// | --- | --- |
-/// | `units: usize` (no attribute) | config: a `new` argument, in declaration order, and a key of `config()` |
+/// | `units: usize` (no attribute) | config: a `new` argument, in declaration order, and a key of `config()`; a field of a non-primitive type that is not a type parameter of the struct is taken as `impl Into<Type>`, as the setters take it (`Rescaling::new(0.5)` or `Rescaling::new([0.5, 2.0])` for its `Coefficient`) |
 /// | `#[config(default = EXPR)]` | optional config: not a `new` argument; a builder method `.field(value)` |
 /// | `#[config(default)]` | optional config defaulting to `Default::default()` |
 /// | `#[weight(shape = [..], init = .., trainable = ..)]` | a `Weight`, created from the first input |

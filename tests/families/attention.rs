@@ -264,7 +264,7 @@ fn projections_work_alone() {
     let (x, k) = (input(&[2, 5, 4]).to_vec(), split.kernel.value().to_vec());
     let expected: f32 = (0..4).map(|f| x[f] * k[f * 6 + 1]).sum();
     assert!((heads.to_vec()[1] - expected).abs() < 1e-6);
-    let merge = MergeHeadsDense::new(7.into());
+    let merge = MergeHeadsDense::new(7usize);
     assert_eq!(merge.try_apply(&heads).unwrap().shape(), &[2, 5, 7]);
     let r = check_layer(&merge, &input(&[2, 2, 3, 2]), 1e-2).unwrap();
     assert!(r.worst() < 1e-2, "{r}");

@@ -18,6 +18,7 @@ mod conv_reference;
 mod keras_attention_mask;
 mod keras_diff;
 mod keras_diff2;
+mod keras_masks;
 mod keras_noise;
 mod keras_prep;
 mod keras_rnn;

@@ -130,7 +130,7 @@ pub struct MultiHeadAttention {
         .bias_initializer(bias_initializer.clone()))]
     pub value: SplitHeadsDense,
     /// Projects the attended heads to `(…, output_shape)`.
-    #[layer(init = MergeHeadsDense::new(output_shape.into())
+    #[layer(init = MergeHeadsDense::new(output_shape)
         .use_bias(use_bias)
         .kernel_initializer(kernel_initializer.clone())
         .bias_initializer(bias_initializer.clone()))]

@@ -9,7 +9,7 @@
 //! let split = SplitHeadsDense::new(4, 8);
 //! let heads = split.apply(&Tensor::ones(&[2, 5, 16]));
 //! assert_eq!(heads.shape(), &[2, 5, 4, 8]);
-//! let merge = MergeHeadsDense::new(16.into());
+//! let merge = MergeHeadsDense::new(16usize);
 //! assert_eq!(merge.apply(&heads).shape(), &[2, 5, 16]);
 //! ```
 
@@ -191,10 +191,10 @@ impl ConfigValue for OutputUnits {
 /// ```
 /// use layers_core::builtin::MergeHeadsDense;
 /// use layers_core::prelude::*;
-/// let mut out = MergeHeadsDense::new(5.into());
+/// let mut out = MergeHeadsDense::new(5usize);
 /// assert_eq!(out.build([7, 2, 3])?, vec![7, 5]);
 /// assert_eq!(out.kernel.value().shape(), &[2, 3, 5]);
-/// let err = MergeHeadsDense::new(None.into()).build([7, 2, 3]).unwrap_err();
+/// let err = MergeHeadsDense::new(None::<usize>).build([7, 2, 3]).unwrap_err();
 /// assert!(err.to_string().ends_with("`units` must be given when no owning layer sets it, got None"));
 /// # Ok::<(), layers_core::Error>(())
 /// ```

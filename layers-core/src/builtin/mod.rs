@@ -48,6 +48,7 @@ mod padding;
 mod pooling;
 mod preprocessing;
 mod repeat;
+mod rescaling;
 mod reshape;
 mod softmax;
 mod spatial;
@@ -81,8 +82,9 @@ pub use pooling::{
     AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D,
     GlobalMaxPooling1D, GlobalMaxPooling2D, MaxPooling1D, MaxPooling2D,
 };
-pub use preprocessing::{EPSILON, Normalization, Rescaling};
+pub use preprocessing::{EPSILON, Normalization};
 pub use repeat::{Permute, RepeatVector};
+pub use rescaling::{Coefficient, Rescaling};
 pub use reshape::{Flatten, Reshape, ReshapeCheck, ReshapeTarget};
 pub use softmax::{LogSoftmax, Softmax};
 

@@ -1,11 +1,11 @@
-//! Keras's preprocessing layers for numbers: [`Normalization`] (a mean and variance given
-//! or adapted to data) and [`Rescaling`].
+//! Keras's preprocessing layer [`Normalization`]: a mean and variance given or adapted to
+//! data (its sibling [`Rescaling`](super::Rescaling) has a file of its own).
 
 use crate::builtin::axes::Axes;
 use crate::builtin::statistic::Statistic;
 use crate::error::{Error, Result};
 use crate::layer::context::is_dry_run;
-use crate::layer::{Call, LayerExt, TryCall};
+use crate::layer::{LayerExt, TryCall};
 use crate::tensor::Tensor;
 use crate::{Layer, Weight};
 
@@ -444,53 +444,5 @@ fn for_each_value(batch: &Tensor, keep: &[usize], mut f: impl FnMut(usize, f32))
             }
             coords[d] = 0;
         }
-    }
-}
-
-/// Keras 3's `Rescaling(scale, offset)` layer: `x · scale + offset` (offset 0 by default),
-/// in training and inference alike. Building refuses a `scale` or `offset` that is NaN or
-/// infinite. The mask, if any, is passed on.
-///
-/// # Examples
-///
-/// ```
-/// use layers_core::builtin::Rescaling;
-/// use layers_core::prelude::*;
-/// // [0, 255] to [-1, 1]
-/// let layer = Rescaling::new(1.0 / 127.5).offset(-1.0);
-/// let y = layer.try_apply(&Tensor::from_vec(vec![0.0, 255.0], &[1, 2]))?;
-/// assert_eq!(y.to_vec(), vec![-1.0, 1.0]);
-/// assert!(Rescaling::new(f32::INFINITY).build([2]).is_err());
-/// # Ok::<(), layers_core::Error>(())
-/// ```
-#[derive(Layer, Debug)]
-#[layer(
-    input = [..],
-    output = [..],
-    validate = Self::validate_config,
-    masking = crate::layer::pass_mask
-)]
-pub struct Rescaling {
-    /// The factor every value is multiplied by.
-    pub scale: f32,
-    /// Added after scaling; 0 by default.
-    #[config(default = 0.0)]
-    pub offset: f32,
-}
-
-impl Rescaling {
-    fn validate_config(&self) -> Result<()> {
-        for (field, v) in [("scale", self.scale), ("offset", self.offset)] {
-            if !v.is_finite() {
-                return Err(invalid(field, format!("must be finite, got {v:?}")));
-            }
-        }
-        Ok(())
-    }
-}
-
-impl Call for Rescaling {
-    fn call(&self, x: &Tensor) -> Tensor {
-        x * self.scale + self.offset
     }
 }

@@ -135,7 +135,8 @@ pub trait Layer: Send + Sync {
     /// and no mask comes out: an unmasked model takes no extra step.
     ///
     /// Layers that use a mask (the recurrent layers, `Bidirectional`,
-    /// `GlobalAveragePooling1D`, `MultiHeadAttention`, `BatchNormalization`), make one
+    /// `GlobalAveragePooling1D`, `MultiHeadAttention`, `BatchNormalization`, `Softmax`,
+    /// `TimeDistributed`), make one
     /// (`Masking`, `Embedding`) or pass it on unchanged (`Dense`, `Dropout`, `Activation`,
     /// `LayerNormalization`) say so with `#[layer(masking = …)]`. Any other layer refuses a mask: Keras would drop it
     /// there (with a warning) or use it in a way this library does not, so a model that
@@ -343,6 +344,12 @@ pub(crate) fn mask_refused(type_name: &str) -> Error {
              (recurrent layers, `Bidirectional`) before any other, or remove the mask"
         ),
     )
+}
+
+/// Whether `e` is [`mask_refused`]'s error for a layer of type `type_name`: that layer
+/// itself does not take a mask (not one inside it).
+pub(crate) fn is_mask_refused(e: &Error, type_name: &str) -> bool {
+    e.to_string() == mask_refused(type_name).to_string()
 }
 
 /// Keras's mask passed through unchanged: `layer`'s forward pass with the mask given back,

@@ -662,6 +662,38 @@ pub static CASES: &[Case] = &[
         },
     },
     Case {
+        name: "softmax_mask_not_broadcasting",
+        expect: Outcome::Err("InvalidArgument"),
+        says: &["`softmax`", "does not broadcast to the input"],
+        run: || {
+            let mut model = Sequential::new()
+                .add(Embedding::new(4, 3).mask_zero(true))
+                .add(Softmax::new());
+            model.build([5])?;
+            model.predict(&Tensor::ones(&[2, 5])).map(drop)
+        },
+    },
+    Case {
+        name: "time_distributed_mask_of_other_steps",
+        expect: Outcome::Err("Call"),
+        says: &["TimeDistributed", "(batch, steps) = (2, 3)", "[2, 4]"],
+        run: || {
+            let td = TimeDistributed::new(Dense::new(2));
+            let mask = Tensor::ones(&[2, 4]);
+            td.forward_masked(&Tensor::ones(&[2, 3, 4]), Some(&mask))
+                .map(drop)
+        },
+    },
+    Case {
+        name: "rescaling_array_not_broadcasting",
+        expect: Outcome::Err("Call"),
+        says: &["`rescaling`", "`scale` has shape (2,)", "(None, 2, 3)"],
+        run: || {
+            let mut model = Sequential::new().add(Rescaling::new([1.0, 2.0]));
+            model.build([2, 3]).map(drop)
+        },
+    },
+    Case {
         name: "recurrent_mask_not_zero_or_one",
         expect: Outcome::Err("InvalidArgument"),
         says: &["`gru`", "0.5"],

@@ -44,7 +44,18 @@ pub fn inherent_impl(container: &Container) -> TokenStream {
     }
 }
 
-/// The arguments of `new`: `name: Type` for each field it takes, in declaration order.
+/// Whether `new` takes `f` as `impl Into<Type>`, as the setters take such values
+/// (`Rescaling::new(0.5)` or `Rescaling::new([0.5, 2.0])` for a `Coefficient`): a config
+/// field of a type that is neither primitive (literals infer) nor one of the struct's
+/// type parameters (`Dense<D>`'s `units`, which the argument chooses).
+fn converts(container: &Container, f: &Field) -> bool {
+    let is_param = matches!(f.ty, syn::Type::Path(p) if p.qself.is_none()
+        && container.generics.type_params().any(|t| p.path.is_ident(&t.ident)));
+    matches!(f.kind, FieldKind::Config(None)) && !is_primitive(f.ty) && !is_param
+}
+
+/// The arguments of `new`: `name: Type` for each field it takes, in declaration order
+/// (`name: impl Into<Type>` where [`converts`]).
 pub fn new_args(container: &Container) -> Vec<TokenStream> {
     container
         .fields()
@@ -52,7 +63,11 @@ pub fn new_args(container: &Container) -> Vec<TokenStream> {
         .filter(|f| f.is_new_argument())
         .map(|f| {
             let (name, ty) = (f.ident, f.ty);
-            quote!(#name: #ty)
+            if converts(container, f) {
+                quote!(#name: impl ::core::convert::Into<#ty>)
+            } else {
+                quote!(#name: #ty)
+            }
         })
         .collect()
 }
@@ -91,10 +106,15 @@ fn new_fn(container: &Container, parts: &Parts) -> TokenStream {
             _ => quote!(#name),
         }
     });
+    let conversions = fields.iter().filter(|f| converts(container, f)).map(|f| {
+        let (name, ty) = (f.ident, f.ty);
+        quote!(let #name: #ty = ::core::convert::Into::<#ty>::into(#name);)
+    });
     let doc = new_doc(container);
     quote! {
         #(#[doc = #doc])*
         pub fn new(#(#args),*) -> Self {
+            #(#conversions)*
             #(#defaults)*
             #compute
             Self { #(#inits),* }
