@@ -13,6 +13,7 @@
 //! ```
 
 use super::accuracy::same_shape;
+use super::weights::spread_weights;
 use crate::Tensor;
 use crate::error::{Error, Result};
 
@@ -78,6 +79,9 @@ pub(super) struct Counting<'a> {
     pub multi_label: bool,
     /// Weights by the index along the last axis (flattened counting only).
     pub label_weights: Option<&'a [f32]>,
+    /// Keras's `sample_weight`: one weight per sample (or per position), spread over the
+    /// predictions under it.
+    pub sample_weight: Option<&'a Tensor>,
 }
 
 impl<'a> Counting<'a> {
@@ -91,6 +95,7 @@ impl<'a> Counting<'a> {
             class_id: None,
             multi_label: false,
             label_weights: None,
+            sample_weight: None,
         }
     }
 
@@ -125,6 +130,10 @@ impl<'a> Counting<'a> {
                 "top_k and class_id need y_true and y_pred of the same shape (batch, classes)",
             ));
         }
+        let mut sample_weight = match self.sample_weight {
+            Some(w) => Some(spread_weights(op, w, y_pred.shape())?),
+            None => None,
+        };
         let mut preds: Vec<f32> = y_pred.data().iter().copied().collect();
         let mut truth: Vec<f32> = y_true.data().iter().copied().collect();
         if let Some(k) = self.top_k {
@@ -156,6 +165,9 @@ impl<'a> Counting<'a> {
             }
             preds = preds.iter().skip(class).step_by(width).copied().collect();
             truth = truth.iter().skip(class).step_by(width).copied().collect();
+            if let Some(w) = &mut sample_weight {
+                *w = w.iter().skip(class).step_by(width).copied().collect();
+            }
             width = 1;
         }
         if self.multi_label && y_pred.rank() != 2 {
@@ -186,7 +198,8 @@ impl<'a> Counting<'a> {
         let (mut tp_bucket, mut fp_bucket) = (vec![0.0f64; n * labels], vec![0.0f64; n * labels]);
         for (i, (&t, &p)) in truth.iter().zip(&preds).enumerate() {
             let label = if self.multi_label { i % width } else { 0 };
-            let weight = self.label_weights.map_or(1.0, |w| f64::from(w[i % width]));
+            let weight = self.label_weights.map_or(1.0, |w| f64::from(w[i % width]))
+                * sample_weight.as_ref().map_or(1.0, |w| w[i]);
             // Keras casts the targets to bool: anything but 0 (NaN too) is a positive.
             let positive = t != 0.0;
             if positive {
