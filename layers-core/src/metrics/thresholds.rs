@@ -354,4 +354,45 @@ mod tests {
         assert_eq!(even.tp, [3.0, 2.0, 0.0]);
         assert_eq!(even.tn, [0.0, 1.0, 2.0]);
     }
+
+    /// Each prediction counts with its sample's weight, worked out by hand: samples of 2
+    /// classes weighing 2 and 0.5; with `class_id` 1 only the second column counts.
+    #[test]
+    fn sample_weights_weigh_each_prediction_of_their_sample() {
+        let y = Tensor::from_vec(vec![1.0, 0.0, 0.0, 1.0], &[2, 2]);
+        let p = Tensor::from_vec(vec![0.9, 0.7, 0.2, 0.4], &[2, 2]);
+        let w = Tensor::from_vec(vec![2.0, 0.5], &[2]);
+        let t = [0.5];
+        let all = Counting {
+            sample_weight: Some(&w),
+            ..Counting::new("m", &t)
+        }
+        .count(&y, &p)
+        .unwrap();
+        // 0.9 (y 1, w 2): tp 2; 0.7 (y 0, w 2): fp 2; 0.2 (y 0, w 0.5): tn 0.5;
+        // 0.4 (y 1, w 0.5): fn 0.5
+        assert_eq!(
+            (all.tp[0], all.fp[0], all.tn[0], all.fn_[0]),
+            (2.0, 2.0, 0.5, 0.5)
+        );
+        let second = Counting {
+            sample_weight: Some(&w),
+            class_id: Some(1),
+            ..Counting::new("m", &t)
+        }
+        .count(&y, &p)
+        .unwrap();
+        assert_eq!(
+            (second.tp[0], second.fp[0], second.tn[0], second.fn_[0]),
+            (0.0, 2.0, 0.0, 0.5)
+        );
+        let bad = Tensor::ones(&[3]);
+        let err = Counting {
+            sample_weight: Some(&bad),
+            ..Counting::new("m", &t)
+        }
+        .count(&y, &p)
+        .unwrap_err();
+        assert!(err.to_string().contains("does not fit"), "{err}");
+    }
 }

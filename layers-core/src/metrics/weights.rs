@@ -92,3 +92,47 @@ pub(crate) fn position_values<M: Measure>(
         .map(|i| value(&y_true.narrow(0, i, 1), &y_pred.narrow(0, i, 1)))
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::Tensor;
+    use crate::metrics::{Metric, SparseCategoricalAccuracy};
+
+    /// A sequence of 2 samples × 3 steps: per-sample weights times the mask, by hand.
+    #[test]
+    fn weights_and_mask_combine_per_position() {
+        // argmax per step: sample 0 → 0, 1, 0; sample 1 → 1, 1, 0
+        let p = Tensor::from_vec(
+            vec![0.9, 0.1, 0.2, 0.8, 0.6, 0.4, 0.3, 0.7, 0.1, 0.9, 0.8, 0.2],
+            &[2, 3, 2],
+        );
+        let y = Tensor::from_vec(vec![0.0, 0.0, 0.0, 1.0, 1.0, 1.0], &[2, 3]);
+        // right: sample 0 steps 0 and 2; sample 1 steps 0 and 1
+        let mask = Tensor::from_vec(vec![1.0, 1.0, 0.0, 1.0, 1.0, 1.0], &[2, 3]);
+        let w = Tensor::from_vec(vec![2.0, 1.0], &[2]);
+        let mut acc = SparseCategoricalAccuracy::new();
+        acc.update_weighted(&y, &p, &w, Some(&mask)).unwrap();
+        // kept: s0 steps 0 (right), 1 (wrong) at weight 2; s1 steps 0, 1 (right), 2 (wrong)
+        // at weight 1: (2 + 0 + 1 + 1 + 0) / (2 + 2 + 1 + 1 + 1)
+        assert!((acc.result() - 4.0 / 7.0).abs() < 1e-6);
+        // one weight per position instead, no mask
+        let per_step = Tensor::from_vec(vec![1.0, 0.0, 3.0, 0.0, 0.0, 2.0], &[2, 3]);
+        acc.reset();
+        acc.update_weighted(&y, &p, &per_step, None).unwrap();
+        assert!((acc.result() - 4.0 / 6.0).abs() < 1e-6); // (1 + 3 + 0) / (1 + 3 + 2)
+        // a mask of the wrong shape
+        let err = acc
+            .update_weighted(&y, &p, &w, Some(&Tensor::ones(&[2, 2])))
+            .unwrap_err();
+        assert!(err.to_string().contains("mask"), "{err}");
+        // weights for another batch, or negative
+        let err = acc
+            .update_weighted(&y, &p, &Tensor::ones(&[3]), None)
+            .unwrap_err();
+        assert!(err.to_string().contains("does not fit"), "{err}");
+        let err = acc
+            .update_weighted(&y, &p, &Tensor::from_vec(vec![1.0, -1.0], &[2]), None)
+            .unwrap_err();
+        assert!(err.to_string().contains("sample 1"), "{err}");
+    }
+}
