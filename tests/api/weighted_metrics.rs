@@ -5,7 +5,9 @@
 //! binary output, a masked sequence output with one weight per position; and each refusal,
 //! with the model left as it was.
 
-use layers::metrics::{F1Score, Metric, PrecisionAtRecall, SparseCategoricalAccuracy};
+use layers::metrics::{
+    Average, F1Score, FBetaScore, Metric, PrecisionAtRecall, SparseCategoricalAccuracy,
+};
 use layers::prelude::*;
 
 fn data() -> (Tensor, Tensor, Tensor) {
@@ -331,11 +333,11 @@ fn refusals_leave_the_model_as_it_was() {
     let cases: Vec<(Result<()>, &str)> = vec![
         (
             m.compile_weighted("sgd", "mse", &[], &["f1_score"]),
-            "weighted metric `f1_score` cannot take sample weights",
+            "metric `f1_score` gives several values",
         ),
         (
-            m.add_weighted_metric(F1Score::new().average(layers::metrics::Average::Macro)),
-            "weighted metric `f1_score` cannot take sample weights",
+            m.add_weighted_metric(F1Score::new()),
+            "metric `f1_score` gives several values",
         ),
         (
             m.compile_weighted("sgd", "mse", &["accuracy"], &["accuracy", "accuracy"]),
@@ -453,4 +455,42 @@ fn names_without_a_clash_are_kept() {
     assert_eq!(logs["weighted_accuracy"], 0.375);
     assert_eq!(logs["accuracy"], logs["acc"]);
     assert!((logs["accuracy"] - 9.0 / 37.0).abs() < 1e-6);
+}
+
+/// The F-scores weigh each sample's counts (one-hot targets of the first data, in batches
+/// of 3, 3 and 2).
+#[test]
+fn f_scores_take_weights_as_keras() {
+    let (x, y, sw) = data();
+    let one_hot = Tensor::from_vec(
+        (y.to_vec().iter())
+            .flat_map(|&c| (0..3).map(move |k| f32::from(u8::from(k as f32 == c))))
+            .collect(),
+        &[8, 3],
+    );
+    let mut m = Sequential::new().add(Dense::new(3).activation("softmax"));
+    m.compile("sgd", "categorical_crossentropy", &[]).unwrap();
+    m.add_weighted_metric(F1Score::new().average(Average::Macro))
+        .unwrap();
+    m.add_weighted_metric(
+        FBetaScore::new(2.0)
+            .average(Average::Weighted)
+            .threshold(0.35),
+    )
+    .unwrap();
+    m.add_weighted_metric(F1Score::new().average(Average::Micro).with_name("f1_micro"))
+        .unwrap();
+    m.build([2]).unwrap();
+    let kernel = Tensor::from_vec(vec![0.1, -0.2, 0.3, 0.4, 0.5, -0.6], &[2, 3]);
+    m.set_weights(&[kernel, Tensor::from_vec(vec![0.01, -0.02, 0.03], &[3])])
+        .unwrap();
+    check_logs(
+        &m.evaluate_weighted(&x, &one_hot, &sw, 3).unwrap(),
+        &[
+            ("loss", 1.4325298070907593),
+            ("f1_score", 0.3068782687187195),
+            ("fbeta_score", 0.2910301685333252),
+            ("f1_micro", 0.24324320256710052),
+        ],
+    );
 }

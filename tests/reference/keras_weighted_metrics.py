@@ -92,3 +92,17 @@ ms.set_weights([
 ms.compile("sgd", "sparse_categorical_crossentropy", metrics=["accuracy"],
            weighted_metrics=["accuracy", "sparse_categorical_crossentropy"])
 show("masked", ms.evaluate(tokens, ys, sample_weight=sws, batch_size=2, verbose=0, return_dict=True))
+
+# The F-scores, weighted, on one-hot targets of the first data, in batches of 3, 3 and 2.
+mf = keras.Sequential([keras.Input((2,)), keras.layers.Dense(3, activation="softmax")])
+mf.set_weights([
+    np.array([[0.1, -0.2, 0.3], [0.4, 0.5, -0.6]], dtype="float32"),
+    np.array([0.01, -0.02, 0.03], dtype="float32"),
+])
+mf.compile("sgd", "categorical_crossentropy", weighted_metrics=[
+    keras.metrics.F1Score(average="macro"),
+    keras.metrics.FBetaScore(beta=2.0, average="weighted", threshold=0.35),
+    keras.metrics.F1Score(average="micro", name="f1_micro"),
+])
+y1 = np.eye(3, dtype="float32")[y.astype("int64")]
+show("fscores", mf.evaluate(x, y1, sample_weight=sw, batch_size=3, verbose=0, return_dict=True))

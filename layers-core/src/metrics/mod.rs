@@ -155,12 +155,15 @@ pub trait Metric: Send + Sync {
     /// finite weight ≥ 0 per sample (shape `(batch,)`), or one per position (`(batch,
     /// time)` for a sequence output). `mask` is the output's mask, if it has one; the
     /// metrics that take it (see [`update_masked`](Metric::update_masked)) multiply it into
-    /// the weights, as Keras's `MeanMetricWrapper` does.
+    /// the weights, as Keras's `MeanMetricWrapper` does. A `(batch,)` weight with a
+    /// `(batch, time)` mask weighs every unmasked position of its sample alike, where Keras
+    /// 3.15.1 fails to broadcast the two (give `(batch, time)` weights there to match it).
     ///
     /// The mean metrics give `Σ value · weight / Σ weight` over the positions seen;
     /// [`Precision`], [`Recall`], the counts, [`Auc`] and the metrics at a point count each
-    /// prediction with its weight, as Keras's do. By default (and for the F-scores) a metric
-    /// cannot take weights: [`Metric::takes_sample_weight`] is false and this is an error.
+    /// prediction with its weight, and the F-scores each sample's counts, as Keras's do. By
+    /// default (a metric of your own that does not implement it) a metric cannot take
+    /// weights: [`Metric::takes_sample_weight`] is false and this is an error.
     ///
     /// # Errors
     ///
@@ -197,8 +200,8 @@ pub trait Metric: Send + Sync {
     }
 
     /// Whether [`update_weighted`](Metric::update_weighted) works, so that the metric can
-    /// be one of `compile`'s weighted metrics: true for every built-in metric but the
-    /// F-scores, false by default.
+    /// be one of `compile`'s weighted metrics: true for every built-in metric, false by
+    /// default.
     ///
     /// # Examples
     ///
@@ -206,7 +209,7 @@ pub trait Metric: Send + Sync {
     /// use layers_core::metrics::{F1Score, Metric, Precision, RootMeanSquaredError};
     /// assert!(Precision::new().takes_sample_weight());
     /// assert!(RootMeanSquaredError::new().takes_sample_weight());
-    /// assert!(!F1Score::new().takes_sample_weight());
+    /// assert!(F1Score::new().takes_sample_weight());
     /// ```
     fn takes_sample_weight(&self) -> bool {
         false

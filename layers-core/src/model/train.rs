@@ -152,7 +152,8 @@ pub trait Train: Layer + Sized {
     /// # Errors
     ///
     /// Those of `compile`; [`Error::InvalidArgument`] for a weighted metric that cannot
-    /// take sample weights ([`Metric::takes_sample_weight`]: the F-scores), or for two
+    /// take sample weights ([`Metric::takes_sample_weight`]: a metric of your own without
+    /// `update_weighted`), or for two
     /// values that would log under one name (a second weighted `accuracy`, which Keras would
     /// log as `weighted_accuracy_1`). An earlier compile stays in place on error.
     ///
@@ -172,8 +173,9 @@ pub trait Train: Layer + Sized {
     /// assert_eq!(logs["mse"], 1.75); // (3·1 + 1·4) / 4
     /// assert_eq!(logs["loss"], 3.5); // the loss: Σ w·e² / samples = (3 + 4) / 2
     ///
-    /// let err = m.compile_weighted("sgd", "mse", &[], &["f1_score"]).unwrap_err();
-    /// assert!(err.to_string().contains("cannot take sample weights"), "{err}");
+    /// // a second weighted `mae` would log as `weighted_mae` too
+    /// let err = m.compile_weighted("sgd", "mse", &["mae"], &["mae", "mae"]).unwrap_err();
+    /// assert!(err.to_string().contains("two values would be logged as `weighted_mae`"), "{err}");
     /// # Ok::<(), layers_core::Error>(())
     /// ```
     fn compile_weighted(
@@ -236,7 +238,7 @@ pub trait Train: Layer + Sized {
     /// let mut m = Sequential::new().add(Dense::new(1).activation("sigmoid"));
     /// m.compile("adam", "binary_crossentropy", &["binary_accuracy"])?;
     /// m.add_weighted_metric(BinaryAccuracy::new().threshold(0.3))?;
-    /// assert!(m.add_weighted_metric(F1Score::new()).is_err());
+    /// assert!(m.add_weighted_metric(F1Score::new()).is_err()); // one score per class
     /// let (x, y) = (Tensor::zeros(&[2, 3]), Tensor::from_vec(vec![1.0, 0.0], &[2, 1]));
     /// let logs = m.evaluate_weighted(&x, &y, &Tensor::from_vec(vec![3.0, 1.0], &[2]), 2)?;
     /// assert_eq!(logs["binary_accuracy"], 0.5); // σ(0) = 0.5 > 0.5 is false: 1 of 2 right
