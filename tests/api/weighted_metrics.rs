@@ -494,3 +494,60 @@ fn f_scores_take_weights_as_keras() {
         ],
     );
 }
+
+/// Callbacks see the weighted metrics' logs (names in Keras's order, `val_` forms), an
+/// `EarlyStopping` can watch one, and the progress line shows them sorted by name.
+#[test]
+fn callbacks_and_the_progress_line_see_the_weighted_logs() {
+    use layers::model::callbacks::{EarlyStopping, OnEpochEnd};
+    use layers::model::progress::format_logs;
+    use std::sync::{Arc, Mutex};
+    let (x, y, sw) = data();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let sink = Arc::clone(&seen);
+    let record = OnEpochEnd::new(move |_, logs: &Logs| {
+        let pairs: Vec<(String, f32)> = logs.names().map(|n| (n.to_string(), logs[n])).collect();
+        sink.lock().unwrap().push(pairs);
+    });
+    let stop = EarlyStopping::new("val_weighted_accuracy")
+        .mode("max")
+        .patience(0);
+    let history = model()
+        .fit(
+            &x,
+            &y,
+            options().sample_weight(sw).callback(record).callback(stop),
+        )
+        .unwrap();
+    let seen = seen.lock().unwrap();
+    let names: Vec<&str> = seen[0].iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "loss",
+            "accuracy",
+            "weighted_accuracy",
+            "sparse_categorical_crossentropy",
+            "val_loss",
+            "val_accuracy",
+            "val_weighted_accuracy",
+            "val_sparse_categorical_crossentropy",
+        ]
+    );
+    // Keras's val_weighted_accuracy is 1/13 in both epochs: no improvement, so it stops
+    // after the second epoch (patience 0) with the first as its best
+    assert_eq!(history.epoch, [0, 1]);
+    let report = &history.early_stopping[0];
+    assert_eq!(report.monitor, "val_weighted_accuracy");
+    assert_eq!(report.best_epoch, Some(0));
+    close(report.best.unwrap(), 0.07692307978868484, "best");
+    let line = format_logs(&seen[0]);
+    assert!(
+        line.starts_with(" - accuracy: 0.3333 - loss: 1.0879 - sparse_categorical_crossentropy:"),
+        "{line}"
+    );
+    assert!(
+        line.ends_with(" - val_weighted_accuracy: 0.0769 - weighted_accuracy: 0.3333"),
+        "{line}"
+    );
+}
