@@ -19,3 +19,4 @@ mod history_plot;
 mod sample_weight;
 mod static_shapes;
 mod training;
+mod weighted_metrics;

@@ -352,6 +352,21 @@ impl Metric for ByShapeAccuracy {
             .update_masked(y_true, y_pred, mask)
     }
 
+    fn update_weighted(
+        &mut self,
+        y_true: &Tensor,
+        y_pred: &Tensor,
+        sample_weight: &Tensor,
+        mask: Option<&Tensor>,
+    ) -> Result<()> {
+        self.resolve(y_true, y_pred)
+            .update_weighted(y_true, y_pred, sample_weight, mask)
+    }
+
+    fn takes_sample_weight(&self) -> bool {
+        true
+    }
+
     fn result(&self) -> f32 {
         self.inner.as_ref().map_or(0.0, |m| m.result())
     }

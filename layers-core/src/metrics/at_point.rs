@@ -157,6 +157,26 @@ macro_rules! at_point_metric {
                 }
                 (0..n).map(|i| (i as f64 / (n - 1) as f64) as f32).collect()
             }
+
+            /// Adds a batch's counts, each prediction weighed by `sample_weight` if given.
+            fn count(
+                &mut self,
+                y_true: &Tensor,
+                y_pred: &Tensor,
+                sample_weight: Option<&Tensor>,
+            ) -> Result<()> {
+                self.validate()?;
+                let thresholds = self.thresholds();
+                let counting = Counting {
+                    evenly: thresholds.len() >= 2,
+                    class_id: self.class_id,
+                    sample_weight,
+                    ..Counting::new($name, &thresholds)
+                };
+                let batch = counting.count(y_true, y_pred)?;
+                self.counts.add(&batch);
+                Ok(())
+            }
         }
 
         impl Metric for $ty {
@@ -165,16 +185,23 @@ macro_rules! at_point_metric {
             }
 
             fn update(&mut self, y_true: &Tensor, y_pred: &Tensor) -> Result<()> {
-                self.validate()?;
-                let thresholds = self.thresholds();
-                let counting = Counting {
-                    evenly: thresholds.len() >= 2,
-                    class_id: self.class_id,
-                    ..Counting::new($name, &thresholds)
-                };
-                let batch = counting.count(y_true, y_pred)?;
-                self.counts.add(&batch);
-                Ok(())
+                self.count(y_true, y_pred, None)
+            }
+
+            /// Each prediction counted with its sample's weight, as Keras counts it; the
+            /// mask is ignored, as Keras ignores it here.
+            fn update_weighted(
+                &mut self,
+                y_true: &Tensor,
+                y_pred: &Tensor,
+                sample_weight: &Tensor,
+                _mask: Option<&Tensor>,
+            ) -> Result<()> {
+                self.count(y_true, y_pred, Some(sample_weight))
+            }
+
+            fn takes_sample_weight(&self) -> bool {
+                true
             }
 
             /// The largest reported rate over the thresholds where the fixed rate is at

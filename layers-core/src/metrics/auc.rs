@@ -505,12 +505,14 @@ pub(super) fn check_num_thresholds(num_thresholds: usize) -> Result<()> {
     Ok(())
 }
 
-impl Metric for Auc {
-    fn name(&self) -> &str {
-        &self.name
-    }
-
-    fn update(&mut self, y_true: &Tensor, y_pred: &Tensor) -> Result<()> {
+impl Auc {
+    /// Adds a batch's counts, each prediction weighed by `sample_weight` if given.
+    fn count(
+        &mut self,
+        y_true: &Tensor,
+        y_pred: &Tensor,
+        sample_weight: Option<&Tensor>,
+    ) -> Result<()> {
         self.validate()?;
         let probs;
         let y_pred = if self.from_logits {
@@ -535,6 +537,7 @@ impl Metric for Auc {
             } else {
                 self.label_weights.as_deref()
             },
+            sample_weight,
             ..Counting::new(Self::NAME, &thresholds)
         };
         let labels = counting.labels(y_pred);
@@ -564,6 +567,32 @@ impl Metric for Auc {
         self.counts.add(&batch);
         self.labels = labels;
         Ok(())
+    }
+}
+
+impl Metric for Auc {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn update(&mut self, y_true: &Tensor, y_pred: &Tensor) -> Result<()> {
+        self.count(y_true, y_pred, None)
+    }
+
+    /// Each prediction counted with its sample's weight, as Keras counts it; the mask is
+    /// ignored, as Keras ignores it here.
+    fn update_weighted(
+        &mut self,
+        y_true: &Tensor,
+        y_pred: &Tensor,
+        sample_weight: &Tensor,
+        _mask: Option<&Tensor>,
+    ) -> Result<()> {
+        self.count(y_true, y_pred, Some(sample_weight))
+    }
+
+    fn takes_sample_weight(&self) -> bool {
+        true
     }
 
     fn result(&self) -> f32 {

@@ -134,7 +134,13 @@ impl State {
         }
     }
 
-    fn update(&mut self, op: &'static str, y_true: &Tensor, y_pred: &Tensor) -> Result<()> {
+    fn update(
+        &mut self,
+        op: &'static str,
+        y_true: &Tensor,
+        y_pred: &Tensor,
+        sample_weight: Option<&Tensor>,
+    ) -> Result<()> {
         let thresholds = self.values();
         if thresholds.is_empty() {
             return Err(Error::invalid(
@@ -151,6 +157,7 @@ impl State {
         let counting = Counting {
             top_k: self.top_k,
             class_id: self.class_id,
+            sample_weight,
             ..Counting::new(op, &thresholds)
         };
         let batch = counting.count(y_true, y_pred)?;
@@ -269,7 +276,23 @@ macro_rules! confusion_metric {
             }
 
             fn update(&mut self, y_true: &Tensor, y_pred: &Tensor) -> Result<()> {
-                self.state.update($name, y_true, y_pred)
+                self.state.update($name, y_true, y_pred, None)
+            }
+
+            /// Each prediction counted with its sample's weight, as Keras counts it; the
+            /// mask is ignored, as Keras ignores it here.
+            fn update_weighted(
+                &mut self,
+                y_true: &Tensor,
+                y_pred: &Tensor,
+                sample_weight: &Tensor,
+                _mask: Option<&Tensor>,
+            ) -> Result<()> {
+                self.state.update($name, y_true, y_pred, Some(sample_weight))
+            }
+
+            fn takes_sample_weight(&self) -> bool {
+                true
             }
 
             /// The value at the first threshold (the only one, unless several were given).

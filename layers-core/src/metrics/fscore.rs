@@ -16,6 +16,7 @@ use serde_json::{Value, json};
 
 use super::Metric;
 use super::thresholds::EPSILON;
+use super::weights::spread_weights;
 use crate::Tensor;
 use crate::error::{Error, Result};
 use crate::layer::config::f32_to_json;
@@ -191,12 +192,14 @@ impl FBetaScore {
     }
 }
 
-impl Metric for FBetaScore {
-    fn name(&self) -> &str {
-        &self.name
-    }
-
-    fn update(&mut self, y_true: &Tensor, y_pred: &Tensor) -> Result<()> {
+impl FBetaScore {
+    /// Adds a batch's counts, each sample's weighed by `sample_weight` if given.
+    fn count(
+        &mut self,
+        y_true: &Tensor,
+        y_pred: &Tensor,
+        sample_weight: Option<&Tensor>,
+    ) -> Result<()> {
         self.validate()?;
         if y_pred.rank() != 2 || y_true.shape() != y_pred.shape() {
             return Err(Error::incompatible(
@@ -207,6 +210,11 @@ impl Metric for FBetaScore {
             ));
         }
         let classes = y_pred.shape()[1];
+        // Keras's `expand_dims(sample_weight, 1)`: one weight per sample (row).
+        let row_weights = match sample_weight {
+            Some(w) => Some(spread_weights(self.kind, w, &y_pred.shape()[..1])?),
+            None => None,
+        };
         if self.classes != 0 && classes != self.classes {
             return Err(Error::invalid(
                 self.kind,
@@ -231,7 +239,8 @@ impl Metric for FBetaScore {
         self.classes = classes;
         let pred = y_pred.data();
         let truth = y_true.data();
-        for (p_row, t_row) in pred.outer_iter().zip(truth.outer_iter()) {
+        for (i, (p_row, t_row)) in pred.outer_iter().zip(truth.outer_iter()).enumerate() {
+            let w = row_weights.as_ref().map_or(1.0, |w| w[i]);
             let max = p_row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
             for (c, (&p, &t)) in p_row.iter().zip(t_row.iter()).enumerate() {
                 let positive = match self.threshold {
@@ -240,13 +249,39 @@ impl Metric for FBetaScore {
                 };
                 let (p, t) = (f64::from(u8::from(positive)), f64::from(t));
                 let slot = if slots == 1 { 0 } else { c };
-                self.tp[slot] += p * t;
-                self.fp[slot] += p * (1.0 - t);
-                self.fn_[slot] += (1.0 - p) * t;
-                self.weights[slot] += t;
+                self.tp[slot] += p * t * w;
+                self.fp[slot] += p * (1.0 - t) * w;
+                self.fn_[slot] += (1.0 - p) * t * w;
+                self.weights[slot] += t * w;
             }
         }
         Ok(())
+    }
+}
+
+impl Metric for FBetaScore {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn update(&mut self, y_true: &Tensor, y_pred: &Tensor) -> Result<()> {
+        self.count(y_true, y_pred, None)
+    }
+
+    /// Each sample's counts weighed by its weight (one per sample), as Keras weighs them;
+    /// the mask is ignored, as Keras ignores it here.
+    fn update_weighted(
+        &mut self,
+        y_true: &Tensor,
+        y_pred: &Tensor,
+        sample_weight: &Tensor,
+        _mask: Option<&Tensor>,
+    ) -> Result<()> {
+        self.count(y_true, y_pred, Some(sample_weight))
+    }
+
+    fn takes_sample_weight(&self) -> bool {
+        true
     }
 
     /// The averaged score, or without `average` the first class's.

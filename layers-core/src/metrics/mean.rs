@@ -16,6 +16,7 @@ use std::fmt;
 use serde_json::Value;
 
 use super::Metric;
+use super::weights::{position_values, positions_shape, spread_weights};
 use crate::Tensor;
 use crate::error::{Error, Result};
 
@@ -117,6 +118,16 @@ impl Batch {
             sum,
             values,
             samples,
+        }
+    }
+
+    /// The mean of the batch's values (0 for none): one sample's value when the batch
+    /// holds one.
+    pub(crate) fn mean(&self) -> f64 {
+        if self.values == 0 {
+            0.0
+        } else {
+            self.sum / self.values as f64
         }
     }
 }
@@ -271,6 +282,47 @@ impl<M: Measure> Metric for MeanMetric<M> {
         let batch = self.measure.measure(&y_true, &y_pred)?;
         self.running.add_batch(batch, 1.0 / per_sample as f64);
         Ok(())
+    }
+
+    /// Keras's `MeanMetricWrapper.update_state(y_true, y_pred, sample_weight)`: each
+    /// position's value (the mean over its last axis) weighed by its sample's weight (or
+    /// its own), times the mask where the output has one; the result is
+    /// `Σ value · weight / Σ weight` over every position since the last reset.
+    fn update_weighted(
+        &mut self,
+        y_true: &Tensor,
+        y_pred: &Tensor,
+        sample_weight: &Tensor,
+        mask: Option<&Tensor>,
+    ) -> Result<()> {
+        // The whole batch first: its shape errors are the measure's own.
+        self.measure.measure(y_true, y_pred)?;
+        let outer = positions_shape(y_pred);
+        let mut weights = spread_weights(M::NAME, sample_weight, outer)?;
+        if let Some(mask) = mask.filter(|_| M::MASKED) {
+            let m = spread_weights(M::NAME, mask, outer).map_err(|_| {
+                Error::mismatch(
+                    M::NAME,
+                    format!("a mask of the output's shape without its last axis, {outer:?}"),
+                    mask.shape(),
+                )
+            })?;
+            for (w, m) in weights.iter_mut().zip(m) {
+                *w *= m;
+            }
+        }
+        let values = position_values(M::NAME, &self.measure, y_true, y_pred)?;
+        // Keras adds each sample's mean over its positions of value · weight, and of the
+        // weight: so each position adds its share of 1 / positions.
+        let per_sample = (values.len() / outer.first().copied().unwrap_or(1).max(1)).max(1);
+        for (v, w) in values.iter().zip(&weights) {
+            self.running.add(*v, w / per_sample as f64);
+        }
+        Ok(())
+    }
+
+    fn takes_sample_weight(&self) -> bool {
+        true
     }
 
     fn result(&self) -> f32 {

@@ -42,6 +42,7 @@ mod mean;
 mod regression;
 mod thresholds;
 mod top_k;
+mod weights;
 
 pub use accuracy::{
     BinaryAccuracy, BinaryMatches, CategoricalAccuracy, CategoricalMatches,
@@ -147,6 +148,71 @@ pub trait Metric: Send + Sync {
     fn update_masked(&mut self, y_true: &Tensor, y_pred: &Tensor, mask: &Tensor) -> Result<()> {
         let _ = mask;
         self.update(y_true, y_pred)
+    }
+
+    /// Adds a batch with each sample weighed (Keras's `update_state(y_true, y_pred,
+    /// sample_weight)`, what `compile`'s weighted metrics receive): `sample_weight` holds one
+    /// finite weight ≥ 0 per sample (shape `(batch,)`), or one per position (`(batch,
+    /// time)` for a sequence output). `mask` is the output's mask, if it has one; the
+    /// metrics that take it (see [`update_masked`](Metric::update_masked)) multiply it into
+    /// the weights, as Keras's `MeanMetricWrapper` does. A `(batch,)` weight with a
+    /// `(batch, time)` mask weighs every unmasked position of its sample alike, where Keras
+    /// 3.15.1 fails to broadcast the two (give `(batch, time)` weights there to match it).
+    ///
+    /// The mean metrics give `Σ value · weight / Σ weight` over the positions seen;
+    /// [`Precision`], [`Recall`], the counts, [`Auc`] and the metrics at a point count each
+    /// prediction with its weight, and the F-scores each sample's counts, as Keras's do. By
+    /// default (a metric of your own that does not implement it) a metric cannot take
+    /// weights: [`Metric::takes_sample_weight`] is false and this is an error.
+    ///
+    /// # Errors
+    ///
+    /// As [`update`](Metric::update); [`Error::InvalidArgument`] naming the metric for
+    /// weights that do not fit the batch or are negative, NaN or infinite, or for a metric
+    /// that cannot take weights.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::Tensor;
+    /// use layers_core::metrics::{Metric, SparseCategoricalAccuracy};
+    /// let mut acc = SparseCategoricalAccuracy::new();
+    /// let probs = Tensor::from_vec(vec![0.9, 0.1, 0.8, 0.2, 0.3, 0.7], &[3, 2]);
+    /// let labels = Tensor::from_vec(vec![0.0, 1.0, 1.0], &[3]); // right, wrong, right
+    /// acc.update_weighted(&labels, &probs, &Tensor::from_vec(vec![1.0, 3.0, 0.0], &[3]), None)?;
+    /// assert_eq!(acc.result(), 0.25); // (1·1 + 3·0 + 0·1) / (1 + 3 + 0)
+    /// let err = acc.update_weighted(&labels, &probs, &Tensor::ones(&[2]), None).unwrap_err();
+    /// assert!(err.to_string().contains("does not fit"), "{err}");
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
+    fn update_weighted(
+        &mut self,
+        y_true: &Tensor,
+        y_pred: &Tensor,
+        sample_weight: &Tensor,
+        mask: Option<&Tensor>,
+    ) -> Result<()> {
+        let _ = (y_true, y_pred, sample_weight, mask);
+        Err(Error::invalid(
+            "update_weighted",
+            format!("metric `{}` cannot take sample weights", self.name()),
+        ))
+    }
+
+    /// Whether [`update_weighted`](Metric::update_weighted) works, so that the metric can
+    /// be one of `compile`'s weighted metrics: true for every built-in metric, false by
+    /// default.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::metrics::{F1Score, Metric, Precision, RootMeanSquaredError};
+    /// assert!(Precision::new().takes_sample_weight());
+    /// assert!(RootMeanSquaredError::new().takes_sample_weight());
+    /// assert!(F1Score::new().takes_sample_weight());
+    /// ```
+    fn takes_sample_weight(&self) -> bool {
+        false
     }
 
     /// The mean over all samples since the last reset (0 before any).

@@ -289,6 +289,22 @@ impl Metric for RootMeanSquaredError {
         self.squared.update(y_true, y_pred)
     }
 
+    /// Keras's `RootMeanSquaredError` weighs the squared errors and ignores the mask.
+    fn update_weighted(
+        &mut self,
+        y_true: &Tensor,
+        y_pred: &Tensor,
+        sample_weight: &Tensor,
+        _mask: Option<&Tensor>,
+    ) -> Result<()> {
+        self.squared
+            .update_weighted(y_true, y_pred, sample_weight, None)
+    }
+
+    fn takes_sample_weight(&self) -> bool {
+        true
+    }
+
     fn result(&self) -> f32 {
         self.squared.result().sqrt()
     }

@@ -13,6 +13,7 @@
 //! ```
 
 use super::accuracy::same_shape;
+use super::weights::spread_weights;
 use crate::Tensor;
 use crate::error::{Error, Result};
 
@@ -78,6 +79,9 @@ pub(super) struct Counting<'a> {
     pub multi_label: bool,
     /// Weights by the index along the last axis (flattened counting only).
     pub label_weights: Option<&'a [f32]>,
+    /// Keras's `sample_weight`: one weight per sample (or per position), spread over the
+    /// predictions under it.
+    pub sample_weight: Option<&'a Tensor>,
 }
 
 impl<'a> Counting<'a> {
@@ -91,6 +95,7 @@ impl<'a> Counting<'a> {
             class_id: None,
             multi_label: false,
             label_weights: None,
+            sample_weight: None,
         }
     }
 
@@ -125,6 +130,10 @@ impl<'a> Counting<'a> {
                 "top_k and class_id need y_true and y_pred of the same shape (batch, classes)",
             ));
         }
+        let mut sample_weight = match self.sample_weight {
+            Some(w) => Some(spread_weights(op, w, y_pred.shape())?),
+            None => None,
+        };
         let mut preds: Vec<f32> = y_pred.data().iter().copied().collect();
         let mut truth: Vec<f32> = y_true.data().iter().copied().collect();
         if let Some(k) = self.top_k {
@@ -156,6 +165,9 @@ impl<'a> Counting<'a> {
             }
             preds = preds.iter().skip(class).step_by(width).copied().collect();
             truth = truth.iter().skip(class).step_by(width).copied().collect();
+            if let Some(w) = &mut sample_weight {
+                *w = w.iter().skip(class).step_by(width).copied().collect();
+            }
             width = 1;
         }
         if self.multi_label && y_pred.rank() != 2 {
@@ -186,7 +198,8 @@ impl<'a> Counting<'a> {
         let (mut tp_bucket, mut fp_bucket) = (vec![0.0f64; n * labels], vec![0.0f64; n * labels]);
         for (i, (&t, &p)) in truth.iter().zip(&preds).enumerate() {
             let label = if self.multi_label { i % width } else { 0 };
-            let weight = self.label_weights.map_or(1.0, |w| f64::from(w[i % width]));
+            let weight = self.label_weights.map_or(1.0, |w| f64::from(w[i % width]))
+                * sample_weight.as_ref().map_or(1.0, |w| w[i]);
             // Keras casts the targets to bool: anything but 0 (NaN too) is a positive.
             let positive = t != 0.0;
             if positive {
@@ -340,5 +353,46 @@ mod tests {
         assert_eq!(even, plain);
         assert_eq!(even.tp, [3.0, 2.0, 0.0]);
         assert_eq!(even.tn, [0.0, 1.0, 2.0]);
+    }
+
+    /// Each prediction counts with its sample's weight, worked out by hand: samples of 2
+    /// classes weighing 2 and 0.5; with `class_id` 1 only the second column counts.
+    #[test]
+    fn sample_weights_weigh_each_prediction_of_their_sample() {
+        let y = Tensor::from_vec(vec![1.0, 0.0, 0.0, 1.0], &[2, 2]);
+        let p = Tensor::from_vec(vec![0.9, 0.7, 0.2, 0.4], &[2, 2]);
+        let w = Tensor::from_vec(vec![2.0, 0.5], &[2]);
+        let t = [0.5];
+        let all = Counting {
+            sample_weight: Some(&w),
+            ..Counting::new("m", &t)
+        }
+        .count(&y, &p)
+        .unwrap();
+        // 0.9 (y 1, w 2): tp 2; 0.7 (y 0, w 2): fp 2; 0.2 (y 0, w 0.5): tn 0.5;
+        // 0.4 (y 1, w 0.5): fn 0.5
+        assert_eq!(
+            (all.tp[0], all.fp[0], all.tn[0], all.fn_[0]),
+            (2.0, 2.0, 0.5, 0.5)
+        );
+        let second = Counting {
+            sample_weight: Some(&w),
+            class_id: Some(1),
+            ..Counting::new("m", &t)
+        }
+        .count(&y, &p)
+        .unwrap();
+        assert_eq!(
+            (second.tp[0], second.fp[0], second.tn[0], second.fn_[0]),
+            (0.0, 2.0, 0.0, 0.5)
+        );
+        let bad = Tensor::ones(&[3]);
+        let err = Counting {
+            sample_weight: Some(&bad),
+            ..Counting::new("m", &t)
+        }
+        .count(&y, &p)
+        .unwrap_err();
+        assert!(err.to_string().contains("does not fit"), "{err}");
     }
 }

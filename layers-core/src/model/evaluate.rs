@@ -1,6 +1,7 @@
 //! The evaluation loop that `evaluate`, `test_on_batch` and `fit`'s validation share: the
 //! model in inference mode over the data, a batch at a time, recording no graph; the mean
-//! loss, with the metrics updated over every sample.
+//! loss, with the metrics updated over every sample (the weighted ones with the samples'
+//! weights, if any).
 //!
 //! ```
 //! use layers_core::prelude::*;
@@ -62,7 +63,8 @@ pub(super) fn evaluate_batches(
                 )?;
                 let loss = with_regularization(model, loss, added)?;
                 loss_sum += f64::from(loss.item()) * len as f64;
-                update_metrics(&mut compiled.metrics, &yb, &pred, mask.as_ref())?;
+                let metrics = (&mut compiled.metrics, &mut compiled.weighted_metrics);
+                update_metrics(metrics, &yb, &pred, mask.as_ref(), wb.as_ref())?;
             }
             Ok(())
         })

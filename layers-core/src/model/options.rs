@@ -186,8 +186,9 @@ impl FitOptions {
     /// weight per sample, shape `(samples,)` (or one per output position,
     /// `(samples, time)`). The loss of a batch is `Σ loss · weight / count`, Keras's
     /// `sum_over_batch_size`; a validation split takes the weights of its samples, and
-    /// `val_loss` is weighed by them as in Keras. The metrics are not weighed (they are
-    /// Keras's `metrics`, not its `weighted_metrics`).
+    /// `val_loss` is weighed by them as in Keras. The metrics of `compile` are not weighed
+    /// (Keras's `metrics`); those of [`compile_weighted`](crate::model::Train::compile_weighted)
+    /// are, in training and validation (Keras's `weighted_metrics`).
     ///
     /// `fit` refuses, before training, weights whose count is not the number of samples,
     /// negative, NaN or infinite weights, and `sample_weight` with
@@ -216,7 +217,8 @@ impl FitOptions {
     /// Weighs each training sample's loss by the weight of its class (Keras's
     /// `class_weight`): `(class, weight)` pairs; a class not listed weighs 1. A sample's
     /// class is its integer label, or the index of the largest value of a one-hot target,
-    /// as Keras reads it. Only the training samples are weighed, not the validation ones.
+    /// as Keras reads it. Only the training samples are weighed (their loss and weighted
+    /// metrics), not the validation ones.
     ///
     /// `fit` refuses a negative, NaN or infinite weight, a class listed twice, and
     /// `class_weight` with [`sample_weight`](FitOptions::sample_weight), before training.

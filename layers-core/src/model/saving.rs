@@ -50,6 +50,9 @@ struct CompiledRecord {
     optimizer: Value,
     loss: Value,
     metrics: Vec<Value>,
+    /// Keras's `weighted_metrics` (absent when there are none, as in older files).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    weighted_metrics: Vec<Value>,
     /// The optimizer's step count (Keras's `iterations`).
     iterations: u64,
     steps: u64,
@@ -117,6 +120,7 @@ pub(super) fn save_parts(model: &dyn Layer, state: &ModelState, path: &Path) -> 
                 optimizer,
                 loss: c.loss.config(),
                 metrics: c.metrics.iter().map(|m| m.config()).collect(),
+                weighted_metrics: c.weighted_metrics.iter().map(|m| m.config()).collect(),
                 iterations: c.optimizer.iterations(),
                 steps: c.steps,
                 epochs: c.epochs,
@@ -293,11 +297,12 @@ fn restore<M: Train>(
                 }
             }
             let loss = loss_from_config(&c.loss)?;
-            let metrics = c
-                .metrics
-                .iter()
-                .map(|m| metric_from_config(m, loss.as_ref()))
-                .collect::<Result<Vec<_>>>()?;
+            let read = |configs: &[Value]| {
+                (configs.iter())
+                    .map(|m| metric_from_config(m, loss.as_ref()))
+                    .collect::<Result<Vec<_>>>()
+            };
+            let metrics = (read(&c.metrics)?, read(&c.weighted_metrics)?);
             Some(Compiled::restored(
                 optimizer, loss, metrics, c.steps, c.epochs,
             )?)

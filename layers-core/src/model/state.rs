@@ -54,11 +54,19 @@ impl TrainingState {
     }
 }
 
+/// Compiled metrics, in the order they log.
+pub(super) type MetricList = Vec<Box<dyn Metric>>;
+
 /// What `compile` sets up.
 pub(crate) struct Compiled {
     pub(super) optimizer: Box<dyn Optimizer>,
     pub(super) loss: Box<dyn Loss>,
     pub(super) metrics: Vec<Box<dyn Metric>>,
+    /// Keras's `weighted_metrics`: updated with the samples' weights when there are some.
+    pub(super) weighted_metrics: Vec<Box<dyn Metric>>,
+    /// The names the weighted metrics log under ([`weighted_log_names`]), kept so that
+    /// logs written at every batch allocate nothing.
+    weighted_names: Vec<String>,
     /// Steps taken, for each step's random seed.
     pub(super) steps: u64,
     /// Epochs completed by `fit`, over every call: the next epoch shuffles as the
@@ -85,29 +93,23 @@ fn check_scalar(op: &'static str, metric: &dyn Metric) -> Result<()> {
 }
 
 impl Compiled {
-    /// The optimizer (its settings checked, since its builders cannot fail), the loss and
-    /// the metrics named in `metrics` (Keras names such as `"accuracy"`).
+    /// The optimizer (its settings checked, since its builders cannot fail), the loss,
+    /// the metrics named in `metrics` and the weighted ones named in `weighted` (Keras
+    /// names such as `"accuracy"`).
     pub(super) fn new(
         optimizer: Box<dyn Optimizer>,
         loss: Box<dyn Loss>,
         metrics: &[&str],
+        weighted: &[&str],
     ) -> Result<Compiled> {
-        optimizer.validate()?;
-        let metrics = metrics
-            .iter()
-            .map(|name| metric_from_name(name, loss.as_ref()))
-            .collect::<Result<Vec<_>>>()?;
-        check_metric_names("compile", metrics.iter().map(|m| m.name()))?;
-        metrics
-            .iter()
-            .try_for_each(|m| check_scalar("compile", m.as_ref()))?;
-        Ok(Compiled {
-            optimizer,
-            loss,
-            metrics,
-            steps: 0,
-            epochs: 0,
-        })
+        let by_name = |names: &[&str]| {
+            names
+                .iter()
+                .map(|name| metric_from_name(name, loss.as_ref()))
+                .collect::<Result<Vec<_>>>()
+        };
+        let (metrics, weighted) = (by_name(metrics)?, by_name(weighted)?);
+        Compiled::checked("compile", optimizer, loss, (metrics, weighted), (0, 0))
     }
 
     /// The compiled state a model file gives: checked as `compile` checks it, with the
@@ -115,46 +117,86 @@ impl Compiled {
     pub(super) fn restored(
         optimizer: Box<dyn Optimizer>,
         loss: Box<dyn Loss>,
-        metrics: Vec<Box<dyn Metric>>,
+        (metrics, weighted_metrics): (MetricList, MetricList),
         steps: u64,
         epochs: u64,
     ) -> Result<Compiled> {
+        let metrics = (metrics, weighted_metrics);
+        Compiled::checked("load", optimizer, loss, metrics, (steps, epochs))
+    }
+
+    /// The compiled state, checked: the optimizer's settings, then the metrics' names
+    /// (errors naming `what`).
+    fn checked(
+        what: &'static str,
+        optimizer: Box<dyn Optimizer>,
+        loss: Box<dyn Loss>,
+        (metrics, weighted_metrics): (MetricList, MetricList),
+        (steps, epochs): (u64, u64),
+    ) -> Result<Compiled> {
         optimizer.validate()?;
-        check_metric_names("load", metrics.iter().map(|m| m.name()))?;
-        metrics
-            .iter()
-            .try_for_each(|m| check_scalar("load", m.as_ref()))?;
+        let weighted_names = checked_names(what, &metrics, &weighted_metrics)?;
         Ok(Compiled {
             optimizer,
             loss,
             metrics,
+            weighted_metrics,
+            weighted_names,
             steps,
             epochs,
         })
     }
 
-    /// Adds a metric, unless one (or the loss) already logs under its name.
+    /// Adds a metric, unless one (or the loss) already logs under its name. A weighted
+    /// metric of the same name then logs as `weighted_…`, as in Keras.
     pub(super) fn add_metric(&mut self, metric: Box<dyn Metric>) -> Result<()> {
-        let names = self.metrics.iter().map(|m| m.name());
-        check_metric_names("add_metric", names.chain([metric.name()]))?;
-        check_scalar("add_metric", metric.as_ref())?;
         self.metrics.push(metric);
-        Ok(())
+        match checked_names("add_metric", &self.metrics, &self.weighted_metrics) {
+            Ok(names) => {
+                self.weighted_names = names;
+                Ok(())
+            }
+            Err(e) => {
+                self.metrics.pop();
+                Err(e)
+            }
+        }
+    }
+
+    /// Adds a weighted metric, unless it cannot take weights or its log name is taken.
+    pub(super) fn add_weighted_metric(&mut self, metric: Box<dyn Metric>) -> Result<()> {
+        self.weighted_metrics.push(metric);
+        match checked_names("add_weighted_metric", &self.metrics, &self.weighted_metrics) {
+            Ok(names) => {
+                self.weighted_names = names;
+                Ok(())
+            }
+            Err(e) => {
+                self.weighted_metrics.pop();
+                Err(e)
+            }
+        }
     }
 
     /// Starts the metrics afresh (at each epoch, each `train_on_batch`, each evaluation).
     pub(super) fn reset_metrics(&mut self) {
-        for m in &mut self.metrics {
+        for m in self.metrics.iter_mut().chain(&mut self.weighted_metrics) {
             m.reset();
         }
     }
 
-    /// Writes `loss` and the metrics as they stand into `logs`, in that order, each name
+    /// Writes `loss`, the metrics and the weighted metrics as they stand into `logs`, in
+    /// that order (as Keras orders them), each name
     /// with `prefix` (`""`, or `"val_"` for validation). A name already in `logs` keeps its
     /// place and gets the new value, so that a log updated at every batch allocates nothing.
     pub(super) fn write_logs(&self, loss: f32, prefix: &str, logs: &mut Logs) {
         let names = std::iter::once(("loss", loss))
-            .chain(self.metrics.iter().map(|m| (m.name(), m.result())));
+            .chain(self.metrics.iter().map(|m| (m.name(), m.result())))
+            .chain(
+                (self.weighted_names.iter())
+                    .zip(&self.weighted_metrics)
+                    .map(|(name, m)| (name.as_str(), m.result())),
+            );
         for (name, value) in names {
             if prefix.is_empty() {
                 logs.insert(name, value);
@@ -170,6 +212,50 @@ impl Compiled {
         self.write_logs(loss, "", &mut logs);
         logs
     }
+}
+
+/// The names the weighted metrics log under, as Keras 3's `CompileMetrics.result` gives
+/// them: its own name, or `weighted_` and its name when an (unweighted) metric has that
+/// name (`accuracy` in both lists logs `accuracy` and `weighted_accuracy`).
+fn weighted_log_names(metrics: &[Box<dyn Metric>], weighted: &[Box<dyn Metric>]) -> Vec<String> {
+    weighted
+        .iter()
+        .map(|w| {
+            if metrics.iter().any(|m| m.name() == w.name()) {
+                format!("weighted_{}", w.name())
+            } else {
+                w.name().to_string()
+            }
+        })
+        .collect()
+}
+
+/// Checks what `compile` and `add_metric` check (every name its own, every metric one
+/// number, every weighted metric able to take weights) and gives the weighted metrics'
+/// log names. Where Keras would number a second `weighted_accuracy` (`weighted_accuracy_1`),
+/// this refuses it, as it refuses two metrics of one name.
+fn checked_names(
+    what: &'static str,
+    metrics: &[Box<dyn Metric>],
+    weighted: &[Box<dyn Metric>],
+) -> Result<Vec<String>> {
+    let names = weighted_log_names(metrics, weighted);
+    let all = metrics.iter().map(|m| m.name());
+    check_metric_names(what, all.chain(names.iter().map(String::as_str)))?;
+    if let Some(m) = weighted.iter().find(|m| !m.takes_sample_weight()) {
+        return Err(Error::invalid(
+            what,
+            format!(
+                "weighted metric `{}` cannot take sample weights (`takes_sample_weight` is \
+                 false): give it among the unweighted metrics",
+                m.name()
+            ),
+        ));
+    }
+    for m in metrics.iter().chain(weighted) {
+        check_scalar(what, m.as_ref())?;
+    }
+    Ok(names)
 }
 
 /// Refuses metric names that repeat (or repeat `loss`): the logs hold one value per name.

@@ -19,13 +19,12 @@
 //! ```
 
 use super::penalties::with_regularization;
-use super::state::Compiled;
+use super::state::{Compiled, MetricList};
 use crate::autograd::VarId;
 use crate::error::{Error, Result, TrainingStep};
 use crate::layer::context::{collect_losses, with_context};
 use crate::layer::{Layer, LayerExt, trainable_weight_refs};
 use crate::loss::weighted_loss;
-use crate::metrics::Metric;
 use crate::tensor::Tensor;
 use crate::weight::Weight;
 
@@ -142,17 +141,26 @@ fn weight_path(model: &dyn Layer, id: VarId) -> String {
 }
 
 /// Updates the compiled metrics with a batch, through the output's mask where it has one
-/// (Keras's metrics see the mask of `y_pred`).
+/// (Keras's metrics see the mask of `y_pred`), and the weighted metrics with the batch's
+/// sample weights where it has some (without, they are updated as the others are).
 pub(super) fn update_metrics(
-    metrics: &mut [Box<dyn Metric>],
+    (metrics, weighted): (&mut MetricList, &mut MetricList),
     y: &Tensor,
     pred: &Tensor,
     mask: Option<&Tensor>,
+    sample_weight: Option<&Tensor>,
 ) -> Result<()> {
-    for m in metrics {
+    for m in metrics.iter_mut() {
         match mask {
             Some(mask) => m.update_masked(y, pred, mask)?,
             None => m.update(y, pred)?,
+        }
+    }
+    for m in weighted.iter_mut() {
+        match (sample_weight, mask) {
+            (Some(w), mask) => m.update_weighted(y, pred, w, mask)?,
+            (None, Some(mask)) => m.update_masked(y, pred, mask)?,
+            (None, None) => m.update(y, pred)?,
         }
     }
     Ok(())
@@ -218,7 +226,8 @@ pub(super) fn train_step(
     // Metrics before the update, so that a metric's error cannot follow a written update.
     // (On a refused update they hold this batch; `fit` and `train_on_batch` reset them
     // before they are read again.)
-    update_metrics(&mut compiled.metrics, y, &pred, mask.as_ref())?;
+    let metrics = (&mut compiled.metrics, &mut compiled.weighted_metrics);
+    update_metrics(metrics, y, &pred, mask.as_ref(), sample_weight)?;
     match optimizer.apply(&weights, &grads) {
         Ok(()) => {}
         Err(Error::NonFiniteUpdate {

@@ -136,7 +136,57 @@ pub trait Train: Layer + Sized {
         loss: impl IntoLoss,
         metrics: &[&str],
     ) -> Result<()> {
-        let compiled = Compiled::new(optimizer.into_optimizer()?, loss.into_loss()?, metrics)?;
+        self.compile_weighted(optimizer, loss, metrics, &[])
+    }
+
+    /// [`compile`](Train::compile) with Keras's `weighted_metrics` as well: metrics (by
+    /// Keras name) updated with the samples' weights wherever some are given
+    /// ([`FitOptions::sample_weight`] or [`FitOptions::class_weight`] in `fit` and its
+    /// validation split, [`evaluate_weighted`](Train::evaluate_weighted),
+    /// [`train_on_batch_weighted`](Train::train_on_batch_weighted)), and like the others
+    /// where none are. They log after the unweighted metrics under their own names, or, for
+    /// a name an unweighted metric already has, under `weighted_` and the name, as Keras 3
+    /// names them: `accuracy` in both lists logs `accuracy` and `weighted_accuracy` (and
+    /// `val_weighted_accuracy` in validation).
+    ///
+    /// # Errors
+    ///
+    /// Those of `compile`; [`Error::InvalidArgument`] for a weighted metric that cannot
+    /// take sample weights ([`Metric::takes_sample_weight`]: a metric of your own without
+    /// `update_weighted`), or for two
+    /// values that would log under one name (a second weighted `accuracy`, which Keras would
+    /// log as `weighted_accuracy_1`). An earlier compile stays in place on error.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::prelude::*;
+    /// let mut m = Sequential::new().add(Dense::new(1).use_bias(false));
+    /// m.compile_weighted("sgd", "mse", &["mae"], &["mae", "mse"])?;
+    /// m.build([1])?;
+    /// m.set_weights(&[Tensor::ones(&[1, 1])])?;
+    /// let (x, y) = (Tensor::from_vec(vec![1.0, 2.0], &[2, 1]), Tensor::zeros(&[2, 1]));
+    /// let logs = m.evaluate_weighted(&x, &y, &Tensor::from_vec(vec![3.0, 1.0], &[2]), 2)?;
+    /// assert_eq!(logs.names().collect::<Vec<_>>(), ["loss", "mae", "weighted_mae", "mse"]);
+    /// assert_eq!(logs["mae"], 1.5); // (1 + 2) / 2
+    /// assert_eq!(logs["weighted_mae"], 1.25); // (3·1 + 1·2) / (3 + 1)
+    /// assert_eq!(logs["mse"], 1.75); // (3·1 + 1·4) / 4
+    /// assert_eq!(logs["loss"], 3.5); // the loss: Σ w·e² / samples = (3 + 4) / 2
+    ///
+    /// // a second weighted `mae` would log as `weighted_mae` too
+    /// let err = m.compile_weighted("sgd", "mse", &["mae"], &["mae", "mae"]).unwrap_err();
+    /// assert!(err.to_string().contains("two values would be logged as `weighted_mae`"), "{err}");
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
+    fn compile_weighted(
+        &mut self,
+        optimizer: impl IntoOptimizer,
+        loss: impl IntoLoss,
+        metrics: &[&str],
+        weighted_metrics: &[&str],
+    ) -> Result<()> {
+        let (optimizer, loss) = (optimizer.into_optimizer()?, loss.into_loss()?);
+        let compiled = Compiled::new(optimizer, loss, metrics, weighted_metrics)?;
         self.state_mut().compiled = Some(compiled);
         Ok(())
     }
@@ -169,6 +219,36 @@ pub trait Train: Layer + Sized {
         let not_compiled = not_compiled(self, "add_metric");
         let compiled = self.state_mut().compiled.as_mut().ok_or(not_compiled)?;
         compiled.add_metric(Box::new(metric))
+    }
+
+    /// Adds a weighted metric given by value (after `compile`), as
+    /// [`compile_weighted`](Train::compile_weighted) adds those given by name; it logs as
+    /// they do (`weighted_…` when an unweighted metric has its name).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotCompiled`] before `compile`; [`Error::InvalidArgument`] for a metric that
+    /// cannot take sample weights, or whose log name is taken. Nothing changes on error.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::prelude::*;
+    /// use layers_core::metrics::{BinaryAccuracy, F1Score};
+    /// let mut m = Sequential::new().add(Dense::new(1).activation("sigmoid"));
+    /// m.compile("adam", "binary_crossentropy", &["binary_accuracy"])?;
+    /// m.add_weighted_metric(BinaryAccuracy::new().threshold(0.3))?;
+    /// assert!(m.add_weighted_metric(F1Score::new()).is_err()); // one score per class
+    /// let (x, y) = (Tensor::zeros(&[2, 3]), Tensor::from_vec(vec![1.0, 0.0], &[2, 1]));
+    /// let logs = m.evaluate_weighted(&x, &y, &Tensor::from_vec(vec![3.0, 1.0], &[2]), 2)?;
+    /// assert_eq!(logs["binary_accuracy"], 0.5); // σ(0) = 0.5 > 0.5 is false: 1 of 2 right
+    /// assert_eq!(logs["weighted_binary_accuracy"], 0.75); // 0.5 > 0.3: the first, weighing 3 of 4
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
+    fn add_weighted_metric(&mut self, metric: impl Metric + 'static) -> Result<()> {
+        let not_compiled = not_compiled(self, "add_weighted_metric");
+        let compiled = self.state_mut().compiled.as_mut().ok_or(not_compiled)?;
+        compiled.add_weighted_metric(Box::new(metric))
     }
 
     /// One gradient step on one batch; returns the batch's loss and metrics.
@@ -206,7 +286,8 @@ pub trait Train: Layer + Sized {
     }
 
     /// [`train_on_batch`](Train::train_on_batch) with each sample's loss weighed (Keras's
-    /// `train_on_batch(…, sample_weight=…)`), as [`FitOptions::sample_weight`] weighs them.
+    /// `train_on_batch(…, sample_weight=…)`), as [`FitOptions::sample_weight`] weighs them;
+    /// the weighted metrics ([`compile_weighted`](Train::compile_weighted)) too.
     ///
     /// # Errors
     ///
@@ -307,7 +388,9 @@ pub trait Train: Layer + Sized {
     /// [`evaluate`](Train::evaluate) with each sample's loss weighed (Keras's
     /// `evaluate(…, sample_weight=…)`): one non-negative weight per sample (or per output
     /// position), each batch's loss `Σ loss · weight / count` as in
-    /// [`FitOptions::sample_weight`]. The metrics are not weighed.
+    /// [`FitOptions::sample_weight`]. The weighted metrics
+    /// ([`compile_weighted`](Train::compile_weighted)) are weighed the same way; the others
+    /// are not.
     ///
     /// # Errors
     ///
