@@ -80,3 +80,73 @@ fn a_config_whose_layer_and_cell_disagree_is_refused() {
     let err = made.build([3, 2]).unwrap_err().to_string();
     assert!(err.contains("`units` is 4"), "{err}");
 }
+
+#[test]
+fn a_config_without_its_made_sublayers_makes_them_from_the_settings() {
+    // Keras writes an LSTM's config without its cell and a MultiHeadAttention's without its
+    // projections: the layer makes them from its settings, as `new` does. Before, such a
+    // config was refused ("`cell` sublayer is missing").
+    let x = steps();
+    for (json, reference) in [
+        (
+            r#"{"class_name": "LSTM", "config": {"units": 3, "return_sequences": true}}"#,
+            Box::new(Lstm::new(3).return_sequences(true)) as Box<dyn Layer>,
+        ),
+        (
+            r#"{"class_name": "GRU", "config": {"units": 2, "activation": "relu"}}"#,
+            Box::new(Gru::new(2).activation(Activation::from("relu"))),
+        ),
+        (
+            r#"{"class_name": "SimpleRNN", "config": {"units": 4, "go_backwards": true}}"#,
+            Box::new(SimpleRnn::new(4).go_backwards(true)),
+        ),
+    ] {
+        let config = LayerConfig::from_json(json).unwrap();
+        let mut made = layer_from_config(&config).unwrap();
+        let mut reference = reference;
+        made.build([3, 2]).unwrap();
+        reference.build([3, 2]).unwrap();
+        // The same config (cell included) and, with the same weights, the same outputs.
+        assert_eq!(
+            made.layer_config().unwrap().to_json(),
+            reference.layer_config().unwrap().to_json(),
+            "{json}"
+        );
+        made.set_weights(&reference.get_weights().unwrap()).unwrap();
+        assert_eq!(
+            made.forward(&x).unwrap().to_vec(),
+            reference.forward(&x).unwrap().to_vec(),
+            "{json}"
+        );
+    }
+    let mha = LayerConfig::from_json(
+        r#"{"class_name": "MultiHeadAttention", "config": {"num_heads": 2, "key_dim": 4}}"#,
+    )
+    .unwrap();
+    let made = MultiHeadAttention::from_config(&mha).unwrap();
+    assert_eq!(
+        made.layer_config().unwrap().to_json(),
+        MultiHeadAttention::new(2, 4)
+            .layer_config()
+            .unwrap()
+            .to_json()
+    );
+    // A cell given in the config is still the one used: one whose units disagree with the
+    // layer's is refused at build, as before.
+    let mut config = Lstm::new(2).layer_config().unwrap();
+    config.config.insert("units".into(), json!(5));
+    let mut made = layer_from_config(&config).unwrap();
+    assert!(
+        made.build([3, 2])
+            .unwrap_err()
+            .to_string()
+            .contains("`units` is 5")
+    );
+    // A sublayer passed to `new` (not made from settings) is still required.
+    let td = LayerConfig::from_json(r#"{"class_name": "TimeDistributed", "config": {}}"#).unwrap();
+    let Err(err) = layer_from_config(&td) else {
+        panic!("a TimeDistributed config without its layer was accepted")
+    };
+    let err = err.to_string();
+    assert!(err.contains("sublayer is missing"), "{err}");
+}

@@ -423,6 +423,24 @@ impl<'a> ConfigReader<'a> {
         })
     }
 
+    /// The config of sublayer `key`, if it is there. A sublayer the layer makes from its own
+    /// settings (`#[layer(init = …)]`, `#[layer(default)]`) may be left out of a config, as
+    /// Keras leaves an `LSTM`'s cell and a `MultiHeadAttention`'s projections out of theirs:
+    /// `from_config` then makes it as `new` does.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::prelude::*;
+    /// // Keras's config of an LSTM: no cell; the cell is made from the layer's settings
+    /// let keras = LayerConfig::from_json(r#"{"class_name": "LSTM", "config": {"units": 3}}"#)?;
+    /// assert_eq!(Lstm::from_config(&keras)?.cell.units, 3);
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
+    pub fn maybe_sublayer(&self, key: &str) -> Option<&'a LayerConfig> {
+        self.config.sublayer(key)
+    }
+
     /// `result`, the sublayer `key` made from its config, with its error, if any, named
     /// by its path in this layer.
     ///

@@ -10,7 +10,7 @@ use syn::{GenericParam, Ident, Type};
 
 use super::parts::Parts;
 use crate::layer::ast::Container;
-use crate::layer::attr::field::{ConfigDefault, FieldKind};
+use crate::layer::attr::field::{ConfigDefault, FieldKind, SublayerInit};
 
 /// `impl FromConfig`, and the registration when the type can be named without arguments.
 pub fn from_config_impl(container: &Container) -> TokenStream {
@@ -80,7 +80,21 @@ pub fn from_config_impl(container: &Container) -> TokenStream {
                 let value = Parts::value(container, f);
                 quote!(#name: #value)
             }
-            FieldKind::Sublayer(_) => quote_spanned! {ty.span()=>
+            // A sublayer `new` makes from the settings may be left out of the config (as
+            // Keras leaves an LSTM's cell out): it is then made as `new` makes it.
+            FieldKind::Sublayer(SublayerInit::Expr(_) | SublayerInit::Default) => {
+                let made = Parts::value(container, f);
+                quote_spanned! {ty.span()=>
+                    #name: match __layers_reader.maybe_sublayer(#key) {
+                        ::core::option::Option::Some(__layers_sub) => __layers_reader.in_sublayer(
+                            #key,
+                            (&__layers::Maker::<#ty>::new()).make(__layers_sub),
+                        )?,
+                        ::core::option::Option::None => #made,
+                    }
+                }
+            }
+            FieldKind::Sublayer(SublayerInit::Arg) => quote_spanned! {ty.span()=>
                 #name: __layers_reader.in_sublayer(
                     #key,
                     (&__layers::Maker::<#ty>::new()).make(__layers_reader.sublayer(#key)?),
