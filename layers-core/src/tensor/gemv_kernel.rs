@@ -1,6 +1,7 @@
 //! The kernels of a product of one row with a row-major kernel, column block by column
-//! block (a batch-1 `Dense`, streamed once; see [`streamed_product`](super::gemv)): plain,
-//! AVX2 + FMA, and the AVX-512 kernel of [`avx512`](super::avx512), picked at run time.
+//! block (a batch-1 `Dense`, streamed once; see
+//! [`streamed_product`](super::gemv::streamed_product)): plain, AVX2 + FMA, and the AVX-512
+//! kernel of [`avx512`](super::avx512), picked at run time.
 #![allow(unsafe_code)]
 
 /// `out += x · w[:, first..first + out.len()]` for one row `x` (length `k`) and a row-major
