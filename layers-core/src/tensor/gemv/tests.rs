@@ -1,4 +1,5 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::time::Duration;
 
 use ndarray::Array2;
 
@@ -25,16 +26,11 @@ fn both(out: &Array2<f32>, x: &Array2<f32>, w: &Data) -> (Array2<f32>, Array2<f3
     let mut split = out.clone();
     streamed_product(split.view_mut(), x.view(), w);
     let mut plain = out.clone();
-    let n = plain.ncols();
     let flat = w.as_slice().expect("standard");
-    columns(
-        plain.as_slice_mut().expect("standard"),
-        x.as_standard_layout().as_slice().expect("standard"),
-        flat,
-        n,
-        0,
-        n,
-    );
+    for (mut o, xr) in plain.rows_mut().into_iter().zip(x.rows()) {
+        let xr = xr.to_vec();
+        gemv_columns(o.as_slice_mut().expect("standard"), &xr, flat, 0);
+    }
     (split, plain)
 }
 
@@ -134,15 +130,15 @@ fn the_helper_lets_go_of_the_kernel_before_the_call_returns() {
 
 /// A kernel that panics on the columns from 128 on (the helper's, when it is awake; the
 /// caller's when it is not or when another caller has it).
-fn failing_right(out: &mut [f32], x: &[f32], w: &[f32], n: usize, c0: usize, c1: usize) {
-    assert!(c1 <= 128, "the right half fails");
-    columns(out, x, w, n, c0, c1);
+fn failing_right(out: &mut [f32], x: &[f32], w: &[f32], first: usize) {
+    assert!(first + out.len() <= 128, "the right half fails");
+    gemv_columns(out, x, w, first);
 }
 
 /// A kernel that panics on the caller's first chunk (or on the whole product).
-fn failing_left(out: &mut [f32], x: &[f32], w: &[f32], n: usize, c0: usize, c1: usize) {
-    assert!(c0 > 0, "the left chunk fails");
-    columns(out, x, w, n, c0, c1);
+fn failing_left(out: &mut [f32], x: &[f32], w: &[f32], first: usize) {
+    assert!(first > 0, "the left chunk fails");
+    gemv_columns(out, x, w, first);
 }
 
 #[test]
@@ -162,4 +158,35 @@ fn a_panic_on_either_side_reaches_the_caller_and_frees_the_helper() {
             assert_eq!(split, plain);
         }
     }
+}
+
+#[test]
+fn products_after_the_helper_parked_stay_exact_and_wake_it() {
+    // Pauses longer than the helper's active wait park it; the products right after are
+    // the caller's alone, and every eighth wakes the helper. Each must equal the plain one.
+    let (k, n) = (784, 256);
+    let w = kernel(k, n, 11);
+    for i in 0..120u32 {
+        if i % 20 == 0 {
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        let x = values(1 + (i % 2) as usize, k, 100 + i);
+        let (split, plain) = both(&values(x.nrows(), n, i), &x, &w);
+        assert_eq!(split, plain, "product {i}");
+    }
+}
+
+#[test]
+fn wide_kernels_are_cut_into_at_most_the_slot_s_chunks() {
+    for n in [128, 256, 300, 4096, 4097, 10_000] {
+        let chunk = chunk_columns(n);
+        let chunks = n / chunk;
+        assert!((2..=MAX_CHUNKS).contains(&chunks), "n {n}: {chunks} chunks");
+        assert_eq!(chunk % BLOCK, 0, "n {n}: chunks are whole register blocks");
+    }
+    // And the product over such a kernel is still exact.
+    let w = kernel(20, 4097, 12);
+    let x = values(2, 20, 13);
+    let (split, plain) = both(&Array2::zeros((2, 4097)), &x, &w);
+    assert_eq!(split, plain);
 }
