@@ -217,6 +217,51 @@ mod tests {
     }
 
     #[test]
+    fn every_alignment_of_the_kernel_and_the_output_gives_the_same_bits() {
+        // Kernels whose rows are whole 64-byte lines (n a multiple of 16), so the AVX-512
+        // kernel shifts its registers to the lines: the buffer starting at each of the 16
+        // float offsets of a line, the output at a few, runs of columns of every phase.
+        let (k, big) = (23, 16 + 23 * 272 + 16);
+        let pool: Vec<f32> = (0..big)
+            .map(|i| ((i * 7919) % 2003) as f32 / 1001.0 - 1.0)
+            .collect();
+        let x: Vec<f32> = (0..k)
+            .map(|i| {
+                if i % 4 == 1 {
+                    0.0
+                } else {
+                    (i % 9) as f32 * 0.41 - 1.7
+                }
+            })
+            .collect();
+        let starts: Vec<f32> = (0..300).map(|j| j as f32 * 0.25 - 3.0).collect();
+        for n in [16, 128, 144, 272] {
+            for offset in 0..16 {
+                let w = &pool[offset..offset + k * n];
+                let tail = n.min(17);
+                for (first, width) in [(0, n), (1, n - 1), (5, 11), (3, n - 3), (n - tail, tail)] {
+                    for out_offset in [0, 3, 8] {
+                        let mut buffer = starts.clone();
+                        let out = &mut buffer[out_offset..out_offset + width];
+                        gemv_columns(out, &x, w, first);
+                        for (c, &o) in out.iter().enumerate() {
+                            let want = column_sum(starts[out_offset + c], &x, w, n, first + c);
+                            assert_eq!(
+                                o.to_bits(),
+                                want.to_bits(),
+                                "n {n}, offset {offset}, first {first}, column {c}"
+                            );
+                        }
+                        // Nothing outside the run is touched.
+                        assert_eq!(buffer[..out_offset], starts[..out_offset]);
+                        assert_eq!(buffer[out_offset + width..], starts[out_offset + width..]);
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
     fn streamed_columns_equal_a_plain_column_loop_bit_for_bit() {
         // Kernels shorter and longer than the prefetch distance, widths around the register
         // block, runs of columns starting anywhere; zeros, NaN and infinities in x.

@@ -27,9 +27,16 @@ pub(crate) struct Packed {
     n: usize,
     /// Columns per panel: [`WIDE_PANEL`] where the CPU has AVX-512, [`NR`] otherwise.
     nr: usize,
-    /// `⌈n / nr⌉` panels of `k · nr` values.
-    panels: Vec<f32>,
+    /// `⌈n / nr⌉` panels of `k · nr` values from `start` on (see [`Packed::panels`]).
+    store: Vec<f32>,
+    /// Where the panels start in `store`: the first value on a 64-byte boundary.
+    start: usize,
 }
+
+/// Spare values at the front of a packed matrix's buffer, so that its panels can start on
+/// a 64-byte line (an allocation is only 16-byte aligned, and a vector load that straddles
+/// two lines costs two).
+const ALIGN_SPARE: usize = 64 / size_of::<f32>() - 1;
 
 impl Packed {
     /// Packs `b` (any strides, e.g. a transposed view). Rows or columns that lie contiguous
@@ -44,10 +51,19 @@ impl Packed {
     fn with_panels(b: ArrayView2<'_, f32>, nr: usize) -> Packed {
         let (k, n) = b.dim();
         let count = n.div_ceil(nr);
-        let mut panels = vec![0.0f32; count * k * nr];
+        let len = count * k * nr;
+        let mut store = vec![0.0f32; len + ALIGN_SPARE];
+        let start = store.as_ptr().align_offset(64).min(ALIGN_SPARE);
+        let panels = &mut store[start..start + len];
         if panels.is_empty() {
             // No rows or no columns: nothing to copy.
-            return Packed { k, n, nr, panels };
+            return Packed {
+                k,
+                n,
+                nr,
+                store,
+                start,
+            };
         }
         let width = k * nr;
         if b.row(0).as_slice().is_some() {
@@ -80,7 +96,20 @@ impl Packed {
                 }
             }
         }
-        Packed { k, n, nr, panels }
+        Packed {
+            k,
+            n,
+            nr,
+            store,
+            start,
+        }
+    }
+
+    /// The packed panels, one after the other, starting on a 64-byte line where the
+    /// allocation allows it.
+    fn panels(&self) -> &[f32] {
+        let len = self.n.div_ceil(self.nr) * self.k * self.nr;
+        &self.store[self.start..self.start + len]
     }
 
     /// `c = a · b` for `m` rows: row `i` of `a` is `a[i · lda ..][..k]`, row `i` of `c` is
@@ -120,7 +149,7 @@ impl Packed {
             "packed product: the rows lie inside the slices"
         );
         let nr = self.nr;
-        for (p, panel) in self.panels.chunks_exact(k * nr).enumerate() {
+        for (p, panel) in self.panels().chunks_exact(k * nr).enumerate() {
             let cols = (n - p * nr).min(nr);
             let mut i = 0;
             while i < m {
@@ -252,6 +281,17 @@ mod tests {
     }
 
     #[test]
+    fn panels_start_on_a_64_byte_line() {
+        for (k, n) in [(1, 1), (3, 40), (128, 512), (77, 33)] {
+            for nr in [NR, WIDE_PANEL] {
+                let p = Packed::with_panels(matrix(k, n, 3).view(), nr);
+                assert_eq!(p.panels().as_ptr() as usize % 64, 0, "{k}×{n}, {nr}");
+                assert_eq!(p.panels().len(), n.div_ceil(nr) * k * nr);
+            }
+        }
+    }
+
+    #[test]
     fn products_match_the_plain_sum_for_every_row_block_and_ragged_panel() {
         // Every row-block height of both kernels (1–8 rows, and more), panels whole and
         // ragged (fewer columns than a panel, one past a panel).
@@ -317,14 +357,14 @@ mod tests {
             ];
             for p in &packs {
                 assert_eq!((p.k, p.n), (k, n));
-                assert_eq!(p.panels, packs[0].panels, "{k}×{n}");
+                assert_eq!(p.panels(), packs[0].panels(), "{k}×{n}");
             }
             // And the panels hold `b`: value (kk, j) in panel j / nr, row kk, lane j % nr;
             // the lanes past `n` are zero.
             let nr = packs[0].nr;
             for kk in 0..k {
                 for j in 0..n.div_ceil(nr) * nr {
-                    let got = packs[0].panels[(j / nr) * k * nr + kk * nr + j % nr];
+                    let got = packs[0].panels()[(j / nr) * k * nr + kk * nr + j % nr];
                     let expected = if j < n { want[kk * n + j] } else { 0.0 };
                     assert_eq!(got, expected, "({kk}, {j}) of {k}×{n}");
                 }
