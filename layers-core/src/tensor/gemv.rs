@@ -13,12 +13,13 @@
 //!
 //! The hand-over allocates nothing and copies nothing: the caller writes where its
 //! operands are into one shared slot and opens it; the helper enters the open slot and
-//! writes its columns of the output in place. The slot's state word holds the job's
-//! sequence number and its phase (open, helper inside, helper left, closed), so a helper
-//! that looks late can never enter a later job by mistake, and the caller never returns
-//! (nor unwinds) while the helper is inside: it closes an open slot itself, or waits for
-//! the helper to leave. That is what makes the helper's reads of `x` and the kernel, and
-//! its writes to its own columns of the output, sound.
+//! writes its columns of the output in place. The slot's state word, on one cache line with
+//! the job, holds the job's sequence number, its phase (open, helper inside, helper left,
+//! closed) and both ends of the claimed chunks, so the helper enters and claims its first
+//! chunk in one exchange, a helper that looks late can never enter a later job by mistake,
+//! and the caller never returns (nor unwinds) while the helper is inside: it closes an open
+//! slot itself, or waits for the helper to leave. That is what makes the helper's reads of
+//! `x` and the kernel, and its writes to its own columns of the output, sound.
 //!
 //! The split never waits for a helper that is not running: the columns go in chunks that
 //! the caller claims from the left and the helper from the right, so a helper that is
@@ -31,7 +32,7 @@
 use std::any::Any;
 use std::cell::UnsafeCell;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
-use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering, fence};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering, fence};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::thread::Thread;
 use std::time::{Duration, Instant};
@@ -59,21 +60,44 @@ const ACTIVE_WAIT: Duration = Duration::from_micros(100);
 /// a caller in a loop gets the helper back within a few products.
 const WAKE_EVERY: u64 = 8;
 
-/// The most chunks a product is cut into (wider kernels get wider chunks).
+/// The most chunks a product is cut into (wider kernels get wider chunks); below 64, so
+/// that a claim end fits [`State`]'s six bits.
 const MAX_CHUNKS: usize = 32;
 
-/// A chunk's states: free, taken by the caller, taken by the helper, done by the helper.
-const FREE: u8 = 0;
-const CALLER: u8 = 1;
-const HELPER: u8 = 2;
-const DONE: u8 = 3;
-
-/// The slot's phases, in the low two bits of its state word (the job's sequence number
-/// above them): no job; a job the helper may enter; the helper inside; the helper gone.
+/// The slot's phases: no job; a job the helper may enter; the helper inside; the helper
+/// gone.
 const CLOSED: u64 = 0;
 const OPEN: u64 = 1;
 const INSIDE: u64 = 2;
 const LEFT: u64 = 3;
+
+/// The slot's state, packed into one word so that the helper enters and claims its first
+/// chunk in one exchange: the posted product's sequence number, its phase, and the two
+/// ends of the claimed chunks. The caller has the chunks below `lo` (it claims from the
+/// left), the helper those from `hi` on (it claims from the right); those between are
+/// free.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+struct State {
+    seq: u64,
+    lo: u64,
+    hi: u64,
+    phase: u64,
+}
+
+impl State {
+    fn pack(self) -> u64 {
+        self.seq << 14 | self.lo << 8 | self.hi << 2 | self.phase
+    }
+
+    fn unpack(word: u64) -> State {
+        State {
+            seq: word >> 14,
+            lo: (word >> 8) & 63,
+            hi: (word >> 2) & 63,
+            phase: word & 3,
+        }
+    }
+}
 
 /// `out += x · w` for `x` of a few rows `(rows, k)`, `w` a standard-layout `(k, n)` kernel
 /// and `out` a standard-layout `(rows, n)` array: on both cores when the kernel is large
@@ -84,7 +108,7 @@ pub(crate) fn streamed_product(out: ArrayViewMut2<'_, f32>, x: ArrayView2<'_, f3
 
 /// Whether a product with a `(k, n)` kernel is worth splitting between the two cores.
 fn splits(k: usize, n: usize) -> bool {
-    k * n >= SPLIT_VALUES && n >= 2 * BLOCK
+    k * n >= SPLIT_VALUES && n >= 2 * BLOCK && u32::try_from(k.max(n)).is_ok()
 }
 
 /// The columns of one chunk of a split product with `n` columns: the kernel's register
@@ -113,6 +137,7 @@ fn product_with(mut out: ArrayViewMut2<'_, f32>, x: ArrayView2<'_, f32>, w: &Dat
         return;
     }
     if splits(k, n)
+        && u32::try_from(rows).is_ok()
         && let Some(helper) = Helper::get()
         && let Some(lease) = helper.lease()
     {
@@ -129,29 +154,27 @@ type Kernel = fn(out: &mut [f32], x: &[f32], w: &[f32], first: usize);
 
 /// Where the operands of the posted product are: `x` `(rows, k)`, the kernel `(k, n)` and
 /// the output `(rows, n)`, all row-major, borrowed from the caller for as long as the slot
-/// is not closed.
+/// is not closed. Small enough to share one cache line with the state word ([`Posted`]).
 #[derive(Clone, Copy)]
 struct Job {
     x: *const f32,
     w: *const f32,
     out: *mut f32,
-    rows: usize,
-    k: usize,
-    n: usize,
-    /// The columns of a chunk ([`chunk_columns`]).
-    block: usize,
-    chunks: usize,
     kernel: Kernel,
+    rows: u32,
+    k: u32,
+    n: u32,
+    /// The columns of a chunk ([`chunk_columns`]).
+    block: u32,
+    chunks: u32,
 }
 
 impl Job {
     /// Chunk `c`'s columns: [`chunk_columns`]-wide, the last one taking the remainder.
     fn columns(&self, c: usize) -> (usize, usize) {
-        let last = c + 1 == self.chunks;
-        (
-            c * self.block,
-            if last { self.n } else { (c + 1) * self.block },
-        )
+        let (block, n) = (self.block as usize, self.n as usize);
+        let last = c + 1 == self.chunks as usize;
+        (c * block, if last { n } else { (c + 1) * block })
     }
 
     /// Computes chunk `c`: its columns of every row of the output.
@@ -166,26 +189,36 @@ impl Job {
         // SAFETY: `x` and `w` point to `rows·k` and `k·n` values that only get read while
         // the slot is not closed; the row's columns `c0..c1` of `out` are written by this
         // chunk's owner alone.
+        let (rows, k, n) = (self.rows as usize, self.k as usize, self.n as usize);
         unsafe {
-            let x = std::slice::from_raw_parts(self.x, self.rows * self.k);
-            let w = std::slice::from_raw_parts(self.w, self.k * self.n);
-            for (r, xr) in x.chunks_exact(self.k).enumerate() {
-                let o = std::slice::from_raw_parts_mut(self.out.add(r * self.n + c0), c1 - c0);
+            let x = std::slice::from_raw_parts(self.x, rows * k);
+            let w = std::slice::from_raw_parts(self.w, k * n);
+            for (r, xr) in x.chunks_exact(k).enumerate() {
+                let o = std::slice::from_raw_parts_mut(self.out.add(r * n + c0), c1 - c0);
                 (self.kernel)(o, xr, w, c0);
             }
         }
     }
 }
 
-/// What the caller and the helper share: the posted product and who does which chunk.
-struct Slot {
-    /// `sequence << 2 | phase` of the posted product.
+/// The state word and the job it describes, on one cache line: what the helper reads to
+/// start.
+#[repr(C, align(64))]
+struct Posted {
+    /// [`State::pack`] of the posted product.
     state: AtomicU64,
     /// The posted product; written only while the slot is closed and the writer holds the
     /// lease, read only by a helper inside the slot and by the caller that posted it.
     job: UnsafeCell<Option<Job>>,
-    /// Each chunk's state ([`FREE`] …), reset by the caller before it opens the slot.
-    claims: [AtomicU8; MAX_CHUNKS],
+}
+
+// One line on 64-bit targets: the state word and the five pointers and sizes of the job.
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(size_of::<Posted>() == 64);
+
+/// What the caller and the helper share: the posted product and who does which chunk.
+struct Slot {
+    posted: Posted,
     /// Set with `panic` when the helper's part panicked.
     panicked: AtomicBool,
     /// A panic in the helper's part, for the caller to raise.
@@ -221,9 +254,10 @@ impl Helper {
         HELPER
             .get_or_init(|| {
                 let slot = Arc::new(Slot {
-                    state: AtomicU64::new(CLOSED),
-                    job: UnsafeCell::new(None),
-                    claims: std::array::from_fn(|_| AtomicU8::new(FREE)),
+                    posted: Posted {
+                        state: AtomicU64::new(CLOSED),
+                        job: UnsafeCell::new(None),
+                    },
                     panicked: AtomicBool::new(false),
                     panic: Mutex::new(None),
                     parked: AtomicBool::new(false),
@@ -266,35 +300,39 @@ impl Lease {
     fn product(self, out: &mut [f32], x: &[f32], w: &[f32], n: usize, kernel: Kernel) {
         let helper = self.helper;
         let slot = &*helper.slot;
+        let state = &slot.posted.state;
         let block = chunk_columns(n);
+        let (rows, k, chunks) = (out.len() / n, w.len() / n, n / block);
+        let small = |v: usize| u32::try_from(v).expect("checked by `splits`");
         let job = Job {
             x: x.as_ptr(),
             w: w.as_ptr(),
             // From here until the slot is closed, `out` is written through this pointer
             // only, by chunk.
             out: out.as_mut_ptr(),
-            rows: out.len() / n,
-            k: w.len() / n,
-            n,
-            block,
-            chunks: n / block,
             kernel,
+            rows: small(rows),
+            k: small(k),
+            n: small(n),
+            block: small(block),
+            chunks: small(chunks),
         };
         // SAFETY: the slot is closed (the previous holder of the lease closed it, or waited
         // for the helper to leave), so the helper does not read the job now, and the lease
         // makes this the only writer.
-        unsafe { *slot.job.get() = Some(job) };
-        // The first chunk is the caller's from the start: no locked instruction (which
-        // would wait for these stores to reach the helper's core) before the caller's
-        // first chunk is done.
-        slot.claims[0].store(CALLER, Ordering::Relaxed);
-        for claim in &slot.claims[1..job.chunks] {
-            claim.store(FREE, Ordering::Relaxed);
-        }
+        unsafe { *slot.posted.job.get() = Some(job) };
         let seq = helper.posted.load(Ordering::Relaxed) + 1;
         helper.posted.store(seq, Ordering::Relaxed);
-        // Publishes the job and the claims (a helper enters with an acquiring exchange).
-        slot.state.store(seq << 2 | OPEN, Ordering::Release);
+        // Opened with the first chunk the caller's: no locked instruction (which would wait
+        // for these stores to reach the helper's core) before that chunk is done. The
+        // release publishes the job (a helper enters with an acquiring exchange).
+        let opened = State {
+            seq,
+            lo: 1,
+            hi: chunks as u64,
+            phase: OPEN,
+        };
+        state.store(opened.pack(), Ordering::Release);
         if seq.is_multiple_of(WAKE_EVERY) {
             // Paired with the helper's store of `parked` and load of the state: either the
             // helper sees this job before it parks, or this caller sees it parked. Too late
@@ -307,22 +345,34 @@ impl Lease {
             }
         }
         let open = Open { slot, seq };
-        for c in 0..job.chunks {
-            let mine = c == 0
-                || slot.claims[c]
-                    .compare_exchange(FREE, CALLER, Ordering::Acquire, Ordering::Relaxed)
-                    .is_ok();
-            if !mine {
-                break;
-            }
+        let mut chunk = Some(0);
+        while let Some(c) = chunk {
             // SAFETY: chunk `c` is the caller's; the operands are borrowed for this call.
             unsafe { job.run(c) };
+            chunk = claim(state, |s| {
+                (s.lo < s.hi).then_some(State { lo: s.lo + 1, ..s })
+            })
+            .map(|s| s.lo as usize);
         }
         drop(open);
         if slot.panicked.swap(false, Ordering::Acquire)
             && let Some(payload) = locked(&slot.panic).take()
         {
             resume_unwind(payload);
+        }
+    }
+}
+
+/// Changes the state word by `next` (which says what it becomes, or `None` to leave it)
+/// in one exchange; the state before, if it was changed.
+fn claim(state: &AtomicU64, next: impl Fn(State) -> Option<State>) -> Option<State> {
+    let mut word = state.load(Ordering::Relaxed);
+    loop {
+        let now = State::unpack(word);
+        let then = next(now)?;
+        match state.compare_exchange_weak(word, then.pack(), Ordering::AcqRel, Ordering::Relaxed) {
+            Ok(_) => return Some(now),
+            Err(actual) => word = actual,
         }
     }
 }
@@ -342,32 +392,33 @@ struct Open<'a> {
 
 impl Drop for Open<'_> {
     fn drop(&mut self) {
-        let state = &self.slot.state;
-        let open = self.seq << 2 | OPEN;
-        if state
-            .compare_exchange(
-                open,
-                self.seq << 2 | CLOSED,
-                Ordering::AcqRel,
-                Ordering::Acquire,
-            )
-            .is_ok()
-        {
-            return; // the helper never came: the caller did every chunk
-        }
-        let left = self.seq << 2 | LEFT;
-        let mut spins = 0u32;
-        while state.load(Ordering::Acquire) != left {
-            // The helper is inside its last chunk: a few µs at most, unless it lost its
-            // core, in which case the core is better given away than spun on.
-            spins += 1;
-            if spins < 4096 {
-                std::hint::spin_loop();
-            } else {
-                std::thread::yield_now();
+        let state = &self.slot.posted.state;
+        let seq = self.seq;
+        // An open slot the helper never entered is closed (the caller has every chunk, or
+        // is unwinding and leaves the rest undone).
+        let closed = claim(state, |s| {
+            (s.phase == OPEN).then_some(State { phase: CLOSED, ..s })
+        });
+        if closed.is_none() {
+            let mut spins = 0u32;
+            while State::unpack(state.load(Ordering::Acquire)).phase != LEFT {
+                // The helper is inside its last chunk: a few µs at most, unless it lost its
+                // core, in which case the core is better given away than spun on.
+                spins += 1;
+                if spins < 4096 {
+                    std::hint::spin_loop();
+                } else {
+                    std::thread::yield_now();
+                }
             }
+            let done = State {
+                seq,
+                lo: 0,
+                hi: 0,
+                phase: CLOSED,
+            };
+            state.store(done.pack(), Ordering::Relaxed);
         }
-        state.store(self.seq << 2 | CLOSED, Ordering::Relaxed);
         if std::thread::panicking() && self.slot.panicked.swap(false, Ordering::Acquire) {
             // The caller's own panic goes on; the helper's is dropped with the product.
             drop(locked(&self.slot.panic).take());
@@ -380,59 +431,67 @@ fn locked<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// The helper thread: waits for an open slot, enters it, takes its share from the right
-/// and leaves.
+/// The helper thread: waits for an open slot, enters it claiming the rightmost free chunk,
+/// takes chunks from the right until it meets the caller's, and leaves.
 fn helper_loop(slot: &Slot) {
+    let state = &slot.posted.state;
     let mut seen = 0;
     loop {
-        let state = wait_for_job(slot, seen);
-        seen = state >> 2;
-        if slot
-            .state
-            .compare_exchange(
-                state,
-                seen << 2 | INSIDE,
-                Ordering::Acquire,
-                Ordering::Relaxed,
-            )
-            .is_err()
-        {
-            continue; // closed by its caller before the helper came
-        }
+        seen = wait_for_job(slot, seen);
+        let entered = claim(state, |s| {
+            (s.seq == seen && s.phase == OPEN && s.hi > s.lo).then_some(State {
+                hi: s.hi - 1,
+                phase: INSIDE,
+                ..s
+            })
+        });
+        let Some(before) = entered else {
+            continue; // closed, or every chunk taken, before the helper came
+        };
         // SAFETY: inside the slot, the job is the one posted with this sequence number and
         // nobody writes it until the helper leaves.
-        let job = unsafe { *slot.job.get() }.expect("an open slot holds a job");
-        for c in (0..job.chunks).rev() {
-            if slot.claims[c]
-                .compare_exchange(FREE, HELPER, Ordering::Acquire, Ordering::Relaxed)
-                .is_err()
-            {
-                break;
-            }
-            // SAFETY: chunk `c` is the helper's; the caller's operands stay borrowed until
-            // the helper leaves.
-            let done = catch_unwind(AssertUnwindSafe(|| unsafe { job.run(c) }));
+        let job = unsafe { *slot.posted.job.get() }.expect("an open slot holds a job");
+        let mut chunk = before.hi as usize - 1;
+        loop {
+            // SAFETY: chunk `chunk` is the helper's; the caller's operands stay borrowed
+            // until the helper leaves.
+            let done = catch_unwind(AssertUnwindSafe(|| unsafe { job.run(chunk) }));
             if let Err(payload) = done {
                 locked(&slot.panic).get_or_insert(payload);
                 slot.panicked.store(true, Ordering::Release);
             }
-            slot.claims[c].store(DONE, Ordering::Release);
+            // The next chunk from the right, or out (publishing the chunks written).
+            let next = claim(state, |s| {
+                Some(if s.hi > s.lo {
+                    State { hi: s.hi - 1, ..s }
+                } else {
+                    State { phase: LEFT, ..s }
+                })
+            })
+            .expect("always changed");
+            if next.hi > next.lo {
+                chunk = next.hi as usize - 1;
+            } else {
+                break;
+            }
         }
-        slot.state.store(seen << 2 | LEFT, Ordering::Release);
     }
 }
 
-/// Waits until a slot with a sequence number other than `seen` is open and returns its
-/// state word: spinning for [`SPIN`], then yielding the core between looks until
-/// [`ACTIVE_WAIT`], then parked.
+/// Waits until a slot with a sequence number other than `seen`, and a chunk free, is open,
+/// and returns its sequence number: spinning for [`SPIN`], then yielding the core between
+/// looks until [`ACTIVE_WAIT`], then parked.
 fn wait_for_job(slot: &Slot, seen: u64) -> u64 {
-    let fresh = |state: u64| state & 3 == OPEN && state >> 2 != seen;
+    let fresh = |word: u64| {
+        let s = State::unpack(word);
+        (s.phase == OPEN && s.seq != seen && s.hi > s.lo).then_some(s.seq)
+    };
+    let state = &slot.posted.state;
     let start = Instant::now();
     let mut looks = 0u32;
     loop {
-        let state = slot.state.load(Ordering::Acquire);
-        if fresh(state) {
-            return state;
+        if let Some(seq) = fresh(state.load(Ordering::Relaxed)) {
+            return seq;
         }
         looks = looks.wrapping_add(1);
         if !looks.is_multiple_of(64) {
@@ -449,10 +508,14 @@ fn wait_for_job(slot: &Slot, seen: u64) -> u64 {
             // A slot opened before `parked` was set is seen here; a caller that opens one
             // after sees `parked` and wakes the thread (or leaves it parked and does the
             // whole product itself).
-            while !fresh(slot.state.load(Ordering::SeqCst)) {
+            let seq = loop {
+                if let Some(seq) = fresh(state.load(Ordering::SeqCst)) {
+                    break seq;
+                }
                 std::thread::park();
-            }
+            };
             slot.parked.store(false, Ordering::SeqCst);
+            return seq;
         }
     }
 }
