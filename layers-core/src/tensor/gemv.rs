@@ -106,6 +106,17 @@ pub(crate) fn streamed_product(out: ArrayViewMut2<'_, f32>, x: ArrayView2<'_, f3
     product_with(out, x, w, gemv_columns);
 }
 
+/// [`streamed_product`] on row-major slices: `out` `(rows, n)`, `x` `(rows, k)` and `w`
+/// `(k, n)`, with `rows` and `k` read from the lengths (no array views to make, which
+/// costs more than the product of a small layer).
+///
+/// # Panics
+///
+/// If the lengths do not fit one `(rows, k) · (k, n)` product.
+pub(crate) fn streamed_slices(out: &mut [f32], x: &[f32], w: &[f32], n: usize) {
+    slices_with(out, x, w, n, gemv_columns);
+}
+
 /// Whether a product with a `(k, n)` kernel is worth splitting between the two cores.
 fn splits(k: usize, n: usize) -> bool {
     k * n >= SPLIT_VALUES && n >= 2 * BLOCK && u32::try_from(k.max(n)).is_ok()
@@ -133,7 +144,20 @@ fn product_with(mut out: ArrayViewMut2<'_, f32>, x: ArrayView2<'_, f32>, w: &Dat
     let x = x.as_slice().expect("standard layout");
     let weights = w.as_slice().expect("a standard-layout kernel");
     let out = out.as_slice_mut().expect("a fresh standard-layout output");
-    if rows == 0 || n == 0 || k == 0 {
+    slices_with(out, x, weights, n, kernel);
+}
+
+/// [`streamed_slices`] with the column kernel `kernel`.
+fn slices_with(out: &mut [f32], x: &[f32], w: &[f32], n: usize, kernel: Kernel) {
+    if n == 0 || out.is_empty() {
+        return;
+    }
+    let (rows, k) = (out.len() / n, w.len() / n);
+    assert!(
+        out.len() == rows * n && w.len() == k * n && x.len() == rows * k,
+        "gemv: shapes checked by the caller"
+    );
+    if k == 0 {
         return;
     }
     if splits(k, n)
@@ -141,10 +165,10 @@ fn product_with(mut out: ArrayViewMut2<'_, f32>, x: ArrayView2<'_, f32>, w: &Dat
         && let Some(helper) = Helper::get()
         && let Some(lease) = helper.lease()
     {
-        return lease.product(out, x, weights, n, kernel);
+        return lease.product(out, x, w, n, kernel);
     }
     for (o, xr) in out.chunks_exact_mut(n).zip(x.chunks_exact(k)) {
-        kernel(o, xr, weights, 0);
+        kernel(o, xr, w, 0);
     }
 }
 

@@ -21,7 +21,7 @@ use ndarray::{ArrayD, ArrayView2, ArrayViewMut2, IxDyn};
 use rayon::prelude::*;
 
 use super::gemm::gemm;
-use super::gemv::streamed_product;
+use super::gemv::{streamed_product, streamed_slices};
 use super::op::Op;
 use super::unary::PARALLEL_LEN;
 use super::{Data, Tensor, graph};
@@ -118,7 +118,8 @@ impl Tensor {
                 format!("the bias must be a vector of the kernel's {units} columns"),
             ));
         }
-        let mut out_shape = x[..x.len() - 1].to_vec();
+        let mut out_shape = Vec::with_capacity(x.len());
+        out_shape.extend_from_slice(&x[..x.len() - 1]);
         out_shape.push(units);
         let mut out = affine(
             self.data(),
@@ -185,14 +186,24 @@ fn affine(x: &Data, w: &Data, b: Option<&Data>, out_shape: &[usize]) -> ArrayD<f
     let (k, n) = (w.shape()[0], w.shape()[1]);
     // The leading axes' product: also right when `k` is 0 and `x` holds no values.
     let rows: usize = x.shape()[..x.ndim() - 1].iter().product();
-    let mut out = match b {
-        Some(b) => {
-            let v = match b.as_slice() {
-                Some(b) => bias_rows(b, rows),
-                None => bias_rows(&b.iter().copied().collect::<Vec<_>>(), rows),
-            };
-            ArrayD::from_shape_vec(IxDyn(out_shape), v).expect("rows × units values")
-        }
+    let start = |rows: usize| match b {
+        Some(b) => Some(match b.as_slice() {
+            Some(b) => bias_rows(b, rows),
+            None => bias_rows(&b.iter().copied().collect::<Vec<_>>(), rows),
+        }),
+        None => None,
+    };
+    if rows <= STREAMED_ROWS
+        && let (Some(xs), Some(ws)) = (x.as_slice(), w.as_slice())
+    {
+        // A few rows, everything contiguous (a batch-1 `predict`): straight on the slices,
+        // without the array views below, which cost more than a small layer's product.
+        let mut v = start(rows).unwrap_or_else(|| vec![0.0; rows * n]);
+        streamed_slices(&mut v, xs, ws, n);
+        return ArrayD::from_shape_vec(IxDyn(out_shape), v).expect("rows × units values");
+    }
+    let mut out = match start(rows) {
+        Some(v) => ArrayD::from_shape_vec(IxDyn(out_shape), v).expect("rows × units values"),
         None => super::buffers::zeros(out_shape),
     };
     if rows == 0 || n == 0 {
@@ -302,6 +313,25 @@ mod tests {
             close(&x.linear(&w, Some(&b)).to_vec(), &plain.to_vec(), 1e-5);
             close(&x.linear(&w, None).to_vec(), &x.matmul(&w).to_vec(), 1e-5);
             assert_eq!(x.linear(&w, None).shape(), plain.shape());
+        }
+    }
+
+    #[test]
+    fn few_strided_rows_and_a_transposed_kernel_take_the_array_path_with_the_same_values() {
+        // The slice path needs `x` and the kernel contiguous; a transposed `x` of 3 rows or
+        // a transposed kernel goes through the array views instead, with the same values.
+        let xt = filled(&[37, 3], 4);
+        let x = Tensor::from_data(xt.data().clone().reversed_axes(), None);
+        assert!(x.data().as_slice().is_none(), "a strided x");
+        let x_plain = Tensor::from_vec(x.to_vec(), &[3, 37]);
+        let wt = filled(&[300, 37], 5);
+        let w = Tensor::from_data(wt.data().clone().reversed_axes(), None);
+        let w_plain = Tensor::from_vec(w.to_vec(), &[37, 300]);
+        let b = filled(&[300], 6);
+        for (xa, wa) in [(&x, &w_plain), (&x_plain, &w), (&x, &w)] {
+            let got = xa.linear(wa, Some(&b)).to_vec();
+            let want = x_plain.linear(&w_plain, Some(&b)).to_vec();
+            close(&got, &want, 1e-5);
         }
     }
 
