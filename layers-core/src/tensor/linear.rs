@@ -186,12 +186,11 @@ fn affine(x: &Data, w: &Data, b: Option<&Data>, out_shape: &[usize]) -> ArrayD<f
     let (k, n) = (w.shape()[0], w.shape()[1]);
     // The leading axes' product: also right when `k` is 0 and `x` holds no values.
     let rows: usize = x.shape()[..x.ndim() - 1].iter().product();
-    let start = |rows: usize| match b {
-        Some(b) => Some(match b.as_slice() {
+    let start = |rows: usize| {
+        b.map(|b| match b.as_slice() {
             Some(b) => bias_rows(b, rows),
             None => bias_rows(&b.iter().copied().collect::<Vec<_>>(), rows),
-        }),
-        None => None,
+        })
     };
     if rows <= STREAMED_ROWS
         && let (Some(xs), Some(ws)) = (x.as_slice(), w.as_slice())
