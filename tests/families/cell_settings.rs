@@ -340,3 +340,14 @@ fn of_several_differing_settings_the_first_in_config_order_is_named() {
     let err = lstm.build([3, 2]).unwrap_err().to_string();
     assert!(err.contains("(LSTM): `units` is "), "{err}");
 }
+
+#[test]
+fn a_nan_setting_given_to_both_is_left_to_its_own_check() {
+    // A NaN is unequal to itself, but the builder gave the layer and its cell the same
+    // value: the error is the regularizer's own, not a disagreement with the cell.
+    let mut lstm = Lstm::new(2).kernel_regularizer(Regularizer::l2(f32::NAN));
+    let err = lstm.build([3, 2]).unwrap_err().to_string();
+    assert!(!err.contains("but the layer's cell"), "{err}");
+    assert!(err.contains("`kernel_regularizer`"), "{err}");
+    assert!(err.contains("unusable"), "{err}");
+}
