@@ -98,6 +98,56 @@ use proc_macro::TokenStream;
 /// # Ok::<(), layers::Error>(())
 /// ```
 ///
+/// # Masks
+///
+/// Without more, a layer refuses Keras's mask (`forward_masked` with a mask is an error
+/// naming it, and `Layer::takes_mask` is `false`). `#[layer(masking = Self::masked)]` names
+/// a `fn(&Self, &Tensor, Option<&Tensor>) -> Result<(Tensor, Option<Tensor>)>` that runs the
+/// layer with the mask (or none) and gives the next layer's mask: the layer's
+/// `forward_masked`, and its `takes_mask` is `true`. When that function refuses a mask in
+/// some configurations, `takes_mask = EXPR` (a `fn(&Self) -> bool`, only with `masking`)
+/// says in which, so that `TimeDistributed` knows whether to hand the mask on without
+/// trying. A `#[layer(sequential)]` layer carries the mask from field to field as a
+/// `Sequential` does, and takes one.
+///
+/// ```
+/// use layers::layer::pass_mask;
+/// use layers::prelude::*;
+///
+/// #[derive(Layer)]
+/// #[layer(masking = Self::masked, takes_mask = |layer| layer.per_step)]
+/// struct Gain {
+///     factor: f32,
+///     #[config(default = true)]
+///     per_step: bool,
+/// }
+///
+/// impl Gain {
+///     fn masked(&self, x: &Tensor, mask: Option<&Tensor>) -> Result<(Tensor, Option<Tensor>)> {
+///         if mask.is_some() && !self.per_step {
+///             return Err(Error::InvalidArgument {
+///                 op: "Gain",
+///                 message: "takes no mask unless `per_step`".into(),
+///             });
+///         }
+///         pass_mask(self, x, mask)
+///     }
+/// }
+///
+/// impl Call for Gain {
+///     fn call(&self, x: &Tensor) -> Tensor {
+///         x * self.factor
+///     }
+/// }
+///
+/// let mask = Tensor::from_vec(vec![1.0, 0.0], &[1, 2]);
+/// let (_, out) = Gain::new(2.0).forward_masked(&Tensor::ones(&[1, 2, 3]), Some(&mask))?;
+/// assert_eq!(out.unwrap().to_vec(), vec![1.0, 0.0]);
+/// assert!(Gain::new(2.0).takes_mask());
+/// assert!(!Gain::new(2.0).per_step(false).takes_mask());
+/// # Ok::<(), layers::Error>(())
+/// ```
+///
 /// # Shape signatures
 ///
 /// `#[layer(input = [...], output = [...])]` gives the layer a shape signature, batch axis

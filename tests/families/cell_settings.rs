@@ -150,3 +150,204 @@ fn a_config_without_its_made_sublayers_makes_them_from_the_settings() {
     let err = err.to_string();
     assert!(err.contains("sublayer is missing"), "{err}");
 }
+
+/// A change to one setting of a recurrent layer, made by direct assignment to the layer's
+/// field alone (its cell keeps the value `new` gave it): the setting's config key, the
+/// change.
+type Change<L> = (&'static str, fn(&mut L));
+
+/// Asserts that `changes` cover every setting a layer made by `make` shares with its cell
+/// (the keys both configs hold), and that each change alone makes building the layer an
+/// error naming that setting. A setting the layer forgot to compare would build.
+fn each_shared_setting_is_compared<L: Layer>(
+    make: fn() -> L,
+    cell: fn(&L) -> &dyn Layer,
+    changes: &[Change<L>],
+) {
+    let layer = make();
+    let (own, cells) = (layer.config(), cell(&layer).config());
+    let shared: std::collections::BTreeSet<&str> = cells
+        .as_object()
+        .unwrap()
+        .keys()
+        .filter(|k| own.get(k.as_str()).is_some())
+        .map(String::as_str)
+        .collect();
+    let listed: std::collections::BTreeSet<&str> = changes.iter().map(|(k, _)| *k).collect();
+    assert_eq!(listed, shared, "{}: the shared settings", layer.type_name());
+    for (key, change) in changes {
+        let mut layer = make();
+        change(&mut layer);
+        // The change is real: the layer's config and its cell's now differ at `key`.
+        assert_ne!(
+            layer.config()[key],
+            cell(&layer).config()[key],
+            "{}: `{key}` unchanged",
+            layer.type_name()
+        );
+        let err = layer.build([3, 2]).map(drop).unwrap_err().to_string();
+        let name = layer.type_name();
+        assert!(
+            err.contains(&format!("({name}): `{key}` is ")),
+            "{name}: `{key}`: {err}"
+        );
+        assert!(
+            err.contains(&format!(", but the layer's cell (`cell`, {name}Cell) has ")),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn every_setting_an_lstm_shares_with_its_cell_is_compared() {
+    each_shared_setting_is_compared::<Lstm>(
+        || Lstm::new(2),
+        |l| &l.cell,
+        &[
+            ("activation", |l| l.activation = Activation::from("relu")),
+            ("bias_constraint", |l| {
+                l.bias_constraint = Some(Constraint::non_neg())
+            }),
+            ("bias_initializer", |l| {
+                l.bias_initializer = Initializer::Ones
+            }),
+            ("bias_regularizer", |l| {
+                l.bias_regularizer = Some(Regularizer::l2(0.1))
+            }),
+            ("kernel_constraint", |l| {
+                l.kernel_constraint = Some(Constraint::non_neg())
+            }),
+            ("kernel_initializer", |l| {
+                l.kernel_initializer = Initializer::Ones
+            }),
+            ("kernel_regularizer", |l| {
+                l.kernel_regularizer = Some(Regularizer::l1(0.1))
+            }),
+            ("recurrent_activation", |l| {
+                l.recurrent_activation = Activation::from("tanh")
+            }),
+            ("recurrent_constraint", |l| {
+                l.recurrent_constraint = Some(Constraint::unit_norm())
+            }),
+            ("recurrent_initializer", |l| {
+                l.recurrent_initializer = Initializer::Zeros
+            }),
+            ("recurrent_regularizer", |l| {
+                l.recurrent_regularizer = Some(Regularizer::l2(0.1))
+            }),
+            ("unit_forget_bias", |l| l.unit_forget_bias = false),
+            ("units", |l| l.units = 3),
+            ("use_bias", |l| l.use_bias = false),
+        ],
+    );
+}
+
+#[test]
+fn every_setting_a_gru_shares_with_its_cell_is_compared() {
+    each_shared_setting_is_compared::<Gru>(
+        || Gru::new(2),
+        |l| &l.cell,
+        &[
+            ("activation", |l| l.activation = Activation::from("relu")),
+            ("bias_constraint", |l| {
+                l.bias_constraint = Some(Constraint::non_neg())
+            }),
+            ("bias_initializer", |l| {
+                l.bias_initializer = Initializer::Ones
+            }),
+            ("bias_regularizer", |l| {
+                l.bias_regularizer = Some(Regularizer::l2(0.1))
+            }),
+            ("kernel_constraint", |l| {
+                l.kernel_constraint = Some(Constraint::non_neg())
+            }),
+            ("kernel_initializer", |l| {
+                l.kernel_initializer = Initializer::Ones
+            }),
+            ("kernel_regularizer", |l| {
+                l.kernel_regularizer = Some(Regularizer::l1(0.1))
+            }),
+            ("recurrent_activation", |l| {
+                l.recurrent_activation = Activation::from("tanh")
+            }),
+            ("recurrent_constraint", |l| {
+                l.recurrent_constraint = Some(Constraint::unit_norm())
+            }),
+            ("recurrent_initializer", |l| {
+                l.recurrent_initializer = Initializer::Zeros
+            }),
+            ("recurrent_regularizer", |l| {
+                l.recurrent_regularizer = Some(Regularizer::l2(0.1))
+            }),
+            ("reset_after", |l| l.reset_after = false),
+            ("units", |l| l.units = 3),
+            ("use_bias", |l| l.use_bias = false),
+        ],
+    );
+}
+
+#[test]
+fn every_setting_a_simple_rnn_shares_with_its_cell_is_compared() {
+    each_shared_setting_is_compared::<SimpleRnn>(
+        || SimpleRnn::new(2),
+        |l| &l.cell,
+        &[
+            ("activation", |l| l.activation = Activation::from("relu")),
+            ("bias_constraint", |l| {
+                l.bias_constraint = Some(Constraint::non_neg())
+            }),
+            ("bias_initializer", |l| {
+                l.bias_initializer = Initializer::Ones
+            }),
+            ("bias_regularizer", |l| {
+                l.bias_regularizer = Some(Regularizer::l2(0.1))
+            }),
+            ("kernel_constraint", |l| {
+                l.kernel_constraint = Some(Constraint::non_neg())
+            }),
+            ("kernel_initializer", |l| {
+                l.kernel_initializer = Initializer::Ones
+            }),
+            ("kernel_regularizer", |l| {
+                l.kernel_regularizer = Some(Regularizer::l1(0.1))
+            }),
+            ("recurrent_constraint", |l| {
+                l.recurrent_constraint = Some(Constraint::unit_norm())
+            }),
+            ("recurrent_initializer", |l| {
+                l.recurrent_initializer = Initializer::Zeros
+            }),
+            ("recurrent_regularizer", |l| {
+                l.recurrent_regularizer = Some(Regularizer::l2(0.1))
+            }),
+            ("units", |l| l.units = 3),
+            ("use_bias", |l| l.use_bias = false),
+        ],
+    );
+}
+
+#[test]
+fn of_several_differing_settings_the_first_in_config_order_is_named() {
+    // The configs are maps sorted by key, and the check used to walk the cell's: the
+    // first difference named is the first key in alphabetical order.
+    let mut lstm = Lstm::new(2);
+    lstm.use_bias = false;
+    lstm.units = 3;
+    lstm.kernel_initializer = Initializer::Ones;
+    let err = lstm.build([3, 2]).unwrap_err().to_string();
+    assert!(err.contains("(LSTM): `kernel_initializer` is "), "{err}");
+    lstm.kernel_initializer = Initializer::glorot_uniform();
+    let err = lstm.build([3, 2]).unwrap_err().to_string();
+    assert!(err.contains("(LSTM): `units` is "), "{err}");
+}
+
+#[test]
+fn a_nan_setting_given_to_both_is_left_to_its_own_check() {
+    // A NaN is unequal to itself, but the builder gave the layer and its cell the same
+    // value: the error is the regularizer's own, not a disagreement with the cell.
+    let mut lstm = Lstm::new(2).kernel_regularizer(Regularizer::l2(f32::NAN));
+    let err = lstm.build([3, 2]).unwrap_err().to_string();
+    assert!(!err.contains("but the layer's cell"), "{err}");
+    assert!(err.contains("`kernel_regularizer`"), "{err}");
+    assert!(err.contains("unusable"), "{err}");
+}

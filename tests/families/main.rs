@@ -32,6 +32,7 @@ mod prep;
 mod regularizers;
 mod rnn;
 mod rnn_reference;
+mod takes_mask;
 
 use layers::prelude::*;
 

@@ -500,6 +500,9 @@ impl Layer for Activation {
     ) -> Result<(Tensor, Option<Tensor>)> {
         crate::layer::pass_mask(self, x, mask)
     }
+    fn takes_mask(&self) -> bool {
+        true
+    }
     fn config(&self) -> serde_json::Value {
         serde_json::json!({ "activation": self.to_config() })
     }

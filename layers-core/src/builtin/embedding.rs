@@ -62,7 +62,8 @@ use crate::{Layer, Tensor, Weight};
     input = [..],
     output = [.., output_dim],
     validate = Self::validate_config,
-    masking = Self::masked
+    masking = Self::masked,
+    takes_mask = |embedding| embedding.mask_zero
 )]
 pub struct Embedding<D: Dim = usize> {
     /// The number of distinct ids.

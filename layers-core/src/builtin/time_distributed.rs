@@ -13,7 +13,7 @@ use std::cell::RefCell;
 use crate::Layer;
 use crate::error::{Error, Result};
 use crate::layer::context::{BatchSamples, with_batch_samples};
-use crate::layer::{LayerExt, TryCall, catch_forward_masked, is_mask_refused, undoing_builds};
+use crate::layer::{LayerExt, TryCall, catch_forward_masked, undoing_builds};
 use crate::tensor::Tensor;
 
 thread_local! {
@@ -41,9 +41,10 @@ thread_local! {
 /// A mask `(batch, steps, …)` coming in (from `Masking`, `Embedding`'s `mask_zero`, or
 /// [`forward_masked`](Layer::forward_masked)) is handled as Keras 3 handles it: the inner
 /// layer gets each step's part of it (`mask[:, t]`, folded as the input is) when it takes a
-/// mask (a recurrent layer, `Softmax`, a layer of your own with `#[layer(masking = …)]`),
-/// and runs without it when it does not (`Flatten`, `Conv2D`: Keras passes it only to a
-/// `call` with a `mask` argument); the mask the inner layer gives back is not used, and the
+/// mask ([`Layer::takes_mask`]: a recurrent layer, `Softmax`, a `Sequential`, a layer of
+/// your own with `#[layer(masking = …)]`), and runs without it when it does not
+/// (`Flatten`, `Conv2D`, `Embedding` without `mask_zero`: Keras passes it only to a `call`
+/// with a `mask` argument); the mask the inner layer gives back is not used, and the
 /// mask passed on is the one that came in (Keras's `compute_mask`), so the layers after
 /// it and the loss still see which steps are padding.
 ///
@@ -152,15 +153,16 @@ impl<L: Layer> TimeDistributed<L> {
 
     /// The inner layer on the folded steps with their folded mask, as Keras's
     /// `layer.call(x[:, t], mask=mask[:, t])`; without it when the inner layer does not
-    /// take a mask, as Keras passes none to a `call` without a `mask` argument.
+    /// take a mask ([`Layer::takes_mask`]), as Keras passes none to a `call` without a
+    /// `mask` argument.
     fn inner_masked(&self, folded: &Tensor, mask: &Tensor) -> Result<Tensor> {
         let inner = self.layer.as_dyn();
-        let run = undoing_builds(inner, || catch_forward_masked(inner, folded, Some(mask)));
-        match run {
-            Ok((y, _)) => Ok(y),
-            Err(e) if is_mask_refused(&e, inner.type_name()) => self.layer.try_apply(folded),
-            Err(e) => Err(e.in_layer(inner.display_name(), inner.type_name())),
+        if !inner.takes_mask() {
+            return self.layer.try_apply(folded);
         }
+        undoing_builds(inner, || catch_forward_masked(inner, folded, Some(mask)))
+            .map(|(y, _)| y)
+            .map_err(|e| e.in_layer(inner.display_name(), inner.type_name()))
     }
 }
 

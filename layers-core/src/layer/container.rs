@@ -154,6 +154,9 @@ impl<L: Layer + ?Sized> Layer for Box<L> {
     ) -> Result<(Tensor, Option<Tensor>)> {
         (**self).forward_masked(x, mask)
     }
+    fn takes_mask(&self) -> bool {
+        (**self).takes_mask()
+    }
     fn weights(&self) -> Vec<&Weight> {
         (**self).weights()
     }

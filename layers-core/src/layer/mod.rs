@@ -138,7 +138,9 @@ pub trait Layer: Send + Sync {
     /// `GlobalAveragePooling1D`, `MultiHeadAttention`, `BatchNormalization`, `Softmax`,
     /// `TimeDistributed`), make one
     /// (`Masking`, `Embedding`) or pass it on unchanged (`Dense`, `Dropout`, `Activation`,
-    /// `LayerNormalization`) say so with `#[layer(masking = …)]`. Any other layer refuses a mask: Keras would drop it
+    /// `LayerNormalization`) say so with `#[layer(masking = …)]`, and
+    /// [`takes_mask`](Layer::takes_mask) says so to the layers around them. Any other layer
+    /// refuses a mask: Keras would drop it
     /// there (with a warning) or use it in a way this library does not, so a model that
     /// needs it is an error rather than silently different numbers.
     ///
@@ -170,6 +172,50 @@ pub trait Layer: Send + Sync {
             None => Ok((self.forward(x)?, None)),
             Some(_) => Err(mask_refused(self.type_name())),
         }
+    }
+
+    /// Whether the layer takes Keras's mask: `true` when
+    /// [`forward_masked`](Layer::forward_masked) given a mask uses it, passes it on or
+    /// replaces it, `false` when it refuses it as this layer (the error "does not take a
+    /// mask"). A layer that takes one may still fail inside on a mask of the wrong shape, or
+    /// in a sublayer that refuses it.
+    ///
+    /// Wrappers ask it of the layer they hold: [`TimeDistributed`](crate::TimeDistributed)
+    /// gives each step's part of the mask to an inner layer that takes one and runs one that
+    /// does not without it, as Keras passes a mask only to a `call` with a `mask` argument.
+    ///
+    /// `false` by default, as the default `forward_masked` refuses every mask.
+    /// `#[derive(Layer)]` answers for a derived layer: `true` with `#[layer(masking = …)]`
+    /// (or what its `takes_mask = …` says, for a layer that refuses a mask in some
+    /// configurations, as `Embedding` does without `mask_zero`) and for a
+    /// `#[layer(sequential)]` one; `false` otherwise. A `Sequential` takes one (it carries it
+    /// from layer to layer); `Named`, `Box` and `Model` answer for the layer they hold. A
+    /// layer written by hand that overrides `forward_masked` to take a mask overrides this
+    /// too.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::builtin::Masking;
+    /// use layers_core::prelude::*;
+    /// assert!(Lstm::new(4).takes_mask()); // uses it
+    /// assert!(Dense::new(4).takes_mask()); // passes it on
+    /// assert!(Masking::new(0.0).takes_mask()); // makes its own
+    /// assert!(Embedding::new(10, 4).mask_zero(true).takes_mask());
+    /// assert!(!Embedding::new(10, 4).takes_mask()); // refuses it without `mask_zero`
+    /// assert!(!Flatten::new().takes_mask());
+    /// assert!(Sequential::new().add(Flatten::new()).takes_mask()); // hands it to Flatten
+    /// assert!(!Box::new(Flatten::new()).named("flat").takes_mask());
+    ///
+    /// // What TimeDistributed does with it: Flatten runs without the mask.
+    /// let td = TimeDistributed::new(Flatten::new());
+    /// let mask = Tensor::ones(&[1, 3]);
+    /// let (y, _) = td.forward_masked(&Tensor::ones(&[1, 3, 2, 2]), Some(&mask))?;
+    /// assert_eq!(y.shape(), &[1, 3, 4]);
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
+    fn takes_mask(&self) -> bool {
+        false
     }
 
     /// The layer's own weights (not its sublayers'), in creation order.
@@ -344,12 +390,6 @@ pub(crate) fn mask_refused(type_name: &str) -> Error {
              (recurrent layers, `Bidirectional`) before any other, or remove the mask"
         ),
     )
-}
-
-/// Whether `e` is [`mask_refused`]'s error for a layer of type `type_name`: that layer
-/// itself does not take a mask (not one inside it).
-pub(crate) fn is_mask_refused(e: &Error, type_name: &str) -> bool {
-    e.to_string() == mask_refused(type_name).to_string()
 }
 
 /// Keras's mask passed through unchanged: `layer`'s forward pass with the mask given back,

@@ -83,6 +83,9 @@ impl<L: Layer> Layer for Named<L> {
     ) -> Result<(Tensor, Option<Tensor>)> {
         self.layer.forward_masked(x, mask)
     }
+    fn takes_mask(&self) -> bool {
+        self.layer.takes_mask()
+    }
     fn weights(&self) -> Vec<&Weight> {
         self.layer.weights()
     }

@@ -225,6 +225,9 @@ impl<L: Layer> Layer for Model<L> {
     ) -> Result<(Tensor, Option<Tensor>)> {
         catch_forward_masked(&self.net, x, mask).map_err(|e| self.named(e))
     }
+    fn takes_mask(&self) -> bool {
+        self.net.takes_mask()
+    }
     fn weights(&self) -> Vec<&Weight> {
         self.net.weights()
     }

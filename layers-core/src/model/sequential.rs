@@ -513,6 +513,11 @@ impl Layer for Sequential {
         Ok((x, mask))
     }
 
+    /// A `Sequential` takes a mask: it hands it to its first layer (which may refuse it).
+    fn takes_mask(&self) -> bool {
+        true
+    }
+
     fn weights(&self) -> Vec<&Weight> {
         Vec::new()
     }

@@ -312,7 +312,26 @@ impl Gru {
                 ("bias_initializer", &self.bias_initializer),
             ],
         )?;
-        check_cell_agrees(&self.config(), &self.cell)
+        check_cell_agrees!(
+            self,
+            self.cell,
+            [
+                activation,
+                bias_constraint,
+                bias_initializer,
+                bias_regularizer,
+                kernel_constraint,
+                kernel_initializer,
+                kernel_regularizer,
+                recurrent_activation,
+                recurrent_constraint,
+                recurrent_initializer,
+                recurrent_regularizer,
+                reset_after,
+                units,
+                use_bias,
+            ]
+        )
     }
 }
 

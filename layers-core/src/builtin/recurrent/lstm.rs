@@ -279,7 +279,26 @@ impl Lstm {
                 ("bias_initializer", &self.bias_initializer),
             ],
         )?;
-        check_cell_agrees(&self.config(), &self.cell)
+        check_cell_agrees!(
+            self,
+            self.cell,
+            [
+                activation,
+                bias_constraint,
+                bias_initializer,
+                bias_regularizer,
+                kernel_constraint,
+                kernel_initializer,
+                kernel_regularizer,
+                recurrent_activation,
+                recurrent_constraint,
+                recurrent_initializer,
+                recurrent_regularizer,
+                unit_forget_bias,
+                units,
+                use_bias,
+            ]
+        )
     }
 }
 

@@ -234,7 +234,24 @@ impl SimpleRnn {
                 ("bias_initializer", &self.bias_initializer),
             ],
         )?;
-        check_cell_agrees(&self.config(), &self.cell)
+        check_cell_agrees!(
+            self,
+            self.cell,
+            [
+                activation,
+                bias_constraint,
+                bias_initializer,
+                bias_regularizer,
+                kernel_constraint,
+                kernel_initializer,
+                kernel_regularizer,
+                recurrent_constraint,
+                recurrent_initializer,
+                recurrent_regularizer,
+                units,
+                use_bias,
+            ]
+        )
     }
 }
 

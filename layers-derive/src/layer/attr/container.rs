@@ -41,6 +41,10 @@ pub struct Container {
     /// `fn(&Self, &Tensor, Option<&Tensor>) -> Result<(Tensor, Option<Tensor>)>` that runs
     /// the layer with Keras's mask (or none) and gives the next layer's: `forward_masked`.
     pub masking: Option<Expr>,
+    /// `takes_mask = EXPR`, only with `masking`: a `fn(&Self) -> bool` that says whether
+    /// the `masking` function takes a mask or refuses it (`Layer::takes_mask`); without it,
+    /// a layer with `masking` always takes one.
+    pub takes_mask: Option<Expr>,
 }
 
 /// A shape signature as written: `[B, 784]`, `[.., IN]`.
@@ -74,6 +78,7 @@ struct Keys<'c> {
     output: Attr<'c, Signature>,
     validate: Attr<'c, Expr>,
     masking: Attr<'c, Expr>,
+    takes_mask: Attr<'c, (Path, Expr)>,
 }
 
 /// Parses the struct's `#[layer(...)]` attributes (and rejects field attributes put on the
@@ -89,6 +94,7 @@ pub fn container(cx: &Ctxt, attrs: &[Attribute]) -> Container {
         output: Attr::none(cx, LAYER),
         validate: Attr::none(cx, LAYER),
         masking: Attr::none(cx, LAYER),
+        takes_mask: Attr::none(cx, LAYER),
     };
     for attr in attrs {
         let path = attr.path();
@@ -108,6 +114,20 @@ pub fn container(cx: &Ctxt, attrs: &[Attribute]) -> Container {
         }
         attr::parse_keys(cx, attr, |meta| parse_key(cx, &mut keys, &meta));
     }
+    let masking = keys.masking.get();
+    let takes_mask = match (keys.takes_mask.get(), &masking) {
+        (Some((_, expr)), Some(_)) => Some(expr),
+        (Some((path, _)), None) => {
+            cx.error_spanned_by(
+                &path,
+                "`takes_mask` says when the layer's `masking` function takes a mask; \
+                 add `masking = …`, or remove `takes_mask` (without `masking` a layer \
+                 refuses every mask)",
+            );
+            None
+        }
+        (None, _) => None,
+    };
     Container {
         krate: keys.krate.get(),
         name: keys.name.get(),
@@ -117,7 +137,8 @@ pub fn container(cx: &Ctxt, attrs: &[Attribute]) -> Container {
         input: keys.input.get(),
         output: keys.output.get(),
         validate: keys.validate.get(),
-        masking: keys.masking.get(),
+        masking,
+        takes_mask,
     }
 }
 
@@ -166,6 +187,10 @@ fn parse_key(cx: &Ctxt, keys: &mut Keys, meta: &syn::meta::ParseNestedMeta) -> s
         // `masking = Self::forward_masked` (any expression of type
         // `fn(&Self, &Tensor, Option<&Tensor>) -> Result<(Tensor, Option<Tensor>)>`)
         keys.masking.set(path, meta.value()?.parse()?);
+    } else if path.is_ident("takes_mask") {
+        // `takes_mask = |layer| layer.mask_zero` (any expression of type `fn(&Self) -> bool`)
+        keys.takes_mask
+            .set(path, (path.clone(), meta.value()?.parse()?));
     } else {
         // anything else, e.g. `nmae = "…"` or `default` (a field key)
         let hint = match attr::key_name(path).as_str() {
@@ -175,8 +200,8 @@ fn parse_key(cx: &Ctxt, keys: &mut Keys, meta: &syn::meta::ParseNestedMeta) -> s
             _ => "",
         };
         let expected = format!(
-            "`name`, `crate`, `input`, `output`, `validate`, `masking`, `sequential`, \
-             `strict` or `custom_shape`{hint}"
+            "`name`, `crate`, `input`, `output`, `validate`, `masking`, `takes_mask`, \
+             `sequential`, `strict` or `custom_shape`{hint}"
         );
         attr::unknown_key(cx, LAYER, meta, &expected)?;
     }

@@ -26,6 +26,7 @@ pub fn layer_impl(container: &Container, signatures: &Signatures) -> TokenStream
     let config = config_fn(container);
     let summary = summary_fns(container, signatures);
     let masking = masking_fn(container);
+    let takes_mask = takes_mask_fn(container);
     let forward = if container.attrs.sequential.is_some() && masking.is_none() {
         // Masks go through a sequential layer as through a `Sequential`.
         quote! {
@@ -62,6 +63,7 @@ pub fn layer_impl(container: &Container, signatures: &Signatures) -> TokenStream
             #type_name
             #forward
             #masking
+            #takes_mask
             #weights
             #sublayers
             #config
@@ -85,6 +87,26 @@ fn masking_fn(container: &Container) -> Option<TokenStream> {
                 ::core::option::Option<&__layers::Tensor>,
             ) -> __layers::MaskedOutput = #masking;
             __layers_masking(self, __layers_x, __layers_mask)
+        }
+    })
+}
+
+/// `fn takes_mask`: what `takes_mask = EXPR` says, else `true` for a layer with a `masking`
+/// function or a `sequential` one (which carries the mask from field to field); none (the
+/// trait's `false`, as its `forward_masked` refuses every mask) for any other.
+fn takes_mask_fn(container: &Container) -> Option<TokenStream> {
+    let attrs = &container.attrs;
+    let body = match (&attrs.takes_mask, &attrs.masking, &attrs.sequential) {
+        (Some(takes_mask), _, _) => quote_spanned! {takes_mask.span()=>
+            let __layers_takes_mask: fn(&Self) -> bool = #takes_mask;
+            __layers_takes_mask(self)
+        },
+        (None, Some(_), _) | (None, None, Some(_)) => quote!(true),
+        (None, None, None) => return None,
+    };
+    Some(quote! {
+        fn takes_mask(&self) -> bool {
+            #body
         }
     })
 }
