@@ -362,7 +362,7 @@ pub enum Error {
     },
     /// A name that none of the registries knows: an activation, initializer, loss, metric
     /// or optimizer name.
-    #[error("unknown {kind} `{name}`; known {}: {}", plural(kind), known.join(", "))]
+    #[error("unknown {kind} `{name}`; known {}: {}{}", plural(kind), known.join(", "), unknown_hint(kind))]
     UnknownName {
         /// What was looked up: `activation`, `initializer`, `loss`, `metric`, `optimizer`.
         kind: &'static str,
@@ -720,6 +720,19 @@ pub(crate) const fn names_of<T, const N: usize>(
         i += 1;
     }
     names
+}
+
+/// How a name comes to be known, for the registries a program fills itself.
+fn unknown_hint(kind: &str) -> &'static str {
+    match kind {
+        "layer" => {
+            " (a `#[derive(Layer)]` or `#[activation]` type registers itself when the program \
+             links it; a generic one is registered at a type with \
+             `layers::register_layer!(Type<Inner>)`, a hand-written `impl Layer` with a \
+             `FromConfig` impl and `register_layer!`)"
+        }
+        _ => "",
+    }
 }
 
 fn plural(kind: &str) -> String {
