@@ -722,17 +722,15 @@ pub(crate) const fn names_of<T, const N: usize>(
     names
 }
 
+/// How a layer class comes to be known, after the list of the registered ones.
+const LAYER_HINT: &str = " (a `#[derive(Layer)]` or `#[activation]` type registers itself when \
+    the program links it; a generic one is registered at a type with \
+    `layers::register_layer!(Type<Inner>)`, a hand-written `impl Layer` with a `FromConfig` \
+    impl and `register_layer!`)";
+
 /// How a name comes to be known, for the registries a program fills itself.
 fn unknown_hint(kind: &str) -> &'static str {
-    match kind {
-        "layer" => {
-            " (a `#[derive(Layer)]` or `#[activation]` type registers itself when the program \
-             links it; a generic one is registered at a type with \
-             `layers::register_layer!(Type<Inner>)`, a hand-written `impl Layer` with a \
-             `FromConfig` impl and `register_layer!`)"
-        }
-        _ => "",
-    }
+    if kind == "layer" { LAYER_HINT } else { "" }
 }
 
 fn plural(kind: &str) -> String {
