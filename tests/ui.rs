@@ -195,6 +195,14 @@ fn weight_input_axes() {
     weight_input_axes::main();
 }
 
+#[path = "ui/pass/weight_shape_generic_dim.rs"]
+mod weight_shape_generic_dim;
+
+#[test]
+fn weight_shape_generic_dim() -> layers::Result<()> {
+    weight_shape_generic_dim::main()
+}
+
 #[path = "ui/pass/weight_shape_fn.rs"]
 mod weight_shape_fn;
 

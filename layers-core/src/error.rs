@@ -362,7 +362,7 @@ pub enum Error {
     },
     /// A name that none of the registries knows: an activation, initializer, loss, metric
     /// or optimizer name.
-    #[error("unknown {kind} `{name}`; known {}: {}", plural(kind), known.join(", "))]
+    #[error("unknown {kind} `{name}`; known {}: {}{}", plural(kind), known.join(", "), unknown_hint(kind))]
     UnknownName {
         /// What was looked up: `activation`, `initializer`, `loss`, `metric`, `optimizer`.
         kind: &'static str,
@@ -720,6 +720,17 @@ pub(crate) const fn names_of<T, const N: usize>(
         i += 1;
     }
     names
+}
+
+/// How a layer class comes to be known, after the list of the registered ones.
+const LAYER_HINT: &str = " (a `#[derive(Layer)]` or `#[activation]` type registers itself when \
+    the program links it; a generic one is registered at a type with \
+    `layers::register_layer!(Type<Inner>)`, a hand-written `impl Layer` with a `FromConfig` \
+    impl and `register_layer!`)";
+
+/// How a name comes to be known, for the registries a program fills itself.
+fn unknown_hint(kind: &str) -> &'static str {
+    if kind == "layer" { LAYER_HINT } else { "" }
 }
 
 fn plural(kind: &str) -> String {

@@ -4,6 +4,7 @@
 //! them (`cargo test --test api training::`).
 
 mod audit2;
+mod audit3;
 mod builtin_layers;
 mod checkpoint_options;
 mod config;

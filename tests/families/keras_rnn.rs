@@ -356,7 +356,8 @@ fn a_user_encoder_decoder_trains_and_round_trips() -> Result<()> {
     let out = model.forward(&x)?;
     let grads = out.narrow(2, 0, 1).sum_all().backward();
     let encoder = &model.all_weights()[0];
-    assert!(encoder.0.starts_with("seq2seq.encoder"), "{}", encoder.0);
+    // Keras's automatic name for `Seq2Seq` (`to_snake_case`): `seq2_seq`.
+    assert!(encoder.0.starts_with("seq2_seq.encoder"), "{}", encoder.0);
     assert!(
         encoder
             .1

@@ -7,6 +7,7 @@
 //! test (`--exact` with its full name, module path included).
 
 mod audit2;
+mod audit3;
 mod models;
 mod regularizers;
 mod reliability;

@@ -228,7 +228,9 @@ impl Activation {
     ///
     /// # Errors
     ///
-    /// [`Error::UnknownName`] listing the registered names.
+    /// [`Error::UnknownName`] listing the registered names; [`Error::InvalidConfig`] when
+    /// two different activations are registered under `name` (a program's own `relu`
+    /// next to the built-in one), rather than whichever the linker put first.
     ///
     /// # Examples
     ///
@@ -248,7 +250,8 @@ impl Activation {
     ///
     /// # Errors
     ///
-    /// [`Error::UnknownName`] for an unknown name; [`Error::InvalidArgument`] for a
+    /// [`Error::UnknownName`] for an unknown name; [`Error::InvalidConfig`] for a name
+    /// registered by two different activations; [`Error::InvalidArgument`] for a
     /// parameter that is not a number or not a parameter of this activation.
     ///
     /// # Examples
@@ -270,10 +273,24 @@ impl Activation {
             "log_softmax" if params.is_empty() => return Ok(Activation::log_softmax()),
             _ => {}
         }
-        let entry = inventory::iter::<ActivationEntry>
+        let mut found = inventory::iter::<ActivationEntry>
             .into_iter()
-            .find(|e| e.name == name)
+            .filter(|e| e.name == name);
+        let entry = found
+            .next()
             .ok_or_else(|| Error::unknown_name("activation", name, registered_names()))?;
+        // Which of two entries `inventory` yields first depends on link order: taking it
+        // would make a name mean one function in one build and another in the next.
+        if found.any(|other| !std::ptr::fn_addr_eq(other.make, entry.make)) {
+            return Err(Error::InvalidConfig {
+                field: "activation".into(),
+                message: format!(
+                    "`{name}` is the name of two registered activations (a built-in one \
+                     and one of your own, or two of your own); register yours under \
+                     another name with `#[activation(name = \"…\")]`"
+                ),
+            });
+        }
         (entry.make)(params)
     }
 

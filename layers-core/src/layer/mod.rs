@@ -419,7 +419,10 @@ pub fn pass_mask<L: Layer + ?Sized>(
 }
 
 /// Keras's automatic name for a layer type: snake_case of the type name
-/// (`CustomDense` → `custom_dense`, `ReLU` → `re_lu`, `LSTM` → `lstm`).
+/// (`CustomDense` → `custom_dense`, `ReLU` → `re_lu`, `LSTM` → `lstm`, `Block2Dense` →
+/// `block2_dense`), by Keras's `to_snake_case`: an `_` before each capital followed by
+/// lowercase letters (after any character, a digit included), then between a lowercase
+/// letter and a capital, then all in lowercase.
 ///
 /// # Examples
 ///
@@ -428,21 +431,45 @@ pub fn pass_mask<L: Layer + ?Sized>(
 /// assert_eq!(snake_case("CustomDense"), "custom_dense");
 /// assert_eq!(snake_case("BatchNormalization"), "batch_normalization");
 /// assert_eq!(snake_case("LSTM"), "lstm");
+/// assert_eq!(snake_case("Conv2D"), "conv2d");
+/// assert_eq!(snake_case("Block2Dense"), "block2_dense");
 /// ```
 pub fn snake_case(type_name: &str) -> String {
     let chars: Vec<char> = type_name.chars().collect();
-    let mut out = String::with_capacity(type_name.len() + 4);
-    for (i, &c) in chars.iter().enumerate() {
-        if c.is_uppercase() {
-            let prev_lower = i > 0 && chars[i - 1].is_lowercase();
-            let next_lower = chars.get(i + 1).is_some_and(|n| n.is_lowercase());
-            let prev_upper = i > 0 && chars[i - 1].is_uppercase();
-            if prev_lower || (prev_upper && next_lower) {
-                out.push('_');
+    // Keras's `re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)`: matches do not overlap, and
+    // each takes the character before the capital and the whole run of lowercase after it.
+    let mut words = Vec::with_capacity(chars.len() + 4);
+    let mut i = 0;
+    while i < chars.len() {
+        words.push(chars[i]);
+        let starts_word = |j: usize| {
+            chars.get(j).is_some_and(char::is_ascii_uppercase)
+                && chars.get(j + 1).is_some_and(char::is_ascii_lowercase)
+        };
+        if starts_word(i + 1) {
+            words.push('_');
+            let mut j = i + 2;
+            while chars.get(j).is_some_and(char::is_ascii_lowercase) {
+                j += 1;
             }
-            out.extend(c.to_lowercase());
+            words.extend_from_slice(&chars[i + 1..j]);
+            i = j;
         } else {
-            out.push(c);
+            i += 1;
+        }
+    }
+    // Then `re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()`.
+    let mut out = String::with_capacity(words.len() + 4);
+    let mut k = 0;
+    while k < words.len() {
+        let c = words[k];
+        out.extend(c.to_lowercase());
+        if c.is_ascii_lowercase() && words.get(k + 1).is_some_and(char::is_ascii_uppercase) {
+            out.push('_');
+            out.extend(words[k + 1].to_lowercase());
+            k += 2;
+        } else {
+            k += 1;
         }
     }
     out
@@ -1115,5 +1142,19 @@ mod tests {
         assert_eq!(snake_case("Conv2D"), "conv2d");
         assert_eq!(snake_case("GELU"), "gelu");
         assert_eq!(snake_case("LeakyReLU"), "leaky_re_lu");
+        // Values from Keras 3.15.1's `keras.src.utils.naming.to_snake_case`.
+        assert_eq!(snake_case("Block2Dense"), "block2_dense");
+        assert_eq!(snake_case("MLP2Block"), "mlp2_block");
+        assert_eq!(snake_case("Conv2DTranspose"), "conv2d_transpose");
+        assert_eq!(
+            snake_case("GlobalAveragePooling1D"),
+            "global_average_pooling1d"
+        );
+        assert_eq!(snake_case("PReLU"), "p_re_lu");
+        assert_eq!(snake_case("ABcDe"), "a_bc_de");
+        assert_eq!(snake_case("XAbCd"), "x_ab_cd");
+        assert_eq!(snake_case("HTTPServer2X"), "http_server2x");
+        assert_eq!(snake_case("A"), "a");
+        assert_eq!(snake_case(""), "");
     }
 }

@@ -162,7 +162,8 @@ pub fn layer_from_config(config: &LayerConfig) -> Result<Box<dyn Layer>> {
             field: "class_name".into(),
             message: format!(
                 "`{}` is the name of two registered layer types; give one of them \
-                 `#[layer(name = \"…\")]`",
+                 `#[layer(name = \"…\")]` (an `#[activation]` layer is named after its \
+                 function: rename the function)",
                 config.class_name
             ),
         });

@@ -319,7 +319,10 @@ impl<'a> ConfigReader<'a> {
             return Err(config.error(invalid(
                 "class_name",
                 format!(
-                    "is `{}`, but this config is read as a `{class}`",
+                    "is `{}`, but this config is read as a `{class}` (a config loads as the type \
+                     the program asks for: a field's type, a `Model<…>`'s, the type a generic \
+                     layer was registered at with `register_layer!`; a `Box<dyn Layer>` field \
+                     loads any registered class)",
                     config.class_name
                 ),
             )));

@@ -342,6 +342,23 @@ impl<O: Optimizer + 'static> IntoOptimizer for O {
     }
 }
 
+/// The boxed optimizer [`optimizer_from_name`] and
+/// [`optimizer_from_config`](crate::optim::optimizer_from_config) return.
+///
+/// # Examples
+///
+/// ```
+/// use layers_core::prelude::*;
+/// let mut model = Sequential::new().add(Dense::new(1));
+/// model.compile(layers_core::optimizer_from_name("adam")?, "mse", &[])?;
+/// # Ok::<(), layers_core::Error>(())
+/// ```
+impl IntoOptimizer for Box<dyn Optimizer> {
+    fn into_optimizer(self) -> Result<Box<dyn Optimizer>> {
+        Ok(self)
+    }
+}
+
 /// A loss given by value or by Keras name (`"sparse_categorical_crossentropy"`).
 ///
 /// # Examples
@@ -367,5 +384,23 @@ impl<L: Loss + 'static> IntoLoss for L {
     fn into_loss(self) -> Result<Box<dyn Loss>> {
         self.check_settings()?;
         Ok(Box::new(self))
+    }
+}
+
+/// The boxed loss [`loss_from_name`] and [`loss_from_config`](crate::loss::loss_from_config)
+/// return, its settings checked ([`Loss::check_settings`]).
+///
+/// # Examples
+///
+/// ```
+/// use layers_core::prelude::*;
+/// let mut model = Sequential::new().add(Dense::new(1));
+/// model.compile("sgd", layers_core::loss_from_name("mae")?, &[])?;
+/// # Ok::<(), layers_core::Error>(())
+/// ```
+impl IntoLoss for Box<dyn Loss> {
+    fn into_loss(self) -> Result<Box<dyn Loss>> {
+        self.check_settings()?;
+        Ok(self)
     }
 }

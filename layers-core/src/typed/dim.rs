@@ -25,12 +25,16 @@ use crate::layer::weight_shape::ToDim;
 /// assert_eq!(Const::<3>::from_size(3), Some(Const::<3>));
 /// assert_eq!(Const::<3>::from_size(4), None);
 /// ```
+///
+/// Every `Dim` is a [`ToDim`], so a layer generic over its size may use the field in a
+/// weight shape as it is (`#[weight(shape = [input[-1], units])]` with `units: U`,
+/// `U: Dim`).
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a dimension",
     label = "expected a size: `usize` (known at run time) or `Const<N>` (known at compile time)",
     note = "a dimension is `usize` or `layers::typed::Const<N>`"
 )]
-pub trait Dim: Copy + Debug + ConfigValue + Send + Sync + 'static {
+pub trait Dim: ToDim + Copy + Debug + ConfigValue + Send + Sync + 'static {
     /// The size when the compiler knows it, `None` for a runtime size.
     ///
     /// # Examples
