@@ -485,11 +485,11 @@ mod tests {
 
     #[test]
     fn max_and_min_propagate_nan() {
-        assert!(Scalar::max(f32::NAN, 0.0).is_nan());
+        assert!(Scalar::max(f32::NAN, 0.0_f32).is_nan());
         assert!(Scalar::max(0.0, f32::NAN).is_nan());
-        assert!(Scalar::min(f32::NAN, 0.0).is_nan());
+        assert!(Scalar::min(f32::NAN, 0.0_f32).is_nan());
         assert!(Scalar::min(0.0_f32, f32::NAN).is_nan());
-        assert_eq!(Scalar::max(1.0_f32, 2.0), 2.0);
-        assert_eq!(Scalar::min(1.0_f32, 2.0), 1.0);
+        assert_eq!(Scalar::max(1.0_f32, 2.0_f32), 2.0);
+        assert_eq!(Scalar::min(1.0_f32, 2.0_f32), 1.0);
     }
 }
