@@ -197,7 +197,7 @@ fn affine(x: &Data, w: &Data, b: Option<&Data>, out_shape: &[usize]) -> ArrayD<f
     {
         // A few rows, everything contiguous (a batch-1 `predict`): straight on the slices,
         // without the array views below, which cost more than a small layer's product.
-        let mut v = start(rows).unwrap_or_else(|| vec![0.0; rows * n]);
+        let mut v = start(rows).unwrap_or_else(|| super::buffers::take_zeroed(rows * n));
         streamed_slices(&mut v, xs, ws, n);
         return ArrayD::from_shape_vec(IxDyn(out_shape), v).expect("rows × units values");
     }
