@@ -14,6 +14,7 @@ mod derive;
 mod empty_axes;
 mod failed_calls;
 mod keras_callbacks;
+mod predict_rows;
 // `History::plot` exists with the `plot` feature only (on by default).
 #[cfg(feature = "plot")]
 mod history_plot;

@@ -520,6 +520,15 @@ impl Layer for Activation {
     fn takes_mask(&self) -> bool {
         true
     }
+    /// An elementwise activation on a copy of the values (`None` for softmax and the other
+    /// activations that are not elementwise, and for one that cannot run).
+    fn forward_rows(&self, x: &[f32], _rows: usize) -> Option<Vec<f32>> {
+        self.check().ok()?;
+        let f = self.in_place()?;
+        let mut y = x.to_vec();
+        f.values(&mut y);
+        Some(y)
+    }
     fn config(&self) -> serde_json::Value {
         serde_json::json!({ "activation": self.to_config() })
     }

@@ -7,6 +7,7 @@ use crate::init::Initializer;
 use crate::layer::Call;
 use crate::layer::config::{check_initializer, check_size};
 use crate::regularizers::Regularizer;
+use crate::tensor::linear::affine_rows;
 use crate::typed::{Const, Dim};
 use crate::unwind::OrRaise;
 use crate::{Layer, Tensor, Weight};
@@ -126,6 +127,31 @@ impl<U: Dim> Call for Dense<U> {
             None => y,
         };
         self.activation.apply(&y)
+    }
+
+    /// A few samples straight on slices, through the same kernel as `call`'s few-row path
+    /// (so the same bits): the weights read in place, no tensor made. `None` for an
+    /// activation that is not elementwise (softmax), an unbuilt layer, an input of another
+    /// width, or weights of shapes `call` would refuse.
+    fn call_rows(&self, x: &[f32], rows: usize) -> Option<Vec<f32>> {
+        let activation = self.activation.in_place()?;
+        let units = self.units.size();
+        let mut y = self.kernel.with_data(|kernel| {
+            let ([_, n], Some(w)) = (kernel.shape(), kernel.as_slice()) else {
+                return None;
+            };
+            if *n != units {
+                return None;
+            }
+            if !self.use_bias {
+                return affine_rows(x, rows, w, units, None);
+            }
+            self.bias
+                .with_data(|bias| affine_rows(x, rows, w, units, Some(bias.as_slice()?)))
+                .flatten()
+        })??;
+        activation.values(&mut y);
+        Some(y)
     }
 }
 

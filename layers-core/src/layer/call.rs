@@ -50,6 +50,33 @@ use crate::tensor::Tensor;
 pub trait Call {
     /// Computes the layer's output for a batch `x` of shape `(batch, …)`.
     fn call(&self, x: &Tensor) -> Tensor;
+
+    /// The output for `rows` samples of contiguous values `x` (each sample a vector),
+    /// straight on slices, in inference mode: what the derived
+    /// [`Layer::forward_rows`](crate::Layer::forward_rows) runs, the fast path of a
+    /// few-sample `predict`. `None` (the default) when the layer has no such path or cannot
+    /// take this input; where it gives `Some`, the values must be bit for bit those of
+    /// [`call`](Call::call).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::prelude::*;
+    /// use layers_core::layer::Call;
+    ///
+    /// struct Double;
+    /// impl Call for Double {
+    ///     fn call(&self, x: &Tensor) -> Tensor { x * 2.0 }
+    ///     fn call_rows(&self, x: &[f32], _rows: usize) -> Option<Vec<f32>> {
+    ///         Some(x.iter().map(|v| v * 2.0).collect())
+    ///     }
+    /// }
+    /// assert_eq!(Double.call_rows(&[1.0, 2.0], 1), Some(vec![2.0, 4.0]));
+    /// ```
+    fn call_rows(&self, x: &[f32], rows: usize) -> Option<Vec<f32>> {
+        let _ = (x, rows);
+        None
+    }
 }
 
 /// The forward pass of a layer that can fail with an error: `?` works inside it. What the
@@ -104,6 +131,24 @@ pub trait TryCall {
     ///
     /// Whatever the layer finds wrong with `x` (a width it cannot take, ids out of range).
     fn try_call(&self, x: &Tensor) -> Result<Tensor>;
+
+    /// As [`Call::call_rows`]: the output for `rows` samples of contiguous values `x`, or
+    /// `None` (the default) where the layer has no such path.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::prelude::*;
+    /// use layers_core::layer::TryCall;
+    /// let mut dense = Dense::new(2);
+    /// dense.build([3])?;
+    /// assert_eq!(dense.try_call_rows(&[0.0; 3], 1), Some(vec![0.0, 0.0])); // zero bias
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
+    fn try_call_rows(&self, x: &[f32], rows: usize) -> Option<Vec<f32>> {
+        let _ = (x, rows);
+        None
+    }
 }
 
 // As for `Call`: a layer with no forward pass gets the message on `TryCall`, not a list of
@@ -113,6 +158,10 @@ impl<T: Call> TryCall for T {
     #[inline]
     fn try_call(&self, x: &Tensor) -> Result<Tensor> {
         Ok(self.call(x))
+    }
+    #[inline]
+    fn try_call_rows(&self, x: &[f32], rows: usize) -> Option<Vec<f32>> {
+        self.call_rows(x, rows)
     }
 }
 

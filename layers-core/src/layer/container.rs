@@ -157,6 +157,9 @@ impl<L: Layer + ?Sized> Layer for Box<L> {
     fn takes_mask(&self) -> bool {
         (**self).takes_mask()
     }
+    fn forward_rows(&self, x: &[f32], rows: usize) -> Option<Vec<f32>> {
+        (**self).forward_rows(x, rows)
+    }
     fn weights(&self) -> Vec<&Weight> {
         (**self).weights()
     }

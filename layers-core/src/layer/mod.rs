@@ -218,6 +218,36 @@ pub trait Layer: Send + Sync {
         false
     }
 
+    /// The layer's inference on `rows` samples of contiguous values `x` (row-major, each
+    /// sample a vector), straight on slices: no tensors, no graph, no per-call checks. It is
+    /// the fast path of a few-sample [`Sequential::predict`](crate::Sequential::predict):
+    /// where every layer of the model has one, a batch-1 prediction runs the chain of them.
+    ///
+    /// `None` (the default) when the layer has no such path, or cannot take this input as it
+    /// stands (unbuilt, another width, a configuration its `forward` would refuse); the
+    /// caller then runs [`forward`](Layer::forward), which says what is wrong. Where it gives
+    /// `Some`, the values are bit for bit those of `forward` in inference mode. A
+    /// `#[derive(Layer)]` layer has it when its [`Call`](crate::layer::Call) or
+    /// [`TryCall`](crate::layer::TryCall) provides `call_rows`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::prelude::*;
+    /// let mut dense = Dense::new(3).activation("relu");
+    /// dense.build([4])?;
+    /// let x = [0.5, -1.0, 2.0, 0.25];
+    /// let rows = dense.forward_rows(&x, 1).expect("a built Dense has the fast path");
+    /// let full = dense.forward(&Tensor::from_vec(x.to_vec(), &[1, 4]))?;
+    /// assert_eq!(rows, full.to_vec());
+    /// assert!(dense.forward_rows(&x[..3], 1).is_none()); // another width: `forward` reports it
+    /// # Ok::<(), layers_core::Error>(())
+    /// ```
+    fn forward_rows(&self, x: &[f32], rows: usize) -> Option<Vec<f32>> {
+        let _ = (x, rows);
+        None
+    }
+
     /// The layer's own weights (not its sublayers'), in creation order.
     ///
     /// # Examples

@@ -86,6 +86,9 @@ impl<L: Layer> Layer for Named<L> {
     fn takes_mask(&self) -> bool {
         self.layer.takes_mask()
     }
+    fn forward_rows(&self, x: &[f32], rows: usize) -> Option<Vec<f32>> {
+        self.layer.forward_rows(x, rows)
+    }
     fn weights(&self) -> Vec<&Weight> {
         self.layer.weights()
     }

@@ -228,6 +228,9 @@ impl<L: Layer> Layer for Model<L> {
     fn takes_mask(&self) -> bool {
         self.net.takes_mask()
     }
+    fn forward_rows(&self, x: &[f32], rows: usize) -> Option<Vec<f32>> {
+        self.net.forward_rows(x, rows)
+    }
     fn weights(&self) -> Vec<&Weight> {
         self.net.weights()
     }

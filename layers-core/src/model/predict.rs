@@ -64,6 +64,11 @@ pub(crate) fn predict_batched<M: Train>(
     check_input(model, x)?;
     check_batch_size("predict", batch_size)?;
     let samples = x.shape()[0];
+    if samples <= batch_size
+        && let Some(y) = predict_rows(model, x)
+    {
+        return Ok(y);
+    }
     read_consistent(|| {
         with_context(false, model.state().seed, || {
             no_grad(|| {
@@ -81,4 +86,27 @@ pub(crate) fn predict_batched<M: Train>(
             })
         })
     })
+}
+
+/// The fast path of a few-sample prediction: where every layer of the model has a
+/// [`forward_rows`](crate::Layer::forward_rows) (a chain of `Dense` layers), the values go
+/// from one layer's slice kernel to the next with no tensors, graph or per-layer checks;
+/// the same bits as the model's `forward`. `None` (the caller runs `forward`) where a layer
+/// has none, `x` is not a contiguous `(samples, features)` matrix, or a kernel panicked.
+fn predict_rows<M: Train>(model: &M, x: &Tensor) -> Option<Tensor> {
+    let &[samples, _] = x.shape() else {
+        return None;
+    };
+    let data = x.data();
+    let values = data.as_slice()?;
+    let y = read_consistent(|| {
+        crate::unwind::catch(|| model.forward_rows(values, samples))
+            .ok()
+            .flatten()
+    })?;
+    if y.len() % samples != 0 {
+        return None;
+    }
+    let width = y.len() / samples;
+    Some(Tensor::from_vec(y, &[samples, width]))
 }

@@ -518,6 +518,18 @@ impl Layer for Sequential {
         true
     }
 
+    /// Each layer's [`forward_rows`](Layer::forward_rows) in turn; `None` as soon as one
+    /// has none (the caller then runs the whole model's `forward`).
+    fn forward_rows(&self, x: &[f32], rows: usize) -> Option<Vec<f32>> {
+        let (first, rest) = self.nodes.split_first()?;
+        let mut y = first.layer.forward_rows(x, rows)?;
+        for node in rest {
+            let next = node.layer.forward_rows(&y, rows)?;
+            crate::tensor::buffers::recycle(std::mem::replace(&mut y, next));
+        }
+        Some(y)
+    }
+
     fn weights(&self) -> Vec<&Weight> {
         Vec::new()
     }

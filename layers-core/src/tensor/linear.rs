@@ -194,11 +194,11 @@ fn affine(x: &Data, w: &Data, b: Option<&Data>, out_shape: &[usize]) -> ArrayD<f
     };
     if rows <= STREAMED_ROWS
         && let (Some(xs), Some(ws)) = (x.as_slice(), w.as_slice())
+        && let Some(b) = b.map_or(Some(None), |b| b.as_slice().map(Some))
+        && let Some(v) = affine_rows(xs, rows, ws, n, b)
     {
         // A few rows, everything contiguous (a batch-1 `predict`): straight on the slices,
         // without the array views below, which cost more than a small layer's product.
-        let mut v = start(rows).unwrap_or_else(|| super::buffers::take_zeroed(rows * n));
-        streamed_slices(&mut v, xs, ws, n);
         return ArrayD::from_shape_vec(IxDyn(out_shape), v).expect("rows × units values");
     }
     let mut out = match start(rows) {
@@ -220,6 +220,33 @@ fn affine(x: &Data, w: &Data, b: Option<&Data>, out_shape: &[usize]) -> ArrayD<f
         .expect("fresh");
     product_into(o2, x2, w2, w);
     out
+}
+
+/// `x · w + b` for at most [`STREAMED_ROWS`] rows of `x` (`rows × k` values) and a
+/// row-major `k × n` kernel `w`, straight on the slices: the few-row path of [`affine`] and
+/// of a layer's [`forward_rows`](crate::Layer::forward_rows), so both give the same bits.
+/// `None` when the sizes do not fit together or there are more rows than that.
+pub(crate) fn affine_rows(
+    x: &[f32],
+    rows: usize,
+    w: &[f32],
+    n: usize,
+    b: Option<&[f32]>,
+) -> Option<Vec<f32>> {
+    let k = x.len().checked_div(rows)?;
+    let fits = rows <= STREAMED_ROWS
+        && x.len() == rows * k
+        && w.len() == k * n
+        && b.is_none_or(|b| b.len() == n);
+    if !fits {
+        return None;
+    }
+    let mut v = match b {
+        Some(b) => bias_rows(b, rows),
+        None => super::buffers::take_zeroed(rows * n),
+    };
+    streamed_slices(&mut v, x, w, n);
+    Some(v)
 }
 
 /// `rows` copies of the bias `b`, one after the other: the output's starting values. A small

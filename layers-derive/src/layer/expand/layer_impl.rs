@@ -56,12 +56,14 @@ pub fn layer_impl(container: &Container, signatures: &Signatures) -> TokenStream
             }
         }
     };
+    let forward_rows = forward_rows_fn(container);
     quote! {
         #sublayer_trait
 
         impl #impl_generics __layers::Layer for #ident #ty_generics #where_clause {
             #type_name
             #forward
+            #forward_rows
             #masking
             #takes_mask
             #weights
@@ -70,6 +72,37 @@ pub fn layer_impl(container: &Container, signatures: &Signatures) -> TokenStream
             #summary
         }
     }
+}
+
+/// `fn forward_rows` of a layer whose forward pass is its `TryCall` (not a sequential one):
+/// the call's `try_call_rows`, after the `validate` function (a configuration it refuses
+/// gives `None`, so that `forward` reports it).
+fn forward_rows_fn(container: &Container) -> Option<TokenStream> {
+    if container.attrs.sequential.is_some() {
+        return None;
+    }
+    let validate = container.attrs.validate.as_ref().map(|check| {
+        quote_spanned! {check.span()=>
+            let __layers_validate: fn(&Self) -> __layers::Result<()> = #check;
+            if __layers_validate(self).is_err() {
+                return ::core::option::Option::None;
+            }
+        }
+    });
+    let ident = container.ident;
+    let call = quote_spanned! {ident.span()=>
+        <Self as __layers::TryCall>::try_call_rows(self, __layers_x, __layers_rows)
+    };
+    Some(quote! {
+        fn forward_rows(
+            &self,
+            __layers_x: &[f32],
+            __layers_rows: usize,
+        ) -> ::core::option::Option<::std::vec::Vec<f32>> {
+            #validate
+            #call
+        }
+    })
 }
 
 /// `fn forward_masked` for `#[layer(masking = EXPR)]`: `EXPR`, given the mask or `None`.
