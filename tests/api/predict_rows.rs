@@ -1,5 +1,5 @@
 //! The few-sample fast path of `predict` (`Layer::forward_rows`): a chain of `Dense` and
-//! elementwise `Activation` layers runs on slices, bit for bit what `forward` gives and
+//! `Activation` layers (softmax too) runs on slices, bit for bit what `forward` gives and
 //! within rounding of a plain f64 evaluation; every other model, input or state falls back
 //! to `forward`, with the same results and the same errors.
 
@@ -105,17 +105,42 @@ fn an_activation_layer_between_dense_layers_keeps_the_fast_path() {
 }
 
 #[test]
-fn a_softmax_output_falls_back_to_forward_with_the_same_values() {
-    let mut m = Sequential::new()
-        .add(Dense::new(16).activation("relu"))
-        .add(Dense::new(4).activation("softmax"))
-        .seed(2);
-    m.build([8]).unwrap();
-    let x = input(1, 8, 4);
-    assert!(m.forward_rows(&x.to_vec(), 1).is_none());
+fn a_softmax_output_keeps_the_fast_path_with_the_bits_of_forward() {
+    for (name, log) in [("softmax", false), ("log_softmax", true)] {
+        let mut m = Sequential::new()
+            .add(Dense::new(16).activation("relu"))
+            .add(Dense::new(4).activation(name))
+            .add(Activation::from_name(name).unwrap())
+            .seed(2);
+        m.build([8]).unwrap();
+        for rows in 1..=4 {
+            let x = input(rows, 8, 4 + rows as u64);
+            let fast = m
+                .forward_rows(&x.to_vec(), rows)
+                .expect("softmax has the fast path");
+            let full = m.forward(&x).unwrap();
+            assert_eq!(fast, full.to_vec(), "{name} rows {rows}");
+            let y = m.predict(&x).unwrap();
+            assert_eq!(bits(&y), bits(&full), "{name} rows {rows}");
+            if !log {
+                // Each sample's probabilities sum to 1 (a second softmax keeps them so).
+                for row in y.to_vec().chunks(4) {
+                    assert!((row.iter().sum::<f32>() - 1.0).abs() < 1e-6, "{row:?}");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn samples_that_are_not_vectors_take_forward() {
+    // A Dense applied to the last axis of (samples, 3, 4) inputs: `predict` runs `forward`.
+    let mut m = Sequential::new().add(Dense::new(2)).seed(6);
+    m.build([3, 4]).unwrap();
+    let x = Tensor::from_vec(input(1, 12, 8).to_vec(), &[1, 3, 4]);
     let y = m.predict(&x).unwrap();
+    assert_eq!(y.shape(), &[1, 3, 2]);
     assert_eq!(bits(&y), bits(&m.forward(&x).unwrap()));
-    assert!((y.to_vec().iter().sum::<f32>() - 1.0).abs() < 1e-6);
 }
 
 #[test]
@@ -244,4 +269,30 @@ fn a_named_or_nested_model_keeps_the_fast_path() {
         .expect("every layer has the fast path");
     assert_eq!(fast, outer.forward(&x).unwrap().to_vec());
     assert_eq!(outer.predict(&x).unwrap().to_vec(), fast);
+}
+
+#[test]
+fn dropout_and_noise_layers_pass_through_on_the_fast_path() {
+    use layers::builtin::{AlphaDropout, GaussianDropout, GaussianNoise};
+    let mut m = Sequential::new()
+        .add(Dense::new(16).activation("relu"))
+        .add(Dropout::new(0.5))
+        .add(GaussianNoise::new(0.3))
+        .add(Dense::new(8).activation("selu"))
+        .add(AlphaDropout::new(0.2))
+        .add(GaussianDropout::new(0.1))
+        .add(Dense::new(3))
+        .seed(5);
+    m.build([8]).unwrap();
+    let x = input(2, 8, 13);
+    let fast = m
+        .forward_rows(&x.to_vec(), 2)
+        .expect("every layer has the fast path");
+    let y = m.predict(&x).unwrap();
+    assert_eq!(fast, y.to_vec());
+    // What predict gave before the fast path: the layers' `call` outside training.
+    let full = m
+        .predict_batched(&Tensor::from_vec(x.to_vec(), &[2, 8]), 1)
+        .unwrap();
+    assert_eq!(bits(&y), bits(&full));
 }

@@ -60,6 +60,17 @@ trait DynActivation: Send + Sync {
     fn check(&self) -> Result<()> {
         Ok(())
     }
+    /// Applies the activation in place to rows of `width` values (softmax over each row);
+    /// `false` where it cannot (it then leaves `v` as it was).
+    fn rows(&self, v: &mut [f32], _width: usize) -> bool {
+        match self.in_place() {
+            Some(f) => {
+                f.values(v);
+                true
+            }
+            None => false,
+        }
+    }
 }
 
 struct Elementwise<A>(A);
@@ -120,6 +131,10 @@ impl DynActivation for LastAxis {
         } else {
             x.softmax(-1)
         }
+    }
+    fn rows(&self, v: &mut [f32], width: usize) -> bool {
+        crate::tensor::softmax::softmax_rows(v, width, self.log);
+        true
     }
 }
 
@@ -331,6 +346,13 @@ impl Activation {
         self.inner.in_place()
     }
 
+    /// Applies the activation in place to rows of `width` values, as [`apply`](Self::apply)
+    /// does to a `(rows, width)` tensor, bit for bit (softmax over each row); `None` for an
+    /// activation that cannot run.
+    pub(crate) fn apply_rows(&self, v: &mut [f32], width: usize) -> Option<()> {
+        (self.check().is_ok() && self.inner.rows(v, width)).then_some(())
+    }
+
     /// The hyperparameters with their values.
     ///
     /// # Examples
@@ -520,13 +542,15 @@ impl Layer for Activation {
     fn takes_mask(&self) -> bool {
         true
     }
-    /// An elementwise activation on a copy of the values (`None` for softmax and the other
-    /// activations that are not elementwise, and for one that cannot run).
-    fn forward_rows(&self, x: &[f32], _rows: usize) -> Option<Vec<f32>> {
-        self.check().ok()?;
-        let f = self.in_place()?;
+    /// The activation on a copy of the values, softmax over each sample (`None` for an
+    /// activation that cannot run).
+    fn forward_rows(&self, x: &[f32], rows: usize) -> Option<Vec<f32>> {
+        let width = x.len().checked_div(rows)?;
+        if width * rows != x.len() {
+            return None;
+        }
         let mut y = x.to_vec();
-        f.values(&mut y);
+        self.apply_rows(&mut y, width)?;
         Some(y)
     }
     fn config(&self) -> serde_json::Value {

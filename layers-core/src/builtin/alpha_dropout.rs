@@ -145,4 +145,9 @@ impl CallWithContext for AlphaDropout {
             .collect();
         x * Tensor::from_vec(factor, &shape) + Tensor::from_vec(shift, &shape)
     }
+    /// At inference the input passes through unchanged.
+    fn inference_rows(&self, x: &[f32], _rows: usize) -> Option<Vec<f32>> {
+        self.validate_config().ok()?;
+        Some(x.to_vec())
+    }
 }

@@ -130,11 +130,10 @@ impl<U: Dim> Call for Dense<U> {
     }
 
     /// A few samples straight on slices, through the same kernel as `call`'s few-row path
-    /// (so the same bits): the weights read in place, no tensor made. `None` for an
-    /// activation that is not elementwise (softmax), an unbuilt layer, an input of another
-    /// width, or weights of shapes `call` would refuse.
+    /// (so the same bits): the weights read in place, no tensor made; the activation
+    /// (softmax too) applied to each sample. `None` for an unbuilt layer, an input of
+    /// another width, or weights of shapes `call` would refuse.
     fn call_rows(&self, x: &[f32], rows: usize) -> Option<Vec<f32>> {
-        let activation = self.activation.in_place()?;
         let units = self.units.size();
         let mut y = self.kernel.with_data(|kernel| {
             let ([_, n], Some(w)) = (kernel.shape(), kernel.as_slice()) else {
@@ -150,7 +149,7 @@ impl<U: Dim> Call for Dense<U> {
                 .with_data(|bias| affine_rows(x, rows, w, units, Some(bias.as_slice()?)))
                 .flatten()
         })??;
-        activation.values(&mut y);
+        self.activation.apply_rows(&mut y, units)?;
         Some(y)
     }
 }

@@ -129,6 +129,11 @@ impl CallWithContext for GaussianNoise {
         let noise = normal(&self.stream, self.seed, ctx, x.len(), 0.0, self.stddev);
         x + Tensor::from_vec(noise, x.shape())
     }
+    /// At inference the input passes through unchanged.
+    fn inference_rows(&self, x: &[f32], _rows: usize) -> Option<Vec<f32>> {
+        self.validate_config().ok()?;
+        Some(x.to_vec())
+    }
 }
 
 /// Keras's `GaussianDropout(rate, seed)`: in training, multiplies each input by noise drawn
@@ -195,5 +200,10 @@ impl CallWithContext for GaussianDropout {
         let stddev = (self.rate / (1.0 - self.rate)).sqrt();
         let noise = normal(&self.stream, self.seed, ctx, x.len(), 1.0, stddev);
         x * Tensor::from_vec(noise, x.shape())
+    }
+    /// At inference the input passes through unchanged.
+    fn inference_rows(&self, x: &[f32], _rows: usize) -> Option<Vec<f32>> {
+        self.validate_config().ok()?;
+        Some(x.to_vec())
     }
 }

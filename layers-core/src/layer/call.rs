@@ -189,6 +189,24 @@ impl<T: Call> TryCall for T {
 pub trait CallWithContext {
     /// Computes the layer's output for a batch `x`, given the call context.
     fn call_with(&self, x: &Tensor, ctx: &Context) -> Tensor;
+
+    /// The output in inference mode (the training flag off) for `rows` samples of
+    /// contiguous values `x`, straight on slices: the [`Call::call_rows`] of this layer.
+    /// `None` (the default) when the layer has no such path; where it gives `Some`, the
+    /// values must be bit for bit those of `call_with` outside training.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use layers_core::prelude::*;
+    /// use layers_core::layer::Call;
+    /// // Dropout passes its input through at inference.
+    /// assert_eq!(Dropout::new(0.5).call_rows(&[1.0, 2.0], 1), Some(vec![1.0, 2.0]));
+    /// ```
+    fn inference_rows(&self, x: &[f32], rows: usize) -> Option<Vec<f32>> {
+        let _ = (x, rows);
+        None
+    }
 }
 
 // Without this, a layer with neither impl gets an error about `CallWithContext` that lists
@@ -197,5 +215,8 @@ pub trait CallWithContext {
 impl<T: CallWithContext> Call for T {
     fn call(&self, x: &Tensor) -> Tensor {
         self.call_with(x, &Context::current())
+    }
+    fn call_rows(&self, x: &[f32], rows: usize) -> Option<Vec<f32>> {
+        self.inference_rows(x, rows)
     }
 }

@@ -15,26 +15,41 @@ use crate::Tensor;
 use crate::error::Result;
 use crate::unwind::OrRaise;
 
+/// Softmax (or log-softmax) of one lane, in place: the kernel of [`Tensor::softmax`] and of
+/// [`softmax_rows`].
+fn softmax_lane(mut lane: ndarray::ArrayViewMut1<'_, f32>, log: bool) {
+    let max = lane.fold(
+        f32::NEG_INFINITY,
+        |m, &v| if v > m || v.is_nan() { v } else { m },
+    );
+    // An all −∞ lane has no defined shift; 0 keeps it from turning into NaN early.
+    let shift = if max.is_finite() { max } else { 0.0 };
+    let mut sum = 0.0f32;
+    for v in lane.iter() {
+        sum += (v - shift).exp();
+    }
+    if log {
+        let log_sum = sum.ln();
+        lane.mapv_inplace(|v| v - shift - log_sum);
+    } else {
+        lane.mapv_inplace(|v| (v - shift).exp() / sum);
+    }
+}
+
+/// Softmax (or log-softmax) of each row of `width` values of `v`, in place: the same bits
+/// as [`Tensor::softmax`] over the last axis of those rows.
+pub(crate) fn softmax_rows(v: &mut [f32], width: usize, log: bool) {
+    if width == 0 {
+        return;
+    }
+    for row in v.chunks_mut(width) {
+        softmax_lane(ndarray::ArrayViewMut1::from(row), log);
+    }
+}
+
 fn softmax_lanes(x: &Tensor, axis: usize, log: bool) -> ArrayD<f32> {
     let mut out = x.data().to_owned();
-    let kernel = |mut lane: ndarray::ArrayViewMut1<'_, f32>| {
-        let max = lane.fold(
-            f32::NEG_INFINITY,
-            |m, &v| if v > m || v.is_nan() { v } else { m },
-        );
-        // An all −∞ lane has no defined shift; 0 keeps it from turning into NaN early.
-        let shift = if max.is_finite() { max } else { 0.0 };
-        let mut sum = 0.0f32;
-        for v in lane.iter() {
-            sum += (v - shift).exp();
-        }
-        if log {
-            let log_sum = sum.ln();
-            lane.mapv_inplace(|v| v - shift - log_sum);
-        } else {
-            lane.mapv_inplace(|v| (v - shift).exp() / sum);
-        }
-    };
+    let kernel = |lane: ndarray::ArrayViewMut1<'_, f32>| softmax_lane(lane, log);
     let zip = Zip::from(out.lanes_mut(Axis(axis)));
     if x.len() >= super::unary::PARALLEL_LEN {
         zip.par_for_each(kernel);
