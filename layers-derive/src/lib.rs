@@ -222,7 +222,9 @@ use proc_macro::TokenStream;
 /// The author writes only the forward pass, as `impl Call` (or `impl CallWithContext` when
 /// it needs the training flag or randomness, `impl TryCall` when it can fail with an error).
 /// An op in it that panics (a shape mismatch) is returned by `fit`, `predict` and
-/// `try_apply` as an error naming the layer, the op and its line.
+/// `try_apply` as an error naming the layer, the op and its line. A layer that is not
+/// `sequential` also gets `Layer::forward_rows` (the slice path of a few-sample `predict`):
+/// its `validate` function, then the call's `call_rows` (`None` unless the author writes one).
 ///
 /// # Examples
 ///

@@ -227,8 +227,8 @@ pub trait Layer: Send + Sync {
     /// stands (unbuilt, another width, a configuration its `forward` would refuse); the
     /// caller then runs [`forward`](Layer::forward), which says what is wrong. Where it gives
     /// `Some`, the values are bit for bit those of `forward` in inference mode. A
-    /// `#[derive(Layer)]` layer has it when its [`Call`](crate::layer::Call) or
-    /// [`TryCall`](crate::layer::TryCall) provides `call_rows`.
+    /// `#[derive(Layer)]` layer has it when its [`Call`] or
+    /// [`TryCall`] provides `call_rows`.
     ///
     /// # Examples
     ///
