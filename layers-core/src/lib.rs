@@ -196,7 +196,7 @@ pub mod prelude {
 pub mod __private {
     /// What a `#[layer(masking = …)]` function returns: the output and the next mask.
     pub type MaskedOutput = crate::Result<(crate::Tensor, Option<crate::Tensor>)>;
-    pub use crate::activation::function::apply_activation;
+    pub use crate::activation::function::{activation_rows, apply_activation};
     pub use crate::activation::registry::{ActivationEntry, check_params, param};
     pub use crate::activation::{Activation, ActivationFn};
     // `TakesScalar` is not named by generated code, but by the error for a helper that cannot

@@ -88,18 +88,46 @@ fn the_fast_path_agrees_with_a_plain_f64_evaluation() {
     }
 }
 
+/// A user-written activation: `x · sigmoid(1.5·x)`.
+#[activation]
+fn swish15(x: f32) -> f32 {
+    x / (1.0 + (-1.5 * x).exp())
+}
+
 #[test]
 fn an_activation_layer_between_dense_layers_keeps_the_fast_path() {
+    for activation in [
+        "tanh", "gelu", "sigmoid", "selu", "elu", "softplus", "swish15",
+    ] {
+        let layer = if activation == "swish15" {
+            Activation::from(Swish15)
+        } else {
+            Activation::from_name(activation).unwrap()
+        };
+        let mut m = Sequential::new()
+            .add(Dense::new(16))
+            .add(layer)
+            .add(Dense::new(3))
+            .seed(1);
+        m.build([8]).unwrap();
+        let x = input(2, 8, 9);
+        let fast = m
+            .forward_rows(&x.to_vec(), 2)
+            .expect("Dense and the activation have it");
+        assert_eq!(fast, m.forward(&x).unwrap().to_vec(), "{activation}");
+        assert_eq!(m.predict(&x).unwrap().to_vec(), fast, "{activation}");
+    }
+    // The `#[activation]` type used as a layer itself.
     let mut m = Sequential::new()
         .add(Dense::new(16))
-        .add(Activation::from_name("tanh").unwrap())
+        .add(Swish15)
         .add(Dense::new(3))
         .seed(1);
     m.build([8]).unwrap();
-    let x = input(2, 8, 9);
+    let x = input(3, 8, 10);
     let fast = m
-        .forward_rows(&x.to_vec(), 2)
-        .expect("Dense and tanh have the fast path");
+        .forward_rows(&x.to_vec(), 3)
+        .expect("an #[activation] layer has it");
     assert_eq!(fast, m.forward(&x).unwrap().to_vec());
     assert_eq!(m.predict(&x).unwrap().to_vec(), fast);
 }

@@ -369,6 +369,14 @@ fn layer_impl(a: &Activation, forward: TokenStream, config: Option<TokenStream>)
                 #forward
             }
 
+            fn forward_rows(
+                &self,
+                __layers_x: &[f32],
+                _: usize,
+            ) -> ::core::option::Option<::std::vec::Vec<f32>> {
+                ::core::option::Option::Some(__layers::activation_rows(self, __layers_x))
+            }
+
             #config
         }
     }
