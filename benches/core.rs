@@ -257,6 +257,38 @@ fn train_step(c: &mut Criterion) {
         bench.iter(|| model.train_on_batch(&x, &labels).expect("trains"));
     });
     group.finish();
+
+    // The same trained model's batch-1 `predict` (W4 of the comparison harness): the slice
+    // path of `Layer::forward_rows`, with a softmax head too, and a model with a layer
+    // without that path (a `Lambda`), which runs `forward`.
+    let (x1, _) = mlp_batch(1);
+    let mut softmax = Sequential::new()
+        .add(Dense::new(256).activation(Relu))
+        .add(Dense::new(128).activation(Relu))
+        .add(Dense::new(10).activation("softmax"));
+    softmax.build([784]).expect("builds");
+    let mut walked = Sequential::new()
+        .add(Dense::new(256).activation(Relu))
+        .add(Dense::new(128).activation(Relu))
+        .add(Dense::new(10))
+        .add(layers::builtin::Lambda::new(|x: &Tensor| x.clone()));
+    walked.build([784]).expect("builds");
+    let mut group = c.benchmark_group("predict");
+    group
+        .sample_size(50)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3));
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("sequential_batch1", |bench| {
+        bench.iter(|| model.predict(black_box(&x1)).expect("predicts"));
+    });
+    group.bench_function("sequential_batch1_softmax", |bench| {
+        bench.iter(|| softmax.predict(black_box(&x1)).expect("predicts"));
+    });
+    group.bench_function("sequential_batch1_forward_walk", |bench| {
+        bench.iter(|| walked.predict(black_box(&x1)).expect("predicts"));
+    });
+    group.finish();
 }
 
 /// A user's activation, written exactly like the built-in `relu`.

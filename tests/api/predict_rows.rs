@@ -324,3 +324,58 @@ fn dropout_and_noise_layers_pass_through_on_the_fast_path() {
         .unwrap();
     assert_eq!(bits(&y), bits(&full));
 }
+
+static COUNTED_ROWS: AtomicUsize = AtomicUsize::new(0);
+
+/// A first layer with a slice path that counts its calls.
+#[derive(Layer)]
+struct Counted {}
+
+impl Call for Counted {
+    fn call(&self, x: &Tensor) -> Tensor {
+        x.clone()
+    }
+    fn call_rows(&self, x: &[f32], _rows: usize) -> Option<Vec<f32>> {
+        COUNTED_ROWS.fetch_add(1, Ordering::SeqCst);
+        Some(x.to_vec())
+    }
+}
+
+#[test]
+fn a_model_whose_later_layer_has_no_slice_path_stops_trying_until_its_layers_change() {
+    let mut m = Sequential::new()
+        .add(Counted::new())
+        .add(Dense::new(4))
+        .add(Scale::new(3.0))
+        .seed(8);
+    m.build([5]).unwrap();
+    let x = input(1, 5, 14);
+    let calls = || COUNTED_ROWS.load(Ordering::SeqCst);
+    let before = calls();
+    let first = m.predict(&x).unwrap();
+    // Tried once: the first two layers ran on slices, `Scale` has no slice path.
+    assert_eq!(calls(), before + 1);
+    let second = m.predict(&x).unwrap();
+    assert_eq!(calls(), before + 1, "the model remembers the refusal");
+    assert_eq!(bits(&first), bits(&second));
+    assert_eq!(bits(&first), bits(&m.forward(&x).unwrap()));
+    // A change of the layers clears it.
+    m.layer_mut("dense").unwrap();
+    m.predict(&x).unwrap();
+    assert_eq!(calls(), before + 2);
+    // More rows than the slice path takes do not count as a refusal.
+    let mut m = Sequential::new()
+        .add(Counted::new())
+        .add(Dense::new(4))
+        .seed(8);
+    m.build([5]).unwrap();
+    let before = calls();
+    assert!(m.forward_rows(&input(6, 5, 15).to_vec(), 6).is_none());
+    assert!(m.predict(&x).is_ok());
+    assert_eq!(
+        calls(),
+        before + 2,
+        "the 6-row call refused, the 1-row one ran"
+    );
+    assert!(m.forward_rows(&x.to_vec(), 1).is_some());
+}

@@ -88,6 +88,10 @@ pub(crate) fn predict_batched<M: Train>(
     })
 }
 
+/// The most samples [`predict_rows`] takes: the rows the batch-1 kernels stream (more go
+/// through the packed GEMM in `forward`).
+const ROWS_PATH: usize = crate::tensor::linear::STREAMED_ROWS;
+
 /// The fast path of a few-sample prediction: where every layer of the model has a
 /// [`forward_rows`](crate::Layer::forward_rows) (a chain of `Dense` layers), the values go
 /// from one layer's slice kernel to the next with no tensors, graph or per-layer checks;
@@ -97,6 +101,9 @@ fn predict_rows<M: Train>(model: &M, x: &Tensor) -> Option<Tensor> {
     let &[samples, _] = x.shape() else {
         return None;
     };
+    if samples > ROWS_PATH {
+        return None;
+    }
     let data = x.data();
     let values = data.as_slice()?;
     let y = read_consistent(|| {

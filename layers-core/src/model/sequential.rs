@@ -1,6 +1,7 @@
 //! `Sequential`: Keras's stack of layers, each fed the previous one's output.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{PoisonError, RwLock};
 
 use super::build;
@@ -96,6 +97,10 @@ pub struct Sequential {
     next_suffix: HashMap<String, usize>,
     state: TrainingState,
     error: Option<Error>,
+    /// Set when the slice path ([`Layer::forward_rows`]) stopped at a layer after the first,
+    /// so that later predictions do not compute the first layers twice; cleared by every
+    /// change of the layers (adding one, building, `layer_mut`, `sublayers_mut`).
+    rows_refused: AtomicBool,
 }
 
 impl Default for Sequential {
@@ -121,6 +126,7 @@ impl Sequential {
             next_suffix: HashMap::new(),
             state: TrainingState::new(DEFAULT_SEED),
             error: None,
+            rows_refused: AtomicBool::new(false),
         }
     }
 
@@ -233,6 +239,7 @@ impl Sequential {
     }
 
     fn push_as(&mut self, name: String, layer: Box<dyn Layer>) {
+        *self.rows_refused.get_mut() = false;
         self.taken.insert(name.clone());
         // The model's output may change: training finds it again on next use.
         self.state.output_shape = None;
@@ -333,6 +340,7 @@ impl Sequential {
     /// # Ok::<(), layers_core::Error>(())
     /// ```
     pub fn layer_mut(&mut self, name: &str) -> Option<&mut dyn Layer> {
+        *self.rows_refused.get_mut() = false;
         match self.nodes.iter_mut().find(|n| n.name == name) {
             Some(n) => Some(n.layer.as_mut()),
             None => None,
@@ -374,6 +382,7 @@ impl Sequential {
     /// assert!(Sequential::new().build([2]).unwrap_err().to_string().contains("no layers"));
     /// ```
     pub fn build(&mut self, input_shape: impl AsRef<[usize]>) -> Result<Vec<usize>> {
+        *self.rows_refused.get_mut() = false;
         if let Some(e) = &self.error {
             return Err(e.clone());
         }
@@ -519,12 +528,22 @@ impl Layer for Sequential {
     }
 
     /// Each layer's [`forward_rows`](Layer::forward_rows) in turn; `None` as soon as one
-    /// has none (the caller then runs the whole model's `forward`).
+    /// has none (the caller then runs the whole model's `forward`). Once a layer after the
+    /// first has refused, the model answers `None` at once until its layers change.
     fn forward_rows(&self, x: &[f32], rows: usize) -> Option<Vec<f32>> {
+        if self.rows_refused.load(Ordering::Relaxed) {
+            return None;
+        }
         let (first, rest) = self.nodes.split_first()?;
         let mut y = first.layer.forward_rows(x, rows)?;
         for node in rest {
-            let next = node.layer.forward_rows(&y, rows)?;
+            let Some(next) = node.layer.forward_rows(&y, rows) else {
+                // More rows than a `Dense` streams are refused for this call only.
+                if rows <= crate::tensor::linear::STREAMED_ROWS {
+                    self.rows_refused.store(true, Ordering::Relaxed);
+                }
+                return None;
+            };
             crate::tensor::buffers::recycle(std::mem::replace(&mut y, next));
         }
         Some(y)
@@ -542,6 +561,7 @@ impl Layer for Sequential {
     }
 
     fn sublayers_mut(&mut self) -> Vec<(String, &mut dyn Layer)> {
+        *self.rows_refused.get_mut() = false;
         self.nodes
             .iter_mut()
             .map(|n| (n.name.clone(), n.layer.as_mut() as &mut dyn Layer))

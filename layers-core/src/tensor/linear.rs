@@ -31,7 +31,7 @@ use crate::unwind::OrRaise;
 /// Products with at most this many rows stream the kernel row by row (a matrix-vector
 /// product per row) instead of calling the packed GEMM, whose packing of the whole kernel
 /// costs more than the product for so few rows.
-const STREAMED_ROWS: usize = 4;
+pub(crate) const STREAMED_ROWS: usize = 4;
 
 /// An elementwise function applied in place to a layer's output, for the fused pass of
 /// `Tensor::linear_with`: the built-in and `#[activation]` activations implement it
