@@ -219,7 +219,8 @@ pub trait Layer: Send + Sync {
     }
 
     /// The layer's inference on `rows` samples of contiguous values `x` (row-major, each
-    /// sample a vector), straight on slices: no tensors, no graph, no per-call checks. It is
+    /// sample a vector), straight on slices: no tensors, no graph, and none of `forward`'s
+    /// per-call checks beyond the operands' sizes. It is
     /// the fast path of a few-sample [`Sequential::predict`](crate::Sequential::predict):
     /// where every layer of the model has one, a batch-1 prediction runs the chain of them.
     ///
