@@ -13,7 +13,7 @@
 
 use ndarray::{ArrayD, IxDyn};
 
-use super::gemm::{gemm, vectorized, vectorized_fma};
+use super::gemm::{gemm, prefetch, vectorized, vectorized_wide_fma};
 use super::op::Op;
 use super::ordered_sum::column_sums;
 use super::packed::Packed;
@@ -293,8 +293,9 @@ fn forward_part(
             &mut z,
             width,
         );
-        // The gate math of every row, compiled for AVX2 + FMA where the CPU has them.
-        vectorized_fma(
+        // The gate math of every row, compiled for AVX-512 or AVX2 + FMA where the CPU has
+        // them (the same operations on every lane: the same bits either way).
+        vectorized_wide_fma(
             #[inline(always)]
             |fma| {
                 for b in 0..batch {
@@ -335,6 +336,12 @@ fn forward_part(
                         }
                         None => &mut part.h[b * units..(b + 1) * units],
                     };
+                    // Every row cut to `units` values, so that the loop has no bounds checks
+                    // and vectorises.
+                    let (i, f, g, o) = (&i[..units], &f[..units], &g[..units], &o[..units]);
+                    let (c_in, c_out) = (&c_in[..units], &mut c_out[..units]);
+                    let h_out = &mut h_out[..units];
+                    let tc = &mut tc[..units];
                     for j in 0..units {
                         let cn = f[j] * c_in[j] + i[j] * g[j];
                         c_out[j] = cn;
@@ -492,10 +499,23 @@ fn backward_part(part: &mut Backward<'_>, record: &LstmRecord, kernel_t: &Packed
     }
     for s in (0..time).rev() {
         let t = time_of(s, time, record.go_backwards);
+        // The rows of the step after this one (run before it), fetched into the cache while
+        // this step runs: backward walks the saved values from the last step to the first,
+        // down through memory, which the CPU's own prefetchers follow less well (W7's
+        // backward steps 1.05 → 0.95 ms).
+        let earlier = (s > 0).then(|| time_of(s - 1, time, record.go_backwards));
         vectorized(
             #[inline(always)]
             || {
                 for b in 0..batch {
+                    if let Some(e) = earlier {
+                        let at = (b * time + e) * width;
+                        prefetch(&part.gates[at..at + width]);
+                        prefetch(&part.dz[at..at + width]);
+                        let at = (b * time + e) * units;
+                        prefetch(&part.tanh_c[at..at + units]);
+                        prefetch(&part.c_prev[at..at + units]);
+                    }
                     let dh_row = &mut part.dh[b * units..(b + 1) * units];
                     if record.return_sequences {
                         let at = (b * time + s) * units;
