@@ -14,7 +14,7 @@ use ndarray::ArrayD;
 
 use super::Tensor;
 use super::buffers;
-use super::gemm::{gemm, vectorized, vectorized_fma};
+use super::gemm::{gemm, prefetch, vectorized, vectorized_wide_fma};
 use super::op::Op;
 use super::ordered_sum::column_sums;
 use super::packed::Packed;
@@ -224,8 +224,9 @@ fn forward_part(
     for s in 0..time {
         let t = time_of(s, time, go_backwards);
         kernel.product(part.h, units, batch, &mut hu, width);
-        // The gate math of every row, compiled for AVX2 where the CPU has it.
-        vectorized_fma(
+        // The gate math of every row, compiled for AVX-512 or AVX2 + FMA where the CPU has
+        // them (the same operations on every lane: the same bits either way).
+        vectorized_wide_fma(
             #[inline(always)]
             |fma| {
                 for b in 0..batch {
@@ -242,10 +243,15 @@ fn forward_part(
                     let (zr, n) = gates.split_at_mut(2 * units);
                     let (z, r) = zr.split_at(units);
                     let hn = &mut part.hu_n[row..row + units];
+                    // Every row cut to `units` values, so that the loop has no bounds checks
+                    // and vectorises.
+                    let (z, r, n) = (&z[..units], &r[..units], &mut n[..units]);
+                    let (xw_n, hu_n) = (&xw[2 * units..][..units], &hur[2 * units..][..units]);
+                    let (b0_n, b1_n) = (&b0[2 * units..][..units], &b1[2 * units..][..units]);
+                    let h_row = &mut h_row[..units];
                     for j in 0..units {
-                        let c = 2 * units + j;
-                        hn[j] = hur[c] + b1[c];
-                        n[j] = tanh(xw[c] + b0[c] + r[j] * hn[j], fma);
+                        hn[j] = hu_n[j] + b1_n[j];
+                        n[j] = tanh(xw_n[j] + b0_n[j] + r[j] * hn[j], fma);
                         h_row[j] = z[j] * h_row[j] + (1.0 - z[j]) * n[j];
                     }
                     if return_sequences {
@@ -293,8 +299,9 @@ pub(super) fn gru_backward_in(
     let kernel = values(&record.kernel);
     let kernel = slice(&kernel);
     let mut dh = vec![0.0f32; batch * units];
-    let mut dxw = buffers::take_zeroed(batch * time * width);
-    let mut dhu = buffers::take_zeroed(batch * time * width);
+    // Every step writes its rows of each.
+    let mut dxw = buffers::take_any(batch * time * width);
+    let mut dhu = buffers::take_any(batch * time * width);
     let want_h0 = record.h0.as_ref().is_some_and(Tensor::requires_grad);
     let rows = part_rows(batch, parts);
     let gy_per_row = if record.return_sequences {
@@ -373,11 +380,21 @@ fn backward_part(part: &mut Backward<'_>, record: &GruRecord, kernel_t: &Packed,
     }
     for s in (0..time).rev() {
         let t = time_of(s, time, record.go_backwards);
+        // The rows of the step after this one (run before it), fetched into the cache while
+        // this step runs, as in the LSTM's backward pass.
+        let earlier = (s > 0).then(|| time_of(s - 1, time, record.go_backwards));
         // The gate math of every row, compiled for AVX2 where the CPU has it.
         vectorized(
             #[inline(always)]
             || {
                 for b in 0..batch {
+                    if let Some(e) = earlier {
+                        let at = (b * time + e) * width;
+                        prefetch(&part.gates[at..at + width]);
+                        let at = (b * time + e) * units;
+                        prefetch(&part.h_prev[at..at + units]);
+                        prefetch(&part.hu_n[at..at + units]);
+                    }
                     let dh_row = &mut part.dh[b * units..(b + 1) * units];
                     if record.return_sequences {
                         let at = (b * time + s) * units;
@@ -396,6 +413,18 @@ fn backward_part(part: &mut Backward<'_>, record: &GruRecord, kernel_t: &Packed,
                     let (dxr, dxn) = rest.split_at_mut(units);
                     let (duz, rest) = part.dhu[grow..grow + width].split_at_mut(units);
                     let (dur, dun) = rest.split_at_mut(units);
+                    // Every row cut to `units` values, so that the loop has no bounds checks
+                    // and vectorises (it ran scalar).
+                    let (z, r, n, hp, hn) = (
+                        &z[..units],
+                        &r[..units],
+                        &n[..units],
+                        &hp[..units],
+                        &hn[..units],
+                    );
+                    let (dxz, dxr, dxn) = (&mut dxz[..units], &mut dxr[..units], &mut dxn[..units]);
+                    let (duz, dur, dun) = (&mut duz[..units], &mut dur[..units], &mut dun[..units]);
+                    let dh_row = &mut dh_row[..units];
                     for j in 0..units {
                         let dhj = dh_row[j];
                         let dan = dhj * (1.0 - z[j]) * (1.0 - n[j] * n[j]);
