@@ -16,7 +16,6 @@ use super::Tensor;
 use super::buffers;
 use super::gemm::{gemm, prefetch, vectorized, vectorized_wide_fma};
 use super::op::Op;
-use super::ordered_sum::column_sums;
 use super::packed::Packed;
 use super::recurrent::{
     Dims, check_shape, cut, cut_ref, part_rows, parts, send_if_wanted, sigmoid, slice, tanh,
@@ -237,23 +236,28 @@ fn forward_part(
                     let gates = &mut part.gates[grow..grow + width];
                     let xw = &part.xw[grow..grow + width];
                     let hur = &hu[b * width..(b + 1) * width];
-                    for j in 0..2 * units {
-                        gates[j] = sigmoid(xw[j] + b0[j] + hur[j] + b1[j], fma);
+                    // The update and reset gates (zipped rows: the loop vectorises).
+                    let zr = 2 * units;
+                    let pre = xw[..zr]
+                        .iter()
+                        .zip(&b0[..zr])
+                        .zip(&hur[..zr])
+                        .zip(&b1[..zr]);
+                    for (gate, (((&x, &bx), &h), &bh)) in gates[..zr].iter_mut().zip(pre) {
+                        *gate = sigmoid(x + bx + h + bh, fma);
                     }
                     let (zr, n) = gates.split_at_mut(2 * units);
                     let (z, r) = zr.split_at(units);
                     let hn = &mut part.hu_n[row..row + units];
-                    // Every row cut to `units` values, so that the loop has no bounds checks
-                    // and vectorises.
-                    let (z, r, n) = (&z[..units], &r[..units], &mut n[..units]);
-                    let (xw_n, hu_n) = (&xw[2 * units..][..units], &hur[2 * units..][..units]);
-                    let (b0_n, b1_n) = (&b0[2 * units..][..units], &b1[2 * units..][..units]);
-                    let h_row = &mut h_row[..units];
-                    for j in 0..units {
-                        hn[j] = hu_n[j] + b1_n[j];
-                        n[j] = tanh(xw_n[j] + b0_n[j] + r[j] * hn[j], fma);
-                        h_row[j] = z[j] * h_row[j] + (1.0 - z[j]) * n[j];
-                    }
+                    let candidate = Candidate {
+                        z,
+                        r,
+                        xw: &xw[2 * units..],
+                        b0: &b0[2 * units..],
+                        hu: &hur[2 * units..],
+                        b1: &b1[2 * units..],
+                    };
+                    candidate.run(hn, n, h_row, fma);
                     if return_sequences {
                         let out = (b * time + s) * units;
                         part.y[out..out + units].copy_from_slice(h_row);
@@ -261,6 +265,40 @@ fn forward_part(
                 }
             },
         );
+    }
+}
+
+/// The rows one GRU step's candidate and new state read: the update and reset gates, and
+/// the candidate's blocks of the input part, the input bias, the recurrent part and the
+/// recurrent bias.
+struct Candidate<'a> {
+    z: &'a [f32],
+    r: &'a [f32],
+    xw: &'a [f32],
+    b0: &'a [f32],
+    hu: &'a [f32],
+    b1: &'a [f32],
+}
+
+impl Candidate<'_> {
+    /// `hn = hu + b1`, `n = tanh(xw + b0 + r·hn)`, `h = z·h + (1 − z)·n` over the `units`
+    /// values of `h`. The rows it writes are arguments of their own, and every row is cut to
+    /// `units` values first: with the rows it writes and reads in one closure, the loop had
+    /// too many possible overlaps to check and ran one lane at a time.
+    #[inline(always)]
+    fn run(self, hn: &mut [f32], n: &mut [f32], h: &mut [f32], fma: bool) {
+        let units = h.len();
+        let (hn, n) = (&mut hn[..units], &mut n[..units]);
+        let (z, r) = (&self.z[..units], &self.r[..units]);
+        let (xw, b0) = (&self.xw[..units], &self.b0[..units]);
+        let (hu, b1) = (&self.hu[..units], &self.b1[..units]);
+        for j in 0..units {
+            let hnj = hu[j] + b1[j];
+            let nj = tanh(xw[j] + b0[j] + r[j] * hnj, fma);
+            hn[j] = hnj;
+            n[j] = nj;
+            h[j] = z[j] * h[j] + (1.0 - z[j]) * nj;
+        }
     }
 }
 
@@ -275,6 +313,9 @@ struct Backward<'a> {
     /// The gradients of the input part and of the recurrent part, `(rows, time, 3·units)`.
     dxw: &'a mut [f32],
     dhu: &'a mut [f32],
+    /// Each sample's sums over its steps of its `dxw` and `dhu` rows side by side,
+    /// `(rows, 2·3·units)`, when the bias wants its gradient (else empty).
+    db: &'a mut [f32],
 }
 
 /// Sends each input of a fused GRU sequence its gradient, given the output's.
@@ -303,6 +344,9 @@ pub(super) fn gru_backward_in(
     let mut dxw = buffers::take_any(batch * time * width);
     let mut dhu = buffers::take_any(batch * time * width);
     let want_h0 = record.h0.as_ref().is_some_and(Tensor::requires_grad);
+    let want_bias = record.bias.as_ref().is_some_and(Tensor::requires_grad);
+    let db_per_row = if want_bias { 2 * width } else { 0 };
+    let mut db = vec![0.0f32; batch * db_per_row];
     let rows = part_rows(batch, parts);
     let gy_per_row = if record.return_sequences {
         time * units
@@ -317,9 +361,10 @@ pub(super) fn gru_backward_in(
         .zip(cut(&mut dh, &rows, units))
         .zip(cut(&mut dxw, &rows, time * width))
         .zip(cut(&mut dhu, &rows, time * width))
+        .zip(cut(&mut db, &rows, db_per_row))
         .zip(&rows)
         .map(
-            |(((((((gy, h_prev), gates), hu_n), dh), dxw), dhu), &rows)| Backward {
+            |((((((((gy, h_prev), gates), hu_n), dh), dxw), dhu), db), &rows)| Backward {
                 rows,
                 gy,
                 h_prev,
@@ -328,6 +373,7 @@ pub(super) fn gru_backward_in(
                 dh,
                 dxw,
                 dhu,
+                db,
             },
         )
         .collect();
@@ -354,11 +400,18 @@ pub(super) fn gru_backward_in(
         send(&record.kernel, dk);
     }
     if let Some(bias) = &record.bias
-        && bias.requires_grad()
+        && want_bias
     {
-        let mut db = column_sums(&dxw, width);
-        db.extend(column_sums(&dhu, width));
-        send(bias, vec_array(&[2, width], db));
+        // Each sample's sums over its steps (added as the steps ran, while the rows were in
+        // the cache), then the samples' sums in sample order: the same bits whatever the
+        // number of parts (threads), without two more passes over the gradients.
+        let mut sums = vec![0.0f32; 2 * width];
+        for sample in db.chunks_exact(2 * width) {
+            for (s, &v) in sums.iter_mut().zip(sample) {
+                *s += v;
+            }
+        }
+        send(bias, vec_array(&[2, width], sums));
     }
     send_if_wanted(record.h0.as_ref(), &[batch, units], dh, send);
     send_if_wanted(Some(&record.xw), &[batch, time, width], dxw, send);
@@ -438,6 +491,16 @@ fn backward_part(part: &mut Backward<'_>, record: &GruRecord, kernel_t: &Packed,
                         dun[j] = dan * r[j];
                         // The direct path h → h'; the product below adds the recurrent one.
                         dh_row[j] = dhj * z[j];
+                    }
+                    if !part.db.is_empty() {
+                        let (sx, sh) =
+                            part.db[b * 2 * width..(b + 1) * 2 * width].split_at_mut(width);
+                        for (s, &v) in sx.iter_mut().zip(&part.dxw[grow..grow + width]) {
+                            *s += v;
+                        }
+                        for (s, &v) in sh.iter_mut().zip(&part.dhu[grow..grow + width]) {
+                            *s += v;
+                        }
                     }
                 }
             },
