@@ -477,7 +477,49 @@ fn lstm(c: &mut Criterion) {
     group.finish();
 }
 
+/// A `GRU` layer's forward and backward pass, the shapes of [`lstm`] (batch 64, 32 steps, 64
+/// features, 128 units; Keras's default `reset_after`), the gradient reaching every weight
+/// and the input. Throughput counts the matrix products' floating-point operations,
+/// `3 × 2·batch·time·(features + units)·3·units`, as for the LSTM.
+fn gru(c: &mut Criterion) {
+    use layers::{Gru, LayerExt};
+    const BATCH: usize = 64;
+    const TIME: usize = 32;
+    const FEATURES: usize = 64;
+    const UNITS: usize = 128;
+    let mut layer = Gru::new(UNITS);
+    layer.build([TIME, FEATURES]).expect("builds");
+    let x = Tensor::from_array(
+        random_matrix(BATCH * TIME, FEATURES, SEED)
+            .into_shape_with_order((BATCH, TIME, FEATURES))
+            .expect("same size")
+            .into_dyn(),
+    )
+    .into_variable();
+    let run = || layer.try_apply(&x).expect("runs").sum_all().backward();
+    let grads = run();
+    assert!(
+        grads.get(&x).is_some()
+            && layer
+                .all_weights()
+                .iter()
+                .all(|(_, w)| w.grad(&grads).is_some())
+    );
+    let flops = 3 * 2 * BATCH * TIME * (FEATURES + UNITS) * 3 * UNITS;
+    let mut group = c.benchmark_group("gru");
+    group
+        .sample_size(10)
+        .sampling_mode(SamplingMode::Flat)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(5));
+    group.throughput(Throughput::Elements(flops as u64));
+    group.bench_function("forward_backward_b64_t32_f64_u128", |bench| {
+        bench.iter(run);
+    });
+    group.finish();
+}
+
 criterion_group!(
-    benches, matmul, map, mlp_step, train_step, activation, attention, pool, conv2d, lstm
+    benches, matmul, map, mlp_step, train_step, activation, attention, pool, conv2d, lstm, gru
 );
 criterion_main!(benches);
