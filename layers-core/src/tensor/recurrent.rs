@@ -153,6 +153,26 @@ pub(super) fn cut_ref<'a>(mut buf: &'a [f32], rows: &[usize], per_row: usize) ->
         .collect()
 }
 
+/// `sums += values`, value by value: a sample's row of a gradient added to its running sum
+/// over the steps, in the backward pass while the row is in the cache.
+#[inline(always)]
+pub(super) fn add_into(sums: &mut [f32], values: &[f32]) {
+    for (s, &v) in sums.iter_mut().zip(values) {
+        *s += v;
+    }
+}
+
+/// The sum, in sample order, of per-sample sums of `width` values each (`per_sample` holds
+/// them one after the other): a bias gradient. The order depends on the batch alone, not on
+/// how many parts (threads) added up the samples' sums, so the bits do not either.
+pub(super) fn sum_samples(per_sample: &[f32], width: usize) -> Vec<f32> {
+    let mut sums = vec![0.0f32; width];
+    for sample in per_sample.chunks_exact(width.max(1)) {
+        add_into(&mut sums, sample);
+    }
+    sums
+}
+
 pub(super) fn vec_array(shape: &[usize], values: Vec<f32>) -> ArrayD<f32> {
     ArrayD::from_shape_vec(IxDyn(shape), values).expect("the buffer has the shape's values")
 }
@@ -175,6 +195,21 @@ pub(super) fn send_if_wanted(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Per-sample sums are added in sample order: values whose float sum depends on the
+    /// order give the sequential sum worked out by hand.
+    #[test]
+    fn sample_sums_are_added_in_sample_order() {
+        // Two columns; samples (1, 1), (1e8, -1e8), (-1e8, 0.5).
+        let per_sample = [1.0f32, 1.0, 1e8, -1e8, -1e8, 0.5];
+        // Column 0: 1 + 1e8 rounds to 1e8, minus 1e8 is 0 (the other way round it would be
+        // 1). Column 1: 1 − 1e8 rounds to −1e8, plus 0.5 stays −1e8.
+        assert_eq!(sum_samples(&per_sample, 2), vec![0.0, -1e8]);
+        let mut sums = [1.0f32, 2.0];
+        add_into(&mut sums, &[0.5, -2.0]);
+        assert_eq!(sums, [1.5, 0.0]);
+        assert!(sum_samples(&[], 3).iter().all(|&v| v == 0.0));
+    }
 
     #[test]
     fn exp_sigmoid_tanh_match_f64() {

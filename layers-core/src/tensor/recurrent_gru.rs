@@ -18,8 +18,8 @@ use super::gemm::{gemm, prefetch, vectorized, vectorized_wide_fma};
 use super::op::Op;
 use super::packed::Packed;
 use super::recurrent::{
-    Dims, check_shape, cut, cut_ref, part_rows, parts, send_if_wanted, sigmoid, slice, tanh,
-    time_of, values, vec_array, view2,
+    Dims, add_into, check_shape, cut, cut_ref, part_rows, parts, send_if_wanted, sigmoid, slice,
+    sum_samples, tanh, time_of, values, vec_array, view2,
 };
 use crate::error::{Error, Result};
 
@@ -405,13 +405,7 @@ pub(super) fn gru_backward_in(
         // Each sample's sums over its steps (added as the steps ran, while the rows were in
         // the cache), then the samples' sums in sample order: the same bits whatever the
         // number of parts (threads), without two more passes over the gradients.
-        let mut sums = vec![0.0f32; 2 * width];
-        for sample in db.chunks_exact(2 * width) {
-            for (s, &v) in sums.iter_mut().zip(sample) {
-                *s += v;
-            }
-        }
-        send(bias, vec_array(&[2, width], sums));
+        send(bias, vec_array(&[2, width], sum_samples(&db, 2 * width)));
     }
     send_if_wanted(record.h0.as_ref(), &[batch, units], dh, send);
     send_if_wanted(Some(&record.xw), &[batch, time, width], dxw, send);
@@ -493,14 +487,10 @@ fn backward_part(part: &mut Backward<'_>, record: &GruRecord, kernel_t: &Packed,
                         dh_row[j] = dhj * z[j];
                     }
                     if !part.db.is_empty() {
-                        let (sx, sh) =
-                            part.db[b * 2 * width..(b + 1) * 2 * width].split_at_mut(width);
-                        for (s, &v) in sx.iter_mut().zip(&part.dxw[grow..grow + width]) {
-                            *s += v;
-                        }
-                        for (s, &v) in sh.iter_mut().zip(&part.dhu[grow..grow + width]) {
-                            *s += v;
-                        }
+                        let sums = &mut part.db[b * 2 * width..(b + 1) * 2 * width];
+                        let (sx, sh) = sums.split_at_mut(width);
+                        add_into(sx, &part.dxw[grow..grow + width]);
+                        add_into(sh, &part.dhu[grow..grow + width]);
                     }
                 }
             },

@@ -17,8 +17,8 @@ use super::gemm::{gemm, prefetch, vectorized, vectorized_wide_fma};
 use super::op::Op;
 use super::packed::Packed;
 use super::recurrent::{
-    Dims, check_shape, cut, cut_ref, part_rows, parts, send_if_wanted, sigmoid, slice, tanh,
-    time_of, values, vec_array, view2,
+    Dims, add_into, check_shape, cut, cut_ref, part_rows, parts, send_if_wanted, sigmoid, slice,
+    sum_samples, tanh, time_of, values, vec_array, view2,
 };
 use super::{Tensor, buffers};
 use crate::error::{Error, Result};
@@ -484,13 +484,7 @@ fn lstm_backward_in(
         // was in the cache: a separate pass over `dz` took about 75 µs of W7's 4 ms
         // batch), then the samples' sums in sample order: the same bits whatever the
         // number of parts (threads).
-        let mut sums = vec![0.0f32; width];
-        for sample in db.chunks_exact(width) {
-            for (s, &v) in sums.iter_mut().zip(sample) {
-                *s += v;
-            }
-        }
-        send(bias, vec_array(&[width], sums));
+        send(bias, vec_array(&[width], sum_samples(&db, width)));
     }
     send_if_wanted(record.h0.as_ref(), &[batch, units], dh, send);
     send_if_wanted(record.c0.as_ref(), &[batch, units], dc, send);
@@ -561,9 +555,7 @@ fn backward_part(part: &mut Backward<'_>, record: &LstmRecord, kernel_t: &Packed
                     }
                     if !part.db.is_empty() {
                         let sums = &mut part.db[b * width..(b + 1) * width];
-                        for (s, &v) in sums.iter_mut().zip(&part.dz[grow..grow + width]) {
-                            *s += v;
-                        }
+                        add_into(sums, &part.dz[grow..grow + width]);
                     }
                 }
             },
