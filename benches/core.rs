@@ -440,54 +440,25 @@ fn conv2d(c: &mut Criterion) {
 /// (the forward products and the backward's two per product), so that it reads next to
 /// `matmul`'s GEMM rate; the rest (gates, slicing, stacking) is the overhead it shows.
 fn lstm(c: &mut Criterion) {
-    use layers::{LayerExt, Lstm};
-    const BATCH: usize = 64;
-    const TIME: usize = 32;
-    const FEATURES: usize = 64;
-    const UNITS: usize = 128;
-    let mut layer = Lstm::new(UNITS);
-    layer.build([TIME, FEATURES]).expect("builds");
-    let x = Tensor::from_array(
-        random_matrix(BATCH * TIME, FEATURES, SEED)
-            .into_shape_with_order((BATCH, TIME, FEATURES))
-            .expect("same size")
-            .into_dyn(),
-    )
-    .into_variable();
-    let run = || layer.try_apply(&x).expect("runs").sum_all().backward();
-    let grads = run();
-    assert!(
-        grads.get(&x).is_some()
-            && layer
-                .all_weights()
-                .iter()
-                .all(|(_, w)| w.grad(&grads).is_some())
-    );
-    let flops = 3 * 2 * BATCH * TIME * (FEATURES + UNITS) * 4 * UNITS;
-    let mut group = c.benchmark_group("lstm");
-    group
-        .sample_size(10)
-        .sampling_mode(SamplingMode::Flat)
-        .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(5));
-    group.throughput(Throughput::Elements(flops as u64));
-    group.bench_function("forward_backward_b64_t32_f64_u128", |bench| {
-        bench.iter(run);
-    });
-    group.finish();
+    recurrent(c, "lstm", layers::Lstm::new(UNITS), 4);
 }
 
-/// A `GRU` layer's forward and backward pass, the shapes of [`lstm`] (batch 64, 32 steps, 64
-/// features, 128 units; Keras's default `reset_after`), the gradient reaching every weight
-/// and the input. Throughput counts the matrix products' floating-point operations,
-/// `3 × 2·batch·time·(features + units)·3·units`, as for the LSTM.
+/// A `GRU` layer's forward and backward pass, as [`lstm`] (Keras's default `reset_after`;
+/// throughput `3 × 2·batch·time·(features + units)·3·units`).
 fn gru(c: &mut Criterion) {
-    use layers::{Gru, LayerExt};
+    recurrent(c, "gru", layers::Gru::new(UNITS), 3);
+}
+
+/// Units of the recurrent layers of [`lstm`] and [`gru`].
+const UNITS: usize = 128;
+
+/// The forward and backward pass of a recurrent `layer` of [`UNITS`] units with `gates`
+/// blocks in its kernels, over batch 64 × 32 steps × 64 features, as benchmark group
+/// `name`.
+fn recurrent(c: &mut Criterion, name: &str, mut layer: impl layers::LayerExt, gates: usize) {
     const BATCH: usize = 64;
     const TIME: usize = 32;
     const FEATURES: usize = 64;
-    const UNITS: usize = 128;
-    let mut layer = Gru::new(UNITS);
     layer.build([TIME, FEATURES]).expect("builds");
     let x = Tensor::from_array(
         random_matrix(BATCH * TIME, FEATURES, SEED)
@@ -505,8 +476,8 @@ fn gru(c: &mut Criterion) {
                 .iter()
                 .all(|(_, w)| w.grad(&grads).is_some())
     );
-    let flops = 3 * 2 * BATCH * TIME * (FEATURES + UNITS) * 3 * UNITS;
-    let mut group = c.benchmark_group("gru");
+    let flops = 3 * 2 * BATCH * TIME * (FEATURES + UNITS) * gates * UNITS;
+    let mut group = c.benchmark_group(name);
     group
         .sample_size(10)
         .sampling_mode(SamplingMode::Flat)
