@@ -32,7 +32,27 @@ fn mlp(hidden: &str, use_bias: bool) -> Sequential {
 }
 
 fn bits(t: &Tensor) -> Vec<u32> {
-    t.to_vec().iter().map(|v| v.to_bits()).collect()
+    bits_of(&t.to_vec())
+}
+
+fn bits_of(values: &[f32]) -> Vec<u32> {
+    values.iter().map(|v| v.to_bits()).collect()
+}
+
+/// The slice path of `m` on the samples of `x`, asserted to exist and to give the bits of
+/// `forward`, with `predict` giving them too; `what` names the case in a failure.
+fn fast_path_of(m: &Sequential, x: &Tensor, what: &str) -> Vec<f32> {
+    let fast = m
+        .forward_rows(&x.to_vec(), x.shape()[0])
+        .unwrap_or_else(|| panic!("{what}: every layer has the fast path"));
+    let full = m.forward(x).unwrap();
+    assert_eq!(
+        bits_of(&fast),
+        bits(&full),
+        "{what}: fast path against forward"
+    );
+    assert_eq!(bits(&m.predict(x).unwrap()), bits(&full), "{what}: predict");
+    fast
 }
 
 #[test]
@@ -110,12 +130,7 @@ fn an_activation_layer_between_dense_layers_keeps_the_fast_path() {
             .add(Dense::new(3))
             .seed(1);
         m.build([8]).unwrap();
-        let x = input(2, 8, 9);
-        let fast = m
-            .forward_rows(&x.to_vec(), 2)
-            .expect("Dense and the activation have it");
-        assert_eq!(fast, m.forward(&x).unwrap().to_vec(), "{activation}");
-        assert_eq!(m.predict(&x).unwrap().to_vec(), fast, "{activation}");
+        fast_path_of(&m, &input(2, 8, 9), activation);
     }
     // The `#[activation]` type used as a layer itself.
     let mut m = Sequential::new()
@@ -124,12 +139,7 @@ fn an_activation_layer_between_dense_layers_keeps_the_fast_path() {
         .add(Dense::new(3))
         .seed(1);
     m.build([8]).unwrap();
-    let x = input(3, 8, 10);
-    let fast = m
-        .forward_rows(&x.to_vec(), 3)
-        .expect("an #[activation] layer has it");
-    assert_eq!(fast, m.forward(&x).unwrap().to_vec());
-    assert_eq!(m.predict(&x).unwrap().to_vec(), fast);
+    fast_path_of(&m, &input(3, 8, 10), "an #[activation] layer");
 }
 
 #[test]
@@ -142,17 +152,10 @@ fn a_softmax_output_keeps_the_fast_path_with_the_bits_of_forward() {
             .seed(2);
         m.build([8]).unwrap();
         for rows in 1..=4 {
-            let x = input(rows, 8, 4 + rows as u64);
-            let fast = m
-                .forward_rows(&x.to_vec(), rows)
-                .expect("softmax has the fast path");
-            let full = m.forward(&x).unwrap();
-            assert_eq!(fast, full.to_vec(), "{name} rows {rows}");
-            let y = m.predict(&x).unwrap();
-            assert_eq!(bits(&y), bits(&full), "{name} rows {rows}");
+            let y = fast_path_of(&m, &input(rows, 8, 4 + rows as u64), name);
             if !log {
                 // Each sample's probabilities sum to 1 (a second softmax keeps them so).
-                for row in y.to_vec().chunks(4) {
+                for row in y.chunks(4) {
                     assert!((row.iter().sum::<f32>() - 1.0).abs() < 1e-6, "{row:?}");
                 }
             }
@@ -291,12 +294,7 @@ fn a_named_or_nested_model_keeps_the_fast_path() {
         .add(Box::new(Dense::new(2)).named("head"))
         .seed(4);
     outer.build([3]).unwrap();
-    let x = input(3, 3, 12);
-    let fast = outer
-        .forward_rows(&x.to_vec(), 3)
-        .expect("every layer has the fast path");
-    assert_eq!(fast, outer.forward(&x).unwrap().to_vec());
-    assert_eq!(outer.predict(&x).unwrap().to_vec(), fast);
+    fast_path_of(&outer, &input(3, 3, 12), "named and nested models");
 }
 
 #[test]
