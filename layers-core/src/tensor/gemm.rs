@@ -399,6 +399,36 @@ mod tests {
         );
     }
 
+    /// The operands of the split-product tests: `a` given as its `(k, m)` transpose (as in a
+    /// weight gradient `xᵀ·dz`), `b` `(k, n)`.
+    fn operands(m: usize, k: usize, n: usize) -> (Array2<f32>, Array2<f32>) {
+        let a = Array2::from_shape_fn((k, m), |(i, j)| ((i * 7 + j * 3) % 11) as f32 * 0.37);
+        let b = Array2::from_shape_fn((k, n), |(i, j)| ((i * 5 + j) % 13) as f32 * -0.21);
+        (a, b)
+    }
+
+    /// `start + aᵀ·b` (or `aᵀ·b`) by the `gemm` crate on one thread, unsplit.
+    fn one_thread(
+        a: &Array2<f32>,
+        b: &Array2<f32>,
+        start: &Array2<f32>,
+        accumulate: bool,
+    ) -> Array2<f32> {
+        let mut c = start.clone();
+        gemm_on(
+            c.view_mut(),
+            a.t(),
+            b.view(),
+            accumulate,
+            gemm::Parallelism::None,
+        );
+        c
+    }
+
+    fn same_bits(x: &Array2<f32>, y: &Array2<f32>) -> bool {
+        x.iter().zip(y).all(|(x, y)| x.to_bits() == y.to_bits())
+    }
+
     #[test]
     fn a_product_split_by_columns_equals_the_one_thread_product() {
         // Few rows, many columns: the shapes `gemm` splits by columns, and ragged ones.
@@ -409,25 +439,13 @@ mod tests {
             (3, 9, 33, 5),
             (1, 1, 16, 2),
         ] {
-            let a = Array2::from_shape_fn((k, m), |(i, j)| ((i * 7 + j * 3) % 11) as f32 * 0.37);
-            let b = Array2::from_shape_fn((k, n), |(i, j)| ((i * 5 + j) % 13) as f32 * -0.21);
+            let (a, b) = operands(m, k, n);
             for accumulate in [false, true] {
                 let start = Array2::from_shape_fn((m, n), |(i, j)| (i + j) as f32 * 0.5);
-                let (mut split, mut whole) = (start.clone(), start.clone());
-                // `a` transposed, as in a weight gradient `xᵀ·dz`.
+                let mut split = start.clone();
                 by_columns(split.view_mut(), a.t(), b.view(), accumulate, threads);
-                gemm_on(
-                    whole.view_mut(),
-                    a.t(),
-                    b.view(),
-                    accumulate,
-                    gemm::Parallelism::None,
-                );
                 assert!(
-                    split
-                        .iter()
-                        .zip(&whole)
-                        .all(|(x, y)| x.to_bits() == y.to_bits()),
+                    same_bits(&split, &one_thread(&a, &b, &start, accumulate)),
                     "{m}×{k}×{n} on {threads} threads, accumulate {accumulate}"
                 );
                 let mut want = a.t().dot(&b);
@@ -455,29 +473,15 @@ mod tests {
             (FEW_ROWS - 1, 600, 160),
         ] {
             assert!(m * n * k >= PARALLEL_THRESHOLD && n >= 4 * PANEL);
-            let a = Array2::from_shape_fn((k, m), |(i, j)| ((i * 7 + j * 3) % 11) as f32 * 0.37);
-            let b = Array2::from_shape_fn((k, n), |(i, j)| ((i * 5 + j) % 13) as f32 * -0.21);
+            let (a, b) = operands(m, k, n);
             let mut threaded = Array2::<f32>::zeros((m, n));
             let pool = rayon::ThreadPoolBuilder::new()
                 .num_threads(2)
                 .build()
                 .unwrap();
             pool.install(|| gemm(threaded.view_mut(), a.t(), b.view(), false));
-            let mut one = Array2::<f32>::zeros((m, n));
-            gemm_on(
-                one.view_mut(),
-                a.t(),
-                b.view(),
-                false,
-                gemm::Parallelism::None,
-            );
-            assert!(
-                threaded
-                    .iter()
-                    .zip(&one)
-                    .all(|(x, y)| x.to_bits() == y.to_bits()),
-                "{m}×{k}×{n}"
-            );
+            let one = one_thread(&a, &b, &Array2::zeros((m, n)), false);
+            assert!(same_bits(&threaded, &one), "{m}×{k}×{n}");
         }
     }
 
